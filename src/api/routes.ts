@@ -1,0 +1,167 @@
+// The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; the HTTP
+// binding in http.ts only moves bytes.
+import { join } from 'node:path';
+import { ConfigError } from '../config/program.js';
+import { parseControlText } from '../config/load.js';
+import { parseSignal } from '../config/signals.js';
+import { tailLines } from '../core/logs/files.js';
+import { applyPrograms } from '../core/supervisor/load.js';
+import type { Job, Supervisor } from '../core/supervisor/runtime.js';
+import { logDir, type SpawnContext } from '../core/supervisor/spawn-request.js';
+import type { PeerCred } from '../os/peercred.js';
+import type { Db } from '../store/db.js';
+import { queryRecords } from '../store/records.js';
+import { ApiError } from './errors.js';
+import { jobView } from './views.js';
+
+/** A parsed request. */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  peer: PeerCred | null;
+}
+
+/** A JSON response. */
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+/** What the handlers work on. */
+export interface ApiContext {
+  sup: Supervisor;
+  db: Db;
+  home: string;
+  spawnCtx: SpawnContext;
+  helperPid: () => number;
+  startedAt: number;
+  version: string;
+  /** Stops everything and ends the daemon (after the response is sent). */
+  down: () => void;
+}
+
+function names(body: Record<string, unknown>): string[] {
+  const n = body.names;
+  if (!Array.isArray(n) || n.length === 0 || !n.every((x) => typeof x === 'string')) {
+    throw new ApiError(400, 'usage', 'names: expected a non-empty array of program names (or ["all"])');
+  }
+  return n as string[];
+}
+
+// Root sees every job; anyone else only their own.
+function visible(ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
+  const uid = req.peer?.uid ?? 0;
+  return uid === 0 ? jobs : jobs.filter((j) => j.ownerUid === uid);
+}
+
+function select(ctx: ApiContext, req: ApiRequest, list: string[]): Job[] {
+  try {
+    return visible(ctx, req, ctx.sup.select(list));
+  } catch (err) {
+    throw new ApiError(404, 'not_found', (err as Error).message);
+  }
+}
+
+type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<unknown> | unknown;
+
+const routes: Record<string, Handler> = {
+  'GET /v1/info': (ctx) => ({
+    pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
+    uptime: (Date.now() - ctx.startedAt) / 1000,
+  }),
+
+  'GET /v1/status': (ctx, req) => {
+    const name = req.query.get('name');
+    let jobs = visible(ctx, req, [...ctx.sup.jobs.values()]);
+    if (name) {
+      jobs = jobs.filter((j) => j.spec.name === name || `%${j.number}` === name || String(j.number) === name);
+      if (jobs.length === 0) throw new ApiError(404, 'not_found', `no program or job named "${name}"`);
+    }
+    return jobs.sort((a, b) => a.number - b.number).map((j) => jobView(j));
+  },
+
+  'POST /v1/up': async (ctx, req) => {
+    const { file, text, baseDir } = req.body as { file?: string; text?: string; baseDir?: string };
+    if (typeof file !== 'string' || typeof text !== 'string') throw new ApiError(400, 'usage', 'up: expected {file, text}');
+    let programs;
+    try {
+      programs = parseControlText(text, file, baseDir ?? process.cwd());
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
+      throw err;
+    }
+    return applyPrograms(ctx.sup, ctx.db, programs, file, req.peer?.uid ?? 0);
+  },
+
+  'POST /v1/start': (ctx, req) => {
+    const jobs = select(ctx, req, names(req.body));
+    ctx.sup.start(jobs);
+    return jobs.map((j) => jobView(j));
+  },
+
+  'POST /v1/stop': async (ctx, req) => {
+    const jobs = select(ctx, req, names(req.body));
+    await ctx.sup.stop(jobs);
+    return jobs.map((j) => jobView(j));
+  },
+
+  'POST /v1/restart': async (ctx, req) => {
+    const jobs = select(ctx, req, names(req.body));
+    await ctx.sup.stop(jobs);
+    ctx.sup.start(jobs);
+    return jobs.map((j) => jobView(j));
+  },
+
+  'POST /v1/signal': (ctx, req) => {
+    const sig = req.body.signal;
+    let parsed;
+    try {
+      parsed = parseSignal(typeof sig === 'number' ? sig : String(sig));
+    } catch (err) {
+      throw new ApiError(400, 'usage', (err as Error).message);
+    }
+    const jobs = select(ctx, req, names(req.body));
+    const sent = ctx.sup.signal(jobs, parsed.name);
+    return { signal: parsed.name, sent };
+  },
+
+  'POST /v1/down': (ctx, req) => {
+    if ((req.peer?.uid ?? 0) !== 0 && req.peer?.uid !== process.getuid?.()) throw new ApiError(403, 'forbidden', 'only the daemon\'s owner can stop it');
+    setImmediate(ctx.down);
+    return { stopping: true };
+  },
+
+  'GET /v1/acct': (ctx, req) => {
+    const q = req.query;
+    const uid = req.peer?.uid ?? 0;
+    return queryRecords(ctx.db, {
+      program: q.get('program') ?? undefined,
+      command: q.get('command') ?? undefined,
+      uid: uid === 0 ? (q.get('uid') != null ? Number(q.get('uid')) : undefined) : uid,
+      since: q.get('since') != null ? Number(q.get('since')) : undefined,
+      until: q.get('until') != null ? Number(q.get('until')) : undefined,
+      limit: q.get('limit') != null ? Number(q.get('limit')) : undefined,
+    });
+  },
+
+  'GET /v1/logs': (ctx, req) => {
+    const name = req.query.get('name');
+    const n = Number(req.query.get('n') ?? 15);
+    if (!name) throw new ApiError(400, 'usage', 'logs: expected ?name=PROGRAM');
+    const jobs = select(ctx, req, [name]);
+    const dir = logDir(ctx.spawnCtx, jobs[0].spec.name);
+    const which = req.query.get('stream');
+    const out = which === 'stderr' ? [] : tailLines(join(dir, 'out.log'), n);
+    const err = which === 'stdout' ? [] : tailLines(join(dir, 'err.log'), n);
+    return { name: jobs[0].spec.name, stdout: out, stderr: err, dir };
+  },
+};
+
+/** Handles one API request. */
+export async function handle(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+  const h = routes[`${req.method} ${req.path}`];
+  if (!h) return { status: 404, body: { error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } } };
+  return { status: 200, body: await h(ctx, req) };
+}

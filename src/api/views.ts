@@ -1,0 +1,39 @@
+// What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
+import type { Job } from '../core/supervisor/runtime.js';
+import { lookupUser } from '../os/host.js';
+
+/** One row of `status`. */
+export interface JobView {
+  name: string;
+  job: number;
+  instance: number;
+  pid: number | null;
+  state: string;
+  suspended: boolean;
+  uptime: number | null; // seconds
+  restarts: number;
+  user: string;
+  command: string;
+  lastExit: { code: number | null; signal: number | null; core: boolean; text: string } | null;
+  reason: string | null;
+}
+
+/** The view of a job. */
+export function jobView(j: Job, now = Date.now()): JobView {
+  const up = j.pid != null && j.startedAt != null && (j.state === 'running' || j.state === 'starting' || j.state === 'stopping');
+  const user = j.spec.user ?? lookupUser(process.getuid?.() ?? 0)?.name ?? String(process.getuid?.());
+  return {
+    name: j.spec.name,
+    job: j.number,
+    instance: j.instance,
+    pid: j.pid,
+    state: j.state,
+    suspended: j.suspended,
+    uptime: up ? Math.max(0, (now - (j.startedAt as number)) / 1000) : null,
+    restarts: j.restarts,
+    user: lookupUser(user)?.name ?? user,
+    command: j.spec.commandText,
+    lastExit: j.lastExit ? { code: j.lastExit.code, signal: j.lastExit.signal, core: j.lastExit.core, text: j.lastExit.text } : null,
+    reason: j.reason,
+  };
+}

@@ -1,0 +1,76 @@
+// `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { UpResult } from '../../client/index.js';
+import { client, CliError, EXIT } from '../context.js';
+import { formatStatus } from '../format/status.js';
+
+/** What `up` changed, one line per program. */
+export function formatUp(r: UpResult): string {
+  const lines = [
+    ...r.added.map((n) => `+ ${n} (added, started)`),
+    ...r.changed.map((n) => `~ ${n} (changed, restarted)`),
+    ...r.removed.map((n) => `- ${n} (removed, stopped)`),
+    ...r.unchanged.map((n) => `= ${n} (unchanged)`),
+  ];
+  return lines.length ? lines.join('\n') : 'no programs';
+}
+
+const DEFAULT_FILES = ['appinit.yaml', 'appinit.yml', 'appinit.json'];
+
+/** appinit up [FILE] */
+export async function up(file: string | undefined): Promise<number> {
+  const path = file ?? DEFAULT_FILES.find((f) => existsSync(f));
+  if (!path) throw new CliError(`up: no control file given and none of ${DEFAULT_FILES.join(', ')} here`, EXIT.usage);
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new CliError(`up: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const c = await client();
+  const r = await c.up(abs, text, dirname(abs));
+  process.stdout.write(formatUp(r) + '\n');
+  return EXIT.ok;
+}
+
+/** appinit start|stop|restart NAME... */
+export async function lifecycle(verb: 'start' | 'stop' | 'restart', names: string[], json: boolean): Promise<number> {
+  if (names.length === 0) throw new CliError(`${verb}: name a program (or all)`, EXIT.usage);
+  const c = await client();
+  const jobs = await c[verb](names);
+  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
+  return EXIT.ok;
+}
+
+/** appinit signal SIG NAME... */
+export async function signal(sig: string, names: string[]): Promise<number> {
+  if (names.length === 0) throw new CliError('signal: usage: appinit signal SIG NAME...', EXIT.usage);
+  const c = await client();
+  const r = await c.signal(/^\d+$/.test(sig) ? Number(sig) : sig, names);
+  process.stdout.write(`sent ${r.signal} to ${r.sent} job${r.sent === 1 ? '' : 's'}\n`);
+  return EXIT.ok;
+}
+
+/** appinit down */
+export async function down(): Promise<number> {
+  const { connect } = await import('../../client/index.js');
+  const { appinitHome, pathsFor } = await import('../../api/paths.js');
+  const home = appinitHome();
+  let c;
+  try {
+    c = await connect({ home, autostart: false });
+  } catch {
+    process.stdout.write('appinit: no daemon was running\n');
+    return EXIT.ok;
+  }
+  await c.down();
+  // Bounded wait for the socket to go: `down` returns when the daemon is gone.
+  const sock = pathsFor(home).socket;
+  const until = Date.now() + 60_000;
+  while (existsSync(sock) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  if (existsSync(sock)) throw new CliError('down: the daemon did not stop within 60s');
+  process.stdout.write('appinit: every job stopped; daemon stopped\n');
+  return EXIT.ok;
+}

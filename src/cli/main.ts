@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// appinit: one verb per command; each parses, makes one client call, prints, exits.
+import { Command, CommanderError } from 'commander';
+import { EXIT, report } from './context.js';
+import { runDaemon } from './commands/daemon.js';
+import { down, lifecycle, signal, up } from './commands/programs.js';
+import { acct, logs, status } from './commands/show.js';
+
+const program = new Command();
+program.name('appinit').description('init for applications: supervise, schedule and account for processes').version('0.1.0');
+program.exitOverride();
+program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `appinit: ${s.slice(7)}` : s) });
+
+let result: Promise<number> = Promise.resolve(EXIT.ok);
+const run = (f: () => Promise<number>) => { result = f(); };
+
+program.command('daemon [file]').description('run the daemon in the foreground, loading FILE if given')
+  .option('--background', 'run as the background daemon other commands start')
+  .action((file, o) => run(() => runDaemon(file, !!o.background)));
+program.command('up [file]').description('load a control file: start added programs, stop removed ones, restart changed ones')
+  .action((file) => run(() => up(file)));
+for (const verb of ['start', 'stop', 'restart'] as const) {
+  program.command(`${verb} <names...>`).description(`${verb} programs (or all)`).option('--json', 'print JSON')
+    .action((names, o) => run(() => lifecycle(verb, names, !!o.json)));
+}
+program.command('signal <sig> <names...>').description('send a signal to programs\' process groups')
+  .action((sig, names) => run(() => signal(sig, names)));
+program.command('down').description('stop every job, then the daemon').action(() => run(() => down()));
+program.command('status [name]').description('show programs and their jobs').option('--json', 'print JSON')
+  .action((name, o) => run(() => status(name, !!o.json)));
+program.command('logs <name>').description('show what a program wrote').option('-f, --follow', 'follow')
+  .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
+  .action((name, o) => run(() => logs(name, o)));
+program.command('acct [name]').description('accounting records of ended processes, newest last').option('--json', 'print JSON')
+  .option('--limit <n>', 'only the last N').option('--command <cmd>', 'only this command')
+  .action((name, o) => run(() => acct(name, o)));
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return report(err);
+  }
+  try {
+    return await result;
+  } catch (err) {
+    return report(err);
+  }
+}
+
+main().then((code) => {
+  process.exitCode = code;
+  // Commands end when their work is done; the daemon ends when its `done` resolves.
+  if (!process.argv.includes('daemon')) setImmediate(() => process.exit(code));
+});

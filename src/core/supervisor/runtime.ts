@@ -1,0 +1,373 @@
+// The supervisor: owns the jobs, feeds them events from the helper and from people,
+// persists every transition, and carries out the machine's effects through os/.
+import { EventEmitter } from 'node:events';
+import type { Program } from '../../config/program.js';
+import { parseSignal } from '../../config/signals.js';
+import { isSameProcess, sendSignal, ticksToEpoch } from '../../os/host.js';
+import { decodeStatus, type ExitEvent, type OwnedChild, type Supervise } from '../../os/supervise.js';
+import { getMeta, setMeta, type Db } from '../../store/db.js';
+import { insertJob, liveJobs, removeJob, saveJob, type JobRow } from '../../store/jobs.js';
+import { insertRecord } from '../../store/records.js';
+import { step, type Effect, type JobEvent, type State } from './machine.js';
+import { buildSpawnRequest, type SpawnContext } from './spawn-request.js';
+import { termination, UNKNOWN_END, type Termination } from './termination.js';
+
+/** A job: its stored row plus what only the running daemon knows. */
+export interface Job extends JobRow {
+  state: State;
+  lastExit: Termination | null;
+  timer: NodeJS.Timeout | null;
+  /** Live processes of the job other than the leader (adopted descendants). */
+  others: Set<number>;
+  /** Set when the helper that started it is gone: watched by polling /proc. */
+  foreign: boolean;
+  execError: string | null;
+}
+
+/** A change of state, for the event stream and the foreground log. */
+export interface JobChange {
+  job: Job;
+  from: State;
+  to: State;
+  note?: string;
+}
+
+const RESTING: State[] = ['stopped', 'exited', 'fatal'];
+
+/** True when a job has nothing running and nothing pending. */
+export function isResting(j: Job): boolean {
+  return RESTING.includes(j.state) && j.pid == null && j.others.size === 0;
+}
+
+/** Supervises jobs through the native helper. Emits 'change' (JobChange) and 'record'. */
+export class Supervisor extends EventEmitter {
+  readonly jobs = new Map<number, Job>();
+  private foreignPoll: NodeJS.Timeout | null = null;
+  private childrenSeen = new Map<string, OwnedChild[]>();
+  private readyWaiters: (() => void)[] = [];
+  private isReady = false;
+
+  constructor(private readonly db: Db, private readonly helper: Supervise, private readonly ctx: SpawnContext) {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  /** Loads the stored jobs, connects to the helper and re-adopts what is still alive. */
+  async init(): Promise<void> {
+    for (const row of liveJobs(this.db)) {
+      this.jobs.set(row.id, { ...row, state: row.state as State, lastExit: row.lastExit as Termination | null, timer: null, others: new Set(), foreign: false, execError: null });
+    }
+    this.helper.on('batch', (batch: Record<string, unknown>[]) => this.onBatch(batch));
+    this.helper.on('close', () => this.onHelperLost());
+    await this.helper.connect();
+    await new Promise<void>((resolve) => (this.isReady ? resolve() : this.readyWaiters.push(resolve)));
+  }
+
+  // ---------- helper events ----------
+
+  private onBatch(batch: Record<string, unknown>[]): void {
+    const epoch = getMeta(this.db, 'helper_epoch');
+    let lastSeq = Number(getMeta(this.db, 'helper_seq') ?? 0);
+    let maxSeq = 0;
+    this.db.transaction(() => {
+      for (const msg of batch) {
+        if (typeof msg.seq === 'number') {
+          maxSeq = Math.max(maxSeq, msg.seq);
+          if (epoch === this.helper.epoch && msg.seq <= lastSeq) continue; // stored before a crash
+          lastSeq = msg.seq;
+        }
+        if (msg.ev === 'hello') {
+          this.helper.dispatch(msg);
+          if (getMeta(this.db, 'helper_epoch') !== this.helper.epoch) {
+            setMeta(this.db, 'helper_epoch', this.helper.epoch);
+            setMeta(this.db, 'helper_seq', '0');
+            lastSeq = 0;
+          }
+          this.childrenSeen.clear();
+          continue;
+        }
+        this.onMessage(msg);
+      }
+      if (maxSeq) setMeta(this.db, 'helper_seq', String(lastSeq));
+    })();
+    if (maxSeq) this.helper.ack(maxSeq);
+  }
+
+  private onMessage(msg: Record<string, unknown>): void {
+    switch (msg.ev) {
+      case 'child': {
+        const c = msg as unknown as OwnedChild;
+        const list = this.childrenSeen.get(c.job) ?? [];
+        list.push(c);
+        this.childrenSeen.set(c.job, list);
+        return;
+      }
+      case 'ready':
+        this.reconcile();
+        return;
+      case 'exit':
+        this.onExit(msg as unknown as ExitEvent);
+        return;
+      case 'adopted': {
+        const job = this.jobs.get(Number(msg.job));
+        if (job) job.others.add(msg.pid as number);
+        return;
+      }
+      case 'stopped':
+      case 'continued': {
+        const job = this.jobs.get(Number(msg.job));
+        if (job && job.pid === msg.pid) {
+          job.suspended = msg.ev === 'stopped';
+          saveJob(this.db, job);
+          this.emit('suspend', job, msg.ev === 'stopped' ? (msg.sig as number) : null);
+        }
+        return;
+      }
+      default:
+        this.helper.dispatch(msg);
+    }
+  }
+
+  private onExit(e: ExitEvent): void {
+    const job = this.jobs.get(Number(e.job)) ?? null;
+    const { code, signal, core } = decodeStatus(e.status);
+    const isLeader = job != null && e.leader === 1 && job.pid === e.pid;
+    const flags = (e.kflags & 0x40 ? 'F' : '') + (e.kflags & 0x100 ? 'S' : '') + (core ? 'C' : '') + (signal != null ? 'X' : '');
+    const record = {
+      pid: e.pid, ppid: e.ppid, job: job ? job.id : null, program: job ? job.spec.name : null,
+      command: isLeader && job ? job.spec.commandText : e.comm, comm: e.comm, uid: e.uid, gid: e.gid,
+      start: e.start ? ticksToEpoch(e.start) : null, end: e.end_us / 1e6, utime: e.utime_us / 1e6, stime: e.stime_us / 1e6,
+      maxrss: e.maxrss, minflt: e.minflt, majflt: e.majflt, inblock: e.inblock, oublock: e.oublock, nvcsw: e.nvcsw,
+      nivcsw: e.nivcsw, exitCode: code, signal, core, flags, status: e.status, note: null,
+    };
+    insertRecord(this.db, record);
+    this.emit('record', record);
+    if (!job) return;
+    job.others.delete(e.pid);
+    if (isLeader) {
+      const term = termination(code, signal, core);
+      const noRetry = job.execError != null;
+      this.apply(job, { type: 'exit', term, remaining: job.others.size, reason: job.execError ?? undefined, noRetry });
+      job.execError = null;
+    } else if (job.pid == null && job.others.size === 0) {
+      this.apply(job, { type: 'drained' });
+    }
+    if (isResting(job)) this.emit('rest', job);
+  }
+
+  // After a (re)connect: match stored jobs with what the helper still owns.
+  private reconcile(): void {
+    for (const job of this.jobs.values()) {
+      const owned = this.childrenSeen.get(String(job.id)) ?? [];
+      job.others = new Set(owned.filter((c) => !c.leader).map((c) => c.pid));
+      const leader = owned.find((c) => c.leader);
+      if (leader) {
+        job.foreign = false;
+        if (job.pid !== leader.pid) {
+          job.pid = leader.pid;
+          job.startTicks = leader.start;
+          saveJob(this.db, job);
+        }
+      } else if (job.pid != null) {
+        if (job.startTicks != null && isSameProcess(job.pid, job.startTicks)) {
+          job.foreign = true; // the helper that owned it is gone; watch it by polling
+        } else {
+          this.recordUnknownEnd(job);
+          this.apply(job, { type: 'exit', term: UNKNOWN_END, remaining: job.others.size });
+        }
+      }
+      this.resume(job);
+    }
+    this.watchForeign();
+    this.isReady = true;
+    for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  // Timers do not survive a restart of the daemon: set them again from the state.
+  private resume(job: Job): void {
+    if (job.state === 'backoff') this.apply(job, { type: 'timer' });
+    else if (job.state === 'starting' && job.pid == null && job.want === 'up') this.doSpawn(job);
+    else if (job.state === 'starting' && job.pid != null) this.setDeadline(job, job.spec.ready);
+    else if (job.state === 'stopping') {
+      this.doSignal(job, job.spec.stopSignal, true);
+      this.setDeadline(job, job.spec.stopTimeout);
+    }
+  }
+
+  private recordUnknownEnd(job: Job): void {
+    if (job.pid == null) return;
+    insertRecord(this.db, {
+      pid: job.pid, ppid: null, job: job.id, program: job.spec.name, command: job.spec.commandText, comm: job.spec.argv[0] ?? '',
+      uid: null, gid: null, start: job.startTicks != null ? ticksToEpoch(job.startTicks) : null, end: Date.now() / 1000,
+      utime: 0, stime: 0, maxrss: 0, minflt: 0, majflt: 0, inblock: 0, oublock: 0, nvcsw: 0, nivcsw: 0, exitCode: null,
+      signal: null, core: false, flags: '', status: null, note: UNKNOWN_END.text,
+    });
+  }
+
+  private watchForeign(): void {
+    if (this.foreignPoll) return;
+    const poll = () => {
+      let any = false;
+      for (const job of this.jobs.values()) {
+        if (!job.foreign || job.pid == null) continue;
+        if (job.startTicks != null && isSameProcess(job.pid, job.startTicks)) { any = true; continue; }
+        this.db.transaction(() => {
+          this.recordUnknownEnd(job);
+          job.foreign = false;
+          this.apply(job, { type: 'exit', term: UNKNOWN_END, remaining: 0 });
+        })();
+      }
+      if (!any && this.foreignPoll) { clearInterval(this.foreignPoll); this.foreignPoll = null; }
+    };
+    if ([...this.jobs.values()].some((j) => j.foreign)) this.foreignPoll = setInterval(poll, 250);
+  }
+
+  private onHelperLost(): void {
+    if (this.closing) return;
+    // The helper died (or was killed): reconnect to a new one; live jobs become foreign.
+    this.isReady = false;
+    this.helper.connect().catch((err) => this.emit('error', err));
+  }
+
+  // ---------- the one way a job changes ----------
+
+  /** Feeds one event to a job's machine, persists the step, emits one change, runs effects. */
+  apply(job: Job, ev: JobEvent): void {
+    const s = step(job, ev, Date.now());
+    if (!s) return;
+    const from = job.state;
+    Object.assign(job, s.patch);
+    if (s.patch.state === 'starting' || s.patch.state === 'stopped' || s.patch.state === 'exited') job.suspended = false;
+    saveJob(this.db, job);
+    this.emit('change', { job, from, to: job.state, note: s.note } satisfies JobChange);
+    for (const e of s.effects) this.effect(job, e);
+    if (isResting(job)) this.emit('rest', job);
+  }
+
+  private effect(job: Job, e: Effect): void {
+    if (e.kind === 'spawn') this.doSpawn(job);
+    else if (e.kind === 'signal') this.doSignal(job, e.sig, e.all);
+    else this.setDeadline(job, e.in);
+  }
+
+  private setDeadline(job: Job, ms: number | null): void {
+    if (job.timer) clearTimeout(job.timer);
+    job.timer = null;
+    if (ms == null) return;
+    job.timer = setTimeout(() => {
+      job.timer = null;
+      this.db.transaction(() => this.apply(job, { type: 'timer' }))();
+    }, ms);
+  }
+
+  private doSpawn(job: Job): void {
+    const req = buildSpawnRequest(job, this.ctx);
+    this.helper.spawn(req, (r) => {
+      if (r instanceof Error) {
+        this.apply(job, { type: 'spawnFailed', error: r.message });
+        return;
+      }
+      if (r.execErrno) {
+        const argv0 = job.spec.argv[0];
+        job.execError = r.stage === 'exec' && r.execErrno === 2 ? `command not found: ${argv0}` : `${r.stage}: ${r.error} (${r.stage === 'exec' || r.stage === 'chdir' ? (r.stage === 'chdir' ? job.spec.cwd : argv0) : ''})`;
+      }
+      this.apply(job, { type: 'spawned', pid: r.pid, start: r.start });
+    });
+  }
+
+  private doSignal(job: Job, sig: string, all: boolean): void {
+    const n = parseSignal(sig).number;
+    if (job.foreign && job.pid != null) {
+      sendSignal(-job.pid, n);
+      return;
+    }
+    this.helper.signalJob(String(job.id), n, all);
+  }
+
+  // ---------- commands ----------
+
+  private closing = false;
+
+  /** Jobs of these program names ('all' for every program); throws naming an unknown one. */
+  select(names: string[]): Job[] {
+    const all = [...this.jobs.values()];
+    if (names.includes('all')) return all.filter((j) => j.program != null);
+    const out: Job[] = [];
+    for (const n of names) {
+      const found = all.filter((j) => j.program === n || String(j.number) === n.replace(/^%/, ''));
+      if (found.length === 0) throw Object.assign(new Error(`no program or job named "${n}"`), { code: 'not_found' });
+      out.push(...found);
+    }
+    return out;
+  }
+
+  /** Resolves once every given job rests (stopped, exited or fatal, nothing left running). */
+  waitRest(jobs: Job[]): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (jobs.every(isResting)) {
+          this.off('rest', check);
+          resolve();
+        }
+      };
+      this.on('rest', check);
+      check();
+    });
+  }
+
+  /** Starts jobs (their processes come up in the background). */
+  start(jobs: Job[]): void {
+    this.db.transaction(() => { for (const j of jobs) this.apply(j, { type: 'start' }); })();
+  }
+
+  /** Stops jobs, resolving when nothing of them is left running. */
+  async stop(jobs: Job[]): Promise<void> {
+    this.db.transaction(() => { for (const j of jobs) this.apply(j, { type: 'stop' }); })();
+    await this.waitRest(jobs);
+  }
+
+  /** Sends a signal to each job's process group. */
+  signal(jobs: Job[], sig: string): number {
+    let n = 0;
+    for (const j of jobs) {
+      if (j.pid == null) continue;
+      this.doSignal(j, sig, false);
+      n++;
+    }
+    return n;
+  }
+
+  /** Creates a job for a program instance (not started). */
+  createJob(spec: Program, instance: number, ownerUid: number, program: string | null): Job {
+    const row = insertJob(this.db, {
+      program, instance, spec, state: 'stopped', want: 'down', pid: null, startTicks: null, startedAt: null, restarts: 0,
+      restartTimes: [], attempt: 0, lastExit: null, reason: null, suspended: false, ownerUid, createdAt: Date.now(),
+    });
+    const job: Job = { ...row, state: 'stopped', lastExit: null, timer: null, others: new Set(), foreign: false, execError: null };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  /** Forgets a resting job: its number is free again; its records stay. */
+  forget(job: Job): void {
+    if (job.timer) clearTimeout(job.timer);
+    removeJob(this.db, job.id);
+    this.jobs.delete(job.id);
+  }
+
+  /** Replaces a job's program (takes effect at its next start). */
+  setSpec(job: Job, spec: Program): void {
+    job.spec = spec;
+    saveJob(this.db, job);
+  }
+
+  /** Stops every job and lets the helper go. */
+  async shutdown(stopJobs: boolean): Promise<void> {
+    if (stopJobs) await this.stop([...this.jobs.values()].filter((j) => !isResting(j)));
+    this.closing = true;
+    for (const j of this.jobs.values()) if (j.timer) clearTimeout(j.timer);
+    if (this.foreignPoll) clearInterval(this.foreignPoll);
+    if (stopJobs) await this.helper.quit();
+    else this.helper.disconnect();
+  }
+}

@@ -1,0 +1,19 @@
+// An exclusive lock the kernel drops when the holder dies (flock), so a crashed daemon
+// never leaves a stale lock behind.
+import koffi from 'koffi';
+import { closeSync, openSync } from 'node:fs';
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+let flock: ((fd: number, op: number) => number) | null = null;
+
+/** Takes the lock on path without waiting; returns the held fd, or null if another process holds it. */
+export function tryLock(path: string): number | null {
+  flock ??= koffi.load('libc.so.6').func('int flock(int, int)') as (fd: number, op: number) => number;
+  const fd = openSync(path, 'a', 0o600);
+  if (flock(fd, LOCK_EX | LOCK_NB) !== 0) {
+    closeSync(fd);
+    return null;
+  }
+  return fd;
+}

@@ -1,0 +1,267 @@
+// The daemon's side of appinit-supervise (native/supervise.c), the small process that
+// forks, reaps and owns every child. It outlives the daemon: on connect we get back the
+// children it still owns and every exit it saw that we have not acknowledged.
+import { spawn as spawnProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** Path of the compiled helper binary, built at install by scripts/build-native.mjs. */
+export const SUPERVISE_BIN = fileURLToPath(new URL('../../../build/appinit-supervise', import.meta.url));
+
+/** Where a child's stdout or stderr goes, in the helper's words. */
+export type StreamSpec = `log:${string}` | `file:${string}` | `append:${string}` | 'null' | 'stdout';
+
+/** What to start: everything the child needs, already resolved. */
+export interface SpawnRequest {
+  job: string;
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  user?: string | null;
+  group?: string | null;
+  umask?: number | null;
+  stdin?: string;
+  stdout: StreamSpec;
+  stderr: StreamSpec;
+  tty?: string | null; // device path, or 'pty'
+  log?: { timestamps: string; maxSize: number; keep: number; rotate: string; maxLine: number };
+}
+
+/** The helper's answer to a spawn. execErrno set means exec failed and the child exits 127. */
+export interface SpawnResult {
+  pid: number;
+  start: number; // ticks since boot
+  execErrno?: number;
+  stage?: string;
+  error?: string;
+}
+
+/** A process reaped by the helper, with what wait4 said. */
+export interface ExitEvent {
+  seq: number;
+  ev: 'exit';
+  pid: number;
+  job: string;
+  leader: number;
+  adopted: number;
+  status: number;
+  start: number;
+  end_us: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  uid: number;
+  gid: number;
+  kflags: number;
+  comm: string;
+  utime_us: number;
+  stime_us: number;
+  maxrss: number;
+  minflt: number;
+  majflt: number;
+  inblock: number;
+  oublock: number;
+  nvcsw: number;
+  nivcsw: number;
+}
+
+/** Stop / continue notifications (WUNTRACED, WCONTINUED). */
+export interface StateEvent {
+  seq: number;
+  ev: 'stopped' | 'continued';
+  pid: number;
+  job: string;
+  sig?: number;
+}
+
+/** A child the helper owns, as listed on connect. */
+export interface OwnedChild {
+  pid: number;
+  start: number;
+  leader: number;
+  adopted: number;
+  pgid: number;
+  job: string;
+}
+
+/** Decodes a raw wait status the way <sys/wait.h> does. */
+export function decodeStatus(status: number): { code: number | null; signal: number | null; core: boolean } {
+  const sig = status & 0x7f;
+  if (sig === 0) return { code: (status >> 8) & 0xff, signal: null, core: false };
+  return { code: null, signal: sig, core: (status & 0x80) !== 0 };
+}
+
+function frame(verb: string, fields: [string, string][]): Buffer {
+  const parts: string[] = [verb];
+  for (const [k, v] of fields) {
+    if (k.includes('\0') || v.includes('\0')) throw new Error(`a NUL byte cannot be passed to a child (${k})`);
+    parts.push(k, v);
+  }
+  const body = Buffer.from(parts.join('\0') + '\0');
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(body.length);
+  return Buffer.concat([head, body]);
+}
+
+/**
+ * Connection to the helper. Events: 'hello' {pid, epoch}, 'child' OwnedChild, 'exit' ExitEvent,
+ * 'stopped'/'continued' StateEvent, 'adopted', 'rotated', 'ready', 'close'.
+ */
+export class Supervise extends EventEmitter {
+  private sock: net.Socket | null = null;
+  private pending = new Map<string, (r: SpawnResult | Error) => void>();
+  private nextReq = 1;
+  private tail = '';
+  helperPid = 0;
+  epoch = '';
+
+  constructor(private readonly socketPath: string, private readonly pidFile: string, private readonly logFile: string) {
+    super();
+  }
+
+  /** Connects to a running helper, starting one first if none answers. */
+  async connect(): Promise<void> {
+    try {
+      await this.open();
+      return;
+    } catch {
+      /* no helper yet */
+    }
+    if (!existsSync(SUPERVISE_BIN)) throw new Error(`appinit: ${SUPERVISE_BIN} is missing; run npm run build`);
+    const out = openSync(this.logFile, 'a');
+    // detached: the helper gets its own session, so it survives the daemon and its terminal.
+    const child = spawnProcess(SUPERVISE_BIN, [this.socketPath, this.pidFile], { detached: true, stdio: ['ignore', out, out] });
+    closeSync(out);
+    child.unref();
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        await this.open();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`appinit: the supervise helper did not start: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  }
+
+  private open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(this.socketPath);
+      sock.once('error', reject);
+      sock.once('connect', () => {
+        sock.removeListener('error', reject);
+        sock.setNoDelay(true);
+        this.sock = sock;
+        sock.setEncoding('utf8');
+        sock.on('data', (d: string) => this.onData(d));
+        sock.on('error', () => {});
+        sock.on('close', () => {
+          this.sock = null;
+          for (const cb of this.pending.values()) cb(new Error('the supervise helper went away'));
+          this.pending.clear();
+          this.emit('close');
+        });
+        sock.write(frame('hello', []));
+        resolve();
+      });
+    });
+  }
+
+  private onData(d: string): void {
+    const text = this.tail + d;
+    const lines = text.split('\n');
+    this.tail = lines.pop() ?? '';
+    const batch: unknown[] = [];
+    for (const line of lines) if (line) batch.push(JSON.parse(line));
+    this.emit('batch', batch);
+  }
+
+  /** Handles one message from the helper; the daemon calls it inside its batch transaction. */
+  dispatch(msg: Record<string, unknown>): void {
+    switch (msg.ev) {
+      case 'hello':
+        this.helperPid = msg.pid as number;
+        this.epoch = msg.epoch as string;
+        this.emit('hello', msg);
+        return;
+      case 'spawned':
+      case 'spawn-error': {
+        const cb = this.pending.get(String(msg.req));
+        this.pending.delete(String(msg.req));
+        if (!cb) return;
+        if (msg.ev === 'spawn-error') cb(new Error(String(msg.error)));
+        else cb(msg as unknown as SpawnResult);
+        return;
+      }
+      default:
+        this.emit(String(msg.ev), msg);
+    }
+  }
+
+  private send(verb: string, fields: [string, string][]): void {
+    if (!this.sock) throw new Error('the supervise helper is not connected');
+    this.sock.write(frame(verb, fields));
+  }
+
+  /** Starts a child; `done` is called (synchronously, in order with the helper's other
+   *  messages, so before the child's exit) once it has exec'd or failed to. */
+  spawn(req: SpawnRequest, done: (r: SpawnResult | Error) => void): void {
+    const id = String(this.nextReq++);
+    const f: [string, string][] = [['req', id], ['job', req.job], ['cwd', req.cwd]];
+    for (const a of req.argv) f.push(['argv', a]);
+    for (const [k, v] of Object.entries(req.env)) f.push(['env', `${k}=${v}`]);
+    if (req.user) f.push(['user', req.user]);
+    if (req.group) f.push(['group', req.group]);
+    if (req.umask != null) f.push(['umask', req.umask.toString(8)]);
+    f.push(['stdin', req.stdin ?? '/dev/null'], ['stdout', req.stdout], ['stderr', req.stderr]);
+    if (req.tty) f.push(['tty', req.tty]);
+    if (req.log) {
+      f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);
+      f.push(['period', req.log.rotate], ['maxline', String(req.log.maxLine)]);
+    }
+    this.pending.set(id, done);
+    try {
+      this.send('spawn', f);
+    } catch (err) {
+      this.pending.delete(id);
+      done(err as Error);
+    }
+  }
+
+  /** Sends a signal to a job's process group; with all, to every process of the job. */
+  signalJob(job: string, sig: number, all: boolean): void {
+    this.send('signal', [['job', job], ['sig', String(sig)], ['all', all ? '1' : '0']]);
+  }
+
+  /** Tells the helper these events are safely stored. */
+  ack(seq: number): void {
+    if (this.sock) this.send('ack', [['seq', String(seq)]]);
+  }
+
+  /** Reopens every log file (after an external rotation). */
+  reopenLogs(): void {
+    this.send('reopen', []);
+  }
+
+  /** Empties a log file the helper is writing. */
+  truncateLog(path: string): void {
+    this.send('truncate', [['path', path]]);
+  }
+
+  /** Asks the helper to exit (only when nothing is left for it to own). */
+  quit(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.sock) return resolve();
+      this.sock.once('close', () => resolve());
+      this.send('quit', []);
+    });
+  }
+
+  /** Drops the connection without stopping the helper. */
+  disconnect(): void {
+    this.sock?.destroy();
+  }
+}

@@ -1,0 +1,75 @@
+// Queries on the jobs table. A Job row is the durable half of a job; the runtime keeps the rest.
+import type { Program } from '../config/program.js';
+import type { Db } from './db.js';
+
+/** A job as stored. */
+export interface JobRow {
+  id: number;
+  number: number;
+  program: string | null;
+  instance: number;
+  spec: Program;
+  state: string;
+  want: 'up' | 'down';
+  pid: number | null;
+  startTicks: number | null;
+  startedAt: number | null;
+  restarts: number;
+  restartTimes: number[];
+  attempt: number;
+  lastExit: unknown;
+  reason: string | null;
+  suspended: boolean;
+  ownerUid: number;
+  createdAt: number;
+}
+
+interface Raw {
+  id: number; number: number; program: string | null; instance: number; spec: string; state: string; want: string;
+  pid: number | null; start_ticks: number | null; started_at: number | null; restarts: number; restart_times: string;
+  attempt: number; last_exit: string | null; reason: string | null; suspended: number; owner_uid: number; created_at: number;
+}
+
+function fromRaw(r: Raw): JobRow {
+  return {
+    id: r.id, number: r.number, program: r.program, instance: r.instance, spec: JSON.parse(r.spec), state: r.state,
+    want: r.want as 'up' | 'down', pid: r.pid, startTicks: r.start_ticks, startedAt: r.started_at, restarts: r.restarts,
+    restartTimes: JSON.parse(r.restart_times), attempt: r.attempt, lastExit: r.last_exit ? JSON.parse(r.last_exit) : null,
+    reason: r.reason, suspended: r.suspended !== 0, ownerUid: r.owner_uid, createdAt: r.created_at,
+  };
+}
+
+/** Every job not removed, oldest first. */
+export function liveJobs(db: Db): JobRow[] {
+  return (db.prepare('SELECT * FROM jobs WHERE removed = 0 ORDER BY id').all() as Raw[]).map(fromRaw);
+}
+
+/** Inserts a job with the smallest free job number, as bash numbers jobs. */
+export function insertJob(db: Db, j: Omit<JobRow, 'id' | 'number'>): JobRow {
+  const used = new Set((db.prepare('SELECT number FROM jobs WHERE removed = 0').all() as { number: number }[]).map((r) => r.number));
+  let number = 1;
+  while (used.has(number)) number++;
+  const info = db
+    .prepare(
+      `INSERT INTO jobs(number, program, instance, spec, state, want, pid, start_ticks, started_at, restarts, restart_times,
+        attempt, last_exit, reason, suspended, owner_uid, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+    )
+    .run(number, j.program, j.instance, JSON.stringify(j.spec), j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts,
+      JSON.stringify(j.restartTimes), j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0,
+      j.ownerUid, j.createdAt);
+  return { ...j, id: Number(info.lastInsertRowid), number };
+}
+
+/** Writes the whole mutable part of a job. */
+export function saveJob(db: Db, j: JobRow): void {
+  db.prepare(
+    `UPDATE jobs SET spec=?, state=?, want=?, pid=?, start_ticks=?, started_at=?, restarts=?, restart_times=?, attempt=?,
+      last_exit=?, reason=?, suspended=? WHERE id=?`,
+  ).run(JSON.stringify(j.spec), j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts, JSON.stringify(j.restartTimes),
+    j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0, j.id);
+}
+
+/** Marks a job removed: its number is free again, its records stay. */
+export function removeJob(db: Db, id: number): void {
+  db.prepare('UPDATE jobs SET removed = 1 WHERE id = ?').run(id);
+}

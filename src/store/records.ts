@@ -1,0 +1,73 @@
+// Accounting records: one row per reaped process, in termination order (like the kernel's acct).
+import type { Db } from './db.js';
+
+/** One accounting record. Times in seconds (wall clock for start/end), maxrss in KiB. */
+export interface AcctRecord {
+  id?: number;
+  pid: number;
+  ppid: number | null;
+  job: number | null;
+  program: string | null;
+  command: string;
+  comm: string;
+  uid: number | null;
+  gid: number | null;
+  start: number | null;
+  end: number;
+  utime: number;
+  stime: number;
+  maxrss: number;
+  minflt: number;
+  majflt: number;
+  inblock: number;
+  oublock: number;
+  nvcsw: number;
+  nivcsw: number;
+  exitCode: number | null;
+  signal: number | null;
+  core: boolean;
+  flags: string;
+  status: number | null;
+  note: string | null;
+}
+
+/** Appends a record. */
+export function insertRecord(db: Db, r: AcctRecord): void {
+  db.prepare(
+    `INSERT INTO records(pid, ppid, job, program, command, comm, uid, gid, start, end, utime, stime, maxrss, minflt, majflt,
+      inblock, oublock, nvcsw, nivcsw, exit_code, signal, core, flags, status, note)
+     VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+  ).run(r.pid, r.ppid, r.job, r.program, r.command, r.comm, r.uid, r.gid, r.start, r.end, r.utime, r.stime, r.maxrss, r.minflt,
+    r.majflt, r.inblock, r.oublock, r.nvcsw, r.nivcsw, r.exitCode, r.signal, r.core ? 1 : 0, r.flags, r.status, r.note);
+}
+
+/** Filters for reading records. */
+export interface RecordQuery {
+  program?: string;
+  uid?: number;
+  command?: string;
+  since?: number;
+  until?: number;
+  limit?: number;
+}
+
+/** Records matching the query, oldest first (termination order). */
+export function queryRecords(db: Db, q: RecordQuery = {}): AcctRecord[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (q.program) { where.push('program = ?'); args.push(q.program); }
+  if (q.uid != null) { where.push('uid = ?'); args.push(q.uid); }
+  if (q.command) { where.push('(comm = ? OR command LIKE ?)'); args.push(q.command, `${q.command}%`); }
+  if (q.since != null) { where.push('end >= ?'); args.push(q.since); }
+  if (q.until != null) { where.push('end <= ?'); args.push(q.until); }
+  const sql = `SELECT * FROM (SELECT * FROM records ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC ${q.limit ? 'LIMIT ' + Math.floor(q.limit) : ''}) ORDER BY id`;
+  return (db.prepare(sql).all(...args) as Record<string, unknown>[]).map((r) => ({
+    id: r.id as number, pid: r.pid as number, ppid: r.ppid as number | null, job: r.job as number | null,
+    program: r.program as string | null, command: r.command as string, comm: r.comm as string, uid: r.uid as number | null,
+    gid: r.gid as number | null, start: r.start as number | null, end: r.end as number, utime: r.utime as number,
+    stime: r.stime as number, maxrss: r.maxrss as number, minflt: r.minflt as number, majflt: r.majflt as number,
+    inblock: r.inblock as number, oublock: r.oublock as number, nvcsw: r.nvcsw as number, nivcsw: r.nivcsw as number,
+    exitCode: r.exit_code as number | null, signal: r.signal as number | null, core: r.core === 1, flags: r.flags as string,
+    status: r.status as number | null, note: r.note as string | null,
+  }));
+}
