@@ -1,0 +1,163 @@
+// A real daemon in a temporary APPINIT_HOME, driven through the real CLI and client.
+// Every wait is bounded and says what did not happen; cleanup leaves nothing running.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, type Client, type JobView } from '../../src/client/index.js';
+
+/** The compiled CLI entry point. */
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** Result of one CLI run. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Polls until fn returns a truthy value; fails with `what` after timeoutMs. */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 25): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** True when a pid exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Field of /proc/PID/stat after the comm (3 = state, 4 = ppid, 5 = pgrp, 6 = session, 22 = start). */
+export function statField(pid: number, field: number): string {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return s.slice(s.lastIndexOf(')') + 2).split(' ')[field - 3];
+}
+
+/** Every pid whose session is sid. */
+export function sessionMembers(sid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (Number(statField(Number(d), 6)) === sid) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** One temporary appinit home with its daemon. */
+export class TestHome {
+  readonly home: string;
+  private client: Client | null = null;
+  private seenPids = new Set<number>();
+
+  constructor(prefix = 'appinit-test-') {
+    this.home = mkdtempSync(join(tmpdir(), prefix));
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, APPINIT_HOME: this.home };
+  }
+
+  /** Runs the CLI to completion. */
+  cli(args: string[], opts: { input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: this.env, cwd: opts.cwd ?? this.home, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`appinit ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 30_000} ms; stderr: ${stderr}`));
+      }, opts.timeoutMs ?? 30_000);
+      child.on('close', (code) => {
+        clearTimeout(t);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
+  /** Writes a file into the home and returns its path. */
+  write(name: string, text: string): string {
+    const p = join(this.home, name);
+    writeFileSync(p, text);
+    return p;
+  }
+
+  /** Loads a YAML control file through `appinit up`, failing on a non-zero exit. */
+  async up(yaml: string, name = 'appinit.yaml'): Promise<CliResult> {
+    const r = await this.cli(['up', this.write(name, yaml)]);
+    if (r.code !== 0) throw new Error(`appinit up failed (${r.code}): ${r.stderr}`);
+    return r;
+  }
+
+  /** The typed client (the daemon must be running). */
+  async api(): Promise<Client> {
+    this.client ??= await connect({ home: this.home, autostart: false });
+    return this.client;
+  }
+
+  /** Status of every job, through the client. */
+  async status(): Promise<JobView[]> {
+    const s = await (await this.api()).status();
+    for (const j of s) if (j.pid) this.seenPids.add(j.pid);
+    return s;
+  }
+
+  /** Waits until the named program's first job satisfies pred. */
+  async waitJob(name: string, what: string, pred: (j: JobView) => boolean, timeoutMs = 10_000): Promise<JobView> {
+    return waitFor(`${name}: ${what}`, async () => (await this.status()).find((j) => j.name === name && pred(j)), timeoutMs);
+  }
+
+  /** Pid of the daemon, from its pid file. */
+  daemonPid(): number {
+    return Number(readFileSync(join(this.home, 'daemon.pid'), 'utf8'));
+  }
+
+  /** Pid of the supervise helper. */
+  helperPid(): number {
+    return Number(readFileSync(join(this.home, 'supervise.pid'), 'utf8'));
+  }
+
+  /** Forgets the cached client (after the daemon was killed). */
+  reconnect(): void {
+    this.client = null;
+  }
+
+  /** Stops the daemon and everything it started, whatever state it is in, then removes the home. */
+  async cleanup(): Promise<void> {
+    if (existsSync(join(this.home, 'appinit.sock'))) {
+      await this.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
+    }
+    const kill = (pid: number) => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
+    for (const f of ['daemon.pid', 'supervise.pid']) {
+      try { kill(Number(readFileSync(join(this.home, f), 'utf8'))); } catch { /* none */ }
+    }
+    // Anything still running in a session we saw a job lead.
+    for (const pid of this.seenPids) for (const p of sessionMembers(pid)) kill(p);
+    // Anything still running with this home in its environment or command line.
+    spawnSync('pkill', ['-KILL', '-f', this.home]);
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}

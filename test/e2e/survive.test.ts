@@ -1,0 +1,92 @@
+// kill -9 of the daemon at any moment: jobs live on, are found again, nothing is duplicated or lost.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { alive, TestHome, waitFor } from './harness.js';
+
+function kill9(pid: number): void {
+  process.kill(pid, 'SIGKILL');
+}
+
+describe('kill -9 of the daemon', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('the first command starts the daemon in the background and says so on stderr', async () => {
+    const r = await h.cli(['up', h.write('appinit.yaml', `programs:\n  steady:\n    command: sleep 1000\n  victim:\n    command: sleep 1001\n`)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /started the daemon \(pid \d+\)/);
+  });
+
+  test('jobs survive; one killed meanwhile is restarted with its real end; no duplicate', async () => {
+    const s0 = await waitFor('both running', async () => {
+      const s = await h.status();
+      return s.every((j) => j.state === 'running') && s.length === 2 ? s : null;
+    });
+    const steady = s0.find((j) => j.name === 'steady')!;
+    const victim = s0.find((j) => j.name === 'victim')!;
+    const daemon = h.daemonPid();
+    kill9(daemon);
+    await waitFor('daemon gone', () => !alive(daemon));
+    assert.ok(alive(steady.pid!), 'the job outlives the daemon');
+    kill9(victim.pid!);
+    await waitFor('victim gone', () => !alive(victim.pid!));
+    h.reconnect();
+    const r = await h.cli(['status']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /started the daemon/);
+    const s1 = await h.status();
+    assert.equal(s1.find((j) => j.name === 'steady')!.pid, steady.pid, 'the live job is found again, not restarted');
+    const v1 = await h.waitJob('victim', 'restarted by policy', (j) => j.pid != null && j.pid !== victim.pid && j.restarts === 1);
+    assert.equal(v1.lastExit?.text, 'signal 9 (KILL)', 'the helper kept the real exit status while the daemon was down');
+    const recs = await (await h.api()).acct({ program: 'victim' });
+    assert.equal(recs.filter((x) => x.pid === victim.pid).length, 1, 'one record for the killed process');
+  });
+
+  test('with its helper killed too, live jobs are re-adopted and a death meanwhile reads unknown (daemon was down)', async () => {
+    const s0 = await h.status();
+    const steady = s0.find((j) => j.name === 'steady')!;
+    const victim = s0.find((j) => j.name === 'victim')!;
+    const daemon = h.daemonPid();
+    const helper = h.helperPid();
+    kill9(daemon);
+    kill9(helper);
+    await waitFor('daemon and helper gone', () => !alive(daemon) && !alive(helper));
+    kill9(victim.pid!);
+    await waitFor('victim gone', () => !alive(victim.pid!));
+    h.reconnect();
+    assert.equal((await h.cli(['status'])).code, 0);
+    const v = await h.waitJob('victim', 'restarted', (j) => j.pid != null && j.pid !== victim.pid);
+    assert.equal(v.lastExit?.text, 'unknown (daemon was down)');
+    const st = (await h.status()).find((j) => j.name === 'steady')!;
+    assert.equal(st.pid, steady.pid);
+    assert.equal(st.state, 'running');
+    const recs = await (await h.api()).acct({ program: 'victim' });
+    assert.equal(recs.find((x) => x.pid === victim.pid && x.note === 'unknown (daemon was down)') != null, true);
+    // A job we no longer own (its helper died) can still be stopped.
+    const r = await h.cli(['stop', 'steady']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor('steady gone', () => !alive(steady.pid!));
+  });
+
+  test('killed again and again while a program flaps: one job, one process, no record twice', async () => {
+    await h.up(`programs:\n  flap:\n    command: sh -c 'sleep 0.05; exit 1'\n    backoff: { initial: 0, factor: 1, max: 0 }\n    crash_loop: { limit: 100000, window: 1m }\n`);
+    for (let i = 0; i < 5; i++) {
+      await h.waitJob('flap', 'restarting', (j) => j.restarts > 0);
+      const d = h.daemonPid();
+      await new Promise((r) => setTimeout(r, 20 + i * 37));
+      kill9(d);
+      await waitFor('daemon gone', () => !alive(d));
+      h.reconnect();
+      assert.equal((await h.cli(['status'])).code, 0, 'any command brings the daemon back');
+    }
+    const r = await h.cli(['stop', 'flap']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = (await h.status()).filter((j) => j.name === 'flap');
+    assert.equal(s.length, 1);
+    assert.equal(s[0].state, 'stopped');
+    const recs = await (await h.api()).acct({ program: 'flap' });
+    const pids = recs.map((x) => x.pid);
+    assert.equal(new Set(pids).size, pids.length, 'no process recorded twice');
+    assert.ok(recs.length >= 5);
+  });
+});

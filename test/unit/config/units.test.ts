@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatDuration, formatSize, parseDuration, parseSize } from '../../../src/config/units.js';
+
+test('parseDuration: units, decimals, compounds', () => {
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('10s'), 10_000);
+  assert.equal(parseDuration('1.5s'), 1500);
+  assert.equal(parseDuration('5m'), 300_000);
+  assert.equal(parseDuration('1h'), 3_600_000);
+  assert.equal(parseDuration('2d'), 172_800_000);
+  assert.equal(parseDuration('1h30m'), 5_400_000);
+  assert.equal(parseDuration('0s'), 0);
+});
+
+test('parseDuration: numbers mean seconds', () => {
+  assert.equal(parseDuration(10), 10_000);
+  assert.equal(parseDuration(0.25), 250);
+  assert.equal(parseDuration('3'), 3000);
+});
+
+test('parseDuration: errors say expected and got', () => {
+  assert.throws(() => parseDuration(-5), { message: 'expected a duration like "10s", got -5 (number)' });
+  assert.throws(() => parseDuration('10 s'), { message: 'expected a duration like "10s", got "10 s"' });
+  assert.throws(() => parseDuration('10sec'), { message: 'expected a duration like "10s", got "10sec"' });
+  assert.throws(() => parseDuration(true), { message: 'expected a duration like "10s", got true (boolean)' });
+  assert.throws(() => parseDuration(null), { message: 'expected a duration like "10s", got nothing' });
+  assert.throws(() => parseDuration(Infinity), /expected a duration/);
+});
+
+test('parseSize: 1024-based units in several spellings', () => {
+  assert.equal(parseSize('100B'), 100);
+  assert.equal(parseSize('512KB'), 512 * 1024);
+  assert.equal(parseSize('10MB'), 10 * 1024 ** 2);
+  assert.equal(parseSize('10M'), 10 * 1024 ** 2);
+  assert.equal(parseSize('10MiB'), 10 * 1024 ** 2);
+  assert.equal(parseSize('10mb'), 10 * 1024 ** 2);
+  assert.equal(parseSize('1GB'), 1024 ** 3);
+  assert.equal(parseSize('1.5K'), 1536);
+  assert.equal(parseSize('2048'), 2048);
+  assert.equal(parseSize(4096), 4096);
+});
+
+test('parseSize: errors say expected and got', () => {
+  assert.throws(() => parseSize(-1), { message: 'expected a size like "10MB", got -1 (number)' });
+  assert.throws(() => parseSize(1.5), { message: 'expected a size like "10MB", got 1.5 (number)' });
+  assert.throws(() => parseSize('10XB'), { message: 'expected a size like "10MB", got "10XB"' });
+  assert.throws(() => parseSize([]), { message: 'expected a size like "10MB", got a list' });
+});
+
+test('formatDuration: two units at most', () => {
+  assert.equal(formatDuration(0), '0ms');
+  assert.equal(formatDuration(120), '120ms');
+  assert.equal(formatDuration(999.6), '1s');
+  assert.equal(formatDuration(3249), '3.2s');
+  assert.equal(formatDuration(10_000), '10s');
+  assert.equal(formatDuration(59_960), '1m');
+  assert.equal(formatDuration(90_000), '1m30s');
+  assert.equal(formatDuration(3_720_000), '1h2m');
+  assert.equal(formatDuration(3_600_000), '1h');
+  assert.equal(formatDuration(2 * 86_400_000 + 3 * 3_600_000), '2d3h');
+  assert.equal(formatDuration(-1500), '-1.5s');
+});
+
+test('formatDuration output reads back with parseDuration', () => {
+  for (const ms of [120, 3200, 90_000, 3_720_000, 183_600_000]) assert.equal(parseDuration(formatDuration(ms)), ms);
+});
+
+test('formatSize', () => {
+  assert.equal(formatSize(100), '100B');
+  assert.equal(formatSize(1024), '1KB');
+  assert.equal(formatSize(1536), '1.5KB');
+  assert.equal(formatSize(1024 ** 2 - 1), '1MB');
+  assert.equal(formatSize(10 * 1024 ** 2), '10MB');
+  assert.equal(formatSize(5 * 1024 ** 3), '5GB');
+  assert.equal(parseSize(formatSize(10 * 1024 ** 2)), 10 * 1024 ** 2);
+});
