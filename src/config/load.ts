@@ -1,0 +1,53 @@
+// Entry points: a control file (or its text) -> Program[], or a ConfigError holding
+// every problem found.
+import { readFileSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { readClassic } from './classic.js';
+import { readStructured } from './document.js';
+import { normalize } from './normalize.js';
+import { ConfigError, type Program } from './program.js';
+
+/** The formats a control file can be written in. */
+export type ControlFormat = 'yaml' | 'json' | 'classic';
+
+const BY_EXTENSION: Record<string, ControlFormat> = {
+  '.yaml': 'yaml',
+  '.yml': 'yaml',
+  '.json': 'json',
+  '.conf': 'classic',
+  '.tab': 'classic',
+  '.inittab': 'classic',
+};
+
+/** The format of a control file: by extension, else by whether its lines look like `tty command`. */
+export function detectFormat(file: string, text: string): ControlFormat {
+  const byExt = BY_EXTENSION[extname(file).toLowerCase()];
+  if (byExt) return byExt;
+  if (/^\s*[{[]/.test(text)) return 'json';
+  const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  // "tty command": a first word that is not a YAML key, list item or flow collection.
+  const classic = (l: string) => /^\s*[^\s:{}[\]#-][^\s:]*\s+\S/.test(l) && !/^\s*\S+:(\s|$)/.test(l);
+  return lines.length > 0 && lines.every(classic) ? 'classic' : 'yaml';
+}
+
+/** Programs from control-file text; `file` names it in errors, `baseDir` anchors relative paths. */
+export function parseControlText(text: string, file: string, baseDir: string, format?: ControlFormat): Program[] {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text; // editors on Windows add a BOM
+  const fmt = format ?? detectFormat(file, body);
+  const { specs, r } = fmt === 'classic' ? readClassic(body, file) : readStructured(body, file, fmt);
+  if (r.issues.length > 0) throw new ConfigError(r.sorted());
+  return specs.map((s) => normalize(s, baseDir));
+}
+
+/** Programs from a control file; relative paths in it are relative to its directory. */
+export function loadControlFile(path: string): Program[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    throw new Error(`cannot read control file ${path}: ${why}`, { cause: e });
+  }
+  return parseControlText(text, path, dirname(resolve(path)));
+}

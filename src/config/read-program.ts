@@ -1,0 +1,138 @@
+// One entry under `programs:` -> ProgramSpec. Every setting is checked even after a
+// problem, so the file's author sees all of them at once.
+import { isSeq, type Node } from 'yaml';
+import type { Program, RestartPolicy } from './program.js';
+import { readCommand, readEnv, readId, readUmask } from './read-command.js';
+import { readBackoff, readCrashLoop, readLog, readStop } from './read-nested.js';
+import { readSchedule } from './read-schedule.js';
+import type { ProgramSpec } from './spec.js';
+import { parseInput, parseOutput } from './stdio.js';
+import { describeValue } from './describe.js';
+import { bool, duration, int, oneOf, str } from './values.js';
+import { joinPath, type Field, type Walker } from './yaml-nodes.js';
+
+const PROGRAM_KEYS = {
+  command: ['command'],
+  shell: ['shell'],
+  cwd: ['cwd'],
+  env: ['env'],
+  envMode: ['env_mode', 'envMode'],
+  user: ['user'],
+  group: ['group'],
+  umask: ['umask'],
+  stdin: ['stdin'],
+  stdout: ['stdout'],
+  stderr: ['stderr'],
+  tty: ['tty'],
+  instances: ['instances'],
+  restart: ['restart'],
+  successCodes: ['success_codes', 'successCodes', 'exit_codes', 'exitCodes'],
+  backoff: ['backoff'],
+  crashLoop: ['crash_loop', 'crashLoop'],
+  ready: ['ready'],
+  stop: ['stop'],
+  cron: ['cron'],
+  at: ['at'],
+  cronTz: ['cron_tz', 'cronTz'],
+  overlap: ['overlap'],
+  missed: ['missed'],
+  autostart: ['autostart'],
+  log: ['log'],
+};
+
+/** Why a program name is not allowed, or null. */
+export function programNameError(name: string): string | null {
+  if (name === 'all') {
+    return '"all" is reserved: it means every program on the command line; choose another name';
+  }
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+    return 'a program name may contain only letters, digits, "_", "." and "-"';
+  }
+  // A leading "-" would read as an option on the command line; "." and ".." as directories.
+  if (name.startsWith('-') || name === '.' || name === '..') {
+    return 'a program name may not start with "-" or be "." or ".."';
+  }
+  return null;
+}
+
+/** The spec for `programs.<name>`; undefined when the entry is too broken to read. */
+export function readProgram(w: Walker, name: string, key: Node, value: Node | null): ProgramSpec | undefined {
+  const self = w.field(joinPath('programs', name), key, value);
+  const badName = programNameError(name);
+  if (badName) w.failKey(self, badName);
+  const k = w.keys(self, PROGRAM_KEYS, 'settings like command: node server.js');
+  if (!k) return undefined;
+
+  const shell = k.shell && bool(w, k.shell);
+  const command = k.command ? readCommand(w, k.command, shell ?? false) : undefined;
+  if (!k.command) w.failKey(self, 'missing "command": the program to run, like command: node server.js');
+
+  const stdio = readStdio(w, k.stdin, k.stdout, k.stderr, k.tty);
+  const spec: ProgramSpec = {
+    name,
+    source: w.r.pos(key.range?.[0] ?? 0),
+    argv: command?.argv ?? [],
+    commandText: command?.commandText ?? '',
+    shell,
+    cwd: k.cwd && str(w, k.cwd, 'a directory'),
+    env: k.env && readEnv(w, k.env),
+    envMode: k.envMode && oneOf(w, k.envMode, ['add', 'replace'] as const),
+    user: k.user && readId(w, k.user, 'user'),
+    group: k.group && readId(w, k.group, 'group'),
+    umask: k.umask && readUmask(w, k.umask),
+    ...stdio,
+    instances: k.instances && int(w, k.instances, 1),
+    restart: k.restart && oneOf<RestartPolicy>(w, k.restart, ['always', 'on-failure', 'never']),
+    successCodes: k.successCodes && readCodes(w, k.successCodes),
+    backoff: k.backoff && readBackoff(w, k.backoff),
+    crashLoop: k.crashLoop && readCrashLoop(w, k.crashLoop),
+    ready: k.ready && duration(w, k.ready),
+    ...(k.stop ? readStop(w, k.stop) : {}),
+    ...readSchedule(w, k),
+    autostart: k.autostart && bool(w, k.autostart),
+    log: k.log && readLog(w, k.log),
+  };
+  return spec;
+}
+
+/** Exit codes counted as success: one code or a non-empty list of 0..255. */
+function readCodes(w: Walker, f: Field): number[] | undefined {
+  if (typeof f.value === 'number') return [int(w, f, 0, 255)].filter((c) => c !== undefined);
+  if (!isSeq(f.node)) {
+    return w.fail(f, `expected an exit code or a list of them like [0, 2], got ${describeValue(f.value)}`);
+  }
+  const items = f.node.items;
+  if (items.length === 0) return w.fail(f, 'expected at least one exit code; [] would make every exit a failure');
+  const codes = items.map((it, i) => int(w, w.field(joinPath(f.path, i), null, it), 0, 255));
+  return codes.every((c) => c !== undefined) ? [...new Set(codes as number[])] : undefined;
+}
+
+/** stdin/stdout/stderr and tty; a terminal is all three streams, so they exclude each other. */
+function readStdio(w: Walker, ...[stdin, stdout, stderr, tty]: (Field | undefined)[]): Partial<Program> {
+  const out: Partial<Program> = {};
+  if (tty) {
+    if (typeof tty.value === 'boolean') out.tty = tty.value;
+    else if (typeof tty.value === 'string' && tty.value !== '') {
+      const dev = tty.value.startsWith('/') ? tty.value : `/dev/${tty.value}`;
+      // As in the seed's appinit table: a /dev/null terminal means a daemon with no terminal.
+      out.tty = dev === '/dev/null' ? false : dev;
+    } else w.fail(tty, `expected true, false or a terminal device like "/dev/tty3", got ${describeValue(tty.value)}`);
+  }
+  const streams = { stdin, stdout, stderr };
+  for (const [name, f] of Object.entries(streams)) {
+    if (!f) continue;
+    if (out.tty) {
+      w.failKey(f, 'cannot be set with tty: the terminal is stdin, stdout and stderr; remove one of them');
+      continue;
+    }
+    const text = str(w, f, name === 'stdin' ? '"/dev/null" or a file path' : '"log", "/dev/null" or a file path');
+    if (text === undefined) continue;
+    try {
+      if (name === 'stdin') out.stdin = parseInput(text);
+      else out[name as 'stdout' | 'stderr'] = parseOutput(text, name as 'stdout' | 'stderr');
+    } catch (e) {
+      w.fail(f, (e as Error).message);
+    }
+  }
+  return out;
+}
