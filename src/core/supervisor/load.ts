@@ -34,36 +34,34 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
     byName.set(j.program, list);
   }
   const wanted = new Map(programs.map((p) => [p.name, p]));
+  // Removed and changed programs stop first, so added ones can reuse the freed job numbers.
   const toStop: Job[] = [];
   const toForget: Job[] = [];
-  const toStart: Job[] = [];
   for (const [name, jobs] of byName) {
-    if (!wanted.has(name)) {
+    const p = wanted.get(name);
+    if (!p) {
       result.removed.push(name);
       toStop.push(...jobs);
       toForget.push(...jobs);
+    } else if (!(sameProgram(jobs[0].spec, p) && jobs.length === p.instances)) {
+      toStop.push(...jobs);
+      toForget.push(...jobs.sort((a, b) => a.instance - b.instance).slice(p.instances));
     }
   }
+  db.transaction(() => replacePrograms(db, programs, file))();
+  await sup.stop(toStop.filter((j) => !isResting(j)));
+  for (const j of toForget) sup.forget(j);
+
+  const toStart: Job[] = [];
   for (const p of programs) {
-    const jobs = (byName.get(p.name) ?? []).sort((a, b) => a.instance - b.instance);
-    if (jobs.length === 0) {
-      result.added.push(p.name);
-      for (let i = 0; i < p.instances; i++) {
-        const j = sup.createJob(p, i, ownerUid, p.name);
-        if (shouldRun(p)) toStart.push(j);
-      }
-      continue;
-    }
-    if (sameProgram(jobs[0].spec, p) && jobs.length === p.instances) {
+    const jobs = (byName.get(p.name) ?? []).filter((j) => !toForget.includes(j)).sort((a, b) => a.instance - b.instance);
+    if (jobs.length === 0) result.added.push(p.name);
+    else if (sameProgram(jobs[0].spec, p) && (byName.get(p.name) ?? []).length === p.instances) {
       result.unchanged.push(p.name);
       for (const j of jobs) sup.setSpec(j, p); // keep the new source position
       continue;
-    }
-    result.changed.push(p.name);
-    const extra = jobs.slice(p.instances);
-    toStop.push(...jobs);
-    toForget.push(...extra);
-    for (const j of jobs.slice(0, p.instances)) {
+    } else result.changed.push(p.name);
+    for (const j of jobs) {
       sup.setSpec(j, p);
       if (shouldRun(p)) toStart.push(j);
     }
@@ -72,9 +70,6 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       if (shouldRun(p)) toStart.push(j);
     }
   }
-  db.transaction(() => replacePrograms(db, programs, file))();
-  await sup.stop(toStop.filter((j) => !isResting(j)));
-  for (const j of toForget) sup.forget(j);
   sup.start(toStart);
   return result;
 }
