@@ -242,14 +242,10 @@ static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int
   return lf;
 }
 
+/* An unreferenced log file stays open: a program restarting in a loop reuses it at no cost.
+ * `truncate`/`reopen` still reach it; `quit` closes everything. */
 static void log_release(logfile_t *lf) {
-  if (--lf->refs > 0) return;
-  for (logfile_t **pp = &logfiles; *pp; pp = &(*pp)->next) {
-    if (*pp == lf) { *pp = lf->next; break; }
-  }
-  close(lf->fd);
-  free(lf->path);
-  free(lf);
+  if (lf->refs > 0) lf->refs--;
 }
 
 static void log_reopen_all(void) {
@@ -423,7 +419,11 @@ typedef struct {
   int ok;
 } pstat_t;
 
-static void read_pstat(pid_t pid, pstat_t *ps) {
+static void read_pstat_ids(pid_t pid, pstat_t *ps, int with_ids);
+static void read_pstat(pid_t pid, pstat_t *ps) { read_pstat_ids(pid, ps, 1); }
+
+/* with_ids = 0 reads only /proc/PID/stat (enough for the start time of a fresh child). */
+static void read_pstat_ids(pid_t pid, pstat_t *ps, int with_ids) {
   memset(ps, 0, sizeof *ps);
   char path[64], data[4096];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -454,6 +454,8 @@ static void read_pstat(pid_t pid, pstat_t *ps) {
     }
     if (idx == 22) break;
   }
+  ps->ok = 1;
+  if (!with_ids) return;
   snprintf(path, sizeof path, "/proc/%d/status", pid);
   FILE *fp = fopen(path, "re");
   if (fp) {
@@ -825,7 +827,7 @@ static void do_spawn(spawn_req_t *rq) {
   close(status_pipe[0]);
 
   pstat_t ps;
-  read_pstat(pid, &ps);
+  read_pstat_ids(pid, &ps, 0);
   proc_add(pid, ps.start, rq->job, pid, 1, 0);
 
   pump_t *added[2] = {NULL, NULL};

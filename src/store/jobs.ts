@@ -1,6 +1,6 @@
 // Queries on the jobs table. A Job row is the durable half of a job; the runtime keeps the rest.
 import type { Program } from '../config/program.js';
-import type { Db } from './db.js';
+import { stmt, type Db } from './db.js';
 
 /** A job as stored. */
 export interface JobRow {
@@ -60,13 +60,18 @@ export function insertJob(db: Db, j: Omit<JobRow, 'id' | 'number'>): JobRow {
   return { ...j, id: Number(info.lastInsertRowid), number };
 }
 
-/** Writes the whole mutable part of a job. */
+/** Writes the state of a job (on every transition: kept cheap, the program is saved apart). */
 export function saveJob(db: Db, j: JobRow): void {
-  db.prepare(
-    `UPDATE jobs SET spec=?, state=?, want=?, pid=?, start_ticks=?, started_at=?, restarts=?, restart_times=?, attempt=?,
+  stmt(db,
+    `UPDATE jobs SET state=?, want=?, pid=?, start_ticks=?, started_at=?, restarts=?, restart_times=?, attempt=?,
       last_exit=?, reason=?, suspended=? WHERE id=?`,
-  ).run(JSON.stringify(j.spec), j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts, JSON.stringify(j.restartTimes),
+  ).run(j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts, JSON.stringify(j.restartTimes),
     j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0, j.id);
+}
+
+/** Writes the program a job runs. */
+export function saveJobSpec(db: Db, j: JobRow): void {
+  stmt(db, 'UPDATE jobs SET spec=? WHERE id=?').run(JSON.stringify(j.spec), j.id);
 }
 
 /** Marks a job removed: its number is free again, its records stay. */

@@ -1,5 +1,5 @@
 // Accounting records: one row per reaped process, in termination order (like the kernel's acct).
-import type { Db } from './db.js';
+import { stmt, type Db } from './db.js';
 
 /** One accounting record. Times in seconds (wall clock for start/end), maxrss in KiB. */
 export interface AcctRecord {
@@ -33,7 +33,7 @@ export interface AcctRecord {
 
 /** Appends a record. */
 export function insertRecord(db: Db, r: AcctRecord): void {
-  db.prepare(
+  stmt(db,
     `INSERT INTO records(pid, ppid, job, program, command, comm, uid, gid, start, end, utime, stime, maxrss, minflt, majflt,
       inblock, oublock, nvcsw, nivcsw, exit_code, signal, core, flags, status, note)
      VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,

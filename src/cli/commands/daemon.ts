@@ -1,5 +1,6 @@
 // `appinit daemon [FILE]`: run the daemon in the foreground (or, with --background, as
 // the process other commands start).
+import { createWriteStream } from 'node:fs';
 import { appinitHome } from '../../api/paths.js';
 import { AlreadyRunning, startDaemon } from '../../api/daemon.js';
 import { jobView } from '../../api/views.js';
@@ -23,7 +24,9 @@ export async function runDaemon(file: string | undefined, background: boolean): 
     if (err instanceof AlreadyRunning) throw new CliError(err.message.replace(/^appinit: /, ''));
     throw err;
   }
-  const log = (line: string) => process.stdout.write(`${stamp()} ${line}\n`);
+  // In the background stdout is the daemon's log file: write it asynchronously, off the restart path.
+  const out = background ? createWriteStream('', { fd: 1 }) : process.stdout;
+  const log = (line: string) => out.write(`${stamp()} ${line}\n`);
   if (!background) log(`appinit daemon (pid ${process.pid}) serving ${home}`);
   d.sup.on('change', (c: JobChange) => {
     if (c.from !== c.to || c.note) log(`${c.job.spec.name} %${c.job.number}: ${c.from} -> ${c.to}${c.job.pid ? ` (pid ${c.job.pid})` : ''}${c.note ? `: ${c.note}` : ''}`);

@@ -6,7 +6,7 @@ import { parseSignal } from '../../config/signals.js';
 import { isSameProcess, sendSignal, ticksToEpoch } from '../../os/host.js';
 import { decodeStatus, type ExitEvent, type OwnedChild, type Supervise } from '../../os/supervise.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
-import { insertJob, liveJobs, removeJob, saveJob, type JobRow } from '../../store/jobs.js';
+import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec, type JobRow } from '../../store/jobs.js';
 import { insertRecord } from '../../store/records.js';
 import { step, type Effect, type JobEvent, type State } from './machine.js';
 import { buildSpawnRequest, type SpawnContext } from './spawn-request.js';
@@ -65,9 +65,13 @@ export class Supervisor extends EventEmitter {
 
   // ---------- helper events ----------
 
+  // The helper's epoch and the last event stored, mirrored in memory (read once per process).
+  private stored: { epoch: string | null; seq: number } | null = null;
+
   private onBatch(batch: Record<string, unknown>[]): void {
-    const epoch = getMeta(this.db, 'helper_epoch');
-    let lastSeq = Number(getMeta(this.db, 'helper_seq') ?? 0);
+    const stored = (this.stored ??= { epoch: getMeta(this.db, 'helper_epoch'), seq: Number(getMeta(this.db, 'helper_seq') ?? 0) });
+    const epoch = stored.epoch;
+    let lastSeq = stored.seq;
     let maxSeq = 0;
     this.db.transaction(() => {
       for (const msg of batch) {
@@ -78,9 +82,10 @@ export class Supervisor extends EventEmitter {
         }
         if (msg.ev === 'hello') {
           this.helper.dispatch(msg);
-          if (getMeta(this.db, 'helper_epoch') !== this.helper.epoch) {
+          if (stored.epoch !== this.helper.epoch) {
             setMeta(this.db, 'helper_epoch', this.helper.epoch);
             setMeta(this.db, 'helper_seq', '0');
+            stored.epoch = this.helper.epoch;
             lastSeq = 0;
           }
           this.childrenSeen.clear();
@@ -90,6 +95,7 @@ export class Supervisor extends EventEmitter {
       }
       if (maxSeq) setMeta(this.db, 'helper_seq', String(lastSeq));
     })();
+    stored.seq = lastSeq;
     if (maxSeq) this.helper.ack(maxSeq);
   }
 
@@ -358,7 +364,7 @@ export class Supervisor extends EventEmitter {
   /** Replaces a job's program (takes effect at its next start). */
   setSpec(job: Job, spec: Program): void {
     job.spec = spec;
-    saveJob(this.db, job);
+    saveJobSpec(this.db, job);
   }
 
   /** Stops every job and lets the helper go. */

@@ -1,0 +1,169 @@
+// ps as procps-ng 4 prints it, from ProcInfo[]: the SysV formats (plain, -f, -l, -lf) and -o.
+// Selection (-e, -p, -u ...) is the caller's: this formats exactly the processes it is given.
+import type { ProcInfo } from '../../os/proc/types.js';
+import { COLUMNS, toLayout, type PsContext, type PsSystem } from './ps-columns.js';
+import { activeColumns, layoutLine, type LayoutColumn } from './ps-layout.js';
+import {
+  argsText, cpuTimeText, escapeText, longStartText, ttyName,
+} from './text.js';
+
+export type { PsSystem } from './ps-columns.js';
+
+/** The ps formats: plain `ps`, `ps -f`, `ps -l`, `ps -lf`. */
+export type PsFormat = 'default' | 'f' | 'l' | 'lf';
+
+/** Options for formatPs / psJson. */
+export interface PsOptions {
+  sys: PsSystem;
+  format?: PsFormat;
+  /** `-o` list: specifiers as procps names them, each optionally `name=Header`. Overrides format. */
+  columns?: readonly string[];
+  /** uid -> name (from /etc/passwd); unknown uids print as numbers, as ps does. */
+  userName?: (uid: number) => string | undefined;
+  /** pid -> job number (shown `%3`) or program name: adds a JOB column before the command. */
+  jobs?: ReadonlyMap<number, number | string>;
+  /** Screen width; unlimited by default, which is what ps does when its output is not a terminal. */
+  width?: number;
+  /** Print the header line (default true; false also when every -o header is empty). */
+  header?: boolean;
+}
+
+const FORMATS: Record<PsFormat, string[]> = {
+  default: ['pid', 'tname', 'time', 'ucmd'],
+  f: ['uid_hack', 'pid', 'ppid', 'c', 'stime', 'tname', 'time', 'cmd'],
+  l: ['f', 's', 'uid', 'pid', 'ppid', 'c', 'opri', 'ni', 'addr_1', 'sz', 'wchan', 'tname', 'time', 'ucmd'],
+  lf: ['f', 's', 'uid_hack', 'pid', 'ppid', 'c', 'opri', 'ni', 'addr_1', 'sz', 'wchan', 'stime', 'tname', 'time', 'cmd'],
+};
+
+/** Thrown for an unknown -o specifier; the message lists what is accepted. */
+export class PsFormatError extends Error {}
+
+function context(opts: PsOptions): PsContext {
+  const s = opts.sys;
+  return {
+    sys: { hz: 100, pageSize: 4096, pidDigits: 5, ...s },
+    userName: opts.userName ?? (() => undefined),
+  };
+}
+
+function jobLabel(v: number | string | undefined): string {
+  if (v === undefined) return '-';
+  return typeof v === 'number' ? `%${v}` : v;
+}
+
+function buildColumns(procs: readonly ProcInfo[], opts: PsOptions, ctx: PsContext): { cols: LayoutColumn<ProcInfo>[]; header: boolean } {
+  const specs = opts.columns ?? FORMATS[opts.format ?? 'default'];
+  let anyHeader = false;
+  const cols = specs.map((spec) => {
+    const eq = spec.indexOf('=');
+    const name = (eq < 0 ? spec : spec.slice(0, eq)).trim();
+    const def = COLUMNS[name];
+    if (!def) throw new PsFormatError(`unknown ps column "${name}"; expected one of ${Object.keys(COLUMNS).join(', ')}`);
+    const header = eq < 0 ? undefined : spec.slice(eq + 1);
+    if ((header ?? def.header) !== '') anyHeader = true;
+    return toLayout(def, ctx, header);
+  });
+  if (opts.jobs) {
+    const jobs = opts.jobs;
+    let width = 3;
+    for (const p of procs) width = Math.max(width, jobLabel(jobs.get(p.pid)).length);
+    // Before the command column, so every procps column keeps its place.
+    cols.splice(Math.max(0, cols.length - 1), 0, {
+      header: 'JOB', width, justify: 'left', render: (p) => jobLabel(jobs.get(p.pid)),
+    });
+  }
+  return { cols, header: anyHeader && opts.header !== false };
+}
+
+/** Which optional /proc files a ps format needs (cmdline for args/cmd, wchan for WCHAN): pass to readAllProcesses. */
+export function psReadNeeds(opts: Pick<PsOptions, 'format' | 'columns'>): { cmdline: boolean; wchan: boolean } {
+  const names = (opts.columns ?? FORMATS[opts.format ?? 'default']).map((c) => c.split('=')[0]?.trim());
+  return {
+    cmdline: names.some((n) => n === 'args' || n === 'cmd' || n === 'command'),
+    wchan: names.includes('wchan'),
+  };
+}
+
+/** Formats processes as procps' ps does; one line per process, each ending in a newline. */
+export function formatPs(procs: readonly ProcInfo[], opts: PsOptions): string {
+  const ctx = context(opts);
+  const { cols, header } = buildColumns(procs, opts, ctx);
+  const active = activeColumns(cols, opts.width ?? Infinity);
+  const lines: string[] = [];
+  if (header) lines.push(layoutLine(cols, null, active));
+  for (const p of procs) lines.push(layoutLine(cols, p, active));
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/** One process for `--json`: plain values, units in the names. */
+export interface PsJsonRow {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  user: string;
+  uid: number;
+  tty: string;
+  state: string;
+  stat: string;
+  nice: number;
+  priority: number;
+  threads: number;
+  cpuPercent: number;
+  memPercent: number;
+  rssKb: number;
+  vszKb: number;
+  cpuSeconds: number;
+  cpuTime: string;
+  elapsedSeconds: number;
+  started: string;
+  startedLocal: string;
+  startTime: number;
+  comm: string;
+  args: string;
+  argv: string[];
+  job?: number | string;
+}
+
+/** The same data as formatPs as plain objects (numbers unrounded where ps rounds). */
+export function psJson(procs: readonly ProcInfo[], opts: PsOptions): PsJsonRow[] {
+  const ctx = context(opts);
+  const { hz, pageSize, uptime, btime, memTotalKb } = ctx.sys;
+  const stat = COLUMNS.stat as NonNullable<(typeof COLUMNS)['stat']>;
+  return procs.map((p) => {
+    const elapsed = Math.max(0, uptime - p.startTime / hz);
+    const cpuSeconds = (p.utime + p.stime) / hz;
+    const rssKb = (p.rss * pageSize) / 1024;
+    const startSec = btime + Math.floor(p.startTime / hz);
+    const row: PsJsonRow = {
+      pid: p.pid,
+      ppid: p.ppid,
+      pgid: p.pgid,
+      sid: p.sid,
+      user: ctx.userName(p.euid) ?? String(p.euid),
+      uid: p.euid,
+      tty: ttyName(p.ttyNr),
+      state: p.state,
+      stat: stat.value(p, ctx),
+      nice: p.nice,
+      priority: p.priority,
+      threads: p.numThreads,
+      cpuPercent: elapsed > 0 ? (cpuSeconds * 100) / elapsed : 0,
+      memPercent: memTotalKb > 0 ? (rssKb * 100) / memTotalKb : 0,
+      rssKb,
+      vszKb: Math.floor(p.vsize / 1024),
+      cpuSeconds,
+      cpuTime: cpuTimeText(cpuSeconds),
+      elapsedSeconds: Math.floor(elapsed),
+      started: new Date(startSec * 1000).toISOString(),
+      startedLocal: longStartText(startSec),
+      startTime: p.startTime,
+      comm: escapeText(p.comm),
+      args: argsText(p),
+      argv: [...p.cmdline],
+    };
+    const job = opts.jobs?.get(p.pid);
+    if (job !== undefined) row.job = job;
+    return row;
+  });
+}

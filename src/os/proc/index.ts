@@ -1,0 +1,12 @@
+// The only code that reads /proc. Everything else imports from here.
+export type {
+  CpuStat, CpuTimes, DiskStat, LoadAvg, MemInfo, ProcInfo, SystemSnapshot, ThreadInfo, VmCounters,
+} from './types.js';
+export { readProcess, readAllProcesses, readThreads, listPids, type ReadOptions } from './process.js';
+export { processIdentity, isSameProcess, type ProcessIdentity } from './identity.js';
+export {
+  clockTicks, pageSize, pidDigits, readUptime, readLoadavg, readMeminfo, readCpuStat, readDiskstats,
+  readVmCounters, countUsers,
+} from './system.js';
+export { userName } from './users.js';
+export { readSystemSnapshot } from './snapshot.js';
