@@ -17,5 +17,14 @@ const filters = process.argv.slice(2);
 let files = walk('dist/test', []).sort();
 if (filters.length) files = files.filter((f) => filters.some((s) => f.includes(s)));
 if (files.length === 0) { console.error('no test files matched'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+// Oracle tests compare with the kernel's own tick-sampled accounting, which drifts from wait4's
+// precise figures when other tests load the CPUs: they run last, one at a time.
+const oracle = files.filter((f) => f.includes('/oracle/'));
+const rest = files.filter((f) => !f.includes('/oracle/'));
+let status = 0;
+for (const [group, concurrency] of [[rest, 2], [oracle, 1]]) {
+  if (group.length === 0) continue;
+  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...group], { stdio: 'inherit' });
+  status ||= r.status ?? 1;
+}
+process.exit(status);
