@@ -1,7 +1,7 @@
 // Spawn + reap rate and restart latency through appinit, against the same loop in C, in one run.
 //   node dist/bench/spawn.js        (or: npm run bench -- spawn)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,16 +23,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function waitStamp(file: string, after: bigint, timeoutMs = 5000): Promise<bigint> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (existsSync(file)) {
-      const t = readFileSync(file, 'utf8').trim();
-      if (t && BigInt(t) > after) return BigInt(t);
-    }
-    if (Date.now() > until) throw new Error(`no new stamp in ${file} within ${timeoutMs} ms`);
-    await new Promise((r) => setImmediate(r));
-  }
+// Waits on inotify (fs.watch), not a busy loop: a polling bench would take a core from
+// whichever side has more processes to schedule.
+function waitStamp(file: string, after: bigint, timeoutMs = 5000): Promise<bigint> {
+  const read = (): bigint | null => {
+    if (!existsSync(file)) return null;
+    const t = readFileSync(file, 'utf8').trim();
+    return t && BigInt(t) > after ? BigInt(t) : null;
+  };
+  return new Promise((resolve, reject) => {
+    const w = watch(work, () => {
+      const v = read();
+      if (v != null) done(v);
+    });
+    const timer = setTimeout(() => { w.close(); reject(new Error(`no new stamp in ${file} within ${timeoutMs} ms`)); }, timeoutMs);
+    const done = (v: bigint) => { clearTimeout(timer); w.close(); resolve(v); };
+    const v = read();
+    if (v != null) done(v);
+  });
 }
 
 function pidOf(file: string): number {

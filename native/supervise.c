@@ -24,6 +24,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -554,20 +555,69 @@ static void client_flush(void) {
   epoll_ctl(epfd, EPOLL_CTL_MOD, client, &ev);
 }
 
+/*
+ * A restart ticket: the daemon decides the restart policy, but when it allows an immediate
+ * restart it hands the decision down with the spawn, as s6-supervise restarts on its own.
+ * The kept frame is the original spawn request, replayed with one less restart in the budget.
+ * Any signal to the whole job (a stop) or `disarm` tears the ticket up first.
+ */
+typedef struct ticket {
+  char *job;
+  char *frame;
+  size_t len;
+  int budget, any;
+  char ok[128];
+  struct ticket *next;
+} ticket_t;
+
+static ticket_t *tickets;
+
+static ticket_t *ticket_find(const char *job) {
+  for (ticket_t *t = tickets; t; t = t->next)
+    if (strcmp(t->job, job) == 0) return t;
+  return NULL;
+}
+
+static void ticket_drop(const char *job) {
+  for (ticket_t **pp = &tickets; *pp; pp = &(*pp)->next) {
+    if (strcmp((*pp)->job, job) == 0) {
+      ticket_t *t = *pp;
+      *pp = t->next;
+      free(t->job);
+      free(t->frame);
+      free(t);
+      return;
+    }
+  }
+}
+
+/* True when the ticket says this end is restarted at once. */
+static int ticket_allows(ticket_t *t, int status) {
+  if (!t || t->budget <= 0) return 0;
+  if (t->any) return 1;
+  if (!WIFEXITED(status)) return 1;
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", t->ok);
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+    if (atoi(tok) == WEXITSTATUS(status)) return 0;
+  return 1;
+}
+
 /* ---------- reaping ---------- */
 
-static void emit_exit(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p) {
+static void emit_exit(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, int respawned) {
   buf_t b = {0};
   buf_json_str(&b, p ? p->job : "");
   buf_add(&b, ",\"comm\":", 8);
   buf_json_str(&b, ps->comm);
   buf_add(&b, "", 1);
   emit_event(1,
-             "\"ev\":\"exit\",\"pid\":%d,\"job\":%s,\"leader\":%d,\"adopted\":%d,\"status\":%d,"
+             "\"ev\":\"exit\",\"respawned\":%d,\"pid\":%d,\"job\":%s,\"leader\":%d,\"adopted\":%d,\"status\":%d,"
              "\"start\":%llu,\"end_us\":%lld,\"ppid\":%d,\"pgid\":%d,\"sid\":%d,\"uid\":%u,\"gid\":%u,"
              "\"kflags\":%lu,\"utime_us\":%lld,\"stime_us\":%lld,\"maxrss\":%ld,\"minflt\":%ld,"
              "\"majflt\":%ld,\"inblock\":%ld,\"oublock\":%ld,\"nvcsw\":%ld,\"nivcsw\":%ld",
-             pid, b.p, p ? p->leader : 0, p ? p->adopted : 1, status, ps->ok ? ps->start : (p ? p->start : 0),
+             respawned, pid, b.p, p ? p->leader : 0, p ? p->adopted : 1, status, ps->ok ? ps->start : (p ? p->start : 0),
              (long long)now_us(), ps->ppid, ps->pgid, ps->sid, ps->uid, ps->gid, ps->flags,
              (long long)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec,
              (long long)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec, ru->ru_maxrss, ru->ru_minflt,
@@ -615,6 +665,8 @@ static void scan_adopted(const char *hint) {
   }
 }
 
+static void respawn(ticket_t *t);
+
 static void reap_all(void) {
   char *hint = NULL;
   for (;;) {
@@ -647,7 +699,10 @@ static void reap_all(void) {
       /* An orphan we had not noticed yet: adopt it at its death. */
       p = proc_add(pid, ps.start, attribute(&ps, NULL), ps.pgid, 0, 1);
     }
-    emit_exit(pid, status, &ru, &ps, p);
+    ticket_t *t = p->leader ? ticket_find(p->job) : NULL;
+    int again = ticket_allows(t, status);
+    emit_exit(pid, status, &ru, &ps, p, again);
+    if (again) respawn(t);
     if (p->job[0]) {
       free(hint);
       hint = strdup(p->job);
@@ -672,7 +727,13 @@ typedef struct {
   int ts, keep, period;
   off_t maxsize;
   size_t maxline;
+  int rs_budget;      /* immediate restarts the helper may do on its own */
+  int rs_any;         /* 1: restart on any end; 0: only on failure */
+  const char *rs_ok;  /* success codes, comma-separated */
+  int is_respawn;
 } spawn_req_t;
+
+
 
 static int parse_target(const char *spec, const char **path) {
   /* log:PATH | file:PATH | append:PATH | null | stdout | inherit */
@@ -702,6 +763,77 @@ static int open_target(int kind, const char *path) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (kind == 'a' ? O_APPEND : O_TRUNC);
   if (kind == 'n') flags = O_WRONLY | O_CLOEXEC;
   return open(path, flags, 0644);
+}
+
+#define CHILD_STACK (256 * 1024)
+
+/* Everything the child needs, resolved by the parent before the clone. */
+typedef struct {
+  spawn_req_t *rq;
+  int sfd;
+  const char *pty_name;
+  int outk, errk;
+  const char *outp, *errp;
+  int outw, errw;
+  uid_t uid;
+  gid_t gid;
+  gid_t *groups;
+  int ngroups;
+} child_args_t;
+
+static int child_main(void *arg) {
+  child_args_t *a = arg;
+    int sfd = a->sfd;
+    /* Default dispositions and an empty mask: ignored signals would survive exec. */
+    struct sigaction sa = {.sa_handler = SIG_DFL};
+    for (int s = 1; s < NSIG; s++) sigaction(s, &sa, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (setsid() < 0) child_fail(sfd, "setsid");
+    int in = -1, out = -1, err = -1;
+    const char *ttypath = a->rq->tty && strcmp(a->rq->tty, "pty") == 0 ? a->pty_name : a->rq->tty;
+    if (ttypath && ttypath[0]) {
+      /* Opened after setsid without O_NOCTTY: it becomes the controlling terminal. */
+      int t = open(ttypath, O_RDWR);
+      if (t < 0) child_fail(sfd, "tty");
+      in = out = err = t;
+    }
+    if (in < 0) {
+      in = open(a->rq->stdin_path && a->rq->stdin_path[0] ? a->rq->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
+      if (in < 0) child_fail(sfd, "stdin");
+    }
+    if (out < 0) {
+      if (a->outk == 'l') out = a->outw;
+      else if ((out = open_target(a->outk, a->outp)) < 0) child_fail(sfd, "stdout");
+    }
+    if (err < 0) {
+      if (a->errk == 's') err = out;
+      else if (a->errk == 'l') err = a->errw;
+      else if ((err = open_target(a->errk, a->errp)) < 0) child_fail(sfd, "stderr");
+    }
+    /* dup2 clears close-on-exec on the copies; everything else is closed at exec. */
+    int fds[3] = {in, out, err};
+    for (int i = 0; i < 3; i++) {
+      if (fds[i] == i) { fcntl(i, F_SETFD, 0); continue; }
+      int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+      for (int j = i + 1; j < 3; j++) if (fds[j] == fds[i]) fds[j] = moved;
+      fds[i] = moved;
+    }
+    for (int i = 0; i < 3; i++)
+      if (dup2(fds[i], i) < 0) child_fail(sfd, "dup2");
+    syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+    fcntl(sfd, F_SETFD, FD_CLOEXEC);
+    if (a->ngroups >= 0 && setgroups((size_t)a->ngroups, a->groups) < 0) child_fail(sfd, "setgroups");
+    if (a->gid != (gid_t)-1 && setgid(a->gid) < 0) child_fail(sfd, "setgid");
+    if (a->uid != (uid_t)-1 && setuid(a->uid) < 0) child_fail(sfd, "setuid");
+    if (a->rq->umask_set) umask(a->rq->umask_val);
+    if (a->rq->cwd && a->rq->cwd[0] && chdir(a->rq->cwd) < 0) child_fail(sfd, "chdir");
+    a->rq->argv[a->rq->argc] = NULL;
+    a->rq->envp[a->rq->envc] = NULL;
+    execvpe(a->rq->argv[0], (char *const *)a->rq->argv, (char *const *)a->rq->envp);
+    child_fail(sfd, "exec");
+  return 127;
 }
 
 static void do_spawn(spawn_req_t *rq) {
@@ -763,60 +895,19 @@ static void do_spawn(spawn_req_t *rq) {
     }
   }
 
-  pid_t pid = fork();
-  if (pid < 0) { stage = "fork"; spawn_errno = errno; goto fail; }
-  if (pid == 0) {
-    int sfd = status_pipe[1];
-    /* Default dispositions and an empty mask: ignored signals would survive exec. */
-    struct sigaction sa = {.sa_handler = SIG_DFL};
-    for (int s = 1; s < NSIG; s++) sigaction(s, &sa, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (setsid() < 0) child_fail(sfd, "setsid");
-    int in = -1, out = -1, err = -1;
-    const char *ttypath = rq->tty && strcmp(rq->tty, "pty") == 0 ? pty_name : rq->tty;
-    if (ttypath && ttypath[0]) {
-      /* Opened after setsid without O_NOCTTY: it becomes the controlling terminal. */
-      int t = open(ttypath, O_RDWR);
-      if (t < 0) child_fail(sfd, "tty");
-      in = out = err = t;
-    }
-    if (in < 0) {
-      in = open(rq->stdin_path && rq->stdin_path[0] ? rq->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
-      if (in < 0) child_fail(sfd, "stdin");
-    }
-    if (out < 0) {
-      if (outk == 'l') out = outpipe[1];
-      else if ((out = open_target(outk, outp)) < 0) child_fail(sfd, "stdout");
-    }
-    if (err < 0) {
-      if (errk == 's') err = out;
-      else if (errk == 'l') err = errpipe[1];
-      else if ((err = open_target(errk, errp)) < 0) child_fail(sfd, "stderr");
-    }
-    /* dup2 clears close-on-exec on the copies; everything else is closed at exec. */
-    int fds[3] = {in, out, err};
-    for (int i = 0; i < 3; i++) {
-      if (fds[i] == i) { fcntl(i, F_SETFD, 0); continue; }
-      int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-      for (int j = i + 1; j < 3; j++) if (fds[j] == fds[i]) fds[j] = moved;
-      fds[i] = moved;
-    }
-    for (int i = 0; i < 3; i++)
-      if (dup2(fds[i], i) < 0) child_fail(sfd, "dup2");
-    syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
-    fcntl(sfd, F_SETFD, FD_CLOEXEC);
-    if (ngroups >= 0 && setgroups((size_t)ngroups, groups) < 0) child_fail(sfd, "setgroups");
-    if (gid != (gid_t)-1 && setgid(gid) < 0) child_fail(sfd, "setgid");
-    if (uid != (uid_t)-1 && setuid(uid) < 0) child_fail(sfd, "setuid");
-    if (rq->umask_set) umask(rq->umask_val);
-    if (rq->cwd && rq->cwd[0] && chdir(rq->cwd) < 0) child_fail(sfd, "chdir");
-    rq->argv[rq->argc] = NULL;
-    rq->envp[rq->envc] = NULL;
-    execvpe(rq->argv[0], (char *const *)rq->argv, (char *const *)rq->envp);
-    child_fail(sfd, "exec");
+  /* clone(CLONE_VM|CLONE_VFORK) on a stack of its own, as glibc's posix_spawn does: no page
+   * tables to copy, and we wait for the exec anyway. The child only reads the request and
+   * makes system calls before exec or _exit. */
+  child_args_t ca = {.rq = rq, .sfd = status_pipe[1], .pty_name = pty_name, .outk = outk, .errk = errk, .outp = outp,
+                     .errp = errp, .outw = outpipe[1], .errw = errpipe[1], .uid = uid, .gid = gid, .groups = groups,
+                     .ngroups = ngroups};
+  static char *child_stack;
+  if (!child_stack) {
+    child_stack = malloc(CHILD_STACK);
+    if (!child_stack) die("out of memory");
   }
+  pid_t pid = clone(child_main, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
+  if (pid < 0) { stage = "fork"; spawn_errno = errno; goto fail; }
   close(status_pipe[1]);
   if (outpipe[1] >= 0) close(outpipe[1]);
   if (errpipe[1] >= 0) close(errpipe[1]);
@@ -853,15 +944,18 @@ static void do_spawn(spawn_req_t *rq) {
   buf_t b = {0};
   buf_json_str(&b, rq->job);
   buf_add(&b, "", 1);
+  /* A restart the helper did on its own is durable: the daemon must learn the new pid. */
+  const char *ev = rq->is_respawn ? "respawned" : "spawned";
+  int durable = rq->is_respawn;
   if (n == (ssize_t)sizeof f) {
     buf_t m = {0};
     buf_json_str(&m, strerror(f.err));
     buf_add(&m, "", 1);
-    emit_event(0, "\"ev\":\"spawned\",\"req\":%s,\"job\":%s,\"pid\":%d,\"start\":%llu,\"execErrno\":%d,\"stage\":\"%s\",\"error\":%s",
-               rq->req ? rq->req : "0", b.p, pid, ps.start, f.err, f.stage, m.p);
+    emit_event(durable, "\"ev\":\"%s\",\"req\":%s,\"job\":%s,\"pid\":%d,\"start\":%llu,\"execErrno\":%d,\"stage\":\"%s\",\"error\":%s",
+               ev, rq->req ? rq->req : "0", b.p, pid, ps.start, f.err, f.stage, m.p);
     free(m.p);
   } else {
-    emit_event(0, "\"ev\":\"spawned\",\"req\":%s,\"job\":%s,\"pid\":%d,\"start\":%llu", rq->req ? rq->req : "0", b.p,
+    emit_event(durable, "\"ev\":\"%s\",\"req\":%s,\"job\":%s,\"pid\":%d,\"start\":%llu", ev, rq->req ? rq->req : "0", b.p,
                pid, ps.start);
   }
   free(b.p);
@@ -916,8 +1010,12 @@ static int signal_job(const char *job, int sig, int all) {
 
 static buf_t inbuf;
 
+static int respawning, respawn_budget;
+
 static void handle_frame(char *p, size_t n) {
   /* verb\0 key\0 value\0 ... */
+  char *frame_start = p;
+  size_t frame_len = n;
   char *end = p + n;
   const char *verb = p;
   p += strlen(p) + 1;
@@ -949,6 +1047,9 @@ static void handle_frame(char *p, size_t n) {
     else if (strcmp(k, "keep") == 0) rq.keep = atoi(v);
     else if (strcmp(k, "period") == 0) rq.period = strcmp(v, "hourly") == 0 ? 1 : strcmp(v, "daily") == 0 ? 2 : 0;
     else if (strcmp(k, "maxline") == 0) rq.maxline = (size_t)strtoull(v, NULL, 10);
+    else if (strcmp(k, "rs_budget") == 0) rq.rs_budget = atoi(v);
+    else if (strcmp(k, "rs_any") == 0) rq.rs_any = atoi(v);
+    else if (strcmp(k, "rs_ok") == 0) rq.rs_ok = v;
     else if (strcmp(k, "sig") == 0) a_sig = v;
     else if (strcmp(k, "all") == 0) a_all = v;
     else if (strcmp(k, "seq") == 0) a_seq = v;
@@ -961,9 +1062,38 @@ static void handle_frame(char *p, size_t n) {
       emit_event(0, "\"ev\":\"spawn-error\",\"req\":%s,\"job\":\"\",\"error\":\"no command\"", rq.req ? rq.req : "0");
       return;
     }
+    rq.is_respawn = respawning;
+    if (respawning) rq.rs_budget = respawn_budget;
+    if (rq.rs_budget > 0) {
+      ticket_t *t = ticket_find(rq.job);
+      if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t) die("out of memory");
+        t->job = strdup(rq.job);
+        t->next = tickets;
+        tickets = t;
+      }
+      if (t->frame != frame_start) {
+        char *copy = malloc(frame_len);
+        if (!copy) die("out of memory");
+        memcpy(copy, frame_start, frame_len);
+        free(t->frame);
+        t->frame = copy;
+        t->len = frame_len;
+      }
+      t->budget = rq.rs_budget;
+      t->any = rq.rs_any;
+      snprintf(t->ok, sizeof t->ok, "%s", rq.rs_ok ? rq.rs_ok : "0");
+    } else {
+      ticket_drop(rq.job);
+    }
     do_spawn(&rq);
+  } else if (strcmp(verb, "disarm") == 0 && a_job) {
+    ticket_drop(a_job);
   } else if (strcmp(verb, "signal") == 0 && a_job && a_sig) {
-    int n = signal_job(a_job, atoi(a_sig), a_all && strcmp(a_all, "1") == 0);
+    int all = a_all && strcmp(a_all, "1") == 0;
+    if (all) ticket_drop(a_job); /* a stop: no restart behind the daemon's back */
+    int n = signal_job(a_job, atoi(a_sig), all);
     buf_t b = {0};
     buf_json_str(&b, a_job);
     buf_add(&b, "", 1);
@@ -999,6 +1129,18 @@ static void handle_frame(char *p, size_t n) {
     client_flush();
     exit(0);
   }
+}
+
+/* Replays a ticket's spawn request, one restart less in its budget. */
+static void respawn(ticket_t *t) {
+  char *copy = malloc(t->len);
+  if (!copy) die("out of memory");
+  memcpy(copy, t->frame, t->len);
+  respawning = 1;
+  respawn_budget = t->budget - 1;
+  handle_frame(copy, t->len); /* may free t (budget spent) */
+  respawning = 0;
+  free(copy);
 }
 
 static void client_readable(void) {

@@ -27,6 +27,8 @@ export interface SpawnRequest {
   stderr: StreamSpec;
   tty?: string | null; // device path, or 'pty'
   log?: { timestamps: string; maxSize: number; keep: number; rotate: string; maxLine: number };
+  /** Lets the helper restart the job at once on its own, up to `budget` times. */
+  restartTicket?: { budget: number; any: boolean; ok: number[] } | null;
 }
 
 /** The helper's answer to a spawn. execErrno set means exec failed and the child exits 127. */
@@ -221,6 +223,9 @@ export class Supervise extends EventEmitter {
     if (req.log) {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);
       f.push(['period', req.log.rotate], ['maxline', String(req.log.maxLine)]);
+    }
+    if (req.restartTicket && req.restartTicket.budget > 0) {
+      f.push(['rs_budget', String(req.restartTicket.budget)], ['rs_any', req.restartTicket.any ? '1' : '0'], ['rs_ok', req.restartTicket.ok.join(',')]);
     }
     this.pending.set(id, done);
     try {

@@ -16,7 +16,7 @@ export type JobEvent =
   | { type: 'stop' }
   | { type: 'spawned'; pid: number; start: number }
   | { type: 'spawnFailed'; error: string }
-  | { type: 'exit'; term: Termination; remaining: number; reason?: string; noRetry?: boolean }
+  | { type: 'exit'; term: Termination; remaining: number; reason?: string; noRetry?: boolean; respawned?: boolean }
   | { type: 'drained' }
   | { type: 'timer' };
 
@@ -96,6 +96,15 @@ const onCrash: Handler = (job, ev: Extract<JobEvent, { type: 'exit' }>, now) => 
   }
   const attempt = upFor >= p.backoff.reset ? 0 : job.attempt;
   const recent = recentRestarts(p, job.restartTimes, now);
+  if (ev.respawned) {
+    // The helper already restarted it under a ticket this machine issued (zero backoff, within
+    // the crash-loop budget): record the restart; the new pid arrives as `spawned`.
+    return {
+      patch: { ...base, state: 'starting', restarts: job.restarts + 1, restartTimes: recent, attempt: attempt + 1, reason: null },
+      effects: [{ kind: 'deadline', in: null }],
+      note: `${why}; restarted at once (restart ${job.restarts + 1})`,
+    };
+  }
   if (isCrashLoop(p, recent)) {
     const reason = `${why}; ${recent.length} restarts within ${formatDuration(p.crashLoop.window)} (limit ${p.crashLoop.limit})`;
     return { patch: { ...base, state: 'fatal', want: 'down', reason }, effects: [{ kind: 'deadline', in: null }], note: reason };

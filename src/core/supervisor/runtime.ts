@@ -9,6 +9,7 @@ import { getMeta, setMeta, type Db } from '../../store/db.js';
 import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec, type JobRow } from '../../store/jobs.js';
 import { insertRecord } from '../../store/records.js';
 import { step, type Effect, type JobEvent, type State } from './machine.js';
+import { recentRestarts } from './policy.js';
 import { buildSpawnRequest, type SpawnContext } from './spawn-request.js';
 import { termination, UNKNOWN_END, type Termination } from './termination.js';
 
@@ -114,6 +115,19 @@ export class Supervisor extends EventEmitter {
       case 'exit':
         this.onExit(msg as unknown as ExitEvent);
         return;
+      case 'respawned': {
+        const job = this.jobs.get(Number(msg.job));
+        if (!job) return;
+        if (job.state === 'starting' && job.pid == null) {
+          if (msg.execErrno) job.execError = `command not found: ${job.spec.argv[0]}`;
+          this.apply(job, { type: 'spawned', pid: msg.pid as number, start: msg.start as number });
+        } else {
+          // Restarted while a stop was on its way: it is not wanted; end it with the rest.
+          job.others.add(msg.pid as number);
+          this.helper.signalJob(String(job.id), 9, true);
+        }
+        return;
+      }
       case 'adopted': {
         const job = this.jobs.get(Number(msg.job));
         if (job) job.others.add(msg.pid as number);
@@ -153,7 +167,8 @@ export class Supervisor extends EventEmitter {
     if (isLeader) {
       const term = termination(code, signal, core);
       const noRetry = job.execError != null;
-      this.apply(job, { type: 'exit', term, remaining: job.others.size, reason: job.execError ?? undefined, noRetry });
+      const respawned = (e as ExitEvent & { respawned?: number }).respawned === 1;
+      this.apply(job, { type: 'exit', term, remaining: job.others.size + (respawned ? 1 : 0), reason: job.execError ?? undefined, noRetry, respawned });
       job.execError = null;
     } else if (job.pid == null && job.others.size === 0) {
       this.apply(job, { type: 'drained' });
@@ -268,6 +283,7 @@ export class Supervisor extends EventEmitter {
 
   private doSpawn(job: Job): void {
     const req = buildSpawnRequest(job, this.ctx);
+    req.restartTicket = this.ticketFor(job);
     this.helper.spawn(req, (r) => {
       if (r instanceof Error) {
         this.apply(job, { type: 'spawnFailed', error: r.message });
@@ -279,6 +295,16 @@ export class Supervisor extends EventEmitter {
       }
       this.apply(job, { type: 'spawned', pid: r.pid, start: r.start });
     });
+  }
+
+  // A ticket only where the machine itself would restart at once: a service wanted up,
+  // zero initial backoff, and as many restarts as the crash-loop limit still allows.
+  private ticketFor(job: Job): { budget: number; any: boolean; ok: number[] } | null {
+    const p = job.spec;
+    if (p.schedule.kind !== 'service' || p.restart === 'never' || p.backoff.initial !== 0 || job.want !== 'up') return null;
+    const used = recentRestarts(p, job.restartTimes, Date.now()).length; // counts now as one
+    const budget = Math.min(p.crashLoop.limit - used, 1_000_000);
+    return budget > 0 ? { budget, any: p.restart === 'always', ok: p.successCodes } : null;
   }
 
   private doSignal(job: Job, sig: string, all: boolean): void {
