@@ -9,6 +9,7 @@ import { tryLock } from '../os/lock.js';
 import { Supervise } from '../os/supervise.js';
 import { openDb } from '../store/db.js';
 import { createServer } from './http.js';
+import { MODULES, type Service } from './modules.js';
 import { pathsFor, type Paths } from './paths.js';
 
 /** A running daemon. */
@@ -38,7 +39,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
     try { pid = readFileSync(paths.daemonPid, 'utf8').trim(); } catch { /* none */ }
     throw new AlreadyRunning(`appinit: a daemon is already running for ${home} (pid ${pid})`);
   }
-  const db = openDb(paths.db);
+  const db = openDb(paths.db, MODULES);
   const helper = new Supervise(paths.superviseSocket, paths.supervisePid, paths.superviseLog);
   const spawnCtx = { logsDir: paths.logs, env: { ...process.env } };
   delete spawnCtx.env.APPINIT_DAEMON_CHILD;
@@ -49,9 +50,12 @@ export async function startDaemon(home: string): Promise<Daemon> {
   const done = new Promise<void>((r) => (resolveDone = r));
   let server: Server | null = null;
   let stopping: Promise<void> | null = null;
+  const services = new Map<string, unknown>();
+  const running: Service[] = [];
   const down = (): Promise<void> => {
     stopping ??= (async () => {
       server?.close();
+      for (const s of running.reverse()) await s.stop();
       await sup.shutdown(true);
       try { unlinkSync(paths.socket); } catch { /* gone */ }
       try { unlinkSync(paths.daemonPid); } catch { /* gone */ }
@@ -66,10 +70,17 @@ export async function startDaemon(home: string): Promise<Daemon> {
     return applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
   };
 
-  server = createServer({
+  const ctx = {
     sup, db, home, spawnCtx, helperPid: () => helper.helperPid, startedAt: Date.now(), version: VERSION,
-    down: () => void down(),
-  });
+    down: () => void down(), services,
+  };
+  for (const m of MODULES) {
+    if (!m.start) continue;
+    const s = await m.start(ctx);
+    services.set(m.name, s);
+    running.push(s);
+  }
+  server = createServer(ctx);
   try { unlinkSync(paths.socket); } catch { /* no stale socket */ }
   const old = process.umask(0o077); // the socket is private: 0600
   await new Promise<void>((res, rej) => {

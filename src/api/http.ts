@@ -5,6 +5,7 @@ import { Follower } from '../core/logs/files.js';
 import { logDir } from '../core/supervisor/spawn-request.js';
 import { peerCred } from '../os/peercred.js';
 import { ApiError, errorBody } from './errors.js';
+import { MODULES } from './modules.js';
 import { handle, type ApiContext } from './routes.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -71,6 +72,8 @@ export function createServer(ctx: ApiContext): http.Server {
     const url = new URL(req.url ?? '/', 'http://appinit');
     try {
       if (req.method === 'GET' && url.pathname === '/v1/logs/follow') return follow(ctx, req, res, url);
+      const stream = req.method === 'GET' ? MODULES.find((m) => m.streams?.[url.pathname])?.streams?.[url.pathname] : undefined;
+      if (stream) return stream(ctx, req, res, url);
       const body = req.method === 'GET' ? {} : await readBody(req);
       const r = await handle(ctx, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, peer: peerCred(req.socket) });
       send(res, r.status, r.body);

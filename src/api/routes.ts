@@ -12,6 +12,7 @@ import type { PeerCred } from '../os/peercred.js';
 import type { Db } from '../store/db.js';
 import { queryRecords } from '../store/records.js';
 import { ApiError } from './errors.js';
+import { MODULES } from './modules.js';
 import { jobView } from './views.js';
 
 /** A parsed request. */
@@ -40,9 +41,12 @@ export interface ApiContext {
   version: string;
   /** Stops everything and ends the daemon (after the response is sent). */
   down: () => void;
+  /** Services modules started (scheduler, sampler), by module name. */
+  services: Map<string, unknown>;
 }
 
-function names(body: Record<string, unknown>): string[] {
+/** The `names` array of a request body. */
+export function names(body: Record<string, unknown>): string[] {
   const n = body.names;
   if (!Array.isArray(n) || n.length === 0 || !n.every((x) => typeof x === 'string')) {
     throw new ApiError(400, 'usage', 'names: expected a non-empty array of program names (or ["all"])');
@@ -50,13 +54,13 @@ function names(body: Record<string, unknown>): string[] {
   return n as string[];
 }
 
-// Root sees every job; anyone else only their own.
-function visible(ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
+/** Root sees every job; anyone else only their own. */
+export function visible(ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
   const uid = req.peer?.uid ?? 0;
   return uid === 0 ? jobs : jobs.filter((j) => j.ownerUid === uid);
 }
 
-function select(ctx: ApiContext, req: ApiRequest, list: string[]): Job[] {
+export function select(ctx: ApiContext, req: ApiRequest, list: string[]): Job[] {
   try {
     return visible(ctx, req, ctx.sup.select(list));
   } catch (err) {
@@ -64,9 +68,12 @@ function select(ctx: ApiContext, req: ApiRequest, list: string[]): Job[] {
   }
 }
 
-type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<unknown> | unknown;
+/** One route's handler. */
+export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<unknown> | unknown;
+/** Routes by `METHOD /path`. */
+export type RouteTable = Record<string, Handler>;
 
-const routes: Record<string, Handler> = {
+const coreRoutes: RouteTable = {
   'GET /v1/info': (ctx) => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
     uptime: (Date.now() - ctx.startedAt) / 1000,
@@ -161,7 +168,8 @@ const routes: Record<string, Handler> = {
 
 /** Handles one API request. */
 export async function handle(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
-  const h = routes[`${req.method} ${req.path}`];
+  const key = `${req.method} ${req.path}`;
+  const h = coreRoutes[key] ?? MODULES.find((m) => m.routes && key in m.routes)?.routes?.[key];
   if (!h) return { status: 404, body: { error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } } };
   return { status: 200, body: await h(ctx, req) };
 }

@@ -5,6 +5,7 @@ import { EXIT, report } from './context.js';
 import { runDaemon } from './commands/daemon.js';
 import { down, lifecycle, signal, up } from './commands/programs.js';
 import { acct, logs, status } from './commands/show.js';
+import { COMMAND_MODULES } from './modules.js';
 
 const program = new Command();
 program.name('appinit').description('init for applications: supervise, schedule and account for processes').version('0.1.0');
@@ -34,6 +35,8 @@ program.command('logs <name>').description('show what a program wrote').option('
 program.command('acct [name]').description('accounting records of ended processes, newest last').option('--json', 'print JSON')
   .option('--limit <n>', 'only the last N').option('--command <cmd>', 'only this command')
   .action((name, o) => run(() => acct(name, o)));
+
+for (const register of COMMAND_MODULES) register(program, run);
 
 async function main(): Promise<number> {
   try {

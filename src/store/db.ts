@@ -50,9 +50,15 @@ const MIGRATIONS: string[] = [
    CREATE INDEX records_program ON records(program);`,
 ];
 
+/** A module's own migrations, applied in order and tracked by name. */
+export interface ModuleSchema {
+  name: string;
+  migrations?: string[];
+}
+
 /** Opens (and migrates) the store at path. WAL with synchronous=NORMAL: a committed
  *  transaction survives a crash of the daemon (not necessarily of the machine). */
-export function openDb(path: string): Db {
+export function openDb(path: string, modules: ModuleSchema[] = []): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -64,6 +70,17 @@ export function openDb(path: string): Db {
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);
     })();
+  }
+  db.exec('CREATE TABLE IF NOT EXISTS module_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+  for (const m of modules) {
+    const row = db.prepare('SELECT version FROM module_versions WHERE name = ?').get(m.name) as { version: number } | undefined;
+    const migs = m.migrations ?? [];
+    for (let v = row?.version ?? 0; v < migs.length; v++) {
+      db.transaction(() => {
+        db.exec(migs[v]);
+        db.prepare('INSERT INTO module_versions(name, version) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET version = excluded.version').run(m.name, v + 1);
+      })();
+    }
   }
   return db;
 }

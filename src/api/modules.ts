@@ -1,0 +1,24 @@
+// The daemon's modules beyond the supervisor core: each brings API routes, streamed
+// endpoints, store migrations and a service started with the daemon. Listed here, once.
+import type http from 'node:http';
+import type { ApiContext, RouteTable } from './routes.js';
+
+/** A running service of a module (a scheduler, a sampler). */
+export interface Service {
+  stop(): void | Promise<void>;
+}
+
+/** One module of the daemon. */
+export interface Module {
+  name: string;
+  /** Its own schema migrations, applied in order and tracked per module. */
+  migrations?: string[];
+  routes?: RouteTable;
+  /** GET endpoints that stream (by path). */
+  streams?: Record<string, (ctx: ApiContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void>;
+  /** Started once the supervisor is ready; stopped before the daemon ends. */
+  start?(ctx: ApiContext): Service | Promise<Service>;
+}
+
+/** Every module, in start order. */
+export const MODULES: Module[] = [];

@@ -1,0 +1,11 @@
+// Commands beyond the supervisor core, one register function per module, listed once here.
+import type { Command } from 'commander';
+
+/** Runs a command's work; main.ts awaits it and exits with its code. */
+export type Runner = (work: () => Promise<number>) => void;
+
+/** Adds a module's commands to the program. */
+export type RegisterCommands = (program: Command, run: Runner) => void;
+
+/** Every module's commands. */
+export const COMMAND_MODULES: RegisterCommands[] = [];
