@@ -1,6 +1,7 @@
 // The daemon's modules beyond the supervisor core: each brings API routes, streamed
 // endpoints, store migrations and a service started with the daemon. Listed here, once.
 import type http from 'node:http';
+import { logsModule } from './logs/module.js';
 import type { ApiContext, RouteTable } from './routes.js';
 
 /** A running service of a module (a scheduler, a sampler). */
@@ -21,4 +22,4 @@ export interface Module {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [];
+export const MODULES: Module[] = [logsModule];

@@ -1,13 +1,11 @@
 // The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; the HTTP
 // binding in http.ts only moves bytes.
-import { join } from 'node:path';
 import { ConfigError } from '../config/program.js';
 import { parseControlText } from '../config/load.js';
 import { parseSignal } from '../config/signals.js';
-import { tailLines } from '../core/logs/files.js';
 import { applyPrograms } from '../core/supervisor/load.js';
 import type { Job, Supervisor } from '../core/supervisor/runtime.js';
-import { logDir, type SpawnContext } from '../core/supervisor/spawn-request.js';
+import type { SpawnContext } from '../core/supervisor/spawn-request.js';
 import type { PeerCred } from '../os/peercred.js';
 import type { Db } from '../store/db.js';
 import { queryRecords } from '../store/records.js';
@@ -151,18 +149,6 @@ const coreRoutes: RouteTable = {
       until: q.get('until') != null ? Number(q.get('until')) : undefined,
       limit: q.get('limit') != null ? Number(q.get('limit')) : undefined,
     });
-  },
-
-  'GET /v1/logs': (ctx, req) => {
-    const name = req.query.get('name');
-    const n = Number(req.query.get('n') ?? 15);
-    if (!name) throw new ApiError(400, 'usage', 'logs: expected ?name=PROGRAM');
-    const jobs = select(ctx, req, [name]);
-    const dir = logDir(ctx.spawnCtx, jobs[0].spec.name);
-    const which = req.query.get('stream');
-    const out = which === 'stderr' ? [] : tailLines(join(dir, 'out.log'), n);
-    const err = which === 'stdout' ? [] : tailLines(join(dir, 'err.log'), n);
-    return { name: jobs[0].spec.name, stdout: out, stderr: err, dir };
   },
 };
 

@@ -29,8 +29,10 @@ program.command('signal <sig> <names...>').description('send a signal to program
 program.command('down').description('stop every job, then the daemon').action(() => run(() => down()));
 program.command('status [name]').description('show programs and their jobs').option('--json', 'print JSON')
   .action((name, o) => run(() => status(name, !!o.json)));
-program.command('logs <name>').description('show what a program wrote').option('-f, --follow', 'follow')
+program.command('logs [name]').description('show what programs wrote (every program without a name)').option('-f, --follow', 'follow')
   .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
+  .option('--since <time>', 'only lines since TIME (ISO 8601, "YYYY-MM-DD HH:MM", or an age like 10m)')
+  .option('--json', 'one JSON object per line').option('--flush', 'empty the program\'s logs').option('--reopen', 'reopen every log file')
   .action((name, o) => run(() => logs(name, o)));
 program.command('acct [name]').description('accounting records of ended processes, newest last').option('--json', 'print JSON')
   .option('--limit <n>', 'only the last N').option('--command <cmd>', 'only this command')

@@ -26,11 +26,12 @@ export interface DaemonInfo {
   uptime: number;
 }
 
-/** A log line from a follow. */
+/** A log line: its program, stream, text and (with log.timestamps) time in ms. */
 export interface LogLine {
   name: string;
   stream: 'stdout' | 'stderr';
   line: string;
+  time: number | null;
 }
 
 /** Options for connect. */
@@ -80,14 +81,23 @@ export class Client {
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return this.call('GET', `/v1/acct?${p}`);
   }
-  /** The last n lines a program wrote. */
-  logs(name: string, n = 15, stream?: 'stdout' | 'stderr'): Promise<{ name: string; stdout: string[]; stderr: string[]; dir: string }> {
-    return this.call('GET', `/v1/logs?name=${encodeURIComponent(name)}&n=${n}${stream ? `&stream=${stream}` : ''}`);
+  /** The last lines programs wrote (all programs without a name), oldest first. */
+  logs(q: { name?: string; n?: number; stream?: 'stdout' | 'stderr'; since?: string } = {}): Promise<{ lines: LogLine[] }> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
+    return this.call('GET', `/v1/logs?${p}`);
   }
-  /** Follows a program's logs; returns a function that stops following. */
-  followLogs(name: string, onLine: (l: LogLine) => void, onEnd: (err?: Error) => void = () => {}, stream?: 'stdout' | 'stderr'): () => void {
-    return unixStream(pathsFor(this.home).socket, `/v1/logs/follow?name=${encodeURIComponent(name)}${stream ? `&stream=${stream}` : ''}`, (v) => onLine(v as LogLine), onEnd);
+  /** Follows programs' logs (all without a name); returns a function that stops following.
+   *  onLine gets `{missed: N}` when this reader was too slow and N lines were skipped. */
+  followLogs(q: { name?: string; stream?: 'stdout' | 'stderr'; n?: number }, onLine: (l: LogLine | { missed: number }) => void, onEnd: (err?: Error) => void = () => {}): () => void {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
+    return unixStream(pathsFor(this.home).socket, `/v1/logs/follow?${p}`, (v) => onLine(v as LogLine), onEnd);
   }
+  /** Empties programs' logs (live and rotated files). */
+  flushLogs(names: string[]): Promise<{ flushed: string[] }> { return this.call('POST', '/v1/logs/flush', { names }); }
+  /** Makes the daemon reopen every log file, after an external tool rotated them. */
+  reopenLogs(): Promise<{ reopened: boolean }> { return this.call('POST', '/v1/logs/reopen'); }
 }
 
 /** True when a daemon answers on the home's socket. */

@@ -28,12 +28,12 @@ export function readLogFile(path: string): string {
   return path.endsWith('.gz') ? gunzipSync(buf).toString('utf8') : buf.toString('utf8');
 }
 
-// Reads the last `want` lines of one file without reading all of a large file.
-function tailOfFile(path: string, want: number): string[] {
+// Reads the last `want` lines of one file (up to byte `end`) without reading all of a large file.
+function tailOfFile(path: string, want: number, end?: number): string[] {
   if (path.endsWith('.gz')) return readLogFile(path).split('\n').slice(0, -1).slice(-want);
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const size = end ?? fstatSync(fd).size;
     let pos = size;
     let chunks: Buffer[] = [];
     let newlines = 0;
@@ -55,12 +55,13 @@ function tailOfFile(path: string, want: number): string[] {
   }
 }
 
-/** The last n lines of a stream, across its rotated files. */
-export function tailLines(live: string, n: number): string[] {
+/** The last n lines of a stream, across its rotated files; `liveEnd` stops the live file there. */
+export function tailLines(live: string, n: number, liveEnd?: number): string[] {
+  if (n <= 0) return [];
   const files = streamFiles(live);
   let out: string[] = [];
   for (let i = files.length - 1; i >= 0 && out.length < n; i--) {
-    out = [...tailOfFile(files[i], n - out.length), ...out];
+    out = [...tailOfFile(files[i], n - out.length, files[i] === live ? liveEnd : undefined), ...out];
   }
   return out;
 }
@@ -72,14 +73,17 @@ export class Follower {
   private partial = '';
   private timer: NodeJS.Timeout;
 
-  constructor(private readonly live: string, private readonly onLines: (lines: string[]) => void, fromEnd = true) {
+  /** Follows from the end; `backlog` lines before it are delivered first, with no gap or overlap. */
+  constructor(private readonly live: string, private readonly onLines: (lines: string[]) => void, backlog = 0) {
     try {
       const st = statSync(live);
       this.ino = st.ino;
-      this.pos = fromEnd ? st.size : 0;
+      this.pos = st.size;
     } catch {
       /* not there yet */
     }
+    const before = tailLines(live, backlog, this.pos);
+    if (before.length) queueMicrotask(() => onLines(before));
     // A short poll keeps this simple and bounded: memory is one read chunk, whatever the writer does.
     this.timer = setInterval(() => this.poll(), 100);
   }

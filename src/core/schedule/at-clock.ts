@@ -21,6 +21,9 @@ export interface Tm {
 // JavaScript dates end at ±8.64e15 ms; beyond that mktime() "fails" as glibc's does at overflow.
 const LIMIT = 8.64e12;
 
+/** A time JavaScript cannot hold, met halfway through the arithmetic (e.g. now + 2147483647 weeks). */
+export class AtOutOfRange extends Error {}
+
 /** The clock of one parse: the zone (at switches to UTC on "utc") and mktime()'s remembered offset. */
 export class AtClock {
   private hint = 0;
@@ -29,6 +32,7 @@ export class AtClock {
 
   /** localtime(): the fields of epoch seconds in the current zone. */
   localtime(sec: number): Tm {
+    if (!(Math.abs(sec) <= LIMIT)) throw new AtOutOfRange();
     const off = offsetAt(sec, this.zone);
     const f = wallFields(sec + off);
     return { year: f.year, mon: f.month - 1, mday: f.day, hour: f.hour, min: f.minute, sec: f.second, wday: f.weekday, isdst: isDstAt(sec, this.zone) ? 1 : 0 };

@@ -11,7 +11,7 @@
 //   - seconds are always 0, and a result before the current minute is refused.
 // The grammar is parsetime.y's, written as recursive descent with the same reductions in the
 // same order, so that every side effect (add_date, mktime normalisation) happens when at's does.
-import { AtClock, type Tm } from './at-clock.js';
+import { AtClock, AtOutOfRange, type Tm } from './at-clock.js';
 import { tokenize, type AtPeriod, type AtToken } from './at-lexer.js';
 import { formatAtTime } from './format.js';
 import { resolveZone } from './zone.js';
@@ -39,6 +39,8 @@ export class AtPastError extends Error {
   }
 }
 
+const AT_LAST = 2 ** 32 * 60;
+
 interface Parse {
   spec: string;
   toks: AtToken[];
@@ -63,21 +65,27 @@ export function resolveAt(spec: string, from: Date, tz?: string): Date {
   tm.isdst = -1;
   const cur = { ...tm };
   const p: Parse = { spec, toks: tokenize(spec), i: 0, clock, tm, timeOnly: false, yearSpec: false };
-  timespec(p);
-  if (p.timeOnly) {
-    if (tm.mday === cur.mday && (tm.hour < cur.hour || (tm.hour === cur.hour && tm.min <= cur.min))) tm.mday++;
-  } else if (!p.yearSpec) {
-    if (tm.year === cur.year && (tm.mon < cur.mon || (tm.mon === cur.mon && tm.mday < cur.mday))) tm.year++;
+  let t: number | undefined;
+  try {
+    timespec(p);
+    if (p.timeOnly) {
+      if (tm.mday === cur.mday && (tm.hour < cur.hour || (tm.hour === cur.hour && tm.min <= cur.min))) tm.mday++;
+    } else if (!p.yearSpec) {
+      if (tm.year === cur.year && (tm.mon < cur.mon || (tm.mon === cur.mon && tm.mday < cur.mday))) tm.year++;
+    }
+    t = clock.mktime(tm);
+  } catch (e) {
+    if (!(e instanceof AtOutOfRange)) throw e;
   }
-  const t = clock.mktime(tm);
-  if (t === undefined) throw new AtParseError(spec, 1, 'the time is out of range');
+  // at names its job file after the minute since 1970 in 8 hex digits: later times wrap around.
+  if (t === undefined || t >= AT_LAST) throw new AtParseError(spec, 1, `the time is out of range: at can queue up to ${formatAtTime(new Date((AT_LAST - 60) * 1000), 'UTC')} UTC`);
   const when = new Date(t * 1000);
   if (t < now) throw new AtPastError(when, zone);
   return when;
 }
 
 const peek = (p: Parse, k = 0): AtToken => p.toks[Math.min(p.i + k, p.toks.length - 1)];
-const next = (p: Parse): AtToken => p.toks[p.i++];
+const next = (p: Parse): AtToken => p.toks[Math.min(p.i++, p.toks.length - 1)];
 const isInt12 = (t: AtToken) => t.kind === 'INT1' || t.kind === 'INT2';
 
 function fail(p: Parse, tok: AtToken, reason?: string): never {
@@ -93,7 +101,7 @@ function timespec(p: Parse): void {
   const t = peek(p);
   if (t.kind === 'CHAR' && (t.text === '+' || t.text === '-')) incOrDec(p);
   const end = peek(p);
-  if (end.kind !== 'EOF') fail(p, end, p.i === 0 ? undefined : 'expected nothing more, or "+ N unit"');
+  if (end.kind !== 'EOF') fail(p, end, 'expected nothing more, or "+ N unit"');
 }
 
 // spec_base: date | time | time date | NOW

@@ -44,6 +44,7 @@ interface YearTable {
 
 const DAY = 86400;
 const SAMPLE = 2 * DAY;
+const EARLIEST = 1800;
 const tables = new Map<string, YearTable>();
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -140,6 +141,14 @@ function yearTable(year: number, tz: string): YearTable {
   let t = tables.get(key);
   if (t) return t;
   const start = wallSeconds({ year, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
+  if (year < EARLIEST) {
+    // Intl prints years before 1 AD without their era; every zone keeps its local mean time
+    // (the first offset, as glibc uses) long before 1800 anyway.
+    const base = yearTable(EARLIEST, tz).base;
+    t = { start, base, at: [], off: [], std: base };
+    tables.set(key, t);
+    return t;
+  }
   const end = wallSeconds({ year: year + 1, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
   const base = intlOffset(start, tz);
   const at: number[] = [];
@@ -157,10 +166,10 @@ function yearTable(year: number, tz: string): YearTable {
         if (intlOffset(mid, tz) === o) hi = mid;
         else lo = mid;
       }
-      if (hi < end) {
-        at.push(hi);
-        off.push(o);
-      }
+      // A change at exactly `end` is kept here too: next year's base already has it, and
+      // nextTransition() must still see it.
+      at.push(hi);
+      off.push(o);
       prev = o;
     }
     prevT = s;

@@ -145,6 +145,7 @@ export class Supervisor extends EventEmitter {
       }
       default:
         this.helper.dispatch(msg);
+        this.emit('helper', msg); // e.g. `rotated`, for the log maintainer
     }
   }
 
@@ -391,6 +392,23 @@ export class Supervisor extends EventEmitter {
   setSpec(job: Job, spec: Program): void {
     job.spec = spec;
     saveJobSpec(this.db, job);
+  }
+
+  /** Empties a managed log file the helper is writing. */
+  truncateLog(path: string): void {
+    this.helper.truncateLog(path);
+  }
+
+  /** Makes the helper reopen every log file (after an external rotation tool moved them). */
+  reopenLogs(): void {
+    this.helper.reopenLogs();
+  }
+
+  /** The programs of the current jobs, one per name. */
+  programs(): Program[] {
+    const byName = new Map<string, Program>();
+    for (const j of this.jobs.values()) if (!byName.has(j.spec.name)) byName.set(j.spec.name, j.spec);
+    return [...byName.values()];
   }
 
   /** Stops every job and lets the helper go. */
