@@ -281,12 +281,28 @@ static void ts_prefix(int ts, char *out, size_t cap) {
 
 /* ---------- pipes from children into log files ---------- */
 
+/* Everything in epoll that is not a plain fd starts with its kind. */
+enum { KIND_PUMP = 1, KIND_CONN = 2, KIND_KEEPER = 3 };
+
 typedef struct pump {
-  int fd;           /* read end, non-blocking, in epoll */
+  int kind;         /* KIND_PUMP */
+  int fd;           /* read end (or pty master), non-blocking, in epoll */
   logfile_t *log;
   buf_t partial;    /* bytes after the last newline */
+  char *job;        /* whose output: attached clients of this job get a copy */
+  char stream;      /* 'o' stdout (and a pty), 'e' stderr */
   struct pump *next;
 } pump_t;
+
+static void fanout(const char *job, char stream, const char *data, size_t n);
+/* Where a job's input goes: its pty master, or the write end of its stdin pipe. */
+typedef struct jobio {
+  char *job;
+  int input;  /* -1 once closed */
+  int master; /* pty master (owned by its pump), or -1 */
+  struct jobio *next;
+} jobio_t;
+static jobio_t *jobio_find(const char *job);
 
 static pump_t *pumps;
 static buf_t outbuf; /* scratch for building prefixed output */
@@ -295,6 +311,7 @@ static int epfd;
 /* Moves complete lines from data into the log; keeps the tail in partial. */
 static void pump_feed(pump_t *pm, const char *data, size_t n, int eof) {
   logfile_t *lf = pm->log;
+  if (!lf) return;
   outbuf.len = 0;
   char prefix[96] = "";
   size_t plen = 0;
@@ -351,13 +368,18 @@ tail:
 
 static void pump_close(pump_t *pm) {
   pump_feed(pm, "", 0, 1);
+  if (pm->job) {
+    jobio_t *j = jobio_find(pm->job);
+    if (j && j->master == pm->fd) { j->master = -1; if (j->input == pm->fd) j->input = -1; }
+  }
   epoll_ctl(epfd, EPOLL_CTL_DEL, pm->fd, NULL);
   close(pm->fd);
-  log_release(pm->log);
+  if (pm->log) log_release(pm->log);
   for (pump_t **pp = &pumps; *pp; pp = &(*pp)->next) {
     if (*pp == pm) { *pp = pm->next; break; }
   }
   free(pm->partial.p);
+  free(pm->job);
   free(pm);
 }
 
@@ -366,10 +388,141 @@ static char readbuf[READ_CHUNK];
 static void pump_readable(pump_t *pm) {
   for (int rounds = 0; rounds < 16; rounds++) {
     ssize_t r = read(pm->fd, readbuf, sizeof readbuf);
-    if (r > 0) { pump_feed(pm, readbuf, (size_t)r, 0); continue; }
+    if (r > 0) {
+      fanout(pm->job, pm->stream, readbuf, (size_t)r);
+      pump_feed(pm, readbuf, (size_t)r, 0);
+      continue;
+    }
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    pump_close(pm); /* EOF: every writer is gone */
+    pump_close(pm); /* EOF (or EIO from a pty master): every writer is gone */
     return;
+  }
+}
+
+/* ---------- terminals and attached clients ---------- */
+
+
+static jobio_t *jobios;
+
+static jobio_t *jobio_find(const char *job) {
+  for (jobio_t *j = jobios; j; j = j->next)
+    if (strcmp(j->job, job) == 0) return j;
+  return NULL;
+}
+
+static void jobio_set(const char *job, int input, int master) {
+  jobio_t *j = jobio_find(job);
+  if (!j) {
+    j = calloc(1, sizeof *j);
+    if (!j) die("out of memory");
+    j->job = strdup(job);
+    j->next = jobios;
+    jobios = j;
+  } else if (j->input >= 0 && j->input != j->master) {
+    close(j->input);
+  }
+  j->input = input;
+  j->master = master;
+}
+
+/*
+ * A connection on the helper's socket. Its first frame says what it is: `hello` makes it
+ * the daemon's control connection; `attach job=J` makes it a terminal client of job J, which
+ * then exchanges frames [u32 len][type][payload]: from the client 'd' input, 'w' window size
+ * (u16 rows, u16 cols), 'e' end of input; to it 'o' stdout, 'e' stderr, 's' a state (JSON).
+ */
+typedef struct conn {
+  int kind; /* KIND_CONN */
+  int fd;
+  char *job; /* NULL until attached */
+  buf_t in, out;
+  size_t out_off;
+  uint64_t dropped;
+  struct conn *next;
+} conn_t;
+
+static conn_t *conns;
+#define CONN_MAX_OUT (4u << 20)
+
+static void conn_close(conn_t *c) {
+  epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+  close(c->fd);
+  for (conn_t **pp = &conns; *pp; pp = &(*pp)->next) {
+    if (*pp == c) { *pp = c->next; break; }
+  }
+  free(c->job);
+  free(c->in.p);
+  free(c->out.p);
+  free(c);
+}
+
+static void conn_flush(conn_t *c) {
+  while (c->out_off < c->out.len) {
+    ssize_t w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      conn_close(c);
+      return;
+    }
+    c->out_off += (size_t)w;
+  }
+  if (c->out_off == c->out.len) c->out.len = c->out_off = 0;
+  struct epoll_event ev = {.events = EPOLLIN | (c->out.len ? EPOLLOUT : 0), .data.ptr = c};
+  epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Queues a frame for a client; a client that does not read loses output, the job never waits. */
+static void conn_send(conn_t *c, char type, const char *data, size_t n) {
+  if (c->out.len - c->out_off + n > CONN_MAX_OUT) { c->dropped += n; return; }
+  uint32_t len = (uint32_t)n + 1;
+  buf_add(&c->out, &len, 4);
+  buf_add(&c->out, &type, 1);
+  buf_add(&c->out, data, n);
+  conn_flush(c);
+}
+
+static void fanout(const char *job, char stream, const char *data, size_t n) {
+  for (conn_t *c = conns, *next; c; c = next) {
+    next = c->next;
+    if (c->job && job && strcmp(c->job, job) == 0) conn_send(c, stream, data, n);
+  }
+}
+
+/* Tells a job's attached clients what happened to it (stopped, continued, exited). */
+static void notify_state(const char *job, const char *json) {
+  fanout(job, 's', json, strlen(json));
+}
+
+static void set_winsize(const char *job, int rows, int cols) {
+  jobio_t *j = jobio_find(job);
+  if (!j || j->master < 0 || rows <= 0 || cols <= 0) return;
+  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+  ioctl(j->master, TIOCSWINSZ, &ws); /* the kernel sends SIGWINCH to the foreground group */
+}
+
+/* A frame from an attached client. */
+static void conn_frame(conn_t *c, const char *p, size_t n) {
+  if (n < 1) return;
+  jobio_t *j = jobio_find(c->job);
+  switch (p[0]) {
+    case 'd':
+      if (j && j->input >= 0) (void)!write(j->input, p + 1, n - 1);
+      break;
+    case 'w':
+      if (n >= 5) {
+        uint16_t rows, cols;
+        memcpy(&rows, p + 1, 2);
+        memcpy(&cols, p + 3, 2);
+        set_winsize(c->job, rows, cols);
+      }
+      break;
+    case 'e':
+      if (j && j->input >= 0) {
+        if (j->input == j->master) (void)!write(j->input, "\x04", 1); /* VEOF on a terminal */
+        else { close(j->input); j->input = -1; }
+      }
+      break;
   }
 }
 
@@ -382,6 +535,8 @@ typedef struct proc {
   pid_t pgid;
   int leader;
   int adopted;
+  int keeper; /* a pty job's session keeper (ours, not the job's) */
+  pid_t sid;  /* a leader's session: its own, or its keeper's */
   struct proc *next;
 } proc_t;
 
@@ -669,6 +824,60 @@ static void scan_adopted(const char *hint) {
 
 static void respawn(ticket_t *t);
 
+/* What a status word of a process we own means: a stop, a continue, or its end (recorded,
+ * maybe restarted at once under a ticket). `p` may be NULL for an orphan seen only now. */
+static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, char **hint) {
+  if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
+    buf_t b = {0};
+    buf_json_str(&b, p ? p->job : "");
+    buf_add(&b, "", 1);
+    char note[96];
+    if (WIFSTOPPED(status)) {
+      emit_event(1, "\"ev\":\"stopped\",\"pid\":%d,\"job\":%s,\"sig\":%d", pid, b.p, WSTOPSIG(status));
+      snprintf(note, sizeof note, "{\"ev\":\"stopped\",\"pid\":%d,\"sig\":%d}", pid, WSTOPSIG(status));
+    } else {
+      emit_event(1, "\"ev\":\"continued\",\"pid\":%d,\"job\":%s", pid, b.p);
+      snprintf(note, sizeof note, "{\"ev\":\"continued\",\"pid\":%d}", pid);
+    }
+    if (p && p->leader) notify_state(p->job, note);
+    free(b.p);
+    return;
+  }
+  if (!p) {
+    /* An orphan we had not noticed yet: adopt it at its death. */
+    p = proc_add(pid, ps->start, attribute(ps, NULL), ps->pgid, 0, 1);
+  }
+  if (p->keeper) { proc_remove(p); return; } /* our own session keeper: not a job's process */
+  ticket_t *t = p->leader ? ticket_find(p->job) : NULL;
+  int again = ticket_allows(t, status);
+  emit_exit(pid, status, ru, ps, p, again);
+  if (p->leader) {
+    /* Attached clients get every byte the job wrote before they hear it ended. */
+    for (int more = 1; more;) {
+      more = 0;
+      for (pump_t *pm = pumps; pm; pm = pm->next) {
+        if (pm->job && strcmp(pm->job, p->job) == 0) {
+          int before = pm->fd;
+          pump_readable(pm);
+          /* pump_readable may free pm; start over when the list changed. */
+          int still = 0;
+          for (pump_t *q = pumps; q; q = q->next) if (q == pm && q->fd == before) still = 1;
+          if (!still) { more = 1; break; }
+        }
+      }
+    }
+    char note[96];
+    snprintf(note, sizeof note, "{\"ev\":\"exit\",\"pid\":%d,\"status\":%d,\"respawned\":%d}", pid, status, again);
+    notify_state(p->job, note);
+  }
+  if (again) respawn(t);
+  if (p->job[0] && hint) {
+    free(*hint);
+    *hint = strdup(p->job);
+  }
+  proc_remove(p);
+}
+
 static void reap_all(void) {
   char *hint = NULL;
   for (;;) {
@@ -678,6 +887,7 @@ static void reap_all(void) {
     pid_t pid = si.si_pid;
     if (pid == 0) break;
     pstat_t ps;
+    memset(&ps, 0, sizeof ps);
     int gone = si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
     if (gone) read_pstat(pid, &ps); /* still a zombie: /proc has its ids and flags */
     int status = 0;
@@ -685,31 +895,7 @@ static void reap_all(void) {
     memset(&ru, 0, sizeof ru);
     pid_t r = wait4(pid, &status, WNOHANG | WUNTRACED | WCONTINUED, &ru);
     if (r <= 0) continue;
-    proc_t *p = proc_find(pid);
-    if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
-      buf_t b = {0};
-      buf_json_str(&b, p ? p->job : "");
-      buf_add(&b, "", 1);
-      if (WIFSTOPPED(status))
-        emit_event(1, "\"ev\":\"stopped\",\"pid\":%d,\"job\":%s,\"sig\":%d", pid, b.p, WSTOPSIG(status));
-      else
-        emit_event(1, "\"ev\":\"continued\",\"pid\":%d,\"job\":%s", pid, b.p);
-      free(b.p);
-      continue;
-    }
-    if (!p) {
-      /* An orphan we had not noticed yet: adopt it at its death. */
-      p = proc_add(pid, ps.start, attribute(&ps, NULL), ps.pgid, 0, 1);
-    }
-    ticket_t *t = p->leader ? ticket_find(p->job) : NULL;
-    int again = ticket_allows(t, status);
-    emit_exit(pid, status, &ru, &ps, p, again);
-    if (again) respawn(t);
-    if (p->job[0]) {
-      free(hint);
-      hint = strdup(p->job);
-    }
-    proc_remove(p);
+    handle_status(pid, status, &ru, &ps, proc_find(pid), &hint);
   }
   /* A process that just died may have left children: they are ours now. */
   scan_adopted(hint);
@@ -729,6 +915,7 @@ typedef struct {
   int ts, keep, period;
   off_t maxsize;
   size_t maxline;
+  int rows, cols;     /* initial window size of a pty */
   int rs_budget;      /* immediate restarts the helper may do on its own */
   int rs_any;         /* 1: restart on any end; 0: only on failure */
   const char *rs_ok;  /* success codes, comma-separated */
@@ -781,6 +968,8 @@ typedef struct {
   gid_t gid;
   gid_t *groups;
   int ngroups;
+  int inr; /* read end of a stdin pipe, or -1 */
+  int ttyfd; /* >= 0: already in the keeper's session, this is the terminal */
 } child_args_t;
 
 static int child_main(void *arg) {
@@ -792,15 +981,18 @@ static int child_main(void *arg) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (setsid() < 0) child_fail(sfd, "setsid");
     int in = -1, out = -1, err = -1;
-    const char *ttypath = a->rq->tty && strcmp(a->rq->tty, "pty") == 0 ? a->pty_name : a->rq->tty;
+    if (a->ttyfd >= 0) {
+      in = out = err = a->ttyfd; /* a pty job: the keeper leads the session */
+    } else if (setsid() < 0) child_fail(sfd, "setsid");
+    const char *ttypath = a->ttyfd >= 0 ? NULL : a->rq->tty && strcmp(a->rq->tty, "pty") == 0 ? a->pty_name : a->rq->tty;
     if (ttypath && ttypath[0]) {
       /* Opened after setsid without O_NOCTTY: it becomes the controlling terminal. */
       int t = open(ttypath, O_RDWR);
       if (t < 0) child_fail(sfd, "tty");
       in = out = err = t;
     }
+    if (in < 0 && a->inr >= 0) in = a->inr;
     if (in < 0) {
       in = open(a->rq->stdin_path && a->rq->stdin_path[0] ? a->rq->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
       if (in < 0) child_fail(sfd, "stdin");
@@ -838,10 +1030,102 @@ static int child_main(void *arg) {
   return 127;
 }
 
+/* What a session keeper tells us about its job: first its pid, then each status change. */
+typedef struct {
+  int type; /* 0: the job's pid; 1: a status */
+  pid_t pid;
+  int status;
+  struct rusage ru;
+  pstat_t ps;
+} keeper_msg_t;
+
+/*
+ * A pty job's session keeper. The kernel discards the terminal's stop signals (Ctrl-Z's
+ * SIGTSTP) for an orphaned process group, and a job that led its own session would be one,
+ * its parent (us) being outside the session. So, as a shell does, the keeper leads the
+ * session and owns the terminal, and the job runs in its own group in the foreground. The
+ * keeper reports the job's stops, continues and end, with wait4's rusage, through `rfd`.
+ */
+static void keeper_main(child_args_t *a, int rfd) {
+  /* Keep only the exec-status and report pipes, at 3 and 4. */
+  int s2 = fcntl(a->sfd, F_DUPFD_CLOEXEC, 1000), r2 = fcntl(rfd, F_DUPFD, 1000);
+  dup2(s2, 3);
+  dup2(r2, 4);
+  fcntl(3, F_SETFD, FD_CLOEXEC);
+  syscall(SYS_close_range, 5, ~0U, 0);
+  a->sfd = 3;
+  rfd = 4;
+  signal(SIGTTOU, SIG_IGN);
+  if (setsid() < 0) child_fail(3, "setsid");
+  int t = open(a->pty_name, O_RDWR | O_CLOEXEC); /* our controlling terminal */
+  if (t < 0) child_fail(3, "tty");
+  pid_t c = fork();
+  if (c < 0) child_fail(3, "fork");
+  if (c == 0) {
+    setpgid(0, 0);
+    tcsetpgrp(t, getpid());
+    a->ttyfd = t;
+    child_main(a);
+    _exit(127);
+  }
+  setpgid(c, c);
+  tcsetpgrp(t, c);
+  close(3); /* only the job holds the exec-status pipe now */
+  keeper_msg_t m;
+  memset(&m, 0, sizeof m);
+  m.pid = c;
+  (void)!write(rfd, &m, sizeof m);
+  for (;;) {
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)c, &si, WEXITED | WSTOPPED | WCONTINUED | WNOWAIT) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    memset(&m, 0, sizeof m);
+    m.type = 1;
+    m.pid = c;
+    if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) read_pstat(c, &m.ps);
+    if (wait4(c, &m.status, WUNTRACED | WCONTINUED, &m.ru) <= 0) continue;
+    (void)!write(rfd, &m, sizeof m);
+    if (WIFEXITED(m.status) || WIFSIGNALED(m.status)) break;
+  }
+  _exit(0);
+}
+
+/* A keeper's report pipe, in epoll. */
+typedef struct keeper {
+  int kind; /* KIND_KEEPER */
+  int fd;
+  struct keeper *next;
+} keeper_t;
+
+static keeper_t *keepers;
+
+static void keeper_readable(keeper_t *k) {
+  keeper_msg_t m;
+  for (;;) {
+    ssize_t n = read(k->fd, &m, sizeof m);
+    if (n == (ssize_t)sizeof m) {
+      if (m.type == 1) handle_status(m.pid, m.status, &m.ru, &m.ps, proc_find(m.pid), NULL);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    break; /* EOF: the keeper is gone */
+  }
+  epoll_ctl(epfd, EPOLL_CTL_DEL, k->fd, NULL);
+  close(k->fd);
+  for (keeper_t **pp = &keepers; *pp; pp = &(*pp)->next) if (*pp == k) { *pp = k->next; break; }
+  free(k);
+}
+
 static void do_spawn(spawn_req_t *rq) {
   const char *outp = NULL, *errp = NULL;
   int outk = parse_target(rq->out, &outp), errk = parse_target(rq->err, &errp);
-  int outpipe[2] = {-1, -1}, errpipe[2] = {-1, -1}, status_pipe[2];
+  int outpipe[2] = {-1, -1}, errpipe[2] = {-1, -1}, inpipe[2] = {-1, -1}, status_pipe[2];
+  int use_pty = rq->tty && strcmp(rq->tty, "pty") == 0;
+  int pty_master = -1;
+  char pty_name[128] = "";
   logfile_t *outlog = NULL, *errlog = NULL;
   char msg[512] = "";
   int spawn_errno = 0;
@@ -879,21 +1163,27 @@ static void do_spawn(spawn_req_t *rq) {
 
   if (outk == 'l') {
     outlog = log_get(outp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
-    if (!outlog || pipe2(outpipe, O_CLOEXEC) < 0) { stage = "log"; spawn_errno = errno; goto fail; }
+    /* With a pty the child writes to the terminal; its master feeds the log instead. */
+    if (!outlog || (!use_pty && pipe2(outpipe, O_CLOEXEC) < 0)) { stage = "log"; spawn_errno = errno; goto fail; }
   }
-  if (errk == 'l') {
+  if (rq->stdin_path && strcmp(rq->stdin_path, "pipe") == 0 && !use_pty) {
+    if (pipe2(inpipe, O_CLOEXEC) < 0) { stage = "pipe"; spawn_errno = errno; goto fail; }
+  }
+  if (errk == 'l' && !use_pty) {
     errlog = log_get(errp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
     if (!errlog || pipe2(errpipe, O_CLOEXEC) < 0) { stage = "log"; spawn_errno = errno; goto fail; }
   }
   if (pipe2(status_pipe, O_CLOEXEC) < 0) { stage = "pipe"; spawn_errno = errno; goto fail; }
 
-  int pty_master = -1;
-  char pty_name[128] = "";
-  if (rq->tty && strcmp(rq->tty, "pty") == 0) {
+  if (use_pty) {
     pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (pty_master < 0 || grantpt(pty_master) < 0 || unlockpt(pty_master) < 0 ||
         ptsname_r(pty_master, pty_name, sizeof pty_name) != 0) {
       stage = "pty"; spawn_errno = errno; goto fail;
+    }
+    if (rq->rows > 0 && rq->cols > 0) {
+      struct winsize ws = {.ws_row = (unsigned short)rq->rows, .ws_col = (unsigned short)rq->cols};
+      ioctl(pty_master, TIOCSWINSZ, &ws);
     }
   }
 
@@ -902,17 +1192,33 @@ static void do_spawn(spawn_req_t *rq) {
    * makes system calls before exec or _exit. */
   child_args_t ca = {.rq = rq, .sfd = status_pipe[1], .pty_name = pty_name, .outk = outk, .errk = errk, .outp = outp,
                      .errp = errp, .outw = outpipe[1], .errw = errpipe[1], .uid = uid, .gid = gid, .groups = groups,
-                     .ngroups = ngroups};
+                     .ngroups = ngroups, .inr = inpipe[0], .ttyfd = -1};
   static char *child_stack;
   if (!child_stack) {
     child_stack = malloc(CHILD_STACK);
     if (!child_stack) die("out of memory");
   }
-  pid_t pid = clone(child_main, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
-  if (pid < 0) { stage = "fork"; spawn_errno = errno; goto fail; }
+  pid_t pid, keeper = -1;
+  int report[2] = {-1, -1};
+  if (use_pty) {
+    if (pipe2(report, O_CLOEXEC) < 0) { stage = "pipe"; spawn_errno = errno; goto fail; }
+    keeper = fork();
+    if (keeper < 0) { close(report[0]); close(report[1]); stage = "fork"; spawn_errno = errno; goto fail; }
+    if (keeper == 0) keeper_main(&ca, report[1]);
+    close(report[1]);
+    keeper_msg_t m;
+    memset(&m, 0, sizeof m);
+    ssize_t got;
+    do got = read(report[0], &m, sizeof m); while (got < 0 && errno == EINTR);
+    pid = got == (ssize_t)sizeof m ? m.pid : keeper; /* the keeper failed: report it as the job */
+  } else {
+    pid = clone(child_main, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
+    if (pid < 0) { stage = "fork"; spawn_errno = errno; goto fail; }
+  }
   close(status_pipe[1]);
   if (outpipe[1] >= 0) close(outpipe[1]);
   if (errpipe[1] >= 0) close(errpipe[1]);
+  if (inpipe[0] >= 0) close(inpipe[0]);
   /* Blocks until exec succeeds (EOF via close-on-exec) or the child reports a failure. */
   exec_fail_t f;
   ssize_t n;
@@ -921,27 +1227,53 @@ static void do_spawn(spawn_req_t *rq) {
 
   pstat_t ps;
   read_pstat_ids(pid, &ps, 0);
-  proc_add(pid, ps.start, rq->job, pid, 1, 0);
+  proc_t *leader = proc_add(pid, ps.start, rq->job, pid, 1, 0);
+  leader->sid = keeper > 0 ? keeper : pid;
+  if (keeper > 0 && keeper != pid) {
+    pstat_t kps;
+    read_pstat_ids(keeper, &kps, 0);
+    proc_t *kp = proc_add(keeper, kps.start, rq->job, keeper, 0, 0);
+    kp->keeper = 1;
+    keeper_t *k = calloc(1, sizeof *k);
+    if (!k) die("out of memory");
+    k->kind = KIND_KEEPER;
+    k->fd = report[0];
+    k->next = keepers;
+    keepers = k;
+    fcntl(k->fd, F_SETFL, O_NONBLOCK);
+    struct epoll_event kev = {.events = EPOLLIN, .data.ptr = k};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, k->fd, &kev);
+  } else if (report[0] >= 0) {
+    close(report[0]);
+  }
 
-  pump_t *added[2] = {NULL, NULL};
-  int pfds[2] = {outpipe[0], errpipe[0]};
-  logfile_t *plogs[2] = {outlog, errlog};
-  for (int i = 0; i < 2; i++) {
+  int pfds[3] = {outpipe[0], errpipe[0], pty_master};
+  logfile_t *plogs[3] = {outlog, errlog, use_pty ? outlog : NULL};
+  char streams[3] = {'o', 'e', 'o'};
+  if (use_pty && !outlog) plogs[2] = NULL; /* output only to attached clients */
+  for (int i = 0; i < 3; i++) {
     if (pfds[i] < 0) continue;
     fcntl(pfds[i], F_SETFL, O_NONBLOCK);
-    fcntl(pfds[i], F_SETPIPE_SZ, 1 << 20); /* fewer wakeups for chatty programs */
+    if (i < 2) fcntl(pfds[i], F_SETPIPE_SZ, 1 << 20); /* fewer wakeups for chatty programs */
     pump_t *pm = calloc(1, sizeof *pm);
     if (!pm) die("out of memory");
+    pm->kind = KIND_PUMP;
     pm->fd = pfds[i];
     pm->log = plogs[i];
+    if (i == 2 && pm->log) pm->log->refs++; /* the pty shares out.log's reference */
+    pm->job = strdup(rq->job);
+    pm->stream = streams[i];
     pm->next = pumps;
     pumps = pm;
-    added[i] = pm;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = pm};
     epoll_ctl(epfd, EPOLL_CTL_ADD, pm->fd, &ev);
   }
-  (void)added;
-  if (pty_master >= 0) close(pty_master); /* pty relaying is not wired yet */
+  if (use_pty) {
+    if (outlog) log_release(outlog); /* the pty pump holds it now */
+    jobio_set(rq->job, pty_master, pty_master);
+  } else if (inpipe[1] >= 0) {
+    jobio_set(rq->job, inpipe[1], -1);
+  }
 
   buf_t b = {0};
   buf_json_str(&b, rq->job);
@@ -967,6 +1299,8 @@ fail:
   if (!msg[0]) snprintf(msg, sizeof msg, "%s: %s", stage, strerror(spawn_errno));
   if (outpipe[0] >= 0) { close(outpipe[0]); close(outpipe[1]); }
   if (errpipe[0] >= 0) { close(errpipe[0]); close(errpipe[1]); }
+  if (inpipe[0] >= 0) { close(inpipe[0]); close(inpipe[1]); }
+  if (pty_master >= 0) close(pty_master);
   if (outlog) log_release(outlog);
   if (errlog) log_release(errlog);
   {
@@ -990,7 +1324,8 @@ static int signal_job(const char *job, int sig, int all) {
   pid_t sid = 0;
   for (proc_t *p = procs; p; p = p->next) {
     if (strcmp(p->job, job) != 0) continue;
-    if (p->leader) { sid = p->pid; if (kill(-p->pgid, sig) == 0) count++; }
+    if (p->keeper) continue; /* it leaves when its job does */
+    if (p->leader) { sid = p->sid ? p->sid : p->pid; if (kill(-p->pgid, sig) == 0) count++; }
     if (all || p->leader) if (kill(p->pid, sig) == 0) count++;
   }
   if (all && sid > 0) {
@@ -1049,6 +1384,8 @@ static void handle_frame(char *p, size_t n) {
     else if (strcmp(k, "keep") == 0) rq.keep = atoi(v);
     else if (strcmp(k, "period") == 0) rq.period = strcmp(v, "hourly") == 0 ? 1 : strcmp(v, "daily") == 0 ? 2 : 0;
     else if (strcmp(k, "maxline") == 0) rq.maxline = (size_t)strtoull(v, NULL, 10);
+    else if (strcmp(k, "rows") == 0) rq.rows = atoi(v);
+    else if (strcmp(k, "cols") == 0) rq.cols = atoi(v);
     else if (strcmp(k, "rs_budget") == 0) rq.rs_budget = atoi(v);
     else if (strcmp(k, "rs_any") == 0) rq.rs_any = atoi(v);
     else if (strcmp(k, "rs_ok") == 0) rq.rs_ok = v;
@@ -1113,6 +1450,7 @@ static void handle_frame(char *p, size_t n) {
     buf_printf(&b, "{\"ev\":\"hello\",\"pid\":%d,\"epoch\":\"%llu\",\"version\":\"%s\"}\n", getpid(),
                (unsigned long long)epoch, VERSION);
     for (proc_t *q = procs; q; q = q->next) {
+      if (q->keeper) continue;
       buf_printf(&b, "{\"ev\":\"child\",\"pid\":%d,\"start\":%llu,\"leader\":%d,\"adopted\":%d,\"pgid\":%d,\"job\":",
                  q->pid, q->start, q->leader, q->adopted, q->pgid);
       buf_json_str(&b, q->job);
@@ -1145,6 +1483,8 @@ static void respawn(ticket_t *t) {
   free(copy);
 }
 
+static void client_frames(void);
+
 static void client_readable(void) {
   char tmp[65536];
   for (;;) {
@@ -1155,6 +1495,11 @@ static void client_readable(void) {
     inbuf.len = 0;
     return;
   }
+  client_frames();
+}
+
+/* Handles every complete frame the daemon has sent. */
+static void client_frames(void) {
   size_t pos = 0;
   while (inbuf.len - pos >= 4) {
     uint32_t len;
@@ -1168,6 +1513,83 @@ static void client_readable(void) {
   }
   memmove(inbuf.p, inbuf.p + pos, inbuf.len - pos);
   inbuf.len -= pos;
+}
+
+/* The value of key in a verb\0key\0value\0... frame, or NULL. */
+static const char *frame_get(const char *p, size_t n, const char *key) {
+  const char *end = p + n;
+  p += strlen(p) + 1;
+  while (p < end) {
+    const char *k = p;
+    p += strlen(p) + 1;
+    if (p >= end) break;
+    if (strcmp(k, key) == 0) return p;
+    p += strlen(p) + 1;
+  }
+  return NULL;
+}
+
+/* Bytes from a connection: its first frame says whether it is the daemon or a terminal client. */
+static void conn_readable(conn_t *c) {
+  char tmp[65536];
+  for (;;) {
+    ssize_t r = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+    if (r > 0) { buf_add(&c->in, tmp, (size_t)r); continue; }
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) break;
+    conn_close(c);
+    return;
+  }
+  size_t pos = 0;
+  while (c->in.len - pos >= 4) {
+    uint32_t len;
+    memcpy(&len, c->in.p + pos, 4);
+    if (c->in.len - pos - 4 < len) break;
+    buf_reserve(&c->in, 1);
+    c->in.p[c->in.len] = 0;
+    char *f = c->in.p + pos + 4;
+    if (!c->job) {
+      if (len > 0 && strcmp(f, "hello") == 0) {
+        /* The daemon: becomes the one control connection, with everything it sent so far. */
+        int fd = c->fd;
+        buf_t rest = {0};
+        buf_add(&rest, c->in.p + pos, c->in.len - pos);
+        epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
+        c->fd = -1;
+        for (conn_t **pp = &conns; *pp; pp = &(*pp)->next) if (*pp == c) { *pp = c->next; break; }
+        free(c->in.p); free(c->out.p); free(c);
+        client_drop();
+        client = fd;
+        inbuf.len = 0;
+        buf_add(&inbuf, rest.p, rest.len);
+        free(rest.p);
+        struct epoll_event cev = {.events = EPOLLIN, .data.fd = fd};
+        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &cev);
+        client_frames();
+        return;
+      }
+      const char *job = len > 0 && strcmp(f, "attach") == 0 ? frame_get(f, len, "job") : NULL;
+      if (!job) { conn_close(c); return; }
+      c->job = strdup(job);
+      const char *rows = frame_get(f, len, "rows"), *cols = frame_get(f, len, "cols");
+      if (rows && cols) set_winsize(c->job, atoi(rows), atoi(cols));
+      conn_send(c, 's', "{\"ev\":\"attached\"}", 17);
+    } else {
+      conn_frame(c, f, len);
+    }
+    pos += 4 + len;
+  }
+  memmove(c->in.p, c->in.p + pos, c->in.len - pos);
+  c->in.len -= pos;
+}
+
+static int keeper_is_live(void *ptr) {
+  for (keeper_t *q = keepers; q; q = q->next) if ((void *)q == ptr) return 1;
+  return 0;
+}
+
+static int conn_is_live(void *ptr) {
+  for (conn_t *q = conns; q; q = q->next) if ((void *)q == ptr) return 1;
+  return 0;
 }
 
 /* ---------- main ---------- */
@@ -1233,10 +1655,13 @@ int main(int argc, char **argv) {
           close(c);
           continue;
         }
-        client_drop();
-        client = c;
-        inbuf.len = 0;
-        struct epoll_event cev = {.events = EPOLLIN, .data.fd = c};
+        conn_t *cn = calloc(1, sizeof *cn);
+        if (!cn) die("out of memory");
+        cn->kind = KIND_CONN;
+        cn->fd = c;
+        cn->next = conns;
+        conns = cn;
+        struct epoll_event cev = {.events = EPOLLIN, .data.ptr = cn};
         epoll_ctl(epfd, EPOLL_CTL_ADD, c, &cev);
       } else if (tag == (uint64_t)sfd) {
         struct signalfd_siginfo si;
@@ -1251,8 +1676,21 @@ int main(int argc, char **argv) {
       } else if (client >= 0 && tag == (uint64_t)client) {
         if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) client_readable();
         if (client >= 0 && (evs[i].events & EPOLLOUT)) client_flush();
+      } else if (conn_is_live(evs[i].data.ptr)) {
+        conn_t *cn = evs[i].data.ptr;
+        if (evs[i].events & EPOLLOUT) conn_flush(cn);
+        /* conn_flush may have closed it: look it up again before reading. */
+        int live = 0;
+        for (conn_t *q = conns; q; q = q->next) if (q == cn) live = 1;
+        if (live && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) conn_readable(cn);
+      } else if (keeper_is_live(evs[i].data.ptr)) {
+        keeper_readable(evs[i].data.ptr);
       } else {
-        pump_readable((pump_t *)evs[i].data.ptr);
+        /* An earlier event of this batch (a reap draining a job's output) may have closed it. */
+        pump_t *pm = evs[i].data.ptr;
+        int live = 0;
+        for (pump_t *q = pumps; q; q = q->next) if (q == pm) { live = 1; break; }
+        if (live) pump_readable(pm);
       }
     }
   }

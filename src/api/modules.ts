@@ -1,7 +1,10 @@
 // The daemon's modules beyond the supervisor core: each brings API routes, streamed
 // endpoints, store migrations and a service started with the daemon. Listed here, once.
 import type http from 'node:http';
+import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
+import { monitorModule } from './monitor/module.js';
+import { scheduleModule } from './schedule/module.js';
 import type { ApiContext, RouteTable } from './routes.js';
 
 /** A running service of a module (a scheduler, a sampler). */
@@ -22,4 +25,4 @@ export interface Module {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [logsModule];
+export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule];

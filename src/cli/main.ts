@@ -2,14 +2,16 @@
 // appinit: one verb per command; each parses, makes one client call, prints, exits.
 import { Command, CommanderError } from 'commander';
 import { EXIT, report } from './context.js';
-import { runDaemon } from './commands/daemon.js';
 import { down, lifecycle, signal, up } from './commands/programs.js';
-import { acct, logs, status } from './commands/show.js';
+import { logs, status } from './commands/show.js';
+import { acctCommand } from './monitor/acct.js';
+import { historyCommand } from './monitor/history.js';
 import { COMMAND_MODULES } from './modules.js';
 
 const program = new Command();
 program.name('appinit').description('init for applications: supervise, schedule and account for processes').version('0.1.0');
 program.exitOverride();
+program.enablePositionalOptions(); // so `run -- CMD --flags` leaves the command's own options alone
 program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `appinit: ${s.slice(7)}` : s) });
 
 let result: Promise<number> = Promise.resolve(EXIT.ok);
@@ -17,7 +19,7 @@ const run = (f: () => Promise<number>) => { result = f(); };
 
 program.command('daemon [file]').description('run the daemon in the foreground, loading FILE if given')
   .option('--background', 'run as the background daemon other commands start')
-  .action((file, o) => run(() => runDaemon(file, !!o.background)));
+  .action((file, o) => run(async () => (await import('./commands/daemon.js')).runDaemon(file, !!o.background)));
 program.command('up [file]').description('load a control file: start added programs, stop removed ones, restart changed ones')
   .action((file) => run(() => up(file)));
 for (const verb of ['start', 'stop', 'restart'] as const) {
@@ -28,15 +30,20 @@ program.command('signal <sig> <names...>').description('send a signal to program
   .action((sig, names) => run(() => signal(sig, names)));
 program.command('down').description('stop every job, then the daemon').action(() => run(() => down()));
 program.command('status [name]').description('show programs and their jobs').option('--json', 'print JSON')
-  .action((name, o) => run(() => status(name, !!o.json)));
+  .option('--history', 'the CPU and memory the daemon sampled for NAME\'s jobs')
+  .action((name, o) => run(() => (o.history ? historyCommand(name, { json: !!o.json }) : status(name, !!o.json))));
 program.command('logs [name]').description('show what programs wrote (every program without a name)').option('-f, --follow', 'follow')
   .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
   .option('--since <time>', 'only lines since TIME (ISO 8601, "YYYY-MM-DD HH:MM", or an age like 10m)')
   .option('--json', 'one JSON object per line').option('--flush', 'empty the program\'s logs').option('--reopen', 'reopen every log file')
   .action((name, o) => run(() => logs(name, o)));
-program.command('acct [name]').description('accounting records of ended processes, newest last').option('--json', 'print JSON')
+program.command('acct [name]').description('accounting records of ended processes, newest last; --summary: per command, as sa').option('--json', 'print JSON')
   .option('--limit <n>', 'only the last N').option('--command <cmd>', 'only this command')
-  .action((name, o) => run(() => acct(name, o)));
+  .option('--program <name>', 'only this program').option('--user <user>', 'only this user\'s processes')
+  .option('--since <time>', 'ended at or after TIME (ISO 8601, "YYYY-MM-DD[ HH:MM]", or an age like -1h, -30m)')
+  .option('--until <time>', 'ended at or before TIME')
+  .option('-s, --summary', 'one line per command, as sa').option('--by <key>', 'summarise by command, user or program')
+  .action((name, o) => run(() => acctCommand(name, o)));
 
 for (const register of COMMAND_MODULES) register(program, run);
 

@@ -1,5 +1,8 @@
 // Commands beyond the supervisor core, one register function per module, listed once here.
 import type { Command } from 'commander';
+import { registerJobCommands } from './jobs/commands.js';
+import { registerMonitorCommands } from './monitor/commands.js';
+import { registerScheduleCommands } from './schedule/commands.js';
 
 /** Runs a command's work; main.ts awaits it and exits with its code. */
 export type Runner = (work: () => Promise<number>) => void;
@@ -8,4 +11,4 @@ export type Runner = (work: () => Promise<number>) => void;
 export type RegisterCommands = (program: Command, run: Runner) => void;
 
 /** Every module's commands. */
-export const COMMAND_MODULES: RegisterCommands[] = [];
+export const COMMAND_MODULES: RegisterCommands[] = [registerJobCommands, registerMonitorCommands, registerScheduleCommands];

@@ -6,9 +6,11 @@ import { appinitHome, pathsFor } from '../api/paths.js';
 import type { UpResult } from '../core/supervisor/load.js';
 import type { JobView } from '../api/views.js';
 import type { AcctRecord } from '../store/records.js';
+import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
 import { unixStream, unixTransport, type Transport } from './transport.js';
 
 export type { JobView, UpResult, AcctRecord, Transport };
+export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView };
 
 /** An error from the daemon, with its stable code. */
 export class AppinitError extends Error {
@@ -98,6 +100,76 @@ export class Client {
   flushLogs(names: string[]): Promise<{ flushed: string[] }> { return this.call('POST', '/v1/logs/flush', { names }); }
   /** Makes the daemon reopen every log file, after an external tool rotated them. */
   reopenLogs(): Promise<{ reopened: boolean }> { return this.call('POST', '/v1/logs/reopen'); }
+
+  // job control
+  /** Creates a job for a command (held until `startJob` when hold is set). */
+  run(q: { argv: string[]; name?: string; user?: string; cwd?: string; env?: Record<string, string>; tty?: boolean; rows?: number; cols?: number; hold?: boolean }): Promise<{ id: number; job: number; pid: number | null; command: string; tty: boolean }> {
+    return this.call('POST', '/v1/run', q);
+  }
+  /** Starts a held job. */
+  startJob(id: number): Promise<{ id: number; job: number }> { return this.call('POST', '/v1/jobs/start', { id }); }
+  /** The caller's jobs, as bash's `jobs` (finished ad-hoc jobs are reported once, then forgotten). */
+  jobs(): Promise<{ id: number; number: number; marker: string; pid: number | null; pids: number[]; line: string; longLine: string; command: string; tty: boolean }[]> {
+    return this.call('GET', '/v1/jobs');
+  }
+  /** Continues a job (if stopped) for a terminal to attach to. */
+  fg(spec?: string): Promise<{ id: number; job: number; command: string; tty: boolean; pid: number }> { return this.call('POST', '/v1/fg', { spec }); }
+  /** Continues a stopped job in the background. */
+  bg(spec?: string): Promise<{ job: number; line: string }> { return this.call('POST', '/v1/bg', { spec }); }
+  /** Sends a signal to job specs, pids of the caller's jobs, or program names. */
+  kill(targets: string[], signal: string | number = 'TERM'): Promise<{ signal: string; results: { target: string; ok: boolean; error?: string }[] }> {
+    return this.call('POST', '/v1/kill', { targets, signal });
+  }
+  /** Signals every job whose command matches a pattern. */
+  pkill(pattern: string, signal: string | number = 'TERM'): Promise<{ signal: string; jobs: number[] }> { return this.call('POST', '/v1/pkill', { pattern, signal }); }
+  /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */
+  wait(spec?: string): Promise<{ job: number; status: number }> { return this.call('POST', '/v1/wait', { spec }); }
+
+  // monitoring
+  /** Processes for ps / pstree: every one on the machine (all) or only the jobs'; cmdline and wchan only when asked. */
+  procs(q: { all?: boolean; cmdline?: boolean; wchan?: boolean } = {}): Promise<ProcsView> {
+    return this.call('GET', `/v1/monitor/procs?all=${q.all ? 1 : 0}&cmdline=${q.cmdline === false ? 0 : 1}&wchan=${q.wchan ? 1 : 0}`);
+  }
+  /** One system snapshot for top (procs) or stat (procs: false). */
+  snapshot(procs = true): Promise<SnapshotView> { return this.call('GET', `/v1/monitor/snapshot?procs=${procs ? 1 : 0}`); }
+  /** Sends a signal to one pid (the daemon checks the caller may). */
+  signalPid(pid: number, signal: string | number): Promise<SignalPidResult> { return this.call('POST', '/v1/monitor/signal', { pid, signal }); }
+  /** The sampled CPU and memory history of a program's jobs (or %N). */
+  history(name: string, limit?: number): Promise<HistoryView> {
+    return this.call('GET', `/v1/monitor/history?name=${encodeURIComponent(name)}${limit != null ? `&limit=${limit}` : ''}`);
+  }
+  /** CPU times of the daemon and of its ended children. */
+  times(): Promise<TimesView> { return this.call('GET', '/v1/monitor/times'); }
+  /** Accounting records with every filter /v1/acct takes (uid is honoured for root only). */
+  records(q: { program?: string; command?: string; uid?: number; since?: number; until?: number; limit?: number } = {}): Promise<AcctRecord[]> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
+    return this.call('GET', `/v1/acct?${p}`);
+  }
+
+  // scheduling
+  /** Queues an at job: `script` runs with /bin/sh at the time `spec` names (read in `tz`), in `cwd` with `env`. */
+  atAdd(job: { spec: string; script: string; cwd: string; env: Record<string, string>; tz?: string; queue?: string; umask?: number }): Promise<import('../api/schedule/routes.js').AtView> {
+    return this.call('POST', '/v1/at', job);
+  }
+  /** The at queue (the caller's jobs; root: everyone's), by time; running jobs have queue "=". */
+  atList(): Promise<import('../api/schedule/routes.js').AtView[]> { return this.call('GET', '/v1/at'); }
+  /** One at job with its job file (what at -c prints). */
+  atShow(id: number): Promise<import('../api/schedule/routes.js').AtJobView> { return this.call('GET', `/v1/at/job?id=${id}`); }
+  /** Removes queued at jobs; each one that cannot be removed is in `errors`. */
+  atRemove(ids: number[]): Promise<{ removed: number[]; errors: { id: number; message: string }[] }> { return this.call('POST', '/v1/at/remove', { ids }); }
+  /** A crontab (the caller's; another user's for root). */
+  crontabGet(user?: string): Promise<{ user: string; uid: number; text: string; installedAt: number }> {
+    return this.call('GET', `/v1/crontab${user ? `?user=${encodeURIComponent(user)}` : ''}`);
+  }
+  /** Installs a crontab, checked whole first: on any error (code "crontab", details: the issues) nothing changes. */
+  crontabSet(text: string, file?: string, user?: string): Promise<{ user: string; uid: number; entries: number; warnings: string[] }> {
+    return this.call('POST', '/v1/crontab', { text, file, user });
+  }
+  /** Removes a crontab. */
+  crontabRemove(user?: string): Promise<{ user: string; removed: boolean }> { return this.call('POST', '/v1/crontab/remove', { user }); }
+  /** Every schedule (crontab entries, cron and at programs) with its next and last run. */
+  schedules(): Promise<import('../core/scheduler/scheduler.js').ScheduleView[]> { return this.call('GET', '/v1/schedule'); }
 }
 
 /** True when a daemon answers on the home's socket. */

@@ -12,8 +12,8 @@ export type OutputTarget =
   | { kind: 'file'; path: string; append: boolean }
   | { kind: 'stdout' }; // stderr only: 2>&1
 
-/** Where standard input comes from. */
-export type InputSource = { kind: 'null' } | { kind: 'file'; path: string };
+/** Where standard input comes from. `pipe`: from clients attached to the job (`appinit run`). */
+export type InputSource = { kind: 'null' } | { kind: 'file'; path: string } | { kind: 'pipe' };
 
 /** Managed-log options (issue 6 owns the full behaviour). Sizes in bytes. */
 export interface LogOptions {

@@ -1,5 +1,8 @@
-// cron / at / cron_tz / overlap / missed. Cron expressions are only checked for shape here;
-// the scheduler (croner) parses them fully, so the two can never disagree on meaning.
+// cron / at / cron_tz / overlap / missed. Cron expressions and at TIMESPECs are read by the
+// scheduler's own parsers, so a file that loads is a file the scheduler can run.
+import { isScalar } from 'yaml';
+import { AtParseError, resolveAt } from '../core/schedule/atspec.js';
+import { CronParseError, parseCron } from '../core/schedule/cron-parse.js';
 import type { Program, Schedule } from './program.js';
 import { closest, didYouMean } from './suggest.js';
 import { oneOf, str } from './values.js';
@@ -43,6 +46,18 @@ export function timeZoneError(tz: string): string | null {
   }
 }
 
+// Reports a parser's error at the column it names, inside the value when it can be placed.
+function parseWith(w: Walker, f: Field, text: string, parse: (s: string) => unknown): void {
+  try {
+    parse(text);
+  } catch (e) {
+    if (!(e instanceof CronParseError) && !(e instanceof AtParseError)) return;
+    const at = isScalar(f.node) ? w.offsetIn(f.node, e.column - 1) : null;
+    if (at == null) w.fail(f, e.message);
+    else w.r.add(at, f.path, e.message);
+  }
+}
+
 /** The schedule and the settings that only make sense with one. */
 export function readSchedule(
   w: Walker,
@@ -53,6 +68,7 @@ export function readSchedule(
     const expr = str(w, k.cron, 'a cron expression like "*/5 * * * *"');
     const problem = expr === undefined ? null : cronShapeError(expr);
     if (problem) w.fail(k.cron, problem);
+    else if (expr !== undefined) parseWith(w, k.cron, expr, parseCron);
     let tz: string | null = null;
     if (k.cronTz) {
       tz = str(w, k.cronTz, 'a time zone like "Europe/Paris"') ?? null;
@@ -63,6 +79,8 @@ export function readSchedule(
   }
   if (k.at) {
     const spec = str(w, k.at, 'a time like "now + 1 hour" or "10:30 tomorrow"');
+    // A time already past is the scheduler's to handle (missed); only the syntax is checked here.
+    if (spec !== undefined) parseWith(w, k.at, spec, (s) => resolveAt(s, new Date(0), 'UTC'));
     if (spec !== undefined) schedule ??= { kind: 'at', spec };
   }
   if (k.cron && k.at) {

@@ -27,6 +27,8 @@ export interface SpawnRequest {
   stderr: StreamSpec;
   tty?: string | null; // device path, or 'pty'
   log?: { timestamps: string; maxSize: number; keep: number; rotate: string; maxLine: number };
+  /** A pty's initial window size. */
+  winsize?: { rows: number; cols: number };
   /** Lets the helper restart the job at once on its own, up to `budget` times. */
   restartTicket?: { budget: number; any: boolean; ok: number[] } | null;
 }
@@ -220,6 +222,7 @@ export class Supervise extends EventEmitter {
     if (req.umask != null) f.push(['umask', req.umask.toString(8)]);
     f.push(['stdin', req.stdin ?? '/dev/null'], ['stdout', req.stdout], ['stderr', req.stderr]);
     if (req.tty) f.push(['tty', req.tty]);
+    if (req.winsize) f.push(['rows', String(req.winsize.rows)], ['cols', String(req.winsize.cols)]);
     if (req.log) {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);
       f.push(['period', req.log.rotate], ['maxline', String(req.log.maxLine)]);

@@ -23,6 +23,12 @@ export interface Job extends JobRow {
   /** Set when the helper that started it is gone: watched by polling /proc. */
   foreign: boolean;
   execError: string | null;
+  /** The signal that stopped the leader (WUNTRACED), while suspended. */
+  stopSig: number | null;
+  /** When it was last stopped or sent to the background: bash's current (+) and previous (-). */
+  touchedAt: number;
+  /** A pty's initial size for the next spawn (from the terminal that runs it). */
+  winsize: { rows: number; cols: number } | null;
 }
 
 /** A change of state, for the event stream and the foreground log. */
@@ -56,7 +62,7 @@ export class Supervisor extends EventEmitter {
   /** Loads the stored jobs, connects to the helper and re-adopts what is still alive. */
   async init(): Promise<void> {
     for (const row of liveJobs(this.db)) {
-      this.jobs.set(row.id, { ...row, state: row.state as State, lastExit: row.lastExit as Termination | null, timer: null, others: new Set(), foreign: false, execError: null });
+      this.jobs.set(row.id, { ...row, state: row.state as State, lastExit: row.lastExit as Termination | null, timer: null, others: new Set(), foreign: false, execError: null, stopSig: null, touchedAt: row.createdAt, winsize: null });
     }
     this.helper.on('batch', (batch: Record<string, unknown>[]) => this.onBatch(batch));
     this.helper.on('close', () => this.onHelperLost());
@@ -138,6 +144,8 @@ export class Supervisor extends EventEmitter {
         const job = this.jobs.get(Number(msg.job));
         if (job && job.pid === msg.pid) {
           job.suspended = msg.ev === 'stopped';
+          job.stopSig = msg.ev === 'stopped' ? (msg.sig as number) : null;
+          if (job.suspended) job.touchedAt = Date.now();
           saveJob(this.db, job);
           this.emit('suspend', job, msg.ev === 'stopped' ? (msg.sig as number) : null);
         }
@@ -285,6 +293,7 @@ export class Supervisor extends EventEmitter {
   private doSpawn(job: Job): void {
     const req = buildSpawnRequest(job, this.ctx);
     req.restartTicket = this.ticketFor(job);
+    if (job.winsize) req.winsize = job.winsize;
     this.helper.spawn(req, (r) => {
       if (r instanceof Error) {
         this.apply(job, { type: 'spawnFailed', error: r.message });
@@ -327,7 +336,7 @@ export class Supervisor extends EventEmitter {
     if (names.includes('all')) return all.filter((j) => j.program != null);
     const out: Job[] = [];
     for (const n of names) {
-      const found = all.filter((j) => j.program === n || String(j.number) === n.replace(/^%/, ''));
+      const found = all.filter((j) => j.program === n || (j.program == null && j.spec.name === n) || String(j.number) === n.replace(/^%/, ''));
       if (found.length === 0) throw Object.assign(new Error(`no program or job named "${n}"`), { code: 'not_found' });
       out.push(...found);
     }
@@ -344,6 +353,20 @@ export class Supervisor extends EventEmitter {
         }
       };
       this.on('rest', check);
+      check();
+    });
+  }
+
+  /** Resolves once a job has a running process (or has come to rest without one). */
+  waitStarted(job: Job): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (job.pid != null || isResting(job) || job.state === 'fatal') {
+          this.off('change', check);
+          resolve();
+        }
+      };
+      this.on('change', check);
       check();
     });
   }
@@ -376,7 +399,7 @@ export class Supervisor extends EventEmitter {
       program, instance, spec, state: 'stopped', want: 'down', pid: null, startTicks: null, startedAt: null, restarts: 0,
       restartTimes: [], attempt: 0, lastExit: null, reason: null, suspended: false, ownerUid, createdAt: Date.now(),
     });
-    const job: Job = { ...row, state: 'stopped', lastExit: null, timer: null, others: new Set(), foreign: false, execError: null };
+    const job: Job = { ...row, state: 'stopped', lastExit: null, timer: null, others: new Set(), foreign: false, execError: null, stopSig: null, touchedAt: Date.now(), winsize: null };
     this.jobs.set(job.id, job);
     return job;
   }

@@ -51,7 +51,7 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     user: p.user,
     group: p.group,
     umask: p.umask,
-    stdin: p.stdin.kind === 'file' ? p.stdin.path : '/dev/null',
+    stdin: p.stdin.kind === 'file' ? p.stdin.path : p.stdin.kind === 'pipe' ? 'pipe' : '/dev/null',
     stdout: stream(p.stdout, join(dir, 'out.log')),
     stderr: stream(p.stderr, join(dir, 'err.log')),
     tty,

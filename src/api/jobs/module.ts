@@ -1,0 +1,179 @@
+// Job control in the API: run (held until its terminal attaches), jobs, fg, bg, kill, pkill, wait.
+import { basename } from 'node:path';
+import { normalize } from '../../config/normalize.js';
+import { parseSignal } from '../../config/signals.js';
+import { formatJobsLine, type JobsRow } from '../../core/jobs/format.js';
+import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
+import { isResting, type Job } from '../../core/supervisor/runtime.js';
+import { shellStatus } from '../../core/supervisor/termination.js';
+import { sendSignal } from '../../os/host.js';
+import { ApiError } from '../errors.js';
+import type { Module } from '../modules.js';
+import { visible, type ApiContext, type ApiRequest } from '../routes.js';
+
+// Bash's + and -: the most recently stopped or backgrounded jobs, stopped ones first.
+function currentAndPrevious(jobs: Job[]): [number | null, number | null] {
+  const order = [...jobs].sort((a, b) => Number(b.suspended) - Number(a.suspended) || b.touchedAt - a.touchedAt);
+  return [order[0]?.number ?? null, order[1]?.number ?? null];
+}
+
+function mine(ctx: ApiContext, req: ApiRequest): Job[] {
+  return visible(ctx, req, [...ctx.sup.jobs.values()]).sort((a, b) => a.number - b.number);
+}
+
+/** The job a spec (%N, %+, %-, %str, %?str, N, or a program name) names, for this caller. */
+export function jobBySpec(ctx: ApiContext, req: ApiRequest, spec: string | undefined): Job {
+  const jobs = mine(ctx, req);
+  const [cur, prev] = currentAndPrevious(jobs);
+  if (spec && !spec.startsWith('%') && !/^\d+$/.test(spec)) {
+    const byName = jobs.filter((j) => j.spec.name === spec);
+    if (byName.length === 1) return byName[0];
+    if (byName.length > 1) throw new ApiError(400, 'ambiguous', `${spec}: ambiguous: ${byName.length} jobs (use %N)`);
+  }
+  try {
+    const found = resolveJobSpec(spec ?? '%+', jobs.map((j) => ({ number: j.number, command: j.spec.commandText })), cur, prev);
+    return jobs.find((j) => j.number === found.number)!;
+  } catch (err) {
+    if (err instanceof JobSpecError) throw new ApiError(404, 'no_such_job', err.message);
+    throw err;
+  }
+}
+
+/** A job's `jobs` row. */
+export function jobsRow(j: Job, marker: JobsRow['marker']): JobsRow {
+  let status: JobsRow['status'] = { kind: 'running' };
+  if (j.suspended && j.pid != null) status = { kind: 'stopped', signal: j.stopSig ?? 20 };
+  else if (isResting(j) || j.pid == null) {
+    const t = j.lastExit;
+    status = t?.signal != null ? { kind: 'signalled', signal: t.signal, core: t.core } : { kind: 'done', code: t?.code ?? 0 };
+  }
+  return { number: j.number, marker, pid: j.pid, pids: j.pid != null ? [j.pid, ...j.others] : [...j.others], command: j.spec.commandText, status };
+}
+
+function rows(ctx: ApiContext, req: ApiRequest): { job: Job; row: JobsRow }[] {
+  const jobs = mine(ctx, req);
+  const [cur, prev] = currentAndPrevious(jobs);
+  return jobs.map((job) => ({ job, row: jobsRow(job, job.number === cur ? '+' : job.number === prev ? '-' : ' ') }));
+}
+
+function signalOf(v: unknown): { name: string; number: number } {
+  try {
+    return parseSignal(v == null ? 'TERM' : typeof v === 'number' ? v : String(v));
+  } catch (err) {
+    throw new ApiError(400, 'usage', (err as Error).message);
+  }
+}
+
+/** The jobs module. */
+export const jobsModule: Module = {
+  name: 'jobs',
+  routes: {
+    // A job for a command, owned by the caller, with a pty when its terminal has one.
+    'POST /v1/run': async (ctx, req) => {
+      const b = req.body as { argv?: unknown; name?: string; cwd?: string; env?: Record<string, string>; user?: string; tty?: boolean; rows?: number; cols?: number; hold?: boolean; shell?: boolean };
+      if (!Array.isArray(b.argv) || b.argv.length === 0 || !b.argv.every((a) => typeof a === 'string')) {
+        throw new ApiError(400, 'usage', 'run: expected argv, a non-empty array of strings');
+      }
+      const argv = b.argv as string[];
+      const uid = req.peer?.uid ?? 0;
+      if (b.user && uid !== 0) throw new ApiError(403, 'forbidden', 'run --user: only root may run a job as another user');
+      const name = b.name ?? basename(argv[0]);
+      const commandText = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+      const spec = normalize({
+        name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd: b.cwd ?? '/', env: b.env ?? {}, envMode: 'replace',
+        restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user: b.user ?? null, autostart: false,
+      }, b.cwd ?? '/');
+      const job = ctx.sup.createJob(spec, 0, uid, null);
+      if (b.tty && b.rows && b.cols) job.winsize = { rows: b.rows, cols: b.cols };
+      if (!b.hold) {
+        ctx.sup.start([job]);
+        await ctx.sup.waitStarted(job); // `[1] 4419` needs the pid
+      }
+      return { id: job.id, job: job.number, pid: job.pid, command: spec.commandText, tty: b.tty === true };
+    },
+
+    // Answers once the helper has the process: input sent after this has somewhere to go.
+    'POST /v1/jobs/start': async (ctx, req) => {
+      const job = mine(ctx, req).find((j) => j.id === Number(req.body.id));
+      if (!job) throw new ApiError(404, 'no_such_job', `no job with id ${req.body.id}`);
+      ctx.sup.start([job]);
+      await ctx.sup.waitStarted(job);
+      return { id: job.id, job: job.number, pid: job.pid };
+    },
+
+    // Bash's `jobs`: finished jobs that were not from a control file are reported once, then forgotten.
+    'GET /v1/jobs': (ctx, req) => {
+      const all = rows(ctx, req);
+      // A held job (created, its terminal not attached yet) has not run: it is not finished.
+      const finished = (j: Job) => j.program == null && j.startedAt != null && isResting(j);
+      const shown = all.filter(({ job }) => job.startedAt != null || job.program != null);
+      for (const { job } of shown) if (finished(job)) ctx.sup.forget(job);
+      return shown.map(({ job, row }) => ({ ...row, id: job.id, name: job.spec.name, tty: job.spec.tty === true, line: formatJobsLine(row, false), longLine: formatJobsLine(row, true) }));
+    },
+
+    'POST /v1/fg': (ctx, req) => {
+      const job = jobBySpec(ctx, req, req.body.spec as string | undefined);
+      if (job.pid == null) throw new ApiError(409, 'not_running', `%${job.number}: job has terminated`);
+      if (job.suspended) ctx.sup.signal([job], 'SIGCONT');
+      return { id: job.id, job: job.number, command: job.spec.commandText, tty: job.spec.tty === true, pid: job.pid };
+    },
+
+    'POST /v1/bg': (ctx, req) => {
+      const job = jobBySpec(ctx, req, req.body.spec as string | undefined);
+      if (job.pid == null) throw new ApiError(409, 'not_running', `%${job.number}: job has terminated`);
+      if (!job.suspended) throw new ApiError(409, 'already_running', `job ${job.number} already in background`);
+      job.touchedAt = Date.now();
+      ctx.sup.signal([job], 'SIGCONT');
+      return { job: job.number, line: `[${job.number}]+ ${job.spec.commandText} &` };
+    },
+
+    // kill: %specs and names signal the job's process group; a bare pid signals that process,
+    // which must belong to one of the caller's jobs.
+    'POST /v1/kill': (ctx, req) => {
+      const sig = signalOf(req.body.signal);
+      const targets = req.body.targets;
+      if (!Array.isArray(targets) || targets.length === 0) throw new ApiError(400, 'usage', 'kill: expected targets: job specs, pids or names');
+      const results: { target: string; ok: boolean; error?: string }[] = [];
+      for (const t of targets as string[]) {
+        try {
+          if (/^\d+$/.test(t)) {
+            const pid = Number(t);
+            const owner = mine(ctx, req).find((j) => j.pid === pid || j.others.has(pid));
+            if (!owner) throw new ApiError(404, 'no_such_process', `(${t}) - No such process`);
+            if (!sendSignal(pid, sig.number)) throw new ApiError(404, 'no_such_process', `(${t}) - No such process`);
+          } else {
+            const job = jobBySpec(ctx, req, t);
+            if (job.pid == null) throw new ApiError(409, 'not_running', `${t}: job has terminated`);
+            ctx.sup.signal([job], sig.name);
+            if (sig.name !== 'SIGCONT' && job.suspended && (sig.name === 'SIGTERM' || sig.name === 'SIGHUP')) ctx.sup.signal([job], 'SIGCONT');
+          }
+          results.push({ target: t, ok: true });
+        } catch (err) {
+          results.push({ target: t, ok: false, error: (err as Error).message });
+        }
+      }
+      return { signal: sig.name, results };
+    },
+
+    'POST /v1/pkill': (ctx, req) => {
+      const sig = signalOf(req.body.signal);
+      let re: RegExp;
+      try {
+        re = new RegExp(String(req.body.pattern ?? ''));
+      } catch (err) {
+        throw new ApiError(400, 'usage', `pkill: bad pattern: ${(err as Error).message}`);
+      }
+      const hit = mine(ctx, req).filter((j) => j.pid != null && re.test(j.spec.commandText));
+      ctx.sup.signal(hit, sig.name);
+      return { signal: sig.name, jobs: hit.map((j) => j.number) };
+    },
+
+    'POST /v1/wait': async (ctx, req) => {
+      const job = jobBySpec(ctx, req, req.body.spec as string | undefined);
+      await ctx.sup.waitRest([job]);
+      const status = job.lastExit ? shellStatus(job.lastExit) : 0;
+      if (job.program == null) ctx.sup.forget(job);
+      return { job: job.number, status, lastExit: job.lastExit };
+    },
+  },
+};

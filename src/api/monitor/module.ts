@@ -1,0 +1,58 @@
+// The monitor module: its schema, its routes, and the job sampler it runs with the daemon.
+// APPINIT_SAMPLE_MS sets the sampling interval (default 5 s; 0 turns sampling off).
+import { Sampler, type SampleTarget } from '../../core/monitor/sampler.js';
+import { clockTicks, pageSize, readProcess, readUptime } from '../../os/proc/index.js';
+import { insertSamples, lastSampleSeqs, MONITOR_MIGRATIONS, pruneRemovedJobSamples } from '../../store/monitor.js';
+import type { Module, Service } from '../modules.js';
+import type { ApiContext } from '../routes.js';
+import { monitorRoutes, type SamplerInfo } from './routes.js';
+
+/** Default sampling interval, ms. */
+export const DEFAULT_SAMPLE_MS = 5000;
+/** Samples kept per job: an hour at the default interval. */
+export const SAMPLES_KEPT = 720;
+
+/** The sampling interval from the environment: APPINIT_SAMPLE_MS, a whole number of ms; 0 = off. */
+export function sampleInterval(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.APPINIT_SAMPLE_MS;
+  if (v == null || v === '') return DEFAULT_SAMPLE_MS;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    process.stderr.write(`appinit: APPINIT_SAMPLE_MS: expected a whole number of milliseconds (0 = off), got "${v}"; using ${DEFAULT_SAMPLE_MS}\n`);
+    return DEFAULT_SAMPLE_MS;
+  }
+  return Math.floor(n);
+}
+
+function startSampler(ctx: ApiContext): Service & SamplerInfo {
+  const intervalMs = sampleInterval();
+  const seqs = lastSampleSeqs(ctx.db);
+  pruneRemovedJobSamples(ctx.db);
+  const targets = function* (): Iterable<SampleTarget> {
+    for (const j of ctx.sup.jobs.values()) {
+      if (j.pid == null && j.others.size === 0) continue;
+      yield { id: j.id, pids: j.pid == null ? [...j.others] : [j.pid, ...j.others] };
+    }
+  };
+  const sampler = new Sampler({
+    intervalMs,
+    targets,
+    read: (pid) => readProcess(pid, { cmdline: false, wchan: false }),
+    uptime: () => readUptime().uptime,
+    write: (samples) => insertSamples(ctx.db, samples, seqs, SAMPLES_KEPT),
+    housekeep: () => pruneRemovedJobSamples(ctx.db),
+    housekeepEvery: SAMPLES_KEPT,
+    hz: clockTicks(),
+    pageSize: pageSize(),
+    onError: (err) => process.stderr.write(`appinit: sampler: ${(err as Error).message}\n`),
+  }).start();
+  return { intervalMs, keep: SAMPLES_KEPT, stop: () => sampler.stop() };
+}
+
+/** ps, pstree, top, stat, history and times, served by the daemon. */
+export const monitorModule: Module = {
+  name: 'monitor',
+  migrations: MONITOR_MIGRATIONS,
+  routes: monitorRoutes,
+  start: startSampler,
+};

@@ -1,0 +1,14 @@
+// The schedule module: the at queue, crontabs and the control file's cron and at programs,
+// their store, their routes, and the scheduler that runs with the daemon.
+import { Scheduler } from '../../core/scheduler/scheduler.js';
+import { SCHEDULE_MIGRATIONS } from '../../store/schedule.js';
+import type { Module } from '../modules.js';
+import { scheduleRoutes } from './routes.js';
+
+/** at, atq, atrm, crontab, cron list. */
+export const scheduleModule: Module = {
+  name: 'schedule',
+  migrations: SCHEDULE_MIGRATIONS,
+  routes: scheduleRoutes,
+  start: (ctx) => new Scheduler(ctx.sup, ctx.db, ctx.home).start(),
+};

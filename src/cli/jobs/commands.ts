@@ -1,0 +1,156 @@
+// run, jobs, fg, bg, kill, pkill, wait: shell job control for jobs the daemon owns.
+import type { Command } from 'commander';
+import { decodeStatus } from '../../os/supervise.js';
+import { killList, strsignal } from '../../core/jobs/format.js';
+import { client, CliError, EXIT } from '../context.js';
+import type { Runner } from '../modules.js';
+import { attach, type AttachEnd } from './attach.js';
+
+interface JobsEntry {
+  id: number;
+  number: number;
+  marker: string;
+  pid: number | null;
+  pids: number[];
+  line: string;
+  longLine: string;
+  command: string;
+  tty: boolean;
+}
+
+// What the shell shows when a foreground job gives the prompt back, and the status it returns.
+function ending(end: AttachEnd, number: number, command: string): number {
+  switch (end.kind) {
+    case 'stopped':
+      process.stderr.write(`\n[${number}]+  ${'Stopped'.padEnd(24)}${command}\n`);
+      return 128 + end.signal;
+    case 'detached':
+      process.stderr.write(`\n[${number}]+  ${'Running'.padEnd(24)}${command} &   (detached: appinit fg %${number})\n`);
+      return EXIT.ok;
+    case 'lost':
+      process.stderr.write('appinit: lost the connection to the job\n');
+      return EXIT.failure;
+    case 'exit': {
+      const { code, signal, core } = decodeStatus(end.status);
+      if (signal != null && signal !== 2 && signal !== 13) process.stderr.write(`${strsignal(signal)}${core ? ' (core dumped)' : ''}\n`);
+      return signal != null ? 128 + signal : code ?? 0;
+    }
+  }
+}
+
+async function run(argv: string[], o: { name?: string; user?: string; cwd?: string; bg?: boolean }): Promise<number> {
+  if (argv.length === 0) throw new CliError('run: usage: appinit run [--bg] [--name N] [--user U] [--cwd D] -- CMD ARGS...', EXIT.usage);
+  const c = await client();
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v != null) env[k] = v;
+  const r = await c.run({
+    argv, name: o.name, user: o.user, cwd: o.cwd ?? process.cwd(), env, tty: tty || !!o.bg,
+    rows: process.stdout.rows, cols: process.stdout.columns, hold: !o.bg,
+  });
+  if (o.bg) {
+    process.stdout.write(`[${r.job}] ${r.pid ?? ''}\n`);
+    return EXIT.ok;
+  }
+  // Attach first, then start: not one byte of output is missed.
+  const a = attach(c.home, r.id);
+  await Promise.race([a.ready, a.done]);
+  await c.startJob(r.id);
+  a.relay();
+  return ending(await a.done, r.job, r.command);
+}
+
+async function jobs(o: { l?: boolean; p?: boolean; json?: boolean }): Promise<number> {
+  const c = await client();
+  const list = (await c.jobs()) as JobsEntry[];
+  if (o.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+  else if (o.p) for (const j of list) process.stdout.write(`${j.pid ?? j.pids[0] ?? ''}\n`);
+  else for (const j of list) process.stdout.write((o.l ? j.longLine : j.line) + '\n');
+  return EXIT.ok;
+}
+
+async function fg(spec: string | undefined): Promise<number> {
+  const c = await client();
+  const r = await c.fg(spec);
+  const a = attach(c.home, r.id);
+  await Promise.race([a.ready, a.done]);
+  a.relay();
+  process.stdout.write(`${r.command}\r\n`); // as bash does; the terminal is raw by now
+  return ending(await a.done, r.job, r.command);
+}
+
+async function bg(spec: string | undefined): Promise<number> {
+  const c = await client();
+  process.stdout.write((await c.bg(spec)).line + '\n');
+  return EXIT.ok;
+}
+
+// kill's arguments as bash takes them: -s SIG, -SIG, -N, -l, then targets.
+function parseKill(args: string[]): { signal: string; targets: string[]; list: boolean } {
+  let signal = 'TERM';
+  const targets: string[] = [];
+  let list = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (targets.length === 0 && a === '-l') list = true;
+    else if (targets.length === 0 && (a === '-s' || a === '-n')) {
+      if (args[i + 1] == null) throw new CliError(`kill: ${a}: option requires an argument`, EXIT.usage);
+      signal = args[++i];
+    } else if (targets.length === 0 && a === '--') continue;
+    else if (targets.length === 0 && /^-[A-Za-z0-9+]+$/.test(a)) signal = a.slice(1);
+    else targets.push(a);
+  }
+  return { signal, targets, list };
+}
+
+async function kill(args: string[]): Promise<number> {
+  const k = parseKill(args);
+  if (k.list) {
+    process.stdout.write(killList() + '\n');
+    return EXIT.ok;
+  }
+  if (k.targets.length === 0) throw new CliError('kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l', EXIT.usage);
+  const c = await client();
+  const r = await c.kill(k.targets, /^\d+$/.test(k.signal) ? Number(k.signal) : k.signal);
+  let code: number = EXIT.ok;
+  for (const x of r.results) {
+    if (!x.ok) {
+      process.stderr.write(`appinit: kill: ${x.error}\n`);
+      code = EXIT.failure;
+    }
+  }
+  return code;
+}
+
+async function pkill(args: string[]): Promise<number> {
+  let signal = 'TERM';
+  const rest = [...args];
+  if (rest[0] && /^-[A-Za-z0-9+]+$/.test(rest[0])) signal = rest.shift()!.slice(1);
+  if (rest.length !== 1) throw new CliError('pkill: usage: appinit pkill [-SIG] PATTERN', EXIT.usage);
+  const c = await client();
+  const r = await c.pkill(rest[0], /^\d+$/.test(signal) ? Number(signal) : signal);
+  return r.jobs.length ? EXIT.ok : EXIT.failure; // as pkill: 1 when nothing matched
+}
+
+async function wait(spec: string | undefined): Promise<number> {
+  const c = await client();
+  return (await c.wait(spec)).status;
+}
+
+/** Registers the job-control commands. */
+export function registerJobCommands(program: Command, runner: Runner): void {
+  program.command('run').description('run a command as a job in this terminal (Ctrl-Z stops it, Ctrl-\\ Ctrl-D detaches)')
+    .option('--bg', 'start it in the background and print [N] PID').option('--name <name>', 'name of the job')
+    .option('--user <user>', 'run as this user (root only)').option('--cwd <dir>', 'working directory')
+    .argument('<command...>').passThroughOptions()
+    .action((argv: string[], o) => runner(() => run(argv, o)));
+  program.command('jobs').description('list jobs as bash does').option('-l', 'with pids').option('-p', 'pids only').option('--json', 'print JSON')
+    .action((o) => runner(() => jobs(o)));
+  program.command('fg [job]').description('bring a job to this terminal (continuing it if stopped)').action((spec) => runner(() => fg(spec)));
+  program.command('bg [job]').description('continue a stopped job in the background').action((spec) => runner(() => bg(spec)));
+  program.command('kill').description('send a signal to jobs (%N), pids or programs; kill -l lists signals')
+    .allowUnknownOption().helpOption(false).argument('[args...]').action((args: string[]) => runner(() => kill(args)));
+  program.command('pkill').description('signal every job whose command matches PATTERN')
+    .allowUnknownOption().helpOption(false).argument('[args...]').action((args: string[]) => runner(() => pkill(args)));
+  program.command('wait [job]').description('wait for a job to end; exits with its status').action((spec) => runner(() => wait(spec)));
+}

@@ -1,0 +1,75 @@
+// `appinit acct`: accounting records filtered by program, command, user and time, or, with
+// --summary / --by, summarised per command, user or program as `sa` does.
+import { summariseRecords, type SummaryKey, type SummaryRow } from '../../core/monitor/acct-summary.js';
+import { lookupUser } from '../../os/host.js';
+import type { AcctRecord } from '../../store/records.js';
+import { client, CliError, EXIT } from '../context.js';
+import { formatAcct } from '../format/acct.js';
+import { parseTimeArg } from './time-arg.js';
+
+/** Options of `appinit acct`. */
+export interface AcctCommandOptions {
+  json?: boolean;
+  limit?: string;
+  command?: string;
+  program?: string;
+  summary?: boolean;
+  by?: string;
+  user?: string;
+  since?: string;
+  until?: string;
+}
+
+const KEYS: SummaryKey[] = ['command', 'user', 'program'];
+
+function summaryLine(r: SummaryRow): string {
+  const f = (v: number, d: number, w: number): string => v.toFixed(d).padStart(w);
+  return `${String(r.calls).padStart(8)} ${f(r.realSec, 2, 12)}re ${f(r.cpuSec, 2, 10)}cp ${f(r.avio, 0, 8)}avio `
+    + `${f(r.avgMemKb, 0, 8)}k ${String(r.killed).padStart(6)}kill ${String(r.cores).padStart(5)}core${r.key === null ? '' : `   ${r.key}`}`;
+}
+
+/**
+ * Formats a summary as `sa` prints one: the totals first, then one line per command (user,
+ * program) with calls, real and CPU seconds (sa shows minutes), average block I/O per call,
+ * average peak memory in KiB, and how many were killed by a signal or dumped core.
+ */
+export function formatAcctSummary(records: readonly AcctRecord[], by: SummaryKey = 'command'): string {
+  if (records.length === 0) return 'no accounting records\n';
+  const rows = summariseRecords(records, by, (uid) => lookupUser(uid)?.name);
+  return `${rows.map(summaryLine).join('\n')}\n`;
+}
+
+function uidOf(user: string): number {
+  const u = lookupUser(user);
+  if (u) return u.uid;
+  if (/^\d+$/.test(user)) return Number(user);
+  throw new CliError(`acct: --user: no user "${user}" in /etc/passwd`, EXIT.usage);
+}
+
+/** appinit acct [NAME] [--json] [--limit N] [--command C] [--program P] [--user U] [--since T] [--until T] [--summary] [--by command|user|program] */
+export async function acctCommand(name: string | undefined, o: AcctCommandOptions): Promise<number> {
+  if (name !== undefined && o.program !== undefined && name !== o.program) throw new CliError(`acct: a NAME ("${name}") and --program ("${o.program}") disagree`, EXIT.usage);
+  const by = (o.by ?? 'command') as SummaryKey;
+  if (!KEYS.includes(by)) throw new CliError(`acct: --by expects one of ${KEYS.join(', ')}, got "${o.by}"`, EXIT.usage);
+  const limit = o.limit === undefined ? undefined : Number(o.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new CliError(`acct: --limit expects a whole number above 0, got "${o.limit}"`, EXIT.usage);
+  let since: number | undefined;
+  let until: number | undefined;
+  try {
+    if (o.since !== undefined) since = parseTimeArg(o.since, 'acct: --since');
+    if (o.until !== undefined) until = parseTimeArg(o.until, 'acct: --until');
+  } catch (err) {
+    throw new CliError((err as Error).message.replace(/^acct: /, ''), EXIT.usage);
+  }
+  const uid = o.user === undefined ? undefined : uidOf(o.user);
+  const c = await client();
+  let recs = await c.records({ program: name ?? o.program, command: o.command, uid, since, until, limit });
+  // The daemon applies uid for root only (others always get their own): never show another's.
+  if (uid !== undefined) recs = recs.filter((r) => r.uid === uid);
+  if (o.summary || o.by !== undefined) {
+    process.stdout.write(o.json ? `${JSON.stringify(summariseRecords(recs, by, (u) => lookupUser(u)?.name), null, 2)}\n` : formatAcctSummary(recs, by));
+  } else {
+    process.stdout.write(o.json ? `${JSON.stringify(recs, null, 2)}\n` : `${formatAcct(recs)}\n`);
+  }
+  return EXIT.ok;
+}

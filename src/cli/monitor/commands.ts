@@ -1,0 +1,54 @@
+// The monitoring commands: ps, pstree, top, stat, history, times. (`acct` and `status
+// --history` are registered in main.ts with acctCommand and historyCommand.)
+import type { Command } from 'commander';
+import type { Runner } from '../modules.js';
+
+// Each command's code is loaded when it runs: every CLI start pays for what it imports.
+const load = {
+  ps: () => import('./ps.js'),
+  pstree: () => import('./pstree.js'),
+  top: () => import('./top.js'),
+  stat: () => import('./stat.js'),
+  history: () => import('./history.js'),
+  times: () => import('./times.js'),
+};
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** Adds the monitoring commands to the program. */
+export function registerMonitorCommands(program: Command, run: Runner): void {
+  program.command('ps').description('processes of appinit\'s jobs (-e: every process) as procps ps shows them, with a JOB column')
+    .option('-e, --every', 'every process on the machine (as ps -e)')
+    .option('-A', 'the same as -e')
+    .option('-f, --full', 'full format (ps -f)')
+    .option('-l, --long', 'long format (ps -l; -lf for both)')
+    .option('-o, --format <cols>', 'columns as ps -o, e.g. pid,ppid,stat,comm (repeatable)', collect)
+    .option('--no-headers', 'no header line')
+    .option('--zombies', 'zombies, each with the parent that has not waited for it')
+    .option('--json', 'print JSON')
+    .action((o) => run(async () => (await load.ps()).psCommand({ ...o, every: !!(o.every || o.A) })));
+  program.command('pstree [target]').description('process trees (of the jobs; or from PID, or of the program NAME / %N), jobs marked (%N)')
+    .option('-U, --unicode', 'draw with Unicode lines')
+    .option('-l, --long', 'do not cut long lines')
+    .option('-T, --hide-threads', 'do not show threads')
+    .option('--json', 'print JSON')
+    .action((target, o) => run(async () => (await load.pstree()).pstreeCommand(target, { ...o, threads: !o.hideThreads })));
+  program.command('top').description('live view of processes (keys: P cpu, M memory, j jobs only, k signal, q quit); -b for batch frames')
+    .option('-b, --batch', 'print frames (the default when stdout is not a terminal)')
+    .option('-n, --iterations <n>', 'stop after N frames')
+    .option('-d, --delay <seconds>', 'seconds between frames', '3')
+    .option('-j, --jobs', 'only appinit\'s jobs\' processes')
+    .option('-o, --sort <field>', 'sort by %CPU, %MEM, TIME+ or PID')
+    .action((o) => run(async () => (await load.top()).topCommand(o)));
+  program.command('stat [interval] [count]').description('vmstat-like lines (first since boot); --io: iostat-like per-device reports')
+    .option('--io', 'per-device I/O (iostat -d)')
+    .option('--json', 'one JSON object (or array, with --io) per line')
+    .action((interval, count, o) => run(async () => (await load.stat()).statCommand(interval, count, o)));
+  program.command('history <name>').description('CPU and memory the daemon sampled for a program\'s jobs')
+    .option('--limit <n>', 'only the last N samples')
+    .option('--json', 'print JSON')
+    .action((name, o) => run(async () => (await load.history()).historyCommand(name, o)));
+  program.command('times').description('CPU of the daemon and of its ended children (times(2)), and per program')
+    .option('--json', 'print JSON')
+    .action((o) => run(async () => (await load.times()).timesCommand(o)));
+}

@@ -1,0 +1,138 @@
+// `at`, `atq`, `atrm`: one-time jobs, as Debian's at 3.2 prints them.
+import { readFileSync } from 'node:fs';
+import { AppinitError } from '../../client/index.js';
+import { AtParseError, AtPastError, formatAtTime, isoWithOffset, resolveAt } from '../../core/schedule/index.js';
+import { shQuote } from '../../core/scheduler/programs.js';
+import { client, CliError, EXIT } from '../context.js';
+import { fromArg, zoneArg } from './time-args.js';
+
+/** Options of `at`. */
+export interface AtOptions {
+  file?: string;
+  queue?: string;
+  cat?: boolean;
+  list?: boolean;
+  remove?: boolean;
+  d?: boolean;
+  resolve?: boolean;
+  from?: string;
+  tz?: string;
+  json?: boolean;
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => (text += d));
+    process.stdin.on('end', () => resolve(text));
+    process.stdin.on('error', reject);
+  });
+}
+
+// The umask as the kernel reports it (process.umask() without an argument is deprecated).
+function currentUmask(): number | undefined {
+  const m = /^Umask:\s+([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? parseInt(m[1], 8) : undefined;
+}
+
+function timeError(e: unknown): never {
+  if (e instanceof AtParseError || e instanceof AtPastError) throw new CliError(`at: ${e.message}`);
+  if (e instanceof AppinitError && (e.code === 'at_garbled' || e.code === 'at_past')) throw new CliError(`at: ${e.message}`);
+  throw e;
+}
+
+function jobIds(verb: string, args: string[]): number[] {
+  if (args.length === 0) throw new CliError(`${verb}: name at least one job number`, EXIT.usage);
+  return args.map((a) => {
+    if (!/^\d+$/.test(a)) throw new CliError(`${verb}: "${a}" is not a job number`, EXIT.usage);
+    return Number(a);
+  });
+}
+
+/**
+ * appinit at [-f FILE] [-q Q] TIMESPEC... [-- CMD ARGS]; at -c ID...; at -l; at -r ID...;
+ * at --resolve TIMESPEC [--from TIME]. `argv` is the whole command line, to find `--`.
+ */
+export async function at(operands: string[], o: AtOptions, argv: string[]): Promise<number> {
+  if (o.list) return atq(o.queue, !!o.json);
+  if (o.remove || o.d) return atrm(operands);
+  if (o.cat) return atCat(operands);
+  const dd = argv.indexOf('--');
+  const command = dd >= 0 ? argv.slice(dd + 1) : [];
+  const spec = operands.slice(0, operands.length - command.length).join(' ');
+  if (spec.trim() === '') throw new CliError('at: give a TIMESPEC, like: appinit at now + 1 hour', EXIT.usage);
+  const tz = zoneArg('at', o.tz);
+  if (o.resolve) {
+    let when: Date;
+    try {
+      when = resolveAt(spec, fromArg('at', o.from, tz), tz);
+    } catch (e) {
+      timeError(e);
+    }
+    process.stdout.write(`${isoWithOffset(when, tz)}\n`);
+    return EXIT.ok;
+  }
+  if (o.from) throw new CliError('at: --from goes with --resolve only: a job is queued from now', EXIT.usage);
+  if (command.length && o.file) throw new CliError('at: give the commands with -f FILE or after --, not both', EXIT.usage);
+  let script: string;
+  if (command.length) script = command.map(shQuote).join(' ') + '\n';
+  else if (o.file) {
+    try {
+      script = readFileSync(o.file, 'utf8');
+    } catch (err) {
+      throw new CliError(`at: cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  } else script = await readStdin();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v != null) env[k] = v;
+  const c = await client();
+  let job;
+  try {
+    job = await c.atAdd({ spec, script, cwd: process.cwd(), env, tz, queue: o.queue, umask: currentUmask() });
+  } catch (e) {
+    timeError(e);
+  }
+  // As at does: both lines on stderr, so a script's output is never mixed with them (--json: stdout).
+  process.stderr.write('warning: commands will be executed using /bin/sh\n');
+  process.stderr.write(`job ${job.id} at ${formatAtTime(new Date(job.time), tz)}\n`);
+  if (o.json) process.stdout.write(JSON.stringify({ id: job.id, time: isoWithOffset(new Date(job.time), tz), queue: job.queue, user: job.user }) + '\n');
+  return EXIT.ok;
+}
+
+/** appinit atq [-q Q] [--json] */
+export async function atq(queue: string | undefined, json: boolean): Promise<number> {
+  const c = await client();
+  const jobs = (await c.atList()).filter((j) => !queue || j.queue === queue);
+  if (json) {
+    const rows = jobs.map((j) => ({ id: j.id, time: isoWithOffset(new Date(j.time)), queue: j.queue, user: j.user, command: j.command }));
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  } else {
+    for (const j of jobs) process.stdout.write(`${j.id}\t${formatAtTime(new Date(j.time))} ${j.queue} ${j.user}\n`);
+  }
+  return EXIT.ok;
+}
+
+/** appinit atrm ID... */
+export async function atrm(args: string[]): Promise<number> {
+  const ids = jobIds('atrm', args);
+  const c = await client();
+  const r = await c.atRemove(ids);
+  for (const e of r.errors) process.stderr.write(`appinit: atrm: ${e.message}\n`);
+  return r.errors.length ? EXIT.failure : EXIT.ok;
+}
+
+/** appinit at -c ID...: the job files. */
+async function atCat(args: string[]): Promise<number> {
+  const ids = jobIds('at -c', args);
+  const c = await client();
+  for (const id of ids) {
+    try {
+      process.stdout.write((await c.atShow(id)).script);
+    } catch (e) {
+      if (e instanceof AppinitError && e.code === 'not_found') throw new CliError(`at: ${e.message}`);
+      throw e;
+    }
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,662 @@
+// The scheduler: starts every scheduled run as an ordinary job at its second. It sleeps until
+// the next due time — setTimeout(min(next - now, 30 s)), then reads the wall clock again — and
+// asks plan.ts what is due; nothing polls. What it must not forget (the at queue, crontabs,
+// when each schedule last ran, which jobs are runs) is in the store.
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lookupUser } from '../../os/host.js';
+import { getMeta, setMeta, type Db } from '../../store/db.js';
+import { loadedPrograms } from '../../store/programs.js';
+import {
+  deleteAt, deleteScheduledJob, endScheduledJob, getAt, getCrontab, insertScheduledJob, listAt, listCrontabs,
+  listScheduledJobs, loadStates, markAtStarted, pruneStates, saveState, type AtRow, type ScheduledJob, type ScheduleState,
+} from '../../store/schedule.js';
+import { isoWithOffset, parseCron, parseCrontab, type CronExpr, type CrontabEntry } from '../schedule/index.js';
+import { isResting, type Job, type Supervisor } from '../supervisor/runtime.js';
+import { atProgramDue, atProgramNext, cronCatchUp, nextCron, overlapAction } from './plan.js';
+import { atProgram, cronJobName, cronProgram, type CronOwner } from './programs.js';
+
+/** The longest sleep: a wall clock set forward is noticed within this. */
+export const MAX_SLEEP = 30_000;
+/** How long a finished at job stays in `status` before it is forgotten (its record and log stay). */
+export const AT_KEEP = 10 * 60_000;
+/** How long before its second a crontab or at run's job is created (started at the second). */
+export const STAGE_AHEAD = 1000;
+
+const BOOT_ID = '/proc/sys/kernel/random/boot_id';
+const TRIGGERS: [name: string, event: string, fn: string][] = [
+  ['appinit_schedule_programs_insert', 'INSERT ON main.programs', 'appinit_schedule_programs_changed'],
+  ['appinit_schedule_programs_delete', 'DELETE ON main.programs', 'appinit_schedule_programs_changed'],
+  ['appinit_schedule_programs_update', 'UPDATE ON main.programs', 'appinit_schedule_programs_changed'],
+  ['appinit_schedule_jobs_insert', 'INSERT ON main.jobs', 'appinit_schedule_jobs_changed'],
+  ['appinit_schedule_jobs_spec', 'UPDATE OF spec ON main.jobs', 'appinit_schedule_jobs_changed'],
+];
+
+/** One schedule: a program of the control file with cron or at, or one crontab entry. */
+interface Source {
+  key: string; // program:NAME | cron:UID:LINE
+  kind: 'program' | 'crontab';
+  name: string;
+  sig: string;
+  schedule: string;
+  tz: string | null;
+  /** null for an at program */
+  expr: CronExpr | null;
+  next: number | null;
+  /** runs due up to here were handled (run, skipped or queued) */
+  last: number | null;
+  /** when a run last started */
+  lastRun: number | null;
+  overlap: 'allow' | 'skip' | 'queue';
+  missed: 'skip' | 'run-once';
+  pending: boolean;
+  skipped: number;
+  /** crontab entries only */
+  uid: number;
+  entry: CrontabEntry | null;
+  owner: CronOwner | null;
+  plannedAt: number;
+  /** at programs: the resolved time */
+  due: number | null;
+}
+
+/** One schedule as `appinit cron list` shows it. */
+export interface ScheduleView {
+  source: string;
+  kind: 'program' | 'crontab';
+  name: string;
+  uid: number;
+  schedule: string;
+  tz: string | null;
+  /** ms since the epoch, or null when it will not run again */
+  next: number | null;
+  /** when a run last started */
+  last: number | null;
+  overlap: string;
+  missed: string;
+  pending: boolean;
+  skipped: number;
+  /** job numbers of its runs still known (running or the last one) */
+  jobs: number[];
+}
+
+/** Where scheduled runs read their stdin from (at job files, cron's "%" input): private to the daemon. */
+export function spoolDir(home: string): string {
+  return join(home, 'spool');
+}
+
+/** Runs what is due: the at queue, crontab entries and the control file's cron and at programs. */
+export class Scheduler {
+  private readonly sources = new Map<string, Source>();
+  private readonly queue = new Map<number, AtRow>();
+  private readonly runs = new Map<number, ScheduledJob>();
+  private states = new Map<string, ScheduleState>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private replanning = false;
+  /** Program schedules that are due but whose jobs do not carry their schedule yet (`up` under way). */
+  private readonly waiting = new Set<string>();
+  private rechecking = false;
+  /** Jobs created ahead of their run, by `source@due`. */
+  private readonly staged = new Map<string, Job>();
+  private readonly startedAt = Date.now();
+  private readonly spool: string;
+  private readonly daemonUid = process.getuid?.() ?? 0;
+
+  constructor(
+    private readonly sup: Supervisor,
+    private readonly db: Db,
+    home: string,
+    private readonly note: (line: string) => void = (l) => process.stderr.write(`appinit: scheduler: ${l}\n`),
+  ) {
+    this.spool = spoolDir(home);
+  }
+
+  /** Loads what is stored, catches up what fell while no daemon ran, and starts the timer. */
+  start(): this {
+    mkdirSync(this.spool, { recursive: true, mode: 0o700 });
+    this.states = loadStates(this.db);
+    for (const r of listScheduledJobs(this.db)) this.runs.set(r.job, r);
+    this.sup.on('rest', this.onRest);
+    // `up` replaces the programs table, then creates jobs or gives them the new program:
+    // triggers that live on this connection only (TEMP) say when, so nothing polls for it.
+    this.db.function('appinit_schedule_programs_changed', () => {
+      this.programsChanged();
+      return null;
+    });
+    this.db.function('appinit_schedule_jobs_changed', () => {
+      this.jobsChanged();
+      return null;
+    });
+    for (const [name, event, fn] of TRIGGERS) {
+      this.db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS ${name} AFTER ${event} BEGIN SELECT ${fn}(); END`);
+    }
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.reconcileRuns(now);
+      for (const a of listAt(this.db)) {
+        if (a.job == null) this.queue.set(a.id, a);
+      }
+      this.planPrograms(now);
+      for (const c of listCrontabs(this.db)) this.planCrontab(c.uid, now);
+      this.rebootRuns(now);
+    })();
+    this.cleanSpool();
+    this.wake();
+    return this;
+  }
+
+  /** Stops the timer; running jobs are the supervisor's. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.sup.off('rest', this.onRest);
+    for (const [name] of TRIGGERS) {
+      try { this.db.exec(`DROP TRIGGER IF EXISTS temp.${name}`); } catch { /* closed */ }
+    }
+  }
+
+  // ---------- what the API tells it ----------
+
+  /** An at job was queued. */
+  atQueued(id: number): void {
+    const a = getAt(this.db, id);
+    if (a && a.job == null) {
+      // The job file is written now, as atd's spool: the second it is due costs only a start.
+      writeFileSync(this.atFile(id), a.script, { mode: 0o600 });
+      this.queue.set(id, a);
+    }
+    this.rearm();
+  }
+
+  /** An at job was removed from the queue. */
+  atRemoved(id: number): void {
+    this.queue.delete(id);
+    this.db.transaction(() => this.unstage(`at:${id}@`))();
+    try { unlinkSync(this.atFile(id)); } catch { /* none */ }
+    this.rearm();
+  }
+
+  /** A user's crontab was installed, replaced or removed. */
+  crontabChanged(uid: number): void {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.unstage(`cron:${uid}:`);
+      this.planCrontab(uid, now);
+      this.sweep(now);
+    })();
+    this.rearm();
+  }
+
+  /** Every schedule, by key. */
+  list(): ScheduleView[] {
+    const jobsOf = new Map<string, number[]>();
+    for (const r of this.runs.values()) {
+      const j = this.sup.jobs.get(r.job);
+      if (j) jobsOf.set(r.source, [...(jobsOf.get(r.source) ?? []), j.number]);
+    }
+    return [...this.sources.values()].sort((a, b) => a.key.localeCompare(b.key)).map((s) => {
+      const own = s.kind === 'program' ? this.programJobs(s.name) : [];
+      return {
+        source: s.key, kind: s.kind, name: s.name, uid: s.kind === 'program' ? (own[0]?.ownerUid ?? this.daemonUid) : s.uid,
+        schedule: s.schedule, tz: s.tz, next: s.next, last: s.lastRun, overlap: s.overlap, missed: s.missed, pending: s.pending,
+        skipped: s.skipped, jobs: [...own.map((j) => j.number), ...(jobsOf.get(s.key) ?? [])],
+      };
+    });
+  }
+
+  // ---------- the timer ----------
+
+  private readonly wake = (): void => {
+    this.timer = null;
+    if (this.stopped) return;
+    const now = Date.now();
+    this.db.transaction(() => {
+      const go: Job[] = [];
+      for (const s of this.sources.values()) {
+        if (s.next == null || s.next > now || this.waiting.has(s.key)) continue;
+        if (!this.ready(s)) this.waiting.add(s.key);
+        else this.guard(s.name, () => this.fire(s, now, go));
+      }
+      for (const a of [...this.queue.values()]) if (a.runAt <= now) this.guard(`at-${a.id}`, () => this.fireAt(a, go));
+      // One call for every run due now: each spawn request goes out as its job is started.
+      if (go.length) this.sup.start(go);
+      this.stage(now);
+      this.sweep(now);
+    })();
+    this.arm();
+  };
+
+  private arm(): void {
+    if (this.stopped) return;
+    let next = Infinity;
+    for (const s of this.sources.values()) {
+      if (s.next == null || this.waiting.has(s.key)) continue;
+      const t = s.kind === 'crontab' && !this.staged.has(`${s.key}@${s.next}`) ? s.next - STAGE_AHEAD : s.next;
+      if (t < next) next = t;
+    }
+    for (const a of this.queue.values()) {
+      const t = this.staged.has(`at:${a.id}@${a.runAt}`) ? a.runAt : a.runAt - STAGE_AHEAD;
+      if (t < next) next = t;
+    }
+    // Deadlines are wall-clock times, read again at every wake: a sleep never outlasts 30 s.
+    const delay = Math.min(Math.max(next - Date.now(), 0), MAX_SLEEP);
+    this.timer = setTimeout(this.wake, delay);
+  }
+
+  private rearm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.arm();
+  }
+
+  // One failing run must not stop the others. No savepoint each (they cost more than the run):
+  // each step below writes what marks it done last, so a failure leaves it to be tried again.
+  private guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.note(`${what}: ${(err as Error).message}`);
+    }
+  }
+
+  // ---------- runs ----------
+
+  private fire(s: Source, now: number, go: Job[]): void {
+    const due = s.next as number;
+    // Late by more than a period (a stalled loop, a clock set forward): one run for all of them.
+    s.next = s.expr ? nextCron(s.expr, s.tz, Math.max(due, now)) : null;
+    s.last = due;
+    this.run(s, due, go);
+    this.save(s, s.expr == null);
+  }
+
+  // A run due at `due`: its jobs go to `go` (or it is skipped or queued, by overlap).
+  private run(s: Source, due: number, go: Job[]): void {
+    if (s.kind === 'crontab') {
+      go.push(this.takeStaged(s.key, due) ?? this.entryJob(s, due));
+      s.lastRun = due;
+      return;
+    }
+    const jobs = this.programJobs(s.name);
+    if (jobs.length === 0) return this.note(`${s.name}: no job to run; load the control file again`);
+    const action = overlapAction(s.overlap, this.busy(s, jobs));
+    if (action === 'start' || action === 'extra') s.lastRun = due;
+    if (action === 'start') {
+      go.push(...jobs);
+    } else if (action === 'extra') {
+      for (const j of jobs) {
+        if (isResting(j)) {
+          go.push(j);
+          continue;
+        }
+        const x = this.sup.createJob(j.spec, j.instance, j.ownerUid, null);
+        this.track(x, s.key, due);
+        go.push(x);
+      }
+    } else if (action === 'skip') {
+      s.skipped++;
+      this.note(`${s.name}: run of ${isoWithOffset(new Date(due))} skipped: the previous run is still running (overlap: skip)`);
+    } else {
+      if (s.pending) this.note(`${s.name}: a run is already waiting for the previous one to end; this one joins it (overlap: queue)`);
+      s.pending = true;
+    }
+  }
+
+  private fireAt(a: AtRow, go: Job[]): void {
+    const job = this.takeStaged(`at:${a.id}`, a.runAt) ?? this.atJob(a);
+    markAtStarted(this.db, a.id, job.id);
+    this.queue.delete(a.id);
+    go.push(job);
+  }
+
+  /**
+   * Creates the jobs of runs due within STAGE_AHEAD, not started: creating a job (its row, its
+   * number) costs more than starting it, and hundreds can fall on one second. A staged job
+   * shows in `status` as stopped until its second.
+   */
+  private stage(now: number): void {
+    const horizon = now + STAGE_AHEAD;
+    for (const s of this.sources.values()) {
+      if (s.kind !== 'crontab' || s.next == null || s.next > horizon) continue;
+      const k = `${s.key}@${s.next}`;
+      const due = s.next;
+      if (!this.staged.has(k)) this.guard(s.name, () => this.staged.set(k, this.entryJob(s, due)));
+    }
+    for (const a of this.queue.values()) {
+      const k = `at:${a.id}@${a.runAt}`;
+      if (a.runAt <= horizon && !this.staged.has(k)) this.guard(`at-${a.id}`, () => this.staged.set(k, this.atJob(a)));
+    }
+  }
+
+  private takeStaged(source: string, due: number): Job | undefined {
+    const k = `${source}@${due}`;
+    const job = this.staged.get(k);
+    this.staged.delete(k);
+    return job && this.sup.jobs.has(job.id) ? job : undefined;
+  }
+
+  // Staged jobs of sources that changed or went: forgotten (their runs are staged again if due).
+  private unstage(prefix: string): void {
+    for (const [k, job] of [...this.staged]) {
+      if (!k.startsWith(prefix)) continue;
+      this.staged.delete(k);
+      this.forgetRun(job.id);
+    }
+  }
+
+  private entryJob(s: Source, due: number): Job {
+    const e = s.entry as CrontabEntry;
+    let stdin: string | null = null;
+    if (e.input != null) {
+      stdin = join(this.spool, `${s.key.replace(/:/g, '-')}-${due}.in`);
+      writeFileSync(stdin, e.input, { mode: 0o600 });
+    }
+    const job = this.sup.createJob(cronProgram(e, s.owner as CronOwner, stdin), 0, s.uid, null);
+    this.track(job, s.key, due);
+    return job;
+  }
+
+  private atFile(id: number): string {
+    return join(this.spool, `at-${id}`);
+  }
+
+  private atJob(a: AtRow): Job {
+    const file = this.atFile(a.id);
+    if (!existsSync(file)) writeFileSync(file, a.script, { mode: 0o600 });
+    const p = atProgram({ id: a.id, spec: a.spec, user: this.runAs(a.uid, a.user), env: a.env, umask: a.umask, command: a.command, spool: file });
+    const job = this.sup.createJob(p, 0, a.uid, null);
+    this.track(job, `at:${a.id}`, a.runAt);
+    return job;
+  }
+
+  private track(job: Job, source: string, due: number): void {
+    const r = { job: job.id, source, due, ended: null };
+    this.runs.set(job.id, r);
+    insertScheduledJob(this.db, r);
+  }
+
+  private forgetRun(id: number): void {
+    const job = this.sup.jobs.get(id);
+    if (job) {
+      this.dropSpool(job);
+      this.sup.forget(job);
+    }
+    this.runs.delete(id);
+    deleteScheduledJob(this.db, id);
+  }
+
+  // A program's run waits until `up` has given its jobs the schedule it was planned from.
+  private ready(s: Source): boolean {
+    if (s.kind !== 'program') return true;
+    const jobs = this.programJobs(s.name);
+    return jobs.length > 0 && jobs.every((j) => JSON.stringify(j.spec.schedule) === s.sig);
+  }
+
+  private programJobs(name: string): Job[] {
+    const out: Job[] = [];
+    for (const j of this.sup.jobs.values()) if (j.program === name) out.push(j);
+    return out.sort((a, b) => a.instance - b.instance);
+  }
+
+  private busy(s: Source, own: Job[]): boolean {
+    if (own.some((j) => !isResting(j))) return true;
+    for (const r of this.runs.values()) {
+      if (r.source !== s.key) continue;
+      const j = this.sup.jobs.get(r.job);
+      if (j && !isResting(j)) return true;
+    }
+    return false;
+  }
+
+  // The daemon's own user needs no switch (and a non-root daemon could not make one).
+  private runAs(uid: number, name: string): string | null {
+    return uid === this.daemonUid ? null : name;
+  }
+
+  // ---------- when a run ends ----------
+
+  private readonly onRest = (job: Job): void => {
+    const id = job.id;
+    setImmediate(() => {
+      if (!this.stopped) this.guard('rest', () => this.rested(id));
+    });
+  };
+
+  private rested(id: number): void {
+    const job = this.sup.jobs.get(id);
+    if (!job || !isResting(job)) return;
+    const now = Date.now();
+    const run = this.runs.get(id);
+    if (run && run.ended == null) {
+      run.ended = now;
+      endScheduledJob(this.db, id, now);
+      this.dropSpool(job);
+      if (run.source.startsWith('at:')) deleteAt(this.db, Number(run.source.slice(3)));
+    }
+    const key = run?.source ?? (job.program != null ? `program:${job.program}` : null);
+    const s = key == null ? undefined : this.sources.get(key);
+    if (s?.pending && !this.busy(s, this.programJobs(s.name))) {
+      s.pending = false;
+      const go: Job[] = [];
+      this.run(s, now, go);
+      this.sup.start(go);
+      this.save(s, s.expr == null);
+    }
+    this.sweep(now);
+  }
+
+  private dropSpool(job: Job): void {
+    const stdin = job.spec.stdin;
+    if (stdin.kind === 'file' && stdin.path.startsWith(this.spool + '/')) {
+      try { unlinkSync(stdin.path); } catch { /* gone */ }
+    }
+  }
+
+  /**
+   * Forgets runs that rest and are not worth a line in `status` any more, so job numbers stay
+   * small: a crontab entry keeps its last run, an at job stays AT_KEEP after it ends, and an
+   * extra job of a program (overlap: allow) goes as soon as it ends (the program's own job shows
+   * its last run). Records and logs stay.
+   */
+  private sweep(now: number): void {
+    const staged = new Set([...this.staged.values()].map((j) => j.id));
+    const newest = new Map<string, number>();
+    for (const r of this.runs.values()) if (!staged.has(r.job)) newest.set(r.source, Math.max(newest.get(r.source) ?? 0, r.job));
+    for (const r of [...this.runs.values()]) {
+      if (staged.has(r.job)) continue;
+      const job = this.sup.jobs.get(r.job);
+      if (job && !isResting(job)) continue;
+      const ended = r.ended ?? now;
+      const gone = !job
+        || r.source.startsWith('program:')
+        || (r.source.startsWith('cron:') && (newest.get(r.source) !== r.job || !this.sources.has(r.source)))
+        || (r.source.startsWith('at:') && now - ended >= AT_KEEP);
+      if (gone) this.forgetRun(r.job);
+    }
+  }
+
+  // Runs that ended while no daemon was watching, and at jobs whose run is over.
+  private reconcileRuns(now: number): void {
+    for (const r of [...this.runs.values()]) {
+      const job = this.sup.jobs.get(r.job);
+      // Staged by the daemon before, never started: staged again when due.
+      if (job && job.state === 'stopped' && job.startedAt == null && job.lastExit == null) {
+        this.forgetRun(r.job);
+        continue;
+      }
+      if (job && !isResting(job)) continue;
+      if (r.ended == null) {
+        r.ended = now;
+        endScheduledJob(this.db, r.job, now);
+      }
+    }
+    for (const a of listAt(this.db)) {
+      if (a.job == null) continue;
+      const job = this.sup.jobs.get(a.job);
+      if (!job || isResting(job)) deleteAt(this.db, a.id);
+    }
+  }
+
+  // Job files of queued at jobs are there; those of runs that are over, or never started, go.
+  private cleanSpool(): void {
+    const live = new Set<string>();
+    for (const j of this.sup.jobs.values()) if (!isResting(j) && j.spec.stdin.kind === 'file') live.add(j.spec.stdin.path);
+    for (const a of this.queue.values()) {
+      live.add(this.atFile(a.id));
+      if (!existsSync(this.atFile(a.id))) writeFileSync(this.atFile(a.id), a.script, { mode: 0o600 });
+    }
+    for (const f of readdirSync(this.spool)) {
+      const p = join(this.spool, f);
+      if (!live.has(p)) try { unlinkSync(p); } catch { /* gone */ }
+    }
+  }
+
+  // ---------- planning ----------
+
+  private save(s: Source, done = false): void {
+    const st = { key: s.key, sig: s.sig, last: s.last, lastRun: s.lastRun, due: s.due, done, plannedAt: s.plannedAt };
+    this.states.set(s.key, st);
+    saveState(this.db, st);
+  }
+
+  private programsChanged(): void {
+    // Called from inside the statement that changed the table: plan once `up` is done with it.
+    if (this.replanning || this.stopped) return;
+    this.replanning = true;
+    setImmediate(() => {
+      this.replanning = false;
+      if (this.stopped) return;
+      const now = Date.now();
+      this.guard('programs', () => this.planPrograms(now));
+      this.rearm();
+    });
+  }
+
+  private jobsChanged(): void {
+    if (this.waiting.size === 0 || this.rechecking || this.stopped) return;
+    this.rechecking = true;
+    setImmediate(() => {
+      this.rechecking = false;
+      this.waiting.clear();
+      if (!this.stopped) this.rearm();
+    });
+  }
+
+  private planPrograms(now: number): void {
+    const keep = new Set<string>();
+    for (const p of loadedPrograms(this.db)) {
+      if (p.schedule.kind === 'service') continue;
+      const key = `program:${p.name}`;
+      keep.add(key);
+      const sig = JSON.stringify(p.schedule);
+      const cur = this.sources.get(key);
+      if (cur && cur.sig === sig) {
+        cur.overlap = p.overlap;
+        cur.missed = p.missed;
+        continue;
+      }
+      const st = this.states.get(key);
+      const same = st != null && st.sig === sig;
+      const s: Source = {
+        key, kind: 'program', name: p.name, sig, schedule: p.schedule.kind === 'cron' ? p.schedule.expr : p.schedule.spec,
+        tz: p.schedule.kind === 'cron' ? p.schedule.tz : null, expr: null, next: null, last: same ? st.last : null,
+        lastRun: same ? st.lastRun : null,
+        overlap: p.overlap, missed: p.missed, pending: false, skipped: 0, uid: this.daemonUid, entry: null, owner: null,
+        plannedAt: same ? st.plannedAt : now, due: null,
+      };
+      try {
+        if (p.schedule.kind === 'cron') {
+          s.expr = parseCron(p.schedule.expr);
+          const c = cronCatchUp(s.expr, s.tz, s.last, this.startedAt, now, p.missed);
+          if (c.missed) this.note(`${p.name}: runs fell while the daemon was down; ${c.runNow ? 'running once now (missed: run-once)' : 'skipped (missed: skip)'}`);
+          s.next = c.runNow ? now : nextCron(s.expr, s.tz, c.from);
+          s.last = c.runNow ? s.last : c.from;
+          this.save(s);
+        } else {
+          s.due = same && st.due != null ? st.due : atProgramDue(p.schedule.spec, now);
+          const r = atProgramNext(s.due, same ? st.done : false, s.plannedAt, this.startedAt, now, p.missed);
+          if (r.skipped) this.note(`${p.name}: its time ${isoWithOffset(new Date(s.due))} fell while the daemon was down; skipped (missed: skip)`);
+          s.next = r.next;
+          this.save(s, r.next == null);
+        }
+      } catch (err) {
+        this.note(`${p.name}: not scheduled: ${(err as Error).message}`);
+        continue;
+      }
+      this.sources.set(key, s);
+    }
+    for (const k of [...this.sources.keys()]) {
+      if (!k.startsWith('program:') || keep.has(k)) continue;
+      this.sources.delete(k);
+      // `up` stops a removed program's own jobs; its extra runs (overlap: allow) go with them.
+      const extras = [...this.runs.values()].filter((r) => r.source === k).map((r) => this.sup.jobs.get(r.job)).filter((j): j is Job => j != null && !isResting(j));
+      if (extras.length) void this.sup.stop(extras);
+    }
+    this.waiting.clear();
+    pruneStates(this.db, 'program:', keep);
+  }
+
+  private planCrontab(uid: number, now: number): void {
+    const prefix = `cron:${uid}:`;
+    const keep = new Set<string>();
+    const row = getCrontab(this.db, uid);
+    const user = row ? lookupUser(uid) : null;
+    if (row && !user) this.note(`the crontab of uid ${uid} does not run: no such user`);
+    if (row && user) {
+      let entries: CrontabEntry[] = [];
+      try {
+        entries = parseCrontab(row.text, `crontab:${user.name}`).entries;
+      } catch (err) {
+        this.note((err as Error).message);
+      }
+      const owner: CronOwner = { name: user.name, home: user.home, runAs: this.runAs(uid, user.name) };
+      for (const e of entries) {
+        const key = `${prefix}${e.line}`;
+        keep.add(key);
+        const sig = JSON.stringify({ s: e.schedule.source, tz: e.tz, c: e.command, i: e.input, env: e.env, u: user.name });
+        const cur = this.sources.get(key);
+        if (cur && cur.sig === sig) continue;
+        const st = this.states.get(key);
+        const s: Source = {
+          key, kind: 'crontab', name: cronJobName(user.name, e.line), sig, schedule: e.schedule.source, tz: e.tz,
+          expr: e.schedule, next: null, last: st?.sig === sig ? st.last : null, lastRun: st?.sig === sig ? st.lastRun : null, overlap: 'allow', missed: 'skip', pending: false,
+          skipped: 0, uid, entry: e, owner, plannedAt: now, due: null,
+        };
+        if (!e.schedule.reboot) {
+          const c = cronCatchUp(e.schedule, e.tz, s.last, this.startedAt, now, 'skip');
+          s.next = nextCron(e.schedule, e.tz, c.from);
+          s.last = c.from;
+          this.save(s);
+        }
+        this.sources.set(key, s);
+      }
+    }
+    for (const k of [...this.sources.keys()]) if (k.startsWith(prefix) && !keep.has(k)) this.sources.delete(k);
+    pruneStates(this.db, prefix, keep);
+  }
+
+  // @reboot: once per boot of the machine, not per start of the daemon.
+  private rebootRuns(now: number): void {
+    let boot: string;
+    try {
+      boot = readFileSync(BOOT_ID, 'utf8').trim();
+    } catch {
+      return;
+    }
+    const seen = getMeta(this.db, 'schedule.boot_id');
+    if (seen === boot) return;
+    setMeta(this.db, 'schedule.boot_id', boot);
+    if (seen == null) return; // first start of the scheduler: no crontab can have waited for this boot
+    for (const s of this.sources.values()) {
+      if (s.entry?.schedule.reboot) this.guard(s.name, () => {
+        s.last = now;
+        const go: Job[] = [];
+        this.run(s, now, go);
+        this.sup.start(go);
+        this.save(s);
+      });
+    }
+  }
+}

@@ -1,0 +1,153 @@
+// Job control through a real pseudo-terminal: run, Ctrl-Z, fg, Ctrl-C, Ctrl-D, window size,
+// jobs as bash prints them, kill, wait, and a job outliving the terminal that started it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { alive, CLI, TestHome, waitFor } from './harness.js';
+import { Pty } from './pty.js';
+
+describe('job control', () => {
+  const h = new TestHome();
+  const open: Pty[] = [];
+  const term = async (args: string[], rows = 24, cols = 80) => {
+    const p = await Pty.spawn([process.execPath, CLI, ...args], { ...h.env, TERM: 'xterm' }, rows, cols);
+    open.push(p);
+    return p;
+  };
+  before(async () => {
+    assert.equal((await h.cli(['status'])).code, 0); // the daemon, started once
+  });
+  after(async () => {
+    for (const p of open) await p.close().catch(() => undefined);
+    await h.cleanup();
+  });
+
+  test('run -- cat: echo, Ctrl-Z gives "Stopped", fg continues it, Ctrl-D ends it with its status', async () => {
+    const t = await term(['run', '--', 'cat']);
+    // As a person would: type once the job is there (it is attached before it starts).
+    await waitFor('cat running', async () => (await (await h.api()).status()).some((j) => j.command === 'cat' && j.state === 'running'));
+    await t.send('hello\r');
+    await t.expect(/hello\r\nhello\r\n/, 'the echo and cat\'s copy');
+    await t.send('\x1a');
+    await t.expect(/\[\d+\]\+  Stopped                 cat/, 'the Stopped line');
+    assert.equal(await t.wait(), 148, 'run returns 128+SIGTSTP, as a shell');
+    const jobs = await h.cli(['jobs']);
+    const n = /\[(\d+)\]\+  Stopped                 cat/.exec(jobs.stdout)?.[1];
+    assert.ok(n, `jobs shows cat as stopped: ${jobs.stdout}`);
+    const f = await term(['fg', `%${n}`]);
+    await f.expect(/cat\r\n/, 'fg prints the command');
+    await f.send('again\r');
+    await f.expect(/again\r\nagain\r\n/, 'cat works again after fg');
+    await f.send('\x04');
+    assert.equal(await f.wait(), 0, 'Ctrl-D ends cat with status 0');
+  });
+
+  test('Ctrl-C interrupts the job\'s process group; the status is 130', async () => {
+    const t = await term(['run', '--', 'sh', '-c', 'echo ready; sleep 1000']);
+    await t.expect(/ready/, 'the job started');
+    await t.send('\x03');
+    assert.equal(await t.wait(), 130);
+  });
+
+  test('the window size reaches the job, and follows a resize', async () => {
+    const t = await term(['run', '--', 'sh', '-c', 'stty size; trap "stty size" WINCH; while :; do sleep 0.05; done'], 33, 101);
+    await t.expect(/33 101/, 'stty size inside the job');
+    await t.resize(40, 120);
+    await t.expect(/40 120/, 'the new size after SIGWINCH');
+    await t.send('\x03');
+    await t.wait();
+  });
+
+  test('a job survives its terminal closing and is taken to the foreground from another one', async () => {
+    const t = await term(['run', '--name', 'keeper', '--', 'sh', '-c', 'echo ready; while read l; do echo "got $l"; done']);
+    await t.expect(/ready/, 'the job started');
+    await t.send('one\r');
+    await t.expect(/got one/, 'the job answers');
+    await t.send('\x1c\x04'); // detach keys: leave it running
+    assert.equal(await t.wait(), 0);
+    await t.close();
+    const j = (await (await h.api()).jobs()).find((x) => x.command.includes('while read'));
+    assert.ok(j && j.pid && alive(j.pid), 'the job is still running');
+    const f = await term(['fg', `%${j.number}`]);
+    await f.send('two\r');
+    await f.expect(/got two/, 'the job answers the new terminal');
+    await f.send('\x04');
+    assert.equal(await f.wait(), 0);
+  });
+
+  test('without a terminal, run relays plain bytes and exits with the job\'s status', async () => {
+    const r = await h.cli(['run', '--', 'sh', '-c', 'tr a-z A-Z; exit 7'], { input: 'plain bytes\n', timeoutMs: 15_000 });
+    assert.equal(r.stdout, 'PLAIN BYTES\n');
+    assert.equal(r.code, 7);
+  });
+
+  test('run --bg prints [N] PID; jobs, -l, -p match bash; kill -STOP shows Stopped (signal) with -l', async () => {
+    for (const j of await (await h.api()).jobs()) if (j.pid) await h.cli(['kill', '-KILL', `%${j.number}`]);
+    await h.cli(['jobs']); // report and forget what ended
+    const a = await h.cli(['run', '--bg', '--', 'sleep', '100']);
+    assert.match(a.stdout, /^\[(\d+)\] (\d+)\n$/);
+    const [, na, pa] = /^\[(\d+)\] (\d+)/.exec(a.stdout)!;
+    const b = await h.cli(['run', '--bg', '--', 'sleep', '200']);
+    const [, nb, pb] = /^\[(\d+)\] (\d+)/.exec(b.stdout)!;
+    const c = await h.cli(['run', '--bg', '--', 'sleep', '300']);
+    const [, nc, pc] = /^\[(\d+)\] (\d+)/.exec(c.stdout)!;
+    const amb = await h.cli(['kill', '%sleep']);
+    assert.equal(amb.code, 1);
+    assert.match(amb.stderr, /%sleep: ambiguous job spec/);
+    assert.equal((await h.cli(['kill', '-STOP', `%${nc}`])).code, 0);
+    await waitFor('sleep 300 stopped', async () => (await h.cli(['jobs'])).stdout.includes('Stopped'));
+    const jobs = (await h.cli(['jobs'])).stdout;
+    assert.equal(jobs, [
+      `[${na}]   Running                 sleep 100 &`,
+      `[${nb}]-  Running                 sleep 200 &`,
+      `[${nc}]+  Stopped                 sleep 300`,
+      '',
+    ].join('\n'));
+    const long = (await h.cli(['jobs', '-l'])).stdout;
+    assert.equal(long, [
+      `[${na}]  ${pa.padStart(5)} Running                 sleep 100 &`,
+      `[${nb}]- ${pb.padStart(5)} Running                 sleep 200 &`,
+      `[${nc}]+ ${pc.padStart(5)} Stopped (signal)        sleep 300`,
+      '',
+    ].join('\n'));
+    assert.equal((await h.cli(['jobs', '-p'])).stdout, `${pa}\n${pb}\n${pc}\n`);
+    // bg continues it; kill %- and %?200 name jobs as bash does.
+    assert.match((await h.cli(['bg', `%${nc}`])).stdout, new RegExp(`^\\[${nc}\\]\\+ sleep 300 &`));
+    assert.equal((await h.cli(['kill', '%?200'])).code, 0);
+    assert.equal((await h.cli(['kill', '-9', `%${na}`])).code, 0);
+    await waitFor('both ended', () => !alive(Number(pa)) && !alive(Number(pb)));
+    const done = (await h.cli(['jobs'])).stdout;
+    assert.match(done, new RegExp(`\\[${na}\\]   Killed                  sleep 100\\n`));
+    assert.match(done, new RegExp(`\\[${nb}\\]-  Terminated              sleep 200\\n`));
+    assert.doesNotMatch((await h.cli(['jobs'])).stdout, /Killed|Terminated/, 'finished jobs are reported once, then forgotten');
+    const w = await h.cli(['kill', '%9999']);
+    assert.equal(w.code, 1);
+    assert.match(w.stderr, /%9999: no such job/);
+    await h.cli(['kill', '-9', `%${nc}`]);
+  });
+
+  test('wait returns the job\'s status; kill -l lists signals as bash does; pkill matches commands', async () => {
+    const r = await h.cli(['run', '--bg', '--', 'sh', '-c', 'sleep 0.3; exit 5']);
+    const n = /^\[(\d+)\]/.exec(r.stdout)![1];
+    const w = await h.cli(['wait', `%${n}`]);
+    assert.equal(w.code, 5);
+    const list = (await h.cli(['kill', '-l'])).stdout;
+    const bash = spawnSync('bash', ['-c', 'kill -l'], { encoding: 'utf8' }).stdout;
+    assert.equal(list, bash);
+    const p = await h.cli(['run', '--bg', '--', 'sleep', '4242']);
+    const pid = Number(/ (\d+)$/m.exec(p.stdout)![1]);
+    assert.equal((await h.cli(['pkill', '-KILL', 'sleep 42'])).code, 0);
+    await waitFor('pkill reached it', () => !alive(pid));
+  });
+
+  test('a stop from another shell (kill -STOP) comes from the kernel and shows in status', async () => {
+    await h.up(`programs:\n  svc:\n    command: sleep 1000\n`);
+    const j = await h.waitJob('svc', 'running', (x) => x.state === 'running');
+    process.kill(j.pid!, 'SIGSTOP');
+    await h.waitJob('svc', 'shown as stopped', (x) => x.suspended);
+    assert.match((await h.cli(['status', 'svc'])).stdout, /running\(stopped\)/);
+    process.kill(j.pid!, 'SIGCONT');
+    await h.waitJob('svc', 'continued', (x) => !x.suspended);
+    assert.match((await h.cli(['jobs'])).stdout, /Running {17}sleep 1000 &/);
+  });
+});
