@@ -241,3 +241,27 @@ describe('the classic table: tty command', () => {
     await waitFor('the quoted word in the log', async () => (await h.cli(['logs', 'sh'])).stdout.includes('quoted "word"'));
   });
 });
+
+describe('down', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('returns only when every job and adopted descendant is gone, even one that ignores TERM', async () => {
+    const pidFile = h.write('orphan.pid', '');
+    await h.up(`programs:
+  stubborn:
+    command: sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+    stop: { timeout: 700ms }
+  parent:
+    command: sh -c 'setsid sh -c "trap \\"\\" TERM; while :; do sleep 0.1; done" & echo $! > ${pidFile}; exit 0'
+    restart: never
+    stop: { timeout: 700ms }
+`);
+    const s = await h.waitJob('stubborn', 'running', (j) => j.pid != null);
+    const orphan = await waitFor('orphan pid written', () => Number(readFileSync(pidFile, 'utf8')) || 0);
+    const r = await h.cli(['down']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(alive(s.pid!), false, 'the TERM-ignoring job is gone when down returns');
+    assert.equal(alive(orphan), false, 'the adopted orphan is gone when down returns');
+  });
+});

@@ -56,7 +56,7 @@ export async function signal(sig: string, names: string[]): Promise<number> {
 /** appinit down */
 export async function down(): Promise<number> {
   const { connect } = await import('../../client/index.js');
-  const { appinitHome, pathsFor } = await import('../../api/paths.js');
+  const { appinitHome } = await import('../../api/paths.js');
   const home = appinitHome();
   let c;
   try {
@@ -65,12 +65,14 @@ export async function down(): Promise<number> {
     process.stdout.write('appinit: no daemon was running\n');
     return EXIT.ok;
   }
+  const { pid } = await c.info();
   await c.down();
-  // Bounded wait for the socket to go: `down` returns when the daemon is gone.
-  const sock = pathsFor(home).socket;
-  const until = Date.now() + 60_000;
-  while (existsSync(sock) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  if (existsSync(sock)) throw new CliError('down: the daemon did not stop within 60s');
+  // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket
+  // file goes as soon as it stops listening, long before that.)
+  const gone = () => { try { process.kill(pid, 0); return false; } catch { return true; } };
+  const until = Date.now() + 120_000;
+  while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  if (!gone()) throw new CliError(`down: the daemon (pid ${pid}) did not stop within 120s`);
   process.stdout.write('appinit: every job stopped; daemon stopped\n');
   return EXIT.ok;
 }

@@ -1,0 +1,38 @@
+// Keystroke round trip (key in, echo out) through `appinit run` (the same path as `fg`: the
+// CLI, the supervise helper, the job's pty) against a plain pseudo-terminal running cat.
+//   node dist/bench/keys.js [N]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const N = Number(process.argv[2] ?? 300);
+const KEYS = fileURLToPath(new URL('../../bench/ref/keys.py', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+function measure(argv: string[], env: NodeJS.ProcessEnv): number[] {
+  const r = spawnSync('python3', [KEYS, String(N), '--', ...argv], { env, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`keys.py failed: ${r.stderr}`);
+  return r.stdout.trim().split('\n').map(Number).sort((a, b) => a - b);
+}
+
+const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+function main(): void {
+  const home = mkdtempSync(join(tmpdir(), 'appinit-bench-keys-'));
+  const env = { ...process.env, APPINIT_HOME: home, TERM: 'xterm' };
+  try {
+    const plain = measure(['cat'], env);
+    const through = measure([process.execPath, CLI, 'run', '--', 'cat'], env);
+    console.log(`keystroke round trip, ${N} keys (µs)   median     p90     p99`);
+    console.log(`plain pty (cat)                   ${q(plain, 0.5).toFixed(0).padStart(8)}${q(plain, 0.9).toFixed(0).padStart(8)}${q(plain, 0.99).toFixed(0).padStart(8)}`);
+    console.log(`appinit run/fg (cat)              ${q(through, 0.5).toFixed(0).padStart(8)}${q(through, 0.9).toFixed(0).padStart(8)}${q(through, 0.99).toFixed(0).padStart(8)}`);
+    console.log(`ratio (median)                    ${(q(through, 0.5) / q(plain, 0.5)).toFixed(2)}x`);
+  } finally {
+    spawnSync(process.execPath, [CLI, 'down'], { env, stdio: 'ignore' });
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main();
