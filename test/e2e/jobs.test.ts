@@ -151,3 +151,26 @@ describe('job control', () => {
     assert.match((await h.cli(['jobs'])).stdout, /Running {17}sleep 1000 &/);
   });
 });
+
+describe('programs are jobs too', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('a tty: true program appears in jobs, is taken to the foreground, and left with the detach keys', async () => {
+    await h.up(`programs:\n  repl:\n    command: sh -c 'while read l; do echo "repl=$l"; done'\n    tty: true\n`);
+    await h.waitJob('repl', 'running', (j) => j.state === 'running');
+    const jobs = (await h.cli(['jobs'])).stdout;
+    assert.match(jobs, /\[1\]\+  Running                 sh -c 'while read l; do echo "repl=\$l"; done' &/);
+    const f = await Pty.spawn([process.execPath, CLI, 'fg', 'repl'], { ...h.env, TERM: 'xterm' });
+    try {
+      await f.expect(/while read/, 'fg prints the command');
+      await f.send('hi\r');
+      await f.expect(/repl=hi/, 'the program answers');
+      await f.send('\x1c\x04');
+      assert.equal(await f.wait(), 0, 'detached');
+      assert.equal((await h.status())[0].state, 'running', 'still running after detach');
+    } finally {
+      await f.close();
+    }
+  });
+});
