@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""Keystroke round trip: type one key into a terminal, time until its echo comes back.
-usage: keys.py N -- ARGV...   prints the round trips in microseconds, one per line."""
+"""Keystroke round trip: type one key, time until its echo comes back, alternating between two
+terminals so both see the same machine state.
+usage: keys.py N -- ARGV_A... -- ARGV_B...   prints "a_us b_us" per round, one per line."""
 import os, pty, select, sys, time
 
 n = int(sys.argv[1])
-argv = sys.argv[sys.argv.index('--') + 1:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
+rest = sys.argv[sys.argv.index('--') + 1:]
+cut = rest.index('--')
+cmds = [rest[:cut], rest[cut + 1:]]
 
-def until(ch, timeout):
+def start(argv):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(argv[0], argv)
+    return pid, fd
+
+def until(fd, ch, timeout):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         r, _, _ = select.select([fd], [], [], 0.05)
@@ -17,27 +23,36 @@ def until(ch, timeout):
             return True
     return False
 
-# Ready once a probe key echoes (the job is attached and running).
-for _ in range(200):
-    os.write(fd, b'.')
-    if until(b'.', 0.1):
-        break
-else:
-    sys.exit('no echo from ' + ' '.join(argv))
-time.sleep(0.2)
-while select.select([fd], [], [], 0)[0]:
-    os.read(fd, 4096)
-out = []
-for i in range(n):
+terms = [start(c) for c in cmds]
+for (pid, fd), argv in zip(terms, cmds):
+    # Ready once a probe key echoes (for appinit: the job is attached and running).
+    for _ in range(200):
+        os.write(fd, b'.')
+        if until(fd, b'.', 0.1):
+            break
+    else:
+        sys.exit('no echo from ' + ' '.join(argv))
+time.sleep(0.3)
+for pid, fd in terms:
+    while select.select([fd], [], [], 0)[0]:
+        os.read(fd, 4096)
+
+def once(fd):
     t0 = time.perf_counter()
     os.write(fd, b'k')
-    if not until(b'k', 5):
+    if not until(fd, b'k', 5):
         sys.exit('a key was lost')
-    out.append((time.perf_counter() - t0) * 1e6)
-os.write(fd, b'\x03')
+    return (time.perf_counter() - t0) * 1e6
+
+for i in range(n):
+    a = once(terms[0][1])
+    b = once(terms[1][1])
+    print('%.1f %.1f' % (a, b))
+for pid, fd in terms:
+    os.write(fd, b'\x03')
 time.sleep(0.2)
-try:
-    os.kill(pid, 9)
-except OSError:
-    pass
-print('\n'.join('%.1f' % x for x in out))
+for pid, fd in terms:
+    try:
+        os.kill(pid, 9)
+    except OSError:
+        pass
