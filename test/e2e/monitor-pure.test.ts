@@ -11,7 +11,7 @@ import { openDb } from '../../src/store/db.js';
 import { insertSamples, jobHistory, MONITOR_MIGRATIONS, PRUNE_EVERY } from '../../src/store/monitor.js';
 import type { AcctRecord } from '../../src/store/records.js';
 import { splitColumns } from '../../src/cli/monitor/ps.js';
-import { parseTimeArg } from '../../src/cli/monitor/time-arg.js';
+import { parseTimeArg } from '../../src/core/time-arg.js';
 
 function proc(pid: number, ppid: number, comm: string, more: Partial<ProcInfo> = {}): ProcInfo {
   return {

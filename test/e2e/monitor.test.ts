@@ -1,11 +1,9 @@
 // Monitoring end to end: a real daemon and real processes, compared with procps where the
 // columns are defined the same. Sampling runs every 200 ms here (APPINIT_SAMPLE_MS).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { statField, TestHome, waitFor, type CliResult } from './harness.js';
 
 process.env.APPINIT_SAMPLE_MS = '200';
@@ -21,35 +19,9 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-// `acct` is registered in main.ts by the lead (not by the monitor module): until it is, run the
-// registration exactly as proposed for main.ts, in a child process of its own.
-const ACCT_WIRING = `
-import { Command } from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('commander')).href)};
-import { acctCommand } from ${JSON.stringify(new URL('../../src/cli/monitor/acct.js', import.meta.url).href)};
-const program = new Command();
-program.exitOverride();
-let result = Promise.resolve(0);
-const run = (f) => { result = f(); };
-program.command('acct [name]').description('accounting records of ended processes, newest last; --summary: per command, as sa').option('--json', 'print JSON')
-  .option('--limit <n>', 'only the last N').option('--command <cmd>', 'only this command')
-  .option('--program <name>', 'only this program').option('--user <user>', "only this user's processes")
-  .option('--since <time>', 'ended at or after TIME (ISO 8601, "YYYY-MM-DD[ HH:MM]", or an age like -1h, -30m)')
-  .option('--until <time>', 'ended at or before TIME')
-  .option('-s, --summary', 'one line per command, as sa').option('--by <key>', 'summarise by command, user or program')
-  .action((name, o) => run(() => acctCommand(name, o)));
-try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); process.exitCode = await result; }
-catch (err) { process.stderr.write('appinit: ' + err.message + '\\n'); process.exitCode = err.exitCode ?? 1; }
-`;
-
+// `acct` with every option, through the real CLI.
 function acctCli(h: TestHome, args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', ACCT_WIRING, '--', ...args], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return h.cli(args);
 }
 
 describe('ps, pstree, top, stat on a real daemon', () => {

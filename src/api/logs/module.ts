@@ -4,7 +4,8 @@ import { unlinkSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Follower, streamFiles } from '../../core/logs/files.js';
 import { LogMaintainer } from '../../core/logs/maintain.js';
-import { lineTime, parseSince, readLogs, streamPaths } from '../../core/logs/read.js';
+import { lineTime, readLogs, streamPaths } from '../../core/logs/read.js';
+import { parseTimeArg } from '../../core/time-arg.js';
 import type { Program } from '../../config/program.js';
 import { ApiError, errorBody } from '../errors.js';
 import { send } from '../http.js';
@@ -39,7 +40,7 @@ export const logsModule: Module = {
       if (!Number.isInteger(n) || n < 0) throw new ApiError(400, 'usage', `n: expected a whole number, got "${q.get('n')}"`);
       let since: number | undefined;
       try {
-        since = q.get('since') ? parseSince(q.get('since')!) : undefined;
+        since = q.get('since') ? parseTimeArg(q.get('since')!, '--since') * 1000 : undefined;
       } catch (err) {
         throw new ApiError(400, 'usage', (err as Error).message);
       }

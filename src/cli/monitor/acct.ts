@@ -5,7 +5,7 @@ import { lookupUser } from '../../os/host.js';
 import type { AcctRecord } from '../../store/records.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatAcct } from '../format/acct.js';
-import { parseTimeArg } from './time-arg.js';
+import { parseTimeArg } from '../../core/time-arg.js';
 
 /** Options of `appinit acct`. */
 export interface AcctCommandOptions {

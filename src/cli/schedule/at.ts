@@ -5,6 +5,7 @@ import { AtParseError, AtPastError, formatAtTime, isoWithOffset, resolveAt } fro
 import { shQuote } from '../../core/scheduler/programs.js';
 import { client, CliError, EXIT } from '../context.js';
 import { fromArg, zoneArg } from './time-args.js';
+import { readStdin } from '../stdin.js';
 
 /** Options of `at`. */
 export interface AtOptions {
@@ -20,15 +21,6 @@ export interface AtOptions {
   json?: boolean;
 }
 
-function readStdin(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d: string) => (text += d));
-    process.stdin.on('end', () => resolve(text));
-    process.stdin.on('error', reject);
-  });
-}
 
 // The umask as the kernel reports it (process.umask() without an argument is deprecated).
 function currentUmask(): number | undefined {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppinitError, type Client } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
+import { readStdin } from '../stdin.js';
 
 /** Options of `crontab`. */
 export interface CrontabOptions {
@@ -23,13 +24,7 @@ function readInput(file: string): Promise<string> {
       throw new CliError(`crontab: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  return new Promise((resolve, reject) => {
-    let text = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d: string) => (text += d));
-    process.stdin.on('end', () => resolve(text));
-    process.stdin.on('error', reject);
-  });
+  return readStdin();
 }
 
 // Installs, printing warnings; false (with the errors printed) when nothing was installed.

@@ -78,12 +78,3 @@ export function readLogs(logsDir: string, programs: Program[], q: LogQuery): Log
   if (all.some((l) => l.time != null)) all.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   return all.slice(-q.n * Math.max(1, programs.length));
 }
-
-/** Parses `--since`: ISO 8601, `YYYY-MM-DD HH:MM[:SS]`, or an age like `10m`, `2h`, `1d` (ago). */
-export function parseSince(text: string, now = Date.now()): number {
-  const age = /^-?(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
-  if (age) return now - Number(age[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[age[2] as 's' | 'm' | 'h' | 'd'];
-  const t = Date.parse(text.includes('T') || !/^\d{4}-\d\d-\d\d /.test(text) ? text : text.replace(' ', 'T'));
-  if (Number.isNaN(t)) throw new Error(`--since: expected a time like 2026-11-22T10:00, "2026-11-22 10:00" or an age like 10m, got "${text}"`);
-  return t;
-}

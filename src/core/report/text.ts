@@ -34,27 +34,21 @@ export function ttyName(ttyNr: number): string {
   return `${major},${minor}`;
 }
 
+// Whole seconds as days, hours, minutes and seconds.
+function dhms(seconds: number): { dd: number; hh: number; mm: number; ss: number } {
+  const t = Math.floor(seconds);
+  return { dd: Math.floor(t / 86400), hh: Math.floor(t / 3600) % 24, mm: Math.floor(t / 60) % 60, ss: t % 60 };
+}
+
 /** Cumulative cpu time as ps's TIME: [dd-]hh:mm:ss. */
 export function cpuTimeText(seconds: number): string {
-  let t = Math.floor(seconds);
-  const ss = t % 60;
-  t = Math.floor(t / 60);
-  const mm = t % 60;
-  t = Math.floor(t / 60);
-  const hh = t % 24;
-  const dd = Math.floor(t / 24);
+  const { dd, hh, mm, ss } = dhms(seconds);
   return `${dd ? `${dd}-` : ''}${pad0(hh)}:${pad0(mm)}:${pad0(ss)}`;
 }
 
 /** Elapsed time as ps's ELAPSED: [[dd-]hh:]mm:ss. */
 export function elapsedText(seconds: number): string {
-  let t = Math.floor(seconds);
-  const ss = t % 60;
-  t = Math.floor(t / 60);
-  const mm = t % 60;
-  t = Math.floor(t / 60);
-  const hh = t % 24;
-  const dd = Math.floor(t / 24);
+  const { dd, hh, mm, ss } = dhms(seconds);
   return `${dd ? `${dd}-` : ''}${dd || hh ? `${pad0(hh)}:` : ''}${pad0(mm)}:${pad0(ss)}`;
 }
 

@@ -1,4 +1,4 @@
-// Time arguments of the monitoring commands (`acct --since/--until`): absolute or relative.
+// Time arguments (`acct --since/--until`, `logs --since`): absolute or relative, one grammar.
 
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 
