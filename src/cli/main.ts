@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, report } from './context.js';
 import { down, lifecycle, signal, up } from './commands/programs.js';
-import { logs, status } from './commands/show.js';
+import { info, logs, status } from './commands/show.js';
 import { acctCommand } from './monitor/acct.js';
 import { historyCommand } from './monitor/history.js';
 import { COMMAND_MODULES } from './modules.js';
@@ -28,6 +28,8 @@ for (const verb of ['start', 'stop', 'restart'] as const) {
 }
 program.command('signal <sig> <names...>').description('send a signal to programs\' process groups')
   .action((sig, names) => run(() => signal(sig, names)));
+program.command('info').description('the daemon\'s pid, its supervise helper\'s, home and version').option('--json', 'print JSON')
+  .action((o) => run(() => info(!!o.json)));
 program.command('down').description('stop every job, then the daemon').action(() => run(() => down()));
 program.command('status [name]').description('show programs and their jobs').option('--json', 'print JSON')
   .option('--history', 'the CPU and memory the daemon sampled for NAME\'s jobs')

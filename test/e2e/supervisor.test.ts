@@ -20,6 +20,13 @@ describe('programs run in their own session, clean', () => {
     assert.deepEqual(readdirSync(`/proc/${pid}/fd`).sort(), ['0', '1', '2'], 'no descriptor of the daemon leaked');
   });
 
+  test('info names the daemon and its helper; the daemon shows as "appinit daemon" in ps', async () => {
+    const i = JSON.parse((await h.cli(['info', '--json'])).stdout);
+    assert.equal(i.pid, h.daemonPid());
+    assert.equal(i.helperPid, h.helperPid());
+    assert.match(readFileSync(`/proc/${i.pid}/cmdline`, 'utf8'), /^appinit daemon /);
+  });
+
   test('the control socket is private (0600)', () => {
     assert.equal(statSync(`${h.home}/appinit.sock`).mode & 0o777, 0o600);
   });

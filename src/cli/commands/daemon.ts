@@ -27,6 +27,8 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   // In the background stdout is the daemon's log file: write it asynchronously, off the restart path.
   const out = background ? createWriteStream('', { fd: 1 }) : process.stdout;
   const log = (line: string) => out.write(`${stamp()} ${line}\n`);
+  // What `ps` and `pgrep -f 'appinit daemon'` show, rather than node's path.
+  process.title = `appinit daemon ${home}`;
   if (!background) log(`appinit daemon (pid ${process.pid}) serving ${home}`);
   d.sup.on('change', (c: JobChange) => {
     if (c.from !== c.to || c.note) log(`${c.job.spec.name} %${c.job.number}: ${c.from} -> ${c.to}${c.job.pid ? ` (pid ${c.job.pid})` : ''}${c.note ? `: ${c.note}` : ''}`);

@@ -66,3 +66,11 @@ export async function acct(name: string | undefined, opts: { json?: boolean; lim
   process.stdout.write(opts.json ? JSON.stringify(recs, null, 2) + '\n' : formatAcct(recs) + '\n');
   return EXIT.ok;
 }
+
+/** appinit info [--json]: the daemon's pid, its helper's, home and version. */
+export async function info(json: boolean): Promise<number> {
+  const c = await client();
+  const i = await c.info();
+  process.stdout.write(json ? JSON.stringify(i, null, 2) + '\n' : `daemon pid ${i.pid}, supervise helper pid ${i.helperPid}, home ${i.home}, version ${i.version}, up ${Math.round(i.uptime)}s\n`);
+  return EXIT.ok;
+}
