@@ -1,5 +1,5 @@
 // Our accounting records against the kernel's own (BSD acct v3 via Debian's accton/dump-acct)
-// for the same processes: same exit status and signal flag, CPU times within a clock tick.
+// for the same processes: same exit status and signal flag, CPU times within two clock ticks.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -49,7 +49,9 @@ describe('records agree with the kernel\'s process accounting', () => {
       const [ours] = await c.acct({ program: name });
       const k = kernel.find((x) => x.pid === ours.pid);
       assert.ok(k, `the kernel recorded pid ${ours.pid} (${name})`);
-      assert.ok(Math.abs(ours.utime * 100 - k.utime) <= 1, `${name} utime ${ours.utime}s vs kernel ${k.utime} ticks`);
+      // The kernel's acct times are raw tick samples; wait4's are scaled to the precise runtime
+      // (cputime_adjust). Usually within a tick; up to 1.3 ticks seen on a 0.5 s burn here.
+      assert.ok(Math.abs(ours.utime * 100 - k.utime) <= 2, `${name} utime ${ours.utime}s vs kernel ${k.utime} ticks`);
       // The kernel writes its record (acct_collect) before exit_mm tears the address space down,
       // so wait4's system time includes that teardown and may exceed the record's by about a tick.
       assert.ok(ours.stime * 100 - k.stime >= -1 && ours.stime * 100 - k.stime <= 2, `${name} stime ${ours.stime}s vs kernel ${k.stime} ticks`);
