@@ -134,12 +134,14 @@ describe('managed logs', () => {
   test('a stopped follower does not grow the daemon; it is told how many lines it missed', async () => {
     await up(`  gush:\n    command: ${lines} 0 200\n    log: { maxSize: 50MB, keep: 2 }\n`);
     await h.waitJob('gush', 'running', (j) => j.pid != null);
-    const follower = spawn(process.execPath, [CLI, 'logs', 'gush', '-f', '-n', '0'], { env: h.env });
+    // A one-line backlog: its arrival proves the follow request reached the daemon.
+    const follower = spawn(process.execPath, [CLI, 'logs', 'gush', '-f', '-n', '1'], { env: h.env });
     let err = '';
+    let out = 0;
     follower.stderr.on('data', (d) => (err += d));
+    follower.stdout.on('data', (d: Buffer) => (out += d.length));
     try {
-      await waitFor('the follower is connected', () => alive(follower.pid!));
-      await new Promise((r) => setTimeout(r, 300)); // let the follow request reach the daemon
+      await waitFor('the follower received its first line', () => out > 0, 15_000);
       follower.kill('SIGSTOP');
       const daemon = h.daemonPid();
       const before = rssKiB(daemon);
