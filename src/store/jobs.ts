@@ -60,12 +60,14 @@ export function insertJob(db: Db, j: Omit<JobRow, 'id' | 'number'>): JobRow {
   return { ...j, id: Number(info.lastInsertRowid), number };
 }
 
-/** Writes the state of a job (on every transition: kept cheap, the program is saved apart). */
+/** Writes the state of a job (on every transition: kept cheap, the program is saved apart).
+ *  The crash-loop window's restart times are runtime state, like timers: a restarted daemon
+ *  starts a fresh window, as supervisord does. */
 export function saveJob(db: Db, j: JobRow): void {
   stmt(db,
-    `UPDATE jobs SET state=?, want=?, pid=?, start_ticks=?, started_at=?, restarts=?, restart_times=?, attempt=?,
+    `UPDATE jobs SET state=?, want=?, pid=?, start_ticks=?, started_at=?, restarts=?, attempt=?,
       last_exit=?, reason=?, suspended=? WHERE id=?`,
-  ).run(j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts, JSON.stringify(j.restartTimes),
+  ).run(j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts,
     j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0, j.id);
 }
 

@@ -68,10 +68,11 @@ const startFresh: Handler = (job) => {
   return s;
 };
 
-const onSpawned: Handler = (job, ev: Extract<JobEvent, { type: 'spawned' }>, now) => ({
-  patch: { pid: ev.pid, startTicks: ev.start, startedAt: now },
-  effects: [{ kind: 'deadline', in: job.spec.ready }],
-});
+// With `ready: 0` a started process counts as running at once: no timer round trip.
+const onSpawned: Handler = (job, ev: Extract<JobEvent, { type: 'spawned' }>, now) =>
+  job.spec.ready === 0
+    ? { patch: { pid: ev.pid, startTicks: ev.start, startedAt: now, state: 'running' }, effects: [{ kind: 'deadline', in: null }] }
+    : { patch: { pid: ev.pid, startTicks: ev.start, startedAt: now }, effects: [{ kind: 'deadline', in: job.spec.ready }] };
 
 const onSpawnFailed: Handler = (job, ev: Extract<JobEvent, { type: 'spawnFailed' }>) => ({
   patch: { state: 'fatal', want: 'down', pid: null, reason: ev.error },

@@ -20,9 +20,12 @@ export function backoffDelay(p: Program, attempt: number): number {
   return Math.min(Math.round(d), p.backoff.max);
 }
 
-/** Restart times still inside the crash-loop window, plus now. */
+/** Restart times still inside the crash-loop window, plus now; only the last limit+1 matter. */
 export function recentRestarts(p: Program, times: number[], now: number): number[] {
-  return [...times.filter((t) => now - t < p.crashLoop.window), now];
+  const keep = Math.max(1, p.crashLoop.limit + 1);
+  const recent = times.filter((t) => now - t < p.crashLoop.window);
+  recent.push(now);
+  return recent.length > keep ? recent.slice(recent.length - keep) : recent;
 }
 
 /** True when these restarts are more than the crash-loop limit allows. */
