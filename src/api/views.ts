@@ -1,6 +1,6 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
 import type { Job } from '../core/supervisor/runtime.js';
-import { lookupUser } from '../os/host.js';
+import { lookupUser } from '../os/proc/index.js';
 
 /** One row of `status`. */
 export interface JobView {
@@ -21,7 +21,7 @@ export interface JobView {
 /** The view of a job. */
 export function jobView(j: Job, now = Date.now()): JobView {
   const up = j.pid != null && j.startedAt != null && (j.state === 'running' || j.state === 'starting' || j.state === 'stopping');
-  const user = j.spec.user ?? lookupUser(process.getuid?.() ?? 0)?.name ?? String(process.getuid?.());
+  const who = j.spec.user ?? String(process.getuid?.() ?? 0);
   return {
     name: j.spec.name,
     job: j.number,
@@ -31,7 +31,7 @@ export function jobView(j: Job, now = Date.now()): JobView {
     suspended: j.suspended,
     uptime: up ? Math.max(0, (now - (j.startedAt as number)) / 1000) : null,
     restarts: j.restarts,
-    user: lookupUser(user)?.name ?? user,
+    user: lookupUser(who)?.name ?? who,
     command: j.spec.commandText,
     lastExit: j.lastExit ? { code: j.lastExit.code, signal: j.lastExit.signal, core: j.lastExit.core, text: j.lastExit.text } : null,
     reason: j.reason,

@@ -1,5 +1,8 @@
-// Small facts about this host read from /proc and /etc: boot time, process identity, users.
-import { readFileSync } from 'node:fs';
+// Small facts about this host the supervisor needs: boot time, process identity, signals.
+// Parsing /proc and /etc is os/proc's; this file only puts it to the supervisor's use.
+import { readCpuStat } from './proc/index.js';
+import { parseStat } from './proc/parse-process.js';
+import { readText } from './proc/read-file.js';
 
 /** Clock ticks per second (USER_HZ); 100 on every Linux x86_64 build. */
 export const HZ = 100;
@@ -7,23 +10,15 @@ export const HZ = 100;
 let btime: number | null = null;
 /** Boot time in seconds since the epoch (btime in /proc/stat). */
 export function bootTime(): number {
-  if (btime == null) {
-    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-    btime = m ? Number(m[1]) : 0;
-  }
+  btime ??= readCpuStat().btime;
   return btime;
 }
 
-/** Start time of a process in ticks since boot (field 22 of /proc/PID/stat), or null if gone. */
+/** Start time of a process in ticks since boot (field 22 of /proc/PID/stat); null if gone or a zombie. */
 export function startTicks(pid: number): number | null {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return null; // a zombie has ended
-    return Number(fields[19]);
-  } catch {
-    return null;
-  }
+  const text = readText(`/proc/${pid}/stat`);
+  const st = text === null ? null : parseStat(text);
+  return st === null || st.state === 'Z' ? null : st.startTime;
 }
 
 /** True when pid still names the process that started at `start` ticks: pids are reused. */
@@ -34,33 +29,6 @@ export function isSameProcess(pid: number, start: number): boolean {
 /** Converts a start time in ticks since boot to wall-clock seconds. */
 export function ticksToEpoch(ticks: number): number {
   return bootTime() + ticks / HZ;
-}
-
-/** A user from /etc/passwd. */
-export interface UserInfo {
-  name: string;
-  uid: number;
-  gid: number;
-  home: string;
-  shell: string;
-}
-
-/** Looks a user up by name or numeric id in /etc/passwd; null when unknown. */
-export function lookupUser(nameOrId: string | number): UserInfo | null {
-  let text = '';
-  try {
-    text = readFileSync('/etc/passwd', 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length < 7) continue;
-    if (f[0] === String(nameOrId) || f[2] === String(nameOrId)) {
-      return { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5], shell: f[6] };
-    }
-  }
-  return null;
 }
 
 /** Sends a signal, returning false instead of throwing when the target is gone. */

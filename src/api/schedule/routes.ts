@@ -3,7 +3,7 @@
 import { AtParseError, AtPastError, CrontabError, parseCrontab, resolveAt, resolveZone } from '../../core/schedule/index.js';
 import { renderAtScript, summary } from '../../core/scheduler/programs.js';
 import type { Scheduler } from '../../core/scheduler/scheduler.js';
-import { lookupUser } from '../../os/host.js';
+import { lookupUser } from '../../os/proc/index.js';
 import { deleteAt, deleteCrontab, getAt, getCrontab, insertAt, listAt, putCrontab, type AtRow } from '../../store/schedule.js';
 import { ApiError } from '../errors.js';
 import type { ApiContext, ApiRequest, RouteTable } from '../routes.js';

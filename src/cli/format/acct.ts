@@ -1,6 +1,6 @@
 // Accounting records as a table, in the spirit of lastcomm.
 import type { AcctRecord } from '../../store/records.js';
-import { lookupUser } from '../../os/host.js';
+import { lookupUser } from '../../os/proc/index.js';
 import { table } from './table.js';
 import { shortSignalName } from '../../core/supervisor/termination.js';
 

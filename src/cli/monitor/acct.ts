@@ -1,7 +1,7 @@
 // `appinit acct`: accounting records filtered by program, command, user and time, or, with
 // --summary / --by, summarised per command, user or program as `sa` does.
 import { summariseRecords, type SummaryKey, type SummaryRow } from '../../core/monitor/acct-summary.js';
-import { lookupUser } from '../../os/host.js';
+import { lookupUser } from '../../os/proc/index.js';
 import type { AcctRecord } from '../../store/records.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatAcct } from '../format/acct.js';

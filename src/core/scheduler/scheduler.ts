@@ -4,7 +4,7 @@
 // when each schedule last ran, which jobs are runs) is in the store.
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookupUser } from '../../os/host.js';
+import { lookupUser } from '../../os/proc/index.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
 import { loadedPrograms } from '../../store/programs.js';
 import {

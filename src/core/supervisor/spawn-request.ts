@@ -1,7 +1,7 @@
 // Turns a job's program into what the helper needs: argv, environment, streams, user.
 import { join } from 'node:path';
 import type { OutputTarget } from '../../config/program.js';
-import { lookupUser } from '../../os/host.js';
+import { lookupUser } from '../../os/proc/index.js';
 import type { SpawnRequest, StreamSpec } from '../../os/supervise.js';
 import type { JobRow } from '../../store/jobs.js';
 

@@ -8,5 +8,6 @@ export {
   clockTicks, pageSize, pidDigits, readUptime, readLoadavg, readMeminfo, readCpuStat, readDiskstats,
   readVmCounters, countUsers,
 } from './system.js';
-export { userName } from './users.js';
+export { lookupUser, userName } from './users.js';
+export type { PasswdEntry } from './parse-system.js';
 export { readSystemSnapshot } from './snapshot.js';

@@ -125,11 +125,28 @@ export function countUtmpUsers(buf: Buffer): number {
 /** Parses /etc/passwd into uid -> name; the first entry for a uid wins, as getpwuid does. */
 export function parsePasswd(text: string): Map<number, string> {
   const out = new Map<number, string>();
+  for (const u of parsePasswdEntries(text)) if (!out.has(u.uid)) out.set(u.uid, u.name);
+  return out;
+}
+
+/** A user from /etc/passwd. */
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+
+/** Parses every well-formed line of /etc/passwd, in file order. */
+export function parsePasswdEntries(text: string): PasswdEntry[] {
+  const out: PasswdEntry[] = [];
   for (const line of text.split('\n')) {
     const f = line.split(':');
     if (f.length < 3 || f[0] === '' || line.startsWith('#')) continue;
     const uid = Number(f[2]);
-    if (Number.isInteger(uid) && !out.has(uid)) out.set(uid, f[0] as string);
+    if (!Number.isInteger(uid)) continue;
+    out.push({ name: f[0] as string, uid, gid: Number(f[3] ?? 0), home: f[5] ?? '', shell: f[6] ?? '' });
   }
   return out;
 }

@@ -1,11 +1,13 @@
-// uid -> user name from /etc/passwd, cached. NSS sources (LDAP, sssd) are not consulted: ps
-// would show those names, we show the uid number instead.
+// Users from /etc/passwd, cached: re-read only when the file changes (checked at most once a
+// second, and only on a miss). NSS sources (LDAP, sssd) are not consulted: ps would show those
+// names, we show the uid number instead.
 import { statSync } from 'node:fs';
 import { readText } from './read-file.js';
-import { parsePasswd } from './parse-system.js';
+import { parsePasswdEntries, type PasswdEntry } from './parse-system.js';
 
 const PASSWD = '/etc/passwd';
-let names = new Map<number, string>();
+let byUid = new Map<number, PasswdEntry>();
+let byName = new Map<string, PasswdEntry>();
 let loadedMtimeMs = -1;
 let checkedAt = 0;
 
@@ -17,16 +19,33 @@ function refresh(): void {
     return;
   }
   if (mtimeMs === loadedMtimeMs) return;
-  names = parsePasswd(readText(PASSWD) ?? '');
+  const entries = parsePasswdEntries(readText(PASSWD) ?? '');
+  byUid = new Map();
+  byName = new Map();
+  for (const u of entries) {
+    if (!byUid.has(u.uid)) byUid.set(u.uid, u);
+    if (!byName.has(u.name)) byName.set(u.name, u);
+  }
   loadedMtimeMs = mtimeMs;
 }
 
-/** The user name for a uid, or undefined; /etc/passwd is re-read at most once a second when it changes. */
-export function userName(uid: number): string | undefined {
-  const now = Date.now();
-  if (loadedMtimeMs < 0 || (!names.has(uid) && now - checkedAt > 1000)) {
-    checkedAt = now;
+function find(key: string | number): PasswdEntry | undefined {
+  const numeric = typeof key === 'number' || /^\d+$/.test(key);
+  return byName.get(String(key)) ?? (numeric ? byUid.get(Number(key)) : undefined);
+}
+
+/** A user by name or numeric id (as a login name first, as `id` does), or null when unknown. */
+export function lookupUser(nameOrId: string | number): PasswdEntry | null {
+  let u = loadedMtimeMs < 0 ? undefined : find(nameOrId);
+  if (!u && (loadedMtimeMs < 0 || Date.now() - checkedAt > 1000)) {
+    checkedAt = Date.now();
     refresh();
+    u = find(nameOrId);
   }
-  return names.get(uid);
+  return u ?? null;
+}
+
+/** The user name for a uid, or undefined. */
+export function userName(uid: number): string | undefined {
+  return lookupUser(uid)?.name;
 }
