@@ -852,19 +852,11 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
   int again = ticket_allows(t, status);
   emit_exit(pid, status, ru, ps, p, again);
   if (p->leader) {
-    /* Attached clients get every byte the job wrote before they hear it ended. */
-    for (int more = 1; more;) {
-      more = 0;
-      for (pump_t *pm = pumps; pm; pm = pm->next) {
-        if (pm->job && strcmp(pm->job, p->job) == 0) {
-          int before = pm->fd;
-          pump_readable(pm);
-          /* pump_readable may free pm; start over when the list changed. */
-          int still = 0;
-          for (pump_t *q = pumps; q; q = q->next) if (q == pm && q->fd == before) still = 1;
-          if (!still) { more = 1; break; }
-        }
-      }
+    /* Attached clients get every byte the job wrote before they hear it ended. Reading a pump
+     * frees at most that pump, so the next one, taken first, stays valid. */
+    for (pump_t *pm = pumps, *next; pm; pm = next) {
+      next = pm->next;
+      if (pm->job && strcmp(pm->job, p->job) == 0) pump_readable(pm);
     }
     char note[96];
     snprintf(note, sizeof note, "{\"ev\":\"exit\",\"pid\":%d,\"status\":%d,\"respawned\":%d}", pid, status, again);
@@ -1412,7 +1404,7 @@ static void handle_frame(char *p, size_t n) {
         t->next = tickets;
         tickets = t;
       }
-      if (t->frame != frame_start) {
+      if (!respawning) { /* a replay carries the very bytes the ticket holds */
         char *copy = malloc(frame_len);
         if (!copy) die("out of memory");
         memcpy(copy, frame_start, frame_len);
