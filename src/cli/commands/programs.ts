@@ -1,7 +1,8 @@
 // `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { UpResult } from '../../client/index.js';
+import { appinitHome } from '../../api/paths.js';
+import { connect, type UpResult } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatStatus } from '../format/status.js';
 
@@ -55,8 +56,6 @@ export async function signal(sig: string, names: string[]): Promise<number> {
 
 /** appinit down */
 export async function down(): Promise<number> {
-  const { connect } = await import('../../client/index.js');
-  const { appinitHome } = await import('../../api/paths.js');
   const home = appinitHome();
   let c;
   try {

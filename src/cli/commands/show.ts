@@ -1,7 +1,6 @@
-// `status`, `logs`, `acct`: commands that show.
+// `status`, `logs`, `info`: commands that show.
 import type { LogLine } from '../../client/index.js';
 import { client, CliError, EXIT, report } from '../context.js';
-import { formatAcct } from '../format/acct.js';
 import { formatStatus } from '../format/status.js';
 
 /** appinit status [NAME] [--json] */
@@ -57,14 +56,6 @@ export async function logs(name: string | undefined, opts: LogsOptions): Promise
     }, (err) => resolve(err ? report(err) : EXIT.ok));
     process.on('SIGINT', () => { close(); resolve(EXIT.ok); });
   });
-}
-
-/** appinit acct [NAME] [--json] */
-export async function acct(name: string | undefined, opts: { json?: boolean; limit?: string; command?: string }): Promise<number> {
-  const c = await client();
-  const recs = await c.acct({ program: name, command: opts.command, limit: opts.limit ? Number(opts.limit) : undefined });
-  process.stdout.write(opts.json ? JSON.stringify(recs, null, 2) + '\n' : formatAcct(recs) + '\n');
-  return EXIT.ok;
 }
 
 /** appinit info [--json]: the daemon's pid, its helper's, home and version. */

@@ -8,7 +8,6 @@ import type { Termination } from './termination.js';
 
 /** What a job is doing now. */
 export type State = 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'fatal';
-export const STATES: State[] = ['starting', 'running', 'backoff', 'stopping', 'stopped', 'exited', 'fatal'];
 
 /** What happened to a job. `remaining`: its processes still alive besides the leader. */
 export type JobEvent =
