@@ -197,16 +197,18 @@ describe('ps, pstree, top, stat on a real daemon', () => {
 
 describe('history, times and accounting summaries', () => {
   const h = new TestHome('appinit-monitor2-');
-  after(() => h.cleanup());
-
-  test('the daemon samples running jobs; history shows the samples, CPU of a busy job included', async () => {
-    await h.up(`programs:
-  idle:
+  // Each `up` replaces the set: later ones keep these two (unchanged programs are left alone).
+  const IDLE_AND_BURN = `  idle:
     command: sleep 1000
   burn:
     command: sh -c 'i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done'
     restart: never
-`);
+`;
+  after(() => h.cleanup());
+
+  test('the daemon samples running jobs; history shows the samples, CPU of a busy job included', async () => {
+    await h.up(`programs:
+${IDLE_AND_BURN}`);
     await h.waitJob('idle', 'running', (j) => j.state === 'running');
     const v = await waitFor('3 samples of idle', async () => {
       const r = await h.cli(['history', 'idle', '--json']);
@@ -245,12 +247,7 @@ describe('history, times and accounting summaries', () => {
 
   test('acct --summary counts runs and processes killed by a signal, per command, user or program', async () => {
     await h.up(`programs:
-  idle:
-    command: sleep 1000
-  burn:
-    command: sh -c 'i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done'
-    restart: never
-  suicide:
+${IDLE_AND_BURN}  suicide:
     command: sh -c 'kill -9 $$'
     restart: never
   ok:

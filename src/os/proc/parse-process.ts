@@ -1,28 +1,10 @@
 // Pure parsers for the per-process files. Kept apart from the reads so tests can feed text.
+import type { ProcInfo } from './types.js';
 
-/** The fields of /proc/PID/stat the product uses. */
-export interface StatFields {
-  pid: number;
-  comm: string;
-  state: string;
-  ppid: number;
-  pgid: number;
-  sid: number;
-  ttyNr: number;
-  tpgid: number;
-  flags: number;
-  utime: number;
-  stime: number;
-  cutime: number;
-  cstime: number;
-  priority: number;
-  nice: number;
-  numThreads: number;
-  startTime: number;
-  vsize: number;
-  rssStat: number;
-  policy: number;
-}
+/** The fields of /proc/PID/stat the product uses: ProcInfo's, plus stat's own (lagging) rss. */
+export type StatFields = Pick<ProcInfo,
+  'pid' | 'comm' | 'state' | 'ppid' | 'pgid' | 'sid' | 'ttyNr' | 'tpgid' | 'flags' | 'utime' | 'stime' | 'cutime' |
+  'cstime' | 'priority' | 'nice' | 'numThreads' | 'startTime' | 'vsize' | 'policy'> & { rssStat: number };
 
 /** Parses /proc/PID/stat; null if malformed. comm may hold spaces and ')' so split at the LAST ')'. */
 export function parseStat(text: string): StatFields | null {

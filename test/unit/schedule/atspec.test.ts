@@ -3,9 +3,9 @@
 // test/oracle/at.test.ts re-checks the rules live against the installed at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AtParseError, AtPastError, resolveAt } from '../../../src/core/schedule/atspec.js';
-import { isoWithOffset } from '../../../src/core/schedule/format.js';
+import { AtParseError, resolveAt } from '../../../src/core/schedule/atspec.js';
 import { zonedToUtc } from '../../../src/core/schedule/zone.js';
+import { atOutcome } from './at-outcome.js';
 
 type Row = [spec: string, expected: string];
 
@@ -15,22 +15,13 @@ function local(text: string, tz: string): Date {
   return zonedToUtc({ year: y, month: mo, day: d, hour: h, minute: mi, second: s }, tz);
 }
 
-function outcome(spec: string, from: Date, tz: string): string {
-  try {
-    return isoWithOffset(resolveAt(spec, from, tz), tz);
-  } catch (e) {
-    if (e instanceof AtPastError) return 'past';
-    if (e instanceof AtParseError) return 'garbled';
-    throw e;
-  }
-}
 
 // Sunday 2026-11-22 10:00:30 UTC: seconds on purpose, at drops them.
 const SUNDAY = new Date('2026-11-22T10:00:30Z');
 
 function table(name: string, rows: Row[], from = SUNDAY, tz = 'UTC'): void {
   test(name, () => {
-    for (const [spec, want] of rows) assert.equal(outcome(spec, from, tz), want, `at ${JSON.stringify(spec)}`);
+    for (const [spec, want] of rows) assert.equal(atOutcome(spec, from, tz), want, `at ${JSON.stringify(spec)}`);
   });
 }
 
@@ -185,7 +176,7 @@ type LocalRow = [from: string, spec: string, expected: string];
 
 function localTable(name: string, tz: string, rows: LocalRow[]): void {
   test(name, () => {
-    for (const [from, spec, want] of rows) assert.equal(outcome(spec, local(from, tz), tz), want, `at ${JSON.stringify(spec)} from ${from} ${tz}`);
+    for (const [from, spec, want] of rows) assert.equal(atOutcome(spec, local(from, tz), tz), want, `at ${JSON.stringify(spec)} from ${from} ${tz}`);
   });
 }
 
