@@ -18,6 +18,12 @@ export function bootTime(): number {
   return btime;
 }
 
+/** How long ago (ms) a process started, from its start time in ticks since boot. */
+export function ageOfTicks(ticks: number): number {
+  const up = Number((readText('/proc/uptime') ?? '').split(' ')[0]);
+  return Number.isFinite(up) ? Math.max(0, up * 1000 - (ticks * 1000) / HZ) : 0;
+}
+
 /** The state letter of a live process (R, S, D, T, Z, ...), or null when it is gone. */
 export function processState(pid: number): string | null {
   const text = readText(`/proc/${pid}/stat`);

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Program } from '../../config/program.js';
 import { parseSignal } from '../../config/signals.js';
-import { isSameProcess, processState, sendSignal } from '../../os/host.js';
+import { ageOfTicks, isSameProcess, processState, sendSignal } from '../../os/host.js';
 import type { ChildEvent, HelperEvent } from '../../os/helper-protocol.js';
 import { PROTOCOL_VERSION } from '../../os/helper-protocol.js';
 import type { Supervise } from '../../os/supervise.js';
@@ -47,7 +47,13 @@ export class Supervisor extends EventEmitter {
 
   /** Loads the stored jobs, connects to the helper and re-adopts what is still alive. */
   async init(): Promise<void> {
-    for (const row of liveJobs(this.db)) this.jobs.set(row.id, jobFromRow(row));
+    const t = this.clock();
+    for (const row of liveJobs(this.db)) {
+      const job = jobFromRow(row);
+      // Uptime is monotonic; a job adopted from an earlier daemon counts from its kernel start time.
+      if (job.startTicks != null) job.startedMono = t.mono - ageOfTicks(job.startTicks);
+      this.jobs.set(row.id, job);
+    }
     this.helper.on('batch', (batch: HelperEvent[]) => this.onBatch(batch));
     this.helper.on('malformed', (why: string) => console.error(`appinit: ignored a malformed line from the supervise helper: ${why}`));
     this.helper.on('close', () => this.onHelperLost());
