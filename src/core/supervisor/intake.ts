@@ -1,6 +1,6 @@
 // From the helper's words to the machine's: each helper event about a job becomes at most one
 // job event (and, for a reaped process, an accounting record). Pure: no store, no timers.
-import type { ChildEvent, ExitEvent, HelperEvent, SpawnedEvent } from '../../os/helper-protocol.js';
+import type { ExitEvent, HelperEvent, SpawnedEvent } from '../../os/helper-protocol.js';
 import { decodeStatus } from '../../os/helper-protocol.js';
 import type { Job } from './job.js';
 import type { JobEvent } from './machine.js';
@@ -55,13 +55,4 @@ export function jobEventOf(msg: HelperEvent, job: Job, tracked: boolean): JobEve
 export function jobIdOf(msg: HelperEvent): number | null {
   const id = 'job' in msg ? Number(msg.job) : NaN;
   return Number.isInteger(id) && id > 0 ? id : null;
-}
-
-/** What reconnecting found for one job: the reconcile event, and whether its leader ended unseen. */
-export function reconcileJob(job: Job, owned: ChildEvent[], alive: (pid: number, start: number) => boolean): { ev: JobEvent; endedUnseen: boolean } {
-  const others = owned.filter((c) => !c.leader).map((c) => c.pid);
-  const leader = owned.find((c) => c.leader);
-  if (leader) return { ev: { type: 'reconciled', leader: { pid: leader.pid, start: leader.start }, others, leaderAlive: true }, endedUnseen: false };
-  const leaderAlive = job.pid != null && job.startTicks != null && alive(job.pid, job.startTicks);
-  return { ev: { type: 'reconciled', leader: null, others, leaderAlive }, endedUnseen: job.pid != null && !leaderAlive };
 }

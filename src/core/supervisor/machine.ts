@@ -140,7 +140,7 @@ const startFresh = (): Step => {
 const onSpawned = (job: JobCore, ev: EventOf<'spawned'> | EventOf<'respawned'>, now: Now): Step => {
   const patch: Partial<JobCore> = {
     pid: ev.pid, startTicks: ev.start, startedAt: now.wall, startedMono: now.mono, execError: ev.execError,
-    populated: ev.tracked, opening: null,
+    populated: ev.tracked, opening: null, foreign: false,
   };
   if (job.spec.ready === 0) return { patch: { ...patch, state: 'running' }, effects: [clearDeadline] };
   return { patch, effects: [{ kind: 'deadline', in: job.spec.ready }] };
@@ -259,7 +259,7 @@ const onReconciled = (job: JobCore, ev: EventOf<'reconciled'>): Step | null => {
   const others = new Set(ev.others);
   if (ev.leader) return { patch: { pid: ev.leader.pid, startTicks: ev.leader.start, others, foreign: false }, effects: none };
   if (job.pid != null && ev.leaderAlive) return { patch: { others, foreign: true }, effects: none };
-  return { patch: { others }, effects: none };
+  return { patch: { others, foreign: false }, effects: none };
 };
 
 // An exit after the job was already given up (a straggler): record only.

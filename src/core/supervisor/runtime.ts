@@ -13,7 +13,8 @@ import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec } from '../../stor
 import { insertRecord, type AcctRecord } from '../../store/records.js';
 import { exitRecord, unknownEndRecord } from '../accounting/record.js';
 import { MAX_TIMER_MS, now, type Now } from './clock.js';
-import { execErrorText, jobEventOf, jobIdOf, reconcileJob } from './intake.js';
+import { execErrorText, jobEventOf, jobIdOf } from './intake.js';
+import { ForeignWatch, reconcileJob } from './reconcile.js';
 import { isResting, jobFromRow, type Job, type JobChange } from './job.js';
 import { resumeEffects, step, type Effect, type EventOf, type EventType, type JobCore, type Survivor } from './machine.js';
 import { restartTicket } from './policy.js';
@@ -36,7 +37,13 @@ export class Supervisor extends EventEmitter {
   private readyWaiters: (() => void)[] = [];
   private isReady = false;
   private closing = false;
-  private foreignPoll: NodeJS.Timeout | null = null;
+  // Leaders whose helper is gone, watched by polling /proc until they end.
+  private readonly foreign = new ForeignWatch(() => this.jobs.values(), isSameProcess, (job) => {
+    this.db.transaction(() => {
+      this.apply(job, { type: 'reconciled', leader: null, others: [...job.others], leaderAlive: false });
+      this.endedUnseen(job);
+    })();
+  });
   // The helper's epoch and the last event stored, mirrored in memory (read once per process).
   private stored: { epoch: string | null; seq: number } | null = null;
 
@@ -136,7 +143,7 @@ export class Supervisor extends EventEmitter {
       for (const e of resumeEffects(job)) this.effect(job, e);
     }
     this.childrenSeen.clear();
-    this.watchForeign();
+    this.foreign.watch();
     this.replaceOldHelper();
     this.isReady = true;
     for (const w of this.readyWaiters.splice(0)) w();
@@ -147,23 +154,6 @@ export class Supervisor extends EventEmitter {
     if (job.pid == null) return;
     this.record(unknownEndRecord({ ...job, pid: job.pid }, Date.now() / 1000));
     this.apply(job, { type: 'exit', term: UNKNOWN_END, ticketUsed: false });
-  }
-
-  // Leaders whose helper is gone are watched by polling /proc until they end.
-  private watchForeign(): void {
-    if (this.foreignPoll || ![...this.jobs.values()].some((j) => j.foreign)) return;
-    this.foreignPoll = setInterval(() => {
-      let any = false;
-      for (const job of this.jobs.values()) {
-        if (!job.foreign || job.pid == null) continue;
-        if (job.startTicks != null && isSameProcess(job.pid, job.startTicks)) { any = true; continue; }
-        this.db.transaction(() => {
-          this.apply(job, { type: 'reconciled', leader: null, others: [...job.others], leaderAlive: false });
-          this.endedUnseen(job);
-        })();
-      }
-      if (!any && this.foreignPoll) { clearInterval(this.foreignPoll); this.foreignPoll = null; }
-    }, 250);
   }
 
   // The helper died (or was killed): connect to a new one; live jobs become foreign until then.
@@ -390,7 +380,7 @@ export class Supervisor extends EventEmitter {
     if (stopJobs) await this.stop([...this.jobs.values()].filter((j) => !isResting(j)));
     this.closing = true;
     for (const j of this.jobs.values()) if (j.timer) clearTimeout(j.timer);
-    if (this.foreignPoll) clearInterval(this.foreignPoll);
+    this.foreign.stop();
     if (stopJobs) await this.helper.quit();
     else this.helper.disconnect();
   }
