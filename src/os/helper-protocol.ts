@@ -16,6 +16,8 @@ export interface ReadyEvent { ev: 'ready' }
 export interface SpawnedEvent {
   ev: 'spawned' | 'respawned'; seq?: number; req: string; job: string; pid: number; start: number;
   execErrno?: number; stage?: string; error?: string;
+  /** The path the child failed on (stdin, stdout, stderr, tty, cwd, or the command). */
+  path?: string;
 }
 /** A spawn that could not even fork. */
 export interface SpawnErrorEvent { ev: 'spawn-error'; req: string; job: string; error: string }
@@ -23,7 +25,9 @@ export interface SpawnErrorEvent { ev: 'spawn-error'; req: string; job: string; 
 export interface ExitEvent {
   ev: 'exit'; seq: number; respawned: number; pid: number; job: string; leader: number; adopted: number; status: number;
   start: number; end_us: number; ppid: number; pgid: number; sid: number; uid: number; gid: number; kflags: number;
-  comm: string; utime_us: number; stime_us: number; maxrss: number; minflt: number; majflt: number; inblock: number;
+  comm: string; utime_us: number;
+  /** Other live processes of the job when the leader's exit was sent (adopted or in its cgroup). */
+  alive?: number; stime_us: number; maxrss: number; minflt: number; majflt: number; inblock: number;
   oublock: number; nvcsw: number; nivcsw: number;
 }
 /** Stop / continue notifications (WUNTRACED, WCONTINUED). */
@@ -34,6 +38,12 @@ export interface AdoptedEvent { ev: 'adopted'; pid: number; start: number; job: 
 export interface OpeningEvent { ev: 'opening'; job: string; pid: number; path: string }
 /** Nothing of the job is left alive. */
 export interface EmptyEvent { ev: 'empty'; seq?: number; job: string }
+/** Processes of a job still alive 3 s after SIGKILL (state D, uninterruptible sleep). */
+export interface StuckEvent { ev: 'stuck'; job: string; pids: number[]; states: string[] }
+/** What the helper dropped rather than block or grow without bound. */
+export interface StatsEvent { ev: 'stats'; dropped: Record<string, number>; unacked?: number; respawnsQueued?: number }
+/** Something of a spawn could not be done; the job runs anyway (e.g. limits without cgroups). */
+export interface WarningEvent { ev: 'warning'; job: string; message: string }
 /** A managed log file was rotated. */
 export interface RotatedEvent { ev: 'rotated'; file: string }
 /** Anything else (a newer helper's event, or one this daemon does not act on). */
@@ -42,7 +52,7 @@ export interface UnknownEvent { ev: 'unknown'; seq?: number; name: string; raw: 
 /** Every event the helper sends. */
 export type HelperEvent =
   | HelloEvent | ChildEvent | ReadyEvent | SpawnedEvent | SpawnErrorEvent | ExitEvent | StateEvent | AdoptedEvent
-  | OpeningEvent | EmptyEvent | RotatedEvent | UnknownEvent;
+  | OpeningEvent | EmptyEvent | StuckEvent | StatsEvent | WarningEvent | RotatedEvent | UnknownEvent;
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const str = (v: unknown): v is string => typeof v === 'string';
@@ -62,6 +72,9 @@ const SHAPES: Record<string, Record<string, 'n' | 's'>> = {
   opening: { job: 's', path: 's' },
   empty: { job: 's' },
   rotated: { file: 's' },
+  stuck: { job: 's' },
+  stats: {},
+  warning: { job: 's', message: 's' },
 };
 
 /** Thrown for a line that is not a well-formed event. */

@@ -7,7 +7,7 @@ import type { JobEvent } from './machine.js';
 import { termination } from './termination.js';
 
 /** Why exec (or a step before it) failed, naming what it failed on. */
-export function execErrorText(job: Pick<Job, 'spec'>, r: Pick<SpawnedEvent, 'execErrno' | 'stage' | 'error'>): string | null {
+export function execErrorText(job: Pick<Job, 'spec'>, r: Pick<SpawnedEvent, 'execErrno' | 'stage' | 'error' | 'path'>): string | null {
   if (!r.execErrno) return null;
   const p = job.spec;
   const stage = r.stage ?? 'exec';
@@ -17,7 +17,7 @@ export function execErrorText(job: Pick<Job, 'spec'>, r: Pick<SpawnedEvent, 'exe
     exec: p.argv[0], chdir: p.cwd, stdin: target(p.stdin), stdout: target(p.stdout), stderr: target(p.stderr),
     user: p.user, group: p.group, tty: typeof p.tty === 'string' ? p.tty : 'pty',
   };
-  const on = what[stage];
+  const on = r.path || what[stage];
   return `${stage}: ${r.error ?? `errno ${r.execErrno}`}${on ? ` (${on})` : ''}`;
 }
 

@@ -37,6 +37,8 @@ export class Supervisor extends EventEmitter {
   private readyWaiters: (() => void)[] = [];
   private isReady = false;
   private closing = false;
+  /** The helper's last counters of what it dropped (for `info`). */
+  helperStats: { dropped: Record<string, number> } | null = null;
   // Leaders whose helper is gone, watched by polling /proc until they end.
   private readonly foreign = new ForeignWatch(() => this.jobs.values(), isSameProcess, (job) => {
     this.db.transaction(() => {
@@ -117,6 +119,10 @@ export class Supervisor extends EventEmitter {
       return;
     }
     if (msg.ev === 'ready') return this.reconcile();
+    if (msg.ev === 'stats') {
+      this.helperStats = msg;
+      return;
+    }
     const id = jobIdOf(msg);
     const job = id != null ? this.jobs.get(id) ?? null : null;
     if (msg.ev === 'exit') this.record(exitRecord(msg, job));
@@ -124,6 +130,8 @@ export class Supervisor extends EventEmitter {
       if (msg.ev !== 'exit') this.emit('helper', msg); // e.g. `rotated`, for the log maintainer
       return;
     }
+    if (msg.ev === 'warning') console.error(`appinit: ${job.spec.name} %${job.number}: ${msg.message}`);
+    if (msg.ev === 'stuck') console.error(`appinit: ${job.spec.name} %${job.number}: alive after SIGKILL: ${msg.pids.map((p, i) => `${p} (${msg.states[i] ?? '?'})`).join(', ')}`);
     const ev = jobEventOf(msg, job, this.tracked);
     if (ev) this.apply(job, ev);
     if (msg.ev === 'stopped' || msg.ev === 'continued') this.emit('suspend', job, job.suspended ? job.stopSig : null);
