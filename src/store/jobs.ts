@@ -44,16 +44,44 @@ export function liveJobs(db: Db): JobRow[] {
   return (db.prepare('SELECT * FROM jobs WHERE removed = 0 ORDER BY id').all() as Raw[]).map(fromRaw);
 }
 
-/** Inserts a job with the smallest free job number, as bash numbers jobs. */
+// Job numbers in use, per store, kept in memory after one read: finding the smallest free
+// number by reading every live number per insert made creating N jobs O(N^2) (issue 17).
+interface Numbers {
+  used: Set<number>;
+  /** No number below this is free. */
+  low: number;
+}
+const numbers = new WeakMap<Db, Numbers>();
+
+function numbersOf(db: Db): Numbers {
+  let n = numbers.get(db);
+  if (!n) {
+    const rows = stmt(db, 'SELECT number FROM jobs WHERE removed = 0').all() as { number: number }[];
+    numbers.set(db, (n = { used: new Set(rows.map((r) => r.number)), low: 1 }));
+  }
+  return n;
+}
+
+// A rolled-back transaction can leave the memory saying a number is free when its row is
+// still live; one indexed probe per insert keeps numbers unique anyway.
+function isLive(db: Db, number: number): boolean {
+  return stmt(db, 'SELECT 1 FROM jobs WHERE removed = 0 AND number = ? LIMIT 1').get(number) !== undefined;
+}
+
+/** Inserts a job with the smallest free job number, as bash numbers jobs (amortised O(1)). */
 export function insertJob(db: Db, j: Omit<JobRow, 'id' | 'number'>): JobRow {
-  const used = new Set((db.prepare('SELECT number FROM jobs WHERE removed = 0').all() as { number: number }[]).map((r) => r.number));
-  let number = 1;
-  while (used.has(number)) number++;
-  const info = db
-    .prepare(
-      `INSERT INTO jobs(number, program, instance, spec, state, want, pid, start_ticks, started_at, restarts, restart_times,
-        attempt, last_exit, reason, suspended, owner_uid, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-    )
+  const n = numbersOf(db);
+  let number = n.low;
+  while (n.used.has(number) || isLive(db, number)) {
+    n.used.add(number);
+    number++;
+  }
+  n.used.add(number);
+  n.low = number + 1;
+  const info = stmt(db,
+    `INSERT INTO jobs(number, program, instance, spec, state, want, pid, start_ticks, started_at, restarts, restart_times,
+      attempt, last_exit, reason, suspended, owner_uid, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+  )
     .run(number, j.program, j.instance, JSON.stringify(j.spec), j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts,
       JSON.stringify(j.restartTimes), j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0,
       j.ownerUid, j.createdAt);
@@ -78,5 +106,13 @@ export function saveJobSpec(db: Db, j: JobRow): void {
 
 /** Marks a job removed: its number is free again, its records stay. */
 export function removeJob(db: Db, id: number): void {
-  db.prepare('UPDATE jobs SET removed = 1 WHERE id = ?').run(id);
+  const row = stmt(db, 'SELECT number FROM jobs WHERE id = ? AND removed = 0').get(id) as { number: number } | undefined;
+  stmt(db, 'UPDATE jobs SET removed = 1 WHERE id = ?').run(id);
+  if (!row) return;
+  const n = numbersOf(db);
+  n.used.delete(row.number);
+  n.low = Math.min(n.low, row.number);
 }
+
+/** The index that makes job-number lookups cheap (a migration of the programs module). */
+export const JOB_NUMBER_INDEX = 'CREATE INDEX IF NOT EXISTS jobs_number ON jobs(removed, number)';
