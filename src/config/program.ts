@@ -169,3 +169,11 @@ export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority'
   unixGroup: null, group: null, priority: 999, after: [], health: null, maxMemory: null,
   limits: { pids: null, memory: null, cpu: null }, rlimits: {}, envFile: null, watch: null,
 };
+
+/** A Program as stored by an older version, with the settings it did not have at their defaults.
+ *  Before `group` named a program group it was the Unix group: such a value moves to unixGroup. */
+export function upgradeProgram(stored: Program): Program {
+  if (stored == null || typeof stored !== 'object' || 'unixGroup' in stored) return stored;
+  const old = stored as Program & { group?: string | null };
+  return { ...RESOURCE_DEFAULTS, ...old, unixGroup: old.group ?? null, group: null };
+}

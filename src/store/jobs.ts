@@ -1,5 +1,5 @@
 // Queries on the jobs table. A Job row is the durable half of a job; the runtime keeps the rest.
-import type { Program } from '../config/program.js';
+import { upgradeProgram, type Program } from '../config/program.js';
 import { stmt, type Db } from './db.js';
 
 /** A job as stored. */
@@ -32,7 +32,7 @@ interface Raw {
 
 function fromRaw(r: Raw): JobRow {
   return {
-    id: r.id, number: r.number, program: r.program, instance: r.instance, spec: JSON.parse(r.spec), state: r.state,
+    id: r.id, number: r.number, program: r.program, instance: r.instance, spec: upgradeProgram(JSON.parse(r.spec)), state: r.state,
     want: r.want as 'up' | 'down', pid: r.pid, startTicks: r.start_ticks, startedAt: r.started_at, restarts: r.restarts,
     restartTimes: JSON.parse(r.restart_times), attempt: r.attempt, lastExit: r.last_exit ? JSON.parse(r.last_exit) : null,
     reason: r.reason, suspended: r.suspended !== 0, ownerUid: r.owner_uid, createdAt: r.created_at,

@@ -2,6 +2,16 @@
 // Environment values are not shown (they may be secrets); their names are.
 import type { Program } from '../../config/program.js';
 
+/** JSON with object keys sorted: the same value gives the same text whatever order its keys were set in. */
+export function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+}
+
+/** True when two programs do the same thing (where they were written does not count). */
+export function sameProgram(a: Program, b: Program): boolean {
+  return canonical({ ...a, source: null }) === canonical({ ...b, source: null });
+}
+
 /** The settings that differ ("command", "env +PORT ~DEBUG -OLD", "instances 1 -> 3"), in Program order. */
 export function describeChange(old: Program, now: Program, runningInstances = old.instances): string[] {
   const out: string[] = [];
@@ -12,7 +22,7 @@ export function describeChange(old: Program, now: Program, runningInstances = ol
       if (runningInstances !== now.instances) out.push(`instances ${runningInstances} -> ${now.instances}`);
       continue;
     }
-    if (JSON.stringify(old[k]) === JSON.stringify(now[k])) continue;
+    if (canonical(old[k]) === canonical(now[k])) continue;
     if (k === 'env') out.push(`env ${envChanges(old.env ?? {}, now.env ?? {}).join(' ')}`);
     else if (k === 'argv') out.push('command');
     else out.push(k);

@@ -7,7 +7,7 @@ import { ConfigError, type ConfigIssue, type Program } from '../../config/progra
 import { setMeta, type Db } from '../../store/db.js';
 import { replacePrograms } from '../../store/programs.js';
 import { isAdHoc } from './adhoc.js';
-import { describeChange } from './diff.js';
+import { describeChange, sameProgram } from './diff.js';
 import { startOrder } from './order.js';
 import { isResting, type Job, type Supervisor } from './runtime.js';
 
@@ -34,12 +34,6 @@ export interface ApplyOptions {
 
 /** The meta key holding the control file loaded last, for `up` without a file. */
 export const LAST_FILE = 'control_file';
-
-// Where a program was written does not change what it does.
-function sameProgram(a: Program, b: Program): boolean {
-  const strip = (p: Program) => JSON.stringify({ ...p, source: null });
-  return strip(a) === strip(b);
-}
 
 function shouldRun(p: Program): boolean {
   return p.autostart && p.schedule.kind === 'service';
