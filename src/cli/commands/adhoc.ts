@@ -58,7 +58,16 @@ interface StartOptions {
 /** appinit start ...: an ad-hoc program, or known programs by name. */
 export async function start(args: string[], o: StartOptions, dashDash: boolean): Promise<number> {
   const script = args.length > 0 && (args[0].includes('/') || extname(args[0]).toLowerCase() in INTERPRETERS) && existsSync(args[0]);
-  if (o.name == null && !dashDash && !script) return lifecycle('start', args, !!o.json);
+  if (o.name == null && !dashDash && !script) {
+    const looksLikeScript = args.find((a) => a.includes('/') || extname(a).toLowerCase() in INTERPRETERS);
+    try {
+      return await lifecycle('start', args, !!o.json);
+    } catch (err) {
+      // `start app.js` with no app.js here: say that too, not only "no program named".
+      if (looksLikeScript && (err as { code?: string }).code === 'not_found') throw new CliError(`start: no program named "${looksLikeScript}", and no file ${resolve(looksLikeScript)}`);
+      throw err;
+    }
+  }
   if (args.length === 0) throw new CliError('start: give a script or -- COMMAND ARGS', EXIT.usage);
   const { argv, name } = adHocCommand(args, o.interpreter);
   const env: Record<string, string> = {};
