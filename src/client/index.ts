@@ -13,6 +13,8 @@ import { unixStream, unixTransport, type Transport } from './transport.js';
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
 
 export type { JobView, UpResult, AcctRecord, Transport };
+export type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
+import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
 export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView };
 
 /** An error from the daemon, with its stable code. */
@@ -67,9 +69,30 @@ export class Client {
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }
   /** Every job (or those of one program). */
-  status(name?: string): Promise<JobView[]> { return this.call('GET', `/v1/status${name ? `?name=${encodeURIComponent(name)}` : ''}`); }
-  /** Loads a control file's text, replacing the programs loaded before. */
-  up(file: string, text: string, baseDir: string): Promise<UpResult> { return this.call('POST', '/v1/up', { file, text, baseDir }); }
+  status(names?: string | string[]): Promise<JobView[]> {
+    const list = names == null ? [] : Array.isArray(names) ? names : [names];
+    return this.call('GET', `/v1/status${list.length ? `?${list.map((n) => `name=${encodeURIComponent(n)}`).join('&')}` : ''}`);
+  }
+  /** Loads a control file's text, replacing the programs loaded before; with dryRun, only says what it would do. */
+  up(file: string, text: string, baseDir: string, opts: { dryRun?: boolean } = {}): Promise<UpResult> {
+    return this.call('POST', '/v1/up', { file, text, baseDir, dryRun: opts.dryRun === true });
+  }
+  /** The control file loaded last (null if none), for `up` without a file. */
+  lastFile(): Promise<{ file: string | null }> { return this.call('GET', '/v1/up/last'); }
+  /** Starts a program without a control file (kept in the store, supervised like the rest). */
+  startProgram(q: { name: string; argv: string[]; cwd: string; env?: Record<string, string>; instances?: number; restart?: 'always' | 'on-failure' | 'never'; user?: string }): Promise<JobView[]> {
+    return this.call('POST', '/v1/programs/start', q);
+  }
+  /** Stops and forgets programs started with startProgram. */
+  deletePrograms(names: string[]): Promise<{ deleted: string[] }> { return this.call('POST', '/v1/programs/delete', { names }); }
+  /** Sets the number of instances of a program started with startProgram. */
+  scale(name: string, instances: number): Promise<{ name: string; from: number; to: number; jobs: JobView[] }> {
+    return this.call('POST', '/v1/programs/scale', { name, instances });
+  }
+  /** One row per program: source, instances, running, pids, restarts. */
+  programs(): Promise<ProgramRow[]> { return this.call('GET', '/v1/programs'); }
+  /** Everything known about a program: spec, jobs, pids, restarts, last exits, log paths, limits. */
+  describe(name: string): Promise<ProgramDescription> { return this.call('GET', `/v1/programs/describe?name=${encodeURIComponent(name)}`); }
   /** Starts programs ('all' for every one). */
   start(names: string[]): Promise<JobView[]> { return this.call('POST', '/v1/start', { names }); }
   /** Stops programs; resolves when nothing of them is left running. */

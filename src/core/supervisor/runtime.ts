@@ -18,6 +18,7 @@ import { ForeignWatch, reconcileJob } from './reconcile.js';
 import { isResting, jobFromRow, type Job, type JobChange } from './job.js';
 import { resumeEffects, step, type Effect, type EventOf, type EventType, type JobCore, type Survivor } from './machine.js';
 import { restartTicket } from './policy.js';
+import { selectJobs } from './select.js';
 import { buildSpawnRequest, type SpawnContext } from './spawn-request.js';
 import { UNKNOWN_END } from './termination.js';
 
@@ -301,17 +302,9 @@ export class Supervisor extends EventEmitter {
 
   // ---------- commands ----------
 
-  /** Jobs of these program names ('all' for every program); throws naming an unknown one. */
-  select(names: string[]): Job[] {
-    const all = [...this.jobs.values()];
-    if (names.includes('all')) return all.filter((j) => j.program != null);
-    const out: Job[] = [];
-    for (const n of names) {
-      const found = all.filter((j) => j.program === n || (j.program == null && j.spec.name === n) || String(j.number) === n.replace(/^%/, ''));
-      if (found.length === 0) throw Object.assign(new Error(`no program or job named "${n}"`), { code: 'not_found' });
-      out.push(...found);
-    }
-    return out;
+  /** The jobs these patterns name (names, globs, GROUP:*, %N, all); throws naming one that matches nothing. */
+  select(patterns: string[]): Job[] {
+    return selectJobs(this.jobs.values(), patterns);
   }
 
   /** Resolves once every given job rests (stopped, exited or fatal, nothing left running). */
