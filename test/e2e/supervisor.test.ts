@@ -97,7 +97,7 @@ describe('restart policy, backoff, crash loop', () => {
   });
 
   test('signal 9 is written as signal 9 (KILL); a core dump as core dumped', async () => {
-    await h.up(`programs:\n  victim:\n    command: sleep 1000\n  dumper:\n    command: sh -c 'ulimit -c unlimited; exec sh -c "kill -SEGV \\$\\$"'\n    cwd: /tmp\n    restart: never\n`);
+    await h.up(`programs:\n  victim:\n    command: sleep 1000\n  dumper:\n    command: sh -c 'ulimit -c unlimited; exec sh -c "kill -SEGV \\$\\$"'\n    restart: never\n`); // cwd: the test's home, so the core file goes with it
     const v = await h.waitJob('victim', 'running', (j) => j.pid != null);
     process.kill(v.pid!, 'SIGKILL');
     const after = await h.waitJob('victim', 'restarted after KILL', (j) => j.restarts >= 1);
