@@ -1,6 +1,7 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
 import type { Job } from '../core/supervisor/runtime.js';
-import { lookupUser } from '../os/proc/index.js';
+import { ttyName } from '../core/report/text.js';
+import { lookupUser, readProcess } from '../os/proc/index.js';
 
 /** One row of `status`. */
 export interface JobView {
@@ -16,6 +17,8 @@ export interface JobView {
   command: string;
   lastExit: { code: number | null; signal: number | null; core: boolean; text: string } | null;
   reason: string | null;
+  /** The job's terminal without /dev/ (`tty1`, `pts/3`), or null when it has none. */
+  tty: string | null;
 }
 
 /** The view of a job. */
@@ -35,5 +38,14 @@ export function jobView(j: Job, now = Date.now()): JobView {
     command: j.spec.commandText,
     lastExit: j.lastExit ? { code: j.lastExit.code, signal: j.lastExit.signal, core: j.lastExit.core, text: j.lastExit.text } : null,
     reason: j.reason,
+    tty: jobTty(j),
   };
+}
+
+// A terminal line's device; a pty job's terminal as ps names it (read only while it runs).
+function jobTty(j: Job): string | null {
+  if (typeof j.spec.tty === 'string') return j.spec.tty.replace(/^\/dev\//, '');
+  if (j.spec.tty !== true) return null;
+  const p = j.pid != null ? readProcess(j.pid, { cmdline: false, wchan: false }) : null;
+  return p && p.ttyNr !== 0 ? ttyName(p.ttyNr) : 'pty';
 }

@@ -26,6 +26,8 @@ export interface SpawnRequest {
   stdout: StreamSpec;
   stderr: StreamSpec;
   tty?: string | null; // device path, or 'pty'
+  /** Hex of a struct termios the helper applies to a `tty` device line (TCSAFLUSH), as the article's TCSETAF. */
+  termios?: string | null;
   log?: { timestamps: string; maxSize: number; keep: number; rotate: string; maxLine: number };
   /** A pty's initial window size. */
   winsize?: { rows: number; cols: number };
@@ -222,6 +224,7 @@ export class Supervise extends EventEmitter {
     if (req.umask != null) f.push(['umask', req.umask.toString(8)]);
     f.push(['stdin', req.stdin ?? '/dev/null'], ['stdout', req.stdout], ['stderr', req.stderr]);
     if (req.tty) f.push(['tty', req.tty]);
+    if (req.termios) f.push(['termios', req.termios]);
     if (req.winsize) f.push(['rows', String(req.winsize.rows)], ['cols', String(req.winsize.cols)]);
     if (req.log) {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);

@@ -9,6 +9,8 @@ import type { JobRow } from '../../store/jobs.js';
 export interface SpawnContext {
   logsDir: string;
   env: NodeJS.ProcessEnv;
+  /** The daemon's own terminal settings (hex termios), copied onto `tty` device lines; null without a terminal. */
+  termios?: string | null;
 }
 
 /** Directory of a program's managed logs. */
@@ -55,6 +57,7 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     stdout: stream(p.stdout, join(dir, 'out.log')),
     stderr: stream(p.stderr, join(dir, 'err.log')),
     tty,
+    termios: typeof p.tty === 'string' ? ctx.termios ?? null : null,
     log: { timestamps: p.log.timestamps, maxSize: p.log.maxSize, keep: p.log.keep, rotate: p.log.rotate, maxLine: p.log.maxLine },
   };
 }
