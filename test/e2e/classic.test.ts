@@ -2,7 +2,7 @@
 // `daemon --once` printing the article's lines, `status --aps`, and terminal lines that are
 // real pseudo-terminals standing in for tty1 and tty2.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CLI, statField, TestHome } from './harness.js';
@@ -126,5 +126,38 @@ describe('the classic table under the daemon: once by default, "+" respawns, sta
     assert.match(r.stderr, new RegExp(`bad\\.tab:2:3: ${victim.replace(/[.]/g, '\\.')} is a regular file, not a terminal`));
     assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
     assert.deepEqual((await h.status()).map((j) => `${j.name}:${j.pid}`), before);
+  });
+});
+
+describe('daemon --once: --aps, and a control file with an error', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('--aps prints the article\'s table before each wait; the last one has every process <terminated>', async () => {
+    const file = h.write('aps.tab', `null sh -c 'exit 2'\nnull sleep 0.3\n`);
+    const r = await h.cli(['daemon', '--once', '--aps', file]);
+    assert.equal(r.code, 0, r.stderr);
+    const tables = r.stdout.split('\n\n').filter((b) => b.startsWith('TTY    COMMAND                     PID'));
+    assert.ok(tables.length >= 2, r.stdout);
+    const pids = [...r.stdout.matchAll(/^Process (\d+) running on \/dev\/null\.$/gm)].map((m) => Number(m[1]));
+    assert.equal(pids.length, 2, r.stdout);
+    assert.equal(tables.at(-1), [
+      'TTY    COMMAND                     PID',
+      `null   ${"sh -c 'exit 2'".padEnd(25)}<terminated>`,
+      `null   ${'sleep 0.3'.padEnd(25)}<terminated>`,
+    ].join('\n'));
+    assert.match(r.stdout, new RegExp(`^null   sleep 0\\.3                 ${String(pids[1]).padStart(5)}$`, 'm'), 'sleep is shown with its pid while it runs');
+    assert.ok(r.stdout.trimEnd().endsWith('All child processes terminated.'));
+  });
+
+  test('an error in the file: file:line:col, exit 1, nothing started and nothing left behind', async () => {
+    const victim = h.write('victim', 'keep\n');
+    const file = h.write('bad.tab', `null echo should not run\n${victim} echo hi\n`);
+    const r = await h.cli(['daemon', '--once', file]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /bad\.tab:2:1: .* is a regular file, not a terminal/);
+    assert.equal(readFileSync(victim, 'utf8'), 'keep\n');
+    assert.deepEqual(readdirSync(h.home).filter((f) => f.startsWith('once-')), []);
   });
 });
