@@ -117,6 +117,15 @@ describe('the classic table under the daemon: once by default, "+" respawns, sta
     assert.match(log, new RegExp(`Process ${onLine.pid} running on ${tty1}\\.\\n`));
   });
 
+  test('a character device that is no terminal (/dev/zero) fails at start, saying so', async () => {
+    const r = await h.cli(['up', h.write('zero.tab', '/dev/zero echo hi\n')]);
+    assert.equal(r.code, 0, r.stderr);
+    const j = await h.waitJob('echo', 'exited', (x) => x.state === 'exited');
+    assert.equal(j.lastExit?.code, 127);
+    assert.match(j.reason ?? '', /^tty: Inappropriate ioctl for device/);
+    assert.match((await h.cli(['status'])).stdout, /^echo: tty: Inappropriate ioctl for device/m);
+  });
+
   test('a regular file in the tty field is refused at file:line:col; the file and the jobs are untouched', async () => {
     const victim = h.write('victim.txt', 'precious\n');
     const before = (await h.status()).map((j) => `${j.name}:${j.pid}`);

@@ -26,7 +26,8 @@ export function formatStatus(jobs: JobView[]): string {
   ]);
   const headers = ['NAME', 'JOB', 'PID', ...(withTty ? ['TTY'] : []), 'STATE', 'UPTIME', 'RESTARTS', 'USER', 'LAST', 'COMMAND'];
   const text = table(headers, rows, ['PID', 'RESTARTS']);
-  const reasons = jobs.filter((j) => j.reason && (j.state === 'fatal' || j.state === 'backoff')).map((j) => `${j.name}: ${j.reason}`);
+  // Why a job is not running: also for a run-once job that could not start (a bad terminal line).
+  const reasons = jobs.filter((j) => j.reason && (j.state === 'fatal' || j.state === 'backoff' || j.state === 'exited')).map((j) => `${j.name}: ${j.reason}`);
   return reasons.length ? `${text}\n\n${reasons.join('\n')}` : text;
 }
 
