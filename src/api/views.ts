@@ -1,7 +1,8 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
 import type { Job } from '../core/supervisor/runtime.js';
 import { monoNow } from '../core/supervisor/clock.js';
-import { lookupUser } from '../os/proc/index.js';
+import { ttyName } from '../core/report/text.js';
+import { lookupUser, readProcess } from '../os/proc/index.js';
 
 /** One row of `status`. */
 export interface JobView {
@@ -21,6 +22,8 @@ export interface JobView {
   opening: string | null;
   /** Programs its start waits for (`after:`). */
   waitingFor: string[] | null;
+  /** The job's terminal without /dev/ (`tty1`, `pts/3`), or null when it has none. */
+  tty: string | null;
 }
 
 /** The view of a job. */
@@ -42,5 +45,14 @@ export function jobView(j: Job, now = monoNow()): JobView {
     reason: j.reason,
     opening: j.opening,
     waitingFor: j.waitingFor,
+    tty: jobTty(j),
   };
+}
+
+// A terminal line's device; a pty job's terminal as ps names it (read only while it runs).
+function jobTty(j: Job): string | null {
+  if (typeof j.spec.tty === 'string') return j.spec.tty.replace(/^\/dev\//, '');
+  if (j.spec.tty !== true) return null;
+  const p = j.pid != null ? readProcess(j.pid, { cmdline: false, wchan: false }) : null;
+  return p && p.ttyNr !== 0 ? ttyName(p.ttyNr) : 'pty';
 }

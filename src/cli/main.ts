@@ -19,7 +19,12 @@ const run = (f: () => Promise<number>) => { result = f(); };
 
 program.command('daemon [file]').description('run the daemon in the foreground, loading FILE if given')
   .option('--background', 'run as the background daemon other commands start')
-  .action((file, o) => run(async () => (await import('./commands/daemon.js')).runDaemon(file, !!o.background)));
+  .option('--once', 'the article\'s appinit: start FILE\'s programs, report each end, exit when all have ended')
+  .option('--aps', 'with --once: print the aps table before each wait, as the article does')
+  .action((file, o) => run(async () => {
+    const d = await import('./commands/daemon.js');
+    return o.once ? d.runOnce(file, !!o.aps) : d.runDaemon(file, !!o.background);
+  }));
 // `up` and `start` (which also starts ad-hoc programs) are registered by commands/adhoc.ts.
 for (const verb of ['stop', 'restart'] as const) {
   program.command(`${verb} <names...>`).description(`${verb} programs (or all)`).option('--json', 'print JSON')
@@ -32,7 +37,8 @@ program.command('info').description('the daemon\'s pid, its supervise helper\'s,
 program.command('down').description('stop every job, then the daemon').action(() => run(() => down()));
 program.command('status [names...]').description('show programs and their jobs (names, globs, GROUP:*, %N)').option('--json', 'print JSON')
   .option('--history', 'the CPU and memory the daemon sampled for NAME\'s jobs')
-  .action((names: string[], o) => run(() => (o.history ? historyCommand(names[0], { json: !!o.json }) : status(names, !!o.json))));
+  .option('--aps', 'the seed article\'s aps table: TTY, COMMAND, PID or <terminated>')
+  .action((names: string[], o) => run(() => (o.history ? historyCommand(names[0], { json: !!o.json }) : status(names, !!o.json, !!o.aps))));
 program.command('logs [name]').description('show what programs wrote (every program without a name)').option('-f, --follow', 'follow')
   .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
   .option('--since <time>', 'only lines since TIME (ISO 8601, "YYYY-MM-DD HH:MM", or an age like 10m)')
@@ -65,5 +71,5 @@ async function main(): Promise<number> {
 main().then((code) => {
   process.exitCode = code;
   // Commands end when their work is done; the daemon ends when its `done` resolves.
-  if (!process.argv.includes('daemon')) setImmediate(() => process.exit(code));
+  if (!process.argv.includes('daemon') || process.argv.includes('--once')) setImmediate(() => process.exit(code));
 });

@@ -147,9 +147,13 @@ export class Client {
     return this.call('POST', '/v1/kill', { targets, signal });
   }
   /** Signals every job whose command matches a pattern. */
-  pkill(pattern: string, signal: string | number = 'TERM'): Promise<{ signal: string; jobs: number[] }> { return this.call('POST', '/v1/pkill', { pattern, signal }); }
+  /** pkill: PATTERN against process names (comm), or with `full` whole command lines; every match is signalled. */
+  pkill(pattern: string, signal: string | number = 'TERM', full = false): Promise<{ signal: string; jobs: number[]; processes: { pid: number; job: number; comm: string; command: string }[] }> {
+    return this.call('POST', '/v1/pkill', { pattern, signal, full });
+  }
   /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */
-  wait(spec?: string): Promise<{ job: number; status: number }> { return this.call('POST', '/v1/wait', { spec }); }
+  /** wait for one job (its status), or with no spec for every job of the caller (status 0), as bash's `wait`. */
+  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[] }> { return this.call('POST', '/v1/wait', { spec }); }
 
   // monitoring
   /** Processes for ps / pstree: every one on the machine (all) or only the jobs'; cmdline and wchan only when asked. */

@@ -1,13 +1,13 @@
 // `status`, `logs`, `info`: commands that show.
 import type { LogLine } from '../../client/index.js';
 import { client, CliError, EXIT, report } from '../context.js';
-import { formatStatus } from '../format/status.js';
+import { formatAps, formatStatus } from '../format/status.js';
 
-/** appinit status [NAME...] [--json] */
-export async function status(names: string[], json: boolean): Promise<number> {
+/** appinit status [NAME...] [--json] [--aps] */
+export async function status(names: string[], json: boolean, aps = false): Promise<number> {
   const c = await client();
   const jobs = await c.status(names);
-  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
+  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n');
   return EXIT.ok;
 }
 

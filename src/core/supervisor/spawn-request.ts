@@ -9,6 +9,8 @@ import type { JobRow } from '../../store/jobs.js';
 export interface SpawnContext {
   logsDir: string;
   env: NodeJS.ProcessEnv;
+  /** The daemon's own terminal settings (hex termios), copied onto `tty` device lines; null without a terminal. */
+  termios?: string | null;
 }
 
 /** Directory of a program's managed logs. */
@@ -58,6 +60,7 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     // A spec stored before these settings existed has neither.
     rlimits: p.rlimits ?? {},
     limits: p.limits ?? { pids: null, memory: null, cpu: null },
+    termios: typeof p.tty === 'string' ? ctx.termios ?? null : null,
     log: { timestamps: p.log.timestamps, maxSize: p.log.maxSize, keep: p.log.keep, rotate: p.log.rotate, maxLine: p.log.maxLine },
   };
 }
