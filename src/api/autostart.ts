@@ -1,12 +1,14 @@
 // How a command (CLI or library) starts the daemon when none answers: once, however many
 // commands race (a flock on autostart.lock), in a trusted home, with a defined environment.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tryLock } from '../os/lock.js';
 import { secureHome } from '../store/home.js';
+
+export { checkClientHome, UntrustedHome } from '../store/home.js';
 import { pathsFor } from './paths.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -66,7 +68,7 @@ async function lockAutostart(home: string, timeoutMs: number): Promise<number> {
  */
 export async function ensureDaemon(home: string, env: NodeJS.ProcessEnv = process.env): Promise<number | null> {
   if (await answers(home)) return null;
-  secureHome(home);
+  const { fixed } = secureHome(home);
   const paths = pathsFor(home);
   const lock = await lockAutostart(home, 30_000);
   try {
@@ -90,6 +92,10 @@ export async function ensureDaemon(home: string, env: NodeJS.ProcessEnv = proces
     });
     closeSync(log);
     child.unref();
+    if (fixed.length) {
+      const fd = openSync(paths.daemonLog, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
+      try { writeSync(fd, fixed.map((f) => `${new Date().toISOString()} home: ${f}\n`).join('')); } finally { closeSync(fd); }
+    }
     const until = Date.now() + 15_000;
     while (Date.now() < until) {
       if (await answers(home, 1000)) return child.pid ?? 0;
