@@ -1,7 +1,7 @@
 // How a command (CLI or library) starts the daemon when none answers: once, however many
 // commands race (a flock on autostart.lock), in a trusted home, with a defined environment.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,25 @@ export function answers(home: string, timeoutMs = 2000): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.end();
   });
+}
+
+function sizeOf(path: string): number {
+  try { return statSync(path).size; } catch { return 0; }
+}
+
+// What a file gained since offset (bounded: a daemon's last words, not a whole log).
+function readFrom(path: string, offset: number): string {
+  try {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const buf = Buffer.alloc(Math.min(64 * 1024, Math.max(0, sizeOf(path) - offset)));
+      return buf.subarray(0, readSync(fd, buf, 0, buf.length, offset)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -83,6 +102,7 @@ export async function ensureDaemon(home: string, env: NodeJS.ProcessEnv = proces
       }
       throw new Error(`appinit: a daemon holds ${paths.lock} but does not answer on ${paths.socket}; see ${paths.daemonLog}`);
     }
+    const logStart = sizeOf(paths.daemonLog);
     const log = openSync(paths.daemonLog, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
     const child = spawn(process.execPath, [CLI, 'daemon', '--background'], {
       detached: true,
@@ -101,6 +121,9 @@ export async function ensureDaemon(home: string, env: NodeJS.ProcessEnv = proces
       if (await answers(home, 1000)) return child.pid ?? 0;
       if (child.exitCode != null) {
         if (await answers(home)) return null; // a foreground daemon won the race for the lock
+        // It said why on its stderr, which is the log: pass that on, not just "see the log".
+        const said = readFrom(paths.daemonLog, logStart).trim();
+        if (said) throw new Error(said.startsWith('appinit: ') ? said : `appinit: ${said}`);
         break;
       }
       await sleep(25);

@@ -37,7 +37,7 @@ export class AlreadyRunning extends Error {}
 
 const VERSION = '0.1.0';
 /** How often a verified backup of the store is taken when it changed (APPINIT_BACKUP_MS, 0 = never). */
-const BACKUP_MS = Number(process.env.APPINIT_BACKUP_MS ?? 600_000);
+const BACKUP_MS = Number(process.env.APPINIT_BACKUP_MS ?? 60_000);
 
 // The daemon's own small files: created fresh, never through a symlink.
 function writePrivate(path: string, text: string): void {

@@ -19,15 +19,15 @@ export function backupTime(dbPath: string): number | null {
   }
 }
 
-/** Checks a store file with integrity_check; returns null when whole, else what SQLite said.
+/** Checks a store file with quick_check (every page and b-tree, not index contents); returns null when whole, else what SQLite said.
  *  With plain, the copy is also switched to a rollback journal: one self-contained file. */
 export function verifyStoreFile(path: string, plain = false): string | null {
   let db: Database.Database | null = null;
   try {
     db = new Database(path, { readonly: !plain, fileMustExist: true });
     if (plain) db.pragma('journal_mode = DELETE');
-    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-    const bad = rows.map((r) => r.integrity_check).filter((t) => t !== 'ok');
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    const bad = rows.map((r) => r.quick_check).filter((t) => t !== 'ok');
     return bad.length ? bad.slice(0, 3).join('; ') : null;
   } catch (err) {
     return (err as Error).message;
