@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tryLock } from '../os/lock.js';
 import { secureHome } from '../store/home.js';
+import { orphanedJobs } from '../store/open.js';
 
 export { checkClientHome, UntrustedHome } from '../store/home.js';
 import { pathsFor } from './paths.js';
@@ -132,4 +133,32 @@ export async function ensureDaemon(home: string, env: NodeJS.ProcessEnv = proces
   } finally {
     closeSync(lock);
   }
+}
+
+/**
+ * For `down`, which starts no daemon for nothing: 'answers' when a daemon serves home (waiting,
+ * bounded, for one whose socket is being recreated; starting one when jobs outlived theirs, so
+ * that they can be stopped), 'none' when nothing of appinit runs there. Throws when a daemon is
+ * alive but unreachable: "no daemon was running" must never be said while jobs run.
+ */
+export async function reachOrExplain(home: string, onStart?: (pid: number) => void): Promise<'answers' | 'none'> {
+  if (await answers(home)) return 'answers';
+  const paths = pathsFor(home);
+  if (daemonHoldsLock(home)) {
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      if (await answers(home)) return 'answers';
+      await sleep(50);
+    }
+    let pid = '?';
+    try { pid = readFrom(paths.daemonPid, 0).trim() || '?'; } catch { /* none */ }
+    throw new Error(`appinit: a daemon (pid ${pid}) holds ${paths.lock} but does not answer on ${paths.socket}; see ${paths.daemonLog}`);
+  }
+  // Jobs outlived their daemon (kill -9): start one, which adopts them, so they can be stopped.
+  if (orphanedJobs(paths.supervisePid)) {
+    const pid = await ensureDaemon(home);
+    if (pid != null) onStart?.(pid);
+    return 'answers';
+  }
+  return 'none';
 }

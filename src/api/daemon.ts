@@ -1,5 +1,5 @@
 // The daemon process: store, helper, supervisor and API server, and their lifecycle.
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseControlText } from '../config/load.js';
@@ -60,6 +60,15 @@ function guardProcess(guard: StoreGuard): void {
     if (guard.failed(reason)) return;
     throw reason;
   });
+}
+
+function fileId(path: string): string {
+  try {
+    const st = lstatSync(path);
+    return `${st.ino}:${st.ctimeMs}`;
+  } catch {
+    return 'deleted';
+  }
 }
 
 /** Starts the daemon for a home. */
@@ -134,7 +143,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
 
   // The socket is the only way in: if its file is deleted (or replaced) we listen again at once,
   // rather than run on unreachable while every command thinks no daemon is there.
-  let socketIno = 0;
+  let socketId = ''; // inode and change time: an inode number alone is reused at once
   const listen = async () => {
     const server = createServer(ctx);
     try { unlinkSync(paths.socket); } catch { /* no stale socket */ }
@@ -147,21 +156,19 @@ export async function startDaemon(home: string): Promise<Daemon> {
     } finally {
       process.umask(old);
     }
-    socketIno = lstatSync(paths.socket).ino;
+    chmodSync(paths.socket, 0o600);
+    socketId = fileId(paths.socket);
     servers.push(server);
   };
   await listen();
   let relistening = false;
   const checkSocket = () => {
     if (stopping || relistening) return;
-    let ino = 0;
-    try { ino = lstatSync(paths.socket).ino; } catch { /* deleted */ }
-    if (ino === socketIno) return;
+    if (fileId(paths.socket) === socketId) return;
     relistening = true;
     const old = servers.splice(0);
     for (const s of old) s.close(); // stop accepting there; open connections finish
     listen().then(() => {
-      health.set('socket', `the socket ${paths.socket} was deleted or replaced at ${new Date().toISOString()}; listening again`);
       notes.emit('note', `the socket ${paths.socket} was deleted or replaced: listening on a new one`);
     }, (err) => notes.emit('note', `cannot listen on ${paths.socket} again: ${(err as Error).message}`)).finally(() => { relistening = false; });
   };

@@ -1,6 +1,6 @@
 // A verified copy of the store, taken with SQLite's online backup API (consistent while the
 // daemon keeps writing): at a bounded interval when something changed, and at clean shutdown.
-// A copy is only kept once it passed integrity_check, and replaces the previous one atomically.
+// A copy is only kept once it passed quick_check, and replaces the previous one atomically.
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import type { Db } from './db.js';
