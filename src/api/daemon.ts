@@ -108,6 +108,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
   let stopping: Promise<void> | null = null;
   const services = new Map<string, unknown>();
   services.set('health', health);
+  services.set('store-guard', guard);
   const running: Service[] = [];
   const down = (): Promise<void> => {
     stopping ??= (async () => {
