@@ -60,8 +60,8 @@ function checkTree(dir: string, uid: number, depth: number): void {
 
 /**
  * Makes a home safe to use for this user's daemon, or throws UntrustedHome: creates it 0700;
- * a home of ours with a looser mode is set to 0700 (returned in `fixed`); one owned by anyone
- * else is refused; the daemon's own files must be ours and not symlinks; the logs and spool
+ * a home of ours readable by others is set to 0700 (returned in `fixed`); one writable by
+ * others, or owned by anyone else, is refused; the daemon's own files must be ours and not symlinks; the logs and spool
  * trees must hold nothing of another user's.
  */
 export function secureHome(home: string, uid: number = process.geteuid?.() ?? 0): { fixed: string[] } {
@@ -76,6 +76,13 @@ export function secureHome(home: string, uid: number = process.geteuid?.() ?? 0)
   if (st.uid !== uid) {
     throw new UntrustedHome(`APPINIT_HOME ${home} belongs to ${who(st.uid)}, not to you (${who(uid)}): refusing to trust it; use a directory you own (mode 0700)`);
   }
+  // Writable by others (a shared directory like /tmp, or one someone opened up): what is in it
+  // may have been planted, and changing its mode could break whoever shares it. Refuse.
+  if ((st.mode & 0o022) !== 0) {
+    const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+    throw new UntrustedHome(`APPINIT_HOME ${home} is writable by ${st.mode & 0o002 ? 'everyone' : 'its group'} (mode ${mode}): refusing to trust it; use a directory only you can write (chmod 700 ${home} if it is yours alone)`);
+  }
+  // Only readable by others (0755): ours to tighten; logs and the store are nobody else's business.
   if ((st.mode & 0o077) !== 0) {
     chmodSync(home, 0o700);
     fixed.push(`${home}: mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} -> 0700`);

@@ -94,6 +94,19 @@ describe('a home is trusted only when it is ours', { skip: isRoot ? false : 'nee
 });
 
 describe('the daemon\'s own files', () => {
+  test('a home of ours that others can write into (mode 1777, like /tmp) is refused, and its mode left alone', async () => {
+    const h = new TestHome();
+    try {
+      chmodSync(h.home, 0o1777);
+      const r = await h.cli(['status']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr, `appinit: APPINIT_HOME ${h.home} is writable by everyone (mode 1777): refusing to trust it; use a directory only you can write (chmod 700 ${h.home} if it is yours alone)\n`);
+      assert.equal(statSync(h.home).mode & 0o7777, 0o1777);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a symlinked daemon.log is not followed: the command refuses and the target is unchanged', async () => {
     const h = new TestHome();
     try {
