@@ -3,6 +3,7 @@
 // A copy is only kept once it passed quick_check, and replaces the previous one atomically.
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
 
 /** Where the backup of a store lives. */
@@ -36,6 +37,16 @@ export function verifyStoreFile(path: string, plain = false): string | null {
   }
 }
 
+/** verifyStoreFile in a worker thread, so that the daemon keeps answering meanwhile. */
+export function verifyInWorker(path: string, plain: boolean): Promise<string | null> {
+  return new Promise((resolve) => {
+    const w = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { path, plain } });
+    w.once('message', (m: string | null) => resolve(m));
+    w.once('error', (err: Error) => resolve(err.message));
+    w.once('exit', (code) => { if (code !== 0) resolve(`the verifier exited with ${code}`); });
+  });
+}
+
 /** Backs the store up to its backup path, verified; throws (leaving the old backup) on failure. */
 export async function backupStore(db: Db, dbPath: string): Promise<void> {
   const dest = backupPath(dbPath);
@@ -43,7 +54,7 @@ export async function backupStore(db: Db, dbPath: string): Promise<void> {
   for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`, `${tmp}-journal`]) try { unlinkSync(f); } catch { /* none */ }
   try {
     await db.backup(tmp);
-    const bad = verifyStoreFile(tmp, true);
+    const bad = await verifyInWorker(tmp, true);
     if (bad) throw new Error(`the backup did not verify: ${bad}`);
     renameSync(tmp, dest);
   } finally {
