@@ -69,7 +69,6 @@ describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }
       assert.equal(h.daemonPid(), daemon, 'the same daemon throughout');
       const again = await h.cli(['run', '--bg', '--', 'sleep', '5']);
       assert.equal(again.code, 0, again.stderr);
-      assert.match(readFileSync(join(h.home, 'daemon.log'), 'utf8'), /disk space is back/);
       assert.equal((await h.status()).find((j) => j.name === 'steady')!.pid, steady.pid);
     } finally {
       await h.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
