@@ -30,6 +30,10 @@ export interface SpawnRequest {
   log?: { timestamps: string; maxSize: number; keep: number; rotate: string; maxLine: number };
   /** A pty's initial window size. */
   winsize?: { rows: number; cols: number };
+  /** setrlimit in the child before exec, by name (nofile, core, ...); null = unlimited. */
+  rlimits?: Record<string, { soft: number | null; hard: number | null }>;
+  /** Per-job cgroup limits where writable: pids.max, memory bytes, percent of one CPU. */
+  limits?: { pids: number | null; memory: number | null; cpu: number | null };
   /** Lets the helper restart the job at once on its own, up to `budget` times. */
   restartTicket?: { budget: number; any: boolean; ok: number[] } | null;
 }
@@ -186,6 +190,10 @@ export class Supervise extends EventEmitter {
     if (req.umask != null) f.push(['umask', req.umask.toString(8)]);
     f.push(['stdin', req.stdin ?? '/dev/null'], ['stdout', req.stdout], ['stderr', req.stderr]);
     if (req.tty) f.push(['tty', req.tty]);
+    for (const [name, l] of Object.entries(req.rlimits ?? {})) f.push(['rlimit', `${name}:${l.soft ?? 'unlimited'}:${l.hard ?? 'unlimited'}`]);
+    if (req.limits?.pids != null) f.push(['cg_pids', String(req.limits.pids)]);
+    if (req.limits?.memory != null) f.push(['cg_memory', String(req.limits.memory)]);
+    if (req.limits?.cpu != null) f.push(['cg_cpu', String(req.limits.cpu)]);
     if (req.winsize) f.push(['rows', String(req.winsize.rows)], ['cols', String(req.winsize.cols)]);
     if (req.log) {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);

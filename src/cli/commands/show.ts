@@ -8,10 +8,10 @@ function warnProblems(problems: { what: string; since: number; message: string }
   for (const p of problems ?? []) if (p.what === 'disk') process.stderr.write(`appinit: warning: ${p.message}\n`);
 }
 
-/** appinit status [NAME] [--json] */
-export async function status(name: string | undefined, json: boolean): Promise<number> {
+/** appinit status [NAME...] [--json] */
+export async function status(names: string[], json: boolean): Promise<number> {
   const c = await client();
-  const [jobs, i] = await Promise.all([c.status(name), c.info()]);
+  const [jobs, i] = await Promise.all([c.status(names), c.info()]);
   process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
   warnProblems(i.problems);
   return EXIT.ok;

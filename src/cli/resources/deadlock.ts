@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { blockedOn, detect, type MatrixState } from '../../core/resources/detect.js';
 import { MatrixFileError, parseMatrixFile } from '../../core/resources/matrix-file.js';
-import { CliError, EXIT } from '../context.js';
+import { client, CliError, EXIT } from '../context.js';
+import { formatDeadlock, formatDot, registerResourceUseCommands } from './commands.js';
 import type { Runner } from '../modules.js';
 
 const vec = (v: number[]) => `(${v.join(' ')})`;
@@ -31,8 +32,12 @@ export function formatDetection(s: MatrixState): { text: string; deadlocked: boo
   return { text: lines.join('\n'), deadlocked: d.deadlocked.length > 0 };
 }
 
-async function deadlockCommand(o: { matrix?: string; json?: boolean }): Promise<number> {
-  if (!o.matrix) throw new CliError('deadlock: --matrix FILE is required (the live state comes with appinit\'s resources)', EXIT.usage);
+async function deadlockCommand(o: { matrix?: string; json?: boolean; dot?: boolean }): Promise<number> {
+  if (!o.matrix) {
+    const d = await (await client()).deadlock();
+    process.stdout.write(o.json ? JSON.stringify(d, null, 2) + '\n' : o.dot ? formatDot(d) : formatDeadlock(d));
+    return d.deadlocked.length ? EXIT.failure : EXIT.ok;
+  }
   let text: string;
   try {
     text = readFileSync(o.matrix, 'utf8');
@@ -55,10 +60,11 @@ async function deadlockCommand(o: { matrix?: string; json?: boolean }): Promise<
   return r.deadlocked ? EXIT.failure : EXIT.ok;
 }
 
-/** Registers `deadlock`. */
+/** Registers `deadlock` and the resource commands (lock, sem, mq, ipcs, ipcrm). */
 export function registerResourceCommands(program: Command, run: Runner): void {
-  program.command('deadlock').description('deadlock detection with matrices (E, A, C, R), walked step by step')
+  registerResourceUseCommands(program, run);
+  program.command('deadlock').description('the live resource-allocation state (E, A, C, R) and deadlock detection; --matrix FILE: the seed\'s exercise')
     .option('--matrix <file>', 'a YAML file with existing, available (optional), allocation and request')
-    .option('--json', 'print {deadlocked, order, steps}')
+    .option('--json', 'print JSON').option('--dot', 'the resource-allocation graph in Graphviz (processes circles, resources boxes)')
     .action((o) => run(() => deadlockCommand(o)));
 }

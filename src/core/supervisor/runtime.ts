@@ -18,6 +18,7 @@ import { ForeignWatch, reconcileJob } from './reconcile.js';
 import { isResting, jobFromRow, type Job, type JobChange } from './job.js';
 import { resumeEffects, step, type Effect, type EventOf, type EventType, type JobCore, type Survivor } from './machine.js';
 import { restartTicket } from './policy.js';
+import { selectJobs } from './select.js';
 import { buildSpawnRequest, type SpawnContext } from './spawn-request.js';
 import { UNKNOWN_END } from './termination.js';
 
@@ -41,10 +42,10 @@ export class Supervisor extends EventEmitter {
   helperStats: { dropped: Record<string, number> } | null = null;
   // Leaders whose helper is gone, watched by polling /proc until they end.
   private readonly foreign = new ForeignWatch(() => this.jobs.values(), isSameProcess, (job) => {
-    this.db.transaction(() => {
+    this.transaction(() => {
       this.apply(job, { type: 'reconciled', leader: null, others: [...job.others], leaderAlive: false });
       this.endedUnseen(job);
-    })();
+    });
   });
   // The helper's epoch and the last event stored, mirrored in memory (read once per process).
   private stored: { epoch: string | null; seq: number } | null = null;
@@ -83,7 +84,7 @@ export class Supervisor extends EventEmitter {
     const stored = (this.stored ??= { epoch: getMeta(this.db, 'helper_epoch'), seq: Number(getMeta(this.db, 'helper_seq') ?? 0) });
     let lastSeq = stored.seq;
     let maxSeq = 0;
-    this.db.transaction(() => {
+    this.transaction(() => {
       for (const msg of batch) {
         const seq = 'seq' in msg && typeof msg.seq === 'number' ? msg.seq : null;
         if (seq != null) {
@@ -106,7 +107,7 @@ export class Supervisor extends EventEmitter {
         this.onMessage(msg);
       }
       if (maxSeq) setMeta(this.db, 'helper_seq', String(lastSeq));
-    })();
+    });
     stored.seq = lastSeq;
     if (maxSeq) this.helper.ack(maxSeq);
   }
@@ -144,6 +145,13 @@ export class Supervisor extends EventEmitter {
 
   // After a (re)connect: match stored jobs with what the helper still owns.
   private reconcile(): void {
+    // Children of jobs the store does not know (started for a job whose creation was never
+    // committed) are nobody's: end them rather than let them run unowned, or twice.
+    for (const id of this.childrenSeen.keys()) {
+      if (this.jobs.has(Number(id))) continue;
+      console.error(`appinit: ending the processes of job id ${id}, which the store does not have`);
+      try { this.helper.signalJob(id, 9, true); } catch { /* helper gone again */ }
+    }
     for (const job of this.jobs.values()) {
       const { ev, endedUnseen } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], isSameProcess);
       this.apply(job, ev);
@@ -213,7 +221,29 @@ export class Supervisor extends EventEmitter {
     void this.helper.quit();
   }
 
+  // Effects of steps taken inside a transaction wait for its commit: a process must never exist
+  // for a job the store does not have (a kill -9 before the commit would leave it unowned).
+  private deferred: (() => void)[] | null = null;
+
+  /** Runs fn in one store transaction; the effects of its steps are carried out after the commit. */
+  transaction(fn: () => void): void {
+    if (this.deferred) return fn(); // nested: the outer one commits and carries out
+    this.deferred = [];
+    let after: (() => void)[] = [];
+    try {
+      this.db.transaction(fn)();
+      after = this.deferred;
+    } finally {
+      this.deferred = null;
+    }
+    for (const f of after) f();
+  }
+
   private effect(job: Job, e: Effect): void {
+    if (this.deferred) {
+      this.deferred.push(() => this.effect(job, e));
+      return;
+    }
     if (e.kind === 'spawn') this.doSpawn(job);
     else if (e.kind === 'signal') this.doSignal(job, e.sig, e.all);
     else this.setDeadline(job, e.in);
@@ -230,7 +260,7 @@ export class Supervisor extends EventEmitter {
         job.timer = null;
         const rest = at - this.clock().mono;
         if (rest > 0) return arm(rest);
-        this.db.transaction(() => this.apply(job, { type: 'timer', survivors: this.survivors(job) }))();
+        this.transaction(() => this.apply(job, { type: 'timer', survivors: this.survivors(job) }));
       }, Math.min(Math.max(0, left), MAX_TIMER_MS));
     };
     arm(ms);
@@ -272,17 +302,9 @@ export class Supervisor extends EventEmitter {
 
   // ---------- commands ----------
 
-  /** Jobs of these program names ('all' for every program); throws naming an unknown one. */
-  select(names: string[]): Job[] {
-    const all = [...this.jobs.values()];
-    if (names.includes('all')) return all.filter((j) => j.program != null);
-    const out: Job[] = [];
-    for (const n of names) {
-      const found = all.filter((j) => j.program === n || (j.program == null && j.spec.name === n) || String(j.number) === n.replace(/^%/, ''));
-      if (found.length === 0) throw Object.assign(new Error(`no program or job named "${n}"`), { code: 'not_found' });
-      out.push(...found);
-    }
-    return out;
+  /** The jobs these patterns name (names, globs, GROUP:*, %N, all); throws naming one that matches nothing. */
+  select(patterns: string[]): Job[] {
+    return selectJobs(this.jobs.values(), patterns);
   }
 
   /** Resolves once every given job rests (stopped, exited or fatal, nothing left running). */
@@ -315,12 +337,12 @@ export class Supervisor extends EventEmitter {
 
   /** Starts jobs (their processes come up in the background). */
   start(jobs: Job[]): void {
-    this.db.transaction(() => { for (const j of jobs) this.apply(j, { type: 'start' }); })();
+    this.transaction(() => { for (const j of jobs) this.apply(j, { type: 'start' }); });
   }
 
   /** Stops jobs, resolving when nothing of them is left running. */
   async stop(jobs: Job[]): Promise<void> {
-    this.db.transaction(() => { for (const j of jobs) this.apply(j, { type: 'stop' }); })();
+    this.transaction(() => { for (const j of jobs) this.apply(j, { type: 'stop' }); });
     await this.waitRest(jobs);
   }
 
