@@ -6,6 +6,7 @@ import type { SpawnContext } from '../core/supervisor/spawn-request.js';
 import type { PeerCred } from '../os/peercred.js';
 import type { Db } from '../store/db.js';
 import { queryRecords } from '../store/records.js';
+import type { Health } from './health.js';
 import { ApiError } from './errors.js';
 import { MODULES } from './modules.js';
 import { jobView } from './views.js';
@@ -75,6 +76,7 @@ const coreRoutes: RouteTable = {
   'GET /v1/info': (ctx) => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
     uptime: (Date.now() - ctx.startedAt) / 1000,
+    problems: (ctx.services.get('health') as Health | undefined)?.list() ?? [],
   }),
 
   'GET /v1/status': (ctx, req) => {

@@ -1,7 +1,5 @@
 // The typed appinit library: `import { connect } from 'appinit'`.
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { ensureDaemon } from '../api/autostart.js';
 import { appinitHome, pathsFor } from '../api/paths.js';
 import type { UpResult } from '../core/supervisor/load.js';
 import type { JobView } from '../api/views.js';
@@ -31,6 +29,8 @@ export interface DaemonInfo {
   home: string;
   version: string;
   uptime: number;
+  /** What is degraded right now (disk full, socket recreated, backup failing), oldest first. */
+  problems?: { what: string; since: number; message: string }[];
 }
 
 /** A log line: its program, stream, text and (with log.timestamps) time in ms. */
@@ -50,8 +50,6 @@ export interface ConnectOptions {
   onStart?: (pid: number) => void;
   transport?: Transport;
 }
-
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** A connection to the daemon of one APPINIT_HOME. */
 export class Client {
@@ -241,25 +239,10 @@ export async function isRunning(home = appinitHome()): Promise<boolean> {
   }
 }
 
-/** Starts a daemon in the background and waits (bounded) until it answers. */
-export async function startBackgroundDaemon(home: string): Promise<number> {
-  const paths = pathsFor(home);
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const log = openSync(paths.daemonLog, 'a');
-  const child = spawn(process.execPath, [CLI, 'daemon', '--background'], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, APPINIT_HOME: home },
-  });
-  closeSync(log);
-  child.unref();
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode != null) break;
-    if (existsSync(paths.socket) && (await isRunning(home))) return child.pid ?? 0;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`appinit: the daemon did not start; see ${paths.daemonLog}`);
+/** Starts a daemon in the background (once, however many callers race) and waits (bounded)
+ *  until it answers; returns its pid, or null when one was already serving the home. */
+export async function startBackgroundDaemon(home: string): Promise<number | null> {
+  return ensureDaemon(home);
 }
 
 /** Connects to the daemon of a home, starting it when needed (as PM2 does). */
@@ -268,8 +251,8 @@ export async function connect(opts: ConnectOptions = {}): Promise<Client> {
   const t = opts.transport ?? unixTransport(pathsFor(home).socket);
   if (!opts.transport && !(await isRunning(home))) {
     if (opts.autostart === false) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
-    const pid = await startBackgroundDaemon(home);
-    opts.onStart?.(pid);
+    const pid = await ensureDaemon(home);
+    if (pid != null) opts.onStart?.(pid);
   }
   return new Client(t, home);
 }

@@ -8,16 +8,24 @@ import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { shellStatus } from '../../core/supervisor/termination.js';
 import { attributeProcesses } from '../../core/monitor/jobs.js';
 import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
-import { sendSignal } from '../../os/host.js';
+import { sendSignal, startTicks } from '../../os/host.js';
 import { readAllProcesses } from '../../os/proc/index.js';
 import { ApiError } from '../errors.js';
 import type { Module } from '../modules.js';
+import { checkCommand, checkCwd, runUser } from './preflight.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
 
 // Bash's + and -: the most recently stopped or backgrounded jobs, stopped ones first.
 function currentAndPrevious(jobs: Job[]): [number | null, number | null] {
   const order = [...jobs].sort((a, b) => Number(b.suspended) - Number(a.suspended) || b.touchedAt - a.touchedAt);
   return [order[0]?.number ?? null, order[1]?.number ?? null];
+}
+
+const TERMINAL_ENV = /^(TERM|COLORTERM|LANG|LANGUAGE|LC_[A-Z_]+|TZ)$/;
+function callerTerminalEnv(env: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env ?? {})) if (TERMINAL_ENV.test(k) && typeof v === 'string') out[k] = v;
+  return out;
 }
 
 function mine(ctx: ApiContext, req: ApiRequest): Job[] {
@@ -80,12 +88,21 @@ export const jobsModule: Module = {
       const argv = b.argv as string[];
       const uid = req.peer?.uid ?? 0;
       if (b.user && uid !== 0) throw new ApiError(403, 'forbidden', 'run --user: only root may run a job as another user');
+      // Fail before a job exists, with the reason and the shell's code: an unknown user, a
+      // missing directory, a command not found (127) or not executable (126).
+      const runAs = runUser(b.user);
+      const cwd = b.cwd ?? '/';
+      checkCwd(cwd, runAs);
+      // A job run as another user gets that user's login environment (as `su -`), with only the
+      // caller's terminal and locale variables: the caller's secrets stay with the caller.
+      const env = runAs ? callerTerminalEnv(b.env) : b.env ?? {};
+      if (!b.shell) checkCommand(argv[0], runAs ? undefined : env.PATH, cwd);
       const name = b.name ?? basename(argv[0]);
       const commandText = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
       const spec = normalize({
-        name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd: b.cwd ?? '/', env: b.env ?? {}, envMode: 'replace',
+        name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: runAs ? 'add' : 'replace',
         restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user: b.user ?? null, autostart: false,
-      }, b.cwd ?? '/');
+      }, cwd);
       const job = ctx.sup.createJob(spec, 0, uid, null, b.tty && b.rows && b.cols ? { rows: b.rows, cols: b.cols } : null);
       if (!b.hold) {
         ctx.sup.start([job]);
@@ -140,6 +157,7 @@ export const jobsModule: Module = {
           if (/^\d+$/.test(t)) {
             const pid = Number(t);
             const owner = mine(ctx, req).find((j) => j.pid === pid || j.others.has(pid));
+            if (!owner && startTicks(pid) != null) throw new ApiError(403, 'not_yours', `${t}: not one of your jobs`);
             if (!owner) throw new ApiError(404, 'no_such_process', `(${t}) - No such process`);
             if (!sendSignal(pid, sig.number)) throw new ApiError(404, 'no_such_process', `(${t}) - No such process`);
           } else {

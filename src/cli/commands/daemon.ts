@@ -1,9 +1,10 @@
 // `appinit daemon [FILE]`: run the daemon in the foreground (or, with --background, as
 // the process other commands start).
-import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appinitHome } from '../../api/paths.js';
 import { AlreadyRunning, startDaemon } from '../../api/daemon.js';
+import { resilientLog } from '../../api/daemon-log.js';
 import { jobView } from '../../api/views.js';
 import { parseControlText } from '../../config/load.js';
 import { ConfigError, formatIssue } from '../../config/program.js';
@@ -27,9 +28,11 @@ export async function runDaemon(file: string | undefined, background: boolean): 
     if (err instanceof AlreadyRunning) throw new CliError(err.message.replace(/^appinit: /, ''));
     throw err;
   }
-  // In the background stdout is the daemon's log file: write it asynchronously, off the restart path.
-  const out = background ? createWriteStream('', { fd: 1 }) : process.stdout;
-  const log = (line: string) => out.write(`${stamp()} ${line}\n`);
+  // In the background stdout is the daemon's log file: written asynchronously, off the restart
+  // path, and a full disk drops lines rather than ending the daemon.
+  const write = background ? resilientLog(1) : (t: string) => process.stdout.write(t);
+  const log = (line: string) => write(`${stamp()} ${line}\n`);
+  d.notes.on('note', (m: string) => log(m));
   // What `ps` and `pgrep -f 'appinit daemon'` show, rather than node's path.
   process.title = `appinit daemon ${home}`;
   if (!background) log(`appinit daemon (pid ${process.pid}) serving ${home}`);
