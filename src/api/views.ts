@@ -1,5 +1,6 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
 import type { Job } from '../core/supervisor/runtime.js';
+import { healthOf } from '../core/health/state.js';
 import { lookupUser } from '../os/proc/index.js';
 
 /** One row of `status`. */
@@ -16,6 +17,8 @@ export interface JobView {
   command: string;
   lastExit: { code: number | null; signal: number | null; core: boolean; text: string } | null;
   reason: string | null;
+  /** Only for programs with a health check, while the job runs: the checks' verdict. */
+  health: { status: 'starting' | 'healthy' | 'unhealthy'; failures: number; last: string | null } | null;
 }
 
 /** The view of a job. */
@@ -35,5 +38,11 @@ export function jobView(j: Job, now = Date.now()): JobView {
     command: j.spec.commandText,
     lastExit: j.lastExit ? { code: j.lastExit.code, signal: j.lastExit.signal, core: j.lastExit.core, text: j.lastExit.text } : null,
     reason: j.reason,
+    health: viewHealth(j),
   };
+}
+
+function viewHealth(j: Job): JobView['health'] {
+  const h = healthOf(j);
+  return h && { status: h.status, failures: h.failures, last: h.last };
 }

@@ -49,6 +49,11 @@ export function normalize(spec: ProgramSpec, baseDir: string): Program {
     missed: spec.missed ?? MISSED[schedule.kind],
     autostart: spec.autostart ?? true,
     log: { ...DEFAULTS.log, ...defined(spec.log) },
+    priority: spec.priority ?? DEFAULTS.priority,
+    after: spec.after ?? [],
+    health: spec.health ?? null,
+    maxMemory: spec.maxMemory ?? null,
+    watch: spec.watch ? { ...spec.watch, paths: spec.watch.paths.map((p) => resolve(baseDir, p)) } : null,
     source: spec.source,
   };
 }

@@ -72,7 +72,33 @@ export interface Program {
   missed: 'skip' | 'run-once';
   autostart: boolean;
   log: LogOptions;
+  /** Start order (supervisord's): lower starts first and stops last. */
+  priority: number;
+  /** Names that must be running before this one starts. */
+  after: string[];
+  /** A probe run while the job runs; `failures` consecutive failures make it unhealthy. Ms. */
+  health: HealthCheck | null;
+  /** Bytes; RSS of the whole job above it restarts the job by its policy. */
+  maxMemory: number | null;
+  /** Restart when a file under these absolute paths changes (debounce in ms). */
+  watch: WatchOptions | null;
   source: SourcePos;
+}
+
+/** A health check: an HTTP URL, a TCP port or host:port, or a command run without a shell. */
+export interface HealthCheck {
+  kind: 'http' | 'tcp' | 'exec';
+  target: string | string[];
+  every: number;
+  timeout: number;
+  failures: number;
+}
+
+/** What `watch:` watches. */
+export interface WatchOptions {
+  paths: string[];
+  ignore: string[];
+  debounce: number;
 }
 
 /** A located problem in a control file. */
@@ -106,5 +132,8 @@ export const DEFAULTS = {
   ready: 1000,
   stopSignal: 'SIGTERM',
   stopTimeout: 10_000,
+  priority: 999,
+  health: { every: 10_000, timeout: 2000, failures: 3 },
+  watch: { debounce: 500 },
   log: { timestamps: 'none', maxSize: 10 * 1024 * 1024, keep: 10, rotate: 'none', compress: false, maxLine: 64 * 1024 } as LogOptions,
 };

@@ -5,6 +5,7 @@ import type { Program, RestartPolicy } from './program.js';
 import { readCommand, readEnv, readId, readUmask } from './read-command.js';
 import { readBackoff, readCrashLoop, readLog, readStop } from './read-nested.js';
 import { readSchedule } from './read-schedule.js';
+import { readAfter, readHealth, readMaxMemory, readPriority, readWatch, SVC_KEYS } from './read-svc.js';
 import type { ProgramSpec } from './spec.js';
 import { parseInput, parseOutput } from './stdio.js';
 import { describeValue } from './describe.js';
@@ -38,6 +39,7 @@ const PROGRAM_KEYS = {
   missed: ['missed'],
   autostart: ['autostart'],
   log: ['log'],
+  ...SVC_KEYS,
 };
 
 /** Why a program name is not allowed, or null. */
@@ -91,6 +93,11 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
     ...readSchedule(w, k),
     autostart: k.autostart && bool(w, k.autostart),
     log: k.log && readLog(w, k.log),
+    health: k.health && readHealth(w, k.health),
+    maxMemory: k.maxMemory && readMaxMemory(w, k.maxMemory),
+    watch: k.watch && readWatch(w, k.watch),
+    priority: k.priority && readPriority(w, k.priority),
+    after: k.after && readAfter(w, k.after),
   };
   return spec;
 }

@@ -5,7 +5,9 @@ import { table } from './table.js';
 
 /** The state word shown to people: a job stopped by a signal shows as such. */
 export function shownState(j: JobView): string {
-  return j.suspended ? `${j.state}(stopped)` : j.state;
+  if (j.suspended) return `${j.state}(stopped)`;
+  // A running job whose health checks fail shows as such; `starting` and `healthy` need no word.
+  return j.health?.status === 'unhealthy' ? `${j.state}(unhealthy)` : j.state;
 }
 
 /** Formats jobs as the status table. */
@@ -24,5 +26,6 @@ export function formatStatus(jobs: JobView[]): string {
   ]);
   const text = table(['NAME', 'JOB', 'PID', 'STATE', 'UPTIME', 'RESTARTS', 'USER', 'LAST', 'COMMAND'], rows, ['PID', 'RESTARTS']);
   const reasons = jobs.filter((j) => j.reason && (j.state === 'fatal' || j.state === 'backoff')).map((j) => `${j.name}: ${j.reason}`);
+  for (const j of jobs) if (j.health?.status === 'unhealthy' && j.health.last) reasons.push(`${j.name}: unhealthy: ${j.health.last}`);
   return reasons.length ? `${text}\n\n${reasons.join('\n')}` : text;
 }

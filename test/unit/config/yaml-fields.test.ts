@@ -39,6 +39,11 @@ test('a minimal program gets every default', () => {
     missed: 'skip',
     autostart: true,
     log: DEFAULTS.log,
+    priority: 999,
+    after: [],
+    health: null,
+    maxMemory: null,
+    watch: null,
     source: { file: 'app.yaml', line: 2, col: 3 },
   });
 });
