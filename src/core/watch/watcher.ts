@@ -1,6 +1,6 @@
 // Watches files and directories for changes without polling (fs.watch: inotify on Linux,
 // recursive for directories) and reports them debounced: one call after `debounce` ms of quiet.
-import { watch, type FSWatcher, statSync } from 'node:fs';
+import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { WatchOptions } from '../../config/program.js';
 import { compileIgnore } from './ignore.js';
@@ -31,7 +31,8 @@ export function watchPaths(opts: WatchOptions, onChange: (changed: string[]) => 
   };
   for (const path of opts.paths) {
     try {
-      const isDir = statSync(path).isDirectory();
+      // A path not there yet is watched through its directory, to be seen when it appears.
+      const isDir = existsSync(path) && statSync(path).isDirectory();
       // A single file is watched through its directory, so that editors that replace it
       // (write a new file, rename it over) keep being seen.
       const root = isDir ? path : dirname(path);
