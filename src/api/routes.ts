@@ -3,6 +3,7 @@
 import { ConfigError } from '../config/program.js';
 import { parseControlText } from '../config/load.js';
 import { parseSignal } from '../config/signals.js';
+import { startInOrder, stopInOrder } from '../core/groups/run.js';
 import { applyPrograms } from '../core/supervisor/load.js';
 import type { Job, Supervisor } from '../core/supervisor/runtime.js';
 import type { SpawnContext } from '../core/supervisor/spawn-request.js';
@@ -100,22 +101,22 @@ const coreRoutes: RouteTable = {
     return applyPrograms(ctx.sup, ctx.db, programs, file, req.peer?.uid ?? 0);
   },
 
-  'POST /v1/start': (ctx, req) => {
+  'POST /v1/start': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    ctx.sup.start(jobs);
+    await startInOrder(ctx.sup, jobs); // priority and after: lower first
     return jobs.map((j) => jobView(j));
   },
 
   'POST /v1/stop': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    await ctx.sup.stop(jobs);
+    await stopInOrder(ctx.sup, jobs); // the start order reversed
     return jobs.map((j) => jobView(j));
   },
 
   'POST /v1/restart': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    await ctx.sup.stop(jobs);
-    ctx.sup.start(jobs);
+    await stopInOrder(ctx.sup, jobs);
+    await startInOrder(ctx.sup, jobs);
     return jobs.map((j) => jobView(j));
   },
 
