@@ -52,6 +52,17 @@ export class PolicyRestarter {
     if (c.to === 'stopping' || c.to === 'stopped') return;
     c.job.reason = c.job.reason ? `${p.reason}; ${c.job.reason}` : p.reason;
     saveJob(this.db, c.job);
+    // A program that shuts down cleanly on its stop signal ends with a success code, which
+    // `on-failure` would not restart; it was ended for a failure, so it is started again.
+    const job = c.job;
+    if (c.to === 'exited' && job.spec.restart === 'on-failure' && job.spec.schedule.kind === 'service') {
+      setImmediate(() => {
+        if (job.state !== 'exited' || this.sup.jobs.get(job.id) !== job) return;
+        this.log(`${job.spec.name} %${job.number}: ended cleanly after being stopped for a failure; starting it again`);
+        this.sup.start([job]);
+        job.reason = p.reason;
+      });
+    }
   }
 
   /** Forgets pending restarts (the daemon is stopping). */
