@@ -133,7 +133,7 @@ export const DEFAULTS = {
   stopSignal: 'SIGTERM',
   stopTimeout: 10_000,
   priority: 999,
-  health: { every: 10_000, timeout: 2000, failures: 3 },
-  watch: { debounce: 500 },
+  health: { every: 10_000, timeout: 2_000, failures: 3 },
+  watchDebounce: 300,
   log: { timestamps: 'none', maxSize: 10 * 1024 * 1024, keep: 10, rotate: 'none', compress: false, maxLine: 64 * 1024 } as LogOptions,
 };

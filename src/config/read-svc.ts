@@ -51,14 +51,14 @@ export function readHealth(w: Walker, f: Field): HealthCheck | undefined {
 export function readWatch(w: Walker, f: Field): WatchOptions | undefined {
   if (isSeq(f.node) || typeof f.value === 'string') {
     const paths = strings(w, f, 'paths');
-    return paths && { paths, ignore: [], debounce: DEFAULTS.watch.debounce };
+    return paths && { paths, ignore: [], debounce: DEFAULTS.watchDebounce };
   }
   const k = w.keys(f, { paths: ['paths'], ignore: ['ignore'], debounce: ['debounce'] }, 'watch settings like paths: [src/]');
   if (!k) return undefined;
   if (!k.paths) return w.fail(f, 'missing "paths": the files or directories to watch, like paths: [src/]');
   const paths = strings(w, k.paths, 'paths');
   const ignore = k.ignore ? strings(w, k.ignore, 'ignore patterns') : [];
-  const debounce = k.debounce ? duration(w, k.debounce) : DEFAULTS.watch.debounce;
+  const debounce = k.debounce ? duration(w, k.debounce) : DEFAULTS.watchDebounce;
   if (!paths || !ignore || debounce === undefined) return undefined;
   return { paths, ignore, debounce };
 }

@@ -55,6 +55,8 @@ export class HealthService {
 
   private async once(job: Job, l: Loop): Promise<void> {
     const check = job.spec.health!;
+    // A job a person suspended (Ctrl-Z, SIGSTOP) cannot answer; that is not a failure.
+    if (job.suspended) return this.next(job, l, check.every);
     const env = job.spec.envMode === 'replace' ? { ...job.spec.env } : { ...process.env, ...job.spec.env };
     let r: ProbeResult;
     try {
