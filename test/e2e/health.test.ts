@@ -39,26 +39,26 @@ describe('health checks', () => {
   test('a healthy server shows healthy; unhealthy restarts it by its policy, with the reason', async () => {
     ports = [await freePort(), await freePort(), await freePort()];
     await h.up(`programs:\n${program('web', ports[0], 'always')}${program('keep', ports[1], 'never')}${program('tidy', ports[2], 'on-failure', true)}`);
-    const j = await h.waitJob('web', 'healthy', (j) => j.health?.status === 'healthy');
+    const j = await h.waitJob('web', 'healthy', (j) => j.health?.status === 'healthy', 30_000);
     assert.equal(j.restarts, 0);
     const r = await h.cli(['signal', 'USR1', 'web']);
     assert.equal(r.code, 0, r.stderr);
-    const again = await h.waitJob('web', 'restarted once and healthy again', (x) => x.restarts === 1 && x.pid !== j.pid && x.health?.status === 'healthy');
+    const again = await h.waitJob('web', 'restarted once and healthy again', (x) => x.restarts === 1 && x.pid !== j.pid && x.health?.status === 'healthy', 30_000);
     assert.equal(again.lastExit?.text, 'signal 15 (TERM)', 'ended with its stop signal');
     const log = readFileSync(`${h.home}/daemon.log`, 'utf8');
     assert.match(log, new RegExp(`web %${j.job}: unhealthy: 3 health checks failed in a row, the last: http://127.0.0.1:${ports[0]}/health: HTTP 503; sending SIGTERM`));
   });
 
   test('on-failure: a server that exits 0 on TERM is still restarted (it was ended for a failure)', async () => {
-    const j = await h.waitJob('tidy', 'healthy', (j) => j.health?.status === 'healthy');
+    const j = await h.waitJob('tidy', 'healthy', (j) => j.health?.status === 'healthy', 30_000);
     await h.cli(['signal', 'USR1', 'tidy']);
-    const again = await h.waitJob('tidy', 'running again, healthy', (x) => x.pid !== j.pid && x.health?.status === 'healthy');
+    const again = await h.waitJob('tidy', 'running again, healthy', (x) => x.pid !== j.pid && x.health?.status === 'healthy', 30_000);
     assert.equal(again.lastExit?.text, 'exit(0)');
     assert.match(again.reason ?? '', /^unhealthy: 3 health checks failed in a row/);
   });
 
   test('with restart: never it keeps running, shown unhealthy; passing again clears it', async () => {
-    const j = await h.waitJob('keep', 'healthy', (j) => j.health?.status === 'healthy');
+    const j = await h.waitJob('keep', 'healthy', (j) => j.health?.status === 'healthy', 30_000);
     await h.cli(['signal', 'USR1', 'keep']);
     const sick = await h.waitJob('keep', 'unhealthy', (x) => x.health?.status === 'unhealthy');
     assert.equal(sick.pid, j.pid, 'not restarted');

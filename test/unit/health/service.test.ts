@@ -72,3 +72,24 @@ test('restart: never keeps it running, unhealthy; leaving running ends the check
   s.svc.stop();
   assert.ok(n <= 4, 'at most the probe in flight finished after the job left running');
 });
+
+test('no probe while the job is suspended (a person stopped it); probes resume with it', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const sup = new EventEmitter() as EventEmitter & { jobs: Map<number, Job> };
+  const job = fakeJob('always');
+  (job as { suspended: boolean }).suspended = true;
+  sup.jobs = new Map([[1, job]]);
+  let probes = 0;
+  const run = (): Promise<ProbeResult> => { probes++; return new Promise(() => {}); };
+  const restarter = { isPending: () => false, fail: () => true } as unknown as PolicyRestarter;
+  const svc = new HealthService(sup as unknown as Supervisor, restarter, () => {}, run);
+  t.mock.timers.tick(0);
+  t.mock.timers.tick(50);
+  assert.equal(probes, 0, 'no probe during ten intervals of suspension');
+  (job as { suspended: boolean }).suspended = false;
+  t.mock.timers.tick(5);
+  assert.equal(probes, 1, 'the next interval probes again');
+  t.mock.timers.tick(50);
+  assert.equal(probes, 1, 'and never two at once (the first has not answered)');
+  svc.stop();
+});
