@@ -37,7 +37,9 @@ describe('maxMemory', () => {
     const log = readFileSync(`${h.home}/daemon.log`, 'utf8');
     const m = /pair %\d+: memory (\d+(?:\.\d)?)MB above maxMemory 50MB; sending SIGTERM \(restart: always\)/.exec(log);
     assert.ok(m, `the daemon log says why:\n${log}`);
-    assert.ok(Number(m[1]) > 60 && Number(m[1]) < 80, `the whole job's RSS (two 30 MB children and sh), got ${m[1]} MB`);
+    // Each child holds at most 30 MB and sh far less: above 50 MB only counting the whole tree
+    // (a tick may catch the second child still touching its memory, so not always 60).
+    assert.ok(Number(m[1]) > 50 && Number(m[1]) < 80, `the whole job's RSS (two children of up to 30 MB and sh), got ${m[1]} MB`);
   });
 
   test('the reason stays on the job while it waits to restart', async () => {
