@@ -21,6 +21,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   body: Record<string, unknown>;
   peer: PeerCred | null;
+  /** Aborted when the caller goes away before the answer (a request that waits stops waiting). */
+  signal?: AbortSignal;
 }
 
 /** A JSON response. */

@@ -7,7 +7,10 @@ import type { UpResult } from '../core/supervisor/load.js';
 import type { JobView } from '../api/views.js';
 import type { AcctRecord } from '../store/records.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
+import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixStream, unixTransport, type Transport } from './transport.js';
+
+export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
 
 export type { JobView, UpResult, AcctRecord, Transport };
 export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView };
@@ -170,6 +173,35 @@ export class Client {
   crontabRemove(user?: string): Promise<{ user: string; removed: boolean }> { return this.call('POST', '/v1/crontab/remove', { user }); }
   /** Every schedule (crontab entries, cron and at programs) with its next and last run. */
   schedules(): Promise<import('../core/scheduler/scheduler.js').ScheduleView[]> { return this.call('GET', '/v1/schedule'); }
+
+  // resources (appinit's own locks, semaphores and queues)
+  /** A named mutex: `await c.mutex('db').withLock(fn)`. */
+  mutex(name: string): Mutex { return new Mutex(this.t, name); }
+  /** A named counting semaphore. */
+  semaphore(name: string): Semaphore { return new Semaphore(this.t, name); }
+  /** A named message queue. */
+  queue(name: string): Queue { return new Queue(this.t, name); }
+  /** Several resources at once, all or nothing; units held until released by the caller's end. */
+  acquire(wants: Record<string, number>, opts: { wait?: boolean } = {}): Promise<void> { return acquire(this.t, wants, opts); }
+  /** Removes resources (their owner or root). */
+  removeResources(names: string[]): Promise<{ removed: string[] }> { return this.call('POST', '/v1/resources/remove', { names }); }
+  /** appinit's resources with holders and waiters (ipcs). */
+  resources(): Promise<ResourceList> { return this.call('GET', '/v1/resources'); }
+  /** The live deadlock matrices and the detection result. */
+  deadlock(): Promise<DeadlockView> { return this.call('GET', '/v1/deadlock'); }
+}
+
+/** appinit's resources, as GET /v1/resources lists them. */
+export interface ResourceList {
+  resources: { name: string; kind: string; value: number; maxBytes: number; uid: number; gid: number; mode: number; created: number;
+    holders: { holder: string; units: number }[]; waiters: string[]; messages: number; bytes: number }[];
+  events: { at: number; text: string }[];
+}
+
+/** The live deadlock state: E, A, C, R with named rows and columns, and the detection. */
+export interface DeadlockView {
+  resources: string[]; holders: string[]; existing: number[]; available: number[]; allocation: number[][]; request: number[][];
+  deadlocked: string[]; order: string[]; steps: { run: string; available: number[] }[];
 }
 
 /** True when a daemon answers on the home's socket. */

@@ -5,6 +5,7 @@ import { table } from './table.js';
 
 /** The state word shown to people: a job stopped by a signal shows as such. */
 export function shownState(j: JobView): string {
+  if (j.opening) return `${j.state} (opening ${j.opening})`;
   if (j.suspended) return `${j.state}(stopped)`;
   // A running job whose health checks fail shows as such; `starting` and `healthy` need no word.
   return j.health?.status === 'unhealthy' ? `${j.state}(unhealthy)` : j.state;
