@@ -32,7 +32,7 @@ describe('monit', () => {
     assert.match(last, /^talker +%\d+ +\d+ +running +\d+\.\d +\d+(\.\d)?[KMG]B +[12] +0 /m);
     const talk = last.slice(last.indexOf('── talker ──')).split('\n').slice(1, 3);
     assert.equal(talk.length, 2);
-    for (const l of talk) assert.match(l, /^ {2}line \d+$/, 'the last lines, one per line');
+    for (const l of talk) assert.match(l, /^ {2}(\d\d:\d\d:\d\d )?line \d+$/, 'the last lines, one per line (with their time when the log has one)');
     assert.match(last, /── spinner ──\n {2}\(no output yet\)/);
   });
 
