@@ -7,6 +7,7 @@ import { monitorModule } from './monitor/module.js';
 import { resourcesModule } from './resources/module.js';
 import { programsModule } from './programs/module.js';
 import { scheduleModule } from './schedule/module.js';
+import { svcModule } from './svc/module.js';
 import type { ApiContext, RouteTable } from './routes.js';
 
 /** A running service of a module (a scheduler, a sampler). */
@@ -27,4 +28,4 @@ export interface Module {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule];
+export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];

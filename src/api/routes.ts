@@ -1,6 +1,7 @@
 // The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; the HTTP
 // binding in http.ts only moves bytes.
 import { parseSignal } from '../config/signals.js';
+import { startInOrder, stopInOrder } from '../core/groups/run.js';
 import type { Job, Supervisor } from '../core/supervisor/runtime.js';
 import type { SpawnContext } from '../core/supervisor/spawn-request.js';
 import type { PeerCred } from '../os/peercred.js';
@@ -95,22 +96,22 @@ const coreRoutes: RouteTable = {
 
   // 'POST /v1/up' is in the programs module (src/api/programs/module.ts).
 
-  'POST /v1/start': (ctx, req) => {
+  'POST /v1/start': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    ctx.sup.start(jobs);
+    await startInOrder(ctx.sup, jobs); // priority and after: lower first
     return jobs.map((j) => jobView(j));
   },
 
   'POST /v1/stop': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    await ctx.sup.stop(jobs);
+    await stopInOrder(ctx.sup, jobs); // the start order reversed
     return jobs.map((j) => jobView(j));
   },
 
   'POST /v1/restart': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    await ctx.sup.stop(jobs);
-    ctx.sup.start(jobs);
+    await stopInOrder(ctx.sup, jobs);
+    await startInOrder(ctx.sup, jobs);
     return jobs.map((j) => jobView(j));
   },
 

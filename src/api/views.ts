@@ -1,5 +1,6 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
 import type { Job } from '../core/supervisor/runtime.js';
+import { healthOf } from '../core/health/state.js';
 import { monoNow } from '../core/supervisor/clock.js';
 import { ttyName } from '../core/report/text.js';
 import { lookupUser, readProcess } from '../os/proc/index.js';
@@ -24,6 +25,8 @@ export interface JobView {
   waitingFor: string[] | null;
   /** The job's terminal without /dev/ (`tty1`, `pts/3`), or null when it has none. */
   tty: string | null;
+  /** Only for programs with a health check, while the job runs: the checks' verdict. */
+  health: { status: 'starting' | 'healthy' | 'unhealthy'; failures: number; last: string | null } | null;
 }
 
 /** The view of a job. */
@@ -46,7 +49,13 @@ export function jobView(j: Job, now = monoNow()): JobView {
     opening: j.opening,
     waitingFor: j.waitingFor,
     tty: jobTty(j),
+    health: viewHealth(j),
   };
+}
+
+function viewHealth(j: Job): JobView['health'] {
+  const h = healthOf(j);
+  return h && { status: h.status, failures: h.failures, last: h.last };
 }
 
 // A terminal line's device; a pty job's terminal as ps names it (read only while it runs).

@@ -7,7 +7,9 @@ import { table } from './table.js';
 export function shownState(j: JobView): string {
   if (j.opening) return `${j.state} (opening ${j.opening})`;
   if (j.waitingFor?.length) return `${j.state} (waiting for ${j.waitingFor.join(', ')})`;
-  return j.suspended ? `${j.state}(stopped)` : j.state;
+  if (j.suspended) return `${j.state}(stopped)`;
+  // A running job whose health checks fail shows as such; `starting` and `healthy` need no word.
+  return j.health?.status === 'unhealthy' ? `${j.state}(unhealthy)` : j.state;
 }
 
 /** Formats jobs as the status table; a TTY column appears when any job has a terminal. */
@@ -30,6 +32,7 @@ export function formatStatus(jobs: JobView[]): string {
   const text = table(headers, rows, ['PID', 'RESTARTS']);
   // Why a job is not running: also for a run-once job that could not start (a bad terminal line).
   const reasons = jobs.filter((j) => j.reason && (j.state === 'fatal' || j.state === 'backoff' || j.state === 'exited')).map((j) => `${j.name}: ${j.reason}`);
+  for (const j of jobs) if (j.health?.status === 'unhealthy' && j.health.last) reasons.push(`${j.name}: unhealthy: ${j.health.last}`);
   return reasons.length ? `${text}\n\n${reasons.join('\n')}` : text;
 }
 

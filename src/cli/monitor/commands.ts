@@ -11,6 +11,7 @@ const load = {
   stat: () => import('./stat.js'),
   history: () => import('./history.js'),
   times: () => import('./times.js'),
+  monit: () => import('./monit.js'),
 };
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -53,6 +54,12 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
     .option('--limit <n>', 'only the last N samples')
     .option('--json', 'print JSON')
     .action((name, o) => run(async () => (await load.history()).historyCommand(name, o)));
+  program.command('monit').description('live per-program CPU, memory and last log lines, as pm2 monit (q quits); -b for batch frames')
+    .option('-b, --batch', 'print frames (the default when stdout is not a terminal)')
+    .option('-n, --iterations <n>', 'stop after N frames')
+    .option('-d, --delay <seconds>', 'seconds between frames', '2')
+    .option('--lines <n>', 'last log lines per program', '5')
+    .action((o) => run(async () => (await load.monit()).monitCommand(o)));
   program.command('times').description('CPU of the daemon and of its ended children (times(2)), and per program')
     .option('--json', 'print JSON')
     .action((o) => run(async () => (await load.times()).timesCommand(o)));

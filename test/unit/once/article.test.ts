@@ -14,7 +14,7 @@ test('the end of a process, as Figure 3 prints it from the wait status', () => {
 test('aps: printf("%-6s %-25s") then " %5d" or "<terminated>"', () => {
   const v = (over: Partial<JobView>): JobView => ({
     name: 'x', job: 1, instance: 0, pid: null, state: 'running', suspended: false, uptime: null, restarts: 0, user: 'root',
-    command: '', lastExit: null, reason: null, opening: null, waitingFor: null, tty: null, ...over,
+    command: '', lastExit: null, reason: null, opening: null, waitingFor: null, tty: null, health: null, ...over,
   });
   assert.equal(formatAps([
     v({ tty: 'tty1', command: '/usr/bin/menu -x', pid: 1234 }),
