@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseControlText } from '../config/load.js';
 import { applyPrograms, type UpResult } from '../core/supervisor/load.js';
-import { Supervisor } from '../core/supervisor/runtime.js';
+import { stopInOrder } from '../core/groups/run.js';
+import { isResting, Supervisor } from '../core/supervisor/runtime.js';
 import { raiseNofile } from '../os/limits.js';
 import { tryLock } from '../os/lock.js';
 import { terminalSettings } from '../os/terminal.js';
@@ -117,6 +118,8 @@ export async function startDaemon(home: string): Promise<Daemon> {
       if (socketWatch) { socketWatch.watcher?.close(); clearInterval(socketWatch.timer); }
       for (const s of servers) s.close();
       for (const s of running.reverse()) await s.stop();
+      // Highest priority number first, as supervisord stops; one batch (all at once) by default.
+      await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
       await sup.shutdown(true);
       await backups.stop();
       guard.stop();
