@@ -2,6 +2,7 @@
 // one for a leader that ended while nobody was watching.
 import { ticksToEpoch } from '../../os/host.js';
 import { decodeKernelFlags, decodeStatus, type ExitEvent } from '../../os/helper-protocol.js';
+import type { Reaped } from '../../os/reap.js';
 import type { AcctRecord } from '../../store/records.js';
 import type { JobCore } from '../supervisor/machine.js';
 import { UNKNOWN_END } from '../supervisor/termination.js';
@@ -35,5 +36,19 @@ export function unknownEndRecord(job: RecordJob & { pid: number }, nowSec: numbe
     uid: null, gid: null, start: job.startTicks != null ? ticksToEpoch(job.startTicks) : null, end: nowSec,
     utime: 0, stime: 0, maxrss: 0, minflt: 0, majflt: 0, inblock: 0, oublock: 0, nvcsw: 0, nivcsw: 0, exitCode: null,
     signal: null, core: false, flags: '', status: null, note: UNKNOWN_END.text,
+  };
+}
+
+/** The record of a process the daemon reaped itself (its helper was gone): wait4's figures. */
+export function reapedRecord(job: RecordJob, pid: number, r: Reaped, nowSec: number): AcctRecord {
+  const { code, signal, core } = decodeStatus(r.status);
+  const isLeader = job.pid === pid;
+  return {
+    pid, ppid: null, job: job.id, program: job.spec.name, command: isLeader ? job.spec.commandText : job.spec.argv[0] ?? '',
+    comm: (job.spec.argv[0] ?? '').split('/').pop()!.slice(0, 15), uid: null, gid: null,
+    start: isLeader && job.startTicks != null ? ticksToEpoch(job.startTicks) : null, end: nowSec,
+    utime: r.utimeUs / 1e6, stime: r.stimeUs / 1e6, maxrss: r.maxrss, minflt: r.minflt, majflt: r.majflt, inblock: r.inblock,
+    oublock: r.oublock, nvcsw: r.nvcsw, nivcsw: r.nivcsw, exitCode: code, signal, core, flags: acctFlags(0, core, signal != null),
+    status: r.status, note: 'reaped by the daemon (its supervise helper was gone)',
   };
 }
