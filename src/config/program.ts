@@ -106,5 +106,5 @@ export const DEFAULTS = {
   ready: 1000,
   stopSignal: 'SIGTERM',
   stopTimeout: 10_000,
-  log: { timestamps: 'none', maxSize: 10 * 1024 * 1024, keep: 10, rotate: 'none', compress: false, maxLine: 64 * 1024 } as LogOptions,
+  log: { timestamps: 'iso', maxSize: 10 * 1024 * 1024, keep: 10, rotate: 'none', compress: false, maxLine: 64 * 1024 } as LogOptions,
 };
