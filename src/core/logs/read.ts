@@ -37,9 +37,10 @@ class Cursor {
   iso = false;
   done = false;
 
-  constructor(readonly src: LogSource, readonly index: number, private readonly snap: StreamSnapshot, start: { file: number; offset: number }, private readonly since: number | null) {
+  constructor(readonly src: LogSource, readonly index: number, private readonly snap: StreamSnapshot, start: { file: number; offset: number; before: number | null }, private readonly since: number | null) {
     this.file = start.file;
     this.offset = start.offset;
+    this.prev = start.before;
   }
 
   get buf(): Buffer {
@@ -117,7 +118,7 @@ export async function readLogs(sources: LogSource[], q: ReadQuery, out: Emitter)
   const snapshots = sources.map((s) => snapshot(s.live));
   if (q.n === 0) return { lines: 0, snapshots };
   const sinceUs = q.since == null ? null : q.since * 1000;
-  const starts = await Promise.all(snapshots.map((snap, i) => findStart(snap, q.n ?? Infinity, sources[i].stamped ? sinceUs : null)));
+  const starts = await Promise.all(snapshots.map((snap, i) => findStart(snap, q.n ?? Infinity, sources[i].stamped ? sinceUs : null, sources[i].stamped)));
   let skip = q.n == null ? 0 : Math.max(0, starts.reduce((a, s) => a + s.taken, 0) - q.n);
   const cursors = sources.map((src, i) => new Cursor(src, i, snapshots[i], starts[i], src.stamped ? sinceUs : null));
   await Promise.all(cursors.map((c) => c.fill()));
