@@ -187,7 +187,7 @@ export const logsModule: Module = {
           'x-appinit-warnings': warningHeader(warnings),
         });
         const sink = responseSink(res);
-        const out: Emitter = ndjson ? new NdjsonEmitter(null, sink) : new TextEmitter({ multi: q.name == null, tz: q.tz }, sink);
+        const out: Emitter = ndjson ? new NdjsonEmitter(null, sink) : new TextEmitter({ multi: q.name == null || q.name === 'all', tz: q.tz }, sink);
         await readLogs(r.sources, { n: q.n, since: q.since }, out);
         res.end();
       })().catch((err) => fail(res, err));
@@ -209,7 +209,7 @@ export const logsModule: Module = {
         const { r, warnings } = resolve(ctx, uidOf(peerCred(req.socket)), q);
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-appinit-warnings': warningHeader(warnings) });
         const sink = responseSink(res);
-        const show = { multi: q.name == null, tz: q.tz };
+        const show = { multi: q.name == null || q.name === 'all', tz: q.tz };
         const out = new NdjsonEmitter(show, sink);
         for (const w of warnings) out.object({ warning: w });
         const done = await readLogs(r.sources, { n: q.n, since: q.since }, out);

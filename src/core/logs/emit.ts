@@ -45,7 +45,7 @@ const CHUNK = 256 * 1024;
 // Shared by the text forms: `name | ` then the time in the reader's zone, then the line.
 class Shower {
   private readonly names = new Map<string, Buffer>();
-  private readonly fmt: StampFormatter | null;
+  readonly fmt: StampFormatter | null;
 
   constructor(private readonly o: TextOptions) {
     this.fmt = o.tz ? new StampFormatter(o.tz) : null;
@@ -85,13 +85,19 @@ export class TextEmitter implements Emitter {
   }
 
   line(src: LogSource, b: Buffer, s: number, e: number, us: number | null, plen: number, iso: boolean): void {
-    const head = this.show.head(src, us, iso);
-    const from = head ? s + plen : s;
+    const fmt = iso && us != null ? this.show.fmt : null;
+    const from = fmt ? s + plen : s;
     const name = this.show.multi ? this.show.name(src.name) : null;
-    this.room((name?.length ?? 0) + head.length + (e - from) + 1);
+    this.room((name?.length ?? 0) + 24 + (e - from) + 1);
     if (name) this.pos += name.copy(this.buf, this.pos);
-    if (head) this.pos += this.buf.write(head, this.pos, 'latin1');
-    this.pos += b.copy(this.buf, this.pos, from, e);
+    if (fmt) {
+      this.pos += fmt.formatInto(us!, this.buf, this.pos);
+      this.buf[this.pos++] = 32;
+    }
+    const n = e - from;
+    if (n < 64) for (let i = 0; i < n; i++) this.buf[this.pos + i] = b[from + i];
+    else b.copy(this.buf, this.pos, from, e);
+    this.pos += n;
     this.buf[this.pos++] = 10;
   }
 

@@ -125,6 +125,26 @@ export class StampFormatter {
     return off;
   }
 
+  private lastBytes = Buffer.alloc(19);
+
+  /** Writes format(us) into b at pos (23 bytes), without making a string; returns the bytes written. */
+  formatInto(us: number, b: Buffer, pos: number): number {
+    const ms = Math.floor(us / 1000);
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.lastSec) {
+      this.format(us);
+      this.lastBytes.write(this.lastText, 0, 'latin1');
+    }
+    const lb = this.lastBytes;
+    for (let i = 0; i < 19; i++) b[pos + i] = lb[i];
+    const m = ms - sec * 1000;
+    b[pos + 19] = 46;
+    b[pos + 20] = 48 + Math.floor(m / 100);
+    b[pos + 21] = 48 + (Math.floor(m / 10) % 10);
+    b[pos + 22] = 48 + (m % 10);
+    return 23;
+  }
+
   /** The local time of `us` (µs since the epoch), to the millisecond. */
   format(us: number): string {
     const ms = Math.floor(us / 1000);
