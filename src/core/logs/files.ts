@@ -75,7 +75,7 @@ export interface Chunk {
   base: number;
 }
 
-const CHUNK = 1 << 20;
+const CHUNK = 256 * 1024; // per stream being read: a read of many programs holds one each
 
 /** Opens a file of a snapshot; null when it is gone. */
 // A plain file of the snapshot may have been rotated (the live file) or compressed (a rotated
@@ -204,7 +204,7 @@ export class Follower {
   }
 
   /** Whole lines appended since the last poll (at most about `max` bytes), or null. */
-  poll(max = CHUNK): Buffer | null {
+  poll(max = 1 << 20): Buffer | null {
     let st;
     try {
       st = statSync(this.live);

@@ -3,7 +3,7 @@
 // read by chunks, output goes out by chunks, and the event loop is handed back between them.
 import { lineBatches, fileChunks, Follower, snapshot, type Batch, type StreamSnapshot } from './files.js';
 import type { Emitter, LogSource } from './emit.js';
-import { findStart } from './scan.js';
+import { findStart, type StartPoint } from './scan.js';
 import { StampParser } from './stamp.js';
 
 /** Which lines to read: the last `n` (null: no count) of those at or after `since` (ms, or null). */
@@ -118,7 +118,9 @@ export async function readLogs(sources: LogSource[], q: ReadQuery, out: Emitter)
   const snapshots = sources.map((s) => snapshot(s.live));
   if (q.n === 0) return { lines: 0, snapshots };
   const sinceUs = q.since == null ? null : q.since * 1000;
-  const starts = await Promise.all(snapshots.map((snap, i) => findStart(snap, q.n ?? Infinity, sources[i].stamped ? sinceUs : null, sources[i].stamped)));
+  // One stream at a time: a scan holds a chunk, and a read of every program has many streams.
+  const starts: StartPoint[] = [];
+  for (const [i, snap] of snapshots.entries()) starts.push(await findStart(snap, q.n ?? Infinity, sources[i].stamped ? sinceUs : null, sources[i].stamped));
   let skip = q.n == null ? 0 : Math.max(0, starts.reduce((a, s) => a + s.taken, 0) - q.n);
   const cursors = sources.map((src, i) => new Cursor(src, i, snapshots[i], starts[i], src.stamped ? sinceUs : null));
   await Promise.all(cursors.map((c) => c.fill()));
