@@ -16,7 +16,7 @@ export const HISTORY_DEFAULTS: HistoryBounds = { count: 1000, ageMs: 30 * 86_400
 const UNIT_MS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 
 /** Bounds from APPINIT_LOG_HISTORY (a count) and APPINIT_LOG_HISTORY_AGE (`30d`, `12h`); bad values are said and ignored. */
-export function historyBounds(env: NodeJS.ProcessEnv = process.env, warn = (m: string) => process.stderr.write(m)): HistoryBounds {
+export function historyBounds(env: NodeJS.ProcessEnv = process.env, warn: (m: string) => void = (m) => void process.stderr.write(m)): HistoryBounds {
   const b = { ...HISTORY_DEFAULTS };
   const count = env.APPINIT_LOG_HISTORY;
   if (count) {
