@@ -57,8 +57,8 @@ class Shower {
     return b;
   }
 
-  /** The head of a shown line (name, reformatted time), as latin1-safe text or ''. */
-  head(src: LogSource, us: number | null, iso: boolean): string {
+  /** A line's time as shown, with its space (ASCII), or '' when it keeps its own. */
+  head(us: number | null, iso: boolean): string {
     return this.fmt && iso && us != null ? this.fmt.format(us) + ' ' : '';
   }
 
@@ -116,7 +116,7 @@ export class TextEmitter implements Emitter {
 
 /** The shown text of a line (follow streams carry it beside the raw line). */
 function shown(show: Shower, src: LogSource, b: Buffer, s: number, e: number, us: number | null, plen: number, iso: boolean): string {
-  const head = show.head(src, us, iso);
+  const head = show.head(us, iso);
   return (show.multi ? `${src.name} | ` : '') + head + b.toString('utf8', head ? s + plen : s, e);
 }
 

@@ -76,13 +76,6 @@ export class StampParser {
   }
 }
 
-/** The time of a line's prefix in ms since the epoch, or null without one. */
-export function lineTime(line: string): number | null {
-  const p = new StampParser();
-  const b = Buffer.from(line.slice(0, 40), 'latin1');
-  return p.parse(b, 0, b.length) ? Math.floor(p.us / 1000) : null;
-}
-
 /** True when tz names a time zone this Node knows (IANA name or UTC). */
 export function validTimeZone(tz: string): boolean {
   try {
