@@ -121,7 +121,9 @@ function fail(res: http.ServerResponse, err: unknown): void {
   res.end(text);
 }
 
-const warningHeader = (w: string[]) => encodeURIComponent(JSON.stringify(w));
+// In a header: bounded (an HTTP client refuses headers past 16 KB).
+const warningHeader = (w: string[]) =>
+  encodeURIComponent(JSON.stringify([...w.slice(0, 10).map((x) => (x.length > 300 ? x.slice(0, 297) + '...' : x)), ...(w.length > 10 ? [`and ${w.length - 10} more: GET /v1/logs/problems`] : [])]));
 
 /** The logs module. */
 export const logsModule: Module = {
