@@ -104,7 +104,7 @@ export async function logs(name: string | undefined, opts: LogsOptions): Promise
       else if ('warning' in l) process.stderr.write(`appinit: ${l.warning}\n`);
       else if ('error' in l) {
         close();
-        resolve(report(new CliError(`appinit: ${(l as { error: { message: string } }).error.message}`, EXIT.failure)));
+        resolve(report(new CliError((l as { error: { message: string } }).error.message, EXIT.failure)));
       } else if (opts.json) {
         const { text: _text, ...rest } = l as LogLine;
         void out.write(JSON.stringify(rest) + '\n');
