@@ -95,6 +95,9 @@ describe('reading logs', () => {
     const nothing = await h.cli(['logs', 'never-was']);
     assert.equal(nothing.code, 1);
     assert.match(nothing.stderr, /no program, job or logs named "never-was"/);
+    const tailNothing = await h.cli(['tail', 'never-was']);
+    assert.equal(tailNothing.code, 1, 'tail of nothing fails at once');
+    assert.match(tailNothing.stderr, /^appinit: no program, job or logs named "never-was"$/m);
   });
 
   test('names that would lead out of the logs directory are refused and touch nothing', async () => {
