@@ -6,6 +6,7 @@ import { parseControlText } from '../config/load.js';
 import { applyPrograms, type UpResult } from '../core/supervisor/load.js';
 import { Supervisor } from '../core/supervisor/runtime.js';
 import { tryLock } from '../os/lock.js';
+import { terminalSettings } from '../os/terminal.js';
 import { Supervise } from '../os/supervise.js';
 import { openDb } from '../store/db.js';
 import { createServer } from './http.js';
@@ -41,7 +42,8 @@ export async function startDaemon(home: string): Promise<Daemon> {
   }
   const db = openDb(paths.db, MODULES);
   const helper = new Supervise(paths.superviseSocket, paths.supervisePid, paths.superviseLog);
-  const spawnCtx = { logsDir: paths.logs, env: { ...process.env } };
+  // termios: the article's ioctl(0, TCGETA): our own terminal's settings, for terminal lines.
+  const spawnCtx = { logsDir: paths.logs, env: { ...process.env }, termios: terminalSettings(0) };
   delete spawnCtx.env.APPINIT_DAEMON_CHILD;
   const sup = new Supervisor(db, helper, spawnCtx);
   await sup.init();

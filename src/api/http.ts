@@ -45,7 +45,9 @@ export function createServer(ctx: ApiContext): http.Server {
       const stream = req.method === 'GET' ? MODULES.find((m) => m.streams?.[url.pathname])?.streams?.[url.pathname] : undefined;
       if (stream) return stream(ctx, req, res, url);
       const body = req.method === 'GET' ? {} : await readBody(req);
-      const r = await handle(ctx, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, peer: peerCred(req.socket) });
+      const gone = new AbortController();
+      res.on('close', () => { if (!res.writableFinished) gone.abort(); });
+      const r = await handle(ctx, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, peer: peerCred(req.socket), signal: gone.signal });
       send(res, r.status, r.body);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError(500, 'internal', (err as Error).stack ?? String(err));

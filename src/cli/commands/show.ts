@@ -1,12 +1,12 @@
 // `status`, `info`: commands that show.
 import { client, EXIT } from '../context.js';
-import { formatStatus } from '../format/status.js';
+import { formatAps, formatStatus } from '../format/status.js';
 
-/** appinit status [NAME] [--json] */
-export async function status(name: string | undefined, json: boolean): Promise<number> {
+/** appinit status [NAME...] [--json] [--aps] */
+export async function status(names: string[], json: boolean, aps = false): Promise<number> {
   const c = await client();
-  const jobs = await c.status(name);
-  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
+  const jobs = await c.status(names);
+  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n');
   return EXIT.ok;
 }
 
