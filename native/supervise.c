@@ -274,8 +274,9 @@ static void ts_prefix(int ts, char *out, size_t cap) {
   } else {
     struct tm tm;
     gmtime_r(&t.tv_sec, &tm);
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
+    /* Microseconds: `logs` merges stdout and stderr by these, and ms ties are common. */
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000);
   }
 }
 
