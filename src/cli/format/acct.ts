@@ -29,7 +29,7 @@ export function formatAcct(records: AcctRecord[]): string {
     r.comm,
     r.uid != null ? lookupUser(r.uid)?.name ?? String(r.uid) : '-',
     r.flags || '-',
-    (r.start != null ? r.end - r.start : 0).toFixed(2),
+    (r.elapsed ?? (r.start != null ? r.end - r.start : 0)).toFixed(2),
     r.utime.toFixed(2),
     r.stime.toFixed(2),
     String(r.maxrss),
