@@ -1,0 +1,99 @@
+// Kernel accounting records (taskstats, when the daemon runs as root): a process reaped by its
+// own parent has a record, a leader's CPU is its own, elapsed time is exact; an unprivileged
+// daemon says it keeps wait4 records and keeps them.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chownSync } from 'node:fs';
+import { after, describe, test } from 'node:test';
+import type { AcctRecord } from '../../src/store/records.js';
+import { CLI, TestHome, waitFor, type CliResult } from './harness.js';
+
+const NOBODY = 65534;
+
+describe('kernel accounting records', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('sh -c \'date; sleep 0.2\': date has a record, the leader\'s CPU is its own, REAL is exact', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('kernel records need a root daemon');
+    await h.up(`programs:
+  d:
+    command: sh -c 'date; sleep 0.2'
+    restart: never
+  burnkid:
+    command: sh -c 'sh -c "i=0; while [ \\$i -lt 300000 ]; do i=\\$((i+1)); done"; true'
+    restart: never
+  orphan:
+    command: sh -c '(sleep 0.3 &); exit 0'
+    restart: never
+`);
+    const c = await h.api();
+    const info = await c.info();
+    assert.equal(info.acct, 'taskstats', 'a root daemon records from the kernel');
+    assert.match((await h.cli(['info'])).stdout, /^accounting: kernel taskstats: every process of every job/m);
+
+    const d = await waitFor('records of sh, date and sleep', async () => {
+      const recs = await c.acct({ program: 'd' });
+      return recs.length >= 3 ? recs : null;
+    });
+    assert.deepEqual(d.map((r) => r.comm), ['date', 'sleep', 'sh'], 'one record each, in termination order');
+    const [date, sleep, sh] = d;
+    assert.equal(date.ppid, sh.pid, 'date was reaped by sh');
+    assert.equal(date.job, sh.job);
+    assert.equal(date.exitCode, 0);
+    assert.equal(date.source, 'taskstats');
+    assert.equal(sh.command, "sh -c 'date; sleep 0.2'", 'the leader\'s record shows the program\'s command');
+    // REAL is the process's own, from its start, not whole-second boot time arithmetic (+0.58 s
+    // was seen) and not until its reaping.
+    assert.ok(sleep.elapsed! >= 0.2 && sleep.elapsed! < 0.26, `sleep 0.2 lasted ${sleep.elapsed}s`);
+    assert.ok(Math.abs(sleep.end - sleep.start! - sleep.elapsed!) < 0.001, 'start and end agree with the elapsed time');
+    assert.ok(sh.elapsed! >= sleep.elapsed! && sh.elapsed! < sleep.elapsed! + 0.1, `the leader outlived its children a little (${sh.elapsed}s)`);
+    assert.ok(sh.start! <= date.start!, 'the leader started first');
+
+    const [kid, leader] = await waitFor('records of burnkid', async () => {
+      const recs = await c.acct({ program: 'burnkid' });
+      return recs.length >= 2 ? recs : null;
+    }, 30_000);
+    assert.equal(kid.ppid, leader.pid);
+    assert.ok(kid.utime + kid.stime > 0.05, `the child burned CPU (${kid.utime + kid.stime}s)`);
+    assert.ok(leader.utime + leader.stime < (kid.utime + kid.stime) / 3, `the leader's CPU (${leader.utime + leader.stime}s) does not include its child's (${kid.utime + kid.stime}s)`);
+
+    const orphan = await waitFor('the orphaned sleep\'s record', async () => (await c.acct({ program: 'orphan' })).find((r) => r.comm === 'sleep'));
+    assert.equal(orphan.job, (await c.acct({ program: 'orphan' }))[0].job, 'an orphan is recorded in its job');
+    // Nothing twice: the helper reaped the leaders and the orphan too (wait4), and those are not recorded again.
+    const all = await c.acct();
+    assert.equal(new Set(all.map((r) => r.pid)).size, all.length, 'one record per process');
+  });
+
+  test('an unprivileged daemon says so and keeps wait4 records of what it reaps', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to run a daemon as nobody');
+    const u = new TestHome('appinit-test-nobody-');
+    chownSync(u.home, NOBODY, NOBODY);
+    const asNobody = (args: string[]) => new Promise<CliResult>((resolve) => {
+      const child = spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args], { env: u.env, cwd: u.home });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b) => (stdout += b));
+      child.stderr.on('data', (b) => (stderr += b));
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    try {
+      const file = u.write('a.yaml', "programs:\n  d:\n    command: sh -c 'date; sleep 0.2'\n    restart: never\n");
+      chownSync(file, NOBODY, NOBODY);
+      const up = await asNobody(['up', file]);
+      assert.equal(up.code, 0, up.stderr);
+      const info = JSON.parse((await asNobody(['info', '--json'])).stdout);
+      assert.equal(info.acct, 'wait4');
+      assert.match((await asNobody(['info'])).stdout, /^accounting: wait4: only processes the helper reaps/m);
+      const recs = await waitFor('the leader\'s record', async () => {
+        const r = await asNobody(['acct', '--json']);
+        const list = r.code === 0 ? (JSON.parse(r.stdout) as AcctRecord[]) : [];
+        return list.length ? list : null;
+      });
+      assert.deepEqual(recs.map((r) => [r.comm, r.source]), [['sh', 'wait4']], 'only the leader, from wait4');
+    } finally {
+      await asNobody(['down']);
+      await u.cleanup();
+    }
+  });
+});
