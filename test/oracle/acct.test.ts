@@ -46,6 +46,7 @@ describe('records agree with the kernel\'s process accounting', () => {
     const why = accountingAvailable();
     if (why) return t.skip(why);
     const seed = fixture('acct-seed');
+    const threads = fixture('acct-threads');
     writeFileSync(file, '');
     let ours: AcctRecord[] = [];
     let helper = 0;
@@ -61,14 +62,20 @@ describe('records agree with the kernel\'s process accounting', () => {
   daemon:
     command: sh -c '(setsid sh -c "sleep 0.5; exit 3" &); exit 0'
     restart: never
+  threads:
+    command: ${threads}
+    restart: never
+  lastthread:
+    command: ${threads} detach
+    restart: never
 `);
       const c = await h.api();
       const info = await c.info();
       if (info.acct !== 'taskstats') return t.skip('the daemon\'s helper has no taskstats here');
       helper = info.helperPid;
       // Complete when every process has a record: the seed's five, the pipeline's sh, seq,
-      // sort and tail, the daemon's sh, subshell, setsid'd sh and its sleep.
-      const want: Record<string, number> = { seed: 5, pipeline: 4, daemon: 4 };
+      // sort and tail, the daemon's sh, subshell, setsid'd sh and its sleep, one per threaded process.
+      const want: Record<string, number> = { seed: 5, pipeline: 4, daemon: 4, threads: 1, lastthread: 1 };
       ours = await waitFor('a record of every process of the three jobs', async () => {
         const recs = (await c.acct()).filter((r) => r.program != null && r.program in want);
         return Object.entries(want).every(([p, n]) => recs.filter((r) => r.program === p).length >= n) ? recs : null;
@@ -82,7 +89,7 @@ describe('records agree with the kernel\'s process accounting', () => {
       spawnSync('accton', ['off']);
     }
     const kernel = descendants(decodePacct(readFileSync(file)), helper);
-    assert.ok(kernel.length >= 13, `the kernel recorded the jobs' processes (${kernel.length})`);
+    assert.ok(kernel.length >= 15, `the kernel recorded the jobs' processes (${kernel.length})`);
 
     // Exactly one record of ours per process the kernel recorded, and none it did not.
     assert.deepEqual(ours.map((r) => r.pid).sort(), kernel.map((k) => k.pid).sort(), 'the same processes, each once');
@@ -119,6 +126,13 @@ describe('records agree with the kernel\'s process accounting', () => {
     const aborted = seedRecs.find((r) => r.signal === 6)!;
     assert.match(aborted.flags, /C/, 'the aborted child has the core flag');
     assert.equal(seedRecs.find((r) => r.exitCode === 2)?.job, seedRecs[0].job, 'every process is in the seed\'s job');
+    // Three threads, one record: their CPU summed, the main thread's exit status.
+    for (const name of ['threads', 'lastthread']) {
+      const [r] = ours.filter((x) => x.program === name);
+      assert.equal(r.threads, 3, `${name}: three threads`);
+      assert.ok(r.utime + r.stime > 0.25, `${name}: the threads' CPU is summed (${r.utime + r.stime}s)`);
+    }
+    assert.equal(ours.find((r) => r.program === 'threads')!.exitCode, 5);
     const daemon = ours.filter((r) => r.program === 'daemon');
     assert.ok(daemon.some((r) => r.comm === 'sh' && r.exitCode === 3), 'the double-forked daemon is recorded in its job');
   });
