@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { chownSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import type { AcctRecord } from '../../src/store/records.js';
-import { CLI, TestHome, waitFor, type CliResult } from './harness.js';
+import { alive, CLI, TestHome, waitFor, type CliResult } from './harness.js';
 
 const NOBODY = 65534;
 
@@ -63,6 +63,30 @@ describe('kernel accounting records', () => {
     // Nothing twice: the helper reaped the leaders and the orphan too (wait4), and those are not recorded again.
     const all = await c.acct();
     assert.equal(new Set(all.map((r) => r.pid)).size, all.length, 'one record per process');
+  });
+
+  test('processes that end while the daemon is down are recorded once, in order, when it returns', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('kernel records need a root daemon');
+    await h.up(`programs:
+  late:
+    command: sh -c 'sleep 0.3; date; sleep 0.2'
+    restart: never
+`);
+    const j = await h.waitJob('late', 'running', (x) => x.pid != null);
+    const daemon = h.daemonPid();
+    process.kill(daemon, 'SIGKILL');
+    await waitFor('the daemon gone', () => !alive(daemon));
+    await waitFor('the job ended while the daemon was down', () => !alive(j.pid!), 5000);
+    h.reconnect();
+    assert.equal((await h.cli(['status'])).code, 0);
+    const recs = await waitFor('the records kept by the helper', async () => {
+      const r = await (await h.api()).acct({ program: 'late' });
+      return r.length >= 4 ? r : null;
+    });
+    await h.waitJob('late', 'exited', (x) => x.state === 'exited');
+    const again = await (await h.api()).acct({ program: 'late' });
+    assert.deepEqual(again.map((r) => r.comm), ['sleep', 'date', 'sleep', 'sh'], 'each once, in termination order');
+    assert.equal(recs[3].pid, j.pid);
   });
 
   test('an unprivileged daemon says so and keeps wait4 records of what it reaps', async (t) => {
