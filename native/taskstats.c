@@ -418,7 +418,9 @@ static void on_genl(struct nlmsghdr *h) {
 
 void ts_readable(void) {
   if (pfd < 0) return;
-  for (;;) {
+  /* Bounded, so that a storm of exits elsewhere on the machine cannot starve the helper; the
+   * fd stays readable and the rest comes on the next turn. */
+  for (int rounds = 0; rounds < 4096; rounds++) {
     ssize_t n = recv(gfd, gbuf, sizeof gbuf, 0);
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -19,6 +19,9 @@ const MAX_PENDING = 100_000;
 export class Accounting {
   // Pids with a kernel record whose wait4 exit is still to come (the helper is their parent).
   private pending = new Set<number>();
+  // Pids recorded from wait4 although the kernel reports them (their record came late: the helper
+  // drains at most so many per turn), with their start: the late kernel record is not added.
+  private waitFirst = new Map<number, number>();
 
   constructor(private readonly db: Db, private readonly hello: () => HelloEvent | null) {}
 
@@ -30,6 +33,11 @@ export class Accounting {
   /** The record a helper event makes, if any. Call in event order, inside the batch's transaction. */
   recordOf(msg: HelperEvent, job: RecordJob | null): AcctRecord | null {
     if (msg.ev === 'taskstats') {
+      const start = this.waitFirst.get(msg.pid);
+      if (start != null) {
+        this.waitFirst.delete(msg.pid);
+        if (Math.abs(start - (msg.end_us - msg.etime_us) / 1e6) < 1.5) return null;
+      }
       // The helper reaps its own children: leaders (a pty job's through its keeper) and adopted orphans.
       if (msg.leader === 1 || msg.ppid === this.hello()?.pid) {
         if (this.pending.size >= MAX_PENDING) this.pending.clear();
@@ -40,7 +48,12 @@ export class Accounting {
     if (msg.ev !== 'exit') return null;
     if (this.pending.delete(msg.pid)) return null;
     // After a daemon restart the kernel's record may be stored already: same pid, same start.
-    if (this.source === 'taskstats' && msg.start && hasKernelRecord(this.db, msg.pid, ticksToEpoch(msg.start))) return null;
+    if (this.source === 'taskstats' && msg.start) {
+      const start = ticksToEpoch(msg.start);
+      if (hasKernelRecord(this.db, msg.pid, start)) return null;
+      if (this.waitFirst.size >= MAX_PENDING) this.waitFirst.clear();
+      this.waitFirst.set(msg.pid, start);
+    }
     return exitRecord(msg, job);
   }
 }
