@@ -31,6 +31,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +52,9 @@ static ts_emit_fn emit;
 static int gfd = -1, cfd = -1, pfd = -1;
 static uint16_t family;
 static unsigned long long lost_exits, lost_forks;
+/* A child forked at open to prove that both kinds of message arrive here. */
+static pid_t probe_pid;
+static int probe_forked, probe_ended;
 
 /* ---------- the processes of jobs, by tgid ---------- */
 
@@ -256,6 +260,23 @@ fail:
   return -1;
 }
 
+/* Sockets can open and still stay silent (another network namespace, a kernel without the
+ * events): a child that exits at once must show up as a fork and as a taskstats record. */
+static int probe(void) {
+  pid_t c = fork();
+  if (c < 0) return -1;
+  if (c == 0) _exit(0);
+  probe_pid = c;
+  waitpid(c, NULL, 0);
+  uint64_t until = mono_ns() + 1000000000ull;
+  while (!(probe_forked && probe_ended) && mono_ns() < until) {
+    struct epoll_event ev;
+    if (epoll_wait(pfd, &ev, 1, 100) > 0) ts_readable();
+  }
+  probe_pid = 0;
+  return probe_forked && probe_ended ? 0 : -1;
+}
+
 int ts_open(ts_emit_fn fn) {
   if (geteuid() != 0) return -1;
   emit = fn;
@@ -268,6 +289,12 @@ int ts_open(ts_emit_fn fn) {
   epoll_ctl(pfd, EPOLL_CTL_ADD, gfd, &ev);
   ev.data.fd = cfd;
   epoll_ctl(pfd, EPOLL_CTL_ADD, cfd, &ev);
+  if (probe() < 0) {
+    fprintf(stderr, "appinit-supervise: taskstats opened but reports nothing here; accounting from wait4\n");
+    close(pfd); close(gfd); close(cfd);
+    pfd = gfd = cfd = -1;
+    return -1;
+  }
   return pfd;
 }
 
@@ -276,6 +303,7 @@ int ts_open(ts_emit_fn fn) {
 static void on_proc_event(const struct proc_event *e) {
   if (e->what == PROC_EVENT_FORK) {
     pid_t child = e->event_data.fork.child_tgid;
+    if (probe_pid && child == probe_pid) probe_forked = 1;
     if (e->event_data.fork.child_pid != child) return; /* a thread: accounted with its process */
     tproc_t *old = find(child);
     /* Known since before this process was born: a pid reused after a record we never got. */
@@ -336,6 +364,7 @@ static void add_thread(struct taskstats *a, const struct taskstats *t) {
 
 /* One task's stats; `len` is how much of the struct this kernel sent. */
 static void on_task(const struct taskstats *t, size_t len) {
+  if (probe_pid && (pid_t)t->ac_pid == probe_pid) probe_ended = 1;
   tproc_t *p = find((pid_t)t->ac_tgid);
   if (!p) return;
   int has_tgetime = len >= offsetof(struct taskstats, ac_tgetime) + sizeof t->ac_tgetime;
