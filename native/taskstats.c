@@ -278,7 +278,9 @@ static int probe(void) {
 }
 
 int ts_open(ts_emit_fn fn) {
-  if (geteuid() != 0) return -1;
+  /* APPINIT_ACCT=wait4 keeps a root helper off the machine-wide listener (and lets the bench compare). */
+  const char *want = getenv("APPINIT_ACCT");
+  if (geteuid() != 0 || (want && strcmp(want, "wait4") == 0)) return -1;
   emit = fn;
   cfd = open_connector();
   if (cfd < 0) return -1;

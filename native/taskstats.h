@@ -12,7 +12,8 @@
 /* How records leave: supervise.c's emit_event (durable JSON lines). */
 typedef void (*ts_emit_fn)(int durable, const char *fmt, ...);
 
-/* Opens both netlink sockets behind one pollable fd (an epoll fd); -1 when unavailable. */
+/* Opens both netlink sockets behind one pollable fd (an epoll fd); -1 when unavailable (not
+ * root, no taskstats here, or APPINIT_ACCT=wait4 in the environment). */
 int ts_open(ts_emit_fn emit);
 
 /* 1 when taskstats records are being produced. */
