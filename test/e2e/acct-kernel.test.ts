@@ -65,6 +65,37 @@ describe('kernel accounting records', () => {
     assert.equal(new Set(all.map((r) => r.pid)).size, all.length, 'one record per process');
   });
 
+  test('a terminal job: its processes carry the terminal, the session keeper has no record; a command not found has one', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('kernel records need a root daemon');
+    await h.up(`programs:
+  term:
+    command: sh -c 'tty; sleep 0.1'
+    tty: true
+    restart: never
+  missing:
+    command: no-such-command-here
+    restart: never
+`);
+    const c = await h.api();
+    const term = await waitFor('records of sh, tty and sleep', async () => {
+      const r = await c.acct({ program: 'term' });
+      return r.length >= 3 ? r : null;
+    });
+    assert.deepEqual(term.map((r) => r.comm), ['tty', 'sleep', 'sh']);
+    const ptyOf = (r: AcctRecord) => ((r.tty ?? 0) >> 8) & 0xfff;
+    for (const r of term) assert.ok(ptyOf(r) >= 136 && ptyOf(r) <= 143, `${r.comm} has a pseudo-terminal (tty ${r.tty})`);
+    const shown = (await h.cli(['acct', 'term'])).stdout;
+    assert.match(shown, /sleep +root +pts\/\d+ /, 'the table names the terminal as lastcomm does');
+    await h.waitJob('missing', 'fatal or exited', (j) => j.state === 'fatal' || j.state === 'exited');
+    const missing = await waitFor('the record of the failed exec', async () => {
+      const r = await c.acct({ program: 'missing' });
+      return r.length ? r : null;
+    });
+    assert.ok(missing.every((r) => r.exitCode === 127), 'exit 127, as system() reports a command not found');
+    assert.equal(new Set(missing.map((r) => r.pid)).size, missing.length, 'one record per attempt');
+    assert.ok((await c.acct()).every((r) => !r.comm.startsWith('appinit-superv') || r.program === 'missing'), 'no record of the helper\'s own processes');
+  });
+
   test('processes that end while the daemon is down are recorded once, in order, when it returns', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('kernel records need a root daemon');
     await h.up(`programs:
