@@ -113,22 +113,22 @@ static tproc_t *add(pid_t pid, const char *job, int leader, unsigned tty, uint64
   return p;
 }
 
-/* Field 7 of /proc/PID/stat: the controlling terminal. */
-static unsigned read_tty(pid_t pid) {
+/* Field 7 of /proc/PID/stat: the controlling terminal; -1 when the process is gone. */
+static long read_tty(pid_t pid) {
   char path[64], data[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
+  if (fd < 0) return -1;
   ssize_t n = read(fd, data, sizeof data - 1);
   close(fd);
-  if (n <= 0) return 0;
+  if (n <= 0) return -1;
   data[n] = 0;
   char *rp = strrchr(data, ')');
   unsigned tty = 0;
   char state;
   int ppid, pgrp, sid;
   if (rp && sscanf(rp + 2, "%c %d %d %d %u", &state, &ppid, &pgrp, &sid, &tty) == 5) return tty;
-  return 0;
+  return -1;
 }
 
 void ts_track(pid_t pid, const char *job, int leader) {
@@ -138,7 +138,8 @@ void ts_track(pid_t pid, const char *job, int leader) {
     if (leader) p->leader = 1;
     return;
   }
-  add(pid, job, leader, read_tty(pid), mono_ns());
+  long tty = read_tty(pid);
+  add(pid, job, leader, tty > 0 ? (unsigned)tty : 0, mono_ns());
 }
 
 int ts_enabled(void) { return pfd >= 0; }
@@ -311,7 +312,15 @@ static void on_proc_event(const struct proc_event *e) {
     /* Known since before this process was born: a pid reused after a record we never got. */
     if (old && old->since_ns < e->timestamp_ns) { drop(child); old = NULL; }
     tproc_t *parent = find(e->event_data.fork.parent_tgid);
-    if (parent && !old) add(child, parent->job, 0, parent->tty, e->timestamp_ns);
+    if (parent && !old) {
+      /* A leader may have been tracked before it took its terminal (it opens it after setsid,
+       * and a FIFO or terminal open may wait): look again while it is alive. */
+      if (parent->leader) {
+        long tty = read_tty(parent->pid);
+        if (tty >= 0) parent->tty = (unsigned)tty;
+      }
+      add(child, parent->job, 0, parent->tty, e->timestamp_ns);
+    }
   } else if (e->what == PROC_EVENT_SID) {
     tproc_t *p = find(e->event_data.sid.process_tgid);
     if (p) p->tty = 0; /* a new session has no controlling terminal */
