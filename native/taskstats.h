@@ -12,8 +12,9 @@
 /* How records leave: supervise.c's emit_event (durable JSON lines). */
 typedef void (*ts_emit_fn)(int durable, const char *fmt, ...);
 
-/* Opens both netlink sockets behind one pollable fd (an epoll fd); -1 when unavailable (not
- * root, no taskstats here, or APPINIT_ACCT=wait4 in the environment). */
+/* Opens both netlink sockets; returns the fd to poll for readability (exit records; fork events
+ * are read along), or -1 when unavailable (not root, no taskstats here, or APPINIT_ACCT=wait4
+ * in the environment). */
 int ts_open(ts_emit_fn emit);
 
 /* 1 when taskstats records are being produced. */
