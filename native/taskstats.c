@@ -64,6 +64,7 @@ typedef struct tproc {
   int leader;
   unsigned tty;      /* tty_nr as /proc shows it; 0 after setsid */
   uint64_t since_ns; /* CLOCK_MONOTONIC when it became known (fork events use the same clock) */
+  int born;          /* since_ns is its fork's timestamp: its start, to the microsecond */
   /* threads that ended before the last one, summed */
   int threads;
   struct taskstats sum;
@@ -310,6 +311,8 @@ static void on_proc_event(const struct proc_event *e) {
     tproc_t *old = find(child);
     /* Known since before this process was born: a pid reused after a record we never got. */
     if (old && old->since_ns < e->timestamp_ns) { drop(child); old = NULL; }
+    /* Tracked (a leader we forked) before its fork was read: now we know when it started. */
+    if (old && !old->born) { old->since_ns = e->timestamp_ns; old->born = 1; }
     tproc_t *parent = find(e->event_data.fork.parent_tgid);
     if (parent && !old) {
       /* A leader may have been tracked before it took its terminal (it opens it after setsid,
@@ -318,7 +321,8 @@ static void on_proc_event(const struct proc_event *e) {
         long tty = read_tty(parent->pid);
         if (tty >= 0) parent->tty = (unsigned)tty;
       }
-      add(child, parent->job, 0, parent->tty, e->timestamp_ns);
+      tproc_t *p = add(child, parent->job, 0, parent->tty, e->timestamp_ns);
+      if (p) p->born = 1;
     }
   } else if (e->what == PROC_EVENT_SID) {
     tproc_t *p = find(e->event_data.sid.process_tgid);
@@ -399,8 +403,18 @@ static void on_task(const struct taskstats *t, size_t len) {
       if (!(has_tgetime && t->ac_tgetime)) etime = p->main_etime;
     }
   }
-  struct timespec now;
+  /* Start and end on the wall clock from the fork's timestamp (monotonic), not from when this
+   * message is read: exact however late the helper reads it. */
+  struct timespec now, mono;
   clock_gettime(CLOCK_REALTIME, &now);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  long long now_us = (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+  long long end_us = now_us;
+  if (p->born) {
+    long long offset_us = now_us - ((long long)mono.tv_sec * 1000000 + mono.tv_nsec / 1000);
+    long long start_us = (long long)(p->since_ns / 1000) + offset_us;
+    if (start_us + (long long)etime <= now_us) end_us = start_us + (long long)etime;
+  }
   char job[512], comm[80];
   json_str(job, sizeof job, p->job);
   char c16[TS_COMM_LEN + 1];
@@ -417,7 +431,7 @@ static void on_task(const struct taskstats *t, size_t len) {
        s.ac_tgid, s.ac_ppid, job, p->leader, p->threads + 1, s.ac_uid, s.ac_gid, comm, s.ac_exitcode,
        s.ac_flag & (T_AFORK | T_ASU | T_ACORE | T_AXSIG), p->tty, (int)(int8_t)s.ac_nice,
        (unsigned long long)s.ac_btime64, (unsigned long long)etime,
-       (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000, (unsigned long long)s.ac_utime,
+       end_us, (unsigned long long)s.ac_utime,
        (unsigned long long)s.ac_stime, (unsigned long long)s.ac_minflt, (unsigned long long)s.ac_majflt,
        (unsigned long long)s.coremem, (unsigned long long)s.virtmem, (unsigned long long)s.hiwater_rss,
        (unsigned long long)s.hiwater_vm, (unsigned long long)s.read_char, (unsigned long long)s.write_char,

@@ -3,7 +3,7 @@
 // daemon says it keeps wait4 records and keeps them.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chownSync } from 'node:fs';
+import { chmodSync, chownSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import type { AcctRecord } from '../../src/store/records.js';
 import { alive, CLI, TestHome, waitFor, type CliResult } from './harness.js';
@@ -67,14 +67,17 @@ describe('kernel accounting records', () => {
 
   test('a terminal job: its processes carry the terminal, the session keeper has no record; a command not found has one', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('kernel records need a root daemon');
+    // A script that removes itself: its restart cannot exec (up refuses a missing command).
+    const script = h.write('gone.sh', '#!/bin/sh\nrm -f "$0"\nexit 1\n');
+    chmodSync(script, 0o755);
     await h.up(`programs:
   term:
     command: sh -c 'tty; sleep 0.1'
     tty: true
     restart: never
   missing:
-    command: no-such-command-here
-    restart: never
+    command: ${script}
+    backoff: { initial: 0 }
 `);
     const c = await h.api();
     const term = await waitFor('records of sh, tty and sleep', async () => {
@@ -86,13 +89,15 @@ describe('kernel accounting records', () => {
     for (const r of term) assert.ok(ptyOf(r) >= 136 && ptyOf(r) <= 143, `${r.comm} has a pseudo-terminal (tty ${r.tty})`);
     const shown = (await h.cli(['acct', 'term'])).stdout;
     assert.match(shown, /sleep +root +pts\/\d+ /, 'the table names the terminal as lastcomm does');
-    await h.waitJob('missing', 'fatal or exited', (j) => j.state === 'fatal' || j.state === 'exited');
+    await h.waitJob('missing', 'fatal', (j) => j.state === 'fatal');
     const missing = await waitFor('the record of the failed exec', async () => {
       const r = await c.acct({ program: 'missing' });
-      return r.length ? r : null;
+      return r.some((x) => x.exitCode === 127) ? r : null;
     });
-    assert.ok(missing.every((r) => r.exitCode === 127), 'exit 127, as system() reports a command not found');
-    assert.equal(new Set(missing.map((r) => r.pid)).size, missing.length, 'one record per attempt');
+    assert.deepEqual(missing.slice(0, 2).map((r) => [r.comm, r.exitCode]), [['rm', 0], ['gone.sh', 1]], 'rm, then the script');
+    assert.ok(missing.length > 2 && missing.slice(2).every((r) => r.exitCode === 127 && r.flags.includes('F')),
+      'then each exec that failed: 127 as system() reports it, forked and never exec\'d');
+    assert.equal(new Set(missing.map((r) => r.pid)).size, missing.length, 'one record per process');
     assert.ok((await c.acct()).every((r) => !r.comm.startsWith('appinit-superv') || r.program === 'missing'), 'no record of the helper\'s own processes');
   });
 
