@@ -47,6 +47,7 @@ program.command('acct [name]').description('accounting records of ended processe
   .option('--since <time>', 'ended at or after TIME (ISO 8601, "YYYY-MM-DD[ HH:MM]", or an age like -1h, -30m)')
   .option('--until <time>', 'ended at or before TIME')
   .option('-s, --summary', 'one line per command, as sa').option('--by <key>', 'summarise by command, user or program')
+  .option('--pacct <file>', 'write the records as the kernel\'s acct_v3 file (lastcomm -f, sa, dump-acct read it)')
   .action((name, o) => run(() => acctCommand(name, o)));
 
 for (const register of COMMAND_MODULES) register(program, run);

@@ -30,6 +30,8 @@ export interface DaemonInfo {
   home: string;
   version: string;
   uptime: number;
+  /** Where accounting records come from: the kernel's taskstats (root) or the helper's wait4. */
+  acct?: 'taskstats' | 'wait4';
   /** What is degraded right now (disk full, socket recreated, backup failing), oldest first. */
   problems?: { what: string; since: number; message: string }[];
 }

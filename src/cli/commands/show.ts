@@ -1,6 +1,7 @@
 // `status`, `info`: commands that show.
 import { client, EXIT } from '../context.js';
 import { formatAps, formatStatus } from '../format/status.js';
+import { SOURCE_TEXT } from '../../core/accounting/source.js';
 
 // What the daemon says is degraded, on stderr so that tables and JSON stay clean.
 function warnProblems(problems: { what: string; since: number; message: string }[] | undefined): void {
@@ -21,6 +22,7 @@ export async function info(json: boolean): Promise<number> {
   const c = await client();
   const i = await c.info();
   process.stdout.write(json ? JSON.stringify(i, null, 2) + '\n' : `daemon pid ${i.pid}, supervise helper pid ${i.helperPid}, home ${i.home}, version ${i.version}, up ${Math.round(i.uptime)}s\n`);
+  if (!json && i.acct) process.stdout.write(`accounting: ${SOURCE_TEXT[i.acct]}\n`);
   if (!json) for (const p of i.problems ?? []) process.stdout.write(`degraded (${p.what}, since ${new Date(p.since).toISOString()}): ${p.message}\n`);
   return EXIT.ok;
 }

@@ -11,7 +11,8 @@ import type { Supervise } from '../../os/supervise.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
 import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec } from '../../store/jobs.js';
 import { insertRecord, type AcctRecord } from '../../store/records.js';
-import { exitRecord, reapedRecord, unknownEndRecord } from '../accounting/record.js';
+import { Accounting } from '../accounting/index.js';
+import { reapedRecord, unknownEndRecord } from '../accounting/record.js';
 import { decodeStatus } from '../../os/helper-protocol.js';
 import { reapChild } from '../../os/reap.js';
 import { MAX_TIMER_MS, now, type Now } from './clock.js';
@@ -51,10 +52,13 @@ export class Supervisor extends EventEmitter {
   }, (job) => this.reapForeignOthers(job));
   // The helper's epoch and the last event stored, mirrored in memory (read once per process).
   private stored: { epoch: string | null; seq: number } | null = null;
+  /** Which helper events make accounting records (kernel taskstats, or wait4). */
+  readonly accounting: Accounting;
 
   constructor(private readonly db: Db, private readonly helper: Supervise, private readonly ctx: SpawnContext, private readonly clock: () => Now = now) {
     super();
     this.setMaxListeners(0);
+    this.accounting = new Accounting(db, () => this.helper.hello);
   }
 
   /** Loads the stored jobs, connects to the helper and re-adopts what is still alive. */
@@ -128,7 +132,8 @@ export class Supervisor extends EventEmitter {
     }
     const id = jobIdOf(msg);
     const job = id != null ? this.jobs.get(id) ?? null : null;
-    if (msg.ev === 'exit') this.record(exitRecord(msg, job));
+    const record = this.accounting.recordOf(msg, job);
+    if (record) this.record(record);
     if (!job) {
       if (msg.ev !== 'exit') this.emit('helper', msg); // e.g. `rotated`, for the log maintainer
       return;
