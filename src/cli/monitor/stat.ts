@@ -3,7 +3,6 @@
 import { formatIostat, formatVmstat, IOSTAT_HEADER, VMSTAT_HEADER } from '../../core/report/index.js';
 import type { SystemSnapshot } from '../../os/proc/types.js';
 import { client, CliError, EXIT } from '../context.js';
-import { exitOnEpipe } from './units.js';
 
 /** Options of `appinit stat`. */
 export interface StatCommandOptions {
@@ -38,7 +37,6 @@ function parseArgs(interval: string | undefined, count: string | undefined): { d
 export async function statCommand(interval: string | undefined, count: string | undefined, o: StatCommandOptions): Promise<number> {
   const { delayMs, n } = parseArgs(interval, count);
   const c = await client();
-  exitOnEpipe();
   let prev: SystemSnapshot | null = null;
   let prevAt = 0;
   for (let i = 0; i < n; i++) {

@@ -28,11 +28,3 @@ export function alignedTable(headers: string[], rows: string[][], right: readonl
     .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
-
-/** Ends the process quietly when the reader of stdout goes away (`appinit top -b | head`), as C tools die of SIGPIPE. */
-export function exitOnEpipe(): void {
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
-  });
-}
