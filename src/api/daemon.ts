@@ -8,9 +8,11 @@ import { Supervisor } from '../core/supervisor/runtime.js';
 import { tryLock } from '../os/lock.js';
 import { Supervise } from '../os/supervise.js';
 import { openDb } from '../store/db.js';
+import { createApp, startServices } from './app.js';
 import { createServer } from './http.js';
-import { MODULES, type Service } from './modules.js';
+import { MODULES, type Service, type Services } from './modules.js';
 import { pathsFor, type Paths } from './paths.js';
+import { programsLoaded, type ApiContext } from './routes.js';
 
 /** A running daemon. */
 export interface Daemon {
@@ -50,8 +52,8 @@ export async function startDaemon(home: string): Promise<Daemon> {
   const done = new Promise<void>((r) => (resolveDone = r));
   let server: Server | null = null;
   let stopping: Promise<void> | null = null;
-  const services = new Map<string, unknown>();
-  const running: Service[] = [];
+  const services: Services = {};
+  let running: Service[] = [];
   const down = (): Promise<void> => {
     stopping ??= (async () => {
       server?.close();
@@ -67,20 +69,19 @@ export async function startDaemon(home: string): Promise<Daemon> {
   const up = async (file: string) => {
     const abs = resolve(file);
     const programs = parseControlText(readFileSync(abs, 'utf8'), abs, dirname(abs));
-    return applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+    try {
+      return await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+    } finally {
+      programsLoaded(ctx);
+    }
   };
 
-  const ctx = {
+  const ctx: ApiContext = {
     sup, db, home, spawnCtx, helperPid: () => helper.helperPid, startedAt: Date.now(), version: VERSION,
     down: () => void down(), services,
   };
-  for (const m of MODULES) {
-    if (!m.start) continue;
-    const s = await m.start(ctx);
-    services.set(m.name, s);
-    running.push(s);
-  }
-  server = createServer(ctx);
+  running = await startServices(ctx);
+  server = createServer(ctx, createApp(ctx));
   try { unlinkSync(paths.socket); } catch { /* no stale socket */ }
   const old = process.umask(0o077); // the socket is private: 0600
   await new Promise<void>((res, rej) => {

@@ -1,9 +1,49 @@
-// The one error type that crosses the API: {error: {code, message}}.
+// The one error type that crosses the API: {error: {code, message}}, and the one registry that
+// maps each code to its HTTP status. A handler names the code; the status follows from it.
 
-/** An error a caller can act on, with an HTTP status and a stable code. */
+/** Every error code the API answers with, and its HTTP status. */
+export const ERROR_STATUS = {
+  usage: 400, // a request a person or program got wrong: the message says what was expected
+  bad_json: 400,
+  config: 400, // a control file with errors (details: the issues, file:line:col)
+  crontab: 400,
+  at_garbled: 400,
+  at_past: 400,
+  ambiguous: 400,
+  unauthenticated: 401, // the kernel did not say who is calling
+  forbidden: 403,
+  not_found: 404,
+  no_such_job: 404,
+  no_such_process: 404,
+  unknown_user: 404,
+  no_crontab: 404,
+  not_running: 409,
+  already_running: 409,
+  too_large: 413,
+  internal: 500,
+  unavailable: 503, // a service the route needs is not running (yet, or any more)
+} as const;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** An error a caller can act on, with a stable code; its HTTP status comes from ERROR_STATUS. */
 export class ApiError extends Error {
-  constructor(public readonly status: number, public readonly code: string, message: string, public readonly details?: unknown) {
-    super(message);
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message: string, details?: unknown);
+  /** @deprecated the status comes from the code: write `new ApiError(code, message)`. */
+  constructor(status: number, code: ErrorCode, message: string, details?: unknown);
+  constructor(a: ErrorCode | number, b: string, c?: unknown, d?: unknown) {
+    const legacy = typeof a === 'number';
+    super(legacy ? String(c) : b);
+    this.code = legacy ? (b as ErrorCode) : a;
+    this.details = legacy ? d : c;
+  }
+
+  /** The HTTP status of this error's code. */
+  get status(): number {
+    return ERROR_STATUS[this.code];
   }
 }
 

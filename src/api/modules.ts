@@ -1,27 +1,43 @@
 // The daemon's modules beyond the supervisor core: each brings API routes, streamed
 // endpoints, store migrations and a service started with the daemon. Listed here, once.
 import type http from 'node:http';
+import type { Scheduler } from '../core/scheduler/scheduler.js';
 import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
+import type { SamplerInfo } from './monitor/routes.js';
 import { scheduleModule } from './schedule/module.js';
-import type { ApiContext, RouteTable } from './routes.js';
+import type { ApiContext, ApiRequest, RouteTable } from './routes.js';
 
 /** A running service of a module (a scheduler, a sampler). */
 export interface Service {
   stop(): void | Promise<void>;
 }
 
+/** What each module's start() gives, by module name: routes reach services through this type. */
+export interface ServiceMap {
+  logs: Service;
+  jobs: Service;
+  monitor: Service & SamplerInfo;
+  schedule: Scheduler;
+}
+
+/** The services running now (absent until their module started). */
+export type Services = Partial<ServiceMap>;
+
+/** A GET endpoint that streams: it gets the same request (and caller) as any route. */
+export type StreamHandler = (ctx: ApiContext, req: ApiRequest, res: http.ServerResponse, httpReq: http.IncomingMessage) => void;
+
 /** One module of the daemon. */
-export interface Module {
-  name: string;
+export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
+  name: K;
   /** Its own schema migrations, applied in order and tracked per module. */
   migrations?: string[];
   routes?: RouteTable;
   /** GET endpoints that stream (by path). */
-  streams?: Record<string, (ctx: ApiContext, req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void>;
+  streams?: Record<string, StreamHandler>;
   /** Started once the supervisor is ready; stopped before the daemon ends. */
-  start?(ctx: ApiContext): Service | Promise<Service>;
+  start?(ctx: ApiContext): ServiceMap[K] | Promise<ServiceMap[K]>;
 }
 
 /** Every module, in start order. */

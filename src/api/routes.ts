@@ -1,5 +1,5 @@
-// The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; the HTTP
-// binding in http.ts only moves bytes.
+// The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; app.ts
+// composes these routes with the modules', and http.ts only moves bytes.
 import { ConfigError } from '../config/program.js';
 import { parseControlText } from '../config/load.js';
 import { parseSignal } from '../config/signals.js';
@@ -10,16 +10,17 @@ import type { PeerCred } from '../os/peercred.js';
 import type { Db } from '../store/db.js';
 import { queryRecords } from '../store/records.js';
 import { ApiError } from './errors.js';
-import { MODULES } from './modules.js';
-import { jobView } from './views.js';
+import { optText, queryNumber, queryText, signalArg, text, textList } from './input.js';
+import type { Services } from './modules.js';
+import { jobView, type DaemonInfo, type JobView, type RecordView, type UpView } from './views.js';
 
-/** A parsed request. */
+/** A parsed request. `peer` is who the kernel says is calling: a request without one never gets here. */
 export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
   body: Record<string, unknown>;
-  peer: PeerCred | null;
+  peer: PeerCred;
 }
 
 /** A JSON response. */
@@ -39,30 +40,32 @@ export interface ApiContext {
   version: string;
   /** Stops everything and ends the daemon (after the response is sent). */
   down: () => void;
-  /** Services modules started (scheduler, sampler), by module name. */
-  services: Map<string, unknown>;
+  /** Services modules started (scheduler, sampler), by module name; absent until started. */
+  services: Services;
+  /** Writes a line to the daemon's log (a 500's stack goes there, not to the caller). */
+  log?: (line: string) => void;
 }
 
 /** The `names` array of a request body. */
 export function names(body: Record<string, unknown>): string[] {
-  const n = body.names;
-  if (!Array.isArray(n) || n.length === 0 || !n.every((x) => typeof x === 'string')) {
-    throw new ApiError(400, 'usage', 'names: expected a non-empty array of program names (or ["all"])');
-  }
-  return n as string[];
+  return textList(body.names, 'names', 'a non-empty array of program names (or ["all"])');
 }
 
+/** The uid the daemon runs as: it and root may do anything. */
+export const DAEMON_UID = process.getuid?.() ?? 0;
+
 /** Root sees every job; anyone else only their own. */
-export function visible(ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
-  const uid = req.peer?.uid ?? 0;
+export function visible(_ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
+  const uid = req.peer.uid;
   return uid === 0 ? jobs : jobs.filter((j) => j.ownerUid === uid);
 }
 
+/** The caller's jobs that a list of names (or %N, or "all") selects; 404 when one names nothing. */
 export function select(ctx: ApiContext, req: ApiRequest, list: string[]): Job[] {
   try {
     return visible(ctx, req, ctx.sup.select(list));
   } catch (err) {
-    throw new ApiError(404, 'not_found', (err as Error).message);
+    throw new ApiError('not_found', (err as Error).message);
   }
 }
 
@@ -71,48 +74,59 @@ export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<unknown> | u
 /** Routes by `METHOD /path`. */
 export type RouteTable = Record<string, Handler>;
 
-const coreRoutes: RouteTable = {
-  'GET /v1/info': (ctx) => ({
+/** After `up` changed the programs: the services that plan from them are told (a call, not a trigger). */
+export function programsLoaded(ctx: ApiContext): void {
+  ctx.services.schedule?.programsChanged();
+}
+
+/** The supervisor's own routes: info, status, up, start, stop, restart, signal, down, acct. */
+export const coreRoutes: RouteTable = {
+  'GET /v1/info': (ctx): DaemonInfo => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
     uptime: (Date.now() - ctx.startedAt) / 1000,
   }),
 
-  'GET /v1/status': (ctx, req) => {
-    const name = req.query.get('name');
+  'GET /v1/status': (ctx, req): JobView[] => {
+    const name = queryText(req.query, 'name');
     let jobs = visible(ctx, req, [...ctx.sup.jobs.values()]);
     if (name) {
       jobs = jobs.filter((j) => j.spec.name === name || `%${j.number}` === name || String(j.number) === name);
-      if (jobs.length === 0) throw new ApiError(404, 'not_found', `no program or job named "${name}"`);
+      if (jobs.length === 0) throw new ApiError('not_found', `no program or job named "${name}"`);
     }
     return jobs.sort((a, b) => a.number - b.number).map((j) => jobView(j));
   },
 
-  'POST /v1/up': async (ctx, req) => {
-    const { file, text, baseDir } = req.body as { file?: string; text?: string; baseDir?: string };
-    if (typeof file !== 'string' || typeof text !== 'string') throw new ApiError(400, 'usage', 'up: expected {file, text}');
+  'POST /v1/up': async (ctx, req): Promise<UpView> => {
+    const file = text(req.body.file, 'file', 'the control file\'s path');
+    const source = text(req.body.text, 'text', 'the control file\'s text');
+    const baseDir = optText(req.body.baseDir, 'baseDir', 'a directory') ?? process.cwd();
     let programs;
     try {
-      programs = parseControlText(text, file, baseDir ?? process.cwd());
+      programs = parseControlText(source, file, baseDir);
     } catch (err) {
-      if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
+      if (err instanceof ConfigError) throw new ApiError('config', err.message, err.issues);
       throw err;
     }
-    return applyPrograms(ctx.sup, ctx.db, programs, file, req.peer?.uid ?? 0);
+    try {
+      return await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid);
+    } finally {
+      programsLoaded(ctx);
+    }
   },
 
-  'POST /v1/start': (ctx, req) => {
+  'POST /v1/start': (ctx, req): JobView[] => {
     const jobs = select(ctx, req, names(req.body));
     ctx.sup.start(jobs);
     return jobs.map((j) => jobView(j));
   },
 
-  'POST /v1/stop': async (ctx, req) => {
+  'POST /v1/stop': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
     await ctx.sup.stop(jobs);
     return jobs.map((j) => jobView(j));
   },
 
-  'POST /v1/restart': async (ctx, req) => {
+  'POST /v1/restart': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
     await ctx.sup.stop(jobs);
     ctx.sup.start(jobs);
@@ -120,12 +134,11 @@ const coreRoutes: RouteTable = {
   },
 
   'POST /v1/signal': (ctx, req) => {
-    const sig = req.body.signal;
     let parsed;
     try {
-      parsed = parseSignal(typeof sig === 'number' ? sig : String(sig));
+      parsed = parseSignal(signalArg(req.body.signal, ''));
     } catch (err) {
-      throw new ApiError(400, 'usage', (err as Error).message);
+      throw new ApiError('usage', (err as Error).message);
     }
     const jobs = select(ctx, req, names(req.body));
     const sent = ctx.sup.signal(jobs, parsed.name);
@@ -133,29 +146,23 @@ const coreRoutes: RouteTable = {
   },
 
   'POST /v1/down': (ctx, req) => {
-    if ((req.peer?.uid ?? 0) !== 0 && req.peer?.uid !== process.getuid?.()) throw new ApiError(403, 'forbidden', 'only the daemon\'s owner can stop it');
+    if (req.peer.uid !== 0 && req.peer.uid !== DAEMON_UID) throw new ApiError('forbidden', 'only the daemon\'s owner can stop it');
     setImmediate(ctx.down);
     return { stopping: true };
   },
 
-  'GET /v1/acct': (ctx, req) => {
+  // Anyone but root reads only their own records; `uid` is honoured for root. The store's rows
+  // are RecordView's fields (a store column the API should not show must be left out here).
+  'GET /v1/acct': (ctx, req): RecordView[] => {
     const q = req.query;
-    const uid = req.peer?.uid ?? 0;
+    const asked = queryNumber(q, 'uid', { integer: true, min: 0 });
     return queryRecords(ctx.db, {
-      program: q.get('program') ?? undefined,
-      command: q.get('command') ?? undefined,
-      uid: uid === 0 ? (q.get('uid') != null ? Number(q.get('uid')) : undefined) : uid,
-      since: q.get('since') != null ? Number(q.get('since')) : undefined,
-      until: q.get('until') != null ? Number(q.get('until')) : undefined,
-      limit: q.get('limit') != null ? Number(q.get('limit')) : undefined,
+      program: queryText(q, 'program'),
+      command: queryText(q, 'command'),
+      uid: req.peer.uid === 0 ? asked : req.peer.uid,
+      since: queryNumber(q, 'since'),
+      until: queryNumber(q, 'until'),
+      limit: queryNumber(q, 'limit', { integer: true, min: 0 }),
     });
   },
 };
-
-/** Handles one API request. */
-export async function handle(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
-  const key = `${req.method} ${req.path}`;
-  const h = coreRoutes[key] ?? MODULES.find((m) => m.routes && key in m.routes)?.routes?.[key];
-  if (!h) return { status: 404, body: { error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } } };
-  return { status: 200, body: await h(ctx, req) };
-}

@@ -37,3 +37,50 @@ export function jobView(j: Job, now = Date.now()): JobView {
     reason: j.reason,
   };
 }
+
+/** GET /v1/info: the daemon's pid, its helper's, home, version and uptime (seconds). */
+export interface DaemonInfo {
+  pid: number;
+  helperPid: number;
+  home: string;
+  version: string;
+  uptime: number;
+}
+
+/** POST /v1/up: what loading a control file did, by program name. */
+export interface UpView {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: string[];
+}
+
+/** GET /v1/acct: one accounting record. Times in seconds (wall clock for start and end), maxrss in KiB. */
+export interface RecordView {
+  id?: number;
+  pid: number;
+  ppid: number | null;
+  job: number | null;
+  program: string | null;
+  command: string;
+  comm: string;
+  uid: number | null;
+  gid: number | null;
+  start: number | null;
+  end: number;
+  utime: number;
+  stime: number;
+  maxrss: number;
+  minflt: number;
+  majflt: number;
+  inblock: number;
+  oublock: number;
+  nvcsw: number;
+  nivcsw: number;
+  exitCode: number | null;
+  signal: number | null;
+  core: boolean;
+  flags: string;
+  status: number | null;
+  note: string | null;
+}

@@ -70,10 +70,11 @@ export const logsModule: Module = {
   streams: {
     // NDJSON, one line per log line, until the client goes away. Followers read the files, so
     // a slow client costs a bounded buffer; what it could not take is counted and reported.
-    '/v1/logs/follow': (ctx, req, res, url) => {
+    '/v1/logs/follow': (ctx, req, res, httpReq) => {
+      const url = { searchParams: req.query };
       let programs: Program[];
       try {
-        programs = programsOf(ctx, { method: 'GET', path: url.pathname, query: url.searchParams, body: {}, peer: null }, url.searchParams.get('name'));
+        programs = programsOf(ctx, req, url.searchParams.get('name'));
       } catch (err) {
         const e = err instanceof ApiError ? err : new ApiError(400, 'usage', String(err));
         return send(res, e.status, errorBody(e));
@@ -102,7 +103,7 @@ export const logsModule: Module = {
         }
       }
       const stop = () => followers.forEach((f) => f.close());
-      req.on('close', stop);
+      httpReq.on('close', stop);
       res.on('close', stop);
     },
   },
