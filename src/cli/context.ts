@@ -1,5 +1,5 @@
 // What every command shares: the client (starting the daemon when needed), and exits.
-import { appinitHome } from '../api/paths.js';
+import { appinitHome } from '../client/home.js';
 import { AppinitError, connect, type Client } from '../client/index.js';
 
 /** Exit codes, as DESIGN.md fixes them. */

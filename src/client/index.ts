@@ -1,31 +1,28 @@
-// The typed appinit library: `import { connect } from 'appinit'`.
+// The typed appinit library: `import { connect } from 'appinit'`. It loads none of the daemon's
+// code: what crosses the socket is typed by the API layer's views, imported as types only.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { appinitHome, pathsFor } from '../api/paths.js';
-import type { UpResult } from '../core/supervisor/load.js';
-import type { JobView } from '../api/views.js';
-import type { AcctRecord } from '../store/records.js';
+import type { DaemonInfo, JobView, RecordView, UpView } from '../api/views.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
-import { unixStream, unixTransport, type Transport } from './transport.js';
+import type { AtJobView, AtView } from '../api/schedule/routes.js';
+import type { ScheduleView } from '../core/scheduler/scheduler.js';
+import { appinitHome, daemonLogPath, socketPath } from './home.js';
+import { unixTransport, type Transport } from './transport.js';
 
-export type { JobView, UpResult, AcctRecord, Transport };
-export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView };
+export type { DaemonInfo, JobView, RecordView, UpView, Transport };
+export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView, AtView, AtJobView, ScheduleView };
+/** @deprecated the name before 0.2: an accounting record is a RecordView. */
+export type AcctRecord = RecordView;
+/** @deprecated the name before 0.2: what `up` did is an UpView. */
+export type UpResult = UpView;
+export { appinitHome, socketPath };
 
 /** An error from the daemon, with its stable code. */
 export class AppinitError extends Error {
   constructor(public readonly code: string, message: string, public readonly status: number, public readonly details?: unknown) {
     super(message);
   }
-}
-
-/** What the daemon says about itself. */
-export interface DaemonInfo {
-  pid: number;
-  helperPid: number;
-  home: string;
-  version: string;
-  uptime: number;
 }
 
 /** A log line: its program, stream, text and (with log.timestamps) time in ms. */
@@ -66,7 +63,7 @@ export class Client {
   /** Every job (or those of one program). */
   status(name?: string): Promise<JobView[]> { return this.call('GET', `/v1/status${name ? `?name=${encodeURIComponent(name)}` : ''}`); }
   /** Loads a control file's text, replacing the programs loaded before. */
-  up(file: string, text: string, baseDir: string): Promise<UpResult> { return this.call('POST', '/v1/up', { file, text, baseDir }); }
+  up(file: string, text: string, baseDir: string): Promise<UpView> { return this.call('POST', '/v1/up', { file, text, baseDir }); }
   /** Starts programs ('all' for every one). */
   start(names: string[]): Promise<JobView[]> { return this.call('POST', '/v1/start', { names }); }
   /** Stops programs; resolves when nothing of them is left running. */
@@ -77,8 +74,8 @@ export class Client {
   signal(signal: string | number, names: string[]): Promise<{ signal: string; sent: number }> { return this.call('POST', '/v1/signal', { signal, names }); }
   /** Stops everything, then the daemon. */
   down(): Promise<{ stopping: boolean }> { return this.call('POST', '/v1/down'); }
-  /** Accounting records, oldest first. */
-  acct(q: { program?: string; command?: string; limit?: number; since?: number; until?: number } = {}): Promise<AcctRecord[]> {
+  /** Accounting records, oldest first: the last `limit`, filtered (`uid` is honoured for root only; others get their own). */
+  acct(q: { program?: string; command?: string; uid?: number; since?: number; until?: number; limit?: number } = {}): Promise<RecordView[]> {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return this.call('GET', `/v1/acct?${p}`);
@@ -94,7 +91,8 @@ export class Client {
   followLogs(q: { name?: string; stream?: 'stdout' | 'stderr'; n?: number }, onLine: (l: LogLine | { missed: number }) => void, onEnd: (err?: Error) => void = () => {}): () => void {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
-    return unixStream(pathsFor(this.home).socket, `/v1/logs/follow?${p}`, (v) => onLine(v as LogLine), onEnd);
+    if (!this.t.stream) throw new AppinitError('usage', 'followLogs: this transport cannot stream', 0);
+    return this.t.stream(`/v1/logs/follow?${p}`, (v) => onLine(v as LogLine), onEnd);
   }
   /** Empties programs' logs (live and rotated files). */
   flushLogs(names: string[]): Promise<{ flushed: string[] }> { return this.call('POST', '/v1/logs/flush', { names }); }
@@ -140,22 +138,16 @@ export class Client {
   }
   /** CPU times of the daemon and of its ended children. */
   times(): Promise<TimesView> { return this.call('GET', '/v1/monitor/times'); }
-  /** Accounting records with every filter /v1/acct takes (uid is honoured for root only). */
-  records(q: { program?: string; command?: string; uid?: number; since?: number; until?: number; limit?: number } = {}): Promise<AcctRecord[]> {
-    const p = new URLSearchParams();
-    for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
-    return this.call('GET', `/v1/acct?${p}`);
-  }
 
   // scheduling
   /** Queues an at job: `script` runs with /bin/sh at the time `spec` names (read in `tz`), in `cwd` with `env`. */
-  atAdd(job: { spec: string; script: string; cwd: string; env: Record<string, string>; tz?: string; queue?: string; umask?: number }): Promise<import('../api/schedule/routes.js').AtView> {
+  atAdd(job: { spec: string; script: string; cwd: string; env: Record<string, string>; tz?: string; queue?: string; umask?: number }): Promise<AtView> {
     return this.call('POST', '/v1/at', job);
   }
   /** The at queue (the caller's jobs; root: everyone's), by time; running jobs have queue "=". */
-  atList(): Promise<import('../api/schedule/routes.js').AtView[]> { return this.call('GET', '/v1/at'); }
+  atList(): Promise<AtView[]> { return this.call('GET', '/v1/at'); }
   /** One at job with its job file (what at -c prints). */
-  atShow(id: number): Promise<import('../api/schedule/routes.js').AtJobView> { return this.call('GET', `/v1/at/job?id=${id}`); }
+  atShow(id: number): Promise<AtJobView> { return this.call('GET', `/v1/at/job?id=${id}`); }
   /** Removes queued at jobs; each one that cannot be removed is in `errors`. */
   atRemove(ids: number[]): Promise<{ removed: number[]; errors: { id: number; message: string }[] }> { return this.call('POST', '/v1/at/remove', { ids }); }
   /** A crontab (the caller's; another user's for root). */
@@ -169,13 +161,13 @@ export class Client {
   /** Removes a crontab. */
   crontabRemove(user?: string): Promise<{ user: string; removed: boolean }> { return this.call('POST', '/v1/crontab/remove', { user }); }
   /** Every schedule (crontab entries, cron and at programs) with its next and last run. */
-  schedules(): Promise<import('../core/scheduler/scheduler.js').ScheduleView[]> { return this.call('GET', '/v1/schedule'); }
+  schedules(): Promise<ScheduleView[]> { return this.call('GET', '/v1/schedule'); }
 }
 
 /** True when a daemon answers on the home's socket. */
 export async function isRunning(home = appinitHome()): Promise<boolean> {
   try {
-    await unixTransport(pathsFor(home).socket)('GET', '/v1/info');
+    await unixTransport(socketPath(home))('GET', '/v1/info');
     return true;
   } catch {
     return false;
@@ -184,7 +176,7 @@ export async function isRunning(home = appinitHome()): Promise<boolean> {
 
 /** Starts a daemon in the background and waits (bounded) until it answers. */
 export async function startBackgroundDaemon(home: string): Promise<number> {
-  const paths = pathsFor(home);
+  const paths = { socket: socketPath(home), daemonLog: daemonLogPath(home) };
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const log = openSync(paths.daemonLog, 'a');
   const child = spawn(process.execPath, [CLI, 'daemon', '--background'], {
@@ -203,14 +195,51 @@ export async function startBackgroundDaemon(home: string): Promise<number> {
   throw new Error(`appinit: the daemon did not start; see ${paths.daemonLog}`);
 }
 
-/** Connects to the daemon of a home, starting it when needed (as PM2 does). */
+// The socket is not there or nobody listens on it: the request never reached a daemon.
+function unreachable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED';
+}
+
+// A transport that starts the daemon when the first call finds none, then sends that call again.
+// Finding out costs nothing while a daemon runs: no call is made just to ask.
+function autostarting(home: string, base: Transport, onStart?: (pid: number) => void): Transport {
+  let starting: Promise<void> | null = null;
+  const start = () => (starting ??= startBackgroundDaemon(home).then((pid) => onStart?.(pid)));
+  const t: Transport = async (method, path, body) => {
+    try {
+      return await base(method, path, body);
+    } catch (err) {
+      if (!unreachable(err)) throw err;
+      await start();
+      return base(method, path, body);
+    }
+  };
+  t.stream = (path, onLine, onEnd) => {
+    let closed = false;
+    let close = (): void => {};
+    const open = (retry: boolean): void => {
+      close = base.stream!(path, onLine, (err) => {
+        if (err && retry && unreachable(err)) start().then(() => { if (!closed) open(false); }, onEnd);
+        else onEnd(err);
+      });
+    };
+    open(true);
+    return () => {
+      closed = true;
+      close();
+    };
+  };
+  return t;
+}
+
+/** Connects to the daemon of a home, starting it when the first call finds none (as PM2 does); with
+ *  autostart: false, fails now when none is running. */
 export async function connect(opts: ConnectOptions = {}): Promise<Client> {
   const home = opts.home ?? appinitHome();
-  const t = opts.transport ?? unixTransport(pathsFor(home).socket);
-  if (!opts.transport && !(await isRunning(home))) {
-    if (opts.autostart === false) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
-    const pid = await startBackgroundDaemon(home);
-    opts.onStart?.(pid);
-  }
-  return new Client(t, home);
+  if (opts.transport) return new Client(opts.transport, home);
+  const base = unixTransport(socketPath(home));
+  if (opts.autostart !== false) return new Client(autostarting(home, base, opts.onStart), home);
+  if (!(await isRunning(home))) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
+  return new Client(base, home);
 }
