@@ -2,7 +2,7 @@
 // appinit: one verb per command; each parses, makes one client call, prints, exits.
 // A start pays only for what its verb uses: the verb picks one group of commands, and every
 // action imports its own code when it runs (bench/cli.ts measures the start against `node -e 0`).
-import type { Command } from 'commander';
+import type { Command } from './args.js';
 import type { RegisterCommands, Runner } from './modules.js';
 
 /** Exit status of a command whose reader went away (`| head -1`), as the shell reports a SIGPIPE death. */
@@ -80,7 +80,7 @@ function verbOf(argv: string[]): string | undefined {
 }
 
 async function main(): Promise<number> {
-  const { Command, CommanderError } = await import('commander');
+  const { Command, CommanderError } = await import('./args.js');
   const { EXIT, report } = await import('./context.js');
   const program = new Command();
   program.name('appinit').description('init for applications: supervise, schedule and account for processes').version('0.1.0');

@@ -1,5 +1,5 @@
 // Commands beyond the supervisor core, one register function per module, listed once here.
-import type { Command } from 'commander';
+import type { Command } from './args.js';
 import { registerJobCommands } from './jobs/commands.js';
 import { registerMonitorCommands } from './monitor/commands.js';
 import { registerScheduleCommands } from './schedule/commands.js';

@@ -1,6 +1,5 @@
 // The typed appinit library: `import { connect } from 'appinit'`. It loads none of the daemon's
 // code: what crosses the socket is typed by the API layer's views, imported as types only.
-import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DaemonInfo, JobView, RecordView, UpView } from '../api/views.js';
@@ -179,6 +178,7 @@ export async function startBackgroundDaemon(home: string): Promise<number> {
   const paths = { socket: socketPath(home), daemonLog: daemonLogPath(home) };
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const log = openSync(paths.daemonLog, 'a');
+  const { spawn } = await import('node:child_process'); // only when a daemon must be started
   const child = spawn(process.execPath, [CLI, 'daemon', '--background'], {
     detached: true,
     stdio: ['ignore', log, log],
