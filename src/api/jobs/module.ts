@@ -1,6 +1,7 @@
 // Job control in the API: run (held until its terminal attaches), jobs, fg, bg, kill, pkill, wait.
 import { basename } from 'node:path';
 import { normalize } from '../../config/normalize.js';
+import { joinCommand } from '../../config/split.js';
 import { parseSignal } from '../../config/signals.js';
 import { formatJobsLine, type JobsRow } from '../../core/jobs/format.js';
 import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
@@ -85,7 +86,7 @@ export const jobsModule: Module = {
       if (b.user && uid !== 0) throw new ApiError('forbidden', 'run --user: only root may run a job as another user');
       // Without --name the job is named after its command, made a valid name (it names the log directory).
       const name = b.name ?? (basename(argv[0]).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[-.]+/, '') || 'job');
-      const commandText = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+      const commandText = joinCommand(argv);
       const spec = normalize({
         name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd: b.cwd, env: b.env, envMode: 'replace',
         restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user: b.user ?? null, autostart: false,

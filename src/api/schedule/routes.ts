@@ -1,6 +1,6 @@
 // at, atq, atrm, crontab and the schedule list over the API. Who asks is the kernel's word
 // (SO_PEERCRED): each user sees and changes only their own at jobs and crontab; root all.
-import { AtParseError, AtPastError, CrontabError, parseCrontab, resolveAt, resolveZone } from '../../core/schedule/index.js';
+import { AtParseError, AtPastError, CrontabError, parseCrontab, resolveAt, resolveZone } from '../../schedule/index.js';
 import { renderAtScript, summary } from '../../core/scheduler/programs.js';
 import type { Scheduler } from '../../core/scheduler/scheduler.js';
 import { lookupUser } from '../../os/proc/index.js';

@@ -15,7 +15,7 @@ import {
   listCrontabs, listScheduledJobs, loadStates, markAtStarted, pruneStates, putCrontab, saveState, type AtRow, type CrontabRow,
   type ScheduledJob, type ScheduleState,
 } from '../../store/schedule.js';
-import { isoWithOffset, parseCron, parseCrontab, type CronExpr, type CrontabEntry } from '../schedule/index.js';
+import { isoWithOffset, parseCron, parseCrontab, type CronExpr, type CrontabEntry } from '../../schedule/index.js';
 import { isResting, type Job, type Supervisor } from '../supervisor/runtime.js';
 import { atProgramDue, atProgramNext, cronCatchUp, nextCron, overlapAction } from './plan.js';
 import { atProgram, cronJobName, cronProgram, type CronOwner } from './programs.js';
@@ -320,7 +320,10 @@ export class Scheduler {
         else this.guard(s.name, () => this.fire(s, now, go));
       }
       for (const a of [...this.queue.values()]) if (a.runAt <= now) this.guard(`at-${a.id}`, () => this.fireAt(a, go));
-      // One call for every run due now (tx makes it, after the commit and the files).
+      // One call for every run due now: tx makes it, after the commit and the files.
+    });
+    // Once they run: a run's job not started yet would look finished to the sweep.
+    this.tx(() => {
       this.stage(now);
       this.sweep(now);
     });
@@ -527,6 +530,7 @@ export class Scheduler {
     const job = this.sup.jobs.get(id);
     if (!job || !isResting(job)) return;
     this.tx((go) => this.restedIn(job, go));
+    this.tx(() => this.sweep(this.clock.now()));
   }
 
   private restedIn(job: Job, go: Job[]): void {
@@ -546,7 +550,6 @@ export class Scheduler {
       this.run(s, now, go);
       this.save(s, s.expr == null);
     }
-    this.sweep(now);
   }
 
   private dropSpool(job: Job): void {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { atProgramDue, atProgramNext, cronCatchUp, nextCron, overlapAction } from '../../../src/core/scheduler/plan.js';
-import { parseCron } from '../../../src/core/schedule/index.js';
+import { parseCron } from '../../../src/schedule/index.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
