@@ -1,11 +1,13 @@
 // Goal (issue 17): one CLI command costs at most 1.3x `node -e 0` (status, ps, jobs, logs -n).
 // Starts a daemon in a temporary home with 50 programs, then runs each command and the
 // reference `node -e 0` in interleaved rounds (so machine noise hits both alike) and prints the
-// median wall time of each and its ratio to the reference's median, plus `node <empty ES module>`
-// and `node <commander only>`, which say where the floor is. Stops the daemon at the end.
+// median wall time of each and its ratio to the reference's median, and the mean CPU time (user +
+// system, from this process's reaped-children counters: less sensitive to a loaded machine than
+// wall time), plus `node <empty ES module>` and `node <commander only>`, which say where the floor
+// is. Stops the daemon at the end.
 // Usage: node dist/bench/cli.js [rounds=21] [programs=50]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,12 +20,20 @@ interface Case {
   argv: string[];
 }
 
-function wall(argv: string[], env: NodeJS.ProcessEnv): number {
+// CPU ms of every child reaped so far: cutime + cstime of /proc/self/stat (clock ticks of 10 ms).
+function childCpuMs(): number {
+  const s = readFileSync('/proc/self/stat', 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+function wall(argv: string[], env: NodeJS.ProcessEnv): { ms: number; cpu: number } {
+  const c0 = childCpuMs();
   const t0 = performance.now();
   const r = spawnSync(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`node ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  return { ms, cpu: childCpuMs() - c0 };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -55,13 +65,20 @@ function main(): void {
       { label: 'appinit logs p0 -n 5', argv: [CLI, 'logs', 'p0', '-n', '5'] },
     ];
     const times = cases.map(() => [] as number[]);
+    const cpu = cases.map(() => 0);
     for (const c of cases) wall(c.argv, env); // warm the page cache once
-    for (let r = 0; r < rounds; r++) cases.forEach((c, i) => times[i].push(wall(c.argv, env)));
+    for (let r = 0; r < rounds; r++) {
+      cases.forEach((c, i) => {
+        const w = wall(c.argv, env);
+        times[i].push(w.ms);
+        cpu[i] += w.cpu / rounds;
+      });
+    }
     const ref = median(times[0]);
-    console.log(`${'command'.padEnd(44)} ${'median'.padStart(9)}  ratio to node -e 0   (${rounds} interleaved rounds)`);
+    console.log(`${'command'.padEnd(44)} ${'wall median'.padStart(12)}  ratio   ${'CPU mean'.padStart(9)}  ratio   (${rounds} interleaved rounds; ratio to node -e 0)`);
     cases.forEach((c, i) => {
       const m = median(times[i]);
-      console.log(`${c.label.padEnd(44)} ${m.toFixed(1).padStart(6)} ms  ${(m / ref).toFixed(2)}x`);
+      console.log(`${c.label.padEnd(44)} ${m.toFixed(1).padStart(9)} ms  ${(m / ref).toFixed(2)}x  ${cpu[i].toFixed(1).padStart(6)} ms  ${(cpu[i] / cpu[0]).toFixed(2)}x`);
     });
   } finally {
     cli('down');

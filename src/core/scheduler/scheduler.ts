@@ -53,22 +53,8 @@ export interface SchedulerOptions {
   clock?: Clock;
 }
 
-/** A new at job, as the API received it (the caller's identity is the kernel's). */
-export interface AtRequest {
-  queue: string;
-  uid: number;
-  gid: number;
-  user: string;
-  runAt: number;
-  spec: string;
-  tz: string;
-  /** the job file, as at -c prints it */
-  script: string;
-  command: string;
-  cwd: string;
-  env: Record<string, string>;
-  umask: number | null;
-}
+/** A new at job, as the API received it (the caller's identity is the kernel's): a row without its number, job and time of queueing. */
+export type AtRequest = Omit<AtRow, 'id' | 'job' | 'createdAt'>;
 
 // A file to write or remove once the transaction that decided it has committed.
 type FileOp = { write: string; text: string } | { unlink: string };
