@@ -15,7 +15,8 @@ export class CliError extends Error {
 /** Connects to the daemon, starting it (and saying so on stderr) when it is not running. */
 export async function client(): Promise<Client> {
   const home = appinitHome();
-  return connect({ home, onStart: (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home}\n`) });
+  // A command makes a call or two: one connection each, no kept-alive pool (and no node:http).
+  return connect({ home, keepAlive: false, onStart: (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home}\n`) });
 }
 
 /** Prints an error the way every command does and returns its exit code. */

@@ -40,6 +40,8 @@ export interface ConnectOptions {
   /** Called once when the daemon had to be started. */
   onStart?: (pid: number) => void;
   transport?: Transport;
+  /** Keep connections open between calls (default true); false suits a process that makes one or two. */
+  keepAlive?: boolean;
 }
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -238,7 +240,7 @@ function autostarting(home: string, base: Transport, onStart?: (pid: number) => 
 export async function connect(opts: ConnectOptions = {}): Promise<Client> {
   const home = opts.home ?? appinitHome();
   if (opts.transport) return new Client(opts.transport, home);
-  const base = unixTransport(socketPath(home));
+  const base = unixTransport(socketPath(home), { keepAlive: opts.keepAlive });
   if (opts.autostart !== false) return new Client(autostarting(home, base, opts.onStart), home);
   if (!(await isRunning(home))) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
   return new Client(base, home);
