@@ -2,7 +2,8 @@
 // appinit: one verb per command; each parses, makes one client call, prints, exits.
 // A start pays only for what its verb uses: the verb picks one group of commands, and every
 // action imports its own code when it runs (bench/cli.ts measures the start against `node -e 0`).
-import type { Command } from './args.js';
+import { Command, CommanderError } from './args.js';
+import { EXIT, report } from './context.js';
 import type { RegisterCommands, Runner } from './modules.js';
 
 /** Exit status of a command whose reader went away (`| head -1`), as the shell reports a SIGPIPE death. */
@@ -80,15 +81,15 @@ function verbOf(argv: string[]): string | undefined {
 }
 
 async function main(): Promise<number> {
-  const { Command, CommanderError } = await import('./args.js');
-  const { EXIT, report } = await import('./context.js');
   const program = new Command();
   program.name('appinit').description('init for applications: supervise, schedule and account for processes').version('0.1.0');
   program.exitOverride();
   program.enablePositionalOptions(); // so `run -- CMD --flags` leaves the command's own options alone
   program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `appinit: ${s.slice(7)}` : s) });
   const verb = verbOf(process.argv);
-  const groups = verb !== undefined && GROUP[verb] && !process.argv.includes('--help') && !process.argv.includes('-h') ? [GROUP[verb]] : ALL;
+  const help = process.argv.includes('--help') || process.argv.includes('-h');
+  const version = verb === undefined && (process.argv.includes('--version') || process.argv.includes('-V'));
+  const groups = version ? [] : verb !== undefined && GROUP[verb] && !help ? [GROUP[verb]] : ALL;
   for (const g of groups) (await g())(program, run);
   try {
     await program.parseAsync(process.argv);

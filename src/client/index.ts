@@ -1,7 +1,6 @@
 // The typed appinit library: `import { connect } from 'appinit'`. It loads none of the daemon's
 // code: what crosses the socket is typed by the API layer's views, imported as types only.
 import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { DaemonInfo, JobView, RecordView, UpView } from '../api/views.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
@@ -43,8 +42,6 @@ export interface ConnectOptions {
   /** Keep connections open between calls (default true); false suits a process that makes one or two. */
   keepAlive?: boolean;
 }
-
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** A connection to the daemon of one APPINIT_HOME. */
 export class Client {
@@ -180,8 +177,10 @@ export async function startBackgroundDaemon(home: string): Promise<number> {
   const paths = { socket: socketPath(home), daemonLog: daemonLogPath(home) };
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const log = openSync(paths.daemonLog, 'a');
-  const { spawn } = await import('node:child_process'); // only when a daemon must be started
-  const child = spawn(process.execPath, [CLI, 'daemon', '--background'], {
+  // Loaded only when a daemon must be started.
+  const [{ spawn }, { fileURLToPath }] = await Promise.all([import('node:child_process'), import('node:url')]);
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const child = spawn(process.execPath, [cli, 'daemon', '--background'], {
     detached: true,
     stdio: ['ignore', log, log],
     env: { ...process.env, APPINIT_HOME: home },
