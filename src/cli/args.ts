@@ -202,14 +202,12 @@ export class Command {
   }
 
   private async dispatch(words: string[]): Promise<void> {
+    if (this._version && (words[0] === '-V' || words[0] === '--version')) this.showVersion();
     if (this._commands.length > 0) {
       const i = words.findIndex((w) => !w.startsWith('-'));
       for (const w of i < 0 ? words : words.slice(0, i)) {
         if (this._help && (w === '-h' || w === '--help')) this.showHelp();
-        if (this._version && (w === '-V' || w === '--version')) {
-          this._writeOut(`${this._version}\n`);
-          throw new CommanderError(0, 'commander.version', this._version);
-        }
+        if (this._version && (w === '-V' || w === '--version')) this.showVersion();
         this.fail('commander.unknownOption', `unknown option '${w}'`);
       }
       if (i < 0) {
@@ -226,6 +224,11 @@ export class Command {
       this.fail('commander.unknownCommand', `unknown command '${words[i]}'`);
     }
     return this.run(words);
+  }
+
+  private showVersion(): never {
+    this._writeOut(`${this._version}\n`);
+    throw new CommanderError(0, 'commander.version', this._version as string);
   }
 
   private showHelp(): never {
