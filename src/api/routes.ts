@@ -62,11 +62,16 @@ export function visible(_ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
 
 /** The caller's jobs that a list of names (or %N, or "all") selects; 404 when one names nothing. */
 export function select(ctx: ApiContext, req: ApiRequest, list: string[]): Job[] {
+  let jobs: Job[];
   try {
-    return visible(ctx, req, ctx.sup.select(list));
+    jobs = ctx.sup.select(list);
   } catch (err) {
     throw new ApiError('not_found', (err as Error).message);
   }
+  const mine = visible(ctx, req, jobs);
+  // Another user's program reads as missing, as one that does not exist.
+  if (mine.length === 0 && jobs.length > 0 && !list.includes('all')) throw new ApiError('not_found', `no program or job named "${list.join('", "')}"`);
+  return mine;
 }
 
 /** One route's handler. */

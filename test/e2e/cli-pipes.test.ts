@@ -72,6 +72,11 @@ describe('CLI output through pipes', () => {
     assert.equal(r.cli, 141, 'a closed pipe ends the command as SIGPIPE would (128+13)');
   });
 
+  test('--version needs no command group and exits', async () => {
+    const r = await h.cli(['--version'], { timeoutMs: 10_000 });
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, '0.1.0\n', '']);
+  });
+
   test('a program named `daemon` is shown and the command exits', async () => {
     const r = await h.cli(['logs', 'daemon'], { timeoutMs: 10_000 });
     assert.equal(r.code, 0, r.stderr);

@@ -128,6 +128,26 @@ describe('errors', () => {
   });
 });
 
+describe('streams', () => {
+  // The log follower is built from the same request as any route: the caller is the kernel's,
+  // so another user's program reads as missing (it was followed as root when the peer was null).
+  test('a log follow sees only the caller\'s programs', () => {
+    const rootJob = { id: 1, number: 1, ownerUid: 0, spec: { name: 'secret' } };
+    const ctx = {
+      sup: { jobs: new Map([[1, rootJob]]), select: () => [rootJob], programs: () => [rootJob.spec] },
+      services: {}, home: '/h', spawnCtx: { logsDir: '/nonexistent' },
+    } as unknown as ApiContext;
+    const follow = createApp(ctx).stream('GET', '/v1/logs/follow');
+    assert.ok(follow, 'the stream is composed into the app');
+    let status = 0;
+    let body = '';
+    const res = { writeHead: (s: number) => { status = s; return res; }, end: (t: string) => { body = t; }, on: () => res, write: () => true } as unknown as http.ServerResponse;
+    const httpReq = { on: () => httpReq } as unknown as http.IncomingMessage;
+    follow(ctx, { method: 'GET', path: '/v1/logs/follow', query: new URLSearchParams('name=secret'), body: {}, peer: ME }, res, httpReq);
+    assert.equal(status, 404, `another user's program is not found (got ${status} ${body})`);
+  });
+});
+
 describe('the HTTP layer', () => {
   // TCP has no peer credentials: the caller cannot be named, so nothing is answered but a refusal.
   test('a caller the kernel cannot name is refused, never taken for root', async () => {
