@@ -30,7 +30,9 @@ export function requestOnce(socketPath: string, method: string, path: string, da
     const head = [`${method} ${path} HTTP/1.1`, 'Host: appinit', 'Connection: close'];
     if (data !== undefined) head.push('Content-Type: application/json', `Content-Length: ${Buffer.byteLength(data)}`);
     const chunks: Buffer[] = [];
-    const sock = net.connect(socketPath, () => sock.end(`${head.join('\r\n')}\r\n\r\n${data ?? ''}`));
+    // Written, not ended: a half-closed connection makes node's server drop a request still being
+    // answered (a `stop` or `wait` takes a while). The daemon closes it after the answer.
+    const sock = net.connect(socketPath, () => sock.write(`${head.join('\r\n')}\r\n\r\n${data ?? ''}`));
     sock.on('data', (c: Buffer) => chunks.push(c));
     sock.on('error', reject);
     sock.on('end', () => {

@@ -20,7 +20,10 @@ describe('requestOnce', () => {
       let body = '';
       req.on('data', (d) => (body += d));
       req.on('end', () => {
-        if (req.url === '/chunked') {
+        if (req.url === '/slow') {
+          // Answers later, as `stop` or `wait` do: the request must still be there to answer.
+          setTimeout(() => res.end('{"slow":true}'), 150);
+        } else if (req.url === '/chunked') {
           res.writeHead(200, { 'content-type': 'application/x-ndjson' });
           res.write('{"a":');
           res.write('"é".repeat(3)}'.replace('"é".repeat(3)', JSON.stringify('é'.repeat(70_000))));
@@ -46,6 +49,11 @@ describe('requestOnce', () => {
     const r = await requestOnce(sock, 'POST', '/v1/x?y=1', '{"k":"v"}');
     assert.equal(r.status, 404);
     assert.deepEqual(JSON.parse(r.body.toString()), { method: 'POST', url: '/v1/x?y=1', body: '{"k":"v"}' });
+  });
+
+  test('a slow answer still reaches the caller (the connection is not half-closed under it)', async () => {
+    const r = await requestOnce(sock, 'POST', '/slow', '{}');
+    assert.deepEqual([r.status, JSON.parse(r.body.toString())], [200, { slow: true }]);
   });
 
   test('a chunked answer is put back together (multi-byte characters across chunks)', async () => {
