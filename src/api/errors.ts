@@ -17,8 +17,15 @@ export const ERROR_STATUS = {
   no_such_process: 404,
   unknown_user: 404,
   no_crontab: 404,
+  no_message: 404, // a queue had no message for a receive that would not wait
   not_running: 409,
   already_running: 409,
+  exists: 409, // a program or resource of that name exists
+  from_file: 409, // a program of a control file, changed only through the file
+  deadlock: 409, // a resource request refused: waiting would deadlock
+  busy: 409, // a resource request that would wait, and was told not to
+  not_holder: 409,
+  gone: 410, // what a request waited for was removed, or its holder ended
   too_large: 413,
   internal: 500,
   unavailable: 503, // a service the route needs is not running (yet, or any more)

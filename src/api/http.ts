@@ -91,7 +91,10 @@ export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number
       if (close) res.on('finish', () => req.socket.destroy());
       return;
     }
-    const r = await app.handle(apiReq);
-    send(res, r.status, r.body);
+    // A request that waits (a semaphore, a queue) stops waiting when its caller goes away.
+    const gone = new AbortController();
+    res.on('close', () => { if (!res.writableFinished) gone.abort(); });
+    const r = await app.handle({ ...apiReq, signal: gone.signal });
+    if (!res.destroyed) send(res, r.status, r.body);
   });
 }

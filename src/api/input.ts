@@ -1,7 +1,7 @@
 // Checks on what a request carries, each failing with a 400 that says what was expected and
 // what came. Strings that reach the kernel (argv, names, paths, environment) may not hold NUL:
 // execve and open would cut them there, or fail long after the request was accepted.
-import { programNameError } from '../config/read-program.js';
+import { nameError } from '../config/names.js';
 import { ApiError } from './errors.js';
 
 /** How deep a request body's JSON may nest; more is refused before it is parsed. */
@@ -69,7 +69,7 @@ export function signalArg(v: unknown, dflt: string): string | number {
 /** A program or job name a request gives (checked as the control file checks it). */
 export function programName(v: unknown, field = 'name'): string {
   const name = text(v, field, 'a program name');
-  const why = programNameError(name);
+  const why = nameError(name);
   if (why) throw new ApiError('usage', `${field}: ${JSON.stringify(name)}: ${why}`);
   return name;
 }

@@ -6,6 +6,8 @@ import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
 import type { SamplerInfo } from './monitor/routes.js';
+import { resourcesModule } from './resources/module.js';
+import { programsModule } from './programs/module.js';
 import { scheduleModule } from './schedule/module.js';
 import type { ApiContext, ApiRequest, RouteTable } from './routes.js';
 
@@ -20,6 +22,8 @@ export interface ServiceMap {
   jobs: Service;
   monitor: Service & SamplerInfo;
   schedule: Scheduler;
+  resources: Service;
+  programs: Service;
 }
 
 /** The services running now (absent until their module started). */
@@ -41,4 +45,4 @@ export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule];
+export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule];

@@ -1,18 +1,16 @@
 // The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; app.ts
 // composes these routes with the modules', and http.ts only moves bytes.
-import { ConfigError } from '../config/program.js';
-import { parseControlText } from '../config/load.js';
 import { parseSignal } from '../config/signals.js';
-import { applyPrograms } from '../core/supervisor/load.js';
 import type { Job, Supervisor } from '../core/supervisor/runtime.js';
 import type { SpawnContext } from '../core/supervisor/spawn-request.js';
 import type { PeerCred } from '../os/peercred.js';
 import type { Db } from '../store/db.js';
 import { queryRecords } from '../store/records.js';
 import { ApiError } from './errors.js';
-import { optText, queryNumber, queryText, signalArg, text, textList } from './input.js';
+import { queryNumber, queryText, signalArg, text, textList } from './input.js';
 import type { Services } from './modules.js';
-import { jobView, type DaemonInfo, type JobView, type RecordView, type UpView } from './views.js';
+import { jobView, type DaemonInfo, type JobView, type RecordView } from './views.js';
+import { selectJobs } from '../core/supervisor/select.js';
 
 /** A parsed request. `peer` is who the kernel says is calling: a request without one never gets here. */
 export interface ApiRequest {
@@ -21,6 +19,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   body: Record<string, unknown>;
   peer: PeerCred;
+  /** Aborted when the caller goes away before the answer (a request that waits stops waiting). */
+  signal?: AbortSignal;
 }
 
 /** A JSON response. */
@@ -92,32 +92,20 @@ export const coreRoutes: RouteTable = {
   }),
 
   'GET /v1/status': (ctx, req): JobView[] => {
-    const name = queryText(req.query, 'name');
+    // ?name=web&name=worker-*&name=web:* — names, globs, groups, %N (selectJobs' rules).
+    const patterns = req.query.getAll('name').filter((n) => n !== '').map((n) => text(n, 'name'));
     let jobs = visible(ctx, req, [...ctx.sup.jobs.values()]);
-    if (name) {
-      jobs = jobs.filter((j) => j.spec.name === name || `%${j.number}` === name || String(j.number) === name);
-      if (jobs.length === 0) throw new ApiError('not_found', `no program or job named "${name}"`);
+    if (patterns.length) {
+      try {
+        jobs = selectJobs(jobs, patterns);
+      } catch (err) {
+        throw new ApiError('not_found', (err as Error).message);
+      }
     }
     return jobs.sort((a, b) => a.number - b.number).map((j) => jobView(j));
   },
 
-  'POST /v1/up': async (ctx, req): Promise<UpView> => {
-    const file = text(req.body.file, 'file', 'the control file\'s path');
-    const source = text(req.body.text, 'text', 'the control file\'s text');
-    const baseDir = optText(req.body.baseDir, 'baseDir', 'a directory') ?? process.cwd();
-    let programs;
-    try {
-      programs = parseControlText(source, file, baseDir);
-    } catch (err) {
-      if (err instanceof ConfigError) throw new ApiError('config', err.message, err.issues);
-      throw err;
-    }
-    try {
-      return await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid);
-    } finally {
-      programsLoaded(ctx);
-    }
-  },
+  // 'POST /v1/up' is in the programs module (src/api/programs/module.ts).
 
   'POST /v1/start': (ctx, req): JobView[] => {
     const jobs = select(ctx, req, names(req.body));

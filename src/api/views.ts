@@ -1,5 +1,7 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
+import type { UpResult } from '../core/supervisor/load.js';
 import type { Job } from '../core/supervisor/runtime.js';
+import { monoNow } from '../core/supervisor/clock.js';
 import { lookupUser } from '../os/proc/index.js';
 
 /** One row of `status`. */
@@ -16,11 +18,13 @@ export interface JobView {
   command: string;
   lastExit: { code: number | null; signal: number | null; core: boolean; text: string } | null;
   reason: string | null;
+  /** A path the job's process is blocked opening (a FIFO without a partner, a terminal). */
+  opening: string | null;
 }
 
 /** The view of a job. */
-export function jobView(j: Job, now = Date.now()): JobView {
-  const up = j.pid != null && j.startedAt != null && (j.state === 'running' || j.state === 'starting' || j.state === 'stopping');
+export function jobView(j: Job, now = monoNow()): JobView {
+  const up = j.pid != null && j.startedMono != null && (j.state === 'running' || j.state === 'starting' || j.state === 'stopping');
   const who = j.spec.user ?? String(process.getuid?.() ?? 0);
   return {
     name: j.spec.name,
@@ -29,12 +33,13 @@ export function jobView(j: Job, now = Date.now()): JobView {
     pid: j.pid,
     state: j.state,
     suspended: j.suspended,
-    uptime: up ? Math.max(0, (now - (j.startedAt as number)) / 1000) : null,
+    uptime: up ? Math.max(0, (now - (j.startedMono as number)) / 1000) : null,
     restarts: j.restarts,
     user: lookupUser(who)?.name ?? who,
     command: j.spec.commandText,
     lastExit: j.lastExit ? { code: j.lastExit.code, signal: j.lastExit.signal, core: j.lastExit.core, text: j.lastExit.text } : null,
     reason: j.reason,
+    opening: j.opening,
   };
 }
 
@@ -47,13 +52,8 @@ export interface DaemonInfo {
   uptime: number;
 }
 
-/** POST /v1/up: what loading a control file did, by program name. */
-export interface UpView {
-  added: string[];
-  removed: string[];
-  changed: string[];
-  unchanged: string[];
-}
+/** POST /v1/up: what loading a control file did (or, dry, would do), by program name. */
+export type UpView = UpResult;
 
 /** GET /v1/acct: one accounting record. Times in seconds (wall clock for start and end), maxrss in KiB. */
 export interface RecordView {

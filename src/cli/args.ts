@@ -16,6 +16,8 @@ interface OptionSpec {
   long?: string;
   key: string;
   value: 'none' | 'required' | 'optional';
+  /** `<value...>`: every following word up to the next option is a value too. */
+  variadic: boolean;
   negate: boolean;
   description: string;
   parse?: (value: string, previous: unknown) => unknown;
@@ -127,6 +129,7 @@ export class Command {
     const spec: OptionSpec = {
       flags, short, long, key, negate, description, required, parse,
       value: valueWord == null ? 'none' : valueWord.startsWith('<') ? 'required' : 'optional',
+      variadic: valueWord?.includes('...') ?? false,
       dflt: parse ? dflt : parseOrDefault,
     };
     this._options.push(spec);
@@ -250,11 +253,16 @@ export class Command {
       else if (o.dflt !== undefined) opts[o.key] = o.dflt;
     }
     const positional: string[] = [];
+    let i = 0;
     const set = (o: OptionSpec, value: string | boolean): void => {
       if (typeof value === 'string' && o.parse) opts[o.key] = o.parse(value, opts[o.key]);
-      else opts[o.key] = value;
+      else if (typeof value === 'string' && o.variadic) {
+        const more: string[] = [value];
+        while (i + 1 < words.length && !words[i + 1].startsWith('-')) more.push(words[++i]);
+        opts[o.key] = [...(Array.isArray(opts[o.key]) ? (opts[o.key] as string[]) : []), ...more];
+      } else opts[o.key] = value;
     };
-    for (let i = 0; i < words.length; i++) {
+    for (; i < words.length; i++) {
       const w = words[i];
       if (w === '--') {
         positional.push(...words.slice(i + 1));

@@ -4,7 +4,7 @@
 // action imports its own code when it runs (bench/cli.ts measures the start against `node -e 0`).
 import { Command, CommanderError } from './args.js';
 import { EXIT, report } from './context.js';
-import type { RegisterCommands, Runner } from './modules.js';
+import { COMMAND_GROUPS, type RegisterCommands, type Runner } from './modules.js';
 
 /** Exit status of a command whose reader went away (`| head -1`), as the shell reports a SIGPIPE death. */
 export const EXIT_PIPE = 128 + 13;
@@ -24,17 +24,11 @@ let exitWhenDone = true;
 const run: Runner = (f) => { result = f(); };
 
 const core = async (): Promise<RegisterCommands> => registerCore;
-const jobs = async (): Promise<RegisterCommands> => (await import('./jobs/commands.js')).registerJobCommands;
-const monitor = async (): Promise<RegisterCommands> => (await import('./monitor/commands.js')).registerMonitorCommands;
-const schedule = async (): Promise<RegisterCommands> => (await import('./schedule/commands.js')).registerScheduleCommands;
-// Which group defines each verb; a verb not listed here (or --help) loads every group.
-const GROUP: Record<string, () => Promise<RegisterCommands>> = {
-  daemon: core, up: core, start: core, stop: core, restart: core, signal: core, info: core, down: core, status: core, logs: core, acct: core,
-  run: jobs, jobs, fg: jobs, bg: jobs, kill: jobs, pkill: jobs, wait: jobs,
-  ps: monitor, pstree: monitor, top: monitor, stat: monitor, history: monitor, times: monitor,
-  at: schedule, atq: schedule, atrm: schedule, crontab: schedule, cron: schedule,
-};
-const ALL = [core, jobs, monitor, schedule];
+const CORE_VERBS = ['daemon', 'stop', 'restart', 'signal', 'info', 'down', 'status', 'logs', 'acct'];
+// Which group defines each verb; a verb not listed (or --help) loads every group.
+const GROUP = new Map<string, () => Promise<RegisterCommands>>(CORE_VERBS.map((v) => [v, core]));
+for (const g of COMMAND_GROUPS) for (const v of g.verbs) GROUP.set(v, g.load);
+const ALL = [core, ...COMMAND_GROUPS.map((g) => g.load)];
 
 function registerCore(program: Command, run: Runner): void {
   const programs = () => import('./commands/programs.js');
@@ -45,9 +39,8 @@ function registerCore(program: Command, run: Runner): void {
       exitWhenDone = false;
       run(async () => (await import('./commands/daemon.js')).runDaemon(file, !!o.background));
     });
-  program.command('up [file]').description('load a control file: start added programs, stop removed ones, restart changed ones')
-    .action((file) => run(async () => (await programs()).up(file)));
-  for (const verb of ['start', 'stop', 'restart'] as const) {
+  // `up` and `start` (which also starts ad-hoc programs) are registered by commands/adhoc.ts.
+  for (const verb of ['stop', 'restart'] as const) {
     program.command(`${verb} <names...>`).description(`${verb} programs (or all)`).option('--json', 'print JSON')
       .action((names, o) => run(async () => (await programs()).lifecycle(verb, names, !!o.json)));
   }
@@ -56,11 +49,11 @@ function registerCore(program: Command, run: Runner): void {
   program.command('info').description('the daemon\'s pid, its supervise helper\'s, home and version').option('--json', 'print JSON')
     .action((o) => run(async () => (await show()).info(!!o.json)));
   program.command('down').description('stop every job, then the daemon').action(() => run(async () => (await programs()).down()));
-  program.command('status [name]').description('show programs and their jobs').option('--json', 'print JSON')
+  program.command('status [names...]').description('show programs and their jobs (names, globs, GROUP:*, %N)').option('--json', 'print JSON')
     .option('--history', 'the CPU and memory the daemon sampled for NAME\'s jobs')
-    .action((name, o) => run(async () => (o.history
-      ? (await import('./monitor/history.js')).historyCommand(name, { json: !!o.json })
-      : (await show()).status(name, !!o.json))));
+    .action((names: string[], o) => run(async () => (o.history
+      ? (await import('./monitor/history.js')).historyCommand(names[0], { json: !!o.json })
+      : (await show()).status(names, !!o.json))));
   program.command('logs [name]').description('show what programs wrote (every program without a name)').option('-f, --follow', 'follow')
     .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
     .option('--since <time>', 'only lines since TIME (ISO 8601, "YYYY-MM-DD HH:MM", or an age like 10m)')
@@ -89,7 +82,8 @@ async function main(): Promise<number> {
   const verb = verbOf(process.argv);
   const help = process.argv.includes('--help') || process.argv.includes('-h');
   const version = verb === undefined && (process.argv.includes('--version') || process.argv.includes('-V'));
-  const groups = version ? [] : verb !== undefined && GROUP[verb] && !help ? [GROUP[verb]] : ALL;
+  const mine = verb === undefined ? undefined : GROUP.get(verb);
+  const groups = version ? [] : mine && !help ? [mine] : ALL;
   for (const g of groups) (await g())(program, run);
   try {
     await program.parseAsync(process.argv);

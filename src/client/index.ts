@@ -5,10 +5,13 @@ import type { DaemonInfo, JobView, RecordView, UpView } from '../api/views.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
+import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
 import { appinitHome, daemonLogPath, socketPath } from './home.js';
+import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixTransport, type Transport } from './transport.js';
 
-export type { DaemonInfo, JobView, RecordView, UpView, Transport };
+export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
+export type { DaemonInfo, JobView, RecordView, UpView, Transport, ProgramRow, ProgramDescription };
 export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView, AtView, AtJobView, ScheduleView };
 /** @deprecated the name before 0.2: an accounting record is a RecordView. */
 export type AcctRecord = RecordView;
@@ -59,9 +62,30 @@ export class Client {
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }
   /** Every job (or those of one program). */
-  status(name?: string): Promise<JobView[]> { return this.call('GET', `/v1/status${name ? `?name=${encodeURIComponent(name)}` : ''}`); }
-  /** Loads a control file's text, replacing the programs loaded before. */
-  up(file: string, text: string, baseDir: string): Promise<UpView> { return this.call('POST', '/v1/up', { file, text, baseDir }); }
+  status(names?: string | string[]): Promise<JobView[]> {
+    const list = names == null ? [] : Array.isArray(names) ? names : [names];
+    return this.call('GET', `/v1/status${list.length ? `?${list.map((n) => `name=${encodeURIComponent(n)}`).join('&')}` : ''}`);
+  }
+  /** Loads a control file's text, replacing the programs loaded before; with dryRun, only says what it would do. */
+  up(file: string, text: string, baseDir: string, opts: { dryRun?: boolean } = {}): Promise<UpView> {
+    return this.call('POST', '/v1/up', { file, text, baseDir, dryRun: opts.dryRun === true });
+  }
+  /** The control file loaded last (null if none), for `up` without a file. */
+  lastFile(): Promise<{ file: string | null }> { return this.call('GET', '/v1/up/last'); }
+  /** Starts a program without a control file (kept in the store, supervised like the rest). */
+  startProgram(q: { name: string; argv: string[]; cwd: string; env?: Record<string, string>; instances?: number; restart?: 'always' | 'on-failure' | 'never'; user?: string }): Promise<JobView[]> {
+    return this.call('POST', '/v1/programs/start', q);
+  }
+  /** Stops and forgets programs started with startProgram. */
+  deletePrograms(names: string[]): Promise<{ deleted: string[] }> { return this.call('POST', '/v1/programs/delete', { names }); }
+  /** Sets the number of instances of a program started with startProgram. */
+  scale(name: string, instances: number): Promise<{ name: string; from: number; to: number; jobs: JobView[] }> {
+    return this.call('POST', '/v1/programs/scale', { name, instances });
+  }
+  /** One row per program: source, instances, running, pids, restarts. */
+  programs(): Promise<ProgramRow[]> { return this.call('GET', '/v1/programs'); }
+  /** Everything known about a program: spec, jobs, pids, restarts, last exits, log paths, limits. */
+  describe(name: string): Promise<ProgramDescription> { return this.call('GET', `/v1/programs/describe?name=${encodeURIComponent(name)}`); }
   /** Starts programs ('all' for every one). */
   start(names: string[]): Promise<JobView[]> { return this.call('POST', '/v1/start', { names }); }
   /** Stops programs; resolves when nothing of them is left running. */
@@ -160,6 +184,35 @@ export class Client {
   crontabRemove(user?: string): Promise<{ user: string; removed: boolean }> { return this.call('POST', '/v1/crontab/remove', { user }); }
   /** Every schedule (crontab entries, cron and at programs) with its next and last run. */
   schedules(): Promise<ScheduleView[]> { return this.call('GET', '/v1/schedule'); }
+
+  // resources (appinit's own locks, semaphores and queues)
+  /** A named mutex: `await c.mutex('db').withLock(fn)`. */
+  mutex(name: string): Mutex { return new Mutex(this.t, name); }
+  /** A named counting semaphore. */
+  semaphore(name: string): Semaphore { return new Semaphore(this.t, name); }
+  /** A named message queue. */
+  queue(name: string): Queue { return new Queue(this.t, name); }
+  /** Several resources at once, all or nothing; units held until released by the caller's end. */
+  acquire(wants: Record<string, number>, opts: { wait?: boolean } = {}): Promise<void> { return acquire(this.t, wants, opts); }
+  /** Removes resources (their owner or root). */
+  removeResources(names: string[]): Promise<{ removed: string[] }> { return this.call('POST', '/v1/resources/remove', { names }); }
+  /** appinit's resources with holders and waiters (ipcs). */
+  resources(): Promise<ResourceList> { return this.call('GET', '/v1/resources'); }
+  /** The live deadlock matrices and the detection result. */
+  deadlock(): Promise<DeadlockView> { return this.call('GET', '/v1/deadlock'); }
+}
+
+/** appinit's resources, as GET /v1/resources lists them. */
+export interface ResourceList {
+  resources: { name: string; kind: string; value: number; maxBytes: number; uid: number; gid: number; mode: number; created: number;
+    holders: { holder: string; units: number }[]; waiters: string[]; messages: number; bytes: number }[];
+  events: { at: number; text: string }[];
+}
+
+/** The live deadlock state: E, A, C, R with named rows and columns, and the detection. */
+export interface DeadlockView {
+  resources: string[]; holders: string[]; existing: number[]; available: number[]; allocation: number[][]; request: number[][];
+  deadlocked: string[]; order: string[]; steps: { run: string; available: number[] }[];
 }
 
 /** True when a daemon answers on the home's socket. */

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { parseHelperLine, ProtocolError, type HelperEvent, type HelloEvent } from './helper-protocol.js';
 
 /** Path of the compiled helper binary, built at install by scripts/build-native.mjs. */
 export const SUPERVISE_BIN = fileURLToPath(new URL('../../../build/appinit-supervise', import.meta.url));
@@ -29,6 +30,10 @@ export interface SpawnRequest {
   log?: { timestamps: string; maxSize: number; keep: number; rotate: string; maxLine: number };
   /** A pty's initial window size. */
   winsize?: { rows: number; cols: number };
+  /** setrlimit in the child before exec, by name (nofile, core, ...); null = unlimited. */
+  rlimits?: Record<string, { soft: number | null; hard: number | null }>;
+  /** Per-job cgroup limits where writable: pids.max, memory bytes, percent of one CPU. */
+  limits?: { pids: number | null; memory: number | null; cpu: number | null };
   /** Lets the helper restart the job at once on its own, up to `budget` times. */
   restartTicket?: { budget: number; any: boolean; ok: number[] } | null;
 }
@@ -42,60 +47,8 @@ export interface SpawnResult {
   error?: string;
 }
 
-/** A process reaped by the helper, with what wait4 said. */
-export interface ExitEvent {
-  seq: number;
-  ev: 'exit';
-  pid: number;
-  job: string;
-  leader: number;
-  adopted: number;
-  status: number;
-  start: number;
-  end_us: number;
-  ppid: number;
-  pgid: number;
-  sid: number;
-  uid: number;
-  gid: number;
-  kflags: number;
-  comm: string;
-  utime_us: number;
-  stime_us: number;
-  maxrss: number;
-  minflt: number;
-  majflt: number;
-  inblock: number;
-  oublock: number;
-  nvcsw: number;
-  nivcsw: number;
-}
-
-/** Stop / continue notifications (WUNTRACED, WCONTINUED). */
-export interface StateEvent {
-  seq: number;
-  ev: 'stopped' | 'continued';
-  pid: number;
-  job: string;
-  sig?: number;
-}
-
-/** A child the helper owns, as listed on connect. */
-export interface OwnedChild {
-  pid: number;
-  start: number;
-  leader: number;
-  adopted: number;
-  pgid: number;
-  job: string;
-}
-
-/** Decodes a raw wait status the way <sys/wait.h> does. */
-export function decodeStatus(status: number): { code: number | null; signal: number | null; core: boolean } {
-  const sig = status & 0x7f;
-  if (sig === 0) return { code: (status >> 8) & 0xff, signal: null, core: false };
-  return { code: null, signal: sig, core: (status & 0x80) !== 0 };
-}
+export { decodeStatus } from './helper-protocol.js';
+export type { ExitEvent, ChildEvent as OwnedChild, HelperEvent } from './helper-protocol.js';
 
 function frame(verb: string, fields: [string, string][]): Buffer {
   const parts: string[] = [verb];
@@ -110,8 +63,8 @@ function frame(verb: string, fields: [string, string][]): Buffer {
 }
 
 /**
- * Connection to the helper. Events: 'hello' {pid, epoch}, 'child' OwnedChild, 'exit' ExitEvent,
- * 'stopped'/'continued' StateEvent, 'adopted', 'rotated', 'ready', 'close'.
+ * Connection to the helper. Emits 'batch' (HelperEvent[], in the helper's order), 'malformed'
+ * (a line that could not be parsed) and 'close'.
  */
 export class Supervise extends EventEmitter {
   private sock: net.Socket | null = null;
@@ -120,6 +73,10 @@ export class Supervise extends EventEmitter {
   private tail = '';
   helperPid = 0;
   epoch = '';
+  /** What the connected helper said of itself. */
+  hello: HelloEvent | null = null;
+  /** True when this daemon started the connected helper from the binary it ships (not an older one). */
+  startedHere = false;
 
   constructor(private readonly socketPath: string, private readonly pidFile: string, private readonly logFile: string) {
     super();
@@ -129,10 +86,12 @@ export class Supervise extends EventEmitter {
   async connect(): Promise<void> {
     try {
       await this.open();
+      this.startedHere = false;
       return;
     } catch {
       /* no helper yet */
     }
+    this.startedHere = true;
     if (!existsSync(SUPERVISE_BIN)) throw new Error(`appinit: ${SUPERVISE_BIN} is missing; run npm run build`);
     const out = openSync(this.logFile, 'a');
     // detached: the helper gets its own session, so it survives the daemon and its terminal.
@@ -178,30 +137,39 @@ export class Supervise extends EventEmitter {
     const text = this.tail + d;
     const lines = text.split('\n');
     this.tail = lines.pop() ?? '';
-    const batch: unknown[] = [];
-    for (const line of lines) if (line) batch.push(JSON.parse(line));
-    this.emit('batch', batch);
+    const batch: HelperEvent[] = [];
+    for (const line of lines) {
+      if (!line) continue;
+      try {
+        batch.push(parseHelperLine(line));
+      } catch (err) {
+        // A malformed line is the helper's bug, not a reason to stop supervising.
+        if (!(err instanceof ProtocolError)) throw err;
+        this.emit('malformed', err.message);
+      }
+    }
+    if (batch.length) this.emit('batch', batch);
   }
 
   /** Handles one message from the helper; the daemon calls it inside its batch transaction. */
-  dispatch(msg: Record<string, unknown>): void {
+  dispatch(msg: HelperEvent): void {
     switch (msg.ev) {
       case 'hello':
-        this.helperPid = msg.pid as number;
-        this.epoch = msg.epoch as string;
-        this.emit('hello', msg);
+        this.hello = msg;
+        this.helperPid = msg.pid;
+        this.epoch = msg.epoch;
         return;
       case 'spawned':
       case 'spawn-error': {
-        const cb = this.pending.get(String(msg.req));
-        this.pending.delete(String(msg.req));
+        const cb = this.pending.get(msg.req);
+        this.pending.delete(msg.req);
         if (!cb) return;
-        if (msg.ev === 'spawn-error') cb(new Error(String(msg.error)));
-        else cb(msg as unknown as SpawnResult);
+        if (msg.ev === 'spawn-error') cb(new Error(msg.error));
+        else cb(msg);
         return;
       }
       default:
-        this.emit(String(msg.ev), msg);
+        return;
     }
   }
 
@@ -222,6 +190,10 @@ export class Supervise extends EventEmitter {
     if (req.umask != null) f.push(['umask', req.umask.toString(8)]);
     f.push(['stdin', req.stdin ?? '/dev/null'], ['stdout', req.stdout], ['stderr', req.stderr]);
     if (req.tty) f.push(['tty', req.tty]);
+    for (const [name, l] of Object.entries(req.rlimits ?? {})) f.push(['rlimit', `${name}:${l.soft ?? 'unlimited'}:${l.hard ?? 'unlimited'}`]);
+    if (req.limits?.pids != null) f.push(['cg_pids', String(req.limits.pids)]);
+    if (req.limits?.memory != null) f.push(['cg_memory', String(req.limits.memory)]);
+    if (req.limits?.cpu != null) f.push(['cg_cpu', String(req.limits.cpu)]);
     if (req.winsize) f.push(['rows', String(req.winsize.rows)], ['cols', String(req.winsize.cols)]);
     if (req.log) {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);

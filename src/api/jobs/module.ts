@@ -91,8 +91,7 @@ export const jobsModule: Module = {
         name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd: b.cwd, env: b.env, envMode: 'replace',
         restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user: b.user ?? null, autostart: false,
       }, b.cwd);
-      const job = ctx.sup.createJob(spec, 0, uid, null);
-      if (b.tty && b.rows && b.cols) job.winsize = { rows: b.rows, cols: b.cols };
+      const job = ctx.sup.createJob(spec, 0, uid, null, b.tty && b.rows && b.cols ? { rows: b.rows, cols: b.cols } : null);
       if (!b.hold) {
         ctx.sup.start([job]);
         await ctx.sup.waitStarted(job); // `[1] 4419` needs the pid
@@ -131,8 +130,7 @@ export const jobsModule: Module = {
       const job = jobBySpec(ctx, req, optText(req.body.spec, 'spec', 'a job spec like %1'));
       if (job.pid == null) throw new ApiError('not_running', `%${job.number}: job has terminated`);
       if (!job.suspended) throw new ApiError('already_running', `job ${job.number} already in background`);
-      job.touchedAt = Date.now();
-      ctx.sup.signal([job], 'SIGCONT');
+      ctx.sup.background(job);
       return { job: job.number, line: `[${job.number}]+ ${job.spec.commandText} &` };
     },
 

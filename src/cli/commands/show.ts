@@ -3,10 +3,10 @@ import type { LogLine } from '../../client/index.js';
 import { client, CliError, EXIT, report } from '../context.js';
 import { formatStatus } from '../format/status.js';
 
-/** appinit status [NAME] [--json] */
-export async function status(name: string | undefined, json: boolean): Promise<number> {
+/** appinit status [NAME...] [--json] */
+export async function status(names: string[], json: boolean): Promise<number> {
   const c = await client();
-  const jobs = await c.status(name);
+  const jobs = await c.status(names);
   process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
   return EXIT.ok;
 }

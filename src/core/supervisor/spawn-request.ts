@@ -49,12 +49,15 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     env,
     cwd: p.cwd,
     user: p.user,
-    group: p.group,
+    group: p.unixGroup ?? null, // the Unix group; p.group is the program group (`web:*`)
     umask: p.umask,
     stdin: p.stdin.kind === 'file' ? p.stdin.path : p.stdin.kind === 'pipe' ? 'pipe' : '/dev/null',
     stdout: stream(p.stdout, join(dir, 'out.log')),
     stderr: stream(p.stderr, join(dir, 'err.log')),
     tty,
+    // A spec stored before these settings existed has neither.
+    rlimits: p.rlimits ?? {},
+    limits: p.limits ?? { pids: null, memory: null, cpu: null },
     log: { timestamps: p.log.timestamps, maxSize: p.log.maxSize, keep: p.log.keep, rotate: p.log.rotate, maxLine: p.log.maxLine },
   };
 }

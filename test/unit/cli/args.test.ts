@@ -40,6 +40,14 @@ describe('options', () => {
     assert.deepEqual((await parse(logs, 'logs', '--since', '-1h')).args, [undefined, { lines: '15', since: '-1h' }]);
   });
 
+  test('a variadic option value takes the words up to the next option', async () => {
+    const start = (p: Command, got: (v: unknown[]) => void) => {
+      p.command('start [args...]').option('--env <NAME=VALUE...>').option('--name <n>').action((args, o) => got([args, o]));
+    };
+    assert.deepEqual((await parse(start, 'start', 'app.js', '--env', 'A=1', 'B=2', '--name', 'api', '--env', 'C=3')).args,
+      [['app.js'], { env: ['A=1', 'B=2', 'C=3'], name: 'api' }]);
+  });
+
   test('an unknown option, a missing value: a usage error naming it', async () => {
     const r = await parse(logs, 'logs', '-x');
     assert.equal(r.err?.exitCode, 1);
