@@ -20,6 +20,8 @@ export interface JobView {
   reason: string | null;
   /** A path the job's process is blocked opening (a FIFO without a partner, a terminal). */
   opening: string | null;
+  /** Programs its start waits for (`after:`). */
+  waitingFor: string[] | null;
 }
 
 /** The view of a job. */
@@ -40,6 +42,7 @@ export function jobView(j: Job, now = monoNow()): JobView {
     lastExit: j.lastExit ? { code: j.lastExit.code, signal: j.lastExit.signal, core: j.lastExit.core, text: j.lastExit.text } : null,
     reason: j.reason,
     opening: j.opening,
+    waitingFor: j.waitingFor,
   };
 }
 

@@ -65,12 +65,12 @@ function checkAfter(r: Reporter, specs: ProgramSpec[], at: Map<string, Node>): v
   const names = new Set(specs.map((s) => s.name));
   const where = (name: string) => at.get(name)?.range?.[0] ?? 0;
   for (const s of specs) {
-    for (const dep of s.after ?? []) {
+    for (const dep of [...(s.after ?? []), ...(s.afterExited ?? [])]) {
       if (dep === s.name) r.add(where(s.name), `programs.${s.name}.after`, 'a program cannot wait for itself');
       else if (!names.has(dep)) r.add(where(s.name), `programs.${s.name}.after`, `no program named "${dep}" in this file${didYouMean(dep, [...names])}`);
     }
   }
-  const deps = new Map(specs.map((s) => [s.name, (s.after ?? []).filter((d) => names.has(d) && d !== s.name)]));
+  const deps = new Map(specs.map((s) => [s.name, [...(s.after ?? []), ...(s.afterExited ?? [])].filter((d) => names.has(d) && d !== s.name)]));
   const state = new Map<string, 1 | 2>(); // 1: on the path, 2: done
   const visit = (n: string, path: string[]): void => {
     if (state.get(n) === 2) return;

@@ -34,6 +34,7 @@ export function normalize(spec: ProgramSpec, baseDir: string): Program {
     group: spec.group ?? null,
     priority: spec.priority ?? DEFAULTS.priority,
     after: spec.after ?? [],
+    afterExited: spec.afterExited ?? [],
     umask: spec.umask ?? null,
     stdin: onTty ? { kind: 'file', path: tty } : file(spec.stdin, { kind: 'null' }),
     stdout: onTty ? { kind: 'file', path: tty, append: true } : file(spec.stdout, { kind: 'log' }),

@@ -59,6 +59,8 @@ export interface Program {
   priority: number;
   /** Programs that must be running before this one starts. */
   after: string[];
+  /** Names that must have exited successfully before this one starts (`after: { migrate: exited }`). */
+  afterExited: string[];
   umask: number | null;
   stdin: InputSource;
   stdout: OutputTarget;
@@ -165,8 +167,8 @@ export const BOUNDS = {
 };
 
 /** The settings added in round 2, at their defaults: for code that builds a Program by hand. */
-export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority' | 'after' | 'health' | 'maxMemory' | 'limits' | 'rlimits' | 'envFile' | 'watch'> = {
-  unixGroup: null, group: null, priority: 999, after: [], health: null, maxMemory: null,
+export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority' | 'after' | 'afterExited' | 'health' | 'maxMemory' | 'limits' | 'rlimits' | 'envFile' | 'watch'> = {
+  unixGroup: null, group: null, priority: 999, after: [], afterExited: [], health: null, maxMemory: null,
   limits: { pids: null, memory: null, cpu: null }, rlimits: {}, envFile: null, watch: null,
 };
 

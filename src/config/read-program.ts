@@ -83,7 +83,7 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
     ...(k.user ? readUser(w, k.user) : {}),
     group: k.group && readGroup(w, k.group),
     priority: k.priority && int(w, k.priority, 0, 1_000_000),
-    after: k.after && readAfter(w, k.after),
+    ...(k.after ? readAfter(w, k.after) : {}),
     health: k.health && readHealth(w, k.health),
     maxMemory: k.maxMemory && size(w, k.maxMemory, 1024 * 1024),
     limits: k.limits && readLimits(w, k.limits),

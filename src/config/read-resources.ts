@@ -16,20 +16,36 @@ export function readGroup(w: Walker, f: Field): string | undefined {
   return bad ? w.fail(f, bad.replace('a name', 'a group name')) : v;
 }
 
-/** Names of programs that must run first: one name or a list. Existence is checked by the document. */
-export function readAfter(w: Walker, f: Field): string[] | undefined {
-  const items = isSeq(f.node) ? f.node.items.map((it, i) => w.field(joinPath(f.path, i), null, it)) : [f];
-  const out: string[] = [];
+/** What a program waits for: names that must be ready (`after: [db]`), or with a map, names that
+ *  must be ready or must have exited successfully (`after: { migrate: exited, db: ready }`).
+ *  Existence and cycles are checked by the document. */
+export function readAfter(w: Walker, f: Field): { after: string[]; afterExited: string[] } | undefined {
+  const after: string[] = [];
+  const afterExited: string[] = [];
   let ok = true;
+  if (isMap(f.node)) {
+    for (const item of f.node.items) {
+      const name = scalarText(item.key as never) ?? '';
+      const kf = w.field(joinPath(f.path, name), item.key as never, item.value);
+      const bad = nameError(name);
+      const cond = typeof kf.value === 'string' ? kf.value : '';
+      if (bad) { w.failKey(kf, bad); ok = false; continue; }
+      if (cond === 'ready' || cond === 'running' || cond === 'started') after.push(name);
+      else if (cond === 'exited' || cond === 'completed' || cond === 'done') afterExited.push(name);
+      else { w.fail(kf, `expected ready (running, before this one starts) or exited (ended successfully first), got ${describeValue(kf.value)}`); ok = false; }
+    }
+    return ok ? { after, afterExited } : undefined;
+  }
+  const items = isSeq(f.node) ? f.node.items.map((it, i) => w.field(joinPath(f.path, i), null, it)) : [f];
   for (const it of items) {
     const v = typeof it.value === 'string' ? it.value : undefined;
-    const bad = v === undefined ? `expected a program name or a list of them, got ${describeValue(it.value)}` : nameError(v);
+    const bad = v === undefined ? `expected a program name, a list of them, or a map like { migrate: exited }, got ${describeValue(it.value)}` : nameError(v);
     if (bad) {
       w.fail(it, bad);
       ok = false;
-    } else if (!out.includes(v!)) out.push(v!);
+    } else if (!after.includes(v!)) after.push(v!);
   }
-  return ok ? out : undefined;
+  return ok ? { after, afterExited } : undefined;
 }
 
 const HEALTH_KEYS = {

@@ -6,6 +6,7 @@ import { table } from './table.js';
 /** The state word shown to people: a job stopped by a signal shows as such. */
 export function shownState(j: JobView): string {
   if (j.opening) return `${j.state} (opening ${j.opening})`;
+  if (j.waitingFor?.length) return `${j.state} (waiting for ${j.waitingFor.join(', ')})`;
   return j.suspended ? `${j.state}(stopped)` : j.state;
 }
 

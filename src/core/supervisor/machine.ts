@@ -29,6 +29,10 @@ export interface EventMap {
   spawnFailed: { error: string };
   /** The child is blocked opening a FIFO or a terminal. */
   opening: { path: string };
+  /** A start waits for programs named in `after:` (ready, or exited successfully). */
+  blocked: { on: string[] };
+  /** What it waited for is there: spawn now. */
+  unblocked: object;
   /** The leader ended. ticketUsed: the helper already restarted it under a ticket. */
   exit: { term: Termination; ticketUsed: boolean };
   /** The helper restarted the leader under a ticket: the new process. */
@@ -94,6 +98,8 @@ export interface JobCore {
   execError: string | null;
   /** A path the child is blocked opening. */
   opening: string | null;
+  /** Programs a start waits for (`after:`), before its process is spawned. */
+  waitingFor: string[] | null;
 }
 
 /** A transition: fields that change, effects to carry out, and a line for the event log. */
@@ -123,7 +129,7 @@ export function hasRemains(job: JobCore): boolean {
 // ---------- starting ----------
 
 const spawnNow = (): Step => ({
-  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null },
+  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null },
   effects: [{ kind: 'spawn' }, clearDeadline],
 });
 
@@ -154,6 +160,11 @@ const onSpawnFailed = (job: JobCore, ev: EventOf<'spawnFailed'>): Step => ({
 
 const onOpening = (_job: JobCore, ev: EventOf<'opening'>): Step => ({ patch: { opening: ev.path }, effects: none });
 
+const onBlocked = (job: JobCore, ev: EventOf<'blocked'>): Step | null => (job.pid == null ? { patch: { waitingFor: ev.on }, effects: none } : null);
+
+const onUnblocked = (job: JobCore): Step | null =>
+  job.pid == null && job.waitingFor ? { patch: { waitingFor: null }, effects: [{ kind: 'spawn' }] } : null;
+
 const becomeRunning = (): Step => ({ patch: { state: 'running' }, effects: [clearDeadline] });
 
 // ---------- an end on its own: the policy decides ----------
@@ -182,7 +193,10 @@ const onCrash = (job: JobCore, ev: EventOf<'exit'>, now: Now): Step => {
 
 // ---------- stopping ----------
 
-const beginStop = (job: JobCore): Step => ({
+const beginStop = (job: JobCore): Step => job.pid == null && job.waitingFor ? {
+  // Never spawned (it waited for `after:`): nothing to signal.
+  patch: { state: 'stopped', want: 'down', waitingFor: null }, effects: [clearDeadline],
+} : ({
   patch: { state: 'stopping', want: 'down', killRounds: 0 },
   effects: [{ kind: 'signal', sig: job.spec.stopSignal, all: true }, { kind: 'deadline', in: job.spec.stopTimeout }],
 });
@@ -284,7 +298,7 @@ function without(s: ReadonlySet<number>, pid: number): Set<number> {
 }
 
 const common = {
-  bg: toBackground, opening: ignore, adopted: adopt, reaped, empty: emptied, suspended: onSuspended, continued: onContinued,
+  bg: toBackground, opening: ignore, blocked: ignore, unblocked: ignore, adopted: adopt, reaped, empty: emptied, suspended: onSuspended, continued: onContinued,
   reconciled: onReconciled, spawned: ignore, spawnFailed: ignore, respawned: unwantedRespawn,
 } satisfies Partial<Row>;
 
@@ -293,7 +307,7 @@ const resting: Row = { ...common, start: startFresh, stop: stopLeftovers, exit: 
 /** The whole machine. A missing cell is a compile error; each cell is typed by its event. */
 export const machine: Table = {
   starting: {
-    ...common, start: ignore, stop: beginStop, spawned: onSpawned, spawnFailed: onSpawnFailed, opening: onOpening,
+    ...common, start: ignore, stop: beginStop, spawned: onSpawned, spawnFailed: onSpawnFailed, opening: onOpening, blocked: onBlocked, unblocked: onUnblocked,
     respawned: onSpawned, exit: onCrash, timer: becomeRunning,
   },
   running: { ...common, start: ignore, stop: beginStop, exit: onCrash, timer: ignore },

@@ -6,6 +6,7 @@ export interface Orderable {
   name: string;
   priority: number;
   after: string[];
+  afterExited?: string[];
 }
 
 /** The programs in start order (Kahn's algorithm over `after`, a heap by priority then file
@@ -22,7 +23,7 @@ export function startOrder<T extends Orderable>(programs: T[]): T[] {
   const blockers = programs.map(() => 0);
   const dependents: number[][] = programs.map(() => []);
   programs.forEach((p, i) => {
-    for (const d of new Set(p.after ?? [])) {
+    for (const d of new Set([...(p.after ?? []), ...(p.afterExited ?? [])])) {
       const j = index.get(d);
       if (j === undefined || j === i) continue;
       blockers[i]++;

@@ -17,7 +17,7 @@ import { execErrorText, jobEventOf, jobIdOf } from './intake.js';
 import { ForeignWatch, reconcileJob } from './reconcile.js';
 import { isResting, jobFromRow, type Job, type JobChange } from './job.js';
 import { resumeEffects, step, type Effect, type EventOf, type EventType, type JobCore, type Survivor } from './machine.js';
-import { restartTicket } from './policy.js';
+import { isSuccess, restartTicket } from './policy.js';
 import { selectJobs } from './select.js';
 import { buildSpawnRequest, type SpawnContext } from './spawn-request.js';
 import { UNKNOWN_END } from './termination.js';
@@ -204,6 +204,7 @@ export class Supervisor extends EventEmitter {
     if (store) saveJob(this.db, job);
     if (changed || s.note) this.emit('change', { job, from, to: job.state, note: s.note } satisfies JobChange);
     for (const e of s.effects) this.effect(job, e);
+    if (from !== job.state && job.program != null && this.gated()) this.recheckBlocked();
     if (!wasResting && isResting(job)) {
       this.emit('rest', job);
       this.replaceOldHelper();
@@ -277,7 +278,38 @@ export class Supervisor extends EventEmitter {
     return out;
   }
 
+  private gated(): boolean {
+    for (const j of this.jobs.values()) if (j.waitingFor) return true;
+    return false;
+  }
+
+  // What a start still waits for: programs in `after:` not yet running, or not yet exited with
+  // success. Dependencies are by program name among the daemon's jobs.
+  private blockers(job: Job): string[] {
+    const p = job.spec;
+    if (!p.after?.length && !p.afterExited?.length) return [];
+    const jobsOf = (name: string) => [...this.jobs.values()].filter((j) => j.program === name);
+    const ready = (p.after ?? []).filter((n) => { const js = jobsOf(n); return js.length > 0 && !js.every((j) => j.state === 'running'); });
+    const exited = (p.afterExited ?? []).filter((n) => {
+      const js = jobsOf(n);
+      return js.length > 0 && !js.every((j) => j.state === 'exited' && j.lastExit != null && isSuccess(j.spec, j.lastExit));
+    });
+    return [...ready, ...exited.map((n) => `${n} to exit`)];
+  }
+
+  // After a job changes: starts that waited for it may go now.
+  private recheckBlocked(): void {
+    for (const j of this.jobs.values()) {
+      if (!j.waitingFor || j.state !== 'starting') continue;
+      const left = this.blockers(j);
+      if (left.length === 0) this.apply(j, { type: 'unblocked' });
+      else if (left.join() !== j.waitingFor.join()) this.apply(j, { type: 'blocked', on: left });
+    }
+  }
+
   private doSpawn(job: Job): void {
+    const waits = this.blockers(job);
+    if (waits.length) return this.apply(job, { type: 'blocked', on: waits });
     const req = buildSpawnRequest(job, this.ctx);
     req.restartTicket = restartTicket(job.spec, job, this.clock().mono);
     if (job.winsize) req.winsize = job.winsize;

@@ -15,7 +15,7 @@ export function core(spec: Program = program()): JobCore {
   return {
     state: 'stopped', want: 'down', pid: null, startTicks: null, startedAt: null, startedMono: null, restarts: 0, restartTimes: [],
     attempt: 0, lastExit: null, reason: null, spec, others: new Set(), populated: false, killRounds: 0, suspended: false,
-    stopSig: null, touchedAt: 0, foreign: false, execError: null, opening: null,
+    stopSig: null, touchedAt: 0, foreign: false, execError: null, opening: null, waitingFor: null,
   };
 }
 

@@ -231,3 +231,19 @@ describe('machine', () => {
     assert.deepEqual(resumeEffects({ ...j, state: 'running' }), []);
   });
 });
+
+describe('machine: after', () => {
+  test('a blocked start has no process; unblocked spawns; a stop while blocked is immediate', () => {
+    const d = new Driver(core(program({ ready: 0 })));
+    d.send({ type: 'start' });
+    d.send({ type: 'blocked', on: ['db'] });
+    assert.deepEqual(d.job.waitingFor, ['db']);
+    const u = d.send({ type: 'unblocked' });
+    assert.deepEqual(u?.effects, [{ kind: 'spawn' }]);
+    assert.equal(d.job.waitingFor, null);
+    d.send({ type: 'blocked', on: ['db'] });
+    const s = d.send({ type: 'stop' });
+    assert.equal(d.job.state, 'stopped');
+    assert.deepEqual(s?.effects, [{ kind: 'deadline', in: null }]);
+  });
+});
