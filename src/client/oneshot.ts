@@ -39,7 +39,9 @@ export function requestOnce(socketPath: string, method: string, path: string, da
       const all = Buffer.concat(chunks);
       const split = all.indexOf('\r\n\r\n');
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(all.toString('latin1', 0, Math.min(all.length, 32)));
-      if (split < 0 || !status) return reject(new Error('appinit: the daemon closed the connection without a whole answer'));
+      // As node's http client says it ("socket hang up", ECONNRESET): a caller that waits (a
+      // resource) tries again when the daemon went away mid-request.
+      if (split < 0 || !status) return reject(Object.assign(new Error('appinit: the daemon closed the connection without a whole answer'), { code: 'ECONNRESET' }));
       const headers = all.toString('latin1', 0, split).toLowerCase();
       let body: Buffer = all.subarray(split + 4);
       try {

@@ -66,6 +66,17 @@ describe('requestOnce', () => {
     await assert.rejects(requestOnce(cut, 'GET', '/'), /cut short \(short body: 5 of 100 bytes\)/);
   });
 
+  test('a connection closed before any answer is ECONNRESET (a waiting caller tries again)', async () => {
+    const mute = join(dir, 'mute.sock');
+    const srv = net.createServer((c) => c.once('data', () => c.end())); // reads the request, dies without answering
+    await new Promise((r) => srv.listen(mute, () => r(null)));
+    try {
+      await assert.rejects(requestOnce(mute, 'GET', '/'), (e: NodeJS.ErrnoException) => e.code === 'ECONNRESET');
+    } finally {
+      srv.close();
+    }
+  });
+
   test('no daemon: the connect error, with its code', async () => {
     await assert.rejects(requestOnce(join(dir, 'none.sock'), 'GET', '/'), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
   });
