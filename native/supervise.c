@@ -902,6 +902,7 @@ typedef struct {
   const char *envp[MAX_ARGS];
   int envc;
   const char *job, *cwd, *user, *group, *stdin_path, *out, *err, *tty, *req;
+  const char *termios; /* hex of a struct termios for a tty line */
   int umask_set;
   mode_t umask_val;
   int ts, keep, period;
@@ -982,6 +983,19 @@ static int child_main(void *arg) {
       /* Opened after setsid without O_NOCTTY: it becomes the controlling terminal. */
       int t = open(ttypath, O_RDWR);
       if (t < 0) child_fail(sfd, "tty");
+      if (ttypath == a->rq->tty) { /* a terminal line (classic table), not our pty */
+        if (!isatty(t)) child_fail(sfd, "tty"); /* errno ENOTTY: /dev/zero is no terminal */
+        /* The daemon's own terminal settings, as the article's ioctl(TCSETAF). */
+        struct termios tio;
+        const char *h = a->rq->termios;
+        if (h && strlen(h) == 2 * sizeof tio) {
+          for (size_t i = 0; i < 2 * sizeof tio; i++) { /* no stdio here: the child shares our memory */
+            int c = h[i], v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+            ((unsigned char *)&tio)[i / 2] = (unsigned char)(i % 2 ? (((unsigned char *)&tio)[i / 2] << 4) | v : v);
+          }
+          if (tcsetattr(t, TCSAFLUSH, &tio) < 0) child_fail(sfd, "tcsetattr");
+        }
+      }
       in = out = err = t;
     }
     if (in < 0 && a->inr >= 0) in = a->inr;
@@ -1369,6 +1383,7 @@ static void handle_frame(char *p, size_t n) {
     else if (strcmp(k, "stdout") == 0) rq.out = v;
     else if (strcmp(k, "stderr") == 0) rq.err = v;
     else if (strcmp(k, "tty") == 0) rq.tty = v;
+    else if (strcmp(k, "termios") == 0) rq.termios = v;
     else if (strcmp(k, "req") == 0) rq.req = v;
     else if (strcmp(k, "umask") == 0) { rq.umask_set = 1; rq.umask_val = (mode_t)strtol(v, NULL, 8); }
     else if (strcmp(k, "ts") == 0) rq.ts = strcmp(v, "iso") == 0 ? 1 : strcmp(v, "unix") == 0 ? 2 : 0;

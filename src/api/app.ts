@@ -37,6 +37,11 @@ export function createApp(ctx: ApiContext, modules: readonly Module[] = MODULES)
   const log = ctx.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const failure = (req: ApiRequest, err: unknown): ApiResponse => {
     if (err instanceof ApiError) return { status: err.status, body: errorBody(err) };
+    // A full disk is a state of the daemon, not a bug: say so (507), and let the guard degrade.
+    if (ctx.services.storeGuard?.failed(err)) {
+      const e = new ApiError('disk_full', `the disk holding ${ctx.home} is full: this change could not be stored; jobs keep running (see appinit info)`);
+      return { status: e.status, body: errorBody(e) };
+    }
     log(`appinit: internal error in ${req.method} ${req.path}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     const e = new ApiError('internal', `internal error in ${req.method} ${req.path}; the daemon's log (${ctx.home}/daemon.log) has the details`);
     return { status: e.status, body: errorBody(e) };

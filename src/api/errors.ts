@@ -10,11 +10,16 @@ export const ERROR_STATUS = {
   at_garbled: 400,
   at_past: 400,
   ambiguous: 400,
+  no_such_user: 400,
+  bad_cwd: 400, // a job's directory that is missing, not a directory, or not searchable by its user
   unauthenticated: 401, // the kernel did not say who is calling
   forbidden: 403,
+  not_yours: 403, // a pid that is not one of the caller's jobs
+  not_executable: 403, // as the shell's 126
   not_found: 404,
   no_such_job: 404,
   no_such_process: 404,
+  command_not_found: 404, // as the shell's 127
   unknown_user: 404,
   no_crontab: 404,
   no_message: 404, // a queue had no message for a receive that would not wait
@@ -28,6 +33,7 @@ export const ERROR_STATUS = {
   gone: 410, // what a request waited for was removed, or its holder ended
   too_large: 413,
   internal: 500,
+  disk_full: 507, // the store could not be written: jobs keep running, the daemon degrades
   unavailable: 503, // a service the route needs is not running (yet, or any more)
 } as const;
 

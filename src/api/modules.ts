@@ -2,6 +2,8 @@
 // endpoints, store migrations and a service started with the daemon. Listed here, once.
 import type http from 'node:http';
 import type { Scheduler } from '../core/scheduler/scheduler.js';
+import type { Health } from './health.js';
+import type { StoreGuard } from './store-guard.js';
 import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
@@ -9,6 +11,7 @@ import type { SamplerInfo } from './monitor/routes.js';
 import { resourcesModule } from './resources/module.js';
 import { programsModule } from './programs/module.js';
 import { scheduleModule } from './schedule/module.js';
+import { svcModule } from './svc/module.js';
 import type { ApiContext, ApiRequest, RouteTable } from './routes.js';
 
 /** A running service of a module (a scheduler, a sampler). */
@@ -24,10 +27,19 @@ export interface ServiceMap {
   schedule: Scheduler;
   resources: Service;
   programs: Service;
+  svc: Service;
+}
+
+/** What the daemon itself keeps for the routes, beside the modules' services. */
+export interface DaemonServices {
+  /** Problems the daemon knows of (appinit info). */
+  health: Health;
+  /** Says whether a failure is a full disk, and degrades while it lasts. */
+  storeGuard: StoreGuard;
 }
 
 /** The services running now (absent until their module started). */
-export type Services = Partial<ServiceMap>;
+export type Services = Partial<ServiceMap & DaemonServices>;
 
 /** A GET endpoint that streams: it gets the same request (and caller) as any route. */
 export type StreamHandler = (ctx: ApiContext, req: ApiRequest, res: http.ServerResponse, httpReq: http.IncomingMessage) => void;
@@ -45,4 +57,4 @@ export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule];
+export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];

@@ -1,6 +1,7 @@
 // The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; app.ts
 // composes these routes with the modules', and http.ts only moves bytes.
 import { parseSignal } from '../config/signals.js';
+import { startInOrder, stopInOrder } from '../core/groups/run.js';
 import type { Job, Supervisor } from '../core/supervisor/runtime.js';
 import type { SpawnContext } from '../core/supervisor/spawn-request.js';
 import type { PeerCred } from '../os/peercred.js';
@@ -89,6 +90,7 @@ export const coreRoutes: RouteTable = {
   'GET /v1/info': (ctx): DaemonInfo => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
     uptime: (Date.now() - ctx.startedAt) / 1000,
+    problems: ctx.services.health?.list() ?? [],
   }),
 
   'GET /v1/status': (ctx, req): JobView[] => {
@@ -107,22 +109,22 @@ export const coreRoutes: RouteTable = {
 
   // 'POST /v1/up' is in the programs module (src/api/programs/module.ts).
 
-  'POST /v1/start': (ctx, req): JobView[] => {
+  'POST /v1/start': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
-    ctx.sup.start(jobs);
+    await startInOrder(ctx.sup, jobs); // priority and after: lower first
     return jobs.map((j) => jobView(j));
   },
 
   'POST /v1/stop': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
-    await ctx.sup.stop(jobs);
+    await stopInOrder(ctx.sup, jobs); // the start order reversed
     return jobs.map((j) => jobView(j));
   },
 
   'POST /v1/restart': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
-    await ctx.sup.stop(jobs);
-    ctx.sup.start(jobs);
+    await stopInOrder(ctx.sup, jobs);
+    await startInOrder(ctx.sup, jobs);
     return jobs.map((j) => jobView(j));
   },
 

@@ -1,8 +1,10 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
 import type { UpResult } from '../core/supervisor/load.js';
 import type { Job } from '../core/supervisor/runtime.js';
+import { healthOf } from '../core/health/state.js';
 import { monoNow } from '../core/supervisor/clock.js';
-import { lookupUser } from '../os/proc/index.js';
+import { ttyName } from '../core/report/text.js';
+import { lookupUser, readProcess } from '../os/proc/index.js';
 
 /** One row of `status`. */
 export interface JobView {
@@ -22,6 +24,10 @@ export interface JobView {
   opening: string | null;
   /** Programs its start waits for (`after:`). */
   waitingFor: string[] | null;
+  /** The job's terminal without /dev/ (`tty1`, `pts/3`), or null when it has none. */
+  tty: string | null;
+  /** Only for programs with a health check, while the job runs: the checks' verdict. */
+  health: { status: 'starting' | 'healthy' | 'unhealthy'; failures: number; last: string | null } | null;
 }
 
 /** The view of a job. */
@@ -43,6 +49,8 @@ export function jobView(j: Job, now = monoNow()): JobView {
     reason: j.reason,
     opening: j.opening,
     waitingFor: j.waitingFor,
+    tty: jobTty(j),
+    health: viewHealth(j),
   };
 }
 
@@ -53,6 +61,8 @@ export interface DaemonInfo {
   home: string;
   version: string;
   uptime: number;
+  /** What keeps the daemon from working fully (a full disk, a store it could not back up), since when. */
+  problems?: { what: string; since: number; message: string }[];
 }
 
 /** POST /v1/up: what loading a control file did (or, dry, would do), by program name. */
@@ -86,4 +96,17 @@ export interface RecordView {
   flags: string;
   status: number | null;
   note: string | null;
+}
+
+function viewHealth(j: Job): JobView['health'] {
+  const h = healthOf(j);
+  return h && { status: h.status, failures: h.failures, last: h.last };
+}
+
+// A terminal line's device; a pty job's terminal as ps names it (read only while it runs).
+function jobTty(j: Job): string | null {
+  if (typeof j.spec.tty === 'string') return j.spec.tty.replace(/^\/dev\//, '');
+  if (j.spec.tty !== true) return null;
+  const p = j.pid != null ? readProcess(j.pid, { cmdline: false, wchan: false }) : null;
+  return p && p.ttyNr !== 0 ? ttyName(p.ttyNr) : 'pty';
 }

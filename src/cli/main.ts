@@ -35,9 +35,16 @@ function registerCore(program: Command, run: Runner): void {
   const show = () => import('./commands/show.js');
   program.command('daemon [file]').description('run the daemon in the foreground, loading FILE if given')
     .option('--background', 'run as the background daemon other commands start')
+    .option('--once', 'the article\'s appinit: start FILE\'s programs, report each end, exit when all have ended')
+    .option('--aps', 'with --once: print the aps table before each wait, as the article does')
     .action((file, o) => {
-      exitWhenDone = false;
-      run(async () => (await import('./commands/daemon.js')).runDaemon(file, !!o.background));
+      // The daemon's output goes to its log through its own streams: it ends without process.exit
+      // (--once is a command like the others: it exits when its programs have ended).
+      if (!o.once) exitWhenDone = false;
+      run(async () => {
+        const d = await import('./commands/daemon.js');
+        return o.once ? d.runOnce(file, !!o.aps) : d.runDaemon(file, !!o.background);
+      });
     });
   // `up` and `start` (which also starts ad-hoc programs) are registered by commands/adhoc.ts.
   for (const verb of ['stop', 'restart'] as const) {
@@ -51,9 +58,10 @@ function registerCore(program: Command, run: Runner): void {
   program.command('down').description('stop every job, then the daemon').action(() => run(async () => (await programs()).down()));
   program.command('status [names...]').description('show programs and their jobs (names, globs, GROUP:*, %N)').option('--json', 'print JSON')
     .option('--history', 'the CPU and memory the daemon sampled for NAME\'s jobs')
+    .option('--aps', 'the seed article\'s aps table: TTY, COMMAND, PID or <terminated>')
     .action((names: string[], o) => run(async () => (o.history
       ? (await import('./monitor/history.js')).historyCommand(names[0], { json: !!o.json })
-      : (await show()).status(names, !!o.json))));
+      : (await show()).status(names, !!o.json, !!o.aps))));
   program.command('logs [name]').description('show what programs wrote (every program without a name)').option('-f, --follow', 'follow')
     .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
     .option('--since <time>', 'only lines since TIME (ISO 8601, "YYYY-MM-DD HH:MM", or an age like 10m)')

@@ -18,7 +18,7 @@ export interface CommandGroup {
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { verbs: ['up', 'start', 'delete', 'del', 'list', 'ls', 'describe', 'scale'], load: async () => (await import('./commands/adhoc.js')).registerProgramCommands },
   { verbs: ['run', 'jobs', 'fg', 'bg', 'kill', 'pkill', 'wait'], load: async () => (await import('./jobs/commands.js')).registerJobCommands },
-  { verbs: ['ps', 'pstree', 'top', 'stat', 'history', 'times'], load: async () => (await import('./monitor/commands.js')).registerMonitorCommands },
+  { verbs: ['ps', 'pstree', 'top', 'stat', 'history', 'times', 'monit'], load: async () => (await import('./monitor/commands.js')).registerMonitorCommands },
   { verbs: ['at', 'atq', 'atrm', 'crontab', 'cron'], load: async () => (await import('./schedule/commands.js')).registerScheduleCommands },
   { verbs: ['lock', 'sem', 'mq', 'ipcs', 'ipcrm', 'deadlock'], load: async () => (await import('./resources/deadlock.js')).registerResourceCommands },
 ];

@@ -1,12 +1,11 @@
 // The typed appinit library: `import { connect } from 'appinit'`. It loads none of the daemon's
 // code: what crosses the socket is typed by the API layer's views, imported as types only.
-import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
 import type { DaemonInfo, JobView, RecordView, UpView } from '../api/views.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
 import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
-import { appinitHome, daemonLogPath, socketPath } from './home.js';
+import { appinitHome, socketPath } from './home.js';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixTransport, type Transport } from './transport.js';
 
@@ -141,9 +140,13 @@ export class Client {
     return this.call('POST', '/v1/kill', { targets, signal });
   }
   /** Signals every job whose command matches a pattern. */
-  pkill(pattern: string, signal: string | number = 'TERM'): Promise<{ signal: string; jobs: number[] }> { return this.call('POST', '/v1/pkill', { pattern, signal }); }
+  /** pkill: PATTERN against process names (comm), or with `full` whole command lines; every match is signalled. */
+  pkill(pattern: string, signal: string | number = 'TERM', full = false): Promise<{ signal: string; jobs: number[]; processes: { pid: number; job: number; comm: string; command: string }[] }> {
+    return this.call('POST', '/v1/pkill', { pattern, signal, full });
+  }
   /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */
-  wait(spec?: string): Promise<{ job: number; status: number }> { return this.call('POST', '/v1/wait', { spec }); }
+  /** wait for one job (its status), or with no spec for every job of the caller (status 0), as bash's `wait`. */
+  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[] }> { return this.call('POST', '/v1/wait', { spec }); }
 
   // monitoring
   /** Processes for ps / pstree: every one on the machine (all) or only the jobs'; cmdline and wchan only when asked. */
@@ -225,28 +228,11 @@ export async function isRunning(home = appinitHome()): Promise<boolean> {
   }
 }
 
-/** Starts a daemon in the background and waits (bounded) until it answers. */
-export async function startBackgroundDaemon(home: string): Promise<number> {
-  const paths = { socket: socketPath(home), daemonLog: daemonLogPath(home) };
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const log = openSync(paths.daemonLog, 'a');
-  // Loaded only when a daemon must be started.
-  const [{ spawn }, { fileURLToPath }] = await Promise.all([import('node:child_process'), import('node:url')]);
-  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  const child = spawn(process.execPath, [cli, 'daemon', '--background'], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, APPINIT_HOME: home },
-  });
-  closeSync(log);
-  child.unref();
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode != null) break;
-    if (existsSync(paths.socket) && (await isRunning(home))) return child.pid ?? 0;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`appinit: the daemon did not start; see ${paths.daemonLog}`);
+/** Starts a daemon in the background (once, however many callers race) and waits (bounded)
+ *  until it answers; returns its pid, or null when one was already serving the home. The starter
+ *  (locking, the home's checks, the daemon's environment) is loaded only when it is needed. */
+export async function startBackgroundDaemon(home: string): Promise<number | null> {
+  return (await import('../api/autostart.js')).ensureDaemon(home);
 }
 
 // The socket is not there or nobody listens on it: the request never reached a daemon.
@@ -259,7 +245,7 @@ function unreachable(err: unknown): boolean {
 // Finding out costs nothing while a daemon runs: no call is made just to ask.
 function autostarting(home: string, base: Transport, onStart?: (pid: number) => void): Transport {
   let starting: Promise<void> | null = null;
-  const start = () => (starting ??= startBackgroundDaemon(home).then((pid) => onStart?.(pid)));
+  const start = () => (starting ??= startBackgroundDaemon(home).then((pid) => { if (pid != null) onStart?.(pid); }));
   const t: Transport = async (method, path, body) => {
     try {
       return await base(method, path, body);

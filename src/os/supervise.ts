@@ -27,6 +27,8 @@ export interface SpawnRequest {
   stdout: StreamSpec;
   stderr: StreamSpec;
   tty?: string | null; // device path, or 'pty'
+  /** Hex of a struct termios the helper applies to a `tty` device line (TCSAFLUSH), as the article's TCSETAF. */
+  termios?: string | null;
   log?: { timestamps: string; maxSize: number; keep: number; rotate: string; maxLine: number };
   /** A pty's initial window size. */
   winsize?: { rows: number; cols: number };
@@ -194,6 +196,7 @@ export class Supervise extends EventEmitter {
     if (req.limits?.pids != null) f.push(['cg_pids', String(req.limits.pids)]);
     if (req.limits?.memory != null) f.push(['cg_memory', String(req.limits.memory)]);
     if (req.limits?.cpu != null) f.push(['cg_cpu', String(req.limits.cpu)]);
+    if (req.termios) f.push(['termios', req.termios]);
     if (req.winsize) f.push(['rows', String(req.winsize.rows)], ['cols', String(req.winsize.cols)]);
     if (req.log) {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);

@@ -97,7 +97,7 @@ export const resourcesModule: Module = {
           maxBytes: intOf(b.maxBytes, 'maxBytes', 1, 16384), uid: req.peer.uid, gid: req.peer.gid, mode,
         }, Date.now());
       } catch (err) {
-        if (err instanceof ResourceError) throw new ApiError(409, 'usage', err.message);
+        if (err instanceof ResourceError) throw new ApiError('exists', err.message);
         throw err;
       }
     },

@@ -110,7 +110,7 @@ export const scheduleRoutes: RouteTable = {
     return { ...atView(a), script: a.script } satisfies AtJobView;
   },
 
-  'POST /v1/at/remove': (ctx, req) => scheduler(ctx).removeAt(ids(req.body), (a) => mine(req, a)),
+  'POST /v1/at/remove': (ctx, req) => scheduler(ctx).removeAt(ids(req.body), (a) => callerUid(req) === 0 || a.uid === callerUid(req)),
 
   'GET /v1/crontab': (ctx, req) => {
     const who = crontabOwner(req, req.query.get('user'));

@@ -1,6 +1,7 @@
 // `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { reachOrExplain } from '../../api/autostart.js';
 import { appinitHome } from '../../api/paths.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
@@ -76,13 +77,12 @@ export async function signal(sig: string, names: string[]): Promise<number> {
 /** appinit down */
 export async function down(): Promise<number> {
   const home = appinitHome();
-  let c;
-  try {
-    c = await connect({ home, autostart: false });
-  } catch {
+  // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
+  if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
     process.stdout.write('appinit: no daemon was running\n');
     return EXIT.ok;
   }
+  const c = await connect({ home, autostart: false });
   const { pid } = await c.info();
   await c.down();
   // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket

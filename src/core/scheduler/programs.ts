@@ -47,7 +47,8 @@ function base(name: string, file: string, line: number): Omit<Program, 'argv' | 
     ...RESOURCE_DEFAULTS, name, shell: true, envMode: 'replace', group: null, stdout: { kind: 'log' }, stderr: { kind: 'log' }, tty: false,
     instances: 1, restart: 'never', successCodes: [0], backoff: DEFAULTS.backoff, crashLoop: DEFAULTS.crashLoop,
     ready: DEFAULTS.ready, stopSignal: DEFAULTS.stopSignal, stopTimeout: DEFAULTS.stopTimeout, overlap: 'allow',
-    autostart: false, log: DEFAULTS.log, source: { file, line, col: 1 },
+    autostart: false, log: DEFAULTS.log, priority: DEFAULTS.priority, after: [], health: null, maxMemory: null, watch: null,
+    source: { file, line, col: 1 },
   };
 }
 

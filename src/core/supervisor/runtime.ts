@@ -408,7 +408,8 @@ export class Supervisor extends EventEmitter {
 
   /** Forgets a resting job: its number is free again; its records and logs stay. */
   forget(job: Job): void {
-    if (!isResting(job)) throw new Error(`job %${job.number} is not at rest (${job.state})`);
+    // A straggler (a restart the helper made as the stop came) is ended with the job it belonged to.
+    if (!isResting(job)) this.doSignal(job, 'SIGKILL', true);
     if (job.timer) clearTimeout(job.timer);
     removeJob(this.db, job.id);
     this.jobs.delete(job.id);

@@ -24,6 +24,7 @@ test('a minimal program gets every default', () => {
     group: null,
     priority: 999,
     after: [],
+    afterExited: [],
     umask: null,
     stdin: { kind: 'null' },
     stdout: { kind: 'log' },

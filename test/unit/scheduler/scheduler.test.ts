@@ -66,6 +66,12 @@ class Host extends EventEmitter {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+// The job file is removed without waiting for it (10,000 removals must not block): bounded wait.
+async function waitFile(ok: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(ok(), `timed out waiting for ${what}`);
+}
+
 describe('the scheduler on a fake clock', () => {
   const uid = process.getuid?.() ?? 0;
   const user = lookupUser(uid)!.name;
@@ -92,6 +98,7 @@ describe('the scheduler on a fake clock', () => {
 
   test('a crontab entry: staged just before its minute, started at it, once per minute', async () => {
     s.setCrontab({ uid, user, text: 'CRON_TZ=UTC\n* * * * * echo tick\n' });
+    await tick(); // the timer is re-armed once per turn of the event loop
     assert.equal(clock.armedAt, Date.parse('2030-01-01T00:01:00Z') - STAGE_AHEAD, 'it sleeps until the staging second');
     clock.advance(Date.parse('2030-01-01T00:00:59.500Z'));
     assert.equal(host.jobs.size, 1, 'the run\'s job exists ahead of its second');
@@ -108,6 +115,7 @@ describe('the scheduler on a fake clock', () => {
     for (const j of host.started) if (j.pid != null) host.end(j);
     await tick();
     assert.ok(s.removeCrontab(uid));
+    await tick();
     clock.advance(Date.parse('2030-01-01T02:00:00Z'));
     assert.equal(host.started.length, 60, 'no run once the crontab is gone');
   });
@@ -115,6 +123,7 @@ describe('the scheduler on a fake clock', () => {
   test('an at job: its job file written when queued, run at its time, removed from the queue when done', async () => {
     const runAt = clock.now() + 90_000;
     const a = s.addAt({ queue: 'a', uid, gid: uid, user, runAt, spec: 'now + 90 seconds', tz: 'UTC', script: '#!/bin/sh\necho hi\n', command: 'echo hi', cwd: '/', env: {}, umask: null });
+    await tick();
     const file = join(spoolDir(dir), `at-${a.id}`);
     assert.ok(existsSync(file), 'the job file is in the spool');
     assert.equal(s.atList().length, 1);
@@ -130,10 +139,10 @@ describe('the scheduler on a fake clock', () => {
     assert.equal(s.atList().length, 0, 'gone from the queue once it ended');
   });
 
-  test('removing a queued at job removes its job file, after the transaction', () => {
+  test('removing a queued at job removes its job file, after the transaction', async () => {
     const a = s.addAt({ queue: 'b', uid, gid: uid, user, runAt: clock.now() + 3_600_000, spec: 'now + 1 hour', tz: 'UTC', script: 'true\n', command: 'true', cwd: '/', env: {}, umask: null });
     const r = s.removeAt([a.id, 999_999], () => true);
     assert.deepEqual(r, { removed: [a.id], errors: [{ id: 999_999, message: 'cannot find job 999999' }] });
-    assert.ok(!readdirSync(spoolDir(dir)).includes(`at-${a.id}`), 'its job file is gone');
+    await waitFile(() => !readdirSync(spoolDir(dir)).includes(`at-${a.id}`), 'its job file to go');
   });
 });
