@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "taskstats.h"
+
 #define VERSION "1"
 #define MAX_ARGS 4096
 #define READ_CHUNK (256 * 1024)
@@ -274,8 +276,9 @@ static void ts_prefix(int ts, char *out, size_t cap) {
   } else {
     struct tm tm;
     gmtime_r(&t.tv_sec, &tm);
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
+    /* Microseconds: `logs` merges stdout and stderr by these, and ms ties are common. */
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000);
   }
 }
 
@@ -553,6 +556,7 @@ static proc_t *proc_add(pid_t pid, unsigned long long start, const char *job, pi
   if (!p) die("out of memory");
   p->pid = pid; p->start = start; p->job = strdup(job); p->pgid = pgid;
   p->leader = leader; p->adopted = adopted;
+  if (leader || adopted) ts_track(pid, job, leader); /* its descendants are the job's too */
   p->next = procs;
   procs = p;
   return p;
@@ -827,6 +831,7 @@ static void respawn(ticket_t *t);
 /* What a status word of a process we own means: a stop, a continue, or its end (recorded,
  * maybe restarted at once under a ticket). `p` may be NULL for an orphan seen only now. */
 static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, char **hint) {
+  ts_readable(); /* kernel records of what ended so far go out before this exit event */
   if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
     buf_t b = {0};
     buf_json_str(&b, p ? p->job : "");
@@ -1454,8 +1459,8 @@ static void handle_frame(char *p, size_t n) {
   } else if (strcmp(verb, "hello") == 0) {
     sendq.len = sendq_off = 0;
     buf_t b = {0};
-    buf_printf(&b, "{\"ev\":\"hello\",\"pid\":%d,\"epoch\":\"%llu\",\"version\":\"%s\"}\n", getpid(),
-               (unsigned long long)epoch, VERSION);
+    buf_printf(&b, "{\"ev\":\"hello\",\"pid\":%d,\"epoch\":\"%llu\",\"version\":\"%s\",\"acct\":\"%s\"}\n", getpid(),
+               (unsigned long long)epoch, VERSION, ts_enabled() ? "taskstats" : "wait4");
     for (proc_t *q = procs; q; q = q->next) {
       if (q->keeper) continue;
       buf_printf(&b, "{\"ev\":\"child\",\"pid\":%d,\"start\":%llu,\"leader\":%d,\"adopted\":%d,\"pgid\":%d,\"job\":",
@@ -1640,6 +1645,8 @@ int main(int argc, char **argv) {
   epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
   ev.data.fd = sfd;
   epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+  int tsfd = ts_open(emit_event); /* root only: kernel accounting records (native/taskstats.c) */
+  if (tsfd >= 0) { ev.data.fd = tsfd; epoll_ctl(epfd, EPOLL_CTL_ADD, tsfd, &ev); }
   /* Tag fds and pumps apart: pumps are pointers, fds are small ints below 1<<20. */
 
   struct epoll_event evs[64];
@@ -1680,6 +1687,8 @@ int main(int argc, char **argv) {
           /* SIGTERM: the daemon's job; we only leave when nothing is left to own. */
           if (!procs) exit(0);
         }
+      } else if (tsfd >= 0 && tag == (uint64_t)tsfd) {
+        ts_readable();
       } else if (client >= 0 && tag == (uint64_t)client) {
         if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) client_readable();
         if (client >= 0 && (evs[i].events & EPOLLOUT)) client_flush();

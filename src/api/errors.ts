@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   at_garbled: 400,
   at_past: 400,
   ambiguous: 400,
+  bad_name: 400,
+  no_timestamps: 400, // --since on a log written without timestamps
   no_such_user: 400,
   bad_cwd: 400, // a job's directory that is missing, not a directory, or not searchable by its user
   unauthenticated: 401, // the kernel did not say who is calling
@@ -33,8 +35,10 @@ export const ERROR_STATUS = {
   gone: 410, // what a request waited for was removed, or its holder ended
   too_large: 413,
   internal: 500,
+  io: 500, // a file the daemon had to read or write failed
   disk_full: 507, // the store could not be written: jobs keep running, the daemon degrades
   unavailable: 503, // a service the route needs is not running (yet, or any more)
+  starting: 503, // the same, while the daemon starts
 } as const;
 
 /** A stable error code. */

@@ -3,7 +3,9 @@
 import type http from 'node:http';
 import type { Scheduler } from '../core/scheduler/scheduler.js';
 import type { Health } from './health.js';
+import type { LogsService } from './logs/module.js';
 import type { StoreGuard } from './store-guard.js';
+import { acctModule } from './acct/module.js';
 import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
@@ -21,13 +23,14 @@ export interface Service {
 
 /** What each module's start() gives, by module name: routes reach services through this type. */
 export interface ServiceMap {
-  logs: Service;
+  logs: LogsService;
   jobs: Service;
   monitor: Service & SamplerInfo;
   schedule: Scheduler;
   resources: Service;
   programs: Service;
   svc: Service;
+  accounting: Service;
 }
 
 /** What the daemon itself keeps for the routes, beside the modules' services. */
@@ -57,4 +60,4 @@ export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];
+export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];

@@ -89,7 +89,7 @@ export function programsLoaded(ctx: ApiContext): void {
 export const coreRoutes: RouteTable = {
   'GET /v1/info': (ctx): DaemonInfo => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
-    uptime: (Date.now() - ctx.startedAt) / 1000,
+    uptime: (Date.now() - ctx.startedAt) / 1000, acct: ctx.sup.accounting.source,
     problems: ctx.services.health?.list() ?? [],
   }),
 

@@ -61,6 +61,8 @@ export interface DaemonInfo {
   home: string;
   version: string;
   uptime: number;
+  /** Where accounting records come from: the kernel's taskstats (root) or the helper's wait4. */
+  acct?: 'taskstats' | 'wait4';
   /** What keeps the daemon from working fully (a full disk, a store it could not back up), since when. */
   problems?: { what: string; since: number; message: string }[];
 }
@@ -96,6 +98,19 @@ export interface RecordView {
   flags: string;
   status: number | null;
   note: string | null;
+  /** Where the figures come from: the kernel's record of the task (taskstats), or wait4. */
+  source?: 'taskstats' | 'wait4' | null;
+  /** Elapsed seconds, exact to the microsecond with taskstats (end - start otherwise). */
+  elapsed?: number | null;
+  /** Controlling terminal as /proc's tty_nr (0: none). */
+  tty?: number | null;
+  /** Characters read and written (read(2), write(2) and the like; KiB-granular from taskstats). */
+  rchar?: number | null;
+  wchar?: number | null;
+  /** Average resident size while it ran (KiB), and peak virtual size (KiB). */
+  avgmem?: number | null;
+  vmpeak?: number | null;
+  threads?: number | null;
 }
 
 function viewHealth(j: Job): JobView['health'] {

@@ -24,7 +24,7 @@ let exitWhenDone = true;
 const run: Runner = (f) => { result = f(); };
 
 const core = async (): Promise<RegisterCommands> => registerCore;
-const CORE_VERBS = ['daemon', 'stop', 'restart', 'signal', 'info', 'down', 'status', 'logs', 'acct'];
+const CORE_VERBS = ['daemon', 'stop', 'restart', 'signal', 'info', 'down', 'status', 'acct'];
 // Which group defines each verb; a verb not listed (or --help) loads every group.
 const GROUP = new Map<string, () => Promise<RegisterCommands>>(CORE_VERBS.map((v) => [v, core]));
 for (const g of COMMAND_GROUPS) for (const v of g.verbs) GROUP.set(v, g.load);
@@ -62,17 +62,14 @@ function registerCore(program: Command, run: Runner): void {
     .action((names: string[], o) => run(async () => (o.history
       ? (await import('./monitor/history.js')).historyCommand(names[0], { json: !!o.json })
       : (await show()).status(names, !!o.json, !!o.aps))));
-  program.command('logs [name]').description('show what programs wrote (every program without a name)').option('-f, --follow', 'follow')
-    .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
-    .option('--since <time>', 'only lines since TIME (ISO 8601, "YYYY-MM-DD HH:MM", or an age like 10m)')
-    .option('--json', 'one JSON object per line').option('--flush', 'empty the program\'s logs').option('--reopen', 'reopen every log file')
-    .action((name, o) => run(async () => (await show()).logs(name, o)));
+  // `logs` and `tail` are registered by commands/logs.ts.
   program.command('acct [name]').description('accounting records of ended processes, newest last; --summary: per command, as sa').option('--json', 'print JSON')
     .option('--limit <n>', 'only the last N').option('--command <cmd>', 'only this command')
     .option('--program <name>', 'only this program').option('--user <user>', 'only this user\'s processes')
     .option('--since <time>', 'ended at or after TIME (ISO 8601, "YYYY-MM-DD[ HH:MM]", or an age like -1h, -30m)')
     .option('--until <time>', 'ended at or before TIME')
     .option('-s, --summary', 'one line per command, as sa').option('--by <key>', 'summarise by command, user or program')
+    .option('--pacct <file>', 'write the records as the kernel\'s acct_v3 file (lastcomm -f, sa, dump-acct read it)')
     .action((name, o) => run(async () => (await import('./monitor/acct.js')).acctCommand(name, o)));
 }
 

@@ -16,6 +16,7 @@ export interface CommandGroup {
 
 /** Every module's commands. */
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
+  { verbs: ['logs', 'tail'], load: async () => (await import('./commands/logs.js')).registerLogCommands },
   { verbs: ['up', 'start', 'delete', 'del', 'list', 'ls', 'describe', 'scale'], load: async () => (await import('./commands/adhoc.js')).registerProgramCommands },
   { verbs: ['run', 'jobs', 'fg', 'bg', 'kill', 'pkill', 'wait'], load: async () => (await import('./jobs/commands.js')).registerJobCommands },
   { verbs: ['ps', 'pstree', 'top', 'stat', 'history', 'times', 'monit'], load: async () => (await import('./monitor/commands.js')).registerMonitorCommands },

@@ -31,6 +31,8 @@ export interface LogLine {
   stream: 'stdout' | 'stderr';
   line: string;
   time: number | null;
+  /** The line as `logs` shows it (follow streams). */
+  text?: string;
 }
 
 /** Options for connect. */
@@ -101,15 +103,32 @@ export class Client {
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return this.call('GET', `/v1/acct?${p}`);
   }
-  /** The last lines programs wrote (all programs without a name), oldest first. */
-  logs(q: { name?: string; n?: number; stream?: 'stdout' | 'stderr'; since?: string } = {}): Promise<{ lines: LogLine[] }> {
+  /** The last lines programs wrote (all programs without a name), merged in time order (bounded: 100,000 lines; readLogs streams). */
+  logs(q: { name?: string; n?: number; stream?: 'stdout' | 'stderr'; since?: string } = {}): Promise<{ lines: LogLine[]; warnings: string[] }> {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return this.call('GET', `/v1/logs?${p}`);
   }
+  /** Streams the last n lines (or those since a time) merged in time order: text as `logs` shows it
+   *  (times in zone tz), or NDJSON LogLines. Read `body` at your pace: the daemon waits for you. */
+  async readLogs(q: { name?: string; n?: number; stream?: 'stdout' | 'stderr'; since?: string; tz?: string; format?: 'text' | 'ndjson' } = {}): Promise<{ body: NodeJS.ReadableStream; warnings: string[] }> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
+    // node:http, for a body read at the caller's pace: loaded by this call only.
+    const { readJson, unixRead } = await import('./read-stream.js');
+    const r = await unixRead(socketPath(this.home), `/v1/logs/read?${p}`);
+    if (r.status >= 400) {
+      const e = ((await readJson(r.body)) as { error?: { code: string; message: string } }).error;
+      throw new AppinitError(e?.code ?? 'error', e?.message ?? `HTTP ${r.status}`, r.status);
+    }
+    const h = r.headers['x-appinit-warnings'];
+    const warnings = typeof h === 'string' ? (JSON.parse(decodeURIComponent(h)) as string[]) : [];
+    return { body: r.body, warnings };
+  }
   /** Follows programs' logs (all without a name); returns a function that stops following.
-   *  onLine gets `{missed: N}` when this reader was too slow and N lines were skipped. */
-  followLogs(q: { name?: string; stream?: 'stdout' | 'stderr'; n?: number }, onLine: (l: LogLine | { missed: number }) => void, onEnd: (err?: Error) => void = () => {}): () => void {
+   *  The last n lines (or those since a time) come first. onLine gets `{missed: N}` when this
+   *  reader was too slow and N lines were skipped, `{warning}` for what the daemon wants said. */
+  followLogs(q: { name?: string; stream?: 'stdout' | 'stderr'; n?: number; since?: string; tz?: string }, onLine: (l: LogLine | { missed: number } | { warning: string }) => void, onEnd: (err?: Error) => void = () => {}): () => void {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     if (!this.t.stream) throw new AppinitError('usage', 'followLogs: this transport cannot stream', 0);

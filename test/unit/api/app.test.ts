@@ -131,11 +131,11 @@ describe('errors', () => {
 describe('streams', () => {
   // The log follower is built from the same request as any route: the caller is the kernel's,
   // so another user's program reads as missing (it was followed as root when the peer was null).
-  test('a log follow sees only the caller\'s programs', () => {
+  test('a log follow sees only the caller\'s programs', async () => {
     const rootJob = { id: 1, number: 1, ownerUid: 0, spec: { name: 'secret' } };
     const ctx = {
       sup: { jobs: new Map([[1, rootJob]]), select: () => [rootJob], programs: () => [rootJob.spec] },
-      services: {}, home: '/h', spawnCtx: { logsDir: '/nonexistent' },
+      services: { logs: { history: { find: () => undefined }, maintainer: { problems: () => [] } } }, home: '/h', spawnCtx: { logsDir: '/nonexistent' },
     } as unknown as ApiContext;
     const follow = createApp(ctx).stream('GET', '/v1/logs/follow');
     assert.ok(follow, 'the stream is composed into the app');
@@ -144,6 +144,7 @@ describe('streams', () => {
     const res = { writeHead: (s: number) => { status = s; return res; }, end: (t: string) => { body = t; }, on: () => res, write: () => true } as unknown as http.ServerResponse;
     const httpReq = { on: () => httpReq } as unknown as http.IncomingMessage;
     follow(ctx, { method: 'GET', path: '/v1/logs/follow', query: new URLSearchParams('name=secret'), body: {}, peer: ME }, res, httpReq);
+    for (let i = 0; i < 100 && status === 0; i++) await new Promise((r) => setImmediate(r)); // it answers asynchronously
     assert.equal(status, 404, `another user's program is not found (got ${status} ${body})`);
   });
 });

@@ -40,7 +40,7 @@ describe('the client library', () => {
       return () => {};
     };
     const c = new Client(t, '/nowhere');
-    const got: (LogLine | { missed: number })[] = [];
+    const got: (LogLine | { missed: number } | { warning: string })[] = [];
     let ended = false;
     c.followLogs({ name: 'web', n: 2 }, (l) => got.push(l), () => (ended = true));
     assert.deepEqual(got, [{ name: 'web', stream: 'stdout', line: 'hello', time: null }, { missed: 3 }]);
