@@ -116,7 +116,15 @@ export class Client {
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     // node:http, for a body read at the caller's pace: loaded by this call only.
     const { readJson, unixRead } = await import('./read-stream.js');
-    const r = await unixRead(socketPath(this.home), `/v1/logs/read?${p}`);
+    const read = () => unixRead(socketPath(this.home), `/v1/logs/read?${p}`);
+    let r;
+    try {
+      r = await read();
+    } catch (err) {
+      if (!unreachable(err) || !this.t.reach) throw err;
+      await this.t.reach(); // no daemon yet: start it as any other call would
+      r = await read();
+    }
     if (r.status >= 400) {
       const e = ((await readJson(r.body)) as { error?: { code: string; message: string } }).error;
       throw new AppinitError(e?.code ?? 'error', e?.message ?? `HTTP ${r.status}`, r.status);
@@ -274,6 +282,7 @@ function autostarting(home: string, base: Transport, onStart?: (pid: number) => 
       return base(method, path, body);
     }
   };
+  t.reach = start;
   t.stream = (path, onLine, onEnd) => {
     let closed = false;
     let close = (): void => {};

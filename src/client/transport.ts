@@ -7,6 +7,8 @@ export interface Transport {
   (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** Opens a streaming GET, calls onLine for each NDJSON value; returns a function that closes it. */
   stream?: (path: string, onLine: (v: unknown) => void, onEnd: (err?: Error) => void) => () => void;
+  /** Makes sure a daemon answers (starting one), for a call made around the transport. */
+  reach?: () => Promise<void>;
 }
 
 // node:http is loaded on the first call that needs it (a kept-alive call or a stream), not by a

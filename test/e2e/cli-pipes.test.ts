@@ -37,9 +37,11 @@ describe('CLI output through pipes', () => {
   flood:
     command: sh -c 'seq 1 ${LINES}; exec sleep 1000'
     restart: never
+    log: { timestamps: none }
   daemon:
     command: sh -c 'echo from-daemon; exec sleep 1000'
     restart: never
+    log: { timestamps: none }
 `);
     const c = await h.api();
     await waitFor(`flood's log to hold ${LINES} lines`, async () => (await c.logs({ name: 'flood', n: 1 })).lines[0]?.line === String(LINES), 30_000);
