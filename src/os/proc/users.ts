@@ -1,5 +1,5 @@
-// Users from /etc/passwd, cached: re-read only when the file changes (checked at most once a
-// second, and only on a miss). NSS sources (LDAP, sssd) are not consulted: ps would show those
+// Users from /etc/passwd, cached: re-read only when the file changed (a stat on a miss, so a
+// user added a moment ago is found). NSS sources (LDAP, sssd) are not consulted: ps would show those
 // names, we show the uid number instead.
 import { statSync } from 'node:fs';
 import { readText } from './read-file.js';
@@ -9,7 +9,6 @@ const PASSWD = '/etc/passwd';
 let byUid = new Map<number, PasswdEntry>();
 let byName = new Map<string, PasswdEntry>();
 let loadedMtimeMs = -1;
-let checkedAt = 0;
 
 function refresh(): void {
   let mtimeMs: number;
@@ -37,8 +36,7 @@ function find(key: string | number): PasswdEntry | undefined {
 /** A user by name or numeric id (as a login name first, as `id` does), or null when unknown. */
 export function lookupUser(nameOrId: string | number): PasswdEntry | null {
   let u = loadedMtimeMs < 0 ? undefined : find(nameOrId);
-  if (!u && (loadedMtimeMs < 0 || Date.now() - checkedAt > 1000)) {
-    checkedAt = Date.now();
+  if (!u) {
     refresh();
     u = find(nameOrId);
   }
