@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { connect, type Client } from '../src/client/index.js';
-import { formatPs } from '../src/core/report/ps.js';
+import { formatPs } from '../src/cli/report/ps.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const HZ = 100;

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import {
   pidDigits, readAllProcesses, readCpuStat, readMeminfo, readUptime, userName, type ReadOptions,
 } from '../src/os/proc/index.js';
-import { formatPs, psReadNeeds } from '../src/core/report/ps.js';
+import { formatPs, psReadNeeds } from '../src/cli/report/ps.js';
 
 function startSleepers(n: number): ChildProcess[] {
   const kids: ChildProcess[] = [];

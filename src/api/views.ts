@@ -3,7 +3,7 @@ import type { UpResult } from '../core/supervisor/load.js';
 import type { Job } from '../core/supervisor/runtime.js';
 import { healthOf } from '../core/health/state.js';
 import { monoNow } from '../core/supervisor/clock.js';
-import { ttyName } from '../core/report/text.js';
+import { ttyName } from '../os/proc/tty.js';
 import { lookupUser, readProcess } from '../os/proc/index.js';
 
 /** One row of `status`. */
@@ -124,4 +124,19 @@ function jobTty(j: Job): string | null {
   if (j.spec.tty !== true) return null;
   const p = j.pid != null ? readProcess(j.pid, { cmdline: false, wchan: false }) : null;
   return p && p.ttyNr !== 0 ? ttyName(p.ttyNr) : 'pty';
+}
+
+/** A job as `jobs` shows it. */
+export interface JobsRow {
+  number: number;
+  marker: '+' | '-' | ' ';
+  pid: number | null;
+  pids: number[];
+  command: string;
+  /** running, stopped (with the stop signal), or ended (exit code or signal, core). */
+  status:
+    | { kind: 'running' }
+    | { kind: 'stopped'; signal: number }
+    | { kind: 'done'; code: number }
+    | { kind: 'signalled'; signal: number; core: boolean };
 }

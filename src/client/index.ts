@@ -1,6 +1,6 @@
 // The typed appinit library: `import { connect } from 'appinit'`. It loads none of the daemon's
 // code: what crosses the socket is typed by the API layer's views, imported as types only.
-import type { DaemonInfo, JobView, RecordView, UpView } from '../api/views.js';
+import type { DaemonInfo, JobsRow, JobView, RecordView, UpView } from '../api/views.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
@@ -155,13 +155,13 @@ export class Client {
   /** Starts a held job. */
   startJob(id: number): Promise<{ id: number; job: number }> { return this.call('POST', '/v1/jobs/start', { id }); }
   /** The caller's jobs, as bash's `jobs` (finished ad-hoc jobs are reported once, then forgotten). */
-  jobs(): Promise<{ id: number; number: number; marker: string; pid: number | null; pids: number[]; line: string; longLine: string; command: string; tty: boolean }[]> {
+  jobs(): Promise<(JobsRow & { id: number; name: string; tty: boolean })[]> {
     return this.call('GET', '/v1/jobs');
   }
   /** Continues a job (if stopped) for a terminal to attach to. */
   fg(spec?: string): Promise<{ id: number; job: number; command: string; tty: boolean; pid: number }> { return this.call('POST', '/v1/fg', { spec }); }
   /** Continues a stopped job in the background. */
-  bg(spec?: string): Promise<{ job: number; line: string }> { return this.call('POST', '/v1/bg', { spec }); }
+  bg(spec?: string): Promise<{ job: number; command: string }> { return this.call('POST', '/v1/bg', { spec }); }
   /** Sends a signal to job specs, pids of the caller's jobs, or program names. */
   kill(targets: string[], signal: string | number = 'TERM'): Promise<{ signal: string; results: { target: string; ok: boolean; error?: string }[] }> {
     return this.call('POST', '/v1/kill', { targets, signal });

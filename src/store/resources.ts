@@ -1,6 +1,6 @@
 // appinit's own resources in the store: definitions, who holds what, queued messages, and the
 // answers given to request ids (so a request re-sent after a daemon restart is answered once).
-import type { Answer, Holder, Message, Persist, Resource } from '../core/resources/manager.js';
+import type { Answer, Holder, Message, Persist, Resource } from './resource-types.js';
 import { stmt, type Db } from './db.js';
 
 /** The resources module's schema. */

@@ -15,6 +15,7 @@ describe('monit', () => {
     command: sh -c 'while :; do :; done'
 `);
     await waitFor('talker wrote two lines', async () => /line 2/.test((await h.cli(['logs', 'talker'])).stdout));
+    for (const n of ['talker', 'spinner']) await h.waitJob(n, 'running (past its ready time)', (j) => j.state === 'running');
   });
   after(() => h.cleanup());
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { summariseRecords } from '../../src/core/monitor/acct-summary.js';
 import { attributeProcesses, jobForest, type JobRef } from '../../src/core/monitor/jobs.js';
 import { sampleJobs } from '../../src/core/monitor/sampler.js';
-import { formatPstree } from '../../src/core/report/index.js';
+import { formatPstree } from '../../src/cli/report/index.js';
 import type { ProcInfo } from '../../src/os/proc/types.js';
 import { openDb } from '../../src/store/db.js';
 import { insertSamples, jobHistory, MONITOR_MIGRATIONS, PRUNE_EVERY } from '../../src/store/monitor.js';

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import {
   pidDigits, readCpuStat, readMeminfo, readProcess, readUptime, userName, type ProcInfo,
 } from '../../src/os/proc/index.js';
-import { formatPs, type PsOptions } from '../../src/core/report/ps.js';
-import { formatPstree } from '../../src/core/report/pstree.js';
-import { findZombies } from '../../src/core/report/zombies.js';
+import { formatPs, type PsOptions } from '../../src/cli/report/ps.js';
+import { formatPstree } from '../../src/cli/report/pstree.js';
+import { findZombies } from '../../src/cli/report/zombies.js';
 
 const hasPs = spawnSync('ps', ['--version'], { encoding: 'utf8' }).status === 0;
 const hasPstree = spawnSync('pstree', ['--version'], { encoding: 'utf8' }).error === undefined;

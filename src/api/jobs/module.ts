@@ -3,7 +3,6 @@ import { basename } from 'node:path';
 import { normalize } from '../../config/normalize.js';
 import { joinCommand } from '../../config/split.js';
 import { parseSignal } from '../../config/signals.js';
-import { formatJobsLine, type JobsRow } from '../../core/jobs/format.js';
 import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { shellStatus } from '../../core/supervisor/termination.js';
@@ -11,6 +10,7 @@ import { attributeProcesses } from '../../core/monitor/jobs.js';
 import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
 import { sendSignal, startTicks } from '../../os/host.js';
 import { readAllProcesses } from '../../os/proc/index.js';
+import type { JobsRow } from '../views.js';
 import { ApiError } from '../errors.js';
 import { bool, envObject, optInt, optText, programName, signalArg, text, textList } from '../input.js';
 import type { Module } from '../modules.js';
@@ -136,7 +136,7 @@ export const jobsModule: Module = {
       const finished = (j: Job) => j.program == null && j.startedAt != null && isResting(j);
       const shown = all.filter(({ job }) => job.startedAt != null || job.program != null);
       for (const { job } of shown) if (finished(job)) ctx.sup.forget(job);
-      return shown.map(({ job, row }) => ({ ...row, id: job.id, name: job.spec.name, tty: job.spec.tty === true, line: formatJobsLine(row, false), longLine: formatJobsLine(row, true) }));
+      return shown.map(({ job, row }) => ({ ...row, id: job.id, name: job.spec.name, tty: job.spec.tty === true }));
     },
 
     'POST /v1/fg': (ctx, req) => {
@@ -151,7 +151,7 @@ export const jobsModule: Module = {
       if (job.pid == null) throw new ApiError('not_running', `%${job.number}: job has terminated`);
       if (!job.suspended) throw new ApiError('already_running', `job ${job.number} already in background`);
       ctx.sup.background(job);
-      return { job: job.number, line: `[${job.number}]+ ${job.spec.commandText} &` };
+      return { job: job.number, command: job.spec.commandText };
     },
 
     // kill: %specs and names signal the job's process group; a bare pid signals that process,

@@ -2,7 +2,7 @@
 // The client imports only these types.
 import type { ProcInfo, SystemSnapshot } from '../../os/proc/types.js';
 import type { JobRef } from '../../core/monitor/jobs.js';
-import type { PsSystem } from '../../core/report/ps.js';
+import type { PsSystem } from '../../os/proc/types.js';
 import type { ChildTimes } from '../../store/monitor.js';
 
 export type { JobRef, ChildTimes };

@@ -6,19 +6,8 @@ import type { Runner } from '../modules.js';
 
 // Loaded by the commands that use them: a terminal (koffi) and the signal tables cost every start.
 const attachment = () => import('./attach.js');
-const format = () => import('../../core/jobs/format.js');
+const format = () => import('../../cli/jobs/format.js');
 
-interface JobsEntry {
-  id: number;
-  number: number;
-  marker: string;
-  pid: number | null;
-  pids: number[];
-  line: string;
-  longLine: string;
-  command: string;
-  tty: boolean;
-}
 
 // What the shell shows when a foreground job gives the prompt back, and the status it returns.
 async function ending(end: AttachEnd, number: number, command: string): Promise<number> {
@@ -64,10 +53,11 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
 
 async function jobs(o: { l?: boolean; p?: boolean; json?: boolean }): Promise<number> {
   const c = await client();
-  const list = (await c.jobs()) as JobsEntry[];
-  if (o.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+  const list = await c.jobs();
+  const { formatJobsLine } = await format();
+  if (o.json) process.stdout.write(JSON.stringify(list.map((j) => ({ ...j, line: formatJobsLine(j, false), longLine: formatJobsLine(j, true) })), null, 2) + '\n');
   else if (o.p) for (const j of list) process.stdout.write(`${j.pid ?? j.pids[0] ?? ''}\n`);
-  else for (const j of list) process.stdout.write((o.l ? j.longLine : j.line) + '\n');
+  else for (const j of list) process.stdout.write(formatJobsLine(j, !!o.l) + '\n');
   return EXIT.ok;
 }
 
@@ -83,7 +73,8 @@ async function fg(spec: string | undefined): Promise<number> {
 
 async function bg(spec: string | undefined): Promise<number> {
   const c = await client();
-  process.stdout.write((await c.bg(spec)).line + '\n');
+  const r = await c.bg(spec);
+  process.stdout.write(`[${r.job}]+ ${r.command} &\n`); // as bash prints it
   return EXIT.ok;
 }
 

@@ -3,7 +3,7 @@
 // each adopted orphan under its job's leader (or, once the leader has ended, under a node
 // standing for the job), marked `(adopted)`.
 import { jobForest } from '../../core/monitor/jobs.js';
-import { formatPstree, type PstreeOptions } from '../../core/report/index.js';
+import { formatPstree, type PstreeOptions } from '../../cli/report/index.js';
 import type { ProcInfo } from '../../os/proc/types.js';
 import { client, CliError, EXIT } from '../context.js';
 

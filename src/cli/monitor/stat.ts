@@ -7,7 +7,7 @@ import { machine, hostname, release, type } from 'node:os';
 import {
   clockTime, cpuPercent, formatIostat, formatVmstat, formatVmstatCounters, iostatCpu, IOSTAT_HEADER, sarHeader, sarRow,
   sysstatBanner, vmstatCounters, vmstatTimestamp, vmstatTimestampHeader, VMSTAT_HEADER, type CpuPercent, type HostNames,
-} from '../../core/report/index.js';
+} from '../../cli/report/index.js';
 import type { CpuTimes, SystemSnapshot } from '../../os/proc/types.js';
 import { client, CliError, EXIT } from '../context.js';
 

@@ -3,7 +3,7 @@
 // one before; the first with a reading taken PRIME_MS earlier, as procps 4 primes its library.
 import type { SnapshotView } from '../../client/index.js';
 import type { Client } from '../../client/index.js';
-import { formatTopBatch, type TopOptions } from '../../core/report/index.js';
+import { formatTopBatch, type TopOptions } from '../../cli/report/index.js';
 import { client, CliError, EXIT } from '../context.js';
 
 /** Options of `appinit top`. */

@@ -3,39 +3,9 @@
 // and deadlock detection before anyone waits. In memory; every change is handed to a `Persist`
 // so the store mirrors it in the same tick (the daemon can be killed at any moment).
 import { detect, type MatrixState } from './detect.js';
+import type { Answer, DeadlockFacts, Holder, Kind, Message, Persist, Resource } from '../../store/resource-types.js';
 
-/** What a resource is. */
-export type Kind = 'mutex' | 'semaphore' | 'queue';
-
-/** Who holds or waits: a job (when the caller runs inside one) or a process (pid + start time). */
-export interface Holder {
-  key: string;
-  job: number | null;
-  pid: number;
-  /** How people read it: `job web (pid 812)`, `pid 812`. */
-  label: string;
-}
-
-/** A resource as stored. value: free units (a mutex: 1 free, 0 held). */
-export interface Resource {
-  name: string;
-  kind: Kind;
-  value: number;
-  maxBytes: number;
-  uid: number;
-  gid: number;
-  mode: number;
-  created: number;
-}
-
-/** One message of a queue. */
-export interface Message {
-  id: number;
-  type: number;
-  data: string;
-  sender: number;
-  at: number;
-}
+export type { Answer, DeadlockFacts, Holder, Kind, Message, Persist, Resource };
 
 /** One semop-like operation: P n (wait until value ≥ n, take n), V n (add n), Z (wait for zero). */
 export interface Op {
@@ -46,29 +16,6 @@ export interface Op {
   undo: boolean;
 }
 
-/** An answer to a request. */
-export type Answer =
-  | { ok: true; value?: number; message?: Message }
-  | { ok: false; code: 'deadlock' | 'busy' | 'no_message' | 'gone' | 'not_holder' | 'too_big'; message: string; deadlock?: DeadlockFacts };
-
-/** Who takes part in a deadlock, what each holds and waits for. */
-export interface DeadlockFacts {
-  cycle: { holder: string; holds: string[]; waitsFor: string[] }[];
-}
-
-/** Mirrors changes into the store. */
-export interface Persist {
-  resource(r: Resource): void;
-  removed(name: string): void;
-  holding(resource: string, holder: Holder, units: number): void;
-  messageAdded(resource: string, m: Message): number;
-  messageRemoved(resource: string, id: number): void;
-  /** Remembers the answer to a request id, so a request re-sent after a restart gets it again. */
-  granted(id: string, answer: Answer): void;
-  /** Runs fn so that its writes are stored all together or not at all. */
-  transaction(fn: () => void): void;
-  event(text: string): void;
-}
 
 interface Waiter {
   id: string | null;

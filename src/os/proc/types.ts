@@ -151,3 +151,21 @@ export interface SystemSnapshot {
   users: number;
   procs: ProcInfo[];
 }
+
+/** What ps needs to know about the system besides the processes. */
+export interface PsSystem {
+  /** Seconds since boot when the processes were read (/proc/uptime). */
+  uptime: number;
+  /** Boot time, seconds since the epoch (/proc/stat btime). */
+  btime: number;
+  /** MemTotal in KiB, for %MEM. */
+  memTotalKb: number;
+  /** Wall clock when read, ms since the epoch: decides whether STIME shows a time or a date. */
+  nowMs: number;
+  /** Clock ticks per second (100). */
+  hz?: number;
+  /** Bytes per page (4096). */
+  pageSize?: number;
+  /** Digits of pid_max: procps widens PID columns to it (5 for 32768, 7 for 4194304). */
+  pidDigits?: number;
+}

@@ -2,7 +2,7 @@
 // UTC, up 100000 s), a login shell with a foreground job and a zombie, a busy multi-threaded
 // node, kernel threads. Tests run with TZ=UTC so local-time columns are exact.
 import type { CpuStat, CpuTimes, MemInfo, ProcInfo, SystemSnapshot } from '../../../src/os/proc/types.js';
-import type { PsSystem } from '../../../src/core/report/ps.js';
+import type { PsSystem } from '../../../src/cli/report/ps.js';
 
 process.env.TZ = 'UTC';
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NOW_MS, PROCS, SYS, proc, startedAgo, userName } from './fixtures.js';
-import { formatPs, psJson, psReadNeeds, PsFormatError } from '../../../src/core/report/ps.js';
+import { formatPs, psJson, psReadNeeds, PsFormatError } from '../../../src/cli/report/ps.js';
 
 const base = { sys: SYS, userName };
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROCS, proc } from './fixtures.js';
-import { formatPstree } from '../../../src/core/report/pstree.js';
+import { formatPstree } from '../../../src/cli/report/pstree.js';
 import type { ProcInfo } from '../../../src/os/proc/types.js';
 
 // The tree from the live machine this was checked on (`pstree -A`).

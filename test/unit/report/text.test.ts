@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { NOW_MS } from './fixtures.js';
 import {
   argsText, cpuTimeText, elapsedText, fixed, longStartText, startTimeText, ttyName,
-} from '../../../src/core/report/text.js';
+} from '../../../src/cli/report/text.js';
 import { proc } from './fixtures.js';
 
 test('tty names from tty_nr', () => {

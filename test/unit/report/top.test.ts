@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SNAP_A, SNAP_B, userName } from './fixtures.js';
-import { formatTopBatch, uptimeText } from '../../../src/core/report/top.js';
-import { makeStr, scaleMem, scalePercent, scaleTics } from '../../../src/core/report/top-scale.js';
+import { formatTopBatch, uptimeText } from '../../../src/cli/report/top.js';
+import { makeStr, scaleMem, scalePercent, scaleTics } from '../../../src/cli/report/top-scale.js';
 
 test('top -b frame: summary, blank line, table sorted by %CPU', () => {
   assert.equal(formatTopBatch(SNAP_A, SNAP_B, 1000, { userName }), [

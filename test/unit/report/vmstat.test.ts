@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SNAP_A, SNAP_B } from './fixtures.js';
-import { formatVmstat, formatVmstatCounters, vmstatTimestamp, vmstatTimestampHeader, VMSTAT_HEADER } from '../../../src/core/report/vmstat.js';
-import { cpuPercent, iostatCpu, sarHeader, sarRow, sysstatBanner } from '../../../src/core/report/sysstat.js';
-import { formatIostat } from '../../../src/core/report/iostat.js';
+import { formatVmstat, formatVmstatCounters, vmstatTimestamp, vmstatTimestampHeader, VMSTAT_HEADER } from '../../../src/cli/report/vmstat.js';
+import { cpuPercent, iostatCpu, sarHeader, sarRow, sysstatBanner } from '../../../src/cli/report/sysstat.js';
+import { formatIostat } from '../../../src/cli/report/iostat.js';
 
 test('vmstat header and since-boot line: rates per cpu-second, as vmstat 4.0.2 divides', () => {
   assert.equal(formatVmstat(null, SNAP_B, 0, true), [

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROCS, proc } from './fixtures.js';
-import { findZombies } from '../../../src/core/report/zombies.js';
+import { findZombies } from '../../../src/cli/report/zombies.js';
 
 test('zombies come with their parent', () => {
   assert.deepEqual(findZombies(PROCS), [{ pid: 4301, comm: 'sleep', startTime: PROCS[5]!.startTime, parent: { pid: 4242, comm: 'bash' } }]);

@@ -1,20 +1,9 @@
 // `jobs` output exactly as bash prints it (jobs.c pretty_print_job and printable_job_status).
-import { shortSignalName } from '../supervisor/termination.js';
+import type { JobsRow } from '../../api/views.js';
+import { signalName as shortSignalName } from '../../os/signals.js';
 
-/** A job as `jobs` shows it. */
-export interface JobsRow {
-  number: number;
-  marker: '+' | '-' | ' ';
-  pid: number | null;
-  pids: number[];
-  command: string;
-  /** running, stopped (with the stop signal), or ended (exit code or signal, core). */
-  status:
-    | { kind: 'running' }
-    | { kind: 'stopped'; signal: number }
-    | { kind: 'done'; code: number }
-    | { kind: 'signalled'; signal: number; core: boolean };
-}
+export type { JobsRow };
+
 
 // strsignal(3) texts, which bash prints for signalled and stopped jobs.
 const STRSIGNAL: Record<number, string> = {

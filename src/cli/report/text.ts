@@ -1,4 +1,5 @@
 // Small text helpers shared by the reports: escaping, terminal names, clock formats.
+export { ttyName } from '../../os/proc/tty.js';
 import type { ProcInfo } from '../../os/proc/types.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -19,19 +20,6 @@ export function escapeText(s: string): string {
 export function argsText(p: ProcInfo): string {
   if (p.cmdline.length > 0) return escapeText(p.cmdline.join(' ').replace(/\n/g, ' '));
   return `[${escapeText(p.comm)}]${p.state === 'Z' ? ' <defunct>' : ''}`;
-}
-
-/** Terminal name from stat's tty_nr, as ps prints it: pts/N, ttyN, ttySN, console, or '?'. */
-export function ttyName(ttyNr: number): string {
-  if (ttyNr === 0) return '?';
-  const major = (ttyNr >> 8) & 0xfff;
-  const minor = (ttyNr & 0xff) | ((ttyNr >> 12) & 0xfff00);
-  if (major >= 136 && major <= 143) return `pts/${(major - 136) * 256 + minor}`;
-  if (major === 4) return minor < 64 ? `tty${minor}` : `ttyS${minor - 64}`;
-  if (major === 5 && minor === 1) return 'console';
-  if (major === 5 && minor === 0) return 'tty';
-  // Other drivers need /proc/tty/drivers; procps prints their /dev name, we print major,minor.
-  return `${major},${minor}`;
 }
 
 // Whole seconds as days, hours, minutes and seconds.

@@ -1,28 +1,11 @@
 // ps column definitions: header, width and justification from procps-ng 4's format_array,
 // values computed as procps computes them (lifetime %CPU, TIME truncated to seconds, ...).
-import type { ProcInfo } from '../../os/proc/types.js';
+import type { ProcInfo, PsSystem } from '../../os/proc/types.js';
 import type { Justify, LayoutColumn } from './ps-layout.js';
 import {
   argsText, cpuTimeText, elapsedText, escapeText, longStartText, startTimeText, ttyName,
 } from './text.js';
 
-/** What ps needs to know about the system besides the processes. */
-export interface PsSystem {
-  /** Seconds since boot when the processes were read (/proc/uptime). */
-  uptime: number;
-  /** Boot time, seconds since the epoch (/proc/stat btime). */
-  btime: number;
-  /** MemTotal in KiB, for %MEM. */
-  memTotalKb: number;
-  /** Wall clock when read, ms since the epoch: decides whether STIME shows a time or a date. */
-  nowMs: number;
-  /** Clock ticks per second (100). */
-  hz?: number;
-  /** Bytes per page (4096). */
-  pageSize?: number;
-  /** Digits of pid_max: procps widens PID columns to it (5 for 32768, 7 for 4194304). */
-  pidDigits?: number;
-}
 
 /** Everything a column renderer may consult. */
 export interface PsContext {
@@ -172,3 +155,5 @@ export function toLayout(def: ColumnDef, ctx: PsContext, header?: string): Layou
   };
   return { header: head, width, justify: def.justify, render };
 }
+
+export type { PsSystem };
