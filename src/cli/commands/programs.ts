@@ -1,6 +1,7 @@
 // `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { processState } from '../../os/host.js';
 import { reachOrExplain } from '../../api/autostart.js';
 import { appinitHome } from '../../api/paths.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
@@ -87,7 +88,8 @@ export async function down(): Promise<number> {
   await c.down();
   // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket
   // file goes as soon as it stops listening, long before that.)
-  const gone = () => { try { process.kill(pid, 0); return false; } catch { return true; } };
+  // A zombie is gone too: its parent (init, or whatever adopted it) may reap it much later.
+  const gone = () => { const st = processState(pid); return st == null || st === 'Z' || st === 'X'; };
   const until = Date.now() + 120_000;
   while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   if (!gone()) throw new CliError(`down: the daemon (pid ${pid}) did not stop within 120s`);
