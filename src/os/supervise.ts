@@ -31,7 +31,14 @@ export interface SpawnRequest {
   winsize?: { rows: number; cols: number };
   /** Lets the helper restart the job at once on its own, up to `budget` times. */
   restartTicket?: { budget: number; any: boolean; ok: number[] } | null;
+  /** Per-job cgroup limits where cgroups are writable: pids.max, bytes, percent of one CPU. */
+  limits?: { pids: number | null; memory: number | null; cpu: number | null };
+  /** setrlimit in the child before exec (nofile, nproc, core, ...); null = unlimited. */
+  rlimits?: Record<string, { soft: number | null; hard: number | null }>;
 }
+
+/** The helper protocol this daemon speaks (native/supervise.c PROTOCOL_VERSION). */
+export const HELPER_PROTOCOL = 2;
 
 /** The helper's answer to a spawn. execErrno set means exec failed and the child exits 127. */
 export interface SpawnResult {
@@ -40,6 +47,45 @@ export interface SpawnResult {
   execErrno?: number;
   stage?: string;
   error?: string;
+  /** The path the child failed on (stdin, stdout, stderr, tty, cwd, or the command). */
+  path?: string;
+}
+
+/** `empty`: nothing of the job is left alive (its cgroup is unpopulated, or no process of it is left). */
+export interface EmptyEvent {
+  ev: 'empty';
+  job: string;
+}
+
+/** `opening`: the child is blocked opening a FIFO or a terminal (shown as `starting (opening PATH)`). */
+export interface OpeningEvent {
+  ev: 'opening';
+  job: string;
+  pid: number;
+  path: string;
+}
+
+/** `stuck`: processes of a job still alive 3 s after KILL (uninterruptible sleep, state D). */
+export interface StuckEvent {
+  ev: 'stuck';
+  job: string;
+  pids: number[];
+  states: string[];
+}
+
+/** `stats`: what the helper dropped rather than block or grow without bound. */
+export interface StatsEvent {
+  ev: 'stats';
+  dropped: { logBytes: number; clientBytes: number; stdinBytes: number; epollErrors: number; respawnsHeld: number };
+  unacked: number;
+  respawnsQueued: number;
+}
+
+/** `warning`: something of a spawn could not be done, the job runs anyway (e.g. limits without cgroups). */
+export interface WarningEvent {
+  ev: 'warning';
+  job: string;
+  message: string;
 }
 
 /** A process reaped by the helper, with what wait4 said. */
@@ -60,6 +106,8 @@ export interface ExitEvent {
   gid: number;
   kflags: number;
   comm: string;
+  /** Other live processes of the job when the leader's exit was sent (adopted or in its cgroup). */
+  alive?: number;
   utime_us: number;
   stime_us: number;
   maxrss: number;
@@ -110,8 +158,9 @@ function frame(verb: string, fields: [string, string][]): Buffer {
 }
 
 /**
- * Connection to the helper. Events: 'hello' {pid, epoch}, 'child' OwnedChild, 'exit' ExitEvent,
- * 'stopped'/'continued' StateEvent, 'adopted', 'rotated', 'ready', 'close'.
+ * Connection to the helper. Events: 'hello' {pid, epoch, version, cgroup}, 'child' OwnedChild,
+ * 'exit' ExitEvent, 'stopped'/'continued' StateEvent, 'adopted', 'rotated', 'ready', 'close',
+ * 'empty' EmptyEvent, 'opening' OpeningEvent, 'stuck' StuckEvent, 'stats' StatsEvent, 'warning' WarningEvent.
  */
 export class Supervise extends EventEmitter {
   private sock: net.Socket | null = null;
@@ -120,6 +169,10 @@ export class Supervise extends EventEmitter {
   private tail = '';
   helperPid = 0;
   epoch = '';
+  /** The helper's protocol version (from `hello`). */
+  protocol = 0;
+  /** Where jobs' cgroups are: "v2:/sys/fs/cgroup/unified/appinit-0-…", or "none" (sessions and groups). */
+  cgroup = 'none';
 
   constructor(private readonly socketPath: string, private readonly pidFile: string, private readonly logFile: string) {
     super();
@@ -189,6 +242,8 @@ export class Supervise extends EventEmitter {
       case 'hello':
         this.helperPid = msg.pid as number;
         this.epoch = msg.epoch as string;
+        this.protocol = typeof msg.version === 'number' ? msg.version : Number(msg.version) || 1;
+        this.cgroup = typeof msg.cgroup === 'string' ? msg.cgroup : 'none';
         this.emit('hello', msg);
         return;
       case 'spawned':
@@ -227,6 +282,13 @@ export class Supervise extends EventEmitter {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);
       f.push(['period', req.log.rotate], ['maxline', String(req.log.maxLine)]);
     }
+    if (req.limits) {
+      if (req.limits.pids != null) f.push(['cg_pids', String(req.limits.pids)]);
+      if (req.limits.memory != null) f.push(['cg_memory', String(req.limits.memory)]);
+      if (req.limits.cpu != null) f.push(['cg_cpu', String(req.limits.cpu)]);
+    }
+    const lim = (v: number | null) => (v == null ? 'unlimited' : String(v));
+    for (const [name, r] of Object.entries(req.rlimits ?? {})) f.push(['rlimit', `${name}:${lim(r.soft)}:${lim(r.hard)}`]);
     if (req.restartTicket && req.restartTicket.budget > 0) {
       f.push(['rs_budget', String(req.restartTicket.budget)], ['rs_any', req.restartTicket.any ? '1' : '0'], ['rs_ok', req.restartTicket.ok.join(',')]);
     }
@@ -247,6 +309,11 @@ export class Supervise extends EventEmitter {
   /** Tells the helper these events are safely stored. */
   ack(seq: number): void {
     if (this.sock) this.send('ack', [['seq', String(seq)]]);
+  }
+
+  /** Asks for a `stats` event (counters of what the helper dropped). */
+  requestStats(): void {
+    this.send('stats', []);
   }
 
   /** Reopens every log file (after an external rotation). */

@@ -134,6 +134,16 @@ export class Supervisor extends EventEmitter {
         }
         return;
       }
+      case 'empty': {
+        // hook (c): the helper says nothing of the job is alive (cgroup `populated 0`, or no
+        // process of it left): whatever `others` still holds died unseen (reaped inside the job).
+        const job = this.jobs.get(Number(msg.job));
+        if (!job) return;
+        job.others.clear();
+        if (job.pid == null) this.apply(job, { type: 'drained' });
+        if (isResting(job)) this.emit('rest', job);
+        return;
+      }
       case 'adopted': {
         const job = this.jobs.get(Number(msg.job));
         if (job) job.others.add(msg.pid as number);
@@ -177,7 +187,9 @@ export class Supervisor extends EventEmitter {
       const term = termination(code, signal, core);
       const noRetry = job.execError != null;
       const respawned = (e as ExitEvent & { respawned?: number }).respawned === 1;
-      this.apply(job, { type: 'exit', term, remaining: job.others.size + (respawned ? 1 : 0), reason: job.execError ?? undefined, noRetry, respawned });
+      // hook (c): the helper counts the job's other live processes (cgroup members, orphans) at the exit.
+      const remaining = Math.max(job.others.size, e.alive ?? 0) + (respawned ? 1 : 0);
+      this.apply(job, { type: 'exit', term, remaining, reason: job.execError ?? undefined, noRetry, respawned });
       job.execError = null;
     } else if (job.pid == null && job.others.size === 0) {
       this.apply(job, { type: 'drained' });
@@ -301,7 +313,9 @@ export class Supervisor extends EventEmitter {
       }
       if (r.execErrno) {
         const argv0 = job.spec.argv[0];
-        job.execError = r.stage === 'exec' && r.execErrno === 2 ? `command not found: ${argv0}` : `${r.stage}: ${r.error} (${r.stage === 'exec' || r.stage === 'chdir' ? (r.stage === 'chdir' ? job.spec.cwd : argv0) : ''})`;
+        // hook (c): the helper names the path it failed on (stdin/stdout/stderr/tty/cwd/command).
+        const path = r.path || (r.stage === 'chdir' ? job.spec.cwd : r.stage === 'exec' ? argv0 : '');
+        job.execError = r.stage === 'exec' && r.execErrno === 2 ? `command not found: ${argv0}` : `${r.stage}: ${r.error}${path ? ` (${path})` : ''}`;
       }
       this.apply(job, { type: 'spawned', pid: r.pid, start: r.start });
     });

@@ -25,6 +25,15 @@ function stream(t: OutputTarget, managedPath: string): StreamSpec {
   }
 }
 
+// hook (c): CONTRACTS' `limits` and `rlimits` Program fields, read loosely until config/program.ts has them.
+type WithLimits = Partial<Pick<SpawnRequest, 'limits' | 'rlimits'>>;
+function limitsOf(p: JobRow['spec'] & WithLimits): WithLimits {
+  const out: WithLimits = {};
+  if (p.limits && (p.limits.pids != null || p.limits.memory != null || p.limits.cpu != null)) out.limits = p.limits;
+  if (p.rlimits && Object.keys(p.rlimits).length > 0) out.rlimits = p.rlimits;
+  return out;
+}
+
 /** The helper's spawn request for a job. */
 export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest {
   const p = job.spec;
@@ -56,5 +65,6 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     stderr: stream(p.stderr, join(dir, 'err.log')),
     tty,
     log: { timestamps: p.log.timestamps, maxSize: p.log.maxSize, keep: p.log.keep, rotate: p.log.rotate, maxLine: p.log.maxLine },
+    ...limitsOf(p),
   };
 }
