@@ -144,6 +144,15 @@ export class Supervisor extends EventEmitter {
         if (isResting(job)) this.emit('rest', job);
         return;
       }
+      case 'opening': {
+        // hook (c): the child waits in open() of a FIFO or a terminal: `starting (opening PATH)`.
+        const job = this.jobs.get(Number(msg.job));
+        if (job && job.state === 'starting') {
+          job.reason = `opening ${String(msg.path)}`;
+          saveJob(this.db, job);
+        }
+        return;
+      }
       case 'adopted': {
         const job = this.jobs.get(Number(msg.job));
         if (job) job.others.add(msg.pid as number);
@@ -307,6 +316,7 @@ export class Supervisor extends EventEmitter {
     req.restartTicket = this.ticketFor(job);
     if (job.winsize) req.winsize = job.winsize;
     this.helper.spawn(req, (r) => {
+      if (job.reason?.startsWith('opening ')) job.reason = null; // hook (c): the open is over
       if (r instanceof Error) {
         this.apply(job, { type: 'spawnFailed', error: r.message });
         return;
