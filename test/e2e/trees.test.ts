@@ -2,10 +2,10 @@
 // a second `stop` and `down` return, double-forking daemons are stopped with their own job,
 // with per-job cgroups and without them (APPINIT_CGROUP=none: sessions, groups, the subreaper).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { alive, TestHome, waitFor } from './harness.js';
+import { alive, statField, TestHome, waitFor } from './harness.js';
 
 /** Live (not zombie) processes whose environment names this home, other than the daemon and helper. */
 function jobProcesses(h: TestHome): { pid: number; cmd: string }[] {
@@ -100,4 +100,46 @@ for (const mode of ['cgroup', 'none'] as const) {
       assert.deepEqual(jobProcesses(h), []);
     });
   });
+}
+
+describe('a process that cannot be killed (state D)', () => {
+  const h = new TestHome();
+  const freezer = join('/sys/fs/cgroup/freezer', `appinit-test-${process.pid}`);
+  after(async () => {
+    try { writeFileSync(join(freezer, 'freezer.state'), 'THAWED'); } catch { /* none */ }
+    await h.cleanup();
+    try { rmdirSync(freezer); } catch { /* none */ }
+  });
+
+  // A task frozen by the v1 freezer sits in state D and outlives SIGKILL until thawed.
+  test('stop returns and names it', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
+    await h.up('programs:\n  frozen:\n    command: sleep 1005\n    stop: { timeout: 1s }\n');
+    const j = await h.waitJob('frozen', 'running', (x) => x.state === 'running' && x.pid != null);
+    mkdirSync(freezer);
+    writeFileSync(join(freezer, 'tasks'), String(j.pid));
+    writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
+    await waitFor('the job is in state D', () => statField(j.pid!, 3) === 'D');
+    const t0 = Date.now();
+    const r = await h.cli(['stop', 'frozen'], { timeoutMs: 30_000 });
+    const ms = Date.now() - t0;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(alive(j.pid!), true, 'it really could not be killed');
+    const log = readFileSync(join(h.home, 'daemon.log'), 'utf8');
+    assert.match(log, new RegExp(`pid ${j.pid} \\(D\\) still alive after SIGKILL`));
+    writeFileSync(join(freezer, 'freezer.state'), 'THAWED');
+    await waitFor('it dies once thawed (the KILL was pending)', () => !alive(j.pid!));
+    console.log(`# stop of a job in state D returned after ${ms} ms (stop.timeout 1s)`);
+  });
+});
+
+/** True when a v1 freezer hierarchy is mounted and writable here. */
+function freezerWritable(): boolean {
+  try {
+    const probe = join('/sys/fs/cgroup/freezer', `appinit-probe-${process.pid}`);
+    mkdirSync(probe);
+    rmdirSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
 }

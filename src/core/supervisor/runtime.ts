@@ -144,6 +144,19 @@ export class Supervisor extends EventEmitter {
         if (isResting(job)) this.emit('rest', job);
         return;
       }
+      case 'stuck': {
+        // hook (c): processes still alive 3 s after KILL can only be in uninterruptible sleep
+        // (state D): they are named, and a stop does not wait for them.
+        const job = this.jobs.get(Number(msg.job));
+        if (!job) return;
+        const pids = msg.pids as number[];
+        const states = msg.states as string[];
+        for (const p of pids) job.others.delete(p);
+        const list = pids.map((p, i) => `${p} (${states[i] ?? '?'})`).join(', ');
+        this.emit('change', { job, from: job.state, to: job.state, note: `pid ${list} still alive after SIGKILL (uninterruptible sleep); not waited for` } satisfies JobChange);
+        if (isResting(job)) this.emit('rest', job);
+        return;
+      }
       case 'opening': {
         // hook (c): the child waits in open() of a FIFO or a terminal: `starting (opening PATH)`.
         const job = this.jobs.get(Number(msg.job));
