@@ -149,6 +149,24 @@ describe('limits, through the helper protocol (spawn keys cg_pids, rlimit)', () 
     console.log(`# fork bomb bounded at ${most} processes by cg_pids 50`);
   });
 
+  test('cg_memory and cg_cpu land in the job\'s own groups', { skip: !cgroupsWritable() && 'no writable cgroups here' }, async () => {
+    const { pid } = await spawn('capped', ['sleep', '1000'], { limits: { pids: null, memory: 64 * 1024 * 1024, cpu: 50 } });
+    const groups = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+    assert.match(groups, /^0::.*\/appinit-\d+-[0-9a-f]{8}\/job-capped$/m, 'in its v2 group');
+    const read = (ctrl: string, file: string): string => {
+      const line = groups.split('\n').find((l) => l.split(':')[1]?.split(',').includes(ctrl));
+      const v2 = groups.split('\n').find((l) => l.startsWith('0::'))!.slice(3);
+      const dir = line && line.split(':')[2] !== '/' && line.split(':')[2].endsWith('/job-capped') ? `/sys/fs/cgroup/${ctrl}${line.split(':')[2]}` : `/sys/fs/cgroup/unified${v2}`;
+      return readFileSync(join(dir, file), 'utf8').trim();
+    };
+    const v1 = groups.includes(':memory:') && /:memory:.*job-capped$/m.test(groups);
+    assert.equal(read('memory', v1 ? 'memory.limit_in_bytes' : 'memory.max'), String(64 * 1024 * 1024));
+    assert.match(read('cpu', v1 ? 'cpu.cfs_quota_us' : 'cpu.max'), /^50000\b/);
+    const empty = waitFor('empty {job: capped}', () => seen.some((m) => m.ev === 'empty' && m.job === 'capped'), 10_000);
+    helper.signalJob('capped', 15, true);
+    await empty;
+  });
+
   test('rlimit keys are set in the child before exec', async () => {
     const out = join(dir, 'limits');
     await spawn('lim', ['sh', '-c', `ulimit -n > ${out}; ulimit -c >> ${out}`], { rlimits: { nofile: { soft: 64, hard: 128 }, core: { soft: 0, hard: null } } });
