@@ -208,6 +208,12 @@ fail:
   return -1;
 }
 
+int cg_job_exists(const char *job) {
+  char dir[PATH_MAX];
+  job_dir(dir, sizeof dir, v2base, job);
+  return access(dir, F_OK) == 0;
+}
+
 int cg_job_kill(const char *job) {
   char dir[PATH_MAX];
   job_dir(dir, sizeof dir, v2base, job);

@@ -41,6 +41,8 @@ void cg_job_remove(const char *job);
 int cg_job_of(pid_t pid, char *job, size_t cap);
 /* Removes every empty job group of this helper and its directory (at quit). */
 void cg_cleanup_all(void);
+/* 1 when the job's v2 group exists (made by a helper before us). */
+int cg_job_exists(const char *job);
 /* A job key usable as a directory name. */
 int cg_key_ok(const char *job);
 

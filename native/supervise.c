@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "holder.h"
 
 /* Bumped whenever a verb, key or event changes meaning: the daemon checks it in `hello`. */
 #define PROTOCOL_VERSION 2
@@ -80,7 +81,17 @@ static struct {
   uint64_t stdin_bytes;  /* input for a job whose stdin did not drain */
   uint64_t epoll_errors; /* epoll_ctl/fcntl calls that failed */
   uint64_t respawns_held;/* ticket restarts that waited for the daemon to catch up */
+  uint64_t unheld;       /* pipes the fd holder could not be given (a helper crash would cost them) */
 } dropped;
+
+/* Gives the fd holder a duplicate of fd; its id, or 0 when there is no holder. */
+static unsigned next_hold_id = 1;
+static unsigned hold(int fd, const char *meta) {
+  unsigned id = next_hold_id++;
+  if (holder_add(id, fd, meta) == 0) return id;
+  dropped.unheld++;
+  return 0;
+}
 
 /* A growable byte buffer. */
 typedef struct {
@@ -351,6 +362,7 @@ typedef struct pump {
   buf_t partial;    /* bytes after the last newline */
   char *job;        /* whose output: attached clients of this job get a copy */
   char stream;      /* 'o' stdout (and a pty), 'e' stderr */
+  unsigned hold_id; /* the fd holder's duplicate, or 0 */
   struct pump *next;
 } pump_t;
 
@@ -367,6 +379,7 @@ typedef struct jobio {
   int close_after; /* end of input asked while bytes were pending */
   void *ep_ptr;    /* the epoll entry of input: this jobio, or the pty's pump */
   int want_out;    /* EPOLLOUT asked */
+  unsigned hold_id; /* the fd holder's duplicate of a stdin pipe, or 0 */
   struct jobio *next;
 } jobio_t;
 static jobio_t *jobio_find(const char *job);
@@ -444,6 +457,7 @@ static void pump_close(pump_t *pm) {
   }
   ep_ctl(EPOLL_CTL_DEL, pm->fd, 0, NULL);
   close(pm->fd);
+  if (pm->hold_id) holder_del(pm->hold_id);
   if (pm->log) log_release(pm->log);
   for (pump_t **pp = &pumps; *pp; pp = &(*pp)->next) {
     if (*pp == pm) { *pp = pm->next; break; }
@@ -485,7 +499,9 @@ static void jobio_close_input(jobio_t *j) {
   if (j->input != j->master) {
     if (j->want_out) ep_ctl(EPOLL_CTL_DEL, j->input, 0, NULL);
     close(j->input);
+    if (j->hold_id) holder_del(j->hold_id);
   }
+  j->hold_id = 0;
   j->input = -1;
   j->want_out = 0;
   j->pending.len = j->pending_off = 0;
@@ -1168,6 +1184,8 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
   if (!again) maybe_empty(j);
 }
 
+static void holder_restart(void);
+
 #define REAP_BATCH 64
 static int reap_more; /* a batch ended with children still waiting: come back after the protocol */
 
@@ -1191,6 +1209,10 @@ static void reap_some(void) {
     memset(&ru, 0, sizeof ru);
     pid_t r = wait4(pid, &status, WNOHANG | WUNTRACED | WCONTINUED, &ru);
     if (r <= 0) continue;
+    if (pid == holder_child()) { /* ours, not a job's */
+      if (WIFEXITED(status) || WIFSIGNALED(status)) holder_restart();
+      continue;
+    }
     handle_status(pid, status, &ru, &ps, proc_find(pid), &hint);
   }
   /* A process that just died may have left children: they are ours now. */
@@ -1757,6 +1779,18 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   return 0;
 }
 
+/* What the next helper needs to pump this fd again: kind, stream, pty, log options, job, log path. */
+static void hold_pump(pump_t *pm, int pty) {
+  buf_t meta = {0};
+  logfile_t *lf = pm->log;
+  buf_printf(&meta, "P\t%c\t%d\t%d\t%lld\t%d\t%d\t%zu\t%s\t%s", pm->stream, pty, lf ? lf->ts : 0,
+             (long long)(lf ? lf->maxsize : 0), lf ? lf->keep : 10, lf ? lf->period : 0, lf ? lf->maxline : 65536,
+             pm->job, lf ? lf->path : "");
+  buf_add(&meta, "", 1);
+  pm->hold_id = hold(pm->fd, meta.p);
+  free(meta.p);
+}
+
 static void close_pair(int p[2]) {
   if (p[0] >= 0) close(p[0]);
   if (p[1] >= 0) close(p[1]);
@@ -1802,7 +1836,14 @@ static void spawn_commit(spawn_t *sp) {
     jobio_set(rq->job, sp->pty_master, sp->pty_master, sp->pumps[2]);
   } else if (sp->inpipe[1] >= 0) {
     jobio_set(rq->job, sp->inpipe[1], -1, NULL);
+    jobio_t *j = jobio_find(rq->job);
+    buf_t meta = {0};
+    buf_printf(&meta, "I\t%s", rq->job);
+    buf_add(&meta, "", 1);
+    j->hold_id = hold(sp->inpipe[1], meta.p);
+    free(meta.p);
   }
+  for (int i = 0; i < 3; i++) if (sp->pumps[i]) hold_pump(sp->pumps[i], i == 2);
   const char *req = rq->req ? rq->req : "0";
   if (sp->block_path) {
     /* The child may sit in open(): its result comes later, through epoll. */
@@ -1998,14 +2039,15 @@ static void emit_stats(void) {
   for (due_t *d = due_head; d; d = d->next) queued++;
   emit_event(0,
              "\"ev\":\"stats\",\"dropped\":{\"logBytes\":%llu,\"clientBytes\":%llu,\"stdinBytes\":%llu,"
-             "\"epollErrors\":%llu,\"respawnsHeld\":%llu},\"unacked\":%zu,\"respawnsQueued\":%llu",
+             "\"epollErrors\":%llu,\"respawnsHeld\":%llu,\"unheld\":%llu},\"unacked\":%zu,\"respawnsQueued\":%llu",
              (unsigned long long)dropped.log_bytes, (unsigned long long)dropped.client_bytes,
              (unsigned long long)dropped.stdin_bytes, (unsigned long long)dropped.epoll_errors,
-             (unsigned long long)dropped.respawns_held, nevents, (unsigned long long)queued);
+             (unsigned long long)dropped.respawns_held, (unsigned long long)dropped.unheld, nevents, (unsigned long long)queued);
 }
 
 /* Leaving: the cgroups of jobs that are gone are removed (a populated one stays with its job). */
 static void quit_cleanup(void) {
+  holder_quit();
   for (job_t *j = jobs; j; j = j->next) job_cgroup_release(j);
   cg_cleanup_all();
 }
@@ -2273,6 +2315,78 @@ static void conn_readable(conn_t *c) {
   c->in.len -= pos;
 }
 
+/* ---------- the fd holder ---------- */
+
+static char holder_path[PATH_MAX];
+
+/* A job's group made by a helper before us: watched again, so `empty` and cgroup.kill work. */
+static void adopt_job_cgroup(const char *key) {
+  if (!cg_enabled() || !cg_key_ok(key) || !cg_job_exists(key)) return;
+  job_t *j = job_get(key);
+  if (j->events_fd >= 0) return;
+  cg_limits_t none = {0, 0, 0};
+  char err[256];
+  if (cg_job_create(key, &none, j->join, &j->events_fd, err, sizeof err) < 0) return;
+  if (ep_ctl(EPOLL_CTL_ADD, j->events_fd, EPOLLPRI, j) < 0) return;
+  job_events_readable(j);
+}
+
+/* One fd taken over from the holder of a helper before us: pumped (or written) again. */
+static void take_held(unsigned id, int fd, const char *meta) {
+  if (meta[0] == 'I' && meta[1] == '\t') {
+    set_nonblock(fd);
+    jobio_set(meta + 2, fd, -1, NULL);
+    jobio_find(meta + 2)->hold_id = id;
+    return;
+  }
+  char stream = 'o';
+  int pty = 0, ts = 0, keep = 10, period = 0, used = 0;
+  long long maxsize = 0;
+  size_t maxline = 65536;
+  if (sscanf(meta, "P\t%c\t%d\t%d\t%lld\t%d\t%d\t%zu\t%n", &stream, &pty, &ts, &maxsize, &keep, &period, &maxline, &used) < 7 || !used) {
+    close(fd);
+    holder_del(id);
+    return;
+  }
+  char *job = strdup(meta + used);
+  if (!job) die("out of memory");
+  char *tab = strchr(job, '\t');
+  const char *path = "";
+  if (tab) { *tab = 0; path = tab + 1; }
+  pump_t *pm = calloc(1, sizeof *pm);
+  if (!pm) die("out of memory");
+  pm->kind = KIND_PUMP;
+  pm->fd = fd;
+  pm->log = path[0] ? log_get(path, ts, (off_t)maxsize, keep, period, maxline) : NULL;
+  pm->job = strdup(job);
+  pm->stream = stream;
+  pm->hold_id = id;
+  set_nonblock(fd);
+  if (ep_ctl(EPOLL_CTL_ADD, fd, EPOLLIN, pm) < 0) { close(fd); free(pm->job); free(pm); free(job); return; }
+  pm->next = pumps;
+  pumps = pm;
+  if (pty) jobio_set(job, fd, fd, pm);
+  adopt_job_cgroup(job);
+  free(job);
+}
+
+/* The holder died (it should not): a new one gets duplicates of everything we pump. */
+static void holder_restart(void) {
+  if (holder_open(holder_path, take_held) < 0) return;
+  for (pump_t *pm = pumps; pm; pm = pm->next) {
+    jobio_t *j = jobio_find(pm->job);
+    hold_pump(pm, j && j->master == pm->fd);
+  }
+  for (jobio_t *j = jobios; j; j = j->next) {
+    if (j->input < 0 || j->input == j->master) continue;
+    buf_t meta = {0};
+    buf_printf(&meta, "I\t%s", j->job);
+    buf_add(&meta, "", 1);
+    j->hold_id = hold(j->input, meta.p);
+    free(meta.p);
+  }
+}
+
 /* ---------- main ---------- */
 
 int main(int argc, char **argv) {
@@ -2335,6 +2449,10 @@ int main(int argc, char **argv) {
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev) < 0) die("epoll_ctl");
   ev.data.u64 = (uint64_t)sfd;
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev) < 0) die("epoll_ctl");
+  /* Pipes a helper before us left with the fd holder are ours to pump again; or a new holder. */
+  snprintf(holder_path, sizeof holder_path, "%s.hold", sockpath);
+  long top = holder_open(holder_path, take_held);
+  if (top > 0) next_hold_id = (unsigned)top + 1;
 
   struct epoll_event evs[64];
   for (;;) {

@@ -49,6 +49,31 @@ describe('the helper never stalls on an open', () => {
   });
 });
 
+describe('kill -9 of the helper costs no job', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('a job writing to its managed log lives on; the next helper goes on writing it, no line lost', async () => {
+    await h.up(`programs:\n  chatty:\n    command: ${JSON.stringify(['sh', '-c', 'i=0; while :; do i=$((i+1)); echo "line $i"; sleep 0.02; done'])}\n    stop: { timeout: 1s }\n`);
+    const j = await h.waitJob('chatty', 'running', (x) => x.state === 'running' && x.pid != null);
+    const log = join(h.home, 'logs', 'chatty', 'out.log');
+    const lines = () => { try { return readFileSync(log, 'utf8').split('\n').filter(Boolean); } catch { return []; } };
+    await waitFor('some lines logged', () => lines().length >= 5);
+    const helper = h.helperPid();
+    process.kill(helper, 'SIGKILL');
+    await waitFor('a new helper', () => { try { return h.helperPid() !== helper && alive(h.helperPid()); } catch { return false; } });
+    const before = lines().length;
+    await waitFor('the new helper writes the log on', () => lines().length >= before + 20);
+    assert.equal(alive(j.pid!), true, 'the job survived its helper');
+    const n = lines().map((l) => Number(/^line (\d+)$/.exec(l)?.[1]));
+    assert.deepEqual(n, n.map((_, i) => i + 1), 'every line, once, in order');
+    const r = await h.cli(['stop', 'chatty'], { timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor('the job is gone', () => !alive(j.pid!));
+    console.log(`# helper killed after ${before} lines; ${lines().length} lines, none lost, job pid ${j.pid} unchanged`);
+  });
+});
+
 describe('a crash loop cannot livelock the helper', () => {
   const h = new TestHome();
   after(() => h.cleanup());

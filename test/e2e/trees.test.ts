@@ -20,7 +20,9 @@ function jobProcesses(h: TestHome): { pid: number; cmd: string }[] {
     try {
       const env = readFileSync(`/proc/${d}/environ`);
       if (env.indexOf(mark) < 0 || !alive(Number(d))) continue;
-      out.push({ pid: Number(d), cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ').trim() });
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      if (cmd.includes('appinit-supervise')) continue; // the helper's fd holder
+      out.push({ pid: Number(d), cmd });
     } catch {
       /* gone, or a kernel thread */
     }

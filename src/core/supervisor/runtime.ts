@@ -358,6 +358,8 @@ export class Supervisor extends EventEmitter {
     const n = parseSignal(sig).number;
     if (job.foreign && job.pid != null) {
       sendSignal(-job.pid, n);
+      // hook (c): a helper that took the job's pipes (and cgroup) over reaches its whole tree.
+      if (all) this.helper.signalJob(String(job.id), n, all);
       return;
     }
     this.helper.signalJob(String(job.id), n, all);
