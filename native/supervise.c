@@ -1029,7 +1029,7 @@ static void scan_adopted(const char *hint) {
   for (char *tok = strtok_r(data.p, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
     pid_t pid = atoi(tok);
     proc_t *known;
-    if (pid <= 0) continue;
+    if (pid <= 0 || pid == holder_child()) continue; /* the fd holder is ours, not a job's */
     if ((known = proc_find(pid))) {
       /* A cgroup member whose parent died: now our child, and ours to reap. */
       if (known->member) { known->member = 0; if (known->jb) known->jb->children++; }
