@@ -167,14 +167,15 @@ static int set_limit(int c, const char *job, const char *v2dir, const char *v2fi
   return 0;
 }
 
-int cg_job_create(const char *job, const cg_limits_t *lim, int *join, int *events_fd, char *err, size_t errlen) {
+int cg_job_create(const char *job, const cg_limits_t *lim, int *join, int *dir_fd, int *events_fd, char *err, size_t errlen) {
   for (int i = 0; i < CG_MAX_JOIN; i++) join[i] = -1;
-  *events_fd = -1;
+  *events_fd = *dir_fd = -1;
   char dir[PATH_MAX];
   job_dir(dir, sizeof dir, v2base, job);
   int nj = 0;
   if (mkdir(dir, 0755) < 0 && errno != EEXIST) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
   if ((join[nj++] = open_join(dir)) < 0) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
+  if ((*dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
   char events[PATH_MAX + 16];
   snprintf(events, sizeof events, "%s/cgroup.events", dir);
   if ((*events_fd = open(events, O_RDONLY | O_CLOEXEC)) < 0) { snprintf(err, errlen, "cgroup %s: %s", events, strerror(errno)); goto fail; }
@@ -205,6 +206,7 @@ int cg_job_create(const char *job, const cg_limits_t *lim, int *join, int *event
 fail:
   for (int i = 0; i < CG_MAX_JOIN; i++) if (join[i] >= 0) { close(join[i]); join[i] = -1; }
   if (*events_fd >= 0) { close(*events_fd); *events_fd = -1; }
+  if (*dir_fd >= 0) { close(*dir_fd); *dir_fd = -1; }
   return -1;
 }
 

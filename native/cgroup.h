@@ -27,8 +27,9 @@ int cg_setup(const char *key);
 const char *cg_describe(void);
 int cg_enabled(void);
 /* Makes the job's groups (idempotent) and applies limits. Fills join fds (CG_MAX_JOIN, -1 padded,
- * close-on-exec, owned by the caller) and the v2 cgroup.events fd. Returns 0, or -1 with err set. */
-int cg_job_create(const char *job, const cg_limits_t *lim, int *join, int *events_fd, char *err, size_t errlen);
+ * close-on-exec, owned by the caller; join[0] is the v2 group's), the v2 group's directory fd
+ * (for clone3's CLONE_INTO_CGROUP) and its cgroup.events fd. Returns 0, or -1 with err set. */
+int cg_job_create(const char *job, const cg_limits_t *lim, int *join, int *dir_fd, int *events_fd, char *err, size_t errlen);
 /* Kills every process of the job at once (cgroup.kill). Returns 0 on success. */
 int cg_job_kill(const char *job);
 /* Live pids of the job's v2 group into *out (malloc'd). Returns the count, or -1. */

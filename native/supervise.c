@@ -43,6 +43,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -671,7 +672,8 @@ typedef struct job {
   int kind;              /* KIND_JOB: its cgroup.events fd is in epoll (EPOLLPRI) */
   char *key;
   int events_fd;         /* -1 without a cgroup */
-  int join[CG_MAX_JOIN]; /* cgroup.procs fds a child writes "0" into */
+  int dir_fd;            /* the v2 group, for clone3's CLONE_INTO_CGROUP */
+  int join[CG_MAX_JOIN]; /* cgroup.procs fds a child writes "0" into (join[0]: the v2 group) */
   int unpopulated;       /* the cgroup said `populated 0`; `empty` waits for our reaps */
   int children;          /* tracked processes we will reap (members excluded) */
   int killing;           /* KILL was sent to the whole job: anything of it seen now is killed */
@@ -694,7 +696,7 @@ static job_t *job_get(const char *key) {
   if (!j) die("out of memory");
   j->kind = KIND_JOB;
   j->key = strdup(key);
-  j->events_fd = -1;
+  j->events_fd = j->dir_fd = -1;
   for (int i = 0; i < CG_MAX_JOIN; i++) j->join[i] = -1;
   j->next = jobs;
   jobs = j;
@@ -709,6 +711,7 @@ static void job_cgroup_release(job_t *j) {
     j->events_fd = -1;
   }
   for (int i = 0; i < CG_MAX_JOIN; i++) if (j->join[i] >= 0) { close(j->join[i]); j->join[i] = -1; }
+  if (j->dir_fd >= 0) { close(j->dir_fd); j->dir_fd = -1; }
   if (cg_enabled() && cg_key_ok(j->key)) cg_job_remove(j->key);
   j->unpopulated = 0;
 }
@@ -1354,11 +1357,12 @@ typedef struct {
   int inr;   /* read end of a stdin pipe, or -1 */
   int ttyfd; /* >= 0: already in the keeper's session, this is the terminal */
   int *join; /* cgroup.procs fds to join, or NULL (already joined) */
+  int in_v2; /* born in the v2 group already (clone3 CLONE_INTO_CGROUP): join[0] is skipped */
 } child_args_t;
 
 static void child_join_cgroups(child_args_t *a) {
   if (!a->join) return;
-  for (int i = 0; i < CG_MAX_JOIN; i++)
+  for (int i = a->in_v2 ? 1 : 0; i < CG_MAX_JOIN; i++)
     if (a->join[i] >= 0 && write(a->join[i], "0", 1) != 1) child_fail(a->sfd, "cgroup", NULL);
   a->join = NULL;
 }
@@ -1701,14 +1705,16 @@ static void spawn_cgroup(spawn_t *sp) {
   if (!cg_enabled() || !cg_key_ok(rq->job)) {
     if (wants_limits) snprintf(warn, sizeof warn, "limits ignored: no writable cgroup on this host");
   } else if (j->events_fd < 0 || (!rq->is_respawn && wants_limits)) {
-    int join[CG_MAX_JOIN], efd;
+    int join[CG_MAX_JOIN], efd, dfd;
     char err[256] = "";
-    if (cg_job_create(rq->job, &rq->limits, join, &efd, err, sizeof err) < 0) {
+    if (cg_job_create(rq->job, &rq->limits, join, &dfd, &efd, err, sizeof err) < 0) {
       snprintf(warn, sizeof warn, "%s", err);
     } else {
       if (j->events_fd >= 0) { ep_ctl(EPOLL_CTL_DEL, j->events_fd, 0, NULL); close(j->events_fd); }
+      if (j->dir_fd >= 0) close(j->dir_fd);
       for (int i = 0; i < CG_MAX_JOIN; i++) { if (j->join[i] >= 0) close(j->join[i]); j->join[i] = join[i]; }
       j->events_fd = efd;
+      j->dir_fd = dfd;
       if (ep_ctl(EPOLL_CTL_ADD, efd, EPOLLPRI, j) < 0) snprintf(warn, sizeof warn, "cgroup.events: %s", strerror(errno));
     }
   }
@@ -1747,13 +1753,15 @@ static int spawn_make_pumps(spawn_t *sp) {
   return 0;
 }
 
+static pid_t fork_into(int dir_fd, int *in_v2);
+
 /* Step 5: the child. vfork (no page tables copied, we wait for the exec anyway) unless an open
  * may block: then a plain fork, and only that job waits. A pty job goes through its keeper. */
 static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   static char *child_stack;
   if (sp->use_pty) {
     if (pipe2(sp->report, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
-    sp->keeper = fork();
+    sp->keeper = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->keeper < 0) return spawn_fail(sp, "fork");
     if (sp->keeper == 0) keeper_main(ca, sp->report[1]);
     close(sp->report[1]);
@@ -1765,8 +1773,10 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
     sp->pid = got == (ssize_t)sizeof m ? m.pid : sp->keeper; /* the keeper failed: report it as the job */
     return 0;
   }
-  if (sp->block_path) {
-    sp->pid = fork();
+  if (sp->block_path || sp->jb->dir_fd >= 0) {
+    /* A plain fork (born in its cgroup): we do not wait for an open that may block, and for
+     * the others we wait for the exec as with vfork (see spawn_commit). */
+    sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->pid < 0) return spawn_fail(sp, "fork");
     if (sp->pid == 0) { child_main(ca); _exit(127); }
     return 0;
@@ -1789,6 +1799,28 @@ static void hold_pump(pump_t *pm, int pty) {
   buf_add(&meta, "", 1);
   pm->hold_id = hold(pm->fd, meta.p);
   free(meta.p);
+}
+
+/*
+ * fork(), but born in the job's v2 group when there is one (clone3 CLONE_INTO_CGROUP): moving a
+ * process by writing cgroup.procs takes a global lock whose first use costs ~10 ms (an RCU grace
+ * period), which a restart would pay every time. Sets *in_v2 when the child was born there.
+ */
+static int clone3_ok = 1;
+static pid_t fork_into(int dir_fd, int *in_v2) {
+  *in_v2 = 0;
+  if (dir_fd >= 0 && clone3_ok) {
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_INTO_CGROUP;
+    ca.exit_signal = SIGCHLD;
+    ca.cgroup = (uint64_t)dir_fd;
+    long r = syscall(SYS_clone3, &ca, sizeof ca);
+    if (r >= 0) { *in_v2 = 1; return (pid_t)r; }
+    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) return -1;
+    clone3_ok = 0; /* an older kernel: join by writing cgroup.procs in the child */
+  }
+  return fork();
 }
 
 static void close_pair(int p[2]) {
@@ -2326,7 +2358,7 @@ static void adopt_job_cgroup(const char *key) {
   if (j->events_fd >= 0) return;
   cg_limits_t none = {0, 0, 0};
   char err[256];
-  if (cg_job_create(key, &none, j->join, &j->events_fd, err, sizeof err) < 0) return;
+  if (cg_job_create(key, &none, j->join, &j->dir_fd, &j->events_fd, err, sizeof err) < 0) return;
   if (ep_ctl(EPOLL_CTL_ADD, j->events_fd, EPOLLPRI, j) < 0) return;
   job_events_readable(j);
 }
