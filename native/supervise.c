@@ -2087,7 +2087,11 @@ static void quit_cleanup(void) {
 static int respawning, respawn_budget;
 
 static void handle_frame(char *p, size_t n) {
-  /* verb\0 key\0 value\0 ... */
+  /* verb\0 key\0 value\0 ... ; a frame not ending in NUL would let strlen run past it */
+  if (n == 0 || p[n - 1] != 0) {
+    fprintf(stderr, "appinit-supervise: a malformed frame of %zu bytes was ignored\n", n);
+    return;
+  }
   char *frame_start = p;
   size_t frame_len = n;
   char *end = p + n;
@@ -2142,6 +2146,7 @@ static void handle_frame(char *p, size_t n) {
       return;
     }
     rq.is_respawn = respawning;
+    if (respawning) rq.req = NULL; /* the daemon asked for the first spawn only: its answers say req 0 */
     if (respawning) rq.rs_budget = respawn_budget;
     if (rq.rs_budget > 0) {
       ticket_t *t = ticket_find(rq.job);

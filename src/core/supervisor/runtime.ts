@@ -144,6 +144,13 @@ export class Supervisor extends EventEmitter {
         if (isResting(job)) this.emit('rest', job);
         return;
       }
+      case 'spawn-error': {
+        // hook (c): a restart the helper did on its own (req 0) failed: the job cannot start.
+        const job = msg.req === 0 || msg.req === '0' ? this.jobs.get(Number(msg.job)) : undefined;
+        if (job && job.state === 'starting' && job.pid == null) this.apply(job, { type: 'spawnFailed', error: String(msg.error) });
+        else this.helper.dispatch(msg);
+        return;
+      }
       case 'stuck': {
         // hook (c): processes still alive 3 s after KILL can only be in uninterruptible sleep
         // (state D): they are named, and a stop does not wait for them.
