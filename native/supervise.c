@@ -682,6 +682,12 @@ typedef struct job {
 } job_t;
 
 static job_t *jobs;
+static int kill_checks; /* jobs with a check for survivors of a KILL due */
+
+static void job_check_clear(job_t *j) {
+  if (j->check_at_us) kill_checks--;
+  j->check_at_us = 0;
+}
 
 static job_t *job_find(const char *key) {
   for (job_t *j = jobs; j; j = j->next)
@@ -1086,7 +1092,7 @@ static void maybe_empty(job_t *j) {
     if (p->jb == j && p->member) proc_remove(p);
   }
   j->killing = 0;
-  j->check_at_us = 0;
+  job_check_clear(j);
   emit_job_event("empty", j->key);
   if (j->events_fd >= 0) job_cgroup_release(j);
 }
@@ -1699,7 +1705,7 @@ static int spawn_make_streams(spawn_t *sp) {
 static void spawn_cgroup(spawn_t *sp) {
   spawn_req_t *rq = sp->rq;
   job_t *j = sp->jb = job_get(rq->job);
-  if (!rq->is_respawn) { j->killing = 0; j->check_at_us = 0; }
+  if (!rq->is_respawn) { j->killing = 0; job_check_clear(j); }
   int wants_limits = rq->limits.pids > 0 || rq->limits.memory > 0 || rq->limits.cpu > 0;
   char warn[300] = "";
   if (!cg_enabled() || !cg_key_ok(rq->job)) {
@@ -1965,7 +1971,6 @@ fail:
 /* ---------- signals to jobs ---------- */
 
 #define KILL_CHECK_US 3000000 /* survivors of a KILL this long after it are reported (state D) */
-static int kill_checks; /* jobs with a check due */
 
 /*
  * Signals a job. Not all: its leader's process group (job control). All (a stop): every
@@ -2015,8 +2020,7 @@ static void check_kills(void) {
   int64_t now = now_us();
   for (job_t *j = jobs; j; j = j->next) {
     if (!j->check_at_us || now < j->check_at_us) continue;
-    j->check_at_us = 0;
-    kill_checks--;
+    job_check_clear(j);
     pid_t *pids = NULL;
     int n = 0;
     if (j->events_fd >= 0) n = cg_job_procs(j->key, &pids);
