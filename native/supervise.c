@@ -1259,6 +1259,8 @@ typedef struct {
   cg_limits_t limits;
   rlim_req_t rlimits[MAX_RLIMITS];
   int nrlimits;
+  int has_termios;    /* `termios HEX`: settings for a `tty` device, applied after opening it */
+  struct termios termios;
   char bad[160];      /* a malformed key: the spawn fails with this */
 } spawn_req_t;
 
@@ -1302,6 +1304,21 @@ static void parse_rlimit(spawn_req_t *rq, const char *v) {
   return;
 bad:
   if (!rq->bad[0]) snprintf(rq->bad, sizeof rq->bad, "bad rlimit \"%.100s\" (NAME:SOFT:HARD, soft <= hard)", v);
+}
+
+/* `termios HEX`: the bytes of a struct termios, as the daemon got them from tcgetattr. */
+static void parse_termios(spawn_req_t *rq, const char *v) {
+  if (strlen(v) != 2 * sizeof rq->termios) goto bad;
+  unsigned char *out = (unsigned char *)&rq->termios;
+  for (size_t i = 0; i < sizeof rq->termios; i++) {
+    unsigned x;
+    if (sscanf(v + 2 * i, "%2x", &x) != 1) goto bad;
+    out[i] = (unsigned char)x;
+  }
+  rq->has_termios = 1;
+  return;
+bad:
+  if (!rq->bad[0]) snprintf(rq->bad, sizeof rq->bad, "bad termios (expected %zu hex bytes)", sizeof rq->termios);
 }
 
 static int parse_target(const char *spec, const char **path) {
@@ -1398,6 +1415,8 @@ static int child_main(void *arg) {
      * after setsid without O_NOCTTY, so it becomes the controlling terminal. */
     int t = open(ttypath, O_RDWR);
     if (t < 0) child_fail(sfd, "tty", ttypath);
+    /* The classic table's line settings, applied as the original did with TCSETAF. */
+    if (rq->has_termios && tcsetattr(t, TCSAFLUSH, &rq->termios) < 0) child_fail(sfd, "termios", ttypath);
     in = out = err = t;
   }
   if (setrlimit(RLIMIT_NOFILE, &helper_nofile) < 0) child_fail(sfd, "rlimit nofile", NULL);
@@ -2135,6 +2154,7 @@ static void handle_frame(char *p, size_t n) {
     else if (strcmp(k, "rs_any") == 0) rq.rs_any = atoi(v);
     else if (strcmp(k, "rs_ok") == 0) rq.rs_ok = v;
     else if (strcmp(k, "rlimit") == 0) parse_rlimit(&rq, v);
+    else if (strcmp(k, "termios") == 0) parse_termios(&rq, v);
     else if (strcmp(k, "cg_pids") == 0) rq.limits.pids = strtoll(v, NULL, 10);
     else if (strcmp(k, "cg_memory") == 0) rq.limits.memory = strtoll(v, NULL, 10);
     else if (strcmp(k, "cg_cpu") == 0) rq.limits.cpu = atoi(v);

@@ -35,6 +35,8 @@ export interface SpawnRequest {
   limits?: { pids: number | null; memory: number | null; cpu: number | null };
   /** setrlimit in the child before exec (nofile, nproc, core, ...); null = unlimited. */
   rlimits?: Record<string, { soft: number | null; hard: number | null }>;
+  /** A struct termios (60 bytes on Linux x86_64) applied to a `tty` device after opening it. */
+  termios?: Buffer | null;
 }
 
 /** The helper protocol this daemon speaks (native/supervise.c PROTOCOL_VERSION). */
@@ -289,6 +291,7 @@ export class Supervise extends EventEmitter {
     }
     const lim = (v: number | null) => (v == null ? 'unlimited' : String(v));
     for (const [name, r] of Object.entries(req.rlimits ?? {})) f.push(['rlimit', `${name}:${lim(r.soft)}:${lim(r.hard)}`]);
+    if (req.termios) f.push(['termios', req.termios.toString('hex')]);
     if (req.restartTicket && req.restartTicket.budget > 0) {
       f.push(['rs_budget', String(req.restartTicket.budget)], ['rs_any', req.restartTicket.any ? '1' : '0'], ['rs_ok', req.restartTicket.ok.join(',')]);
     }

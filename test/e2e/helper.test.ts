@@ -2,7 +2,7 @@
 // only their own job, files are opened with the job user's rights, a crash loop of zero-backoff
 // programs cannot livelock it, and a fork bomb is bounded by its job's pids limit.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn as spawnChild, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,6 +200,35 @@ describe('limits, through the helper protocol (spawn keys cg_pids, rlimit)', () 
     assert.equal(readFileSync(out, 'utf8'), '64\n0\n');
     const bad = await spawn('lim2', ['true'], { rlimits: { nofile: { soft: 10, hard: 5 } } }).then(() => null, (e: Error) => e.message);
     assert.match(bad ?? '', /bad rlimit "nofile:10:5"/);
+  });
+
+  test('termios: the classic line settings are applied to a tty device after opening it', async () => {
+    // A terminal to stand in for tty1: a pty pair held open by python for the test's length.
+    const py = spawnChild('python3', ['-c', 'import os,pty,sys; m,s=pty.openpty(); print(os.ttyname(s), flush=True); sys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const tty = await new Promise<string>((resolve) => py.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+      // struct termios (x86_64 glibc, 60 bytes): iflag ICRNL, oflag OPOST|ONLCR, cflag B9600|CS8|CREAD,
+      // lflag ISIG|ICANON (no ECHO), line 0, c_cc[32], 3 bytes padding, ispeed, ospeed.
+      const t = Buffer.alloc(60);
+      t.writeUInt32LE(0o400, 0);
+      t.writeUInt32LE(0o5, 4);
+      t.writeUInt32LE(0o15 | 0o60 | 0o200, 8);
+      t.writeUInt32LE(0o1 | 0o2, 12);
+      t[17 + 0] = 3; // VINTR ^C
+      t[17 + 4] = 4; // VEOF ^D
+      t[17 + 6] = 1; // VMIN
+      t.writeUInt32LE(0o15, 52);
+      t.writeUInt32LE(0o15, 56);
+      const out = join(dir, 'stty');
+      await spawn('line', ['sh', '-c', `stty -a > ${out}`], { tty, termios: t });
+      await waitFor('stty wrote the settings', () => { try { return readFileSync(out, 'utf8').includes('speed'); } catch { return false; } });
+      const settings = readFileSync(out, 'utf8');
+      assert.match(settings, /speed 9600 baud/);
+      assert.match(settings, /(^|\s)-echo(\s|$)/m);
+      assert.match(settings, /(^|\s)icanon(\s|$)/m);
+    } finally {
+      py.kill('SIGKILL');
+    }
   });
 
   test('stats reports the dropped counters', async () => {
