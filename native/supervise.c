@@ -1359,7 +1359,11 @@ static int open_may_block(const char *path) {
   struct stat st;
   if (!path || stat(path, &st) != 0) return 0;
   if (S_ISFIFO(st.st_mode)) return 1;
-  return S_ISCHR(st.st_mode) && major(st.st_rdev) != 1; /* 1: /dev/null, zero, full, random... */
+  if (!S_ISCHR(st.st_mode)) return 0;
+  unsigned maj = major(st.st_rdev);
+  /* 1: /dev/null, zero, random...; 136-143: pseudo-terminal slaves, which never wait for a
+   * carrier (their spawns stay in order, as the classic table prints them). */
+  return maj != 1 && (maj < 136 || maj > 143);
 }
 
 #define CHILD_STACK (256 * 1024)
@@ -1415,8 +1419,11 @@ static int child_main(void *arg) {
      * after setsid without O_NOCTTY, so it becomes the controlling terminal. */
     int t = open(ttypath, O_RDWR);
     if (t < 0) child_fail(sfd, "tty", ttypath);
-    /* The classic table's line settings, applied as the original did with TCSETAF. */
-    if (rq->has_termios && tcsetattr(t, TCSAFLUSH, &rq->termios) < 0) child_fail(sfd, "termios", ttypath);
+    if (ttypath == rq->tty) { /* a terminal line (classic table), not our pty */
+      if (!isatty(t)) child_fail(sfd, "tty", ttypath); /* errno ENOTTY: /dev/zero is no terminal */
+      /* The daemon's own terminal settings, as the article's ioctl(TCSETAF). */
+      if (rq->has_termios && tcsetattr(t, TCSAFLUSH, &rq->termios) < 0) child_fail(sfd, "tcsetattr", ttypath);
+    }
     in = out = err = t;
   }
   if (setrlimit(RLIMIT_NOFILE, &helper_nofile) < 0) child_fail(sfd, "rlimit nofile", NULL);

@@ -2,7 +2,7 @@
 # Installs the Debian packages the differential (oracle) tests compare against:
 # at (atd's time parser), acct (the kernel's process accounting), procps (ps, top), util-linux.
 set -euo pipefail
-pkgs=(at acct procps util-linux tzdata gcc faketime cron)
+pkgs=(at acct procps util-linux tzdata gcc faketime cron sysstat)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

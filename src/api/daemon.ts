@@ -1,16 +1,23 @@
 // The daemon process: store, helper, supervisor and API server, and their lifecycle.
-import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseControlText } from '../config/load.js';
 import { applyPrograms, type UpResult } from '../core/supervisor/load.js';
-import { Supervisor } from '../core/supervisor/runtime.js';
+import { stopInOrder } from '../core/groups/run.js';
+import { isResting, Supervisor } from '../core/supervisor/runtime.js';
+import { raiseNofile } from '../os/limits.js';
 import { tryLock } from '../os/lock.js';
+import { terminalSettings } from '../os/terminal.js';
 import { Supervise } from '../os/supervise.js';
-import { openDb } from '../store/db.js';
+import { BackupKeeper } from '../store/backup.js';
+import { secureHome } from '../store/home.js';
+import { openStore } from '../store/open.js';
+import { Health } from './health.js';
 import { createServer } from './http.js';
 import { MODULES, type Service } from './modules.js';
 import { pathsFor, type Paths } from './paths.js';
+import { StoreGuard } from './store-guard.js';
 
 /** A running daemon. */
 export interface Daemon {
@@ -21,42 +28,101 @@ export interface Daemon {
   /** Loads a control file as `up` does. */
   up: (file: string) => Promise<UpResult>;
   done: Promise<void>;
+  /** What is degraded right now (disk full, socket recreated, backup failing). */
+  health: Health;
+  /** Notes for the daemon's log (home mode fixed, socket recreated, disk full and back). */
+  notes: NodeJS.EventEmitter;
 }
 
 /** Thrown when another daemon already serves this home. */
 export class AlreadyRunning extends Error {}
 
 const VERSION = '0.1.0';
+/** How often a verified backup of the store is taken when it changed (APPINIT_BACKUP_MS, 0 = never). */
+const BACKUP_MS = Number(process.env.APPINIT_BACKUP_MS ?? 60_000);
+
+// The daemon's own small files: created fresh, never through a symlink.
+function writePrivate(path: string, text: string): void {
+  try { unlinkSync(path); } catch { /* none */ }
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try { writeSync(fd, text); } finally { closeSync(fd); }
+}
+
+// A store write that fails for lack of space throws wherever it happens (a helper event, a
+// timer, the sampler). None of them may end the daemon: the transaction rolled back but the
+// state it carried is in memory, and the guard writes it back when space returns. Anything
+// else still ends the process as Node would (stack on stderr, exit 1).
+function guardProcess(guard: StoreGuard): void {
+  process.on('uncaughtException', (err) => {
+    if (guard.failed(err)) return;
+    process.stderr.write(`${err instanceof Error && err.stack ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    if (guard.failed(reason)) return;
+    throw reason;
+  });
+}
+
+function fileId(path: string): string {
+  try {
+    const st = lstatSync(path);
+    return `${st.ino}:${st.ctimeMs}`;
+  } catch {
+    return 'deleted';
+  }
+}
 
 /** Starts the daemon for a home. */
 export async function startDaemon(home: string): Promise<Daemon> {
   const paths = pathsFor(home);
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  mkdirSync(paths.logs, { recursive: true });
+  const { EventEmitter } = await import('node:events');
+  const notes = new EventEmitter();
+  const health = new Health();
+  // Trust the home before anything is written there: ours, 0700, no planted files or symlinks.
+  const { fixed } = secureHome(home);
+  // Defined process state, whatever the shell that started us had: files we create are 0644
+  // (0600 where they are private), and a low `ulimit -n` does not starve the helper's pipes.
+  process.umask(0o022);
+  const nofile = raiseNofile();
+  mkdirSync(paths.logs, { recursive: true, mode: 0o755 });
   const lockFd = tryLock(paths.lock);
   if (lockFd == null) {
     let pid = '?';
     try { pid = readFileSync(paths.daemonPid, 'utf8').trim(); } catch { /* none */ }
     throw new AlreadyRunning(`appinit: a daemon is already running for ${home} (pid ${pid})`);
   }
-  const db = openDb(paths.db, MODULES);
+  const { db } = openStore(paths.db, MODULES, paths.supervisePid);
+  const guard = new StoreGuard(db, health, (m) => notes.emit('note', m));
+  guardProcess(guard);
+  const backups = new BackupKeeper(db, paths.db, BACKUP_MS, (m) => notes.emit('note', m));
   const helper = new Supervise(paths.superviseSocket, paths.supervisePid, paths.superviseLog);
-  const spawnCtx = { logsDir: paths.logs, env: { ...process.env } };
+  // termios: the article's ioctl(0, TCGETA): our own terminal's settings, for terminal lines.
+  const spawnCtx = { logsDir: paths.logs, env: { ...process.env }, termios: terminalSettings(0) };
   delete spawnCtx.env.APPINIT_DAEMON_CHILD;
   const sup = new Supervisor(db, helper, spawnCtx);
+  guard.watch(sup);
   await sup.init();
 
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  let server: Server | null = null;
+  const servers: Server[] = [];
+  let socketWatch: { watcher: FSWatcher | null; timer: NodeJS.Timeout } | null = null;
   let stopping: Promise<void> | null = null;
   const services = new Map<string, unknown>();
+  services.set('health', health);
+  services.set('store-guard', guard);
   const running: Service[] = [];
   const down = (): Promise<void> => {
     stopping ??= (async () => {
-      server?.close();
+      if (socketWatch) { socketWatch.watcher?.close(); clearInterval(socketWatch.timer); }
+      for (const s of servers) s.close();
       for (const s of running.reverse()) await s.stop();
+      // Highest priority number first, as supervisord stops; one batch (all at once) by default.
+      await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
       await sup.shutdown(true);
+      await backups.stop();
+      guard.stop();
       try { unlinkSync(paths.socket); } catch { /* gone */ }
       try { unlinkSync(paths.daemonPid); } catch { /* gone */ }
       db.close();
@@ -80,16 +146,57 @@ export async function startDaemon(home: string): Promise<Daemon> {
     services.set(m.name, s);
     running.push(s);
   }
-  server = createServer(ctx);
-  try { unlinkSync(paths.socket); } catch { /* no stale socket */ }
-  const old = process.umask(0o077); // the socket is private: 0600
-  await new Promise<void>((res, rej) => {
-    server!.once('error', rej);
-    server!.listen(paths.socket, () => res());
-  });
-  process.umask(old);
-  chmodSync(paths.socket, 0o600);
-  writeFileSync(paths.daemonPid, `${process.pid}\n`);
+
+  // The socket is the only way in: if its file is deleted (or replaced) we listen again at once,
+  // rather than run on unreachable while every command thinks no daemon is there.
+  let socketId = ''; // inode and change time: an inode number alone is reused at once
+  const listen = async () => {
+    const server = createServer(ctx);
+    try { unlinkSync(paths.socket); } catch { /* no stale socket */ }
+    const old = process.umask(0o077); // the socket is private: 0600 from its first instant
+    try {
+      await new Promise<void>((res, rej) => {
+        server.once('error', rej);
+        server.listen(paths.socket, () => res());
+      });
+    } finally {
+      process.umask(old);
+    }
+    chmodSync(paths.socket, 0o600);
+    socketId = fileId(paths.socket);
+    servers.push(server);
+  };
+  await listen();
+  let relistening = false;
+  const checkSocket = () => {
+    if (stopping || relistening) return;
+    if (fileId(paths.socket) === socketId) return;
+    relistening = true;
+    const old = servers.splice(0);
+    for (const s of old) s.close(); // stop accepting there; open connections finish
+    listen().then(() => {
+      notes.emit('note', `the socket ${paths.socket} was deleted or replaced: listening on a new one`);
+    }, (err) => notes.emit('note', `cannot listen on ${paths.socket} again: ${(err as Error).message}`)).finally(() => { relistening = false; });
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(home, { persistent: false }, (_ev, name) => { if (name === 'appinit.sock') checkSocket(); });
+    watcher.on('error', () => { /* the interval still checks */ });
+  } catch { /* inotify unavailable: the interval checks */ }
+  const timer = setInterval(checkSocket, 2000);
+  timer.unref();
+  socketWatch = { watcher, timer };
+
+  try {
+    writePrivate(paths.daemonPid, `${process.pid}\n`);
+  } catch (err) {
+    if (!guard.failed(err)) throw err;
+  }
   void lockFd; // held for the life of the process; the kernel drops it when we die
-  return { paths, sup, down, up, done };
+  backups.start();
+  setImmediate(() => {
+    for (const f of fixed) notes.emit('note', `home: ${f}`);
+    notes.emit('note', `descriptor limit ${nofile}, umask 022`);
+  });
+  return { paths, sup, down, up, done, health, notes };
 }

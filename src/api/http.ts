@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { peerCred } from '../os/peercred.js';
 import { ApiError, errorBody } from './errors.js';
+import type { StoreGuard } from './store-guard.js';
 import { MODULES } from './modules.js';
 import { handle, type ApiContext } from './routes.js';
 
@@ -45,10 +46,15 @@ export function createServer(ctx: ApiContext): http.Server {
       const stream = req.method === 'GET' ? MODULES.find((m) => m.streams?.[url.pathname])?.streams?.[url.pathname] : undefined;
       if (stream) return stream(ctx, req, res, url);
       const body = req.method === 'GET' ? {} : await readBody(req);
-      const r = await handle(ctx, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, peer: peerCred(req.socket) });
+      const gone = new AbortController();
+      res.on('close', () => { if (!res.writableFinished) gone.abort(); });
+      const r = await handle(ctx, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, peer: peerCred(req.socket), signal: gone.signal });
       send(res, r.status, r.body);
     } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError(500, 'internal', (err as Error).stack ?? String(err));
+      // A full disk is a state of the daemon, not a bug: say so (507), and let the guard degrade.
+      const full = !(err instanceof ApiError) && (ctx.services.get('store-guard') as StoreGuard | undefined)?.failed(err);
+      const e = err instanceof ApiError ? err : full ? new ApiError(507, 'disk_full', `the disk holding ${ctx.home} is full: this change could not be stored; jobs keep running (see appinit info)`)
+        : new ApiError(500, 'internal', (err as Error).stack ?? String(err));
       send(res, e.status, errorBody(e));
     }
   });

@@ -4,7 +4,10 @@ import type http from 'node:http';
 import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
+import { resourcesModule } from './resources/module.js';
+import { programsModule } from './programs/module.js';
 import { scheduleModule } from './schedule/module.js';
+import { svcModule } from './svc/module.js';
 import type { ApiContext, RouteTable } from './routes.js';
 
 /** A running service of a module (a scheduler, a sampler). */
@@ -25,4 +28,4 @@ export interface Module {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule];
+export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];

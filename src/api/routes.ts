@@ -1,17 +1,17 @@
 // The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; the HTTP
 // binding in http.ts only moves bytes.
-import { ConfigError } from '../config/program.js';
-import { parseControlText } from '../config/load.js';
 import { parseSignal } from '../config/signals.js';
-import { applyPrograms } from '../core/supervisor/load.js';
+import { startInOrder, stopInOrder } from '../core/groups/run.js';
 import type { Job, Supervisor } from '../core/supervisor/runtime.js';
 import type { SpawnContext } from '../core/supervisor/spawn-request.js';
 import type { PeerCred } from '../os/peercred.js';
 import type { Db } from '../store/db.js';
 import { queryRecords } from '../store/records.js';
+import type { Health } from './health.js';
 import { ApiError } from './errors.js';
 import { MODULES } from './modules.js';
 import { jobView } from './views.js';
+import { selectJobs } from '../core/supervisor/select.js';
 
 /** A parsed request. */
 export interface ApiRequest {
@@ -20,6 +20,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   body: Record<string, unknown>;
   peer: PeerCred | null;
+  /** Aborted when the caller goes away before the answer (a request that waits stops waiting). */
+  signal?: AbortSignal;
 }
 
 /** A JSON response. */
@@ -75,47 +77,41 @@ const coreRoutes: RouteTable = {
   'GET /v1/info': (ctx) => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
     uptime: (Date.now() - ctx.startedAt) / 1000,
+    problems: (ctx.services.get('health') as Health | undefined)?.list() ?? [],
   }),
 
   'GET /v1/status': (ctx, req) => {
-    const name = req.query.get('name');
+    // ?name=web&name=worker-*&name=web:* — names, globs, groups, %N (selectJobs' rules).
+    const patterns = req.query.getAll('name').filter((n) => n !== '');
     let jobs = visible(ctx, req, [...ctx.sup.jobs.values()]);
-    if (name) {
-      jobs = jobs.filter((j) => j.spec.name === name || `%${j.number}` === name || String(j.number) === name);
-      if (jobs.length === 0) throw new ApiError(404, 'not_found', `no program or job named "${name}"`);
+    if (patterns.length) {
+      try {
+        jobs = selectJobs(jobs, patterns);
+      } catch (err) {
+        throw new ApiError(404, 'not_found', (err as Error).message);
+      }
     }
     return jobs.sort((a, b) => a.number - b.number).map((j) => jobView(j));
   },
 
-  'POST /v1/up': async (ctx, req) => {
-    const { file, text, baseDir } = req.body as { file?: string; text?: string; baseDir?: string };
-    if (typeof file !== 'string' || typeof text !== 'string') throw new ApiError(400, 'usage', 'up: expected {file, text}');
-    let programs;
-    try {
-      programs = parseControlText(text, file, baseDir ?? process.cwd());
-    } catch (err) {
-      if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
-      throw err;
-    }
-    return applyPrograms(ctx.sup, ctx.db, programs, file, req.peer?.uid ?? 0);
-  },
+  // 'POST /v1/up' is in the programs module (src/api/programs/module.ts).
 
-  'POST /v1/start': (ctx, req) => {
+  'POST /v1/start': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    ctx.sup.start(jobs);
+    await startInOrder(ctx.sup, jobs); // priority and after: lower first
     return jobs.map((j) => jobView(j));
   },
 
   'POST /v1/stop': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    await ctx.sup.stop(jobs);
+    await stopInOrder(ctx.sup, jobs); // the start order reversed
     return jobs.map((j) => jobView(j));
   },
 
   'POST /v1/restart': async (ctx, req) => {
     const jobs = select(ctx, req, names(req.body));
-    await ctx.sup.stop(jobs);
-    ctx.sup.start(jobs);
+    await stopInOrder(ctx.sup, jobs);
+    await startInOrder(ctx.sup, jobs);
     return jobs.map((j) => jobView(j));
   },
 

@@ -1,6 +1,9 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
 import type { Job } from '../core/supervisor/runtime.js';
-import { lookupUser } from '../os/proc/index.js';
+import { healthOf } from '../core/health/state.js';
+import { monoNow } from '../core/supervisor/clock.js';
+import { ttyName } from '../core/report/text.js';
+import { lookupUser, readProcess } from '../os/proc/index.js';
 
 /** One row of `status`. */
 export interface JobView {
@@ -16,11 +19,19 @@ export interface JobView {
   command: string;
   lastExit: { code: number | null; signal: number | null; core: boolean; text: string } | null;
   reason: string | null;
+  /** A path the job's process is blocked opening (a FIFO without a partner, a terminal). */
+  opening: string | null;
+  /** Programs its start waits for (`after:`). */
+  waitingFor: string[] | null;
+  /** The job's terminal without /dev/ (`tty1`, `pts/3`), or null when it has none. */
+  tty: string | null;
+  /** Only for programs with a health check, while the job runs: the checks' verdict. */
+  health: { status: 'starting' | 'healthy' | 'unhealthy'; failures: number; last: string | null } | null;
 }
 
 /** The view of a job. */
-export function jobView(j: Job, now = Date.now()): JobView {
-  const up = j.pid != null && j.startedAt != null && (j.state === 'running' || j.state === 'starting' || j.state === 'stopping');
+export function jobView(j: Job, now = monoNow()): JobView {
+  const up = j.pid != null && j.startedMono != null && (j.state === 'running' || j.state === 'starting' || j.state === 'stopping');
   const who = j.spec.user ?? String(process.getuid?.() ?? 0);
   return {
     name: j.spec.name,
@@ -29,11 +40,28 @@ export function jobView(j: Job, now = Date.now()): JobView {
     pid: j.pid,
     state: j.state,
     suspended: j.suspended,
-    uptime: up ? Math.max(0, (now - (j.startedAt as number)) / 1000) : null,
+    uptime: up ? Math.max(0, (now - (j.startedMono as number)) / 1000) : null,
     restarts: j.restarts,
     user: lookupUser(who)?.name ?? who,
     command: j.spec.commandText,
     lastExit: j.lastExit ? { code: j.lastExit.code, signal: j.lastExit.signal, core: j.lastExit.core, text: j.lastExit.text } : null,
     reason: j.reason,
+    opening: j.opening,
+    waitingFor: j.waitingFor,
+    tty: jobTty(j),
+    health: viewHealth(j),
   };
+}
+
+function viewHealth(j: Job): JobView['health'] {
+  const h = healthOf(j);
+  return h && { status: h.status, failures: h.failures, last: h.last };
+}
+
+// A terminal line's device; a pty job's terminal as ps names it (read only while it runs).
+function jobTty(j: Job): string | null {
+  if (typeof j.spec.tty === 'string') return j.spec.tty.replace(/^\/dev\//, '');
+  if (j.spec.tty !== true) return null;
+  const p = j.pid != null ? readProcess(j.pid, { cmdline: false, wchan: false }) : null;
+  return p && p.ttyNr !== 0 ? ttyName(p.ttyNr) : 'pty';
 }

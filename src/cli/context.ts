@@ -1,9 +1,10 @@
 // What every command shares: the client (starting the daemon when needed), and exits.
 import { appinitHome } from '../api/paths.js';
 import { AppinitError, connect, type Client } from '../client/index.js';
+import { checkClientHome } from '../api/autostart.js';
 
-/** Exit codes, as DESIGN.md fixes them. */
-export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 127 } as const;
+/** Exit codes, as DESIGN.md fixes them (126 and 127 as the shell: not executable, not found). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, notExecutable: 126, notFound: 127 } as const;
 
 /** A failure to report on stderr with an exit code. */
 export class CliError extends Error {
@@ -12,9 +13,11 @@ export class CliError extends Error {
   }
 }
 
-/** Connects to the daemon, starting it (and saying so on stderr) when it is not running. */
+/** Connects to the daemon, starting it (and saying so on stderr) when it is not running. A home
+ *  that belongs to someone else (neither this user nor root) is refused before anything is sent. */
 export async function client(): Promise<Client> {
   const home = appinitHome();
+  checkClientHome(home);
   return connect({ home, onStart: (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home}\n`) });
 }
 
@@ -30,6 +33,8 @@ export function report(err: unknown): number {
       return EXIT.failure;
     }
     process.stderr.write(`appinit: ${err.message}\n`);
+    if (err.code === 'command_not_found') return EXIT.notFound;
+    if (err.code === 'not_executable') return EXIT.notExecutable;
     return err.code === 'usage' ? EXIT.usage : EXIT.failure;
   }
   const msg = err instanceof Error ? err.message : String(err);

@@ -2,7 +2,7 @@
 // appinit: one verb per command; each parses, makes one client call, prints, exits.
 import { Command, CommanderError } from 'commander';
 import { EXIT, report } from './context.js';
-import { down, lifecycle, signal, up } from './commands/programs.js';
+import { down, lifecycle, signal } from './commands/programs.js';
 import { info, logs, status } from './commands/show.js';
 import { acctCommand } from './monitor/acct.js';
 import { historyCommand } from './monitor/history.js';
@@ -19,10 +19,14 @@ const run = (f: () => Promise<number>) => { result = f(); };
 
 program.command('daemon [file]').description('run the daemon in the foreground, loading FILE if given')
   .option('--background', 'run as the background daemon other commands start')
-  .action((file, o) => run(async () => (await import('./commands/daemon.js')).runDaemon(file, !!o.background)));
-program.command('up [file]').description('load a control file: start added programs, stop removed ones, restart changed ones')
-  .action((file) => run(() => up(file)));
-for (const verb of ['start', 'stop', 'restart'] as const) {
+  .option('--once', 'the article\'s appinit: start FILE\'s programs, report each end, exit when all have ended')
+  .option('--aps', 'with --once: print the aps table before each wait, as the article does')
+  .action((file, o) => run(async () => {
+    const d = await import('./commands/daemon.js');
+    return o.once ? d.runOnce(file, !!o.aps) : d.runDaemon(file, !!o.background);
+  }));
+// `up` and `start` (which also starts ad-hoc programs) are registered by commands/adhoc.ts.
+for (const verb of ['stop', 'restart'] as const) {
   program.command(`${verb} <names...>`).description(`${verb} programs (or all)`).option('--json', 'print JSON')
     .action((names, o) => run(() => lifecycle(verb, names, !!o.json)));
 }
@@ -31,9 +35,10 @@ program.command('signal <sig> <names...>').description('send a signal to program
 program.command('info').description('the daemon\'s pid, its supervise helper\'s, home and version').option('--json', 'print JSON')
   .action((o) => run(() => info(!!o.json)));
 program.command('down').description('stop every job, then the daemon').action(() => run(() => down()));
-program.command('status [name]').description('show programs and their jobs').option('--json', 'print JSON')
+program.command('status [names...]').description('show programs and their jobs (names, globs, GROUP:*, %N)').option('--json', 'print JSON')
   .option('--history', 'the CPU and memory the daemon sampled for NAME\'s jobs')
-  .action((name, o) => run(() => (o.history ? historyCommand(name, { json: !!o.json }) : status(name, !!o.json))));
+  .option('--aps', 'the seed article\'s aps table: TTY, COMMAND, PID or <terminated>')
+  .action((names: string[], o) => run(() => (o.history ? historyCommand(names[0], { json: !!o.json }) : status(names, !!o.json, !!o.aps))));
 program.command('logs [name]').description('show what programs wrote (every program without a name)').option('-f, --follow', 'follow')
   .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
   .option('--since <time>', 'only lines since TIME (ISO 8601, "YYYY-MM-DD HH:MM", or an age like 10m)')
@@ -66,5 +71,5 @@ async function main(): Promise<number> {
 main().then((code) => {
   process.exitCode = code;
   // Commands end when their work is done; the daemon ends when its `done` resolves.
-  if (!process.argv.includes('daemon')) setImmediate(() => process.exit(code));
+  if (!process.argv.includes('daemon') || process.argv.includes('--once')) setImmediate(() => process.exit(code));
 });

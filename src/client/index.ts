@@ -1,15 +1,18 @@
 // The typed appinit library: `import { connect } from 'appinit'`.
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { ensureDaemon } from '../api/autostart.js';
 import { appinitHome, pathsFor } from '../api/paths.js';
 import type { UpResult } from '../core/supervisor/load.js';
 import type { JobView } from '../api/views.js';
 import type { AcctRecord } from '../store/records.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
+import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixStream, unixTransport, type Transport } from './transport.js';
 
+export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
+
 export type { JobView, UpResult, AcctRecord, Transport };
+export type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
+import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
 export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView };
 
 /** An error from the daemon, with its stable code. */
@@ -26,6 +29,8 @@ export interface DaemonInfo {
   home: string;
   version: string;
   uptime: number;
+  /** What is degraded right now (disk full, socket recreated, backup failing), oldest first. */
+  problems?: { what: string; since: number; message: string }[];
 }
 
 /** A log line: its program, stream, text and (with log.timestamps) time in ms. */
@@ -46,8 +51,6 @@ export interface ConnectOptions {
   transport?: Transport;
 }
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-
 /** A connection to the daemon of one APPINIT_HOME. */
 export class Client {
   constructor(private readonly t: Transport, readonly home: string) {}
@@ -64,9 +67,30 @@ export class Client {
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }
   /** Every job (or those of one program). */
-  status(name?: string): Promise<JobView[]> { return this.call('GET', `/v1/status${name ? `?name=${encodeURIComponent(name)}` : ''}`); }
-  /** Loads a control file's text, replacing the programs loaded before. */
-  up(file: string, text: string, baseDir: string): Promise<UpResult> { return this.call('POST', '/v1/up', { file, text, baseDir }); }
+  status(names?: string | string[]): Promise<JobView[]> {
+    const list = names == null ? [] : Array.isArray(names) ? names : [names];
+    return this.call('GET', `/v1/status${list.length ? `?${list.map((n) => `name=${encodeURIComponent(n)}`).join('&')}` : ''}`);
+  }
+  /** Loads a control file's text, replacing the programs loaded before; with dryRun, only says what it would do. */
+  up(file: string, text: string, baseDir: string, opts: { dryRun?: boolean } = {}): Promise<UpResult> {
+    return this.call('POST', '/v1/up', { file, text, baseDir, dryRun: opts.dryRun === true });
+  }
+  /** The control file loaded last (null if none), for `up` without a file. */
+  lastFile(): Promise<{ file: string | null }> { return this.call('GET', '/v1/up/last'); }
+  /** Starts a program without a control file (kept in the store, supervised like the rest). */
+  startProgram(q: { name: string; argv: string[]; cwd: string; env?: Record<string, string>; instances?: number; restart?: 'always' | 'on-failure' | 'never'; user?: string }): Promise<JobView[]> {
+    return this.call('POST', '/v1/programs/start', q);
+  }
+  /** Stops and forgets programs started with startProgram. */
+  deletePrograms(names: string[]): Promise<{ deleted: string[] }> { return this.call('POST', '/v1/programs/delete', { names }); }
+  /** Sets the number of instances of a program started with startProgram. */
+  scale(name: string, instances: number): Promise<{ name: string; from: number; to: number; jobs: JobView[] }> {
+    return this.call('POST', '/v1/programs/scale', { name, instances });
+  }
+  /** One row per program: source, instances, running, pids, restarts. */
+  programs(): Promise<ProgramRow[]> { return this.call('GET', '/v1/programs'); }
+  /** Everything known about a program: spec, jobs, pids, restarts, last exits, log paths, limits. */
+  describe(name: string): Promise<ProgramDescription> { return this.call('GET', `/v1/programs/describe?name=${encodeURIComponent(name)}`); }
   /** Starts programs ('all' for every one). */
   start(names: string[]): Promise<JobView[]> { return this.call('POST', '/v1/start', { names }); }
   /** Stops programs; resolves when nothing of them is left running. */
@@ -121,9 +145,13 @@ export class Client {
     return this.call('POST', '/v1/kill', { targets, signal });
   }
   /** Signals every job whose command matches a pattern. */
-  pkill(pattern: string, signal: string | number = 'TERM'): Promise<{ signal: string; jobs: number[] }> { return this.call('POST', '/v1/pkill', { pattern, signal }); }
+  /** pkill: PATTERN against process names (comm), or with `full` whole command lines; every match is signalled. */
+  pkill(pattern: string, signal: string | number = 'TERM', full = false): Promise<{ signal: string; jobs: number[]; processes: { pid: number; job: number; comm: string; command: string }[] }> {
+    return this.call('POST', '/v1/pkill', { pattern, signal, full });
+  }
   /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */
-  wait(spec?: string): Promise<{ job: number; status: number }> { return this.call('POST', '/v1/wait', { spec }); }
+  /** wait for one job (its status), or with no spec for every job of the caller (status 0), as bash's `wait`. */
+  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[] }> { return this.call('POST', '/v1/wait', { spec }); }
 
   // monitoring
   /** Processes for ps / pstree: every one on the machine (all) or only the jobs'; cmdline and wchan only when asked. */
@@ -170,6 +198,35 @@ export class Client {
   crontabRemove(user?: string): Promise<{ user: string; removed: boolean }> { return this.call('POST', '/v1/crontab/remove', { user }); }
   /** Every schedule (crontab entries, cron and at programs) with its next and last run. */
   schedules(): Promise<import('../core/scheduler/scheduler.js').ScheduleView[]> { return this.call('GET', '/v1/schedule'); }
+
+  // resources (appinit's own locks, semaphores and queues)
+  /** A named mutex: `await c.mutex('db').withLock(fn)`. */
+  mutex(name: string): Mutex { return new Mutex(this.t, name); }
+  /** A named counting semaphore. */
+  semaphore(name: string): Semaphore { return new Semaphore(this.t, name); }
+  /** A named message queue. */
+  queue(name: string): Queue { return new Queue(this.t, name); }
+  /** Several resources at once, all or nothing; units held until released by the caller's end. */
+  acquire(wants: Record<string, number>, opts: { wait?: boolean } = {}): Promise<void> { return acquire(this.t, wants, opts); }
+  /** Removes resources (their owner or root). */
+  removeResources(names: string[]): Promise<{ removed: string[] }> { return this.call('POST', '/v1/resources/remove', { names }); }
+  /** appinit's resources with holders and waiters (ipcs). */
+  resources(): Promise<ResourceList> { return this.call('GET', '/v1/resources'); }
+  /** The live deadlock matrices and the detection result. */
+  deadlock(): Promise<DeadlockView> { return this.call('GET', '/v1/deadlock'); }
+}
+
+/** appinit's resources, as GET /v1/resources lists them. */
+export interface ResourceList {
+  resources: { name: string; kind: string; value: number; maxBytes: number; uid: number; gid: number; mode: number; created: number;
+    holders: { holder: string; units: number }[]; waiters: string[]; messages: number; bytes: number }[];
+  events: { at: number; text: string }[];
+}
+
+/** The live deadlock state: E, A, C, R with named rows and columns, and the detection. */
+export interface DeadlockView {
+  resources: string[]; holders: string[]; existing: number[]; available: number[]; allocation: number[][]; request: number[][];
+  deadlocked: string[]; order: string[]; steps: { run: string; available: number[] }[];
 }
 
 /** True when a daemon answers on the home's socket. */
@@ -182,25 +239,10 @@ export async function isRunning(home = appinitHome()): Promise<boolean> {
   }
 }
 
-/** Starts a daemon in the background and waits (bounded) until it answers. */
-export async function startBackgroundDaemon(home: string): Promise<number> {
-  const paths = pathsFor(home);
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const log = openSync(paths.daemonLog, 'a');
-  const child = spawn(process.execPath, [CLI, 'daemon', '--background'], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, APPINIT_HOME: home },
-  });
-  closeSync(log);
-  child.unref();
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode != null) break;
-    if (existsSync(paths.socket) && (await isRunning(home))) return child.pid ?? 0;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`appinit: the daemon did not start; see ${paths.daemonLog}`);
+/** Starts a daemon in the background (once, however many callers race) and waits (bounded)
+ *  until it answers; returns its pid, or null when one was already serving the home. */
+export async function startBackgroundDaemon(home: string): Promise<number | null> {
+  return ensureDaemon(home);
 }
 
 /** Connects to the daemon of a home, starting it when needed (as PM2 does). */
@@ -209,8 +251,8 @@ export async function connect(opts: ConnectOptions = {}): Promise<Client> {
   const t = opts.transport ?? unixTransport(pathsFor(home).socket);
   if (!opts.transport && !(await isRunning(home))) {
     if (opts.autostart === false) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
-    const pid = await startBackgroundDaemon(home);
-    opts.onStart?.(pid);
+    const pid = await ensureDaemon(home);
+    if (pid != null) opts.onStart?.(pid);
   }
   return new Client(t, home);
 }

@@ -1,12 +1,13 @@
 // YAML and JSON control files: syntax first (stop there — a broken structure only yields
 // misleading follow-on errors), then every program's settings.
-import { isMap, parseDocument, type YAMLError } from 'yaml';
+import { isMap, isScalar, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { describeValue } from './describe.js';
 import { Reporter } from './issues.js';
 import { jsonSyntaxError } from './json-syntax.js';
 import { readProgram } from './read-program.js';
 import type { ProgramSpec } from './spec.js';
-import { Walker } from './yaml-nodes.js';
+import { didYouMean } from './suggest.js';
+import { Walker, type ReadOptions } from './yaml-nodes.js';
 
 /** What a reader found: the specs, and the reporter holding any problems. */
 export interface Read {
@@ -15,7 +16,7 @@ export interface Read {
 }
 
 /** Program specs from YAML or JSON text; problems go to the returned reporter. */
-export function readStructured(text: string, file: string, format: 'yaml' | 'json'): Read {
+export function readStructured(text: string, file: string, format: 'yaml' | 'json', opts: ReadOptions = { baseDir: '/' }): Read {
   const r = new Reporter(file, text);
   const specs: ProgramSpec[] = [];
   let source = text;
@@ -30,7 +31,8 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     reportSyntax(r, doc.errors);
     return { specs, r };
   }
-  const w = new Walker(doc, r);
+  if (reportNul(r, doc)) return { specs, r };
+  const w = new Walker(doc, r, opts);
   const root = w.field('', null, doc.contents);
   if (w.isEmpty(root)) return { specs, r }; // an empty file: no programs yet
   if (!isMap(root.node)) {
@@ -46,11 +48,57 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     w.fail(programs, `expected a mapping of program names to settings, got ${describeValue(programs.value)}`);
     return { specs, r };
   }
+  const afterAt = new Map<string, Node>();
   for (const e of w.entries(programs.node, 'programs')) {
     const spec = readProgram(w, e.name, e.key, e.value);
-    if (spec) specs.push(spec);
+    if (!spec) continue;
+    specs.push(spec);
+    const after = isMap(e.value) ? e.value.items.find((p) => isScalar(p.key) && ['after', 'depends_on', 'dependsOn'].includes(String(p.key.value))) : undefined;
+    if (after) afterAt.set(spec.name, after.value as Node);
   }
+  checkAfter(r, specs, afterAt);
   return { specs, r };
+}
+
+// `after:` names programs of this file, without a cycle (which could never start).
+function checkAfter(r: Reporter, specs: ProgramSpec[], at: Map<string, Node>): void {
+  const names = new Set(specs.map((s) => s.name));
+  const where = (name: string) => at.get(name)?.range?.[0] ?? 0;
+  for (const s of specs) {
+    for (const dep of [...(s.after ?? []), ...(s.afterExited ?? [])]) {
+      if (dep === s.name) r.add(where(s.name), `programs.${s.name}.after`, 'a program cannot wait for itself');
+      else if (!names.has(dep)) r.add(where(s.name), `programs.${s.name}.after`, `no program named "${dep}" in this file${didYouMean(dep, [...names])}`);
+    }
+  }
+  const deps = new Map(specs.map((s) => [s.name, [...(s.after ?? []), ...(s.afterExited ?? [])].filter((d) => names.has(d) && d !== s.name)]));
+  const state = new Map<string, 1 | 2>(); // 1: on the path, 2: done
+  const visit = (n: string, path: string[]): void => {
+    if (state.get(n) === 2) return;
+    if (state.get(n) === 1) {
+      const cycle = [...path.slice(path.indexOf(n)), n];
+      r.add(where(n), `programs.${n}.after`, `programs wait for each other in a cycle: ${cycle.join(' -> ')}; none could start`);
+      return;
+    }
+    state.set(n, 1);
+    for (const d of deps.get(n) ?? []) visit(d, [...path, n]);
+    state.set(n, 2);
+  };
+  for (const s of specs) visit(s.name, []);
+}
+
+// A NUL byte cannot reach argv, the environment or a path (the kernel ends strings there):
+// refuse it wherever it is, at its place, before reading any setting.
+function reportNul(r: Reporter, doc: Document.Parsed): boolean {
+  let found = false;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && node.value.includes('\0')) {
+        r.add(node.range?.[0] ?? 0, '', 'a NUL byte is not allowed here: it cannot be passed to a program');
+        found = true;
+      }
+    },
+  });
+  return found;
 }
 
 /** YAML syntax errors, one per problem: the parser often repeats one across a line. */

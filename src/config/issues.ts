@@ -6,6 +6,8 @@ import type { ConfigIssue, SourcePos } from './program.js';
 /** Collects located issues for one file; offsets are 0-based indexes into its text. */
 export class Reporter {
   readonly issues: ConfigIssue[] = [];
+  /** Where each program's settings are, by program name then setting (see places.ts). */
+  readonly places = new Map<string, Record<string, SourcePos>>();
   private readonly lines = new LineCounter();
 
   constructor(

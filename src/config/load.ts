@@ -1,11 +1,12 @@
 // Entry points: a control file (or its text) -> Program[], or a ConfigError holding
 // every problem found.
-import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { readClassic } from './classic.js';
 import { readStructured } from './document.js';
 import { normalize } from './normalize.js';
+import { rememberPlaces } from './places.js';
 import { ConfigError, type Program } from './program.js';
+import { readRegularFile, type Reader } from './read-file.js';
 
 /** The formats a control file can be written in. */
 export type ControlFormat = 'yaml' | 'json' | 'classic';
@@ -30,24 +31,34 @@ export function detectFormat(file: string, text: string): ControlFormat {
   return lines.length > 0 && lines.every(classic) ? 'classic' : 'yaml';
 }
 
+/** Options of parseControlText: on whose behalf files it names (env_file) are read. */
+export interface ParseOptions {
+  reader?: Reader;
+}
+
 /** Programs from control-file text; `file` names it in errors, `baseDir` anchors relative paths. */
-export function parseControlText(text: string, file: string, baseDir: string, format?: ControlFormat): Program[] {
+export function parseControlText(text: string, file: string, baseDir: string, format?: ControlFormat, opts: ParseOptions = {}): Program[] {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text; // editors on Windows add a BOM
   const fmt = format ?? detectFormat(file, body);
-  const { specs, r } = fmt === 'classic' ? readClassic(body, file) : readStructured(body, file, fmt);
+  const { specs, r } = fmt === 'classic' ? readClassic(body, file) : readStructured(body, file, fmt, { baseDir, reader: opts.reader });
   if (r.issues.length > 0) throw new ConfigError(r.sorted());
-  return specs.map((s) => normalize(s, baseDir));
+  return specs.map((s) => {
+    const p = normalize(s, baseDir);
+    if (r.places.has(s.name)) rememberPlaces(p, r.places.get(s.name)!);
+    return p;
+  });
+}
+
+/** The text of a control file: a regular file under BOUNDS.fileSize; throws with the reason. */
+export function readControlFile(path: string): string {
+  try {
+    return readRegularFile(path);
+  } catch (e) {
+    throw new Error((e as Error).message.replace(/^cannot read /, 'cannot read control file '), { cause: e });
+  }
 }
 
 /** Programs from a control file; relative paths in it are relative to its directory. */
 export function loadControlFile(path: string): Program[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new Error(`cannot read control file ${path}: ${why}`, { cause: e });
-  }
-  return parseControlText(text, path, dirname(resolve(path)));
+  return parseControlText(readControlFile(path), path, dirname(resolve(path)));
 }

@@ -30,7 +30,11 @@ export function normalize(spec: ProgramSpec, baseDir: string): Program {
     env: spec.env ?? {},
     envMode: spec.envMode ?? 'add',
     user: spec.user ?? null,
+    unixGroup: spec.unixGroup ?? null,
     group: spec.group ?? null,
+    priority: spec.priority ?? DEFAULTS.priority,
+    after: spec.after ?? [],
+    afterExited: spec.afterExited ?? [],
     umask: spec.umask ?? null,
     stdin: onTty ? { kind: 'file', path: tty } : file(spec.stdin, { kind: 'null' }),
     stdout: onTty ? { kind: 'file', path: tty, append: true } : file(spec.stdout, { kind: 'log' }),
@@ -49,6 +53,13 @@ export function normalize(spec: ProgramSpec, baseDir: string): Program {
     missed: spec.missed ?? MISSED[schedule.kind],
     autostart: spec.autostart ?? true,
     log: { ...DEFAULTS.log, ...defined(spec.log) },
+    health: spec.health ?? null,
+    maxMemory: spec.maxMemory ?? null,
+    limits: { pids: null, memory: null, cpu: null, ...defined(spec.limits) },
+    rlimits: spec.rlimits ?? {},
+    envFile: spec.envFile ?? null,
+    // Watched paths are relative to the program's cwd, as in PM2.
+    watch: spec.watch ? { ...spec.watch, paths: spec.watch.paths.map((p) => resolve(baseDir, spec.cwd ?? '.', p)) } : null,
     source: spec.source,
   };
 }

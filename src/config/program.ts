@@ -51,7 +51,16 @@ export interface Program {
   /** 'add': env is added to the daemon's environment; 'replace': env is the whole environment. */
   envMode: 'add' | 'replace';
   user: string | null; // name or numeric string; null = the daemon's user
+  /** The Unix group to run as (`user: www-data:staff` or `unix_group:`); null = the user's. */
+  unixGroup: string | null;
+  /** The program group (`group: web`): `restart web:*` selects every program in it. */
   group: string | null;
+  /** Start order (lower first, stopped last), as supervisord's priority; `after:` is on top. */
+  priority: number;
+  /** Programs that must be running before this one starts. */
+  after: string[];
+  /** Names that must have exited successfully before this one starts (`after: { migrate: exited }`). */
+  afterExited: string[];
   umask: number | null;
   stdin: InputSource;
   stdout: OutputTarget;
@@ -72,7 +81,40 @@ export interface Program {
   missed: 'skip' | 'run-once';
   autostart: boolean;
   log: LogOptions;
+  health: HealthCheck | null;
+  /** Bytes; the RSS of the whole job above it restarts it by policy. */
+  maxMemory: number | null;
+  /** cgroup limits: pids.max, memory bytes, percent of one CPU. */
+  limits: Limits;
+  /** setrlimit before exec: nofile, nproc, core, ...; null = unlimited. */
+  rlimits: Record<string, { soft: number | null; hard: number | null }>;
+  /** Absolute path; its variables were merged under `env` when the file was loaded. */
+  envFile: string | null;
+  watch: WatchOptions | null;
   source: SourcePos;
+}
+
+/** A health check; durations in ms. */
+export interface HealthCheck {
+  kind: 'http' | 'tcp' | 'exec';
+  target: string | string[];
+  every: number;
+  timeout: number;
+  failures: number;
+}
+
+/** Per-job cgroup limits; null = none. */
+export interface Limits {
+  pids: number | null;
+  memory: number | null;
+  cpu: number | null;
+}
+
+/** Restart on change of these absolute paths, debounced (ms). */
+export interface WatchOptions {
+  paths: string[];
+  ignore: string[];
+  debounce: number;
 }
 
 /** A located problem in a control file. */
@@ -106,5 +148,34 @@ export const DEFAULTS = {
   ready: 1000,
   stopSignal: 'SIGTERM',
   stopTimeout: 10_000,
+  priority: 999,
+  health: { every: 10_000, timeout: 2_000, failures: 3 },
+  watchDebounce: 300,
   log: { timestamps: 'none', maxSize: 10 * 1024 * 1024, keep: 10, rotate: 'none', compress: false, maxLine: 64 * 1024 } as LogOptions,
 };
+
+/** Bounds on what a file (or a request) may ask for, so a typo cannot hang the daemon. */
+export const BOUNDS = {
+  /** Characters in a program name: it becomes a directory name under logs/. */
+  name: 64,
+  /** Instances of one program. */
+  instances: 1000,
+  /** Any duration: Node's timers fire at once past 2^31-1 ms (24.8 days). */
+  duration: 24 * 86_400_000,
+  /** Bytes of a control file or an env file. */
+  fileSize: 4 * 1024 * 1024,
+};
+
+/** The settings added in round 2, at their defaults: for code that builds a Program by hand. */
+export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority' | 'after' | 'afterExited' | 'health' | 'maxMemory' | 'limits' | 'rlimits' | 'envFile' | 'watch'> = {
+  unixGroup: null, group: null, priority: 999, after: [], afterExited: [], health: null, maxMemory: null,
+  limits: { pids: null, memory: null, cpu: null }, rlimits: {}, envFile: null, watch: null,
+};
+
+/** A Program as stored by an older version, with the settings it did not have at their defaults.
+ *  Before `group` named a program group it was the Unix group: such a value moves to unixGroup. */
+export function upgradeProgram(stored: Program): Program {
+  if (stored == null || typeof stored !== 'object' || 'unixGroup' in stored) return stored;
+  const old = stored as Program & { group?: string | null };
+  return { ...RESOURCE_DEFAULTS, ...old, unixGroup: old.group ?? null, group: null };
+}

@@ -43,7 +43,7 @@ export function readCommand(w: Walker, f: Field, shell: boolean): Pick<Program, 
   return w.fail(f, `expected a command string or a list of arguments, got ${describeValue(f.value)}`);
 }
 
-/** Environment variables; numbers and booleans become their text as written. */
+/** Environment variables: strings, and numbers as written; booleans are refused, as docker-compose does. */
 export function readEnv(w: Walker, f: Field): Record<string, string> | undefined {
   if (w.isEmpty(f)) return {};
   if (!isMap(f.node)) return w.fail(f, `expected a mapping of NAME: value, got ${describeValue(f.value)}`);
@@ -56,9 +56,14 @@ export function readEnv(w: Walker, f: Field): Record<string, string> | undefined
       ok = false;
       continue;
     }
+    if (typeof v.value === 'boolean') {
+      w.fail(v, `expected a string or a number, got ${v.value} (boolean); quote it: "${v.value}"`);
+      ok = false;
+      continue;
+    }
     const text = scalarText(v.node);
     if (text === undefined || text.includes('\0')) {
-      w.fail(v, `expected a string, number or boolean, got ${describeValue(v.value)}; write "" for an empty value`);
+      w.fail(v, `expected a string or a number, got ${describeValue(v.value)}; write "" for an empty value`);
       ok = false;
     } else env[e.name] = text;
   }
@@ -69,9 +74,20 @@ export function readEnv(w: Walker, f: Field): Record<string, string> | undefined
 export function readId(w: Walker, f: Field, what: 'user' | 'group'): string | undefined {
   const v = f.value;
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return String(v);
-  if (typeof v === 'string' && /^[^\s:]+$/.test(v)) return v;
+  if (typeof v === 'string' && /^[^\s:]+$/.test(v) && v.length <= 256) return v;
   const id = what === 'user' ? 'uid' : 'gid';
   return w.fail(f, `expected a ${what} name or ${id}, got ${describeValue(v)}`);
+}
+
+/** `user: NAME` or `user: NAME:GROUP` (as chown writes it). */
+export function readUser(w: Walker, f: Field): { user?: string; unixGroup?: string } {
+  if (typeof f.value === 'string' && f.value.includes(':')) {
+    const [u, g, ...rest] = f.value.split(':');
+    if (rest.length === 0 && /^[^\s:]+$/.test(u) && /^[^\s:]+$/.test(g)) return { user: u, unixGroup: g };
+    w.fail(f, `expected a user, or USER:GROUP like "www-data:staff", got ${describeValue(f.value)}`);
+    return {};
+  }
+  return { user: readId(w, f, 'user') };
 }
 
 /** A umask: "022", 022 (read as octal digits, as in a shell), or "0o22". */

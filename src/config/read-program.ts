@@ -1,14 +1,19 @@
 // One entry under `programs:` -> ProgramSpec. Every setting is checked even after a
 // problem, so the file's author sees all of them at once.
 import { isSeq, type Node } from 'yaml';
-import type { Program, RestartPolicy } from './program.js';
-import { readCommand, readEnv, readId, readUmask } from './read-command.js';
+import type { Program, RestartPolicy, SourcePos } from './program.js';
+import { readEnvFileField } from './env-file-field.js';
+import { nameError } from './names.js';
+import { BOUNDS } from './program.js';
+import { readCommand, readEnv, readId, readUmask, readUser } from './read-command.js';
+import { readAfter, readGroup, readHealth, readLimits, readRlimits, readWatch } from './read-resources.js';
 import { readBackoff, readCrashLoop, readLog, readStop } from './read-nested.js';
 import { readSchedule } from './read-schedule.js';
 import type { ProgramSpec } from './spec.js';
 import { parseInput, parseOutput } from './stdio.js';
 import { describeValue } from './describe.js';
-import { bool, duration, int, oneOf, str } from './values.js';
+import { bool, duration, int, oneOf, size, str } from './values.js';
+import { resolve } from 'node:path';
 import { joinPath, type Field, type Walker } from './yaml-nodes.js';
 
 const PROGRAM_KEYS = {
@@ -18,7 +23,16 @@ const PROGRAM_KEYS = {
   env: ['env'],
   envMode: ['env_mode', 'envMode'],
   user: ['user'],
+  unixGroup: ['unix_group', 'unixGroup'],
   group: ['group'],
+  priority: ['priority'],
+  after: ['after', 'depends_on', 'dependsOn'],
+  health: ['health', 'healthcheck'],
+  maxMemory: ['max_memory', 'maxMemory', 'max_memory_restart'],
+  limits: ['limits'],
+  rlimits: ['rlimits', 'ulimits'],
+  envFile: ['env_file', 'envFile'],
+  watch: ['watch'],
   umask: ['umask'],
   stdin: ['stdin'],
   stdout: ['stdout'],
@@ -40,28 +54,16 @@ const PROGRAM_KEYS = {
   log: ['log'],
 };
 
-/** Why a program name is not allowed, or null. */
-export function programNameError(name: string): string | null {
-  if (name === 'all') {
-    return '"all" is reserved: it means every program on the command line; choose another name';
-  }
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-    return 'a program name may contain only letters, digits, "_", "." and "-"';
-  }
-  // A leading "-" would read as an option on the command line; "." and ".." as directories.
-  if (name.startsWith('-') || name === '.' || name === '..') {
-    return 'a program name may not start with "-" or be "." or ".."';
-  }
-  return null;
-}
-
 /** The spec for `programs.<name>`; undefined when the entry is too broken to read. */
 export function readProgram(w: Walker, name: string, key: Node, value: Node | null): ProgramSpec | undefined {
   const self = w.field(joinPath('programs', name), key, value);
-  const badName = programNameError(name);
+  const badName = nameError(name);
   if (badName) w.failKey(self, badName);
   const k = w.keys(self, PROGRAM_KEYS, 'settings like command: node server.js');
   if (!k) return undefined;
+  const at: Record<string, SourcePos> = {};
+  for (const [setting, f] of Object.entries(k) as [string, Field][]) at[setting] = w.r.pos(f.node?.range?.[0] ?? f.key?.range?.[0] ?? 0);
+  w.r.places.set(name, at);
 
   const shell = k.shell && bool(w, k.shell);
   const command = k.command ? readCommand(w, k.command, shell ?? false) : undefined;
@@ -75,13 +77,21 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
     commandText: command?.commandText ?? '',
     shell,
     cwd: k.cwd && str(w, k.cwd, 'a directory'),
-    env: k.env && readEnv(w, k.env),
+    env: mergeEnv(k.envFile ? readEnvFileField(w, k.envFile) : null, k.env && readEnv(w, k.env), !!k.env),
+    envFile: typeof k.envFile?.value === 'string' ? resolve(w.opts.baseDir, k.envFile.value) : undefined,
     envMode: k.envMode && oneOf(w, k.envMode, ['add', 'replace'] as const),
-    user: k.user && readId(w, k.user, 'user'),
-    group: k.group && readId(w, k.group, 'group'),
+    ...(k.user ? readUser(w, k.user) : {}),
+    group: k.group && readGroup(w, k.group),
+    priority: k.priority && int(w, k.priority, 0, 1_000_000),
+    ...(k.after ? readAfter(w, k.after) : {}),
+    health: k.health && readHealth(w, k.health),
+    maxMemory: k.maxMemory && size(w, k.maxMemory, 1024 * 1024),
+    limits: k.limits && readLimits(w, k.limits),
+    rlimits: k.rlimits && readRlimits(w, k.rlimits),
+    watch: k.watch && readWatch(w, k.watch),
     umask: k.umask && readUmask(w, k.umask),
     ...stdio,
-    instances: k.instances && int(w, k.instances, 1),
+    instances: k.instances && int(w, k.instances, 1, BOUNDS.instances),
     restart: k.restart && oneOf<RestartPolicy>(w, k.restart, ['always', 'on-failure', 'never']),
     successCodes: k.successCodes && readCodes(w, k.successCodes),
     backoff: k.backoff && readBackoff(w, k.backoff),
@@ -92,7 +102,18 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
     autostart: k.autostart && bool(w, k.autostart),
     log: k.log && readLog(w, k.log),
   };
+  if (k.unixGroup) {
+    if (k.user && spec.unixGroup !== undefined) w.failKey(k.unixGroup, 'the group is already given in user: USER:GROUP; keep one');
+    else spec.unixGroup = readId(w, k.unixGroup, 'group');
+  }
   return spec;
+}
+
+// The env file's variables under the file's own `env:` (which wins); undefined if either is broken.
+function mergeEnv(fromFile: Record<string, string> | undefined | null, own: Record<string, string> | undefined, hasOwn: boolean): Record<string, string> | undefined {
+  if (fromFile === undefined || (hasOwn && own === undefined)) return undefined;
+  if (fromFile === null) return own;
+  return { ...fromFile, ...own };
 }
 
 /** Exit codes counted as success: one code or a non-empty list of 0..255. */

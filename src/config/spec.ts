@@ -3,7 +3,7 @@
 import type { Program } from './program.js';
 
 type Given = 'name' | 'argv' | 'commandText' | 'source';
-type Nested = 'backoff' | 'crashLoop' | 'log';
+type Nested = 'backoff' | 'crashLoop' | 'log' | 'limits';
 
 /** A program as written: the command and its origin always, every other setting optional. */
 export type ProgramSpec = Pick<Program, Given> & {

@@ -3,7 +3,8 @@
 import { isScalar, type Node } from 'yaml';
 import { describeValue } from './describe.js';
 import { didYouMean } from './suggest.js';
-import { parseDuration, parseSize } from './units.js';
+import { BOUNDS } from './program.js';
+import { formatDuration, parseDuration, parseSize } from './units.js';
 import type { Field, Walker } from './yaml-nodes.js';
 
 /** A non-empty string. */
@@ -41,10 +42,14 @@ export function oneOf<T extends string>(w: Walker, f: Field, options: readonly T
   return w.fail(f, `expected one of ${options.join(', ')}, got ${describeValue(f.value)}${hint}`);
 }
 
-/** A duration in ms (see parseDuration); `min` rejects e.g. a zero window. */
+/** A duration in ms (see parseDuration), at most BOUNDS.duration; `min` rejects e.g. a zero window. */
 export function duration(w: Walker, f: Field, min = 0): number | undefined {
   try {
     const ms = parseDuration(f.value);
+    if (ms > BOUNDS.duration) {
+      const max = formatDuration(BOUNDS.duration);
+      return w.fail(f, `expected a duration of at most ${max}, got ${describeValue(f.value)}; longer timers are not supported`);
+    }
     if (ms >= min) return ms;
     return w.fail(f, `expected a duration of at least ${min}ms, got ${describeValue(f.value)}`);
   } catch (e) {

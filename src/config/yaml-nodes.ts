@@ -3,6 +3,7 @@
 import { isAlias, isMap, isScalar, isSeq, isNode, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { describeValue } from './describe.js';
 import type { Reporter } from './issues.js';
+import type { Reader } from './read-file.js';
 import { didYouMean } from './suggest.js';
 
 /** One value to check: where it is, what path names it, and its plain value for messages. */
@@ -30,11 +31,18 @@ const MERGE_HINT = 'expected an alias of a mapping, like <<: *defaults';
 export const joinPath = (parent: string, name: string | number): string =>
   typeof name === 'number' ? `${parent}[${name}]` : parent ? `${parent}.${name}` : name;
 
+/** What readers need beyond the text: where relative paths start, and on whose behalf files are read. */
+export interface ReadOptions {
+  baseDir: string;
+  reader?: Reader;
+}
+
 /** Reads one parsed document, reporting problems through a Reporter. */
 export class Walker {
   constructor(
     readonly doc: Document.Parsed,
     readonly r: Reporter,
+    readonly opts: ReadOptions = { baseDir: '/' },
   ) {}
 
   /** The node an alias points at, or the node itself. */

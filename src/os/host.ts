@@ -8,10 +8,27 @@ import { readText } from './proc/read-file.js';
 export const HZ = 100;
 
 let btime: number | null = null;
-/** Boot time in seconds since the epoch (btime in /proc/stat). */
+/** Boot time in seconds since the epoch, to the tick: now minus /proc/uptime. (btime in
+ *  /proc/stat is whole seconds, which made every start time up to a second early.) */
 export function bootTime(): number {
-  btime ??= readCpuStat().btime;
+  if (btime == null) {
+    const up = Number((readText('/proc/uptime') ?? '').split(' ')[0]);
+    btime = Number.isFinite(up) && up > 0 ? Date.now() / 1000 - up : readCpuStat().btime;
+  }
   return btime;
+}
+
+/** How long ago (ms) a process started, from its start time in ticks since boot. */
+export function ageOfTicks(ticks: number): number {
+  const up = Number((readText('/proc/uptime') ?? '').split(' ')[0]);
+  return Number.isFinite(up) ? Math.max(0, up * 1000 - (ticks * 1000) / HZ) : 0;
+}
+
+/** The state letter of a live process (R, S, D, T, Z, ...), or null when it is gone. */
+export function processState(pid: number): string | null {
+  const text = readText(`/proc/${pid}/stat`);
+  const st = text === null ? null : parseStat(text);
+  return st === null ? null : st.state;
 }
 
 /** Start time of a process in ticks since boot (field 22 of /proc/PID/stat); null if gone or a zombie. */

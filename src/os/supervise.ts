@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { parseHelperLine, ProtocolError, type HelperEvent, type HelloEvent } from './helper-protocol.js';
 
 /** Path of the compiled helper binary, built at install by scripts/build-native.mjs. */
 export const SUPERVISE_BIN = fileURLToPath(new URL('../../../build/appinit-supervise', import.meta.url));
@@ -26,21 +27,18 @@ export interface SpawnRequest {
   stdout: StreamSpec;
   stderr: StreamSpec;
   tty?: string | null; // device path, or 'pty'
+  /** Hex of a struct termios the helper applies to a `tty` device line (TCSAFLUSH), as the article's TCSETAF. */
+  termios?: string | null;
   log?: { timestamps: string; maxSize: number; keep: number; rotate: string; maxLine: number };
   /** A pty's initial window size. */
   winsize?: { rows: number; cols: number };
+  /** setrlimit in the child before exec, by name (nofile, core, ...); null = unlimited. */
+  rlimits?: Record<string, { soft: number | null; hard: number | null }>;
+  /** Per-job cgroup limits where writable: pids.max, memory bytes, percent of one CPU. */
+  limits?: { pids: number | null; memory: number | null; cpu: number | null };
   /** Lets the helper restart the job at once on its own, up to `budget` times. */
   restartTicket?: { budget: number; any: boolean; ok: number[] } | null;
-  /** Per-job cgroup limits where cgroups are writable: pids.max, bytes, percent of one CPU. */
-  limits?: { pids: number | null; memory: number | null; cpu: number | null };
-  /** setrlimit in the child before exec (nofile, nproc, core, ...); null = unlimited. */
-  rlimits?: Record<string, { soft: number | null; hard: number | null }>;
-  /** A struct termios (60 bytes on Linux x86_64) applied to a `tty` device after opening it. */
-  termios?: Buffer | null;
 }
-
-/** The helper protocol this daemon speaks (native/supervise.c PROTOCOL_VERSION). */
-export const HELPER_PROTOCOL = 2;
 
 /** The helper's answer to a spawn. execErrno set means exec failed and the child exits 127. */
 export interface SpawnResult {
@@ -53,99 +51,8 @@ export interface SpawnResult {
   path?: string;
 }
 
-/** `empty`: nothing of the job is left alive (its cgroup is unpopulated, or no process of it is left). */
-export interface EmptyEvent {
-  ev: 'empty';
-  job: string;
-}
-
-/** `opening`: the child is blocked opening a FIFO or a terminal (shown as `starting (opening PATH)`). */
-export interface OpeningEvent {
-  ev: 'opening';
-  job: string;
-  pid: number;
-  path: string;
-}
-
-/** `stuck`: processes of a job still alive 3 s after KILL (uninterruptible sleep, state D). */
-export interface StuckEvent {
-  ev: 'stuck';
-  job: string;
-  pids: number[];
-  states: string[];
-}
-
-/** `stats`: what the helper dropped rather than block or grow without bound. */
-export interface StatsEvent {
-  ev: 'stats';
-  dropped: { logBytes: number; clientBytes: number; stdinBytes: number; epollErrors: number; respawnsHeld: number };
-  unacked: number;
-  respawnsQueued: number;
-}
-
-/** `warning`: something of a spawn could not be done, the job runs anyway (e.g. limits without cgroups). */
-export interface WarningEvent {
-  ev: 'warning';
-  job: string;
-  message: string;
-}
-
-/** A process reaped by the helper, with what wait4 said. */
-export interface ExitEvent {
-  seq: number;
-  ev: 'exit';
-  pid: number;
-  job: string;
-  leader: number;
-  adopted: number;
-  status: number;
-  start: number;
-  end_us: number;
-  ppid: number;
-  pgid: number;
-  sid: number;
-  uid: number;
-  gid: number;
-  kflags: number;
-  comm: string;
-  /** Other live processes of the job when the leader's exit was sent (adopted or in its cgroup). */
-  alive?: number;
-  utime_us: number;
-  stime_us: number;
-  maxrss: number;
-  minflt: number;
-  majflt: number;
-  inblock: number;
-  oublock: number;
-  nvcsw: number;
-  nivcsw: number;
-}
-
-/** Stop / continue notifications (WUNTRACED, WCONTINUED). */
-export interface StateEvent {
-  seq: number;
-  ev: 'stopped' | 'continued';
-  pid: number;
-  job: string;
-  sig?: number;
-}
-
-/** A child the helper owns, as listed on connect. */
-export interface OwnedChild {
-  pid: number;
-  start: number;
-  leader: number;
-  adopted: number;
-  pgid: number;
-  job: string;
-}
-
-/** Decodes a raw wait status the way <sys/wait.h> does. */
-export function decodeStatus(status: number): { code: number | null; signal: number | null; core: boolean } {
-  const sig = status & 0x7f;
-  if (sig === 0) return { code: (status >> 8) & 0xff, signal: null, core: false };
-  return { code: null, signal: sig, core: (status & 0x80) !== 0 };
-}
+export { decodeStatus } from './helper-protocol.js';
+export type { ExitEvent, ChildEvent as OwnedChild, HelperEvent } from './helper-protocol.js';
 
 function frame(verb: string, fields: [string, string][]): Buffer {
   const parts: string[] = [verb];
@@ -160,9 +67,8 @@ function frame(verb: string, fields: [string, string][]): Buffer {
 }
 
 /**
- * Connection to the helper. Events: 'hello' {pid, epoch, version, cgroup}, 'child' OwnedChild,
- * 'exit' ExitEvent, 'stopped'/'continued' StateEvent, 'adopted', 'rotated', 'ready', 'close',
- * 'empty' EmptyEvent, 'opening' OpeningEvent, 'stuck' StuckEvent, 'stats' StatsEvent, 'warning' WarningEvent.
+ * Connection to the helper. Emits 'batch' (HelperEvent[], in the helper's order), 'malformed'
+ * (a line that could not be parsed) and 'close'.
  */
 export class Supervise extends EventEmitter {
   private sock: net.Socket | null = null;
@@ -171,10 +77,10 @@ export class Supervise extends EventEmitter {
   private tail = '';
   helperPid = 0;
   epoch = '';
-  /** The helper's protocol version (from `hello`). */
-  protocol = 0;
-  /** Where jobs' cgroups are: "v2:/sys/fs/cgroup/unified/appinit-0-…", or "none" (sessions and groups). */
-  cgroup = 'none';
+  /** What the connected helper said of itself. */
+  hello: HelloEvent | null = null;
+  /** True when this daemon started the connected helper from the binary it ships (not an older one). */
+  startedHere = false;
 
   constructor(private readonly socketPath: string, private readonly pidFile: string, private readonly logFile: string) {
     super();
@@ -184,10 +90,12 @@ export class Supervise extends EventEmitter {
   async connect(): Promise<void> {
     try {
       await this.open();
+      this.startedHere = false;
       return;
     } catch {
       /* no helper yet */
     }
+    this.startedHere = true;
     if (!existsSync(SUPERVISE_BIN)) throw new Error(`appinit: ${SUPERVISE_BIN} is missing; run npm run build`);
     const out = openSync(this.logFile, 'a');
     // detached: the helper gets its own session, so it survives the daemon and its terminal.
@@ -233,32 +141,39 @@ export class Supervise extends EventEmitter {
     const text = this.tail + d;
     const lines = text.split('\n');
     this.tail = lines.pop() ?? '';
-    const batch: unknown[] = [];
-    for (const line of lines) if (line) batch.push(JSON.parse(line));
-    this.emit('batch', batch);
+    const batch: HelperEvent[] = [];
+    for (const line of lines) {
+      if (!line) continue;
+      try {
+        batch.push(parseHelperLine(line));
+      } catch (err) {
+        // A malformed line is the helper's bug, not a reason to stop supervising.
+        if (!(err instanceof ProtocolError)) throw err;
+        this.emit('malformed', err.message);
+      }
+    }
+    if (batch.length) this.emit('batch', batch);
   }
 
   /** Handles one message from the helper; the daemon calls it inside its batch transaction. */
-  dispatch(msg: Record<string, unknown>): void {
+  dispatch(msg: HelperEvent): void {
     switch (msg.ev) {
       case 'hello':
-        this.helperPid = msg.pid as number;
-        this.epoch = msg.epoch as string;
-        this.protocol = typeof msg.version === 'number' ? msg.version : Number(msg.version) || 1;
-        this.cgroup = typeof msg.cgroup === 'string' ? msg.cgroup : 'none';
-        this.emit('hello', msg);
+        this.hello = msg;
+        this.helperPid = msg.pid;
+        this.epoch = msg.epoch;
         return;
       case 'spawned':
       case 'spawn-error': {
-        const cb = this.pending.get(String(msg.req));
-        this.pending.delete(String(msg.req));
+        const cb = this.pending.get(msg.req);
+        this.pending.delete(msg.req);
         if (!cb) return;
-        if (msg.ev === 'spawn-error') cb(new Error(String(msg.error)));
-        else cb(msg as unknown as SpawnResult);
+        if (msg.ev === 'spawn-error') cb(new Error(msg.error));
+        else cb(msg);
         return;
       }
       default:
-        this.emit(String(msg.ev), msg);
+        return;
     }
   }
 
@@ -279,19 +194,16 @@ export class Supervise extends EventEmitter {
     if (req.umask != null) f.push(['umask', req.umask.toString(8)]);
     f.push(['stdin', req.stdin ?? '/dev/null'], ['stdout', req.stdout], ['stderr', req.stderr]);
     if (req.tty) f.push(['tty', req.tty]);
+    for (const [name, l] of Object.entries(req.rlimits ?? {})) f.push(['rlimit', `${name}:${l.soft ?? 'unlimited'}:${l.hard ?? 'unlimited'}`]);
+    if (req.limits?.pids != null) f.push(['cg_pids', String(req.limits.pids)]);
+    if (req.limits?.memory != null) f.push(['cg_memory', String(req.limits.memory)]);
+    if (req.limits?.cpu != null) f.push(['cg_cpu', String(req.limits.cpu)]);
+    if (req.termios) f.push(['termios', req.termios]);
     if (req.winsize) f.push(['rows', String(req.winsize.rows)], ['cols', String(req.winsize.cols)]);
     if (req.log) {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);
       f.push(['period', req.log.rotate], ['maxline', String(req.log.maxLine)]);
     }
-    if (req.limits) {
-      if (req.limits.pids != null) f.push(['cg_pids', String(req.limits.pids)]);
-      if (req.limits.memory != null) f.push(['cg_memory', String(req.limits.memory)]);
-      if (req.limits.cpu != null) f.push(['cg_cpu', String(req.limits.cpu)]);
-    }
-    const lim = (v: number | null) => (v == null ? 'unlimited' : String(v));
-    for (const [name, r] of Object.entries(req.rlimits ?? {})) f.push(['rlimit', `${name}:${lim(r.soft)}:${lim(r.hard)}`]);
-    if (req.termios) f.push(['termios', req.termios.toString('hex')]);
     if (req.restartTicket && req.restartTicket.budget > 0) {
       f.push(['rs_budget', String(req.restartTicket.budget)], ['rs_any', req.restartTicket.any ? '1' : '0'], ['rs_ok', req.restartTicket.ok.join(',')]);
     }
@@ -314,7 +226,7 @@ export class Supervise extends EventEmitter {
     if (this.sock) this.send('ack', [['seq', String(seq)]]);
   }
 
-  /** Asks for a `stats` event (counters of what the helper dropped). */
+  /** Asks for a `stats` event (counters of what the helper dropped rather than block or grow). */
   requestStats(): void {
     this.send('stats', []);
   }

@@ -28,3 +28,12 @@ export function rawMode(fd: number): (() => void) | null {
   if (c.tcsetattr(fd, TCSANOW, raw) !== 0) return null;
   return () => void c.tcsetattr(fd, TCSANOW, saved);
 }
+
+const TERMIOS_SIZE = 60; // sizeof(struct termios) on x86_64 glibc, as the helper checks
+
+/** The terminal settings of fd (tcgetattr) as hex, for the helper's `termios` key; null if fd is no terminal. */
+export function terminalSettings(fd: number): string | null {
+  const buf = Buffer.alloc(64);
+  if (bind().tcgetattr(fd, buf) !== 0) return null;
+  return buf.subarray(0, TERMIOS_SIZE).toString('hex');
+}

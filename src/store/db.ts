@@ -57,9 +57,20 @@ export interface ModuleSchema {
 }
 
 /** Opens (and migrates) the store at path. WAL with synchronous=NORMAL: a committed
- *  transaction survives a crash of the daemon (not necessarily of the machine). */
-export function openDb(path: string, modules: ModuleSchema[] = []): Db {
+ *  transaction survives a crash of the daemon (not necessarily of the machine). With check,
+ *  SQLite's quick_check runs first and a damaged store throws (code SQLITE_CORRUPT). */
+export function openDb(path: string, modules: ModuleSchema[] = [], opts: { check?: boolean } = {}): Db {
   const db = new Database(path);
+  if (opts.check) {
+    try {
+      const rows = db.pragma('quick_check') as { quick_check: string }[];
+      const bad = rows.map((r) => r.quick_check).filter((t) => t !== 'ok');
+      if (bad.length) throw Object.assign(new Error(`quick_check: ${bad.slice(0, 3).join('; ')}`), { code: 'SQLITE_CORRUPT' });
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

@@ -1,5 +1,5 @@
 // Queries on the jobs table. A Job row is the durable half of a job; the runtime keeps the rest.
-import type { Program } from '../config/program.js';
+import { upgradeProgram, type Program } from '../config/program.js';
 import { stmt, type Db } from './db.js';
 
 /** A job as stored. */
@@ -32,7 +32,7 @@ interface Raw {
 
 function fromRaw(r: Raw): JobRow {
   return {
-    id: r.id, number: r.number, program: r.program, instance: r.instance, spec: JSON.parse(r.spec), state: r.state,
+    id: r.id, number: r.number, program: r.program, instance: r.instance, spec: upgradeProgram(JSON.parse(r.spec)), state: r.state,
     want: r.want as 'up' | 'down', pid: r.pid, startTicks: r.start_ticks, startedAt: r.started_at, restarts: r.restarts,
     restartTimes: JSON.parse(r.restart_times), attempt: r.attempt, lastExit: r.last_exit ? JSON.parse(r.last_exit) : null,
     reason: r.reason, suspended: r.suspended !== 0, ownerUid: r.owner_uid, createdAt: r.created_at,
@@ -44,16 +44,44 @@ export function liveJobs(db: Db): JobRow[] {
   return (db.prepare('SELECT * FROM jobs WHERE removed = 0 ORDER BY id').all() as Raw[]).map(fromRaw);
 }
 
-/** Inserts a job with the smallest free job number, as bash numbers jobs. */
+// Job numbers in use, per store, kept in memory after one read: finding the smallest free
+// number by reading every live number per insert made creating N jobs O(N^2) (issue 17).
+interface Numbers {
+  used: Set<number>;
+  /** No number below this is free. */
+  low: number;
+}
+const numbers = new WeakMap<Db, Numbers>();
+
+function numbersOf(db: Db): Numbers {
+  let n = numbers.get(db);
+  if (!n) {
+    const rows = stmt(db, 'SELECT number FROM jobs WHERE removed = 0').all() as { number: number }[];
+    numbers.set(db, (n = { used: new Set(rows.map((r) => r.number)), low: 1 }));
+  }
+  return n;
+}
+
+// A rolled-back transaction can leave the memory saying a number is free when its row is
+// still live; one indexed probe per insert keeps numbers unique anyway.
+function isLive(db: Db, number: number): boolean {
+  return stmt(db, 'SELECT 1 FROM jobs WHERE removed = 0 AND number = ? LIMIT 1').get(number) !== undefined;
+}
+
+/** Inserts a job with the smallest free job number, as bash numbers jobs (amortised O(1)). */
 export function insertJob(db: Db, j: Omit<JobRow, 'id' | 'number'>): JobRow {
-  const used = new Set((db.prepare('SELECT number FROM jobs WHERE removed = 0').all() as { number: number }[]).map((r) => r.number));
-  let number = 1;
-  while (used.has(number)) number++;
-  const info = db
-    .prepare(
-      `INSERT INTO jobs(number, program, instance, spec, state, want, pid, start_ticks, started_at, restarts, restart_times,
-        attempt, last_exit, reason, suspended, owner_uid, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-    )
+  const n = numbersOf(db);
+  let number = n.low;
+  while (n.used.has(number) || isLive(db, number)) {
+    n.used.add(number);
+    number++;
+  }
+  n.used.add(number);
+  n.low = number + 1;
+  const info = stmt(db,
+    `INSERT INTO jobs(number, program, instance, spec, state, want, pid, start_ticks, started_at, restarts, restart_times,
+      attempt, last_exit, reason, suspended, owner_uid, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+  )
     .run(number, j.program, j.instance, JSON.stringify(j.spec), j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts,
       JSON.stringify(j.restartTimes), j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0,
       j.ownerUid, j.createdAt);
@@ -78,5 +106,13 @@ export function saveJobSpec(db: Db, j: JobRow): void {
 
 /** Marks a job removed: its number is free again, its records stay. */
 export function removeJob(db: Db, id: number): void {
-  db.prepare('UPDATE jobs SET removed = 1 WHERE id = ?').run(id);
+  const row = stmt(db, 'SELECT number FROM jobs WHERE id = ? AND removed = 0').get(id) as { number: number } | undefined;
+  stmt(db, 'UPDATE jobs SET removed = 1 WHERE id = ?').run(id);
+  if (!row) return;
+  const n = numbersOf(db);
+  n.used.delete(row.number);
+  n.low = Math.min(n.low, row.number);
 }
+
+/** The index that makes job-number lookups cheap (a migration of the programs module). */
+export const JOB_NUMBER_INDEX = 'CREATE INDEX IF NOT EXISTS jobs_number ON jobs(removed, number)';

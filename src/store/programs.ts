@@ -1,10 +1,10 @@
 // The programs of the control file loaded last.
-import type { Program } from '../config/program.js';
+import { upgradeProgram, type Program } from '../config/program.js';
 import type { Db } from './db.js';
 
 /** Every loaded program. */
 export function loadedPrograms(db: Db): Program[] {
-  return (db.prepare('SELECT spec FROM programs ORDER BY rowid').all() as { spec: string }[]).map((r) => JSON.parse(r.spec));
+  return (db.prepare('SELECT spec FROM programs ORDER BY rowid').all() as { spec: string }[]).map((r) => upgradeProgram(JSON.parse(r.spec)));
 }
 
 /** Replaces the loaded programs with these, from this file. */

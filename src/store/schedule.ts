@@ -99,6 +99,18 @@ export function markAtStarted(db: Db, id: number, job: number): void {
   stmt(db, 'UPDATE at_queue SET job = ? WHERE id = ?').run(job, id);
 }
 
+/** Who owns each of these at jobs and whether it started, in one indexed query (no script or
+ *  environment read): what `atrm` of thousands needs to decide. Unknown ids are absent. */
+export function atOwners(db: Db, ids: number[]): Map<number, { uid: number; job: number | null }> {
+  const rows = stmt(db, 'SELECT id, uid, job FROM at_queue WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as { id: number; uid: number; job: number | null }[];
+  return new Map(rows.map((r) => [r.id, { uid: r.uid, job: r.job }]));
+}
+
+/** Removes these at jobs from the queue in one statement (call inside a transaction). */
+export function deleteAts(db: Db, ids: number[]): void {
+  if (ids.length) stmt(db, 'DELETE FROM at_queue WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(ids));
+}
+
 /** Removes an at job from the queue. */
 export function deleteAt(db: Db, id: number): void {
   stmt(db, 'DELETE FROM at_queue WHERE id = ?').run(id);

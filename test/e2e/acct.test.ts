@@ -63,9 +63,11 @@ describe('accounting', () => {
     }
   });
 
-  test('an unknown user is an error in the status, not a silent failure', async () => {
-    await h.up(`programs:\n  ghost:\n    command: sleep 1\n    user: no-such-user-here\n`);
-    const j = await h.waitJob('ghost', 'fatal', (j) => j.state === 'fatal');
-    assert.match(j.reason ?? '', /unknown user "no-such-user-here"/);
+  test('an unknown user is an error when the file is loaded, not a silent failure', async () => {
+    const file = h.write('ghost.yaml', `programs:\n  ghost:\n    command: sleep 1\n    user: no-such-user-here\n`);
+    const r = await h.cli(['up', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`${file}:4:11: programs\\.ghost\\.user: no user "no-such-user-here" on this system`));
+    assert.equal((await h.status()).some((j) => j.name === 'ghost'), false);
   });
 });

@@ -126,7 +126,7 @@ describe('job control', () => {
     await h.cli(['kill', '-9', `%${nc}`]);
   });
 
-  test('wait returns the job\'s status; kill -l lists signals as bash does; pkill matches commands', async () => {
+  test('wait returns the job\'s status; kill -l lists signals as bash does; pkill -f matches command lines', async () => {
     const r = await h.cli(['run', '--bg', '--', 'sh', '-c', 'sleep 0.3; exit 5']);
     const n = /^\[(\d+)\]/.exec(r.stdout)![1];
     const w = await h.cli(['wait', `%${n}`]);
@@ -136,7 +136,7 @@ describe('job control', () => {
     assert.equal(list, bash);
     const p = await h.cli(['run', '--bg', '--', 'sleep', '4242']);
     const pid = Number(/ (\d+)$/m.exec(p.stdout)![1]);
-    assert.equal((await h.cli(['pkill', '-KILL', 'sleep 42'])).code, 0);
+    assert.equal((await h.cli(['pkill', '-KILL', '-f', 'sleep 42'])).code, 0);
     await waitFor('pkill reached it', () => !alive(pid));
   });
 

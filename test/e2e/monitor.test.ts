@@ -188,7 +188,7 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     for (const x of l.slice(2)) assert.equal(x.trim().split(/\s+/).length, 17);
     const io = await h.cli(['stat', '--io', '0.2', '2']);
     assert.equal(io.code, 0, io.stderr);
-    assert.equal(io.stdout.match(/^Device: +tps +kB_read\/s +kB_wrtn\/s +kB_read +kB_wrtn$/gm)?.length, 2);
+    assert.equal(io.stdout.match(/^Device +tps +kB_read\/s +kB_wrtn\/s +kB_dscd\/s +kB_read +kB_wrtn +kB_dscd$/gm)?.length, 2);
     const json = (await h.cli(['stat', '--json'])).stdout.trim().split('\n').map((x) => JSON.parse(x));
     assert.equal(json.length, 1);
     assert.equal(typeof json[0].free, 'number');

@@ -6,15 +6,26 @@ import { formatJobsLine, type JobsRow } from '../../core/jobs/format.js';
 import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { shellStatus } from '../../core/supervisor/termination.js';
-import { sendSignal } from '../../os/host.js';
+import { attributeProcesses } from '../../core/monitor/jobs.js';
+import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
+import { sendSignal, startTicks } from '../../os/host.js';
+import { readAllProcesses } from '../../os/proc/index.js';
 import { ApiError } from '../errors.js';
 import type { Module } from '../modules.js';
+import { checkCommand, checkCwd, runUser } from './preflight.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
 
 // Bash's + and -: the most recently stopped or backgrounded jobs, stopped ones first.
 function currentAndPrevious(jobs: Job[]): [number | null, number | null] {
   const order = [...jobs].sort((a, b) => Number(b.suspended) - Number(a.suspended) || b.touchedAt - a.touchedAt);
   return [order[0]?.number ?? null, order[1]?.number ?? null];
+}
+
+const TERMINAL_ENV = /^(TERM|COLORTERM|LANG|LANGUAGE|LC_[A-Z_]+|TZ)$/;
+function callerTerminalEnv(env: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env ?? {})) if (TERMINAL_ENV.test(k) && typeof v === 'string') out[k] = v;
+  return out;
 }
 
 function mine(ctx: ApiContext, req: ApiRequest): Job[] {
@@ -77,14 +88,22 @@ export const jobsModule: Module = {
       const argv = b.argv as string[];
       const uid = req.peer?.uid ?? 0;
       if (b.user && uid !== 0) throw new ApiError(403, 'forbidden', 'run --user: only root may run a job as another user');
+      // Fail before a job exists, with the reason and the shell's code: an unknown user, a
+      // missing directory, a command not found (127) or not executable (126).
+      const runAs = runUser(b.user);
+      const cwd = b.cwd ?? '/';
+      checkCwd(cwd, runAs);
+      // A job run as another user gets that user's login environment (as `su -`), with only the
+      // caller's terminal and locale variables: the caller's secrets stay with the caller.
+      const env = runAs ? callerTerminalEnv(b.env) : b.env ?? {};
+      if (!b.shell) checkCommand(argv[0], runAs ? undefined : env.PATH, cwd);
       const name = b.name ?? basename(argv[0]);
       const commandText = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
       const spec = normalize({
-        name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd: b.cwd ?? '/', env: b.env ?? {}, envMode: 'replace',
+        name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: runAs ? 'add' : 'replace',
         restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user: b.user ?? null, autostart: false,
-      }, b.cwd ?? '/');
-      const job = ctx.sup.createJob(spec, 0, uid, null);
-      if (b.tty && b.rows && b.cols) job.winsize = { rows: b.rows, cols: b.cols };
+      }, cwd);
+      const job = ctx.sup.createJob(spec, 0, uid, null, b.tty && b.rows && b.cols ? { rows: b.rows, cols: b.cols } : null);
       if (!b.hold) {
         ctx.sup.start([job]);
         await ctx.sup.waitStarted(job); // `[1] 4419` needs the pid
@@ -122,8 +141,7 @@ export const jobsModule: Module = {
       const job = jobBySpec(ctx, req, req.body.spec as string | undefined);
       if (job.pid == null) throw new ApiError(409, 'not_running', `%${job.number}: job has terminated`);
       if (!job.suspended) throw new ApiError(409, 'already_running', `job ${job.number} already in background`);
-      job.touchedAt = Date.now();
-      ctx.sup.signal([job], 'SIGCONT');
+      ctx.sup.background(job);
       return { job: job.number, line: `[${job.number}]+ ${job.spec.commandText} &` };
     },
 
@@ -139,6 +157,7 @@ export const jobsModule: Module = {
           if (/^\d+$/.test(t)) {
             const pid = Number(t);
             const owner = mine(ctx, req).find((j) => j.pid === pid || j.others.has(pid));
+            if (!owner && startTicks(pid) != null) throw new ApiError(403, 'not_yours', `${t}: not one of your jobs`);
             if (!owner) throw new ApiError(404, 'no_such_process', `(${t}) - No such process`);
             if (!sendSignal(pid, sig.number)) throw new ApiError(404, 'no_such_process', `(${t}) - No such process`);
           } else {
@@ -155,20 +174,44 @@ export const jobsModule: Module = {
       return { signal: sig.name, results };
     },
 
+    // pkill as procps has it: PATTERN against each process's name (comm), or with `full` against
+    // its whole command line; every process of the caller's jobs is a candidate, and each match
+    // is signalled on its own. Matching is linear-time (see core/jobs/pattern.ts).
     'POST /v1/pkill': (ctx, req) => {
       const sig = signalOf(req.body.signal);
       let re: RegExp;
       try {
-        re = new RegExp(String(req.body.pattern ?? ''));
+        re = linearPattern(String(req.body.pattern ?? ''));
       } catch (err) {
-        throw new ApiError(400, 'usage', `pkill: bad pattern: ${(err as Error).message}`);
+        if (err instanceof PatternError) throw new ApiError(400, 'usage', `pkill: bad pattern: ${err.message}`);
+        throw err;
       }
-      const hit = mine(ctx, req).filter((j) => j.pid != null && re.test(j.spec.commandText));
-      ctx.sup.signal(hit, sig.name);
-      return { signal: sig.name, jobs: hit.map((j) => j.number) };
+      const full = req.body.full === true;
+      const jobs = mine(ctx, req).filter((j) => j.pid != null || j.others.size > 0);
+      const procs = readAllProcesses({ cmdline: full, wchan: false });
+      const refs = jobs.map((j) => ({ job: j.number, name: j.spec.name, leader: j.pid, leaderStart: j.startTicks, adopted: [...j.others] }));
+      const owner = attributeProcesses(procs, refs, ctx.helperPid());
+      const hits: { pid: number; job: number; comm: string; command: string }[] = [];
+      for (const p of procs) {
+        const job = owner.get(p.pid);
+        if (job == null || p.state === 'Z') continue;
+        // procps: without -f the name; with -f the command line, or the name when it has none.
+        const text = full && p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm;
+        if (!re.test(text)) continue;
+        if (sendSignal(p.pid, sig.number)) hits.push({ pid: p.pid, job, comm: p.comm, command: full && p.cmdline.length ? p.cmdline.join(' ') : p.comm });
+      }
+      return { signal: sig.name, jobs: [...new Set(hits.map((h) => h.job))], processes: hits };
     },
 
+    // bash's `wait` with no argument: every job that will end by itself (not a service its
+    // policy restarts, which would never end, nor a held job not yet started); status 0.
     'POST /v1/wait': async (ctx, req) => {
+      if (req.body.spec == null) {
+        const all = mine(ctx, req).filter((j) => j.startedAt != null && !isResting(j) && (j.program == null || j.spec.restart === 'never'));
+        await ctx.sup.waitRest(all);
+        for (const j of all) if (j.program == null) ctx.sup.forget(j);
+        return { job: null, status: 0, jobs: all.map((j) => j.number) };
+      }
       const job = jobBySpec(ctx, req, req.body.spec as string | undefined);
       await ctx.sup.waitRest([job]);
       const status = job.lastExit ? shellStatus(job.lastExit) : 0;

@@ -1,8 +1,8 @@
 // The monitor module: its schema, its routes, and the job sampler it runs with the daemon.
 // APPINIT_SAMPLE_MS sets the sampling interval (default 5 s; 0 turns sampling off).
 import { Sampler, type SampleTarget } from '../../core/monitor/sampler.js';
-import { clockTicks, pageSize, readProcess, readUptime } from '../../os/proc/index.js';
-import { insertSamples, lastSampleSeqs, MONITOR_MIGRATIONS, pruneRemovedJobSamples } from '../../store/monitor.js';
+import { clockTicks, pageSize, readProcess, readUptime, withDescendants } from '../../os/proc/index.js';
+import { type JobSample, insertSamples, lastSampleSeqs, MONITOR_MIGRATIONS, pruneRemovedJobSamples } from '../../store/monitor.js';
 import type { Module, Service } from '../modules.js';
 import type { ApiContext } from '../routes.js';
 import { monitorRoutes, type SamplerInfo } from './routes.js';
@@ -31,22 +31,28 @@ function startSampler(ctx: ApiContext): Service & SamplerInfo {
   const targets = function* (): Iterable<SampleTarget> {
     for (const j of ctx.sup.jobs.values()) {
       if (j.pid == null && j.others.size === 0) continue;
-      yield { id: j.id, pids: j.pid == null ? [...j.others] : [j.pid, ...j.others] };
+      // The whole job: the leader, adopted orphans, and what each of them forked.
+      yield { id: j.id, pids: withDescendants(j.pid == null ? j.others : [j.pid, ...j.others]) };
     }
   };
+  // Services that act on each tick (maxMemory), subscribed through onSamples.
+  const listeners: ((samples: JobSample[]) => void)[] = [];
   const sampler = new Sampler({
     intervalMs,
     targets,
     read: (pid) => readProcess(pid, { cmdline: false, wchan: false }),
     uptime: () => readUptime().uptime,
-    write: (samples) => insertSamples(ctx.db, samples, seqs, SAMPLES_KEPT),
+    write: (samples) => {
+      insertSamples(ctx.db, samples, seqs, SAMPLES_KEPT);
+      for (const l of listeners) l(samples);
+    },
     housekeep: () => pruneRemovedJobSamples(ctx.db),
     housekeepEvery: SAMPLES_KEPT,
     hz: clockTicks(),
     pageSize: pageSize(),
     onError: (err) => process.stderr.write(`appinit: sampler: ${(err as Error).message}\n`),
   }).start();
-  return { intervalMs, keep: SAMPLES_KEPT, stop: () => sampler.stop() };
+  return { intervalMs, keep: SAMPLES_KEPT, stop: () => sampler.stop(), onSamples: (l) => listeners.push(l) };
 }
 
 /** ps, pstree, top, stat, history and times, served by the daemon. */

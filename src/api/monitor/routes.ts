@@ -17,6 +17,8 @@ import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView }
 export interface SamplerInfo {
   intervalMs: number;
   keep: number;
+  /** Calls `listener` with every tick's samples (after they are stored). */
+  onSamples(listener: (samples: import('../../store/monitor.js').JobSample[]) => void): void;
 }
 
 function flag(req: ApiRequest, name: string, dflt: boolean): boolean {

@@ -4,7 +4,7 @@ import { AtParseError, AtPastError, CrontabError, parseCrontab, resolveAt, resol
 import { renderAtScript, summary } from '../../core/scheduler/programs.js';
 import type { Scheduler } from '../../core/scheduler/scheduler.js';
 import { lookupUser } from '../../os/proc/index.js';
-import { deleteAt, deleteCrontab, getAt, getCrontab, insertAt, listAt, putCrontab, type AtRow } from '../../store/schedule.js';
+import { atOwners, deleteAts, deleteCrontab, getAt, getCrontab, insertAt, listAt, putCrontab, type AtRow } from '../../store/schedule.js';
 import { ApiError } from '../errors.js';
 import type { ApiContext, ApiRequest, RouteTable } from '../routes.js';
 
@@ -114,18 +114,23 @@ export const scheduleRoutes: RouteTable = {
   'POST /v1/at/remove': (ctx, req) => {
     const removed: number[] = [];
     const errors: { id: number; message: string }[] = [];
+    // One query and one delete for the whole list: removing 10,000 must not block the daemon.
     ctx.db.transaction(() => {
-      for (const id of ids(req.body)) {
-        const a = getAt(ctx.db, id);
-        if (!mine(req, a)) errors.push({ id, message: `cannot find job ${id}` });
+      const list = ids(req.body);
+      const owners = atOwners(ctx.db, list);
+      const uid = callerUid(req);
+      const seen = new Set<number>();
+      for (const id of list) {
+        const a = owners.get(id);
+        if (!a || !(uid === 0 || a.uid === uid)) errors.push({ id, message: `cannot find job ${id}` });
+        else if (seen.has(id)) errors.push({ id, message: `cannot find job ${id}` }); // named twice: gone by the second
         else if (a.job != null) {
           const j = ctx.sup.jobs.get(a.job);
           errors.push({ id, message: `job ${id} is running${j ? `; stop it with: appinit stop %${j.number}` : ''}` });
-        } else {
-          deleteAt(ctx.db, id);
-          removed.push(id);
-        }
+        } else removed.push(id);
+        seen.add(id);
       }
+      deleteAts(ctx.db, removed);
     })();
     for (const id of removed) scheduler(ctx)?.atRemoved(id);
     return { removed, errors };

@@ -1,12 +1,16 @@
 // `appinit daemon [FILE]`: run the daemon in the foreground (or, with --background, as
 // the process other commands start).
-import { createWriteStream } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { appinitHome } from '../../api/paths.js';
 import { AlreadyRunning, startDaemon } from '../../api/daemon.js';
+import { resilientLog } from '../../api/daemon-log.js';
 import { jobView } from '../../api/views.js';
-import { ConfigError } from '../../config/program.js';
+import { parseControlText } from '../../config/load.js';
+import { ConfigError, formatIssue } from '../../config/program.js';
+import { followArticle } from '../../core/once/article.js';
 import type { JobChange } from '../../core/supervisor/runtime.js';
-import { formatStatus } from '../format/status.js';
+import { formatAps, formatStatus } from '../format/status.js';
 import { CliError } from '../context.js';
 import { formatUp } from './programs.js';
 
@@ -24,12 +28,15 @@ export async function runDaemon(file: string | undefined, background: boolean): 
     if (err instanceof AlreadyRunning) throw new CliError(err.message.replace(/^appinit: /, ''));
     throw err;
   }
-  // In the background stdout is the daemon's log file: write it asynchronously, off the restart path.
-  const out = background ? createWriteStream('', { fd: 1 }) : process.stdout;
-  const log = (line: string) => out.write(`${stamp()} ${line}\n`);
+  // In the background stdout is the daemon's log file: written asynchronously, off the restart
+  // path, and a full disk drops lines rather than ending the daemon.
+  const write = background ? resilientLog(1) : (t: string) => process.stdout.write(t);
+  const log = (line: string) => write(`${stamp()} ${line}\n`);
+  d.notes.on('note', (m: string) => log(m));
   // What `ps` and `pgrep -f 'appinit daemon'` show, rather than node's path.
   process.title = `appinit daemon ${home}`;
   if (!background) log(`appinit daemon (pid ${process.pid}) serving ${home}`);
+  followArticle(d.sup, (line) => log(line)); // the article's lines, for every job
   d.sup.on('change', (c: JobChange) => {
     if (c.from !== c.to || c.note) log(`${c.job.spec.name} %${c.job.number}: ${c.from} -> ${c.to}${c.job.pid ? ` (pid ${c.job.pid})` : ''}${c.note ? `: ${c.note}` : ''}`);
   });
@@ -62,4 +69,74 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   await d.done;
   log('daemon stopped');
   return 0;
+}
+
+/**
+ * `appinit daemon --once FILE`: the seed article's appinit (Figure 3). Starts every program of
+ * FILE, prints `Process N running on TTY.` for each, one line for each end or stop, then
+ * `All child processes terminated.` once every job has come to rest, and exits 0. With `aps`,
+ * the aps table is printed before each wait, as Figure 3's loop does.
+ *
+ * It runs its own daemon in a private home ($APPINIT_HOME/once-PID, removed at the end), so it
+ * never replaces the programs a running daemon holds; `APPINIT_HOME=.../once-PID appinit status
+ * --aps` shows its table from another terminal meanwhile.
+ */
+export async function runOnce(file: string | undefined, aps: boolean): Promise<number> {
+  if (!file) throw new CliError('daemon --once: name a control file, e.g. appinit daemon --once appinit.tab', 2);
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read control file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    parseControlText(text, abs, dirname(abs)); // every error before anything starts
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(err.issues.map((i) => `appinit: ${formatIssue(i)}\n`).join(''));
+    return 1;
+  }
+  const base = appinitHome();
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  const home = join(base, `once-${process.pid}`);
+  const d = await startDaemon(home);
+  process.title = `appinit daemon --once ${abs}`;
+  const say = (line: string) => process.stdout.write(line + '\n');
+  // The end line comes as the process is reaped, before its job is updated: pids already
+  // reported ended show as <terminated>, as the article zeroes pidv[i] before printing.
+  const ended = new Set<number>();
+  const table = () => {
+    if (!aps) return;
+    const views = [...d.sup.jobs.values()].sort((a, b) => a.number - b.number).map((j) => jobView(j))
+      .map((v) => (v.pid != null && ended.has(v.pid) ? { ...v, pid: null } : v));
+    say('\n' + formatAps(views) + '\n');
+  };
+  let started = false;
+  followArticle(d.sup, (line, ev) => {
+    say(line);
+    if (ev.kind === 'end') ended.add(ev.pid);
+    if (started && ev.kind !== 'start') table();
+  });
+  let interrupted = false;
+  const stop = () => {
+    interrupted = true;
+    void d.down();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    await d.up(abs);
+    const jobs = [...d.sup.jobs.values()];
+    // Figure 3 prints the table once every process is created, before its first wait.
+    await Promise.all(jobs.map((j) => d.sup.waitStarted(j)));
+    started = true;
+    table();
+    await Promise.race([d.sup.waitRest(jobs), d.done]);
+    if (!interrupted) say('All child processes terminated.');
+  } finally {
+    await d.down();
+    rmSync(home, { recursive: true, force: true });
+  }
+  return interrupted ? 130 : 0;
 }

@@ -1,37 +1,57 @@
 // `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { reachOrExplain } from '../../api/autostart.js';
 import { appinitHome } from '../../api/paths.js';
+// read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
+import { readRegularFile } from '../../config/read-file.js';
 import { connect, type UpResult } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatStatus } from '../format/status.js';
 
-/** What `up` changed, one line per program. */
+/** What `up` did (or, dry, would do): one line per program, + added, ~ changed (and what), - removed, = unchanged. */
 export function formatUp(r: UpResult): string {
+  const dry = r.dryRun;
+  const started = new Set(r.started ?? [...r.added, ...r.changed]);
+  const run = (n: string, verb: string) => (started.has(n) ? verb : 'not started');
   const lines = [
-    ...r.added.map((n) => `+ ${n} (added, started)`),
-    ...r.changed.map((n) => `~ ${n} (changed, restarted)`),
-    ...r.removed.map((n) => `- ${n} (removed, stopped)`),
+    ...r.added.map((n) => `+ ${n} (added, ${dry ? `would be ${run(n, 'started')}` : run(n, 'started')})`),
+    ...r.changed.map((n) => {
+      const what = r.changes?.[n]?.length ? `${r.changes[n].join(', ')}; ` : '';
+      return `~ ${n} (changed: ${what}${dry ? `would be ${run(n, 'restarted')}` : run(n, 'restarted')})`;
+    }),
+    ...r.removed.map((n) => `- ${n} (removed, ${dry ? 'would be stopped' : 'stopped'})`),
     ...r.unchanged.map((n) => `= ${n} (unchanged)`),
   ];
+  const kept = r.added.length + r.changed.length + r.unchanged.length;
+  if (r.removed.length > 0 && kept === 0) {
+    // A truncated (but valid) file must not silently remove everything.
+    lines.push(`appinit: ${r.file} has no programs: every program (${r.removed.length}) ${dry ? 'would be' : 'was'} removed`);
+  }
+  if (dry) lines.push('(dry run: nothing changed)');
   return lines.length ? lines.join('\n') : 'no programs';
 }
 
 const DEFAULT_FILES = ['appinit.yaml', 'appinit.yml', 'appinit.json'];
 
-/** appinit up [FILE] */
-export async function up(file: string | undefined): Promise<number> {
-  const path = file ?? DEFAULT_FILES.find((f) => existsSync(f));
-  if (!path) throw new CliError(`up: no control file given and none of ${DEFAULT_FILES.join(', ')} here`, EXIT.usage);
+/** appinit up [FILE] [--dry-run]: without FILE, appinit.yaml here, else the file loaded last. */
+export async function up(file: string | undefined, opts: { dryRun?: boolean } = {}): Promise<number> {
+  let path = file ?? DEFAULT_FILES.find((f) => existsSync(f));
+  const c = await client();
+  if (!path) {
+    const last = (await c.lastFile()).file;
+    if (!last || last.startsWith('<')) throw new CliError(`up: no control file given, none of ${DEFAULT_FILES.join(', ')} here, and none loaded before`, EXIT.usage);
+    process.stderr.write(`appinit: reading ${last} again\n`);
+    path = last;
+  }
   const abs = resolve(path);
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    text = readRegularFile(abs);
   } catch (err) {
-    throw new CliError(`up: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(`up: ${(err as Error).message}`);
   }
-  const c = await client();
-  const r = await c.up(abs, text, dirname(abs));
+  const r = await c.up(abs, text, dirname(abs), { dryRun: opts.dryRun });
   process.stdout.write(formatUp(r) + '\n');
   return EXIT.ok;
 }
@@ -57,13 +77,12 @@ export async function signal(sig: string, names: string[]): Promise<number> {
 /** appinit down */
 export async function down(): Promise<number> {
   const home = appinitHome();
-  let c;
-  try {
-    c = await connect({ home, autostart: false });
-  } catch {
+  // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
+  if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
     process.stdout.write('appinit: no daemon was running\n');
     return EXIT.ok;
   }
+  const c = await connect({ home, autostart: false });
   const { pid } = await c.info();
   await c.down();
   // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket

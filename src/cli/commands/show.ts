@@ -1,13 +1,19 @@
 // `status`, `logs`, `info`: commands that show.
 import type { LogLine } from '../../client/index.js';
 import { client, CliError, EXIT, report } from '../context.js';
-import { formatStatus } from '../format/status.js';
+import { formatAps, formatStatus } from '../format/status.js';
 
-/** appinit status [NAME] [--json] */
-export async function status(name: string | undefined, json: boolean): Promise<number> {
+// What the daemon says is degraded, on stderr so that tables and JSON stay clean.
+function warnProblems(problems: { what: string; since: number; message: string }[] | undefined): void {
+  for (const p of problems ?? []) if (p.what === 'disk') process.stderr.write(`appinit: warning: ${p.message}\n`);
+}
+
+/** appinit status [NAME...] [--json] [--aps] */
+export async function status(names: string[], json: boolean, aps = false): Promise<number> {
   const c = await client();
-  const jobs = await c.status(name);
-  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
+  const [jobs, i] = await Promise.all([c.status(names), c.info()]);
+  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n');
+  warnProblems(i.problems);
   return EXIT.ok;
 }
 
@@ -63,5 +69,6 @@ export async function info(json: boolean): Promise<number> {
   const c = await client();
   const i = await c.info();
   process.stdout.write(json ? JSON.stringify(i, null, 2) + '\n' : `daemon pid ${i.pid}, supervise helper pid ${i.helperPid}, home ${i.home}, version ${i.version}, up ${Math.round(i.uptime)}s\n`);
+  if (!json) for (const p of i.problems ?? []) process.stdout.write(`degraded (${p.what}, since ${new Date(p.since).toISOString()}): ${p.message}\n`);
   return EXIT.ok;
 }

@@ -1,20 +1,26 @@
-// The status table, in the spirit of the seed's `aps`: one line per job.
+// The status table, in the spirit of the seed's `aps`: one line per job; and `aps` itself.
 import type { JobView } from '../../api/views.js';
 import { formatDuration } from '../../config/units.js';
 import { table } from './table.js';
 
 /** The state word shown to people: a job stopped by a signal shows as such. */
 export function shownState(j: JobView): string {
-  return j.suspended ? `${j.state}(stopped)` : j.state;
+  if (j.opening) return `${j.state} (opening ${j.opening})`;
+  if (j.waitingFor?.length) return `${j.state} (waiting for ${j.waitingFor.join(', ')})`;
+  if (j.suspended) return `${j.state}(stopped)`;
+  // A running job whose health checks fail shows as such; `starting` and `healthy` need no word.
+  return j.health?.status === 'unhealthy' ? `${j.state}(unhealthy)` : j.state;
 }
 
-/** Formats jobs as the status table. */
+/** Formats jobs as the status table; a TTY column appears when any job has a terminal. */
 export function formatStatus(jobs: JobView[]): string {
   if (jobs.length === 0) return 'no programs (load a control file with: appinit up FILE)';
+  const withTty = jobs.some((j) => j.tty != null);
   const rows = jobs.map((j) => [
     j.name,
     `%${j.job}`,
     j.pid != null ? String(j.pid) : '-',
+    ...(withTty ? [j.tty ?? '?'] : []), // '?' as ps shows a process without a terminal
     shownState(j),
     j.uptime != null ? formatDuration(Math.floor(j.uptime) * 1000) : '-',
     String(j.restarts),
@@ -22,7 +28,26 @@ export function formatStatus(jobs: JobView[]): string {
     j.lastExit ? j.lastExit.text : '-',
     j.command,
   ]);
-  const text = table(['NAME', 'JOB', 'PID', 'STATE', 'UPTIME', 'RESTARTS', 'USER', 'LAST', 'COMMAND'], rows, ['PID', 'RESTARTS']);
-  const reasons = jobs.filter((j) => j.reason && (j.state === 'fatal' || j.state === 'backoff')).map((j) => `${j.name}: ${j.reason}`);
+  const headers = ['NAME', 'JOB', 'PID', ...(withTty ? ['TTY'] : []), 'STATE', 'UPTIME', 'RESTARTS', 'USER', 'LAST', 'COMMAND'];
+  const text = table(headers, rows, ['PID', 'RESTARTS']);
+  // Why a job is not running: also for a run-once job that could not start (a bad terminal line).
+  const reasons = jobs.filter((j) => j.reason && (j.state === 'fatal' || j.state === 'backoff' || j.state === 'exited')).map((j) => `${j.name}: ${j.reason}`);
+  for (const j of jobs) if (j.health?.status === 'unhealthy' && j.health.last) reasons.push(`${j.name}: unhealthy: ${j.health.last}`);
   return reasons.length ? `${text}\n\n${reasons.join('\n')}` : text;
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+
+/**
+ * The article's `aps` table (Figure 3): `printf("%-6s %-25s", tty + 5, cmdline)` then
+ * `" %5d"` for a live process or `<terminated>` (no space before it, as the article prints it).
+ * A job without a terminal shows `null`, the article's `/dev/null` without `/dev/`.
+ */
+export function formatAps(jobs: JobView[]): string {
+  const lines = [`${pad('TTY', 6)} ${pad('COMMAND', 25)} ${'PID'.padStart(5)}`];
+  for (const j of jobs) {
+    const head = `${pad(j.tty ?? 'null', 6)} ${pad(j.command, 25)}`;
+    lines.push(j.pid != null ? `${head} ${String(j.pid).padStart(5)}` : `${head}<terminated>`);
+  }
+  return lines.join('\n');
 }

@@ -122,16 +122,36 @@ async function kill(args: string[]): Promise<number> {
   return code;
 }
 
-async function pkill(args: string[]): Promise<number> {
+// pkill [-SIG | --signal SIG] [-f] PATTERN, as procps takes them.
+function parsePkill(args: string[]): { signal: string; full: boolean; pattern: string } {
   let signal = 'TERM';
-  const rest = [...args];
-  if (rest[0] && /^-[A-Za-z0-9+]+$/.test(rest[0])) signal = rest.shift()!.slice(1);
-  if (rest.length !== 1) throw new CliError('pkill: usage: appinit pkill [-SIG] PATTERN', EXIT.usage);
-  const c = await client();
-  const r = await c.pkill(rest[0], /^\d+$/.test(signal) ? Number(signal) : signal);
-  return r.jobs.length ? EXIT.ok : EXIT.failure; // as pkill: 1 when nothing matched
+  let full = false;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (rest.length > 0 || a === '--') rest.push(...(a === '--' ? args.slice(i + 1) : [a]));
+    else if (a === '-f' || a === '--full') full = true;
+    else if (a === '--signal' || a === '-s') {
+      if (args[i + 1] == null) throw new CliError(`pkill: ${a}: option requires an argument`, EXIT.usage);
+      signal = args[++i];
+    } else if (/^-[A-Za-z0-9+]+$/.test(a)) signal = a.slice(1);
+    else rest.push(a);
+    if (a === '--') break;
+  }
+  if (rest.length !== 1) throw new CliError('pkill: usage: appinit pkill [-SIG] [-f] PATTERN (PATTERN matches process names; -f whole command lines)', EXIT.usage);
+  return { signal, full, pattern: rest[0] };
 }
 
+async function pkill(args: string[]): Promise<number> {
+  const o = parsePkill(args);
+  const c = await client();
+  const r = await c.pkill(o.pattern, /^\d+$/.test(o.signal) ? Number(o.signal) : o.signal, o.full);
+  // What was signalled, one line per process (pkill -e says "NAME killed (pid N)").
+  for (const p of r.processes) process.stdout.write(`${p.comm} (pid ${p.pid}, job %${p.job}): sent ${r.signal}\n`);
+  return r.processes.length ? EXIT.ok : EXIT.failure; // as pkill: 1 when nothing matched
+}
+
+// bash: `wait` alone waits for every job and returns 0; `wait JOB` returns JOB's status.
 async function wait(spec: string | undefined): Promise<number> {
   const c = await client();
   return (await c.wait(spec)).status;
@@ -150,7 +170,7 @@ export function registerJobCommands(program: Command, runner: Runner): void {
   program.command('bg [job]').description('continue a stopped job in the background').action((spec) => runner(() => bg(spec)));
   program.command('kill').description('send a signal to jobs (%N), pids or programs; kill -l lists signals')
     .allowUnknownOption().helpOption(false).argument('[args...]').action((args: string[]) => runner(() => kill(args)));
-  program.command('pkill').description('signal every job whose command matches PATTERN')
+  program.command('pkill').description('signal the processes of your jobs whose name (-f: command line) matches PATTERN')
     .allowUnknownOption().helpOption(false).argument('[args...]').action((args: string[]) => runner(() => pkill(args)));
-  program.command('wait [job]').description('wait for a job to end; exits with its status').action((spec) => runner(() => wait(spec)));
+  program.command('wait [job]').description('wait for a job to end and exit with its status; without JOB, for every job').action((spec) => runner(() => wait(spec)));
 }

@@ -11,6 +11,7 @@ const load = {
   stat: () => import('./stat.js'),
   history: () => import('./history.js'),
   times: () => import('./times.js'),
+  monit: () => import('./monit.js'),
 };
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -40,14 +41,25 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
     .option('-j, --jobs', 'only appinit\'s jobs\' processes')
     .option('-o, --sort <field>', 'sort by %CPU, %MEM, TIME+ or PID')
     .action((o) => run(async () => (await load.top()).topCommand(o)));
-  program.command('stat [interval] [count]').description('vmstat-like lines (first since boot); --io: iostat-like per-device reports')
-    .option('--io', 'per-device I/O (iostat -d)')
+  program.command('stat [interval] [count]').description('vmstat lines (first since boot); -s, -t as vmstat; -u as sar -u; --iostat, -c, -d as iostat')
+    .option('-t, --timestamp', 'a timestamp on each line (vmstat -t)')
+    .option('-s, --stats', 'event counters and memory statistics (vmstat -s)')
+    .option('-u, --sar', 'CPU utilisation every INTERVAL, COUNT times, then the Average: line (sar -u)')
+    .option('--iostat', 'CPU and device reports (iostat)')
+    .option('-c', 'the CPU report only (iostat -c)')
+    .option('-d, --io', 'the device report only (iostat -d)')
     .option('--json', 'one JSON object (or array, with --io) per line')
     .action((interval, count, o) => run(async () => (await load.stat()).statCommand(interval, count, o)));
   program.command('history <name>').description('CPU and memory the daemon sampled for a program\'s jobs')
     .option('--limit <n>', 'only the last N samples')
     .option('--json', 'print JSON')
     .action((name, o) => run(async () => (await load.history()).historyCommand(name, o)));
+  program.command('monit').description('live per-program CPU, memory and last log lines, as pm2 monit (q quits); -b for batch frames')
+    .option('-b, --batch', 'print frames (the default when stdout is not a terminal)')
+    .option('-n, --iterations <n>', 'stop after N frames')
+    .option('-d, --delay <seconds>', 'seconds between frames', '2')
+    .option('--lines <n>', 'last log lines per program', '5')
+    .action((o) => run(async () => (await load.monit()).monitCommand(o)));
   program.command('times').description('CPU of the daemon and of its ended children (times(2)), and per program')
     .option('--json', 'print JSON')
     .action((o) => run(async () => (await load.times()).timesCommand(o)));

@@ -68,6 +68,7 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   if (o.from) throw new CliError('at: --from goes with --resolve only: a job is queued from now', EXIT.usage);
   if (command.length && o.file) throw new CliError('at: give the commands with -f FILE or after --, not both', EXIT.usage);
   let script: string;
+  let warned = false;
   if (command.length) script = command.map(shQuote).join(' ') + '\n';
   else if (o.file) {
     try {
@@ -75,6 +76,20 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
     } catch (err) {
       throw new CliError(`at: cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+  } else if (process.stdin.isTTY) {
+    // As at does on a terminal: the time it understood, then an `at> ` prompt per line until
+    // Ctrl-D, which it echoes as <EOT>; everything on stderr.
+    let when: Date;
+    try {
+      when = resolveAt(spec, new Date(), tz);
+    } catch (e) {
+      timeError(e);
+    }
+    process.stderr.write('warning: commands will be executed using /bin/sh\n');
+    process.stderr.write(`at ${formatAtTime(when, tz)}\n`);
+    warned = true;
+    script = await promptLines('at> ');
+    process.stderr.write('<EOT>\n');
   } else script = await readStdin();
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v != null) env[k] = v;
@@ -86,10 +101,26 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
     timeError(e);
   }
   // As at does: both lines on stderr, so a script's output is never mixed with them (--json: stdout).
-  process.stderr.write('warning: commands will be executed using /bin/sh\n');
+  if (!warned) process.stderr.write('warning: commands will be executed using /bin/sh\n');
   process.stderr.write(`job ${job.id} at ${formatAtTime(new Date(job.time), tz)}\n`);
   if (o.json) process.stdout.write(JSON.stringify({ id: job.id, time: isoWithOffset(new Date(job.time), tz), queue: job.queue, user: job.user }) + '\n');
   return EXIT.ok;
+}
+
+/** Lines typed on the terminal, with `prompt` on stderr before each, until end of file (Ctrl-D). */
+function promptLines(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    process.stderr.write(prompt);
+    process.stdin.setEncoding('utf8');
+    // The terminal is in canonical mode: each chunk is a line (or what Ctrl-D flushed mid-line).
+    process.stdin.on('data', (d: string) => {
+      text += d;
+      if (d.endsWith('\n')) process.stderr.write(prompt);
+    });
+    process.stdin.on('end', () => resolve(text));
+    process.stdin.on('error', reject);
+  });
 }
 
 /** appinit atq [-q Q] [--json] */

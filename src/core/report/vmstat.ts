@@ -46,3 +46,56 @@ export function formatVmstat(a: SystemSnapshot | null, b: SystemSnapshot, interv
   const line = values.map((v, i) => String(v).padStart(WIDTHS[i] ?? 2)).join(' ');
   return `${header ? VMSTAT_HEADER : ''}${line}\n`;
 }
+
+/** vmstat -t: the header's extra columns; `zone` is the time zone's abbreviation (procps prints %Z). */
+export function vmstatTimestampHeader(zone: string): string {
+  const [top, names] = VMSTAT_HEADER.split('\n');
+  return `${top} -----timestamp-----\n${names} ${zone.padStart(19)}\n`;
+}
+
+/** vmstat -t: what follows each line, local time as `YYYY-MM-DD HH:MM:SS`. */
+export function vmstatTimestamp(at: Date): string {
+  const p = (v: number) => String(v).padStart(2, '0');
+  return ` ${at.getFullYear()}-${p(at.getMonth() + 1)}-${p(at.getDate())} ${p(at.getHours())}:${p(at.getMinutes())}:${p(at.getSeconds())}`;
+}
+
+/** vmstat -s: the event counters and memory statistics, one `%13lu` value and its name a line (procps-ng 4.0.2). */
+export function vmstatCounters(s: SystemSnapshot): [number, string][] {
+  const m = s.mem;
+  const t = s.stat.total;
+  return [
+    [m.memTotal, 'K total memory'],
+    [m.memTotal - m.memAvailable, 'K used memory'], // procps 4: total - available
+    [m.active ?? 0, 'K active memory'],
+    [m.inactive ?? 0, 'K inactive memory'],
+    [m.memFree, 'K free memory'],
+    [m.buffers, 'K buffer memory'],
+    [m.cached + m.sReclaimable, 'K swap cache'],
+    [m.swapTotal, 'K total swap'],
+    [m.swapTotal - m.swapFree, 'K used swap'],
+    [m.swapFree, 'K free swap'],
+    [t.user, 'non-nice user cpu ticks'],
+    [t.nice, 'nice user cpu ticks'],
+    [t.system, 'system cpu ticks'],
+    [t.idle, 'idle cpu ticks'],
+    [t.iowait, 'IO-wait cpu ticks'],
+    [t.irq, 'IRQ cpu ticks'],
+    [t.softirq, 'softirq cpu ticks'],
+    [t.steal, 'stolen cpu ticks'],
+    [t.guest, 'non-nice guest cpu ticks'],
+    [t.guestNice, 'nice guest cpu ticks'],
+    [s.vm.pgpgin, 'K paged in'],
+    [s.vm.pgpgout, 'K paged out'],
+    [s.vm.pswpin, 'pages swapped in'],
+    [s.vm.pswpout, 'pages swapped out'],
+    [s.stat.intr, 'interrupts'],
+    [s.stat.ctxt, 'CPU context switches'],
+    [s.stat.btime, 'boot time'],
+    [s.stat.processes, 'forks'],
+  ];
+}
+
+/** vmstat -s as text. */
+export function formatVmstatCounters(s: SystemSnapshot): string {
+  return vmstatCounters(s).map(([v, name]) => `${String(v).padStart(13)} ${name}\n`).join('');
+}

@@ -84,8 +84,15 @@ export function parseCrontab(text: string, file: string): Crontab {
     const cmdStart = lead + head[0].length + (/^[ \t]*/.exec(body.slice(head[0].length))![0].length);
     const cmdText = src.slice(cmdStart);
     if (cmdText.trim() === '') return issue(cmdStart + 1, `missing command after "${head[0]}"`);
+    // Debian's crontab refuses a command starting with "*" ("bad command"): it is nearly always a
+    // sixth time field, as the seed's `15 14 1 * * * $HOME/bin/monthly`, and the shell would
+    // glob-expand it into file names.
     if (cmdText.startsWith('*')) {
-      warnings.push(`line ${line}: the command starts with "*": did you mean a sixth time field? cron has five`);
+      const word = /^\S+/.exec(cmdText)![0];
+      const field = /^[*0-9,/-]+$/.test(word);
+      return issue(cmdStart + 1, field
+        ? `bad command: "${word}" is one field too many: cron has five time fields (minute hour day-of-month month day-of-week), then the command`
+        : `bad command: a command cannot start with "*" (the shell would expand it into file names); quote it or give a path`);
     }
     const { command, input } = splitPercent(cmdText);
     entries.push({ line, schedule, command, input, env: { ...env }, tz });

@@ -2,7 +2,7 @@
 // the next due time — setTimeout(min(next - now, 30 s)), then reads the wall clock again — and
 // asks plan.ts what is due; nothing polls. What it must not forget (the at queue, crontabs,
 // when each schedule last ran, which jobs are runs) is in the store.
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlink, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupUser } from '../../os/proc/index.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
@@ -166,16 +166,25 @@ export class Scheduler {
       // The job file is written now, as atd's spool: the second it is due costs only a start.
       writeFileSync(this.atFile(id), a.script, { mode: 0o600 });
       this.queue.set(id, a);
+      // Re-arm only when it comes before what the timer waits for: adding to a long queue
+      // costs the same as adding to an empty one.
+      if (this.timer == null || a.runAt - STAGE_AHEAD < this.armedFor) this.rearm();
     }
-    this.rearm();
   }
 
   /** An at job was removed from the queue. */
   atRemoved(id: number): void {
     this.queue.delete(id);
-    this.db.transaction(() => this.unstage(`at:${id}@`))();
-    try { unlinkSync(this.atFile(id)); } catch { /* none */ }
-    this.rearm();
+    const prefix = `at:${id}@`;
+    for (const k of this.staged.keys()) {
+      if (k.startsWith(prefix)) {
+        this.db.transaction(() => this.unstage(prefix))();
+        break;
+      }
+    }
+    // Not waited for: removing 10,000 at jobs must not block the daemon on 10,000 unlinks.
+    unlink(this.atFile(id), () => { /* none */ });
+    // No re-arm: a timer set for a removed job wakes early, finds nothing due and sleeps again.
   }
 
   /** A user's crontab was installed, replaced or removed. */
@@ -237,18 +246,31 @@ export class Scheduler {
       if (t < next) next = t;
     }
     for (const a of this.queue.values()) {
+      // Most of a long queue is far off: compare numbers first, build a key only for the few
+      // that could come first (a full scan with a string per job made 10,000 removals take 30 s).
+      if (a.runAt - STAGE_AHEAD >= next) continue;
       const t = this.staged.has(`at:${a.id}@${a.runAt}`) ? a.runAt : a.runAt - STAGE_AHEAD;
       if (t < next) next = t;
     }
     // Deadlines are wall-clock times, read again at every wake: a sleep never outlasts 30 s.
+    this.armedFor = next;
     const delay = Math.min(Math.max(next - Date.now(), 0), MAX_SLEEP);
     this.timer = setTimeout(this.wake, delay);
   }
 
+  // Once per turn of the event loop however many changes asked for it: removing 10,000 at jobs
+  // in one request re-arms once, not 10,000 times.
+  private rearmPending = false;
+  private armedFor = Infinity;
   private rearm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.arm();
+    if (this.rearmPending) return;
+    this.rearmPending = true;
+    setImmediate(() => {
+      this.rearmPending = false;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.arm();
+    });
   }
 
   // One failing run must not stop the others. No savepoint each (they cost more than the run):

@@ -1,38 +1,70 @@
 // `up`: make the running set of programs match a control file. Added programs start,
-// removed ones stop, changed ones restart; unchanged ones are left alone.
-import type { Program } from '../../config/program.js';
-import type { Db } from '../../store/db.js';
+// removed ones stop, changed ones restart; unchanged ones are left alone. A file that could
+// not run (unknown user, missing cwd or command) changes nothing, and `dryRun` only says
+// what would be done.
+import { checkRunnable, type RunContext } from '../../config/runnable.js';
+import { ConfigError, type ConfigIssue, type Program } from '../../config/program.js';
+import { setMeta, type Db } from '../../store/db.js';
 import { replacePrograms } from '../../store/programs.js';
+import { isAdHoc } from './adhoc.js';
+import { describeChange, sameProgram } from './diff.js';
+import { startOrder } from './order.js';
 import { isResting, type Job, type Supervisor } from './runtime.js';
 
-/** What `up` changed, by program name. */
+/** What `up` changed (or, with dryRun, would change), by program name. */
 export interface UpResult {
   added: string[];
   removed: string[];
   changed: string[];
   unchanged: string[];
+  /** For each changed program, what changed: "command", "env +PORT ~DEBUG -OLD", "instances 1 -> 3". */
+  changes: Record<string, string[]>;
+  /** The programs that were (or would be) started; autostart: false and scheduled ones are not. */
+  started: string[];
+  dryRun: boolean;
+  file: string;
 }
 
-// Where a program was written does not change what it does.
-function sameProgram(a: Program, b: Program): boolean {
-  const strip = (p: Program) => JSON.stringify({ ...p, source: null });
-  return strip(a) === strip(b);
+/** Options of applyPrograms. */
+export interface ApplyOptions {
+  dryRun?: boolean;
+  /** The daemon's PATH and identity, for the checks that the programs can run (tests pass their own). */
+  run?: RunContext;
 }
+
+/** The meta key holding the control file loaded last, for `up` without a file. */
+export const LAST_FILE = 'control_file';
 
 function shouldRun(p: Program): boolean {
   return p.autostart && p.schedule.kind === 'service';
 }
 
-/** Applies a validated set of programs; resolves when removed and changed jobs have stopped. */
-export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[], file: string, ownerUid: number): Promise<UpResult> {
-  const result: UpResult = { added: [], removed: [], changed: [], unchanged: [] };
+/** Applies a validated set of programs; resolves when removed and changed jobs have stopped
+ *  and the others are started. Throws ConfigError (nothing changed) when one could not run. */
+export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[], file: string, ownerUid: number, opts: ApplyOptions = {}): Promise<UpResult> {
+  const dryRun = opts.dryRun === true;
+  const result: UpResult = { added: [], removed: [], changed: [], unchanged: [], changes: {}, started: [], dryRun, file };
   const byName = new Map<string, Job[]>();
+  const adHoc = new Set<string>();
   for (const j of sup.jobs.values()) {
     if (j.program == null) continue;
+    // Programs started with `appinit start` are not the file's: `up` leaves them alone.
+    if (isAdHoc(j.spec)) {
+      adHoc.add(j.program);
+      continue;
+    }
     const list = byName.get(j.program) ?? [];
     list.push(j);
     byName.set(j.program, list);
   }
+  const issues: ConfigIssue[] = checkRunnable(programs, opts.run);
+  for (const p of programs) {
+    if (adHoc.has(p.name)) {
+      issues.push({ ...p.source, path: `programs.${p.name}`, message: `"${p.name}" is a program started with appinit start; appinit delete ${p.name} first, or rename this one` });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(issues.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : 0)));
+
   const wanted = new Map(programs.map((p) => [p.name, p]));
   // Removed and changed programs stop first, so added ones can reuse the freed job numbers.
   const toStop: Job[] = [];
@@ -48,28 +80,37 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       toForget.push(...jobs.sort((a, b) => a.instance - b.instance).slice(p.instances));
     }
   }
-  db.transaction(() => replacePrograms(db, programs, file))();
-  await sup.stop(toStop.filter((j) => !isResting(j)));
-  for (const j of toForget) sup.forget(j);
-
-  const toStart: Job[] = [];
   for (const p of programs) {
-    const jobs = (byName.get(p.name) ?? []).filter((j) => !toForget.includes(j)).sort((a, b) => a.instance - b.instance);
+    const jobs = byName.get(p.name) ?? [];
     if (jobs.length === 0) result.added.push(p.name);
-    else if (sameProgram(jobs[0].spec, p) && (byName.get(p.name) ?? []).length === p.instances) {
-      result.unchanged.push(p.name);
-      for (const j of jobs) sup.setSpec(j, p); // keep the new source position
-      continue;
-    } else result.changed.push(p.name);
-    for (const j of jobs) {
-      sup.setSpec(j, p);
-      if (shouldRun(p)) toStart.push(j);
+    else if (sameProgram(jobs[0].spec, p) && jobs.length === p.instances) result.unchanged.push(p.name);
+    else {
+      result.changed.push(p.name);
+      result.changes[p.name] = describeChange(jobs[0].spec, p, jobs.length);
     }
-    for (let i = jobs.length; i < p.instances; i++) {
-      const j = sup.createJob(p, i, ownerUid, p.name);
-      if (shouldRun(p)) toStart.push(j);
-    }
+    if (shouldRun(p) && !result.unchanged.includes(p.name)) result.started.push(p.name);
   }
-  sup.start(toStart);
+  if (dryRun) return result;
+
+  await sup.stop(toStop.filter((j) => !isResting(j)));
+  // One transaction: after a crash either nothing of this `up` is stored, or all of it is,
+  // with the jobs wanted up (a restarted daemon starts them). Their processes start after the commit.
+  sup.transaction(() => {
+    replacePrograms(db, programs, file);
+    setMeta(db, LAST_FILE, file);
+    for (const j of toForget) sup.forget(j);
+    const toStart = new Map<string, Job[]>();
+    for (const p of programs) {
+      const jobs = (byName.get(p.name) ?? []).filter((j) => !toForget.includes(j)).sort((a, b) => a.instance - b.instance);
+      if (result.unchanged.includes(p.name)) {
+        for (const j of jobs) sup.setSpec(j, p); // keep the new source position
+        continue;
+      }
+      for (const j of jobs) sup.setSpec(j, p);
+      for (let i = jobs.length; i < p.instances; i++) jobs.push(sup.createJob(p, i, ownerUid, p.name));
+      if (shouldRun(p)) toStart.set(p.name, jobs);
+    }
+    sup.start(startOrder(programs.filter((p) => toStart.has(p.name))).flatMap((p) => toStart.get(p.name)!));
+  });
   return result;
 }

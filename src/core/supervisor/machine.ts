@@ -1,23 +1,63 @@
 // The job state machine, as an exhaustive table: machine[state][event] -> step.
 // Pure: it decides the next state and the effects from (job, event, now); the supervisor
-// runtime persists the step, emits one event and carries the effects out.
+// (runtime.ts) persists the step, emits one event and carries the effects out. Every change of
+// a job goes through here; `want` is changed only by the commands (start, stop), as s6's flagwantup.
 import type { Program } from '../../config/program.js';
 import { formatDuration } from '../../config/units.js';
-import { backoffDelay, isCrashLoop, recentRestarts, wantsRestart } from './policy.js';
+import type { Now } from './clock.js';
+import { decideAfterExit } from './policy.js';
 import type { Termination } from './termination.js';
 
 /** What a job is doing now. */
 export type State = 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'fatal';
 
-/** What happened to a job. `remaining`: its processes still alive besides the leader. */
-export type JobEvent =
-  | { type: 'start' }
-  | { type: 'stop' }
-  | { type: 'spawned'; pid: number; start: number }
-  | { type: 'spawnFailed'; error: string }
-  | { type: 'exit'; term: Termination; remaining: number; reason?: string; noRetry?: boolean; respawned?: boolean }
-  | { type: 'drained' }
-  | { type: 'timer' };
+/** A process that outlived SIGKILL, with its /proc state letter (D: uninterruptible sleep). */
+export interface Survivor {
+  pid: number;
+  state: string;
+}
+
+/** Every event, by type: what happened to a job and what it carries. */
+export interface EventMap {
+  /** Commands. */
+  start: object;
+  stop: object;
+  /** `bg`: continue a suspended job in the background; it becomes bash's current job. */
+  bg: object;
+  /** The helper started the leader (execError: exec failed; the child exits 127). */
+  spawned: { pid: number; start: number; execError: string | null; tracked: boolean };
+  spawnFailed: { error: string };
+  /** The child is blocked opening a FIFO or a terminal. */
+  opening: { path: string };
+  /** A start waits for programs named in `after:` (ready, or exited successfully). */
+  blocked: { on: string[] };
+  /** What it waited for is there: spawn now. */
+  unblocked: object;
+  /** The leader ended. ticketUsed: the helper already restarted it under a ticket. */
+  exit: { term: Termination; ticketUsed: boolean };
+  /** The helper restarted the leader under a ticket: the new process. */
+  respawned: { pid: number; start: number; execError: string | null; tracked: boolean };
+  /** A process of the job other than the leader ended, or was adopted by the helper. */
+  reaped: { pid: number };
+  adopted: { pid: number };
+  /** The helper says nothing of the job is left alive (its cgroup or process set is empty). */
+  empty: object;
+  /** The leader was stopped (WUNTRACED) or continued (WCONTINUED). */
+  suspended: { sig: number };
+  continued: object;
+  /** After a reconnect: what the helper still owns of the job, and whether a leader it does
+   *  not own is still alive (then it is watched by polling). */
+  reconciled: { leader: { pid: number; start: number } | null; others: number[]; leaderAlive: boolean };
+  /** A deadline passed. survivors: what was still alive, read for a stop after SIGKILL. */
+  timer: { survivors?: Survivor[] };
+}
+
+/** The type of an event. */
+export type EventType = keyof EventMap;
+/** One event. */
+export type JobEvent = { [E in EventType]: { type: E } & EventMap[E] }[EventType];
+/** The event of one type. */
+export type EventOf<E extends EventType> = { type: E } & EventMap[E];
 
 /** What the runtime must do after a step. */
 export type Effect =
@@ -25,21 +65,41 @@ export type Effect =
   | { kind: 'signal'; sig: string; all: boolean }
   | { kind: 'deadline'; in: number | null };
 
-/** The part of a job the machine reads and writes. Times are wall-clock ms. */
+/** The part of a job the machine reads and writes. Times: monotonic ms, except *Wall / startedAt. */
 export interface JobCore {
   state: State;
   want: 'up' | 'down';
   pid: number | null;
   startTicks: number | null;
+  /** Wall-clock ms of the last start, for people. */
   startedAt: number | null;
+  /** Monotonic ms of the last start: uptime and the backoff reset. */
+  startedMono: number | null;
   restarts: number;
   restartTimes: number[];
   attempt: number;
   lastExit: Termination | null;
   reason: string | null;
   spec: Program;
-  /** Live processes of the job besides the leader (adopted descendants). */
-  others: { size: number };
+  /** Live processes of the job besides the leader that the helper adopted. */
+  others: ReadonlySet<number>;
+  /** The helper tracks the whole job (cgroup or process set) and will say `empty`. */
+  populated: boolean;
+  /** SIGKILL was sent to end a stop; how many rounds so far. */
+  killRounds: number;
+  suspended: boolean;
+  /** The signal that stopped the leader, while suspended. */
+  stopSig: number | null;
+  /** Wall ms when it was last stopped or sent to the background: bash's current (+) and previous (-). */
+  touchedAt: number;
+  /** The helper that started it is gone: its leader is watched by polling /proc. */
+  foreign: boolean;
+  /** Why exec failed, for the exit that follows. */
+  execError: string | null;
+  /** A path the child is blocked opening. */
+  opening: string | null;
+  /** Programs a start waits for (`after:`), before its process is spawned. */
+  waitingFor: string[] | null;
 }
 
 /** A transition: fields that change, effects to carry out, and a line for the event log. */
@@ -49,123 +109,234 @@ export interface Step {
   note?: string;
 }
 
-type Handler = (job: JobCore, ev: never, now: number) => Step | null;
-type Table = { [S in State]: { [E in JobEvent['type']]: Handler } };
+/** How long to wait after SIGKILL before looking at what survived, and how many rounds. */
+export const KILL_GRACE_MS = 2000;
+export const KILL_ROUNDS = 3;
 
-const ignore: Handler = () => null;
+type Handler<E extends EventType> = (job: JobCore, ev: EventOf<E>, now: Now) => Step | null;
+type Row = { [E in EventType]: Handler<E> };
+type Table = { [S in State]: Row };
 
-const spawnNow = (job: JobCore): Step => ({
-  patch: { state: 'starting', want: 'up', pid: null, startTicks: null, reason: null },
-  effects: [{ kind: 'spawn' }, { kind: 'deadline', in: null }],
+const ignore = () => null;
+const none: Effect[] = [];
+const clearDeadline: Effect = { kind: 'deadline', in: null };
+
+/** True when something of the job may still be alive besides its leader. */
+export function hasRemains(job: JobCore): boolean {
+  return job.others.size > 0 || job.populated;
+}
+
+// ---------- starting ----------
+
+const spawnNow = (): Step => ({
+  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null },
+  effects: [{ kind: 'spawn' }, clearDeadline],
 });
 
 // A start asked for by a person clears the crash-loop history (as supervisord's start after FATAL).
-const startFresh: Handler = (job) => {
-  const s = spawnNow(job);
+const startFresh = (): Step => {
+  const s = spawnNow();
+  s.patch.want = 'up';
   s.patch.attempt = 0;
   s.patch.restartTimes = [];
   return s;
 };
 
 // With `ready: 0` a started process counts as running at once: no timer round trip.
-const onSpawned: Handler = (job, ev: Extract<JobEvent, { type: 'spawned' }>, now) =>
-  job.spec.ready === 0
-    ? { patch: { pid: ev.pid, startTicks: ev.start, startedAt: now, state: 'running' }, effects: [{ kind: 'deadline', in: null }] }
-    : { patch: { pid: ev.pid, startTicks: ev.start, startedAt: now }, effects: [{ kind: 'deadline', in: job.spec.ready }] };
+const onSpawned = (job: JobCore, ev: EventOf<'spawned'> | EventOf<'respawned'>, now: Now): Step => {
+  const patch: Partial<JobCore> = {
+    pid: ev.pid, startTicks: ev.start, startedAt: now.wall, startedMono: now.mono, execError: ev.execError,
+    populated: ev.tracked, opening: null, foreign: false,
+  };
+  if (job.spec.ready === 0) return { patch: { ...patch, state: 'running' }, effects: [clearDeadline] };
+  return { patch, effects: [{ kind: 'deadline', in: job.spec.ready }] };
+};
 
-const onSpawnFailed: Handler = (job, ev: Extract<JobEvent, { type: 'spawnFailed' }>) => ({
-  patch: { state: 'fatal', want: 'down', pid: null, reason: ev.error },
-  effects: [{ kind: 'deadline', in: null }],
+const onSpawnFailed = (job: JobCore, ev: EventOf<'spawnFailed'>): Step => ({
+  patch: { state: 'fatal', pid: null, reason: ev.error, opening: null },
+  effects: [clearDeadline],
   note: `${job.spec.name}: cannot start: ${ev.error}`,
 });
 
-const becomeRunning: Handler = () => ({ patch: { state: 'running' }, effects: [{ kind: 'deadline', in: null }] });
+const onOpening = (_job: JobCore, ev: EventOf<'opening'>): Step => ({ patch: { opening: ev.path }, effects: none });
 
-// The leader ended on its own: the restart policy, backoff and crash-loop limit decide.
-const onCrash: Handler = (job, ev: Extract<JobEvent, { type: 'exit' }>, now) => {
+const onBlocked = (job: JobCore, ev: EventOf<'blocked'>): Step | null => (job.pid == null ? { patch: { waitingFor: ev.on }, effects: none } : null);
+
+const onUnblocked = (job: JobCore): Step | null =>
+  job.pid == null && job.waitingFor ? { patch: { waitingFor: null }, effects: [{ kind: 'spawn' }] } : null;
+
+const becomeRunning = (): Step => ({ patch: { state: 'running' }, effects: [clearDeadline] });
+
+// ---------- an end on its own: the policy decides ----------
+
+const onCrash = (job: JobCore, ev: EventOf<'exit'>, now: Now): Step => {
   const p = job.spec;
-  const upFor = job.startedAt != null ? now - job.startedAt : 0;
-  const base = { pid: null, startTicks: null, lastExit: ev.term };
-  const why = `${p.name} ${ev.term.text.startsWith('exit') ? `exited with code ${ev.term.code}` : `was killed by ${ev.term.text}`} after ${formatDuration(upFor)}`;
-  if (job.want === 'down' || p.schedule.kind !== 'service' || !wantsRestart(p, ev.term)) {
-    return { patch: { ...base, state: 'exited', want: 'down', reason: ev.reason ?? null }, effects: [{ kind: 'deadline', in: null }], note: why };
+  const base: Partial<JobCore> = { pid: null, startTicks: null, lastExit: ev.term, suspended: false, stopSig: null, execError: null, opening: null };
+  const d = decideAfterExit(p, { ...job, execFailed: job.execError != null, ticketUsed: ev.ticketUsed }, ev.term, now.mono);
+  switch (d.kind) {
+    case 'rest':
+      return { patch: { ...base, state: 'exited', reason: job.execError }, effects: [clearDeadline], note: d.why };
+    case 'fatal': {
+      const reason = job.execError ?? d.why;
+      return { patch: { ...base, state: 'fatal', reason }, effects: [clearDeadline], note: reason };
+    }
+    case 'restarted':
+      // The new pid arrives as `respawned`.
+      return { patch: { ...base, state: 'starting', restarts: job.restarts + 1, restartTimes: d.restartTimes, attempt: d.attempt, reason: null }, effects: [clearDeadline], note: d.why };
+    case 'restart': {
+      const patch = { ...base, restarts: job.restarts + 1, restartTimes: d.restartTimes, attempt: d.attempt, reason: null };
+      if (d.delay === 0) return { patch: { ...patch, ...spawnNow().patch }, effects: [{ kind: 'spawn' }, clearDeadline], note: d.why };
+      return { patch: { ...patch, state: 'backoff' }, effects: [{ kind: 'deadline', in: d.delay }], note: d.why };
+    }
   }
-  if (ev.noRetry) {
-    // exec itself failed (command not found, permission denied): retrying cannot help.
-    return { patch: { ...base, state: 'fatal', want: 'down', reason: ev.reason ?? why }, effects: [{ kind: 'deadline', in: null }], note: ev.reason ?? why };
-  }
-  const attempt = upFor >= p.backoff.reset ? 0 : job.attempt;
-  const recent = recentRestarts(p, job.restartTimes, now);
-  if (ev.respawned) {
-    // The helper already restarted it under a ticket this machine issued (zero backoff, within
-    // the crash-loop budget): record the restart; the new pid arrives as `spawned`.
-    return {
-      patch: { ...base, state: 'starting', restarts: job.restarts + 1, restartTimes: recent, attempt: attempt + 1, reason: null },
-      effects: [{ kind: 'deadline', in: null }],
-      note: `${why}; restarted at once (restart ${job.restarts + 1})`,
-    };
-  }
-  if (isCrashLoop(p, recent)) {
-    const reason = `${why}; ${recent.length} restarts within ${formatDuration(p.crashLoop.window)} (limit ${p.crashLoop.limit})`;
-    return { patch: { ...base, state: 'fatal', want: 'down', reason }, effects: [{ kind: 'deadline', in: null }], note: reason };
-  }
-  const delay = backoffDelay(p, attempt);
-  const patch = { ...base, restarts: job.restarts + 1, restartTimes: recent, attempt: attempt + 1, reason: ev.reason ?? null };
-  const note = `${why}; retrying in ${formatDuration(delay)} (restart ${job.restarts + 1})`;
-  if (delay === 0) return { patch: { ...patch, state: 'starting' }, effects: [{ kind: 'spawn' }, { kind: 'deadline', in: null }], note };
-  return { patch: { ...patch, state: 'backoff' }, effects: [{ kind: 'deadline', in: delay }], note };
 };
 
-const beginStop: Handler = (job) => ({
-  patch: { state: 'stopping', want: 'down' },
+// ---------- stopping ----------
+
+const beginStop = (job: JobCore): Step => job.pid == null && job.waitingFor ? {
+  // Never spawned (it waited for `after:`): nothing to signal.
+  patch: { state: 'stopped', want: 'down', waitingFor: null }, effects: [clearDeadline],
+} : ({
+  patch: { state: 'stopping', want: 'down', killRounds: 0 },
   effects: [{ kind: 'signal', sig: job.spec.stopSignal, all: true }, { kind: 'deadline', in: job.spec.stopTimeout }],
 });
 
-const cancelBackoff: Handler = () => ({ patch: { state: 'stopped', want: 'down' }, effects: [{ kind: 'deadline', in: null }] });
+const cancelBackoff = (): Step => ({ patch: { state: 'stopped', want: 'down' }, effects: [clearDeadline] });
 
-// While stopping, the job is stopped only when the leader and every adopted descendant are gone.
-const stoppingExit: Handler = (job, ev: Extract<JobEvent, { type: 'exit' }>) => {
-  const base = { pid: null, startTicks: null, lastExit: ev.term };
-  if (ev.remaining > 0) return { patch: base, effects: [] };
-  return { patch: { ...base, state: 'stopped' }, effects: [{ kind: 'deadline', in: null }] };
+// While stopping, the job is stopped only when the leader and everything else of it are gone.
+const stoppedWhenEmpty = (job: JobCore, patch: Partial<JobCore>): Step => {
+  const after = { ...job, ...patch };
+  if (after.pid != null || hasRemains(after)) return { patch, effects: none };
+  return { patch: { ...patch, state: 'stopped' }, effects: [clearDeadline] };
 };
 
-const stoppingDrained: Handler = (job) =>
-  job.pid == null ? { patch: { state: 'stopped' }, effects: [{ kind: 'deadline', in: null }] } : null;
+const stoppingExit = (job: JobCore, ev: EventOf<'exit'>): Step =>
+  stoppedWhenEmpty(job, { pid: null, startTicks: null, lastExit: ev.term, suspended: false, stopSig: null, execError: null, opening: null });
 
-// The stop timeout passed: KILL the whole job. KILL cannot be ignored, so the next timer ends it.
-const stoppingTimer: Handler = (job) => {
-  if (job.reason === 'killed after stop timeout') {
-    return { patch: { state: 'stopped', pid: null }, effects: [{ kind: 'deadline', in: null }], note: `${job.spec.name}: processes left in uninterruptible sleep` };
+const stoppingReaped = (job: JobCore, ev: EventOf<'reaped'>): Step => stoppedWhenEmpty(job, { others: without(job.others, ev.pid) });
+
+const stoppingEmpty = (job: JobCore): Step => stoppedWhenEmpty(job, { others: new Set(), populated: false });
+
+// Restarted by the helper while a stop was on its way: not wanted; KILL it with the rest.
+const stoppingRespawned = (job: JobCore, ev: EventOf<'respawned'>): Step => ({
+  patch: { others: with_(job.others, ev.pid), populated: job.populated || ev.tracked },
+  effects: [{ kind: 'signal', sig: 'SIGKILL', all: true }],
+});
+
+// The spawn answer for a start that a stop overtook: record the process; the stop (whose signal
+// the helper applied after the spawn) ends it.
+const stoppingSpawned = (_job: JobCore, ev: EventOf<'spawned'>, now: Now): Step => ({
+  patch: { pid: ev.pid, startTicks: ev.start, startedAt: now.wall, startedMono: now.mono, execError: ev.execError, populated: ev.tracked },
+  effects: none,
+});
+
+// The stop timeout passed: KILL the whole job, then look at what survived. A process in state D
+// cannot die until its I/O ends; after KILL_ROUNDS the stop returns and names what is left.
+const stoppingTimer = (job: JobCore, ev: EventOf<'timer'>): Step => {
+  const name = job.spec.name;
+  if (job.killRounds === 0) {
+    return {
+      patch: { killRounds: 1 },
+      effects: [{ kind: 'signal', sig: 'SIGKILL', all: true }, { kind: 'deadline', in: KILL_GRACE_MS }],
+      note: `${name}: still running ${formatDuration(job.spec.stopTimeout)} after ${job.spec.stopSignal}; sending SIGKILL`,
+    };
   }
-  return {
-    patch: { reason: 'killed after stop timeout' },
-    effects: [{ kind: 'signal', sig: 'SIGKILL', all: true }, { kind: 'deadline', in: 5000 }],
-    note: `${job.spec.name}: still running ${formatDuration(job.spec.stopTimeout)} after ${job.spec.stopSignal}; sending SIGKILL`,
-  };
+  const left = ev.survivors ?? [];
+  const gone: Partial<JobCore> = { pid: null, startTicks: null, others: new Set(), populated: false, state: 'stopped', suspended: false };
+  if (left.length === 0) return { patch: gone, effects: [clearDeadline] };
+  const list = left.map((s) => `${s.pid} (${s.state === 'D' ? 'D: uninterruptible sleep' : s.state})`).join(', ');
+  if (job.killRounds < KILL_ROUNDS) {
+    return {
+      patch: { killRounds: job.killRounds + 1 },
+      effects: [{ kind: 'signal', sig: 'SIGKILL', all: true }, { kind: 'deadline', in: KILL_GRACE_MS }],
+      note: `${name}: alive after SIGKILL: ${list}; sending SIGKILL again`,
+    };
+  }
+  const reason = `processes left after SIGKILL: ${list}`;
+  return { patch: { ...gone, reason }, effects: [clearDeadline], note: `${name}: ${reason}` };
 };
 
-// An exit after the job was already given up (e.g. a straggler): record only.
-const lateExit: Handler = (job, ev: Extract<JobEvent, { type: 'exit' }>) => ({ patch: { pid: null, lastExit: ev.term }, effects: [] });
+// ---------- any state ----------
+
+const adopt = (job: JobCore, ev: EventOf<'adopted'>): Step => ({ patch: { others: with_(job.others, ev.pid) }, effects: none });
+const reaped = (job: JobCore, ev: EventOf<'reaped'>): Step => ({ patch: { others: without(job.others, ev.pid) }, effects: none });
+const emptied = (): Step => ({ patch: { others: new Set(), populated: false }, effects: none });
+
+const onSuspended = (job: JobCore, ev: EventOf<'suspended'>, now: Now): Step | null =>
+  job.pid == null ? null : { patch: { suspended: true, stopSig: ev.sig, touchedAt: now.wall }, effects: none };
+const onContinued = (job: JobCore): Step | null => (job.pid == null ? null : { patch: { suspended: false, stopSig: null }, effects: none });
+
+const toBackground = (job: JobCore, _ev: EventOf<'bg'>, now: Now): Step | null =>
+  job.pid == null ? null : { patch: { touchedAt: now.wall }, effects: [{ kind: 'signal', sig: 'SIGCONT', all: false }] };
+
+const onReconciled = (job: JobCore, ev: EventOf<'reconciled'>): Step | null => {
+  const others = new Set(ev.others);
+  if (ev.leader) return { patch: { pid: ev.leader.pid, startTicks: ev.leader.start, others, foreign: false }, effects: none };
+  if (job.pid != null && ev.leaderAlive) return { patch: { others, foreign: true }, effects: none };
+  return { patch: { others, foreign: false }, effects: none };
+};
+
+// An exit after the job was already given up (a straggler): record only.
+const lateExit = (_job: JobCore, ev: EventOf<'exit'>): Step => ({ patch: { pid: null, lastExit: ev.term }, effects: none });
 
 // Resting, but adopted descendants may outlive the leader: a stop still reaches them.
-const stopLeftovers: Handler = (job) => (job.others.size > 0 ? beginStop(job, undefined as never, 0) : null);
+const stopLeftovers = (job: JobCore): Step | null => (job.others.size > 0 ? beginStop(job) : null);
 
-const idle = { start: startFresh, stop: stopLeftovers, spawned: ignore, spawnFailed: ignore, exit: lateExit, drained: ignore, timer: ignore };
+// A restart the helper made although the job was given up meanwhile: end it.
+const unwantedRespawn = (job: JobCore, ev: EventOf<'respawned'>): Step => ({
+  patch: { others: with_(job.others, ev.pid) },
+  effects: [{ kind: 'signal', sig: 'SIGKILL', all: true }],
+});
 
-/** The whole machine. A missing cell is a compile error. */
+function with_(s: ReadonlySet<number>, pid: number): Set<number> {
+  return new Set(s).add(pid);
+}
+function without(s: ReadonlySet<number>, pid: number): Set<number> {
+  const n = new Set(s);
+  n.delete(pid);
+  return n;
+}
+
+const common = {
+  bg: toBackground, opening: ignore, blocked: ignore, unblocked: ignore, adopted: adopt, reaped, empty: emptied, suspended: onSuspended, continued: onContinued,
+  reconciled: onReconciled, spawned: ignore, spawnFailed: ignore, respawned: unwantedRespawn,
+} satisfies Partial<Row>;
+
+const resting: Row = { ...common, start: startFresh, stop: stopLeftovers, exit: lateExit, timer: ignore };
+
+/** The whole machine. A missing cell is a compile error; each cell is typed by its event. */
 export const machine: Table = {
-  starting: { start: ignore, stop: beginStop, spawned: onSpawned, spawnFailed: onSpawnFailed, exit: onCrash, drained: ignore, timer: becomeRunning },
-  running: { start: ignore, stop: beginStop, spawned: ignore, spawnFailed: ignore, exit: onCrash, drained: ignore, timer: ignore },
-  backoff: { start: startFresh, stop: cancelBackoff, spawned: ignore, spawnFailed: ignore, exit: lateExit, drained: ignore, timer: spawnNow },
-  stopping: { start: ignore, stop: ignore, spawned: ignore, spawnFailed: ignore, exit: stoppingExit, drained: stoppingDrained, timer: stoppingTimer },
-  stopped: idle,
-  exited: idle,
-  fatal: idle,
+  starting: {
+    ...common, start: ignore, stop: beginStop, spawned: onSpawned, spawnFailed: onSpawnFailed, opening: onOpening, blocked: onBlocked, unblocked: onUnblocked,
+    respawned: onSpawned, exit: onCrash, timer: becomeRunning,
+  },
+  running: { ...common, start: ignore, stop: beginStop, exit: onCrash, timer: ignore },
+  backoff: { ...common, start: startFresh, stop: cancelBackoff, exit: lateExit, timer: spawnNow },
+  stopping: {
+    ...common, start: ignore, stop: ignore, exit: stoppingExit, reaped: stoppingReaped, empty: stoppingEmpty,
+    respawned: stoppingRespawned, spawned: stoppingSpawned, timer: stoppingTimer,
+  },
+  stopped: resting,
+  exited: resting,
+  fatal: resting,
 };
 
 /** One step of the machine; null when the event means nothing in this state. */
-export function step(job: JobCore, ev: JobEvent, now: number): Step | null {
-  const h = machine[job.state][ev.type] as (j: JobCore, e: JobEvent, n: number) => Step | null;
-  return h(job, ev, now);
+export function step<E extends EventType>(job: JobCore, ev: EventOf<E>, now: Now): Step | null {
+  const cell: Handler<E> = machine[job.state][ev.type];
+  return cell(job, ev, now);
+}
+
+/** The effects that put a job back in motion after a daemon restart (timers do not survive one). */
+export function resumeEffects(job: JobCore): Effect[] {
+  switch (job.state) {
+    case 'backoff': return [{ kind: 'deadline', in: 0 }];
+    case 'starting':
+      if (job.pid == null) return job.want === 'up' ? [{ kind: 'spawn' }] : [];
+      return [{ kind: 'deadline', in: job.spec.ready }];
+    case 'stopping':
+      return [{ kind: 'signal', sig: job.spec.stopSignal, all: true }, { kind: 'deadline', in: job.spec.stopTimeout }];
+    default:
+      return [];
+  }
 }

@@ -1,5 +1,8 @@
-// Restart policy, backoff and crash-loop arithmetic: pure functions of the program and the past.
+// The restart policy: the one place that decides what happens after a job's leader ends, and
+// the restart ticket the helper executes when that decision is "at once" (the helper only checks
+// an exit status against the ticket; it decides nothing). Pure functions of the program and the past.
 import type { Program } from '../../config/program.js';
+import { formatDuration } from '../../config/units.js';
 import type { Termination } from './termination.js';
 
 /** True when the program's success codes count this end as a success. */
@@ -20,10 +23,10 @@ export function backoffDelay(p: Program, attempt: number): number {
   return Math.min(Math.round(d), p.backoff.max);
 }
 
-/** Restart times still inside the crash-loop window, plus now; only the last limit+1 matter. */
+/** Restart times (monotonic ms) still inside the crash-loop window, plus now; only the last limit+1 matter. */
 export function recentRestarts(p: Program, times: number[], now: number): number[] {
   const keep = Math.max(1, p.crashLoop.limit + 1);
-  const recent = times.filter((t) => now - t < p.crashLoop.window);
+  const recent = times.filter((t) => t <= now && now - t < p.crashLoop.window);
   recent.push(now);
   return recent.length > keep ? recent.slice(recent.length - keep) : recent;
 }
@@ -31,4 +34,67 @@ export function recentRestarts(p: Program, times: number[], now: number): number
 /** True when these restarts are more than the crash-loop limit allows. */
 export function isCrashLoop(p: Program, recent: number[]): boolean {
   return p.crashLoop.limit >= 0 && recent.length > p.crashLoop.limit;
+}
+
+/** What the policy needs to know of a job's past. Times are monotonic ms. */
+export interface History {
+  want: 'up' | 'down';
+  startedMono: number | null;
+  attempt: number;
+  restarts: number;
+  restartTimes: number[];
+  /** exec itself failed (command not found, permission denied): retrying cannot help. */
+  execFailed: boolean;
+  /** The helper already restarted the job under a ticket this policy issued. */
+  ticketUsed: boolean;
+}
+
+/** The decision after a leader ended on its own. */
+export type Decision =
+  | { kind: 'rest'; why: string }
+  | { kind: 'fatal'; why: string }
+  | { kind: 'restart'; delay: number; attempt: number; restartTimes: number[]; why: string }
+  | { kind: 'restarted'; attempt: number; restartTimes: number[]; why: string };
+
+/** How people read an end: `web exited with code 1 after 120ms`. */
+export function describeEnd(p: Program, t: Termination, upFor: number): string {
+  const how = t.unknown ? 'ended while the daemon was down' : t.signal == null ? `exited with code ${t.code}` : `was killed by ${t.text}`;
+  return `${p.name} ${how} after ${formatDuration(upFor)}`;
+}
+
+/** Decides what follows the end of a job's leader: rest, give up, or restart (now or later). */
+export function decideAfterExit(p: Program, h: History, t: Termination, now: number): Decision {
+  const upFor = h.startedMono != null ? Math.max(0, now - h.startedMono) : 0;
+  const why = describeEnd(p, t, upFor);
+  if (h.want === 'down' || p.schedule.kind !== 'service' || !wantsRestart(p, t)) return { kind: 'rest', why };
+  if (h.execFailed) return { kind: 'fatal', why };
+  const attempt = upFor >= p.backoff.reset ? 0 : h.attempt;
+  const recent = recentRestarts(p, h.restartTimes, now);
+  if (h.ticketUsed) return { kind: 'restarted', attempt: attempt + 1, restartTimes: recent, why: `${why}; restarted at once (restart ${h.restarts + 1})` };
+  if (isCrashLoop(p, recent)) {
+    // `recent` counts the restart that would happen now; the ones that did are one fewer.
+    return { kind: 'fatal', why: `${why}; ${recent.length - 1} restarts within ${formatDuration(p.crashLoop.window)} (limit ${p.crashLoop.limit})` };
+  }
+  const delay = backoffDelay(p, attempt);
+  return { kind: 'restart', delay, attempt: attempt + 1, restartTimes: recent, why: `${why}; retrying in ${formatDuration(delay)} (restart ${h.restarts + 1})` };
+}
+
+/** Lets the helper restart a job itself, up to `budget` times, when the exit status allows. */
+export interface RestartTicket {
+  budget: number;
+  /** Restart on any end (restart: always); otherwise on any end but a success code. */
+  any: boolean;
+  ok: number[];
+}
+
+/**
+ * The ticket for a spawn: only where decideAfterExit would itself say "restart, delay 0" — a
+ * service wanted up, zero initial backoff — and for as many restarts as the crash-loop limit
+ * still allows. `any`/`ok` restate wantsRestart so the helper can apply it to a raw status.
+ */
+export function restartTicket(p: Program, h: Pick<History, 'want' | 'restartTimes'>, now: number): RestartTicket | null {
+  if (p.schedule.kind !== 'service' || p.restart === 'never' || p.backoff.initial !== 0 || h.want !== 'up') return null;
+  const used = recentRestarts(p, h.restartTimes, now).length; // counts now as one
+  const budget = Math.min(p.crashLoop.limit - used, 1_000_000);
+  return budget > 0 ? { budget, any: p.restart === 'always', ok: p.successCodes } : null;
 }

@@ -2,13 +2,16 @@
 import { join } from 'node:path';
 import type { OutputTarget } from '../../config/program.js';
 import { lookupUser } from '../../os/proc/index.js';
+import type { PasswdEntry } from '../../os/proc/index.js';
 import type { SpawnRequest, StreamSpec } from '../../os/supervise.js';
 import type { JobRow } from '../../store/jobs.js';
 
-/** What every spawn shares: where logs go and the daemon's own environment. */
+/** What every spawn shares: where logs go and the daemon's own (already cleaned) environment. */
 export interface SpawnContext {
   logsDir: string;
   env: NodeJS.ProcessEnv;
+  /** The daemon's own terminal settings (hex termios), copied onto `tty` device lines; null without a terminal. */
+  termios?: string | null;
 }
 
 /** Directory of a program's managed logs. */
@@ -25,27 +28,39 @@ function stream(t: OutputTarget, managedPath: string): StreamSpec {
   }
 }
 
-// hook (c): CONTRACTS' `limits` and `rlimits` Program fields, read loosely until config/program.ts has them.
-type WithLimits = Partial<Pick<SpawnRequest, 'limits' | 'rlimits'>>;
-function limitsOf(p: JobRow['spec'] & WithLimits): WithLimits {
-  const out: WithLimits = {};
-  if (p.limits && (p.limits.pids != null || p.limits.memory != null || p.limits.cpu != null)) out.limits = p.limits;
-  if (p.rlimits && Object.keys(p.rlimits).length > 0) out.rlimits = p.rlimits;
-  return out;
+// login.defs' ENV_SUPATH and ENV_PATH: the PATH `su -` gives root and everyone else.
+const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const USER_PATH = '/usr/local/bin:/usr/bin:/bin';
+// Locale and zone are not secrets and a program's output depends on them: they follow the daemon.
+const LOCALE = /^(LANG|LANGUAGE|LC_[A-Z_]+|TZ)$/;
+
+/** The environment `su -` or systemd's User= give a user: identity, shell and PATH from passwd,
+ *  plus the daemon's locale and zone. Nothing else of the daemon's environment. */
+export function loginEnvironment(u: PasswdEntry, daemonEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(daemonEnv)) if (v != null && LOCALE.test(k)) env[k] = v;
+  return Object.assign(env, { HOME: u.home, USER: u.name, LOGNAME: u.name, SHELL: u.shell || '/bin/sh', PATH: u.uid === 0 ? ROOT_PATH : USER_PATH });
+}
+
+/** The environment a job starts with. A `user:` program's is built for that user (never the
+ *  daemon's: a secret in the shell that started the daemon must not reach a `nobody` job);
+ *  otherwise env_mode add starts from the daemon's own. The control file's `env` comes last. */
+export function jobEnvironment(p: JobRow['spec'], ctx: SpawnContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (p.user != null) {
+    const u = lookupUser(p.user);
+    if (u) Object.assign(env, loginEnvironment(u, ctx.env));
+  } else if (p.envMode === 'add') {
+    for (const [k, v] of Object.entries(ctx.env)) if (v != null) env[k] = v;
+  }
+  return Object.assign(env, p.env);
 }
 
 /** The helper's spawn request for a job. */
 export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest {
   const p = job.spec;
-  const base: Record<string, string> = {};
-  if (p.envMode === 'add') for (const [k, v] of Object.entries(ctx.env)) if (v != null) base[k] = v;
-  const env: Record<string, string> = { ...base };
-  if (p.user != null) {
-    // As login(1) and systemd's User= do: the identity variables follow the user.
-    const u = lookupUser(p.user);
-    if (u) Object.assign(env, { HOME: u.home, USER: u.name, LOGNAME: u.name, SHELL: u.shell || '/bin/sh' });
-  }
-  Object.assign(env, p.env, {
+  const env = jobEnvironment(p, ctx);
+  Object.assign(env, {
     APPINIT_JOB: String(job.number),
     APPINIT_PROGRAM: p.name,
     APPINIT_INSTANCE: String(job.instance),
@@ -58,13 +73,16 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     env,
     cwd: p.cwd,
     user: p.user,
-    group: p.group,
+    group: p.unixGroup ?? null, // the Unix group; p.group is the program group (`web:*`)
     umask: p.umask,
     stdin: p.stdin.kind === 'file' ? p.stdin.path : p.stdin.kind === 'pipe' ? 'pipe' : '/dev/null',
     stdout: stream(p.stdout, join(dir, 'out.log')),
     stderr: stream(p.stderr, join(dir, 'err.log')),
     tty,
+    // A spec stored before these settings existed has neither.
+    rlimits: p.rlimits ?? {},
+    limits: p.limits ?? { pids: null, memory: null, cpu: null },
+    termios: typeof p.tty === 'string' ? ctx.termios ?? null : null,
     log: { timestamps: p.log.timestamps, maxSize: p.log.maxSize, keep: p.log.keep, rotate: p.log.rotate, maxLine: p.log.maxLine },
-    ...limitsOf(p),
   };
 }

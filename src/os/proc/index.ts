@@ -11,3 +11,4 @@ export {
 export { lookupUser, userName } from './users.js';
 export type { PasswdEntry } from './parse-system.js';
 export { readSystemSnapshot } from './snapshot.js';
+export { withDescendants } from './children.js';

@@ -30,6 +30,8 @@ const memKeys: Record<string, keyof MemInfo> = {
   SReclaimable: 'sReclaimable',
   SwapTotal: 'swapTotal',
   SwapFree: 'swapFree',
+  Active: 'active',
+  Inactive: 'inactive',
 };
 
 /** Parses /proc/meminfo (KiB). */
@@ -92,6 +94,7 @@ export function parseDiskstats(text: string, isWhole: (name: string) => boolean)
       reads: n(3), readsMerged: n(4), readSectors: n(5), readMs: n(6),
       writes: n(7), writesMerged: n(8), writeSectors: n(9), writeMs: n(10),
       inFlight: n(11), ioMs: n(12), weightedIoMs: n(13),
+      ...(f.length >= 18 ? { discards: n(14), discardSectors: n(16) } : {}),
       whole: isWhole(name),
     });
   }

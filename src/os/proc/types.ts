@@ -74,6 +74,9 @@ export interface MemInfo {
   sReclaimable: number;
   swapTotal: number;
   swapFree: number;
+  /** Active and Inactive (vmstat -s); set by parseMeminfo. */
+  active?: number;
+  inactive?: number;
 }
 
 /** One cpu line of /proc/stat, in ticks. */
@@ -119,6 +122,9 @@ export interface DiskStat {
   inFlight: number;
   ioMs: number;
   weightedIoMs: number;
+  /** Discards completed and sectors discarded (kernel 4.18+; iostat's kB_dscd); absent on older kernels. */
+  discards?: number;
+  discardSectors?: number;
   /** True for a whole device (it has /sys/block/NAME), false for a partition. */
   whole: boolean;
 }

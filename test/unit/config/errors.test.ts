@@ -34,7 +34,7 @@ test('a file with several errors reports all of them, in file order, at line:col
     'bad.yaml:5:21: programs.web.stop.signal: Unknown signal "sigterm": did you mean "SIGTERM"?',
     'bad.yaml:5:39: programs.web.stop.timeout: expected a duration like "10s", got -5 (number)',
     'bad.yaml:6:5: programs.web.restrat: unknown key; did you mean "restart"?',
-    'bad.yaml:7:16: programs.web.instances: expected an integer >= 1, got 0 (number)',
+    'bad.yaml:7:16: programs.web.instances: expected an integer from 1 to 1000, got 0 (number)',
     `bad.yaml:9:25: programs.worker.command: unterminated ' quote; close it, or write \\' for a literal '`,
     'bad.yaml:10:12: programs.worker.ready: expected a duration like "10s", got "soon"',
     'bad.yaml:11:29: programs.worker.log.rotate: expected one of none, hourly, daily, got "weekly"',
@@ -68,8 +68,8 @@ test('top level: only programs', () => {
 test('program names', () => {
   assert.deepEqual(problems('programs:\n  all:\n    command: x\n  "my app":\n    command: x\n  -x:\n    command: x\n'), [
     'bad.yaml:2:3: programs.all: "all" is reserved: it means every program on the command line; choose another name',
-    'bad.yaml:4:3: programs.my app: a program name may contain only letters, digits, "_", "." and "-"',
-    'bad.yaml:6:3: programs.-x: a program name may not start with "-" or be "." or ".."',
+    'bad.yaml:4:3: programs.my app: a name may contain only letters, digits, "_", ".", "@", "+" and "-"',
+    'bad.yaml:6:3: programs.-x: a name may not start with "-" or "."',
   ]);
 });
 
@@ -125,7 +125,7 @@ test('value errors across the remaining settings', () => {
 `;
   assert.deepEqual(problems(text), [
     'bad.yaml:4:10: programs.w.cwd: expected a directory, got 5 (number)',
-    'bad.yaml:5:15: programs.w.env.A: expected a string, number or boolean, got nothing; write "" for an empty value',
+    'bad.yaml:5:15: programs.w.env.A: expected a string or a number, got nothing; write "" for an empty value',
     'bad.yaml:5:21: programs.w.env.B=C: an environment variable name must be non-empty and contain no "="',
     'bad.yaml:6:15: programs.w.env_mode: expected one of add, replace, got "merge"',
     'bad.yaml:7:11: programs.w.user: expected a user name or uid, got "a b"',

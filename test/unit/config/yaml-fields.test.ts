@@ -20,7 +20,11 @@ test('a minimal program gets every default', () => {
     env: {},
     envMode: 'add',
     user: null,
+    unixGroup: null,
     group: null,
+    priority: 999,
+    after: [],
+    afterExited: [],
     umask: null,
     stdin: { kind: 'null' },
     stdout: { kind: 'log' },
@@ -39,6 +43,12 @@ test('a minimal program gets every default', () => {
     missed: 'skip',
     autostart: true,
     log: DEFAULTS.log,
+    health: null,
+    maxMemory: null,
+    limits: { pids: null, memory: null, cpu: null },
+    rlimits: {},
+    envFile: null,
+    watch: null,
     source: { file: 'app.yaml', line: 2, col: 3 },
   });
 });
@@ -48,10 +58,10 @@ test('every field, snake_case', () => {
   web:
     command: node server.js --port 8080
     cwd: ./app
-    env: { PORT: 8080, DEBUG: true, NAME: web, VERSION: 1.10 }
+    env: { PORT: 8080, DEBUG: "true", NAME: web, VERSION: 1.10 }
     env_mode: replace
-    user: www-data
-    group: 33
+    user: www-data:33
+    group: web
     umask: "027"
     stdin: input.txt
     stdout: out.txt
@@ -70,7 +80,8 @@ test('every field, snake_case', () => {
   assert.deepEqual(p.env, { PORT: '8080', DEBUG: 'true', NAME: 'web', VERSION: '1.10' });
   assert.equal(p.envMode, 'replace');
   assert.equal(p.user, 'www-data');
-  assert.equal(p.group, '33');
+  assert.equal(p.unixGroup, '33');
+  assert.equal(p.group, 'web');
   assert.equal(p.umask, 0o27);
   // Relative to the control file's directory, not to cwd.
   assert.deepEqual(p.stdin, { kind: 'file', path: '/srv/app/input.txt' });

@@ -45,10 +45,11 @@ test('crontab rule: the first unescaped % ends the command, the rest is stdin wi
   assert.deepEqual(splitPercent('echo \\n\\\\%x\\y'), { command: 'echo \\n\\\\', input: 'x\\y' });
 });
 
-test('crontab rule: a command starting with "*" is a warning, not an error (a sixth time field?)', () => {
-  const tab = parseCrontab(['# monthly', 'MAILTO=me', '15 14 1 * * * $HOME/bin/monthly'].join('\n'), 'crontab');
-  assert.equal(tab.entries[0].command, '* $HOME/bin/monthly');
-  assert.deepEqual(tab.warnings, ['line 3: the command starts with "*": did you mean a sixth time field? cron has five']);
+test('crontab rule: a command starting with "*" is refused as Debian does; a sixth time field is named one too many', () => {
+  assert.deepEqual(issues(['# monthly', 'MAILTO=me', '15 14 1 * * * $HOME/bin/monthly', '0 0 * * * *backup'].join('\n')), [
+    'crontab:3:13: bad command: "*" is one field too many: cron has five time fields (minute hour day-of-month month day-of-week), then the command',
+    'crontab:4:11: bad command: a command cannot start with "*" (the shell would expand it into file names); quote it or give a path',
+  ]);
 });
 
 test('crontab: every error is reported, each as file:line:col, and nothing is returned', () => {

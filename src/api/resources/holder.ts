@@ -1,0 +1,49 @@
+// Who is asking, as a holder: the job the calling process runs in (found from the kernel's peer
+// pid by walking up its parents), or else that process itself (pid and start time).
+import type { Holder } from '../../core/resources/manager.js';
+import type { Job } from '../../core/supervisor/runtime.js';
+import { parseStat } from '../../os/proc/parse-process.js';
+import { readText } from '../../os/proc/read-file.js';
+
+function stat(pid: number): { ppid: number; sid: number; comm: string; start: number } | null {
+  const t = readText(`/proc/${pid}/stat`);
+  const s = t == null ? null : parseStat(t);
+  return s ? { ppid: s.ppid, sid: s.sid, comm: s.comm, start: s.startTime } : null;
+}
+
+/** The job a process belongs to: its own, or an ancestor's, or its session leader's. */
+export function jobOfPid(pid: number, jobs: Iterable<Job>): Job | null {
+  const byPid = new Map<number, Job>();
+  for (const j of jobs) {
+    if (j.pid != null) byPid.set(j.pid, j);
+    for (const o of j.others) byPid.set(o, j);
+  }
+  let p = pid;
+  for (let depth = 0; depth < 64 && p > 1; depth++) {
+    const j = byPid.get(p);
+    if (j) return j;
+    const s = stat(p);
+    if (!s) return null;
+    const bySession = byPid.get(s.sid);
+    if (bySession && bySession.pid === s.sid) return bySession;
+    p = s.ppid;
+  }
+  return null;
+}
+
+/** The holder for a caller: its job, or the process itself. Null when the process is gone. */
+export function holderOf(pid: number, jobs: Iterable<Job>): Holder | null {
+  const job = jobOfPid(pid, jobs);
+  if (job) return { key: `job:${job.id}`, job: job.id, pid, label: `job ${job.spec.name} (pid ${pid})` };
+  const s = stat(pid);
+  if (!s) return null;
+  return { key: `pid:${pid}:${s.start}`, job: null, pid, label: `pid ${pid} (${s.comm})` };
+}
+
+/** True while a process holder's process lives (same pid, same start time). */
+export function processHolderAlive(key: string): boolean {
+  const m = /^pid:(\d+):(\d+)$/.exec(key);
+  if (!m) return true;
+  const s = stat(Number(m[1]));
+  return s != null && s.start === Number(m[2]);
+}

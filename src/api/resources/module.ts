@@ -1,0 +1,195 @@
+// appinit's resources in the API: create, remove, semop (lock, P, V, acquire, wait-for-zero),
+// send and receive, the list for ipcs, and the live deadlock matrices. A request that waits is
+// held open until it is answered; a client re-sends it with the same id after a daemon restart
+// and gets the answer given before, if any — so nothing is granted twice.
+import { detect } from '../../core/resources/detect.js';
+import { ResourceError, ResourceManager, type Answer, type Holder, type Kind, type Op } from '../../core/resources/manager.js';
+import type { Job } from '../../core/supervisor/runtime.js';
+import { grantOf, loadResources, pruneGrants, RESOURCE_MIGRATIONS, resourceEvents, storePersist } from '../../store/resources.js';
+import { ApiError } from '../errors.js';
+import type { Module } from '../modules.js';
+import type { ApiContext, ApiRequest } from '../routes.js';
+import { holderOf, processHolderAlive } from './holder.js';
+
+const managers = new WeakMap<ApiContext, ResourceManager>();
+
+function manager(ctx: ApiContext): ResourceManager {
+  const m = managers.get(ctx);
+  if (!m) throw new ApiError(503, 'unavailable', 'resources are not loaded yet');
+  return m;
+}
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/;
+
+function nameOf(v: unknown): string {
+  if (typeof v !== 'string' || !NAME.test(v)) {
+    throw new ApiError(400, 'usage', `name: expected 1-64 letters, digits, _ . : - (not starting with . or -), got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function intOf(v: unknown, what: string, min: number, dflt?: number): number {
+  if (v == null && dflt != null) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ApiError(400, 'usage', `${what}: expected a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function caller(ctx: ApiContext, req: ApiRequest): Holder {
+  const pid = req.peer?.pid;
+  const h = pid ? holderOf(pid, ctx.sup.jobs.values() as Iterable<Job>) : null;
+  if (!h) throw new ApiError(400, 'usage', 'the calling process could not be identified (no peer credentials)');
+  return h;
+}
+
+// ipc_perm: owner bits for the owner, group bits for the group, other bits for the rest; root passes.
+function allowed(ctx: ApiContext, req: ApiRequest, name: string, bit: 4 | 2): void {
+  const r = manager(ctx).get(name);
+  const uid = req.peer?.uid ?? 0;
+  if (uid === 0) return;
+  const mode = uid === r.uid ? r.mode >> 6 : req.peer?.gid === r.gid ? r.mode >> 3 : r.mode;
+  if ((mode & bit) === 0) throw new ApiError(403, 'forbidden', `${name}: permission denied (mode ${r.mode.toString(8).padStart(4, '0')}, owner uid ${r.uid})`);
+}
+
+const CODES: Record<string, [number, string]> = {
+  deadlock: [409, 'deadlock'], busy: [409, 'busy'], no_message: [404, 'no_message'], gone: [410, 'gone'],
+  not_holder: [409, 'not_holder'], too_big: [413, 'too_large'],
+};
+
+// Runs a request once per id: a re-sent request gets the stored answer.
+async function once(ctx: ApiContext, id: unknown, run: (id: string | null) => Promise<Answer>): Promise<unknown> {
+  const key = typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : null;
+  const before = key ? grantOf(ctx.db, key) : null;
+  let a: Answer;
+  try {
+    a = before ?? (await run(key));
+  } catch (err) {
+    if (err instanceof ResourceError) throw new ApiError(err.code === 'not_found' ? 404 : err.code === 'forbidden' ? 403 : 400, err.code === 'exists' ? 'usage' : err.code, err.message);
+    throw err;
+  }
+  if (a.ok) return a;
+  const [status, code] = CODES[a.code] ?? [409, a.code];
+  throw new ApiError(status, code, a.message, a.deadlock);
+}
+
+function opsOf(v: unknown): Op[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 64) throw new ApiError(400, 'usage', 'ops: expected 1 to 64 operations like {name, op: "P"|"V"|"Z", n, undo}');
+  return v.map((o: Record<string, unknown>) => {
+    if (o == null || typeof o !== 'object' || !['P', 'V', 'Z'].includes(o.op as string)) throw new ApiError(400, 'usage', `op: expected "P", "V" or "Z", got ${JSON.stringify(o?.op)}`);
+    return { name: nameOf(o.name), op: o.op as Op['op'], n: o.op === 'Z' ? 0 : intOf(o.n, 'n', 1, 1), undo: o.undo === true };
+  });
+}
+
+/** The resources module. */
+export const resourcesModule: Module = {
+  name: 'resources',
+  migrations: RESOURCE_MIGRATIONS,
+
+  routes: {
+    'POST /v1/resources/create': (ctx, req) => {
+      const b = req.body;
+      const kind = b.kind as Kind;
+      if (!['mutex', 'semaphore', 'queue'].includes(kind)) throw new ApiError(400, 'usage', `kind: expected mutex, semaphore or queue, got ${JSON.stringify(b.kind)}`);
+      const mode = intOf(b.mode, 'mode', 0, 0o600);
+      if (mode > 0o777) throw new ApiError(400, 'usage', `mode: expected permission bits like 0600, got ${mode.toString(8)}`);
+      try {
+        return manager(ctx).create({
+          name: nameOf(b.name), kind, value: kind === 'semaphore' ? intOf(b.value, 'value', 0, 0) : undefined,
+          maxBytes: intOf(b.maxBytes, 'maxBytes', 1, 16384), uid: req.peer?.uid ?? 0, gid: req.peer?.gid ?? 0, mode,
+        }, Date.now());
+      } catch (err) {
+        if (err instanceof ResourceError) throw new ApiError(409, 'usage', err.message);
+        throw err;
+      }
+    },
+
+    'POST /v1/resources/remove': (ctx, req) => {
+      const names = req.body.names;
+      if (!Array.isArray(names) || names.length === 0) throw new ApiError(400, 'usage', 'names: expected a non-empty list of resource names');
+      const m = manager(ctx);
+      for (const n of names.map(nameOf)) {
+        const r = m.resources.get(n);
+        if (!r) throw new ApiError(404, 'not_found', `no resource named "${n}"`);
+        if ((req.peer?.uid ?? 0) !== 0 && req.peer?.uid !== r.uid) throw new ApiError(403, 'forbidden', `${n}: only its owner (uid ${r.uid}) or root may remove it`);
+      }
+      for (const n of names as string[]) m.remove(n);
+      return { removed: names };
+    },
+
+    // One atomic array of operations; `lock` auto-creates a missing mutex (as flock creates its file).
+    'POST /v1/resources/semop': async (ctx, req) => {
+      const m = manager(ctx);
+      const ops = opsOf(req.body.ops);
+      if (req.body.create === 'mutex' && ops.length === 1 && !m.resources.has(ops[0].name)) {
+        m.create({ name: ops[0].name, kind: 'mutex', maxBytes: 0, uid: req.peer?.uid ?? 0, gid: req.peer?.gid ?? 0, mode: 0o600 }, Date.now());
+      }
+      for (const o of ops) allowed(ctx, req, o.name, 2);
+      const holder = caller(ctx, req);
+      return once(ctx, req.body.id, (id) => m.semop(holder, ops, req.body.wait !== false, id, req.signal));
+    },
+
+    'POST /v1/resources/send': async (ctx, req) => {
+      const name = nameOf(req.body.name);
+      allowed(ctx, req, name, 2);
+      if (typeof req.body.data !== 'string') throw new ApiError(400, 'usage', 'data: expected the message text');
+      const holder = caller(ctx, req);
+      return once(ctx, req.body.id, (id) => manager(ctx).send(holder, name, intOf(req.body.type, 'type', 1, 1), req.body.data as string, req.body.wait !== false, Date.now(), id, req.signal));
+    },
+
+    'POST /v1/resources/recv': async (ctx, req) => {
+      const name = nameOf(req.body.name);
+      allowed(ctx, req, name, 4);
+      const type = req.body.type == null ? 0 : req.body.type;
+      if (typeof type !== 'number' || !Number.isInteger(type)) throw new ApiError(400, 'usage', `type: expected a whole number (0: any, N: that type, -N: lowest type ≤ N), got ${JSON.stringify(type)}`);
+      const holder = caller(ctx, req);
+      return once(ctx, req.body.id, (id) => manager(ctx).receive(holder, name, type, req.body.wait !== false, id, req.signal));
+    },
+
+    // ipcs for appinit's own resources: what exists, its value or bytes, who holds and who waits.
+    'GET /v1/resources': (ctx) => {
+      const m = manager(ctx);
+      return {
+        resources: [...m.resources.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({
+          ...r,
+          holders: [...(m.holdings.get(r.name)?.values() ?? [])].map((h) => ({ holder: h.holder.label, units: h.units })),
+          waiters: m.waiting(r.name),
+          messages: m.queues.get(r.name)?.length ?? 0,
+          bytes: (m.queues.get(r.name) ?? []).reduce((s, x) => s + Buffer.byteLength(x.data), 0),
+        })),
+        events: resourceEvents(ctx.db, 20),
+      };
+    },
+
+    'GET /v1/deadlock': (ctx) => {
+      const mx = manager(ctx).matrices();
+      const d = detect(mx);
+      const label = (k: string) => mx.labels.get(k) ?? k;
+      return {
+        resources: mx.resources, holders: mx.holders.map(label), existing: mx.existing, available: mx.available,
+        allocation: mx.allocation, request: mx.request, deadlocked: d.deadlocked.map(label), order: d.order.map(label), steps: d.steps.map((s) => ({ ...s, run: label(s.run) })),
+      };
+    },
+  },
+
+  start(ctx) {
+    const m = new ResourceManager(storePersist(ctx.db, (t) => console.log(`${new Date().toISOString()} resources: ${t}`)));
+    const s = loadResources(ctx.db);
+    m.load(s.resources, s.holdings, s.messages);
+    managers.set(ctx, m);
+    // What a holder holds is given back when it ends: a job when it comes to rest, a process when it is gone.
+    // A job ends when nothing of it runs (its rest, or between a crash and its restart).
+    const onChange = ({ job }: { job: Job }) => {
+      if (job.pid == null && job.others.size === 0 && m.holderKeys().some((h) => h.key === `job:${job.id}`)) m.release(`job:${job.id}`);
+    };
+    ctx.sup.on('change', onChange);
+    const sweep = () => {
+      for (const h of m.holderKeys()) {
+        if (h.job != null ? !ctx.sup.jobs.has(h.job) : !processHolderAlive(h.key)) m.release(h.key);
+      }
+      pruneGrants(ctx.db, Date.now() - 3_600_000);
+    };
+    sweep();
+    const timer = setInterval(sweep, 500);
+    timer.unref();
+    return { stop: () => { clearInterval(timer); ctx.sup.off('change', onChange); } };
+  },
+};

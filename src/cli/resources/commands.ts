@@ -1,0 +1,186 @@
+// lock, sem, mq, ipcs, ipcrm, deadlock: appinit's own resources from the shell.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Command } from 'commander';
+import { ResourceCallError, type DeadlockView, type ResourceList } from '../../client/index.js';
+import { userName } from '../../os/proc/index.js';
+import { client, CliError, EXIT } from '../context.js';
+import type { Runner } from '../modules.js';
+
+// A deadlock, a busy resource or a missing message is the command's failure, said plainly.
+async function plain<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof ResourceCallError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function count(v: string | undefined, what: string): number {
+  if (v == null) return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${what}: expected a whole number ≥ 1, got "${v}"`, EXIT.usage);
+  return n;
+}
+
+function mode(v: string | undefined): number | undefined {
+  if (v == null) return undefined;
+  if (!/^0?[0-7]{3}$/.test(v)) throw new CliError(`--mode: expected octal permission bits like 0660, got "${v}"`, EXIT.usage);
+  return parseInt(v, 8);
+}
+
+/** appinit lock [-n] [-w SECONDS] NAME -- CMD...: as flock(1), holds NAME while CMD runs. */
+async function lock(name: string, cmd: string[], o: { nonblock?: boolean; wait?: string }): Promise<number> {
+  if (cmd.length === 0) throw new CliError('lock: usage: appinit lock [-n] [-w SECONDS] NAME -- CMD ARGS...', EXIT.usage);
+  const c = await client();
+  const m = c.mutex(name);
+  const limit = o.wait != null ? Number(o.wait) : null;
+  if (limit != null && !(limit >= 0)) throw new CliError(`-w: expected seconds, got "${o.wait}"`, EXIT.usage);
+  try {
+    const got = m.lock({ wait: !o.nonblock });
+    if (limit != null) {
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), limit * 1000).unref());
+      if ((await Promise.race([got, timeout])) === 'timeout') return EXIT.failure; // flock -w: status 1, silently
+    } else await got;
+  } catch (err) {
+    if (err instanceof ResourceCallError && err.code === 'busy') return EXIT.failure; // flock -n: status 1, silently
+    if (err instanceof ResourceCallError) throw new CliError(err.message);
+    throw err;
+  }
+  const status = await new Promise<number>((resolve) => {
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit' });
+    child.on('error', (err) => {
+      process.stderr.write(`appinit: lock: ${cmd[0]}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found' : err.message}\n`);
+      resolve((err as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126);
+    });
+    child.on('exit', (code, sig) => resolve(sig ? 128 + (constants.signals[sig] ?? 0) : code ?? 1));
+  });
+  await m.unlock();
+  return status;
+}
+
+async function sem(name: string, verb: string, arg: string | undefined, o: { undo?: boolean; mode?: string; json?: boolean }): Promise<number> {
+  const c = await client();
+  const s = c.semaphore(name);
+  switch (verb) {
+    case 'create': {
+      const n = arg == null ? 0 : Number(arg);
+      if (!Number.isInteger(n) || n < 0) throw new CliError(`sem create: expected an initial value ≥ 0, got "${arg}"`, EXIT.usage);
+      await plain(s.create(n, { mode: mode(o.mode) }));
+      return EXIT.ok;
+    }
+    case 'P': case 'p': await plain(s.p(count(arg, 'P'), { undo: o.undo })); return EXIT.ok;
+    case 'V': case 'v': await plain(s.v(count(arg, 'V'), { undo: o.undo })); return EXIT.ok;
+    case 'Z': case 'z': await plain(s.waitZero()); return EXIT.ok;
+    case 'get': {
+      const r = (await c.resources()).resources.find((x) => x.name === name);
+      if (!r) throw new CliError(`no resource named "${name}"`);
+      process.stdout.write(o.json ? JSON.stringify(r) + '\n' : `${r.value}\n`);
+      return EXIT.ok;
+    }
+    case 'rm': await plain(c.removeResources([name])); return EXIT.ok;
+    default: throw new CliError(`sem: unknown operation "${verb}": expected create N, P [n], V [n], Z, get or rm`, EXIT.usage);
+  }
+}
+
+async function mq(name: string, verb: string, msg: string | undefined, o: { type?: string; nowait?: boolean; json?: boolean; mode?: string; maxBytes?: string }): Promise<number> {
+  const c = await client();
+  const q = c.queue(name);
+  const type = o.type != null ? Number(o.type) : undefined;
+  if (type != null && !Number.isInteger(type)) throw new CliError(`--type: expected a whole number, got "${o.type}"`, EXIT.usage);
+  switch (verb) {
+    case 'create': {
+      const maxBytes = o.maxBytes != null ? Number(o.maxBytes) : undefined;
+      await plain(q.create({ maxBytes, mode: mode(o.mode) }));
+      return EXIT.ok;
+    }
+    case 'send':
+      if (msg == null) throw new CliError('mq send: usage: appinit mq NAME send [--type T] MESSAGE', EXIT.usage);
+      await plain(q.send(type ?? 1, msg, { wait: !o.nowait }));
+      return EXIT.ok;
+    case 'recv': {
+      const m = await plain(q.receiveOne({ type: type ?? 0, nowait: o.nowait }));
+      process.stdout.write(o.json ? JSON.stringify(m) + '\n' : m.data + '\n');
+      return EXIT.ok;
+    }
+    case 'rm': await plain(c.removeResources([name])); return EXIT.ok;
+    default: throw new CliError(`mq: unknown operation "${verb}": expected create, send, recv or rm`, EXIT.usage);
+  }
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+
+/** appinit's resources in util-linux ipcs's layout: a section per kind, key = name. */
+export function formatIpcs(l: ResourceList): string {
+  const who = (uid: number) => userName(uid) ?? String(uid);
+  const perms = (m: number) => m.toString(8);
+  const out: string[] = [];
+  const queues = l.resources.filter((r) => r.kind === 'queue');
+  out.push('------ appinit Message Queues --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('used-bytes', 12)} ${pad('messages', 11)} waiters`);
+  for (const r of queues) out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(String(r.bytes), 12)} ${pad(String(r.messages), 11)} ${r.waiters.length}`);
+  out.push('', '------ appinit Semaphores --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('value', 9)} ${pad('holders', 30)} waiters`);
+  for (const r of l.resources.filter((x) => x.kind === 'semaphore')) {
+    out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(String(r.value), 9)} ${pad(r.holders.map((h) => `${h.holder}:${h.units}`).join(',') || '-', 30)} ${r.waiters.join(',') || '-'}`);
+  }
+  out.push('', '------ appinit Mutexes --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('holder', 30)} waiters`);
+  for (const r of l.resources.filter((x) => x.kind === 'mutex')) {
+    out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(r.holders.map((h) => h.holder).join(',') || '-', 30)} ${r.waiters.join(',') || '-'}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** E, A, C and R with named rows and columns, and the result, as the seed writes them. */
+export function formatDeadlock(d: DeadlockView): string {
+  const w = Math.max(8, ...d.holders.map((h) => h.length));
+  const cols = d.resources.map((r) => Math.max(r.length, 3));
+  const row = (v: number[]) => v.map((x, k) => String(x).padStart(cols[k])).join(' ');
+  const head = `${''.padEnd(w)}  ${d.resources.map((r, k) => r.padStart(cols[k])).join(' ')}`;
+  const lines = [head, `${'E'.padEnd(w)}  ${row(d.existing)}`, `${'A'.padEnd(w)}  ${row(d.available)}`, '', `allocation C`, head,
+    ...d.holders.map((h, i) => `${h.padEnd(w)}  ${row(d.allocation[i])}`), '', 'request R', head, ...d.holders.map((h, i) => `${h.padEnd(w)}  ${row(d.request[i])}`), ''];
+  lines.push(d.deadlocked.length ? `deadlocked: ${d.deadlocked.join('; ')}` : d.holders.length ? `no deadlock: order ${d.order.join(', ')}` : 'no deadlock: nobody holds or waits');
+  return lines.join('\n') + '\n';
+}
+
+/** The resource-allocation graph in Graphviz: processes as circles, resources as rectangles. */
+export function formatDot(d: DeadlockView): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = ['digraph appinit {', '  rankdir=LR;'];
+  for (const r of d.resources) lines.push(`  ${q(`r:${r}`)} [label=${q(r)}, shape=box];`);
+  d.holders.forEach((h, i) => {
+    lines.push(`  ${q(`p:${h}`)} [label=${q(h)}, shape=circle${d.deadlocked.includes(h) ? ', color=red' : ''}];`);
+    d.resources.forEach((r, k) => {
+      if (d.allocation[i][k] > 0) lines.push(`  ${q(`r:${r}`)} -> ${q(`p:${h}`)} [label=${q(`holds ${d.allocation[i][k]}`)}];`);
+      if (d.request[i][k] > 0) lines.push(`  ${q(`p:${h}`)} -> ${q(`r:${r}`)} [label=${q(`wants ${d.request[i][k]}`)}, style=dashed];`);
+    });
+  });
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+/** Registers lock, sem, mq, ipcs and ipcrm (and the live `deadlock`, through deadlock.ts). */
+export function registerResourceUseCommands(program: Command, run: Runner): void {
+  program.command('lock <name> [cmd...]').description('as flock(1): hold the mutex NAME while CMD runs; exit with its status')
+    .option('-n, --nonblock', 'fail at once (status 1) if NAME is held').option('-w, --wait <seconds>', 'give up (status 1) after SECONDS')
+    .action((name, cmd, o) => run(() => lock(name, cmd, o)));
+  program.command('sem <name> <op> [n]').description('a semaphore: create N | P [n] | V [n] | Z | get | rm')
+    .option('--undo', 'units taken are given back when this caller (its job, or this process) ends')
+    .option('--mode <mode>', 'permission bits for create (default 0600)').option('--json', 'get: print JSON')
+    .action((name, op, n, o) => run(() => sem(name, op, n, o)));
+  program.command('mq <name> <op> [message]').description('a message queue: create | send [--type T] MESSAGE | recv [--type T] [--nowait] | rm')
+    .option('--type <t>', 'send: the message type (≥ 1); recv: 0 any, N that type, -N the lowest type ≤ N')
+    .option('--nowait', 'fail at once instead of waiting').option('--json', 'recv: print {type, data, sender}')
+    .option('--mode <mode>', 'permission bits for create (default 0600)').option('--max-bytes <n>', 'create: the queue\'s byte limit (default 16384)')
+    .action((name, op, message, o) => run(() => mq(name, op, message, o)));
+  program.command('ipcs').description('appinit\'s resources: queues, semaphores and mutexes with holders and waiters').option('--json', 'print JSON')
+    .action((o) => run(async () => {
+      const l = await (await client()).resources();
+      process.stdout.write(o.json ? JSON.stringify(l, null, 2) + '\n' : formatIpcs(l));
+      return EXIT.ok;
+    }));
+  program.command('ipcrm <names...>').description('remove appinit resources (their owner or root)')
+    .action((names) => run(async () => {
+      await plain((await client()).removeResources(names));
+      return EXIT.ok;
+    }));
+}

@@ -1,0 +1,117 @@
+// appinit's resources from the library: mutexes, semaphores and message queues. A call that
+// waits keeps waiting through a restart of the daemon: it is re-sent with the same id, and the
+// daemon answers a re-sent request with the answer it gave before, so nothing is taken twice.
+import { randomUUID } from 'node:crypto';
+import type { Transport } from './transport.js';
+
+/** An error from a resource call: `deadlock` (details: who holds and waits for what), `busy`, `no_message`, ... */
+export class ResourceCallError extends Error {
+  constructor(readonly code: string, message: string, readonly status: number, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+/** A message of a queue. */
+export interface QueueMessage {
+  type: number;
+  data: string;
+  /** The sender's pid. */
+  sender: number;
+}
+
+const TRANSIENT = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE']);
+
+/** How long a waiting call tries to reach a daemon that went away before it gives up (ms). */
+export const RECONNECT_WINDOW_MS = 60_000;
+
+async function call<T>(t: Transport, path: string, body: Record<string, unknown>): Promise<T> {
+  const id = randomUUID();
+  const until = Date.now() + RECONNECT_WINDOW_MS;
+  for (;;) {
+    let r: { status: number; body: unknown };
+    try {
+      r = await t('POST', path, { ...body, id });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if ((!TRANSIENT.has(code) && !/socket hang up/.test((err as Error).message)) || Date.now() > until) throw err;
+      await new Promise((res) => setTimeout(res, 100));
+      continue;
+    }
+    if (r.status >= 400) {
+      const e = (r.body as { error?: { code: string; message: string; details?: unknown } })?.error;
+      throw new ResourceCallError(e?.code ?? 'error', e?.message ?? `HTTP ${r.status}`, r.status, e?.details);
+    }
+    return r.body as T;
+  }
+}
+
+/** A mutex: one holder at a time (the caller's job, or the calling process). */
+export class Mutex {
+  constructor(private readonly t: Transport, readonly name: string) {}
+  /** Waits until held (created if missing); throws `deadlock` instead of waiting forever. */
+  async lock(opts: { wait?: boolean } = {}): Promise<void> {
+    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n: 1, undo: true }], wait: opts.wait !== false, create: 'mutex' });
+  }
+  /** Gives it back (only its holder can). */
+  async unlock(): Promise<void> {
+    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'V', n: 1, undo: true }] });
+  }
+  /** Runs fn while holding the mutex, and gives it back however fn ends. */
+  async withLock<T>(fn: () => Promise<T> | T): Promise<T> {
+    await this.lock();
+    try {
+      return await fn();
+    } finally {
+      await this.unlock();
+    }
+  }
+}
+
+/** A counting semaphore. */
+export class Semaphore {
+  constructor(private readonly t: Transport, readonly name: string) {}
+  /** Creates it with an initial value (an existing one is left as it is). */
+  async create(value: number, opts: { mode?: number } = {}): Promise<void> {
+    await call(this.t, '/v1/resources/create', { name: this.name, kind: 'semaphore', value, mode: opts.mode });
+  }
+  /** P: waits until the value is ≥ n and takes n; with undo, the units are given back when the caller ends. */
+  async p(n = 1, opts: { undo?: boolean; wait?: boolean } = {}): Promise<number> {
+    return (await call<{ value: number }>(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n, undo: !!opts.undo }], wait: opts.wait !== false })).value;
+  }
+  /** V: adds n and wakes waiters. */
+  async v(n = 1, opts: { undo?: boolean } = {}): Promise<number> {
+    return (await call<{ value: number }>(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'V', n, undo: !!opts.undo }] })).value;
+  }
+  /** Waits until the value is 0. */
+  async waitZero(): Promise<void> {
+    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'Z' }] });
+  }
+}
+
+/** A message queue with msgrcv's type rule. */
+export class Queue {
+  constructor(private readonly t: Transport, readonly name: string) {}
+  /** Creates it (an existing one is left as it is). */
+  async create(opts: { maxBytes?: number; mode?: number } = {}): Promise<void> {
+    await call(this.t, '/v1/resources/create', { name: this.name, kind: 'queue', maxBytes: opts.maxBytes, mode: opts.mode });
+  }
+  /** Sends a message of a type ≥ 1; a full queue makes it wait (or throw `busy` with wait: false). */
+  async send(type: number, data: string, opts: { wait?: boolean } = {}): Promise<void> {
+    await call(this.t, '/v1/resources/send', { name: this.name, type, data, wait: opts.wait !== false });
+  }
+  /** Receives one message: type 0 the first, N the first of type N, -N the first of the lowest type ≤ N. */
+  async receiveOne(opts: { type?: number; nowait?: boolean } = {}): Promise<QueueMessage> {
+    const r = await call<{ message: QueueMessage }>(this.t, '/v1/resources/recv', { name: this.name, type: opts.type ?? 0, wait: !opts.nowait });
+    return { type: r.message.type, data: r.message.data, sender: r.message.sender };
+  }
+  /** Every message as it comes, for `for await`. */
+  async *receive(opts: { type?: number } = {}): AsyncGenerator<QueueMessage> {
+    for (;;) yield await this.receiveOne(opts);
+  }
+}
+
+/** Creates an atomic acquire of several semaphores or mutexes: all or nothing, as one semop array. */
+export async function acquire(t: Transport, wants: Record<string, number>, opts: { wait?: boolean } = {}): Promise<void> {
+  const ops = Object.entries(wants).map(([name, n]) => ({ name, op: 'P', n, undo: true }));
+  await call(t, '/v1/resources/semop', { ops, wait: opts.wait !== false });
+}

@@ -1,0 +1,37 @@
+// A job as the supervisor holds it: the stored row plus what only the running daemon knows.
+import type { JobRow } from '../../store/jobs.js';
+import type { JobCore, State } from './machine.js';
+import type { Termination } from './termination.js';
+
+/** A job: its stored row, the machine's fields, and its deadline timer. */
+export interface Job extends Omit<JobRow, 'state' | 'lastExit'>, JobCore {
+  state: State;
+  lastExit: Termination | null;
+  timer: NodeJS.Timeout | null;
+  /** A pty's initial size for the next spawn (from the terminal that runs it). */
+  winsize: { rows: number; cols: number } | null;
+}
+
+/** A change of a job, for the event stream and the foreground log. */
+export interface JobChange {
+  job: Job;
+  from: State;
+  to: State;
+  note?: string;
+}
+
+const RESTING: ReadonlySet<State> = new Set(['stopped', 'exited', 'fatal']);
+
+/** True when a job has nothing running and nothing pending. */
+export function isResting(j: JobCore): boolean {
+  return RESTING.has(j.state) && j.pid == null && j.others.size === 0;
+}
+
+/** A job as loaded from the store (or just created): nothing but the row is known yet. */
+export function jobFromRow(row: JobRow): Job {
+  return {
+    ...row, state: row.state as State, lastExit: row.lastExit as Termination | null, timer: null, others: new Set(),
+    populated: false, killRounds: 0, startedMono: null, stopSig: null, touchedAt: row.createdAt, foreign: false,
+    execError: null, opening: null, waitingFor: null, winsize: null,
+  };
+}

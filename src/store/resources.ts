@@ -1,0 +1,80 @@
+// appinit's own resources in the store: definitions, who holds what, queued messages, and the
+// answers given to request ids (so a request re-sent after a daemon restart is answered once).
+import type { Answer, Holder, Message, Persist, Resource } from '../core/resources/manager.js';
+import { stmt, type Db } from './db.js';
+
+/** The resources module's schema. */
+export const RESOURCE_MIGRATIONS = [
+  `CREATE TABLE resources (
+     name TEXT PRIMARY KEY, kind TEXT NOT NULL, value INTEGER NOT NULL, max_bytes INTEGER NOT NULL,
+     uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL, created REAL NOT NULL
+   );
+   CREATE TABLE resource_holdings (
+     resource TEXT NOT NULL, holder TEXT NOT NULL, holder_json TEXT NOT NULL, units INTEGER NOT NULL,
+     PRIMARY KEY (resource, holder)
+   );
+   CREATE TABLE resource_messages (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, resource TEXT NOT NULL, type INTEGER NOT NULL, data TEXT NOT NULL,
+     sender INTEGER NOT NULL, at REAL NOT NULL
+   );
+   CREATE INDEX resource_messages_by ON resource_messages(resource, id);
+   CREATE TABLE resource_grants (id TEXT PRIMARY KEY, answer TEXT NOT NULL, at REAL NOT NULL);
+   CREATE TABLE resource_events (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, text TEXT NOT NULL);`,
+];
+
+interface RawResource { name: string; kind: Resource['kind']; value: number; max_bytes: number; uid: number; gid: number; mode: number; created: number }
+
+/** Everything stored, for the manager to load at start. */
+export function loadResources(db: Db): { resources: Resource[]; holdings: { resource: string; holder: Holder; units: number }[]; messages: { resource: string; m: Message }[] } {
+  const resources = (db.prepare('SELECT * FROM resources').all() as RawResource[]).map((r) => ({
+    name: r.name, kind: r.kind, value: r.value, maxBytes: r.max_bytes, uid: r.uid, gid: r.gid, mode: r.mode, created: r.created,
+  }));
+  const holdings = (db.prepare('SELECT resource, holder_json, units FROM resource_holdings').all() as { resource: string; holder_json: string; units: number }[])
+    .map((h) => ({ resource: h.resource, holder: JSON.parse(h.holder_json) as Holder, units: h.units }));
+  const messages = (db.prepare('SELECT * FROM resource_messages ORDER BY id').all() as (Message & { resource: string })[])
+    .map(({ resource, ...m }) => ({ resource, m }));
+  return { resources, holdings, messages };
+}
+
+/** The answer stored for a request id, if it was answered before. */
+export function grantOf(db: Db, id: string): Answer | null {
+  const row = stmt(db, 'SELECT answer FROM resource_grants WHERE id = ?').get(id) as { answer: string } | undefined;
+  return row ? (JSON.parse(row.answer) as Answer) : null;
+}
+
+/** Forgets answers older than `before` (ms): a client re-sends within seconds of a restart. */
+export function pruneGrants(db: Db, before: number): void {
+  stmt(db, 'DELETE FROM resource_grants WHERE at < ?').run(before);
+  stmt(db, 'DELETE FROM resource_events WHERE id <= (SELECT MAX(id) FROM resource_events) - 1000').run();
+}
+
+/** The last events (gives-back, creations), newest last. */
+export function resourceEvents(db: Db, limit = 50): { at: number; text: string }[] {
+  return (stmt(db, 'SELECT at, text FROM resource_events ORDER BY id DESC LIMIT ?').all(limit) as { at: number; text: string }[]).reverse();
+}
+
+/** A Persist that writes through to the store. */
+export function storePersist(db: Db, log: (text: string) => void): Persist {
+  return {
+    resource: (r) => stmt(db, `INSERT INTO resources(name, kind, value, max_bytes, uid, gid, mode, created) VALUES(?,?,?,?,?,?,?,?)
+      ON CONFLICT(name) DO UPDATE SET value = excluded.value`).run(r.name, r.kind, r.value, r.maxBytes, r.uid, r.gid, r.mode, r.created),
+    removed: (name) => {
+      stmt(db, 'DELETE FROM resources WHERE name = ?').run(name);
+      stmt(db, 'DELETE FROM resource_holdings WHERE resource = ?').run(name);
+      stmt(db, 'DELETE FROM resource_messages WHERE resource = ?').run(name);
+    },
+    holding: (resource, holder, units) => {
+      if (units === 0) stmt(db, 'DELETE FROM resource_holdings WHERE resource = ? AND holder = ?').run(resource, holder.key);
+      else stmt(db, `INSERT INTO resource_holdings(resource, holder, holder_json, units) VALUES(?,?,?,?)
+        ON CONFLICT(resource, holder) DO UPDATE SET units = excluded.units`).run(resource, holder.key, JSON.stringify(holder), units);
+    },
+    messageAdded: (resource, m) => Number(stmt(db, 'INSERT INTO resource_messages(resource, type, data, sender, at) VALUES(?,?,?,?,?)').run(resource, m.type, m.data, m.sender, m.at).lastInsertRowid),
+    messageRemoved: (_resource, id) => void stmt(db, 'DELETE FROM resource_messages WHERE id = ?').run(id),
+    granted: (id, answer) => void stmt(db, 'INSERT OR REPLACE INTO resource_grants(id, answer, at) VALUES(?,?,?)').run(id, JSON.stringify(answer), Date.now()),
+    transaction: (fn) => (db.inTransaction ? fn() : db.transaction(fn)()),
+    event: (text) => {
+      stmt(db, 'INSERT INTO resource_events(at, text) VALUES(?, ?)').run(Date.now(), text);
+      log(text);
+    },
+  };
+}

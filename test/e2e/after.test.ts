@@ -1,0 +1,50 @@
+// Ordering between programs (the seed's signaling, section X before section Y): `after: [a]`
+// starts once a is ready, `after: { a: exited }` once a has ended successfully.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { TestHome } from './harness.js';
+
+describe('after:', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('web waits for migrate to exit, api for web to be ready; a stop of a waiting job is immediate', async () => {
+    await h.up(`programs:
+  migrate:
+    command: sh -c 'sleep 0.4'
+    restart: never
+  web:
+    command: sleep 1000
+    after: { migrate: exited }
+    ready: 300ms
+  api:
+    command: sleep 1000
+    after: [web]
+    ready: 0
+  never:
+    command: sleep 1000
+    after: { broken: exited }
+    stop: { timeout: 60s }
+  broken:
+    command: sh -c 'exit 3'
+    restart: never
+`);
+    const web0 = await h.waitJob('web', 'waiting for migrate', (j) => j.state === 'starting');
+    assert.equal(web0.pid, null, 'web has no process while migrate runs');
+    assert.deepEqual(web0.waitingFor, ['migrate to exit']);
+    const m = await h.waitJob('migrate', 'exited', (j) => j.state === 'exited');
+    const web = await h.waitJob('web', 'running', (j) => j.state === 'running');
+    const api = await h.waitJob('api', 'running', (j) => j.state === 'running');
+    assert.equal(m.lastExit?.code, 0);
+    assert.ok(web.uptime! >= api.uptime!, 'api started after web');
+    assert.ok(api.uptime! <= web.uptime! - 0.25, `api started once web was ready (web up ${web.uptime}s, api up ${api.uptime}s)`);
+    const never = await h.waitJob('never', 'waits for a program that failed', (j) => (j.waitingFor ?? []).includes('broken to exit'));
+    assert.equal(never.pid, null);
+    const st = (await h.cli(['status', 'never'])).stdout;
+    assert.match(st, /starting \(waiting for broken to exit\)/);
+    // With a 60 s stop timeout, a stop that waited for one would outlast the CLI's 30 s limit.
+    const r = await h.cli(['stop', 'never'], { timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    await h.waitJob('never', 'stopped', (j) => j.state === 'stopped');
+  });
+});

@@ -1,0 +1,83 @@
+// A full disk (a 20 MB tmpfs home) does not end the daemon: jobs keep running, the daemon says
+// it is degraded in `info` and `status`, refuses changes it cannot store with a clear error, and
+// recovers when space returns (issue 18, data loss 7). Root only: it mounts a tmpfs.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { alive, TestHome, waitFor } from './harness.js';
+
+const isRoot = process.getuid?.() === 0;
+
+// Fills the file system at path until ENOSPC; returns the bytes written.
+function fill(path: string): number {
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(1 << 20, 1);
+  let n = 0;
+  try {
+    for (;;) n += writeSync(fd, chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    closeSync(fd);
+  }
+  return n;
+}
+
+async function problems(h: TestHome): Promise<{ what: string; message: string }[]> {
+  const r = await h.cli(['info', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout).problems;
+}
+
+describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }, () => {
+  test('the daemon degrades, keeps jobs running, says so, and recovers when space returns', async () => {
+    const h = new TestHome();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=20m,mode=0700', 'tmpfs', h.home], { encoding: 'utf8' });
+    assert.equal(mounted.status, 0, `mount: ${mounted.stderr}`);
+    try {
+      await h.up([
+        'programs:',
+        '  steady:\n    command: sleep 1000\n    cwd: /',
+        '  chatty:\n    command: sh -c \'while :; do echo line; sleep 0.005; done\'\n    cwd: /',
+        '  crashy:\n    command: sh -c \'sleep 0.2; exit 3\'\n    cwd: /\n    backoff: { initial: 50ms, max: 100ms }\n    crash_loop: { limit: 100000, window: 1s }',
+      ].join('\n') + '\n');
+      const steady = await h.waitJob('steady', 'running', (j) => j.state === 'running');
+      const daemon = h.daemonPid();
+      const t0 = Date.now();
+      const filled = fill(join(h.home, 'fill'));
+      await waitFor('info reports the disk full', async () => (await problems(h)).some((p) => p.what === 'disk'), 15_000, 100);
+      console.log(`# filled ${filled >> 20} MB; degraded reported after ${Date.now() - t0} ms`);
+      assert.ok(alive(daemon), 'the daemon is up');
+      assert.ok(alive(steady.pid!), 'jobs keep running');
+      const st = await h.cli(['status']);
+      assert.equal(st.code, 0, st.stderr);
+      assert.match(st.stderr, /warning: the disk is full/);
+      assert.match(st.stdout, /steady/);
+      const info = await h.cli(['info']);
+      assert.match(info.stdout, /degraded \(disk, since .*\): the disk is full/);
+      const run = await h.cli(['run', '--bg', '--', 'sleep', '5']);
+      assert.equal(run.code, 1, 'a change that cannot be stored is refused');
+      assert.match(run.stderr, /is full: this change could not be stored; jobs keep running/);
+      await new Promise((r) => setTimeout(r, 1000)); // a second of crash loop and log writes on a full disk
+      assert.ok(alive(daemon), 'the daemon survived a second of failing writes');
+      unlinkSync(join(h.home, 'fill'));
+      const t1 = Date.now();
+      await waitFor('the disk problem cleared', async () => (await problems(h)).length === 0, 15_000, 100);
+      console.log(`# recovered ${Date.now() - t1} ms after space returned`);
+      assert.equal(h.daemonPid(), daemon, 'the same daemon throughout');
+      const again = await h.cli(['run', '--bg', '--', 'sleep', '5']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal((await h.status()).find((j) => j.name === 'steady')!.pid, steady.pid);
+    } finally {
+      await h.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
+      for (const f of ['daemon.pid', 'supervise.pid']) {
+        try { process.kill(Number(readFileSync(join(h.home, f), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+      }
+      spawnSync('pkill', ['-KILL', '-f', h.home]);
+      spawnSync('umount', ['-l', h.home]);
+      await h.cleanup();
+    }
+  });
+});

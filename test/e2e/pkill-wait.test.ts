@@ -1,0 +1,74 @@
+// pkill as procps has it (the name, or -f the command line; each process signalled is named;
+// no pattern can hold the daemon), and bash's `wait` with no argument.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { alive, TestHome, waitFor } from './harness.js';
+
+describe('pkill and wait', () => {
+  const h = new TestHome();
+  before(async () => {
+    assert.equal((await h.cli(['status'])).code, 0);
+  });
+  after(() => h.cleanup());
+
+  const bg = async (...argv: string[]) => {
+    const r = await h.cli(['run', '--bg', '--', ...argv]);
+    assert.equal(r.code, 0, r.stderr);
+    const m = /^\[(\d+)\] (\d+)$/m.exec(r.stdout);
+    assert.ok(m, `run --bg printed [N] PID: ${r.stdout}`);
+    return { job: Number(m[1]), pid: Number(m[2]) };
+  };
+
+  test('pkill NAME matches the process name, not a command line that merely contains it', async () => {
+    // A service whose command line contains "sleep 2", and a process named sleep inside a shell job.
+    await h.up('programs:\n  svc:\n    command: sh -c "while :; do sleep 2; done" # sleep 2\n');
+    const svc = await h.waitJob('svc', 'running', (j) => j.state === 'running' && j.pid != null);
+    const sh = await bg('sh', '-c', 'sleep 1000; exit 7');
+    const child = await waitFor('the sleep inside the shell job', () => {
+      const kids = readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim();
+      return kids ? Number(kids.split(' ')[0]) : null;
+    });
+    const none = await h.cli(['pkill', 'sleep 2']);
+    assert.equal(none.code, 1, 'no process is named "sleep 2"');
+    assert.equal(none.stdout, '');
+    assert.ok(alive(svc.pid!), 'the service whose command line contains "sleep 2" is untouched');
+
+    const r = await h.cli(['pkill', '-KILL', '^sleep$']);
+    assert.equal(r.code, 0, r.stderr);
+    // The service's own short sleep may be matched too (it is named sleep); the job's shell is not.
+    assert.match(r.stdout, new RegExp(`^sleep \\(pid ${child}, job %${sh.job}\\): sent SIGKILL$`, 'm'));
+    assert.doesNotMatch(r.stdout, new RegExp(`pid ${sh.pid},`));
+    const w = await h.cli(['wait', `%${sh.job}`]);
+    assert.equal(w.code, 7, 'the shell went on after its sleep was killed');
+    assert.ok(alive(svc.pid!));
+  });
+
+  test('pkill -f matches the whole command line', async () => {
+    const j = await bg('sh', '-c', 'exec sleep 4243');
+    const r = await h.cli(['pkill', '-f', 'sleep 424[0-9]']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `sleep (pid ${j.pid}, job %${j.job}): sent SIGTERM\n`);
+    await waitFor('pkill -f reached it', () => !alive(j.pid));
+  });
+
+  test('an exponential pattern does not hold the daemon: matching is linear', async () => {
+    const j = await bg('sh', '-c', 'exec sleep 1000', `${'a'.repeat(60)}b`);
+    const r = await h.cli(['pkill', '-f', '(a+)+$'], { timeoutMs: 20_000 });
+    assert.equal(r.code, 1, `nothing ends in a: ${r.stdout}${r.stderr}`);
+    assert.ok(alive(j.pid));
+    const bad = await h.cli(['pkill', '(a)\\1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /backreference or lookaround/);
+    await h.cli(['kill', '-9', `%${j.job}`]);
+  });
+
+  test('wait with no argument waits for every job that ends by itself, and returns 0', async () => {
+    const a = await bg('sh', '-c', 'sleep 0.3; exit 3');
+    const b = await bg('sh', '-c', 'sleep 0.6; exit 4');
+    const w = await h.cli(['wait']);
+    assert.equal(w.code, 0, w.stderr);
+    assert.ok(!alive(a.pid) && !alive(b.pid), 'both jobs had ended when wait returned');
+    assert.ok((await h.status()).some((j) => j.name === 'svc' && j.state === 'running'), 'a restarting service is not waited for');
+  });
+});

@@ -1,0 +1,45 @@
+// Start in priority order (lower first, after: respected), stop in reverse: `start all`,
+// `stop all`, `restart`, with programs that note when they start and when they are stopped.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { TestHome } from './harness.js';
+
+describe('priority', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+  const log = join(h.home, 'order.txt');
+  const prog = (name: string, extra: string) => `  ${name}:
+    command: trap 'echo stop ${name} >> ${log}; exit 0' TERM; echo start ${name} >> ${log}; sleep 1000 & wait
+    shell: true
+    ready: 200ms
+${extra}`;
+  const events = () => readFileSync(log, 'utf8').trim().split('\n');
+
+  test('start all: lower priority first, after: before its dependents; stop all: the reverse', async () => {
+    writeFileSync(log, '');
+    await h.up(`programs:\n${prog('web', '    priority: 20\n')}${prog('db', '    priority: 10\n')}${prog('api', '    priority: 1\n    after: [db]\n')}`);
+    let r = await h.cli(['stop', 'all']);
+    assert.equal(r.code, 0, r.stderr);
+    writeFileSync(log, '');
+    r = await h.cli(['start', 'all']);
+    assert.equal(r.code, 0, r.stderr);
+    await h.waitJob('web', 'running', (j) => j.state === 'running');
+    assert.deepEqual(events(), ['start db', 'start api', 'start web']);
+    writeFileSync(log, '');
+    r = await h.cli(['stop', 'all']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(events(), ['stop web', 'stop api', 'stop db']);
+  });
+
+  test('restart of several programs: stopped in reverse, started in order', async () => {
+    await h.cli(['start', 'all']);
+    await h.waitJob('web', 'running', (j) => j.state === 'running');
+    writeFileSync(log, '');
+    const r = await h.cli(['restart', 'web', 'db']);
+    assert.equal(r.code, 0, r.stderr);
+    await h.waitJob('web', 'running again', (j) => j.state === 'running');
+    assert.deepEqual(events(), ['stop web', 'stop db', 'start db', 'start web']);
+  });
+});

@@ -1,0 +1,164 @@
+// `up` refuses files that cannot run, shows its plan (--dry-run), re-reads the last file;
+// ad-hoc programs (start/list/describe/scale/delete) survive a daemon restart.
+import assert from 'node:assert/strict';
+import { symlinkSync } from 'node:fs';
+import { after, describe, test } from 'node:test';
+import { alive, TestHome, waitFor } from './harness.js';
+
+describe('up refuses a file that cannot run and changes nothing', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('unknown user, missing cwd, stdout directory and command: file:line:col, exit 1, running program untouched', async () => {
+    await h.up('programs:\n  web:\n    command: sleep 1000\n');
+    const before = await h.waitJob('web', 'running', (j) => j.pid != null);
+    const bad = h.write('bad.yaml', `programs:
+  web:
+    command: sleep 1001
+    user: nosuchuser-appinit
+  cwd:
+    command: sleep 1
+    cwd: /nonexistent-appinit
+  out:
+    command: sleep 1
+    stdout: /nonexistent-appinit/dir/out.log
+  exe:
+    command: nosuch-command-appinit --flag
+`);
+    const r = await h.cli(['up', bad]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 3), [
+      `appinit: ${bad}:4:11: programs.web.user: no user "nosuchuser-appinit" on this system`,
+      `appinit: ${bad}:7:10: programs.cwd.cwd: no such directory: /nonexistent-appinit`,
+      `appinit: ${bad}:10:13: programs.out.stdout: no such directory: /nonexistent-appinit/dir (for /nonexistent-appinit/dir/out.log)`,
+    ]);
+    assert.match(lines[3], new RegExp(`^appinit: ${bad}:12:14: programs\\.exe\\.command: command not found: "nosuch-command-appinit" is not in PATH`));
+    const now = await h.status();
+    assert.deepEqual(now.map((j) => [j.name, j.pid, j.command]), [['web', before.pid, 'sleep 1000']]);
+    assert.equal(alive(before.pid!), true);
+  });
+
+  test('a link to /dev/zero is refused at once', async () => {
+    symlinkSync('/dev/zero', `${h.home}/zero.yaml`);
+    const t0 = Date.now();
+    const r = await h.cli(['up', `${h.home}/zero.yaml`], { timeoutMs: 10_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /zero\.yaml: a character device, not a regular file/);
+    process.stdout.write(`# up of a link to /dev/zero refused in ${Date.now() - t0} ms (CLI start included)\n`);
+  });
+});
+
+describe('up shows its plan', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('--dry-run prints + ~ - = with changed variables and changes nothing; up without FILE re-reads the last one', async () => {
+    const file = h.write('app.yaml', 'programs:\n  web:\n    command: sleep 1000\n    env: { PORT: 80, OLD: x }\n  gone:\n    command: sleep 1001\n');
+    await h.cli(['up', file]);
+    const web = await h.waitJob('web', 'running', (j) => j.pid != null);
+    h.write('.env', 'FROM_FILE=1\n');
+    h.write('app.yaml', 'programs:\n  web:\n    command: sleep 1000\n    env: { PORT: 81 }\n    env_file: .env\n  new:\n    command: sleep 1002\n');
+    const dry = await h.cli(['up', '--dry-run'], { cwd: '/' });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stderr, new RegExp(`reading ${file} again`));
+    assert.deepEqual(dry.stdout.trim().split('\n'), [
+      '+ new (added, would be started)',
+      '~ web (changed: env +FROM_FILE ~PORT -OLD, envFile; would be restarted)',
+      '- gone (removed, would be stopped)',
+      '(dry run: nothing changed)',
+    ]);
+    assert.deepEqual((await h.status()).map((j) => j.name).sort(), ['gone', 'web']);
+    assert.equal((await h.status()).find((j) => j.name === 'web')!.pid, web.pid);
+    const real = await h.cli(['up'], { cwd: '/' });
+    assert.equal(real.code, 0, real.stderr);
+    assert.match(real.stdout, /^~ web \(changed: env \+FROM_FILE ~PORT -OLD, envFile; restarted\)$/m);
+    assert.match(real.stdout, /^- gone \(removed, stopped\)$/m);
+    assert.deepEqual((await h.status()).map((j) => j.name).sort(), ['new', 'web']);
+  });
+
+  test('a valid but empty file says it removes every program', async () => {
+    h.write('app.yaml', '');
+    const r = await h.cli(['up', `${h.home}/app.yaml`, '--dry-run']);
+    assert.match(r.stdout, /has no programs: every program \(2\) would be removed/);
+    assert.equal((await h.status()).length, 2);
+  });
+
+  test('priority orders the start: lower first', async () => {
+    // `a` comes first in the file; `z` has the lower priority, so it is spawned first (pids rise in spawn order).
+    await h.up('programs:\n  a:\n    command: sleep 1004\n    priority: 5\n  z:\n    command: sleep 1003\n    priority: 1\n', 'prio.yaml');
+    const s = await waitFor('both have pids', async () => {
+      const s = await h.status();
+      return s.length === 2 && s.every((j) => j.pid != null) ? s : null;
+    });
+    const z = s.find((j) => j.name === 'z')!;
+    const a = s.find((j) => j.name === 'a')!;
+    assert.ok(z.pid! < a.pid!, `z (priority 1) pid ${z.pid} was spawned after a (priority 5) pid ${a.pid}`);
+  });
+});
+
+describe('ad-hoc programs', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('start SCRIPT --name, start --name -- CMD, list, describe, scale, delete; up leaves them alone', async () => {
+    h.write('app.js', 'setInterval(() => {}, 1000);\n');
+    const r1 = await h.cli(['start', 'app.js', '--name', 'api', '--', '--port', '8080']);
+    assert.equal(r1.code, 0, r1.stderr);
+    const r2 = await h.cli(['start', '--name', 'sl', '--', 'sleep', '1000']);
+    assert.equal(r2.code, 0, r2.stderr);
+    const api = await h.waitJob('api', 'running', (j) => j.pid != null);
+    assert.equal(api.command, `${process.execPath} ${h.home}/app.js --port 8080`);
+    const ls = await h.cli(['ls']);
+    assert.match(ls.stdout, /^api\s+appinit start\s+-\s+1\s+\d\s+\S+\s+\d+\s+0\s+/m);
+    const d = JSON.parse((await h.cli(['describe', 'api', '--json'])).stdout);
+    assert.equal(d.adHoc, true);
+    assert.deepEqual(d.pids, [api.pid]);
+    assert.equal(d.logs.stdout, `${h.home}/logs/api/out.log`);
+    const text = (await h.cli(['describe', 'sl'])).stdout;
+    assert.match(text, /^command: {4}\S*sleep 1000$/m);
+    const sc = await h.cli(['scale', 'sl', '3']);
+    assert.equal(sc.code, 0, sc.stderr);
+    await waitFor('3 instances of sl running', async () => (await h.status()).filter((j) => j.name === 'sl' && j.pid != null).length === 3);
+    // A control file without them does not remove them; one that reuses the name is refused.
+    const up = await h.up('programs:\n  filed:\n    command: sleep 1005\n');
+    assert.doesNotMatch(up.stdout, /- (api|sl)/);
+    const clash = await h.cli(['up', h.write('clash.yaml', 'programs:\n  api:\n    command: sleep 1\n')]);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /clash\.yaml:2:3: programs\.api: "api" is a program started with appinit start/);
+    // `start NAME` still starts a known program.
+    await h.cli(['stop', 'filed']);
+    assert.equal((await h.cli(['start', 'filed'])).code, 0);
+    await h.waitJob('filed', 'running again', (j) => j.pid != null);
+    const del = await h.cli(['delete', 'sl']);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal((await h.status()).filter((j) => j.name === 'sl').length, 0);
+    const nodel = await h.cli(['delete', 'filed']);
+    assert.equal(nodel.code, 1);
+    assert.match(nodel.stderr, /comes from .*appinit\.yaml: remove it there/);
+  });
+
+  test('bad names are refused: "/" and "..", NUL, 300 characters', async () => {
+    for (const name of ['../../victim', 'a/b', 'x'.repeat(300)]) {
+      const r = await h.cli(['start', '--name', name, '--', 'sleep', '1']);
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, /name: a name /);
+    }
+    const r = await h.cli(['start', '--name', 'miss', '--', 'nosuch-command-appinit']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /command: command not found/);
+  });
+
+  test('they survive a kill -9 of the daemon', async () => {
+    const before = await h.waitJob('api', 'running', (j) => j.pid != null);
+    process.kill(h.daemonPid(), 'SIGKILL');
+    h.reconnect();
+    const ls = await h.cli(['ls', '--json']);
+    assert.equal(ls.code, 0, ls.stderr);
+    const rows = JSON.parse(ls.stdout) as { name: string; source: string; pids: number[] }[];
+    const api = rows.find((r) => r.name === 'api');
+    assert.equal(api?.source, 'appinit start');
+    assert.deepEqual(api?.pids, [before.pid]);
+  });
+});

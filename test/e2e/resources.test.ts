@@ -1,0 +1,112 @@
+// appinit's resources with a real daemon and real processes: a two-job deadlock refused at once
+// (the other job finishes), undo when a holder is killed, the seed's signaling exercises, and a
+// waiting receive that survives a kill -9 of the daemon and gets exactly one message.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, describe, test } from 'node:test';
+import { connect, type Client } from '../../src/client/index.js';
+import { CLI, TestHome, waitFor } from './harness.js';
+
+const node = process.execPath;
+
+describe('resources', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+  let c: Client;
+
+  test('two jobs that lock in opposite order: the deadlock is refused at once, the other job finishes', async () => {
+    await h.cli(['info']);
+    c = await h.api();
+    const lock = (outer: string, inner: string) =>
+      `${node} ${CLI} lock ${outer} -- sh -c 'sleep 0.5; ${node} ${CLI} lock ${inner} -- true'`;
+    await h.up(`programs:\n  a:\n    command: ${JSON.stringify(lock('db', 'cache'))}\n    shell: true\n    restart: never\n    ready: 0\n` +
+      `  b:\n    command: ${JSON.stringify(lock('cache', 'db'))}\n    shell: true\n    restart: never\n    ready: 0\n`);
+    const [a, b] = await Promise.all(['a', 'b'].map((n) => h.waitJob(n, 'ended', (j) => j.state === 'exited', 20_000)));
+    const codes = [a.lastExit?.code, b.lastExit?.code].sort();
+    assert.deepEqual(codes, [0, 1], `one job was refused, the other finished: ${a.lastExit?.text} ${b.lastExit?.text}`);
+    const loser = a.lastExit?.code === 1 ? 'a' : 'b';
+    const logs = (await h.cli(['logs', loser, '-n', '20'])).stdout;
+    assert.match(logs, /deadlock: job [ab] \(pid \d+\) holds (db|cache), waits for (db|cache); job [ab] \(pid \d+\) holds (db|cache), waits for (db|cache)/);
+    const l = await c.resources();
+    assert.deepEqual(l.resources.filter((r) => r.kind === 'mutex').map((r) => [r.name, r.holders.length]), [['cache', 0], ['db', 0]], 'nothing left held');
+  });
+
+  test('undo: units taken by a process killed with SIGKILL are given back', async () => {
+    await c.semaphore('gpu').create(2);
+    const holder = spawn(node, [CLI, 'sem', 'gpu', 'P', '2', '--undo'], { env: h.env, stdio: 'ignore' });
+    await new Promise((r) => holder.once('exit', r));
+    // The holder was that CLI process: it has ended, so its units come back.
+    await waitFor('gpu back to 2 after its holder ended', async () => (await c.resources()).resources.find((r) => r.name === 'gpu')?.value === 2, 5000);
+    const script = `import('${new URL('../../src/client/index.js', import.meta.url).href}').then(async ({ connect }) => {
+      const c = await connect({ autostart: false });
+      await c.semaphore('gpu').p(2, { undo: true });
+      process.stdout.write('held\\n');
+      setInterval(() => {}, 1000);
+    });`;
+    const p = spawn(node, ['--input-type=module', '-e', script], { env: h.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((r) => p.stdout.once('data', () => r()));
+    assert.equal((await c.resources()).resources.find((r) => r.name === 'gpu')?.value, 0);
+    p.kill('SIGKILL');
+    await waitFor('gpu given back after kill -9 of its holder', async () => (await c.resources()).resources.find((r) => r.name === 'gpu')?.value === 2, 5000);
+    const ev = (await c.resources()).events.map((e) => e.text);
+    assert.ok(ev.some((t) => /gpu: 2 unit\(s\) given back after pid \d+ \(node\) ended/.test(t)), ev.join('\n'));
+  });
+
+  test('the three runners: with two semaphores the only order is 1 -> 2 -> 3', async () => {
+    await c.semaphore('s12').create(0);
+    await c.semaphore('s23').create(0);
+    const order = [] as number[];
+    const r3 = c.semaphore('s23').p().then(() => order.push(3));
+    const r2 = c.semaphore('s12').p().then(() => { order.push(2); return c.semaphore('s23').v(); });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(order.length, 0, 'runners 2 and 3 wait');
+    order.push(1);
+    await c.semaphore('s12').v();
+    await Promise.all([r2, r3]);
+    assert.deepEqual(order, [1, 2, 3]);
+  });
+
+  test('producer/consumer: empty = 8, filled = 0; never more than 8 items buffered, all arrive in order', async () => {
+    await c.semaphore('empty').create(8);
+    await c.semaphore('filled').create(0);
+    await c.queue('buf').create();
+    let maxSeen = 0;
+    const producer = (async () => {
+      for (let i = 0; i < 30; i++) {
+        await c.semaphore('empty').p();
+        await c.queue('buf').send(1, String(i));
+        await c.semaphore('filled').v();
+      }
+    })();
+    const got: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      await c.semaphore('filled').p();
+      const r = (await c.resources()).resources.find((x) => x.name === 'buf')!;
+      maxSeen = Math.max(maxSeen, r.messages);
+      got.push((await c.queue('buf').receiveOne()).data);
+      await c.semaphore('empty').v();
+    }
+    await producer;
+    assert.ok(maxSeen <= 8, `at most 8 buffered (saw ${maxSeen})`);
+    assert.deepEqual(got, Array.from({ length: 30 }, (_, i) => String(i)));
+  });
+
+  test('a receive waiting while the daemon is killed -9 keeps waiting and gets exactly one message', async () => {
+    await c.queue('jobs').create();
+    const waiting = spawn(node, [CLI, 'mq', 'jobs', 'recv'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    waiting.stdout.on('data', (d) => (out += d));
+    await waitFor('the receive waits in the daemon', async () => (await c.resources()).resources.find((r) => r.name === 'jobs')?.waiters.length === 1, 5000);
+    process.kill(h.daemonPid(), 'SIGKILL');
+    h.reconnect();
+    assert.equal((await h.cli(['info'])).code, 0, 'a new daemon');
+    c = await connect({ home: h.home, autostart: false });
+    await waitFor('the receive is waiting again', async () => (await c.resources()).resources.find((r) => r.name === 'jobs')?.waiters.length === 1, 10_000);
+    await c.queue('jobs').send(1, 'one');
+    await c.queue('jobs').send(1, 'two');
+    const code = await new Promise((r) => waiting.once('exit', r));
+    assert.equal(code, 0);
+    assert.equal(out, 'one\n');
+    assert.equal((await c.queue('jobs').receiveOne({ nowait: true })).data, 'two', 'the second message is still there');
+  });
+});

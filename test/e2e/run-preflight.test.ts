@@ -1,0 +1,57 @@
+// `run` fails at once with the reason, and creates no job (issue 16, defect 2); `kill` of a pid
+// that is not one of the caller's jobs says so in bash's words.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { TestHome } from './harness.js';
+
+describe('run fails at once with the reason', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('an unknown user: exit 1, "no such user", no job, with or without --bg', async () => {
+    const r = await h.cli(['run', '--user', 'nosuch', '--', 'id'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^appinit: no such user: nosuch$/m);
+    assert.equal(r.stdout, '');
+    const bg = await h.cli(['run', '--bg', '--user', 'nosuch', '--', 'id'], { timeoutMs: 10_000 });
+    assert.equal(bg.code, 1);
+    assert.equal(bg.stdout, '', 'no "[8] " line');
+    assert.equal(bg.stderr, 'appinit: no such user: nosuch\n');
+    assert.deepEqual(await (await h.api()).jobs(), [], 'no job was created');
+  });
+
+  test('a command not found: "appinit: nosuchcmd: command not found", exit 127 as bash; not executable: 126', async () => {
+    const r = await h.cli(['run', '--', 'nosuchcmd', 'arg'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 127);
+    assert.equal(r.stderr, 'appinit: nosuchcmd: command not found\n');
+    const bg = await h.cli(['run', '--bg', '--', './missing'], { timeoutMs: 10_000 });
+    assert.equal(bg.code, 127);
+    assert.equal(bg.stderr, 'appinit: ./missing: No such file or directory\n');
+    const nx = await h.cli(['run', '--', h.write('not-exec.sh', 'echo hi\n')], { timeoutMs: 10_000 });
+    assert.equal(nx.code, 126);
+    assert.match(nx.stderr, /not-exec\.sh: Permission denied$/m);
+  });
+
+  test('a missing directory: the directory named, exit 1', async () => {
+    const r = await h.cli(['run', '--cwd', '/nonexistent', '--', 'true'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'appinit: cwd: /nonexistent: No such file or directory\n');
+    const f = await h.cli(['run', '--cwd', '/etc/passwd', '--', 'true'], { timeoutMs: 10_000 });
+    assert.equal(f.stderr, 'appinit: cwd: /etc/passwd: Not a directory\n');
+    assert.deepEqual(await (await h.api()).jobs(), [], 'no job was created');
+  });
+
+  test('what can run still runs', async () => {
+    const r = await h.cli(['run', '--', 'sh', '-c', 'echo ok; exit 3'], { timeoutMs: 10_000 });
+    assert.equal(r.stdout.replace(/\r/g, ''), 'ok\n');
+    assert.equal(r.code, 3);
+  });
+
+  test('kill of pid 1: "1: not one of your jobs"; of a pid that does not exist: "No such process"', async () => {
+    const r = await h.cli(['kill', '1']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'appinit: kill: 1: not one of your jobs\n');
+    const n = await h.cli(['kill', '4194303']);
+    assert.equal(n.stderr, 'appinit: kill: (4194303) - No such process\n');
+  });
+});

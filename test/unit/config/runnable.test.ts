@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseControlText } from '../../../src/config/load.js';
+import { formatIssue } from '../../../src/config/program.js';
+import { checkRunnable } from '../../../src/config/runnable.js';
+
+const self = { uid: process.getuid?.() ?? 0, gids: process.getgroups?.() ?? [] };
+
+test('unknown user and group, missing cwd, redirection directory and command are placed at file:line:col', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'appinit-runnable-'));
+  try {
+    const text = `programs:
+  web:
+    command: sleep 1
+    user: nosuchuser-appinit
+    cwd: /nonexistent-appinit
+  logs:
+    command: ./missing.sh
+    stdout: /nonexistent-appinit/dir/out.log
+    stderr: ">> ${dir}/err.log"
+  grp:
+    command: sleep 1
+    user: root:nosuchgroup-appinit
+  ok:
+    command: [sleep, "1"]
+    stdin: ${dir}/in.txt
+`;
+    const ps = parseControlText(text, 'app.yaml', dir);
+    const issues = checkRunnable(ps, { path: '/usr/bin:/bin', self }).map(formatIssue);
+    assert.deepEqual(issues, [
+      'app.yaml:4:11: programs.web.user: no user "nosuchuser-appinit" on this system',
+      'app.yaml:5:10: programs.web.cwd: no such directory: /nonexistent-appinit',
+      'app.yaml:8:13: programs.logs.stdout: no such directory: /nonexistent-appinit/dir (for /nonexistent-appinit/dir/out.log)',
+      `app.yaml:7:14: programs.logs.command: command not found: ${dir}/missing.sh`,
+      'app.yaml:12:11: programs.grp.user: no group "nosuchgroup-appinit" on this system',
+      `app.yaml:15:12: programs.ok.stdin: no such file: ${dir}/in.txt`,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the command is looked up on PATH as execvpe does, and must be executable by the user it runs as', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'appinit-runnable-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'tool'), '#!/bin/sh\n', { mode: 0o700 });
+    const ps = parseControlText('programs:\n  a:\n    command: tool\n  b:\n    command: nosuch-tool-appinit\n', 'app.yaml', dir);
+    assert.deepEqual(checkRunnable(ps, { path: join(dir, 'bin'), self }).map(formatIssue), [
+      `app.yaml:5:14: programs.b.command: command not found: "nosuch-tool-appinit" is not in PATH (${join(dir, 'bin')})`,
+    ]);
+    // Owner-only execute: another user may not run it.
+    const asNobody = checkRunnable(ps.slice(0, 1), { path: join(dir, 'bin'), self: { uid: 65534, gids: [65534] } });
+    chmodSync(dir, 0o755);
+    assert.match(formatIssue(asNobody[0]), /programs\.a\.(cwd|command): .*(permission denied|not executable)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
