@@ -27,6 +27,7 @@ static char v2rel[PATH_MAX];        /* the same, as /proc/PID/cgroup shows it */
 static int v2ctrl[C_N];             /* controller enabled for our job groups in v2 */
 static char v1base[C_N][PATH_MAX];  /* our directory in each v1 controller's tree; "" = none */
 static char describe[PATH_MAX + 8] = "none";
+static char v2home[PATH_MAX];       /* the group the helper was started in (it moves to <base>/helper) */
 
 int cg_enabled(void) { return v2base[0] != 0; }
 const char *cg_describe(void) { return describe; }
@@ -103,6 +104,58 @@ static int mount_of(const char *ctrl, char *out, size_t cap) {
   return found;
 }
 
+static int populated_at(const char *dir) {
+  char path[PATH_MAX + 16], data[256];
+  snprintf(path, sizeof path, "%s/cgroup.events", dir);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, data, sizeof data - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  data[n] = 0;
+  char *p = strstr(data, "populated ");
+  return p ? p[10] == '1' : -1;
+}
+
+static void remove_jobs_in(const char *base);
+
+/*
+ * Directories of helpers that died by SIGKILL (their `quit` never ran) are removed by the next
+ * helper of the same user: a live helper sits in its own <base>/helper group, so a base with
+ * nothing populated below it has no helper and no job left.
+ */
+static void sweep_stale(const char *parent, const char *key) {
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, "%s", key);
+  char *dash = strrchr(prefix, '-');
+  if (!dash) return;
+  dash[1] = 0; /* appinit-<uid>- */
+  DIR *d = opendir(parent);
+  if (!d) return;
+  struct dirent *e;
+  char dir[PATH_MAX];
+  while ((e = readdir(d))) {
+    if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || strcmp(e->d_name, key) == 0) continue;
+    snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
+    if (populated_at(dir) != 0) continue;
+    char helper[PATH_MAX + 8];
+    snprintf(helper, sizeof helper, "%s/helper", dir);
+    rmdir(helper);
+    remove_jobs_in(dir);
+  }
+  closedir(d);
+}
+
+/* Leaves <base>/helper for the group we were started in, so our directories can go. */
+static void leave_helper_group(void) {
+  if (!v2home[0]) return;
+  if (write_file(v2home, "cgroup.procs", "0") == 0) {
+    char helper[PATH_MAX + 8];
+    snprintf(helper, sizeof helper, "%s/helper", v2base);
+    rmdir(helper); /* fails while the fd holder is still in it: the next helper sweeps it */
+  }
+}
+
 int cg_setup(const char *key) {
   char mnt[PATH_MAX], self[PATH_MAX];
   if (mount_of(NULL, mnt, sizeof mnt) == 0 && self_group(NULL, self, sizeof self) == 0) {
@@ -120,6 +173,14 @@ int cg_setup(const char *key) {
           snprintf(plus, sizeof plus, "+%s", CTRL[c]);
           v2ctrl[c] = write_file(base, "cgroup.subtree_control", plus) == 0;
         }
+        /* Ours is the group the helper (and its fd holder) sit in: a populated base is alive. */
+        char helper[PATH_MAX + 8];
+        snprintf(helper, sizeof helper, "%s/helper", base);
+        if ((mkdir(helper, 0755) == 0 || errno == EEXIST) && write_file(helper, "cgroup.procs", "0") == 0)
+          snprintf(v2home, sizeof v2home, "%s%s", mnt, self);
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof parent, "%s%s", mnt, self);
+        sweep_stale(parent, key);
       } else {
         rmdir(base);
       }
@@ -173,6 +234,7 @@ int cg_job_create(const char *job, const cg_limits_t *lim, int *join, int *dir_f
   char dir[PATH_MAX];
   job_dir(dir, sizeof dir, v2base, job);
   int nj = 0;
+  (void)!mkdir(v2base, 0755); /* swept by a helper that thought us gone: made again */
   if (mkdir(dir, 0755) < 0 && errno != EEXIST) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
   if ((join[nj++] = open_join(dir)) < 0) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
   if ((*dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
@@ -299,6 +361,7 @@ static void remove_jobs_in(const char *base) {
 
 void cg_cleanup_all(void) {
   if (!v2base[0]) return;
+  leave_helper_group();
   remove_jobs_in(v2base);
   for (int c = 0; c < C_N; c++) if (v1base[c][0]) remove_jobs_in(v1base[c]);
 }

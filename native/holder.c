@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define META_MAX 4096
@@ -241,4 +242,9 @@ void holder_del(unsigned id) {
 
 void holder_quit(void) {
   if (conn >= 0) send_msg(conn, 'Q', 0, NULL, -1, 0);
+  /* Our own holder leaves at once: wait (briefly) so the group we share can be removed. */
+  for (int i = 0; child_pid > 0 && i < 200; i++) {
+    if (waitpid(child_pid, NULL, WNOHANG) != 0) { child_pid = 0; break; }
+    usleep(1000);
+  }
 }
