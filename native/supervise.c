@@ -50,6 +50,7 @@
 
 #include "cgroup.h"
 #include "holder.h"
+#include "taskstats.h"
 
 /* Bumped whenever a verb, key or event changes meaning: the daemon checks it in `hello`. */
 #define PROTOCOL_VERSION 2
@@ -308,8 +309,9 @@ static void ts_prefix(int ts, char *out, size_t cap) {
   } else {
     struct tm tm;
     gmtime_r(&t.tv_sec, &tm);
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
+    /* Microseconds: `logs` merges stdout and stderr by these, and ms ties are common. */
+    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000);
   }
 }
 
@@ -750,6 +752,7 @@ static proc_t *proc_add(pid_t pid, unsigned long long start, const char *job, pi
   p->leader = leader; p->adopted = adopted;
   p->jb = job[0] ? job_get(job) : NULL;
   if (p->jb) p->jb->children++;
+  if (leader || adopted) ts_track(pid, job, leader); /* its descendants are the job's too */
   p->next = procs;
   procs = p;
   return p;
@@ -1130,6 +1133,7 @@ static void pending_finish_for(pid_t pid);
 /* What a status word of a process we own means: a stop, a continue, or its end (recorded,
  * maybe restarted at once under a ticket). `p` may be NULL for an orphan seen only now. */
 static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, char **hint) {
+  ts_readable(); /* kernel records of what ended so far go out before this exit event */
   if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
     buf_t b = {0};
     buf_json_str(&b, p ? p->job : "");
@@ -2217,8 +2221,8 @@ static void handle_frame(char *p, size_t n) {
   } else if (strcmp(verb, "hello") == 0) {
     sendq.len = sendq_off = 0;
     buf_t b = {0};
-    buf_printf(&b, "{\"ev\":\"hello\",\"pid\":%d,\"epoch\":\"%llu\",\"version\":%d,\"cgroup\":", getpid(),
-               (unsigned long long)epoch, PROTOCOL_VERSION);
+    buf_printf(&b, "{\"ev\":\"hello\",\"pid\":%d,\"epoch\":\"%llu\",\"version\":%d,\"acct\":\"%s\",\"cgroup\":", getpid(),
+               (unsigned long long)epoch, PROTOCOL_VERSION, ts_enabled() ? "taskstats" : "wait4");
     buf_json_str(&b, cg_describe());
     buf_add(&b, "}\n", 2);
     for (proc_t *q = procs; q; q = q->next) {
@@ -2517,6 +2521,11 @@ int main(int argc, char **argv) {
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev) < 0) die("epoll_ctl");
   ev.data.u64 = (uint64_t)sfd;
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev) < 0) die("epoll_ctl");
+  int tsfd = ts_open(emit_event); /* root only: kernel accounting records (native/taskstats.c) */
+  if (tsfd >= 0) {
+    ev.data.u64 = (uint64_t)tsfd;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, tsfd, &ev) < 0) die("epoll_ctl");
+  }
   /* Pipes a helper before us left with the fd holder are ours to pump again; or a new holder. */
   snprintf(holder_path, sizeof holder_path, "%s.hold", sockpath);
   long top = holder_open(holder_path, take_held);
@@ -2567,6 +2576,8 @@ int main(int argc, char **argv) {
           quit_cleanup();
           exit(0);
         }
+      } else if (tsfd >= 0 && tag == (uint64_t)tsfd) {
+        ts_readable();
       } else if (client >= 0 && tag == (uint64_t)client) {
         if (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) client_readable();
         if (client >= 0 && (e & EPOLLOUT)) client_flush();

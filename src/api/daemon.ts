@@ -9,6 +9,7 @@ import { isResting, Supervisor } from '../core/supervisor/runtime.js';
 import { raiseNofile } from '../os/limits.js';
 import { tryLock } from '../os/lock.js';
 import { terminalSettings } from '../os/terminal.js';
+import { becomeSubreaper } from '../os/reap.js';
 import { Supervise } from '../os/supervise.js';
 import { BackupKeeper } from '../store/backup.js';
 import { secureHome } from '../store/home.js';
@@ -102,6 +103,8 @@ export async function startDaemon(home: string): Promise<Daemon> {
   delete spawnCtx.env.APPINIT_DAEMON_CHILD;
   const sup = new Supervisor(db, helper, spawnCtx);
   guard.watch(sup);
+  // Jobs of a helper that dies come to the daemon, which can still collect their real ends.
+  becomeSubreaper();
   await sup.init();
 
   let resolveDone!: () => void;

@@ -1,6 +1,7 @@
 // The daemon's modules beyond the supervisor core: each brings API routes, streamed
 // endpoints, store migrations and a service started with the daemon. Listed here, once.
 import type http from 'node:http';
+import { acctModule } from './acct/module.js';
 import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
@@ -28,4 +29,4 @@ export interface Module {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];
+export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];

@@ -76,7 +76,7 @@ export type RouteTable = Record<string, Handler>;
 const coreRoutes: RouteTable = {
   'GET /v1/info': (ctx) => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
-    uptime: (Date.now() - ctx.startedAt) / 1000,
+    uptime: (Date.now() - ctx.startedAt) / 1000, acct: ctx.sup.accounting.source,
     problems: (ctx.services.get('health') as Health | undefined)?.list() ?? [],
   }),
 

@@ -3,7 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, report } from './context.js';
 import { down, lifecycle, signal } from './commands/programs.js';
-import { info, logs, status } from './commands/show.js';
+import { info, status } from './commands/show.js';
+import { registerLogCommands } from './commands/logs.js';
 import { acctCommand } from './monitor/acct.js';
 import { historyCommand } from './monitor/history.js';
 import { COMMAND_MODULES } from './modules.js';
@@ -39,17 +40,14 @@ program.command('status [names...]').description('show programs and their jobs (
   .option('--history', 'the CPU and memory the daemon sampled for NAME\'s jobs')
   .option('--aps', 'the seed article\'s aps table: TTY, COMMAND, PID or <terminated>')
   .action((names: string[], o) => run(() => (o.history ? historyCommand(names[0], { json: !!o.json }) : status(names, !!o.json, !!o.aps))));
-program.command('logs [name]').description('show what programs wrote (every program without a name)').option('-f, --follow', 'follow')
-  .option('-n, --lines <n>', 'how many lines', '15').option('--stdout', 'only stdout').option('--stderr', 'only stderr')
-  .option('--since <time>', 'only lines since TIME (ISO 8601, "YYYY-MM-DD HH:MM", or an age like 10m)')
-  .option('--json', 'one JSON object per line').option('--flush', 'empty the program\'s logs').option('--reopen', 'reopen every log file')
-  .action((name, o) => run(() => logs(name, o)));
+registerLogCommands(program, run);
 program.command('acct [name]').description('accounting records of ended processes, newest last; --summary: per command, as sa').option('--json', 'print JSON')
   .option('--limit <n>', 'only the last N').option('--command <cmd>', 'only this command')
   .option('--program <name>', 'only this program').option('--user <user>', 'only this user\'s processes')
   .option('--since <time>', 'ended at or after TIME (ISO 8601, "YYYY-MM-DD[ HH:MM]", or an age like -1h, -30m)')
   .option('--until <time>', 'ended at or before TIME')
   .option('-s, --summary', 'one line per command, as sa').option('--by <key>', 'summarise by command, user or program')
+  .option('--pacct <file>', 'write the records as the kernel\'s acct_v3 file (lastcomm -f, sa, dump-acct read it)')
   .action((name, o) => run(() => acctCommand(name, o)));
 
 for (const register of COMMAND_MODULES) register(program, run);

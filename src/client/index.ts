@@ -7,6 +7,7 @@ import type { AcctRecord } from '../store/records.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixStream, unixTransport, type Transport } from './transport.js';
+import { readJson, unixRead } from './read-stream.js';
 
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
 
@@ -29,6 +30,8 @@ export interface DaemonInfo {
   home: string;
   version: string;
   uptime: number;
+  /** Where accounting records come from: the kernel's taskstats (root) or the helper's wait4. */
+  acct?: 'taskstats' | 'wait4';
   /** What is degraded right now (disk full, socket recreated, backup failing), oldest first. */
   problems?: { what: string; since: number; message: string }[];
 }
@@ -39,6 +42,8 @@ export interface LogLine {
   stream: 'stdout' | 'stderr';
   line: string;
   time: number | null;
+  /** The line as `logs` shows it (follow streams). */
+  text?: string;
 }
 
 /** Options for connect. */
@@ -107,15 +112,30 @@ export class Client {
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return this.call('GET', `/v1/acct?${p}`);
   }
-  /** The last lines programs wrote (all programs without a name), oldest first. */
-  logs(q: { name?: string; n?: number; stream?: 'stdout' | 'stderr'; since?: string } = {}): Promise<{ lines: LogLine[] }> {
+  /** The last lines programs wrote (all programs without a name), merged in time order (bounded: 100,000 lines; readLogs streams). */
+  logs(q: { name?: string; n?: number; stream?: 'stdout' | 'stderr'; since?: string } = {}): Promise<{ lines: LogLine[]; warnings: string[] }> {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return this.call('GET', `/v1/logs?${p}`);
   }
+  /** Streams the last n lines (or those since a time) merged in time order: text as `logs` shows it
+   *  (times in zone tz), or NDJSON LogLines. Read `body` at your pace: the daemon waits for you. */
+  async readLogs(q: { name?: string; n?: number; stream?: 'stdout' | 'stderr'; since?: string; tz?: string; format?: 'text' | 'ndjson' } = {}): Promise<{ body: NodeJS.ReadableStream; warnings: string[] }> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
+    const r = await unixRead(pathsFor(this.home).socket, `/v1/logs/read?${p}`);
+    if (r.status >= 400) {
+      const e = ((await readJson(r.body)) as { error?: { code: string; message: string } }).error;
+      throw new AppinitError(e?.code ?? 'error', e?.message ?? `HTTP ${r.status}`, r.status);
+    }
+    const h = r.headers['x-appinit-warnings'];
+    const warnings = typeof h === 'string' ? (JSON.parse(decodeURIComponent(h)) as string[]) : [];
+    return { body: r.body, warnings };
+  }
   /** Follows programs' logs (all without a name); returns a function that stops following.
-   *  onLine gets `{missed: N}` when this reader was too slow and N lines were skipped. */
-  followLogs(q: { name?: string; stream?: 'stdout' | 'stderr'; n?: number }, onLine: (l: LogLine | { missed: number }) => void, onEnd: (err?: Error) => void = () => {}): () => void {
+   *  The last n lines (or those since a time) come first. onLine gets `{missed: N}` when this
+   *  reader was too slow and N lines were skipped, `{warning}` for what the daemon wants said. */
+  followLogs(q: { name?: string; stream?: 'stdout' | 'stderr'; n?: number; since?: string; tz?: string }, onLine: (l: LogLine | { missed: number } | { warning: string }) => void, onEnd: (err?: Error) => void = () => {}): () => void {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return unixStream(pathsFor(this.home).socket, `/v1/logs/follow?${p}`, (v) => onLine(v as LogLine), onEnd);

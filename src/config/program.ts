@@ -151,7 +151,7 @@ export const DEFAULTS = {
   priority: 999,
   health: { every: 10_000, timeout: 2_000, failures: 3 },
   watchDebounce: 300,
-  log: { timestamps: 'none', maxSize: 10 * 1024 * 1024, keep: 10, rotate: 'none', compress: false, maxLine: 64 * 1024 } as LogOptions,
+  log: { timestamps: 'iso', maxSize: 10 * 1024 * 1024, keep: 10, rotate: 'none', compress: false, maxLine: 64 * 1024 } as LogOptions,
 };
 
 /** Bounds on what a file (or a request) may ask for, so a typo cannot hang the daemon. */

@@ -7,7 +7,11 @@
 export const PROTOCOL_VERSION = 2;
 
 /** Sent first on every connection. */
-export interface HelloEvent { ev: 'hello'; pid: number; epoch: string; version: number; cgroup: string | null }
+export interface HelloEvent {
+  ev: 'hello'; pid: number; epoch: string; version: number; cgroup: string | null;
+  /** Where accounting records come from: the kernel's taskstats (a root helper), or wait4 of what it reaps. */
+  acct: 'taskstats' | 'wait4';
+}
 /** A child the helper owns, listed after hello. */
 export interface ChildEvent { ev: 'child'; pid: number; start: number; leader: number; adopted: number; pgid: number; job: string }
 /** The list of children is complete. */
@@ -30,6 +34,26 @@ export interface ExitEvent {
   alive?: number; stime_us: number; maxrss: number; minflt: number; majflt: number; inblock: number;
   oublock: number; nvcsw: number; nivcsw: number;
 }
+/** One ended process of a job, as the kernel's taskstats reported it (native/taskstats.c): sent once
+ *  per process when its last thread ends (threads summed), in termination order, and before its
+ *  `exit` if the helper reaps it. Times in µs, memory in KiB. */
+export interface TaskstatsEvent {
+  ev: 'taskstats'; seq: number; pid: number; ppid: number;
+  /** The job key, by fork ancestry from the job's leader or an orphan the helper adopted. */
+  job: string; leader: number; threads: number; uid: number; gid: number; comm: string;
+  /** Wait status form: exit code << 8, or the signal | 0x80 for a core. */
+  status: number;
+  /** The kernel's ac_flag: AFORK 1, ASU 2, ACORE 8, AXSIG 0x10. */
+  acflag: number;
+  /** tty_nr of its controlling terminal (0: none). */
+  tty: number; nice: number;
+  /** Start in whole seconds (the kernel's); end_us - etime_us is the exact start. */
+  btime: number; etime_us: number; end_us: number; utime_us: number; stime_us: number; minflt: number; majflt: number;
+  /** Integrals of resident and virtual size over CPU time, MB·µs. */
+  coremem: number; virtmem: number; hiwater_rss: number; hiwater_vm: number;
+  rchar: number; wchar: number; syscr: number; syscw: number; read_bytes: number; write_bytes: number;
+  cancelled_write_bytes: number; nvcsw: number; nivcsw: number;
+}
 /** Stop / continue notifications (WUNTRACED, WCONTINUED). */
 export interface StateEvent { ev: 'stopped' | 'continued'; seq?: number; pid: number; job: string; sig?: number }
 /** An orphan the helper adopted as subreaper, attributed to a job. */
@@ -51,7 +75,7 @@ export interface UnknownEvent { ev: 'unknown'; seq?: number; name: string; raw: 
 
 /** Every event the helper sends. */
 export type HelperEvent =
-  | HelloEvent | ChildEvent | ReadyEvent | SpawnedEvent | SpawnErrorEvent | ExitEvent | StateEvent | AdoptedEvent
+  | HelloEvent | ChildEvent | ReadyEvent | SpawnedEvent | SpawnErrorEvent | ExitEvent | TaskstatsEvent | StateEvent | AdoptedEvent
   | OpeningEvent | EmptyEvent | StuckEvent | StatsEvent | WarningEvent | RotatedEvent | UnknownEvent;
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -66,6 +90,7 @@ const SHAPES: Record<string, Record<string, 'n' | 's'>> = {
   respawned: { job: 's', pid: 'n', start: 'n' },
   'spawn-error': { req: 's', job: 's', error: 's' },
   exit: { seq: 'n', pid: 'n', job: 's', leader: 'n', status: 'n', start: 'n', end_us: 'n', utime_us: 'n', stime_us: 'n' },
+  taskstats: { seq: 'n', pid: 'n', ppid: 'n', job: 's', leader: 'n', status: 'n', acflag: 'n', etime_us: 'n', end_us: 'n', utime_us: 'n', stime_us: 'n' },
   stopped: { pid: 'n', job: 's' },
   continued: { pid: 'n', job: 's' },
   adopted: { pid: 'n', job: 's' },
@@ -102,7 +127,8 @@ export function parseHelperLine(line: string): HelperEvent {
   if (o.ev === 'hello') {
     // Helpers before the field existed spoke protocol 1; a version that is not a number is unknown (0).
     const version = o.version == null ? 1 : Number(o.version);
-    return { ev: 'hello', pid: o.pid as number, epoch: String(o.epoch ?? ''), version: Number.isFinite(version) ? version : 0, cgroup: str(o.cgroup) ? o.cgroup : null };
+    return { ev: 'hello', pid: o.pid as number, epoch: String(o.epoch ?? ''), version: Number.isFinite(version) ? version : 0, cgroup: str(o.cgroup) ? o.cgroup : null,
+      acct: o.acct === 'taskstats' ? 'taskstats' : 'wait4' };
   }
   return o as unknown as HelperEvent;
 }

@@ -29,16 +29,32 @@ export interface AcctRecord {
   flags: string;
   status: number | null;
   note: string | null;
+  /** Where the figures come from: the kernel's record of the task (taskstats), or wait4. */
+  source?: 'taskstats' | 'wait4' | null;
+  /** Elapsed seconds, exact to the microsecond with taskstats (end - start otherwise). */
+  elapsed?: number | null;
+  /** Controlling terminal as /proc's tty_nr (0: none). */
+  tty?: number | null;
+  /** Characters read and written (read(2), write(2) and the like; KiB-granular from taskstats). */
+  rchar?: number | null;
+  wchar?: number | null;
+  /** Average resident size while it ran (KiB), and peak virtual size (KiB). */
+  avgmem?: number | null;
+  vmpeak?: number | null;
+  threads?: number | null;
 }
 
 /** Appends a record. */
 export function insertRecord(db: Db, r: AcctRecord): void {
   stmt(db,
     `INSERT INTO records(pid, ppid, job, program, command, comm, uid, gid, start, end, utime, stime, maxrss, minflt, majflt,
-      inblock, oublock, nvcsw, nivcsw, exit_code, signal, core, flags, status, note)
-     VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      inblock, oublock, nvcsw, nivcsw, exit_code, signal, core, flags, status, note, source, elapsed, tty, rchar, wchar, avgmem,
+      vmpeak, threads)
+     VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
   ).run(r.pid, r.ppid, r.job, r.program, r.command, r.comm, r.uid, r.gid, r.start, r.end, r.utime, r.stime, r.maxrss, r.minflt,
-    r.majflt, r.inblock, r.oublock, r.nvcsw, r.nivcsw, r.exitCode, r.signal, r.core ? 1 : 0, r.flags, r.status, r.note);
+    r.majflt, r.inblock, r.oublock, r.nvcsw, r.nivcsw, r.exitCode, r.signal, r.core ? 1 : 0, r.flags, r.status, r.note,
+    r.source ?? null, r.elapsed ?? null, r.tty ?? null, r.rchar ?? null, r.wchar ?? null, r.avgmem ?? null, r.vmpeak ?? null,
+    r.threads ?? null);
 }
 
 /** Filters for reading records. */
@@ -69,5 +85,13 @@ export function queryRecords(db: Db, q: RecordQuery = {}): AcctRecord[] {
     inblock: r.inblock as number, oublock: r.oublock as number, nvcsw: r.nvcsw as number, nivcsw: r.nivcsw as number,
     exitCode: r.exit_code as number | null, signal: r.signal as number | null, core: r.core === 1, flags: r.flags as string,
     status: r.status as number | null, note: r.note as string | null,
+    source: (r.source ?? null) as AcctRecord['source'], elapsed: (r.elapsed ?? null) as number | null, tty: (r.tty ?? null) as number | null,
+    rchar: (r.rchar ?? null) as number | null, wchar: (r.wchar ?? null) as number | null, avgmem: (r.avgmem ?? null) as number | null,
+    vmpeak: (r.vmpeak ?? null) as number | null, threads: (r.threads ?? null) as number | null,
   }));
+}
+
+/** True when a kernel (taskstats) record exists for this pid started at `start` (epoch seconds, ±1.5 s: /proc's boot time is whole seconds). */
+export function hasKernelRecord(db: Db, pid: number, start: number): boolean {
+  return stmt(db, "SELECT 1 FROM records WHERE pid = ? AND source = 'taskstats' AND start BETWEEN ? AND ? LIMIT 1").get(pid, start - 1.5, start + 1.5) !== undefined;
 }

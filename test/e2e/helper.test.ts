@@ -57,7 +57,7 @@ describe('kill -9 of the helper costs no job', () => {
     const before = lines().length;
     await waitFor('the new helper writes the log on', () => lines().length >= before + 20);
     assert.equal(alive(j.pid!), true, 'the job survived its helper');
-    const n = lines().map((l) => Number(/^line (\d+)$/.exec(l)?.[1]));
+    const n = lines().map((l) => Number(/(?:^|Z )line (\d+)$/.exec(l)?.[1])); // timestamped by default
     assert.deepEqual(n, n.map((_, i) => i + 1), 'every line, once, in order');
     const r = await h.cli(['stop', 'chatty'], { timeoutMs: 20_000 });
     assert.equal(r.code, 0, r.stderr);

@@ -8,10 +8,13 @@ import { readLogFile, streamFiles } from '../../src/core/logs/files.js';
 import { fixture } from '../fixtures/fixtures.js';
 import { alive, CLI, TestHome, waitFor } from './harness.js';
 
-// Every line of a stream across rotated (and compressed) files, in order.
+// Every line of a stream across rotated (and compressed) files, in order, without its timestamp.
 function allLines(live: string): string[] {
-  return streamFiles(live).flatMap((f) => readLogFile(f).split('\n').filter(Boolean));
+  return streamFiles(live).flatMap((f) => readLogFile(f).split('\n').filter(Boolean)).map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, ''));
 }
+
+// The text of a line `logs` printed: after its local time (`2026-12-01 23:46:57.123 `).
+const shown = (l: string) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} /, '');
 
 // Asserts lines carry the numbers 1..n exactly once, in order.
 function assertNumbered(lines: string[], n: number, strip = (l: string) => l): void {
@@ -81,15 +84,15 @@ describe('managed logs', () => {
     log: { maxLine: 64KB }
 `);
     for (const n of ['iso', 'unix', 'long']) await h.waitJob(n, 'exited', (j) => j.state === 'exited', 15_000);
-    const iso = allLines(logs('iso'));
+    const iso = streamFiles(logs('iso')).flatMap((f) => readLogFile(f).split('\n').filter(Boolean));
     assert.equal(iso.length, 50);
     const isoTimes = iso.map((l) => {
-      assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \d{8} x+$/);
-      return Date.parse(l.slice(0, 24));
+      assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z \d{8} x+$/, 'ISO 8601 UTC to the microsecond');
+      return Date.parse(l.slice(0, 27));
     });
     for (let i = 1; i < isoTimes.length; i++) assert.ok(isoTimes[i] >= isoTimes[i - 1], 'monotonic');
-    assertNumbered(iso, 50, (l) => l.slice(25));
-    const unix = allLines(logs('unix'));
+    assertNumbered(iso, 50, (l) => l.slice(28));
+    const unix = streamFiles(logs('unix')).flatMap((f) => readLogFile(f).split('\n').filter(Boolean));
     for (const l of unix) assert.match(l, /^\d{10}\.\d{3} \d{8} x+$/);
     const long = allLines(logs('long'));
     assert.deepEqual(long.map((l) => l.length), [65536, 65536, 65536, 200000 - 3 * 65536, 5]);
@@ -99,10 +102,14 @@ describe('managed logs', () => {
   test('logs reads across rotations; no name interleaves programs with their names; --json; --since', async () => {
     const tail = await h.cli(['logs', 'flood', '-n', '3']);
     assert.equal(tail.code, 0, tail.stderr);
-    assert.deepEqual(tail.stdout.trim().split('\n').map((l) => Number(l.slice(0, 8))), [199998, 199999, 200000]);
-    const all = await h.cli(['logs', '-n', '2']);
-    assert.match(all.stdout, /^flood \| 00199999/m);
-    assert.match(all.stdout, /^iso \| \S+Z 00000050/m);
+    assert.deepEqual(tail.stdout.trim().split('\n').map((l) => Number(shown(l).slice(0, 8))), [199998, 199999, 200000]);
+    // Without a name: the last lines of all programs merged, each behind its name; an ISO time
+    // shown in local time, a unix one as written.
+    // (iso, unix and long wrote last, 105 lines in all; flood and the others before them.)
+    const all = await h.cli(['logs', '-n', '200']);
+    assert.equal(all.stdout.trim().split('\n').length, 200, '-n counts lines of the merged output');
+    assert.match(all.stdout, /^iso \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} 00000050/m);
+    assert.match(all.stdout, /^unix \| \d{10}\.\d{3} 00000050/m);
     const json = (await h.cli(['logs', 'iso', '-n', '1', '--json'])).stdout.trim();
     const obj = JSON.parse(json);
     assert.equal(obj.name, 'iso');
@@ -123,7 +130,7 @@ describe('managed logs', () => {
     follower.stdout.on('data', (d) => (out += d));
     try {
       await waitFor('the follower saw line 3000', () => out.includes('00003000 '), 30_000);
-      const nums = out.trim().split('\n').map((l) => Number(l.slice(0, 8)));
+      const nums = out.trim().split('\n').map((l) => Number(shown(l).slice(0, 8)));
       assert.deepEqual(nums, Array.from({ length: 3000 }, (_, i) => i + 1));
       assert.ok(streamFiles(logs('slow')).length > 5, 'the follow crossed rotations');
     } finally {

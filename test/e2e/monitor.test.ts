@@ -238,7 +238,10 @@ ${IDLE_AND_BURN}`);
     assert.ok(burn && burn.runs === 1 && burn.userSec + burn.systemSec > 0.2, JSON.stringify(t.programs));
     assert.ok(t.children.userSec >= burn.userSec);
     // The helper reaped every child: the kernel's count of its children's CPU agrees with the records.
-    assert.ok(Math.abs(t.helper.childUserSec + t.helper.childSystemSec - (t.children.userSec + t.children.systemSec)) < 0.1, JSON.stringify(t));
+    // Kernel (taskstats) records keep the raw tick samples, as the kernel's acct does; cutime is
+    // scaled to the precise run time: on a loaded machine they differ by up to a fifth (17% seen at load 16 on 2 CPUs).
+    const recorded = t.children.userSec + t.children.systemSec;
+    assert.ok(Math.abs(t.helper.childUserSec + t.helper.childSystemSec - recorded) < Math.max(0.1, 0.25 * recorded), JSON.stringify(t));
     const text = await h.cli(['times']);
     assert.match(text.stdout, /^ +REAL +USER +SYSTEM +RUNS\n/);
     assert.match(text.stdout, /daemon \(pid \d+\) +\d+\.\d\ds +\d+\.\d\ds +\d+\.\d\ds +-/);

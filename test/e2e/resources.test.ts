@@ -96,12 +96,12 @@ describe('resources', () => {
     const waiting = spawn(node, [CLI, 'mq', 'jobs', 'recv'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     waiting.stdout.on('data', (d) => (out += d));
-    await waitFor('the receive waits in the daemon', async () => (await c.resources()).resources.find((r) => r.name === 'jobs')?.waiters.length === 1, 5000);
+    await waitFor('the receive waits in the daemon', async () => (await c.resources()).resources.find((r) => r.name === 'jobs')?.waiters.length === 1, 20_000);
     process.kill(h.daemonPid(), 'SIGKILL');
     h.reconnect();
     assert.equal((await h.cli(['info'])).code, 0, 'a new daemon');
     c = await connect({ home: h.home, autostart: false });
-    await waitFor('the receive is waiting again', async () => (await c.resources()).resources.find((r) => r.name === 'jobs')?.waiters.length === 1, 10_000);
+    await waitFor('the receive is waiting again', async () => (await c.resources()).resources.find((r) => r.name === 'jobs')?.waiters.length === 1, 20_000);
     await c.queue('jobs').send(1, 'one');
     await c.queue('jobs').send(1, 'two');
     const code = await new Promise((r) => waiting.once('exit', r));

@@ -14,7 +14,8 @@ import { alive, TestHome, waitFor } from './harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logOf = (h: TestHome, name: string, stream = 'out') => {
-  try { return readFileSync(`${h.home}/logs/${name}/${stream}.log`, 'utf8'); } catch { return ''; }
+  // Managed logs are timestamped by default: the tests look at what the program wrote.
+  try { return readFileSync(`${h.home}/logs/${name}/${stream}.log`, 'utf8').replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /gm, ''); } catch { return ''; }
 };
 const times = (text: string) => text.split('\n').filter((l) => /^\d+\.\d+$/.test(l)).map((l) => Number(l) * 1000);
 

@@ -214,7 +214,7 @@ describe('redirections, environment, cwd, umask, instances', () => {
     assert.equal(statSync(`${d}/made`).mode & 0o777, 0o640);
     assert.equal(readFileSync(`${d}/app.txt`, 'utf8'), 'old line\nappended\n');
     const logs = await h.cli(['logs', 'bare']);
-    const vars = logs.stdout.trim().split('\n').map((l) => l.split('=')[0]).sort();
+    const vars = logs.stdout.trim().split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d [\d:.]+ /, '').split('=')[0]).sort();
     assert.deepEqual(vars, ['APPINIT_INSTANCE', 'APPINIT_JOB', 'APPINIT_PROGRAM', 'E'], 'replace: only the program\'s own environment');
   });
 

@@ -161,7 +161,8 @@ describe('a defined environment', () => {
     assert.equal(r.code, 0, r.stderr);
     const read = async (name: string) => waitFor(`${name} printed its environment`, () => {
       try {
-        const t = readFileSync(join(h.home, 'logs', name, 'out.log'), 'utf8');
+        // Managed logs are timestamped by default: the lines without their stamps.
+        const t = readFileSync(join(h.home, 'logs', name, 'out.log'), 'utf8').replace(/^\S+Z /gm, '');
         return t.includes('PATH=') ? t : null;
       } catch { return null; }
     });

@@ -18,6 +18,19 @@ function time(s: number | null): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** A tty_nr (/proc's device encoding) as lastcomm names it: pts/3, tty1, ttyS0, or major:minor; '-' for none. */
+export function ttyName(ttyNr: number | null | undefined): string {
+  if (!ttyNr) return '-';
+  const major = (ttyNr >> 8) & 0xfff;
+  const minor = (ttyNr & 0xff) | ((ttyNr >> 12) & 0xfff00);
+  if (major >= 136 && major <= 143) return `pts/${(major - 136) * 256 + minor}`;
+  if (major === 4) return minor < 64 ? `tty${minor}` : `ttyS${minor - 64}`;
+  if (major === 5 && minor === 0) return 'tty';
+  return `${major}:${minor}`;
+}
+
+const kb = (v: number | null | undefined) => (v == null ? '-' : String(Math.round(v)));
+
 /** Formats records, newest last. */
 export function formatAcct(records: AcctRecord[]): string {
   if (records.length === 0) return 'no accounting records';
@@ -28,13 +41,16 @@ export function formatAcct(records: AcctRecord[]): string {
     String(r.pid),
     r.comm,
     r.uid != null ? lookupUser(r.uid)?.name ?? String(r.uid) : '-',
+    r.source === 'taskstats' ? ttyName(r.tty) : '-',
     r.flags || '-',
-    (r.start != null ? r.end - r.start : 0).toFixed(2),
+    (r.elapsed ?? (r.start != null ? r.end - r.start : 0)).toFixed(2),
     r.utime.toFixed(2),
     r.stime.toFixed(2),
+    kb(r.avgmem),
     String(r.maxrss),
+    r.rchar == null && r.wchar == null ? '-' : kb(((r.rchar ?? 0) + (r.wchar ?? 0)) / 1024),
     recordEnd(r),
   ]);
-  return table(['END', 'PROGRAM', 'JOBID', 'PID', 'COMMAND', 'USER', 'FLAGS', 'REAL', 'USER_S', 'SYS_S', 'MAXRSS_KB', 'STATUS'], rows,
-    ['JOBID', 'PID', 'REAL', 'USER_S', 'SYS_S', 'MAXRSS_KB']);
+  return table(['END', 'PROGRAM', 'JOBID', 'PID', 'COMMAND', 'USER', 'TTY', 'FLAGS', 'REAL', 'USER_S', 'SYS_S', 'AVGMEM_KB', 'MAXRSS_KB', 'IO_KB', 'STATUS'], rows,
+    ['JOBID', 'PID', 'REAL', 'USER_S', 'SYS_S', 'AVGMEM_KB', 'MAXRSS_KB', 'IO_KB']);
 }

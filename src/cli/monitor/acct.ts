@@ -6,6 +6,24 @@ import type { AcctRecord } from '../../store/records.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatAcct } from '../format/acct.js';
 import { parseTimeArg } from '../../core/time-arg.js';
+import { encodePacct } from '../../core/accounting/pacct.js';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+
+// Written beside the target and renamed over it: a reader never sees half a file, and a
+// failed write leaves what was there.
+function writePacct(file: string, recs: AcctRecord[]): number {
+  if (file === '') throw new CliError('acct: --pacct expects a file name', EXIT.usage);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, encodePacct(recs), { mode: 0o644 });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new CliError(`acct: --pacct: cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.failure);
+  }
+  process.stdout.write(`wrote ${recs.length} record${recs.length === 1 ? '' : 's'} to ${file} (acct_v3: lastcomm -f, sa, dump-acct read it)\n`);
+  return EXIT.ok;
+}
 
 /** Options of `appinit acct`. */
 export interface AcctCommandOptions {
@@ -18,6 +36,7 @@ export interface AcctCommandOptions {
   user?: string;
   since?: string;
   until?: string;
+  pacct?: string;
 }
 
 const KEYS: SummaryKey[] = ['command', 'user', 'program'];
@@ -66,6 +85,7 @@ export async function acctCommand(name: string | undefined, o: AcctCommandOption
   let recs = await c.records({ program: name ?? o.program, command: o.command, uid, since, until, limit });
   // The daemon applies uid for root only (others always get their own): never show another's.
   if (uid !== undefined) recs = recs.filter((r) => r.uid === uid);
+  if (o.pacct !== undefined) return writePacct(o.pacct, recs);
   if (o.summary || o.by !== undefined) {
     process.stdout.write(o.json ? `${JSON.stringify(summariseRecords(recs, by, (u) => lookupUser(u)?.name), null, 2)}\n` : formatAcctSummary(recs, by));
   } else {

@@ -1,8 +1,10 @@
-// Reading managed logs: a stream is its rotated files (out.log.1, .2, ... never renamed
-// again, maybe .gz) followed by the live file (out.log), oldest first.
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+// The files of a managed log stream: its rotated files (out.log.1, .2, ... never renamed again,
+// maybe .gz) followed by the live file (out.log), oldest first. Reading is by chunks, never a
+// whole file: a stream can hold gigabytes.
+import { closeSync, createReadStream, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 
 /** The files of one log stream, oldest first; the live file last. */
 export function streamFiles(live: string): string[] {
@@ -22,119 +24,213 @@ export function streamFiles(live: string): string[] {
   return existsSync(live) ? [...rotated, live] : rotated;
 }
 
-/** Reads a whole log file, decompressing a rotated .gz one. */
+/** Reads a whole log file, decompressing a rotated .gz one (tests and small files only). */
 export function readLogFile(path: string): string {
   const buf = readFileSync(path);
   return path.endsWith('.gz') ? gunzipSync(buf).toString('utf8') : buf.toString('utf8');
 }
 
-// Reads the last `want` lines of one file (up to byte `end`) without reading all of a large file.
-function tailOfFile(path: string, want: number, end?: number): string[] {
-  if (path.endsWith('.gz')) return readLogFile(path).split('\n').slice(0, -1).slice(-want);
-  const fd = openSync(path, 'r');
-  try {
-    const size = end ?? fstatSync(fd).size;
-    let pos = size;
-    let chunks: Buffer[] = [];
-    let newlines = 0;
-    while (pos > 0 && newlines <= want) {
-      const len = Math.min(65536, pos);
-      pos -= len;
-      const b = Buffer.alloc(len);
-      readSync(fd, b, 0, len, pos);
-      chunks = [b, ...chunks];
-      for (const c of b) if (c === 10) newlines++;
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    if (pos > 0) lines.shift(); // a partial first line
-    return lines.slice(-want);
-  } finally {
-    closeSync(fd);
-  }
+/** One file of a stream as it was when a read began. */
+export interface FileRef {
+  path: string;
+  gz: boolean;
+  /** Bytes to read (plain files): the size when the read began; the live file grows after. */
+  size: number;
+  ino: number;
+  mtimeMs: number;
 }
 
-/** The last n lines of a stream, across its rotated files; `liveEnd` stops the live file there. */
-export function tailLines(live: string, n: number, liveEnd?: number): string[] {
-  if (n <= 0) return [];
-  const files = streamFiles(live);
-  let out: string[] = [];
-  for (let i = files.length - 1; i >= 0 && out.length < n; i--) {
-    out = [...tailOfFile(files[i], n - out.length, files[i] === live ? liveEnd : undefined), ...out];
-  }
-  return out;
+/** A stream's files at one moment: what a read covers, and where a follower goes on from. */
+export interface StreamSnapshot {
+  live: string;
+  files: FileRef[];
+  /** The live file's inode and size (0, 0 when it does not exist yet). */
+  liveIno: number;
+  liveSize: number;
 }
 
-/** Follows a live log file across rotations, calling onLines with complete lines. */
-export class Follower {
-  private pos = 0;
-  private ino = 0;
-  private partial = '';
-  private timer: NodeJS.Timeout;
-
-  /** Follows from the end; `backlog` lines before it are delivered first, with no gap or overlap. */
-  constructor(private readonly live: string, private readonly onLines: (lines: string[]) => void, backlog = 0) {
+/** Takes a stream's snapshot: its files with their sizes now. */
+export function snapshot(live: string): StreamSnapshot {
+  const files: FileRef[] = [];
+  let liveIno = 0;
+  let liveSize = 0;
+  for (const path of streamFiles(live)) {
     try {
-      const st = statSync(live);
-      this.ino = st.ino;
-      this.pos = st.size;
+      const st = statSync(path);
+      files.push({ path, gz: path.endsWith('.gz'), size: st.size, ino: st.ino, mtimeMs: st.mtimeMs });
+      if (path === live) {
+        liveIno = st.ino;
+        liveSize = st.size;
+      }
     } catch {
-      /* not there yet */
+      /* pruned meanwhile */
     }
-    const before = tailLines(live, backlog, this.pos);
-    if (before.length) queueMicrotask(() => onLines(before));
-    // A short poll keeps this simple and bounded: memory is one read chunk, whatever the writer does.
-    this.timer = setInterval(() => this.poll(), 100);
   }
+  return { live, files, liveIno, liveSize };
+}
 
-  private readFrom(path: string, from: number): { data: string; end: number } {
+/** A piece of a file's content (decompressed) and where it starts in it. */
+export interface Chunk {
+  buf: Buffer;
+  base: number;
+}
+
+const CHUNK = 256 * 1024; // per stream being read: a read of many programs holds one each
+
+/** Opens a file of a snapshot; null when it is gone. */
+// A plain file of the snapshot may have been rotated (the live file) or compressed (a rotated
+// one) since: the same inode among today's files, else its compressed copy.
+export async function openRef(snap: StreamSnapshot, ref: FileRef): Promise<{ fh: FileHandle; gz: boolean } | null> {
+  const tryOpen = async (path: string): Promise<FileHandle | null> => open(path, 'r').catch(() => null);
+  let fh = await tryOpen(ref.path);
+  if (fh && (ref.gz || (await fh.stat()).ino === ref.ino)) return { fh, gz: ref.gz };
+  await fh?.close();
+  if (ref.gz) return null;
+  for (const path of streamFiles(snap.live)) {
+    if (path.endsWith('.gz')) continue;
+    try {
+      if (statSync(path).ino !== ref.ino) continue;
+    } catch {
+      continue;
+    }
+    fh = await tryOpen(path);
+    if (fh) return { fh, gz: false };
+  }
+  // Compressed since: a rotated file's copy is FILE.gz; the live file's, the first new .gz.
+  const known = new Set(snap.files.map((f) => f.path));
+  const gz = ref.path === snap.live
+    ? streamFiles(snap.live).find((p) => p.endsWith('.gz') && !known.has(p) && !known.has(p.slice(0, -3)))
+    : `${ref.path}.gz`;
+  fh = gz ? await tryOpen(gz) : null;
+  return fh ? { fh, gz: true } : null;
+}
+
+/** The content of one file of a snapshot from `offset` (in decompressed bytes), by chunks. */
+export async function* fileChunks(snap: StreamSnapshot, ref: FileRef, offset: number): AsyncGenerator<Chunk> {
+  const opened = await openRef(snap, ref);
+  if (!opened) return; // pruned since: its lines are gone
+  const { fh } = opened;
+  try {
+    const limit = ref.gz ? Infinity : ref.size;
+    if (!opened.gz) {
+      for (let pos = offset; pos < limit;) {
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, limit - pos));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        yield { buf: bytesRead < buf.length ? buf.subarray(0, bytesRead) : buf, base: pos };
+        pos += bytesRead;
+      }
+      return;
+    }
+    let base = 0;
+    const z = createReadStream('', { fd: fh.fd, autoClose: false, highWaterMark: 256 * 1024 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+    try {
+      for await (const c of z as AsyncIterable<Buffer>) {
+        const from = Math.max(0, offset - base);
+        const to = Math.min(c.length, limit - base);
+        if (to > from) yield { buf: c.subarray(from, to), base: base + from };
+        base += c.length;
+        if (base >= limit) break;
+      }
+    } finally {
+      z.destroy();
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Complete lines of a chunk run: `starts[i]`..`ends[i]` (the newline excluded) index `buf`. */
+export interface Batch {
+  buf: Buffer;
+  /** Where buf[0] is in the file's content. */
+  base: number;
+  starts: number[];
+  ends: number[];
+}
+
+/** Splits chunks into batches of whole lines; a last line without a newline ends the run. */
+export async function* lineBatches(chunks: AsyncIterable<Chunk>): AsyncGenerator<Batch> {
+  let rest: Buffer | null = null;
+  let restBase = 0;
+  for await (const c of chunks) {
+    const buf: Buffer = rest ? Buffer.concat([rest, c.buf]) : c.buf;
+    const base = rest ? restBase : c.base;
+    const last = buf.lastIndexOf(10);
+    if (last < 0) {
+      rest = buf;
+      restBase = base;
+      continue;
+    }
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let s = 0; s <= last;) {
+      const nl = buf.indexOf(10, s);
+      starts.push(s);
+      ends.push(nl);
+      s = nl + 1;
+    }
+    rest = last + 1 < buf.length ? buf.subarray(last + 1) : null;
+    restBase = base + last + 1;
+    yield { buf, base, starts, ends };
+  }
+  if (rest && rest.length) yield { buf: rest, base: restBase, starts: [0], ends: [rest.length] };
+}
+
+/** Follows a live log file across rotations from a point of a snapshot; poll gives whole lines. */
+export class Follower {
+  private partial: Buffer | null = null;
+
+  /** Follows `live` from byte `pos` of the file with inode `ino` (0: from the start of whatever comes). */
+  constructor(private readonly live: string, private ino: number, private pos: number) {}
+
+  private readFrom(path: string, from: number, max: number): Buffer | null {
     let fd: number;
     try {
       fd = openSync(path, 'r');
     } catch {
-      return { data: '', end: from };
+      return null;
     }
     try {
       const size = fstatSync(fd).size;
-      if (size <= from) return { data: '', end: size < from ? 0 : from };
-      const len = Math.min(size - from, 1 << 20);
-      const b = Buffer.alloc(len);
-      readSync(fd, b, 0, len, from);
-      return { data: b.toString('utf8'), end: from + len };
+      if (size <= from) return null;
+      const len = Math.min(size - from, max);
+      const b = Buffer.allocUnsafe(len);
+      const n = readSync(fd, b, 0, len, from);
+      return b.subarray(0, n);
     } finally {
       closeSync(fd);
     }
   }
 
-  /** Reads what was appended since the last poll. */
-  poll(): void {
+  /** Whole lines appended since the last poll (at most about `max` bytes), or null. */
+  poll(max = 1 << 20): Buffer | null {
     let st;
     try {
       st = statSync(this.live);
     } catch {
-      return;
+      return null;
     }
-    let text = '';
+    const parts: Buffer[] = [];
     if (this.ino && st.ino !== this.ino) {
-      // Rotated: finish the old file (now the newest numbered one), then start the new one.
-      const files = streamFiles(this.live).filter((f) => f !== this.live && !f.endsWith('.gz'));
-      const old = files[files.length - 1];
-      if (old) text += this.readFrom(old, this.pos).data;
+      // Rotated: finish the old file (now the newest plain numbered one), then start the new one.
+      const old = streamFiles(this.live).filter((f) => f !== this.live && !f.endsWith('.gz')).at(-1);
+      const rest = old ? this.readFrom(old, this.pos, max) : null;
+      if (rest) parts.push(rest);
       this.pos = 0;
     }
     this.ino = st.ino;
     if (st.size < this.pos) this.pos = 0; // truncated (logs --flush)
-    const r = this.readFrom(this.live, this.pos);
-    this.pos = r.end;
-    text = this.partial + text + r.data;
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    if (lines.length) this.onLines(lines);
-  }
-
-  /** Stops following. */
-  close(): void {
-    clearInterval(this.timer);
+    const data = this.readFrom(this.live, this.pos, max);
+    if (data) {
+      this.pos += data.length;
+      parts.push(data);
+    }
+    if (parts.length === 0) return null;
+    const all = Buffer.concat(this.partial ? [this.partial, ...parts] : parts);
+    const last = all.lastIndexOf(10);
+    this.partial = last + 1 < all.length ? Buffer.from(all.subarray(last + 1)) : null;
+    return last < 0 ? null : all.subarray(0, last + 1);
   }
 }
+

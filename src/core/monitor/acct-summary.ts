@@ -68,7 +68,7 @@ export function summariseRecords(records: readonly AcctRecord[], by: SummaryKey 
     if (!g) groups.set(key, (g = empty()));
     for (const a of [total, g]) {
       a.calls++;
-      a.real += r.start != null ? Math.max(0, r.end - r.start) : 0;
+      a.real += r.elapsed ?? (r.start != null ? Math.max(0, r.end - r.start) : 0);
       a.user += r.utime;
       a.sys += r.stime;
       a.mem += r.maxrss;

@@ -17,7 +17,8 @@ export function reconcileJob(job: Job, owned: ChildEvent[], alive: (pid: number,
 export class ForeignWatch {
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly jobs: () => Iterable<Job>, private readonly alive: (pid: number, start: number) => boolean, private readonly ended: (job: Job) => void) {}
+  constructor(private readonly jobs: () => Iterable<Job>, private readonly alive: (pid: number, start: number) => boolean, private readonly ended: (job: Job) => void,
+    private readonly tick: (job: Job) => void = () => {}) {}
 
   /** Starts polling if any job is foreign (idempotent). */
   watch(everyMs = 250): void {
@@ -26,6 +27,7 @@ export class ForeignWatch {
       let any = false;
       for (const job of this.jobs()) {
         if (!job.foreign || job.pid == null) continue;
+        this.tick(job);
         if (job.startTicks != null && this.alive(job.pid, job.startTicks)) { any = true; continue; }
         this.ended(job);
       }

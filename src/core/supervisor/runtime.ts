@@ -11,7 +11,10 @@ import type { Supervise } from '../../os/supervise.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
 import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec } from '../../store/jobs.js';
 import { insertRecord, type AcctRecord } from '../../store/records.js';
-import { exitRecord, unknownEndRecord } from '../accounting/record.js';
+import { Accounting } from '../accounting/index.js';
+import { reapedRecord, unknownEndRecord } from '../accounting/record.js';
+import { decodeStatus } from '../../os/helper-protocol.js';
+import { reapChild } from '../../os/reap.js';
 import { MAX_TIMER_MS, now, type Now } from './clock.js';
 import { execErrorText, jobEventOf, jobIdOf } from './intake.js';
 import { ForeignWatch, reconcileJob } from './reconcile.js';
@@ -20,7 +23,7 @@ import { resumeEffects, step, type Effect, type EventOf, type EventType, type Jo
 import { isSuccess, restartTicket } from './policy.js';
 import { selectJobs } from './select.js';
 import { buildSpawnRequest, type SpawnContext } from './spawn-request.js';
-import { UNKNOWN_END } from './termination.js';
+import { termination, UNKNOWN_END } from './termination.js';
 
 export { isResting, type Job, type JobChange } from './job.js';
 
@@ -41,18 +44,21 @@ export class Supervisor extends EventEmitter {
   /** The helper's last counters of what it dropped (for `info`). */
   helperStats: { dropped: Record<string, number> } | null = null;
   // Leaders whose helper is gone, watched by polling /proc until they end.
-  private readonly foreign = new ForeignWatch(() => this.jobs.values(), isSameProcess, (job) => {
+  private readonly foreign = new ForeignWatch(() => this.jobs.values(), (pid, start) => isSameProcess(pid, start), (job) => {
     this.transaction(() => {
       this.apply(job, { type: 'reconciled', leader: null, others: [...job.others], leaderAlive: false });
       this.endedUnseen(job);
     });
-  });
+  }, (job) => this.reapForeignOthers(job));
   // The helper's epoch and the last event stored, mirrored in memory (read once per process).
   private stored: { epoch: string | null; seq: number } | null = null;
+  /** Which helper events make accounting records (kernel taskstats, or wait4). */
+  readonly accounting: Accounting;
 
   constructor(private readonly db: Db, private readonly helper: Supervise, private readonly ctx: SpawnContext, private readonly clock: () => Now = now) {
     super();
     this.setMaxListeners(0);
+    this.accounting = new Accounting(db, () => this.helper.hello);
   }
 
   /** Loads the stored jobs, connects to the helper and re-adopts what is still alive. */
@@ -126,7 +132,8 @@ export class Supervisor extends EventEmitter {
     }
     const id = jobIdOf(msg);
     const job = id != null ? this.jobs.get(id) ?? null : null;
-    if (msg.ev === 'exit') this.record(exitRecord(msg, job));
+    const record = this.accounting.recordOf(msg, job);
+    if (record) this.record(record);
     if (!job) {
       if (msg.ev !== 'exit') this.emit('helper', msg); // e.g. `rotated`, for the log maintainer
       return;
@@ -165,11 +172,29 @@ export class Supervisor extends EventEmitter {
     for (const w of this.readyWaiters.splice(0)) w();
   }
 
-  // A leader that ended while nobody watched: a record without figures, and an unknown end.
+  // A leader that ended while its helper was gone: the daemon, a subreaper, may have it as a
+  // zombie child (its real status and figures); otherwise a record without figures, an unknown end.
   private endedUnseen(job: Job): void {
     if (job.pid == null) return;
+    const r = reapChild(job.pid);
+    if (r) {
+      this.record(reapedRecord(job, job.pid, r, Date.now() / 1000));
+      const { code, signal, core } = decodeStatus(r.status);
+      this.apply(job, { type: 'exit', term: termination(code, signal, core), ticketUsed: false });
+      return;
+    }
     this.record(unknownEndRecord({ ...job, pid: job.pid }, Date.now() / 1000));
     this.apply(job, { type: 'exit', term: UNKNOWN_END, ticketUsed: false });
+  }
+
+  // Processes of foreign jobs other than the leader, ended and reparented to the daemon: reap them.
+  private reapForeignOthers(job: Job): void {
+    for (const pid of job.others) {
+      const r = reapChild(pid);
+      if (!r) continue;
+      this.record(reapedRecord(job, pid, r, Date.now() / 1000));
+      this.apply(job, { type: 'reaped', pid });
+    }
   }
 
   // The helper died (or was killed): connect to a new one; live jobs become foreign until then.

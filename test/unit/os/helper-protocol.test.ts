@@ -5,9 +5,9 @@ import { decodeStatus, parseHelperLine, ProtocolError } from '../../../src/os/he
 
 describe('helper protocol', () => {
   test('hello carries the version (1 when absent, as before the field) and the cgroup mode', () => {
-    assert.deepEqual(parseHelperLine('{"ev":"hello","pid":7,"epoch":"12"}'), { ev: 'hello', pid: 7, epoch: '12', version: 1, cgroup: null });
+    assert.deepEqual(parseHelperLine('{"ev":"hello","pid":7,"epoch":"12"}'), { ev: 'hello', pid: 7, epoch: '12', version: 1, cgroup: null, acct: 'wait4' });
     const h = parseHelperLine('{"ev":"hello","pid":7,"epoch":12,"version":"2","cgroup":"v2:/sys/fs/cgroup/x"}');
-    assert.deepEqual(h, { ev: 'hello', pid: 7, epoch: '12', version: 2, cgroup: 'v2:/sys/fs/cgroup/x' });
+    assert.deepEqual(h, { ev: 'hello', pid: 7, epoch: '12', version: 2, cgroup: 'v2:/sys/fs/cgroup/x', acct: 'wait4' });
   });
 
   test('job ids arrive as strings whatever the helper wrote', () => {

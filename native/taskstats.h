@@ -1,0 +1,32 @@
+/*
+ * Per-process accounting from the kernel for appinit-supervise: taskstats over generic
+ * netlink (one message per task at its exit, with its own CPU, elapsed time, exit code,
+ * flags, memory integrals and I/O) and the process connector (fork and setsid events, so a
+ * process reaped by its own parent is still known as part of its job when its record arrives).
+ * Needs root (CAP_NET_ADMIN); without it ts_open fails and the daemon keeps wait4 records.
+ */
+#ifndef APPINIT_TASKSTATS_H
+#define APPINIT_TASKSTATS_H
+#include <sys/types.h>
+
+/* How records leave: supervise.c's emit_event (durable JSON lines). */
+typedef void (*ts_emit_fn)(int durable, const char *fmt, ...);
+
+/* Opens both netlink sockets; returns the fd to poll for readability (exit records; fork events
+ * are read along), or -1 when unavailable (not root, no taskstats here, or APPINIT_ACCT=wait4
+ * in the environment). */
+int ts_open(ts_emit_fn emit);
+
+/* 1 when taskstats records are being produced. */
+int ts_enabled(void);
+
+/* A process of a job that the helper knows (a leader it forked, an orphan it adopted).
+ * Its descendants are then followed through fork events. */
+void ts_track(pid_t pid, const char *job, int leader);
+
+/* Reads whatever is pending and emits one `taskstats` event per ended process of a job,
+ * in termination order. Called when the fd is readable and before every reap, so that a
+ * process's record always precedes its `exit` event. */
+void ts_readable(void);
+
+#endif
