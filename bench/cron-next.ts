@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { Cron } from 'croner';
 import { CronExpressionParser } from 'cron-parser';
-import { nextRuns, parseCron } from '../src/core/schedule/cron.js';
+import { nextRuns, parseCron } from '../src/schedule/cron.js';
 
 const CASES: [expr: string, tz: string][] = [
   ['*/5 * * * *', 'UTC'],

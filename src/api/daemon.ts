@@ -15,9 +15,11 @@ import { BackupKeeper } from '../store/backup.js';
 import { secureHome } from '../store/home.js';
 import { openStore } from '../store/open.js';
 import { Health } from './health.js';
+import { createApp, startServices } from './app.js';
 import { createServer } from './http.js';
-import { MODULES, type Service } from './modules.js';
+import { MODULES, type Service, type Services } from './modules.js';
 import { pathsFor, type Paths } from './paths.js';
+import { programsLoaded, type ApiContext } from './routes.js';
 import { StoreGuard } from './store-guard.js';
 
 /** A running daemon. */
@@ -112,10 +114,8 @@ export async function startDaemon(home: string): Promise<Daemon> {
   const servers: Server[] = [];
   let socketWatch: { watcher: FSWatcher | null; timer: NodeJS.Timeout } | null = null;
   let stopping: Promise<void> | null = null;
-  const services = new Map<string, unknown>();
-  services.set('health', health);
-  services.set('store-guard', guard);
-  const running: Service[] = [];
+  const services: Services = { health, storeGuard: guard };
+  let running: Service[] = [];
   const down = (): Promise<void> => {
     stopping ??= (async () => {
       if (socketWatch) { socketWatch.watcher?.close(); clearInterval(socketWatch.timer); }
@@ -136,25 +136,25 @@ export async function startDaemon(home: string): Promise<Daemon> {
   const up = async (file: string) => {
     const abs = resolve(file);
     const programs = parseControlText(readFileSync(abs, 'utf8'), abs, dirname(abs));
-    return applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+    try {
+      return await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+    } finally {
+      programsLoaded(ctx);
+    }
   };
 
-  const ctx = {
+  const ctx: ApiContext = {
     sup, db, home, spawnCtx, helperPid: () => helper.helperPid, startedAt: Date.now(), version: VERSION,
     down: () => void down(), services,
   };
-  for (const m of MODULES) {
-    if (!m.start) continue;
-    const s = await m.start(ctx);
-    services.set(m.name, s);
-    running.push(s);
-  }
+  running = await startServices(ctx);
+  const app = createApp(ctx);
 
   // The socket is the only way in: if its file is deleted (or replaced) we listen again at once,
   // rather than run on unreachable while every command thinks no daemon is there.
   let socketId = ''; // inode and change time: an inode number alone is reused at once
   const listen = async () => {
-    const server = createServer(ctx);
+    const server = createServer(ctx, app);
     try { unlinkSync(paths.socket); } catch { /* no stale socket */ }
     const old = process.umask(0o077); // the socket is private: 0600 from its first instant
     try {

@@ -1,30 +1,58 @@
-// HTTP + JSON on the daemon's Unix socket (curl --unix-socket works), with streamed log follows.
+// HTTP + JSON on the daemon's Unix socket (curl --unix-socket works), with streamed endpoints.
+// This file moves bytes and says who is calling; what a request means is app.ts's.
 import http from 'node:http';
-import { peerCred } from '../os/peercred.js';
+import type { Socket } from 'node:net';
+import { peerCred, type PeerCred } from '../os/peercred.js';
+import type { App } from './app.js';
 import { ApiError, errorBody } from './errors.js';
-import type { StoreGuard } from './store-guard.js';
-import { MODULES } from './modules.js';
-import { handle, type ApiContext } from './routes.js';
+import { parseBody } from './input.js';
+import type { ApiContext, ApiRequest } from './routes.js';
 
-const MAX_BODY = 8 * 1024 * 1024;
+/** The largest request body accepted (a control file's text is the largest thing sent). */
+export const MAX_BODY = 8 * 1024 * 1024;
 
-function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+/**
+ * Who is calling, as the kernel says (SO_PEERCRED), never as the request claims. The one place
+ * a caller is resolved, for routes and streams alike: no credentials means refused (null),
+ * never "root".
+ */
+export function caller(sock: Socket): PeerCred | null {
+  let p: PeerCred | null;
+  try {
+    p = peerCred(sock);
+  } catch {
+    return null;
+  }
+  // A socket with no process behind it (TCP answers pid 0, uid and gid -1) names nobody.
+  if (p == null || p.pid <= 0 || p.uid === NO_ID || p.gid === NO_ID) return null;
+  return p;
+}
+
+// (uid_t)-1: "no user" in the kernel's answers.
+const NO_ID = 0xffffffff;
+
+// The body, refused with 413 as soon as its announced length or the bytes read pass the limit:
+// the rest is not read (the connection is closed after the answer).
+function readBody(req: http.IncomingMessage, limit: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new ApiError('too_large', `request body over ${limit / 1024 / 1024} MB`);
+    const announced = Number(req.headers['content-length'] ?? NaN);
+    if (announced > limit) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) reject(new ApiError(413, 'too_large', 'request body over 8 MB'));
-      else chunks.push(c);
-    });
+      if (size <= limit) return void chunks.push(c);
+      req.off('data', onData);
+      req.pause();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
     req.on('end', () => {
-      if (size === 0) return resolve({});
       try {
-        const v = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-        resolve(v);
+        resolve(parseBody(Buffer.concat(chunks).toString('utf8')));
       } catch (err) {
-        reject(new ApiError(400, 'bad_json', `request body: expected a JSON object (${(err as Error).message})`));
+        reject(err);
       }
     });
     req.on('error', reject);
@@ -32,30 +60,41 @@ function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
 }
 
 /** Sends a JSON response. */
-export function send(res: http.ServerResponse, status: number, body: unknown): void {
+export function send(res: http.ServerResponse, status: number, body: unknown, close = false): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
   res.end(text);
 }
 
-/** Creates the HTTP server for the API. */
-export function createServer(ctx: ApiContext): http.Server {
+/** Creates the HTTP server for an app. */
+export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number } = {}): http.Server {
+  const limit = opts.maxBody ?? MAX_BODY;
   return http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://appinit');
-    try {
-      const stream = req.method === 'GET' ? MODULES.find((m) => m.streams?.[url.pathname])?.streams?.[url.pathname] : undefined;
-      if (stream) return stream(ctx, req, res, url);
-      const body = req.method === 'GET' ? {} : await readBody(req);
-      const gone = new AbortController();
-      res.on('close', () => { if (!res.writableFinished) gone.abort(); });
-      const r = await handle(ctx, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body, peer: peerCred(req.socket), signal: gone.signal });
-      send(res, r.status, r.body);
-    } catch (err) {
-      // A full disk is a state of the daemon, not a bug: say so (507), and let the guard degrade.
-      const full = !(err instanceof ApiError) && (ctx.services.get('store-guard') as StoreGuard | undefined)?.failed(err);
-      const e = err instanceof ApiError ? err : full ? new ApiError(507, 'disk_full', `the disk holding ${ctx.home} is full: this change could not be stored; jobs keep running (see appinit info)`)
-        : new ApiError(500, 'internal', (err as Error).stack ?? String(err));
-      send(res, e.status, errorBody(e));
+    const method = req.method ?? 'GET';
+    const peer = caller(req.socket);
+    const base = { method, path: url.pathname, query: url.searchParams };
+    if (peer == null) {
+      return send(res, 401, errorBody(new ApiError('unauthenticated', 'the kernel did not say who is calling (no peer credentials): refused')), true);
     }
+    const stream = app.stream(method, url.pathname);
+    let apiReq: ApiRequest = { ...base, body: {}, peer };
+    try {
+      if (stream) return stream(ctx, apiReq, res, req);
+      if (method !== 'GET') apiReq = { ...apiReq, body: await readBody(req, limit) };
+    } catch (err) {
+      const r = app.failure(apiReq, err);
+      // A body not read to its end cannot be followed by another request on this connection.
+      const close = err instanceof ApiError && err.code === 'too_large';
+      if (res.headersSent) return void res.destroy();
+      send(res, r.status, r.body, close);
+      if (close) res.on('finish', () => req.socket.destroy());
+      return;
+    }
+    // A request that waits (a semaphore, a queue) stops waiting when its caller goes away.
+    const gone = new AbortController();
+    res.on('close', () => { if (!res.writableFinished) gone.abort(); });
+    const r = await app.handle({ ...apiReq, signal: gone.signal });
+    if (!res.destroyed) send(res, r.status, r.body);
   });
 }

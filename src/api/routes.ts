@@ -1,5 +1,5 @@
-// The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; the HTTP
-// binding in http.ts only moves bytes.
+// The API as a function: (ApiRequest) -> ApiResponse. Testable without a socket; app.ts
+// composes these routes with the modules', and http.ts only moves bytes.
 import { parseSignal } from '../config/signals.js';
 import { startInOrder, stopInOrder } from '../core/groups/run.js';
 import type { Job, Supervisor } from '../core/supervisor/runtime.js';
@@ -7,19 +7,19 @@ import type { SpawnContext } from '../core/supervisor/spawn-request.js';
 import type { PeerCred } from '../os/peercred.js';
 import type { Db } from '../store/db.js';
 import { queryRecords } from '../store/records.js';
-import type { Health } from './health.js';
 import { ApiError } from './errors.js';
-import { MODULES } from './modules.js';
-import { jobView } from './views.js';
+import { queryNumber, queryText, signalArg, text, textList } from './input.js';
+import type { Services } from './modules.js';
+import { jobView, type DaemonInfo, type JobView, type RecordView } from './views.js';
 import { selectJobs } from '../core/supervisor/select.js';
 
-/** A parsed request. */
+/** A parsed request. `peer` is who the kernel says is calling: a request without one never gets here. */
 export interface ApiRequest {
   method: string;
   path: string;
   query: URLSearchParams;
   body: Record<string, unknown>;
-  peer: PeerCred | null;
+  peer: PeerCred;
   /** Aborted when the caller goes away before the answer (a request that waits stops waiting). */
   signal?: AbortSignal;
 }
@@ -41,31 +41,38 @@ export interface ApiContext {
   version: string;
   /** Stops everything and ends the daemon (after the response is sent). */
   down: () => void;
-  /** Services modules started (scheduler, sampler), by module name. */
-  services: Map<string, unknown>;
+  /** Services modules started (scheduler, sampler), by module name; absent until started. */
+  services: Services;
+  /** Writes a line to the daemon's log (a 500's stack goes there, not to the caller). */
+  log?: (line: string) => void;
 }
 
 /** The `names` array of a request body. */
 export function names(body: Record<string, unknown>): string[] {
-  const n = body.names;
-  if (!Array.isArray(n) || n.length === 0 || !n.every((x) => typeof x === 'string')) {
-    throw new ApiError(400, 'usage', 'names: expected a non-empty array of program names (or ["all"])');
-  }
-  return n as string[];
+  return textList(body.names, 'names', 'a non-empty array of program names (or ["all"])');
 }
 
+/** The uid the daemon runs as: it and root may do anything. */
+export const DAEMON_UID = process.getuid?.() ?? 0;
+
 /** Root sees every job; anyone else only their own. */
-export function visible(ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
-  const uid = req.peer?.uid ?? 0;
+export function visible(_ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
+  const uid = req.peer.uid;
   return uid === 0 ? jobs : jobs.filter((j) => j.ownerUid === uid);
 }
 
+/** The caller's jobs that a list of names (or %N, or "all") selects; 404 when one names nothing. */
 export function select(ctx: ApiContext, req: ApiRequest, list: string[]): Job[] {
+  let jobs: Job[];
   try {
-    return visible(ctx, req, ctx.sup.select(list));
+    jobs = ctx.sup.select(list);
   } catch (err) {
-    throw new ApiError(404, 'not_found', (err as Error).message);
+    throw new ApiError('not_found', (err as Error).message);
   }
+  const mine = visible(ctx, req, jobs);
+  // Another user's program reads as missing, as one that does not exist.
+  if (mine.length === 0 && jobs.length > 0 && !list.includes('all')) throw new ApiError('not_found', `no program or job named "${list.join('", "')}"`);
+  return mine;
 }
 
 /** One route's handler. */
@@ -73,22 +80,28 @@ export type Handler = (ctx: ApiContext, req: ApiRequest) => Promise<unknown> | u
 /** Routes by `METHOD /path`. */
 export type RouteTable = Record<string, Handler>;
 
-const coreRoutes: RouteTable = {
-  'GET /v1/info': (ctx) => ({
+/** After `up` changed the programs: the services that plan from them are told (a call, not a trigger). */
+export function programsLoaded(ctx: ApiContext): void {
+  ctx.services.schedule?.programsChanged();
+}
+
+/** The supervisor's own routes: info, status, up, start, stop, restart, signal, down, acct. */
+export const coreRoutes: RouteTable = {
+  'GET /v1/info': (ctx): DaemonInfo => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
     uptime: (Date.now() - ctx.startedAt) / 1000, acct: ctx.sup.accounting.source,
-    problems: (ctx.services.get('health') as Health | undefined)?.list() ?? [],
+    problems: ctx.services.health?.list() ?? [],
   }),
 
-  'GET /v1/status': (ctx, req) => {
+  'GET /v1/status': (ctx, req): JobView[] => {
     // ?name=web&name=worker-*&name=web:* — names, globs, groups, %N (selectJobs' rules).
-    const patterns = req.query.getAll('name').filter((n) => n !== '');
+    const patterns = req.query.getAll('name').filter((n) => n !== '').map((n) => text(n, 'name'));
     let jobs = visible(ctx, req, [...ctx.sup.jobs.values()]);
     if (patterns.length) {
       try {
         jobs = selectJobs(jobs, patterns);
       } catch (err) {
-        throw new ApiError(404, 'not_found', (err as Error).message);
+        throw new ApiError('not_found', (err as Error).message);
       }
     }
     return jobs.sort((a, b) => a.number - b.number).map((j) => jobView(j));
@@ -96,19 +109,19 @@ const coreRoutes: RouteTable = {
 
   // 'POST /v1/up' is in the programs module (src/api/programs/module.ts).
 
-  'POST /v1/start': async (ctx, req) => {
+  'POST /v1/start': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
     await startInOrder(ctx.sup, jobs); // priority and after: lower first
     return jobs.map((j) => jobView(j));
   },
 
-  'POST /v1/stop': async (ctx, req) => {
+  'POST /v1/stop': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
     await stopInOrder(ctx.sup, jobs); // the start order reversed
     return jobs.map((j) => jobView(j));
   },
 
-  'POST /v1/restart': async (ctx, req) => {
+  'POST /v1/restart': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
     await stopInOrder(ctx.sup, jobs);
     await startInOrder(ctx.sup, jobs);
@@ -116,12 +129,11 @@ const coreRoutes: RouteTable = {
   },
 
   'POST /v1/signal': (ctx, req) => {
-    const sig = req.body.signal;
     let parsed;
     try {
-      parsed = parseSignal(typeof sig === 'number' ? sig : String(sig));
+      parsed = parseSignal(signalArg(req.body.signal, ''));
     } catch (err) {
-      throw new ApiError(400, 'usage', (err as Error).message);
+      throw new ApiError('usage', (err as Error).message);
     }
     const jobs = select(ctx, req, names(req.body));
     const sent = ctx.sup.signal(jobs, parsed.name);
@@ -129,29 +141,23 @@ const coreRoutes: RouteTable = {
   },
 
   'POST /v1/down': (ctx, req) => {
-    if ((req.peer?.uid ?? 0) !== 0 && req.peer?.uid !== process.getuid?.()) throw new ApiError(403, 'forbidden', 'only the daemon\'s owner can stop it');
+    if (req.peer.uid !== 0 && req.peer.uid !== DAEMON_UID) throw new ApiError('forbidden', 'only the daemon\'s owner can stop it');
     setImmediate(ctx.down);
     return { stopping: true };
   },
 
-  'GET /v1/acct': (ctx, req) => {
+  // Anyone but root reads only their own records; `uid` is honoured for root. The store's rows
+  // are RecordView's fields (a store column the API should not show must be left out here).
+  'GET /v1/acct': (ctx, req): RecordView[] => {
     const q = req.query;
-    const uid = req.peer?.uid ?? 0;
+    const asked = queryNumber(q, 'uid', { integer: true, min: 0 });
     return queryRecords(ctx.db, {
-      program: q.get('program') ?? undefined,
-      command: q.get('command') ?? undefined,
-      uid: uid === 0 ? (q.get('uid') != null ? Number(q.get('uid')) : undefined) : uid,
-      since: q.get('since') != null ? Number(q.get('since')) : undefined,
-      until: q.get('until') != null ? Number(q.get('until')) : undefined,
-      limit: q.get('limit') != null ? Number(q.get('limit')) : undefined,
+      program: queryText(q, 'program'),
+      command: queryText(q, 'command'),
+      uid: req.peer.uid === 0 ? asked : req.peer.uid,
+      since: queryNumber(q, 'since'),
+      until: queryNumber(q, 'until'),
+      limit: queryNumber(q, 'limit', { integer: true, min: 0 }),
     });
   },
 };
-
-/** Handles one API request. */
-export async function handle(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
-  const key = `${req.method} ${req.path}`;
-  const h = coreRoutes[key] ?? MODULES.find((m) => m.routes && key in m.routes)?.routes?.[key];
-  if (!h) return { status: 404, body: { error: { code: 'not_found', message: `no route ${req.method} ${req.path}` } } };
-  return { status: 200, body: await h(ctx, req) };
-}

@@ -1,4 +1,5 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
+import type { UpResult } from '../core/supervisor/load.js';
 import type { Job } from '../core/supervisor/runtime.js';
 import { healthOf } from '../core/health/state.js';
 import { monoNow } from '../core/supervisor/clock.js';
@@ -51,6 +52,65 @@ export function jobView(j: Job, now = monoNow()): JobView {
     tty: jobTty(j),
     health: viewHealth(j),
   };
+}
+
+/** GET /v1/info: the daemon's pid, its helper's, home, version and uptime (seconds). */
+export interface DaemonInfo {
+  pid: number;
+  helperPid: number;
+  home: string;
+  version: string;
+  uptime: number;
+  /** Where accounting records come from: the kernel's taskstats (root) or the helper's wait4. */
+  acct?: 'taskstats' | 'wait4';
+  /** What keeps the daemon from working fully (a full disk, a store it could not back up), since when. */
+  problems?: { what: string; since: number; message: string }[];
+}
+
+/** POST /v1/up: what loading a control file did (or, dry, would do), by program name. */
+export type UpView = UpResult;
+
+/** GET /v1/acct: one accounting record. Times in seconds (wall clock for start and end), maxrss in KiB. */
+export interface RecordView {
+  id?: number;
+  pid: number;
+  ppid: number | null;
+  job: number | null;
+  program: string | null;
+  command: string;
+  comm: string;
+  uid: number | null;
+  gid: number | null;
+  start: number | null;
+  end: number;
+  utime: number;
+  stime: number;
+  maxrss: number;
+  minflt: number;
+  majflt: number;
+  inblock: number;
+  oublock: number;
+  nvcsw: number;
+  nivcsw: number;
+  exitCode: number | null;
+  signal: number | null;
+  core: boolean;
+  flags: string;
+  status: number | null;
+  note: string | null;
+  /** Where the figures come from: the kernel's record of the task (taskstats), or wait4. */
+  source?: 'taskstats' | 'wait4' | null;
+  /** Elapsed seconds, exact to the microsecond with taskstats (end - start otherwise). */
+  elapsed?: number | null;
+  /** Controlling terminal as /proc's tty_nr (0: none). */
+  tty?: number | null;
+  /** Characters read and written (read(2), write(2) and the like; KiB-granular from taskstats). */
+  rchar?: number | null;
+  wchar?: number | null;
+  /** Average resident size while it ran (KiB), and peak virtual size (KiB). */
+  avgmem?: number | null;
+  vmpeak?: number | null;
+  threads?: number | null;
 }
 
 function viewHealth(j: Job): JobView['health'] {

@@ -1,7 +1,8 @@
 // What every command shares: the client (starting the daemon when needed), and exits.
-import { appinitHome } from '../api/paths.js';
+import { appinitHome } from '../client/home.js';
 import { AppinitError, connect, type Client } from '../client/index.js';
-import { checkClientHome } from '../api/autostart.js';
+// From the store's home checks, not api/autostart (which loads koffi and SQLite): every command pays for this import.
+import { checkClientHome } from '../store/home.js';
 
 /** Exit codes, as DESIGN.md fixes them (126 and 127 as the shell: not executable, not found). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notExecutable: 126, notFound: 127 } as const;
@@ -18,7 +19,8 @@ export class CliError extends Error {
 export async function client(): Promise<Client> {
   const home = appinitHome();
   checkClientHome(home);
-  return connect({ home, onStart: (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home}\n`) });
+  // A command makes a call or two: one connection each, no kept-alive pool (and no node:http).
+  return connect({ home, keepAlive: false, onStart: (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home}\n`) });
 }
 
 /** Prints an error the way every command does and returns its exit code. */

@@ -1,39 +1,28 @@
-// The typed appinit library: `import { connect } from 'appinit'`.
-import { ensureDaemon } from '../api/autostart.js';
-import { appinitHome, pathsFor } from '../api/paths.js';
-import type { UpResult } from '../core/supervisor/load.js';
-import type { JobView } from '../api/views.js';
-import type { AcctRecord } from '../store/records.js';
+// The typed appinit library: `import { connect } from 'appinit'`. It loads none of the daemon's
+// code: what crosses the socket is typed by the API layer's views, imported as types only.
+import type { DaemonInfo, JobView, RecordView, UpView } from '../api/views.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
+import type { AtJobView, AtView } from '../api/schedule/routes.js';
+import type { ScheduleView } from '../core/scheduler/scheduler.js';
+import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
+import { appinitHome, socketPath } from './home.js';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
-import { unixStream, unixTransport, type Transport } from './transport.js';
-import { readJson, unixRead } from './read-stream.js';
+import { unixTransport, type Transport } from './transport.js';
 
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
-
-export type { JobView, UpResult, AcctRecord, Transport };
-export type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
-import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
-export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView };
+export type { DaemonInfo, JobView, RecordView, UpView, Transport, ProgramRow, ProgramDescription };
+export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView, AtView, AtJobView, ScheduleView };
+/** @deprecated the name before 0.2: an accounting record is a RecordView. */
+export type AcctRecord = RecordView;
+/** @deprecated the name before 0.2: what `up` did is an UpView. */
+export type UpResult = UpView;
+export { appinitHome, socketPath };
 
 /** An error from the daemon, with its stable code. */
 export class AppinitError extends Error {
   constructor(public readonly code: string, message: string, public readonly status: number, public readonly details?: unknown) {
     super(message);
   }
-}
-
-/** What the daemon says about itself. */
-export interface DaemonInfo {
-  pid: number;
-  helperPid: number;
-  home: string;
-  version: string;
-  uptime: number;
-  /** Where accounting records come from: the kernel's taskstats (root) or the helper's wait4. */
-  acct?: 'taskstats' | 'wait4';
-  /** What is degraded right now (disk full, socket recreated, backup failing), oldest first. */
-  problems?: { what: string; since: number; message: string }[];
 }
 
 /** A log line: its program, stream, text and (with log.timestamps) time in ms. */
@@ -54,6 +43,8 @@ export interface ConnectOptions {
   /** Called once when the daemon had to be started. */
   onStart?: (pid: number) => void;
   transport?: Transport;
+  /** Keep connections open between calls (default true); false suits a process that makes one or two. */
+  keepAlive?: boolean;
 }
 
 /** A connection to the daemon of one APPINIT_HOME. */
@@ -77,7 +68,7 @@ export class Client {
     return this.call('GET', `/v1/status${list.length ? `?${list.map((n) => `name=${encodeURIComponent(n)}`).join('&')}` : ''}`);
   }
   /** Loads a control file's text, replacing the programs loaded before; with dryRun, only says what it would do. */
-  up(file: string, text: string, baseDir: string, opts: { dryRun?: boolean } = {}): Promise<UpResult> {
+  up(file: string, text: string, baseDir: string, opts: { dryRun?: boolean } = {}): Promise<UpView> {
     return this.call('POST', '/v1/up', { file, text, baseDir, dryRun: opts.dryRun === true });
   }
   /** The control file loaded last (null if none), for `up` without a file. */
@@ -106,8 +97,8 @@ export class Client {
   signal(signal: string | number, names: string[]): Promise<{ signal: string; sent: number }> { return this.call('POST', '/v1/signal', { signal, names }); }
   /** Stops everything, then the daemon. */
   down(): Promise<{ stopping: boolean }> { return this.call('POST', '/v1/down'); }
-  /** Accounting records, oldest first. */
-  acct(q: { program?: string; command?: string; limit?: number; since?: number; until?: number } = {}): Promise<AcctRecord[]> {
+  /** Accounting records, oldest first: the last `limit`, filtered (`uid` is honoured for root only; others get their own). */
+  acct(q: { program?: string; command?: string; uid?: number; since?: number; until?: number; limit?: number } = {}): Promise<RecordView[]> {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return this.call('GET', `/v1/acct?${p}`);
@@ -123,7 +114,17 @@ export class Client {
   async readLogs(q: { name?: string; n?: number; stream?: 'stdout' | 'stderr'; since?: string; tz?: string; format?: 'text' | 'ndjson' } = {}): Promise<{ body: NodeJS.ReadableStream; warnings: string[] }> {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
-    const r = await unixRead(pathsFor(this.home).socket, `/v1/logs/read?${p}`);
+    // node:http, for a body read at the caller's pace: loaded by this call only.
+    const { readJson, unixRead } = await import('./read-stream.js');
+    const read = () => unixRead(socketPath(this.home), `/v1/logs/read?${p}`);
+    let r;
+    try {
+      r = await read();
+    } catch (err) {
+      if (!unreachable(err) || !this.t.reach) throw err;
+      await this.t.reach(); // no daemon yet: start it as any other call would
+      r = await read();
+    }
     if (r.status >= 400) {
       const e = ((await readJson(r.body)) as { error?: { code: string; message: string } }).error;
       throw new AppinitError(e?.code ?? 'error', e?.message ?? `HTTP ${r.status}`, r.status);
@@ -138,7 +139,8 @@ export class Client {
   followLogs(q: { name?: string; stream?: 'stdout' | 'stderr'; n?: number; since?: string; tz?: string }, onLine: (l: LogLine | { missed: number } | { warning: string }) => void, onEnd: (err?: Error) => void = () => {}): () => void {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
-    return unixStream(pathsFor(this.home).socket, `/v1/logs/follow?${p}`, (v) => onLine(v as LogLine), onEnd);
+    if (!this.t.stream) throw new AppinitError('usage', 'followLogs: this transport cannot stream', 0);
+    return this.t.stream(`/v1/logs/follow?${p}`, (v) => onLine(v as LogLine), onEnd);
   }
   /** Empties programs' logs (live and rotated files). */
   flushLogs(names: string[]): Promise<{ flushed: string[] }> { return this.call('POST', '/v1/logs/flush', { names }); }
@@ -188,22 +190,16 @@ export class Client {
   }
   /** CPU times of the daemon and of its ended children. */
   times(): Promise<TimesView> { return this.call('GET', '/v1/monitor/times'); }
-  /** Accounting records with every filter /v1/acct takes (uid is honoured for root only). */
-  records(q: { program?: string; command?: string; uid?: number; since?: number; until?: number; limit?: number } = {}): Promise<AcctRecord[]> {
-    const p = new URLSearchParams();
-    for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
-    return this.call('GET', `/v1/acct?${p}`);
-  }
 
   // scheduling
   /** Queues an at job: `script` runs with /bin/sh at the time `spec` names (read in `tz`), in `cwd` with `env`. */
-  atAdd(job: { spec: string; script: string; cwd: string; env: Record<string, string>; tz?: string; queue?: string; umask?: number }): Promise<import('../api/schedule/routes.js').AtView> {
+  atAdd(job: { spec: string; script: string; cwd: string; env: Record<string, string>; tz?: string; queue?: string; umask?: number }): Promise<AtView> {
     return this.call('POST', '/v1/at', job);
   }
   /** The at queue (the caller's jobs; root: everyone's), by time; running jobs have queue "=". */
-  atList(): Promise<import('../api/schedule/routes.js').AtView[]> { return this.call('GET', '/v1/at'); }
+  atList(): Promise<AtView[]> { return this.call('GET', '/v1/at'); }
   /** One at job with its job file (what at -c prints). */
-  atShow(id: number): Promise<import('../api/schedule/routes.js').AtJobView> { return this.call('GET', `/v1/at/job?id=${id}`); }
+  atShow(id: number): Promise<AtJobView> { return this.call('GET', `/v1/at/job?id=${id}`); }
   /** Removes queued at jobs; each one that cannot be removed is in `errors`. */
   atRemove(ids: number[]): Promise<{ removed: number[]; errors: { id: number; message: string }[] }> { return this.call('POST', '/v1/at/remove', { ids }); }
   /** A crontab (the caller's; another user's for root). */
@@ -217,7 +213,7 @@ export class Client {
   /** Removes a crontab. */
   crontabRemove(user?: string): Promise<{ user: string; removed: boolean }> { return this.call('POST', '/v1/crontab/remove', { user }); }
   /** Every schedule (crontab entries, cron and at programs) with its next and last run. */
-  schedules(): Promise<import('../core/scheduler/scheduler.js').ScheduleView[]> { return this.call('GET', '/v1/schedule'); }
+  schedules(): Promise<ScheduleView[]> { return this.call('GET', '/v1/schedule'); }
 
   // resources (appinit's own locks, semaphores and queues)
   /** A named mutex: `await c.mutex('db').withLock(fn)`. */
@@ -252,7 +248,7 @@ export interface DeadlockView {
 /** True when a daemon answers on the home's socket. */
 export async function isRunning(home = appinitHome()): Promise<boolean> {
   try {
-    await unixTransport(pathsFor(home).socket)('GET', '/v1/info');
+    await unixTransport(socketPath(home))('GET', '/v1/info');
     return true;
   } catch {
     return false;
@@ -260,19 +256,58 @@ export async function isRunning(home = appinitHome()): Promise<boolean> {
 }
 
 /** Starts a daemon in the background (once, however many callers race) and waits (bounded)
- *  until it answers; returns its pid, or null when one was already serving the home. */
+ *  until it answers; returns its pid, or null when one was already serving the home. The starter
+ *  (locking, the home's checks, the daemon's environment) is loaded only when it is needed. */
 export async function startBackgroundDaemon(home: string): Promise<number | null> {
-  return ensureDaemon(home);
+  return (await import('../api/autostart.js')).ensureDaemon(home);
 }
 
-/** Connects to the daemon of a home, starting it when needed (as PM2 does). */
+// The socket is not there or nobody listens on it: the request never reached a daemon.
+function unreachable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED';
+}
+
+// A transport that starts the daemon when the first call finds none, then sends that call again.
+// Finding out costs nothing while a daemon runs: no call is made just to ask.
+function autostarting(home: string, base: Transport, onStart?: (pid: number) => void): Transport {
+  let starting: Promise<void> | null = null;
+  const start = () => (starting ??= startBackgroundDaemon(home).then((pid) => { if (pid != null) onStart?.(pid); }));
+  const t: Transport = async (method, path, body) => {
+    try {
+      return await base(method, path, body);
+    } catch (err) {
+      if (!unreachable(err)) throw err;
+      await start();
+      return base(method, path, body);
+    }
+  };
+  t.reach = start;
+  t.stream = (path, onLine, onEnd) => {
+    let closed = false;
+    let close = (): void => {};
+    const open = (retry: boolean): void => {
+      close = base.stream!(path, onLine, (err) => {
+        if (err && retry && unreachable(err)) start().then(() => { if (!closed) open(false); }, onEnd);
+        else onEnd(err);
+      });
+    };
+    open(true);
+    return () => {
+      closed = true;
+      close();
+    };
+  };
+  return t;
+}
+
+/** Connects to the daemon of a home, starting it when the first call finds none (as PM2 does); with
+ *  autostart: false, fails now when none is running. */
 export async function connect(opts: ConnectOptions = {}): Promise<Client> {
   const home = opts.home ?? appinitHome();
-  const t = opts.transport ?? unixTransport(pathsFor(home).socket);
-  if (!opts.transport && !(await isRunning(home))) {
-    if (opts.autostart === false) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
-    const pid = await ensureDaemon(home);
-    if (pid != null) opts.onStart?.(pid);
-  }
-  return new Client(t, home);
+  if (opts.transport) return new Client(opts.transport, home);
+  const base = unixTransport(socketPath(home), { keepAlive: opts.keepAlive });
+  if (opts.autostart !== false) return new Client(autostarting(home, base, opts.onStart), home);
+  if (!(await isRunning(home))) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
+  return new Client(base, home);
 }

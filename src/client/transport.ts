@@ -1,38 +1,101 @@
 // How the client reaches the daemon: HTTP over its Unix socket (injectable for tests and TCP).
-import http from 'node:http';
+import type http from 'node:http';
+import { requestOnce } from './oneshot.js';
 
-/** Sends one request and returns status and parsed JSON body. */
-export type Transport = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
+/** Sends one request and returns status and parsed JSON body; `stream` opens an NDJSON stream. */
+export interface Transport {
+  (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** Opens a streaming GET, calls onLine for each NDJSON value; returns a function that closes it. */
+  stream?: (path: string, onLine: (v: unknown) => void, onEnd: (err?: Error) => void) => () => void;
+  /** Makes sure a daemon answers (starting one), for a call made around the transport. */
+  reach?: () => Promise<void>;
+}
 
-/** A transport over a Unix socket. */
-export function unixTransport(socketPath: string): Transport {
-  return (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const req = http.request(
-        { socketPath, path, method, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            try {
-              resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
-            } catch {
-              reject(new Error(`appinit: the daemon answered with something that is not JSON: ${text.slice(0, 200)}`));
-            }
-          });
-        },
-      );
-      req.on('error', reject);
-      if (data) req.write(data);
-      req.end();
+// node:http is loaded on the first call that needs it (a kept-alive call or a stream), not by a
+// command that makes one request.
+let httpModule: Promise<typeof http> | null = null;
+const loadHttp = (): Promise<typeof http> => (httpModule ??= import('node:http').then((m) => m.default));
+let agent: http.Agent | null = null;
+
+// The server closed a kept-alive connection just as we reused it (it closes idle ones after 5 s;
+// a client whose event loop was blocked sees it only when it writes): the request never reached
+// a handler, so it is sent once more on a new connection.
+function stale(req: http.ClientRequest, err: NodeJS.ErrnoException): boolean {
+  return req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+}
+
+// The answer's JSON, or an error that says what came instead.
+function json(status: number, text: string): { status: number; body: unknown } {
+  try {
+    return { status, body: text ? JSON.parse(text) : null };
+  } catch {
+    throw new Error(`appinit: the daemon answered with something that is not JSON: ${text.slice(0, 200)}`);
+  }
+}
+
+async function once(socketPath: string, method: string, path: string, data: string | undefined, retry: boolean): Promise<{ status: number; body: unknown }> {
+  const http = await loadHttp();
+  // One connection kept between calls: a program makes many, and a fresh connect costs more.
+  const pool = (agent ??= new http.Agent({ keepAlive: true, maxSockets: 4 }));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { socketPath, path, method, agent: pool, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(json(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (retry && stale(req, err)) once(socketPath, method, path, data, false).then(resolve, reject);
+      else reject(err);
     });
+    req.end(data);
+  });
+}
+
+/** A transport over a Unix socket: kept-alive connections (for programs), or with keepAlive false,
+ *  one connection per call and no node:http (for a command line run). */
+export function unixTransport(socketPath: string, opts: { keepAlive?: boolean } = {}): Transport {
+  const t: Transport = opts.keepAlive === false
+    ? async (method, path, body) => {
+      const r = await requestOnce(socketPath, method, path, body === undefined ? undefined : JSON.stringify(body));
+      return json(r.status, r.body.toString('utf8'));
+    }
+    : (method, path, body) => once(socketPath, method, path, body === undefined ? undefined : JSON.stringify(body), true);
+  t.stream = (path, onLine, onEnd) => unixStream(socketPath, path, onLine, onEnd);
+  return t;
 }
 
 /** Opens a streaming GET and calls onLine for each NDJSON line; returns a close function. */
 export function unixStream(socketPath: string, path: string, onLine: (v: unknown) => void, onEnd: (err?: Error) => void): () => void {
-  const req = http.request({ socketPath, path, method: 'GET' }, (res) => {
+  let closed = false;
+  let close = (): void => { closed = true; };
+  loadHttp().then((http) => {
+    if (!closed) close = openStream(http, socketPath, path, onLine, onEnd);
+  }, onEnd);
+  return () => close();
+}
+
+function openStream(http: typeof import('node:http'), socketPath: string, path: string, onLine: (v: unknown) => void, onEnd: (err?: Error) => void): () => void {
+  // A stream holds its connection for as long as it lasts: never one from the shared pool.
+  const req = http.request({ socketPath, path, method: 'GET', agent: false }, (res) => {
+    if ((res.statusCode ?? 0) >= 400) {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        let message = `HTTP ${res.statusCode}`;
+        try { message = (JSON.parse(text) as { error: { message: string } }).error.message; } catch { /* not JSON */ }
+        onEnd(new Error(`appinit: ${message}`));
+      });
+      return;
+    }
     let tail = '';
     res.setEncoding('utf8');
     res.on('data', (d: string) => {

@@ -1,8 +1,8 @@
 // cron / at / cron_tz / overlap / missed. Cron expressions and at TIMESPECs are read by the
 // scheduler's own parsers, so a file that loads is a file the scheduler can run.
 import { isScalar } from 'yaml';
-import { AtParseError, resolveAt } from '../core/schedule/atspec.js';
-import { CronParseError, parseCron } from '../core/schedule/cron-parse.js';
+import { AtParseError, resolveAt } from '../schedule/atspec.js';
+import { CronParseError, parseCron } from '../schedule/cron-parse.js';
 import type { Program, Schedule } from './program.js';
 import { closest, didYouMean } from './suggest.js';
 import { oneOf, str } from './values.js';

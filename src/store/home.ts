@@ -5,7 +5,8 @@
 // there at start is enough.
 import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { userName } from '../os/proc/index.js';
+// The module itself, not the proc index: every command checks its home and pays for what this loads.
+import { userName } from '../os/proc/users.js';
 
 /** Thrown when a home (or a file in it) cannot be trusted; the message says why and what to do. */
 export class UntrustedHome extends Error {

@@ -16,7 +16,7 @@ describe('helper death', () => {
     await waitFor('the helper is gone', () => !alive(helper));
     const done = await h.waitJob('short', 'exited', (x) => x.state === 'exited', 15_000);
     assert.equal(done.lastExit?.text, 'exit(4)', 'the real status, collected by the daemon');
-    const recs = await (await h.api()).records({ program: 'short' });
+    const recs = await (await h.api()).acct({ program: 'short' });
     const r = recs.find((x) => x.pid === j.pid);
     assert.ok(r, 'the leader has a record');
     assert.equal(r.exitCode, 4);

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MODULES } from '../../src/api/modules.js';
-import { handle, type ApiContext, type ApiRequest } from '../../src/api/routes.js';
+import { createApp, type App } from '../../src/api/app.js';
+import type { ApiContext, ApiRequest } from '../../src/api/routes.js';
+import { Scheduler, type SchedulerHost } from '../../src/core/scheduler/scheduler.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { CLI, TestHome, waitFor, type CliResult } from './harness.js';
 
@@ -247,18 +249,29 @@ describe('cron next', () => {
 describe('who sees what: the API as a function, with the peer the kernel would report', () => {
   let db: Db;
   let ctx: ApiContext;
+  let app: App;
+  let scheduler: Scheduler;
   const dir = join(tmpdir(), `appinit-sched-api-${process.pid}`);
   before(() => {
     mkdirSync(dir, { recursive: true });
     db = openDb(join(dir, 'state.db'), MODULES);
-    ctx = { db, services: new Map(), sup: { jobs: new Map() } } as unknown as ApiContext;
+    // A scheduler whose timer never fires and whose host has no jobs: only the routes are tested.
+    const host = { jobs: new Map(), on() {}, off() {}, start() {}, forget() {} } as unknown as SchedulerHost;
+    scheduler = new Scheduler(host, db, dir, { clock: { now: () => Date.now(), setTimer: () => null, clearTimer: () => {} } }).start();
+    ctx = { db, services: { schedule: scheduler }, sup: host } as unknown as ApiContext;
+    app = createApp(ctx);
   });
   after(() => {
+    scheduler.stop();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const as = (uid: number, method: string, path: string, body: Record<string, unknown> = {}, query = '') =>
-    handle(ctx, { method, path, query: new URLSearchParams(query), body, peer: { uid, gid: uid, pid: 1 } } satisfies ApiRequest);
+  // A response, or (for an error status) a rejection with its message, as the client gives it.
+  const as = async (uid: number, method: string, path: string, body: Record<string, unknown> = {}, query = '') => {
+    const r = await app.handle({ method, path, query: new URLSearchParams(query), body, peer: { uid, gid: uid, pid: 1 } } satisfies ApiRequest);
+    if (r.status >= 400) throw new Error(`${r.status}: ${(r.body as { error: { message: string } }).error.message}`);
+    return r;
+  };
   const ALICE = 4242;
   const BOB = 4343;
 

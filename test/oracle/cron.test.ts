@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CrontabError, parseCrontab } from '../../src/core/schedule/crontab.js';
+import { CrontabError, parseCrontab } from '../../src/schedule/crontab.js';
 
 const SAME = [
   '*/15 * * * * x', '10-50/20 * * * * x', '1-5/2,7 * * * * x', '0-4,8-12 * * * * x', '05 * * * * x',

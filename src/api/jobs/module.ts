@@ -1,6 +1,7 @@
 // Job control in the API: run (held until its terminal attaches), jobs, fg, bg, kill, pkill, wait.
 import { basename } from 'node:path';
 import { normalize } from '../../config/normalize.js';
+import { joinCommand } from '../../config/split.js';
 import { parseSignal } from '../../config/signals.js';
 import { formatJobsLine, type JobsRow } from '../../core/jobs/format.js';
 import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
@@ -11,6 +12,7 @@ import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
 import { sendSignal, startTicks } from '../../os/host.js';
 import { readAllProcesses } from '../../os/proc/index.js';
 import { ApiError } from '../errors.js';
+import { bool, envObject, optInt, optText, programName, signalArg, text, textList } from '../input.js';
 import type { Module } from '../modules.js';
 import { checkCommand, checkCwd, runUser } from './preflight.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
@@ -39,13 +41,13 @@ export function jobBySpec(ctx: ApiContext, req: ApiRequest, spec: string | undef
   if (spec && !spec.startsWith('%') && !/^\d+$/.test(spec)) {
     const byName = jobs.filter((j) => j.spec.name === spec);
     if (byName.length === 1) return byName[0];
-    if (byName.length > 1) throw new ApiError(400, 'ambiguous', `${spec}: ambiguous: ${byName.length} jobs (use %N)`);
+    if (byName.length > 1) throw new ApiError('ambiguous', `${spec}: ambiguous: ${byName.length} jobs (use %N)`);
   }
   try {
     const found = resolveJobSpec(spec ?? '%+', jobs.map((j) => ({ number: j.number, command: j.spec.commandText })), cur, prev);
     return jobs.find((j) => j.number === found.number)!;
   } catch (err) {
-    if (err instanceof JobSpecError) throw new ApiError(404, 'no_such_job', err.message);
+    if (err instanceof JobSpecError) throw new ApiError('no_such_job', err.message);
     throw err;
   }
 }
@@ -68,10 +70,11 @@ function rows(ctx: ApiContext, req: ApiRequest): { job: Job; row: JobsRow }[] {
 }
 
 function signalOf(v: unknown): { name: string; number: number } {
+  const sig = signalArg(v, 'TERM');
   try {
-    return parseSignal(v == null ? 'TERM' : typeof v === 'number' ? v : String(v));
+    return parseSignal(sig);
   } catch (err) {
-    throw new ApiError(400, 'usage', (err as Error).message);
+    throw new ApiError('usage', (err as Error).message);
   }
 }
 
@@ -81,24 +84,29 @@ export const jobsModule: Module = {
   routes: {
     // A job for a command, owned by the caller, with a pty when its terminal has one.
     'POST /v1/run': async (ctx, req) => {
-      const b = req.body as { argv?: unknown; name?: string; cwd?: string; env?: Record<string, string>; user?: string; tty?: boolean; rows?: number; cols?: number; hold?: boolean; shell?: boolean };
-      if (!Array.isArray(b.argv) || b.argv.length === 0 || !b.argv.every((a) => typeof a === 'string')) {
-        throw new ApiError(400, 'usage', 'run: expected argv, a non-empty array of strings');
-      }
-      const argv = b.argv as string[];
-      const uid = req.peer?.uid ?? 0;
-      if (b.user && uid !== 0) throw new ApiError(403, 'forbidden', 'run --user: only root may run a job as another user');
+      const argv = textList(req.body.argv, 'argv', 'a non-empty array of strings (the command and its arguments)');
+      const tty = bool(req.body.tty, 'tty', false);
+      const b = {
+        argv, tty, cwd: text(req.body.cwd ?? '/', 'cwd', 'an absolute directory path'), env: envObject(req.body.env),
+        user: optText(req.body.user, 'user', 'a user name'), shell: bool(req.body.shell, 'shell', false),
+        name: req.body.name == null ? undefined : programName(req.body.name), hold: bool(req.body.hold, 'hold', false),
+        rows: optInt(req.body.rows, 'rows', 1, 65535), cols: optInt(req.body.cols, 'cols', 1, 65535),
+      };
+      if (!b.cwd.startsWith('/')) throw new ApiError('usage', `cwd: expected an absolute directory path, got ${JSON.stringify(b.cwd)}`);
+      const uid = req.peer.uid;
+      if (b.user && uid !== 0) throw new ApiError('forbidden', 'run --user: only root may run a job as another user');
       // Fail before a job exists, with the reason and the shell's code: an unknown user, a
       // missing directory, a command not found (127) or not executable (126).
       const runAs = runUser(b.user);
-      const cwd = b.cwd ?? '/';
+      const cwd = b.cwd;
       checkCwd(cwd, runAs);
       // A job run as another user gets that user's login environment (as `su -`), with only the
       // caller's terminal and locale variables: the caller's secrets stay with the caller.
-      const env = runAs ? callerTerminalEnv(b.env) : b.env ?? {};
+      const env = runAs ? callerTerminalEnv(b.env) : b.env;
       if (!b.shell) checkCommand(argv[0], runAs ? undefined : env.PATH, cwd);
-      const name = b.name ?? basename(argv[0]);
-      const commandText = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+      // Without --name the job is named after its command, made a valid name (it names the log directory).
+      const name = b.name ?? (basename(argv[0]).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[-.]+/, '') || 'job');
+      const commandText = joinCommand(argv);
       const spec = normalize({
         name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: runAs ? 'add' : 'replace',
         restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user: b.user ?? null, autostart: false,
@@ -113,8 +121,9 @@ export const jobsModule: Module = {
 
     // Answers once the helper has the process: input sent after this has somewhere to go.
     'POST /v1/jobs/start': async (ctx, req) => {
-      const job = mine(ctx, req).find((j) => j.id === Number(req.body.id));
-      if (!job) throw new ApiError(404, 'no_such_job', `no job with id ${req.body.id}`);
+      const id = optInt(req.body.id, 'id', 1);
+      const job = mine(ctx, req).find((j) => j.id === id);
+      if (!job) throw new ApiError('no_such_job', `no job with id ${req.body.id}`);
       ctx.sup.start([job]);
       await ctx.sup.waitStarted(job);
       return { id: job.id, job: job.number, pid: job.pid };
@@ -131,16 +140,16 @@ export const jobsModule: Module = {
     },
 
     'POST /v1/fg': (ctx, req) => {
-      const job = jobBySpec(ctx, req, req.body.spec as string | undefined);
-      if (job.pid == null) throw new ApiError(409, 'not_running', `%${job.number}: job has terminated`);
+      const job = jobBySpec(ctx, req, optText(req.body.spec, 'spec', 'a job spec like %1'));
+      if (job.pid == null) throw new ApiError('not_running', `%${job.number}: job has terminated`);
       if (job.suspended) ctx.sup.signal([job], 'SIGCONT');
       return { id: job.id, job: job.number, command: job.spec.commandText, tty: job.spec.tty === true, pid: job.pid };
     },
 
     'POST /v1/bg': (ctx, req) => {
-      const job = jobBySpec(ctx, req, req.body.spec as string | undefined);
-      if (job.pid == null) throw new ApiError(409, 'not_running', `%${job.number}: job has terminated`);
-      if (!job.suspended) throw new ApiError(409, 'already_running', `job ${job.number} already in background`);
+      const job = jobBySpec(ctx, req, optText(req.body.spec, 'spec', 'a job spec like %1'));
+      if (job.pid == null) throw new ApiError('not_running', `%${job.number}: job has terminated`);
+      if (!job.suspended) throw new ApiError('already_running', `job ${job.number} already in background`);
       ctx.sup.background(job);
       return { job: job.number, line: `[${job.number}]+ ${job.spec.commandText} &` };
     },
@@ -149,20 +158,19 @@ export const jobsModule: Module = {
     // which must belong to one of the caller's jobs.
     'POST /v1/kill': (ctx, req) => {
       const sig = signalOf(req.body.signal);
-      const targets = req.body.targets;
-      if (!Array.isArray(targets) || targets.length === 0) throw new ApiError(400, 'usage', 'kill: expected targets: job specs, pids or names');
+      const targets = textList(req.body.targets, 'targets', 'job specs, pids or names');
       const results: { target: string; ok: boolean; error?: string }[] = [];
-      for (const t of targets as string[]) {
+      for (const t of targets) {
         try {
           if (/^\d+$/.test(t)) {
             const pid = Number(t);
             const owner = mine(ctx, req).find((j) => j.pid === pid || j.others.has(pid));
-            if (!owner && startTicks(pid) != null) throw new ApiError(403, 'not_yours', `${t}: not one of your jobs`);
-            if (!owner) throw new ApiError(404, 'no_such_process', `(${t}) - No such process`);
-            if (!sendSignal(pid, sig.number)) throw new ApiError(404, 'no_such_process', `(${t}) - No such process`);
+            if (!owner && startTicks(pid) != null) throw new ApiError('not_yours', `${t}: not one of your jobs`);
+            if (!owner) throw new ApiError('no_such_process', `(${t}) - No such process`);
+            if (!sendSignal(pid, sig.number)) throw new ApiError('no_such_process', `(${t}) - No such process`);
           } else {
             const job = jobBySpec(ctx, req, t);
-            if (job.pid == null) throw new ApiError(409, 'not_running', `${t}: job has terminated`);
+            if (job.pid == null) throw new ApiError('not_running', `${t}: job has terminated`);
             ctx.sup.signal([job], sig.name);
             if (sig.name !== 'SIGCONT' && job.suspended && (sig.name === 'SIGTERM' || sig.name === 'SIGHUP')) ctx.sup.signal([job], 'SIGCONT');
           }
@@ -179,11 +187,12 @@ export const jobsModule: Module = {
     // is signalled on its own. Matching is linear-time (see core/jobs/pattern.ts).
     'POST /v1/pkill': (ctx, req) => {
       const sig = signalOf(req.body.signal);
+      const pattern = text(req.body.pattern ?? '', 'pattern', 'a regular expression');
       let re: RegExp;
       try {
-        re = linearPattern(String(req.body.pattern ?? ''));
+        re = linearPattern(pattern);
       } catch (err) {
-        if (err instanceof PatternError) throw new ApiError(400, 'usage', `pkill: bad pattern: ${err.message}`);
+        if (err instanceof PatternError) throw new ApiError('usage', `pkill: bad pattern: ${err.message}`);
         throw err;
       }
       const full = req.body.full === true;
@@ -206,13 +215,14 @@ export const jobsModule: Module = {
     // bash's `wait` with no argument: every job that will end by itself (not a service its
     // policy restarts, which would never end, nor a held job not yet started); status 0.
     'POST /v1/wait': async (ctx, req) => {
-      if (req.body.spec == null) {
+      const spec = optText(req.body.spec, 'spec', 'a job spec like %1');
+      if (spec == null) {
         const all = mine(ctx, req).filter((j) => j.startedAt != null && !isResting(j) && (j.program == null || j.spec.restart === 'never'));
         await ctx.sup.waitRest(all);
         for (const j of all) if (j.program == null) ctx.sup.forget(j);
         return { job: null, status: 0, jobs: all.map((j) => j.number) };
       }
-      const job = jobBySpec(ctx, req, req.body.spec as string | undefined);
+      const job = jobBySpec(ctx, req, spec);
       await ctx.sup.waitRest([job]);
       const status = job.lastExit ? shellStatus(job.lastExit) : 0;
       if (job.program == null) ctx.sup.forget(job);

@@ -11,7 +11,6 @@ import { LogFollow, readLogs } from '../../core/logs/read.js';
 import { validTimeZone } from '../../core/logs/stamp.js';
 import { parseTimeArg } from '../../core/time-arg.js';
 import type { Program } from '../../config/program.js';
-import { peerCred } from '../../os/peercred.js';
 import { LOGS_MIGRATIONS } from '../../store/logs.js';
 import { ApiError, errorBody } from '../errors.js';
 import type { Module } from '../modules.js';
@@ -32,14 +31,14 @@ export interface LogsService {
 }
 
 const service = (ctx: ApiContext): LogsService => {
-  const s = ctx.services.get('logs') as LogsService | undefined;
+  const s = ctx.services.logs;
   if (!s) throw new ApiError(503, 'starting', 'the logs service is not started yet');
   return s;
 };
 
 /** Problems of log maintenance (compression, pruning) not yet resolved: for `status` and `logs`. */
 export function logProblems(ctx: ApiContext, name?: string): LogProblem[] {
-  return (ctx.services.get('logs') as LogsService | undefined)?.maintainer.problems(name) ?? [];
+  return ctx.services.logs?.maintainer.problems(name) ?? [];
 }
 
 // Who asks: the kernel's word for it. Without one (not a Unix socket) the caller sees nothing.
@@ -180,10 +179,11 @@ export const logsModule: Module = {
   streams: {
     // The last lines (or those since a time), merged, streamed with back-pressure, then the end.
     // format=text (default): lines as `logs` shows them; format=ndjson: one LogLine per line.
-    '/v1/logs/read': (ctx, req, res, url) => {
+    '/v1/logs/read': (ctx, req, res) => {
+      const url = { searchParams: req.query };
       void (async () => {
         const q = parseQuery(url.searchParams, 15);
-        const { r, warnings } = resolve(ctx, uidOf(peerCred(req.socket)), q);
+        const { r, warnings } = resolve(ctx, uidOf(req.peer), q);
         const ndjson = url.searchParams.get('format') === 'ndjson';
         res.writeHead(200, {
           'content-type': ndjson ? 'application/x-ndjson' : 'text/plain; charset=utf-8',
@@ -198,18 +198,19 @@ export const logsModule: Module = {
 
     // NDJSON: the last n lines (default 0) or those since a time, then what follows, each with
     // the `text` logs shows. A slow client costs a bounded buffer; what it missed is counted.
-    '/v1/logs/follow': (ctx, req, res, url) => {
+    '/v1/logs/follow': (ctx, req, res, httpReq) => {
+      const url = { searchParams: req.query };
       let follow: LogFollow | null = null;
       let closed = false;
       const stop = () => {
         closed = true;
         follow?.close();
       };
-      req.on('close', stop);
+      httpReq.on('close', stop);
       res.on('close', stop);
       void (async () => {
         const q = parseQuery(url.searchParams, 0);
-        const { r, warnings } = resolve(ctx, uidOf(peerCred(req.socket)), q);
+        const { r, warnings } = resolve(ctx, uidOf(req.peer), q);
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-appinit-warnings': warningHeader(warnings) });
         const sink = responseSink(res);
         const show = { multi: q.name == null || q.name === 'all', tz: q.tz };

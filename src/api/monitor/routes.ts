@@ -63,7 +63,7 @@ function positiveInt(req: ApiRequest, name: string, dflt: number): number {
   const v = req.query.get(name);
   if (v == null || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ApiError(400, 'usage', `${name}: expected a whole number, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0) throw new ApiError('usage', `${name}: expected a whole number, got "${v}"`);
   return n;
 }
 
@@ -123,27 +123,27 @@ export const monitorRoutes: RouteTable = {
 
   'POST /v1/monitor/signal': (ctx, req): SignalPidResult => {
     const { pid, signal } = req.body as { pid?: unknown; signal?: unknown };
-    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) throw new ApiError(400, 'usage', `signal: expected {pid: a positive whole number}, got ${JSON.stringify(pid)}`);
+    if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) throw new ApiError('usage', `signal: expected {pid: a positive whole number}, got ${JSON.stringify(pid)}`);
     let sig;
     try {
       sig = parseSignal(typeof signal === 'number' ? signal : String(signal ?? 'TERM'));
     } catch (err) {
-      throw new ApiError(400, 'usage', (err as Error).message);
+      throw new ApiError('usage', (err as Error).message);
     }
     const p = readProcess(pid, { cmdline: false, wchan: false });
-    if (p === null) throw new ApiError(404, 'not_found', `no process ${pid}`);
+    if (p === null) throw new ApiError('not_found', `no process ${pid}`);
     // The daemon may be root: it signals only what the caller could signal itself.
-    const uid = req.peer?.uid ?? 0;
-    if (uid !== 0 && p.uid !== uid && p.euid !== uid) throw new ApiError(403, 'forbidden', `process ${pid} belongs to uid ${p.euid}; you may only signal your own processes`);
-    if (!sendSignal(pid, sig.number)) throw new ApiError(403, 'forbidden', `could not send ${sig.name} to ${pid} (it ended, or the daemon is not allowed to)`);
+    const uid = req.peer.uid;
+    if (uid !== 0 && p.uid !== uid && p.euid !== uid) throw new ApiError('forbidden', `process ${pid} belongs to uid ${p.euid}; you may only signal your own processes`);
+    if (!sendSignal(pid, sig.number)) throw new ApiError('forbidden', `could not send ${sig.name} to ${pid} (it ended, or the daemon is not allowed to)`);
     return { pid, signal: sig.name };
   },
 
   'GET /v1/monitor/history': (ctx, req): HistoryView => {
     const name = req.query.get('name');
-    if (!name) throw new ApiError(400, 'usage', 'history: expected ?name=PROGRAM or %N');
+    if (!name) throw new ApiError('usage', 'history: expected ?name=PROGRAM or %N');
     const limit = positiveInt(req, 'limit', 720);
-    const info = ctx.services.get('monitor') as SamplerInfo | undefined;
+    const info = ctx.services.monitor;
     const jobs = select(ctx, req, [name]).sort((a, b) => a.number - b.number);
     return {
       intervalMs: info?.intervalMs ?? 0,
@@ -156,7 +156,7 @@ export const monitorRoutes: RouteTable = {
   },
 
   'GET /v1/monitor/times': (ctx, req): TimesView => {
-    const uid = req.peer?.uid ?? 0;
+    const uid = req.peer.uid;
     const only = uid === 0 ? undefined : uid;
     const cpu = process.cpuUsage();
     const hz = clockTicks();

@@ -20,7 +20,7 @@ import { JOB_NUMBER_INDEX } from '../../store/jobs.js';
 import { queryRecords } from '../../store/records.js';
 import { ApiError } from '../errors.js';
 import type { Module } from '../modules.js';
-import { visible, type ApiContext, type ApiRequest } from '../routes.js';
+import { programsLoaded, visible, type ApiContext, type ApiRequest } from '../routes.js';
 import { jobView } from '../views.js';
 
 /** One row of `appinit list`. */
@@ -52,9 +52,9 @@ export interface ProgramDescription {
 }
 
 function readerOf(req: ApiRequest): Reader {
-  const uid = req.peer?.uid ?? 0;
+  const uid = req.peer.uid;
   const u = lookupUser(uid);
-  return { uid, gids: u ? groupsOf(u.name, u.gid) : req.peer ? [req.peer.gid] : [] };
+  return { uid, gids: u ? groupsOf(u.name, u.gid) : [req.peer.gid] };
 }
 
 function programJobs(ctx: ApiContext, req: ApiRequest, name: string): Job[] {
@@ -106,7 +106,7 @@ function adHocSpec(req: ApiRequest): Program {
   }
   const restart = (b.restart ?? 'always') as RestartPolicy;
   if (!['always', 'on-failure', 'never'].includes(restart)) throw new ApiError(400, 'usage', 'restart: expected always, on-failure or never');
-  const uid = req.peer?.uid ?? 0;
+  const uid = req.peer.uid;
   let user: string | null = null;
   if (b.user != null) {
     if (typeof b.user !== 'string' || !/^[^\s:\0]+$/.test(b.user)) throw new ApiError(400, 'usage', 'user: expected a user name or uid');
@@ -131,10 +131,13 @@ export const programsModule: Module = {
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
       try {
         const programs = parseControlText(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
-        return await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer?.uid ?? 0, { dryRun: dryRun === true });
+        return await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid, { dryRun: dryRun === true });
       } catch (err) {
         if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
         throw err;
+      } finally {
+        // The scheduler plans from the programs: told by a call once `up` is done with them.
+        if (dryRun !== true) programsLoaded(ctx);
       }
     },
 
@@ -147,7 +150,7 @@ export const programsModule: Module = {
       }
       const issues = checkRunnable([spec]);
       if (issues.length) throw new ApiError(400, 'usage', issues.map((i) => `${i.path.replace(/^programs\.[^.]+\.?/, '') || 'program'}: ${i.message}`).join('\n'));
-      const uid = req.peer?.uid ?? 0;
+      const uid = req.peer.uid;
       const jobs = ctx.db.transaction(() => {
         const made = Array.from({ length: spec.instances }, (_, i) => ctx.sup.createJob(spec, i, uid, spec.name));
         ctx.sup.start(made);

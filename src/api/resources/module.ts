@@ -6,7 +6,7 @@ import { detect } from '../../core/resources/detect.js';
 import { ResourceError, ResourceManager, type Answer, type Holder, type Kind, type Op } from '../../core/resources/manager.js';
 import type { Job } from '../../core/supervisor/runtime.js';
 import { grantOf, loadResources, pruneGrants, RESOURCE_MIGRATIONS, resourceEvents, storePersist } from '../../store/resources.js';
-import { ApiError } from '../errors.js';
+import { ApiError, type ErrorCode } from '../errors.js';
 import type { Module } from '../modules.js';
 import type { ApiContext, ApiRequest } from '../routes.js';
 import { holderOf, processHolderAlive } from './holder.js';
@@ -35,7 +35,7 @@ function intOf(v: unknown, what: string, min: number, dflt?: number): number {
 }
 
 function caller(ctx: ApiContext, req: ApiRequest): Holder {
-  const pid = req.peer?.pid;
+  const pid = req.peer.pid;
   const h = pid ? holderOf(pid, ctx.sup.jobs.values() as Iterable<Job>) : null;
   if (!h) throw new ApiError(400, 'usage', 'the calling process could not be identified (no peer credentials)');
   return h;
@@ -44,13 +44,13 @@ function caller(ctx: ApiContext, req: ApiRequest): Holder {
 // ipc_perm: owner bits for the owner, group bits for the group, other bits for the rest; root passes.
 function allowed(ctx: ApiContext, req: ApiRequest, name: string, bit: 4 | 2): void {
   const r = manager(ctx).get(name);
-  const uid = req.peer?.uid ?? 0;
+  const uid = req.peer.uid;
   if (uid === 0) return;
-  const mode = uid === r.uid ? r.mode >> 6 : req.peer?.gid === r.gid ? r.mode >> 3 : r.mode;
+  const mode = uid === r.uid ? r.mode >> 6 : req.peer.gid === r.gid ? r.mode >> 3 : r.mode;
   if ((mode & bit) === 0) throw new ApiError(403, 'forbidden', `${name}: permission denied (mode ${r.mode.toString(8).padStart(4, '0')}, owner uid ${r.uid})`);
 }
 
-const CODES: Record<string, [number, string]> = {
+const CODES: Record<string, [number, ErrorCode]> = {
   deadlock: [409, 'deadlock'], busy: [409, 'busy'], no_message: [404, 'no_message'], gone: [410, 'gone'],
   not_holder: [409, 'not_holder'], too_big: [413, 'too_large'],
 };
@@ -67,7 +67,7 @@ async function once(ctx: ApiContext, id: unknown, run: (id: string | null) => Pr
     throw err;
   }
   if (a.ok) return a;
-  const [status, code] = CODES[a.code] ?? [409, a.code];
+  const [status, code] = CODES[a.code] ?? [409, a.code as ErrorCode];
   throw new ApiError(status, code, a.message, a.deadlock);
 }
 
@@ -94,10 +94,10 @@ export const resourcesModule: Module = {
       try {
         return manager(ctx).create({
           name: nameOf(b.name), kind, value: kind === 'semaphore' ? intOf(b.value, 'value', 0, 0) : undefined,
-          maxBytes: intOf(b.maxBytes, 'maxBytes', 1, 16384), uid: req.peer?.uid ?? 0, gid: req.peer?.gid ?? 0, mode,
+          maxBytes: intOf(b.maxBytes, 'maxBytes', 1, 16384), uid: req.peer.uid, gid: req.peer.gid, mode,
         }, Date.now());
       } catch (err) {
-        if (err instanceof ResourceError) throw new ApiError(409, 'usage', err.message);
+        if (err instanceof ResourceError) throw new ApiError('exists', err.message);
         throw err;
       }
     },
@@ -109,7 +109,7 @@ export const resourcesModule: Module = {
       for (const n of names.map(nameOf)) {
         const r = m.resources.get(n);
         if (!r) throw new ApiError(404, 'not_found', `no resource named "${n}"`);
-        if ((req.peer?.uid ?? 0) !== 0 && req.peer?.uid !== r.uid) throw new ApiError(403, 'forbidden', `${n}: only its owner (uid ${r.uid}) or root may remove it`);
+        if (req.peer.uid !== 0 && req.peer.uid !== r.uid) throw new ApiError(403, 'forbidden', `${n}: only its owner (uid ${r.uid}) or root may remove it`);
       }
       for (const n of names as string[]) m.remove(n);
       return { removed: names };
@@ -120,7 +120,7 @@ export const resourcesModule: Module = {
       const m = manager(ctx);
       const ops = opsOf(req.body.ops);
       if (req.body.create === 'mutex' && ops.length === 1 && !m.resources.has(ops[0].name)) {
-        m.create({ name: ops[0].name, kind: 'mutex', maxBytes: 0, uid: req.peer?.uid ?? 0, gid: req.peer?.gid ?? 0, mode: 0o600 }, Date.now());
+        m.create({ name: ops[0].name, kind: 'mutex', maxBytes: 0, uid: req.peer.uid, gid: req.peer.gid, mode: 0o600 }, Date.now());
       }
       for (const o of ops) allowed(ctx, req, o.name, 2);
       const holder = caller(ctx, req);

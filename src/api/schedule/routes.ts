@@ -1,11 +1,12 @@
 // at, atq, atrm, crontab and the schedule list over the API. Who asks is the kernel's word
 // (SO_PEERCRED): each user sees and changes only their own at jobs and crontab; root all.
-import { AtParseError, AtPastError, CrontabError, parseCrontab, resolveAt, resolveZone } from '../../core/schedule/index.js';
+import { AtParseError, AtPastError, CrontabError, parseCrontab, resolveAt, resolveZone } from '../../schedule/index.js';
 import { renderAtScript, summary } from '../../core/scheduler/programs.js';
 import type { Scheduler } from '../../core/scheduler/scheduler.js';
 import { lookupUser } from '../../os/proc/index.js';
-import { atOwners, deleteAts, deleteCrontab, getAt, getCrontab, insertAt, listAt, putCrontab, type AtRow } from '../../store/schedule.js';
+import type { AtRow } from '../../store/schedule.js';
 import { ApiError } from '../errors.js';
+import { envObject, text } from '../input.js';
 import type { ApiContext, ApiRequest, RouteTable } from '../routes.js';
 
 /** One at job as atq shows it. */
@@ -26,9 +27,14 @@ export interface AtJobView extends AtView {
   script: string;
 }
 
-const scheduler = (ctx: ApiContext) => ctx.services.get('schedule') as Scheduler | undefined;
-const callerUid = (req: ApiRequest): number => req.peer?.uid ?? process.getuid?.() ?? 0;
-const callerGid = (req: ApiRequest): number => req.peer?.gid ?? process.getgid?.() ?? 0;
+// The scheduler owns the at queue and the crontabs: every read and write goes through it.
+function scheduler(ctx: ApiContext): Scheduler {
+  const s = ctx.services.schedule;
+  if (!s) throw new ApiError('unavailable', 'the scheduler is not running');
+  return s;
+}
+const callerUid = (req: ApiRequest): number => req.peer.uid;
+const callerGid = (req: ApiRequest): number => req.peer.gid;
 const userName = (uid: number): string => lookupUser(uid)?.name ?? String(uid);
 
 function atView(a: AtRow): AtView {
@@ -42,15 +48,13 @@ function mine(req: ApiRequest, a: AtRow | null): a is AtRow {
 }
 
 function str(body: Record<string, unknown>, key: string, what: string): string {
-  const v = body[key];
-  if (typeof v !== 'string') throw new ApiError(400, 'usage', `${key}: expected ${what}`);
-  return v;
+  return text(body[key], key, what);
 }
 
 function ids(body: Record<string, unknown>): number[] {
   const v = body.ids;
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0)) {
-    throw new ApiError(400, 'usage', 'ids: expected a non-empty array of at job numbers');
+    throw new ApiError('usage', 'ids: expected a non-empty array of at job numbers');
   }
   return v as number[];
 }
@@ -59,10 +63,10 @@ function ids(body: Record<string, unknown>): number[] {
 function crontabOwner(req: ApiRequest, user: unknown): { uid: number; name: string } {
   const uid = callerUid(req);
   if (user == null || user === '') return { uid, name: userName(uid) };
-  if (typeof user !== 'string') throw new ApiError(400, 'usage', 'user: expected a user name');
+  if (typeof user !== 'string') throw new ApiError('usage', 'user: expected a user name');
   const u = lookupUser(user);
-  if (!u) throw new ApiError(404, 'unknown_user', `user "${user}" unknown`);
-  if (u.uid !== uid && uid !== 0) throw new ApiError(403, 'forbidden', 'must be privileged to use -u');
+  if (!u) throw new ApiError('unknown_user', `user "${user}" unknown`);
+  if (u.uid !== uid && uid !== 0) throw new ApiError('forbidden', 'must be privileged to use -u');
   return { uid: u.uid, name: u.name };
 }
 
@@ -74,102 +78,72 @@ export const scheduleRoutes: RouteTable = {
     const script = str(b, 'script', 'the commands to run');
     const cwd = str(b, 'cwd', 'the directory to run in');
     const queue = b.queue == null ? 'a' : String(b.queue);
-    if (!/^[a-zA-Z]$/.test(queue)) throw new ApiError(400, 'usage', `queue: expected one letter a-z or A-Z, got "${queue}"`);
-    const env = b.env ?? {};
-    if (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string')) {
-      throw new ApiError(400, 'usage', 'env: expected an object of strings');
-    }
+    if (!/^[a-zA-Z]$/.test(queue)) throw new ApiError('usage', `queue: expected one letter a-z or A-Z, got "${queue}"`);
+    const env = envObject(b.env);
     const umask = b.umask == null ? null : Number(b.umask);
-    if (umask != null && !(Number.isInteger(umask) && umask >= 0 && umask <= 0o777)) throw new ApiError(400, 'usage', 'umask: expected 0 to 0777');
+    if (umask != null && !(Number.isInteger(umask) && umask >= 0 && umask <= 0o777)) throw new ApiError('usage', 'umask: expected 0 to 0777');
     let tz: string;
     let when: Date;
     try {
       tz = resolveZone(typeof b.tz === 'string' && b.tz ? b.tz : undefined);
       when = resolveAt(spec, new Date(), tz);
     } catch (e) {
-      if (e instanceof AtParseError) throw new ApiError(400, 'at_garbled', e.message, { column: e.column });
-      if (e instanceof AtPastError) throw new ApiError(400, 'at_past', e.message);
-      throw new ApiError(400, 'usage', (e as Error).message);
+      if (e instanceof AtParseError) throw new ApiError('at_garbled', e.message, { column: e.column });
+      if (e instanceof AtPastError) throw new ApiError('at_past', e.message);
+      throw new ApiError('usage', (e as Error).message);
     }
     const uid = callerUid(req);
     const gid = callerGid(req);
-    const text = renderAtScript({ uid, gid, umask, env: env as Record<string, string>, cwd, script });
-    const row = insertAt(ctx.db, {
-      queue, uid, gid, user: userName(uid), runAt: when.getTime(), spec, tz, script: text, command: summary(script), cwd,
-      env: env as Record<string, string>, umask, createdAt: Date.now(),
+    const job = renderAtScript({ uid, gid, umask, env, cwd, script });
+    const row = scheduler(ctx).addAt({
+      queue, uid, gid, user: userName(uid), runAt: when.getTime(), spec, tz, script: job, command: summary(script), cwd, env, umask,
     });
-    scheduler(ctx)?.atQueued(row.id);
     return atView(row);
   },
 
-  'GET /v1/at': (ctx, req) => listAt(ctx.db).filter((a) => mine(req, a)).map(atView),
+  'GET /v1/at': (ctx, req) => scheduler(ctx).atList().filter((a) => mine(req, a)).map(atView),
 
   'GET /v1/at/job': (ctx, req) => {
     const id = Number(req.query.get('id'));
-    const a = Number.isInteger(id) ? getAt(ctx.db, id) : null;
-    if (!mine(req, a)) throw new ApiError(404, 'not_found', `cannot find job ${req.query.get('id')}`);
+    const a = Number.isInteger(id) ? scheduler(ctx).atGet(id) : null;
+    if (!mine(req, a)) throw new ApiError('not_found', `cannot find job ${req.query.get('id')}`);
     return { ...atView(a), script: a.script } satisfies AtJobView;
   },
 
-  'POST /v1/at/remove': (ctx, req) => {
-    const removed: number[] = [];
-    const errors: { id: number; message: string }[] = [];
-    // One query and one delete for the whole list: removing 10,000 must not block the daemon.
-    ctx.db.transaction(() => {
-      const list = ids(req.body);
-      const owners = atOwners(ctx.db, list);
-      const uid = callerUid(req);
-      const seen = new Set<number>();
-      for (const id of list) {
-        const a = owners.get(id);
-        if (!a || !(uid === 0 || a.uid === uid)) errors.push({ id, message: `cannot find job ${id}` });
-        else if (seen.has(id)) errors.push({ id, message: `cannot find job ${id}` }); // named twice: gone by the second
-        else if (a.job != null) {
-          const j = ctx.sup.jobs.get(a.job);
-          errors.push({ id, message: `job ${id} is running${j ? `; stop it with: appinit stop %${j.number}` : ''}` });
-        } else removed.push(id);
-        seen.add(id);
-      }
-      deleteAts(ctx.db, removed);
-    })();
-    for (const id of removed) scheduler(ctx)?.atRemoved(id);
-    return { removed, errors };
-  },
+  'POST /v1/at/remove': (ctx, req) => scheduler(ctx).removeAt(ids(req.body), (a) => callerUid(req) === 0 || a.uid === callerUid(req)),
 
   'GET /v1/crontab': (ctx, req) => {
     const who = crontabOwner(req, req.query.get('user'));
-    const c = getCrontab(ctx.db, who.uid);
-    if (!c) throw new ApiError(404, 'no_crontab', `no crontab for ${who.name}`);
+    const c = scheduler(ctx).crontab(who.uid);
+    if (!c) throw new ApiError('no_crontab', `no crontab for ${who.name}`);
     return { user: who.name, uid: who.uid, text: c.text, installedAt: c.installedAt };
   },
 
   'POST /v1/crontab': (ctx, req) => {
     const who = crontabOwner(req, req.body.user);
-    const text = str(req.body, 'text', 'the crontab text');
+    const crontabText = str(req.body, 'text', 'the crontab text');
     const file = typeof req.body.file === 'string' && req.body.file ? req.body.file : 'crontab';
     let parsed;
     try {
       // Checked whole: one wrong line and nothing changes.
-      parsed = parseCrontab(text, file);
+      parsed = parseCrontab(crontabText, file);
     } catch (e) {
-      if (e instanceof CrontabError) throw new ApiError(400, 'crontab', e.message, e.issues);
+      if (e instanceof CrontabError) throw new ApiError('crontab', e.message, e.issues);
       throw e;
     }
-    putCrontab(ctx.db, { uid: who.uid, user: who.name, text, installedAt: Date.now() });
-    scheduler(ctx)?.crontabChanged(who.uid);
+    scheduler(ctx).setCrontab({ uid: who.uid, user: who.name, text: crontabText });
     return { user: who.name, uid: who.uid, entries: parsed.entries.length, warnings: parsed.warnings };
   },
 
   'POST /v1/crontab/remove': (ctx, req) => {
     const who = crontabOwner(req, req.body.user);
-    if (!deleteCrontab(ctx.db, who.uid)) throw new ApiError(404, 'no_crontab', `no crontab for ${who.name}`);
-    scheduler(ctx)?.crontabChanged(who.uid);
+    if (!scheduler(ctx).removeCrontab(who.uid)) throw new ApiError('no_crontab', `no crontab for ${who.name}`);
     return { user: who.name, removed: true };
   },
 
   'GET /v1/schedule': (ctx, req) => {
     const uid = callerUid(req);
-    const all = scheduler(ctx)?.list() ?? [];
+    const all = scheduler(ctx).list();
     return uid === 0 ? all : all.filter((s) => s.uid === uid);
   },
 };

@@ -4,7 +4,6 @@ import { PolicyRestarter } from '../../core/health/restart.js';
 import { HealthService } from '../../core/health/service.js';
 import { checkMemory } from '../../core/health/memory.js';
 import { WatchService } from '../../core/watch/service.js';
-import type { SamplerInfo } from '../monitor/routes.js';
 import type { Module, Service } from '../modules.js';
 import type { ApiContext } from '../routes.js';
 
@@ -15,7 +14,7 @@ function startServices(ctx: ApiContext): Service {
   const restarter = new PolicyRestarter(ctx.sup, ctx.db, log);
   const health = new HealthService(ctx.sup, restarter, log);
   const watch = new WatchService(ctx.sup, log);
-  const sampler = ctx.services.get('monitor') as SamplerInfo | undefined;
+  const sampler = ctx.services.monitor;
   if (sampler && sampler.intervalMs > 0) {
     sampler.onSamples((samples) => {
       try {

@@ -3,7 +3,7 @@
 // (no --name, no "--", no script) still starts known programs.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename, delimiter, extname, isAbsolute, join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import type { Command } from '../args.js';
 import type { ProgramDescription, ProgramRow } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatStatus } from '../format/status.js';

@@ -1,7 +1,7 @@
 // `logs` and `tail`: what programs wrote, stdout and stderr merged in the order it was written,
 // times shown in this terminal's zone. Output is streamed with back-pressure: `-n 100000000`
 // through `| wc -l` is complete, and `| head -1` ends quietly.
-import type { Command } from 'commander';
+import type { Command } from '../args.js';
 import type { LogLine } from '../../client/index.js';
 import { client, CliError, EXIT, report } from '../context.js';
 import type { Runner } from '../modules.js';

@@ -2,6 +2,7 @@
 import type { AcctRecord } from '../../store/records.js';
 import { lookupUser } from '../../os/proc/index.js';
 import { table } from './table.js';
+import { localTime } from './units.js';
 import { shortSignalName } from '../../core/supervisor/termination.js';
 
 /** How a record's process ended: `exit(3)`, `signal 9 (KILL)`, or the note. */
@@ -12,10 +13,7 @@ export function recordEnd(r: AcctRecord): string {
 }
 
 function time(s: number | null): string {
-  if (s == null) return '-';
-  const d = new Date(s * 1000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  return s == null ? '-' : localTime(s * 1000);
 }
 
 /** A tty_nr (/proc's device encoding) as lastcomm names it: pts/3, tty1, ttyS0, or major:minor; '-' for none. */

@@ -98,11 +98,20 @@ export function attach(home: string, jobId: number): Attachment {
           const ev = JSON.parse(body.toString('utf8')) as { ev: string; sig?: number; status?: number; respawned?: number };
           if (ev.ev === 'attached') {
             if (tty) restore = rawMode(0);
+            // A window change before relay() (the job's first output can come before the start's
+            // answer) is remembered and sent then: SIGWINCH is not repeated.
+            let missedResize = false;
+            const early = () => { missedResize = true; };
+            if (tty) process.stdout.on('resize', early);
             relay = () => {
               process.stdin.on('data', onKey);
               process.stdin.on('end', () => sock.write(frame('e', Buffer.alloc(0))));
               process.stdin.resume();
-              if (tty) process.stdout.on('resize', onResize);
+              if (tty) {
+                process.stdout.removeListener('resize', early);
+                process.stdout.on('resize', onResize);
+                if (missedResize) onResize();
+              }
             };
             resolveReady();
           } else if (ev.ev === 'stopped') finish({ kind: 'stopped', signal: ev.sig ?? 20 });

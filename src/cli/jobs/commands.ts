@@ -1,10 +1,12 @@
 // run, jobs, fg, bg, kill, pkill, wait: shell job control for jobs the daemon owns.
-import type { Command } from 'commander';
-import { decodeStatus } from '../../os/supervise.js';
-import { killList, strsignal } from '../../core/jobs/format.js';
+import type { Command } from '../args.js';
+import type { AttachEnd } from './attach.js';
 import { client, CliError, EXIT } from '../context.js';
 import type { Runner } from '../modules.js';
-import { attach, type AttachEnd } from './attach.js';
+
+// Loaded by the commands that use them: a terminal (koffi) and the signal tables cost every start.
+const attachment = () => import('./attach.js');
+const format = () => import('../../core/jobs/format.js');
 
 interface JobsEntry {
   id: number;
@@ -19,7 +21,7 @@ interface JobsEntry {
 }
 
 // What the shell shows when a foreground job gives the prompt back, and the status it returns.
-function ending(end: AttachEnd, number: number, command: string): number {
+async function ending(end: AttachEnd, number: number, command: string): Promise<number> {
   switch (end.kind) {
     case 'stopped':
       process.stderr.write(`\n[${number}]+  ${'Stopped'.padEnd(24)}${command}\n`);
@@ -31,8 +33,8 @@ function ending(end: AttachEnd, number: number, command: string): number {
       process.stderr.write('appinit: lost the connection to the job\n');
       return EXIT.failure;
     case 'exit': {
-      const { code, signal, core } = decodeStatus(end.status);
-      if (signal != null && signal !== 2 && signal !== 13) process.stderr.write(`${strsignal(signal)}${core ? ' (core dumped)' : ''}\n`);
+      const { code, signal, core } = (await import('../../os/supervise.js')).decodeStatus(end.status);
+      if (signal != null && signal !== 2 && signal !== 13) process.stderr.write(`${(await format()).strsignal(signal)}${core ? ' (core dumped)' : ''}\n`);
       return signal != null ? 128 + signal : code ?? 0;
     }
   }
@@ -53,7 +55,7 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
     return EXIT.ok;
   }
   // Attach first, then start: not one byte of output is missed.
-  const a = attach(c.home, r.id);
+  const a = (await attachment()).attach(c.home, r.id);
   await Promise.race([a.ready, a.done]);
   await c.startJob(r.id);
   a.relay();
@@ -72,7 +74,7 @@ async function jobs(o: { l?: boolean; p?: boolean; json?: boolean }): Promise<nu
 async function fg(spec: string | undefined): Promise<number> {
   const c = await client();
   const r = await c.fg(spec);
-  const a = attach(c.home, r.id);
+  const a = (await attachment()).attach(c.home, r.id);
   await Promise.race([a.ready, a.done]);
   a.relay();
   process.stdout.write(`${r.command}\r\n`); // as bash does; the terminal is raw by now
@@ -106,7 +108,7 @@ function parseKill(args: string[]): { signal: string; targets: string[]; list: b
 async function kill(args: string[]): Promise<number> {
   const k = parseKill(args);
   if (k.list) {
-    process.stdout.write(killList() + '\n');
+    process.stdout.write((await format()).killList() + '\n');
     return EXIT.ok;
   }
   if (k.targets.length === 0) throw new CliError('kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l', EXIT.usage);

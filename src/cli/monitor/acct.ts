@@ -82,7 +82,7 @@ export async function acctCommand(name: string | undefined, o: AcctCommandOption
   }
   const uid = o.user === undefined ? undefined : uidOf(o.user);
   const c = await client();
-  let recs = await c.records({ program: name ?? o.program, command: o.command, uid, since, until, limit });
+  let recs = await c.acct({ program: name ?? o.program, command: o.command, uid, since, until, limit });
   // The daemon applies uid for root only (others always get their own): never show another's.
   if (uid !== undefined) recs = recs.filter((r) => r.uid === uid);
   if (o.pacct !== undefined) return writePacct(o.pacct, recs);

@@ -1,6 +1,6 @@
 // The monitoring commands: ps, pstree, top, stat, history, times. (`acct` and `status
 // --history` are registered in main.ts with acctCommand and historyCommand.)
-import type { Command } from 'commander';
+import type { Command } from '../args.js';
 import type { Runner } from '../modules.js';
 
 // Each command's code is loaded when it runs: every CLI start pays for what it imports.

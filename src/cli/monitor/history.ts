@@ -1,7 +1,8 @@
 // `appinit history NAME`: the CPU and memory the daemon sampled for a program's jobs.
 import type { HistoryView } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
-import { alignedTable, localTime, sizeKb } from './units.js';
+import { table } from '../format/table.js';
+import { localTime, sizeKb } from '../format/units.js';
 
 /** Formats a history view: one table per job, oldest sample first. */
 export function formatHistory(v: HistoryView): string {
@@ -16,7 +17,7 @@ export function formatHistory(v: HistoryView): string {
       continue;
     }
     const rows = j.samples.map((s) => [localTime(s.at), String(s.pids), s.cpu.toFixed(1), sizeKb(s.rssKb), sizeKb(s.vszKb)]);
-    parts.push(`${title}\n${alignedTable(['TIME', 'PROCS', '%CPU', 'RSS', 'VSZ'], rows, ['PROCS', '%CPU', 'RSS', 'VSZ'])}\n`);
+    parts.push(`${title}\n${table(['TIME', 'PROCS', '%CPU', 'RSS', 'VSZ'], rows, ['PROCS', '%CPU', 'RSS', 'VSZ'])}\n`);
   }
   return parts.join('\n');
 }

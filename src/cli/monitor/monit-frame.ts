@@ -6,7 +6,8 @@ import { formatDuration } from '../../config/units.js';
 import { sampleJobs, type CpuMark } from '../../core/monitor/sampler.js';
 import type { ProcInfo } from '../../os/proc/types.js';
 import { shownState } from '../format/status.js';
-import { alignedTable, localTime, sizeKb } from './units.js';
+import { table as alignedTable } from '../format/table.js';
+import { localTime, sizeKb } from '../format/units.js';
 
 /** One job's line of the frame. */
 export interface MonitRow {

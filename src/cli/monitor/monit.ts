@@ -4,7 +4,6 @@ import type { Client, LogLine, SnapshotView } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatMonit, monitRows } from './monit-frame.js';
 import { PRIME_MS } from './top.js';
-import { exitOnEpipe } from './units.js';
 
 /** Options of `appinit monit`. */
 export interface MonitOptions {
@@ -105,7 +104,6 @@ function live(c: Client, n: number, delayMs: number, logLines: number): Promise<
 export async function monitCommand(o: MonitOptions): Promise<number> {
   const { n, delayMs, logLines } = parse(o);
   const c = await client();
-  exitOnEpipe();
   if (o.batch || !process.stdout.isTTY || !process.stdin.isTTY) return batch(c, n, delayMs, logLines);
   return live(c, n, delayMs, logLines);
 }

@@ -1,5 +1,7 @@
 // `appinit ps`: the processes of appinit's jobs (or, with -e, of the machine) as procps shows them.
-import { formatPs, findZombies, psJson, psReadNeeds, PsFormatError, type PsFormat, type PsOptions } from '../../core/report/index.js';
+// The two report modules ps needs, not the index: a start loads only what it uses.
+import { formatPs, psJson, psReadNeeds, PsFormatError, type PsFormat, type PsOptions } from '../../core/report/ps.js';
+import { findZombies } from '../../core/report/zombies.js';
 import type { ProcsView } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { table } from '../format/table.js';

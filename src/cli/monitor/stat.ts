@@ -10,7 +10,6 @@ import {
 } from '../../core/report/index.js';
 import type { CpuTimes, SystemSnapshot } from '../../os/proc/types.js';
 import { client, CliError, EXIT } from '../context.js';
-import { exitOnEpipe } from './units.js';
 
 /** Options of `appinit stat`. */
 export interface StatCommandOptions {
@@ -66,7 +65,6 @@ let wakeUp: (() => void) | null = null;
 /** Readings every delayMs (the first at once), n of them or until stopped; rates use the interval actually measured. */
 async function readings(delayMs: number, n: number, each: (prev: SystemSnapshot | null, cur: SystemSnapshot, ms: number, i: number, pageSize: number, hz: number) => Promise<void>, stopped: () => boolean = () => false): Promise<void> {
   const c = await client();
-  exitOnEpipe();
   let prev: SystemSnapshot | null = null;
   let prevAt = 0;
   for (let i = 0; i < n && !stopped(); i++) {

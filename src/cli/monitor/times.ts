@@ -2,13 +2,14 @@
 // children's (summed from their accounting records), then the same per program.
 import type { TimesView } from '../../client/index.js';
 import { client, EXIT } from '../context.js';
-import { alignedTable, secs } from './units.js';
+import { table } from '../format/table.js';
+import { secs } from '../format/units.js';
 
 /** Formats the times view: tms_utime, tms_stime, tms_cutime, tms_cstime and elapsed, then per program. */
 export function formatTimes(v: TimesView): string {
   const d = v.daemon;
   const ch = v.children;
-  const head = alignedTable(['', 'REAL', 'USER', 'SYSTEM', 'RUNS'], [
+  const head = table(['', 'REAL', 'USER', 'SYSTEM', 'RUNS'], [
     [`daemon (pid ${d.pid})`, secs(d.realSec), secs(d.userSec), secs(d.systemSec), '-'],
     ['ended children', secs(ch.realSec), secs(ch.userSec), secs(ch.systemSec), String(ch.runs)],
   ], ['REAL', 'USER', 'SYSTEM', 'RUNS']);
@@ -19,7 +20,7 @@ export function formatTimes(v: TimesView): string {
       + `children it reaped, as the kernel counts them: user ${secs(h.childUserSec)}, system ${secs(h.childSystemSec)}`);
   }
   if (v.programs.length > 0) {
-    lines.push('', alignedTable(['PROGRAM', 'RUNS', 'REAL', 'USER', 'SYSTEM'], v.programs.map((p) => [
+    lines.push('', table(['PROGRAM', 'RUNS', 'REAL', 'USER', 'SYSTEM'], v.programs.map((p) => [
       p.program ?? '-', String(p.runs), secs(p.realSec), secs(p.userSec), secs(p.systemSec),
     ]), ['RUNS', 'REAL', 'USER', 'SYSTEM']));
   }

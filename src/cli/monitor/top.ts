@@ -5,7 +5,6 @@ import type { SnapshotView } from '../../client/index.js';
 import type { Client } from '../../client/index.js';
 import { formatTopBatch, type TopOptions } from '../../core/report/index.js';
 import { client, CliError, EXIT } from '../context.js';
-import { exitOnEpipe } from './units.js';
 
 /** Options of `appinit top`. */
 export interface TopCommandOptions {
@@ -207,7 +206,6 @@ class Screen {
 export async function topCommand(o: TopCommandOptions): Promise<number> {
   const { n, delayMs, sort } = parseOptions(o);
   const c = await client();
-  exitOnEpipe();
   if (o.batch || !process.stdout.isTTY || !process.stdin.isTTY) return batch(c, n, delayMs, sort, !!o.jobs);
   const screen = new Screen(c, delayMs, n, sort, !!o.jobs);
   screen.start();

@@ -1,7 +1,7 @@
 // lock, sem, mq, ipcs, ipcrm, deadlock: appinit's own resources from the shell.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import type { Command } from 'commander';
+import type { Command } from '../args.js';
 import { ResourceCallError, type DeadlockView, type ResourceList } from '../../client/index.js';
 import { userName } from '../../os/proc/index.js';
 import { client, CliError, EXIT } from '../context.js';

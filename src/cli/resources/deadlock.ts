@@ -1,6 +1,6 @@
 // `appinit deadlock --matrix FILE [--json]`: the seed's detection exercise, walked step by step.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import type { Command } from '../args.js';
 import { blockedOn, detect, type MatrixState } from '../../core/resources/detect.js';
 import { MatrixFileError, parseMatrixFile } from '../../core/resources/matrix-file.js';
 import { client, CliError, EXIT } from '../context.js';

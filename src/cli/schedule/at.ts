@@ -1,8 +1,8 @@
 // `at`, `atq`, `atrm`: one-time jobs, as Debian's at 3.2 prints them.
 import { readFileSync } from 'node:fs';
 import { AppinitError } from '../../client/index.js';
-import { AtParseError, AtPastError, formatAtTime, isoWithOffset, resolveAt } from '../../core/schedule/index.js';
-import { shQuote } from '../../core/scheduler/programs.js';
+import { AtParseError, AtPastError, formatAtTime, isoWithOffset, resolveAt } from '../../schedule/index.js';
+import { quoteArg } from '../../config/split.js';
 import { client, CliError, EXIT } from '../context.js';
 import { fromArg, zoneArg } from './time-args.js';
 import { readStdin } from '../stdin.js';
@@ -69,7 +69,7 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   if (command.length && o.file) throw new CliError('at: give the commands with -f FILE or after --, not both', EXIT.usage);
   let script: string;
   let warned = false;
-  if (command.length) script = command.map(shQuote).join(' ') + '\n';
+  if (command.length) script = command.map(quoteArg).join(' ') + '\n';
   else if (o.file) {
     try {
       script = readFileSync(o.file, 'utf8');

@@ -1,5 +1,5 @@
 // The scheduling commands: at, atq, atrm, crontab, cron next, cron list.
-import type { Command } from 'commander';
+import type { Command } from '../args.js';
 import type { Runner } from '../modules.js';
 import { at, atq, atrm } from './at.js';
 import { cronList, cronNext } from './cron.js';

@@ -1,5 +1,5 @@
 // `cron next EXPR` (no daemon needed: a pure query) and `cron list` (every schedule the daemon runs).
-import { CronParseError, isoWithOffset, nextRuns, parseCron } from '../../core/schedule/index.js';
+import { CronParseError, isoWithOffset, nextRuns, parseCron } from '../../schedule/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { table } from '../format/table.js';
 import { fromArg, zoneArg } from './time-args.js';

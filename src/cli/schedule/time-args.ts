@@ -1,5 +1,5 @@
 // Time arguments of the scheduling commands: --from TIME, --tz ZONE, and the caller's zone.
-import { resolveZone, zonedToUtc } from '../../core/schedule/index.js';
+import { resolveZone, zonedToUtc } from '../../schedule/index.js';
 import { CliError, EXIT } from '../context.js';
 
 /** The zone named by --tz, else $TZ, else the system zone; a usage error for an unknown name. */

@@ -55,8 +55,7 @@ export function killList(): string {
   const names: string[] = [];
   for (let n = 1; n <= 64; n++) {
     if (n === 32 || n === 33) continue;
-    const name = n <= 31 ? `SIG${shortSignalName(n)}` : n <= 49 ? (n === 34 ? 'SIGRTMIN' : `SIGRTMIN+${n - 34}`) : n === 64 ? 'SIGRTMAX' : `SIGRTMAX-${64 - n}`;
-    names.push(`${String(n).padStart(2)}) ${name}`);
+    names.push(`${String(n).padStart(2)}) SIG${shortSignalName(n)}`);
   }
   // Bash ends each entry with a tab, or a newline after every fifth; a short last line keeps its tab.
   let out = '';

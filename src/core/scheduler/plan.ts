@@ -1,7 +1,7 @@
 // Pure decisions of the scheduler: when a schedule runs next, what a restart of the daemon
 // owes it, and what a run does when the previous one is still going. The timer loop in
 // scheduler.ts only asks these and sleeps.
-import { AtPastError, nextRuns, resolveAt, type CronExpr } from '../schedule/index.js';
+import { AtPastError, nextRuns, resolveAt, type CronExpr } from '../../schedule/index.js';
 
 /** The first run of a cron schedule strictly after `after` (ms), or null if it never runs again. */
 export function nextCron(expr: CronExpr, tz: string | null, after: number): number | null {

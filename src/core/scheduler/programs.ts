@@ -1,16 +1,12 @@
 // The Program a scheduled run executes: an at job (its job file read by /bin/sh on stdin) or a
 // crontab entry ($SHELL -c command in cron's small environment). Pure: no files, no clock.
 import { DEFAULTS, RESOURCE_DEFAULTS, type InputSource, type Program } from '../../config/program.js';
-import type { CrontabEntry } from '../schedule/index.js';
+import { quoteArg as shQuote } from '../../config/split.js';
+import type { CrontabEntry } from '../../schedule/index.js';
 
 // at leaves these out of the job file: they describe the terminal and shell it was queued from.
 const AT_SKIP = new Set(['TERM', 'DISPLAY', '_', 'SHELLOPTS', 'BASH_VERSINFO', 'EUID', 'GROUPS', 'PPID', 'UID']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Single-quoted for sh: anything inside stays as written. */
-export function shQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The environment at keeps: names sh can export, less what belongs to a terminal. */
 export function atEnvironment(env: Record<string, string>): Record<string, string> {

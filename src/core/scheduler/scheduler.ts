@@ -1,17 +1,21 @@
 // The scheduler: starts every scheduled run as an ordinary job at its second. It sleeps until
-// the next due time — setTimeout(min(next - now, 30 s)), then reads the wall clock again — and
+// the next due time — a timer of min(next - now, 30 s), then reads the wall clock again — and
 // asks plan.ts what is due; nothing polls. What it must not forget (the at queue, crontabs,
-// when each schedule last ran, which jobs are runs) is in the store.
+// when each schedule last ran, which jobs are runs) is in its own tables, which only it writes:
+// the API asks it to queue, remove and install. It is told when `up` changed the programs (a
+// call, programsChanged). Files (at job files, cron's "%" input) are written and removed
+// outside transactions, before the jobs that read them start. The clock is injectable.
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlink, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupUser } from '../../os/proc/index.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
 import { loadedPrograms } from '../../store/programs.js';
 import {
-  deleteAt, deleteScheduledJob, endScheduledJob, getAt, getCrontab, insertScheduledJob, listAt, listCrontabs,
-  listScheduledJobs, loadStates, markAtStarted, pruneStates, saveState, type AtRow, type ScheduledJob, type ScheduleState,
+  atOwners, deleteAt, deleteAts, deleteCrontab, deleteScheduledJob, endScheduledJob, getAt, getCrontab, insertAt, insertScheduledJob, listAt,
+  listCrontabs, listScheduledJobs, loadStates, markAtStarted, pruneStates, putCrontab, saveState, type AtRow, type CrontabRow,
+  type ScheduledJob, type ScheduleState,
 } from '../../store/schedule.js';
-import { isoWithOffset, parseCron, parseCrontab, type CronExpr, type CrontabEntry } from '../schedule/index.js';
+import { isoWithOffset, parseCron, parseCrontab, type CronExpr, type CrontabEntry } from '../../schedule/index.js';
 import { isResting, type Job, type Supervisor } from '../supervisor/runtime.js';
 import { atProgramDue, atProgramNext, cronCatchUp, nextCron, overlapAction } from './plan.js';
 import { atProgram, cronJobName, cronProgram, type CronOwner } from './programs.js';
@@ -24,13 +28,36 @@ export const AT_KEEP = 10 * 60_000;
 export const STAGE_AHEAD = 1000;
 
 const BOOT_ID = '/proc/sys/kernel/random/boot_id';
-const TRIGGERS: [name: string, event: string, fn: string][] = [
-  ['appinit_schedule_programs_insert', 'INSERT ON main.programs', 'appinit_schedule_programs_changed'],
-  ['appinit_schedule_programs_delete', 'DELETE ON main.programs', 'appinit_schedule_programs_changed'],
-  ['appinit_schedule_programs_update', 'UPDATE ON main.programs', 'appinit_schedule_programs_changed'],
-  ['appinit_schedule_jobs_insert', 'INSERT ON main.jobs', 'appinit_schedule_jobs_changed'],
-  ['appinit_schedule_jobs_spec', 'UPDATE OF spec ON main.jobs', 'appinit_schedule_jobs_changed'],
-];
+
+/** The wall clock the scheduler reads and its one timer: injectable, so a test needs no real minute. */
+export interface Clock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(timer: unknown): void;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (t) => clearTimeout(t as NodeJS.Timeout),
+};
+
+/** What the scheduler needs of the supervisor (the Supervisor itself in the daemon). */
+export type SchedulerHost = Pick<Supervisor, 'jobs' | 'on' | 'off' | 'createJob' | 'start' | 'stop' | 'forget'>;
+
+/** Options of a scheduler. */
+export interface SchedulerOptions {
+  /** Where problems are told (default: stderr, which is the daemon's log). */
+  note?: (line: string) => void;
+  clock?: Clock;
+}
+
+/** A new at job, as the API received it (the caller's identity is the kernel's): a row without its number, job and time of queueing. */
+export type AtRequest = Omit<AtRow, 'id' | 'job' | 'createdAt'>;
+
+// A file to write or remove once the transaction that decided it has committed.
+type FileOp = { write: string; text: string } | { unlink: string };
 
 /** One schedule: a program of the control file with cron or at, or one crontab entry. */
 interface Source {
@@ -91,25 +118,45 @@ export class Scheduler {
   private readonly queue = new Map<number, AtRow>();
   private readonly runs = new Map<number, ScheduledJob>();
   private states = new Map<string, ScheduleState>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
   private stopped = false;
-  private replanning = false;
   /** Program schedules that are due but whose jobs do not carry their schedule yet (`up` under way). */
   private readonly waiting = new Set<string>();
-  private rechecking = false;
   /** Jobs created ahead of their run, by `source@due`. */
   private readonly staged = new Map<string, Job>();
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
   private readonly spool: string;
   private readonly daemonUid = process.getuid?.() ?? 0;
+  private readonly note: (line: string) => void;
+  private readonly clock: Clock;
+  private files: FileOp[] = [];
 
-  constructor(
-    private readonly sup: Supervisor,
-    private readonly db: Db,
-    home: string,
-    private readonly note: (line: string) => void = (l) => process.stderr.write(`appinit: scheduler: ${l}\n`),
-  ) {
+  constructor(private readonly sup: SchedulerHost, private readonly db: Db, home: string, opts: SchedulerOptions = {}) {
     this.spool = spoolDir(home);
+    this.note = opts.note ?? ((l) => process.stderr.write(`appinit: scheduler: ${l}\n`));
+    this.clock = opts.clock ?? systemClock;
+    this.startedAt = this.clock.now();
+  }
+
+  // Runs f in one transaction, then does the file work it asked for (never inside: a slow disk
+  // must not hold the store's lock), then starts the jobs it gathered (their files exist by then).
+  private tx(f: (go: Job[]) => void): void {
+    const go: Job[] = [];
+    try {
+      this.db.transaction(() => f(go))();
+    } finally {
+      const ops = this.files;
+      this.files = [];
+      for (const op of ops) {
+        try {
+          if ('write' in op) writeFileSync(op.write, op.text, { mode: 0o600 });
+          else unlinkSync(op.unlink);
+        } catch (err) {
+          if ('write' in op || (err as NodeJS.ErrnoException).code !== 'ENOENT') this.note(`${'write' in op ? op.write : op.unlink}: ${(err as Error).message}`);
+        }
+      }
+    }
+    if (go.length) this.sup.start(go);
   }
 
   /** Loads what is stored, catches up what fell while no daemon ran, and starts the timer. */
@@ -118,29 +165,16 @@ export class Scheduler {
     this.states = loadStates(this.db);
     for (const r of listScheduledJobs(this.db)) this.runs.set(r.job, r);
     this.sup.on('rest', this.onRest);
-    // `up` replaces the programs table, then creates jobs or gives them the new program:
-    // triggers that live on this connection only (TEMP) say when, so nothing polls for it.
-    this.db.function('appinit_schedule_programs_changed', () => {
-      this.programsChanged();
-      return null;
-    });
-    this.db.function('appinit_schedule_jobs_changed', () => {
-      this.jobsChanged();
-      return null;
-    });
-    for (const [name, event, fn] of TRIGGERS) {
-      this.db.exec(`CREATE TEMP TRIGGER IF NOT EXISTS ${name} AFTER ${event} BEGIN SELECT ${fn}(); END`);
-    }
-    const now = Date.now();
-    this.db.transaction(() => {
+    const now = this.clock.now();
+    this.tx((go) => {
       this.reconcileRuns(now);
       for (const a of listAt(this.db)) {
         if (a.job == null) this.queue.set(a.id, a);
       }
       this.planPrograms(now);
       for (const c of listCrontabs(this.db)) this.planCrontab(c.uid, now);
-      this.rebootRuns(now);
-    })();
+      this.rebootRuns(now, go);
+    });
     this.cleanSpool();
     this.wake();
     return this;
@@ -149,53 +183,110 @@ export class Scheduler {
   /** Stops the timer; running jobs are the supervisor's. */
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer != null) this.clock.clearTimer(this.timer);
     this.timer = null;
     this.sup.off('rest', this.onRest);
-    for (const [name] of TRIGGERS) {
-      try { this.db.exec(`DROP TRIGGER IF EXISTS temp.${name}`); } catch { /* closed */ }
-    }
   }
 
-  // ---------- what the API tells it ----------
+  // ---------- what the API asks of it ----------
 
-  /** An at job was queued. */
-  atQueued(id: number): void {
-    const a = getAt(this.db, id);
-    if (a && a.job == null) {
-      // The job file is written now, as atd's spool: the second it is due costs only a start.
-      writeFileSync(this.atFile(id), a.script, { mode: 0o600 });
-      this.queue.set(id, a);
-      // Re-arm only when it comes before what the timer waits for: adding to a long queue
-      // costs the same as adding to an empty one.
-      if (this.timer == null || a.runAt - STAGE_AHEAD < this.armedFor) this.rearm();
-    }
+  /** Queues an at job and returns it with its number. */
+  addAt(req: AtRequest): AtRow {
+    // The job file is written now, as atd's spool: the second it is due costs only a start.
+    const a = insertAt(this.db, { ...req, createdAt: this.clock.now() });
+    writeFileSync(this.atFile(a.id), a.script, { mode: 0o600 });
+    this.queue.set(a.id, a);
+    // Re-arm only when it comes before what the timer waits for: adding to a long queue
+    // costs the same as adding to an empty one.
+    if (this.timer == null || a.runAt - STAGE_AHEAD < this.armedFor) this.rearm();
+    return a;
   }
 
-  /** An at job was removed from the queue. */
-  atRemoved(id: number): void {
-    this.queue.delete(id);
-    const prefix = `at:${id}@`;
-    for (const k of this.staged.keys()) {
-      if (k.startsWith(prefix)) {
-        this.db.transaction(() => this.unstage(prefix))();
-        break;
+  /** Every at job, queued or running, by time. */
+  atList(): AtRow[] {
+    return listAt(this.db);
+  }
+
+  /** One at job, or null. */
+  atGet(id: number): AtRow | null {
+    return getAt(this.db, id);
+  }
+
+  /**
+   * Removes queued at jobs that `may` allows (another user's job reads as missing); a running
+   * one is refused with the job number that stops it. One query and one delete for the whole
+   * list: removing 10,000 must not block the daemon.
+   */
+  removeAt(ids: number[], may: (a: { uid: number }) => boolean): { removed: number[]; errors: { id: number; message: string }[] } {
+    const removed: number[] = [];
+    const errors: { id: number; message: string }[] = [];
+    this.tx(() => {
+      const owners = atOwners(this.db, ids);
+      const seen = new Set<number>();
+      for (const id of ids) {
+        const a = owners.get(id);
+        if (a == null || !may(a) || seen.has(id)) errors.push({ id, message: `cannot find job ${id}` }); // named twice: gone by the second
+        else if (a.job != null) {
+          const j = this.sup.jobs.get(a.job);
+          errors.push({ id, message: `job ${id} is running${j ? `; stop it with: appinit stop %${j.number}` : ''}` });
+        } else removed.push(id);
+        seen.add(id);
       }
-    }
+      deleteAts(this.db, removed);
+      for (const id of removed) {
+        this.queue.delete(id);
+        const prefix = `at:${id}@`;
+        for (const k of this.staged.keys()) {
+          if (k.startsWith(prefix)) {
+            this.unstage(prefix);
+            break;
+          }
+        }
+      }
+    });
     // Not waited for: removing 10,000 at jobs must not block the daemon on 10,000 unlinks.
-    unlink(this.atFile(id), () => { /* none */ });
+    for (const id of removed) unlink(this.atFile(id), () => { /* none */ });
     // No re-arm: a timer set for a removed job wakes early, finds nothing due and sleeps again.
+    return { removed, errors };
   }
 
-  /** A user's crontab was installed, replaced or removed. */
-  crontabChanged(uid: number): void {
-    const now = Date.now();
-    this.db.transaction(() => {
-      this.unstage(`cron:${uid}:`);
-      this.planCrontab(uid, now);
-      this.sweep(now);
-    })();
+  /** A user's crontab as installed, or null. */
+  crontab(uid: number): CrontabRow | null {
+    return getCrontab(this.db, uid);
+  }
+
+  /** Installs (replaces) a user's crontab, already checked whole by the caller. */
+  setCrontab(c: { uid: number; user: string; text: string }): void {
+    const now = this.clock.now();
+    this.tx(() => {
+      putCrontab(this.db, { ...c, installedAt: now });
+      this.crontabChanged(c.uid, now);
+    });
     this.rearm();
+  }
+
+  /** Removes a user's crontab; false when there was none. */
+  removeCrontab(uid: number): boolean {
+    let had = false;
+    this.tx(() => {
+      had = deleteCrontab(this.db, uid);
+      if (had) this.crontabChanged(uid, this.clock.now());
+    });
+    this.rearm();
+    return had;
+  }
+
+  /** `up` changed the programs and their jobs: plan their schedules again, and run what waited for it. */
+  programsChanged(): void {
+    if (this.stopped) return;
+    this.tx(() => this.guard('programs', () => this.planPrograms(this.clock.now())));
+    this.rearm();
+  }
+
+  private crontabChanged(uid: number, now: number): void {
+    this.unstage(`cron:${uid}:`);
+    this.planCrontab(uid, now);
+    this.sweep(now);
   }
 
   /** Every schedule, by key. */
@@ -220,20 +311,21 @@ export class Scheduler {
   private readonly wake = (): void => {
     this.timer = null;
     if (this.stopped) return;
-    const now = Date.now();
-    this.db.transaction(() => {
-      const go: Job[] = [];
+    const now = this.clock.now();
+    this.tx((go) => {
       for (const s of this.sources.values()) {
         if (s.next == null || s.next > now || this.waiting.has(s.key)) continue;
         if (!this.ready(s)) this.waiting.add(s.key);
         else this.guard(s.name, () => this.fire(s, now, go));
       }
       for (const a of [...this.queue.values()]) if (a.runAt <= now) this.guard(`at-${a.id}`, () => this.fireAt(a, go));
-      // One call for every run due now: each spawn request goes out as its job is started.
-      if (go.length) this.sup.start(go);
+      // One call for every run due now: tx makes it, after the commit and the files.
+    });
+    // Once they run: a run's job not started yet would look finished to the sweep.
+    this.tx(() => {
       this.stage(now);
       this.sweep(now);
-    })();
+    });
     this.arm();
   };
 
@@ -254,8 +346,8 @@ export class Scheduler {
     }
     // Deadlines are wall-clock times, read again at every wake: a sleep never outlasts 30 s.
     this.armedFor = next;
-    const delay = Math.min(Math.max(next - Date.now(), 0), MAX_SLEEP);
-    this.timer = setTimeout(this.wake, delay);
+    const delay = Math.min(Math.max(next - this.clock.now(), 0), MAX_SLEEP);
+    this.timer = this.clock.setTimer(this.wake, delay);
   }
 
   // Once per turn of the event loop however many changes asked for it: removing 10,000 at jobs
@@ -267,7 +359,7 @@ export class Scheduler {
     this.rearmPending = true;
     setImmediate(() => {
       this.rearmPending = false;
-      if (this.timer) clearTimeout(this.timer);
+      if (this.timer != null) this.clock.clearTimer(this.timer);
       this.timer = null;
       this.arm();
     });
@@ -373,7 +465,7 @@ export class Scheduler {
     let stdin: string | null = null;
     if (e.input != null) {
       stdin = join(this.spool, `${s.key.replace(/:/g, '-')}-${due}.in`);
-      writeFileSync(stdin, e.input, { mode: 0o600 });
+      this.files.push({ write: stdin, text: e.input });
     }
     const job = this.sup.createJob(cronProgram(e, s.owner as CronOwner, stdin), 0, s.uid, null);
     this.track(job, s.key, due);
@@ -385,8 +477,8 @@ export class Scheduler {
   }
 
   private atJob(a: AtRow): Job {
+    // The job file was written when the job was queued (and again at start if it went).
     const file = this.atFile(a.id);
-    if (!existsSync(file)) writeFileSync(file, a.script, { mode: 0o600 });
     const p = atProgram({ id: a.id, spec: a.spec, user: this.runAs(a.uid, a.user), env: a.env, umask: a.umask, command: a.command, spool: file });
     const job = this.sup.createJob(p, 0, a.uid, null);
     this.track(job, `at:${a.id}`, a.runAt);
@@ -449,7 +541,13 @@ export class Scheduler {
   private rested(id: number): void {
     const job = this.sup.jobs.get(id);
     if (!job || !isResting(job)) return;
-    const now = Date.now();
+    this.tx((go) => this.restedIn(job, go));
+    this.tx(() => this.sweep(this.clock.now()));
+  }
+
+  private restedIn(job: Job, go: Job[]): void {
+    const id = job.id;
+    const now = this.clock.now();
     const run = this.runs.get(id);
     if (run && run.ended == null) {
       run.ended = now;
@@ -461,19 +559,14 @@ export class Scheduler {
     const s = key == null ? undefined : this.sources.get(key);
     if (s?.pending && !this.busy(s, this.programJobs(s.name))) {
       s.pending = false;
-      const go: Job[] = [];
       this.run(s, now, go);
-      this.sup.start(go);
       this.save(s, s.expr == null);
     }
-    this.sweep(now);
   }
 
   private dropSpool(job: Job): void {
     const stdin = job.spec.stdin;
-    if (stdin.kind === 'file' && stdin.path.startsWith(this.spool + '/')) {
-      try { unlinkSync(stdin.path); } catch { /* gone */ }
-    }
+    if (stdin.kind === 'file' && stdin.path.startsWith(this.spool + '/')) this.files.push({ unlink: stdin.path });
   }
 
   /**
@@ -541,29 +634,6 @@ export class Scheduler {
     const st = { key: s.key, sig: s.sig, last: s.last, lastRun: s.lastRun, due: s.due, done, plannedAt: s.plannedAt };
     this.states.set(s.key, st);
     saveState(this.db, st);
-  }
-
-  private programsChanged(): void {
-    // Called from inside the statement that changed the table: plan once `up` is done with it.
-    if (this.replanning || this.stopped) return;
-    this.replanning = true;
-    setImmediate(() => {
-      this.replanning = false;
-      if (this.stopped) return;
-      const now = Date.now();
-      this.guard('programs', () => this.planPrograms(now));
-      this.rearm();
-    });
-  }
-
-  private jobsChanged(): void {
-    if (this.waiting.size === 0 || this.rechecking || this.stopped) return;
-    this.rechecking = true;
-    setImmediate(() => {
-      this.rechecking = false;
-      this.waiting.clear();
-      if (!this.stopped) this.rearm();
-    });
   }
 
   private planPrograms(now: number): void {
@@ -660,7 +730,7 @@ export class Scheduler {
   }
 
   // @reboot: once per boot of the machine, not per start of the daemon.
-  private rebootRuns(now: number): void {
+  private rebootRuns(now: number, go: Job[]): void {
     let boot: string;
     try {
       boot = readFileSync(BOOT_ID, 'utf8').trim();
@@ -674,9 +744,7 @@ export class Scheduler {
     for (const s of this.sources.values()) {
       if (s.entry?.schedule.reboot) this.guard(s.name, () => {
         s.last = now;
-        const go: Job[] = [];
         this.run(s, now, go);
-        this.sup.start(go);
         this.save(s);
       });
     }

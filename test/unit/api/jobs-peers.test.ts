@@ -2,7 +2,8 @@
 // (SO_PEERCRED). The supervisor is a stand-in that records signals; the routes are the real ones.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { handle, type ApiContext, type ApiRequest } from '../../../src/api/routes.js';
+import { createApp } from '../../../src/api/app.js';
+import type { ApiContext, ApiRequest } from '../../../src/api/routes.js';
 import type { Job } from '../../../src/core/supervisor/runtime.js';
 
 const ALICE = 4242;
@@ -22,9 +23,10 @@ describe('job control is per user', () => {
   const signalled: { id: number; sig: string }[] = [];
   const jobs = new Map([[1, job(1, ALICE, 'sleep 100')], [2, job(2, BOB, 'sleep 200')]]);
   const sup = { jobs, signal: (js: Job[], sig: string) => js.forEach((j) => signalled.push({ id: j.id, sig })), forget: () => {} };
-  const ctx = { sup, services: new Map() } as unknown as ApiContext;
+  const ctx = { sup, services: {} } as unknown as ApiContext;
+  const app = createApp(ctx);
   const as = (uid: number, method: string, path: string, body: Record<string, unknown> = {}) =>
-    handle(ctx, { method, path, query: new URLSearchParams(), body, peer: { uid, gid: uid, pid: 1 } } satisfies ApiRequest);
+    app.handle({ method, path, query: new URLSearchParams(), body, peer: { uid, gid: uid, pid: 1 } } satisfies ApiRequest);
 
   test('jobs lists only the caller\'s jobs; root sees every one', async () => {
     assert.deepEqual(((await as(ALICE, 'GET', '/v1/jobs')).body as { command: string }[]).map((j) => j.command), ['sleep 100']);
@@ -42,6 +44,8 @@ describe('job control is per user', () => {
   });
 
   test('run --user is for root only', async () => {
-    await assert.rejects(as(ALICE, 'POST', '/v1/run', { argv: ['id'], user: 'root' }), /only root may run a job as another user/);
+    const r = await as(ALICE, 'POST', '/v1/run', { argv: ['id'], user: 'root' });
+    assert.equal(r.status, 403);
+    assert.match(JSON.stringify(r.body), /only root may run a job as another user/);
   });
 });

@@ -22,7 +22,7 @@ test('CPU is the tick delta of every process of the job over the interval; memor
       { name: 'web', stream: 'stderr', line: 'oops', time: null },
     ]],
   ]), 0, { logLines: 5 });
-  assert.match(text, /^web +%1 +10 +running +75\.0 +3\.0MB +2 +1 +1m5s$/m);
+  assert.match(text, /^web +%1 +10 +running +75\.0 +3MB +2 +1 +1m5s$/m);
   assert.match(text, /^idle +%2 +- +stopped +- +- +0 +1 +-$/m);
   assert.match(text, /── web ──\n {2}ready\n {2}! oops\n/, 'a timestamp the line carries is not repeated; stderr is marked');
   assert.match(text, /── idle ──\n {2}\(no output yet\)/);

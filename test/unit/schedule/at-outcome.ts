@@ -1,5 +1,5 @@
 // How a TIMESPEC resolves, as one comparable string: the time with its offset, or why not.
-import { AtParseError, AtPastError, isoWithOffset, resolveAt } from '../../../src/core/schedule/index.js';
+import { AtParseError, AtPastError, isoWithOffset, resolveAt } from '../../../src/schedule/index.js';
 
 /** `2026-11-22T11:15:00+01:00`, or `past` / `garbled` when at would refuse the spec. */
 export function atOutcome(spec: string, from: Date, tz: string): string {

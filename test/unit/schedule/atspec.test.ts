@@ -3,8 +3,8 @@
 // test/oracle/at.test.ts re-checks the rules live against the installed at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AtParseError, resolveAt } from '../../../src/core/schedule/atspec.js';
-import { zonedToUtc } from '../../../src/core/schedule/zone.js';
+import { AtParseError, resolveAt } from '../../../src/schedule/atspec.js';
+import { zonedToUtc } from '../../../src/schedule/zone.js';
 import { atOutcome } from './at-outcome.js';
 
 type Row = [spec: string, expected: string];

@@ -2,7 +2,7 @@
 // agree, Debian's `crontab -n` (see test/oracle/cron.test.ts for the live comparison).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CronParseError, parseCron } from '../../../src/core/schedule/cron.js';
+import { CronParseError, parseCron } from '../../../src/schedule/cron.js';
 
 function refusal(expr: string): { message: string; column: number } {
   try {

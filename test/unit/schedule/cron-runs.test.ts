@@ -1,9 +1,9 @@
 // When nextRuns says a schedule runs: exact instants from fixed reference dates. The DST
 // expectations follow cronie's main loop (cron.c), reasoned step by step in each comment; the
-// rule itself is written out at the top of src/core/schedule/cron-runs.ts.
+// rule itself is written out at the top of src/schedule/cron-runs.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextRuns, parseCron } from '../../../src/core/schedule/cron.js';
+import { nextRuns, parseCron } from '../../../src/schedule/cron.js';
 
 const NY = 'America/New_York';
 const BERLIN = 'Europe/Berlin';

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cron, type CronOptions } from 'croner';
-import { nextRuns } from '../../../src/core/schedule/cron.js';
+import { nextRuns } from '../../../src/schedule/cron.js';
 
 const NY = 'America/New_York';
 

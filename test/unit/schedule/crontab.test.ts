@@ -2,7 +2,7 @@
 // reported at once as file:line:col.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CrontabError, parseCrontab, splitPercent } from '../../../src/core/schedule/crontab.js';
+import { CrontabError, parseCrontab, splitPercent } from '../../../src/schedule/crontab.js';
 
 function issues(text: string): string[] {
   try {

@@ -2,8 +2,8 @@
 // mktime()/localtime() under TZ=America/New_York and TZ=Europe/Berlin (glibc 2.36, Debian 12).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isDstAt, localInstants, mktimeSeconds, offsetAt, resolveZone, utcToZoned, zonedToUtc } from '../../../src/core/schedule/zone.js';
-import { formatAtTime, isoWithOffset } from '../../../src/core/schedule/format.js';
+import { isDstAt, localInstants, mktimeSeconds, offsetAt, resolveZone, utcToZoned, zonedToUtc } from '../../../src/schedule/zone.js';
+import { formatAtTime, isoWithOffset } from '../../../src/schedule/format.js';
 
 const NY = 'America/New_York';
 const BERLIN = 'Europe/Berlin';

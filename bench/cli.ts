@@ -1,0 +1,89 @@
+// Goal (issue 17): one CLI command costs at most 1.3x `node -e 0` (status, ps, jobs, logs -n).
+// Starts a daemon in a temporary home with 50 programs, then runs each command and the
+// reference `node -e 0` in interleaved rounds (so machine noise hits both alike) and prints the
+// median wall time of each and its ratio to the reference's median, and the mean CPU time (user +
+// system, from this process's reaped-children counters: less sensitive to a loaded machine than
+// wall time), plus `node <empty ES module>` and `node <commander only>`, which say where the floor
+// is. Stops the daemon at the end.
+// Usage: node dist/bench/cli.js [rounds=21] [programs=50]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+interface Case {
+  label: string;
+  argv: string[];
+}
+
+// CPU ms of every child reaped so far: cutime + cstime of /proc/self/stat (clock ticks of 10 ms).
+function childCpuMs(): number {
+  const s = readFileSync('/proc/self/stat', 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
+function wall(argv: string[], env: NodeJS.ProcessEnv): { ms: number; cpu: number } {
+  const c0 = childCpuMs();
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`node ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { ms, cpu: childCpuMs() - c0 };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function main(): void {
+  const rounds = Number(process.argv[2] ?? 21);
+  const programs = Number(process.argv[3] ?? 50);
+  const home = mkdtempSync(join(tmpdir(), 'appinit-bench-cli-'));
+  const env = { ...process.env, APPINIT_HOME: home };
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+  try {
+    let yaml = 'programs:\n';
+    for (let i = 0; i < programs; i++) yaml += `  p${i}:\n    command: sh -c 'echo line $$; exec sleep 1000'\n`;
+    const file = join(home, 'bench.yaml');
+    writeFileSync(file, yaml);
+    const up = cli('up', file);
+    if (up.status !== 0) throw new Error(`appinit up: ${up.stderr}`);
+    const empty = join(home, 'empty.mjs');
+    writeFileSync(empty, '');
+    const commanderOnly = join(home, 'commander.mjs');
+    writeFileSync(commanderOnly, `import ${JSON.stringify(fileURLToPath(import.meta.resolve('commander')))};\n`);
+    const cases: Case[] = [
+      { label: 'node -e 0 (reference)', argv: ['-e', '0'] },
+      { label: 'node empty.mjs (an ES module entry)', argv: [empty] },
+      { label: 'node: import commander only', argv: [commanderOnly] },
+      { label: `appinit status (${programs} programs)`, argv: [CLI, 'status'] },
+      { label: 'appinit ps', argv: [CLI, 'ps'] },
+      { label: 'appinit jobs', argv: [CLI, 'jobs'] },
+      { label: 'appinit logs p0 -n 5', argv: [CLI, 'logs', 'p0', '-n', '5'] },
+    ];
+    const times = cases.map(() => [] as number[]);
+    const cpu = cases.map(() => 0);
+    for (const c of cases) wall(c.argv, env); // warm the page cache once
+    for (let r = 0; r < rounds; r++) {
+      cases.forEach((c, i) => {
+        const w = wall(c.argv, env);
+        times[i].push(w.ms);
+        cpu[i] += w.cpu / rounds;
+      });
+    }
+    const ref = median(times[0]);
+    console.log(`${'command'.padEnd(44)} ${'wall median'.padStart(12)}  ratio   ${'CPU mean'.padStart(9)}  ratio   (${rounds} interleaved rounds; ratio to node -e 0)`);
+    cases.forEach((c, i) => {
+      const m = median(times[i]);
+      console.log(`${c.label.padEnd(44)} ${m.toFixed(1).padStart(9)} ms  ${(m / ref).toFixed(2)}x  ${cpu[i].toFixed(1).padStart(6)} ms  ${(cpu[i] / cpu[0]).toFixed(2)}x`);
+    });
+  } finally {
+    cli('down');
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main();

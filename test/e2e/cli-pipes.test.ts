@@ -1,0 +1,87 @@
+// Output through pipes, as people use it: `| wc -l` sees every line on every run, `| head -1`
+// ends the command quietly, and a program named like a verb does not change how a command ends.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { CLI, TestHome, waitFor } from './harness.js';
+
+const LINES = 300_000;
+
+// Runs a shell pipeline with the CLI as `appinit`; resolves with the shell's stdout, stderr and
+// the CLI's exit status (PIPESTATUS[0]) and the pipeline's last command's status.
+function pipeline(h: TestHome, script: string): Promise<{ out: string; err: string; cli: number; last: number }> {
+  return new Promise((resolve, reject) => {
+    const sh = spawn('bash', ['-c', `appinit() { "${process.execPath}" "${CLI}" "$@"; }; ${script}; echo "status \${PIPESTATUS[*]}" >&2`], { env: h.env, cwd: h.home });
+    let out = '';
+    let err = '';
+    sh.stdout.on('data', (d) => (out += d));
+    sh.stderr.on('data', (d) => (err += d));
+    const t = setTimeout(() => {
+      sh.kill('SIGKILL');
+      reject(new Error(`pipeline did not finish within 60 s: ${script}; stderr: ${err}`));
+    }, 60_000);
+    sh.on('close', () => {
+      clearTimeout(t);
+      const m = /status ([\d ]+)\n$/.exec(err);
+      if (!m) return reject(new Error(`no status line from: ${script}; stderr: ${err}`));
+      const codes = m[1].split(' ').map(Number);
+      resolve({ out, err: err.slice(0, m.index), cli: codes[0], last: codes[codes.length - 1] });
+    });
+  });
+}
+
+describe('CLI output through pipes', () => {
+  const h = new TestHome();
+  before(async () => {
+    await h.up(`programs:
+  flood:
+    command: sh -c 'seq 1 ${LINES}; exec sleep 1000'
+    restart: never
+    log: { timestamps: none }
+  daemon:
+    command: sh -c 'echo from-daemon; exec sleep 1000'
+    restart: never
+    log: { timestamps: none }
+`);
+    const c = await h.api();
+    await waitFor(`flood's log to hold ${LINES} lines`, async () => (await c.logs({ name: 'flood', n: 1 })).lines[0]?.line === String(LINES), 30_000);
+  });
+  after(() => h.cleanup());
+
+  test('`logs -n 100000000 | wc -l` counts every line, every time', async () => {
+    const counts: number[] = [];
+    // A reader slower than the writer leaves most of the output queued in the CLI when it is done.
+    for (const reader of ['wc -l', 'wc -l', '(sleep 0.3; wc -l)', '(sleep 0.3; wc -l)', 'cat | wc -l']) {
+      const r = await pipeline(h, `appinit logs flood -n 100000000 | ${reader}`);
+      assert.equal(r.err, '', 'nothing on stderr');
+      counts.push(Number(r.out.trim()));
+    }
+    console.log(`# wc -l over 5 runs: ${counts.join(', ')}`);
+    assert.deepEqual(counts, Array(5).fill(LINES), `${LINES} lines on every run`);
+  });
+
+  test('`| head -1` ends every command quietly', async () => {
+    for (const cmd of ['logs flood -n 100000000', 'logs -n 100000000', 'logs flood -n 100000000 --json', 'status', 'ps -e', 'jobs', 'acct', 'info']) {
+      for (let i = 0; i < 3; i++) {
+        const r = await pipeline(h, `appinit ${cmd} | head -1`);
+        assert.equal(r.err, '', `appinit ${cmd} | head -1: nothing on stderr (no stack trace)`);
+        assert.ok(r.cli === 0 || r.cli === 141, `appinit ${cmd} | head -1: exit 0, or 141 when the pipe closed first; got ${r.cli}`);
+        assert.equal(r.last, 0, 'head succeeded');
+      }
+    }
+    const r = await pipeline(h, 'appinit logs flood -n 100000000 | head -1');
+    assert.equal(r.out, '1\n', 'the first line');
+    assert.equal(r.cli, 141, 'a closed pipe ends the command as SIGPIPE would (128+13)');
+  });
+
+  test('--version needs no command group and exits', async () => {
+    const r = await h.cli(['--version'], { timeoutMs: 10_000 });
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, '0.1.0\n', '']);
+  });
+
+  test('a program named `daemon` is shown and the command exits', async () => {
+    const r = await h.cli(['logs', 'daemon'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'from-daemon\n');
+  });
+});

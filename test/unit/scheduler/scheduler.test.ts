@@ -1,0 +1,148 @@
+// The scheduler's timer loop on a fake clock, with a real store and a stand-in for the
+// supervisor that records what it is asked to create and start: an hour of schedule in
+// milliseconds. (The e2e tests run the same scheduler inside a real daemon on the real clock.)
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { MODULES } from '../../../src/api/modules.js';
+import type { Program } from '../../../src/config/program.js';
+import { Scheduler, spoolDir, STAGE_AHEAD, type Clock, type SchedulerHost } from '../../../src/core/scheduler/scheduler.js';
+import type { Job } from '../../../src/core/supervisor/runtime.js';
+import { lookupUser } from '../../../src/os/proc/index.js';
+import { openDb, type Db } from '../../../src/store/db.js';
+
+/** A clock that moves only when told, firing the timer that falls due on the way. */
+class FakeClock implements Clock {
+  private timer: { at: number; fn: () => void } | null = null;
+  constructor(public t: number) {}
+  now = () => this.t;
+  setTimer = (fn: () => void, ms: number) => (this.timer = { at: this.t + ms, fn });
+  clearTimer = (x: unknown) => { if (x === this.timer) this.timer = null; };
+  /** Moves to `to`, firing each timer due before it at its own time. */
+  advance(to: number): void {
+    for (let n = 0; this.timer && this.timer.at <= to; n++) {
+      assert.ok(n < 10_000, 'the timer loop re-arms without end');
+      const { at, fn } = this.timer;
+      this.timer = null;
+      this.t = Math.max(this.t, at);
+      fn();
+    }
+    this.t = to;
+  }
+  /** When the armed timer fires. */
+  get armedAt(): number | null {
+    return this.timer?.at ?? null;
+  }
+}
+
+/** What the scheduler asks of the supervisor, recorded; started jobs run until ended by the test. */
+class Host extends EventEmitter {
+  jobs = new Map<number, Job>();
+  started: Job[] = [];
+  private id = 0;
+  createJob(spec: Program, instance: number, ownerUid: number, program: string | null): Job {
+    const id = ++this.id;
+    const j = { id, number: id, spec, instance, ownerUid, program, state: 'stopped', pid: null, others: new Set(), startedAt: null, lastExit: null } as unknown as Job;
+    this.jobs.set(id, j);
+    return j;
+  }
+  start(jobs: Job[]): void {
+    for (const j of jobs) Object.assign(j, { state: 'running', pid: 10_000 + j.id, startedAt: Date.now() });
+    this.started.push(...jobs);
+  }
+  async stop(): Promise<void> {}
+  forget(j: Job): void {
+    this.jobs.delete(j.id);
+  }
+  /** The job ends: it rests, and the scheduler hears it as from the supervisor. */
+  end(j: Job): void {
+    Object.assign(j, { state: 'exited', pid: null, lastExit: { code: 0, signal: null, core: false, text: 'exit(0)' } });
+    this.emit('rest', j);
+  }
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+// The job file is removed without waiting for it (10,000 removals must not block): bounded wait.
+async function waitFile(ok: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(ok(), `timed out waiting for ${what}`);
+}
+
+describe('the scheduler on a fake clock', () => {
+  const uid = process.getuid?.() ?? 0;
+  const user = lookupUser(uid)!.name;
+  let dir: string;
+  let db: Db;
+  let clock: FakeClock;
+  let host: Host;
+  let s: Scheduler;
+  const notes: string[] = [];
+  const T0 = Date.parse('2030-01-01T00:00:30Z');
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'appinit-sched-unit-'));
+    db = openDb(join(dir, 'state.db'), MODULES);
+    clock = new FakeClock(T0);
+    host = new Host();
+    s = new Scheduler(host as unknown as SchedulerHost, db, dir, { clock, note: (l) => notes.push(l) }).start();
+  });
+  after(() => {
+    s.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a crontab entry: staged just before its minute, started at it, once per minute', async () => {
+    s.setCrontab({ uid, user, text: 'CRON_TZ=UTC\n* * * * * echo tick\n' });
+    await tick(); // the timer is re-armed once per turn of the event loop
+    assert.equal(clock.armedAt, Date.parse('2030-01-01T00:01:00Z') - STAGE_AHEAD, 'it sleeps until the staging second');
+    clock.advance(Date.parse('2030-01-01T00:00:59.500Z'));
+    assert.equal(host.jobs.size, 1, 'the run\'s job exists ahead of its second');
+    assert.equal(host.started.length, 0, 'and is not started yet');
+    clock.advance(Date.parse('2030-01-01T00:01:00Z'));
+    assert.equal(host.started.length, 1, 'started at its second');
+    assert.match(host.started[0].spec.commandText, /echo tick/);
+    host.end(host.started[0]);
+    await tick();
+    clock.advance(Date.parse('2030-01-01T01:00:00.500Z'));
+    // One run per minute from 00:01 to 01:00 (the fake hour takes no real time).
+    assert.equal(host.started.length, 60, `60 runs in the hour, got ${host.started.length}`);
+    assert.deepEqual(notes, []);
+    for (const j of host.started) if (j.pid != null) host.end(j);
+    await tick();
+    assert.ok(s.removeCrontab(uid));
+    await tick();
+    clock.advance(Date.parse('2030-01-01T02:00:00Z'));
+    assert.equal(host.started.length, 60, 'no run once the crontab is gone');
+  });
+
+  test('an at job: its job file written when queued, run at its time, removed from the queue when done', async () => {
+    const runAt = clock.now() + 90_000;
+    const a = s.addAt({ queue: 'a', uid, gid: uid, user, runAt, spec: 'now + 90 seconds', tz: 'UTC', script: '#!/bin/sh\necho hi\n', command: 'echo hi', cwd: '/', env: {}, umask: null });
+    await tick();
+    const file = join(spoolDir(dir), `at-${a.id}`);
+    assert.ok(existsSync(file), 'the job file is in the spool');
+    assert.equal(s.atList().length, 1);
+    const before = host.started.length;
+    clock.advance(runAt - 1);
+    assert.equal(host.started.length, before, 'not before its time');
+    clock.advance(runAt);
+    assert.equal(host.started.length, before + 1, 'started at its time');
+    const job = host.started.at(-1)!;
+    assert.equal(s.atGet(a.id)?.job, job.id, 'shown running (queue "=")');
+    host.end(job);
+    await tick();
+    assert.equal(s.atList().length, 0, 'gone from the queue once it ended');
+  });
+
+  test('removing a queued at job removes its job file, after the transaction', async () => {
+    const a = s.addAt({ queue: 'b', uid, gid: uid, user, runAt: clock.now() + 3_600_000, spec: 'now + 1 hour', tz: 'UTC', script: 'true\n', command: 'true', cwd: '/', env: {}, umask: null });
+    const r = s.removeAt([a.id, 999_999], () => true);
+    assert.deepEqual(r, { removed: [a.id], errors: [{ id: 999_999, message: 'cannot find job 999999' }] });
+    await waitFile(() => !readdirSync(spoolDir(dir)).includes(`at-${a.id}`), 'its job file to go');
+  });
+});
