@@ -679,6 +679,7 @@ typedef struct job {
   int unpopulated;       /* the cgroup said `populated 0`; `empty` waits for our reaps */
   int children;          /* tracked processes we will reap (members excluded) */
   int killing;           /* KILL was sent to the whole job: anything of it seen now is killed */
+  int stopped;           /* a stop reached it: its group goes when it is empty (else kept for a restart) */
   int64_t check_at_us;   /* when to look for survivors of that KILL (0: no check due) */
   struct job *next;
 } job_t;
@@ -1097,7 +1098,9 @@ static void maybe_empty(job_t *j) {
   j->killing = 0;
   job_check_clear(j);
   emit_job_event("empty", j->key);
-  if (j->events_fd >= 0) job_cgroup_release(j);
+  /* A job that ended on its own is likely to start again (restart policy, cron): its group is
+   * kept, a restart costs no mkdir. A stopped one's goes; `quit` removes the rest. */
+  if (j->events_fd >= 0 && j->stopped) job_cgroup_release(j);
 }
 
 /* cgroup.events changed: populated 0 means every process of the job has exited. */
@@ -1735,7 +1738,7 @@ static int spawn_make_streams(spawn_t *sp) {
 static void spawn_cgroup(spawn_t *sp) {
   spawn_req_t *rq = sp->rq;
   job_t *j = sp->jb = job_get(rq->job);
-  if (!rq->is_respawn) { j->killing = 0; job_check_clear(j); }
+  if (!rq->is_respawn) { j->killing = 0; j->stopped = 0; job_check_clear(j); }
   int wants_limits = rq->limits.pids > 0 || rq->limits.memory > 0 || rq->limits.cpu > 0;
   char warn[300] = "";
   if (!cg_enabled() || !cg_key_ok(rq->job)) {
@@ -2017,6 +2020,7 @@ static int signal_job(const char *key, int sig, int all) {
     return count;
   }
   if (!j) { emit_job_event("empty", key); return 0; } /* nothing of it was ever ours, or all is gone */
+  j->stopped = 1;
   if (sig == SIGKILL && !j->killing) {
     j->killing = 1;
     j->check_at_us = now_us() + KILL_CHECK_US;
