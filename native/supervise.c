@@ -39,16 +39,21 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
+#include "holder.h"
 #include "taskstats.h"
 
-#define VERSION "1"
+/* Bumped whenever a verb, key or event changes meaning: the daemon checks it in `hello`. */
+#define PROTOCOL_VERSION 2
 #define MAX_ARGS 4096
 #define READ_CHUNK (256 * 1024)
 
@@ -71,6 +76,25 @@ static int64_t now_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* What the helper had to drop rather than block or grow without bound (the `stats` event). */
+static struct {
+  uint64_t log_bytes;    /* log writes that failed (disk full) */
+  uint64_t client_bytes; /* output for attached clients that did not read */
+  uint64_t stdin_bytes;  /* input for a job whose stdin did not drain */
+  uint64_t epoll_errors; /* epoll_ctl/fcntl calls that failed */
+  uint64_t respawns_held;/* ticket restarts that waited for the daemon to catch up */
+  uint64_t unheld;       /* pipes the fd holder could not be given (a helper crash would cost them) */
+} dropped;
+
+/* Gives the fd holder a duplicate of fd; its id, or 0 when there is no holder. */
+static unsigned next_hold_id = 1;
+static unsigned hold(int fd, const char *meta) {
+  unsigned id = next_hold_id++;
+  if (holder_add(id, fd, meta) == 0) return id;
+  dropped.unheld++;
+  return 0;
+}
+
 /* A growable byte buffer. */
 typedef struct {
   char *p;
@@ -89,17 +113,23 @@ static void buf_add(buf_t *b, const void *p, size_t n) {
   memcpy(b->p + b->len, p, n);
   b->len += n;
 }
-static void buf_printf(buf_t *b, const char *fmt, ...) {
-  va_list ap;
+static void buf_vprintf(buf_t *b, const char *fmt, va_list ap) {
   for (;;) {
     size_t room = b->cap - b->len;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
-    va_end(ap);
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, cp);
+    va_end(cp);
     if (n < 0) return;
     if ((size_t)n < room) { b->len += (size_t)n; return; }
     buf_reserve(b, (size_t)n + 1);
   }
+}
+static void buf_printf(buf_t *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vprintf(b, fmt, ap);
+  va_end(ap);
 }
 static void buf_json_str(buf_t *b, const char *s) {
   buf_add(b, "\"", 1);
@@ -145,7 +175,6 @@ typedef struct logfile {
   int period;      /* 0 none, 1 hourly, 2 daily */
   long period_key; /* hour or day number the open file belongs to */
   size_t maxline;
-  uint64_t dropped;
   struct logfile *next;
 } logfile_t;
 
@@ -195,8 +224,12 @@ static void mkdir_parents(const char *path) {
 }
 
 static int log_open_fd(logfile_t *lf) {
-  mkdir_parents(lf->path);
+  /* Directories are made only when missing: an `up` of 1,000 programs made 15,000 failing mkdirs. */
   lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (lf->fd < 0 && errno == ENOENT) {
+    mkdir_parents(lf->path);
+    lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  }
   if (lf->fd < 0) return -1;
   struct stat st;
   lf->size = fstat(lf->fd, &st) == 0 ? st.st_size : 0;
@@ -264,7 +297,7 @@ static void log_write(logfile_t *lf, const char *p, size_t n) {
   if (lf->size > 0 && ((lf->maxsize > 0 && lf->size + (off_t)n > lf->maxsize) ||
                        (lf->period && period_key_now(lf->period) != lf->period_key)))
     log_rotate(lf);
-  if (write_all(lf->fd, p, n) < 0) { lf->dropped += n; return; }
+  if (write_all(lf->fd, p, n) < 0) { dropped.log_bytes += n; return; }
   lf->size += (off_t)n;
 }
 
@@ -285,7 +318,45 @@ static void ts_prefix(int ts, char *out, size_t cap) {
 /* ---------- pipes from children into log files ---------- */
 
 /* Everything in epoll that is not a plain fd starts with its kind. */
-enum { KIND_PUMP = 1, KIND_CONN = 2, KIND_KEEPER = 3 };
+enum { KIND_PUMP = 1, KIND_CONN = 2, KIND_KEEPER = 3, KIND_INPUT = 4, KIND_JOB = 5, KIND_PENDING = 6 };
+
+
+/* epoll_ctl, counted when it fails (it must not, but a silent failure would lose a job's I/O). */
+static int epfd;
+static int ep_ctl(int op, int fd, uint32_t events, void *ptr) {
+  struct epoll_event ev = {.events = events, .data.ptr = ptr};
+  if (epoll_ctl(epfd, op, fd, op == EPOLL_CTL_DEL ? NULL : &ev) == 0) return 0;
+  dropped.epoll_errors++;
+  fprintf(stderr, "appinit-supervise: epoll_ctl(%d, fd %d): %s\n", op, fd, strerror(errno));
+  return -1;
+}
+/*
+ * Objects in epoll (pumps, connections, keepers, pending spawns) are freed only after the
+ * batch of events they may still appear in: an earlier event of the batch may have closed
+ * one, and a later one must then read its kind (0 = dead), not freed memory.
+ */
+static void **graveyard;
+static size_t ngrave, capgrave;
+static void bury(void *obj) {
+  *(int *)obj = 0; /* every such struct starts with its kind */
+  if (ngrave == capgrave) {
+    capgrave = capgrave ? capgrave * 2 : 64;
+    void **g = realloc(graveyard, capgrave * sizeof *g);
+    if (!g) die("out of memory");
+    graveyard = g;
+  }
+  graveyard[ngrave++] = obj;
+}
+static void graveyard_empty(void) {
+  for (size_t i = 0; i < ngrave; i++) free(graveyard[i]);
+  ngrave = 0;
+}
+
+static int set_nonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) { dropped.epoll_errors++; return -1; }
+  return 0;
+}
 
 typedef struct pump {
   int kind;         /* KIND_PUMP */
@@ -294,22 +365,31 @@ typedef struct pump {
   buf_t partial;    /* bytes after the last newline */
   char *job;        /* whose output: attached clients of this job get a copy */
   char stream;      /* 'o' stdout (and a pty), 'e' stderr */
+  unsigned hold_id; /* the fd holder's duplicate, or 0 */
   struct pump *next;
 } pump_t;
 
 static void fanout(const char *job, char stream, const char *data, size_t n);
-/* Where a job's input goes: its pty master, or the write end of its stdin pipe. */
+/* Where a job's input goes: its pty master, or the write end of its stdin pipe. Both are
+ * non-blocking: input the job does not read yet waits here (bounded), never in a write. */
 typedef struct jobio {
+  int kind;   /* KIND_INPUT (when its stdin pipe is in epoll for EPOLLOUT) */
   char *job;
   int input;  /* -1 once closed */
   int master; /* pty master (owned by its pump), or -1 */
+  buf_t pending;
+  size_t pending_off;
+  int close_after; /* end of input asked while bytes were pending */
+  void *ep_ptr;    /* the epoll entry of input: this jobio, or the pty's pump */
+  int want_out;    /* EPOLLOUT asked */
+  unsigned hold_id; /* the fd holder's duplicate of a stdin pipe, or 0 */
   struct jobio *next;
 } jobio_t;
 static jobio_t *jobio_find(const char *job);
+#define INPUT_MAX_PENDING (1u << 20)
 
 static pump_t *pumps;
 static buf_t outbuf; /* scratch for building prefixed output */
-static int epfd;
 
 /* Moves complete lines from data into the log; keeps the tail in partial. */
 static void pump_feed(pump_t *pm, const char *data, size_t n, int eof) {
@@ -373,17 +453,21 @@ static void pump_close(pump_t *pm) {
   pump_feed(pm, "", 0, 1);
   if (pm->job) {
     jobio_t *j = jobio_find(pm->job);
-    if (j && j->master == pm->fd) { j->master = -1; if (j->input == pm->fd) j->input = -1; }
+    if (j && j->master == pm->fd) {
+      j->master = -1;
+      if (j->input == pm->fd) { j->input = -1; j->pending.len = j->pending_off = 0; j->ep_ptr = NULL; }
+    }
   }
-  epoll_ctl(epfd, EPOLL_CTL_DEL, pm->fd, NULL);
+  ep_ctl(EPOLL_CTL_DEL, pm->fd, 0, NULL);
   close(pm->fd);
+  if (pm->hold_id) holder_del(pm->hold_id);
   if (pm->log) log_release(pm->log);
   for (pump_t **pp = &pumps; *pp; pp = &(*pp)->next) {
     if (*pp == pm) { *pp = pm->next; break; }
   }
   free(pm->partial.p);
   free(pm->job);
-  free(pm);
+  bury(pm);
 }
 
 static char readbuf[READ_CHUNK];
@@ -413,19 +497,71 @@ static jobio_t *jobio_find(const char *job) {
   return NULL;
 }
 
-static void jobio_set(const char *job, int input, int master) {
+static void jobio_close_input(jobio_t *j) {
+  if (j->input < 0) return;
+  if (j->input != j->master) {
+    if (j->want_out) ep_ctl(EPOLL_CTL_DEL, j->input, 0, NULL);
+    close(j->input);
+    if (j->hold_id) holder_del(j->hold_id);
+  }
+  j->hold_id = 0;
+  j->input = -1;
+  j->want_out = 0;
+  j->pending.len = j->pending_off = 0;
+  j->close_after = 0;
+}
+
+static void jobio_set(const char *job, int input, int master, void *ep_ptr) {
   jobio_t *j = jobio_find(job);
   if (!j) {
     j = calloc(1, sizeof *j);
     if (!j) die("out of memory");
+    j->kind = KIND_INPUT;
     j->job = strdup(job);
     j->next = jobios;
     jobios = j;
-  } else if (j->input >= 0 && j->input != j->master) {
-    close(j->input);
+  } else {
+    jobio_close_input(j);
   }
   j->input = input;
   j->master = master;
+  j->ep_ptr = ep_ptr ? ep_ptr : j;
+}
+
+/* Asks epoll to say when input can take more (or stop saying it). */
+static void jobio_watch(jobio_t *j, int out) {
+  if (j->want_out == out || j->input < 0) return;
+  j->want_out = out;
+  if (j->input == j->master) /* the pump's entry: keep reading, add or drop EPOLLOUT */
+    ep_ctl(EPOLL_CTL_MOD, j->input, EPOLLIN | (out ? EPOLLOUT : 0), j->ep_ptr);
+  else
+    ep_ctl(out ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, j->input, EPOLLOUT, j);
+}
+
+/* Writes what is pending without blocking; the rest waits for EPOLLOUT. */
+static void jobio_flush(jobio_t *j) {
+  while (j->input >= 0 && j->pending_off < j->pending.len) {
+    ssize_t w = write(j->input, j->pending.p + j->pending_off, j->pending.len - j->pending_off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) break;
+      dropped.stdin_bytes += j->pending.len - j->pending_off; /* the reader is gone (EPIPE) */
+      j->pending.len = j->pending_off = 0;
+      break;
+    }
+    j->pending_off += (size_t)w;
+  }
+  if (j->pending_off == j->pending.len) j->pending.len = j->pending_off = 0;
+  if (j->input < 0) return;
+  jobio_watch(j, j->pending.len > 0);
+  if (!j->pending.len && j->close_after) jobio_close_input(j);
+}
+
+static void jobio_write(jobio_t *j, const char *p, size_t n) {
+  if (j->input < 0 || j->close_after) return;
+  if (j->pending.len - j->pending_off + n > INPUT_MAX_PENDING) { dropped.stdin_bytes += n; return; }
+  buf_add(&j->pending, p, n);
+  jobio_flush(j);
 }
 
 /*
@@ -440,7 +576,6 @@ typedef struct conn {
   char *job; /* NULL until attached */
   buf_t in, out;
   size_t out_off;
-  uint64_t dropped;
   struct conn *next;
 } conn_t;
 
@@ -448,7 +583,7 @@ static conn_t *conns;
 #define CONN_MAX_OUT (4u << 20)
 
 static void conn_close(conn_t *c) {
-  epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+  ep_ctl(EPOLL_CTL_DEL, c->fd, 0, NULL);
   close(c->fd);
   for (conn_t **pp = &conns; *pp; pp = &(*pp)->next) {
     if (*pp == c) { *pp = c->next; break; }
@@ -456,7 +591,7 @@ static void conn_close(conn_t *c) {
   free(c->job);
   free(c->in.p);
   free(c->out.p);
-  free(c);
+  bury(c);
 }
 
 static void conn_flush(conn_t *c) {
@@ -471,13 +606,12 @@ static void conn_flush(conn_t *c) {
     c->out_off += (size_t)w;
   }
   if (c->out_off == c->out.len) c->out.len = c->out_off = 0;
-  struct epoll_event ev = {.events = EPOLLIN | (c->out.len ? EPOLLOUT : 0), .data.ptr = c};
-  epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+  ep_ctl(EPOLL_CTL_MOD, c->fd, EPOLLIN | (c->out.len ? EPOLLOUT : 0), c);
 }
 
 /* Queues a frame for a client; a client that does not read loses output, the job never waits. */
 static void conn_send(conn_t *c, char type, const char *data, size_t n) {
-  if (c->out.len - c->out_off + n > CONN_MAX_OUT) { c->dropped += n; return; }
+  if (c->out.len - c->out_off + n > CONN_MAX_OUT) { dropped.client_bytes += n; return; }
   uint32_t len = (uint32_t)n + 1;
   buf_add(&c->out, &len, 4);
   buf_add(&c->out, &type, 1);
@@ -510,7 +644,7 @@ static void conn_frame(conn_t *c, const char *p, size_t n) {
   jobio_t *j = jobio_find(c->job);
   switch (p[0]) {
     case 'd':
-      if (j && j->input >= 0) (void)!write(j->input, p + 1, n - 1);
+      if (j) jobio_write(j, p + 1, n - 1);
       break;
     case 'w':
       if (n >= 5) {
@@ -522,24 +656,85 @@ static void conn_frame(conn_t *c, const char *p, size_t n) {
       break;
     case 'e':
       if (j && j->input >= 0) {
-        if (j->input == j->master) (void)!write(j->input, "\x04", 1); /* VEOF on a terminal */
-        else { close(j->input); j->input = -1; }
+        if (j->input == j->master) jobio_write(j, "\x04", 1); /* VEOF on a terminal */
+        else if (j->pending.len) j->close_after = 1;
+        else jobio_close_input(j);
       }
       break;
   }
 }
 
-/* ---------- the process table ---------- */
+/* ---------- jobs and the process table ---------- */
+
+/*
+ * What the helper knows of a job beyond its processes: its cgroup (when cgroups are in use),
+ * whether the whole job is being killed, and whether the kernel said it is empty.
+ */
+typedef struct job {
+  int kind;              /* KIND_JOB: its cgroup.events fd is in epoll (EPOLLPRI) */
+  char *key;
+  int events_fd;         /* -1 without a cgroup */
+  int dir_fd;            /* the v2 group, for clone3's CLONE_INTO_CGROUP */
+  int join[CG_MAX_JOIN]; /* cgroup.procs fds a child writes "0" into (join[0]: the v2 group) */
+  int unpopulated;       /* the cgroup said `populated 0`; `empty` waits for our reaps */
+  int children;          /* tracked processes we will reap (members excluded) */
+  int killing;           /* KILL was sent to the whole job: anything of it seen now is killed */
+  int stopped;           /* a stop reached it: its group goes when it is empty (else kept for a restart) */
+  int64_t check_at_us;   /* when to look for survivors of that KILL (0: no check due) */
+  struct job *next;
+} job_t;
+
+static job_t *jobs;
+static int kill_checks; /* jobs with a check for survivors of a KILL due */
+
+static void job_check_clear(job_t *j) {
+  if (j->check_at_us) kill_checks--;
+  j->check_at_us = 0;
+}
+
+static job_t *job_find(const char *key) {
+  for (job_t *j = jobs; j; j = j->next)
+    if (strcmp(j->key, key) == 0) return j;
+  return NULL;
+}
+
+static job_t *job_get(const char *key) {
+  job_t *j = job_find(key);
+  if (j) return j;
+  j = calloc(1, sizeof *j);
+  if (!j) die("out of memory");
+  j->kind = KIND_JOB;
+  j->key = strdup(key);
+  j->events_fd = j->dir_fd = -1;
+  for (int i = 0; i < CG_MAX_JOIN; i++) j->join[i] = -1;
+  j->next = jobs;
+  jobs = j;
+  return j;
+}
+
+/* Drops the job's cgroup (it is empty): made again at its next spawn. */
+static void job_cgroup_release(job_t *j) {
+  if (j->events_fd >= 0) {
+    ep_ctl(EPOLL_CTL_DEL, j->events_fd, 0, NULL);
+    close(j->events_fd);
+    j->events_fd = -1;
+  }
+  for (int i = 0; i < CG_MAX_JOIN; i++) if (j->join[i] >= 0) { close(j->join[i]); j->join[i] = -1; }
+  if (j->dir_fd >= 0) { close(j->dir_fd); j->dir_fd = -1; }
+  if (cg_enabled() && cg_key_ok(j->key)) cg_job_remove(j->key);
+  j->unpopulated = 0;
+}
 
 typedef struct proc {
   pid_t pid;
   unsigned long long start; /* ticks since boot: with pid, identifies the process */
   char *job;                /* job key given by the daemon; "" if unknown */
+  job_t *jb;                /* NULL when job is "" */
   pid_t pgid;
   int leader;
   int adopted;
+  int member; /* in the job's cgroup but not our child: we will not reap it */
   int keeper; /* a pty job's session keeper (ours, not the job's) */
-  pid_t sid;  /* a leader's session: its own, or its keeper's */
   struct proc *next;
 } proc_t;
 
@@ -556,6 +751,8 @@ static proc_t *proc_add(pid_t pid, unsigned long long start, const char *job, pi
   if (!p) die("out of memory");
   p->pid = pid; p->start = start; p->job = strdup(job); p->pgid = pgid;
   p->leader = leader; p->adopted = adopted;
+  p->jb = job[0] ? job_get(job) : NULL;
+  if (p->jb) p->jb->children++;
   if (leader || adopted) ts_track(pid, job, leader); /* its descendants are the job's too */
   p->next = procs;
   procs = p;
@@ -566,6 +763,7 @@ static void proc_remove(proc_t *p) {
   for (proc_t **pp = &procs; *pp; pp = &(*pp)->next) {
     if (*pp == p) { *pp = p->next; break; }
   }
+  if (p->jb && !p->member) p->jb->children--;
   free(p->job);
   free(p);
 }
@@ -661,11 +859,8 @@ static void emit_event(int durable, const char *fmt, ...) {
   if (durable) buf_printf(&b, "\"seq\":%llu,", (unsigned long long)next_seq);
   va_list ap;
   va_start(ap, fmt);
-  char tmp[8192];
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  buf_vprintf(&b, fmt, ap); /* sized to the event: a long path or command is never cut */
   va_end(ap);
-  if (n >= (int)sizeof tmp) n = sizeof tmp - 1;
-  buf_add(&b, tmp, (size_t)n);
   buf_add(&b, "}\n", 2);
   if (durable) {
     if (nevents == capevents) {
@@ -767,7 +962,7 @@ static int ticket_allows(ticket_t *t, int status) {
 
 /* ---------- reaping ---------- */
 
-static void emit_exit(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, int respawned) {
+static void emit_exit(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, int respawned, int alive) {
   buf_t b = {0};
   buf_json_str(&b, p ? p->job : "");
   buf_add(&b, ",\"comm\":", 8);
@@ -777,22 +972,53 @@ static void emit_exit(pid_t pid, int status, struct rusage *ru, pstat_t *ps, pro
              "\"ev\":\"exit\",\"respawned\":%d,\"pid\":%d,\"job\":%s,\"leader\":%d,\"adopted\":%d,\"status\":%d,"
              "\"start\":%llu,\"end_us\":%lld,\"ppid\":%d,\"pgid\":%d,\"sid\":%d,\"uid\":%u,\"gid\":%u,"
              "\"kflags\":%lu,\"utime_us\":%lld,\"stime_us\":%lld,\"maxrss\":%ld,\"minflt\":%ld,"
-             "\"majflt\":%ld,\"inblock\":%ld,\"oublock\":%ld,\"nvcsw\":%ld,\"nivcsw\":%ld",
+             "\"majflt\":%ld,\"inblock\":%ld,\"oublock\":%ld,\"nvcsw\":%ld,\"nivcsw\":%ld,\"alive\":%d",
              respawned, pid, b.p, p ? p->leader : 0, p ? p->adopted : 1, status, ps->ok ? ps->start : (p ? p->start : 0),
              (long long)now_us(), ps->ppid, ps->pgid, ps->sid, ps->uid, ps->gid, ps->flags,
              (long long)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec,
              (long long)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec, ru->ru_maxrss, ru->ru_minflt,
-             ru->ru_majflt, ru->ru_inblock, ru->ru_oublock, ru->ru_nvcsw, ru->ru_nivcsw);
+             ru->ru_majflt, ru->ru_inblock, ru->ru_oublock, ru->ru_nvcsw, ru->ru_nivcsw, alive);
   free(b.p);
 }
 
-/* Finds the job an orphan belongs to: by session, then by process group, then by hint. */
-static const char *attribute(pstat_t *ps, const char *hint) {
+static void emit_job_event(const char *ev, const char *job) {
+  buf_t b = {0};
+  buf_json_str(&b, job);
+  buf_add(&b, "", 1);
+  emit_event(0, "\"ev\":\"%s\",\"job\":%s", ev, b.p);
+  free(b.p);
+}
+
+/*
+ * The job whose process pid is. With cgroups, the kernel says (exactly, whoever forked it and
+ * however it left its session). Without, an orphan is matched by session, then process group,
+ * then the hint: the job of the process whose death just orphaned it.
+ */
+static const char *attribute(pid_t pid, pstat_t *ps, const char *hint) {
+  static char key[72];
+  if (cg_enabled()) return cg_job_of(pid, key, sizeof key) ? key : "";
   for (proc_t *p = procs; p; p = p->next)
     if (p->leader && (p->pid == ps->sid || p->pgid == ps->pgid) && p->job[0]) return p->job;
   for (proc_t *p = procs; p; p = p->next)
     if (p->pgid == ps->pgid && p->job[0]) return p->job;
   return hint ? hint : "";
+}
+
+/* Records a process of a job seen for the first time (an orphan or a cgroup member), and
+ * kills it at once when its job is being killed. */
+static proc_t *track_found(pid_t pid, pstat_t *ps, const char *job, int member) {
+  proc_t *p = proc_add(pid, ps->start, job, ps->pgid, 0, 1);
+  if (member && p->jb) { p->member = 1; p->jb->children--; }
+  buf_t b = {0};
+  buf_json_str(&b, job);
+  buf_add(&b, ",\"comm\":", 8);
+  buf_json_str(&b, ps->comm);
+  buf_add(&b, "", 1);
+  emit_event(0, "\"ev\":\"adopted\",\"pid\":%d,\"start\":%llu,\"pgid\":%d,\"sid\":%d,\"job\":%s", pid, ps->start, ps->pgid,
+             ps->sid, b.p);
+  free(b.p);
+  if (p->jb && p->jb->killing) kill(pid, SIGKILL);
+  return p;
 }
 
 /* Adopts children we did not fork: orphans reparented to us as subreaper. */
@@ -801,32 +1027,111 @@ static void scan_adopted(const char *hint) {
   snprintf(path, sizeof path, "/proc/%d/task/%d/children", getpid(), getpid());
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
-  char data[65536];
-  ssize_t n = read(fd, data, sizeof data - 1);
+  static buf_t data;
+  data.len = 0;
+  for (;;) { /* one pid per orphan: no fixed cut */
+    buf_reserve(&data, 65536);
+    ssize_t n = read(fd, data.p + data.len, data.cap - data.len - 1);
+    if (n <= 0) break;
+    data.len += (size_t)n;
+  }
   close(fd);
-  if (n <= 0) return;
-  data[n] = 0;
+  if (!data.len) return;
+  data.p[data.len] = 0;
   char *save = NULL;
-  for (char *tok = strtok_r(data, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+  for (char *tok = strtok_r(data.p, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
     pid_t pid = atoi(tok);
-    if (pid <= 0 || proc_find(pid)) continue;
+    proc_t *known;
+    if (pid <= 0 || pid == holder_child()) continue; /* the fd holder is ours, not a job's */
+    if ((known = proc_find(pid))) {
+      /* A cgroup member whose parent died: now our child, and ours to reap. */
+      if (known->member) { known->member = 0; if (known->jb) known->jb->children++; }
+      continue;
+    }
     pstat_t ps;
     read_pstat(pid, &ps);
     if (!ps.ok) continue;
-    const char *job = attribute(&ps, hint);
-    proc_add(pid, ps.start, job, ps.pgid, 0, 1);
-    buf_t b = {0};
-    buf_json_str(&b, job);
-    buf_add(&b, ",\"comm\":", 8);
-    buf_json_str(&b, ps.comm);
-    buf_add(&b, "", 1);
-    emit_event(0, "\"ev\":\"adopted\",\"pid\":%d,\"start\":%llu,\"pgid\":%d,\"sid\":%d,\"job\":%s", pid,
-               ps.start, ps.pgid, ps.sid, b.p);
-    free(b.p);
+    track_found(pid, &ps, attribute(pid, &ps, hint), 0);
   }
 }
 
-static void respawn(ticket_t *t);
+/* With cgroups: every live process of the job we do not know yet is recorded as a member, so
+ * the daemon counts it before the leader's exit; returns how many live processes it has. */
+static int cgroup_members(job_t *j, pid_t dying) {
+  pid_t *pids = NULL;
+  int n = cg_job_procs(j->key, &pids), alive = 0;
+  for (int i = 0; i < n; i++) {
+    if (pids[i] == dying) continue;
+    proc_t *p = proc_find(pids[i]);
+    if (p && p->keeper) continue;
+    alive++;
+    if (p) continue;
+    pstat_t ps;
+    read_pstat(pids[i], &ps);
+    if (ps.ok && ps.state != 'Z') track_found(pids[i], &ps, j->key, 1);
+  }
+  free(pids);
+  return alive;
+}
+
+/* Live processes of a job we track, besides `but` and the keeper. */
+static int tracked_alive(job_t *j, proc_t *but) {
+  int n = 0;
+  for (proc_t *p = procs; p; p = p->next)
+    if (p->jb == j && p != but && !p->keeper) n++;
+  return n;
+}
+
+/*
+ * `empty {job}`: nothing of the job is left. With a cgroup the kernel says so (`populated 0`)
+ * and we wait until we have reaped (and reported) every process of it; without, the job is
+ * empty when we track none: every live descendant of a job has a tracked ancestor, since its
+ * orphans come to us (we are the subreaper) and are adopted before their parent's exit is sent.
+ */
+static void maybe_empty(job_t *j) {
+  if (!j || j->children > 0) return;
+  if (j->events_fd >= 0 && !j->unpopulated) return;
+  for (proc_t *p = procs, *next; p; p = next) { /* members died unseen: the group is empty */
+    next = p->next;
+    if (p->jb == j && p->member) proc_remove(p);
+  }
+  j->killing = 0;
+  job_check_clear(j);
+  emit_job_event("empty", j->key);
+  /* A job that ended on its own is likely to start again (restart policy, cron): its group is
+   * kept, a restart costs no mkdir. A stopped one's goes; `quit` removes the rest. */
+  if (j->events_fd >= 0 && j->stopped) job_cgroup_release(j);
+}
+
+/* cgroup.events changed: populated 0 means every process of the job has exited. */
+static void job_events_readable(job_t *j) {
+  int pop = cg_populated(j->events_fd);
+  if (pop == 0) {
+    j->unpopulated = 1;
+    maybe_empty(j);
+  } else if (pop == 1) {
+    j->unpopulated = 0;
+  }
+}
+
+/* Ticket restarts wait here: they run after the protocol is served, in bounded batches, and
+ * only while the daemon keeps up (see run_respawns). */
+typedef struct due {
+  char *job;
+  struct due *next;
+} due_t;
+static due_t *due_head, **due_tail = &due_head;
+
+static void due_push(const char *job) {
+  due_t *d = calloc(1, sizeof *d);
+  if (!d) die("out of memory");
+  d->job = strdup(job);
+  *due_tail = d;
+  due_tail = &d->next;
+}
+
+typedef struct pending pending_t;
+static void pending_finish_for(pid_t pid);
 
 /* What a status word of a process we own means: a stop, a continue, or its end (recorded,
  * maybe restarted at once under a ticket). `p` may be NULL for an orphan seen only now. */
@@ -850,12 +1155,28 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
   }
   if (!p) {
     /* An orphan we had not noticed yet: adopt it at its death. */
-    p = proc_add(pid, ps->start, attribute(ps, NULL), ps->pgid, 0, 1);
+    p = proc_add(pid, ps->start, attribute(pid, ps, NULL), ps->pgid, 0, 1);
+  } else if (p->member) {
+    p->member = 0;
+    if (p->jb) p->jb->children++;
   }
-  if (p->keeper) { proc_remove(p); return; } /* our own session keeper: not a job's process */
+  job_t *j = p->jb;
+  if (p->keeper) { proc_remove(p); maybe_empty(j); return; } /* our own session keeper: not a job's process */
+  if (p->leader) pending_finish_for(pid); /* `spawned` before its `exit` */
+  /* Whatever this death orphaned is ours now: count it before the daemon hears of the exit. */
+  int alive = 0;
+  if (j) {
+    if (j->events_fd >= 0) {
+      scan_adopted(p->job);
+      alive = cgroup_members(j, pid);
+    } else {
+      scan_adopted(p->job);
+      alive = tracked_alive(j, p);
+    }
+  }
   ticket_t *t = p->leader ? ticket_find(p->job) : NULL;
   int again = ticket_allows(t, status);
-  emit_exit(pid, status, ru, ps, p, again);
+  emit_exit(pid, status, ru, ps, p, again, alive);
   if (p->leader) {
     /* Attached clients get every byte the job wrote before they hear it ended. Reading a pump
      * frees at most that pump, so the next one, taken first, stays valid. */
@@ -867,17 +1188,29 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
     snprintf(note, sizeof note, "{\"ev\":\"exit\",\"pid\":%d,\"status\":%d,\"respawned\":%d}", pid, status, again);
     notify_state(p->job, note);
   }
-  if (again) respawn(t);
+  if (again) {
+    due_push(p->job);
+    if (j) j->children++; /* the restart is on its way: not empty meanwhile */
+  }
   if (p->job[0] && hint) {
     free(*hint);
     *hint = strdup(p->job);
   }
   proc_remove(p);
+  if (!again) maybe_empty(j);
 }
 
-static void reap_all(void) {
+static void holder_restart(void);
+
+#define REAP_BATCH 64
+static int reap_more; /* a batch ended with children still waiting: come back after the protocol */
+
+/* Reaps up to REAP_BATCH children: fast-exiting jobs cannot keep the event loop from the protocol. */
+static void reap_some(void) {
   char *hint = NULL;
-  for (;;) {
+  reap_more = 0;
+  for (int k = 0;; k++) {
+    if (k == REAP_BATCH) { reap_more = 1; break; }
     siginfo_t si;
     memset(&si, 0, sizeof si);
     if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) < 0) break;
@@ -892,6 +1225,10 @@ static void reap_all(void) {
     memset(&ru, 0, sizeof ru);
     pid_t r = wait4(pid, &status, WNOHANG | WUNTRACED | WCONTINUED, &ru);
     if (r <= 0) continue;
+    if (pid == holder_child()) { /* ours, not a job's */
+      if (WIFEXITED(status) || WIFSIGNALED(status)) holder_restart();
+      continue;
+    }
     handle_status(pid, status, &ru, &ps, proc_find(pid), &hint);
   }
   /* A process that just died may have left children: they are ours now. */
@@ -901,13 +1238,21 @@ static void reap_all(void) {
 
 /* ---------- spawning ---------- */
 
+/* One `rlimit NAME:SOFT:HARD` key; an empty SOFT or HARD keeps the inherited value. */
+typedef struct {
+  int res;
+  int has_soft, has_hard;
+  rlim_t soft, hard;
+  char name[16];
+} rlim_req_t;
+#define MAX_RLIMITS 16
+
 typedef struct {
   const char *argv[MAX_ARGS];
   int argc;
   const char *envp[MAX_ARGS];
   int envc;
   const char *job, *cwd, *user, *group, *stdin_path, *out, *err, *tty, *req;
-  const char *termios; /* hex of a struct termios for a tty line */
   int umask_set;
   mode_t umask_val;
   int ts, keep, period;
@@ -918,12 +1263,73 @@ typedef struct {
   int rs_any;         /* 1: restart on any end; 0: only on failure */
   const char *rs_ok;  /* success codes, comma-separated */
   int is_respawn;
+  cg_limits_t limits;
+  rlim_req_t rlimits[MAX_RLIMITS];
+  int nrlimits;
+  int has_termios;    /* `termios HEX`: settings for a `tty` device, applied after opening it */
+  struct termios termios;
+  char bad[160];      /* a malformed key: the spawn fails with this */
 } spawn_req_t;
 
+static const struct { const char *name; int res; } RLIMIT_NAMES[] = {
+  {"as", RLIMIT_AS}, {"core", RLIMIT_CORE}, {"cpu", RLIMIT_CPU}, {"data", RLIMIT_DATA}, {"fsize", RLIMIT_FSIZE},
+  {"locks", RLIMIT_LOCKS}, {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
+  {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"rss", RLIMIT_RSS}, {"rtprio", RLIMIT_RTPRIO},
+  {"rttime", RLIMIT_RTTIME}, {"sigpending", RLIMIT_SIGPENDING}, {"stack", RLIMIT_STACK},
+};
 
+static int parse_rlim_value(const char *s, size_t n, int *has, rlim_t *out) {
+  *has = n > 0;
+  if (n == 0) return 0;
+  if (n == 9 && strncmp(s, "unlimited", 9) == 0) { *out = RLIM_INFINITY; return 0; }
+  rlim_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (rlim_t)(s[i] - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+/* `NAME:SOFT:HARD`, numbers or `unlimited`. */
+static void parse_rlimit(spawn_req_t *rq, const char *v) {
+  const char *c1 = strchr(v, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  if (!c2 || rq->nrlimits == MAX_RLIMITS) goto bad;
+  rlim_req_t *r = &rq->rlimits[rq->nrlimits];
+  memset(r, 0, sizeof *r);
+  r->res = -1;
+  for (size_t i = 0; i < sizeof RLIMIT_NAMES / sizeof *RLIMIT_NAMES; i++)
+    if (strlen(RLIMIT_NAMES[i].name) == (size_t)(c1 - v) && strncmp(RLIMIT_NAMES[i].name, v, (size_t)(c1 - v)) == 0) {
+      r->res = RLIMIT_NAMES[i].res;
+      snprintf(r->name, sizeof r->name, "%s", RLIMIT_NAMES[i].name);
+    }
+  if (r->res < 0) goto bad;
+  if (parse_rlim_value(c1 + 1, (size_t)(c2 - c1 - 1), &r->has_soft, &r->soft) < 0) goto bad;
+  if (parse_rlim_value(c2 + 1, strlen(c2 + 1), &r->has_hard, &r->hard) < 0) goto bad;
+  if (r->has_soft && r->has_hard && r->hard != RLIM_INFINITY && (r->soft == RLIM_INFINITY || r->soft > r->hard)) goto bad;
+  rq->nrlimits++;
+  return;
+bad:
+  if (!rq->bad[0]) snprintf(rq->bad, sizeof rq->bad, "bad rlimit \"%.100s\" (NAME:SOFT:HARD, soft <= hard)", v);
+}
+
+/* `termios HEX`: the bytes of a struct termios, as the daemon got them from tcgetattr. */
+static void parse_termios(spawn_req_t *rq, const char *v) {
+  if (strlen(v) != 2 * sizeof rq->termios) goto bad;
+  unsigned char *out = (unsigned char *)&rq->termios;
+  for (size_t i = 0; i < sizeof rq->termios; i++) {
+    unsigned x;
+    if (sscanf(v + 2 * i, "%2x", &x) != 1) goto bad;
+    out[i] = (unsigned char)x;
+  }
+  rq->has_termios = 1;
+  return;
+bad:
+  if (!rq->bad[0]) snprintf(rq->bad, sizeof rq->bad, "bad termios (expected %zu hex bytes)", sizeof rq->termios);
+}
 
 static int parse_target(const char *spec, const char **path) {
-  /* log:PATH | file:PATH | append:PATH | null | stdout | inherit */
+  /* log:PATH | file:PATH | append:PATH | null | stdout */
   if (!spec || strcmp(spec, "null") == 0) { *path = "/dev/null"; return 'n'; }
   if (strcmp(spec, "stdout") == 0) return 's';
   if (strncmp(spec, "log:", 4) == 0) { *path = spec + 4; return 'l'; }
@@ -933,15 +1339,17 @@ static int parse_target(const char *spec, const char **path) {
   return 'n';
 }
 
-/* Where the child failed before exec: the daemon reports it like system() does. */
+/* Where the child failed before exec, and on what path: the daemon reports it like system() does. */
 typedef struct {
   int err;
   char stage[28];
+  char path[1024];
 } exec_fail_t;
 
-static void child_fail(int fd, const char *stage) {
+static void child_fail(int fd, const char *stage, const char *path) {
   exec_fail_t f = {.err = errno};
   snprintf(f.stage, sizeof f.stage, "%s", stage);
+  snprintf(f.path, sizeof f.path, "%s", path ? path : "");
   (void)!write(fd, &f, sizeof f);
   _exit(127);
 }
@@ -952,7 +1360,21 @@ static int open_target(int kind, const char *path) {
   return open(path, flags, 0644);
 }
 
+/* True when opening path may block (a FIFO without a partner, a terminal waiting for carrier):
+ * such a spawn is forked, not vforked, so only that job waits in the open. */
+static int open_may_block(const char *path) {
+  struct stat st;
+  if (!path || stat(path, &st) != 0) return 0;
+  if (S_ISFIFO(st.st_mode)) return 1;
+  if (!S_ISCHR(st.st_mode)) return 0;
+  unsigned maj = major(st.st_rdev);
+  /* 1: /dev/null, zero, random...; 136-143: pseudo-terminal slaves, which never wait for a
+   * carrier (their spawns stay in order, as the classic table prints them). */
+  return maj != 1 && (maj < 136 || maj > 143);
+}
+
 #define CHILD_STACK (256 * 1024)
+static struct rlimit helper_nofile; /* the limit we were started with: children get it back */
 
 /* Everything the child needs, resolved by the parent before the clone. */
 typedef struct {
@@ -966,78 +1388,99 @@ typedef struct {
   gid_t gid;
   gid_t *groups;
   int ngroups;
-  int inr; /* read end of a stdin pipe, or -1 */
+  int inr;   /* read end of a stdin pipe, or -1 */
   int ttyfd; /* >= 0: already in the keeper's session, this is the terminal */
+  int *join; /* cgroup.procs fds to join, or NULL (already joined) */
+  int in_v2; /* born in the v2 group already (clone3 CLONE_INTO_CGROUP): join[0] is skipped */
 } child_args_t;
 
+static void child_join_cgroups(child_args_t *a) {
+  if (!a->join) return;
+  for (int i = a->in_v2 ? 1 : 0; i < CG_MAX_JOIN; i++)
+    if (a->join[i] >= 0 && write(a->join[i], "0", 1) != 1) child_fail(a->sfd, "cgroup", NULL);
+  a->join = NULL;
+}
+
+/*
+ * The child, from fork to exec: signals, cgroup, session, limits, identity, then its files,
+ * opened with the target user's rights (a `user: nobody` job cannot read root's 0600 file).
+ */
 static int child_main(void *arg) {
   child_args_t *a = arg;
-    int sfd = a->sfd;
-    /* Default dispositions and an empty mask: ignored signals would survive exec. */
-    struct sigaction sa = {.sa_handler = SIG_DFL};
-    for (int s = 1; s < NSIG; s++) sigaction(s, &sa, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    int in = -1, out = -1, err = -1;
-    if (a->ttyfd >= 0) {
-      in = out = err = a->ttyfd; /* a pty job: the keeper leads the session */
-    } else if (setsid() < 0) child_fail(sfd, "setsid");
-    const char *ttypath = a->ttyfd >= 0 ? NULL : a->rq->tty && strcmp(a->rq->tty, "pty") == 0 ? a->pty_name : a->rq->tty;
-    if (ttypath && ttypath[0]) {
-      /* Opened after setsid without O_NOCTTY: it becomes the controlling terminal. */
-      int t = open(ttypath, O_RDWR);
-      if (t < 0) child_fail(sfd, "tty");
-      if (ttypath == a->rq->tty) { /* a terminal line (classic table), not our pty */
-        if (!isatty(t)) child_fail(sfd, "tty"); /* errno ENOTTY: /dev/zero is no terminal */
-        /* The daemon's own terminal settings, as the article's ioctl(TCSETAF). */
-        struct termios tio;
-        const char *h = a->rq->termios;
-        if (h && strlen(h) == 2 * sizeof tio) {
-          for (size_t i = 0; i < 2 * sizeof tio; i++) { /* no stdio here: the child shares our memory */
-            int c = h[i], v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-            ((unsigned char *)&tio)[i / 2] = (unsigned char)(i % 2 ? (((unsigned char *)&tio)[i / 2] << 4) | v : v);
-          }
-          if (tcsetattr(t, TCSAFLUSH, &tio) < 0) child_fail(sfd, "tcsetattr");
-        }
-      }
-      in = out = err = t;
+  int sfd = a->sfd;
+  spawn_req_t *rq = a->rq;
+  /* Default dispositions and an empty mask: ignored signals would survive exec. */
+  struct sigaction sa = {.sa_handler = SIG_DFL};
+  for (int s = 1; s < NSIG; s++) sigaction(s, &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  child_join_cgroups(a); /* first: nothing of the job may run outside its group */
+  int in = -1, out = -1, err = -1;
+  if (a->ttyfd >= 0) {
+    in = out = err = a->ttyfd; /* a pty job: the keeper leads the session */
+  } else if (setsid() < 0) child_fail(sfd, "setsid", NULL);
+  const char *ttypath = a->ttyfd >= 0 ? NULL : rq->tty && strcmp(rq->tty, "pty") == 0 ? a->pty_name : rq->tty;
+  if (ttypath && ttypath[0]) {
+    /* A terminal is the administrator's to give (as getty): opened before the ids change,
+     * after setsid without O_NOCTTY, so it becomes the controlling terminal. */
+    int t = open(ttypath, O_RDWR);
+    if (t < 0) child_fail(sfd, "tty", ttypath);
+    if (ttypath == rq->tty) { /* a terminal line (classic table), not our pty */
+      if (!isatty(t)) child_fail(sfd, "tty", ttypath); /* errno ENOTTY: /dev/zero is no terminal */
+      /* The daemon's own terminal settings, as the article's ioctl(TCSETAF). */
+      if (rq->has_termios && tcsetattr(t, TCSAFLUSH, &rq->termios) < 0) child_fail(sfd, "tcsetattr", ttypath);
     }
-    if (in < 0 && a->inr >= 0) in = a->inr;
-    if (in < 0) {
-      in = open(a->rq->stdin_path && a->rq->stdin_path[0] ? a->rq->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
-      if (in < 0) child_fail(sfd, "stdin");
-    }
-    if (out < 0) {
-      if (a->outk == 'l') out = a->outw;
-      else if ((out = open_target(a->outk, a->outp)) < 0) child_fail(sfd, "stdout");
-    }
-    if (err < 0) {
-      if (a->errk == 's') err = out;
-      else if (a->errk == 'l') err = a->errw;
-      else if ((err = open_target(a->errk, a->errp)) < 0) child_fail(sfd, "stderr");
-    }
-    /* dup2 clears close-on-exec on the copies; everything else is closed at exec. */
-    int fds[3] = {in, out, err};
-    for (int i = 0; i < 3; i++) {
-      if (fds[i] == i) { fcntl(i, F_SETFD, 0); continue; }
-      int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-      for (int j = i + 1; j < 3; j++) if (fds[j] == fds[i]) fds[j] = moved;
-      fds[i] = moved;
-    }
-    for (int i = 0; i < 3; i++)
-      if (dup2(fds[i], i) < 0) child_fail(sfd, "dup2");
-    syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
-    fcntl(sfd, F_SETFD, FD_CLOEXEC);
-    if (a->ngroups >= 0 && setgroups((size_t)a->ngroups, a->groups) < 0) child_fail(sfd, "setgroups");
-    if (a->gid != (gid_t)-1 && setgid(a->gid) < 0) child_fail(sfd, "setgid");
-    if (a->uid != (uid_t)-1 && setuid(a->uid) < 0) child_fail(sfd, "setuid");
-    if (a->rq->umask_set) umask(a->rq->umask_val);
-    if (a->rq->cwd && a->rq->cwd[0] && chdir(a->rq->cwd) < 0) child_fail(sfd, "chdir");
-    a->rq->argv[a->rq->argc] = NULL;
-    a->rq->envp[a->rq->envc] = NULL;
-    execvpe(a->rq->argv[0], (char *const *)a->rq->argv, (char *const *)a->rq->envp);
-    child_fail(sfd, "exec");
+    in = out = err = t;
+  }
+  if (setrlimit(RLIMIT_NOFILE, &helper_nofile) < 0) child_fail(sfd, "rlimit nofile", NULL);
+  for (int i = 0; i < rq->nrlimits; i++) {
+    rlim_req_t *r = &rq->rlimits[i];
+    struct rlimit cur;
+    getrlimit(r->res, &cur);
+    if (r->has_soft) cur.rlim_cur = r->soft;
+    if (r->has_hard) cur.rlim_max = r->hard;
+    char stage[28];
+    snprintf(stage, sizeof stage, "rlimit %s", r->name);
+    if (setrlimit(r->res, &cur) < 0) child_fail(sfd, stage, NULL);
+  }
+  if (a->ngroups >= 0 && setgroups((size_t)a->ngroups, a->groups) < 0) child_fail(sfd, "setgroups", NULL);
+  if (a->gid != (gid_t)-1 && setgid(a->gid) < 0) child_fail(sfd, "setgid", NULL);
+  if (a->uid != (uid_t)-1 && setuid(a->uid) < 0) child_fail(sfd, "setuid", NULL);
+  if (rq->umask_set) umask(rq->umask_val);
+  if (in < 0 && a->inr >= 0) in = a->inr;
+  if (in < 0) {
+    const char *ip = rq->stdin_path && rq->stdin_path[0] ? rq->stdin_path : "/dev/null";
+    in = open(ip, O_RDONLY | O_CLOEXEC);
+    if (in < 0) child_fail(sfd, "stdin", ip);
+  }
+  if (out < 0) {
+    if (a->outk == 'l') out = a->outw;
+    else if ((out = open_target(a->outk, a->outp)) < 0) child_fail(sfd, "stdout", a->outp);
+  }
+  if (err < 0) {
+    if (a->errk == 's') err = out;
+    else if (a->errk == 'l') err = a->errw;
+    else if ((err = open_target(a->errk, a->errp)) < 0) child_fail(sfd, "stderr", a->errp);
+  }
+  /* dup2 clears close-on-exec on the copies; everything else is closed at exec. */
+  int fds[3] = {in, out, err};
+  for (int i = 0; i < 3; i++) {
+    if (fds[i] == i) { fcntl(i, F_SETFD, 0); continue; }
+    int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) child_fail(sfd, "dup", NULL);
+    for (int j = i + 1; j < 3; j++) if (fds[j] == fds[i]) fds[j] = moved;
+    fds[i] = moved;
+  }
+  for (int i = 0; i < 3; i++)
+    if (dup2(fds[i], i) < 0) child_fail(sfd, "dup2", NULL);
+  syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+  fcntl(sfd, F_SETFD, FD_CLOEXEC);
+  if (rq->cwd && rq->cwd[0] && chdir(rq->cwd) < 0) child_fail(sfd, "chdir", rq->cwd);
+  rq->argv[rq->argc] = NULL;
+  rq->envp[rq->envc] = NULL;
+  execvpe(rq->argv[0], (char *const *)rq->argv, (char *const *)rq->envp);
+  child_fail(sfd, "exec", rq->argv[0]);
   return 127;
 }
 
@@ -1058,6 +1501,7 @@ typedef struct {
  * keeper reports the job's stops, continues and end, with wait4's rusage, through `rfd`.
  */
 static void keeper_main(child_args_t *a, int rfd) {
+  child_join_cgroups(a); /* the keeper is in the job's group too: cgroup.kill ends both */
   /* Keep only the exec-status and report pipes, at 3 and 4. */
   int s2 = fcntl(a->sfd, F_DUPFD_CLOEXEC, 1000), r2 = fcntl(rfd, F_DUPFD, 1000);
   dup2(s2, 3);
@@ -1067,11 +1511,11 @@ static void keeper_main(child_args_t *a, int rfd) {
   a->sfd = 3;
   rfd = 4;
   signal(SIGTTOU, SIG_IGN);
-  if (setsid() < 0) child_fail(3, "setsid");
+  if (setsid() < 0) child_fail(3, "setsid", NULL);
   int t = open(a->pty_name, O_RDWR | O_CLOEXEC); /* our controlling terminal */
-  if (t < 0) child_fail(3, "tty");
+  if (t < 0) child_fail(3, "tty", a->pty_name);
   pid_t c = fork();
-  if (c < 0) child_fail(3, "fork");
+  if (c < 0) child_fail(3, "fork", NULL);
   if (c == 0) {
     setpgid(0, 0);
     tcsetpgrp(t, getpid());
@@ -1124,244 +1568,568 @@ static void keeper_readable(keeper_t *k) {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     break; /* EOF: the keeper is gone */
   }
-  epoll_ctl(epfd, EPOLL_CTL_DEL, k->fd, NULL);
+  ep_ctl(EPOLL_CTL_DEL, k->fd, 0, NULL);
   close(k->fd);
   for (keeper_t **pp = &keepers; *pp; pp = &(*pp)->next) if (*pp == k) { *pp = k->next; break; }
-  free(k);
+  bury(k);
 }
 
-static void do_spawn(spawn_req_t *rq) {
-  const char *outp = NULL, *errp = NULL;
-  int outk = parse_target(rq->out, &outp), errk = parse_target(rq->err, &errp);
-  int outpipe[2] = {-1, -1}, errpipe[2] = {-1, -1}, inpipe[2] = {-1, -1}, status_pipe[2];
-  int use_pty = rq->tty && strcmp(rq->tty, "pty") == 0;
-  int pty_master = -1;
-  char pty_name[128] = "";
-  logfile_t *outlog = NULL, *errlog = NULL;
-  char msg[512] = "";
-  int spawn_errno = 0;
-  const char *stage = "";
+/* `spawned` (or `respawned`): the child exec'd, or failed before (f set). */
+static void spawn_report(const char *job, const char *req, pid_t pid, unsigned long long start, int is_respawn,
+                         const exec_fail_t *f) {
+  buf_t b = {0};
+  buf_json_str(&b, job);
+  buf_add(&b, "", 1);
+  /* A restart the helper did on its own is durable: the daemon must learn the new pid. */
+  const char *ev = is_respawn ? "respawned" : "spawned";
+  if (f) {
+    buf_t m = {0}, p = {0};
+    buf_json_str(&m, strerror(f->err));
+    buf_add(&m, "", 1);
+    buf_json_str(&p, f->path);
+    buf_add(&p, "", 1);
+    emit_event(is_respawn,
+               "\"ev\":\"%s\",\"req\":%s,\"job\":%s,\"pid\":%d,\"start\":%llu,\"execErrno\":%d,\"stage\":\"%s\",\"error\":%s,\"path\":%s",
+               ev, req, b.p, pid, start, f->err, f->stage, m.p, p.p);
+    free(m.p);
+    free(p.p);
+  } else {
+    emit_event(is_respawn, "\"ev\":\"%s\",\"req\":%s,\"job\":%s,\"pid\":%d,\"start\":%llu", ev, req, b.p, pid, start);
+  }
+  free(b.p);
+}
 
-  /* Resolve the user and group here: a bad name is an error for the daemon, not a dead child. */
-  uid_t uid = (uid_t)-1;
-  gid_t gid = (gid_t)-1;
+/* A forked child that may block in an open: its exec status pipe, in epoll, until exec or failure. */
+struct pending {
+  int kind; /* KIND_PENDING */
+  int fd;
+  pid_t pid;
+  unsigned long long start;
+  char *job, *req;
+  int is_respawn;
+  struct pending *next;
+};
+static pending_t *pendings;
+
+static void pending_complete(pending_t *pd, int blocking) {
+  exec_fail_t f;
+  ssize_t n;
+  if (blocking) {
+    int fl = fcntl(pd->fd, F_GETFL);
+    if (fl >= 0) fcntl(pd->fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  do n = read(pd->fd, &f, sizeof f); while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EAGAIN) return; /* still opening */
+  spawn_report(pd->job, pd->req, pd->pid, pd->start, pd->is_respawn, n == (ssize_t)sizeof f ? &f : NULL);
+  ep_ctl(EPOLL_CTL_DEL, pd->fd, 0, NULL);
+  close(pd->fd);
+  for (pending_t **pp = &pendings; *pp; pp = &(*pp)->next) if (*pp == pd) { *pp = pd->next; break; }
+  free(pd->job);
+  free(pd->req);
+  bury(pd);
+}
+
+/* The leader died: its spawn result (the status pipe is at EOF or holds the failure) goes first. */
+static void pending_finish_for(pid_t pid) {
+  for (pending_t *pd = pendings; pd; pd = pd->next)
+    if (pd->pid == pid) { pending_complete(pd, 1); return; }
+}
+
+/* One spawn in progress: what do_spawn's steps resolve, make and hand to the child. */
+typedef struct {
+  spawn_req_t *rq;
+  const char *outp, *errp;
+  int outk, errk;
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[256];
+  int ngroups;
+  int use_pty;
+  const char *block_path; /* set: fork, the child may wait in this open */
+  int outpipe[2], errpipe[2], inpipe[2], status_pipe[2], report[2];
+  int pty_master;
+  char pty_name[128];
+  logfile_t *outlog, *errlog;
+  pump_t *pumps[3];
+  job_t *jb;
+  pid_t pid, keeper;
+  char msg[512];
+} spawn_t;
+
+static int spawn_fail(spawn_t *sp, const char *stage) {
+  snprintf(sp->msg, sizeof sp->msg, "%s: %s", stage, strerror(errno));
+  return -1;
+}
+
+/* Step 1: the user and group. A bad name is an error for the daemon, not a dead child. */
+static int spawn_resolve_ids(spawn_t *sp) {
+  spawn_req_t *rq = sp->rq;
   const char *username = NULL;
-  struct passwd *pw = NULL;
+  sp->uid = (uid_t)-1;
+  sp->gid = (gid_t)-1;
+  sp->ngroups = -1;
   if (rq->user && rq->user[0]) {
     char *end;
     long n = strtol(rq->user, &end, 10);
-    pw = *end == 0 ? getpwuid((uid_t)n) : getpwnam(rq->user);
-    if (pw) { uid = pw->pw_uid; gid = pw->pw_gid; username = pw->pw_name; }
-    else if (*end == 0) uid = (uid_t)n;
-    else { snprintf(msg, sizeof msg, "unknown user \"%s\"", rq->user); goto fail; }
+    struct passwd *pw = *end == 0 ? getpwuid((uid_t)n) : getpwnam(rq->user);
+    if (pw) { sp->uid = pw->pw_uid; sp->gid = pw->pw_gid; username = pw->pw_name; }
+    else if (*end == 0) sp->uid = (uid_t)n;
+    else { snprintf(sp->msg, sizeof sp->msg, "unknown user \"%s\"", rq->user); return -1; }
   }
   if (rq->group && rq->group[0]) {
     char *end;
     long n = strtol(rq->group, &end, 10);
     struct group *gr = *end == 0 ? getgrgid((gid_t)n) : getgrnam(rq->group);
-    if (gr) gid = gr->gr_gid;
-    else if (*end == 0) gid = (gid_t)n;
-    else { snprintf(msg, sizeof msg, "unknown group \"%s\"", rq->group); goto fail; }
+    if (gr) sp->gid = gr->gr_gid;
+    else if (*end == 0) sp->gid = (gid_t)n;
+    else { snprintf(sp->msg, sizeof sp->msg, "unknown group \"%s\"", rq->group); return -1; }
   }
-  gid_t groups[256];
-  int ngroups = -1;
   if (username) {
-    ngroups = 256;
-    if (getgrouplist(username, gid, groups, &ngroups) < 0) ngroups = 256;
-  } else if (uid != (uid_t)-1 || gid != (gid_t)-1) {
-    ngroups = 0; /* numeric ids: no supplementary groups */
+    sp->ngroups = 256;
+    if (getgrouplist(username, sp->gid, sp->groups, &sp->ngroups) < 0) sp->ngroups = 256;
+  } else if (sp->uid != (uid_t)-1 || sp->gid != (gid_t)-1) {
+    sp->ngroups = 0; /* numeric ids: no supplementary groups */
   }
+  return 0;
+}
 
-  if (outk == 'l') {
-    outlog = log_get(outp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
+/* Step 2: managed logs, pipes, the pty, and whether an open may block. */
+static int spawn_make_streams(spawn_t *sp) {
+  spawn_req_t *rq = sp->rq;
+  sp->outk = parse_target(rq->out, &sp->outp);
+  sp->errk = parse_target(rq->err, &sp->errp);
+  sp->use_pty = rq->tty && strcmp(rq->tty, "pty") == 0;
+  if (sp->outk == 'l') {
+    sp->outlog = log_get(sp->outp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
+    if (!sp->outlog) return spawn_fail(sp, sp->outp);
     /* With a pty the child writes to the terminal; its master feeds the log instead. */
-    if (!outlog || (!use_pty && pipe2(outpipe, O_CLOEXEC) < 0)) { stage = "log"; spawn_errno = errno; goto fail; }
+    if (!sp->use_pty && pipe2(sp->outpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
   }
-  if (rq->stdin_path && strcmp(rq->stdin_path, "pipe") == 0 && !use_pty) {
-    if (pipe2(inpipe, O_CLOEXEC) < 0) { stage = "pipe"; spawn_errno = errno; goto fail; }
+  if (rq->stdin_path && strcmp(rq->stdin_path, "pipe") == 0 && !sp->use_pty) {
+    if (pipe2(sp->inpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
+    if (set_nonblock(sp->inpipe[1]) < 0) return spawn_fail(sp, "fcntl");
   }
-  if (errk == 'l' && !use_pty) {
-    errlog = log_get(errp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
-    if (!errlog || pipe2(errpipe, O_CLOEXEC) < 0) { stage = "log"; spawn_errno = errno; goto fail; }
+  if (sp->errk == 'l' && !sp->use_pty) {
+    sp->errlog = log_get(sp->errp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
+    if (!sp->errlog) return spawn_fail(sp, sp->errp);
+    if (pipe2(sp->errpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
   }
-  if (pipe2(status_pipe, O_CLOEXEC) < 0) { stage = "pipe"; spawn_errno = errno; goto fail; }
-
-  if (use_pty) {
-    pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (pty_master < 0 || grantpt(pty_master) < 0 || unlockpt(pty_master) < 0 ||
-        ptsname_r(pty_master, pty_name, sizeof pty_name) != 0) {
-      stage = "pty"; spawn_errno = errno; goto fail;
-    }
+  if (pipe2(sp->status_pipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
+  if (sp->use_pty) {
+    sp->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (sp->pty_master < 0 || grantpt(sp->pty_master) < 0 || unlockpt(sp->pty_master) < 0 ||
+        ptsname_r(sp->pty_master, sp->pty_name, sizeof sp->pty_name) != 0)
+      return spawn_fail(sp, "pty");
     if (rq->rows > 0 && rq->cols > 0) {
       struct winsize ws = {.ws_row = (unsigned short)rq->rows, .ws_col = (unsigned short)rq->cols};
-      ioctl(pty_master, TIOCSWINSZ, &ws);
+      ioctl(sp->pty_master, TIOCSWINSZ, &ws);
+    }
+  } else {
+    const char *stdin_file = rq->stdin_path && strcmp(rq->stdin_path, "pipe") != 0 ? rq->stdin_path : NULL;
+    if (rq->tty && open_may_block(rq->tty)) sp->block_path = rq->tty;
+    else if (open_may_block(stdin_file)) sp->block_path = stdin_file;
+    else if ((sp->outk == 'f' || sp->outk == 'a') && open_may_block(sp->outp)) sp->block_path = sp->outp;
+    else if ((sp->errk == 'f' || sp->errk == 'a') && open_may_block(sp->errp)) sp->block_path = sp->errp;
+  }
+  return 0;
+}
+
+/* Step 3: the job's cgroup (made once, kept across restarts) and its limits. */
+static void spawn_cgroup(spawn_t *sp) {
+  spawn_req_t *rq = sp->rq;
+  job_t *j = sp->jb = job_get(rq->job);
+  if (!rq->is_respawn) { j->killing = 0; j->stopped = 0; job_check_clear(j); }
+  int wants_limits = rq->limits.pids > 0 || rq->limits.memory > 0 || rq->limits.cpu > 0;
+  char warn[300] = "";
+  if (!cg_enabled() || !cg_key_ok(rq->job)) {
+    if (wants_limits) snprintf(warn, sizeof warn, "limits ignored: no writable cgroup on this host");
+  } else if (j->events_fd < 0 || (!rq->is_respawn && wants_limits)) {
+    int join[CG_MAX_JOIN], efd, dfd;
+    char err[256] = "";
+    if (cg_job_create(rq->job, &rq->limits, join, &dfd, &efd, err, sizeof err) < 0) {
+      snprintf(warn, sizeof warn, "%s", err);
+    } else {
+      if (j->events_fd >= 0) { ep_ctl(EPOLL_CTL_DEL, j->events_fd, 0, NULL); close(j->events_fd); }
+      if (j->dir_fd >= 0) close(j->dir_fd);
+      for (int i = 0; i < CG_MAX_JOIN; i++) { if (j->join[i] >= 0) close(j->join[i]); j->join[i] = join[i]; }
+      j->events_fd = efd;
+      j->dir_fd = dfd;
+      if (ep_ctl(EPOLL_CTL_ADD, efd, EPOLLPRI, j) < 0) snprintf(warn, sizeof warn, "cgroup.events: %s", strerror(errno));
     }
   }
-
-  /* clone(CLONE_VM|CLONE_VFORK) on a stack of its own, as glibc's posix_spawn does: no page
-   * tables to copy, and we wait for the exec anyway. The child only reads the request and
-   * makes system calls before exec or _exit. */
-  child_args_t ca = {.rq = rq, .sfd = status_pipe[1], .pty_name = pty_name, .outk = outk, .errk = errk, .outp = outp,
-                     .errp = errp, .outw = outpipe[1], .errw = errpipe[1], .uid = uid, .gid = gid, .groups = groups,
-                     .ngroups = ngroups, .inr = inpipe[0], .ttyfd = -1};
-  static char *child_stack;
-  if (!child_stack) {
-    child_stack = malloc(CHILD_STACK);
-    if (!child_stack) die("out of memory");
-  }
-  pid_t pid, keeper = -1;
-  int report[2] = {-1, -1};
-  if (use_pty) {
-    if (pipe2(report, O_CLOEXEC) < 0) { stage = "pipe"; spawn_errno = errno; goto fail; }
-    keeper = fork();
-    if (keeper < 0) { close(report[0]); close(report[1]); stage = "fork"; spawn_errno = errno; goto fail; }
-    if (keeper == 0) keeper_main(&ca, report[1]);
-    close(report[1]);
-    keeper_msg_t m;
-    memset(&m, 0, sizeof m);
-    ssize_t got;
-    do got = read(report[0], &m, sizeof m); while (got < 0 && errno == EINTR);
-    pid = got == (ssize_t)sizeof m ? m.pid : keeper; /* the keeper failed: report it as the job */
-  } else {
-    pid = clone(child_main, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
-    if (pid < 0) { stage = "fork"; spawn_errno = errno; goto fail; }
-  }
-  close(status_pipe[1]);
-  if (outpipe[1] >= 0) close(outpipe[1]);
-  if (errpipe[1] >= 0) close(errpipe[1]);
-  if (inpipe[0] >= 0) close(inpipe[0]);
-  /* Blocks until exec succeeds (EOF via close-on-exec) or the child reports a failure. */
-  exec_fail_t f;
-  ssize_t n;
-  do n = read(status_pipe[0], &f, sizeof f); while (n < 0 && errno == EINTR);
-  close(status_pipe[0]);
-
-  pstat_t ps;
-  read_pstat_ids(pid, &ps, 0);
-  proc_t *leader = proc_add(pid, ps.start, rq->job, pid, 1, 0);
-  leader->sid = keeper > 0 ? keeper : pid;
-  if (keeper > 0 && keeper != pid) {
-    pstat_t kps;
-    read_pstat_ids(keeper, &kps, 0);
-    proc_t *kp = proc_add(keeper, kps.start, rq->job, keeper, 0, 0);
-    kp->keeper = 1;
-    keeper_t *k = calloc(1, sizeof *k);
-    if (!k) die("out of memory");
-    k->kind = KIND_KEEPER;
-    k->fd = report[0];
-    k->next = keepers;
-    keepers = k;
-    fcntl(k->fd, F_SETFL, O_NONBLOCK);
-    struct epoll_event kev = {.events = EPOLLIN, .data.ptr = k};
-    epoll_ctl(epfd, EPOLL_CTL_ADD, k->fd, &kev);
-  } else if (report[0] >= 0) {
-    close(report[0]);
-  }
-
-  int pfds[3] = {outpipe[0], errpipe[0], pty_master};
-  logfile_t *plogs[3] = {outlog, errlog, use_pty ? outlog : NULL};
-  char streams[3] = {'o', 'e', 'o'};
-  if (use_pty && !outlog) plogs[2] = NULL; /* output only to attached clients */
-  for (int i = 0; i < 3; i++) {
-    if (pfds[i] < 0) continue;
-    fcntl(pfds[i], F_SETFL, O_NONBLOCK);
-    if (i < 2) fcntl(pfds[i], F_SETPIPE_SZ, 1 << 20); /* fewer wakeups for chatty programs */
-    pump_t *pm = calloc(1, sizeof *pm);
-    if (!pm) die("out of memory");
-    pm->kind = KIND_PUMP;
-    pm->fd = pfds[i];
-    pm->log = plogs[i];
-    if (i == 2 && pm->log) pm->log->refs++; /* the pty shares out.log's reference */
-    pm->job = strdup(rq->job);
-    pm->stream = streams[i];
-    pm->next = pumps;
-    pumps = pm;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = pm};
-    epoll_ctl(epfd, EPOLL_CTL_ADD, pm->fd, &ev);
-  }
-  if (use_pty) {
-    if (outlog) log_release(outlog); /* the pty pump holds it now */
-    jobio_set(rq->job, pty_master, pty_master);
-  } else if (inpipe[1] >= 0) {
-    jobio_set(rq->job, inpipe[1], -1);
-  }
-
-  buf_t b = {0};
-  buf_json_str(&b, rq->job);
-  buf_add(&b, "", 1);
-  /* A restart the helper did on its own is durable: the daemon must learn the new pid. */
-  const char *ev = rq->is_respawn ? "respawned" : "spawned";
-  int durable = rq->is_respawn;
-  if (n == (ssize_t)sizeof f) {
-    buf_t m = {0};
-    buf_json_str(&m, strerror(f.err));
-    buf_add(&m, "", 1);
-    emit_event(durable, "\"ev\":\"%s\",\"req\":%s,\"job\":%s,\"pid\":%d,\"start\":%llu,\"execErrno\":%d,\"stage\":\"%s\",\"error\":%s",
-               ev, rq->req ? rq->req : "0", b.p, pid, ps.start, f.err, f.stage, m.p);
-    free(m.p);
-  } else {
-    emit_event(durable, "\"ev\":\"%s\",\"req\":%s,\"job\":%s,\"pid\":%d,\"start\":%llu", ev, rq->req ? rq->req : "0", b.p,
-               pid, ps.start);
-  }
-  free(b.p);
-  return;
-
-fail:
-  if (!msg[0]) snprintf(msg, sizeof msg, "%s: %s", stage, strerror(spawn_errno));
-  if (outpipe[0] >= 0) { close(outpipe[0]); close(outpipe[1]); }
-  if (errpipe[0] >= 0) { close(errpipe[0]); close(errpipe[1]); }
-  if (inpipe[0] >= 0) { close(inpipe[0]); close(inpipe[1]); }
-  if (pty_master >= 0) close(pty_master);
-  if (outlog) log_release(outlog);
-  if (errlog) log_release(errlog);
-  {
+  j->unpopulated = 0;
+  if (warn[0]) {
     buf_t b = {0}, m = {0};
     buf_json_str(&b, rq->job);
     buf_add(&b, "", 1);
-    buf_json_str(&m, msg);
+    buf_json_str(&m, warn);
     buf_add(&m, "", 1);
-    emit_event(0, "\"ev\":\"spawn-error\",\"req\":%s,\"job\":%s,\"error\":%s", rq->req ? rq->req : "0", b.p, m.p);
+    emit_event(0, "\"ev\":\"warning\",\"job\":%s,\"message\":%s", b.p, m.p);
     free(b.p);
     free(m.p);
   }
 }
 
+/* Step 4: pumps for the job's output, in epoll before the fork (a failure there fails the spawn). */
+static int spawn_make_pumps(spawn_t *sp) {
+  int pfds[3] = {sp->outpipe[0], sp->errpipe[0], sp->pty_master};
+  logfile_t *plogs[3] = {sp->outlog, sp->errlog, sp->use_pty ? sp->outlog : NULL};
+  char streams[3] = {'o', 'e', 'o'};
+  for (int i = 0; i < 3; i++) {
+    if (pfds[i] < 0) continue;
+    if (set_nonblock(pfds[i]) < 0) return spawn_fail(sp, "fcntl");
+    if (i < 2) fcntl(pfds[i], F_SETPIPE_SZ, 1 << 20); /* fewer wakeups for chatty programs; may fail */
+    pump_t *pm = calloc(1, sizeof *pm);
+    if (!pm) die("out of memory");
+    pm->kind = KIND_PUMP;
+    pm->fd = pfds[i];
+    pm->log = plogs[i];
+    pm->job = strdup(sp->rq->job);
+    pm->stream = streams[i];
+    sp->pumps[i] = pm;
+    if (ep_ctl(EPOLL_CTL_ADD, pm->fd, EPOLLIN, pm) < 0) return spawn_fail(sp, "epoll");
+  }
+  return 0;
+}
+
+static pid_t fork_into(int dir_fd, int *in_v2);
+
+/* Step 5: the child. vfork (no page tables copied, we wait for the exec anyway) unless an open
+ * may block: then a plain fork, and only that job waits. A pty job goes through its keeper. */
+static int spawn_fork(spawn_t *sp, child_args_t *ca) {
+  static char *child_stack;
+  if (sp->use_pty) {
+    if (pipe2(sp->report, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
+    sp->keeper = fork_into(sp->jb->dir_fd, &ca->in_v2);
+    if (sp->keeper < 0) return spawn_fail(sp, "fork");
+    if (sp->keeper == 0) keeper_main(ca, sp->report[1]);
+    close(sp->report[1]);
+    sp->report[1] = -1;
+    keeper_msg_t m;
+    memset(&m, 0, sizeof m);
+    ssize_t got;
+    do got = read(sp->report[0], &m, sizeof m); while (got < 0 && errno == EINTR);
+    sp->pid = got == (ssize_t)sizeof m ? m.pid : sp->keeper; /* the keeper failed: report it as the job */
+    return 0;
+  }
+  if (sp->block_path || sp->jb->dir_fd >= 0) {
+    /* A plain fork (born in its cgroup): we do not wait for an open that may block, and for
+     * the others we wait for the exec as with vfork (see spawn_commit). */
+    sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
+    if (sp->pid < 0) return spawn_fail(sp, "fork");
+    if (sp->pid == 0) { child_main(ca); _exit(127); }
+    return 0;
+  }
+  if (!child_stack && !(child_stack = malloc(CHILD_STACK))) die("out of memory");
+  /* clone(CLONE_VM|CLONE_VFORK) on a stack of its own, as glibc's posix_spawn does. The child
+   * only reads the request and makes system calls before exec or _exit. */
+  sp->pid = clone(child_main, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, ca);
+  if (sp->pid < 0) return spawn_fail(sp, "fork");
+  return 0;
+}
+
+/* What the next helper needs to pump this fd again: kind, stream, pty, log options, job, log path. */
+static void hold_pump(pump_t *pm, int pty) {
+  buf_t meta = {0};
+  logfile_t *lf = pm->log;
+  buf_printf(&meta, "P\t%c\t%d\t%d\t%lld\t%d\t%d\t%zu\t%s\t%s", pm->stream, pty, lf ? lf->ts : 0,
+             (long long)(lf ? lf->maxsize : 0), lf ? lf->keep : 10, lf ? lf->period : 0, lf ? lf->maxline : 65536,
+             pm->job, lf ? lf->path : "");
+  buf_add(&meta, "", 1);
+  pm->hold_id = hold(pm->fd, meta.p);
+  free(meta.p);
+}
+
+/*
+ * fork(), but born in the job's v2 group when there is one (clone3 CLONE_INTO_CGROUP): moving a
+ * process by writing cgroup.procs takes a global lock whose first use costs ~10 ms (an RCU grace
+ * period), which a restart would pay every time. Sets *in_v2 when the child was born there.
+ */
+static int clone3_ok = 1;
+static pid_t fork_into(int dir_fd, int *in_v2) {
+  *in_v2 = 0;
+  if (dir_fd >= 0 && clone3_ok) {
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_INTO_CGROUP;
+    ca.exit_signal = SIGCHLD;
+    ca.cgroup = (uint64_t)dir_fd;
+    long r = syscall(SYS_clone3, &ca, sizeof ca);
+    if (r >= 0) { *in_v2 = 1; return (pid_t)r; }
+    if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) return -1;
+    clone3_ok = 0; /* an older kernel: join by writing cgroup.procs in the child */
+  }
+  return fork();
+}
+
+static void close_pair(int p[2]) {
+  if (p[0] >= 0) close(p[0]);
+  if (p[1] >= 0) close(p[1]);
+  p[0] = p[1] = -1;
+}
+
+/* Step 6: the child runs; record it, hand its streams to the pumps, say what happened. */
+static void spawn_commit(spawn_t *sp) {
+  spawn_req_t *rq = sp->rq;
+  close(sp->status_pipe[1]);
+  if (sp->outpipe[1] >= 0) close(sp->outpipe[1]);
+  if (sp->errpipe[1] >= 0) close(sp->errpipe[1]);
+  if (sp->inpipe[0] >= 0) close(sp->inpipe[0]);
+  pstat_t ps;
+  read_pstat_ids(sp->pid, &ps, 0);
+  proc_t *leader = proc_add(sp->pid, ps.start, rq->job, sp->pid, 1, 0);
+  (void)leader;
+  if (sp->keeper > 0 && sp->keeper != sp->pid) {
+    pstat_t kps;
+    read_pstat_ids(sp->keeper, &kps, 0);
+    proc_t *kp = proc_add(sp->keeper, kps.start, rq->job, sp->keeper, 0, 0);
+    kp->keeper = 1;
+    keeper_t *k = calloc(1, sizeof *k);
+    if (!k) die("out of memory");
+    k->kind = KIND_KEEPER;
+    k->fd = sp->report[0];
+    k->next = keepers;
+    keepers = k;
+    set_nonblock(k->fd);
+    ep_ctl(EPOLL_CTL_ADD, k->fd, EPOLLIN, k);
+  } else if (sp->report[0] >= 0) {
+    close(sp->report[0]);
+  }
+  for (int i = 0; i < 3; i++) {
+    pump_t *pm = sp->pumps[i];
+    if (!pm) continue;
+    if (i == 2 && pm->log) pm->log->refs++; /* the pty shares out.log's reference */
+    pm->next = pumps;
+    pumps = pm;
+  }
+  if (sp->use_pty) {
+    if (sp->outlog) log_release(sp->outlog); /* the pty pump holds it now */
+    jobio_set(rq->job, sp->pty_master, sp->pty_master, sp->pumps[2]);
+  } else if (sp->inpipe[1] >= 0) {
+    jobio_set(rq->job, sp->inpipe[1], -1, NULL);
+    jobio_t *j = jobio_find(rq->job);
+    buf_t meta = {0};
+    buf_printf(&meta, "I\t%s", rq->job);
+    buf_add(&meta, "", 1);
+    j->hold_id = hold(sp->inpipe[1], meta.p);
+    free(meta.p);
+  }
+  for (int i = 0; i < 3; i++) if (sp->pumps[i]) hold_pump(sp->pumps[i], i == 2);
+  const char *req = rq->req ? rq->req : "0";
+  if (sp->block_path) {
+    /* The child may sit in open(): its result comes later, through epoll. */
+    pending_t *pd = calloc(1, sizeof *pd);
+    if (!pd) die("out of memory");
+    pd->kind = KIND_PENDING;
+    pd->fd = sp->status_pipe[0];
+    pd->pid = sp->pid;
+    pd->start = ps.start;
+    pd->job = strdup(rq->job);
+    pd->req = strdup(req);
+    pd->is_respawn = rq->is_respawn;
+    pd->next = pendings;
+    pendings = pd;
+    buf_t b = {0}, p = {0};
+    buf_json_str(&b, rq->job);
+    buf_add(&b, "", 1);
+    buf_json_str(&p, sp->block_path);
+    buf_add(&p, "", 1);
+    emit_event(0, "\"ev\":\"opening\",\"job\":%s,\"pid\":%d,\"path\":%s", b.p, sp->pid, p.p);
+    free(b.p);
+    free(p.p);
+    if (set_nonblock(pd->fd) < 0 || ep_ctl(EPOLL_CTL_ADD, pd->fd, EPOLLIN, pd) < 0) pending_complete(pd, 1);
+    else pending_complete(pd, 0); /* it may be done already */
+    return;
+  }
+  /* Blocks until exec succeeds (EOF via close-on-exec) or the child reports a failure. */
+  exec_fail_t f;
+  ssize_t n;
+  do n = read(sp->status_pipe[0], &f, sizeof f); while (n < 0 && errno == EINTR);
+  close(sp->status_pipe[0]);
+  spawn_report(rq->job, req, sp->pid, ps.start, rq->is_respawn, n == (ssize_t)sizeof f ? &f : NULL);
+}
+
+static void spawn_abort(spawn_t *sp) {
+  close_pair(sp->outpipe);
+  close_pair(sp->errpipe);
+  close_pair(sp->inpipe);
+  close_pair(sp->status_pipe);
+  close_pair(sp->report);
+  for (int i = 0; i < 3; i++) {
+    pump_t *pm = sp->pumps[i];
+    if (!pm) continue;
+    ep_ctl(EPOLL_CTL_DEL, pm->fd, 0, NULL);
+    free(pm->job);
+    free(pm);
+  }
+  if (sp->pty_master >= 0) close(sp->pty_master);
+  if (sp->outlog) log_release(sp->outlog);
+  if (sp->errlog) log_release(sp->errlog);
+  buf_t b = {0}, m = {0};
+  buf_json_str(&b, sp->rq->job);
+  buf_add(&b, "", 1);
+  buf_json_str(&m, sp->msg);
+  buf_add(&m, "", 1);
+  emit_event(sp->rq->is_respawn, "\"ev\":\"spawn-error\",\"req\":%s,\"job\":%s,\"error\":%s", sp->rq->req ? sp->rq->req : "0",
+             b.p, m.p);
+  free(b.p);
+  free(m.p);
+}
+
+static void do_spawn(spawn_req_t *rq) {
+  spawn_t *sp = calloc(1, sizeof *sp);
+  if (!sp) die("out of memory");
+  sp->rq = rq;
+  sp->outpipe[0] = sp->outpipe[1] = sp->errpipe[0] = sp->errpipe[1] = sp->inpipe[0] = sp->inpipe[1] = -1;
+  sp->status_pipe[0] = sp->status_pipe[1] = sp->report[0] = sp->report[1] = -1;
+  sp->pty_master = -1;
+  sp->keeper = -1;
+  if (rq->bad[0]) snprintf(sp->msg, sizeof sp->msg, "%s", rq->bad);
+  if (rq->bad[0] || spawn_resolve_ids(sp) < 0 || spawn_make_streams(sp) < 0) goto fail;
+  spawn_cgroup(sp);
+  if (spawn_make_pumps(sp) < 0) goto fail;
+  child_args_t ca = {.rq = rq, .sfd = sp->status_pipe[1], .pty_name = sp->pty_name, .outk = sp->outk, .errk = sp->errk,
+                     .outp = sp->outp, .errp = sp->errp, .outw = sp->outpipe[1], .errw = sp->errpipe[1], .uid = sp->uid,
+                     .gid = sp->gid, .groups = sp->groups, .ngroups = sp->ngroups, .inr = sp->inpipe[0], .ttyfd = -1,
+                     .join = sp->jb->join[0] >= 0 ? sp->jb->join : NULL};
+  if (spawn_fork(sp, &ca) < 0) goto fail;
+  spawn_commit(sp);
+  free(sp);
+  return;
+fail:
+  spawn_abort(sp);
+  free(sp);
+}
+
 /* ---------- signals to jobs ---------- */
 
-/* Signals everything of a job: its process group, every process we track for it, and
- * (with all) every process still in its session, found by scanning /proc. */
-static int signal_job(const char *job, int sig, int all) {
+#define KILL_CHECK_US 3000000 /* survivors of a KILL this long after it are reported (state D) */
+
+/*
+ * Signals a job. Not all: its leader's process group (job control). All (a stop): every
+ * process of it — with a cgroup, every pid in it (KILL: cgroup.kill, at once, fork bombs
+ * included); without, every process we track and their groups, and from a KILL on, every
+ * orphan of it the moment it comes to us.
+ */
+static int signal_job(const char *key, int sig, int all) {
   int count = 0;
-  pid_t sid = 0;
+  job_t *j = job_find(key);
+  if (!all) {
+    for (proc_t *p = procs; p; p = p->next)
+      if (p->leader && p->jb == j && j) { if (kill(-p->pgid, sig) == 0) count++; if (kill(p->pid, sig) == 0) count++; }
+    return count;
+  }
+  if (!j) { emit_job_event("empty", key); return 0; } /* nothing of it was ever ours, or all is gone */
+  j->stopped = 1;
+  if (sig == SIGKILL && !j->killing) {
+    j->killing = 1;
+    j->check_at_us = now_us() + KILL_CHECK_US;
+    kill_checks++;
+  }
+  if (j->events_fd >= 0) {
+    pid_t *pids = NULL;
+    int n = cg_job_procs(key, &pids);
+    if (sig == SIGKILL && cg_job_kill(key) == 0) count = n > 0 ? n : 0;
+    else
+      for (int i = 0; i < n; i++) {
+        proc_t *p = proc_find(pids[i]);
+        if (p && p->keeper) continue; /* it leaves when its job does */
+        if (kill(pids[i], sig) == 0) count++;
+      }
+    free(pids);
+  }
   for (proc_t *p = procs; p; p = p->next) {
-    if (strcmp(p->job, job) != 0) continue;
-    if (p->keeper) continue; /* it leaves when its job does */
-    if (p->leader) { sid = p->sid ? p->sid : p->pid; if (kill(-p->pgid, sig) == 0) count++; }
-    if (all || p->leader) if (kill(p->pid, sig) == 0) count++;
+    if (p->jb != j || p->keeper) continue;
+    if (kill(-p->pgid, sig) == 0) count++;
+    if (kill(p->pid, sig) == 0) count++;
   }
-  if (all && sid > 0) {
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-      pid_t pid = atoi(e->d_name);
-      if (pid <= 0) continue;
-      pstat_t ps;
-      read_pstat(pid, &ps);
-      if (ps.ok && ps.sid == sid && ps.state != 'Z' && kill(pid, sig) == 0) count++;
-    }
-    if (d) closedir(d);
-  }
+  if (j->events_fd >= 0 && cg_populated(j->events_fd) == 0) j->unpopulated = 1;
+  maybe_empty(j); /* a job already gone says so at once: a second stop never waits */
   return count;
+}
+
+/* Survivors of a KILL after KILL_CHECK_US can only be in uninterruptible sleep: name them. */
+static void check_kills(void) {
+  if (!kill_checks) return;
+  int64_t now = now_us();
+  for (job_t *j = jobs; j; j = j->next) {
+    if (!j->check_at_us || now < j->check_at_us) continue;
+    job_check_clear(j);
+    pid_t *pids = NULL;
+    int n = 0;
+    if (j->events_fd >= 0) n = cg_job_procs(j->key, &pids);
+    else {
+      for (proc_t *p = procs; p; p = p->next) if (p->jb == j && !p->keeper) n++;
+      pids = calloc((size_t)n + 1, sizeof *pids);
+      if (!pids) die("out of memory");
+      n = 0;
+      for (proc_t *p = procs; p; p = p->next) if (p->jb == j && !p->keeper) pids[n++] = p->pid;
+    }
+    buf_t b = {0};
+    buf_json_str(&b, j->key);
+    buf_add(&b, ",\"pids\":[", 9);
+    buf_t st = {0};
+    int live = 0;
+    for (int i = 0; i < n; i++) {
+      pstat_t ps;
+      read_pstat_ids(pids[i], &ps, 0);
+      if (!ps.ok || ps.state == 'Z') continue;
+      kill(pids[i], SIGKILL);
+      buf_printf(&b, "%s%d", live ? "," : "", pids[i]);
+      buf_printf(&st, "%s\"%c\"", live ? "," : "", ps.state);
+      live++;
+    }
+    buf_add(&b, "]", 1);
+    buf_add(&st, "", 1);
+    buf_add(&b, "", 1);
+    if (live) emit_event(0, "\"ev\":\"stuck\",\"job\":%s,\"states\":[%s]", b.p, st.p);
+    free(b.p);
+    free(st.p);
+    free(pids);
+  }
+}
+
+/* Milliseconds until the next kill check is due, or -1. */
+static int next_check_ms(void) {
+  if (!kill_checks) return -1;
+  int64_t now = now_us(), best = -1;
+  for (job_t *j = jobs; j; j = j->next)
+    if (j->check_at_us && (best < 0 || j->check_at_us < best)) best = j->check_at_us;
+  if (best < 0) return -1;
+  return best <= now ? 0 : (int)((best - now) / 1000 + 1);
 }
 
 /* ---------- requests from the daemon ---------- */
 
 static buf_t inbuf;
 
+/* `stats`: what was dropped rather than block or grow, and what is queued. */
+static void emit_stats(void) {
+  uint64_t queued = 0;
+  for (due_t *d = due_head; d; d = d->next) queued++;
+  emit_event(0,
+             "\"ev\":\"stats\",\"dropped\":{\"logBytes\":%llu,\"clientBytes\":%llu,\"stdinBytes\":%llu,"
+             "\"epollErrors\":%llu,\"respawnsHeld\":%llu,\"unheld\":%llu},\"unacked\":%zu,\"respawnsQueued\":%llu",
+             (unsigned long long)dropped.log_bytes, (unsigned long long)dropped.client_bytes,
+             (unsigned long long)dropped.stdin_bytes, (unsigned long long)dropped.epoll_errors,
+             (unsigned long long)dropped.respawns_held, (unsigned long long)dropped.unheld, nevents, (unsigned long long)queued);
+}
+
+/* Leaving: the cgroups of jobs that are gone are removed (a populated one stays with its job). */
+static void quit_cleanup(void) {
+  holder_quit();
+  for (job_t *j = jobs; j; j = j->next) job_cgroup_release(j);
+  cg_cleanup_all();
+}
+
 static int respawning, respawn_budget;
 
 static void handle_frame(char *p, size_t n) {
-  /* verb\0 key\0 value\0 ... */
+  /* verb\0 key\0 value\0 ... ; a frame not ending in NUL would let strlen run past it */
+  if (n == 0 || p[n - 1] != 0) {
+    fprintf(stderr, "appinit-supervise: a malformed frame of %zu bytes was ignored\n", n);
+    return;
+  }
   char *frame_start = p;
   size_t frame_len = n;
   char *end = p + n;
@@ -1371,7 +2139,7 @@ static void handle_frame(char *p, size_t n) {
   memset(&rq, 0, sizeof rq);
   rq.maxline = 64 * 1024;
   rq.keep = 10;
-  const char *a_job = NULL, *a_sig = NULL, *a_all = NULL, *a_seq = NULL, *a_pid = NULL, *a_path = NULL;
+  const char *a_job = NULL, *a_sig = NULL, *a_all = NULL, *a_seq = NULL, *a_path = NULL;
   while (p < end) {
     const char *k = p;
     p += strlen(p) + 1;
@@ -1388,7 +2156,6 @@ static void handle_frame(char *p, size_t n) {
     else if (strcmp(k, "stdout") == 0) rq.out = v;
     else if (strcmp(k, "stderr") == 0) rq.err = v;
     else if (strcmp(k, "tty") == 0) rq.tty = v;
-    else if (strcmp(k, "termios") == 0) rq.termios = v;
     else if (strcmp(k, "req") == 0) rq.req = v;
     else if (strcmp(k, "umask") == 0) { rq.umask_set = 1; rq.umask_val = (mode_t)strtol(v, NULL, 8); }
     else if (strcmp(k, "ts") == 0) rq.ts = strcmp(v, "iso") == 0 ? 1 : strcmp(v, "unix") == 0 ? 2 : 0;
@@ -1401,10 +2168,14 @@ static void handle_frame(char *p, size_t n) {
     else if (strcmp(k, "rs_budget") == 0) rq.rs_budget = atoi(v);
     else if (strcmp(k, "rs_any") == 0) rq.rs_any = atoi(v);
     else if (strcmp(k, "rs_ok") == 0) rq.rs_ok = v;
+    else if (strcmp(k, "rlimit") == 0) parse_rlimit(&rq, v);
+    else if (strcmp(k, "termios") == 0) parse_termios(&rq, v);
+    else if (strcmp(k, "cg_pids") == 0) rq.limits.pids = strtoll(v, NULL, 10);
+    else if (strcmp(k, "cg_memory") == 0) rq.limits.memory = strtoll(v, NULL, 10);
+    else if (strcmp(k, "cg_cpu") == 0) rq.limits.cpu = atoi(v);
     else if (strcmp(k, "sig") == 0) a_sig = v;
     else if (strcmp(k, "all") == 0) a_all = v;
     else if (strcmp(k, "seq") == 0) a_seq = v;
-    else if (strcmp(k, "pid") == 0) a_pid = v;
     else if (strcmp(k, "path") == 0) a_path = v;
   }
   if (rq.maxline == 0) rq.maxline = 64 * 1024;
@@ -1414,6 +2185,7 @@ static void handle_frame(char *p, size_t n) {
       return;
     }
     rq.is_respawn = respawning;
+    if (respawning) rq.req = NULL; /* the daemon asked for the first spawn only: its answers say req 0 */
     if (respawning) rq.rs_budget = respawn_budget;
     if (rq.rs_budget > 0) {
       ticket_t *t = ticket_find(rq.job);
@@ -1439,8 +2211,6 @@ static void handle_frame(char *p, size_t n) {
       ticket_drop(rq.job);
     }
     do_spawn(&rq);
-  } else if (strcmp(verb, "disarm") == 0 && a_job) {
-    ticket_drop(a_job);
   } else if (strcmp(verb, "signal") == 0 && a_job && a_sig) {
     int all = a_all && strcmp(a_all, "1") == 0;
     if (all) ticket_drop(a_job); /* a stop: no restart behind the daemon's back */
@@ -1450,17 +2220,15 @@ static void handle_frame(char *p, size_t n) {
     buf_add(&b, "", 1);
     emit_event(0, "\"ev\":\"signalled\",\"job\":%s,\"sig\":%d,\"count\":%d", b.p, atoi(a_sig), n);
     free(b.p);
-  } else if (strcmp(verb, "kill") == 0 && a_pid && a_sig) {
-    /* Only a process we have not reaped: its pid cannot have been reused. */
-    pid_t pid = atoi(a_pid);
-    if (proc_find(pid)) kill(pid, atoi(a_sig));
   } else if (strcmp(verb, "ack") == 0 && a_seq) {
     events_ack(strtoull(a_seq, NULL, 10));
   } else if (strcmp(verb, "hello") == 0) {
     sendq.len = sendq_off = 0;
     buf_t b = {0};
-    buf_printf(&b, "{\"ev\":\"hello\",\"pid\":%d,\"epoch\":\"%llu\",\"version\":\"%s\",\"acct\":\"%s\"}\n", getpid(),
-               (unsigned long long)epoch, VERSION, ts_enabled() ? "taskstats" : "wait4");
+    buf_printf(&b, "{\"ev\":\"hello\",\"pid\":%d,\"epoch\":\"%llu\",\"version\":%d,\"acct\":\"%s\",\"cgroup\":", getpid(),
+               (unsigned long long)epoch, PROTOCOL_VERSION, ts_enabled() ? "taskstats" : "wait4");
+    buf_json_str(&b, cg_describe());
+    buf_add(&b, "}\n", 2);
     for (proc_t *q = procs; q; q = q->next) {
       if (q->keeper) continue;
       buf_printf(&b, "{\"ev\":\"child\",\"pid\":%d,\"start\":%llu,\"leader\":%d,\"adopted\":%d,\"pgid\":%d,\"job\":",
@@ -1472,15 +2240,44 @@ static void handle_frame(char *p, size_t n) {
     free(b.p);
     for (size_t i = 0; i < nevents; i++) client_queue(events[i].line, events[i].len);
     client_queue("{\"ev\":\"ready\"}\n", 15);
+    emit_stats();
   } else if (strcmp(verb, "reopen") == 0) {
     log_reopen_all();
   } else if (strcmp(verb, "truncate") == 0 && a_path) {
     for (logfile_t *lf = logfiles; lf; lf = lf->next)
       if (strcmp(lf->path, a_path) == 0) { if (ftruncate(lf->fd, 0) == 0) lf->size = 0; }
+  } else if (strcmp(verb, "stats") == 0) {
+    emit_stats();
   } else if (strcmp(verb, "quit") == 0) {
     client_flush();
+    quit_cleanup();
     exit(0);
   }
+}
+
+/*
+ * Runs due ticket restarts after the protocol was served: at most RESPAWN_BATCH per turn of
+ * the loop, and none while the daemon has HOLD_UNACKED events it has not stored: the daemon's
+ * pace bounds the restart rate, so crash-looping programs cannot livelock us or grow our memory.
+ */
+#define RESPAWN_BATCH 16
+#define HOLD_UNACKED 256
+static void respawn(ticket_t *t);
+static int run_respawns(void) {
+  for (int k = 0; due_head && k < RESPAWN_BATCH; k++) {
+    if (nevents >= HOLD_UNACKED) { dropped.respawns_held++; return 0; }
+    due_t *d = due_head;
+    due_head = d->next;
+    if (!due_head) due_tail = &due_head;
+    job_t *j = job_find(d->job);
+    if (j) j->children--;
+    ticket_t *t = ticket_find(d->job);
+    if (t) respawn(t);
+    maybe_empty(j); /* a stop tore the ticket up meanwhile: the job may be over */
+    free(d->job);
+    free(d);
+  }
+  return due_head != NULL;
 }
 
 /* Replays a ticket's spawn request, one restart less in its budget. */
@@ -1568,7 +2365,7 @@ static void conn_readable(conn_t *c) {
         epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
         c->fd = -1;
         for (conn_t **pp = &conns; *pp; pp = &(*pp)->next) if (*pp == c) { *pp = c->next; break; }
-        free(c->in.p); free(c->out.p); free(c);
+        free(c->in.p); free(c->out.p); bury(c);
         client_drop();
         client = fd;
         inbuf.len = 0;
@@ -1594,14 +2391,76 @@ static void conn_readable(conn_t *c) {
   c->in.len -= pos;
 }
 
-static int keeper_is_live(void *ptr) {
-  for (keeper_t *q = keepers; q; q = q->next) if ((void *)q == ptr) return 1;
-  return 0;
+/* ---------- the fd holder ---------- */
+
+static char holder_path[PATH_MAX];
+
+/* A job's group made by a helper before us: watched again, so `empty` and cgroup.kill work. */
+static void adopt_job_cgroup(const char *key) {
+  if (!cg_enabled() || !cg_key_ok(key) || !cg_job_exists(key)) return;
+  job_t *j = job_get(key);
+  if (j->events_fd >= 0) return;
+  cg_limits_t none = {0, 0, 0};
+  char err[256];
+  if (cg_job_create(key, &none, j->join, &j->dir_fd, &j->events_fd, err, sizeof err) < 0) return;
+  if (ep_ctl(EPOLL_CTL_ADD, j->events_fd, EPOLLPRI, j) < 0) return;
+  job_events_readable(j);
 }
 
-static int conn_is_live(void *ptr) {
-  for (conn_t *q = conns; q; q = q->next) if ((void *)q == ptr) return 1;
-  return 0;
+/* One fd taken over from the holder of a helper before us: pumped (or written) again. */
+static void take_held(unsigned id, int fd, const char *meta) {
+  if (meta[0] == 'I' && meta[1] == '\t') {
+    set_nonblock(fd);
+    jobio_set(meta + 2, fd, -1, NULL);
+    jobio_find(meta + 2)->hold_id = id;
+    return;
+  }
+  char stream = 'o';
+  int pty = 0, ts = 0, keep = 10, period = 0, used = 0;
+  long long maxsize = 0;
+  size_t maxline = 65536;
+  if (sscanf(meta, "P\t%c\t%d\t%d\t%lld\t%d\t%d\t%zu\t%n", &stream, &pty, &ts, &maxsize, &keep, &period, &maxline, &used) < 7 || !used) {
+    close(fd);
+    holder_del(id);
+    return;
+  }
+  char *job = strdup(meta + used);
+  if (!job) die("out of memory");
+  char *tab = strchr(job, '\t');
+  const char *path = "";
+  if (tab) { *tab = 0; path = tab + 1; }
+  pump_t *pm = calloc(1, sizeof *pm);
+  if (!pm) die("out of memory");
+  pm->kind = KIND_PUMP;
+  pm->fd = fd;
+  pm->log = path[0] ? log_get(path, ts, (off_t)maxsize, keep, period, maxline) : NULL;
+  pm->job = strdup(job);
+  pm->stream = stream;
+  pm->hold_id = id;
+  set_nonblock(fd);
+  if (ep_ctl(EPOLL_CTL_ADD, fd, EPOLLIN, pm) < 0) { close(fd); free(pm->job); free(pm); free(job); return; }
+  pm->next = pumps;
+  pumps = pm;
+  if (pty) jobio_set(job, fd, fd, pm);
+  adopt_job_cgroup(job);
+  free(job);
+}
+
+/* The holder died (it should not): a new one gets duplicates of everything we pump. */
+static void holder_restart(void) {
+  if (holder_open(holder_path, take_held) < 0) return;
+  for (pump_t *pm = pumps; pm; pm = pm->next) {
+    jobio_t *j = jobio_find(pm->job);
+    hold_pump(pm, j && j->master == pm->fd);
+  }
+  for (jobio_t *j = jobios; j; j = j->next) {
+    if (j->input < 0 || j->input == j->master) continue;
+    buf_t meta = {0};
+    buf_printf(&meta, "I\t%s", j->job);
+    buf_add(&meta, "", 1);
+    j->hold_id = hold(j->input, meta.p);
+    free(meta.p);
+  }
 }
 
 /* ---------- main ---------- */
@@ -1624,6 +2483,25 @@ int main(int argc, char **argv) {
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die("signalfd");
   epoch = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
+  /* Many jobs mean many pipes: raise our own descriptor limit; children get the old one back. */
+  getrlimit(RLIMIT_NOFILE, &helper_nofile);
+  struct rlimit raised = helper_nofile;
+  raised.rlim_cur = raised.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &raised);
+  /* One cgroup directory per helper: appinit-<uid>-<hash of the home the socket is in>. */
+  {
+    char home[PATH_MAX];
+    snprintf(home, sizeof home, "%s", sockpath);
+    char *slash = strrchr(home, '/');
+    if (slash) *slash = 0;
+    uint32_t h = 2166136261u;
+    for (const char *q = home; *q; q++) h = (h ^ (unsigned char)*q) * 16777619u;
+    char key[64];
+    snprintf(key, sizeof key, "appinit-%u-%08x", (unsigned)getuid(), h);
+    /* APPINIT_CGROUP=none: sessions and groups only (the fallback, and how tests reach it). */
+    const char *want = getenv("APPINIT_CGROUP");
+    if (!want || strcmp(want, "none") != 0) cg_setup(key);
+  }
 
   int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (lfd < 0) die("socket");
@@ -1634,31 +2512,46 @@ int main(int argc, char **argv) {
   mode_t old = umask(077); /* the socket is private: mode 0600 */
   if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
   umask(old);
-  if (listen(lfd, 8) < 0) die("listen");
+  if (listen(lfd, 64) < 0) die("listen");
   if (argc >= 3) {
     FILE *fp = fopen(argv[2], "we");
     if (fp) { fprintf(fp, "%d\n", getpid()); fclose(fp); }
   }
 
   epfd = epoll_create1(EPOLL_CLOEXEC);
-  struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd};
-  epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
-  ev.data.fd = sfd;
-  epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+  if (epfd < 0) die("epoll_create1");
+  /* Tag fds and objects apart: objects are pointers, these fds are small ints below 1<<20. */
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)lfd};
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev) < 0) die("epoll_ctl");
+  ev.data.u64 = (uint64_t)sfd;
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev) < 0) die("epoll_ctl");
   int tsfd = ts_open(emit_event); /* root only: kernel accounting records (native/taskstats.c) */
-  if (tsfd >= 0) { ev.data.fd = tsfd; epoll_ctl(epfd, EPOLL_CTL_ADD, tsfd, &ev); }
-  /* Tag fds and pumps apart: pumps are pointers, fds are small ints below 1<<20. */
+  if (tsfd >= 0) {
+    ev.data.u64 = (uint64_t)tsfd;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, tsfd, &ev) < 0) die("epoll_ctl");
+  }
+  /* Pipes a helper before us left with the fd holder are ours to pump again; or a new holder. */
+  snprintf(holder_path, sizeof holder_path, "%s.hold", sockpath);
+  long top = holder_open(holder_path, take_held);
+  if (top > 0) next_hold_id = (unsigned)top + 1;
 
   struct epoll_event evs[64];
   for (;;) {
+    /* Work left over from the last turn (children to reap, restarts due) runs after the
+     * protocol, so a crash loop never starves the daemon's requests. */
+    int more = run_respawns();
+    if (reap_more) reap_some();
+    check_kills();
     client_flush();
-    int n = epoll_wait(epfd, evs, 64, -1);
+    int timeout = reap_more || more ? 0 : next_check_ms();
+    int n = epoll_wait(epfd, evs, 64, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("epoll_wait");
     }
     for (int i = 0; i < n; i++) {
       uint64_t tag = evs[i].data.u64;
+      uint32_t e = evs[i].events;
       if (tag == (uint64_t)lfd) {
         int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (c < 0) continue;
@@ -1673,41 +2566,46 @@ int main(int argc, char **argv) {
         if (!cn) die("out of memory");
         cn->kind = KIND_CONN;
         cn->fd = c;
+        if (ep_ctl(EPOLL_CTL_ADD, c, EPOLLIN, cn) < 0) { close(c); free(cn); continue; }
         cn->next = conns;
         conns = cn;
-        struct epoll_event cev = {.events = EPOLLIN, .data.ptr = cn};
-        epoll_ctl(epfd, EPOLL_CTL_ADD, c, &cev);
       } else if (tag == (uint64_t)sfd) {
         struct signalfd_siginfo si;
         int term = 0;
         while (read(sfd, &si, sizeof si) == sizeof si)
           if (si.ssi_signo == SIGTERM) term = 1;
-        reap_all();
-        if (term) {
+        reap_some();
+        if (term && !procs) {
           /* SIGTERM: the daemon's job; we only leave when nothing is left to own. */
-          if (!procs) exit(0);
+          quit_cleanup();
+          exit(0);
         }
       } else if (tsfd >= 0 && tag == (uint64_t)tsfd) {
         ts_readable();
       } else if (client >= 0 && tag == (uint64_t)client) {
-        if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) client_readable();
-        if (client >= 0 && (evs[i].events & EPOLLOUT)) client_flush();
-      } else if (conn_is_live(evs[i].data.ptr)) {
-        conn_t *cn = evs[i].data.ptr;
-        if (evs[i].events & EPOLLOUT) conn_flush(cn);
-        /* conn_flush may have closed it: look it up again before reading. */
-        int live = 0;
-        for (conn_t *q = conns; q; q = q->next) if (q == cn) live = 1;
-        if (live && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) conn_readable(cn);
-      } else if (keeper_is_live(evs[i].data.ptr)) {
-        keeper_readable(evs[i].data.ptr);
+        if (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) client_readable();
+        if (client >= 0 && (e & EPOLLOUT)) client_flush();
       } else {
-        /* An earlier event of this batch (a reap draining a job's output) may have closed it. */
-        pump_t *pm = evs[i].data.ptr;
-        int live = 0;
-        for (pump_t *q = pumps; q; q = q->next) if (q == pm) { live = 1; break; }
-        if (live) pump_readable(pm);
+        switch (*(int *)evs[i].data.ptr) { /* 0: closed earlier in this batch */
+          case KIND_CONN: {
+            conn_t *cn = evs[i].data.ptr;
+            if (e & EPOLLOUT) conn_flush(cn);
+            if (cn->kind == KIND_CONN && (e & (EPOLLIN | EPOLLHUP | EPOLLERR))) conn_readable(cn);
+            break;
+          }
+          case KIND_KEEPER: keeper_readable(evs[i].data.ptr); break;
+          case KIND_PENDING: pending_complete(evs[i].data.ptr, 0); break;
+          case KIND_JOB: job_events_readable(evs[i].data.ptr); break;
+          case KIND_INPUT: jobio_flush(evs[i].data.ptr); break;
+          case KIND_PUMP: {
+            pump_t *pm = evs[i].data.ptr;
+            if (e & EPOLLOUT) { jobio_t *j = jobio_find(pm->job); if (j) jobio_flush(j); }
+            if (pm->kind == KIND_PUMP && (e & (EPOLLIN | EPOLLHUP | EPOLLERR))) pump_readable(pm);
+            break;
+          }
+        }
       }
     }
+    graveyard_empty();
   }
 }

@@ -47,6 +47,8 @@ export interface SpawnResult {
   execErrno?: number;
   stage?: string;
   error?: string;
+  /** The path the child failed on (stdin, stdout, stderr, tty, cwd, or the command). */
+  path?: string;
 }
 
 export { decodeStatus } from './helper-protocol.js';
@@ -222,6 +224,11 @@ export class Supervise extends EventEmitter {
   /** Tells the helper these events are safely stored. */
   ack(seq: number): void {
     if (this.sock) this.send('ack', [['seq', String(seq)]]);
+  }
+
+  /** Asks for a `stats` event (counters of what the helper dropped rather than block or grow). */
+  requestStats(): void {
+    this.send('stats', []);
   }
 
   /** Reopens every log file (after an external rotation). */

@@ -50,7 +50,7 @@ describe('job control', () => {
   });
 
   test('the window size reaches the job, and follows a resize', async () => {
-    const t = await term(['run', '--', 'sh', '-c', 'stty size; trap "stty size" WINCH; while :; do sleep 0.05; done'], 33, 101);
+    const t = await term(['run', '--', 'sh', '-c', 'trap "stty size" WINCH; stty size; while :; do sleep 0.05; done'], 33, 101);
     await t.expect(/33 101/, 'stty size inside the job');
     await t.resize(40, 120);
     await t.expect(/40 120/, 'the new size after SIGWINCH');

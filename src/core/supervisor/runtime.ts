@@ -348,6 +348,8 @@ export class Supervisor extends EventEmitter {
     const n = parseSignal(sig).number;
     if (job.foreign && job.pid != null) {
       sendSignal(-job.pid, n);
+      // hook (c): a helper that took over the job's pipes and cgroup (fd holder) reaches its whole tree.
+      if (all) try { this.helper.signalJob(String(job.id), n, all); } catch { /* no helper yet */ }
       return;
     }
     try {
