@@ -144,7 +144,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
   };
 
   const ctx: ApiContext = {
-    sup, db, home, spawnCtx, helperPid: () => helper.helperPid, startedAt: Date.now(), version: VERSION,
+    sup, db, home, spawnCtx, helperPid: () => helper.helperPid, helperCgroup: () => helper.hello?.cgroup ?? null, startedAt: Date.now(), version: VERSION,
     down: () => void down(), services,
   };
   running = await startServices(ctx);

@@ -37,6 +37,8 @@ export interface ApiContext {
   home: string;
   spawnCtx: SpawnContext;
   helperPid: () => number;
+  /** How the helper keeps whole process trees: `v2:/path` (one cgroup per job) or `none` (sessions). */
+  helperCgroup: () => string | null;
   startedAt: number;
   version: string;
   /** Stops everything and ends the daemon (after the response is sent). */
@@ -89,7 +91,7 @@ export function programsLoaded(ctx: ApiContext): void {
 export const coreRoutes: RouteTable = {
   'GET /v1/info': (ctx): DaemonInfo => ({
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
-    uptime: (Date.now() - ctx.startedAt) / 1000, acct: ctx.sup.accounting.source,
+    uptime: (Date.now() - ctx.startedAt) / 1000, acct: ctx.sup.accounting.source, cgroup: ctx.helperCgroup(),
     problems: ctx.services.health?.list() ?? [],
   }),
 

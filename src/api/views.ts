@@ -58,6 +58,8 @@ export function jobView(j: Job, now = monoNow()): JobView {
 export interface DaemonInfo {
   pid: number;
   helperPid: number;
+  /** Whole process trees: `v2:/path` (a cgroup per job) or `none` (sessions and process groups). */
+  cgroup?: string | null;
   home: string;
   version: string;
   uptime: number;

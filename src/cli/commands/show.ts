@@ -23,6 +23,7 @@ export async function info(json: boolean): Promise<number> {
   const i = await c.info();
   process.stdout.write(json ? JSON.stringify(i, null, 2) + '\n' : `daemon pid ${i.pid}, supervise helper pid ${i.helperPid}, home ${i.home}, version ${i.version}, up ${Math.round(i.uptime)}s\n`);
   if (!json && i.acct) process.stdout.write(`accounting: ${SOURCE_TEXT[i.acct]}\n`);
+  if (!json && i.cgroup !== undefined) process.stdout.write(`process trees: ${i.cgroup && i.cgroup !== 'none' ? `one cgroup per job (${i.cgroup})` : 'sessions and process groups (no writable cgroup)'}\n`);
   if (!json) for (const p of i.problems ?? []) process.stdout.write(`degraded (${p.what}, since ${new Date(p.since).toISOString()}): ${p.message}\n`);
   return EXIT.ok;
 }
