@@ -22,9 +22,9 @@ export interface JobChange {
 
 const RESTING: ReadonlySet<State> = new Set(['stopped', 'exited', 'fatal']);
 
-/** True when a job has nothing running and nothing pending. */
+/** True when a job has nothing running and nothing pending (the helper says nothing of it lives). */
 export function isResting(j: JobCore): boolean {
-  return RESTING.has(j.state) && j.pid == null && j.others.size === 0;
+  return RESTING.has(j.state) && j.pid == null && j.others.size === 0 && !j.populated;
 }
 
 /** A job as loaded from the store (or just created): nothing but the row is known yet. */

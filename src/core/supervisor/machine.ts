@@ -201,7 +201,10 @@ const beginStop = (job: JobCore): Step => job.pid == null && job.waitingFor ? {
   effects: [{ kind: 'signal', sig: job.spec.stopSignal, all: true }, { kind: 'deadline', in: job.spec.stopTimeout }],
 });
 
-const cancelBackoff = (): Step => ({ patch: { state: 'stopped', want: 'down' }, effects: [clearDeadline] });
+// In backoff the leader is gone, but what it forked may live on (a fork bomb under a pids limit,
+// a daemon it left): then the stop is a real one.
+const cancelBackoff = (job: JobCore): Step =>
+  hasRemains(job) ? beginStop(job) : { patch: { state: 'stopped', want: 'down' }, effects: [clearDeadline] };
 
 // While stopping, the job is stopped only when the leader and everything else of it are gone.
 const stoppedWhenEmpty = (job: JobCore, patch: Partial<JobCore>): Step => {
@@ -280,7 +283,7 @@ const onReconciled = (job: JobCore, ev: EventOf<'reconciled'>): Step | null => {
 const lateExit = (_job: JobCore, ev: EventOf<'exit'>): Step => ({ patch: { pid: null, lastExit: ev.term }, effects: none });
 
 // Resting, but adopted descendants may outlive the leader: a stop still reaches them.
-const stopLeftovers = (job: JobCore): Step | null => (job.others.size > 0 ? beginStop(job) : null);
+const stopLeftovers = (job: JobCore): Step | null => (hasRemains(job) ? beginStop(job) : null);
 
 // A restart the helper made although the job was given up meanwhile: end it.
 const unwantedRespawn = (job: JobCore, ev: EventOf<'respawned'>): Step => ({

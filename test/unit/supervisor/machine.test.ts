@@ -247,3 +247,18 @@ describe('machine: after', () => {
     assert.deepEqual(s?.effects, [{ kind: 'deadline', in: null }]);
   });
 });
+
+describe('machine: leftovers', () => {
+  test('a stop in backoff while what the leader forked still lives is a real stop; rest waits for empty', () => {
+    const d = new Driver(core(program({ ready: 0 })));
+    d.send({ type: 'start' });
+    d.send({ type: 'spawned', pid: 5, start: 1, execError: null, tracked: true });
+    d.send({ type: 'exit', term: termination(2, null, false), ticketUsed: false });
+    assert.equal(d.job.state, 'backoff');
+    const s = d.send({ type: 'stop' });
+    assert.equal(d.job.state, 'stopping', 'its children still run: TERM them');
+    assert.deepEqual(s?.effects[0], { kind: 'signal', sig: 'SIGTERM', all: true });
+    d.send({ type: 'empty' });
+    assert.equal(d.job.state, 'stopped');
+  });
+});
