@@ -1,0 +1,57 @@
+// `up` is atomic and resumable: a kill -9 of the daemon while `up` of many programs is under way
+// leaves either nothing of it or all of it stored; the next daemon runs exactly what is stored
+// (one process per program, no duplicate), and `up` again calls them unchanged.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { after, describe, test } from 'node:test';
+import { CLI, TestHome, waitFor } from './harness.js';
+
+const N = 100;
+
+function sleepers(marker: string): number {
+  let n = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const c = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (c === `sleep\0${marker}\0`) n++;
+    } catch { /* gone */ }
+  }
+  return n;
+}
+
+describe('kill -9 of the daemon during up', () => {
+  for (const delayMs of [0, 60, 150, 400]) {
+    const h = new TestHome();
+    after(() => h.cleanup());
+    test(`killed ${delayMs} ms into up of ${N} programs: afterwards exactly what is stored runs, once`, async () => {
+      const marker = String(4000 + delayMs);
+      let yaml = 'programs:\n';
+      for (let i = 0; i < N; i++) yaml += `  p${i}:\n    command: sleep ${marker}\n    ready: 0\n`;
+      const file = h.write('many.yaml', yaml);
+      assert.equal((await h.cli(['info'])).code, 0);
+      const up = spawn(process.execPath, [CLI, 'up', file], { env: h.env, stdio: 'ignore' });
+      const upDone = new Promise((r) => up.once('exit', r));
+      await new Promise((r) => setTimeout(r, delayMs));
+      process.kill(h.daemonPid(), 'SIGKILL');
+      await upDone;
+      h.reconnect();
+      const st = await h.cli(['status', '--json']);
+      assert.equal(st.code, 0, st.stderr);
+      const stored = (JSON.parse(st.stdout) as unknown[]).length;
+      assert.ok(stored === 0 || stored === N, `all or nothing of up was stored (${stored} programs)`);
+      await waitFor(`${stored} sleepers run`, () => sleepers(marker) === stored, 20_000);
+      const again = await h.cli(['up', file]);
+      assert.equal(again.code, 0, again.stderr);
+      if (stored === N) assert.doesNotMatch(again.stdout, /added/, 'a second up finds them all stored');
+      await h.waitJob('p0', 'running', (j) => j.state === 'running');
+      await waitFor(`${N} sleepers run`, () => sleepers(marker) === N, 20_000);
+      const all = JSON.parse((await h.cli(['status', '--json'])).stdout) as { pid: number | null }[];
+      assert.equal(all.length, N);
+      assert.equal(new Set(all.map((j) => j.pid)).size, N, 'one process per program');
+      assert.equal(sleepers(marker), N, 'no program runs twice');
+      console.log(`# killed at ${delayMs} ms: ${stored} of ${N} programs had been stored`);
+    });
+  }
+});
