@@ -28,8 +28,14 @@ function rssKiB(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
+// A zombie is gone: who reaps it (init here) is not the daemon's doing.
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s[s.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 async function measure(n: number, cref: string) {
