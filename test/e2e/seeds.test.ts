@@ -113,4 +113,17 @@ describe('examples/seeds', () => {
     assert.match(q.stderr, /^job \d+ at /m);
     await waitFor('the at job wrote $HOME/log.txt', () => { try { return readFileSync(join(h.home, 'log.txt'), 'utf8') === 'Hello World\n'; } catch { return false; } }, 20_000);
   });
+
+  test('002: the accounting example (a parent and four children), each end recorded with its own status', async () => {
+    const r = await h.cli(['up', join(dir, 'accounting', 'accounting.yaml')]);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor('the parent and its four children ended and were recorded', async () => {
+      const recs = (await (await h.api()).acct({ program: 'acct-seed' })).filter((x) => x.comm === 'acct-seed' || x.comm === 'dd');
+      return recs.length >= 5 ? recs : null;
+    }, 30_000);
+    const recs = (await (await h.api()).acct({ program: 'acct-seed' })).filter((x) => x.comm === 'acct-seed' || x.comm === 'dd');
+    const ends = recs.map((x) => (x.signal != null ? `signal ${x.signal}` : `exit ${x.exitCode}`)).sort();
+    // parent exit 2, child 1 abort (6), dd exit 0, child 3 exit 0, child 4 SIGKILL (9).
+    assert.deepEqual(ends, ['exit 0', 'exit 0', 'exit 2', 'signal 6', 'signal 9'].sort(), JSON.stringify(recs));
+  });
 });
