@@ -4,6 +4,7 @@ import type { Job } from '../core/supervisor/runtime.js';
 import { healthOf } from '../core/health/state.js';
 import { monoNow } from '../core/supervisor/clock.js';
 import { ttyName } from '../os/proc/tty.js';
+import type { AcctRecord } from '../store/record-types.js';
 import { lookupUser, readProcess } from '../os/proc/index.js';
 
 /** One row of `status`. */
@@ -73,47 +74,7 @@ export interface DaemonInfo {
 export type UpView = UpResult;
 
 /** GET /v1/acct: one accounting record. Times in seconds (wall clock for start and end), maxrss in KiB. */
-export interface RecordView {
-  id?: number;
-  pid: number;
-  ppid: number | null;
-  job: number | null;
-  program: string | null;
-  command: string;
-  comm: string;
-  uid: number | null;
-  gid: number | null;
-  start: number | null;
-  end: number;
-  utime: number;
-  stime: number;
-  maxrss: number;
-  minflt: number;
-  majflt: number;
-  inblock: number;
-  oublock: number;
-  nvcsw: number;
-  nivcsw: number;
-  exitCode: number | null;
-  signal: number | null;
-  core: boolean;
-  flags: string;
-  status: number | null;
-  note: string | null;
-  /** Where the figures come from: the kernel's record of the task (taskstats), or wait4. */
-  source?: 'taskstats' | 'wait4' | null;
-  /** Elapsed seconds, exact to the microsecond with taskstats (end - start otherwise). */
-  elapsed?: number | null;
-  /** Controlling terminal as /proc's tty_nr (0: none). */
-  tty?: number | null;
-  /** Characters read and written (read(2), write(2) and the like; KiB-granular from taskstats). */
-  rchar?: number | null;
-  wchar?: number | null;
-  /** Average resident size while it ran (KiB), and peak virtual size (KiB). */
-  avgmem?: number | null;
-  vmpeak?: number | null;
-  threads?: number | null;
-}
+export type RecordView = AcctRecord;
 
 function viewHealth(j: Job): JobView['health'] {
   const h = healthOf(j);

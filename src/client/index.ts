@@ -1,6 +1,7 @@
 // The typed appinit library: `import { connect } from 'appinit'`. It loads none of the daemon's
 // code: what crosses the socket is typed by the API layer's views, imported as types only.
 import type { DaemonInfo, JobsRow, JobView, RecordView, UpView } from '../api/views.js';
+import type { LogLine } from '../core/logs/emit.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
@@ -10,7 +11,7 @@ import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixTransport, type Transport } from './transport.js';
 
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
-export type { DaemonInfo, JobView, RecordView, UpView, Transport, ProgramRow, ProgramDescription };
+export type { DaemonInfo, JobView, LogLine, RecordView, UpView, Transport, ProgramRow, ProgramDescription };
 export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView, AtView, AtJobView, ScheduleView };
 /** @deprecated the name before 0.2: an accounting record is a RecordView. */
 export type AcctRecord = RecordView;
@@ -25,15 +26,6 @@ export class AppinitError extends Error {
   }
 }
 
-/** A log line: its program, stream, text and (with log.timestamps) time in ms. */
-export interface LogLine {
-  name: string;
-  stream: 'stdout' | 'stderr';
-  line: string;
-  time: number | null;
-  /** The line as `logs` shows it (follow streams). */
-  text?: string;
-}
 
 /** Options for connect. */
 export interface ConnectOptions {

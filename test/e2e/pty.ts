@@ -1,27 +1,15 @@
 // A program in a real pseudo-terminal, typed into and read like a person would (via ptyctl.py).
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PythonDriver } from './driver.js';
 
 const DRIVER = fileURLToPath(new URL('../../../test/fixtures/ptyctl.py', import.meta.url));
 
 /** A terminal running one program. */
-export class Pty {
-  private driver: ChildProcessByStdio<Writable, Readable, null>;
-  private answers: ((v: Record<string, unknown>) => void)[] = [];
+export class Pty extends PythonDriver {
   pid = 0;
 
   private constructor() {
-    this.driver = spawn('python3', [DRIVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: this.driver.stdout }).on('line', (l) => this.answers.shift()?.(JSON.parse(l)));
-  }
-
-  private ask(cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return new Promise((resolve) => {
-      this.answers.push(resolve);
-      this.driver.stdin.write(JSON.stringify(cmd) + '\n');
-    });
+    super(DRIVER);
   }
 
   /** Starts argv in a new terminal of rows x cols. */

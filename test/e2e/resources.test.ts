@@ -58,7 +58,9 @@ describe('resources', () => {
     const order = [] as number[];
     const r3 = c.semaphore('s23').p().then(() => order.push(3));
     const r2 = c.semaphore('s12').p().then(() => { order.push(2); return c.semaphore('s23').v(); });
-    await new Promise((r) => setTimeout(r, 50));
+    const waiting = (name: string) => async () => (await c.resources()).resources.find((r) => r.name === name)?.waiters.length === 1;
+    await waitFor('runner 2 waits on s12', waiting('s12'));
+    await waitFor('runner 3 waits on s23', waiting('s23'));
     assert.equal(order.length, 0, 'runners 2 and 3 wait');
     order.push(1);
     await c.semaphore('s12').v();

@@ -1,28 +1,16 @@
 // Terminal lines for the classic table: real pseudo-terminals standing in for tty1, tty2 (via
 // ttylines.py, which holds the masters as the people at those terminals would).
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { PythonDriver } from './driver.js';
 
 const DRIVER = fileURLToPath(new URL('../../../test/fixtures/ttylines.py', import.meta.url));
 
 /** N terminal lines; `paths[i]` is the device a control file names. */
-export class TtyLines {
+export class TtyLines extends PythonDriver {
   paths: string[] = [];
-  private driver: ChildProcessByStdio<Writable, Readable, null>;
-  private answers: ((v: Record<string, unknown>) => void)[] = [];
 
   private constructor() {
-    this.driver = spawn('python3', [DRIVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: this.driver.stdout }).on('line', (l) => this.answers.shift()?.(JSON.parse(l)));
-  }
-
-  private ask(cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return new Promise((resolve) => {
-      this.answers.push(resolve);
-      this.driver.stdin.write(JSON.stringify(cmd) + '\n');
-    });
+    super(DRIVER);
   }
 
   /** Opens n pseudo-terminal pairs. */

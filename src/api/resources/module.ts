@@ -185,11 +185,15 @@ export const resourcesModule: Module = {
       for (const h of m.holderKeys()) {
         if (h.job != null ? !ctx.sup.jobs.has(h.job) : !processHolderAlive(h.key)) m.release(h.key);
       }
-      pruneGrants(ctx.db, Date.now() - 3_600_000);
     };
     sweep();
     const timer = setInterval(sweep, 500);
     timer.unref();
-    return { stop: () => { clearInterval(timer); ctx.sup.off('change', onChange); } };
+    // Answers are kept an hour for re-sent requests: pruning them once a minute is plenty.
+    const prune = () => pruneGrants(ctx.db, Date.now() - 3_600_000);
+    prune();
+    const pruner = setInterval(prune, 60_000);
+    pruner.unref();
+    return { stop: () => { clearInterval(timer); clearInterval(pruner); ctx.sup.off('change', onChange); } };
   },
 };
