@@ -1,5 +1,5 @@
 // `appinit deadlock --matrix FILE [--json]`: the seed's detection exercise, walked step by step.
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../../config/read-file.js';
 import type { Command } from '../args.js';
 import { blockedOn, detect, type MatrixState } from '../../core/resources/detect.js';
 import { MatrixFileError, parseMatrixFile } from '../../core/resources/matrix-file.js';
@@ -40,9 +40,10 @@ async function deadlockCommand(o: { matrix?: string; json?: boolean; dot?: boole
   }
   let text: string;
   try {
-    text = readFileSync(o.matrix, 'utf8');
+    // A regular file under the control-file size limit: a FIFO or /dev/zero must not hang us.
+    text = readRegularFile(o.matrix);
   } catch (err) {
-    throw new CliError(`deadlock: ${o.matrix}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new CliError(`deadlock: ${(err as Error).message}`);
   }
   let s: MatrixState;
   try {

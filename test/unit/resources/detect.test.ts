@@ -104,6 +104,14 @@ describe('deadlock detection', () => {
       const d = spawnSync(process.execPath, [CLI, 'deadlock', '--matrix', f], { encoding: 'utf8' });
       assert.equal(d.status, 1, 'a deadlock exits 1');
       assert.match(d.stdout, /Deadlock: a, b are blocked for good \(a waits for class 2; b waits for class 1\)\./);
+      // A FIFO (no writer) or a device where a file is expected: refused at once, not read forever.
+      const fifo = join(dir, 'fifo.yaml');
+      spawnSync('mkfifo', [fifo]);
+      for (const bad of [fifo, '/dev/zero']) {
+        const r = spawnSync(process.execPath, [CLI, 'deadlock', '--matrix', bad], { encoding: 'utf8', timeout: 10_000 });
+        assert.equal(r.status, 1, `${bad}: exit 1 (${r.signal ?? ''})`);
+        assert.match(r.stderr, /not a regular file/);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
