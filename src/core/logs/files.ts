@@ -1,7 +1,7 @@
 // The files of a managed log stream: its rotated files (out.log.1, .2, ... never renamed again,
 // maybe .gz) followed by the live file (out.log), oldest first. Reading is by chunks, never a
 // whole file: a stream can hold gigabytes.
-import { closeSync, createReadStream, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -123,7 +123,10 @@ export async function* fileChunks(snap: StreamSnapshot, ref: FileRef, offset: nu
       return;
     }
     let base = 0;
-    const z = createReadStream('', { fd: fh.fd, autoClose: false, highWaterMark: 256 * 1024 }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+    // The stream owns the handle: destroying it closes the file once a read under way is over.
+    const raw = fh.createReadStream({ highWaterMark: 256 * 1024 });
+    raw.on('error', () => { /* reaches the reader through the gunzip's end; nothing more to say */ });
+    const z = raw.pipe(createGunzip({ chunkSize: 256 * 1024 }));
     try {
       for await (const c of z as AsyncIterable<Buffer>) {
         const from = Math.max(0, offset - base);
@@ -133,7 +136,14 @@ export async function* fileChunks(snap: StreamSnapshot, ref: FileRef, offset: nu
         if (base >= limit) break;
       }
     } finally {
+      // A reader that stops early (lineHead takes one chunk) leaves a read of the file under way:
+      // closing the file under it ended in EBADF, uncaught. The stream closes it when the read is over.
       z.destroy();
+      if (!raw.closed) {
+        const closed = new Promise((r) => raw.once('close', r));
+        raw.destroy();
+        await closed;
+      }
     }
   } finally {
     await fh.close();
