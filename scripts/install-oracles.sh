@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the differential (oracle) tests compare against:
-# at (atd's time parser), acct (the kernel's process accounting), procps (ps, top), util-linux.
+# at (atd's time parser), acct (the kernel's process accounting), procps (ps, top), util-linux,
+# redis-server (coordination bench), chromium (dashboard tests via playwright-core), prometheus
+# (promtool checks /metrics), supervisor (import and comparison), systemd (systemd-analyze, systemd-notify).
 set -euo pipefail
-pkgs=(at acct procps util-linux tzdata gcc faketime cron sysstat)
+pkgs=(at acct procps util-linux tzdata gcc faketime cron sysstat redis-server chromium prometheus supervisor systemd python3)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0
