@@ -2,7 +2,8 @@
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
-import { parseControlText } from '../config/load.js';
+import { parseControlDocument } from '../config/load.js';
+import { declareResources } from './resources/module.js';
 import { applyPrograms, type UpResult } from '../core/supervisor/load.js';
 import { stopInOrder } from '../core/groups/run.js';
 import { isResting, Supervisor } from '../core/supervisor/runtime.js';
@@ -135,9 +136,10 @@ export async function startDaemon(home: string): Promise<Daemon> {
   };
   const up = async (file: string) => {
     const abs = resolve(file);
-    const programs = parseControlText(readFileSync(abs, 'utf8'), abs, dirname(abs));
+    const doc = parseControlDocument(readFileSync(abs, 'utf8'), abs, dirname(abs));
     try {
-      return await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+      const beforeStart = declareResources(ctx, doc.resources, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+      return await applyPrograms(sup, db, doc.programs, abs, process.getuid?.() ?? 0, { beforeStart });
     } finally {
       programsLoaded(ctx);
     }

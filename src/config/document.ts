@@ -5,6 +5,7 @@ import { describeValue } from './describe.js';
 import { Reporter } from './issues.js';
 import { jsonSyntaxError } from './json-syntax.js';
 import { readProgram } from './read-program.js';
+import { checkNeeds, readResourcesSection, type ResourceDecl } from './read-coordination.js';
 import type { ProgramSpec } from './spec.js';
 import { didYouMean } from './suggest.js';
 import { Walker, type ReadOptions } from './yaml-nodes.js';
@@ -13,6 +14,8 @@ import { Walker, type ReadOptions } from './yaml-nodes.js';
 export interface Read {
   specs: ProgramSpec[];
   r: Reporter;
+  /** The top-level `resources:` (coordination). */
+  resources?: ResourceDecl[];
 }
 
 /** Program specs from YAML or JSON text; problems go to the returned reporter. */
@@ -41,9 +44,11 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     return { specs, r };
   }
   // "x-" keys are ignored, as in docker-compose, to hold anchors for `<<: *defaults`.
-  const top = w.keys(root, { programs: ['programs'] }, 'programs', (name) => name.startsWith('x-'));
+  const top = w.keys(root, { programs: ['programs'], resources: ['resources'] }, 'programs', (name) => name.startsWith('x-'));
+  const declared = top?.resources ? readResourcesSection(w, top.resources) : [];
+  const resources = declared ?? [];
   const programs = top?.programs;
-  if (!programs || w.isEmpty(programs)) return { specs, r };
+  if (!programs || w.isEmpty(programs)) return { specs, r, resources };
   if (!isMap(programs.node)) {
     w.fail(programs, `expected a mapping of program names to settings, got ${describeValue(programs.value)}`);
     return { specs, r };
@@ -57,7 +62,8 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     if (after) afterAt.set(spec.name, after.value as Node);
   }
   checkAfter(r, specs, afterAt);
-  return { specs, r };
+  if (declared) checkNeeds(r, specs, resources); // a broken resources: would only add follow-on errors
+  return { specs, r, resources };
 }
 
 // `after:` names programs of this file, without a cycle (which could never start).

@@ -35,6 +35,7 @@ export function normalize(spec: ProgramSpec, baseDir: string): Program {
     priority: spec.priority ?? DEFAULTS.priority,
     after: spec.after ?? [],
     afterExited: spec.afterExited ?? [],
+    needs: spec.needs ?? {},
     umask: spec.umask ?? null,
     stdin: onTty ? { kind: 'file', path: tty } : file(spec.stdin, { kind: 'null' }),
     stdout: onTty ? { kind: 'file', path: tty, append: true } : file(spec.stdout, { kind: 'log' }),

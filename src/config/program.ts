@@ -61,6 +61,8 @@ export interface Program {
   after: string[];
   /** Names that must have exited successfully before this one starts (`after: { migrate: exited }`). */
   afterExited: string[];
+  /** Resources acquired all at once before the job starts, given back when it ends (coord); {} = none. */
+  needs: Record<string, number>;
   umask: number | null;
   stdin: InputSource;
   stdout: OutputTarget;
@@ -167,15 +169,17 @@ export const BOUNDS = {
 };
 
 /** The settings added in round 2, at their defaults: for code that builds a Program by hand. */
-export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority' | 'after' | 'afterExited' | 'health' | 'maxMemory' | 'limits' | 'rlimits' | 'envFile' | 'watch'> = {
-  unixGroup: null, group: null, priority: 999, after: [], afterExited: [], health: null, maxMemory: null,
+export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority' | 'after' | 'afterExited' | 'health' | 'maxMemory' | 'limits' | 'rlimits' | 'envFile' | 'watch' | 'needs'> = {
+  unixGroup: null, group: null, priority: 999, after: [], afterExited: [], needs: {}, health: null, maxMemory: null,
   limits: { pids: null, memory: null, cpu: null }, rlimits: {}, envFile: null, watch: null,
 };
 
 /** A Program as stored by an older version, with the settings it did not have at their defaults.
  *  Before `group` named a program group it was the Unix group: such a value moves to unixGroup. */
 export function upgradeProgram(stored: Program): Program {
-  if (stored == null || typeof stored !== 'object' || 'unixGroup' in stored) return stored;
+  if (stored == null || typeof stored !== 'object') return stored;
+  // Round 3's needs: a stored program without it needs nothing (and is not "changed" by up).
+  if ('unixGroup' in stored) return 'needs' in stored ? stored : { ...(stored as Program), needs: {} };
   const old = stored as Program & { group?: string | null };
   return { ...RESOURCE_DEFAULTS, ...old, unixGroup: old.group ?? null, group: null };
 }

@@ -7,6 +7,7 @@ import { nameError } from './names.js';
 import { BOUNDS } from './program.js';
 import { readCommand, readEnv, readId, readUmask, readUser } from './read-command.js';
 import { readAfter, readGroup, readHealth, readLimits, readRlimits, readWatch } from './read-resources.js';
+import { readNeeds } from './read-coordination.js';
 import { readBackoff, readCrashLoop, readLog, readStop } from './read-nested.js';
 import { readSchedule } from './read-schedule.js';
 import type { ProgramSpec } from './spec.js';
@@ -27,6 +28,7 @@ const PROGRAM_KEYS = {
   group: ['group'],
   priority: ['priority'],
   after: ['after', 'depends_on', 'dependsOn'],
+  needs: ['needs'],
   health: ['health', 'healthcheck'],
   maxMemory: ['max_memory', 'maxMemory', 'max_memory_restart'],
   limits: ['limits'],
@@ -84,6 +86,7 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
     group: k.group && readGroup(w, k.group),
     priority: k.priority && int(w, k.priority, 0, 1_000_000),
     ...(k.after ? readAfter(w, k.after) : {}),
+    needs: k.needs && readNeeds(w, k.needs),
     health: k.health && readHealth(w, k.health),
     maxMemory: k.maxMemory && size(w, k.maxMemory, 1024 * 1024),
     limits: k.limits && readLimits(w, k.limits),

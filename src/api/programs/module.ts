@@ -3,7 +3,8 @@
 // scale, delete. Ad-hoc programs are jobs like the rest (stored, supervised, restarted by
 // policy, re-adopted after a daemon restart); `up` leaves them alone.
 import { join } from 'node:path';
-import { parseControlText } from '../../config/load.js';
+import { parseControlDocument } from '../../config/load.js';
+import { declareResources } from '../resources/module.js';
 import { nameError } from '../../config/names.js';
 import { normalize } from '../../config/normalize.js';
 import { BOUNDS, ConfigError, type Program, type RestartPolicy } from '../../config/program.js';
@@ -130,8 +131,9 @@ export const programsModule: Module = {
       if (typeof file !== 'string' || typeof text !== 'string' || file.includes('\0')) throw new ApiError(400, 'usage', 'up: expected {file, text}');
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
       try {
-        const programs = parseControlText(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
-        return await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid, { dryRun: dryRun === true });
+        const doc = parseControlDocument(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
+        const beforeStart = declareResources(ctx, doc.resources, req.peer.uid, req.peer.gid);
+        return await applyPrograms(ctx.sup, ctx.db, doc.programs, file, req.peer.uid, { dryRun: dryRun === true, beforeStart });
       } catch (err) {
         if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
         throw err;

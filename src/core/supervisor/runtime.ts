@@ -303,6 +303,28 @@ export class Supervisor extends EventEmitter {
     return out;
   }
 
+  // Conditions a start waits for besides `after:` (the resources a program needs): each returns
+  // what the start still waits for, [] to go. Whoever adds one calls recheck() when it may have changed.
+  private readonly gates: ((job: Job) => string[])[] = [];
+
+  /** Adds a condition every start passes once its `after:` is met (see gates). */
+  addGate(gate: (job: Job) => string[]): void {
+    this.gates.push(gate);
+  }
+
+  /** Looks again at starts that wait (a gate's condition changed). */
+  recheck(): void {
+    if (this.gated()) this.recheckBlocked();
+  }
+
+  private gateBlockers(job: Job): string[] {
+    for (const g of this.gates) {
+      const waits = g(job);
+      if (waits.length) return waits;
+    }
+    return [];
+  }
+
   private gated(): boolean {
     for (const j of this.jobs.values()) if (j.waitingFor) return true;
     return false;
@@ -312,14 +334,15 @@ export class Supervisor extends EventEmitter {
   // success. Dependencies are by program name among the daemon's jobs.
   private blockers(job: Job): string[] {
     const p = job.spec;
-    if (!p.after?.length && !p.afterExited?.length) return [];
+    if (!p.after?.length && !p.afterExited?.length) return this.gateBlockers(job);
     const jobsOf = (name: string) => [...this.jobs.values()].filter((j) => j.program === name);
     const ready = (p.after ?? []).filter((n) => { const js = jobsOf(n); return js.length > 0 && !js.every((j) => j.state === 'running'); });
     const exited = (p.afterExited ?? []).filter((n) => {
       const js = jobsOf(n);
       return js.length > 0 && !js.every((j) => j.state === 'exited' && j.lastExit != null && isSuccess(j.spec, j.lastExit));
     });
-    return [...ready, ...exited.map((n) => `${n} to exit`)];
+    const waits = [...ready, ...exited.map((n) => `${n} to exit`)];
+    return waits.length ? waits : this.gateBlockers(job);
   }
 
   // After a job changes: starts that waited for it may go now.

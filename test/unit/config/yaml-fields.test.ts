@@ -25,6 +25,7 @@ test('a minimal program gets every default', () => {
     priority: 999,
     after: [],
     afterExited: [],
+    needs: {},
     umask: null,
     stdin: { kind: 'null' },
     stdout: { kind: 'log' },
