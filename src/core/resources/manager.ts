@@ -191,7 +191,7 @@ export class ResourceManager {
     return false;
   }
 
-  // First come, first served: a request may not overtake an earlier waiter on any of its resources
+  // First come, first served: a request may not take units of a resource an earlier waiter waits to take
   // — unless that waiter waits (directly or through other waiters) for what the requester holds:
   // it cannot go before the requester anyway, and making the requester wait behind it would be a
   // deadlock the matrices do not show. A request of V operations only never waits.
@@ -200,7 +200,8 @@ export class ResourceManager {
     let holds: boolean | null = null;
     for (const earlier of queue) {
       if (earlier.seq >= w.seq) break;
-      if (!earlier.ops.some((a) => a.op !== 'V' && w.ops.some((b) => b.name === a.name))) continue;
+      // Only takers compete: a wait for zero takes nothing, and a P is what brings it to zero.
+      if (!earlier.ops.some((a) => a.op === 'P' && w.ops.some((b) => b.op === 'P' && b.name === a.name))) continue;
       holds ??= this.holderKeys().some((h) => h.key === w.holder.key);
       if (!holds || !this.dependsOn(earlier, w.holder.key, new Set())) return false;
     }

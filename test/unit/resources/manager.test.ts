@@ -149,4 +149,13 @@ describe('resource manager', () => {
     assert.match(m.differs({ name: 'gpu', kind: 'semaphore', value: 3, maxBytes: 16384, mode: 0o600 }) ?? '', /gpu exists as a semaphore of 2 with mode 0600, this file declares a semaphore of 3/);
     assert.equal(m.differs({ name: 'gpu', kind: 'semaphore', value: 2, maxBytes: 1, mode: 0o600 }), null, 'the initial value counts, not the free units');
   });
+
+  test('a wait for zero does not hold back the P that brings the value to zero (producer/consumer\'s Z)', async () => {
+    const m = new ResourceManager(memory());
+    m.create({ name: 'empty', kind: 'semaphore', value: 1, ...base }, 0);
+    const zero = m.semop(C, [{ name: 'empty', op: 'Z', n: 0, undo: false }], true);
+    assert.equal(await pending(zero), 'pending');
+    assert.deepEqual(await m.semop(A, [{ name: 'empty', op: 'P', n: 1, undo: false }], true), { ok: true, value: 0 });
+    assert.equal((await zero).ok, true);
+  });
 });
