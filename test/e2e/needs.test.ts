@@ -78,4 +78,22 @@ programs:
     assert.match(bad.stderr, /bad\.yaml:7:22: programs\.p\.needs\.dbb: no resource named "dbb" under resources: in this file/);
     assert.equal((await h.status()).some((j) => j.name === 'p'), false, 'nothing of the file was loaded');
   });
+
+  test('kill -9 of the daemon while a job waits for its needs: it still waits after the restart, and nothing is granted twice', async () => {
+    assert.equal((await h.cli(['start', 'big'])).code, 0);
+    await h.waitJob('big', 'running', (j) => j.state === 'running');
+    assert.equal((await h.cli(['start', 'small'])).code, 0);
+    await h.waitJob('small', 'waiting for gpu', (j) => (j.waitingFor ?? []).includes('needs gpu'));
+    process.kill(h.daemonPid(), 'SIGKILL');
+    h.reconnect();
+    const st = await h.cli(['status']);
+    assert.match(st.stdout, /^small .* waiting \(needs gpu\)/m, st.stdout);
+    const c = await h.api();
+    const gpu = (await c.resources()).resources.find((r) => r.name === 'gpu')!;
+    assert.equal(gpu.value, 0);
+    assert.deepEqual(gpu.holders, [{ holder: 'job big', units: 2 }]);
+    assert.equal((await h.cli(['stop', 'big'])).code, 0);
+    await h.waitJob('small', 'running', (j) => j.state === 'running');
+    assert.equal((await c.resources()).resources.find((r) => r.name === 'gpu')!.value, 1);
+  });
 });

@@ -310,6 +310,7 @@ export class Supervisor extends EventEmitter {
   /** Adds a condition every start passes once its `after:` is met (see gates). */
   addGate(gate: (job: Job) => string[]): void {
     this.gates.push(gate);
+    this.recheck();
   }
 
   /** Looks again at starts that wait (a gate's condition changed). */
@@ -318,6 +319,8 @@ export class Supervisor extends EventEmitter {
   }
 
   private gateBlockers(job: Job): string[] {
+    // Jobs resumed at init, before the resources module added its gate, wait for it.
+    if (this.gates.length === 0) return Object.keys(job.spec.needs ?? {}).map((n) => `needs ${n}`);
     for (const g of this.gates) {
       const waits = g(job);
       if (waits.length) return waits;
