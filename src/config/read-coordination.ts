@@ -63,6 +63,7 @@ function readOne(w: Walker, f: Field, name: string): ResourceDecl | undefined {
     if (!kind) return w.fail(f, `expected mutex, semaphore or queue, got ${describeValue(f.value)}${didYouMean(f.value, KINDS)}`);
     return { ...base, kind, value: kind === 'mutex' ? 1 : 0 };
   }
+  if (!isMap(f.node)) return w.fail(f, `expected mutex, semaphore, queue or a mapping like { semaphore: 2 }, got ${describeValue(f.value)}`);
   const k = w.keys(f, { mutex: ['mutex'], semaphore: ['semaphore', 'sem'], queue: ['queue'], mode: ['mode'] }, 'one of mutex, semaphore: N or queue, and mode');
   if (!k) return undefined;
   const kinds = KINDS.filter((x) => k[x]);
