@@ -38,7 +38,7 @@ function intOf(v: unknown, what: string, min: number, dflt?: number): number {
 
 function caller(ctx: ApiContext, req: ApiRequest): Holder {
   const pid = req.peer.pid;
-  const h = pid ? holderOf(pid, ctx.sup.jobs.values() as Iterable<Job>) : null;
+  const h = pid ? holderOf(pid, ctx.sup.jobs.values() as Iterable<Job>, req.peer) : null;
   if (!h) throw new ApiError(400, 'usage', 'the calling process could not be identified (no peer credentials)');
   return h;
 }
