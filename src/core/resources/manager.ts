@@ -152,6 +152,8 @@ export class ResourceManager {
       const dl = holdable ? this.wouldDeadlock(w) : null;
       if (dl) return resolve({ ok: false, code: 'deadlock', message: describeDeadlock(dl), deadlock: dl });
       this.waiters.push(w);
+      // A new wait can make an earlier one exempt from the waiting room's order (canGrant).
+      this.wake();
       // A caller that goes away stops waiting: nothing is granted to nobody.
       signal?.addEventListener('abort', () => {
         if (!this.waiters.includes(w)) return;
@@ -176,6 +178,7 @@ export class ResourceManager {
     }
     later = true;
     this.waiters.push(w);
+    this.wake();
     return false;
   }
 
@@ -216,7 +219,8 @@ export class ResourceManager {
     return true;
   }
 
-  // Does waiter w wait for units `key` holds, directly or through holders that themselves wait?
+  // Does waiter w wait for `key`: for units it holds, or behind an earlier waiter that does, or
+  // for units of a holder that itself waits for it (in any chain of these)?
   private dependsOn(w: Waiter, key: string, seen: Set<Waiter>): boolean {
     if (seen.has(w)) return false;
     seen.add(w);
@@ -226,6 +230,10 @@ export class ResourceManager {
         if (h.units <= 0) continue;
         if (hk === key) return true;
         for (const x of this.waiters) if (x.holder.key === hk && this.dependsOn(x, key, seen)) return true;
+      }
+      for (const e of this.waiters) {
+        if (e.seq >= w.seq) break;
+        if (e.ops.some((a) => a.op === 'P' && a.name === o.name) && (e.holder.key === key || this.dependsOn(e, key, seen))) return true;
       }
     }
     return false;
