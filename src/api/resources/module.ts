@@ -117,7 +117,7 @@ function needsGate(m: ResourceManager, recheck: () => void): (job: Job) => strin
         // A grant that comes later looks again at the waiting starts, once this call is over.
         if (m.need(holder, names.map((name) => ({ name, op: 'P' as const, n: needs[name], undo: true })), () => queueMicrotask(recheck))) return [];
       } catch (err) {
-        if (err instanceof ResourceError) return names.filter((n) => !m.resources.has(n)).map((n) => `needs ${n} (no such resource)`);
+        if (err instanceof ResourceError) return names.filter((n) => !m.resources.has(n)).map((n) => `needs ${n}: no such resource (appinit up creates it)`);
         throw err;
       }
     }
@@ -158,6 +158,8 @@ export const resourcesModule: Module = {
         if (req.peer.uid !== 0 && req.peer.uid !== r.uid) throw new ApiError(403, 'forbidden', `${n}: only its owner (uid ${r.uid}) or root may remove it`);
       }
       for (const n of names as string[]) m.remove(n);
+      // Starts that waited for a removed resource now say so (needs X (no such resource)).
+      ctx.sup.recheck();
       return { removed: names };
     },
 
