@@ -99,6 +99,7 @@ export function declareResources(ctx: ApiContext, decls: ResourceDecl[], uid: nu
     for (const d of decls) {
       if (!m.resources.has(d.name)) m.create({ name: d.name, kind: d.kind, value: d.value, maxBytes: d.maxBytes, uid, gid, mode: d.mode }, Date.now());
     }
+    ctx.sup.recheck(); // a start that waited for a removed resource may go now
   };
 }
 
@@ -158,7 +159,7 @@ export const resourcesModule: Module = {
         if (req.peer.uid !== 0 && req.peer.uid !== r.uid) throw new ApiError(403, 'forbidden', `${n}: only its owner (uid ${r.uid}) or root may remove it`);
       }
       for (const n of names as string[]) m.remove(n);
-      // Starts that waited for a removed resource now say so (needs X (no such resource)).
+      // Starts that waited for a removed resource now say so.
       ctx.sup.recheck();
       return { removed: names };
     },
