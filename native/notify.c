@@ -327,6 +327,7 @@ void notify_readable(void *obj) {
     sb_printf(&b, "\"ev\":\"notify\",\"job\":");
     sb_json(&b, ns->job, strlen(ns->job));
     sb_printf(&b, ",\"pid\":%d,\"uid\":%u", (int)cr.pid, (unsigned)cr.uid);
+    size_t bare = b.len; /* nothing past this: a message of no interest (BARRIER=1) sends no event */
     size_t l;
     const char *v;
     if (is_one(m, n, "READY=")) sb_printf(&b, ",\"ready\":1");
@@ -341,8 +342,8 @@ void notify_readable(void *obj) {
     char nm[256] = "stored";
     if (name && valid_name(name, nl)) { memcpy(nm, name, nl); nm[nl] = 0; }
     store_t *st = ns->store ? store_get(ns->store, 1) : NULL;
-    int took = 0, refused = 0;
-    if (is_one(m, n, "FDSTOREREMOVE=") && st && name) store_remove(st, nm);
+    int took = 0, refused = 0, removed = 0;
+    if (is_one(m, n, "FDSTOREREMOVE=") && st && name) { store_remove(st, nm); removed = 1; }
     if (is_one(m, n, "FDSTORE=") && st) {
       for (int i = 0; i < nfds; i++) {
         if (st->count >= ns->fdmax) { close(fds[i]); refused++; continue; }
@@ -355,10 +356,10 @@ void notify_readable(void *obj) {
       nfds = 0;
     }
     for (int i = 0; i < nfds; i++) close(fds[i]); /* not for the store (a BARRIER=1 pipe): closed, as systemd does */
-    if (st) sb_printf(&b, ",\"fdstore\":%d", st->count);
+    if (st && (took || refused || removed)) sb_printf(&b, ",\"fdstore\":%d", st->count);
     if (took) sb_printf(&b, ",\"stored\":%d", took);
     if (refused) sb_printf(&b, ",\"refused\":%d", refused);
-    emit(1, "%s", b.p ? b.p : "");
+    if (b.len > bare) emit(1, "%s", b.p ? b.p : "");
     free(b.p);
   }
 }
