@@ -185,7 +185,10 @@ export const SOCKET_DEFAULTS: Pick<Program, 'listen' | 'fdStore' | 'grants'> = {
 /** A Program as stored by an older version, with the settings it did not have at their defaults.
  *  Before `group` named a program group it was the Unix group: such a value moves to unixGroup. */
 export function upgradeProgram(stored: Program): Program {
-  if (stored == null || typeof stored !== 'object' || 'unixGroup' in stored) return stored;
+  if (stored == null || typeof stored !== 'object') return stored;
+  // Stored before the socket settings: their defaults, so `up` of the same file changes nothing.
+  if (!('listen' in stored)) stored = { ...SOCKET_DEFAULTS, ...(stored as object) } as Program;
+  if ('unixGroup' in stored) return stored;
   const old = stored as Program & { group?: string | null };
   return { ...RESOURCE_DEFAULTS, ...old, unixGroup: old.group ?? null, group: null };
 }

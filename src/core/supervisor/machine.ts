@@ -162,6 +162,8 @@ const onSpawned = (job: JobCore, ev: EventOf<'spawned'> | EventOf<'respawned'>, 
 // (for a timed `ready` the time still decides, as systemd ignores READY=1 of a Type=simple unit).
 const onNotified = (job: JobCore, ev: EventOf<'notified'>): Step | null =>
   job.pid == null || ev.status == null ? null : { patch: { statusText: ev.status }, effects: none };
+// Only READY=1 ends `starting` for `ready: notify`: a timer (none is set, but a stale one) does not.
+const startingTimer = (job: JobCore): Step | null => (job.spec.ready === 'notify' ? null : becomeRunning());
 const startingNotified = (job: JobCore, ev: EventOf<'notified'>): Step | null => {
   const patch: Partial<JobCore> = ev.status != null ? { statusText: ev.status } : {};
   if (ev.ready && job.pid != null && job.spec.ready === 'notify') return { patch: { ...patch, state: 'running' }, effects: [clearDeadline] };
@@ -327,7 +329,7 @@ const resting: Row = { ...common, start: startFresh, stop: stopLeftovers, exit: 
 export const machine: Table = {
   starting: {
     ...common, start: ignore, stop: beginStop, spawned: onSpawned, spawnFailed: onSpawnFailed, opening: onOpening, blocked: onBlocked, unblocked: onUnblocked,
-    respawned: onSpawned, exit: onCrash, timer: becomeRunning, notified: startingNotified,
+    respawned: onSpawned, exit: onCrash, timer: startingTimer, notified: startingNotified,
   },
   running: { ...common, start: ignore, stop: beginStop, exit: onCrash, timer: ignore },
   backoff: { ...common, start: startFresh, stop: cancelBackoff, exit: lateExit, timer: spawnNow },
