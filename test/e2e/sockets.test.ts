@@ -282,6 +282,7 @@ describe('descriptor store', () => {
     command: python3 ${FIX}fdstore.py
     ready: notify
     backoff: { initial: 10ms }
+    env: { MEMO_FORGET: ${join(h.home, 'forget')} }
 `);
     const first = await h.waitJob('memo', 'ready, memo stored', (j) => j.state === 'running' && /^fresh/.test(j.statusText ?? ''));
     process.kill(first.pid!, 'SIGKILL');
@@ -290,6 +291,13 @@ describe('descriptor store', () => {
     process.kill(again.pid!, 'SIGKILL');
     const third = await h.waitJob('memo', 'restarted again', (j) => j.pid !== again.pid && j.state === 'running');
     assert.equal(third.statusText, `restored written by ${first.pid} (1 stored)`, 'the store outlives any number of restarts');
+    writeFileSync(join(h.home, 'forget'), '');
+    process.kill(third.pid!, 'SIGKILL');
+    const fourth = await h.waitJob('memo', 'restarted, and removed the memo', (j) => j.pid !== third.pid && j.state === 'running');
+    assert.equal(fourth.statusText, `forgot written by ${first.pid}`);
+    process.kill(fourth.pid!, 'SIGKILL');
+    const fifth = await h.waitJob('memo', 'restarted with an empty store', (j) => j.pid !== fourth.pid && j.state === 'running');
+    assert.equal(fifth.statusText, `fresh ${fifth.pid}`, 'FDSTOREREMOVE=1 took it out of the store');
   });
 });
 
