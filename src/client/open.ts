@@ -1,5 +1,5 @@
 // The client's side of the open server (`client.open`, `appinit open`): ask the daemon on
-// open.sock and receive the descriptor it passes (SCM_RIGHTS, through src/os/fdpass.ts).
+// open.sock and receive the descriptor it passes (SCM_RIGHTS, through src/os/fdpass.ts: loaded on this path only).
 import { writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { closeFd, connectUnix, recvWithFd } from '../os/fdpass.js';
