@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "holder.h"
@@ -148,13 +150,31 @@ static nsock_t *nsock_find(const char *job) {
   return NULL;
 }
 
-static void nsock_address(const char *job, struct sockaddr_un *a, socklen_t *len, char *text, size_t cap) {
+/* A fresh abstract address for a job's socket: a random part, so no other user can take the name
+ * first (an abstract name has no permissions) and make the job's start fail. */
+static void nsock_address(const char *job, struct sockaddr_un *a, socklen_t *len) {
+  uint64_t r = 0;
+  if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) r = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)a;
   memset(a, 0, sizeof *a);
   a->sun_family = AF_UNIX;
-  int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "appinit-notify-%u-%08x-%s", (unsigned)getuid(), home_hash, job);
+  int n = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "appinit-notify-%u-%08x-%s-%016llx", (unsigned)getuid(), home_hash, job,
+                   (unsigned long long)r);
   if (n < 0 || (size_t)n >= sizeof a->sun_path - 1) n = (int)sizeof a->sun_path - 2;
   *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
-  snprintf(text, cap, "@%s", a->sun_path + 1);
+}
+
+/* NOTIFY_SOCKET's value for a bound socket: its own address, @ for the leading NUL. */
+static int nsock_text(int fd, char *text, size_t cap) {
+  struct sockaddr_un a;
+  socklen_t len = sizeof a;
+  memset(&a, 0, sizeof a);
+  if (getsockname(fd, (struct sockaddr *)&a, &len) < 0 || len <= offsetof(struct sockaddr_un, sun_path) + 1) return -1;
+  size_t n = len - offsetof(struct sockaddr_un, sun_path) - 1;
+  if (n + 2 > cap) return -1;
+  text[0] = '@';
+  memcpy(text + 1, a.sun_path + 1, n);
+  text[n + 1] = 0;
+  return 0;
 }
 
 static void nsock_hold(nsock_t *n) {
@@ -209,15 +229,15 @@ int sockets_prepare(sk_spawn_t *s, const char *job, uid_t uid, const char **envp
   if (s->notify) {
     int fdmax = s->notify - 1;
     nsock_t *n = nsock_find(job);
-    struct sockaddr_un a;
-    socklen_t alen;
     char text[120];
-    nsock_address(job, &a, &alen, text, sizeof text);
     if (!n) {
+      struct sockaddr_un a;
+      socklen_t alen;
+      nsock_address(job, &a, &alen);
       int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
       int one = 1;
       if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0 || bind(fd, (struct sockaddr *)&a, alen) < 0) {
-        snprintf(msg, cap, "notify socket %s: %s", text, strerror(errno));
+        snprintf(msg, cap, "notify socket @%s: %s", a.sun_path + 1, strerror(errno));
         if (fd >= 0) close(fd);
         return -1;
       }
@@ -231,6 +251,7 @@ int sockets_prepare(sk_spawn_t *s, const char *job, uid_t uid, const char **envp
       n->fdmax = fdmax;
       n->uid = uid == (uid_t)-1 ? getuid() : uid;
     }
+    if (nsock_text(n->fd, text, sizeof text) < 0) { snprintf(msg, cap, "notify socket: getsockname: %s", strerror(errno)); return -1; }
     snprintf(s->env_notify, sizeof s->env_notify, "NOTIFY_SOCKET=%s", text);
     if (*envc < maxenv - 1) envp[(*envc)++] = s->env_notify;
   }
