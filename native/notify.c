@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,6 +285,29 @@ int sockets_child(sk_spawn_t *s, int *sfd) {
   /* The pid that must read them: this process, as systemd sets it after its fork. */
   snprintf(s->env_pid, sizeof s->env_pid, "LISTEN_PID=%d", (int)getpid());
   return top;
+}
+
+void sockets_lift(sk_spawn_t *s, int min) {
+  for (int i = 0; i < s->n; i++) {
+    if (s->fds[i] >= min) continue;
+    int m = fcntl(s->fds[i], F_DUPFD_CLOEXEC, min);
+    if (m >= 0) s->fds[i] = m;
+  }
+}
+
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+void sockets_close_from(sk_spawn_t *s, int from) {
+  int sorted[SK_PASS_MAX];
+  memcpy(sorted, s->fds, sizeof(int) * (size_t)s->n);
+  qsort(sorted, (size_t)s->n, sizeof(int), cmp_int);
+  unsigned lo = (unsigned)from;
+  for (int i = 0; i < s->n; i++) {
+    if (sorted[i] < from) continue;
+    if ((unsigned)sorted[i] > lo) syscall(SYS_close_range, lo, (unsigned)sorted[i] - 1, 0);
+    lo = (unsigned)sorted[i] + 1;
+  }
+  syscall(SYS_close_range, lo, ~0U, 0);
 }
 
 /* ---------- messages ---------- */

@@ -43,6 +43,10 @@ int sockets_prepare(sk_spawn_t *s, const char *job, uid_t uid, const char **envp
 /* In the child before exec: the fds at 3.., LISTEN_PID; moves *sfd above them. Returns the first
  * fd to close on exec (3 + n), -1 on failure. */
 int sockets_child(sk_spawn_t *s, int *sfd);
+/* A pty job's keeper keeps only a few fds: the job's own are first moved to min or above ... */
+void sockets_lift(sk_spawn_t *s, int min);
+/* ... and spared when it closes everything from `from` on. */
+void sockets_close_from(sk_spawn_t *s, int from);
 /* A datagram on a notify socket. */
 void notify_readable(void *obj);
 /* `release` frame: job (its notify socket), store (its descriptors), url (a listening socket). */

@@ -1506,12 +1506,13 @@ typedef struct {
  */
 static void keeper_main(child_args_t *a, int rfd) {
   child_join_cgroups(a); /* the keeper is in the job's group too: cgroup.kill ends both */
+  sockets_lift(&a->rq->sk, 5); /* the job's LISTEN_FDS survive the keeper's close below (notify.c) */
   /* Keep only the exec-status and report pipes, at 3 and 4. */
   int s2 = fcntl(a->sfd, F_DUPFD_CLOEXEC, 1000), r2 = fcntl(rfd, F_DUPFD, 1000);
   dup2(s2, 3);
   dup2(r2, 4);
   fcntl(3, F_SETFD, FD_CLOEXEC);
-  syscall(SYS_close_range, 5, ~0U, 0);
+  sockets_close_from(&a->rq->sk, 5); /* close_range(5, ~0) but for the job's LISTEN_FDS */
   a->sfd = 3;
   rfd = 4;
   signal(SIGTTOU, SIG_IGN);

@@ -158,6 +158,19 @@ describe('listen:', () => {
     u.close();
   });
 
+  test('a job with a terminal (its session keeper closes what it does not need) gets its sockets too', async () => {
+    const port = await freePort();
+    await h.up(`programs:
+  ttyfds:
+    command: python3 ${FIX}fds.py
+    tty: true
+    ready: 0
+    listen: ["tcp://127.0.0.1:${port}"]
+`, 'tty.yaml');
+    const log = await waitFor('fds.py listed its descriptors', () => (/end\r?$/m.test(logOf(h, 'ttyfds')) ? logOf(h, 'ttyfds') : ''));
+    assert.match(log, new RegExp(`fd=3 name=ttyfds type=stream addr=\\('127.0.0.1', ${port}\\)`));
+  });
+
   test('a privileged port for a program run as nobody', async (t) => {
     if (!ROOT) return t.skip('needs root');
     const port = await freeLowPort();
