@@ -217,8 +217,19 @@ static void names_add(sk_spawn_t *s, const char *name, size_t len) {
   s->env_names[at + len] = 0;
 }
 
+/* The variables this file sets, dropped from what the job inherits (the daemon's own, when systemd
+ * runs it): a job must never talk to the daemon's service manager, nor take its descriptors. */
+static int ours(const char *e) {
+  static const char *const keys[] = {"NOTIFY_SOCKET=", "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=", "WATCHDOG_USEC=", "WATCHDOG_PID="};
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) if (strncmp(e, keys[i], strlen(keys[i])) == 0) return 1;
+  return 0;
+}
+
 int sockets_prepare(sk_spawn_t *s, const char *job, uid_t uid, const char **envp, int *envc, int maxenv, char *msg, size_t cap) {
   s->n = 0;
+  int kept = 0;
+  for (int i = 0; i < *envc; i++) if (!ours(envp[i])) envp[kept++] = envp[i];
+  *envc = kept;
   snprintf(s->env_names, sizeof s->env_names, "LISTEN_FDNAMES=");
   for (int i = 0; i < s->nlisten; i++) {
     const char *tab = strchr(s->listen[i], '\t');

@@ -171,6 +171,29 @@ describe('listen:', () => {
     assert.match(log, new RegExp(`fd=3 name=ttyfds type=stream addr=\\('127.0.0.1', ${port}\\)`));
   });
 
+  test('a port in use fails the start with its reason; LISTEN_* and NOTIFY_SOCKET given by anyone else never reach a job', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      await h.up(`programs:
+  taken:
+    command: sleep 1000
+    listen: ["tcp://127.0.0.1:${port}"]
+  envs:
+    command: sh -c 'env; sleep 1000'
+    env: { LISTEN_FDS: "7", LISTEN_PID: "1", NOTIFY_SOCKET: "@elsewhere" }
+    ready: 0
+`, 'busy.yaml');
+      const j = await h.waitJob('taken', 'fatal', (x) => x.state === 'fatal');
+      assert.equal(j.reason, `listen tcp://127.0.0.1:${port}: Address already in use`);
+      const env = await waitFor('envs printed its environment', () => (/ PATH=/.test(logOf(h, 'envs')) ? logOf(h, 'envs') : ''));
+      assert.doesNotMatch(env, /LISTEN_|NOTIFY_SOCKET/);
+    } finally {
+      busy.close();
+    }
+  });
+
   test('a privileged port for a program run as nobody', async (t) => {
     if (!ROOT) return t.skip('needs root');
     const port = await freeLowPort();
