@@ -18,11 +18,11 @@ export class OpenError extends Error {
 const ANSWER_MS = 10_000;
 
 /** Asks the daemon of home to open path; returns the descriptor, now this process's own. */
-export function openThroughDaemon(home: string, path: string, mode: OpenMode = 'r'): number {
+export async function openThroughDaemon(home: string, path: string, mode: OpenMode = 'r'): Promise<number> {
   const sock = connectUnix(join(home, 'open.sock'), ANSWER_MS);
   try {
     writeSync(sock, JSON.stringify({ path: resolve(path), flags: mode }) + '\n');
-    const got = recvWithFd(sock);
+    const got = await recvWithFd(sock);
     if (!got) throw new OpenError('io', 'open: no answer from the daemon');
     let answer: { ok?: boolean; error?: { code: string; message: string } };
     try {

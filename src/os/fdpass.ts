@@ -1,6 +1,6 @@
 // Descriptor passing over Unix sockets (SCM_RIGHTS), which Node cannot do itself: the seed's
 // send_fd / recv_fd, through libc with koffi. The daemon's open server sends with it; the client
-// library connects, asks and receives with it (a blocking exchange, bounded by SO_RCVTIMEO).
+// library connects, asks and receives with it (the receive on koffi's worker thread, bounded by SO_RCVTIMEO).
 import koffi from 'koffi';
 
 const AF_UNIX = 1;
@@ -17,7 +17,9 @@ const CMSG_SPACE_INT = 24;
 
 interface Libc {
   sendmsg: (fd: number, msg: object, flags: number) => number;
-  recvmsg: (fd: number, msg: Record<string, unknown>, flags: number) => number;
+  recvmsg: ((fd: number, msg: Record<string, unknown>, flags: number) => number) & {
+    async: (fd: number, msg: Record<string, unknown>, flags: number, cb: (err: unknown, n: number) => void) => void;
+  };
   socket: (domain: number, type: number, proto: number) => number;
   connect: (fd: number, addr: Buffer, len: number) => number;
   setsockopt: (fd: number, level: number, name: number, val: Buffer, len: number) => number;
@@ -59,17 +61,11 @@ export function sendWithFd(sock: number, data: Buffer, fd: number | null): numbe
   }, MSG_NOSIGNAL));
 }
 
-/** Receives up to max bytes and a descriptor if one came with them (close-on-exec). */
-export function recvWithFd(sock: number, max = 65536): { data: Buffer; fd: number | null } | null {
-  const c = bind();
-  const buf = Buffer.alloc(max);
-  const control = Buffer.alloc(64);
-  const mh: Record<string, unknown> = { name: null, namelen: 0, iov: [{ base: buf, len: max }], iovlen: 1, control, controllen: control.length, flags: 0 };
-  const n = Number(c.recvmsg(sock, mh, MSG_CMSG_CLOEXEC));
+// What recvmsg filled in: the bytes, and the first descriptor passed (any others are closed).
+function received(c: Libc, buf: Buffer, control: Buffer, mh: Record<string, unknown>, n: number): { data: Buffer; fd: number | null } | null {
   if (n < 0) return null;
   let fd: number | null = null;
   const clen = Number(mh.controllen);
-  // Walk the control messages: only SCM_RIGHTS matters; extra descriptors are closed.
   for (let off = 0; off + 16 <= clen;) {
     const len = Number(control.readBigUInt64LE(off));
     if (len < 16) break;
@@ -83,6 +79,18 @@ export function recvWithFd(sock: number, max = 65536): { data: Buffer; fd: numbe
     off += (len + 7) & ~7;
   }
   return { data: buf.subarray(0, n), fd };
+}
+
+/** Receives up to max bytes and a descriptor if one came with them (close-on-exec); null on error.
+ *  The blocking recvmsg runs on koffi's worker thread: the event loop goes on meanwhile. */
+export function recvWithFd(sock: number, max = 65536): Promise<{ data: Buffer; fd: number | null } | null> {
+  const c = bind();
+  const buf = Buffer.alloc(max);
+  const control = Buffer.alloc(64);
+  const mh: Record<string, unknown> = { name: null, namelen: 0, iov: [{ base: buf, len: max }], iovlen: 1, control, controllen: control.length, flags: 0 };
+  return new Promise((resolve, reject) => {
+    c.recvmsg.async(sock, mh, MSG_CMSG_CLOEXEC, (err, n) => (err ? reject(err) : resolve(received(c, buf, control, mh, Number(n)))));
+  });
 }
 
 /** A blocking Unix stream socket connected to path, with a receive timeout; throws when it cannot connect. */

@@ -31,7 +31,7 @@ async function open(path: string, o: { read?: boolean; write?: boolean; append?:
   if (owner !== 0 && owner !== me) throw new CliError(`open: ${sock} belongs to uid ${owner}, neither root nor you; refusing it`);
   let fd: number;
   try {
-    fd = openThroughDaemon(home, path, o.write ? 'w' : o.append ? 'a' : 'r');
+    fd = await openThroughDaemon(home, path, o.write ? 'w' : o.append ? 'a' : 'r');
   } catch (err) {
     if (err instanceof OpenError) throw new CliError(err.message, err.code === 'usage' ? EXIT.usage : EXIT.failure);
     throw new CliError(`open: ${(err as Error).message}`);
