@@ -14,12 +14,17 @@ export class OpenError extends Error {
   }
 }
 
+/** The open server's socket in a home (the daemon's api/paths.ts names it the same; a test checks). */
+export function openSocketPath(home: string): string {
+  return join(home, 'open.sock');
+}
+
 /** How long the daemon may take to answer. */
 const ANSWER_MS = 10_000;
 
 /** Asks the daemon of home to open path; returns the descriptor, now this process's own. */
 export async function openThroughDaemon(home: string, path: string, mode: OpenMode = 'r'): Promise<number> {
-  const sock = connectUnix(join(home, 'open.sock'), ANSWER_MS);
+  const sock = connectUnix(openSocketPath(home), ANSWER_MS);
   try {
     writeSync(sock, JSON.stringify({ path: resolve(path), flags: mode }) + '\n');
     const got = await recvWithFd(sock);

@@ -3,7 +3,6 @@
 // helper close the sockets and descriptor stores no job uses any more.
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { join } from 'node:path';
 import { grantsOf } from '../../core/sockets/grants.js';
 import { startOpenServer } from '../../core/sockets/open-server.js';
 import { ReloadError, reloadJobs } from '../../core/sockets/reload.js';
@@ -12,10 +11,8 @@ import { isResting } from '../../core/supervisor/runtime.js';
 import { lookupUser } from '../../os/proc/index.js';
 import { ApiError } from '../errors.js';
 import type { Module, Service } from '../modules.js';
+import { pathsFor } from '../paths.js';
 import { DAEMON_UID, names, select } from '../routes.js';
-
-/** The open server's socket in a home (the client names it the same way). */
-export const openSocketPath = (home: string): string => join(home, 'open.sock');
 
 const uidOf = (user: string | null): number | null => (user == null ? DAEMON_UID : /^\d+$/.test(user) ? Number(user) : lookupUser(user)?.uid ?? null);
 
@@ -37,7 +34,7 @@ export const socketsModule: Module<'sockets'> = {
   },
   async start(ctx): Promise<Service> {
     const unwatch = watchReleases(ctx.sup);
-    const path = openSocketPath(ctx.home);
+    const path = pathsFor(ctx.home).openSocket;
     rmSync(path, { force: true }); // left by a daemon that was killed: this daemon holds the home now
     let server: Server | null = null;
     try {

@@ -1,9 +1,8 @@
 // `appinit reload NAME...` and `appinit open PATH [--read|--write]` (issue 12).
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { appinitHome } from '../../client/home.js';
-import { OpenError, openThroughDaemon } from '../../client/open.js';
+import { OpenError, openSocketPath, openThroughDaemon } from '../../client/open.js';
 import type { Command } from '../args.js';
 import { client, CliError, EXIT } from '../context.js';
 import type { Runner } from '../modules.js';
@@ -20,7 +19,7 @@ async function reload(names: string[], o: { json?: boolean }): Promise<number> {
 async function open(path: string, o: { read?: boolean; write?: boolean; append?: boolean }): Promise<number> {
   if ([o.read, o.write, o.append].filter(Boolean).length > 1) throw new CliError('open: one of --read, --write, --append', EXIT.usage);
   const home = appinitHome();
-  const sock = join(home, 'open.sock');
+  const sock = openSocketPath(home);
   let owner: number;
   try {
     owner = statSync(sock).uid;

@@ -5,6 +5,12 @@ import { test } from 'node:test';
 import { covers, grantFor, grantsOf } from '../../../src/core/sockets/grants.js';
 import { openFor } from '../../../src/core/sockets/open-server.js';
 import type { Program } from '../../../src/config/program.js';
+import { pathsFor } from '../../../src/api/paths.js';
+import { openSocketPath } from '../../../src/client/open.js';
+
+test('the client finds the open server where the daemon makes it', () => {
+  assert.equal(openSocketPath('/some/home'), pathsFor('/some/home').openSocket);
+});
 
 test('covers: a file exactly, a directory below it (not the directory itself, not a sibling prefix)', () => {
   const g = ['/srv/a.txt', '/srv/shared/'];
