@@ -16,6 +16,9 @@ import { DAEMON_UID, names, select } from '../routes.js';
 
 const uidOf = (user: string | null): number | null => (user == null ? DAEMON_UID : /^\d+$/.test(user) ? Number(user) : lookupUser(user)?.uid ?? null);
 
+// Programs with a reload in progress, per daemon (a test may run several in one process).
+const inProgress = new WeakMap<object, Set<string>>();
+
 /** The sockets module. */
 export const socketsModule: Module<'sockets'> = {
   name: 'sockets',
@@ -24,11 +27,20 @@ export const socketsModule: Module<'sockets'> = {
     'POST /v1/reload': async (ctx, req) => {
       const jobs = select(ctx, req, names(req.body)).filter((j) => !isResting(j) && j.state !== 'stopping');
       if (jobs.length === 0) throw new ApiError('not_running', `reload: nothing of ${names(req.body).join(', ')} is running; use start`);
+      // One reload of a program at a time: a second one would take the first one's new instance for an old one.
+      const programs = [...new Set(jobs.map((j) => j.spec.name))];
+      const reloading = inProgress.get(ctx.sup) ?? new Set<string>();
+      inProgress.set(ctx.sup, reloading);
+      const busy = programs.filter((p) => reloading.has(p));
+      if (busy.length) throw new ApiError('busy', `reload: ${busy.join(', ')} is being reloaded already`);
+      for (const p of programs) reloading.add(p);
       try {
         return await reloadJobs(ctx.sup, jobs);
       } catch (err) {
         if (err instanceof ReloadError) throw new ApiError('not_ready', `reload: ${err.message}; the old instance keeps running`);
         throw err;
+      } finally {
+        for (const p of programs) reloading.delete(p);
       }
     },
   },
