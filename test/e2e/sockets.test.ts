@@ -257,6 +257,24 @@ describe('reload', () => {
     assert.equal(now[0].pid, served[served.length - 1]);
   });
 
+  test('a second reload of the same program while one runs is refused', async () => {
+    const port = await freePort();
+    await h.up(`programs:
+  slow:
+    command: python3 ${FIX}http-server.py 1.5
+    ready: notify
+    listen: ["tcp://127.0.0.1:${port}"]
+`, 'slow.yaml');
+    await h.waitJob('slow', 'ready', (j) => j.state === 'running', 15_000);
+    const first = h.cli(['reload', 'slow']);
+    await h.waitJob('slow', 'the new instance is starting', (j) => j.state === 'starting' && j.pid != null);
+    const second = await h.cli(['reload', 'slow']);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /reload: slow is being reloaded already/);
+    assert.equal((await first).code, 0);
+    assert.equal((await h.status()).filter((j) => j.name === 'slow').length, 1);
+  });
+
   test('a new instance that fails leaves the old one serving', async () => {
     const port = await freePort();
     const flag = join(h.home, 'break');
