@@ -415,7 +415,11 @@ void notify_readable(void *obj) {
     if (st && (took || refused || removed)) sb_printf(&b, ",\"fdstore\":%d", st->count);
     if (took) sb_printf(&b, ",\"stored\":%d", took);
     if (refused) sb_printf(&b, ",\"refused\":%d", refused);
-    if (b.len > bare) emit(1, "%s", b.p ? b.p : "");
+    /* READY=1 and the store's changes must reach the daemon (kept until acknowledged); a STATUS=
+     * alone may be dropped when nobody listens (the next one replaces it): a program that sends
+     * them in a loop while the daemon is away cannot grow our memory. */
+    int durable = is_one(m, n, "READY=") || is_one(m, n, "STOPPING=") || is_one(m, n, "RELOADING=") || took || refused || removed;
+    if (b.len > bare) emit(durable, "%s", b.p ? b.p : "");
     free(b.p);
   }
 }
