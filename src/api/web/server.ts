@@ -127,8 +127,10 @@ async function handle(d: WebDeps, req: http.IncomingMessage, res: http.ServerRes
   send(res, 404, errorBody(new ApiError('not_found', `no page ${url.pathname}`)));
 }
 
-function whoami(who: TokenOwner): { uid: number; user: string; role: string } {
-  return { uid: who.uid, user: lookupUser(who.uid)?.name ?? String(who.uid), role: who.role };
+function whoami(who: TokenOwner): { uid: number; user: string; role: string; home: string } {
+  const u = lookupUser(who.uid);
+  // home: where at jobs queued from the page run (at runs in the directory it was given).
+  return { uid: who.uid, user: u?.name ?? String(who.uid), role: who.role, home: u?.home ?? '/' };
 }
 
 function upgrade(d: WebDeps, wss: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer, tls: boolean): void {

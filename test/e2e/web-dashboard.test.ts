@@ -1,0 +1,139 @@
+// The dashboard in a real browser (Debian's chromium through playwright-core): log in with the
+// token, see jobs pushed live, stop and start with a click without a reload, follow a log line
+// written after the page opened, add an at job, type into an attached terminal and detach, and a
+// viewer's stop refused. A screenshot of each view goes to build/screenshots/.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { TestHome, waitFor } from './harness.js';
+import { TestBrowser } from './web-browser.js';
+
+const YAML = `programs:
+  ticker:
+    command: sh -c 'echo ticker up; trap "echo marker-$$-after-open" USR1; while :; do sleep 1 & wait $!; done'
+  echoer:
+    command: sh -c 'while read l; do echo "got:$l"; done'
+    tty: true
+`;
+
+interface WebJson { url: string; listen: string; tokens: { operator: string; viewer: string; metrics: string } }
+
+describe('dashboard in chromium', () => {
+  const h = new TestHome('appinit-web-');
+  let browser: TestBrowser;
+  let web: WebJson;
+  let page: Page;
+  const state = (name: string, text: string) => page.locator(`tr[data-job="${name}"] td.state`, { hasText: text }).waitFor({ timeout: 15_000 });
+
+  before(async () => {
+    process.env.APPINIT_SAMPLE_MS = '250'; // charts have samples within the test
+    await h.up(YAML);
+    await h.waitJob('ticker', 'running', (j) => j.state === 'running');
+    const r = await h.cli(['web', '--listen', '127.0.0.1:0', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    web = JSON.parse(r.stdout) as WebJson;
+    browser = await TestBrowser.launch();
+    page = (await browser.page()).page;
+  });
+  after(async () => {
+    await browser?.close();
+    await h.cleanup();
+  });
+
+  test('the token in the fragment logs in; the table shows the jobs, pushed', async () => {
+    await page.goto(web.url);
+    await state('ticker', 'running');
+    await state('echoer', 'running');
+    assert.equal(new URL(page.url()).hash, '', 'the token is removed from the address bar');
+    const cookies = await page.context().cookies();
+    const c = cookies.find((x) => x.name === 'appinit_web');
+    assert.ok(c?.httpOnly && c.sameSite === 'Strict', `an HttpOnly SameSite=Strict cookie: ${JSON.stringify(cookies)}`);
+    assert.equal(await page.evaluate(() => document.cookie), '', 'the page\'s scripts cannot read the token');
+    await TestBrowser.shot(page, 'jobs');
+  });
+
+  test('stop and start with a click: the state changes without a reload', async () => {
+    await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; });
+    await page.click('tr[data-job="ticker"] button[data-act="stop"]');
+    await state('ticker', 'stopped');
+    assert.equal((await h.status()).find((j) => j.name === 'ticker')?.state, 'stopped', 'the daemon stopped it');
+    await page.click('tr[data-job="ticker"] button[data-act="start"]');
+    await state('ticker', 'running');
+    assert.equal(await page.evaluate(() => (window as unknown as { marker: number }).marker), 42, 'the same page: no reload');
+  });
+
+  test('the process tree of a job', async () => {
+    await page.click('tr[data-job="ticker"] button[data-act="tree"]');
+    await page.locator('ul.tree[data-tree="ticker"] li', { hasText: 'leader' }).waitFor({ timeout: 10_000 });
+    await TestBrowser.shot(page, 'tree');
+  });
+
+  test('logs: a line written after the page opened appears', async () => {
+    const follow = page.waitForResponse((r) => r.url().includes('/api/v1/logs/follow') && r.url().includes('ticker'));
+    await page.click('tr[data-job="ticker"] button[data-act="logs"]');
+    await follow;
+    await page.locator('pre.logs', { hasText: 'ticker up' }).waitFor({ timeout: 10_000 });
+    const pid = (await h.status()).find((j) => j.name === 'ticker')!.pid!;
+    const r = await h.cli(['signal', 'USR1', 'ticker']);
+    assert.equal(r.code, 0, r.stderr);
+    await page.locator('pre.logs', { hasText: `marker-${pid}-after-open` }).waitFor({ timeout: 10_000 });
+    await TestBrowser.shot(page, 'logs');
+  });
+
+  test('schedule: an at job added from the page is in atq', async () => {
+    await page.click('button[data-view="schedule"]');
+    await page.fill('input.at-spec', 'now + 2 hours');
+    await page.fill('input.at-cmd', 'echo from-the-web');
+    await page.click('form button[type="submit"]');
+    await page.locator('table.atq tr', { hasText: 'echo from-the-web' }).waitFor({ timeout: 10_000 });
+    const q = await h.cli(['atq', '--json']);
+    assert.match(q.stdout, /from-the-web/, `atq lists it: ${q.stdout}`);
+    // A crontab with an error: the daemon's file:line:col comes back, nothing is installed.
+    await page.fill('textarea.crontab', '* * * * * echo ok\n61 * * * * echo bad\n');
+    await page.click('button.crontab-save');
+    await page.locator('.crontab-errors', { hasText: ':2:' }).waitFor({ timeout: 10_000 });
+    assert.notEqual((await h.cli(['crontab', '-l'])).code, 0, 'no crontab was installed');
+    await TestBrowser.shot(page, 'schedule');
+  });
+
+  test('terminal: typed keys reach a tty job; Ctrl-\\ Ctrl-D detaches and the job runs on', async () => {
+    await page.click('button[data-view="jobs"]');
+    await page.click('tr[data-job="echoer"] button[data-act="attach"]');
+    await page.locator('.term-status', { hasText: 'attached' }).waitFor({ timeout: 10_000 });
+    await page.click('.term');
+    await page.keyboard.type('hello-term');
+    await page.keyboard.press('Enter');
+    await page.locator('.xterm-rows', { hasText: 'got:hello-term' }).waitFor({ timeout: 10_000 });
+    await TestBrowser.shot(page, 'terminal');
+    await page.keyboard.press('Control+Backslash');
+    await page.keyboard.press('Control+d');
+    await page.locator('.term-status', { hasText: 'detached' }).waitFor({ timeout: 10_000 });
+    assert.equal((await h.status()).find((j) => j.name === 'echoer')?.state, 'running', 'detaching leaves the job running');
+  });
+
+  test('accounting, charts and resources views render', async () => {
+    await page.click('button[data-view="acct"]');
+    await page.locator('table.acct-summary').waitFor();
+    await TestBrowser.shot(page, 'acct');
+    await page.click('button[data-view="charts"]');
+    await page.locator('.chart canvas').first().waitFor({ timeout: 15_000 });
+    await TestBrowser.shot(page, 'charts');
+    await page.click('button[data-view="resources"]');
+    await page.locator('table.resources').waitFor();
+    await TestBrowser.shot(page, 'resources');
+  });
+
+  test('a viewer\'s stop is refused by the daemon and the job keeps running', async () => {
+    const { page: viewer, context } = await browser.page();
+    try {
+      await viewer.goto(`${web.url.split('#')[0]}#token=${web.tokens.viewer}`);
+      await viewer.locator('tr[data-job="ticker"] td.state', { hasText: 'running' }).waitFor({ timeout: 15_000 });
+      await viewer.click('tr[data-job="ticker"] button[data-act="stop"]');
+      await viewer.locator('.errors', { hasText: 'read-only' }).waitFor({ timeout: 10_000 });
+      await TestBrowser.shot(viewer, 'viewer-refused');
+      await waitFor('ticker still running', async () => (await h.status()).find((j) => j.name === 'ticker')?.state === 'running');
+    } finally {
+      await context.close();
+    }
+  });
+});
