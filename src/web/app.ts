@@ -18,6 +18,13 @@ type View = (typeof VIEWS)[number];
 function App(props: { me: Me }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [tick, setTick] = useState(0);
+  const [received, setReceived] = useState(Date.now());
+  const [now, setNow] = useState(Date.now());
+  // Uptimes age between pushes on the page's own clock (a re-render, not a request).
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
   const [live, setLive] = useState('connecting');
   const [view, setView] = useState<{ v: View; arg: string }>({ v: 'jobs', arg: '' });
   const [errors, setErrors] = useState<string[]>([]);
@@ -33,6 +40,7 @@ function App(props: { me: Me }) {
         const m = JSON.parse(e.data as string) as { type: string; jobs: Row[] };
         if (m.type === 'jobs') {
           setRows(m.jobs);
+          setReceived(Date.now());
           setTick((t) => t + 1);
         }
       };
@@ -46,7 +54,7 @@ function App(props: { me: Me }) {
   const open = (v: string, arg: string) => setView({ v: v as View, arg });
   let body;
   switch (view.v) {
-    case 'jobs': body = html`<${Jobs} rows=${rows} onError=${onError} open=${open} />`; break;
+    case 'jobs': body = html`<${Jobs} rows=${rows} age=${Math.max(0, (now - received) / 1000)} onError=${onError} open=${open} />`; break;
     case 'logs': body = html`<${Logs} names=${names} initial=${view.arg} />`; break;
     case 'schedule': body = html`<${Schedule} me=${props.me} rows=${rows} onError=${onError} />`; break;
     case 'acct': body = html`<${Acct} onError=${onError} />`; break;

@@ -34,7 +34,7 @@ function Tree(props: { job: Row }) {
 }
 
 /** The jobs view. */
-export function Jobs(props: { rows: Row[]; onError: (m: string) => void; open: (view: string, arg: string) => void }) {
+export function Jobs(props: { rows: Row[]; age: number; onError: (m: string) => void; open: (view: string, arg: string) => void }) {
   const [tree, setTree] = useState<number | null>(null);
   const [filter, setFilter] = useState('');
   const [sig, setSig] = useState('TERM');
@@ -51,7 +51,7 @@ export function Jobs(props: { rows: Row[]; onError: (m: string) => void; open: (
     <tbody>${rows.map((r) => html`<tr data-job=${r.name} key=${r.id}>
       <td>${r.name}</td><td>%${r.job}</td>
       <td class=${`state s-${r.state}`}>${r.state}${r.suspended ? ' (stopped)' : ''}${r.reason ? html` <span class="muted">${r.reason}</span>` : ''}</td>
-      <td>${r.pid ?? ''}</td><td>${ago(r.uptime)}</td><td>${r.restarts}</td><td>${r.user}</td>
+      <td>${r.pid ?? ''}</td><td>${ago(r.uptime == null ? null : r.uptime + props.age)}</td><td>${r.restarts}</td><td>${r.user}</td>
       <td>${r.cpu == null ? '' : `${r.cpu.toFixed(1)}%`}</td><td>${kib(r.rssKb)}</td>
       <td title=${when(r.endedAt)}>${r.lastExit?.text ?? ''}</td><td class="cmd">${r.command}</td>
       <td class="actions">

@@ -1,0 +1,146 @@
+// `appinit web` and the dashboard's HTTP rules, without a browser: loopback by default, another
+// address only with TLS or --insecure; tokens in a 0600 file; the cookie login; changes need the
+// operator role, the page's header and a same-origin Origin; /metrics with a bearer token; the
+// daemon serves again where it did after a restart.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import https from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { TestHome, waitFor } from './harness.js';
+
+interface WebJson { url: string; listen: string; tokens: { operator: string; viewer: string; metrics: string } }
+
+describe('appinit web: serving and access', () => {
+  const h = new TestHome('appinit-websrv-');
+  let web: WebJson;
+  let base: string;
+  const req = (path: string, init: RequestInit = {}) => fetch(base + path, init);
+  const running = async () => (await h.status()).find((j) => j.name === 'napper')?.state;
+
+  before(async () => {
+    await h.up('programs:\n  napper:\n    command: sleep 1000\n');
+    await h.waitJob('napper', 'running', (j) => j.state === 'running');
+  });
+  after(() => h.cleanup());
+
+  test('another address than loopback is refused without TLS or --insecure, and nothing listens', async () => {
+    const r = await h.cli(['web', '--listen', '0.0.0.0:0']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /reachable from other machines.*cert and key.*--insecure/);
+    assert.equal(existsSync(join(h.home, 'web.json')), false, 'no address was remembered');
+    const g = await h.cli(['web', '--listen', 'nonsense']);
+    assert.match(g.stderr, /listen: expected HOST:PORT/);
+  });
+
+  test('appinit web --json: url with the token in the fragment, listen, tokens; the token file is 0600', async () => {
+    const r = await h.cli(['web', '--listen', '127.0.0.1:0', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    web = JSON.parse(r.stdout) as WebJson;
+    assert.match(web.listen, /^127\.0\.0\.1:\d+$/);
+    assert.equal(web.url, `http://${web.listen}/#token=${web.tokens.operator}`);
+    base = `http://${web.listen}`;
+    assert.equal(statSync(join(h.home, 'web-tokens.json')).mode & 0o777, 0o600);
+    // Asked again without an address: the same listener, the same tokens.
+    const again = JSON.parse((await h.cli(['web', '--json'])).stdout) as WebJson;
+    assert.deepEqual(again, web);
+    const plain = await h.cli(['web']);
+    assert.equal(plain.stdout.trim(), web.url, 'without --json: the URL alone on stdout');
+  });
+
+  test('the page is served compressed; the API needs a token', async () => {
+    const page = await req('/', { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script type="module" src="\/app.js">/);
+    assert.equal((await req('/api/v1/status')).status, 401);
+    assert.equal((await req('/api/v1/status', { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    const v = await req('/api/v1/status', { headers: { authorization: `Bearer ${web.tokens.viewer}` } });
+    assert.equal(v.status, 200);
+    assert.deepEqual(((await v.json()) as { name: string }[]).map((j) => j.name), ['napper']);
+  });
+
+  test('a viewer cannot change anything; the metrics token reads /metrics only', async () => {
+    const r = await req('/api/v1/stop', { method: 'POST', headers: { authorization: `Bearer ${web.tokens.viewer}`, 'content-type': 'application/json' }, body: '{"names":["napper"]}' });
+    assert.equal(r.status, 403);
+    assert.match(((await r.json()) as { error: { message: string } }).error.message, /read-only/);
+    assert.equal(await running(), 'running');
+    assert.equal((await req('/api/v1/status', { headers: { authorization: `Bearer ${web.tokens.metrics}` } })).status, 403);
+    const m = await req('/metrics', { headers: { authorization: `Bearer ${web.tokens.metrics}` } });
+    assert.equal(m.status, 200);
+    assert.match(await m.text(), /^appinit_program_up\{program="napper",instance="0",job="1"\} 1$/m);
+    assert.equal((await req('/metrics')).status, 401);
+  });
+
+  test('cookie login: HttpOnly SameSite=Strict; a change needs the page\'s header and this origin', async () => {
+    const bad = await req('/login', { method: 'POST', body: JSON.stringify({ token: 'nope' }) });
+    assert.equal(bad.status, 401);
+    const login = await req('/login', { method: 'POST', body: JSON.stringify({ token: web.tokens.operator }) });
+    assert.equal(login.status, 200);
+    const set = login.headers.get('set-cookie') ?? '';
+    assert.match(set, /^appinit_web=[^;]+; HttpOnly; SameSite=Strict; Path=\//);
+    const cookie = set.split(';')[0];
+    const stop = (headers: Record<string, string>) => req('/api/v1/stop', { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: '{"names":["napper"]}' });
+    const noHeader = await stop({});
+    assert.equal(noHeader.status, 403, 'a cross-site form (no custom header) is refused');
+    const otherOrigin = await stop({ 'x-appinit-web': '1', origin: 'http://evil.example' });
+    assert.equal(otherOrigin.status, 403, 'another origin is refused');
+    assert.equal(await running(), 'running', 'nothing changed');
+    const ok = await stop({ 'x-appinit-web': '1', origin: base });
+    assert.equal(ok.status, 200);
+    assert.equal(await running(), 'stopped');
+    const start = await req('/api/v1/start', { method: 'POST', headers: { cookie, 'x-appinit-web': '1', 'content-type': 'application/json' }, body: '{"names":["napper"]}' });
+    assert.equal(start.status, 200);
+  });
+
+  test('WebSockets: the live table for a logged-in page; another origin refused', async () => {
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://${web.listen}/ws/live`, { headers: { authorization: `Bearer ${web.tokens.viewer}`, origin: 'http://evil.example' } });
+      ws.on('unexpected-response', (_q, r) => { resolve(r.statusCode ?? 0); ws.terminate(); });
+      ws.on('open', () => { resolve(101); ws.close(); });
+      ws.on('error', () => undefined);
+    });
+    assert.equal(refused, 403);
+    const first = await new Promise<{ type: string; jobs: { name: string; state: string }[] }>((resolve, reject) => {
+      const ws = new WebSocket(`ws://${web.listen}/ws/live`, { headers: { authorization: `Bearer ${web.tokens.viewer}` } });
+      ws.on('message', (d) => { resolve(JSON.parse(String(d))); ws.close(); });
+      ws.on('error', reject);
+    });
+    assert.equal(first.type, 'jobs');
+    assert.deepEqual(first.jobs.map((j) => j.name), ['napper']);
+    // A viewer gets no terminal.
+    const term = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://${web.listen}/ws/term?id=1`, { headers: { authorization: `Bearer ${web.tokens.viewer}` } });
+      ws.on('unexpected-response', (_q, r) => { resolve(r.statusCode ?? 0); ws.terminate(); });
+      ws.on('open', () => { resolve(101); ws.close(); });
+      ws.on('error', () => undefined);
+    });
+    assert.equal(term, 403);
+  });
+
+  test('after a daemon restart it serves again on the same address, with the same tokens', async () => {
+    assert.equal((await h.cli(['down'])).code, 0);
+    h.reconnect();
+    assert.equal((await h.cli(['status'])).code, 0); // starts the daemon again
+    await waitFor('the dashboard listening again', async () => (await fetch(`${base}/api/v1/status`, { headers: { authorization: `Bearer ${web.tokens.viewer}` } })).status === 200);
+  });
+
+  test('TLS: cert and key make a non-loopback address acceptable, served over HTTPS', async () => {
+    const cert = join(h.home, 'cert.pem');
+    const key = join(h.home, 'key.pem');
+    const g = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+    assert.equal(g.status, 0, g.stderr);
+    const r = await h.cli(['web', '--listen', '0.0.0.0:0', '--cert', cert, '--key', key, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const w = JSON.parse(r.stdout) as WebJson;
+    assert.match(w.url, /^https:\/\//);
+    const port = Number(w.listen.split(':').pop());
+    const status = await new Promise<number>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port, path: '/metrics', rejectUnauthorized: false, headers: { authorization: `Bearer ${w.tokens.metrics}` } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+    });
+    assert.equal(status, 200);
+    // Back to loopback, where the plain listener is allowed again.
+    assert.equal((await h.cli(['web', '--listen', '127.0.0.1:0'])).code, 0);
+  });
+});
