@@ -144,3 +144,32 @@ describe('appinit web: serving and access', () => {
     assert.equal((await h.cli(['web', '--listen', '127.0.0.1:0'])).code, 0);
   });
 });
+
+describe('web: in the control file', () => {
+  const h = new TestHome('appinit-webcf-');
+  after(() => h.cleanup());
+
+  test('a non-loopback address without TLS is an error at file:line:col and nothing changes', async () => {
+    const r = await h.cli(['up', h.write('bad.yaml', 'programs:\n  a:\n    command: sleep 100\nweb:\n  listen: 0.0.0.0:8181\n')]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /bad\.yaml:5:11: .*reachable from other machines.*insecure: true/);
+    assert.equal((await h.status()).length, 0, 'no program was loaded');
+    const typo = await h.cli(['up', h.write('typo.yaml', 'programs:\n  a:\n    command: sleep 100\nweb:\n  lisen: 127.0.0.1:1\n')]);
+    assert.match(typo.stderr, /typo\.yaml:5:3: .*lisen/);
+  });
+
+  test('web: { listen } makes `up` serve there; appinit web then reports it', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    await h.up(`programs:\n  a:\n    command: sleep 100\nweb:\n  listen: 127.0.0.1:${port}\n`);
+    const w = JSON.parse((await h.cli(['web', '--json'])).stdout) as WebJson;
+    assert.equal(w.listen, `127.0.0.1:${port}`);
+    const r = await fetch(`http://${w.listen}/api/v1/status`, { headers: { authorization: `Bearer ${w.tokens.viewer}` } });
+    assert.equal(r.status, 200);
+  });
+});

@@ -6,11 +6,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../app.js';
 import { ApiError } from '../errors.js';
+import { webSettingOf } from '../../config/read-web.js';
 import { bool, optText } from '../input.js';
 import { MetricsCollector } from '../metrics/collect.js';
 import type { Module, Service } from '../modules.js';
 import { DAEMON_UID, type ApiContext, type ApiRequest } from '../routes.js';
-import { DEFAULT_LISTEN, parseListen } from './listen.js';
+import { DEFAULT_LISTEN, parseListen, webSettingError } from '../../config/web-listen.js';
 import { LiveTable } from './live.js';
 import { startWebServer, type WebServer } from './server.js';
 import { TokenStore, type UserTokens } from './tokens.js';
@@ -38,6 +39,8 @@ export interface WebService extends Service {
   current(): WebServer | null;
   /** The view of it for one user. */
   view(uid: number, gid: number): WebView | null;
+  /** Applies a loaded control file's `web:` (the daemon owner's files only; absent: unchanged). */
+  fromControlFile(text: string, baseDir: string, uid: number): Promise<void>;
 }
 
 function configPath(home: string): string {
@@ -63,12 +66,9 @@ function loadConfig(home: string): WebConfig | null {
 
 /** Checks a configuration before anything listens: a non-loopback address needs TLS or --insecure. */
 export function checkConfig(cfg: WebConfig): void {
-  const addr = parseListen(cfg.listen);
-  if ((cfg.cert == null) !== (cfg.key == null)) throw new ApiError('usage', 'web: cert and key go together (both files, PEM)');
+  const why = webSettingError(cfg);
+  if (why) throw new ApiError('usage', why);
   if (cfg.cert && (!cfg.cert.startsWith('/') || !cfg.key!.startsWith('/'))) throw new ApiError('usage', 'web: cert and key must be absolute paths');
-  if (!addr.loopback && !cfg.cert && !cfg.insecure) {
-    throw new ApiError('usage', `web: ${cfg.listen} is reachable from other machines: give cert and key (HTTPS), or --insecure to serve plain HTTP anyway`);
-  }
 }
 
 function startWeb(ctx: ApiContext): WebService {
@@ -78,6 +78,7 @@ function startWeb(ctx: ApiContext): WebService {
   let app: App | null = null;
   let server: WebServer | null = null;
   let moving: Promise<WebServer> | null = null;
+  let fromFile = ''; // the control file's last `web:`, as applied
   const deps = () => {
     app ??= createApp(ctx);
     return { ctx, app, tokens, live, metrics: (who: { uid: number; gid: number }) => metrics.render(who.uid, who.gid, app!) };
@@ -106,6 +107,17 @@ function startWeb(ctx: ApiContext): WebService {
       const t = tokens.forUser(uid, gid);
       const base = server.base.replace(/\/\/(0\.0\.0\.0|\[::\]):/, `//${hostname()}:`);
       return { url: `${base}#token=${t.operator}`, listen: server.listen, tokens: t };
+    },
+    async fromControlFile(text, baseDir, uid) {
+      // Only the daemon's owner decides where it listens; the file was checked whole already.
+      if (uid !== 0 && uid !== DAEMON_UID) return;
+      const wanted = webSettingOf(text, baseDir);
+      if (!wanted) return; // no `web:`: a dashboard started by `appinit web` keeps serving
+      const key = JSON.stringify(wanted);
+      if (key === fromFile && server) return; // the same setting as the last load: nothing to move
+      fromFile = key;
+      // A port in use is not the file's fault: the programs are loaded, the daemon's log says why.
+      await serve(wanted).catch((err) => process.stderr.write(`appinit: web: ${(err as Error).message}\n`));
     },
     async stop() {
       live.close();

@@ -14,7 +14,7 @@ import { parseBody } from '../input.js';
 import { pathsFor } from '../paths.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
 import { changeRefusal, identify, sameOrigin, setCookie, COOKIE } from './auth.js';
-import { authority, type ListenAddress } from './listen.js';
+import { authority, type ListenAddress } from '../../config/web-listen.js';
 import type { LiveTable } from './live.js';
 import { serveAsset } from './static.js';
 import { relayTerminal } from './terminal.js';
