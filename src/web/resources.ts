@@ -27,9 +27,9 @@ export function explain(m: Matrix): string[] {
 function Graph(props: { m: Matrix }) {
   const { m } = props;
   const dead = new Set(m.deadlocked);
-  const W = Math.max(480, 140 * Math.max(m.holders.length, m.resources.length));
+  const W = Math.max(480, 190 * Math.max(m.holders.length, m.resources.length));
   const px = (i: number, n: number) => ((i + 0.5) * W) / n;
-  const P = m.holders.map((h, i) => ({ h, x: px(i, m.holders.length), y: 50 }));
+  const P = m.holders.map((h, i) => ({ h, x: px(i, m.holders.length), y: 70 }));
   const R = m.resources.map((r, i) => ({ r, x: px(i, m.resources.length), y: 220 }));
   const edges: unknown[] = [];
   m.holders.forEach((_, i) => m.resources.forEach((_r, j) => {
@@ -49,7 +49,7 @@ function Graph(props: { m: Matrix }) {
       <marker id="ah-red" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#c62828" /></marker>
     </defs>
     ${edges}
-    ${P.map((p) => html`<g class=${`proc${dead.has(p.h) ? ' dead' : ''}`}><circle cx=${p.x} cy=${p.y} r="24" /><text x=${p.x} y=${p.y + 4} text-anchor="middle">${p.h.length > 14 ? p.h.slice(0, 13) + '…' : p.h}</text><title>${p.h}</title></g>`)}
+    ${P.map((p) => html`<g class=${`proc${dead.has(p.h) ? ' dead' : ''}`}><circle cx=${p.x} cy=${p.y} r="24" /><text x=${p.x} y=${p.y + 4} text-anchor="middle">P${P.indexOf(p) + 1}</text><text x=${p.x} y=${p.y - 30} text-anchor="middle" class="plabel">${p.h}</text><title>${p.h}</title></g>`)}
     ${R.map((r, j) => html`<g class="res"><rect x=${r.x - 50} y=${r.y - 20} width="100" height="40" rx="3" /><text x=${r.x} y=${r.y + 4} text-anchor="middle">${r.r} (${m.available[j]}/${m.existing[j]})</text></g>`)}
   </svg>`;
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { TestHome, waitFor } from './harness.js';
+import { CLI, TestHome, waitFor } from './harness.js';
 import { TestBrowser } from './web-browser.js';
 
 const YAML = `programs:
@@ -27,7 +27,9 @@ describe('dashboard in chromium', () => {
 
   before(async () => {
     process.env.APPINIT_SAMPLE_MS = '250'; // charts have samples within the test
-    await h.up(YAML);
+    // Two jobs on one of appinit's mutexes: one holds it, the other waits (the graph's arrows).
+    const lock = (then: string) => `${process.execPath} ${CLI} lock m1 -- ${then}`;
+    await h.up(`${YAML}  holder:\n    command: ${lock('sleep 1000')}\n  waiter:\n    command: sh -c 'sleep 1; exec ${lock('true')}'\n    restart: never\n`);
     await h.waitJob('ticker', 'running', (j) => j.state === 'running');
     const r = await h.cli(['web', '--listen', '127.0.0.1:0', '--json']);
     assert.equal(r.code, 0, r.stderr);
@@ -119,7 +121,11 @@ describe('dashboard in chromium', () => {
     await page.locator('.chart canvas').first().waitFor({ timeout: 15_000 });
     await TestBrowser.shot(page, 'charts');
     await page.click('button[data-view="resources"]');
-    await page.locator('table.resources').waitFor();
+    await page.locator('table.resources tr', { hasText: 'm1' }).waitFor({ timeout: 10_000 });
+    await page.locator('svg.rag line.holds').first().waitFor({ timeout: 10_000 });
+    await page.locator('svg.rag line.waits').first().waitFor({ timeout: 10_000 });
+    assert.ok(await page.locator('svg.rag circle').count() >= 2, 'the holder and the waiter as circles');
+    assert.equal(await page.locator('svg.rag rect').count(), 1, 'm1 as a rectangle');
     await TestBrowser.shot(page, 'resources');
   });
 

@@ -95,6 +95,7 @@ function startWeb(ctx: ApiContext): WebService {
       server = next;
       await old?.close();
       saveConfig(ctx.home, { ...cfg, listen: next.listen }); // port 0: the port it got
+      console.log(`${new Date().toISOString()} web: serving the dashboard on ${next.base}`);
       return next;
     })();
     return moving;
