@@ -74,9 +74,11 @@ describe('appinit web: serving and access', () => {
   });
 
   test('cookie login: HttpOnly SameSite=Strict; a change needs the page\'s header and this origin', async () => {
-    const bad = await req('/login', { method: 'POST', body: JSON.stringify({ token: 'nope' }) });
+    const form = await req('/login', { method: 'POST', body: JSON.stringify({ token: web.tokens.operator }) });
+    assert.equal(form.status, 403, 'a login without the page\'s header (a cross-site form) is refused');
+    const bad = await req('/login', { method: 'POST', headers: { 'x-appinit-web': '1' }, body: JSON.stringify({ token: 'nope' }) });
     assert.equal(bad.status, 401);
-    const login = await req('/login', { method: 'POST', body: JSON.stringify({ token: web.tokens.operator }) });
+    const login = await req('/login', { method: 'POST', headers: { 'x-appinit-web': '1' }, body: JSON.stringify({ token: web.tokens.operator }) });
     assert.equal(login.status, 200);
     const set = login.headers.get('set-cookie') ?? '';
     assert.match(set, /^appinit_web=[^;]+; HttpOnly; SameSite=Strict; Path=\//);

@@ -13,7 +13,7 @@ import { send } from '../http.js';
 import { parseBody } from '../input.js';
 import { pathsFor } from '../paths.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
-import { changeRefusal, identify, sameOrigin, setCookie, COOKIE } from './auth.js';
+import { changeRefusal, identify, sameOrigin, setCookie, COOKIE, CSRF_HEADER } from './auth.js';
 import { authority, type ListenAddress } from '../../config/web-listen.js';
 import type { LiveTable } from './live.js';
 import { serveAsset } from './static.js';
@@ -99,7 +99,8 @@ async function handle(d: WebDeps, req: http.IncomingMessage, res: http.ServerRes
   if (method === 'GET' && serveAsset(req, res, url.pathname)) return;
   if (url.pathname === '/login' && method === 'POST') {
     // The page posts the token from its URL fragment; the answer sets the cookie.
-    if (!sameOrigin(req, tls)) return refuse(res, 'forbidden', 'cross-site login refused');
+    // The page's header too: a cross-site form cannot log a browser in with someone else's token.
+    if (!sameOrigin(req, tls) || req.headers[CSRF_HEADER] !== '1') return refuse(res, 'forbidden', 'cross-site login refused');
     const body = await readJson(req).catch(() => ({} as Record<string, unknown>));
     const who = d.tokens.owner(typeof body.token === 'string' ? body.token : null);
     if (!who || who.role === 'metrics') return refuse(res, 'unauthenticated', 'this token is not valid here: run `appinit web` for the URL with a token');
