@@ -4,7 +4,7 @@
 // daemon serves again where it did after a restart.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -173,5 +173,55 @@ describe('web: in the control file', () => {
     assert.equal(w.listen, `127.0.0.1:${port}`);
     const r = await fetch(`http://${w.listen}/api/v1/status`, { headers: { authorization: `Bearer ${w.tokens.viewer}` } });
     assert.equal(r.status, 200);
+  });
+});
+
+describe('two users on one dashboard: each sees what the API lets them see', () => {
+  const h = new TestHome('appinit-web2u-');
+  const OTHER = `apw${process.pid % 100000}`;
+  let uid = -1;
+  after(async () => {
+    await h.cleanup();
+    if (uid >= 0) spawnSync('userdel', [OTHER]);
+  });
+
+  test('the other user\'s token sees only their job, and cannot stop root\'s', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to create a user');
+    const add = spawnSync('useradd', ['-M', '-N', '-r', '-s', '/usr/sbin/nologin', OTHER], { encoding: 'utf8' });
+    if (add.status !== 0) return t.skip(`useradd: ${add.stderr}`);
+    uid = Number(spawnSync('id', ['-u', OTHER], { encoding: 'utf8' }).stdout.trim());
+    await h.up('programs:\n  rootjob:\n    command: sleep 1000\n');
+    const web = JSON.parse((await h.cli(['web', '--listen', '127.0.0.1:0', '--json'])).stdout) as WebJson;
+    // The other user's tokens, as `appinit web` would make them for that user (who needs a way
+    // to the daemon's socket for that: system mode); written while the daemon is down.
+    assert.equal((await h.cli(['down'])).code, 0);
+    h.reconnect();
+    const file = join(h.home, 'web-tokens.json');
+    const tokens = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const theirs = { operator: `op-${OTHER}-0123456789abcdef`, viewer: `vw-${OTHER}-0123456789abcdef`, metrics: `mt-${OTHER}-0123456789abcdef`, gid: uid };
+    tokens[String(uid)] = theirs;
+    writeFileSync(file, JSON.stringify(tokens), { mode: 0o600 });
+    assert.equal((await h.cli(['start', 'rootjob'])).code, 0); // `down` stopped it; this starts the daemon too
+    await h.waitJob('rootjob', 'running again', (j) => j.state === 'running');
+    const base = `http://${web.listen}`;
+    await waitFor('the dashboard back', async () => (await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${theirs.viewer}` } })).status === 200);
+    const as = (token: string, path: string, body?: unknown) => fetch(base + path, body === undefined
+      ? { headers: { authorization: `Bearer ${token}` } }
+      : { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const who = (await (await as(theirs.viewer, '/whoami')).json()) as { user: string; uid: number };
+    assert.deepEqual([who.user, who.uid], [OTHER, uid]);
+    // Their own job, started through the dashboard as them.
+    const run = await as(theirs.operator, '/api/v1/run', { argv: ['sleep', '1000'], name: 'theirs', cwd: '/' });
+    assert.equal(run.status, 200, await run.clone().text());
+    const mine = (await (await as(theirs.viewer, '/api/v1/status')).json()) as { name: string }[];
+    assert.deepEqual(mine.map((j) => j.name), ['theirs'], 'they see their job only');
+    const rootSees = (await (await as(web.tokens.viewer, '/api/v1/status')).json()) as { name: string }[];
+    assert.deepEqual(rootSees.map((j) => j.name).sort(), ['rootjob', 'theirs'], 'root sees both');
+    const stop = await as(theirs.operator, '/api/v1/stop', { names: ['rootjob'] });
+    assert.equal(stop.status, 404, 'root\'s job reads as missing to them');
+    assert.equal((await h.status()).find((j) => j.name === 'rootjob')?.state, 'running');
+    const metrics = await (await as(theirs.metrics, '/metrics')).text();
+    assert.doesNotMatch(metrics, /rootjob/, 'their metrics do not show root\'s programs');
+    assert.match(metrics, /appinit_program_up\{program="theirs"/);
   });
 });
