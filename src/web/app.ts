@@ -1,16 +1,29 @@
 // The dashboard page: logs in with the token from the URL, opens the live job table's WebSocket,
 // and shows one view at a time. Preact + htm: a 4 KB component library with no build-time JSX.
 import { html } from 'htm/preact';
-import { render } from 'preact';
+import { render, type FunctionComponent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { login, wsUrl, type Me } from './api.js';
 import { Acct } from './acct.js';
-import { Charts } from './charts.js';
 import { Jobs, type Row } from './jobs.js';
 import { Logs } from './logs.js';
 import { Resources } from './resources.js';
 import { Schedule } from './schedule.js';
-import { Term } from './terminal.js';
+
+// The charts (uPlot) and the terminal (xterm.js, most of the page's bytes) load when first
+// opened: the table is on screen before they are fetched.
+function later<P>(load: () => Promise<FunctionComponent<P>>): FunctionComponent<P> {
+  let loaded: FunctionComponent<P> | null = null;
+  return (props: P) => {
+    const [C, setC] = useState<FunctionComponent<P> | null>(() => loaded);
+    useEffect(() => {
+      if (!C) void load().then((c) => { loaded = c; setC(() => c); });
+    }, []);
+    return C ? html`<${C} ...${props} />` : html`<p class="muted">loading…</p>`;
+  };
+}
+const Charts = later(async () => (await import('./charts.js')).Charts);
+const Term = later(async () => (await import('./terminal.js')).Term);
 
 const VIEWS = ['jobs', 'logs', 'schedule', 'acct', 'charts', 'resources', 'terminal'] as const;
 type View = (typeof VIEWS)[number];

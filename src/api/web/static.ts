@@ -12,8 +12,11 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
 };
 
-/** The files the page is made of, by URL path. */
+/** The page's entry files, by URL path (a missing one means the package was built without the page). */
 export const ASSETS: Record<string, string> = { '/': 'index.html', '/index.html': 'index.html', '/app.js': 'app.js', '/app.css': 'app.css' };
+
+// The views esbuild split off (chunk-HASH.js), loaded when first opened.
+const CHUNK = /^\/(chunk-[A-Za-z0-9]+\.js)$/;
 
 const cache = new Map<string, { raw: Buffer; gz: Buffer; type: string }>();
 
@@ -33,9 +36,15 @@ function load(file: string): { raw: Buffer; gz: Buffer; type: string } | null {
 
 /** Serves one of the page's files; false when the path is not one. */
 export function serveAsset(req: http.IncomingMessage, res: http.ServerResponse, path: string): boolean {
-  const file = ASSETS[path];
+  const chunk = CHUNK.exec(path)?.[1];
+  const file = ASSETS[path] ?? chunk;
   if (!file) return false;
   const a = load(file);
+  if (!a && chunk) {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end(`no ${chunk} in this build (reload the page)\n`);
+    return true;
+  }
   if (!a) {
     res.writeHead(500, { 'content-type': 'text/plain' });
     res.end(`the dashboard's ${file} is missing from ${WEB_DIR}: run npm run build\n`);
