@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import type { Job, JobChange } from '../../core/supervisor/runtime.js';
 import { countOpenFds } from '../../os/proc/fds.js';
 import { clockTicks, pageSize, readProcess, withDescendants } from '../../os/proc/index.js';
-import type { Db } from '../../store/db.js';
+import { stmt, type Db } from '../../store/db.js';
 import type { App } from '../app.js';
 import { streamPaths } from '../logs/sources.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
@@ -19,7 +19,7 @@ interface Hist { buckets: number[]; counts: number[]; sum: number; count: number
 
 function scheduledRun(db: Db, job: number): { source: string; due: number } | null {
   try {
-    return (db.prepare('SELECT source, due FROM schedule_jobs WHERE job = ?').get(job) as { source: string; due: number } | undefined) ?? null;
+    return (stmt(db, 'SELECT source, due FROM schedule_jobs WHERE job = ?').get(job) as { source: string; due: number } | undefined) ?? null;
   } catch {
     return null; // the schedule module's table is not there (a daemon without it)
   }
