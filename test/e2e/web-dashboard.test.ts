@@ -14,6 +14,8 @@ const YAML = `programs:
   echoer:
     command: sh -c 'while read l; do echo "got:$l"; done'
     tty: true
+  forker:
+    command: sh -c '(sleep 1000 &); exec sleep 1001'
 `;
 
 interface WebJson { url: string; listen: string; tokens: { operator: string; viewer: string; metrics: string } }
@@ -73,10 +75,14 @@ describe('dashboard in chromium', () => {
     await page.selectOption('.bar select', 'TERM');
   });
 
-  test('the process tree of a job', async () => {
-    await page.click('tr[data-job="ticker"] button[data-act="tree"]');
-    await page.locator('ul.tree[data-tree="ticker"] li', { hasText: 'leader' }).waitFor({ timeout: 10_000 });
+  test('the process tree of a job, with its adopted orphan', async () => {
+    await page.click('tr[data-job="forker"] button[data-act="tree"]');
+    await page.locator('ul.tree[data-tree="forker"] li', { hasText: 'leader' }).waitFor({ timeout: 10_000 });
+    // The sleep its subshell left behind (parent gone) is still the job's, marked adopted.
+    await page.locator('ul.tree[data-tree="forker"] li', { hasText: 'adopted' }).waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('ul.tree[data-tree="forker"]').innerText(), /sleep 1000[\s\S]*adopted|adopted[\s\S]*sleep 1000/);
     await TestBrowser.shot(page, 'tree');
+    await page.click('tr[data-job="forker"] button[data-act="tree"]');
   });
 
   test('logs: a line written after the page opened appears', async () => {
