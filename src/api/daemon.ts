@@ -135,9 +135,12 @@ export async function startDaemon(home: string): Promise<Daemon> {
   };
   const up = async (file: string) => {
     const abs = resolve(file);
-    const programs = parseControlText(readFileSync(abs, 'utf8'), abs, dirname(abs));
+    const text = readFileSync(abs, 'utf8');
+    const programs = parseControlText(text, abs, dirname(abs));
     try {
-      return await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+      const result = await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+      await ctx.services.web?.fromControlFile(text, dirname(abs), process.getuid?.() ?? 0); // the file's `web:`
+      return result;
     } finally {
       programsLoaded(ctx);
     }

@@ -176,6 +176,32 @@ describe('web: in the control file', () => {
   });
 });
 
+describe('appinit daemon FILE with web:', () => {
+  const h = new TestHome('appinit-webfg-');
+  after(() => h.cleanup());
+
+  test('the foreground daemon serves where the file says', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const file = h.write('app.yaml', `programs:\n  a:\n    command: sleep 100\nweb:\n  listen: 127.0.0.1:${port}\n`);
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('./harness.js');
+    const d = spawn(process.execPath, [CLI, 'daemon', file], { env: h.env, stdio: 'ignore' });
+    const ended = new Promise<void>((resolve) => d.on('exit', () => resolve()));
+    try {
+      await waitFor(`the dashboard on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/whoami`).catch(() => null))?.status === 401, 20_000, 100);
+    } finally {
+      d.kill('SIGTERM');
+      await ended;
+    }
+  });
+});
+
 describe('two users on one dashboard: each sees what the API lets them see', () => {
   const h = new TestHome('appinit-web2u-');
   const OTHER = `apw${process.pid % 100000}`;
