@@ -1,6 +1,6 @@
 // Debian's chromium driven by playwright-core, for the dashboard's tests. The browser is closed
 // (and its process checked gone) by close(), whatever the test did.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -9,13 +9,19 @@ import { alive, waitFor } from './harness.js';
 /** Where screenshots of each view go (git-ignored). */
 export const SCREENSHOTS = fileURLToPath(new URL('../../../build/screenshots/', import.meta.url));
 
+/** The browser the tests drive: Debian's chromium, or $CHROMIUM. */
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here (false when they can). */
+export const CHROMIUM_MISSING: string | false = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found (Debian: apt-get install chromium)`;
+
 /** One headless chromium. */
 export class TestBrowser {
   private constructor(private readonly browser: Browser, private readonly pid: number | null) {}
 
   /** Launches /usr/bin/chromium (no sandbox: the tests run as root). */
   static async launch(): Promise<TestBrowser> {
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     // playwright-core does not give the pid: the browser's process is our newest chromium child.
     return new TestBrowser(browser, browserPid());
   }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { CLI, TestHome, waitFor } from './harness.js';
-import { TestBrowser } from './web-browser.js';
+import { CHROMIUM_MISSING, TestBrowser } from './web-browser.js';
 
 const YAML = `programs:
   ticker:
@@ -20,7 +20,7 @@ const YAML = `programs:
 
 interface WebJson { url: string; listen: string; tokens: { operator: string; viewer: string; metrics: string } }
 
-describe('dashboard in chromium', () => {
+describe('dashboard in chromium', { skip: CHROMIUM_MISSING }, () => {
   const h = new TestHome('appinit-web-');
   let browser: TestBrowser;
   let web: WebJson;
