@@ -145,6 +145,28 @@ describe('dashboard in chromium', { skip: CHROMIUM_MISSING }, () => {
     await TestBrowser.shot(page, 'resources');
   });
 
+  test('resources: a deadlock is drawn in red and explained', async () => {
+    // The daemon refuses any request that would deadlock, so a live one cannot be made: the
+    // detection's answer for two jobs in a cycle is given to the page as the API would give it.
+    await page.route('**/api/v1/deadlock', (route) => route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({
+        resources: ['r1', 'r2'], holders: ['job a (pid 11)', 'job b (pid 12)'], existing: [1, 1], available: [0, 0],
+        allocation: [[1, 0], [0, 1]], request: [[0, 1], [1, 0]], deadlocked: ['job a (pid 11)', 'job b (pid 12)'], order: [], steps: [],
+      }),
+    }));
+    try {
+      await page.click('button[data-view="jobs"]');
+      await page.click('button[data-view="resources"]');
+      await page.locator('.deadlock', { hasText: 'job a (pid 11) waits for 1 of r2 (0 free), held by job b (pid 12)' }).waitFor({ timeout: 10_000 });
+      assert.equal(await page.locator('svg.rag g.proc.dead').count(), 2, 'both processes highlighted');
+      assert.equal(await page.locator('svg.rag line.dead').count(), 4, 'their holds and waits arrows in red');
+      await TestBrowser.shot(page, 'resources-deadlock');
+    } finally {
+      await page.unroute('**/api/v1/deadlock');
+    }
+  });
+
   test('a viewer\'s stop is refused by the daemon and the job keeps running', async () => {
     const { page: viewer, context } = await browser.page();
     try {
