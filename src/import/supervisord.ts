@@ -38,6 +38,9 @@ export function mapSupervisord(sections: IniSection[], f: Findings): Map<string,
     for (const m of members) groupOf.set(m, { name: g[1], priority: prio ? Number(prio.value) : undefined });
     for (const [k, v] of s.values) if (k !== 'programs' && k !== 'priority') f.drop(v.file, v.line, `group:${g[1]}`, k, 'no appinit equivalent');
   }
+  // Without directory=, a program runs where supervisord does: [supervisord] directory=, else "/"
+  // (where a daemonized supervisord, the service, chdirs to).
+  const home = sections.find((s) => s.name === 'supervisord')?.values.get('directory')?.value ?? '/';
   for (const s of sections) {
     const m = /^program:(.+)$/.exec(s.name);
     if (!m) {
@@ -46,12 +49,12 @@ export function mapSupervisord(sections: IniSection[], f: Findings): Map<string,
       }
       continue;
     }
-    mapProgram(m[1], s, groupOf.get(m[1]), out, f);
+    mapProgram(m[1], s, groupOf.get(m[1]), home, out, f);
   }
   return out;
 }
 
-function mapProgram(name: string, s: IniSection, group: { name: string; priority?: number } | undefined, out: Map<string, ProgramOut>, f: Findings): void {
+function mapProgram(name: string, s: IniSection, group: { name: string; priority?: number } | undefined, home: string, out: Map<string, ProgramOut>, f: Findings): void {
   const v = (k: string) => s.values.get(k);
   const drop = (k: string, why: string) => f.drop(v(k)?.file ?? s.file, v(k)?.line ?? s.line, name, k, why);
   const note = (k: string, why: string) => f.note(v(k)?.file ?? s.file, v(k)?.line ?? s.line, name, k, why);
@@ -82,7 +85,7 @@ function mapProgram(name: string, s: IniSection, group: { name: string; priority
     else {
       try { p.command = splitCommand(cmd); } catch (e) { drop('command', (e as Error).message); }
     }
-    if (x('directory')) p.cwd = x('directory');
+    p.cwd = x('directory') ?? home;
     if (x('environment')) {
       try { p.env = keyValuePairs(x('environment')!); } catch (e) { drop('environment', (e as Error).message); }
     }
