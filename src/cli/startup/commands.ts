@@ -28,6 +28,9 @@ export const registerPortCommands: RegisterCommands = (program: Command, run: Ru
     .option('--user', 'this user\'s daemon (default for others)')
     .option('--print', 'print the file; write nothing')
     .action((init: string | undefined, o: StartupOptions) => run(async () => startup(init, o)));
+  program.command('update').description('after an upgrade (npm i -g appinit@next): hand the running daemon\'s jobs to a daemon of this version; no job restarts')
+    .option('--force', 'hand over even when the versions are the same').option('--json', 'print JSON')
+    .action((o: { force?: boolean; json?: boolean }) => run(async () => (await import('./update.js')).update(o)));
   program.command('unstartup [init]').description('remove the boot file `appinit startup` wrote')
     .option('--system', 'the system daemon\'s').option('--user', 'this user\'s')
     .action((init: string | undefined, o: StartupOptions) => run(async () => unstartup(init, o)));
