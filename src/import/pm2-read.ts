@@ -31,8 +31,14 @@ const LISTED_OPTIONS = [
   'disable_logs', 'treekill', 'pid_file',
 ];
 
-/** The apps of a PM2 file; throws with the reason when it is not one. */
-export async function readPm2File(file: string): Promise<Pm2App[]> {
+/** A key of the ecosystem file beside `apps` (deploy, ...), with its line. */
+export interface Pm2FileKey {
+  key: string;
+  line: number;
+}
+
+/** The apps of a PM2 file and its other top-level keys; throws with the reason when it is not one. */
+export async function readPm2File(file: string): Promise<{ apps: Pm2App[]; others: Pm2FileKey[] }> {
   const abs = resolve(file);
   const text = readFileSync(abs, 'utf8');
   const ext = extname(abs).toLowerCase();
@@ -51,15 +57,19 @@ export async function readPm2File(file: string): Promise<Pm2App[]> {
     return (key: string) => o?.keys.get(key) ?? o?.line ?? 1;
   };
   if (Array.isArray(data) && data.every((e) => e && typeof e === 'object' && ('pm2_env' in e || 'pm_exec_path' in e))) {
-    return data.map((e: Record<string, unknown>, i) => {
+    const apps = data.map((e: Record<string, unknown>, i) => {
       const env = (e.pm2_env ?? e) as Record<string, unknown>;
       return { options: fromProcessList(env), lineOf: at(String(env.name), i), fromProcessList: true };
     });
+    return { apps, others: [] };
   }
   const obj = data as Record<string, unknown> | unknown[] | null;
   const apps = Array.isArray(obj) ? obj : obj && typeof obj === 'object' ? (Array.isArray(obj.apps) ? obj.apps : obj.apps ? [obj.apps] : [obj]) : null;
   if (!apps || apps.some((a) => !a || typeof a !== 'object')) throw new Error(`${file}: expected { apps: [...] } with one object per app`);
-  return (apps as Record<string, unknown>[]).map((a, i) => ({ options: a, lineOf: at(typeof a.name === 'string' ? a.name : undefined, i), fromProcessList: false }));
+  const top = obj && !Array.isArray(obj) && Array.isArray(obj.apps) ? obj : null;
+  const holder = literals.find((o) => o.keys.has('apps'));
+  const others = top ? Object.keys(top).filter((k) => k !== 'apps').map((key) => ({ key, line: holder?.keys.get(key) ?? 1 })) : [];
+  return { apps: (apps as Record<string, unknown>[]).map((a, i) => ({ options: a, lineOf: at(typeof a.name === 'string' ? a.name : undefined, i), fromProcessList: false })), others };
 }
 
 // Runs the ecosystem file as PM2 does: its code runs with this user's rights (the README says so).

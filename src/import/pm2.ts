@@ -181,7 +181,7 @@ function restartPolicy(o: Record<string, unknown>, p: ProgramOut, drop: Report, 
   } else p.restart = 'always';
   const maxRestarts = num('max_restarts');
   // PM2 gives up after 16 restarts that each lived less than min_uptime.
-  p.crash_loop = { limit: maxRestarts ?? 16 };
+  if (p.restart !== 'never') p.crash_loop = { limit: maxRestarts ?? 16 };
   if (maxRestarts != null) note('max_restarts', 'appinit counts restarts within crash_loop.window (60s), not restarts that lived under min_uptime');
   const minUptime = num('min_uptime');
   if (minUptime != null) p.ready = ms(minUptime);

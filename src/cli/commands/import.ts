@@ -33,7 +33,9 @@ async function importCommand(from: string, file: string, o: ImportOptions): Prom
     if (from === 'pm2') {
       const { readPm2File } = await import('../../import/pm2-read.js');
       const { mapPm2Apps } = await import('../../import/pm2.js');
-      programs = mapPm2Apps(await readPm2File(file), file, dirname(resolve(file)), f, { envName: o.env });
+      const { apps, others } = await readPm2File(file);
+      programs = mapPm2Apps(apps, file, dirname(resolve(file)), f, { envName: o.env });
+      for (const k of others) f.drop(file, k.line, '', k.key, k.key === 'deploy' ? 'appinit does not deploy code; keep using pm2 deploy or your own tool' : 'not an app setting');
     } else if (from === 'supervisord' || from === 'supervisor') {
       const { readIni } = await import('../../import/ini.js');
       const { mapSupervisord } = await import('../../import/supervisord.js');
@@ -52,7 +54,8 @@ async function importCommand(from: string, file: string, o: ImportOptions): Prom
   } catch (e) {
     throw new CliError(`import ${from}: ${file}: the result would not load:\n${(e as Error).message}`);
   }
-  for (const x of f.list) process.stderr.write(`appinit: ${formatFinding(x)}\n`);
+  const sorted = [...f.list].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  for (const x of sorted) process.stderr.write(`appinit: ${formatFinding(x)}\n`);
   if (o.output) {
     const tmp = `${out}.tmp-${process.pid}`;
     writeFileSync(tmp, text, { mode: 0o644 });
