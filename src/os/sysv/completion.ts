@@ -1,0 +1,64 @@
+// Blocking calls finish on the library's own threads; each writes its request's handle (8 bytes)
+// to a pipe that this module reads through a net.Socket, so waiting costs the event loop one
+// epoll descriptor and libuv's thread pool nothing. The socket keeps the process alive only while
+// a call is pending (as a pending network read does); process.exit() never waits for one.
+import { Socket } from 'node:net';
+import { sysvLib } from './lib.js';
+
+type Done = (result: number, take: (out: Buffer | null, size: number) => number) => void;
+
+const pending = new Map<number, Done>();
+let socket: Socket | null = null;
+let partial = Buffer.alloc(0);
+
+function watch(): Socket {
+  if (socket) return socket;
+  const fd = sysvLib().init();
+  if (fd < 0) throw new Error(`appinit/sysv: cannot create the completion pipe (errno ${-fd})`);
+  const s = new Socket({ fd, readable: true, writable: false });
+  s.on('data', (chunk: Buffer) => {
+    let buf = partial.length ? Buffer.concat([partial, chunk]) : chunk;
+    const whole = buf.length - (buf.length % 8);
+    for (let off = 0; off < whole; off += 8) finish(Number(buf.readBigUInt64LE(off)));
+    partial = Buffer.from(buf.subarray(whole));
+    if (pending.size === 0) s.unref();
+  });
+  s.on('error', (err) => { throw err; }); // the pipe is ours: an error here is a bug, not an input
+  s.unref();
+  socket = s;
+  return s;
+}
+
+function finish(handle: number): void {
+  const done = pending.get(handle);
+  pending.delete(handle);
+  const lib = sysvLib();
+  if (!done) {
+    lib.take(handle, null, 0); // cannot happen (every handle is registered before it can finish)
+    return;
+  }
+  let taken = false;
+  const take = (out: Buffer | null, size: number): number => {
+    taken = true;
+    return lib.take(handle, out, size);
+  };
+  done(0, take);
+  if (!taken) lib.take(handle, null, 0);
+}
+
+/** Starts a call on a library thread (start returns its handle or -errno); done runs when it ends. */
+export function submit(start: () => number, done: Done): void {
+  const s = watch();
+  const handle = start();
+  if (handle < 0) {
+    done(handle, () => handle);
+    return;
+  }
+  pending.set(handle, done);
+  s.ref();
+}
+
+/** Calls now waiting on a library thread (for tests and diagnostics). */
+export function pendingCalls(): number {
+  return pending.size;
+}

@@ -1,0 +1,127 @@
+// Semaphore sets: semget, semop, semctl. A semop that would wait runs on a library thread of this
+// process, so SEM_UNDO is recorded for this process (threads share the undo list) and given back
+// by the kernel when the process ends.
+import { check, SysvError } from './errors.js';
+import { submit } from './completion.js';
+import { GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, SEM_UNDO, SETALL, SETVAL } from './constants.js';
+import { sysvLib } from './lib.js';
+import { decodeSemid, encodePerm, SIZE, type IpcSet, type SemidDs } from './stat.js';
+
+/** One operation of a semop: add `op` to semaphore `num` (op < 0 waits for enough, 0 waits for zero). */
+export interface SemOp {
+  num: number;
+  op: number;
+  /** SEM_UNDO: the kernel reverses this operation when the process ends. */
+  undo?: boolean;
+  /** IPC_NOWAIT: EAGAIN instead of waiting. */
+  nowait?: boolean;
+  /** Raw sem_flg, or-ed with the above. */
+  flags?: number;
+}
+
+/** semop options: `timeout` in ms (semtimedop: EAGAIN when it passes). */
+export interface SemopOptions {
+  timeout?: number;
+}
+
+/** semget(key, nsems, flags): the set's id. */
+export function semget(key: number, nsems: number, flags = 0): number {
+  return check('semget', sysvLib().semget(key | 0, nsems, flags));
+}
+
+function encode(ops: readonly SemOp[]): { buf: Buffer; allNowait: boolean } {
+  const buf = Buffer.alloc(6 * ops.length);
+  let allNowait = true;
+  ops.forEach((o, i) => {
+    const flg = (o.flags ?? 0) | (o.undo ? SEM_UNDO : 0) | (o.nowait ? IPC_NOWAIT : 0);
+    if (!(flg & IPC_NOWAIT)) allNowait = false;
+    buf.writeUInt16LE(o.num, 6 * i);
+    buf.writeInt16LE(o.op, 6 * i + 2);
+    buf.writeInt16LE(flg, 6 * i + 4);
+  });
+  return { buf, allNowait };
+}
+
+/** semop: all operations at once, atomically; waits (without blocking Node) until they can be done. */
+export function semop(id: number, ops: readonly SemOp[], opts: SemopOptions = {}): Promise<void> {
+  const { buf, allNowait } = encode(ops);
+  const lib = sysvLib();
+  // Try first without waiting: a semop that would block changes nothing and returns EAGAIN.
+  const nowait = Buffer.from(buf);
+  for (let i = 0; i < ops.length; i++) nowait.writeInt16LE(nowait.readInt16LE(6 * i + 4) | IPC_NOWAIT, 6 * i + 4);
+  const r = lib.semop(id, nowait, ops.length);
+  if (r >= 0) return Promise.resolve();
+  if (r !== -11 || allNowait || opts.timeout === 0) return Promise.reject(new SysvError('semop', -r));
+  const ns = opts.timeout != null ? Math.round(opts.timeout * 1e6) : -1;
+  return new Promise((resolve, reject) => {
+    submit(() => lib.semopAsync(id, buf, ops.length, ns), (err, take) => {
+      const rr = err < 0 ? err : take(null, 0);
+      if (rr < 0) reject(new SysvError(opts.timeout != null ? 'semtimedop' : 'semop', -rr));
+      else resolve();
+    });
+  });
+}
+
+/** semop that never waits: throws EAGAIN if it would. */
+export function semopSync(id: number, ops: readonly SemOp[]): void {
+  const { buf } = encode(ops.map((o) => ({ ...o, nowait: true })));
+  check('semop', sysvLib().semop(id, buf, ops.length));
+}
+
+/** semctl(id, num, GETVAL | GETNCNT | GETZCNT | GETPID): one number. */
+export function semctl(id: number, num: number, cmd: typeof GETVAL | typeof GETNCNT | typeof GETZCNT | typeof GETPID): number;
+/** semctl(id, num, SETVAL, value). */
+export function semctl(id: number, num: number, cmd: typeof SETVAL, value: number): void;
+/** semctl(id, 0, GETALL): every value. */
+export function semctl(id: number, num: number, cmd: typeof GETALL): number[];
+/** semctl(id, 0, SETALL, values). */
+export function semctl(id: number, num: number, cmd: typeof SETALL, values: readonly number[]): void;
+/** semctl(id, 0, IPC_STAT): the set's status. */
+export function semctl(id: number, num: number, cmd: typeof IPC_STAT): SemidDs;
+/** semctl(id, 0, IPC_SET, changes): owner and mode. */
+export function semctl(id: number, num: number, cmd: typeof IPC_SET, set: IpcSet): void;
+/** semctl(id, 0, IPC_RMID): removes the set; waiters fail with EIDRM. */
+export function semctl(id: number, num: number, cmd: typeof IPC_RMID): void;
+export function semctl(id: number, num: number, cmd: number, arg?: number | readonly number[] | IpcSet): number | number[] | SemidDs | void {
+  const lib = sysvLib();
+  const stat = () => {
+    const b = Buffer.alloc(SIZE.semid_ds);
+    check('semctl', lib.semctlPtr(id, 0, IPC_STAT, b));
+    return b;
+  };
+  switch (cmd) {
+    case GETVAL: case GETNCNT: case GETZCNT: case GETPID:
+      return check('semctl', lib.semctlInt(id, num, cmd, 0));
+    case SETVAL:
+      check('semctl', lib.semctlInt(id, num, cmd, Number(arg)));
+      return;
+    case IPC_RMID:
+      check('semctl', lib.semctlInt(id, 0, IPC_RMID, 0));
+      return;
+    case GETALL: {
+      const n = decodeSemid(stat()).sem_nsems;
+      const b = Buffer.alloc(2 * n);
+      check('semctl', lib.semctlPtr(id, 0, GETALL, b));
+      return Array.from({ length: n }, (_, i) => b.readUInt16LE(2 * i));
+    }
+    case SETALL: {
+      const values = arg as readonly number[];
+      const n = decodeSemid(stat()).sem_nsems;
+      if (!Array.isArray(values) || values.length !== n) throw new RangeError(`semctl SETALL: expected ${n} values, got ${Array.isArray(values) ? values.length : typeof values}`);
+      const b = Buffer.alloc(2 * n);
+      values.forEach((v, i) => b.writeUInt16LE(v, 2 * i));
+      check('semctl', lib.semctlPtr(id, 0, SETALL, b));
+      return;
+    }
+    case IPC_STAT:
+      return decodeSemid(stat());
+    case IPC_SET: {
+      const b = stat();
+      encodePerm(b, (arg as IpcSet) ?? {});
+      check('semctl', lib.semctlPtr(id, 0, IPC_SET, b));
+      return;
+    }
+    default:
+      throw new SysvError('semctl', 22);
+  }
+}
