@@ -6,4 +6,5 @@ export { msgget, msgsnd, msgsndSync, msgrcv, msgrcvSync, msgctl, type Message, t
 export { semget, semop, semopSync, semctl, type SemOp, type SemopOptions } from './sem.js';
 export { shmget, shmat, shmdt, shmctl, isDetached, type AttachOptions } from './shm.js';
 export { pendingCalls } from './completion.js';
+export { listQueues, listSemaphores, listSegments, type QueueRow, type SemRow, type ShmRow } from './list.js';
 export type { IpcPerm, MsqidDs, SemidDs, ShmidDs, IpcSet } from './stat.js';
