@@ -62,3 +62,13 @@ export function submit(start: () => number, done: Done): void {
 export function pendingCalls(): number {
   return pending.size;
 }
+
+/** Calls attempt (a non-waiting call) until it gives something other than wouldWait, or until us
+ *  microseconds have passed; returns its last result. */
+export function spin(us: number | undefined, wouldWait: number, attempt: () => number): number {
+  let r = attempt();
+  if (r !== wouldWait || !us || us <= 0) return r;
+  const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000));
+  while (r === wouldWait && process.hrtime.bigint() < end) r = attempt();
+  return r;
+}

@@ -2,7 +2,7 @@
 // process, so SEM_UNDO is recorded for this process (threads share the undo list) and given back
 // by the kernel when the process ends.
 import { check, SysvError } from './errors.js';
-import { submit } from './completion.js';
+import { spin, submit } from './completion.js';
 import { GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, SEM_UNDO, SETALL, SETVAL } from './constants.js';
 import { sysvLib } from './lib.js';
 import { decodeSemid, encodePerm, SIZE, type IpcSet, type SemidDs } from './stat.js';
@@ -22,6 +22,8 @@ export interface SemOp {
 /** semop options: `timeout` in ms (semtimedop: EAGAIN when it passes). */
 export interface SemopOptions {
   timeout?: number;
+  /** Microseconds to retry without waiting before handing the wait to a library thread (default 0). */
+  spin?: number;
 }
 
 /** semget(key, nsems, flags): the set's id. */
@@ -49,7 +51,7 @@ export function semop(id: number, ops: readonly SemOp[], opts: SemopOptions = {}
   // Try first without waiting: a semop that would block changes nothing and returns EAGAIN.
   const nowait = Buffer.from(buf);
   for (let i = 0; i < ops.length; i++) nowait.writeInt16LE(nowait.readInt16LE(6 * i + 4) | IPC_NOWAIT, 6 * i + 4);
-  const r = lib.semop(id, nowait, ops.length);
+  const r = spin(allNowait ? 0 : opts.spin, -11, () => lib.semop(id, nowait, ops.length));
   if (r >= 0) return Promise.resolve();
   if (r !== -11 || allNowait || opts.timeout === 0) return Promise.reject(new SysvError('semop', -r));
   const ns = opts.timeout != null ? Math.round(opts.timeout * 1e6) : -1;

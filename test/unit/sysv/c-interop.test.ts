@@ -36,10 +36,10 @@ int main(int argc, char **argv) { struct m msg; ssize_t n = msgrcv(atoi(argv[1])
   // Takes one unit with SEM_UNDO, says so, then waits to be killed.
   semUndo = c.build('sem-undo', `${HEAD}int main(int argc, char **argv) { struct sembuf op = { 0, -1, SEM_UNDO }; if (semop(atoi(argv[1]), &op, 1) < 0) { perror("semop"); return 1; }
   printf("taken\\n"); fflush(stdout); pause(); return 0; }`);
-  // Echoes every message of type 1 back as type 2 until it gets type 3.
+  // Echoes every message of type 1 back as type 2 until it gets an empty one.
   echo = c.build('echo', `${HEAD}struct m { long type; char text[256]; };
-int main(int argc, char **argv) { int id = atoi(argv[1]); struct m msg; for (;;) { ssize_t n = msgrcv(id, &msg, sizeof msg.text, -3, 0); if (n < 0) { perror("msgrcv"); return 1; }
-  if (msg.type == 3) return 0; msg.type = 2; if (msgsnd(id, &msg, n, 0) < 0) { perror("msgsnd"); return 1; } } }`);
+int main(int argc, char **argv) { int id = atoi(argv[1]); struct m msg; for (;;) { ssize_t n = msgrcv(id, &msg, sizeof msg.text, 1, 0); if (n < 0) { perror("msgrcv"); return 1; }
+  if (n == 0) return 0; msg.type = 2; if (msgsnd(id, &msg, n, 0) < 0) { perror("msgsnd"); return 1; } } }`);
 });
 
 describe('C and Node on the same keys', () => {
@@ -78,7 +78,7 @@ describe('C and Node on the same keys', () => {
         const m = await msgrcv(id, 2);
         assert.equal(m.data.toString(), text);
       }
-      await msgsnd(id, 3, 'end');
+      await msgsnd(id, 1, '');
       assert.equal(await ended, 0);
     } finally {
       child.kill('SIGKILL');
