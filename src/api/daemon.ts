@@ -2,7 +2,8 @@
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, resolve } from 'node:path';
-import { parseControlText } from '../config/load.js';
+import { parseControlDocument } from '../config/load.js';
+import { prepareIpc, removeAll as removeIpcObjects, withIpcEnv } from '../core/ipc/manager.js';
 import { applyPrograms, type UpResult } from '../core/supervisor/load.js';
 import { stopInOrder } from '../core/groups/run.js';
 import { isResting, Supervisor } from '../core/supervisor/runtime.js';
@@ -123,6 +124,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
       for (const s of running.reverse()) await s.stop();
       // Highest priority number first, as supervisord stops; one batch (all at once) by default.
       await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
+      removeIpcObjects(db); // sysv: the control file's System V objects go once no job can use them
       await sup.shutdown(true);
       await backups.stop();
       guard.stop();
@@ -135,9 +137,13 @@ export async function startDaemon(home: string): Promise<Daemon> {
   };
   const up = async (file: string) => {
     const abs = resolve(file);
-    const programs = parseControlText(readFileSync(abs, 'utf8'), abs, dirname(abs));
+    const { programs, ipc } = parseControlDocument(readFileSync(abs, 'utf8'), abs, dirname(abs));
     try {
-      return await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+      const objects = prepareIpc(db, ipc, programs); // sysv: objects before programs
+      const applied = await applyPrograms(sup, db, withIpcEnv(programs, objects.env), abs, process.getuid?.() ?? 0)
+        .catch((err: unknown) => { objects.rollback(); throw err; });
+      objects.commit();
+      return applied;
     } finally {
       programsLoaded(ctx);
     }

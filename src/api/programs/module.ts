@@ -3,7 +3,8 @@
 // scale, delete. Ad-hoc programs are jobs like the rest (stored, supervised, restarted by
 // policy, re-adopted after a daemon restart); `up` leaves them alone.
 import { join } from 'node:path';
-import { parseControlText } from '../../config/load.js';
+import { parseControlDocument } from '../../config/load.js';
+import { prepareIpc, withIpcEnv } from '../../core/ipc/manager.js';
 import { nameError } from '../../config/names.js';
 import { normalize } from '../../config/normalize.js';
 import { BOUNDS, ConfigError, type Program, type RestartPolicy } from '../../config/program.js';
@@ -130,8 +131,13 @@ export const programsModule: Module = {
       if (typeof file !== 'string' || typeof text !== 'string' || file.includes('\0')) throw new ApiError(400, 'usage', 'up: expected {file, text}');
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
       try {
-        const programs = parseControlText(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
-        return await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid, { dryRun: dryRun === true });
+        const { programs, ipc } = parseControlDocument(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
+        // The file's System V objects exist before any of its programs starts (sysv).
+        const objects = prepareIpc(ctx.db, ipc, programs, { dryRun: dryRun === true });
+        const applied = await applyPrograms(ctx.sup, ctx.db, withIpcEnv(programs, objects.env), file, req.peer.uid, { dryRun: dryRun === true })
+          .catch((err: unknown) => { objects.rollback(); throw err; });
+        objects.commit();
+        return applied;
       } catch (err) {
         if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
         throw err;
