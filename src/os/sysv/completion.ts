@@ -72,3 +72,10 @@ export function spin(us: number | undefined, wouldWait: number, attempt: () => n
   while (r === wouldWait && process.hrtime.bigint() < end) r = attempt();
   return r;
 }
+
+/** The errno of a call that went to a thread: EINVAL there means the object was removed after the
+ *  first (non-waiting) try found it, before the thread's call began; a caller already waiting
+ *  would have got EIDRM, and the call began with that try, so it is EIDRM. */
+export function removed(negErrno: number): number {
+  return negErrno === -22 ? 43 : -negErrno;
+}

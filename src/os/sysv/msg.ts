@@ -2,7 +2,7 @@
 // a library thread (completion.ts) and its promise settles when the kernel call returns.
 import { readFileSync } from 'node:fs';
 import { check, SysvError } from './errors.js';
-import { spin, submit } from './completion.js';
+import { removed, spin, submit } from './completion.js';
 import { IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, MSG_EXCEPT, MSG_NOERROR, MTYPE_BYTES } from './constants.js';
 import { sysvLib } from './lib.js';
 import { decodeMsqid, encodePerm, SIZE, type IpcSet, type MsqidDs } from './stat.js';
@@ -72,7 +72,7 @@ export function msgsnd(id: number, type: number, data: Buffer | Uint8Array | str
   return new Promise((resolve, reject) => {
     submit(() => lib.msgsndAsync(id, type, payload, payload.length, flags), (err, take) => {
       const rr = err < 0 ? err : take(null, 0);
-      if (rr < 0) reject(new SysvError('msgsnd', -rr));
+      if (rr < 0) reject(new SysvError('msgsnd', removed(rr)));
       else resolve();
     });
   });
@@ -91,6 +91,14 @@ function rcvFlags(opts: ReceiveOptions): number {
   return (opts.flags ?? 0) | (opts.nowait ? IPC_NOWAIT : 0) | (opts.noerror ? MSG_NOERROR : 0) | (opts.except ? MSG_EXCEPT : 0);
 }
 
+// One receive buffer for every call: results are copied out on the main thread before the next
+// call can use it (a thread's receive lands in the library's own memory, copied here by take).
+let scratch = Buffer.alloc(0);
+function scratchFor(cap: number): Buffer {
+  if (scratch.length < MTYPE_BYTES + cap) scratch = Buffer.allocUnsafeSlow(MTYPE_BYTES + cap);
+  return scratch;
+}
+
 const message = (buf: Buffer, n: number): Message => ({ type: Number(buf.readBigInt64LE(0)), data: Buffer.from(buf.subarray(MTYPE_BYTES, MTYPE_BYTES + n)) });
 
 /** msgrcv: type 0 = the first message, N > 0 = the first of type N, −N = the lowest type ≤ N. */
@@ -98,15 +106,16 @@ export function msgrcv(id: number, type = 0, opts: ReceiveOptions = {}): Promise
   const flags = rcvFlags(opts);
   const cap = opts.maxBytes ?? defaultMax();
   const lib = sysvLib();
-  const buf = Buffer.allocUnsafe(MTYPE_BYTES + cap);
+  const buf = scratchFor(cap);
   const r = spin(opts.spin, -42, () => lib.msgrcv(id, buf, cap, type, flags | IPC_NOWAIT));
   if (r >= 0) return Promise.resolve(message(buf, r));
   if (r !== -42 /* ENOMSG */ || flags & IPC_NOWAIT) return Promise.reject(new SysvError('msgrcv', -r));
   return new Promise((resolve, reject) => {
     submit(() => lib.msgrcvAsync(id, cap, type, flags), (err, take) => {
-      const n = err < 0 ? err : take(buf, buf.length);
-      if (n < 0) reject(new SysvError('msgrcv', -n));
-      else resolve(message(buf, n));
+      const out = scratchFor(cap);
+      const n = err < 0 ? err : take(out, MTYPE_BYTES + cap);
+      if (n < 0) reject(new SysvError('msgrcv', removed(n)));
+      else resolve(message(out, n));
     });
   });
 }
@@ -114,7 +123,7 @@ export function msgrcv(id: number, type = 0, opts: ReceiveOptions = {}): Promise
 /** msgrcv that never waits: the message, or throws ENOMSG. */
 export function msgrcvSync(id: number, type = 0, opts: Omit<ReceiveOptions, 'nowait'> = {}): Message {
   const cap = opts.maxBytes ?? defaultMax();
-  const buf = Buffer.allocUnsafe(MTYPE_BYTES + cap);
+  const buf = scratchFor(cap);
   const n = check('msgrcv', sysvLib().msgrcv(id, buf, cap, type, rcvFlags(opts) | IPC_NOWAIT));
   return message(buf, n);
 }

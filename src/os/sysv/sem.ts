@@ -2,7 +2,7 @@
 // process, so SEM_UNDO is recorded for this process (threads share the undo list) and given back
 // by the kernel when the process ends.
 import { check, SysvError } from './errors.js';
-import { spin, submit } from './completion.js';
+import { removed, spin, submit } from './completion.js';
 import { GETALL, GETNCNT, GETPID, GETVAL, GETZCNT, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, SEM_UNDO, SETALL, SETVAL } from './constants.js';
 import { sysvLib } from './lib.js';
 import { decodeSemid, encodePerm, SIZE, type IpcSet, type SemidDs } from './stat.js';
@@ -31,34 +31,39 @@ export function semget(key: number, nsems: number, flags = 0): number {
   return check('semget', sysvLib().semget(key | 0, nsems, flags));
 }
 
-function encode(ops: readonly SemOp[]): { buf: Buffer; allNowait: boolean } {
-  const buf = Buffer.alloc(6 * ops.length);
+// sembuf arrays: 6 bytes each (num u16, op i16, flg i16). `extra` is or-ed into every flg.
+function encode(ops: readonly SemOp[], into: Buffer, extra: number): boolean {
   let allNowait = true;
-  ops.forEach((o, i) => {
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i];
     const flg = (o.flags ?? 0) | (o.undo ? SEM_UNDO : 0) | (o.nowait ? IPC_NOWAIT : 0);
     if (!(flg & IPC_NOWAIT)) allNowait = false;
-    buf.writeUInt16LE(o.num, 6 * i);
-    buf.writeInt16LE(o.op, 6 * i + 2);
-    buf.writeInt16LE(flg, 6 * i + 4);
-  });
-  return { buf, allNowait };
+    into.writeUInt16LE(o.num, 6 * i);
+    into.writeInt16LE(o.op, 6 * i + 2);
+    into.writeInt16LE(flg | extra, 6 * i + 4);
+  }
+  return allNowait;
 }
+
+// The non-waiting first try reuses one buffer (the call is synchronous).
+let scratch = Buffer.alloc(6 * 16);
 
 /** semop: all operations at once, atomically; waits (without blocking Node) until they can be done. */
 export function semop(id: number, ops: readonly SemOp[], opts: SemopOptions = {}): Promise<void> {
-  const { buf, allNowait } = encode(ops);
   const lib = sysvLib();
+  if (scratch.length < 6 * ops.length) scratch = Buffer.alloc(6 * ops.length);
   // Try first without waiting: a semop that would block changes nothing and returns EAGAIN.
-  const nowait = Buffer.from(buf);
-  for (let i = 0; i < ops.length; i++) nowait.writeInt16LE(nowait.readInt16LE(6 * i + 4) | IPC_NOWAIT, 6 * i + 4);
-  const r = spin(allNowait ? 0 : opts.spin, -11, () => lib.semop(id, nowait, ops.length));
+  const allNowait = encode(ops, scratch, IPC_NOWAIT);
+  const r = spin(allNowait ? 0 : opts.spin, -11, () => lib.semop(id, scratch, ops.length));
   if (r >= 0) return Promise.resolve();
   if (r !== -11 || allNowait || opts.timeout === 0) return Promise.reject(new SysvError('semop', -r));
+  const buf = Buffer.alloc(6 * ops.length);
+  encode(ops, buf, 0);
   const ns = opts.timeout != null ? Math.round(opts.timeout * 1e6) : -1;
   return new Promise((resolve, reject) => {
     submit(() => lib.semopAsync(id, buf, ops.length, ns), (err, take) => {
       const rr = err < 0 ? err : take(null, 0);
-      if (rr < 0) reject(new SysvError(opts.timeout != null ? 'semtimedop' : 'semop', -rr));
+      if (rr < 0) reject(new SysvError(opts.timeout != null ? 'semtimedop' : 'semop', removed(rr)));
       else resolve();
     });
   });
@@ -66,7 +71,8 @@ export function semop(id: number, ops: readonly SemOp[], opts: SemopOptions = {}
 
 /** semop that never waits: throws EAGAIN if it would. */
 export function semopSync(id: number, ops: readonly SemOp[]): void {
-  const { buf } = encode(ops.map((o) => ({ ...o, nowait: true })));
+  const buf = Buffer.alloc(6 * ops.length);
+  encode(ops, buf, IPC_NOWAIT);
   check('semop', sysvLib().semop(id, buf, ops.length));
 }
 
