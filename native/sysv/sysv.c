@@ -29,6 +29,7 @@
 
 struct req {
   int op, id, flags, nsops;
+  int notify;         /* the pipe's write end of the JS realm (main thread or worker) that asked */
   long type;          /* msgrcv: msgtyp */
   size_t size;        /* msgsnd: payload bytes; msgrcv: capacity */
   void *buf;          /* msgsnd/msgrcv: long mtype + payload; semop: struct sembuf[] */
@@ -40,18 +41,16 @@ struct req {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct req *head, *tail;
-static int idle_threads, queued, wfd = -1, rfd = -1;
+static int idle_threads, queued;
 
 static long rc(long r) { return r < 0 ? -errno : r; }
 
-/* The pipe whose read end Node watches; created once. */
-int sysv_init(void) {
-  if (rfd >= 0) return rfd;
+/* A completion pipe for one JS realm (the main thread, or each worker_thread that loads the
+ * bindings): returns (write end << 32) | read end, or -errno. */
+int64_t sysv_init(void) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) return -errno;
-  rfd = p[0];
-  wfd = p[1];
-  return rfd;
+  return ((int64_t)p[1] << 32) | (uint32_t)p[0];
 }
 
 static void run(struct req *r) {
@@ -85,14 +84,13 @@ static void *worker(void *arg) {
     do run(r); while (r->ret == -EINTR);
     uintptr_t h = (uintptr_t)r;
     ssize_t n;
-    do n = write(wfd, &h, sizeof h); while (n < 0 && errno == EINTR);
+    do n = write(r->notify, &h, sizeof h); while (n < 0 && errno == EINTR);
   }
   return NULL;
 }
 
 /* Queues r for a thread (starting one when none is idle); returns the handle, or -errno. */
 static int64_t submit(struct req *r) {
-  if (wfd < 0) { int e = sysv_init(); if (e < 0) { free(r->buf); free(r); return e; } }
   pthread_mutex_lock(&mu);
   r->next = NULL;
   if (tail) tail->next = r; else head = r;
@@ -119,27 +117,27 @@ static int64_t submit(struct req *r) {
   return (int64_t)(uintptr_t)r;
 }
 
-int64_t sysv_msgsnd_async(int id, long type, const void *data, size_t size, int flags) {
+int64_t sysv_msgsnd_async(int notify, int id, long type, const void *data, size_t size, int flags) {
   struct req *r = calloc(1, sizeof *r);
   if (!r || !(r->buf = malloc(sizeof(long) + size))) { free(r); return -ENOMEM; }
   memcpy(r->buf, &type, sizeof type);
   if (size) memcpy((char *)r->buf + sizeof(long), data, size);
-  r->op = OP_MSGSND; r->id = id; r->size = size; r->flags = flags;
+  r->op = OP_MSGSND; r->notify = notify; r->id = id; r->size = size; r->flags = flags;
   return submit(r);
 }
 
-int64_t sysv_msgrcv_async(int id, size_t cap, long type, int flags) {
+int64_t sysv_msgrcv_async(int notify, int id, size_t cap, long type, int flags) {
   struct req *r = calloc(1, sizeof *r);
   if (!r || !(r->buf = malloc(sizeof(long) + cap))) { free(r); return -ENOMEM; }
-  r->op = OP_MSGRCV; r->id = id; r->size = cap; r->type = type; r->flags = flags;
+  r->op = OP_MSGRCV; r->notify = notify; r->id = id; r->size = cap; r->type = type; r->flags = flags;
   return submit(r);
 }
 
-int64_t sysv_semop_async(int id, const void *sops, int nsops, long timeout_ns) {
+int64_t sysv_semop_async(int notify, int id, const void *sops, int nsops, long timeout_ns) {
   struct req *r = calloc(1, sizeof *r);
   if (!r || !(r->buf = malloc(6 * (size_t)nsops))) { free(r); return -ENOMEM; }
   memcpy(r->buf, sops, 6 * (size_t)nsops);
-  r->op = OP_SEMOP; r->id = id; r->nsops = nsops; r->timeout_ns = timeout_ns;
+  r->op = OP_SEMOP; r->notify = notify; r->id = id; r->nsops = nsops; r->timeout_ns = timeout_ns;
   return submit(r);
 }
 

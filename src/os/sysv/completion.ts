@@ -9,12 +9,17 @@ type Done = (result: number, take: (out: Buffer | null, size: number) => number)
 
 const pending = new Map<number, Done>();
 let socket: Socket | null = null;
+let notifyFd = -1;
 let partial = Buffer.alloc(0);
 
+// One pipe per JS realm: a worker_thread loading the bindings gets its own (module state is per
+// realm), so a completion is always read by the realm that asked.
 function watch(): Socket {
   if (socket) return socket;
-  const fd = sysvLib().init();
-  if (fd < 0) throw new Error(`appinit/sysv: cannot create the completion pipe (errno ${-fd})`);
+  const both = sysvLib().init();
+  if (both < 0) throw new Error(`appinit/sysv: cannot create the completion pipe (errno ${-both})`);
+  const fd = both % 2 ** 32;
+  notifyFd = Math.floor(both / 2 ** 32);
   const s = new Socket({ fd, readable: true, writable: false });
   s.on('data', (chunk: Buffer) => {
     let buf = partial.length ? Buffer.concat([partial, chunk]) : chunk;
@@ -46,10 +51,11 @@ function finish(handle: number): void {
   if (!taken) lib.take(handle, null, 0);
 }
 
-/** Starts a call on a library thread (start returns its handle or -errno); done runs when it ends. */
-export function submit(start: () => number, done: Done): void {
+/** Starts a call on a library thread (start gets the pipe to notify and returns the call's handle
+ *  or -errno); done runs when it ends. */
+export function submit(start: (notify: number) => number, done: Done): void {
   const s = watch();
-  const handle = start();
+  const handle = start(notifyFd);
   if (handle < 0) {
     done(handle, () => handle);
     return;

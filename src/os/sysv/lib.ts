@@ -8,9 +8,9 @@ export const SYSV_LIB = fileURLToPath(new URL('../../../../build/libappinit-sysv
 /** The library's functions, typed. */
 export interface SysvLib {
   init(): number;
-  msgsndAsync(id: number, type: number, data: Buffer, size: number, flags: number): number;
-  msgrcvAsync(id: number, cap: number, type: number, flags: number): number;
-  semopAsync(id: number, sops: Buffer, nsops: number, timeoutNs: number): number;
+  msgsndAsync(notify: number, id: number, type: number, data: Buffer, size: number, flags: number): number;
+  msgrcvAsync(notify: number, id: number, cap: number, type: number, flags: number): number;
+  semopAsync(notify: number, id: number, sops: Buffer, nsops: number, timeoutNs: number): number;
   take(handle: number, out: Buffer | null, outSize: number): number;
   ftok(path: string, proj: number): number;
   msgget(key: number, flags: number): number;
@@ -40,10 +40,10 @@ export function sysvLib(): SysvLib {
   }
   const f = (decl: string) => l.func(decl) as (...a: unknown[]) => number;
   lib = {
-    init: f('int sysv_init(void)'),
-    msgsndAsync: f('int64_t sysv_msgsnd_async(int, long, const void *, size_t, int)'),
-    msgrcvAsync: f('int64_t sysv_msgrcv_async(int, size_t, long, int)'),
-    semopAsync: f('int64_t sysv_semop_async(int, const void *, int, long)'),
+    init: f('int64_t sysv_init(void)'),
+    msgsndAsync: f('int64_t sysv_msgsnd_async(int, int, long, const void *, size_t, int)'),
+    msgrcvAsync: f('int64_t sysv_msgrcv_async(int, int, size_t, long, int)'),
+    semopAsync: f('int64_t sysv_semop_async(int, int, const void *, int, long)'),
     take: f('long sysv_take(int64_t, void *, size_t)'),
     ftok: f('long sysv_ftok(const char *, int)'),
     msgget: f('long sysv_msgget(int, int)'),

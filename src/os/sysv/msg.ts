@@ -70,7 +70,7 @@ export function msgsnd(id: number, type: number, data: Buffer | Uint8Array | str
   if (r >= 0) return Promise.resolve();
   if (r !== -11 || flags & IPC_NOWAIT) return Promise.reject(new SysvError('msgsnd', -r));
   return new Promise((resolve, reject) => {
-    submit(() => lib.msgsndAsync(id, type, payload, payload.length, flags), (err, take) => {
+    submit((fd) => lib.msgsndAsync(fd, id, type, payload, payload.length, flags), (err, take) => {
       const rr = err < 0 ? err : take(null, 0);
       if (rr < 0) reject(new SysvError('msgsnd', removed(rr)));
       else resolve();
@@ -111,7 +111,7 @@ export function msgrcv(id: number, type = 0, opts: ReceiveOptions = {}): Promise
   if (r >= 0) return Promise.resolve(message(buf, r));
   if (r !== -42 /* ENOMSG */ || flags & IPC_NOWAIT) return Promise.reject(new SysvError('msgrcv', -r));
   return new Promise((resolve, reject) => {
-    submit(() => lib.msgrcvAsync(id, cap, type, flags), (err, take) => {
+    submit((fd) => lib.msgrcvAsync(fd, id, cap, type, flags), (err, take) => {
       const out = scratchFor(cap);
       const n = err < 0 ? err : take(out, MTYPE_BYTES + cap);
       if (n < 0) reject(new SysvError('msgrcv', removed(n)));

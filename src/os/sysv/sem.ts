@@ -61,7 +61,7 @@ export function semop(id: number, ops: readonly SemOp[], opts: SemopOptions = {}
   encode(ops, buf, 0);
   const ns = opts.timeout != null ? Math.round(opts.timeout * 1e6) : -1;
   return new Promise((resolve, reject) => {
-    submit(() => lib.semopAsync(id, buf, ops.length, ns), (err, take) => {
+    submit((fd) => lib.semopAsync(fd, id, buf, ops.length, ns), (err, take) => {
       const rr = err < 0 ? err : take(null, 0);
       if (rr < 0) reject(new SysvError(opts.timeout != null ? 'semtimedop' : 'semop', removed(rr)));
       else resolve();

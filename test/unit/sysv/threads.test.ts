@@ -67,3 +67,29 @@ console.log('got ' + m.data);`);
   assert.equal(await got, 'got hi');
   assert.equal(await ended2, 0);
 });
+
+test('a worker_thread and the main thread each get their own completions', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const { msgsnd } = await import('../../../src/sysv.js');
+  const id = ledger.add('msg', msgget(IPC_PRIVATE, IPC_CREAT | 0o600));
+  const lib = new URL('../../../src/sysv.js', import.meta.url).href;
+  const w = new Worker(`import(${JSON.stringify(lib)}).then(async (s) => {
+    const { parentPort } = await import('node:worker_threads');
+    parentPort.postMessage('waiting');
+    const m = await s.msgrcv(${id}, 2);
+    parentPort.postMessage('worker got ' + m.data);
+  });`, { eval: true });
+  const said: string[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    w.on('message', (m: string) => { said.push(m); if (m.startsWith('worker got')) resolve(); });
+    w.on('error', reject);
+  });
+  await new Promise<void>((r) => w.once('message', () => r()));
+  const mine = msgrcv(id, 1);
+  await msgsnd(id, 1, 'for main');
+  await msgsnd(id, 2, 'for worker');
+  assert.equal((await mine).data.toString(), 'for main');
+  await done;
+  assert.ok(said.includes('worker got for worker'), said.join('; '));
+  await w.terminate();
+});
