@@ -99,3 +99,19 @@ describe('ipc: in the control file', () => {
     assert.equal(exists('msg', q), false);
   });
 });
+
+describe('appinit ipcs / ipcrm with appinit\'s own resources', () => {
+  test('a semaphore made with appinit sem is listed in its own section and removed by name', async () => {
+    assert.equal((await h.cli(['sem', 'gate', 'create', '2'])).code, 0);
+    const l = (await h.cli(['ipcs', '-s'])).stdout;
+    assert.match(l, /^------ Semaphore Arrays --------$/m);
+    assert.match(l, /^------ appinit Semaphores --------\n.*\ngate +\S+ +600 +2 /m);
+    assert.doesNotMatch(l, /^------ Message Queues/m, '-s lists only the kernel\'s semaphore arrays');
+    const r = await h.cli(['ipcrm', 'gate']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch((await h.cli(['ipcs'])).stdout, /^gate /m);
+    const again = await h.cli(['ipcrm', 'gate']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^appinit ipcrm: .*gate/m);
+  });
+});

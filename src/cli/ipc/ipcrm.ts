@@ -4,7 +4,7 @@
 import {
   IPC_RMID, SysvError, listQueues, listSegments, listSemaphores, msgctl, msgget, semctl, semget, shmctl, shmget,
 } from '../../os/sysv/index.js';
-import { ResourceCallError } from '../../client/index.js';
+import { AppinitError, ResourceCallError } from '../../client/index.js';
 import { client, EXIT } from '../context.js';
 
 type Kind = 'shm' | 'msg' | 'sem';
@@ -162,7 +162,8 @@ export async function ipcrm(words: string[]): Promise<number> {
       try {
         await (await client()).removeResources(names);
       } catch (err) {
-        if (!(err instanceof ResourceCallError)) throw err;
+        // The daemon's refusal (no such resource, not yours): said as ipcrm says its own.
+        if (!(err instanceof ResourceCallError || err instanceof AppinitError)) throw err;
         warn(err.message);
         ret++;
       }
