@@ -25,17 +25,24 @@ test('50 receives blocked at once leave fs.readFile as fast as with none', async
   const file = join(dir.dir, 'data');
   await writeFile(file, Buffer.alloc(4096, 1));
   await readLoop(file, 20); // warm up
-  const none = await readLoop(file, 200);
-  const id = ledger.add('msg', msgget(IPC_PRIVATE, IPC_CREAT | 0o600));
-  const blocked = Array.from({ length: 50 }, () => msgrcv(id, 0).catch((e: unknown) => e));
-  assert.equal(pendingCalls(), 50);
-  const busy = await readLoop(file, 200);
-  msgctl(id, IPC_RMID);
-  const ends = await Promise.all(blocked);
-  assert.ok(ends.every((e) => e instanceof SysvError && e.code === 'EIDRM'), 'every blocked receive ends with EIDRM');
-  // Same run, generous factor: with koffi's .async (the thread pool) four blocked calls stall
-  // every fs call, so the loop would never finish at all.
-  assert.ok(busy < none * 5 + 50, `readFile loop took ${busy.toFixed(1)} ms with 50 blocked receives vs ${none.toFixed(1)} ms without`);
+  // Rounds alternate without and with 50 blocked receives; the medians are compared, so a burst of
+  // load from other processes on this machine falls on both sides alike.
+  const none: number[] = [];
+  const busy: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    none.push(await readLoop(file, 60));
+    const id = ledger.add('msg', msgget(IPC_PRIVATE, IPC_CREAT | 0o600));
+    const blocked = Array.from({ length: 50 }, () => msgrcv(id, 0).catch((e: unknown) => e));
+    assert.equal(pendingCalls(), 50);
+    busy.push(await readLoop(file, 60));
+    msgctl(id, IPC_RMID);
+    const ends = await Promise.all(blocked);
+    assert.ok(ends.every((e) => e instanceof SysvError && e.code === 'EIDRM'), 'every blocked receive ends with EIDRM');
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[2];
+  // Generous factor: with koffi's .async (libuv's pool, 4 threads) four blocked calls stall every
+  // fs call, so the loop with receives blocked would never finish at all.
+  assert.ok(median(busy) < median(none) * 5 + 50, `readFile loops took ${busy.map((x) => x.toFixed(1)).join(', ')} ms with 50 blocked receives vs ${none.map((x) => x.toFixed(1)).join(', ')} ms without`);
 });
 
 test('process.exit() returns at once with receives blocked; a pending receive keeps a script alive until it is answered', async () => {
