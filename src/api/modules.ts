@@ -6,6 +6,7 @@ import type { Health } from './health.js';
 import type { LogsService } from './logs/module.js';
 import type { StoreGuard } from './store-guard.js';
 import { acctModule } from './acct/module.js';
+import { ipcModule } from '../core/ipc/module.js';
 import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
@@ -33,6 +34,7 @@ export interface ServiceMap {
   svc: Service;
   accounting: Service;
   web: WebService;
+  ipc: Service;
 }
 
 /** What the daemon itself keeps for the routes, beside the modules' services. */
@@ -62,4 +64,4 @@ export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule, webModule];
+export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule, webModule, ipcModule];
