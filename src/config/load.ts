@@ -1,5 +1,6 @@
 // Entry points: a control file (or its text) -> Program[], or a ConfigError holding
 // every problem found.
+import type { IpcObjectSpec } from '../core/ipc/spec.js';
 import { dirname, extname, resolve } from 'node:path';
 import { readClassic } from './classic.js';
 import { readStructured } from './document.js';
@@ -38,15 +39,22 @@ export interface ParseOptions {
 
 /** Programs from control-file text; `file` names it in errors, `baseDir` anchors relative paths. */
 export function parseControlText(text: string, file: string, baseDir: string, format?: ControlFormat, opts: ParseOptions = {}): Program[] {
+  return parseControlDocument(text, file, baseDir, format, opts).programs;
+}
+
+/** Programs and the other top-level sections (ipc) from control-file text. */
+export function parseControlDocument(text: string, file: string, baseDir: string, format?: ControlFormat, opts: ParseOptions = {}): { programs: Program[]; ipc: IpcObjectSpec[] } {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text; // editors on Windows add a BOM
   const fmt = format ?? detectFormat(file, body);
-  const { specs, r } = fmt === 'classic' ? readClassic(body, file) : readStructured(body, file, fmt, { baseDir, reader: opts.reader });
+  const read = fmt === 'classic' ? readClassic(body, file) : readStructured(body, file, fmt, { baseDir, reader: opts.reader });
+  const { specs, r } = read;
   if (r.issues.length > 0) throw new ConfigError(r.sorted());
-  return specs.map((s) => {
+  const programs = specs.map((s) => {
     const p = normalize(s, baseDir);
     if (r.places.has(s.name)) rememberPlaces(p, r.places.get(s.name)!);
     return p;
   });
+  return { programs, ipc: ('ipc' in read ? read.ipc : undefined) ?? [] };
 }
 
 /** The text of a control file: a regular file under BOUNDS.fileSize; throws with the reason. */
