@@ -54,7 +54,7 @@
 #include "taskstats.h"
 
 /* Bumped whenever a verb, key or event changes meaning: the daemon checks it in `hello`. */
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
 #define MAX_ARGS 4096
 #define READ_CHUNK (256 * 1024)
 

@@ -4,7 +4,7 @@
 // `unknown`, a malformed line is reported and skipped.
 
 /** The protocol this daemon speaks. A helper announces its own in `hello`. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Sent first on every connection. */
 export interface HelloEvent {
