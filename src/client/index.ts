@@ -39,6 +39,13 @@ export interface ConnectOptions {
   keepAlive?: boolean;
 }
 
+/** The dashboard: its URL (the operator token in the fragment), address and the caller's tokens. */
+export interface WebView {
+  url: string;
+  listen: string;
+  tokens: { operator: string; viewer: string; metrics: string };
+}
+
 /** A connection to the daemon of one APPINIT_HOME. */
 export class Client {
   constructor(private readonly t: Transport, readonly home: string) {}
@@ -52,6 +59,15 @@ export class Client {
     return r.body as T;
   }
 
+  /** Reloads programs: a new instance on the same sockets, the old one stopped once the new one is ready. */
+  reload(names: string[]): Promise<{ name: string; instance: number; from: { job: number; pid: number | null }; to: { job: number; pid: number | null } }[]> {
+    return this.call('POST', '/v1/reload', { names });
+  }
+  /** Has the daemon open path for this process (a program's `grants:` must allow this user); resolves to the descriptor. */
+  async open(path: string, mode: 'r' | 'w' | 'a' | 'rw' = 'r'): Promise<number> {
+    await this.info(); // starts the daemon if need be, as every call does
+    return (await import('./open.js')).openThroughDaemon(this.home, path, mode);
+  }
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }
   /** Every job (or those of one program). */
@@ -222,6 +238,10 @@ export class Client {
   resources(): Promise<ResourceList> { return this.call('GET', '/v1/resources'); }
   /** The live deadlock matrices and the detection result. */
   deadlock(): Promise<DeadlockView> { return this.call('GET', '/v1/deadlock'); }
+
+  // the dashboard
+  /** Serves the dashboard (at `listen`, default 127.0.0.1:8181) and gives the caller's URL and tokens. */
+  web(q: { listen?: string; cert?: string; key?: string; insecure?: boolean } = {}): Promise<WebView> { return this.call('POST', '/v1/web', q); }
 }
 
 /** appinit's resources, as GET /v1/resources lists them. */

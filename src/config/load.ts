@@ -1,5 +1,6 @@
 // Entry points: a control file (or its text) -> Program[], or a ConfigError holding
 // every problem found.
+import type { IpcObjectSpec } from '../core/ipc/spec.js';
 import { dirname, extname, resolve } from 'node:path';
 import { readClassic } from './classic.js';
 import { readStructured } from './document.js';
@@ -37,9 +38,12 @@ export interface ParseOptions {
   reader?: Reader;
 }
 
-/** A whole control file: its programs and the resources it declares (top-level `resources:`). */
+/** A whole control file: its programs and its other top-level sections. */
 export interface ControlDocument {
   programs: Program[];
+  /** `ipc:`: System V objects (sysv). */
+  ipc: IpcObjectSpec[];
+  /** `resources:`: appinit's own mutexes, semaphores and queues (coord). */
   resources: ResourceDecl[];
 }
 
@@ -60,7 +64,7 @@ export function parseControlDocument(text: string, file: string, baseDir: string
     if (r.places.has(s.name)) rememberPlaces(p, r.places.get(s.name)!);
     return p;
   });
-  return { programs, resources: read.resources ?? [] };
+  return { programs, ipc: ('ipc' in read ? read.ipc : undefined) ?? [], resources: ('resources' in read ? read.resources : undefined) ?? [] };
 }
 
 /** The text of a control file: a regular file under BOUNDS.fileSize; throws with the reason. */

@@ -75,7 +75,14 @@ export interface Program {
   backoff: { initial: number; factor: number; max: number; reset: number };
   /** More than `limit` restarts within `window` ms puts the program in `fatal`. */
   crashLoop: { limit: number; window: number };
-  ready: number;
+  /** ms after the start until it counts as ready, or 'notify': when it sends READY=1 on $NOTIFY_SOCKET. */
+  ready: number | 'notify';
+  /** Sockets appinit binds and holds, passed as systemd does (LISTEN_FDS from fd 3, in this order). */
+  listen: { name: string; url: string }[];
+  /** Descriptors the program may keep with FDSTORE=1 (0: off). */
+  fdStore: number;
+  /** Absolute paths (a directory ends in /) that `appinit open` opens for this program's user. */
+  grants: string[];
   stopSignal: string; // 'SIGTERM'
   stopTimeout: number;
   schedule: Schedule;
@@ -174,12 +181,18 @@ export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority'
   limits: { pids: null, memory: null, cpu: null }, rlimits: {}, envFile: null, watch: null,
 };
 
+/** The socket settings (issue 12) at their defaults: for code that builds a Program by hand. */
+export const SOCKET_DEFAULTS: Pick<Program, 'listen' | 'fdStore' | 'grants'> = { listen: [], fdStore: 0, grants: [] };
+
 /** A Program as stored by an older version, with the settings it did not have at their defaults.
  *  Before `group` named a program group it was the Unix group: such a value moves to unixGroup. */
 export function upgradeProgram(stored: Program): Program {
   if (stored == null || typeof stored !== 'object') return stored;
+  // Stored before the socket settings: their defaults, so `up` of the same file changes nothing.
+  if (!('listen' in stored)) stored = { ...SOCKET_DEFAULTS, ...(stored as object) } as Program;
   // Round 3's needs: a stored program without it needs nothing (and is not "changed" by up).
-  if ('unixGroup' in stored) return 'needs' in stored ? stored : { ...(stored as Program), needs: {} };
+  if (!('needs' in stored)) stored = { ...(stored as object), needs: {} } as Program;
+  if ('unixGroup' in stored) return stored;
   const old = stored as Program & { group?: string | null };
   return { ...RESOURCE_DEFAULTS, ...old, unixGroup: old.group ?? null, group: null };
 }

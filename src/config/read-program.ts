@@ -13,7 +13,8 @@ import { readSchedule } from './read-schedule.js';
 import type { ProgramSpec } from './spec.js';
 import { parseInput, parseOutput } from './stdio.js';
 import { describeValue } from './describe.js';
-import { bool, duration, int, oneOf, size, str } from './values.js';
+import { readReady, readSocketSettings, SOCKET_KEYS } from './read-listen.js';
+import { bool, int, oneOf, size, str } from './values.js';
 import { resolve } from 'node:path';
 import { joinPath, type Field, type Walker } from './yaml-nodes.js';
 
@@ -54,6 +55,7 @@ const PROGRAM_KEYS = {
   missed: ['missed'],
   autostart: ['autostart'],
   log: ['log'],
+  ...SOCKET_KEYS,
 };
 
 /** The spec for `programs.<name>`; undefined when the entry is too broken to read. */
@@ -99,7 +101,8 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
     successCodes: k.successCodes && readCodes(w, k.successCodes),
     backoff: k.backoff && readBackoff(w, k.backoff),
     crashLoop: k.crashLoop && readCrashLoop(w, k.crashLoop),
-    ready: k.ready && duration(w, k.ready),
+    ready: k.ready && readReady(w, k.ready),
+    ...readSocketSettings(w, k, name),
     ...(k.stop ? readStop(w, k.stop) : {}),
     ...readSchedule(w, k),
     autostart: k.autostart && bool(w, k.autostart),

@@ -479,6 +479,11 @@ export class Supervisor extends EventEmitter {
     this.helper.truncateLog(path);
   }
 
+  /** Lets the helper close a job's NOTIFY_SOCKET, a descriptor store, listening sockets (src/core/sockets). */
+  releaseSockets(what: { job?: string; store?: string; urls?: string[] }): void {
+    try { this.helper.release(what); } catch { /* no helper right now: a new one holds what the holder kept */ }
+  }
+
   /** Makes the helper reopen every log file (after an external rotation tool moved them). */
   reopenLogs(): void {
     this.helper.reopenLogs();
