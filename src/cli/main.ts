@@ -78,7 +78,17 @@ function verbOf(argv: string[]): string | undefined {
   return argv.slice(2).find((a) => !a.startsWith('-'));
 }
 
+// `--system` anywhere before `--`: talk to (for `daemon`: be) the system daemon, as APPINIT_SYSTEM=1.
+function takeSystemFlag(argv: string[]): void {
+  const end = argv.indexOf('--');
+  const at = argv.findIndex((a, i) => i > 1 && a === '--system' && (end < 0 || i < end));
+  if (at < 0) return;
+  argv.splice(at, 1);
+  process.env.APPINIT_SYSTEM = '1';
+}
+
 async function main(): Promise<number> {
+  takeSystemFlag(process.argv);
   const program = new Command();
   program.name('appinit').description('init for applications: supervise, schedule and account for processes').version('0.1.0');
   program.exitOverride();

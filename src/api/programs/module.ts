@@ -11,7 +11,8 @@ import type { Reader } from '../../config/read-file.js';
 import { checkRunnable } from '../../config/runnable.js';
 import { joinCommand } from '../../config/split.js';
 import { ADHOC_SOURCE, isAdHoc } from '../../core/supervisor/adhoc.js';
-import { applyPrograms, LAST_FILE } from '../../core/supervisor/load.js';
+import { applyPrograms, lastFileKey } from '../../core/supervisor/load.js';
+import { ownPrograms } from '../owner.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { groupsOf } from '../../os/groups.js';
 import { lookupUser } from '../../os/proc/index.js';
@@ -130,7 +131,10 @@ export const programsModule: Module = {
       if (typeof file !== 'string' || typeof text !== 'string' || file.includes('\0')) throw new ApiError(400, 'usage', 'up: expected {file, text}');
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
       try {
-        const programs = parseControlText(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
+        const parsed = parseControlText(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
+        // A user's programs run as that user, and may name no one else (system daemon).
+        const { programs, issues } = ownPrograms(parsed, req);
+        if (issues.length) throw new ConfigError(issues);
         return await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid, { dryRun: dryRun === true });
       } catch (err) {
         if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
@@ -141,7 +145,7 @@ export const programsModule: Module = {
       }
     },
 
-    'GET /v1/up/last': (ctx) => ({ file: getMeta(ctx.db, LAST_FILE) }),
+    'GET /v1/up/last': (ctx, req) => ({ file: getMeta(ctx.db, lastFileKey(req.peer.uid)) }),
 
     'POST /v1/programs/start': async (ctx, req) => {
       const spec = adHocSpec(req);

@@ -13,7 +13,7 @@ export async function compressFile(file: string): Promise<void> {
   const tmp = `${file}.gz.tmp`;
   const st = statSync(file);
   try {
-    await pipeline(createReadStream(file), createGzip({ level: 6 }), createWriteStream(tmp));
+    await pipeline(createReadStream(file), createGzip({ level: 6 }), createWriteStream(tmp, { mode: 0o600 }));
     // Readers skip a file by its mtime (nothing in it is newer): the copy keeps the original's.
     utimesSync(tmp, st.atime, st.mtime);
     renameSync(tmp, `${file}.gz`);

@@ -4,6 +4,7 @@ import type { OutputTarget } from '../../config/program.js';
 import { lookupUser } from '../../os/proc/index.js';
 import type { PasswdEntry } from '../../os/proc/index.js';
 import type { SpawnRequest, StreamSpec } from '../../os/supervise.js';
+import { giveLogFiles } from '../../os/user-logs.js';
 import type { JobRow } from '../../store/jobs.js';
 
 /** What every spawn shares: where logs go and the daemon's own (already cleaned) environment. */
@@ -12,6 +13,8 @@ export interface SpawnContext {
   env: NodeJS.ProcessEnv;
   /** The daemon's own terminal settings (hex termios), copied onto `tty` device lines; null without a terminal. */
   termios?: string | null;
+  /** The system daemon: a program's managed log files belong to its job's user (see os/user-logs.ts). */
+  userLogs?: boolean;
 }
 
 /** Directory of a program's managed logs. */
@@ -66,6 +69,11 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     APPINIT_INSTANCE: String(job.instance),
   });
   const dir = logDir(ctx, p.name);
+  if (ctx.userLogs) {
+    const u = p.user != null ? lookupUser(p.user) : null;
+    const files = [...(p.stdout.kind === 'log' ? [join(dir, 'out.log')] : []), ...(p.stderr.kind === 'log' ? [join(dir, 'err.log')] : [])];
+    try { giveLogFiles(dir, files, u?.uid ?? 0, u?.gid ?? 0); } catch { /* the helper still writes them, root's and 0600 */ }
+  }
   const tty = typeof p.tty === 'string' ? p.tty : p.tty ? 'pty' : null;
   return {
     job: String(job.id),
