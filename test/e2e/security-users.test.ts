@@ -67,9 +67,11 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.ok(atId > 0, `at said its job number: ${at.stderr}`);
     const tab = h.write('a.cron', '0 0 1 1 * echo new-year\n');
     assert.equal((await h.cli(['crontab', tab], { user: a })).code, 0);
-    const st = JSON.parse((await h.cli(['status', '--json'], { user: a })).stdout) as { name: string; id: number; pid: number | null; job: number }[];
+    const st = JSON.parse((await h.cli(['status', '--json'], { user: a })).stdout) as { name: string; pid: number | null; job: number }[];
     for (const j of st) h.saw(j.pid);
-    sleepId = st.find((j) => j.job === sleepJob)?.id ?? 0;
+    const js = JSON.parse((await h.cli(['jobs', '--json'], { user: a })).stdout) as { number: number; id: number }[];
+    sleepId = js.find((j) => j.number === sleepJob)?.id ?? 0;
+    assert.ok(sleepId > 0, `A's jobs lists %${sleepJob} with its id`);
     probeOut = await waitFor('the probe printed its line', async () => {
       const r = await h.cli(['logs', `web-${tag}`, '-n', '5'], { user: a });
       return r.stdout.includes('"uid"') ? r.stdout : null;
