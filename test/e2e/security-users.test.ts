@@ -5,7 +5,7 @@
 // gid and groups (compared with `id`), no descriptor of the daemon and none of its environment.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from './harness.js';
@@ -39,8 +39,6 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     b = makeUser(B);
     // The daemon holds a secret in its environment and an extra open descriptor (fd 3), neither of which a job may get.
     writeFileSync(join(h.dir, 'daemon-secret'), 'secret file\n', { mode: 0o600 });
-    mkdirSync(join(h.dir, 'etc'), { mode: 0o755 });
-    writeFileSync(join(h.dir, 'etc', 'at.deny'), ''); // as Debian's at package ships it: everyone may use at
     const { openSync } = await import('node:fs');
     const extra = openSync(join(h.dir, 'daemon-secret'), 'r');
     await h.start({ SECRET_TOKEN: 'hunter2', APPINIT_TEST_SECRET: 'daemon-only' }, ['ignore', 'pipe', 'pipe', extra]);

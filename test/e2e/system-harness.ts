@@ -56,6 +56,10 @@ export class SystemHome {
     this.files = join(this.dir, 'files');
     mkdirSync(this.files, { mode: 0o755 });
     chmodSync(this.files, 0o755);
+    // at.deny empty, as Debian's at package ships it: every user may use at (with neither file, only root).
+    mkdirSync(join(this.dir, 'etc'), { mode: 0o755 });
+    chmodSync(join(this.dir, 'etc'), 0o755);
+    writeFileSync(join(this.dir, 'etc', 'at.deny'), '');
   }
 
   get socket(): string {
