@@ -59,8 +59,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Record<stri
   });
 }
 
-/** A large answer whose client reads nothing of it for this long is dropped (its memory freed). */
-export const STALLED_READER_MS = 30_000;
+/** A large answer whose client reads nothing of it for this long is dropped, its memory freed (APPINIT_STALLED_READER_MS). */
+export const STALLED_READER_MS = Number(process.env.APPINIT_STALLED_READER_MS ?? 30_000);
 
 /** Sends a JSON response. */
 export function send(res: http.ServerResponse, status: number, body: unknown, close = false): void {
@@ -109,6 +109,31 @@ function capConnections(server: http.Server, owner: number): void {
   });
 }
 
+// Answers that cost the daemon much memory while they are built and sent (up to 100,000 log
+// lines as JSON, every accounting record): one user (not root, not the owner) has at most
+// HEAVY_PER_USER of them under way; more wait their turn. A turn ends when the answer has left
+// (or its client went away), so clients that never read cannot pile them up.
+const HEAVY = new Set(['GET /v1/logs', 'GET /v1/acct']);
+const HEAVY_PER_USER = 2;
+const heavy = new Map<number, { busy: number; queue: (() => void)[] }>();
+function heavyTurn(uid: number): Promise<() => void> {
+  const s = heavy.get(uid) ?? { busy: 0, queue: [] };
+  heavy.set(uid, s);
+  let done = false;
+  const release = () => {
+    if (done) return;
+    done = true;
+    const next = s.queue.shift();
+    if (next) return next();
+    if (--s.busy === 0) heavy.delete(uid);
+  };
+  if (s.busy < HEAVY_PER_USER) {
+    s.busy++;
+    return Promise.resolve(release);
+  }
+  return new Promise((resolve) => s.queue.push(() => resolve(release)));
+}
+
 /** Creates the HTTP server for an app. */
 export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number } = {}): http.Server {
   const limit = opts.maxBody ?? MAX_BODY;
@@ -137,6 +162,12 @@ export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number
     // A request that waits (a semaphore, a queue) stops waiting when its caller goes away.
     const gone = new AbortController();
     res.on('close', () => { if (!res.writableFinished) gone.abort(); });
+    const owner = process.getuid?.() ?? 0;
+    if (HEAVY.has(`${method} ${url.pathname}`) && peer.uid !== 0 && peer.uid !== owner) {
+      const release = await heavyTurn(peer.uid);
+      res.once('close', release);
+      if (res.destroyed || req.socket.destroyed) return release();
+    }
     const r = await app.handle({ ...apiReq, signal: gone.signal });
     if (!res.destroyed) send(res, r.status, r.body);
   });
