@@ -5,7 +5,7 @@
 // gid and groups (compared with `id`), no descriptor of the daemon and none of its environment.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from './harness.js';
@@ -50,7 +50,11 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
       '  "fds": fds, "env": dict(os.environ)}), flush=True)',
       'time.sleep(1000)',
     ].join('\n'), 0o755);
-    const file = h.write('a.yaml', `programs:\n  web-${tag}:\n    command: python3 ${join(h.files, 'probe.py')}\n    env: { FROM_FILE: "yes" }\n`);
+    mkdirSync(join(h.dir, 'marks'), { mode: 0o777 });
+    chmodSync(join(h.dir, 'marks'), 0o777);
+    const hc = `id -u > ${join(h.dir, 'marks', 'hc')}; env > ${join(h.dir, 'marks', 'hc-env')}`;
+    const file = h.write('a.yaml', `programs:\n  web-${tag}:\n    command: python3 ${join(h.files, 'probe.py')}\n    env: { FROM_FILE: "yes" }\n` +
+      `  hc-${tag}:\n    command: sleep 1000\n    ready: 100ms\n    health: { exec: ${JSON.stringify(['sh', '-c', hc])}, every: 1s }\n`);
     const up = await h.cli(['up', file], { user: a });
     assert.equal(up.code, 0, `A's up: ${up.stderr}`);
     const bg = await h.cli(['run', '--bg', '--name', `sl-${tag}`, '--', 'sleep', '1000'], { user: a });
@@ -100,6 +104,15 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.equal(p.env.USER, A);
     assert.equal(p.env.FROM_FILE, 'yes');
     assert.ok(!JSON.stringify(p.env).includes('hunter2') && !JSON.stringify(p.env).includes('daemon-only'), "the daemon's secrets stay with it");
+  });
+
+  test("a user's exec health check runs as that user, with the job's environment, not the daemon's", async () => {
+    const f = join(h.dir, 'marks', 'hc');
+    const uid = await waitFor('the health check ran', () => (existsSync(f) && readFileSync(f, 'utf8').trim() ? readFileSync(f, 'utf8').trim() : null), 20_000);
+    assert.equal(Number(uid), a.uid);
+    const env = readFileSync(join(h.dir, 'marks', 'hc-env'), 'utf8');
+    assert.ok(!env.includes('hunter2') && !env.includes('daemon-only'), "the daemon's secrets stay with it");
+    assert.match(env, new RegExp(`^USER=${A}$`, 'm'));
   });
 
   test("a job run with `run` is the user's, not root's", async () => {
