@@ -4,6 +4,7 @@
 import type { ConfigIssue, Program } from '../config/program.js';
 import { groupsOf, lookupGroup } from '../os/groups.js';
 import { lookupUser } from '../os/proc/index.js';
+import { hardLimits } from '../os/peer-limits.js';
 import { DAEMON_UID, type ApiRequest } from './routes.js';
 
 /** The user a caller's job runs as when it names none: null (the daemon's own) for the daemon's
@@ -26,6 +27,7 @@ export function ownPrograms(programs: Program[], req: ApiRequest): { programs: P
   if (uid === DAEMON_UID || uid === 0) return { programs, issues };
   const me = lookupUser(uid);
   const myName = me?.name ?? String(uid);
+  const limits = hardLimits(req.peer.pid);
   const out = programs.map((p) => {
     const at = { file: p.source.file, line: p.source.line, col: p.source.col };
     let user = p.user;
@@ -37,6 +39,15 @@ export function ownPrograms(programs: Program[], req: ApiRequest): { programs: P
       const g = lookupGroup(p.unixGroup);
       const mine = me ? groupsOf(me.name, me.gid) : [req.peer.gid];
       if (!g || !mine.includes(g.gid)) issues.push({ ...at, path: `programs.${p.name}.unix_group`, message: `${myName} is not a member of group ${JSON.stringify(p.unixGroup)}: a control file may only name its user's groups` });
+    }
+    // rlimits are set by the root helper before it becomes the user: no higher than the caller's own hard limits.
+    const over = Object.entries(p.rlimits ?? {}).filter(([n, l]) => {
+      const cap = limits == null ? 0 : limits[n];
+      if (cap === undefined || cap === null) return false;
+      return [l.soft, l.hard].some((v) => v == null || v > cap);
+    });
+    for (const [n] of over) {
+      issues.push({ ...at, path: `programs.${p.name}.rlimits.${n}`, message: limits == null ? 'your limits could not be read: rlimits are refused' : `above your own hard limit (${limits[n]}): a user may only lower limits, as with ulimit` });
     }
     return user === p.user ? p : { ...p, user };
   });

@@ -216,7 +216,13 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.match(r.stderr, new RegExp(`bad\\.yaml:2:\\d+: programs\\.x-${tag}\\.user: a control file loaded by ${A} may only name ${A} in user:, got "root"`));
     assert.match(r.stderr, new RegExp(`bad\\.yaml:5:\\d+: programs\\.y-${tag}\\.user: .*got "${B}"`));
     assert.match(r.stderr, new RegExp(`bad\\.yaml:8:\\d+: programs\\.z-${tag}\\.unix_group: ${A} is not a member of group "root"`));
-    const ok = h.write('own.yaml', `programs:\n  own-${tag}:\n    command: sleep 1000\n    user: ${A}\n    unix_group: ${GROUP}\n`);
+    // rlimits are set by the root helper: a user may lower them, not raise them past their own hard limits.
+    const rl = h.write('rl.yaml', `programs:\n  rl-${tag}:\n    command: sleep 1\n    rlimits: { rtprio: 99, nofile: 64 }\n`);
+    const r1 = await h.cli(['up', '--dry-run', rl], { user: a });
+    assert.equal(r1.code, 1);
+    assert.match(r1.stderr, new RegExp(`rl\\.yaml:2:\\d+: programs\\.rl-${tag}\\.rlimits\\.rtprio: above your own hard limit \\(0\\)`));
+    assert.doesNotMatch(r1.stderr, /rlimits\.nofile/, 'lowering nofile is fine');
+    const ok = h.write('own.yaml', `programs:\n  own-${tag}:\n    command: sleep 1000\n    user: ${A}\n    unix_group: ${GROUP}\n    rlimits: { nofile: 64 }\n`);
     const r2 = await h.cli(['up', '--dry-run', ok], { user: a });
     assert.equal(r2.code, 0, `naming oneself and one's own group is fine: ${r2.stderr}`);
     const ru = await h.cli(['run', '--user', 'root', '--', 'id'], { user: a });
