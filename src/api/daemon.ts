@@ -1,7 +1,7 @@
 // The daemon process: store, helper, supervisor and API server, and their lifecycle.
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseControlText } from '../config/load.js';
 import { applyPrograms, type UpResult } from '../core/supervisor/load.js';
 import { stopInOrder } from '../core/groups/run.js';
@@ -20,6 +20,7 @@ import { createApp, startServices } from './app.js';
 import { createServer } from './http.js';
 import { upgrade } from './attach.js';
 import { MODULES, type Service, type Services } from './modules.js';
+import { packageVersion } from './package-version.js';
 import { pathsFor, systemPaths, type Paths } from './paths.js';
 import { programsLoaded, type ApiContext } from './routes.js';
 import { StoreGuard } from './store-guard.js';
@@ -28,8 +29,9 @@ import { StoreGuard } from './store-guard.js';
 export interface Daemon {
   paths: Paths;
   sup: Supervisor;
-  /** Stops every job, the helper and the server; resolves when done. */
-  down: () => Promise<void>;
+  /** Stops every job, the helper and the server; resolves when done. With stopJobs false (an
+   *  upgrade's handover) the jobs and the helper are left running for the next daemon to adopt. */
+  down: (stopJobs?: boolean) => Promise<void>;
   /** Loads a control file as `up` does. */
   up: (file: string) => Promise<UpResult>;
   done: Promise<void>;
@@ -42,7 +44,8 @@ export interface Daemon {
 /** Thrown when another daemon already serves this home. */
 export class AlreadyRunning extends Error {}
 
-const VERSION = '0.1.0';
+// The installed package's version: after `npm i -g` the new daemon reports the new one.
+const VERSION = packageVersion();
 /** How often a verified backup of the store is taken when it changed (APPINIT_BACKUP_MS, 0 = never). */
 const BACKUP_MS = Number(process.env.APPINIT_BACKUP_MS ?? 60_000);
 
@@ -134,18 +137,19 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   let stopping: Promise<void> | null = null;
   const services: Services = { health, storeGuard: guard };
   let running: Service[] = [];
-  const down = (): Promise<void> => {
+  const down = (stopJobs = true): Promise<void> => {
     stopping ??= (async () => {
       if (socketWatch) { socketWatch.watcher?.close(); clearInterval(socketWatch.timer); }
       for (const s of servers) s.close();
       for (const s of running.reverse()) await s.stop();
       // Highest priority number first, as supervisord stops; one batch (all at once) by default.
-      await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
-      await sup.shutdown(true);
+      if (stopJobs) await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
+      await sup.shutdown(stopJobs);
       await backups.stop();
       guard.stop();
       try { unlinkSync(paths.socket); } catch { /* gone */ }
       try { unlinkSync(paths.daemonPid); } catch { /* gone */ }
+      try { unlinkSync(join(dirname(paths.daemonPid), 'daemon.version')); } catch { /* gone */ }
       db.close();
       resolveDone();
     })();
@@ -213,6 +217,7 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
 
   try {
     writePrivate(paths.daemonPid, `${process.pid}\n`);
+    writePrivate(join(dirname(paths.daemonPid), 'daemon.version'), `${VERSION}\n`); // the CLI compares its own
   } catch (err) {
     if (!guard.failed(err)) throw err;
   }

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from './args.js';
 import { EXIT, report } from './context.js';
 import { COMMAND_GROUPS, type RegisterCommands, type Runner } from './modules.js';
+import { packageVersion } from '../api/package-version.js';
 
 /** Exit status of a command whose reader went away (`| head -1`), as the shell reports a SIGPIPE death. */
 export const EXIT_PIPE = 128 + 13;
@@ -90,7 +91,7 @@ function takeSystemFlag(argv: string[]): void {
 async function main(): Promise<number> {
   takeSystemFlag(process.argv);
   const program = new Command();
-  program.name('appinit').description('init for applications: supervise, schedule and account for processes').version('0.1.0');
+  program.name('appinit').description('init for applications: supervise, schedule and account for processes').version(packageVersion());
   program.exitOverride();
   program.enablePositionalOptions(); // so `run -- CMD --flags` leaves the command's own options alone
   program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `appinit: ${s.slice(7)}` : s) });
