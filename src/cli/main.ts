@@ -36,6 +36,7 @@ function registerCore(program: Command, run: Runner): void {
   const show = () => import('./commands/show.js');
   program.command('daemon [file]').description('run the daemon in the foreground, loading FILE if given')
     .option('--background', 'run as the background daemon other commands start')
+    .option('--system', 'the system daemon: every user\'s jobs, socket /run/appinit/appinit.sock (root only; APPINIT_SYSTEM_HOME=DIR puts it all under DIR)')
     .option('--once', 'the article\'s appinit: start FILE\'s programs, report each end, exit when all have ended')
     .option('--aps', 'with --once: print the aps table before each wait, as the article does')
     .action((file, o) => {
@@ -94,6 +95,8 @@ async function main(): Promise<number> {
   program.name('appinit').description('init for applications: supervise, schedule and account for processes').version(packageVersion());
   program.exitOverride();
   program.enablePositionalOptions(); // so `run -- CMD --flags` leaves the command's own options alone
+  // Only for --help: main() has already taken --system out of argv (takeSystemFlag).
+  program.option('--system', 'talk to the system daemon (as APPINIT_SYSTEM=1); with daemon: be it');
   program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `appinit: ${s.slice(7)}` : s) });
   const verb = verbOf(process.argv);
   const help = process.argv.includes('--help') || process.argv.includes('-h');

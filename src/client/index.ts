@@ -321,7 +321,7 @@ async function connectSystem(opts: ConnectOptions): Promise<Client> {
     const root = (process.geteuid?.() ?? 0) === 0;
     const how = root ? 'start it with `appinit daemon --system` (or its boot unit, `appinit startup`)'
       : 'only root can start it (`appinit daemon --system`, or its boot unit); a user cannot start the system daemon';
-    throw new AppinitError('not_running', `appinit: no system daemon answers on ${sock} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${how}`, 0);
+    throw new AppinitError('not_running', `no system daemon answers on ${sock} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${how}`, 0);
   }
   return new Client(base, home, sock);
 }
