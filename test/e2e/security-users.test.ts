@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { waitFor } from './harness.js';
+import { CLI, waitFor } from './harness.js';
+import { Pty } from './pty.js';
 import { makeUser, removeUsers, SystemHome, type TestUser } from './system-harness.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -119,6 +120,35 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     const r = await h.cli(['run', '--', 'id'], { user: a });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), spawnSync('id', [A], { encoding: 'utf8' }).stdout.trim(), 'run -- id prints what id A prints');
+  });
+
+  test("a user's terminal goes through the daemon: run in a pty, Ctrl-Z, fg, Ctrl-D", async () => {
+    const term = (args: string[]) => Pty.spawn(['setpriv', `--reuid=${a.uid}`, `--regid=${a.gid}`, '--init-groups', process.execPath, CLI, '--system', ...args], { ...h.env({ USER: A, TERM: 'xterm' }) });
+    const t = await term(['run', '--', 'cat']);
+    try {
+      await waitFor('cat running', async () => JSON.parse((await h.cli(['status', '--json'], { user: a })).stdout).some((j: { command: string; state: string }) => j.command === 'cat' && j.state === 'running'));
+      await t.send('hello\r');
+      await t.expect(/hello\r\nhello\r\n/, "the echo and cat's copy");
+      await t.send('\x1a');
+      await t.expect(/\[(\d+)\]\+  Stopped +cat/, 'the Stopped line');
+      assert.equal(await t.wait(), 148);
+    } finally {
+      await t.close().catch(() => undefined);
+    }
+    const n = /\[(\d+)\]\+  Stopped +cat/.exec((await h.cli(['jobs'], { user: a })).stdout)?.[1];
+    assert.ok(n, 'A\'s jobs shows cat stopped');
+    const other = await h.cli(['fg', `%${n}`], { user: b });
+    assert.match(other.stderr, new RegExp(`%${n}: no such job`), 'B cannot take it');
+    const f = await term(['fg', `%${n}`]);
+    try {
+      await f.expect(/cat\r\n/, 'fg prints the command');
+      await f.send('again\r');
+      await f.expect(/again\r\nagain\r\n/, 'cat works again after fg');
+      await f.send('\x04');
+      assert.equal(await f.wait(), 0);
+    } finally {
+      await f.close().catch(() => undefined);
+    }
   });
 
   test("another user's and root's jobs are not listed anywhere", async () => {
