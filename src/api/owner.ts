@@ -8,10 +8,11 @@ import { hardLimits } from '../os/peer-limits.js';
 import { DAEMON_UID, type ApiRequest } from './routes.js';
 
 /** The user a caller's job runs as when it names none: null (the daemon's own) for the daemon's
- *  owner, else the caller (by name, or uid when passwd has none). */
+ *  owner and on a daemon that is not root's, else the caller (by name, or uid when passwd has none). */
 export function callerRunAs(req: ApiRequest): string | null {
   const uid = req.peer.uid;
-  if (uid === DAEMON_UID) return null;
+  // A daemon that is not root can run jobs only as itself (root reaching someone's own daemon included).
+  if (uid === DAEMON_UID || DAEMON_UID !== 0) return null;
   return lookupUser(uid)?.name ?? String(uid);
 }
 

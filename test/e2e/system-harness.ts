@@ -105,6 +105,7 @@ export class SystemHome {
         clearTimeout(t);
         resolve({ code: code ?? -1, stdout, stderr });
       });
+      child.stdin.on('error', () => { /* it ended without reading its input */ });
       child.stdin.end(opts.input ?? '');
     });
   }
