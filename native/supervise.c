@@ -244,10 +244,14 @@ static void emit_event(int durable, const char *fmt, ...);
 static void log_rotate(logfile_t *lf) {
   char to[PATH_MAX + 32];
   snprintf(to, sizeof to, "%s.%ld", lf->path, lf->next_index);
+  /* The new file belongs to whoever owned the old one: a system daemon's user keeps their logs. */
+  struct stat old;
+  int owned = fstat(lf->fd, &old) == 0 && (old.st_uid != 0 || old.st_gid != 0);
   if (rename(lf->path, to) != 0) return;
   lf->next_index++;
   close(lf->fd);
   log_open_fd(lf);
+  if (owned && lf->fd >= 0 && fchown(lf->fd, old.st_uid, old.st_gid) != 0) { /* not root: it is ours already */ }
   buf_t b = {0};
   buf_json_str(&b, to);
   buf_add(&b, "", 1);

@@ -55,7 +55,8 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     chmodSync(join(h.dir, 'marks'), 0o777);
     const hc = `id -u > ${join(h.dir, 'marks', 'hc')}; env > ${join(h.dir, 'marks', 'hc-env')}`;
     const file = h.write('a.yaml', `programs:\n  web-${tag}:\n    command: python3 ${join(h.files, 'probe.py')}\n    env: { FROM_FILE: "yes" }\n` +
-      `  hc-${tag}:\n    command: sleep 1000\n    ready: 100ms\n    health: { exec: ${JSON.stringify(['sh', '-c', hc])}, every: 1s }\n`);
+      `  hc-${tag}:\n    command: sleep 1000\n    ready: 100ms\n    health: { exec: ${JSON.stringify(['sh', '-c', hc])}, every: 1s }\n` +
+      `  rot-${tag}:\n    command: ${JSON.stringify(['sh', '-c', 'i=0; while [ $i -lt 60 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.02; i=$((i+1)); done; exec sleep 1000'])}\n    log: { maxSize: 1KB }\n`);
     const up = await h.cli(['up', file], { user: a });
     assert.equal(up.code, 0, `A's up: ${up.stderr}`);
     const bg = await h.cli(['run', '--bg', '--name', `sl-${tag}`, '--', 'sleep', '1000'], { user: a });
@@ -75,6 +76,7 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     const js = JSON.parse((await h.cli(['jobs', '--json'], { user: a })).stdout) as { number: number; id: number }[];
     sleepId = js.find((j) => j.number === sleepJob)?.id ?? 0;
     assert.ok(sleepId > 0, `A's jobs lists %${sleepJob} with its id`);
+    await waitFor('the rotating program rotated its log twice', () => (existsSync(join(h.dir, 'log', `rot-${tag}`, 'out.log.2')) ? true : null), 20_000);
     probeOut = await waitFor('the probe printed its line', async () => {
       const r = await h.cli(['logs', `web-${tag}`, '-n', '5'], { user: a });
       return r.stdout.includes('"uid"') ? r.stdout : null;
@@ -217,6 +219,13 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.notEqual(asB(`cat ${join(h.dir, 'spool', `at-${atId}`)}`).status, 0, "B cannot read A's at job file");
     assert.equal(spawnSync('cat', [join(dir, 'out.log')], { uid: a.uid, gid: a.gid, encoding: 'utf8' }).status, 0, 'A reads its own log');
     assert.equal(statSync(join(h.dir, 'spool', `at-${atId}`)).uid, a.uid, "A's at job file is A's");
+    // Rotated by the helper (root): the new live file and the rotated ones stay A's, 0600.
+    const rot = join(h.dir, 'log', `rot-${tag}`);
+    for (const f of ['out.log', 'out.log.1', 'out.log.2']) {
+      const st = statSync(join(rot, f));
+      assert.equal(st.uid, a.uid, `${f} after rotation is A's`);
+      assert.equal(st.mode & 0o777, 0o600, `${f} is 0600`);
+    }
   });
 
   test("another user's at queue and crontab cannot be read or changed", async () => {
