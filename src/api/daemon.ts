@@ -122,7 +122,7 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   const backups = new BackupKeeper(db, paths.db, BACKUP_MS, (m) => notes.emit('note', m));
   const helper = new Supervise(paths.superviseSocket, paths.supervisePid, paths.superviseLog);
   // termios: the article's ioctl(0, TCGETA): our own terminal's settings, for terminal lines.
-  const spawnCtx = { logsDir: paths.logs, env: { ...process.env }, termios: terminalSettings(0), userLogs: paths.system != null };
+  const spawnCtx = { logsDir: paths.logs, env: { ...process.env }, termios: terminalSettings(0), system: paths.system != null };
   delete spawnCtx.env.APPINIT_DAEMON_CHILD;
   const sup = new Supervisor(db, helper, spawnCtx);
   guard.watch(sup);

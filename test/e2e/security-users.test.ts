@@ -102,10 +102,12 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.deepEqual(p.fds.slice(0, 3), [0, 1, 2]);
     assert.equal(p.fds.length, 4, `only stdin, stdout, stderr and the listing's own descriptor: ${JSON.stringify(p.fds)}`);
     // The documented environment: passwd's identity and PATH, the daemon's locale, the file's env, APPINIT_JOB/PROGRAM/INSTANCE.
-    const allowed = /^(HOME|USER|LOGNAME|SHELL|PATH|LANG|LANGUAGE|LC_[A-Z_]+|TZ|FROM_FILE|APPINIT_JOB|APPINIT_PROGRAM|APPINIT_INSTANCE)$/;
+    const allowed = /^(HOME|USER|LOGNAME|SHELL|PATH|LANG|LANGUAGE|LC_[A-Z_]+|TZ|FROM_FILE|APPINIT_JOB|APPINIT_PROGRAM|APPINIT_INSTANCE|APPINIT_SYSTEM|APPINIT_SYSTEM_HOME)$/;
     for (const k of Object.keys(p.env)) assert.match(k, allowed, `${k} is not part of a user job's documented environment`);
     assert.equal(p.env.USER, A);
     assert.equal(p.env.FROM_FILE, 'yes');
+    assert.equal(p.env.APPINIT_SYSTEM, '1', "the job's own appinit commands reach the daemon that runs it");
+    assert.equal(p.env.APPINIT_SYSTEM_HOME, h.dir);
     assert.ok(!JSON.stringify(p.env).includes('hunter2') && !JSON.stringify(p.env).includes('daemon-only'), "the daemon's secrets stay with it");
   });
 
