@@ -226,10 +226,12 @@ static void mkdir_parents(const char *path) {
 
 static int log_open_fd(logfile_t *lf) {
   /* Directories are made only when missing: an `up` of 1,000 programs made 15,000 failing mkdirs. */
-  lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  /* 0600 and never through a link: a system daemon's logs are their user's business only (the
+   * daemon gives a user's job its own files before the spawn; rotated ones are read through it). */
+  lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (lf->fd < 0 && errno == ENOENT) {
     mkdir_parents(lf->path);
-    lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   }
   if (lf->fd < 0) return -1;
   struct stat st;
@@ -243,10 +245,14 @@ static void emit_event(int durable, const char *fmt, ...);
 static void log_rotate(logfile_t *lf) {
   char to[PATH_MAX + 32];
   snprintf(to, sizeof to, "%s.%ld", lf->path, lf->next_index);
+  /* The new file belongs to whoever owned the old one: a system daemon's user keeps their logs. */
+  struct stat old;
+  int owned = fstat(lf->fd, &old) == 0 && (old.st_uid != 0 || old.st_gid != 0);
   if (rename(lf->path, to) != 0) return;
   lf->next_index++;
   close(lf->fd);
   log_open_fd(lf);
+  if (owned && lf->fd >= 0 && fchown(lf->fd, old.st_uid, old.st_gid) != 0) { /* not root: it is ours already */ }
   buf_t b = {0};
   buf_json_str(&b, to);
   buf_add(&b, "", 1);

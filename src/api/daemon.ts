@@ -13,14 +13,16 @@ import { terminalSettings } from '../os/terminal.js';
 import { becomeSubreaper } from '../os/reap.js';
 import { Supervise } from '../os/supervise.js';
 import { BackupKeeper } from '../store/backup.js';
-import { secureHome } from '../store/home.js';
+import { secureHome, secureSystem } from '../store/home.js';
+import { userName } from '../os/proc/users.js';
 import { openStore } from '../store/open.js';
 import { Health } from './health.js';
 import { createApp, startServices } from './app.js';
 import { createServer } from './http.js';
+import { upgrade } from './attach.js';
 import { MODULES, type Service, type Services } from './modules.js';
 import { packageVersion } from './package-version.js';
-import { pathsFor, type Paths } from './paths.js';
+import { pathsFor, systemPaths, type Paths } from './paths.js';
 import { programsLoaded, type ApiContext } from './routes.js';
 import { StoreGuard } from './store-guard.js';
 
@@ -80,14 +82,30 @@ function fileId(path: string): string {
   }
 }
 
-/** Starts the daemon for a home. */
-export async function startDaemon(home: string): Promise<Daemon> {
-  const paths = pathsFor(home);
+/** Thrown when `daemon --system` is started by anyone but root. */
+export class NotRoot extends Error {}
+
+/** Options of startDaemon. */
+export interface DaemonOptions {
+  /** The system daemon: every user's jobs from one socket (0666) in /run/appinit (or APPINIT_SYSTEM_HOME/run). Root only. */
+  system?: boolean;
+}
+
+/** Starts the daemon for a home (for the system daemon, home is ignored: systemPaths() says where). */
+export async function startDaemon(home: string, opts: DaemonOptions = {}): Promise<Daemon> {
+  const paths = opts.system ? systemPaths() : pathsFor(home);
+  home = paths.home;
+  if (opts.system) {
+    const uid = process.geteuid?.() ?? 0;
+    if (uid !== 0) {
+      throw new NotRoot(`appinit: daemon --system must be started by root (it serves every user and runs each user's jobs as that user); you are uid ${uid}${userName(uid) ? ` (${userName(uid)})` : ''}. For your own jobs run \`appinit daemon\` (or any command: it starts your daemon)`);
+    }
+  }
   const { EventEmitter } = await import('node:events');
   const notes = new EventEmitter();
   const health = new Health();
   // Trust the home before anything is written there: ours, 0700, no planted files or symlinks.
-  const { fixed } = secureHome(home);
+  const { fixed } = paths.system ? secureSystem(paths.system) : secureHome(home);
   // Defined process state, whatever the shell that started us had: files we create are 0644
   // (0600 where they are private), and a low `ulimit -n` does not starve the helper's pipes.
   process.umask(0o022);
@@ -105,7 +123,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
   const backups = new BackupKeeper(db, paths.db, BACKUP_MS, (m) => notes.emit('note', m));
   const helper = new Supervise(paths.superviseSocket, paths.supervisePid, paths.superviseLog);
   // termios: the article's ioctl(0, TCGETA): our own terminal's settings, for terminal lines.
-  const spawnCtx = { logsDir: paths.logs, env: { ...process.env }, termios: terminalSettings(0) };
+  const spawnCtx = { logsDir: paths.logs, env: { ...process.env }, termios: terminalSettings(0), system: paths.system != null };
   delete spawnCtx.env.APPINIT_DAEMON_CHILD;
   const sup = new Supervisor(db, helper, spawnCtx);
   guard.watch(sup);
@@ -151,7 +169,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
   };
 
   const ctx: ApiContext = {
-    sup, db, home, spawnCtx, helperPid: () => helper.helperPid, helperCgroup: () => helper.hello?.cgroup ?? null, startedAt: Date.now(), version: VERSION,
+    sup, db, home, system: paths.system, spawnCtx, helperPid: () => helper.helperPid, helperCgroup: () => helper.hello?.cgroup ?? null, startedAt: Date.now(), version: VERSION,
     down: () => void down(), services,
   };
   running = await startServices(ctx);
@@ -162,6 +180,8 @@ export async function startDaemon(home: string): Promise<Daemon> {
   let socketId = ''; // inode and change time: an inode number alone is reused at once
   const listen = async () => {
     const server = createServer(ctx, app);
+    // Terminal attach through the daemon (the system daemon's helper admits only root).
+    server.on('upgrade', (req, sock, head) => upgrade(ctx, req, sock as import('node:net').Socket, head));
     try { unlinkSync(paths.socket); } catch { /* no stale socket */ }
     const old = process.umask(0o077); // the socket is private: 0600 from its first instant
     try {
@@ -172,7 +192,8 @@ export async function startDaemon(home: string): Promise<Daemon> {
     } finally {
       process.umask(old);
     }
-    chmodSync(paths.socket, 0o600);
+    // The system daemon's socket is everyone's door: each request is identified by SO_PEERCRED.
+    chmodSync(paths.socket, paths.system ? 0o666 : 0o600);
     socketId = fileId(paths.socket);
     servers.push(server);
   };
@@ -190,7 +211,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
   };
   let watcher: FSWatcher | null = null;
   try {
-    watcher = watch(home, { persistent: false }, (_ev, name) => { if (name === 'appinit.sock') checkSocket(); });
+    watcher = watch(dirname(paths.socket), { persistent: false }, (_ev, name) => { if (name === 'appinit.sock') checkSocket(); });
     watcher.on('error', () => { /* the interval still checks */ });
   } catch { /* inotify unavailable: the interval checks */ }
   const timer = setInterval(checkSocket, 2000);

@@ -70,20 +70,84 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Record<stri
   });
 }
 
+/** A large answer whose client reads nothing of it for this long is dropped, its memory freed (APPINIT_STALLED_READER_MS). */
+export const STALLED_READER_MS = Number(process.env.APPINIT_STALLED_READER_MS ?? 30_000);
+
 /** Sends a JSON response. */
 export function send(res: http.ServerResponse, status: number, body: unknown, close = false): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
+  // Most answers leave at once. A large one waits in memory for its reader: a client that never
+  // reads is cut off after a while without progress, so it cannot hold the daemon's memory.
+  const sock = res.socket;
+  if (text.length > 1 << 20 && sock) {
+    const drop = () => sock.destroy();
+    sock.setTimeout(STALLED_READER_MS, drop);
+    res.once('finish', () => { sock.setTimeout(0); sock.off('timeout', drop); });
+  }
   res.end(text);
+}
+
+/** Connections one user other than root and the daemon's owner may hold at once (APPINIT_MAX_USER_CONNECTIONS). */
+export const MAX_USER_CONNECTIONS = Number(process.env.APPINIT_MAX_USER_CONNECTIONS ?? 1024);
+/** How long a request's head, and the whole request, may take to arrive (a slow or stalled sender is cut off). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+// Each connection's caller (caller() asks the kernel once per connection).
+const callerOf = caller;
+
+// A system daemon's socket is open to every user: one user's connections (idle, slow, or not
+// reading their answers) are capped, so they cannot use up the daemon's descriptors and lock
+// out everyone else. Root and the daemon's owner are not counted.
+function capConnections(server: http.Server, owner: number): void {
+  const open = new Map<number, number>();
+  server.on('connection', (sock: Socket) => {
+    const uid = callerOf(sock)?.uid;
+    if (uid == null || uid === 0 || uid === owner) return;
+    const n = (open.get(uid) ?? 0) + 1;
+    if (n > MAX_USER_CONNECTIONS) return void sock.destroy();
+    open.set(uid, n);
+    sock.once('close', () => {
+      const left = (open.get(uid) ?? 1) - 1;
+      if (left > 0) open.set(uid, left);
+      else open.delete(uid);
+    });
+  });
+}
+
+// Answers that cost the daemon much memory while they are built and sent (up to 100,000 log
+// lines as JSON, every accounting record): one user (not root, not the owner) has at most
+// HEAVY_PER_USER of them under way; more wait their turn. A turn ends when the answer has left
+// (or its client went away), so clients that never read cannot pile them up.
+const HEAVY = new Set(['GET /v1/logs', 'GET /v1/acct']);
+const HEAVY_PER_USER = 2;
+const heavy = new Map<number, { busy: number; queue: (() => void)[] }>();
+function heavyTurn(uid: number): Promise<() => void> {
+  const s = heavy.get(uid) ?? { busy: 0, queue: [] };
+  heavy.set(uid, s);
+  let done = false;
+  const release = () => {
+    if (done) return;
+    done = true;
+    const next = s.queue.shift();
+    if (next) return next();
+    if (--s.busy === 0) heavy.delete(uid);
+  };
+  if (s.busy < HEAVY_PER_USER) {
+    s.busy++;
+    return Promise.resolve(release);
+  }
+  return new Promise((resolve) => s.queue.push(() => resolve(release)));
 }
 
 /** Creates the HTTP server for an app. */
 export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number } = {}): http.Server {
   const limit = opts.maxBody ?? MAX_BODY;
-  return http.createServer(async (req, res) => {
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://appinit');
     const method = req.method ?? 'GET';
-    const peer = caller(req.socket);
+    const peer = callerOf(req.socket);
     const base = { method, path: url.pathname, query: url.searchParams };
     if (peer == null) {
       return send(res, 401, errorBody(new ApiError('unauthenticated', 'the kernel did not say who is calling (no peer credentials): refused')), true);
@@ -105,7 +169,15 @@ export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number
     // A request that waits (a semaphore, a queue) stops waiting when its caller goes away.
     const gone = new AbortController();
     res.on('close', () => { if (!res.writableFinished) gone.abort(); });
+    const owner = process.getuid?.() ?? 0;
+    if (HEAVY.has(`${method} ${url.pathname}`) && peer.uid !== 0 && peer.uid !== owner) {
+      const release = await heavyTurn(peer.uid);
+      res.once('close', release);
+      if (res.destroyed || req.socket.destroyed) return release();
+    }
     const r = await app.handle({ ...apiReq, signal: gone.signal });
     if (!res.destroyed) send(res, r.status, r.body);
   });
+  capConnections(server, process.getuid?.() ?? 0);
+  return server;
 }

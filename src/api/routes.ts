@@ -10,6 +10,7 @@ import { queryRecords } from '../store/records.js';
 import { ApiError } from './errors.js';
 import { queryNumber, queryText, signalArg, text, textList } from './input.js';
 import type { Services } from './modules.js';
+import type { SystemDirs } from './paths.js';
 import { jobView, type DaemonInfo, type JobView, type RecordView } from './views.js';
 import { selectJobs } from '../core/supervisor/select.js';
 
@@ -35,6 +36,8 @@ export interface ApiContext {
   sup: Supervisor;
   db: Db;
   home: string;
+  /** Set when this is the system daemon (`daemon --system`): its directories. */
+  system?: SystemDirs;
   spawnCtx: SpawnContext;
   helperPid: () => number;
   /** How the helper keeps whole process trees: `v2:/path` (one cgroup per job) or `none` (sessions). */
@@ -65,16 +68,13 @@ export function visible(_ctx: ApiContext, req: ApiRequest, jobs: Job[]): Job[] {
 
 /** The caller's jobs that a list of names (or %N, or "all") selects; 404 when one names nothing. */
 export function select(ctx: ApiContext, req: ApiRequest, list: string[]): Job[] {
-  let jobs: Job[];
+  // Patterns are matched against the caller's own jobs only: another user's program reads as
+  // missing, word for word as one that does not exist (even beside names that do match).
   try {
-    jobs = ctx.sup.select(list);
+    return selectJobs(visible(ctx, req, [...ctx.sup.jobs.values()]), list);
   } catch (err) {
     throw new ApiError('not_found', (err as Error).message);
   }
-  const mine = visible(ctx, req, jobs);
-  // Another user's program reads as missing, as one that does not exist.
-  if (mine.length === 0 && jobs.length > 0 && !list.includes('all')) throw new ApiError('not_found', `no program or job named "${list.join('", "')}"`);
-  return mine;
 }
 
 /** One route's handler. */

@@ -1,8 +1,8 @@
 // What every command shares: the client (starting the daemon when needed), and exits.
-import { appinitHome } from '../client/home.js';
+import { appinitHome, systemMode, systemSocketPath } from '../client/home.js';
 import { AppinitError, connect, type Client } from '../client/index.js';
 // From the store's home checks, not api/autostart (which loads koffi and SQLite): every command pays for this import.
-import { checkClientHome } from '../store/home.js';
+import { checkClientHome, checkSystemSocket } from '../store/home.js';
 import { warnVersion } from './startup/version-check.js';
 
 /** Exit codes, as DESIGN.md fixes them (126 and 127 as the shell: not executable, not found). */
@@ -18,6 +18,11 @@ export class CliError extends Error {
 /** Connects to the daemon, starting it (and saying so on stderr) when it is not running. A home
  *  that belongs to someone else (neither this user nor root) is refused before anything is sent. */
 export async function client(): Promise<Client> {
+  // `--system` / APPINIT_SYSTEM=1: the system daemon, whose socket must be root's; never started here.
+  if (systemMode()) {
+    checkSystemSocket(systemSocketPath());
+    return connect({ system: true, keepAlive: false });
+  }
   const home = appinitHome();
   checkClientHome(home);
   warnVersion(home); // after an upgrade, until `appinit update`

@@ -36,6 +36,7 @@ function registerCore(program: Command, run: Runner): void {
   const show = () => import('./commands/show.js');
   program.command('daemon [file]').description('run the daemon in the foreground, loading FILE if given')
     .option('--background', 'run as the background daemon other commands start')
+    .option('--system', 'the system daemon: every user\'s jobs, socket /run/appinit/appinit.sock (root only; APPINIT_SYSTEM_HOME=DIR puts it all under DIR)')
     .option('--once', 'the article\'s appinit: start FILE\'s programs, report each end, exit when all have ended')
     .option('--aps', 'with --once: print the aps table before each wait, as the article does')
     .action((file, o) => {
@@ -79,11 +80,23 @@ function verbOf(argv: string[]): string | undefined {
   return argv.slice(2).find((a) => !a.startsWith('-'));
 }
 
+// `--system` anywhere before `--`: talk to (for `daemon`: be) the system daemon, as APPINIT_SYSTEM=1.
+function takeSystemFlag(argv: string[]): void {
+  const end = argv.indexOf('--');
+  const at = argv.findIndex((a, i) => i > 1 && a === '--system' && (end < 0 || i < end));
+  if (at < 0) return;
+  argv.splice(at, 1);
+  process.env.APPINIT_SYSTEM = '1';
+}
+
 async function main(): Promise<number> {
+  takeSystemFlag(process.argv);
   const program = new Command();
   program.name('appinit').description('init for applications: supervise, schedule and account for processes').version(packageVersion());
   program.exitOverride();
   program.enablePositionalOptions(); // so `run -- CMD --flags` leaves the command's own options alone
+  // Only for --help: main() has already taken --system out of argv (takeSystemFlag).
+  program.option('--system', 'talk to the system daemon (as APPINIT_SYSTEM=1); with daemon: be it');
   program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `appinit: ${s.slice(7)}` : s) });
   const verb = verbOf(process.argv);
   const help = process.argv.includes('--help') || process.argv.includes('-h');

@@ -6,7 +6,7 @@ import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView }
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
 import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
-import { appinitHome, socketPath } from './home.js';
+import { appinitHome, socketPath, systemHome, systemMode, systemSocketPath } from './home.js';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixTransport, type Transport } from './transport.js';
 
@@ -17,7 +17,7 @@ export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView, 
 export type AcctRecord = RecordView;
 /** @deprecated the name before 0.2: what `up` did is an UpView. */
 export type UpResult = UpView;
-export { appinitHome, socketPath };
+export { appinitHome, socketPath, systemMode, systemSocketPath };
 
 /** An error from the daemon, with its stable code. */
 export class AppinitError extends Error {
@@ -37,6 +37,8 @@ export interface ConnectOptions {
   transport?: Transport;
   /** Keep connections open between calls (default true); false suits a process that makes one or two. */
   keepAlive?: boolean;
+  /** Talk to the system daemon (default: APPINIT_SYSTEM=1 when no home is given). It is never started: root starts it. */
+  system?: boolean;
 }
 
 /** The dashboard: its URL (the operator token in the fragment), address and the caller's tokens. */
@@ -48,7 +50,8 @@ export interface WebView {
 
 /** A connection to the daemon of one APPINIT_HOME. */
 export class Client {
-  constructor(private readonly t: Transport, readonly home: string) {}
+  /** `socket`: the daemon's control socket (the home's, or the system daemon's). */
+  constructor(private readonly t: Transport, readonly home: string, readonly socket: string = socketPath(home)) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const r = await this.t(method, path, body);
@@ -124,7 +127,7 @@ export class Client {
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     // node:http, for a body read at the caller's pace: loaded by this call only.
     const { readJson, unixRead } = await import('./read-stream.js');
-    const read = () => unixRead(socketPath(this.home), `/v1/logs/read?${p}`);
+    const read = () => unixRead(this.socket, `/v1/logs/read?${p}`);
     let r;
     try {
       r = await read();
@@ -316,10 +319,29 @@ function autostarting(home: string, base: Transport, onStart?: (pid: number) => 
 /** Connects to the daemon of a home, starting it when the first call finds none (as PM2 does); with
  *  autostart: false, fails now when none is running. */
 export async function connect(opts: ConnectOptions = {}): Promise<Client> {
+  if (opts.system ?? (opts.home == null && systemMode())) return connectSystem(opts);
   const home = opts.home ?? appinitHome();
   if (opts.transport) return new Client(opts.transport, home);
   const base = unixTransport(socketPath(home), { keepAlive: opts.keepAlive });
   if (opts.autostart !== false) return new Client(autostarting(home, base, opts.onStart), home);
   if (!(await isRunning(home))) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
   return new Client(base, home);
+}
+
+// The system daemon serves every user from one socket; only root starts it (`appinit daemon
+// --system` or its boot unit), so a call that finds none says so rather than starting one.
+async function connectSystem(opts: ConnectOptions): Promise<Client> {
+  const home = systemHome();
+  const sock = systemSocketPath();
+  if (opts.transport) return new Client(opts.transport, home, sock);
+  const base = unixTransport(sock, { keepAlive: opts.keepAlive });
+  try {
+    await base('GET', '/v1/info');
+  } catch (err) {
+    const root = (process.geteuid?.() ?? 0) === 0;
+    const how = root ? 'start it with `appinit daemon --system` (or its boot unit, `appinit startup`)'
+      : 'only root can start it (`appinit daemon --system`, or its boot unit); a user cannot start the system daemon';
+    throw new AppinitError('not_running', `no system daemon answers on ${sock} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${how}`, 0);
+  }
+  return new Client(base, home, sock);
 }

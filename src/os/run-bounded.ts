@@ -13,13 +13,14 @@ export interface BoundedResult {
   output: string;
 }
 
-/** Runs argv (no shell) in cwd with env; kills its process group after timeoutMs. */
-export function runBounded(argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<BoundedResult> {
+/** Runs argv (no shell) in cwd with env (as uid/gid when given: no supplementary groups); kills its process group after timeoutMs. */
+export function runBounded(argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; uid?: number; gid?: number }): Promise<BoundedResult> {
   return new Promise((resolve) => {
     let output = '';
     let timedOut = false;
     let done = false;
-    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const ids = opts.uid != null && opts.gid != null ? { uid: opts.uid, gid: opts.gid } : {};
+    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...ids });
     const keep = (d: Buffer) => { output = (output + d.toString()).slice(-512); };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);

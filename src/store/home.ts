@@ -122,3 +122,67 @@ export function checkClientHome(home: string, uid: number = process.geteuid?.() 
     throw new UntrustedHome(`${join(home, 'appinit.sock')} belongs to ${who(sock.uid)}, not to the home's owner: refusing to talk to it; remove it`);
   }
 }
+
+/** For a client of the system daemon: its socket (when there) must be root's and not a symlink. Throws UntrustedHome. */
+export function checkSystemSocket(sock: string): void {
+  const st = lstatOrNull(sock);
+  if (st && (st.uid !== 0 || !st.isSocket())) {
+    throw new UntrustedHome(`${sock} ${st.isSocket() ? `belongs to ${who(st.uid)}, not to root` : 'is not a socket'}: refusing to talk to it as the system daemon`);
+  }
+}
+
+/** The system daemon's directories, as api/paths.ts's SystemDirs names them. */
+export interface SystemLayout {
+  root: string | null;
+  run: string;
+  lib: string;
+  spool: string;
+  log: string;
+}
+
+// A directory of the system daemon: made if missing, root's, never a symlink, writable by nobody
+// else; its mode set to `mode` (returned in fixed when it changed).
+function rootDir(p: string, mode: number, fixed: string[]): void {
+  mkdirSync(p, { recursive: true, mode });
+  const st = lstatSync(p);
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new UntrustedHome(`${p} is not a directory (or is a symbolic link): refusing to use it for the system daemon; remove it`);
+  if (st.uid !== 0) throw new UntrustedHome(`${p} belongs to ${who(st.uid)}, not to root: refusing to use it for the system daemon`);
+  if ((st.mode & 0o7777) !== mode) {
+    chmodSync(p, mode);
+    fixed.push(`${p}: mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')} -> ${mode.toString(8).padStart(4, '0')}`);
+  }
+}
+
+// Users' files in a root directory: regular files (any owner) and root's directories, no symlinks.
+function checkShared(dir: string, depth: number): void {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return; }
+  for (const n of names) {
+    const p = join(dir, n);
+    const st = lstatOrNull(p);
+    if (!st) continue;
+    if (st.isSymbolicLink()) throw new UntrustedHome(`${p} is a symbolic link: refusing to write where it points; remove it`);
+    if (st.isDirectory()) {
+      if (st.uid !== 0 || depth === 0) throw new UntrustedHome(`${p} is a directory of ${who(st.uid)} where only root's belong: refusing to write into it; remove it`);
+      checkShared(p, depth - 1);
+    } else if (!st.isFile()) throw new UntrustedHome(`${p} is not a regular file: refusing to use it; remove it`);
+  }
+}
+
+/**
+ * Makes the system daemon's directories safe, or throws UntrustedHome: all root's; the root
+ * (APPINIT_SYSTEM_HOME) and run directories 0755 (users reach the socket), lib 0700 (the store,
+ * as secureHome), spool 0711 (users open their own job files, nobody lists them), log 0755 with
+ * only root's directories and regular files in it.
+ */
+export function secureSystem(dirs: SystemLayout): { fixed: string[] } {
+  const fixed: string[] = [];
+  if (dirs.root) rootDir(dirs.root, 0o755, fixed);
+  rootDir(dirs.run, 0o755, fixed);
+  fixed.push(...secureHome(dirs.lib, 0).fixed);
+  rootDir(dirs.spool, 0o711, fixed);
+  checkShared(dirs.spool, 0);
+  rootDir(dirs.log, 0o755, fixed);
+  checkShared(dirs.log, 2);
+  return { fixed };
+}

@@ -15,6 +15,7 @@ import { ApiError } from '../errors.js';
 import { bool, envObject, optInt, optText, programName, signalArg, text, textList } from '../input.js';
 import type { Module } from '../modules.js';
 import { checkCommand, checkCwd, runUser } from './preflight.js';
+import { callerRunAs } from '../owner.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
 
 // Bash's + and -: the most recently stopped or backgrounded jobs, stopped ones first.
@@ -94,22 +95,25 @@ export const jobsModule: Module = {
       };
       if (!b.cwd.startsWith('/')) throw new ApiError('usage', `cwd: expected an absolute directory path, got ${JSON.stringify(b.cwd)}`);
       const uid = req.peer.uid;
-      if (b.user && uid !== 0) throw new ApiError('forbidden', 'run --user: only root may run a job as another user');
       // Fail before a job exists, with the reason and the shell's code: an unknown user, a
       // missing directory, a command not found (127) or not executable (126).
       const runAs = runUser(b.user);
+      if (runAs && uid !== 0 && runAs.uid !== uid) throw new ApiError('forbidden', 'run --user: only root may run a job as another user');
+      // On a daemon serving other users (the system daemon) a caller's job runs as the caller.
+      const user = b.user ?? callerRunAs(req);
+      const other = runAs != null && runAs.uid !== uid;
       const cwd = b.cwd;
-      checkCwd(cwd, runAs);
+      checkCwd(cwd, runAs ?? runUser(user));
       // A job run as another user gets that user's login environment (as `su -`), with only the
       // caller's terminal and locale variables: the caller's secrets stay with the caller.
-      const env = runAs ? callerTerminalEnv(b.env) : b.env;
-      if (!b.shell) checkCommand(argv[0], runAs ? undefined : env.PATH, cwd);
+      const env = other ? callerTerminalEnv(b.env) : b.env;
+      if (!b.shell) checkCommand(argv[0], other ? undefined : env.PATH, cwd);
       // Without --name the job is named after its command, made a valid name (it names the log directory).
       const name = b.name ?? (basename(argv[0]).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[-.]+/, '') || 'job');
       const commandText = joinCommand(argv);
       const spec = normalize({
-        name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: runAs ? 'add' : 'replace',
-        restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user: b.user ?? null, autostart: false,
+        name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: user != null ? 'add' : 'replace',
+        restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user, autostart: false,
       }, cwd);
       const job = ctx.sup.createJob(spec, 0, uid, null, b.tty && b.rows && b.cols ? { rows: b.rows, cols: b.cols } : null);
       if (!b.hold) {

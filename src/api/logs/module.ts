@@ -14,7 +14,7 @@ import type { Program } from '../../config/program.js';
 import { LOGS_MIGRATIONS } from '../../store/logs.js';
 import { ApiError, errorBody } from '../errors.js';
 import type { Module } from '../modules.js';
-import { names, type ApiContext, type ApiRequest } from '../routes.js';
+import { DAEMON_UID, names, type ApiContext, type ApiRequest } from '../routes.js';
 import { resolveSources, streamPaths, type Resolved } from './sources.js';
 
 /** A follower stops buffering past this many bytes unread by its client, and counts what it skips. */
@@ -144,7 +144,13 @@ export const logsModule: Module = {
       return { lines: out.lines, warnings };
     },
 
-    'GET /v1/logs/problems': (ctx) => ({ problems: logProblems(ctx) }),
+    // Another user's programs' problems (their names and paths) are theirs: root sees all.
+    'GET /v1/logs/problems': (ctx, req) => {
+      const uid = uidOf(req.peer);
+      if (uid === 0 || uid === DAEMON_UID) return { problems: logProblems(ctx) };
+      const mine = new Set([...ctx.sup.jobs.values()].filter((j) => j.ownerUid === uid).map((j) => j.spec.name));
+      return { problems: logProblems(ctx).filter((p) => mine.has(p.name)) };
+    },
 
     'POST /v1/logs/flush': (ctx, req: ApiRequest) => {
       const uid = uidOf(req.peer);

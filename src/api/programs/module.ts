@@ -10,7 +10,8 @@ import type { Reader } from '../../config/read-file.js';
 import { checkRunnable } from '../../config/runnable.js';
 import { joinCommand } from '../../config/split.js';
 import { ADHOC_SOURCE, isAdHoc } from '../../core/supervisor/adhoc.js';
-import { LAST_FILE } from '../../core/supervisor/load.js';
+import { lastFileKey } from '../../core/supervisor/load.js';
+import { ownPrograms } from '../owner.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { groupsOf } from '../../os/groups.js';
 import { lookupUser } from '../../os/proc/index.js';
@@ -130,7 +131,12 @@ export const programsModule: Module = {
       if (typeof file !== 'string' || typeof text !== 'string' || file.includes('\0')) throw new ApiError(400, 'usage', 'up: expected {file, text}');
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
       try {
-        return await applyControlFile(ctx, text, file, (baseDir as string | undefined) ?? process.cwd(), { uid: req.peer.uid, gid: req.peer.gid, dryRun: dryRun === true, reader: readerOf(req) });
+        return await applyControlFile(ctx, text, file, (baseDir as string | undefined) ?? process.cwd(), { uid: req.peer.uid, gid: req.peer.gid, dryRun: dryRun === true, reader: readerOf(req), own: (ps) => {
+          // A user's programs run as that user, and may name no one else (system daemon).
+          const { programs, issues } = ownPrograms(ps, req);
+          if (issues.length) throw new ConfigError(issues);
+          return programs;
+        } });
       } catch (err) {
         if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
         throw err;
@@ -140,7 +146,7 @@ export const programsModule: Module = {
       }
     },
 
-    'GET /v1/up/last': (ctx) => ({ file: getMeta(ctx.db, LAST_FILE) }),
+    'GET /v1/up/last': (ctx, req) => ({ file: getMeta(ctx.db, lastFileKey(req.peer.uid)) }),
 
     'POST /v1/programs/start': async (ctx, req) => {
       const spec = adHocSpec(req);

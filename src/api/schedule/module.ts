@@ -10,5 +10,5 @@ export const scheduleModule: Module = {
   name: 'schedule',
   migrations: SCHEDULE_MIGRATIONS,
   routes: scheduleRoutes,
-  start: (ctx) => new Scheduler(ctx.sup, ctx.db, ctx.home).start(),
+  start: (ctx) => new Scheduler(ctx.sup, ctx.db, ctx.home, { spool: ctx.system?.spool }).start(),
 };

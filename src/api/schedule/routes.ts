@@ -8,6 +8,7 @@ import type { AtRow } from '../../store/schedule.js';
 import { ApiError } from '../errors.js';
 import { envObject, text } from '../input.js';
 import type { ApiContext, ApiRequest, RouteTable } from '../routes.js';
+import { checkAllowed } from './allow.js';
 
 /** One at job as atq shows it. */
 export interface AtView {
@@ -73,6 +74,7 @@ function crontabOwner(req: ApiRequest, user: unknown): { uid: number; name: stri
 /** The routes of the schedule module. */
 export const scheduleRoutes: RouteTable = {
   'POST /v1/at': (ctx, req) => {
+    checkAllowed(ctx, req, 'at');
     const b = req.body;
     const spec = str(b, 'spec', 'a TIMESPEC like "now + 1 hour"');
     const script = str(b, 'script', 'the commands to run');
@@ -101,18 +103,26 @@ export const scheduleRoutes: RouteTable = {
     return atView(row);
   },
 
-  'GET /v1/at': (ctx, req) => scheduler(ctx).atList().filter((a) => mine(req, a)).map(atView),
+  'GET /v1/at': (ctx, req) => {
+    checkAllowed(ctx, req, 'at');
+    return scheduler(ctx).atList().filter((a) => mine(req, a)).map(atView);
+  },
 
   'GET /v1/at/job': (ctx, req) => {
+    checkAllowed(ctx, req, 'at');
     const id = Number(req.query.get('id'));
     const a = Number.isInteger(id) ? scheduler(ctx).atGet(id) : null;
     if (!mine(req, a)) throw new ApiError('not_found', `cannot find job ${req.query.get('id')}`);
     return { ...atView(a), script: a.script } satisfies AtJobView;
   },
 
-  'POST /v1/at/remove': (ctx, req) => scheduler(ctx).removeAt(ids(req.body), (a) => callerUid(req) === 0 || a.uid === callerUid(req)),
+  'POST /v1/at/remove': (ctx, req) => {
+    checkAllowed(ctx, req, 'at');
+    return scheduler(ctx).removeAt(ids(req.body), (a) => callerUid(req) === 0 || a.uid === callerUid(req));
+  },
 
   'GET /v1/crontab': (ctx, req) => {
+    checkAllowed(ctx, req, 'cron');
     const who = crontabOwner(req, req.query.get('user'));
     const c = scheduler(ctx).crontab(who.uid);
     if (!c) throw new ApiError('no_crontab', `no crontab for ${who.name}`);
@@ -120,6 +130,7 @@ export const scheduleRoutes: RouteTable = {
   },
 
   'POST /v1/crontab': (ctx, req) => {
+    checkAllowed(ctx, req, 'cron');
     const who = crontabOwner(req, req.body.user);
     const crontabText = str(req.body, 'text', 'the crontab text');
     const file = typeof req.body.file === 'string' && req.body.file ? req.body.file : 'crontab';
@@ -136,6 +147,7 @@ export const scheduleRoutes: RouteTable = {
   },
 
   'POST /v1/crontab/remove': (ctx, req) => {
+    checkAllowed(ctx, req, 'cron');
     const who = crontabOwner(req, req.body.user);
     if (!scheduler(ctx).removeCrontab(who.uid)) throw new ApiError('no_crontab', `no crontab for ${who.name}`);
     return { user: who.name, removed: true };

@@ -3,7 +3,8 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appinitHome } from '../../api/paths.js';
-import { AlreadyRunning, startDaemon } from '../../api/daemon.js';
+import { AlreadyRunning, NotRoot, startDaemon } from '../../api/daemon.js';
+import { systemMode } from '../../client/home.js';
 import { resilientLog } from '../../api/daemon-log.js';
 import { jobView } from '../../api/views.js';
 import { parseControlText } from '../../config/load.js';
@@ -23,9 +24,9 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   const home = appinitHome();
   let d;
   try {
-    d = await startDaemon(home);
+    d = await startDaemon(home, { system: systemMode() });
   } catch (err) {
-    if (err instanceof AlreadyRunning) throw new CliError(err.message.replace(/^appinit: /, ''));
+    if (err instanceof AlreadyRunning || err instanceof NotRoot) throw new CliError(err.message.replace(/^appinit: /, ''));
     throw err;
   }
   // In the background stdout is the daemon's log file: written asynchronously, off the restart
@@ -34,8 +35,8 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   const log = (line: string) => write(`${stamp()} ${line}\n`);
   d.notes.on('note', (m: string) => log(m));
   // What `ps` and `pgrep -f 'appinit daemon'` show, rather than node's path.
-  process.title = `appinit daemon ${home}`;
-  if (!background) log(`appinit daemon (pid ${process.pid}) serving ${home}`);
+  process.title = d.paths.system ? 'appinit daemon --system' : `appinit daemon ${home}`;
+  if (!background) log(d.paths.system ? `appinit daemon --system (pid ${process.pid}) serving every user on ${d.paths.socket}` : `appinit daemon (pid ${process.pid}) serving ${home}`);
   followArticle(d.sup, (line) => log(line)); // the article's lines, for every job
   d.sup.on('change', (c: JobChange) => {
     if (c.from !== c.to || c.note) log(`${c.job.spec.name} %${c.job.number}: ${c.from} -> ${c.to}${c.job.pid ? ` (pid ${c.job.pid})` : ''}${c.note ? `: ${c.note}` : ''}`);

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { processState } from '../../os/host.js';
 import { reachOrExplain } from '../../api/autostart.js';
 import { appinitHome } from '../../api/paths.js';
+import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
 import { connect, type UpResult } from '../../client/index.js';
@@ -78,12 +79,14 @@ export async function signal(sig: string, names: string[]): Promise<number> {
 /** appinit down */
 export async function down(): Promise<number> {
   const home = appinitHome();
+  // The system daemon is root's to stop (the daemon refuses anyone else); it is never started to be stopped.
+  const sys = systemMode();
   // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
-  if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
+  if (!sys && (await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
     process.stdout.write('appinit: no daemon was running\n');
     return EXIT.ok;
   }
-  const c = await connect({ home, autostart: false });
+  const c = sys ? await client() : await connect({ home, autostart: false });
   const { pid } = await c.info();
   await c.down();
   // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket

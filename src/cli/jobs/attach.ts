@@ -1,5 +1,7 @@
 // A terminal attached to a job: keys in, output out, window size followed; the job's stop or
-// end comes back as it happens. Talks to the supervise helper directly (one hop for each key).
+// end comes back as it happens. Talks to the supervise helper directly (one hop for each key),
+// or, for the system daemon (whose helper admits only root), through the daemon's socket: an
+// HTTP upgrade to the same frames after the daemon has checked the job is the caller's.
 import net from 'node:net';
 import { pathsFor } from '../../api/paths.js';
 import { rawMode } from '../../os/terminal.js';
@@ -9,7 +11,8 @@ export type AttachEnd =
   | { kind: 'exit'; status: number } // the raw wait status
   | { kind: 'stopped'; signal: number }
   | { kind: 'detached' }
-  | { kind: 'lost' };
+  | { kind: 'lost' }
+  | { kind: 'refused'; message: string };
 
 /** The keys that leave a job running and give the prompt back: Ctrl-\ then Ctrl-D. */
 export const DETACH_KEYS = Buffer.from([0x1c, 0x04]);
@@ -38,10 +41,12 @@ export interface Attachment {
   relay: () => void;
 }
 
-/** Attaches this process's stdin/stdout/stderr to a job (by its id). */
-export function attach(home: string, jobId: number): Attachment {
+/** Attaches this process's stdin/stdout/stderr to a job (by its id); with `daemonSocket`, through the daemon. */
+export function attach(home: string, jobId: number, daemonSocket: string | null = null): Attachment {
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const sock = net.connect(pathsFor(home).superviseSocket);
+  const sock = net.connect(daemonSocket ?? pathsFor(home).superviseSocket);
+  // Through the daemon: the answer's head comes first (101, or an error with a JSON body).
+  let head: Buffer | null = daemonSocket ? Buffer.alloc(0) : null;
   let resolveReady!: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
   let relay: () => void = () => {};
@@ -82,9 +87,35 @@ export function attach(home: string, jobId: number): Attachment {
     };
     let inbuf = Buffer.alloc(0);
     sock.on('connect', () => {
-      sock.write(attachFrame(jobId, tty ? process.stdout.rows : undefined, tty ? process.stdout.columns : undefined));
+      const rows = tty ? process.stdout.rows : undefined;
+      const cols = tty ? process.stdout.columns : undefined;
+      if (daemonSocket) {
+        const q = `id=${jobId}${rows && cols ? `&rows=${rows}&cols=${cols}` : ''}`;
+        sock.write(`GET /v1/attach?${q} HTTP/1.1\r\nhost: appinit\r\nconnection: Upgrade\r\nupgrade: appinit-attach\r\n\r\n`);
+      } else sock.write(attachFrame(jobId, rows, cols));
     });
     sock.on('data', (d: Buffer) => {
+      if (head) {
+        head = Buffer.concat([head, d]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return void (head.length > 65536 && finish({ kind: 'lost' }));
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? 0);
+        const rest = head.subarray(end + 4);
+        head = null;
+        if (status !== 101) {
+          let message = `the daemon refused the attach (HTTP ${status})`;
+          sock.on('end', () => finish({ kind: 'refused', message }));
+          try { message = (JSON.parse(rest.toString('utf8')) as { error: { message: string } }).error.message; } catch { /* not all of it yet */ }
+          let body = rest;
+          sock.removeAllListeners('data');
+          sock.on('data', (more: Buffer) => {
+            body = Buffer.concat([body, more]);
+            try { message = (JSON.parse(body.toString('utf8')) as { error: { message: string } }).error.message; } catch { /* more to come */ }
+          });
+          return;
+        }
+        d = rest;
+      }
       inbuf = Buffer.concat([inbuf, d]);
       while (inbuf.length >= 5) {
         const len = inbuf.readUInt32LE(0);

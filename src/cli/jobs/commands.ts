@@ -2,12 +2,19 @@
 import type { Command } from '../args.js';
 import type { AttachEnd } from './attach.js';
 import { client, CliError, EXIT } from '../context.js';
+import type { Client } from '../../client/index.js';
+import { systemMode } from '../../client/home.js';
 import type { Runner } from '../modules.js';
 
 // Loaded by the commands that use them: a terminal (koffi) and the signal tables cost every start.
 const attachment = () => import('./attach.js');
 const format = () => import('../../cli/jobs/format.js');
 
+
+// The system daemon's helper admits only root: its terminals go through the daemon, which checks the job is yours.
+function via(c: Client): string | null {
+  return systemMode() ? c.socket : null;
+}
 
 // What the shell shows when a foreground job gives the prompt back, and the status it returns.
 async function ending(end: AttachEnd, number: number, command: string): Promise<number> {
@@ -20,6 +27,9 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
       return EXIT.ok;
     case 'lost':
       process.stderr.write('appinit: lost the connection to the job\n');
+      return EXIT.failure;
+    case 'refused':
+      process.stderr.write(`appinit: ${end.message}\n`);
       return EXIT.failure;
     case 'exit': {
       const { code, signal, core } = (await import('../../os/supervise.js')).decodeStatus(end.status);
@@ -44,7 +54,7 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
     return EXIT.ok;
   }
   // Attach first, then start: not one byte of output is missed.
-  const a = (await attachment()).attach(c.home, r.id);
+  const a = (await attachment()).attach(c.home, r.id, via(c));
   await Promise.race([a.ready, a.done]);
   await c.startJob(r.id);
   a.relay();
@@ -64,7 +74,7 @@ async function jobs(o: { l?: boolean; p?: boolean; json?: boolean }): Promise<nu
 async function fg(spec: string | undefined): Promise<number> {
   const c = await client();
   const r = await c.fg(spec);
-  const a = (await attachment()).attach(c.home, r.id);
+  const a = (await attachment()).attach(c.home, r.id, via(c));
   await Promise.race([a.ready, a.done]);
   a.relay();
   process.stdout.write(`${r.command}\r\n`); // as bash does; the terminal is raw by now

@@ -6,6 +6,7 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../args.js';
+import { systemMode } from '../../client/home.js';
 import { CliError, EXIT } from '../context.js';
 import type { RegisterCommands, Runner } from '../modules.js';
 import { registerImportCommands } from '../commands/import.js';
@@ -38,10 +39,12 @@ export const registerPortCommands: RegisterCommands = (program: Command, run: Ru
 
 function choose(init: string | undefined, o: StartupOptions): { init: InitSystem; spec: StartupSpec; path: string } {
   if (init !== undefined && !INITS.includes(init as InitSystem)) throw new CliError(`startup: expected one of ${INITS.join(', ')}, got "${init}"`, EXIT.usage);
-  if (o.user && o.system) throw new CliError('startup: --user and --system exclude each other', EXIT.usage);
+  // `--system` is taken by main.ts for every command (it sets APPINIT_SYSTEM=1): read either.
+  const system = o.system === true || systemMode();
+  if (o.user && system) throw new CliError('startup: --user and --system exclude each other', EXIT.usage);
   const which = (init as InitSystem | undefined) ?? detectInit();
   const root = process.getuid?.() === 0;
-  const mode = o.system ? 'system' : o.user ? 'user' : root ? 'system' : 'user';
+  const mode = system ? 'system' : o.user ? 'user' : root ? 'system' : 'user';
   const me = userInfo();
   // The node running now and this CLI's main.js: `npm i -g` replaces the files at the same path.
   const main = resolve(fileURLToPath(new URL('../main.js', import.meta.url)));

@@ -1,7 +1,7 @@
 // `appinit update`: after an upgrade (`npm i -g appinit@next`) the running daemon hands over to one
 // of this version without stopping a job: it is sent SIGUSR2 (end, leave the jobs to the supervise
 // helper), then this command starts the new daemon, which adopts the helper and every job.
-import { appinitHome } from '../../client/home.js';
+import { appinitHome, systemMode } from '../../client/home.js';
 import { connect } from '../../client/index.js';
 import { packageVersion } from '../../api/package-version.js';
 import { client, CliError, EXIT } from '../context.js';
@@ -27,7 +27,7 @@ export async function update(o: UpdateOptions): Promise<number> {
   const mine = packageVersion();
   let old;
   try {
-    old = await connect({ home, autostart: false, keepAlive: false });
+    old = await connect(systemMode() ? { system: true, keepAlive: false } : { home, autostart: false, keepAlive: false });
   } catch {
     process.stdout.write(`no daemon runs for ${home}; the next command starts appinit ${mine}\n`);
     return EXIT.ok;
@@ -44,8 +44,17 @@ export async function update(o: UpdateOptions): Promise<number> {
     if (Date.now() > until) throw new CliError(`update: the daemon (pid ${before.pid}) did not end within 60 s of SIGUSR2; its jobs are untouched`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  // Starts this version's daemon, or finds the one an init system restarted meanwhile.
-  const c = await client();
+  // Starts this version's daemon, or finds the one an init system restarted meanwhile (the system
+  // daemon is never started by a command: its boot unit restarts it).
+  let c = null;
+  for (const end = Date.now() + 60_000; c == null;) {
+    try {
+      c = await client();
+    } catch (err) {
+      if (!systemMode() || Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   const after = await c.info();
   const jobsAfter = await c.status();
   const kept = jobsBefore.filter((j) => jobsAfter.some((k) => k.name === j.name && k.job === j.job && k.pid === j.pid));

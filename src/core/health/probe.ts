@@ -16,6 +16,9 @@ export interface ProbeResult {
 export interface ProbeContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** The program's user, when the daemon (root) runs the check for another user. */
+  uid?: number;
+  gid?: number;
 }
 
 /** Runs one probe of `check`; never rejects. */
@@ -67,7 +70,7 @@ function probeTcp(target: string, timeout: number): Promise<ProbeResult> {
 }
 
 async function probeExec(argv: string[], timeout: number, ctx: ProbeContext): Promise<ProbeResult> {
-  const r = await runBounded(argv, { cwd: ctx.cwd, env: ctx.env, timeoutMs: timeout });
+  const r = await runBounded(argv, { cwd: ctx.cwd, env: ctx.env, timeoutMs: timeout, uid: ctx.uid, gid: ctx.gid });
   const cmd = argv.join(' ');
   if (r.error) return { ok: false, detail: `${cmd}: ${r.error}` };
   if (r.timedOut) return { ok: false, detail: `${cmd}: still running after ${timeout} ms (killed)` };

@@ -4,6 +4,8 @@
 // its policy; with `restart: never` it keeps running, shown unhealthy, until a probe passes.
 import type { Job, JobChange, Supervisor } from '../supervisor/runtime.js';
 import { probe, type ProbeResult } from './probe.js';
+import { jobEnvironment } from '../supervisor/spawn-request.js';
+import { lookupUser } from '../../os/proc/index.js';
 import type { PolicyRestarter } from './restart.js';
 import { setHealth, healthOf } from './state.js';
 import { initialHealth, recordProbe } from './tracker.js';
@@ -57,10 +59,13 @@ export class HealthService {
     const check = job.spec.health!;
     // A job a person suspended (Ctrl-Z, SIGSTOP) cannot answer; that is not a failure.
     if (job.suspended) return this.next(job, l, check.every);
-    const env = job.spec.envMode === 'replace' ? { ...job.spec.env } : { ...process.env, ...job.spec.env };
+    // An exec check runs as the program's user, with the environment its job gets (a user's
+    // control file must not run commands as the daemon's root, nor see the daemon's environment).
+    const env = job.spec.envMode === 'replace' && job.spec.user == null ? { ...job.spec.env } : jobEnvironment(job.spec, { logsDir: '', env: process.env });
+    const u = job.spec.user != null && (process.getuid?.() ?? 0) === 0 ? lookupUser(job.spec.user) : null;
     let r: ProbeResult;
     try {
-      r = await this.run(check, { cwd: job.spec.cwd, env });
+      r = await this.run(check, { cwd: job.spec.cwd, env, ...(u && u.uid !== 0 ? { uid: u.uid, gid: u.gid } : {}) });
     } catch (err) {
       r = { ok: false, detail: (err as Error).message };
     }

@@ -2,7 +2,7 @@
 // Runs in the daemon, off the write path; a rotation while the daemon is down is caught up at start.
 // A failure (disk full, permissions) is never swallowed: it goes to the daemon's log and stays
 // in `problems()` (shown by `logs` and the API) until the same file is handled successfully.
-import { createReadStream, createWriteStream, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { chownSync, createReadStream, createWriteStream, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Program } from '../../config/program.js';
@@ -13,7 +13,9 @@ export async function compressFile(file: string): Promise<void> {
   const tmp = `${file}.gz.tmp`;
   const st = statSync(file);
   try {
-    await pipeline(createReadStream(file), createGzip({ level: 6 }), createWriteStream(tmp));
+    await pipeline(createReadStream(file), createGzip({ level: 6 }), createWriteStream(tmp, { mode: 0o600 }));
+    // The copy belongs to whoever owned the file (a system daemon's user keeps their logs).
+    if (process.getuid?.() === 0 && (st.uid !== 0 || st.gid !== 0)) chownSync(tmp, st.uid, st.gid);
     // Readers skip a file by its mtime (nothing in it is newer): the copy keeps the original's.
     utimesSync(tmp, st.atime, st.mtime);
     renameSync(tmp, `${file}.gz`);

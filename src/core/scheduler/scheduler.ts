@@ -5,7 +5,7 @@
 // the API asks it to queue, remove and install. It is told when `up` changed the programs (a
 // call, programsChanged). Files (at job files, cron's "%" input) are written and removed
 // outside transactions, before the jobs that read them start. The clock is injectable.
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlink, unlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, unlink, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupUser } from '../../os/proc/index.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
@@ -51,13 +51,15 @@ export interface SchedulerOptions {
   /** Where problems are told (default: stderr, which is the daemon's log). */
   note?: (line: string) => void;
   clock?: Clock;
+  /** Where job files go (default HOME/spool); the system daemon's is shared, 0711. */
+  spool?: string;
 }
 
 /** A new at job, as the API received it (the caller's identity is the kernel's): a row without its number, job and time of queueing. */
 export type AtRequest = Omit<AtRow, 'id' | 'job' | 'createdAt'>;
 
 // A file to write or remove once the transaction that decided it has committed.
-type FileOp = { write: string; text: string } | { unlink: string };
+type FileOp = { write: string; text: string; uid: number } | { unlink: string };
 
 /** One schedule: a program of the control file with cron or at, or one crontab entry. */
 interface Source {
@@ -132,7 +134,7 @@ export class Scheduler {
   private files: FileOp[] = [];
 
   constructor(private readonly sup: SchedulerHost, private readonly db: Db, home: string, opts: SchedulerOptions = {}) {
-    this.spool = spoolDir(home);
+    this.spool = opts.spool ?? spoolDir(home);
     this.note = opts.note ?? ((l) => process.stderr.write(`appinit: scheduler: ${l}\n`));
     this.clock = opts.clock ?? systemClock;
     this.startedAt = this.clock.now();
@@ -149,7 +151,7 @@ export class Scheduler {
       this.files = [];
       for (const op of ops) {
         try {
-          if ('write' in op) writeFileSync(op.write, op.text, { mode: 0o600 });
+          if ('write' in op) this.writeSpool(op.write, op.text, op.uid);
           else unlinkSync(op.unlink);
         } catch (err) {
           if ('write' in op || (err as NodeJS.ErrnoException).code !== 'ENOENT') this.note(`${'write' in op ? op.write : op.unlink}: ${(err as Error).message}`);
@@ -194,7 +196,7 @@ export class Scheduler {
   addAt(req: AtRequest): AtRow {
     // The job file is written now, as atd's spool: the second it is due costs only a start.
     const a = insertAt(this.db, { ...req, createdAt: this.clock.now() });
-    writeFileSync(this.atFile(a.id), a.script, { mode: 0o600 });
+    this.writeSpool(this.atFile(a.id), a.script, a.uid);
     this.queue.set(a.id, a);
     // Re-arm only when it comes before what the timer waits for: adding to a long queue
     // costs the same as adding to an empty one.
@@ -465,11 +467,20 @@ export class Scheduler {
     let stdin: string | null = null;
     if (e.input != null) {
       stdin = join(this.spool, `${s.key.replace(/:/g, '-')}-${due}.in`);
-      this.files.push({ write: stdin, text: e.input });
+      this.files.push({ write: stdin, text: e.input, uid: s.uid });
     }
     const job = this.sup.createJob(cronProgram(e, s.owner as CronOwner, stdin), 0, s.uid, null);
     this.track(job, s.key, due);
     return job;
+  }
+
+  // A job file is read by the job, after it has become its user: a root daemon gives the file to
+  // that user (0600), so a job run as bob opens it and nobody else can.
+  private writeSpool(path: string, text: string, uid: number): void {
+    writeFileSync(path, text, { mode: 0o600 });
+    if (this.daemonUid !== 0 || uid === this.daemonUid) return;
+    const u = lookupUser(uid);
+    if (u) chownSync(path, u.uid, u.gid);
   }
 
   private atFile(id: number): string {
@@ -620,7 +631,7 @@ export class Scheduler {
     for (const j of this.sup.jobs.values()) if (!isResting(j) && j.spec.stdin.kind === 'file') live.add(j.spec.stdin.path);
     for (const a of this.queue.values()) {
       live.add(this.atFile(a.id));
-      if (!existsSync(this.atFile(a.id))) writeFileSync(this.atFile(a.id), a.script, { mode: 0o600 });
+      if (!existsSync(this.atFile(a.id))) this.writeSpool(this.atFile(a.id), a.script, a.uid);
     }
     for (const f of readdirSync(this.spool)) {
       const p = join(this.spool, f);

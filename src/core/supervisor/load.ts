@@ -38,6 +38,11 @@ export interface ApplyOptions {
 /** The meta key holding the control file loaded last, for `up` without a file. */
 export const LAST_FILE = 'control_file';
 
+/** The meta key of the file a user loaded last: the daemon's owner's is LAST_FILE, another user's (system daemon) their own. */
+export function lastFileKey(ownerUid: number): string {
+  return ownerUid === (process.getuid?.() ?? 0) ? LAST_FILE : `${LAST_FILE}:${ownerUid}`;
+}
+
 function shouldRun(p: Program): boolean {
   return p.autostart && p.schedule.kind === 'service';
 }
@@ -49,8 +54,15 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   const result: UpResult = { added: [], removed: [], changed: [], unchanged: [], changes: {}, started: [], dryRun, file };
   const byName = new Map<string, Job[]>();
   const adHoc = new Set<string>();
+  // Another owner's programs (a system daemon serves many users) are none of this file's business:
+  // they are neither changed nor removed, and their names cannot be taken.
+  const taken = new Set<string>();
   for (const j of sup.jobs.values()) {
     if (j.program == null) continue;
+    if (j.ownerUid !== ownerUid) {
+      taken.add(j.program);
+      continue;
+    }
     // Programs started with `appinit start` are not the file's: `up` leaves them alone.
     if (isAdHoc(j.spec)) {
       adHoc.add(j.program);
@@ -62,7 +74,9 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   }
   const issues: ConfigIssue[] = checkRunnable(programs, opts.run);
   for (const p of programs) {
-    if (adHoc.has(p.name)) {
+    if (taken.has(p.name)) {
+      issues.push({ ...p.source, path: `programs.${p.name}`, message: `"${p.name}" is the name of another user's program (program names are shared by every user of this daemon): rename this one` });
+    } else if (adHoc.has(p.name)) {
       issues.push({ ...p.source, path: `programs.${p.name}`, message: `"${p.name}" is a program started with appinit start; appinit delete ${p.name} first, or rename this one` });
     }
   }
@@ -99,8 +113,8 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   // One transaction: after a crash either nothing of this `up` is stored, or all of it is,
   // with the jobs wanted up (a restarted daemon starts them). Their processes start after the commit.
   sup.transaction(() => {
-    replacePrograms(db, programs, file);
-    setMeta(db, LAST_FILE, file);
+    replacePrograms(db, programs, file, [...byName.keys()]);
+    setMeta(db, lastFileKey(ownerUid), file);
     opts.beforeStart?.();
     for (const j of toForget) sup.forget(j);
     const toStart = new Map<string, Job[]>();

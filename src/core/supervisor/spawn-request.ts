@@ -4,6 +4,7 @@ import type { OutputTarget } from '../../config/program.js';
 import { lookupUser } from '../../os/proc/index.js';
 import type { PasswdEntry } from '../../os/proc/index.js';
 import type { SpawnRequest, StreamSpec } from '../../os/supervise.js';
+import { giveLogFiles } from '../../os/user-logs.js';
 import type { JobRow } from '../../store/jobs.js';
 import { socketRequest } from '../sockets/spawn.js';
 
@@ -13,6 +14,9 @@ export interface SpawnContext {
   env: NodeJS.ProcessEnv;
   /** The daemon's own terminal settings (hex termios), copied onto `tty` device lines; null without a terminal. */
   termios?: string | null;
+  /** The system daemon: a program's managed log files belong to its job's user (see os/user-logs.ts),
+   *  and its jobs' `appinit` commands reach it (APPINIT_SYSTEM=1, and APPINIT_SYSTEM_HOME when set). */
+  system?: boolean;
 }
 
 /** Directory of a program's managed logs. */
@@ -66,7 +70,16 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     APPINIT_PROGRAM: p.name,
     APPINIT_INSTANCE: String(job.instance),
   });
+  if (ctx.system) {
+    env.APPINIT_SYSTEM = '1';
+    if (ctx.env.APPINIT_SYSTEM_HOME) env.APPINIT_SYSTEM_HOME = ctx.env.APPINIT_SYSTEM_HOME;
+  }
   const dir = logDir(ctx, p.name);
+  if (ctx.system) {
+    const u = p.user != null ? lookupUser(p.user) : null;
+    const files = [...(p.stdout.kind === 'log' ? [join(dir, 'out.log')] : []), ...(p.stderr.kind === 'log' ? [join(dir, 'err.log')] : [])];
+    try { giveLogFiles(dir, files, u?.uid ?? 0, u?.gid ?? 0); } catch { /* the helper still writes them, root's and 0600 */ }
+  }
   const tty = typeof p.tty === 'string' ? p.tty : p.tty ? 'pty' : null;
   return {
     job: String(job.id),

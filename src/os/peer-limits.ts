@@ -1,0 +1,29 @@
+// A process's resource limits as the kernel shows them (/proc/PID/limits), by setrlimit's names:
+// what a user may give their own jobs on a daemon that could give them anything (root's).
+import { readFileSync } from 'node:fs';
+
+// /proc/PID/limits' row names, by setrlimit's names (without RLIMIT_).
+const ROWS: Record<string, string> = {
+  cpu: 'Max cpu time', fsize: 'Max file size', data: 'Max data size', stack: 'Max stack size', core: 'Max core file size',
+  rss: 'Max resident set', nproc: 'Max processes', nofile: 'Max open files', memlock: 'Max locked memory', as: 'Max address space',
+  locks: 'Max file locks', sigpending: 'Max pending signals', msgqueue: 'Max msgqueue size', nice: 'Max nice priority',
+  rtprio: 'Max realtime priority', rttime: 'Max realtime timeout',
+};
+
+/** The hard limits of a process (null = unlimited), by setrlimit's names; null when it cannot be read. */
+export function hardLimits(pid: number): Record<string, number | null> | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  } catch {
+    return null;
+  }
+  const out: Record<string, number | null> = {};
+  for (const [name, row] of Object.entries(ROWS)) {
+    const line = text.split('\n').find((l) => l.startsWith(row));
+    if (!line) continue;
+    const f = line.slice(row.length).trim().split(/\s+/);
+    out[name] = f[1] === 'unlimited' ? null : Number(f[1]);
+  }
+  return out;
+}
