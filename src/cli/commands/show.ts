@@ -11,9 +11,10 @@ function warnProblems(problems: { what: string; since: number; message: string }
 /** appinit status [NAME...] [--json] [--aps] */
 export async function status(names: string[], json: boolean, aps = false): Promise<number> {
   const c = await client();
-  const [jobs, i] = await Promise.all([c.status(names), c.info()]);
+  // One call for both (no second round trip for info's problems).
+  const { jobs, problems } = await c.overview(names);
   process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n');
-  warnProblems(i.problems);
+  warnProblems(problems);
   return EXIT.ok;
 }
 
