@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { row } from './table.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/appinit.cjs', import.meta.url));
 const ESM = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -89,6 +90,10 @@ function main(): void {
     cases.forEach((c, i) => {
       const m = median(times[i]);
       console.log(`${c.label.padEnd(44)} ${m.toFixed(1).padStart(9)} ms  ${(m / ref).toFixed(2)}x  ${cpu[i].toFixed(1).padStart(6)} ms  ${(cpu[i] / cpu[0]).toFixed(2)}x`);
+      if (i === 2 || (c.label.startsWith('appinit') && !c.label.includes('unbundled'))) {
+        row({ figure: `${c.label}: wall (CPU)`, appinit: `${m.toFixed(0)} ms (${cpu[i].toFixed(0)} ms)`, reference: `node -e 0: ${ref.toFixed(0)} ms (${cpu[0].toFixed(0)} ms)`,
+          ratio: `${(m / ref).toFixed(2)}x (${(cpu[i] / cpu[0]).toFixed(2)}x)`, goal: i === 2 ? 'the floor' : '<= 1.3x' });
+      }
     });
   } finally {
     cli('down');

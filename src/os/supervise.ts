@@ -83,6 +83,7 @@ export class Supervise extends EventEmitter {
   private ackSeq = 0;
   private ackedSeq = 0;
   private ackTimer: NodeJS.Timeout | null = null;
+  private corked = false;
   helperPid = 0;
   epoch = '';
   /** What the connected helper said of itself. */
@@ -161,15 +162,8 @@ export class Supervise extends EventEmitter {
         this.emit('malformed', err.message);
       }
     }
-    if (!batch.length) return;
-    // What the batch makes us send (spawns, signals, its ack) leaves in one write.
-    const sock = this.sock;
-    sock?.cork();
-    try {
-      this.emit('batch', batch);
-    } finally {
-      sock?.uncork();
-    }
+    // What the batch makes us send (spawns, signals, its ack) leaves in one write (send corks).
+    if (batch.length) this.emit('batch', batch);
   }
 
   /** Handles one message from the helper; the daemon calls it inside its batch transaction. */
@@ -195,8 +189,19 @@ export class Supervise extends EventEmitter {
   }
 
   private send(verb: string, fields: [string, string][]): void {
-    if (!this.sock) throw new Error('the supervise helper is not connected');
-    this.sock.write(frame(verb, fields));
+    const sock = this.sock;
+    if (!sock) throw new Error('the supervise helper is not connected');
+    // Frames sent in one turn (400 scheduled runs due the same second, a stop of every job)
+    // leave in one write, and the helper reads them in one go.
+    if (!this.corked) {
+      this.corked = true;
+      sock.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        sock.uncork();
+      });
+    }
+    sock.write(frame(verb, fields));
   }
 
   /** Starts a child; `done` is called (synchronously, in order with the helper's other

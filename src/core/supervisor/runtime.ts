@@ -226,6 +226,7 @@ export class Supervisor extends EventEmitter {
       if (STORED.has(k)) store = true;
     }
     Object.assign(job, s.patch);
+    if (job.waitingFor) this.waiting.add(job);
     if (store) saveJob(this.db, job);
     if (changed || s.note) this.emit('change', { job, from, to: job.state, note: s.note } satisfies JobChange);
     for (const e of s.effects) this.effect(job, e);
@@ -303,8 +304,15 @@ export class Supervisor extends EventEmitter {
     return out;
   }
 
+  // Jobs that may wait for others: gated() ran over every job on every change (O(N^2) for 400
+  // scheduled runs started at once, issue 17); this set is checked instead and pruned as it goes.
+  private readonly waiting = new Set<Job>();
+
   private gated(): boolean {
-    for (const j of this.jobs.values()) if (j.waitingFor) return true;
+    for (const j of this.waiting) {
+      if (j.waitingFor && this.jobs.get(j.id) === j) return true;
+      this.waiting.delete(j);
+    }
     return false;
   }
 
