@@ -196,12 +196,16 @@ export class Supervise extends EventEmitter {
     if (!this.corked) {
       this.corked = true;
       sock.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        sock.uncork();
-      });
+      process.nextTick(() => this.flush());
     }
     sock.write(frame(verb, fields));
+  }
+
+  /** Sends the frames written so far in this turn now (the end of a transaction's effects). */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.sock?.uncork();
   }
 
   /** Starts a child; `done` is called (synchronously, in order with the helper's other
@@ -265,6 +269,7 @@ export class Supervise extends EventEmitter {
     this.ackTimer = null;
     this.ackSeq = 0;
     this.ackedSeq = 0;
+    this.corked = false; // a new socket is not corked
   }
 
   /** Asks for a `stats` event (counters of what the helper dropped rather than block or grow). */

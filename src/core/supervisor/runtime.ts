@@ -264,6 +264,7 @@ export class Supervisor extends EventEmitter {
       this.deferred = null;
     }
     for (const f of after) f();
+    if (after.length) this.helper.flush(); // the spawns and signals of one transaction leave in one write, now
   }
 
   private effect(job: Job, e: Effect): void {
