@@ -1,7 +1,7 @@
 // The daemon process: store, helper, supervisor and API server, and their lifecycle.
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseControlText } from '../config/load.js';
 import { applyPrograms, type UpResult } from '../core/supervisor/load.js';
 import { stopInOrder } from '../core/groups/run.js';
@@ -18,6 +18,7 @@ import { Health } from './health.js';
 import { createApp, startServices } from './app.js';
 import { createServer } from './http.js';
 import { MODULES, type Service, type Services } from './modules.js';
+import { packageVersion } from './package-version.js';
 import { pathsFor, type Paths } from './paths.js';
 import { programsLoaded, type ApiContext } from './routes.js';
 import { StoreGuard } from './store-guard.js';
@@ -26,8 +27,9 @@ import { StoreGuard } from './store-guard.js';
 export interface Daemon {
   paths: Paths;
   sup: Supervisor;
-  /** Stops every job, the helper and the server; resolves when done. */
-  down: () => Promise<void>;
+  /** Stops every job, the helper and the server; resolves when done. With stopJobs false (an
+   *  upgrade's handover) the jobs and the helper are left running for the next daemon to adopt. */
+  down: (stopJobs?: boolean) => Promise<void>;
   /** Loads a control file as `up` does. */
   up: (file: string) => Promise<UpResult>;
   done: Promise<void>;
@@ -40,7 +42,8 @@ export interface Daemon {
 /** Thrown when another daemon already serves this home. */
 export class AlreadyRunning extends Error {}
 
-const VERSION = '0.1.0';
+// The installed package's version: after `npm i -g` the new daemon reports the new one.
+const VERSION = packageVersion();
 /** How often a verified backup of the store is taken when it changed (APPINIT_BACKUP_MS, 0 = never). */
 const BACKUP_MS = Number(process.env.APPINIT_BACKUP_MS ?? 60_000);
 
@@ -116,18 +119,19 @@ export async function startDaemon(home: string): Promise<Daemon> {
   let stopping: Promise<void> | null = null;
   const services: Services = { health, storeGuard: guard };
   let running: Service[] = [];
-  const down = (): Promise<void> => {
+  const down = (stopJobs = true): Promise<void> => {
     stopping ??= (async () => {
       if (socketWatch) { socketWatch.watcher?.close(); clearInterval(socketWatch.timer); }
       for (const s of servers) s.close();
       for (const s of running.reverse()) await s.stop();
       // Highest priority number first, as supervisord stops; one batch (all at once) by default.
-      await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
-      await sup.shutdown(true);
+      if (stopJobs) await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
+      await sup.shutdown(stopJobs);
       await backups.stop();
       guard.stop();
       try { unlinkSync(paths.socket); } catch { /* gone */ }
       try { unlinkSync(paths.daemonPid); } catch { /* gone */ }
+      try { unlinkSync(join(dirname(paths.daemonPid), 'daemon.version')); } catch { /* gone */ }
       db.close();
       resolveDone();
     })();
@@ -135,9 +139,12 @@ export async function startDaemon(home: string): Promise<Daemon> {
   };
   const up = async (file: string) => {
     const abs = resolve(file);
-    const programs = parseControlText(readFileSync(abs, 'utf8'), abs, dirname(abs));
+    const text = readFileSync(abs, 'utf8');
+    const programs = parseControlText(text, abs, dirname(abs));
     try {
-      return await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+      const result = await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
+      await ctx.services.web?.fromControlFile(text, dirname(abs), process.getuid?.() ?? 0); // the file's `web:`
+      return result;
     } finally {
       programsLoaded(ctx);
     }
@@ -192,6 +199,7 @@ export async function startDaemon(home: string): Promise<Daemon> {
 
   try {
     writePrivate(paths.daemonPid, `${process.pid}\n`);
+    writePrivate(join(dirname(paths.daemonPid), 'daemon.version'), `${VERSION}\n`); // the CLI compares its own
   } catch (err) {
     if (!guard.failed(err)) throw err;
   }

@@ -14,6 +14,7 @@ import { resourcesModule } from './resources/module.js';
 import { programsModule } from './programs/module.js';
 import { scheduleModule } from './schedule/module.js';
 import { svcModule } from './svc/module.js';
+import { webModule, type WebService } from './web/module.js';
 import type { ApiContext, ApiRequest, RouteTable } from './routes.js';
 
 /** A running service of a module (a scheduler, a sampler). */
@@ -31,6 +32,7 @@ export interface ServiceMap {
   programs: Service;
   svc: Service;
   accounting: Service;
+  web: WebService;
 }
 
 /** What the daemon itself keeps for the routes, beside the modules' services. */
@@ -60,4 +62,4 @@ export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];
+export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule, webModule];

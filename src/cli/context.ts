@@ -3,6 +3,7 @@ import { appinitHome } from '../client/home.js';
 import { AppinitError, connect, type Client } from '../client/index.js';
 // From the store's home checks, not api/autostart (which loads koffi and SQLite): every command pays for this import.
 import { checkClientHome } from '../store/home.js';
+import { warnVersion } from './startup/version-check.js';
 
 /** Exit codes, as DESIGN.md fixes them (126 and 127 as the shell: not executable, not found). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notExecutable: 126, notFound: 127 } as const;
@@ -19,6 +20,7 @@ export class CliError extends Error {
 export async function client(): Promise<Client> {
   const home = appinitHome();
   checkClientHome(home);
+  warnVersion(home); // after an upgrade, until `appinit update`
   // A command makes a call or two: one connection each, no kept-alive pool (and no node:http).
   return connect({ home, keepAlive: false, onStart: (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home}\n`) });
 }

@@ -22,4 +22,6 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { verbs: ['ps', 'pstree', 'top', 'stat', 'history', 'times', 'monit'], load: async () => (await import('./monitor/commands.js')).registerMonitorCommands },
   { verbs: ['at', 'atq', 'atrm', 'crontab', 'cron'], load: async () => (await import('./schedule/commands.js')).registerScheduleCommands },
   { verbs: ['lock', 'sem', 'mq', 'ipcs', 'ipcrm', 'deadlock'], load: async () => (await import('./resources/deadlock.js')).registerResourceCommands },
+  { verbs: ['import', 'startup', 'unstartup', 'update'], load: async () => (await import('./startup/commands.js')).registerPortCommands },
+  { verbs: ['web'], load: async () => (await import('./web/commands.js')).registerWebCommands },
 ];

@@ -1,6 +1,7 @@
 // One command line run: register the commands of the verb's group, parse, run the action, print
 // its errors, exit with its code once stdout and stderr are drained. Shared by the two entries:
 // main.ts (every group, ES modules) and hot.ts (the bundled fast path, scripts/build-cli.mjs).
+import { packageVersion } from '../api/package-version.js';
 import { Command, CommanderError } from './args.js';
 import { EXIT, report } from './context.js';
 import type { RegisterCommands, Runner } from './modules.js';
@@ -33,7 +34,7 @@ export function wantsHelp(argv: string[]): boolean {
 
 async function main(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly GroupLoader[]): Promise<number> {
   const program = new Command();
-  program.name('appinit').description('init for applications: supervise, schedule and account for processes').version('0.1.0');
+  program.name('appinit').description('init for applications: supervise, schedule and account for processes').version(packageVersion());
   program.exitOverride();
   program.enablePositionalOptions(); // so `run -- CMD --flags` leaves the command's own options alone
   program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `appinit: ${s.slice(7)}` : s) });

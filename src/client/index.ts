@@ -39,6 +39,13 @@ export interface ConnectOptions {
   keepAlive?: boolean;
 }
 
+/** The dashboard: its URL (the operator token in the fragment), address and the caller's tokens. */
+export interface WebView {
+  url: string;
+  listen: string;
+  tokens: { operator: string; viewer: string; metrics: string };
+}
+
 /** A connection to the daemon of one APPINIT_HOME. */
 export class Client {
   constructor(private readonly t: Transport, readonly home: string) {}
@@ -227,6 +234,10 @@ export class Client {
   resources(): Promise<ResourceList> { return this.call('GET', '/v1/resources'); }
   /** The live deadlock matrices and the detection result. */
   deadlock(): Promise<DeadlockView> { return this.call('GET', '/v1/deadlock'); }
+
+  // the dashboard
+  /** Serves the dashboard (at `listen`, default 127.0.0.1:8181) and gives the caller's URL and tokens. */
+  web(q: { listen?: string; cert?: string; key?: string; insecure?: boolean } = {}): Promise<WebView> { return this.call('POST', '/v1/web', q); }
 }
 
 /** appinit's resources, as GET /v1/resources lists them. */

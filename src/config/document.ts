@@ -5,6 +5,7 @@ import { describeValue } from './describe.js';
 import { Reporter } from './issues.js';
 import { jsonSyntaxError } from './json-syntax.js';
 import { readProgram } from './read-program.js';
+import { readWeb } from './read-web.js';
 import type { ProgramSpec } from './spec.js';
 import { didYouMean } from './suggest.js';
 import { Walker, type ReadOptions } from './yaml-nodes.js';
@@ -41,7 +42,8 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     return { specs, r };
   }
   // "x-" keys are ignored, as in docker-compose, to hold anchors for `<<: *defaults`.
-  const top = w.keys(root, { programs: ['programs'] }, 'programs', (name) => name.startsWith('x-'));
+  const top = w.keys(root, { programs: ['programs'], web: ['web'] }, 'programs', (name) => name.startsWith('x-'));
+  if (top?.web && !w.isEmpty(top.web)) readWeb(w, top.web); // checked here, applied by `up` (api/web)
   const programs = top?.programs;
   if (!programs || w.isEmpty(programs)) return { specs, r };
   if (!isMap(programs.node)) {

@@ -131,7 +131,9 @@ export const programsModule: Module = {
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
       try {
         const programs = parseControlText(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
-        return await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid, { dryRun: dryRun === true });
+        const result = await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid, { dryRun: dryRun === true });
+        if (dryRun !== true) await ctx.services.web?.fromControlFile(text, (baseDir as string | undefined) ?? process.cwd(), req.peer.uid); // `web:`
+        return result;
       } catch (err) {
         if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
         throw err;

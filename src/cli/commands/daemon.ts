@@ -47,6 +47,11 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   process.on('SIGHUP', () => { /* a closed terminal does not stop the daemon */ });
+  // `appinit update`: end this daemon but not its jobs; the next one (a newer install) adopts them.
+  process.on('SIGUSR2', () => {
+    log('handing over: every job stays with the supervise helper for the next daemon');
+    void d!.down(false);
+  });
   if (file) {
     try {
       const r = await d.up(file);
