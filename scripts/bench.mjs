@@ -22,6 +22,7 @@ const BENCHES = [
   'at-queue',
   'cron-next',
   'store-open',
+  'web',
 ];
 
 const ROW_MARK = '::bench-row::';
