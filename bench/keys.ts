@@ -27,10 +27,17 @@ function main(): void {
   const env = { ...process.env, APPINIT_HOME: home, TERM: 'xterm' };
   try {
     const [plain, through] = measure(['cat'], [process.execPath, CLI, 'run', '--', 'cat'], env);
+    // A relay in C (util-linux `script`: one pty in front of another) is the floor of any relay.
+    const [relay, through2] = measure(['script', '-qfc', 'cat', '/dev/null'], [process.execPath, CLI, 'run', '--', 'cat'], env);
+    const line = (label: string, xs: number[]) => console.log(`${label.padEnd(34)}${q(xs, 0.5).toFixed(0).padStart(8)}${q(xs, 0.9).toFixed(0).padStart(8)}${q(xs, 0.99).toFixed(0).padStart(8)}`);
     console.log(`keystroke round trip, ${N} keys (µs)   median     p90     p99`);
-    console.log(`plain pty (cat)                   ${q(plain, 0.5).toFixed(0).padStart(8)}${q(plain, 0.9).toFixed(0).padStart(8)}${q(plain, 0.99).toFixed(0).padStart(8)}`);
-    console.log(`appinit run/fg (cat)              ${q(through, 0.5).toFixed(0).padStart(8)}${q(through, 0.9).toFixed(0).padStart(8)}${q(through, 0.99).toFixed(0).padStart(8)}`);
-    console.log(`ratio (median)                    ${(q(through, 0.5) / q(plain, 0.5)).toFixed(2)}x`);
+    line('plain pty (cat: the kernel echoes)', plain);
+    line('appinit run/fg (cat)', through);
+    line('script -qfc cat (a C pty relay)', relay);
+    line('appinit run/fg (cat), again', through2);
+    console.log(`ratio (median) to the plain pty   ${(q(through, 0.5) / q(plain, 0.5)).toFixed(2)}x; to the C relay ${(q(through2, 0.5) / q(relay, 0.5)).toFixed(2)}x`);
+    row({ figure: 'keystroke round trip through appinit run/fg vs a C pty relay (script), median', appinit: `${q(through2, 0.5).toFixed(0)} µs`, reference: `script ${q(relay, 0.5).toFixed(0)} µs`,
+      ratio: `${(q(through2, 0.5) / q(relay, 0.5)).toFixed(2)}x` });
     row({ figure: 'keystroke round trip through appinit run/fg, median', appinit: `${q(through, 0.5).toFixed(0)} µs`, reference: `plain pty ${q(plain, 0.5).toFixed(0)} µs`,
       ratio: `${(q(through, 0.5) / q(plain, 0.5)).toFixed(2)}x`, goal: '<= 2x' });
   } finally {

@@ -8,6 +8,7 @@ import type { GroupLoader } from './run.js';
 export const HOT_GROUPS: readonly { verbs: readonly string[]; load: GroupLoader }[] = [
   { verbs: CORE_VERBS.filter((v) => v !== 'daemon'), load: async (): Promise<RegisterCommands> => registerCore },
   { verbs: ['logs', 'tail'], load: async () => (await import('./commands/logs.js')).registerLogCommands },
+  { verbs: ['up', 'start', 'delete', 'del', 'list', 'ls', 'describe', 'scale'], load: async () => (await import('./commands/adhoc.js')).registerProgramCommands },
   { verbs: ['run', 'jobs', 'fg', 'bg', 'kill', 'pkill', 'wait'], load: async () => (await import('./jobs/commands.js')).registerJobCommands },
   { verbs: ['ps', 'pstree', 'top', 'stat', 'history', 'times', 'monit'], load: async () => (await import('./monitor/commands.js')).registerMonitorCommands },
 ];
