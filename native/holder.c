@@ -155,6 +155,7 @@ static void holder_main(int lfd) {
       held[n].id = m.id;
       held[n].fd = fd;
       held[n].meta = strdup(m.meta);
+      held[n].idle = m.meta[0] == 'F'; /* a stored descriptor (notify.c) is kept whatever its state */
       n++;
     } else if (op == 'D') {
       for (size_t i = 0; i < n; i++)

@@ -50,10 +50,11 @@
 
 #include "cgroup.h"
 #include "holder.h"
+#include "notify.h"
 #include "taskstats.h"
 
 /* Bumped whenever a verb, key or event changes meaning: the daemon checks it in `hello`. */
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
 #define MAX_ARGS 4096
 #define READ_CHUNK (256 * 1024)
 
@@ -1269,6 +1270,7 @@ typedef struct {
   int has_termios;    /* `termios HEX`: settings for a `tty` device, applied after opening it */
   struct termios termios;
   char bad[160];      /* a malformed key: the spawn fails with this */
+  sk_spawn_t sk;      /* NOTIFY_SOCKET, listen sockets, the descriptor store (notify.c) */
 } spawn_req_t;
 
 static const struct { const char *name; int res; } RLIMIT_NAMES[] = {
@@ -1474,7 +1476,9 @@ static int child_main(void *arg) {
   }
   for (int i = 0; i < 3; i++)
     if (dup2(fds[i], i) < 0) child_fail(sfd, "dup2", NULL);
-  syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+  int keep = sockets_child(&rq->sk, &sfd); /* LISTEN_FDS from 3 (notify.c) */
+  if (keep < 0) child_fail(sfd, "listen fds", NULL);
+  syscall(SYS_close_range, (unsigned)keep, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
   fcntl(sfd, F_SETFD, FD_CLOEXEC);
   if (rq->cwd && rq->cwd[0] && chdir(rq->cwd) < 0) child_fail(sfd, "chdir", rq->cwd);
   rq->argv[rq->argc] = NULL;
@@ -1502,12 +1506,13 @@ typedef struct {
  */
 static void keeper_main(child_args_t *a, int rfd) {
   child_join_cgroups(a); /* the keeper is in the job's group too: cgroup.kill ends both */
+  sockets_lift(&a->rq->sk, 5); /* the job's LISTEN_FDS survive the keeper's close below (notify.c) */
   /* Keep only the exec-status and report pipes, at 3 and 4. */
   int s2 = fcntl(a->sfd, F_DUPFD_CLOEXEC, 1000), r2 = fcntl(rfd, F_DUPFD, 1000);
   dup2(s2, 3);
   dup2(r2, 4);
   fcntl(3, F_SETFD, FD_CLOEXEC);
-  syscall(SYS_close_range, 5, ~0U, 0);
+  sockets_close_from(&a->rq->sk, 5); /* close_range(5, ~0) but for the job's LISTEN_FDS */
   a->sfd = 3;
   rfd = 4;
   signal(SIGTTOU, SIG_IGN);
@@ -1986,6 +1991,7 @@ static void do_spawn(spawn_req_t *rq) {
   sp->keeper = -1;
   if (rq->bad[0]) snprintf(sp->msg, sizeof sp->msg, "%s", rq->bad);
   if (rq->bad[0] || spawn_resolve_ids(sp) < 0 || spawn_make_streams(sp) < 0) goto fail;
+  if (sockets_prepare(&rq->sk, rq->job, sp->uid, rq->envp, &rq->envc, MAX_ARGS, sp->msg, sizeof sp->msg) < 0) goto fail;
   spawn_cgroup(sp);
   if (spawn_make_pumps(sp) < 0) goto fail;
   child_args_t ca = {.rq = rq, .sfd = sp->status_pipe[1], .pty_name = sp->pty_name, .outk = sp->outk, .errk = sp->errk,
@@ -2117,6 +2123,7 @@ static void emit_stats(void) {
 
 /* Leaving: the cgroups of jobs that are gone are removed (a populated one stays with its job). */
 static void quit_cleanup(void) {
+  sockets_quit();
   holder_quit();
   for (job_t *j = jobs; j; j = j->next) job_cgroup_release(j);
   cg_cleanup_all();
@@ -2177,6 +2184,7 @@ static void handle_frame(char *p, size_t n) {
     else if (strcmp(k, "all") == 0) a_all = v;
     else if (strcmp(k, "seq") == 0) a_seq = v;
     else if (strcmp(k, "path") == 0) a_path = v;
+    else if (sockets_key(&rq.sk, k, v)) continue;
   }
   if (rq.maxline == 0) rq.maxline = 64 * 1024;
   if (strcmp(verb, "spawn") == 0) {
@@ -2241,6 +2249,8 @@ static void handle_frame(char *p, size_t n) {
     for (size_t i = 0; i < nevents; i++) client_queue(events[i].line, events[i].len);
     client_queue("{\"ev\":\"ready\"}\n", 15);
     emit_stats();
+  } else if (strcmp(verb, "release") == 0) {
+    sockets_release(frame_start, frame_len);
   } else if (strcmp(verb, "reopen") == 0) {
     log_reopen_all();
   } else if (strcmp(verb, "truncate") == 0 && a_path) {
@@ -2409,6 +2419,7 @@ static void adopt_job_cgroup(const char *key) {
 
 /* One fd taken over from the holder of a helper before us: pumped (or written) again. */
 static void take_held(unsigned id, int fd, const char *meta) {
+  if (sockets_take_held(id, fd, meta)) return;
   if (meta[0] == 'I' && meta[1] == '\t') {
     set_nonblock(fd);
     jobio_set(meta + 2, fd, -1, NULL);
@@ -2449,6 +2460,7 @@ static void take_held(unsigned id, int fd, const char *meta) {
 /* The holder died (it should not): a new one gets duplicates of everything we pump. */
 static void holder_restart(void) {
   if (holder_open(holder_path, take_held) < 0) return;
+  sockets_rehold();
   for (pump_t *pm = pumps; pm; pm = pm->next) {
     jobio_t *j = jobio_find(pm->job);
     hold_pump(pm, j && j->master == pm->fd);
@@ -2531,6 +2543,7 @@ int main(int argc, char **argv) {
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, tsfd, &ev) < 0) die("epoll_ctl");
   }
   /* Pipes a helper before us left with the fd holder are ours to pump again; or a new holder. */
+  sockets_init(sockpath, epfd, emit_event, hold, bury);
   snprintf(holder_path, sizeof holder_path, "%s.hold", sockpath);
   long top = holder_open(holder_path, take_held);
   if (top > 0) next_hold_id = (unsigned)top + 1;
@@ -2595,6 +2608,7 @@ int main(int argc, char **argv) {
           }
           case KIND_KEEPER: keeper_readable(evs[i].data.ptr); break;
           case KIND_PENDING: pending_complete(evs[i].data.ptr, 0); break;
+          case KIND_NOTIFY: notify_readable(evs[i].data.ptr); break;
           case KIND_JOB: job_events_readable(evs[i].data.ptr); break;
           case KIND_INPUT: jobio_flush(evs[i].data.ptr); break;
           case KIND_PUMP: {

@@ -23,6 +23,8 @@ const BENCHES = [
   'cron-next',
   'store-open',
   'web',
+  'coord',
+  'sysv',
 ];
 
 const ROW_MARK = '::bench-row::';

@@ -4,6 +4,7 @@
 // Every native/*.c is one part of the helper (supervise.c, cgroup.c, taskstats.c, ...).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import './build-sysv.mjs'; // appinit/sysv's in-process library (sysv)
 
 mkdirSync('build', { recursive: true });
 const out = 'build/appinit-supervise';

@@ -4,7 +4,7 @@
 # redis-server (coordination bench), chromium (dashboard tests via playwright-core), prometheus
 # (promtool checks /metrics), supervisor (import and comparison), systemd (systemd-analyze, systemd-notify).
 set -euo pipefail
-pkgs=(at acct procps util-linux tzdata gcc faketime cron sysstat redis-server chromium prometheus supervisor systemd python3)
+pkgs=(at acct procps util-linux tzdata gcc faketime cron sysstat redis-server chromium prometheus supervisor systemd python3 openssl)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -2,8 +2,9 @@
 import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import { parseControlText } from '../config/load.js';
-import { applyPrograms, type UpResult } from '../core/supervisor/load.js';
+import { removeAll as removeIpcObjects } from '../core/ipc/manager.js';
+import { applyControlFile } from './programs/apply-file.js';
+import type { UpResult } from '../core/supervisor/load.js';
 import { stopInOrder } from '../core/groups/run.js';
 import { isResting, Supervisor } from '../core/supervisor/runtime.js';
 import { raiseNofile } from '../os/limits.js';
@@ -125,7 +126,10 @@ export async function startDaemon(home: string): Promise<Daemon> {
       for (const s of servers) s.close();
       for (const s of running.reverse()) await s.stop();
       // Highest priority number first, as supervisord stops; one batch (all at once) by default.
-      if (stopJobs) await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
+      if (stopJobs) {
+        await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
+        removeIpcObjects(db); // the control file's System V objects go once no job can use them
+      }
       await sup.shutdown(stopJobs);
       await backups.stop();
       guard.stop();
@@ -139,12 +143,8 @@ export async function startDaemon(home: string): Promise<Daemon> {
   };
   const up = async (file: string) => {
     const abs = resolve(file);
-    const text = readFileSync(abs, 'utf8');
-    const programs = parseControlText(text, abs, dirname(abs));
     try {
-      const result = await applyPrograms(sup, db, programs, abs, process.getuid?.() ?? 0);
-      await ctx.services.web?.fromControlFile(text, dirname(abs), process.getuid?.() ?? 0); // the file's `web:`
-      return result;
+      return await applyControlFile(ctx, readFileSync(abs, 'utf8'), abs, dirname(abs), { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
     } finally {
       programsLoaded(ctx);
     }

@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   no_message: 404, // a queue had no message for a receive that would not wait
   not_running: 409,
   already_running: 409,
+  not_ready: 409, // a reload's new instance did not become ready (the old one keeps running)
   exists: 409, // a program or resource of that name exists
   from_file: 409, // a program of a control file, changed only through the file
   deadlock: 409, // a resource request refused: waiting would deadlock

@@ -17,6 +17,17 @@ export const MAX_BODY = 8 * 1024 * 1024;
  * never "root".
  */
 export function caller(sock: Socket): PeerCred | null {
+  // The kernel's answer is fixed when the connection is made: asked once per connection (a
+  // program that locks in a loop sends many requests on one kept-alive connection).
+  if (peers.has(sock)) return peers.get(sock)!;
+  const p = askPeer(sock);
+  peers.set(sock, p);
+  return p;
+}
+
+const peers = new WeakMap<Socket, PeerCred | null>();
+
+function askPeer(sock: Socket): PeerCred | null {
   let p: PeerCred | null;
   try {
     p = peerCred(sock);

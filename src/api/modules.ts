@@ -6,6 +6,7 @@ import type { Health } from './health.js';
 import type { LogsService } from './logs/module.js';
 import type { StoreGuard } from './store-guard.js';
 import { acctModule } from './acct/module.js';
+import { ipcModule } from '../core/ipc/module.js';
 import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
@@ -15,6 +16,7 @@ import { programsModule } from './programs/module.js';
 import { scheduleModule } from './schedule/module.js';
 import { svcModule } from './svc/module.js';
 import { webModule, type WebService } from './web/module.js';
+import { socketsModule } from './sockets/module.js';
 import type { ApiContext, ApiRequest, RouteTable } from './routes.js';
 
 /** A running service of a module (a scheduler, a sampler). */
@@ -33,6 +35,8 @@ export interface ServiceMap {
   svc: Service;
   accounting: Service;
   web: WebService;
+  ipc: Service;
+  sockets: Service;
 }
 
 /** What the daemon itself keeps for the routes, beside the modules' services. */
@@ -62,4 +66,4 @@ export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule, webModule];
+export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule, webModule, ipcModule, socketsModule];

@@ -14,6 +14,8 @@ export interface Paths {
   superviseSocket: string;
   supervisePid: string;
   superviseLog: string;
+  /** The open server's socket (`appinit open`, mode 0666: the grants decide). */
+  openSocket: string;
 }
 
 /** APPINIT_HOME, or ~/.appinit. */
@@ -34,5 +36,6 @@ export function pathsFor(home: string): Paths {
     superviseSocket: join(home, 'supervise.sock'),
     supervisePid: join(home, 'supervise.pid'),
     superviseLog: join(home, 'supervise.log'),
+    openSocket: join(home, 'open.sock'),
   };
 }

@@ -27,6 +27,10 @@ export interface JobView {
   waitingFor: string[] | null;
   /** The job's terminal without /dev/ (`tty1`, `pts/3`), or null when it has none. */
   tty: string | null;
+  /** The last STATUS= text the program sent on $NOTIFY_SOCKET, or null. */
+  statusText?: string | null;
+  /** `ready: notify` and started, but READY=1 not yet received. */
+  awaitingReady?: boolean;
   /** Only for programs with a health check, while the job runs: the checks' verdict. */
   health: { status: 'starting' | 'healthy' | 'unhealthy'; failures: number; last: string | null } | null;
 }
@@ -51,6 +55,8 @@ export function jobView(j: Job, now = monoNow()): JobView {
     opening: j.opening,
     waitingFor: j.waitingFor,
     tty: jobTty(j),
+    statusText: j.statusText ?? null,
+    awaitingReady: j.state === 'starting' && j.pid != null && j.spec.ready === 'notify',
     health: viewHealth(j),
   };
 }

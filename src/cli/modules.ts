@@ -21,7 +21,9 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   { verbs: ['run', 'jobs', 'fg', 'bg', 'kill', 'pkill', 'wait'], load: async () => (await import('./jobs/commands.js')).registerJobCommands },
   { verbs: ['ps', 'pstree', 'top', 'stat', 'history', 'times', 'monit'], load: async () => (await import('./monitor/commands.js')).registerMonitorCommands },
   { verbs: ['at', 'atq', 'atrm', 'crontab', 'cron'], load: async () => (await import('./schedule/commands.js')).registerScheduleCommands },
-  { verbs: ['lock', 'sem', 'mq', 'ipcs', 'ipcrm', 'deadlock'], load: async () => (await import('./resources/deadlock.js')).registerResourceCommands },
+  { verbs: ['lock', 'sem', 'mq', 'deadlock'], load: async () => (await import('./resources/deadlock.js')).registerResourceCommands },
+  { verbs: ['ipcs', 'ipcrm'], load: async () => (await import('./ipc/commands.js')).registerIpcCommands },
   { verbs: ['import', 'startup', 'unstartup', 'update'], load: async () => (await import('./startup/commands.js')).registerPortCommands },
   { verbs: ['web'], load: async () => (await import('./web/commands.js')).registerWebCommands },
+  { verbs: ['reload', 'open'], load: async () => (await import('./commands/sockets.js')).registerSocketCommands },
 ];

@@ -59,6 +59,15 @@ export class Client {
     return r.body as T;
   }
 
+  /** Reloads programs: a new instance on the same sockets, the old one stopped once the new one is ready. */
+  reload(names: string[]): Promise<{ name: string; instance: number; from: { job: number; pid: number | null }; to: { job: number; pid: number | null } }[]> {
+    return this.call('POST', '/v1/reload', { names });
+  }
+  /** Has the daemon open path for this process (a program's `grants:` must allow this user); resolves to the descriptor. */
+  async open(path: string, mode: 'r' | 'w' | 'a' | 'rw' = 'r'): Promise<number> {
+    await this.info(); // starts the daemon if need be, as every call does
+    return (await import('./open.js')).openThroughDaemon(this.home, path, mode);
+  }
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }
   /** Every job (or those named) and what the daemon says is degraded, in one call (what `status` shows). */

@@ -4,8 +4,11 @@ import { isMap, isScalar, parseDocument, visit, type Document, type Node, type Y
 import { describeValue } from './describe.js';
 import { Reporter } from './issues.js';
 import { jsonSyntaxError } from './json-syntax.js';
+import { readIpc } from './read-ipc.js';
 import { readProgram } from './read-program.js';
+import { checkNeeds, readResourcesSection, type ResourceDecl } from './read-coordination.js';
 import { readWeb } from './read-web.js';
+import type { IpcObjectSpec } from '../core/ipc/spec.js';
 import type { ProgramSpec } from './spec.js';
 import { didYouMean } from './suggest.js';
 import { Walker, type ReadOptions } from './yaml-nodes.js';
@@ -14,6 +17,10 @@ import { Walker, type ReadOptions } from './yaml-nodes.js';
 export interface Read {
   specs: ProgramSpec[];
   r: Reporter;
+  /** The top-level `resources:` (coordination). */
+  resources?: ResourceDecl[];
+  /** The `ipc:` section's System V objects (sysv); absent when the file has none. */
+  ipc?: IpcObjectSpec[];
 }
 
 /** Program specs from YAML or JSON text; problems go to the returned reporter. */
@@ -42,10 +49,13 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     return { specs, r };
   }
   // "x-" keys are ignored, as in docker-compose, to hold anchors for `<<: *defaults`.
-  const top = w.keys(root, { programs: ['programs'], web: ['web'] }, 'programs', (name) => name.startsWith('x-'));
+  const top = w.keys(root, { programs: ['programs'], ipc: ['ipc'], web: ['web'], resources: ['resources'] }, 'programs', (name) => name.startsWith('x-'));
   if (top?.web && !w.isEmpty(top.web)) readWeb(w, top.web); // checked here, applied by `up` (api/web)
+  const ipc = top?.ipc ? readIpc(w, top.ipc) : undefined;
+  const declared = top?.resources ? readResourcesSection(w, top.resources) : [];
+  const resources = declared ?? [];
   const programs = top?.programs;
-  if (!programs || w.isEmpty(programs)) return { specs, r };
+  if (!programs || w.isEmpty(programs)) return { specs, r, ipc, resources };
   if (!isMap(programs.node)) {
     w.fail(programs, `expected a mapping of program names to settings, got ${describeValue(programs.value)}`);
     return { specs, r };
@@ -59,7 +69,8 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     if (after) afterAt.set(spec.name, after.value as Node);
   }
   checkAfter(r, specs, afterAt);
-  return { specs, r };
+  if (declared) checkNeeds(r, specs, resources); // a broken resources: would only add follow-on errors
+  return { specs, r, ipc, resources };
 }
 
 // `after:` names programs of this file, without a cycle (which could never start).

@@ -1,11 +1,13 @@
 // Entry points: a control file (or its text) -> Program[], or a ConfigError holding
 // every problem found.
+import type { IpcObjectSpec } from '../core/ipc/spec.js';
 import { dirname, extname, resolve } from 'node:path';
 import { readClassic } from './classic.js';
 import { readStructured } from './document.js';
 import { normalize } from './normalize.js';
 import { rememberPlaces } from './places.js';
 import { ConfigError, type Program } from './program.js';
+import type { ResourceDecl } from './read-coordination.js';
 import { readRegularFile, type Reader } from './read-file.js';
 
 /** The formats a control file can be written in. */
@@ -36,17 +38,33 @@ export interface ParseOptions {
   reader?: Reader;
 }
 
+/** A whole control file: its programs and its other top-level sections. */
+export interface ControlDocument {
+  programs: Program[];
+  /** `ipc:`: System V objects (sysv). */
+  ipc: IpcObjectSpec[];
+  /** `resources:`: appinit's own mutexes, semaphores and queues (coord). */
+  resources: ResourceDecl[];
+}
+
 /** Programs from control-file text; `file` names it in errors, `baseDir` anchors relative paths. */
 export function parseControlText(text: string, file: string, baseDir: string, format?: ControlFormat, opts: ParseOptions = {}): Program[] {
+  return parseControlDocument(text, file, baseDir, format, opts).programs;
+}
+
+/** The whole control file (programs and top-level sections); throws ConfigError with every problem. */
+export function parseControlDocument(text: string, file: string, baseDir: string, format?: ControlFormat, opts: ParseOptions = {}): ControlDocument {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text; // editors on Windows add a BOM
   const fmt = format ?? detectFormat(file, body);
-  const { specs, r } = fmt === 'classic' ? readClassic(body, file) : readStructured(body, file, fmt, { baseDir, reader: opts.reader });
+  const read = fmt === 'classic' ? readClassic(body, file) : readStructured(body, file, fmt, { baseDir, reader: opts.reader });
+  const { specs, r } = read;
   if (r.issues.length > 0) throw new ConfigError(r.sorted());
-  return specs.map((s) => {
+  const programs = specs.map((s) => {
     const p = normalize(s, baseDir);
     if (r.places.has(s.name)) rememberPlaces(p, r.places.get(s.name)!);
     return p;
   });
+  return { programs, ipc: ('ipc' in read ? read.ipc : undefined) ?? [], resources: ('resources' in read ? read.resources : undefined) ?? [] };
 }
 
 /** The text of a control file: a regular file under BOUNDS.fileSize; throws with the reason. */

@@ -1,6 +1,7 @@
 // ProgramSpec -> Program: every default filled and every path made absolute, once, so
 // nothing downstream checks for undefined or knows where the control file was.
 import { resolve } from 'node:path';
+import { NOTIFY_FD_STORE } from './read-listen.js';
 import { DEFAULTS, type OutputTarget, type InputSource, type Program } from './program.js';
 import type { ProgramSpec } from './spec.js';
 
@@ -35,6 +36,7 @@ export function normalize(spec: ProgramSpec, baseDir: string): Program {
     priority: spec.priority ?? DEFAULTS.priority,
     after: spec.after ?? [],
     afterExited: spec.afterExited ?? [],
+    needs: spec.needs ?? {},
     umask: spec.umask ?? null,
     stdin: onTty ? { kind: 'file', path: tty } : file(spec.stdin, { kind: 'null' }),
     stdout: onTty ? { kind: 'file', path: tty, append: true } : file(spec.stdout, { kind: 'log' }),
@@ -46,6 +48,9 @@ export function normalize(spec: ProgramSpec, baseDir: string): Program {
     backoff: { ...DEFAULTS.backoff, ...defined(spec.backoff) },
     crashLoop: { ...DEFAULTS.crashLoop, ...defined(spec.crashLoop) },
     ready: spec.ready ?? DEFAULTS.ready,
+    listen: spec.listen ?? [],
+    fdStore: spec.fdStore ?? (spec.ready === 'notify' ? NOTIFY_FD_STORE : 0),
+    grants: spec.grants ?? [],
     stopSignal: spec.stopSignal ?? DEFAULTS.stopSignal,
     stopTimeout: spec.stopTimeout ?? DEFAULTS.stopTimeout,
     schedule,

@@ -61,6 +61,8 @@ export interface Program {
   after: string[];
   /** Names that must have exited successfully before this one starts (`after: { migrate: exited }`). */
   afterExited: string[];
+  /** Resources acquired all at once before the job starts, given back when it ends (coord); {} = none. */
+  needs: Record<string, number>;
   umask: number | null;
   stdin: InputSource;
   stdout: OutputTarget;
@@ -73,7 +75,14 @@ export interface Program {
   backoff: { initial: number; factor: number; max: number; reset: number };
   /** More than `limit` restarts within `window` ms puts the program in `fatal`. */
   crashLoop: { limit: number; window: number };
-  ready: number;
+  /** ms after the start until it counts as ready, or 'notify': when it sends READY=1 on $NOTIFY_SOCKET. */
+  ready: number | 'notify';
+  /** Sockets appinit binds and holds, passed as systemd does (LISTEN_FDS from fd 3, in this order). */
+  listen: { name: string; url: string }[];
+  /** Descriptors the program may keep with FDSTORE=1 (0: off). */
+  fdStore: number;
+  /** Absolute paths (a directory ends in /) that `appinit open` opens for this program's user. */
+  grants: string[];
   stopSignal: string; // 'SIGTERM'
   stopTimeout: number;
   schedule: Schedule;
@@ -167,15 +176,23 @@ export const BOUNDS = {
 };
 
 /** The settings added in round 2, at their defaults: for code that builds a Program by hand. */
-export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority' | 'after' | 'afterExited' | 'health' | 'maxMemory' | 'limits' | 'rlimits' | 'envFile' | 'watch'> = {
-  unixGroup: null, group: null, priority: 999, after: [], afterExited: [], health: null, maxMemory: null,
+export const RESOURCE_DEFAULTS: Pick<Program, 'unixGroup' | 'group' | 'priority' | 'after' | 'afterExited' | 'health' | 'maxMemory' | 'limits' | 'rlimits' | 'envFile' | 'watch' | 'needs'> = {
+  unixGroup: null, group: null, priority: 999, after: [], afterExited: [], needs: {}, health: null, maxMemory: null,
   limits: { pids: null, memory: null, cpu: null }, rlimits: {}, envFile: null, watch: null,
 };
+
+/** The socket settings (issue 12) at their defaults: for code that builds a Program by hand. */
+export const SOCKET_DEFAULTS: Pick<Program, 'listen' | 'fdStore' | 'grants'> = { listen: [], fdStore: 0, grants: [] };
 
 /** A Program as stored by an older version, with the settings it did not have at their defaults.
  *  Before `group` named a program group it was the Unix group: such a value moves to unixGroup. */
 export function upgradeProgram(stored: Program): Program {
-  if (stored == null || typeof stored !== 'object' || 'unixGroup' in stored) return stored;
+  if (stored == null || typeof stored !== 'object') return stored;
+  // Stored before the socket settings: their defaults, so `up` of the same file changes nothing.
+  if (!('listen' in stored)) stored = { ...SOCKET_DEFAULTS, ...(stored as object) } as Program;
+  // Round 3's needs: a stored program without it needs nothing (and is not "changed" by up).
+  if (!('needs' in stored)) stored = { ...(stored as object), needs: {} } as Program;
+  if ('unixGroup' in stored) return stored;
   const old = stored as Program & { group?: string | null };
   return { ...RESOURCE_DEFAULTS, ...old, unixGroup: old.group ?? null, group: null };
 }

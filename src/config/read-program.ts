@@ -7,12 +7,14 @@ import { nameError } from './names.js';
 import { BOUNDS } from './program.js';
 import { readCommand, readEnv, readId, readUmask, readUser } from './read-command.js';
 import { readAfter, readGroup, readHealth, readLimits, readRlimits, readWatch } from './read-resources.js';
+import { readNeeds } from './read-coordination.js';
 import { readBackoff, readCrashLoop, readLog, readStop } from './read-nested.js';
 import { readSchedule } from './read-schedule.js';
 import type { ProgramSpec } from './spec.js';
 import { parseInput, parseOutput } from './stdio.js';
 import { describeValue } from './describe.js';
-import { bool, duration, int, oneOf, size, str } from './values.js';
+import { readReady, readSocketSettings, SOCKET_KEYS } from './read-listen.js';
+import { bool, int, oneOf, size, str } from './values.js';
 import { resolve } from 'node:path';
 import { joinPath, type Field, type Walker } from './yaml-nodes.js';
 
@@ -27,6 +29,7 @@ const PROGRAM_KEYS = {
   group: ['group'],
   priority: ['priority'],
   after: ['after', 'depends_on', 'dependsOn'],
+  needs: ['needs'],
   health: ['health', 'healthcheck'],
   maxMemory: ['max_memory', 'maxMemory', 'max_memory_restart'],
   limits: ['limits'],
@@ -52,6 +55,7 @@ const PROGRAM_KEYS = {
   missed: ['missed'],
   autostart: ['autostart'],
   log: ['log'],
+  ...SOCKET_KEYS,
 };
 
 /** The spec for `programs.<name>`; undefined when the entry is too broken to read. */
@@ -84,6 +88,7 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
     group: k.group && readGroup(w, k.group),
     priority: k.priority && int(w, k.priority, 0, 1_000_000),
     ...(k.after ? readAfter(w, k.after) : {}),
+    needs: k.needs && readNeeds(w, k.needs),
     health: k.health && readHealth(w, k.health),
     maxMemory: k.maxMemory && size(w, k.maxMemory, 1024 * 1024),
     limits: k.limits && readLimits(w, k.limits),
@@ -96,7 +101,8 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
     successCodes: k.successCodes && readCodes(w, k.successCodes),
     backoff: k.backoff && readBackoff(w, k.backoff),
     crashLoop: k.crashLoop && readCrashLoop(w, k.crashLoop),
-    ready: k.ready && duration(w, k.ready),
+    ready: k.ready && readReady(w, k.ready),
+    ...readSocketSettings(w, k, name),
     ...(k.stop ? readStop(w, k.stop) : {}),
     ...readSchedule(w, k),
     autostart: k.autostart && bool(w, k.autostart),

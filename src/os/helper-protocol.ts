@@ -4,7 +4,7 @@
 // `unknown`, a malformed line is reported and skipped.
 
 /** The protocol this daemon speaks. A helper announces its own in `hello`. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Sent first on every connection. */
 export interface HelloEvent {
@@ -70,13 +70,20 @@ export interface StatsEvent { ev: 'stats'; dropped: Record<string, number>; unac
 export interface WarningEvent { ev: 'warning'; job: string; message: string }
 /** A managed log file was rotated. */
 export interface RotatedEvent { ev: 'rotated'; file: string }
+/** A message a job sent on its $NOTIFY_SOCKET (sd_notify; native/notify.c), with the sender's
+ *  pid and uid as the kernel gave them. fdstore: descriptors now in the job's store. */
+export interface NotifyEvent {
+  ev: 'notify'; seq?: number; job: string; pid: number; uid: number;
+  ready?: 1; reloading?: 1; stopping?: 1; watchdog?: 1; status?: string; mainpid?: number; errno?: number;
+  fdstore?: number; stored?: number; refused?: number;
+}
 /** Anything else (a newer helper's event, or one this daemon does not act on). */
 export interface UnknownEvent { ev: 'unknown'; seq?: number; name: string; raw: Record<string, unknown> }
 
 /** Every event the helper sends. */
 export type HelperEvent =
   | HelloEvent | ChildEvent | ReadyEvent | SpawnedEvent | SpawnErrorEvent | ExitEvent | TaskstatsEvent | StateEvent | AdoptedEvent
-  | OpeningEvent | EmptyEvent | StuckEvent | StatsEvent | WarningEvent | RotatedEvent | UnknownEvent;
+  | OpeningEvent | EmptyEvent | StuckEvent | StatsEvent | WarningEvent | RotatedEvent | NotifyEvent | UnknownEvent;
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const str = (v: unknown): v is string => typeof v === 'string';
@@ -100,6 +107,7 @@ const SHAPES: Record<string, Record<string, 'n' | 's'>> = {
   stuck: { job: 's' },
   stats: {},
   warning: { job: 's', message: 's' },
+  notify: { job: 's', pid: 'n' },
 };
 
 /** Thrown for a line that is not a well-formed event. */

@@ -36,6 +36,8 @@ export interface SpawnRequest {
   rlimits?: Record<string, { soft: number | null; hard: number | null }>;
   /** Per-job cgroup limits where writable: pids.max, memory bytes, percent of one CPU. */
   limits?: { pids: number | null; memory: number | null; cpu: number | null };
+  /** NOTIFY_SOCKET (notify: store size), listening sockets and the descriptor store (native/notify.c). */
+  sockets?: { notify: number | null; store: string; listen: { name: string; url: string }[] } | null;
   /** Lets the helper restart the job at once on its own, up to `budget` times. */
   restartTicket?: { budget: number; any: boolean; ok: number[] } | null;
 }
@@ -230,6 +232,11 @@ export class Supervise extends EventEmitter {
       f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);
       f.push(['period', req.log.rotate], ['maxline', String(req.log.maxLine)]);
     }
+    if (req.sockets) {
+      if (req.sockets.notify != null) f.push(['notify', String(req.sockets.notify)]);
+      f.push(['store', req.sockets.store]);
+      for (const l of req.sockets.listen) f.push(['listen', `${l.name}\t${l.url}`]);
+    }
     if (req.restartTicket && req.restartTicket.budget > 0) {
       f.push(['rs_budget', String(req.restartTicket.budget)], ['rs_any', req.restartTicket.any ? '1' : '0'], ['rs_ok', req.restartTicket.ok.join(',')]);
     }
@@ -275,6 +282,15 @@ export class Supervise extends EventEmitter {
   /** Asks for a `stats` event (counters of what the helper dropped rather than block or grow). */
   requestStats(): void {
     this.send('stats', []);
+  }
+
+  /** Lets go of a job's NOTIFY_SOCKET, a descriptor store, listening sockets (their unix files removed). */
+  release(what: { job?: string; store?: string; urls?: string[] }): void {
+    const f: [string, string][] = [];
+    if (what.job) f.push(['job', what.job]);
+    if (what.store) f.push(['store', what.store]);
+    for (const u of what.urls ?? []) f.push(['url', u]);
+    if (f.length) this.send('release', f);
   }
 
   /** Reopens every log file (after an external rotation). */

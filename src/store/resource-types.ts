@@ -17,6 +17,8 @@ export interface Resource {
   name: string;
   kind: Kind;
   value: number;
+  /** The value it was created with (its capacity when used as held units); -1: not known (older store). */
+  initial: number;
   maxBytes: number;
   uid: number;
   gid: number;

@@ -20,14 +20,29 @@ export const RESOURCE_MIGRATIONS = [
    CREATE INDEX resource_messages_by ON resource_messages(resource, id);
    CREATE TABLE resource_grants (id TEXT PRIMARY KEY, answer TEXT NOT NULL, at REAL NOT NULL);
    CREATE TABLE resource_events (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, text TEXT NOT NULL);`,
+  // The value a resource was created with, so a control file declaring it again can be checked.
+  'ALTER TABLE resources ADD COLUMN initial INTEGER NOT NULL DEFAULT -1;',
+  // Every grant writes a holding and an answer: as WITHOUT ROWID tables each is one b-tree, not a
+  // table and its key's index (fewer pages written per lock; bench/coord.ts).
+  `CREATE TABLE resource_holdings_new (
+     resource TEXT NOT NULL, holder TEXT NOT NULL, holder_json TEXT NOT NULL, units INTEGER NOT NULL,
+     PRIMARY KEY (resource, holder)
+   ) WITHOUT ROWID;
+   INSERT INTO resource_holdings_new SELECT resource, holder, holder_json, units FROM resource_holdings;
+   DROP TABLE resource_holdings;
+   ALTER TABLE resource_holdings_new RENAME TO resource_holdings;
+   CREATE TABLE resource_grants_new (id TEXT PRIMARY KEY, answer TEXT NOT NULL, at REAL NOT NULL) WITHOUT ROWID;
+   INSERT INTO resource_grants_new SELECT id, answer, at FROM resource_grants;
+   DROP TABLE resource_grants;
+   ALTER TABLE resource_grants_new RENAME TO resource_grants;`,
 ];
 
-interface RawResource { name: string; kind: Resource['kind']; value: number; max_bytes: number; uid: number; gid: number; mode: number; created: number }
+interface RawResource { name: string; kind: Resource['kind']; value: number; initial: number; max_bytes: number; uid: number; gid: number; mode: number; created: number }
 
 /** Everything stored, for the manager to load at start. */
 export function loadResources(db: Db): { resources: Resource[]; holdings: { resource: string; holder: Holder; units: number }[]; messages: { resource: string; m: Message }[] } {
   const resources = (db.prepare('SELECT * FROM resources').all() as RawResource[]).map((r) => ({
-    name: r.name, kind: r.kind, value: r.value, maxBytes: r.max_bytes, uid: r.uid, gid: r.gid, mode: r.mode, created: r.created,
+    name: r.name, kind: r.kind, value: r.value, initial: r.initial, maxBytes: r.max_bytes, uid: r.uid, gid: r.gid, mode: r.mode, created: r.created,
   }));
   const holdings = (db.prepare('SELECT resource, holder_json, units FROM resource_holdings').all() as { resource: string; holder_json: string; units: number }[])
     .map((h) => ({ resource: h.resource, holder: JSON.parse(h.holder_json) as Holder, units: h.units }));
@@ -56,8 +71,8 @@ export function resourceEvents(db: Db, limit = 50): { at: number; text: string }
 /** A Persist that writes through to the store. */
 export function storePersist(db: Db, log: (text: string) => void): Persist {
   return {
-    resource: (r) => stmt(db, `INSERT INTO resources(name, kind, value, max_bytes, uid, gid, mode, created) VALUES(?,?,?,?,?,?,?,?)
-      ON CONFLICT(name) DO UPDATE SET value = excluded.value`).run(r.name, r.kind, r.value, r.maxBytes, r.uid, r.gid, r.mode, r.created),
+    resource: (r) => stmt(db, `INSERT INTO resources(name, kind, value, initial, max_bytes, uid, gid, mode, created) VALUES(?,?,?,?,?,?,?,?,?)
+      ON CONFLICT(name) DO UPDATE SET value = excluded.value`).run(r.name, r.kind, r.value, r.initial, r.maxBytes, r.uid, r.gid, r.mode, r.created),
     removed: (name) => {
       stmt(db, 'DELETE FROM resources WHERE name = ?').run(name);
       stmt(db, 'DELETE FROM resource_holdings WHERE resource = ?').run(name);

@@ -1,6 +1,7 @@
 // The supervise helper under pressure (issues 10, 13, 17, 18): opens that block (FIFOs) stall
 // only their own job, files are opened with the job user's rights, a crash loop of zero-backoff
 // programs cannot livelock it, and a fork bomb is bounded by its job's pids limit.
+import { PROTOCOL_VERSION } from '../../src/os/helper-protocol.js';
 import assert from 'node:assert/strict';
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,7 +144,7 @@ describe('limits, through the helper protocol (spawn keys cg_pids, rlimit)', () 
   test('hello says the protocol version and where the cgroups are', async () => {
     await helper.connect();
     await waitFor('hello', () => helper.helperPid > 0);
-    assert.equal(helper.hello?.version, 2);
+    assert.equal(helper.hello?.version, PROTOCOL_VERSION);
     assert.match(helper.hello?.cgroup ?? '', /^(v2:\/.+\/appinit-\d+-[0-9a-f]{8}|none)$/);
   });
 

@@ -3,7 +3,6 @@
 // scale, delete. Ad-hoc programs are jobs like the rest (stored, supervised, restarted by
 // policy, re-adopted after a daemon restart); `up` leaves them alone.
 import { join } from 'node:path';
-import { parseControlText } from '../../config/load.js';
 import { nameError } from '../../config/names.js';
 import { normalize } from '../../config/normalize.js';
 import { BOUNDS, ConfigError, type Program, type RestartPolicy } from '../../config/program.js';
@@ -11,7 +10,7 @@ import type { Reader } from '../../config/read-file.js';
 import { checkRunnable } from '../../config/runnable.js';
 import { joinCommand } from '../../config/split.js';
 import { ADHOC_SOURCE, isAdHoc } from '../../core/supervisor/adhoc.js';
-import { applyPrograms, LAST_FILE } from '../../core/supervisor/load.js';
+import { LAST_FILE } from '../../core/supervisor/load.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { groupsOf } from '../../os/groups.js';
 import { lookupUser } from '../../os/proc/index.js';
@@ -20,6 +19,7 @@ import { JOB_NUMBER_INDEX } from '../../store/jobs.js';
 import { queryRecords } from '../../store/records.js';
 import { ApiError } from '../errors.js';
 import type { Module } from '../modules.js';
+import { applyControlFile } from './apply-file.js';
 import { programsLoaded, visible, type ApiContext, type ApiRequest } from '../routes.js';
 import { jobView } from '../views.js';
 
@@ -130,10 +130,7 @@ export const programsModule: Module = {
       if (typeof file !== 'string' || typeof text !== 'string' || file.includes('\0')) throw new ApiError(400, 'usage', 'up: expected {file, text}');
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
       try {
-        const programs = parseControlText(text, file, (baseDir as string | undefined) ?? process.cwd(), undefined, { reader: readerOf(req) });
-        const result = await applyPrograms(ctx.sup, ctx.db, programs, file, req.peer.uid, { dryRun: dryRun === true });
-        if (dryRun !== true) await ctx.services.web?.fromControlFile(text, (baseDir as string | undefined) ?? process.cwd(), req.peer.uid); // `web:`
-        return result;
+        return await applyControlFile(ctx, text, file, (baseDir as string | undefined) ?? process.cwd(), { uid: req.peer.uid, gid: req.peer.gid, dryRun: dryRun === true, reader: readerOf(req) });
       } catch (err) {
         if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);
         throw err;

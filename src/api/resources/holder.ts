@@ -31,13 +31,37 @@ export function jobOfPid(pid: number, jobs: Iterable<Job>): Job | null {
   return null;
 }
 
-/** The holder for a caller: its job, or the process itself. Null when the process is gone. */
-export function holderOf(pid: number, jobs: Iterable<Job>): Holder | null {
-  const job = jobOfPid(pid, jobs);
-  if (job) return { key: `job:${job.id}`, job: job.id, pid, label: `job ${job.spec.name} (pid ${pid})` };
+// Callers found recently, by pid: a program that locks in a loop is found by one read of its
+// stat (same start time: the same process) instead of a walk up its parents and over every job.
+// Kept a second, so a process that leaves its job (setsid, a new parent) is soon seen as such.
+const recent = new Map<number, { start: number; at: number; holder: Holder }>();
+const RECENT_MS = 1000;
+
+// The same, by connection (the caller's credentials object, one per connection): no read at all.
+const byConnection = new WeakMap<object, { at: number; holder: Holder }>();
+
+/** The holder for a caller: its job, or the process itself. Null when the process is gone.
+ *  `conn`: an object that stands for the caller's connection (its pid cannot change on it). */
+export function holderOf(pid: number, jobs: Iterable<Job>, conn?: object): Holder | null {
+  const known = conn && byConnection.get(conn);
+  if (known && Date.now() - known.at < RECENT_MS) return known.holder;
+  const h = findHolder(pid, jobs);
+  if (h && conn) byConnection.set(conn, { at: Date.now(), holder: h });
+  return h;
+}
+
+function findHolder(pid: number, jobs: Iterable<Job>): Holder | null {
   const s = stat(pid);
   if (!s) return null;
-  return { key: `pid:${pid}:${s.start}`, job: null, pid, label: `pid ${pid} (${s.comm})` };
+  const now = Date.now();
+  const hit = recent.get(pid);
+  if (hit && hit.start === s.start && now - hit.at < RECENT_MS) return hit.holder;
+  const job = jobOfPid(pid, jobs);
+  const holder: Holder = job ? { key: `job:${job.id}`, job: job.id, pid, label: `job ${job.spec.name} (pid ${pid})` }
+    : { key: `pid:${pid}:${s.start}`, job: null, pid, label: `pid ${pid} (${s.comm})` };
+  if (recent.size > 1024) recent.clear();
+  recent.set(pid, { start: s.start, at: now, holder });
+  return holder;
 }
 
 /** True while a process holder's process lives (same pid, same start time). */

@@ -4,7 +4,9 @@
 // and gets the answer given before, if any — so nothing is granted twice.
 import { detect } from '../../core/resources/detect.js';
 import { ResourceError, ResourceManager, type Answer, type Holder, type Kind, type Op } from '../../core/resources/manager.js';
-import type { Job } from '../../core/supervisor/runtime.js';
+import { isResting, type Job } from '../../core/supervisor/runtime.js';
+import { ConfigError, type ConfigIssue } from '../../config/program.js';
+import { RESOURCE_NAME, type ResourceDecl } from '../../config/read-coordination.js';
 import { grantOf, loadResources, pruneGrants, RESOURCE_MIGRATIONS, resourceEvents, storePersist } from '../../store/resources.js';
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Module } from '../modules.js';
@@ -19,7 +21,7 @@ function manager(ctx: ApiContext): ResourceManager {
   return m;
 }
 
-const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/;
+const NAME = RESOURCE_NAME;
 
 function nameOf(v: unknown): string {
   if (typeof v !== 'string' || !NAME.test(v)) {
@@ -36,7 +38,7 @@ function intOf(v: unknown, what: string, min: number, dflt?: number): number {
 
 function caller(ctx: ApiContext, req: ApiRequest): Holder {
   const pid = req.peer.pid;
-  const h = pid ? holderOf(pid, ctx.sup.jobs.values() as Iterable<Job>) : null;
+  const h = pid ? holderOf(pid, ctx.sup.jobs.values() as Iterable<Job>, req.peer) : null;
   if (!h) throw new ApiError(400, 'usage', 'the calling process could not be identified (no peer credentials)');
   return h;
 }
@@ -79,6 +81,51 @@ function opsOf(v: unknown): Op[] {
   });
 }
 
+/**
+ * A control file's `resources:`: each one that exists must have the settings the file gives
+ * (else a ConfigError naming it, and nothing changes); returns what creates the missing ones,
+ * to run when the file is applied (owned by whoever loads the file).
+ */
+export function declareResources(ctx: ApiContext, decls: ResourceDecl[], uid: number, gid: number): () => void {
+  if (decls.length === 0) return () => {};
+  const m = manager(ctx);
+  const issues: ConfigIssue[] = [];
+  for (const d of decls) {
+    const why = m.differs(d);
+    if (why) issues.push({ ...d.at, path: `resources.${d.name}`, message: why });
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return () => {
+    for (const d of decls) {
+      if (!m.resources.has(d.name)) m.create({ name: d.name, kind: d.kind, value: d.value, maxBytes: d.maxBytes, uid, gid, mode: d.mode }, Date.now());
+    }
+    ctx.sup.recheck(); // a start that waited for a removed resource may go now
+  };
+}
+
+// A program's `needs`: taken all at once, before its process is spawned, held by its job.
+function needsGate(m: ResourceManager, recheck: () => void): (job: Job) => string[] {
+  return (job) => {
+    const needs = job.spec.needs ?? {};
+    const names = Object.keys(needs);
+    if (names.length === 0) return [];
+    const key = `job:${job.id}`;
+    if (m.holdsAll(key, needs)) return [];
+    const short = names.filter((n) => (m.resources.get(n)?.value ?? 0) < needs[n]);
+    if (!m.involves(key)) {
+      try {
+        const holder = { key, job: job.id, pid: job.pid ?? 0, label: `job ${job.spec.name}` };
+        // A grant that comes later looks again at the waiting starts, once this call is over.
+        if (m.need(holder, names.map((name) => ({ name, op: 'P' as const, n: needs[name], undo: true })), () => queueMicrotask(recheck))) return [];
+      } catch (err) {
+        if (err instanceof ResourceError) return names.filter((n) => !m.resources.has(n)).map((n) => `needs ${n}: no such resource (appinit up creates it)`);
+        throw err;
+      }
+    }
+    return (short.length ? short : names).map((n) => `needs ${n}`);
+  };
+}
+
 /** The resources module. */
 export const resourcesModule: Module = {
   name: 'resources',
@@ -112,6 +159,8 @@ export const resourcesModule: Module = {
         if (req.peer.uid !== 0 && req.peer.uid !== r.uid) throw new ApiError(403, 'forbidden', `${n}: only its owner (uid ${r.uid}) or root may remove it`);
       }
       for (const n of names as string[]) m.remove(n);
+      // Starts that waited for a removed resource now say so.
+      ctx.sup.recheck();
       return { removed: names };
     },
 
@@ -175,15 +224,24 @@ export const resourcesModule: Module = {
     const s = loadResources(ctx.db);
     m.load(s.resources, s.holdings, s.messages);
     managers.set(ctx, m);
-    // What a holder holds is given back when it ends: a job when it comes to rest, a process when it is gone.
-    // A job ends when nothing of it runs (its rest, or between a crash and its restart).
+    ctx.sup.addGate(needsGate(m, () => ctx.sup.recheck()));
+    // What a holder holds is given back when it ends: a job when every process of it has ended
+    // (between a crash and its restart, too) or when it comes to rest (a stop while it waited
+    // for its needs); a process when it is gone. A start that took its needs and has no process
+    // yet has not ended: it had none.
+    const live = new Map<number, boolean>();
     const onChange = ({ job }: { job: Job }) => {
-      if (job.pid == null && job.others.size === 0 && m.holderKeys().some((h) => h.key === `job:${job.id}`)) m.release(`job:${job.id}`);
+      const now = job.pid != null || job.others.size > 0;
+      const was = live.get(job.id) ?? false;
+      live.set(job.id, now);
+      const key = `job:${job.id}`;
+      if (!now && (was || isResting(job)) && m.involves(key)) m.release(key);
     };
     ctx.sup.on('change', onChange);
     const sweep = () => {
       for (const h of m.holderKeys()) {
-        if (h.job != null ? !ctx.sup.jobs.has(h.job) : !processHolderAlive(h.key)) m.release(h.key);
+        const job = h.job != null ? ctx.sup.jobs.get(h.job) : undefined;
+        if (h.job != null ? !job || (isResting(job) && job.others.size === 0) : !processHolderAlive(h.key)) m.release(h.key);
       }
     };
     sweep();

@@ -113,6 +113,12 @@ export function formatDescription(d: ProgramDescription): string {
     `limits:     pids ${opt(p.limits?.pids)}   memory ${opt(p.limits?.memory)}   cpu ${opt(p.limits?.cpu, (c) => `${c}%`)}   maxMemory ${opt(p.maxMemory)}`,
     `rlimits:    ${Object.entries(p.rlimits ?? {}).map(([k, v]) => `${k}=${v.soft ?? 'unlimited'}:${v.hard ?? 'unlimited'}`).join(' ') || '-'}`,
     `health:     ${p.health ? `${p.health.kind} ${[p.health.target].flat().join(' ')} every ${p.health.every}ms` : '-'}`,
+    // Sockets (issue 12): only for programs that use them.
+    ...(p.ready === 'notify' || p.listen?.length || p.fdStore || p.grants?.length ? [
+      `ready:      ${p.ready === 'notify' ? 'notify (READY=1 on $NOTIFY_SOCKET)' : `${p.ready}ms`}   fd_store: ${p.fdStore ?? 0}`,
+      `listen:     ${(p.listen ?? []).map((l) => `${l.name}=${l.url}`).join(' ') || '-'}`,
+      `grants:     ${(p.grants ?? []).join(' ') || '-'}`,
+    ] : []),
     `last exits: ${d.lastExits.length ? '' : '-'}`,
     ...d.lastExits.map((e) => `  pid ${e.pid} at ${e.end != null ? new Date(e.end * 1000).toISOString() : '?'}: ${e.signal != null ? `signal ${e.signal}${e.core ? ' (core)' : ''}` : `exit(${e.code})`}`),
     '',

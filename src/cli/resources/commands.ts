@@ -172,15 +172,5 @@ export function registerResourceUseCommands(program: Command, run: Runner): void
     .option('--nowait', 'fail at once instead of waiting').option('--json', 'recv: print {type, data, sender}')
     .option('--mode <mode>', 'permission bits for create (default 0600)').option('--max-bytes <n>', 'create: the queue\'s byte limit (default 16384)')
     .action((name, op, message, o) => run(() => mq(name, op, message, o)));
-  program.command('ipcs').description('appinit\'s resources: queues, semaphores and mutexes with holders and waiters').option('--json', 'print JSON')
-    .action((o) => run(async () => {
-      const l = await (await client()).resources();
-      process.stdout.write(o.json ? JSON.stringify(l, null, 2) + '\n' : formatIpcs(l));
-      return EXIT.ok;
-    }));
-  program.command('ipcrm <names...>').description('remove appinit resources (their owner or root)')
-    .action((names) => run(async () => {
-      await plain((await client()).removeResources(names));
-      return EXIT.ok;
-    }));
+  // ipcs and ipcrm are registered by src/cli/ipc/commands.ts (they list and remove kernel objects too).
 }

@@ -33,7 +33,7 @@ export async function startInOrder(sup: Supervisor, jobs: readonly Job[]): Promi
     sup.start(batches[i]);
     if (i < batches.length - 1) {
       // Bounded by the slowest `ready` and a margin for the spawn itself.
-      const limit = Math.max(...batches[i].map((j) => j.spec.ready)) + 10_000;
+      const limit = Math.max(...batches[i].map((j) => (typeof j.spec.ready === 'number' ? j.spec.ready : 90_000))) + 10_000;
       await waitSettled(sup, batches[i], limit);
     }
   }

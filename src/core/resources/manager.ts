@@ -63,7 +63,7 @@ export class ResourceManager {
   }
 
   /** Creates a resource; an existing one of the same kind is left as it is (returned). */
-  create(r: Omit<Resource, 'value' | 'created'> & { value?: number }, now: number): Resource {
+  create(r: Omit<Resource, 'value' | 'created' | 'initial'> & { value?: number }, now: number): Resource {
     const old = this.resources.get(r.name);
     if (old) {
       if (old.kind !== r.kind) throw new ResourceError('exists', `${r.name} exists as a ${old.kind}, not a ${r.kind}`);
@@ -71,11 +71,24 @@ export class ResourceManager {
     }
     const value = r.kind === 'mutex' ? 1 : r.kind === 'semaphore' ? r.value ?? 0 : 0;
     if (!Number.isInteger(value) || value < 0) throw new ResourceError('usage', `${r.name}: initial value must be a whole number ≥ 0, got ${value}`);
-    const res: Resource = { ...r, value, created: now };
+    const res: Resource = { ...r, value, initial: value, created: now };
     this.resources.set(r.name, res);
     this.persist.resource(res);
     this.persist.event(`${r.kind} ${r.name} created${r.kind === 'semaphore' ? ` with value ${value}` : ''}`);
     return res;
+  }
+
+  /** Why a resource a control file declares cannot be used as written (it exists with other settings), or null. */
+  differs(d: { name: string; kind: Kind; value: number; maxBytes: number; mode: number }): string | null {
+    const old = this.resources.get(d.name);
+    if (!old) return null;
+    const what = (r: { kind: Kind; value: number; maxBytes: number; mode: number }) =>
+      `${r.kind === 'semaphore' ? `a semaphore of ${r.value}` : r.kind === 'queue' ? `a queue of ${r.maxBytes} bytes` : 'a mutex'} with mode ${r.mode.toString(8).padStart(4, '0')}`;
+    const same = old.kind === d.kind && old.mode === d.mode
+      && (d.kind !== 'semaphore' || old.initial < 0 || old.initial === d.value) && (d.kind !== 'queue' || old.maxBytes === d.maxBytes);
+    if (same) return null;
+    const was = { ...old, value: old.initial < 0 ? old.value : old.initial };
+    return `${d.name} exists as ${what(was)}, this file declares ${what(d)}; remove it first (appinit ipcrm ${d.name}) or write it as it is`;
   }
 
   /** Removes a resource; its waiters are told it is gone (as EIDRM). */
@@ -139,6 +152,8 @@ export class ResourceManager {
       const dl = holdable ? this.wouldDeadlock(w) : null;
       if (dl) return resolve({ ok: false, code: 'deadlock', message: describeDeadlock(dl), deadlock: dl });
       this.waiters.push(w);
+      // A new wait can make an earlier one exempt from the waiting room's order (canGrant).
+      this.wake();
       // A caller that goes away stops waiting: nothing is granted to nobody.
       signal?.addEventListener('abort', () => {
         if (!this.waiters.includes(w)) return;
@@ -148,13 +163,50 @@ export class ResourceManager {
     });
   }
 
-  // First come, first served: a request may not overtake an earlier waiter on any of its resources.
-  // A request of V operations only never waits.
+  /**
+   * A job's needs, all at once (one semop array, units held by the job): true when granted now;
+   * otherwise it waits in line and onGranted is called once it is granted. Never refused as a
+   * deadlock: a job holds nothing before it starts, so its wait cannot close a cycle.
+   */
+  need(holder: Holder, ops: Op[], onGranted: () => void): boolean {
+    for (const o of ops) if (this.get(o.name).kind === 'queue') throw new ResourceError('usage', `${o.name} is a queue: a program can need a mutex or a semaphore`);
+    let later = false;
+    const w: Waiter = { id: null, holder, ops, holdable: true, seq: ++this.seq, resolve: (a) => { if (a.ok && later) onGranted(); } };
+    if (this.canGrant(w, this.waiters)) {
+      this.grant(w);
+      return true;
+    }
+    later = true;
+    this.waiters.push(w);
+    this.wake();
+    return false;
+  }
+
+  /** True when the holder holds at least these units. */
+  holdsAll(holderKey: string, needs: Record<string, number>): boolean {
+    return Object.entries(needs).every(([name, n]) => this.held(name, holderKey) >= n);
+  }
+
+  /** True when the holder holds something or waits for something (its end has work to do). */
+  involves(holderKey: string): boolean {
+    if (this.waiters.some((w) => w.holder.key === holderKey)) return true;
+    for (const hs of this.holdings.values()) if (hs.has(holderKey)) return true;
+    return false;
+  }
+
+  // First come, first served: a request may not take units of a resource an earlier waiter waits to take
+  // — unless that waiter waits (directly or through other waiters) for what the requester holds:
+  // it cannot go before the requester anyway, and making the requester wait behind it would be a
+  // deadlock the matrices do not show. A request of V operations only never waits.
   private canGrant(w: Waiter, queue: Waiter[]): boolean {
     if (w.ops.every((o) => o.op === 'V')) return true;
+    let holds: boolean | null = null;
     for (const earlier of queue) {
       if (earlier.seq >= w.seq) break;
-      if (earlier.ops.some((a) => a.op !== 'V' && w.ops.some((b) => b.name === a.name))) return false;
+      // Only takers compete: a wait for zero takes nothing, and a P is what brings it to zero.
+      if (!earlier.ops.some((a) => a.op === 'P' && w.ops.some((b) => b.op === 'P' && b.name === a.name))) continue;
+      holds ??= this.holderKeys().some((h) => h.key === w.holder.key);
+      if (!holds || !this.dependsOn(earlier, w.holder.key, new Set())) return false;
     }
     const need = new Map<string, number>();
     for (const o of w.ops) if (o.op === 'P') need.set(o.name, (need.get(o.name) ?? 0) + o.n);
@@ -165,6 +217,26 @@ export class ResourceManager {
     }
     for (const [name, n] of need) if (this.resources.get(name)!.value < n) return false;
     return true;
+  }
+
+  // Does waiter w wait for `key`: for units it holds, or behind an earlier waiter that does, or
+  // for units of a holder that itself waits for it (in any chain of these)?
+  private dependsOn(w: Waiter, key: string, seen: Set<Waiter>): boolean {
+    if (seen.has(w)) return false;
+    seen.add(w);
+    for (const o of w.ops) {
+      if (o.op !== 'P') continue;
+      for (const [hk, h] of this.holdings.get(o.name) ?? []) {
+        if (h.units <= 0) continue;
+        if (hk === key) return true;
+        for (const x of this.waiters) if (x.holder.key === hk && this.dependsOn(x, key, seen)) return true;
+      }
+      for (const e of this.waiters) {
+        if (e.seq >= w.seq) break;
+        if (e.ops.some((a) => a.op === 'P' && a.name === o.name) && (e.holder.key === key || this.dependsOn(e, key, seen))) return true;
+      }
+    }
+    return false;
   }
 
   private grant(w: Waiter): void {

@@ -1,6 +1,6 @@
 // The Program a scheduled run executes: an at job (its job file read by /bin/sh on stdin) or a
 // crontab entry ($SHELL -c command in cron's small environment). Pure: no files, no clock.
-import { DEFAULTS, RESOURCE_DEFAULTS, type InputSource, type Program } from '../../config/program.js';
+import { DEFAULTS, RESOURCE_DEFAULTS, SOCKET_DEFAULTS, type InputSource, type Program } from '../../config/program.js';
 import { quoteArg as shQuote } from '../../config/split.js';
 import type { CrontabEntry } from '../../schedule/index.js';
 
@@ -44,7 +44,7 @@ export function summary(script: string): string {
 
 function base(name: string, file: string, line: number): Omit<Program, 'argv' | 'commandText' | 'cwd' | 'env' | 'user' | 'umask' | 'stdin' | 'schedule' | 'missed'> {
   return {
-    ...RESOURCE_DEFAULTS, name, shell: true, envMode: 'replace', group: null, stdout: { kind: 'log' }, stderr: { kind: 'log' }, tty: false,
+    ...RESOURCE_DEFAULTS, ...SOCKET_DEFAULTS, name, shell: true, envMode: 'replace', group: null, stdout: { kind: 'log' }, stderr: { kind: 'log' }, tty: false,
     instances: 1, restart: 'never', successCodes: [0], backoff: DEFAULTS.backoff, crashLoop: DEFAULTS.crashLoop,
     ready: DEFAULTS.ready, stopSignal: DEFAULTS.stopSignal, stopTimeout: DEFAULTS.stopTimeout, overlap: 'allow',
     autostart: false, log: DEFAULTS.log, priority: DEFAULTS.priority, after: [], health: null, maxMemory: null, watch: null,

@@ -32,6 +32,6 @@ export function jobFromRow(row: JobRow): Job {
   return {
     ...row, state: row.state as State, lastExit: row.lastExit as Termination | null, timer: null, others: new Set(),
     populated: false, killRounds: 0, startedMono: null, stopSig: null, touchedAt: row.createdAt, foreign: false,
-    execError: null, opening: null, waitingFor: null, winsize: null,
+    execError: null, opening: null, waitingFor: null, winsize: null, statusText: null,
   };
 }

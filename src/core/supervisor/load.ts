@@ -30,6 +30,9 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** The daemon's PATH and identity, for the checks that the programs can run (tests pass their own). */
   run?: RunContext;
+  /** Runs once every check passed, in the transaction that stores the programs, before any starts
+   *  (the file's resources are created here: all of the file or nothing). */
+  beforeStart?: () => void;
 }
 
 /** The meta key holding the control file loaded last, for `up` without a file. */
@@ -98,6 +101,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   sup.transaction(() => {
     replacePrograms(db, programs, file);
     setMeta(db, LAST_FILE, file);
+    opts.beforeStart?.();
     for (const j of toForget) sup.forget(j);
     const toStart = new Map<string, Job[]>();
     for (const p of programs) {

@@ -50,6 +50,8 @@ export interface EventMap {
   reconciled: { leader: { pid: number; start: number } | null; others: number[]; leaderAlive: boolean };
   /** A deadline passed. survivors: what was still alive, read for a stop after SIGKILL. */
   timer: { survivors?: Survivor[] };
+  /** The program wrote to $NOTIFY_SOCKET (sd_notify): READY=1, STATUS= text (null: none sent). */
+  notified: { ready: boolean; status: string | null };
 }
 
 /** The type of an event. */
@@ -100,6 +102,8 @@ export interface JobCore {
   opening: string | null;
   /** Programs a start waits for (`after:`), before its process is spawned. */
   waitingFor: string[] | null;
+  /** The last STATUS= text the program sent on $NOTIFY_SOCKET (not stored: a new process starts without). */
+  statusText?: string | null;
 }
 
 /** A transition: fields that change, effects to carry out, and a line for the event log. */
@@ -129,7 +133,7 @@ export function hasRemains(job: JobCore): boolean {
 // ---------- starting ----------
 
 const spawnNow = (): Step => ({
-  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null },
+  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null, statusText: null },
   effects: [{ kind: 'spawn' }, clearDeadline],
 });
 
@@ -149,7 +153,21 @@ const onSpawned = (job: JobCore, ev: EventOf<'spawned'> | EventOf<'respawned'>, 
     populated: ev.tracked, opening: null, foreign: false,
   };
   if (job.spec.ready === 0) return { patch: { ...patch, state: 'running' }, effects: [clearDeadline] };
+  // `ready: notify`: running when it says READY=1 (the `notified` event), not after a time.
+  if (job.spec.ready === 'notify') return { patch, effects: [clearDeadline] };
   return { patch, effects: [{ kind: 'deadline', in: job.spec.ready }] };
+};
+
+// sd_notify: STATUS= text in any state with a process; READY=1 ends `starting` for `ready: notify`
+// (for a timed `ready` the time still decides, as systemd ignores READY=1 of a Type=simple unit).
+const onNotified = (job: JobCore, ev: EventOf<'notified'>): Step | null =>
+  job.pid == null || ev.status == null ? null : { patch: { statusText: ev.status }, effects: none };
+// Only READY=1 ends `starting` for `ready: notify`: a timer (none is set, but a stale one) does not.
+const startingTimer = (job: JobCore): Step | null => (job.spec.ready === 'notify' ? null : becomeRunning());
+const startingNotified = (job: JobCore, ev: EventOf<'notified'>): Step | null => {
+  const patch: Partial<JobCore> = ev.status != null ? { statusText: ev.status } : {};
+  if (ev.ready && job.pid != null && job.spec.ready === 'notify') return { patch: { ...patch, state: 'running' }, effects: [clearDeadline] };
+  return Object.keys(patch).length ? { patch, effects: none } : null;
 };
 
 const onSpawnFailed = (job: JobCore, ev: EventOf<'spawnFailed'>): Step => ({
@@ -302,7 +320,7 @@ function without(s: ReadonlySet<number>, pid: number): Set<number> {
 
 const common = {
   bg: toBackground, opening: ignore, blocked: ignore, unblocked: ignore, adopted: adopt, reaped, empty: emptied, suspended: onSuspended, continued: onContinued,
-  reconciled: onReconciled, spawned: ignore, spawnFailed: ignore, respawned: unwantedRespawn,
+  reconciled: onReconciled, spawned: ignore, spawnFailed: ignore, respawned: unwantedRespawn, notified: onNotified,
 } satisfies Partial<Row>;
 
 const resting: Row = { ...common, start: startFresh, stop: stopLeftovers, exit: lateExit, timer: ignore };
@@ -311,7 +329,7 @@ const resting: Row = { ...common, start: startFresh, stop: stopLeftovers, exit: 
 export const machine: Table = {
   starting: {
     ...common, start: ignore, stop: beginStop, spawned: onSpawned, spawnFailed: onSpawnFailed, opening: onOpening, blocked: onBlocked, unblocked: onUnblocked,
-    respawned: onSpawned, exit: onCrash, timer: becomeRunning,
+    respawned: onSpawned, exit: onCrash, timer: startingTimer, notified: startingNotified,
   },
   running: { ...common, start: ignore, stop: beginStop, exit: onCrash, timer: ignore },
   backoff: { ...common, start: startFresh, stop: cancelBackoff, exit: lateExit, timer: spawnNow },
@@ -336,7 +354,7 @@ export function resumeEffects(job: JobCore): Effect[] {
     case 'backoff': return [{ kind: 'deadline', in: 0 }];
     case 'starting':
       if (job.pid == null) return job.want === 'up' ? [{ kind: 'spawn' }] : [];
-      return [{ kind: 'deadline', in: job.spec.ready }];
+      return job.spec.ready === 'notify' ? [] : [{ kind: 'deadline', in: job.spec.ready }];
     case 'stopping':
       return [{ kind: 'signal', sig: job.spec.stopSignal, all: true }, { kind: 'deadline', in: job.spec.stopTimeout }];
     default:

@@ -94,6 +94,8 @@ export interface RestartTicket {
  */
 export function restartTicket(p: Program, h: Pick<History, 'want' | 'restartTimes'>, now: number): RestartTicket | null {
   if (p.schedule.kind !== 'service' || p.restart === 'never' || p.backoff.initial !== 0 || h.want !== 'up') return null;
+  // A restart must take the program's needs again (runtime gates): the helper cannot.
+  if (Object.keys(p.needs ?? {}).length > 0) return null;
   const used = recentRestarts(p, h.restartTimes, now).length; // counts now as one
   const budget = Math.min(p.crashLoop.limit - used, 1_000_000);
   return budget > 0 ? { budget, any: p.restart === 'always', ok: p.successCodes } : null;

@@ -309,6 +309,31 @@ export class Supervisor extends EventEmitter {
   // scheduled runs started at once, issue 17); this set is checked instead and pruned as it goes.
   private readonly waiting = new Set<Job>();
 
+  // Conditions a start waits for besides `after:` (the resources a program needs): each returns
+  // what the start still waits for, [] to go. Whoever adds one calls recheck() when it may have changed.
+  private readonly gates: ((job: Job) => string[])[] = [];
+
+  /** Adds a condition every start passes once its `after:` is met (see gates). */
+  addGate(gate: (job: Job) => string[]): void {
+    this.gates.push(gate);
+    this.recheck();
+  }
+
+  /** Looks again at starts that wait (a gate's condition changed). */
+  recheck(): void {
+    if (this.gated()) this.recheckBlocked();
+  }
+
+  private gateBlockers(job: Job): string[] {
+    // Jobs resumed at init, before the resources module added its gate, wait for it.
+    if (this.gates.length === 0) return Object.keys(job.spec.needs ?? {}).map((n) => `needs ${n}`);
+    for (const g of this.gates) {
+      const waits = g(job);
+      if (waits.length) return waits;
+    }
+    return [];
+  }
+
   private gated(): boolean {
     for (const j of this.waiting) {
       if (j.waitingFor && this.jobs.get(j.id) === j) return true;
@@ -321,14 +346,15 @@ export class Supervisor extends EventEmitter {
   // success. Dependencies are by program name among the daemon's jobs.
   private blockers(job: Job): string[] {
     const p = job.spec;
-    if (!p.after?.length && !p.afterExited?.length) return [];
+    if (!p.after?.length && !p.afterExited?.length) return this.gateBlockers(job);
     const jobsOf = (name: string) => [...this.jobs.values()].filter((j) => j.program === name);
     const ready = (p.after ?? []).filter((n) => { const js = jobsOf(n); return js.length > 0 && !js.every((j) => j.state === 'running'); });
     const exited = (p.afterExited ?? []).filter((n) => {
       const js = jobsOf(n);
       return js.length > 0 && !js.every((j) => j.state === 'exited' && j.lastExit != null && isSuccess(j.spec, j.lastExit));
     });
-    return [...ready, ...exited.map((n) => `${n} to exit`)];
+    const waits = [...ready, ...exited.map((n) => `${n} to exit`)];
+    return waits.length ? waits : this.gateBlockers(job);
   }
 
   // After a job changes: starts that waited for it may go now.
@@ -460,6 +486,11 @@ export class Supervisor extends EventEmitter {
   /** Empties a managed log file the helper is writing. */
   truncateLog(path: string): void {
     this.helper.truncateLog(path);
+  }
+
+  /** Lets the helper close a job's NOTIFY_SOCKET, a descriptor store, listening sockets (src/core/sockets). */
+  releaseSockets(what: { job?: string; store?: string; urls?: string[] }): void {
+    try { this.helper.release(what); } catch { /* no helper right now: a new one holds what the holder kept */ }
   }
 
   /** Makes the helper reopen every log file (after an external rotation tool moved them). */

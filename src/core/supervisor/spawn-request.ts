@@ -5,6 +5,7 @@ import { lookupUser } from '../../os/proc/index.js';
 import type { PasswdEntry } from '../../os/proc/index.js';
 import type { SpawnRequest, StreamSpec } from '../../os/supervise.js';
 import type { JobRow } from '../../store/jobs.js';
+import { socketRequest } from '../sockets/spawn.js';
 
 /** What every spawn shares: where logs go and the daemon's own (already cleaned) environment. */
 export interface SpawnContext {
@@ -84,5 +85,6 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     limits: p.limits ?? { pids: null, memory: null, cpu: null },
     termios: typeof p.tty === 'string' ? ctx.termios ?? null : null,
     log: { timestamps: p.log.timestamps, maxSize: p.log.maxSize, keep: p.log.keep, rotate: p.log.rotate, maxLine: p.log.maxLine },
+    sockets: socketRequest(p, job.instance), // NOTIFY_SOCKET, LISTEN_FDS (src/core/sockets)
   };
 }

@@ -116,4 +116,46 @@ describe('resource manager', () => {
     await m.send(A, 'q', 7, 'x', true, 0);
     assert.equal((await waitRecv).ok && (await waitRecv as { message?: { data: string } }).message?.data, 'x');
   });
+
+  test('first come, first served, except behind a waiter that waits for the requester (that would hang)', async () => {
+    const m = new ResourceManager(memory());
+    m.create({ name: 'x', kind: 'mutex', ...base }, 0);
+    m.create({ name: 'y', kind: 'mutex', ...base }, 0);
+    await m.semop(A, [{ name: 'x', op: 'P', n: 1, undo: true }], true);
+    const b = m.semop(B, [{ name: 'x', op: 'P', n: 1, undo: true }, { name: 'y', op: 'P', n: 1, undo: true }], true);
+    assert.equal(await pending(b), 'pending');
+    const c = m.semop(C, [{ name: 'y', op: 'P', n: 1, undo: true }], true);
+    assert.equal(await pending(c), 'pending', 'C holds nothing: it waits behind B although y is free');
+    m.release(C.key);
+    // A holds x, which B waits for: B cannot go before A ends, so A may take y now.
+    assert.deepEqual(await m.semop(A, [{ name: 'y', op: 'P', n: 1, undo: true }], true), { ok: true, value: 0 });
+    m.release(A.key);
+    assert.equal((await b).ok, true, 'B gets both once A ended');
+  });
+
+  test('a job\'s needs: all at once or it waits in line; granted later through the callback', async () => {
+    const m = new ResourceManager(memory());
+    m.create({ name: 'gpu', kind: 'semaphore', value: 2, ...base }, 0);
+    m.create({ name: 'db', kind: 'mutex', ...base }, 0);
+    const ops = (n: number) => [{ name: 'gpu', op: 'P' as const, n, undo: true }, { name: 'db', op: 'P' as const, n: 1, undo: true }];
+    assert.equal(m.need(A, ops(1), () => assert.fail('granted at once')), true);
+    let granted = 0;
+    assert.equal(m.need(B, ops(1), () => granted++), false, 'db is held: B waits');
+    assert.equal(m.get('gpu').value, 1, 'nothing taken while B waits');
+    assert.equal(m.involves(B.key), true);
+    m.release(A.key);
+    assert.equal(granted, 1);
+    assert.equal(m.holdsAll(B.key, { gpu: 1, db: 1 }), true);
+    assert.match(m.differs({ name: 'gpu', kind: 'semaphore', value: 3, maxBytes: 16384, mode: 0o600 }) ?? '', /gpu exists as a semaphore of 2 with mode 0600, this file declares a semaphore of 3/);
+    assert.equal(m.differs({ name: 'gpu', kind: 'semaphore', value: 2, maxBytes: 1, mode: 0o600 }), null, 'the initial value counts, not the free units');
+  });
+
+  test('a wait for zero does not hold back the P that brings the value to zero (producer/consumer\'s Z)', async () => {
+    const m = new ResourceManager(memory());
+    m.create({ name: 'empty', kind: 'semaphore', value: 1, ...base }, 0);
+    const zero = m.semop(C, [{ name: 'empty', op: 'Z', n: 0, undo: false }], true);
+    assert.equal(await pending(zero), 'pending');
+    assert.deepEqual(await m.semop(A, [{ name: 'empty', op: 'P', n: 1, undo: false }], true), { ok: true, value: 0 });
+    assert.equal((await zero).ok, true);
+  });
 });

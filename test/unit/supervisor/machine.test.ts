@@ -262,3 +262,32 @@ describe('machine: leftovers', () => {
     assert.equal(d.job.state, 'stopped');
   });
 });
+
+describe('ready: notify', () => {
+  test('spawned sets no deadline; STATUS= is kept; READY=1 makes it running; a new process starts without the old text', () => {
+    const d = new Driver(core(program({ ready: 'notify' })));
+    d.send({ type: 'start' });
+    const sp = d.send({ type: 'spawned', pid: 42, start: 7, execError: null, tracked: false });
+    assert.deepEqual(sp?.effects, [{ kind: 'deadline', in: null }]);
+    d.send({ type: 'timer' });
+    assert.equal(d.job.state, 'starting', 'no time makes it ready');
+    d.send({ type: 'notified', ready: false, status: 'loading' });
+    assert.deepEqual([d.job.state, d.job.statusText], ['starting', 'loading']);
+    d.send({ type: 'notified', ready: true, status: null });
+    assert.deepEqual([d.job.state, d.job.statusText], ['running', 'loading']);
+    d.send({ type: 'notified', ready: false, status: 'busy' });
+    assert.equal(d.job.statusText, 'busy');
+    assert.deepEqual(resumeEffects({ ...d.job, state: 'starting' }), [], 'a daemon restart sets no timer for it either');
+    d.send({ type: 'exit', term: EXIT1, ticketUsed: false });
+    d.send({ type: 'timer' });
+    assert.equal(d.job.statusText, null);
+  });
+
+  test('READY=1 from a program with a timed ready changes nothing (the time decides)', () => {
+    const d = new Driver(core(program({ ready: 1000 })));
+    d.send({ type: 'start' });
+    d.send({ type: 'spawned', pid: 42, start: 7, execError: null, tracked: false });
+    d.send({ type: 'notified', ready: true, status: null });
+    assert.equal(d.job.state, 'starting');
+  });
+});

@@ -1,0 +1,34 @@
+// Applying a control file, the one sequence both `appinit up` (POST /v1/up) and `appinit daemon
+// FILE` run: parse the whole document, make the file's System V objects (`ipc:`) before any
+// program that names them starts, apply the programs, then the file's other top-level settings
+// (`web:`). The file's own resources (`resources:`, coord) are checked first and created in the
+// transaction that stores the programs. A failure anywhere before the programs are applied changes nothing.
+import { parseControlDocument } from '../../config/load.js';
+import type { Reader } from '../../config/read-file.js';
+import { prepareIpc, withIpcEnv } from '../../core/ipc/manager.js';
+import { applyPrograms, type UpResult } from '../../core/supervisor/load.js';
+import type { ApiContext } from '../routes.js';
+import { declareResources } from '../resources/module.js';
+
+/** How a control file is applied: the caller's uid, and whether only to report. */
+export interface ApplyOptions {
+  uid: number;
+  /** The caller's group: the group of the resources the file creates. */
+  gid?: number;
+  dryRun?: boolean;
+  /** Reads files the control file names (env_file), as the caller could. */
+  reader?: Reader;
+}
+
+/** Parses and applies a control file's text; baseDir resolves its relative paths. */
+export async function applyControlFile(ctx: ApiContext, text: string, file: string, baseDir: string, opts: ApplyOptions): Promise<UpResult> {
+  const dryRun = opts.dryRun === true;
+  const { programs, ipc, resources } = parseControlDocument(text, file, baseDir, undefined, opts.reader ? { reader: opts.reader } : undefined);
+  const beforeStart = declareResources(ctx, resources, opts.uid, opts.gid ?? opts.uid);
+  const objects = prepareIpc(ctx.db, ipc, programs, { dryRun });
+  const applied = await applyPrograms(ctx.sup, ctx.db, withIpcEnv(programs, objects.env), file, opts.uid, { dryRun, beforeStart })
+    .catch((err: unknown) => { objects.rollback(); throw err; });
+  objects.commit();
+  if (!dryRun) await ctx.services.web?.fromControlFile(text, baseDir, opts.uid); // the file's `web:`
+  return applied;
+}
