@@ -46,7 +46,9 @@ const lazyHeavy = {
 };
 
 // Computes a module's import.meta from its path relative to the bundle's directory.
-const banner = `"use strict";
+// The shebang makes the file the `bin` npm links (hot.ts has none of its own).
+const banner = `#!/usr/bin/env node
+"use strict";
 const __appinitMeta = (rel) => {
   const filename = require("node:path").join(__dirname, rel);
   return { url: require("node:url").pathToFileURL(filename).href, filename, dirname: require("node:path").dirname(filename) };
