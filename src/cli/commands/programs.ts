@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { processState } from '../../os/host.js';
-import { reachOrExplain } from '../../api/autostart.js';
 import { appinitHome } from '../../api/paths.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
@@ -79,6 +78,8 @@ export async function signal(sig: string, names: string[]): Promise<number> {
 export async function down(): Promise<number> {
   const home = appinitHome();
   // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
+  // api/autostart (SQLite, koffi) only here: up, stop and restart share this file and need neither.
+  const { reachOrExplain } = await import('../../api/autostart.js');
   if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
     process.stdout.write('appinit: no daemon was running\n');
     return EXIT.ok;
