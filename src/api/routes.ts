@@ -95,6 +95,9 @@ export const coreRoutes: RouteTable = {
     problems: ctx.services.health?.list() ?? [],
   }),
 
+  // What `appinit status` shows in one call: the jobs (as GET /v1/status) and the daemon's problems (as info).
+  'GET /v1/overview': (ctx, req) => ({ jobs: coreRoutes['GET /v1/status'](ctx, req), problems: ctx.services.health?.list() ?? [] }),
+
   'GET /v1/status': (ctx, req): JobView[] => {
     // ?name=web&name=worker-*&name=web:* — names, globs, groups, %N (selectJobs' rules).
     const patterns = req.query.getAll('name').filter((n) => n !== '').map((n) => text(n, 'name'));

@@ -73,6 +73,11 @@ export class Client {
   }
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }
+  /** Every job (or those named) and what the daemon says is degraded, in one call (what `status` shows). */
+  overview(names?: string | string[]): Promise<{ jobs: JobView[]; problems: NonNullable<DaemonInfo['problems']> }> {
+    const list = names === undefined ? [] : Array.isArray(names) ? names : [names];
+    return this.call('GET', `/v1/overview${list.length ? `?${list.map((n) => `name=${encodeURIComponent(n)}`).join('&')}` : ''}`);
+  }
   /** Every job (or those of one program). */
   status(names?: string | string[]): Promise<JobView[]> {
     const list = names == null ? [] : Array.isArray(names) ? names : [names];

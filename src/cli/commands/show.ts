@@ -1,4 +1,5 @@
 // `status`, `info`: commands that show.
+import { AppinitError } from '../../client/index.js';
 import { client, EXIT } from '../context.js';
 import { formatAps, formatStatus } from '../format/status.js';
 import { SOURCE_TEXT } from '../../core/accounting/source.js';
@@ -11,9 +12,15 @@ function warnProblems(problems: { what: string; since: number; message: string }
 /** appinit status [NAME...] [--json] [--aps] */
 export async function status(names: string[], json: boolean, aps = false): Promise<number> {
   const c = await client();
-  const [jobs, i] = await Promise.all([c.status(names), c.info()]);
+  // One call for both (no second round trip for info's problems); a daemon started before
+  // GET /v1/overview existed (the package upgraded under it) answers status and info.
+  const { jobs, problems } = await c.overview(names).catch(async (err: unknown) => {
+    if (!(err instanceof AppinitError && err.code === 'not_found' && err.message.startsWith('no route '))) throw err;
+    const [j, i] = await Promise.all([c.status(names), c.info()]);
+    return { jobs: j, problems: i.problems ?? [] };
+  });
   process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n');
-  warnProblems(i.problems);
+  warnProblems(problems);
   return EXIT.ok;
 }
 

@@ -43,6 +43,11 @@ export function lastFileKey(ownerUid: number): string {
   return ownerUid === (process.getuid?.() ?? 0) ? LAST_FILE : `${LAST_FILE}:${ownerUid}`;
 }
 
+// A job at rest because somebody stopped it (not one that ended by itself).
+function wasStopped(j: Job): boolean {
+  return j.state === 'stopped' && isResting(j);
+}
+
 function shouldRun(p: Program): boolean {
   return p.autostart && p.schedule.kind === 'service';
 }
@@ -105,7 +110,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       result.changed.push(p.name);
       result.changes[p.name] = describeChange(jobs[0].spec, p, jobs.length);
     }
-    if (shouldRun(p) && !result.unchanged.includes(p.name)) result.started.push(p.name);
+    if (shouldRun(p) && (!result.unchanged.includes(p.name) || jobs.some(wasStopped))) result.started.push(p.name);
   }
   if (dryRun) return result;
 
@@ -122,6 +127,10 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       const jobs = (byName.get(p.name) ?? []).filter((j) => !toForget.includes(j)).sort((a, b) => a.instance - b.instance);
       if (result.unchanged.includes(p.name)) {
         for (const j of jobs) sup.setSpec(j, p); // keep the new source position
+        // `up` means "the file's programs run": one stopped (by `stop` or `down`) starts again, as
+        // `docker compose up` does; one that ended by itself (exited, fatal) is left as it is.
+        const again = jobs.filter(wasStopped);
+        if (shouldRun(p) && again.length) toStart.set(p.name, again);
         continue;
       }
       for (const j of jobs) sup.setSpec(j, p);
