@@ -12,6 +12,7 @@ import { monitorModule } from './monitor/module.js';
 import type { SamplerInfo } from './monitor/routes.js';
 import { resourcesModule } from './resources/module.js';
 import { programsModule } from './programs/module.js';
+import { pipesModule, type PipesModuleService } from './pipes/module.js';
 import { scheduleModule } from './schedule/module.js';
 import { svcModule } from './svc/module.js';
 import type { ApiContext, ApiRequest, RouteTable } from './routes.js';
@@ -31,6 +32,7 @@ export interface ServiceMap {
   programs: Service;
   svc: Service;
   accounting: Service;
+  pipes: PipesModuleService;
 }
 
 /** What the daemon itself keeps for the routes, beside the modules' services. */
@@ -60,4 +62,4 @@ export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule];
+export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule, pipesModule as Module];

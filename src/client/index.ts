@@ -6,12 +6,13 @@ import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView }
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
 import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
+import type { PipeView } from '../api/pipes/module.js';
 import { appinitHome, socketPath } from './home.js';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixTransport, type Transport } from './transport.js';
 
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
-export type { DaemonInfo, JobView, LogLine, RecordView, UpView, Transport, ProgramRow, ProgramDescription };
+export type { DaemonInfo, JobView, LogLine, RecordView, UpView, Transport, ProgramRow, ProgramDescription, PipeView };
 export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView, AtView, AtJobView, ScheduleView };
 /** @deprecated the name before 0.2: an accounting record is a RecordView. */
 export type AcctRecord = RecordView;
@@ -54,6 +55,8 @@ export class Client {
 
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }
+  /** Pipes between programs held by the daemon, with how many bytes wait in each. */
+  pipes(): Promise<PipeView[]> { return this.call('GET', '/v1/pipes'); }
   /** Every job (or those of one program). */
   status(names?: string | string[]): Promise<JobView[]> {
     const list = names == null ? [] : Array.isArray(names) ? names : [names];

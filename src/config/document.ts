@@ -5,6 +5,7 @@ import { describeValue } from './describe.js';
 import { Reporter } from './issues.js';
 import { jsonSyntaxError } from './json-syntax.js';
 import { readProgram } from './read-program.js';
+import { checkPipes, readFifos } from './read-pipes.js';
 import type { ProgramSpec } from './spec.js';
 import { didYouMean } from './suggest.js';
 import { Walker, type ReadOptions } from './yaml-nodes.js';
@@ -41,7 +42,7 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     return { specs, r };
   }
   // "x-" keys are ignored, as in docker-compose, to hold anchors for `<<: *defaults`.
-  const top = w.keys(root, { programs: ['programs'] }, 'programs', (name) => name.startsWith('x-'));
+  const top = w.keys(root, { programs: ['programs'], fifos: ['fifos'] }, 'programs', (name) => name.startsWith('x-'));
   const programs = top?.programs;
   if (!programs || w.isEmpty(programs)) return { specs, r };
   if (!isMap(programs.node)) {
@@ -57,6 +58,7 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     if (after) afterAt.set(spec.name, after.value as Node);
   }
   checkAfter(r, specs, afterAt);
+  checkPipes(r, specs, top?.fifos ? readFifos(w, top.fifos) : new Map());
   return { specs, r };
 }
 

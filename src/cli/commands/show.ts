@@ -1,6 +1,7 @@
 // `status`, `info`: commands that show.
 import { client, EXIT } from '../context.js';
 import { formatAps, formatStatus } from '../format/status.js';
+import { formatPipes, withPipes } from '../format/pipes.js';
 import { SOURCE_TEXT } from '../../core/accounting/source.js';
 
 // What the daemon says is degraded, on stderr so that tables and JSON stay clean.
@@ -11,8 +12,11 @@ function warnProblems(problems: { what: string; since: number; message: string }
 /** appinit status [NAME...] [--json] [--aps] */
 export async function status(names: string[], json: boolean, aps = false): Promise<number> {
   const c = await client();
-  const [jobs, i] = await Promise.all([c.status(names), c.info()]);
-  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n');
+  // Pipes between programs and their fill levels (an older daemon has none to say).
+  const [jobs, i, pipes] = await Promise.all([c.status(names), c.info(), aps ? [] : c.pipes().catch(() => [])]);
+  const shown = names.length ? pipes.filter((p) => jobs.some((j) => p.name.startsWith(`${j.name}.`) || p.readers.some((r) => r.name === j.name))) : pipes;
+  const table = formatPipes(shown);
+  process.stdout.write(json ? JSON.stringify(withPipes(jobs, pipes), null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n' + (table ? `\n${table}\n` : ''));
   warnProblems(i.problems);
   return EXIT.ok;
 }

@@ -6,6 +6,7 @@ import { checkRunnable, type RunContext } from '../../config/runnable.js';
 import { ConfigError, type ConfigIssue, type Program } from '../../config/program.js';
 import { setMeta, type Db } from '../../store/db.js';
 import { replacePrograms } from '../../store/programs.js';
+import { syncFifos } from '../pipes/fifos.js';
 import { isAdHoc } from './adhoc.js';
 import { describeChange, sameProgram } from './diff.js';
 import { startOrder } from './order.js';
@@ -91,6 +92,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
     if (shouldRun(p) && !result.unchanged.includes(p.name)) result.started.push(p.name);
   }
   if (dryRun) return result;
+  syncFifos(db, programs); // fifos: made before anything stops or starts (core/pipes)
 
   await sup.stop(toStop.filter((j) => !isResting(j)));
   // One transaction: after a crash either nothing of this `up` is stored, or all of it is,
