@@ -1,0 +1,148 @@
+// Pipes between programs (issue 12): `stdin: { from: producer }`. appinit holds both ends, so a
+// reader killed and restarted in the middle loses nothing it had not read and its writer never
+// dies of SIGPIPE; several readers each get every byte; the seed's tee topology with programs.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { formatSize } from '../../src/config/units.js';
+import { alive, TestHome, waitFor } from './harness.js';
+
+const lines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []);
+
+describe('pipes between programs', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('100,000 lines through a pipe, the reader killed with SIGKILL and restarted in the middle', async () => {
+    const out = join(h.home, 'out.txt');
+    // The writer writes half, waits for `go` (made while the reader is dead), writes the rest
+    // into a pipe nobody reads at that moment (SIGPIPE in a shell), then says so.
+    // The reader takes one line at a time (sh's read reads a pipe byte by byte, never ahead), so
+    // the only line the killed reader can take with it is the one it had read and not yet written.
+    await h.up(`programs:
+  writer:
+    command: sh -c 'seq 1 50000; while [ ! -e go ]; do sleep 0.02; done; seq 50001 100000; touch written'
+    cwd: ${h.home}
+    restart: never
+    ready: 0
+  reader:
+    command: sh -c 'while IFS= read -r l; do echo "$l" >> out.txt; done'
+    cwd: ${h.home}
+    stdin: { from: writer }
+    restart: on-failure
+    backoff: { initial: 4s }
+    ready: 0
+`);
+    const first = await h.waitJob('reader', 'running', (j) => j.state === 'running' && j.pid != null);
+    await waitFor('the reader wrote 20,000 lines', () => lines(out).length >= 20_000, 60_000);
+    process.kill(first.pid!, 'SIGKILL');
+    await waitFor('the killed reader is gone', () => !alive(first.pid!));
+    const before = lines(out).map(Number);
+    writeFileSync(join(h.home, 'go'), '');
+    await waitFor('the writer wrote its second half while the reader was dead', () => existsSync(join(h.home, 'written')), 30_000);
+    const mid = (await h.status()).find((j) => j.name === 'reader')!;
+    assert.notEqual(mid.state, 'running', `the reader must still be waiting for its restart (backoff 4s) when the writer is done, got ${mid.state}`);
+    const w = await h.waitJob('writer', 'exited', (j) => j.state === 'exited', 30_000);
+    assert.equal(w.lastExit?.text, 'exit(0)', 'the writer was never killed by SIGPIPE');
+    assert.equal(w.restarts, 0);
+    const r = await h.waitJob('reader', 'ended after EOF', (j) => j.state === 'exited' && j.restarts === 1, 120_000);
+    assert.equal(r.lastExit?.text, 'exit(0)', 'the restarted reader saw EOF once the writer had ended for good');
+    const got = lines(out).map(Number);
+    assert.equal(got[0], 1);
+    assert.equal(got[got.length - 1], 100_000, 'the last line arrived');
+    // Every line, in order; at most one missing: the one right after what the killed reader wrote.
+    const k = before.length;
+    assert.deepEqual(got.slice(0, k), before, 'what the first reader wrote is still there');
+    const lost = 100_000 - got.length;
+    assert.ok(lost === 0 || lost === 1, `${lost} lines lost`);
+    const expectRest = [];
+    for (let i = before[k - 1] + 1 + lost; i <= 100_000; i++) expectRest.push(i);
+    assert.deepEqual(got.slice(k), expectRest, lost ? `only line ${before[k - 1] + 1}, read by the reader that was killed, is missing` : 'no line is missing');
+  });
+
+  test('two readers of one producer each get every line; the slow one holds the producer back', async () => {
+    await h.up(`programs:
+  numbers:
+    command: seq 1 100000
+    restart: never
+    ready: 0
+  fast:
+    command: sh -c 'cat > fast.txt'
+    cwd: ${h.home}
+    stdin: { from: numbers }
+    restart: never
+    ready: 0
+  slow:
+    command: sh -c 'sleep 1; cat > slow.txt'
+    cwd: ${h.home}
+    stdin: { from: numbers }
+    restart: never
+    ready: 0
+`);
+    const pipes = await (await h.api()).pipes();
+    const p = pipes.find((x) => x.name === 'numbers.stdout');
+    assert.ok(p, `numbers.stdout is listed: ${JSON.stringify(pipes)}`);
+    assert.equal(p.mode, 'tee');
+    assert.deepEqual(p.readers.map((r) => r.name), ['fast', 'slow']);
+    for (const name of ['fast', 'slow']) await h.waitJob(name, 'exited after EOF', (j) => j.state === 'exited', 60_000);
+    const want = spawnSync('seq', ['1', '100000'], { encoding: 'utf8' }).stdout;
+    assert.equal(readFileSync(join(h.home, 'fast.txt'), 'utf8'), want, 'fast got every byte');
+    assert.equal(readFileSync(join(h.home, 'slow.txt'), 'utf8'), want, 'slow got every byte');
+  });
+
+  test("the seed's prog1 < infile | tee fifo1 | prog2 with prog3 < fifo1, written with programs alone", async () => {
+    const words = Array.from({ length: 20_000 }, (_, i) => `word${(i * 7919) % 20_000} line ${i}`).join('\n') + '\n';
+    const infile = h.write('infile', words);
+    // The shell's way, as the seed writes it, for the expected outputs.
+    const dir = h.home;
+    const sh = spawnSync('sh', ['-c', `cd ${dir} && mkfifo fifo1 && { sort < fifo1 > sh3.txt & tr a-z A-Z < infile | tee fifo1 | wc -l > sh2.txt; wait; }; rm -f fifo1`], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(sh.status, 0, sh.stderr);
+    await h.up(`programs:
+  prog1:
+    command: tr a-z A-Z
+    stdin: ${infile}
+    restart: never
+    ready: 0
+  prog2:
+    command: sh -c 'wc -l > p2.txt'
+    cwd: ${dir}
+    stdin: { from: prog1 }
+    restart: never
+    ready: 0
+  prog3:
+    command: sh -c 'sort > p3.txt'
+    cwd: ${dir}
+    stdin: { from: prog1 }
+    restart: never
+    ready: 0
+`);
+    for (const name of ['prog2', 'prog3']) await h.waitJob(name, 'exited', (j) => j.state === 'exited', 60_000);
+    assert.equal(readFileSync(join(dir, 'p2.txt'), 'utf8'), readFileSync(join(dir, 'sh2.txt'), 'utf8'));
+    assert.equal(readFileSync(join(dir, 'p3.txt'), 'utf8'), readFileSync(join(dir, 'sh3.txt'), 'utf8'));
+  });
+
+  test('status shows the pipe and how full it is (text and --json)', async () => {
+    await h.up(`programs:
+  burst:
+    command: sh -c 'seq 1 10000; sleep 600'
+    ready: 0
+  sleeper:
+    command: sh -c 'sleep 600'
+    stdin: { from: burst }
+    ready: 0
+`);
+    const size = spawnSync('seq', ['1', '10000']).stdout.length;
+    await waitFor('the burst is in the pipe', async () => (await (await h.api()).pipes()).find((p) => p.name === 'burst.stdout' && p.fill === size), 15_000);
+    const text = await h.cli(['status']);
+    assert.match(text.stdout, /^PIPE\s+MODE\s+FILL\s+READERS$/m);
+    assert.match(text.stdout, new RegExp(`^burst\\.stdout\\s+direct\\s+${formatSize(size).replace('.', '\\.')}/\\S+\\s+sleeper$`, 'm'));
+    assert.doesNotMatch(text.stdout, /numbers\.stdout|writer\.stdout/, 'pipes of programs no longer loaded are gone');
+    const json = JSON.parse((await h.cli(['status', '--json'])).stdout) as { name: string; pipes?: { name: string; role: string; fill: number; capacity: number }[] }[];
+    const burst = json.find((j) => j.name === 'burst')?.pipes;
+    assert.deepEqual(burst, [{ name: 'burst.stdout', role: 'writes', fill: size, capacity: burst?.[0]?.capacity }]);
+    assert.ok((burst?.[0]?.capacity ?? 0) >= 65536);
+    assert.equal(json.find((j) => j.name === 'sleeper')?.pipes?.[0].role, 'reads');
+  });
+});
