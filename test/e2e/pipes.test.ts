@@ -3,7 +3,7 @@
 // dies of SIGPIPE; several readers each get every byte; the seed's tee topology with programs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { formatSize } from '../../src/config/units.js';
@@ -126,6 +126,39 @@ describe('pipes between programs', () => {
     for (const name of ['prog2', 'prog3']) await h.waitJob(name, 'exited', (j) => j.state === 'exited', 60_000);
     assert.equal(readFileSync(join(dir, 'p2.txt'), 'utf8'), readFileSync(join(dir, 'sh2.txt'), 'utf8'));
     assert.equal(readFileSync(join(dir, 'p3.txt'), 'utf8'), readFileSync(join(dir, 'sh3.txt'), 'utf8'));
+  });
+
+  test('a kill -9 of the supervise helper in the middle of a tee loses nothing: the next helper takes the pipes back', async () => {
+    await h.up(`programs:
+  big:
+    command: seq 1 1000000
+    restart: never
+    ready: 0
+  left:
+    command: sh -c 'while [ ! -e go ]; do sleep 0.02; done; cat > left.txt'
+    cwd: ${h.home}
+    stdin: { from: big }
+    restart: never
+    ready: 0
+  right:
+    command: sh -c 'cat > right.txt'
+    cwd: ${h.home}
+    stdin: { from: big }
+    restart: never
+    ready: 0
+`);
+    // left does not read yet: its pipe fills, the tee holds the rest back.
+    const c = await h.api();
+    await waitFor('left\'s pipe is full', async () => (await c.pipes()).find((p) => p.name === 'big.stdout' && p.readers.some((r) => r.name === 'left' && r.fill > 0 && r.fill >= (r.capacity ?? 0) - 4096)), 30_000);
+    const helper = h.helperPid();
+    process.kill(helper, 'SIGKILL');
+    await waitFor('the helper is gone', () => !alive(helper));
+    await waitFor('a new helper runs', () => { try { const p = h.helperPid(); return p !== helper && alive(p); } catch { return false; } }, 20_000);
+    writeFileSync(join(h.home, 'go'), '');
+    for (const name of ['left', 'right']) await h.waitJob(name, 'exited after EOF', (j) => j.state === 'exited', 60_000);
+    const want = spawnSync('seq', ['1', '1000000'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
+    assert.ok(readFileSync(join(h.home, 'left.txt'), 'utf8') === want, 'left got every byte');
+    assert.ok(readFileSync(join(h.home, 'right.txt'), 'utf8') === want, 'right got every byte');
   });
 
   test('status shows the pipe and how full it is (text and --json)', async () => {
