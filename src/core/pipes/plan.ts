@@ -38,3 +38,28 @@ export function pipeStreams(p: Program, peers: Iterable<{ spec: Program }>): { s
   }
   return out;
 }
+
+/** The readers of a producer's streams differ between two sets of programs (`up`): its pipes
+ *  must be made again, so the producer restarts with them. '' when they are the same. */
+export function readersChange(producer: string, before: Iterable<{ spec: Program }>, after: Iterable<{ spec: Program }>): string {
+  const b = [...before];
+  const a = [...after];
+  const out: string[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const x = readersOf(producer, stream, b).join(',');
+    const y = readersOf(producer, stream, a).join(',');
+    if (x !== y) out.push(`${stream} readers ${x || '-'} -> ${y || '-'}`);
+  }
+  return out.join(', ');
+}
+
+/** What changes in the pipes a program writes or reads between two sets of programs; ''. */
+export function pipesChange(p: Program | undefined, before: Iterable<{ spec: Program }>, after: Iterable<{ spec: Program }>): string {
+  if (!p) return '';
+  const b = [...before];
+  const a = [...after];
+  const own = readersChange(p.name, b, a);
+  if (own || p.stdin.kind !== 'program') return own;
+  const theirs = readersChange(p.stdin.from, b, a);
+  return theirs ? `stdin: ${p.stdin.from}'s ${theirs}` : '';
+}
