@@ -13,6 +13,7 @@ import type { Services } from './modules.js';
 import type { SystemDirs } from './paths.js';
 import { jobView, type DaemonInfo, type JobView, type RecordView } from './views.js';
 import { selectJobs } from '../core/supervisor/select.js';
+import { visiblePipes } from './pipes/module.js';
 
 /** A parsed request. `peer` is who the kernel says is calling: a request without one never gets here. */
 export interface ApiRequest {
@@ -96,7 +97,11 @@ export const coreRoutes: RouteTable = {
   }),
 
   // What `appinit status` shows in one call: the jobs (as GET /v1/status) and the daemon's problems (as info).
-  'GET /v1/overview': (ctx, req) => ({ jobs: coreRoutes['GET /v1/status'](ctx, req), problems: ctx.services.health?.list() ?? [] }),
+  'GET /v1/overview': async (ctx, req) => ({
+    jobs: coreRoutes['GET /v1/status'](ctx, req),
+    problems: ctx.services.health?.list() ?? [],
+    pipes: await visiblePipes(ctx, req),
+  }),
 
   'GET /v1/status': (ctx, req): JobView[] => {
     // ?name=web&name=worker-*&name=web:* — names, globs, groups, %N (selectJobs' rules).

@@ -12,7 +12,7 @@ import { parseHelperLine, ProtocolError, type HelperEvent, type HelloEvent } fro
 export const SUPERVISE_BIN = fileURLToPath(new URL('../../../build/appinit-supervise', import.meta.url));
 
 /** Where a child's stdout or stderr goes, in the helper's words. */
-export type StreamSpec = `log:${string}` | `file:${string}` | `append:${string}` | 'null' | 'stdout';
+export type StreamSpec = `log:${string}` | `file:${string}` | `append:${string}` | `pipe:${string}` | 'null' | 'stdout';
 
 /** What to start: everything the child needs, already resolved. */
 export interface SpawnRequest {
@@ -291,6 +291,12 @@ export class Supervise extends EventEmitter {
     if (what.store) f.push(['store', what.store]);
     for (const u of what.urls ?? []) f.push(['url', u]);
     if (f.length) this.send('release', f);
+  }
+
+  /** Pipes between programs (native/pipes.h): `pipe-eof` a producer ended for good, `pipe-drop`,
+   *  `pipes` asks for a `pipes` event with every pipe's fill level. */
+  pipeCommand(verb: 'pipes' | 'pipe-eof' | 'pipe-drop', name?: string): void {
+    this.send(verb, name ? [['path', name]] : []);
   }
 
   /** Reopens every log file (after an external rotation). */

@@ -370,7 +370,7 @@ export class Supervisor extends EventEmitter {
   private doSpawn(job: Job): void {
     const waits = this.blockers(job);
     if (waits.length) return this.apply(job, { type: 'blocked', on: waits });
-    const req = buildSpawnRequest(job, this.ctx);
+    const req = buildSpawnRequest(job, this.ctx, this.jobs.values());
     req.restartTicket = restartTicket(job.spec, job, this.clock().mono);
     if (job.winsize) req.winsize = job.winsize;
     this.helper.spawn(req, (r) => {
@@ -399,6 +399,11 @@ export class Supervisor extends EventEmitter {
   /** The jobs these patterns name (names, globs, GROUP:*, %N, all); throws naming one that matches nothing. */
   select(patterns: string[]): Job[] {
     return selectJobs(this.jobs.values(), patterns);
+  }
+
+  /** Sends a pipes verb to the helper (core/pipes); false when it is not connected. */
+  pipeCommand(verb: 'pipes' | 'pipe-eof' | 'pipe-drop', name?: string): boolean {
+    try { this.helper.pipeCommand(verb, name); return true; } catch { return false; }
   }
 
   /** Resolves once every given job rests (stopped, exited or fatal, nothing left running). */
