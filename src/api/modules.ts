@@ -11,7 +11,7 @@ import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
 import type { SamplerInfo } from './monitor/routes.js';
-import { resourcesModule } from './resources/module.js';
+import { resourcesModule, type ResourcesService } from './resources/module.js';
 import { programsModule } from './programs/module.js';
 import { scheduleModule } from './schedule/module.js';
 import { svcModule } from './svc/module.js';
@@ -30,7 +30,7 @@ export interface ServiceMap {
   jobs: Service;
   monitor: Service & SamplerInfo;
   schedule: Scheduler;
-  resources: Service;
+  resources: ResourcesService;
   programs: Service;
   svc: Service;
   accounting: Service;

@@ -252,6 +252,8 @@ export interface ResourceList {
   resources: { name: string; kind: string; value: number; maxBytes: number; uid: number; gid: number; mode: number; created: number;
     holders: { holder: string; units: number }[]; waiters: string[]; messages: number; bytes: number }[];
   events: { at: number; text: string }[];
+  /** The daemon's counters: requests refused as deadlocks since it started. */
+  stats?: { deadlocksRefused: number };
 }
 
 /** The live deadlock state: E, A, C, R with named rows and columns, and the detection. */

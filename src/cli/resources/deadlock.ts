@@ -53,8 +53,9 @@ async function deadlockCommand(o: { matrix?: string; json?: boolean; dot?: boole
     throw err;
   }
   if (o.json) {
-    process.stdout.write(JSON.stringify(detect(s)) + '\n');
-    return EXIT.ok;
+    const d = detect(s);
+    process.stdout.write(JSON.stringify(d) + '\n');
+    return d.deadlocked.length ? EXIT.failure : EXIT.ok; // as the text form and the live `deadlock --json`
   }
   const r = formatDetection(s);
   process.stdout.write(r.text + '\n');

@@ -52,6 +52,8 @@ export class ResourceManager {
   private waiters: Waiter[] = [];
   private qwaiters: QueueWaiter[] = [];
   private seq = 0;
+  /** Requests refused as deadlocks since the daemon started (for /metrics), whatever transport asked. */
+  deadlocksRefused = 0;
 
   constructor(private readonly persist: Persist) {}
 
@@ -150,7 +152,10 @@ export class ResourceManager {
       if (this.canGrant(w, this.waiters)) return this.grant(w);
       if (!wait) return resolve({ ok: false, code: 'busy', message: `${ops.map((o) => o.name).join(', ')}: would wait (busy)` });
       const dl = holdable ? this.wouldDeadlock(w) : null;
-      if (dl) return resolve({ ok: false, code: 'deadlock', message: describeDeadlock(dl), deadlock: dl });
+      if (dl) {
+        this.deadlocksRefused++;
+        return resolve({ ok: false, code: 'deadlock', message: describeDeadlock(dl), deadlock: dl });
+      }
       this.waiters.push(w);
       // A new wait can make an earlier one exempt from the waiting room's order (canGrant).
       this.wake();
