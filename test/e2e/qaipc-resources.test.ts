@@ -3,7 +3,7 @@
 // filters the kernel's and shows the give-back events; the matrix exercise exits 1 on a deadlock
 // in --json too; the daemon counts the deadlocks it refused (for /metrics).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { CLI, TestHome, waitFor } from './harness.js';
 
@@ -110,5 +110,30 @@ describe('qaipc: ipc: in the control file', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /app\.yaml:3:3: ipc\.a_b: .*APPINIT_IPC_A_B.*"a-b"/);
     assert.equal((await h.status()).length, 0, 'no program was added');
+  });
+});
+
+describe('qaipc: ipcrm -a takes its argument as util-linux does', () => {
+  const h = new TestHome('appinit-qaipc-');
+  after(() => h.cleanup());
+
+  // -a has an optional argument glued to it (getopt "a::"): `-ashm` removes only segments, and
+  // `-afoo` / `-a=foo` are refused before anything is removed. (Only the refusals are run here:
+  // a real -a would remove every object on the machine.)
+  test('-afoo and -a=foo: util-linux\'s message and status, nothing removed', async () => {
+    const made = spawnSync('ipcmk', ['-Q'], { encoding: 'utf8' });
+    const id = /id: (\d+)/.exec(made.stdout)?.[1];
+    assert.ok(id, `ipcmk -Q made a queue: ${made.stdout}${made.stderr}`);
+    try {
+      for (const arg of ['-afoo', '-a=foo', '-ashmx']) {
+        const u = spawnSync('ipcrm', [arg], { encoding: 'utf8' });
+        const a = await h.cli(['ipcrm', arg]);
+        assert.equal(a.code, u.status, `${arg}: status as util-linux (${a.stderr})`);
+        assert.equal(a.stderr.replace(/^appinit ipcrm/gm, 'ipcrm'), u.stderr, `${arg}: the same message`);
+        assert.equal(spawnSync('ipcs', ['-q', '-i', id], { encoding: 'utf8' }).status, 0, `${arg}: queue ${id} still exists`);
+      }
+    } finally {
+      spawnSync('ipcrm', ['-q', id]);
+    }
   });
 });
