@@ -146,7 +146,12 @@ export async function ipcrm(words: string[]): Promise<number> {
       if (w.startsWith('-') && w.length > 1) {
         for (let k = 1; k < w.length; k++) {
           const c = w[k];
-          if (c === 'a' || c === 'v') { act(c, ''); continue; }
+          if (c === 'v') { act(c, ''); continue; }
+          // getopt's "a::": the rest of the word is -a's argument (-ashm: only segments), never more flags.
+          if (c === 'a') {
+            if (!act('a', w.slice(k + 1))) return EXIT.failure;
+            break;
+          }
           if (!SHORT[c]) throw new Usage(`invalid option -- '${c}'`);
           const arg = w.slice(k + 1) || words[++i];
           if (arg == null) throw new Usage(`option requires an argument -- '${c}'`);
