@@ -137,3 +137,32 @@ describe('qaipc: ipcrm -a takes its argument as util-linux does', () => {
     }
   });
 });
+
+describe('qaipc: appinit lock killed with SIGKILL', () => {
+  const h = new TestHome('appinit-qaipc-');
+  after(() => h.cleanup());
+
+  // As flock(1), whose descriptor the command inherits: the lock goes with CMD. Killing the
+  // `appinit lock` process must not let a second command into the section while the first runs.
+  test('the lock stays held while CMD runs, and is given back when CMD ends', async () => {
+    await h.cli(['info']);
+    const holder = spawn(node, [CLI, 'lock', 'L', '--', 'sh', '-c', 'echo $$; exec sleep 60'], { env: h.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const cmdPid = await new Promise<number>((resolve, reject) => {
+      holder.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+      holder.once('exit', () => reject(new Error('appinit lock ended before its command started')));
+    });
+    try {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+      // The daemon's sweep looks at holders every 500 ms: three rounds 400 ms apart span several sweeps.
+      for (let i = 0; i < 3; i++) {
+        const r = await h.cli(['lock', '-n', 'L', '--', 'true']);
+        assert.equal(r.code, 1, `round ${i}: L must stay held while the first command (pid ${cmdPid}) runs`);
+        await new Promise((r) => setTimeout(r, 400)); // spacing rounds across sweeps, not a wait for an event
+      }
+    } finally {
+      try { process.kill(cmdPid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await waitFor('L given back once the command ended', async () => (await h.cli(['lock', '-n', 'L', '--', 'true'])).code === 0, 10_000);
+  });
+});
