@@ -239,6 +239,8 @@ export class Client {
   removeResources(names: string[]): Promise<{ removed: string[] }> { return this.call('POST', '/v1/resources/remove', { names }); }
   /** appinit's resources with holders and waiters (ipcs). */
   resources(): Promise<ResourceList> { return this.call('GET', '/v1/resources'); }
+  /** Hands what this process holds on to its child `pid` too, as flock(1)'s command inherits the lock (appinit lock uses it). */
+  adoptHolder(pid: number): Promise<{ adopted: boolean }> { return this.call('POST', '/v1/resources/adopt', { pid }); }
   /** The live deadlock matrices and the detection result. */
   deadlock(): Promise<DeadlockView> { return this.call('GET', '/v1/deadlock'); }
 

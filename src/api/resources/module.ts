@@ -11,7 +11,7 @@ import { grantOf, loadResources, pruneGrants, RESOURCE_MIGRATIONS, resourceEvent
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Module } from '../modules.js';
 import type { ApiContext, ApiRequest } from '../routes.js';
-import { holderOf, processHolderAlive } from './holder.js';
+import { adopt, forgetFamilies, holderOf, processHolderAlive } from './holder.js';
 import type { Service } from '../modules.js';
 
 /** Counters of the resources module, read by /metrics (the web helper) and GET /v1/resources. */
@@ -219,6 +219,17 @@ export const resourcesModule: Module<'resources'> = {
       return once(ctx, req.body.id, (id) => manager(ctx).receive(holder, name, type, req.body.wait !== false, id, req.signal));
     },
 
+    // `appinit lock NAME -- CMD`: CMD (a child of the caller) keeps what the caller holds after
+    // the caller is gone, as flock(1)'s command keeps the lock. A caller inside a job: its job
+    // holds, and CMD is part of the job already.
+    'POST /v1/resources/adopt': (_ctx, req) => {
+      const pid = intOf(req.body.pid, 'pid', 2);
+      const holder = caller(_ctx, req);
+      if (holder.job != null) return { adopted: false };
+      if (!adopt(holder.key, req.peer.pid ?? 0, pid)) throw new ApiError('usage', `pid ${pid} is not a child of the calling process`);
+      return { adopted: true };
+    },
+
     // ipcs for appinit's own resources: what exists, its value or bytes, who holds and who waits.
     'GET /v1/resources': (ctx) => {
       const m = manager(ctx);
@@ -266,6 +277,7 @@ export const resourcesModule: Module<'resources'> = {
     };
     ctx.sup.on('change', onChange);
     const sweep = () => {
+      forgetFamilies(new Set(m.holderKeys().map((h) => h.key)));
       for (const h of m.holderKeys()) {
         const job = h.job != null ? ctx.sup.jobs.get(h.job) : undefined;
         if (h.job != null ? !job || (isResting(job) && job.others.size === 0) : !processHolderAlive(h.key)) m.release(h.key);

@@ -48,13 +48,22 @@ async function lock(name: string, cmd: string[], o: { nonblock?: boolean; wait?:
     if (err instanceof ResourceCallError) throw new CliError(err.message);
     throw err;
   }
+  // CMD starts only once the daemon knows it (adoptHolder): the lock then goes with CMD, as
+  // flock(1)'s command inherits the lock, and a SIGKILL of this process leaves NAME held until
+  // CMD ends. A shell waits on descriptor 3 for the go-ahead and then execs CMD (same pid); if
+  // this process dies before it, the read sees end of file and CMD never runs unlocked.
+  const GATE = 'read _ <&3 || exit 125; exec 3<&-; exec "$@"';
   const status = await new Promise<number>((resolve) => {
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit' });
+    const child = spawn('/bin/sh', ['-c', GATE, 'sh', ...cmd], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
     child.on('error', (err) => {
-      process.stderr.write(`appinit: lock: ${cmd[0]}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found' : err.message}\n`);
-      resolve((err as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126);
+      process.stderr.write(`appinit: lock: ${err.message}\n`);
+      resolve(126);
     });
     child.on('exit', (code, sig) => resolve(sig ? 128 + (constants.signals[sig] ?? 0) : code ?? 1));
+    const go = child.stdio[3] as NodeJS.WritableStream | null;
+    const release = () => go?.end('go\n');
+    if (child.pid) c.adoptHolder(child.pid).then(release, release);
+    else release();
   });
   await m.unlock();
   return status;
