@@ -166,3 +166,27 @@ describe('qaipc: appinit lock killed with SIGKILL', () => {
     await waitFor('L given back once the command ended', async () => (await h.cli(['lock', '-n', 'L', '--', 'true'])).code === 0, 10_000);
   });
 });
+
+describe('qaipc: msgrcv\'s rule with receivers waiting', () => {
+  const h = new TestHome('appinit-qaipc-');
+  after(() => h.cleanup());
+
+  // A receiver waits only when nothing in the queue matches its type; one waiting for type 5
+  // must not hold back a receive of any type while a message of type 3 is there (as msgrcv).
+  test('recv --type 0 gets the queued type-3 message at once while another receiver waits for type 5', async () => {
+    await h.cli(['info']);
+    assert.equal((await h.cli(['mq', 'fifo', 'create'])).code, 0);
+    assert.equal((await h.cli(['mq', 'fifo', 'send', '--type', '3', 'three'])).code, 0);
+    const w5 = spawn(node, [CLI, 'mq', 'fifo', 'recv', '--type', '5'], { env: h.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out5 = '';
+    w5.stdout.on('data', (d) => (out5 += d));
+    const c = await h.api();
+    await waitFor('the type-5 receiver waits', async () => (await c.resources()).resources.find((r) => r.name === 'fifo')?.waiters.length === 1);
+    const r = await h.cli(['mq', 'fifo', 'recv', '--type', '0', '--json'], { timeoutMs: 10_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).data, 'three');
+    assert.equal((await h.cli(['mq', 'fifo', 'send', '--type', '5', 'five'])).code, 0);
+    await new Promise((resolve) => w5.once('exit', resolve));
+    assert.equal(out5, 'five\n', 'the waiting receiver got the type-5 message');
+  });
+});
