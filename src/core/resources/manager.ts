@@ -404,8 +404,10 @@ export class ResourceManager {
     if (!Number.isInteger(type)) throw new ResourceError('usage', `message type must be a whole number, got ${type}`);
     return new Promise((resolve) => {
       const w: QueueWaiter & { name: string } = { id, holder, kind: 'recv', type, data: '', resolve, seq: ++this.seq, name };
-      const earlier = this.qwaiters.some((x) => x.kind === 'recv' && (x as typeof w).name === name && matchesAny(x.type, type));
-      const m = earlier ? null : pick(this.queues.get(name) ?? [], type);
+      // A waiting receiver waits because nothing queued matches its type (wakeQueues serves it
+      // the moment something does), so a message that matches this one is nobody's earlier claim:
+      // take it at once, as msgrcv does, however many receivers of other types wait.
+      const m = pick(this.queues.get(name) ?? [], type);
       if (m) return this.take(w, m);
       if (!wait) return resolve({ ok: false, code: 'no_message', message: `${name}: no message${type ? ` of type ${type < 0 ? `≤ ${-type}` : type}` : ''}` });
       this.qwaiters.push(w);
@@ -474,11 +476,6 @@ export function pick(q: Message[], type: number): Message | null {
   let best: Message | null = null;
   for (const m of q) if (m.type <= -type && (!best || m.type < best.type)) best = m;
   return best;
-}
-
-// Two receive rules may want the same message (FIFO among receivers that could compete).
-function matchesAny(a: number, b: number): boolean {
-  return a === 0 || b === 0 || a === b || a < 0 || b < 0;
 }
 
 /** A deadlock in plain words, as PostgreSQL reports one. */
