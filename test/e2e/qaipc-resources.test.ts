@@ -190,3 +190,21 @@ describe('qaipc: msgrcv\'s rule with receivers waiting', () => {
     assert.equal(out5, 'five\n', 'the waiting receiver got the type-5 message');
   });
 });
+
+describe('qaipc: ipcrm parses ids and keys as util-linux does', () => {
+  const h = new TestHome('appinit-qaipc-');
+  after(() => h.cleanup());
+
+  // Ids as strtos32_or_err (base 10, out of range said so), keys as strtoul(…, 0) taken as key_t:
+  // -1 is the key 0xffffffff (no such object), +5 is 5. None of these names an existing object.
+  test('the same messages and statuses for odd ids and keys', async () => {
+    await h.cli(['info']);
+    for (const args of [['-m', '99999999999'], ['-q', '4294967296'], ['-q', '-5'], ['-q', '+5'], ['-q', '5x'], ['-Q', '-1'], ['-Q', '+5'],
+      ['-Q', 'abc'], ['-Q', '12abc'], ['-Q', '0x'], ['-S', '99999999999']]) {
+      const u = spawnSync('ipcrm', args, { encoding: 'utf8' });
+      const a = await h.cli(['ipcrm', ...args]);
+      assert.equal(a.code, u.status, `ipcrm ${args.join(' ')}: status (${a.stderr})`);
+      assert.equal(a.stderr.replace(/^appinit ipcrm/gm, 'ipcrm'), u.stderr, `ipcrm ${args.join(' ')}: message`);
+    }
+  });
+});
