@@ -84,6 +84,10 @@ describe('qaipc: resources from the shell', () => {
     const j = await h.cli(['deadlock', '--matrix', f, '--json']);
     assert.deepEqual(JSON.parse(j.stdout).deadlocked, ['A', 'B']);
     assert.equal(j.code, 1, 'status 1 with --json too');
+    const none = h.write('none.yaml', 'existing: [1]\nallocation: {}\nrequest: {}\n');
+    const n = await h.cli(['deadlock', '--matrix', none]);
+    assert.equal(n.code, 0);
+    assert.match(n.stdout, /No deadlock: there are no processes\.\n$/, 'no empty "order ." sentence');
   });
 
   test('a refused deadlock is counted in the resources service\'s stats (deadlocksRefused)', async () => {
