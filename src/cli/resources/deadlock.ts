@@ -23,7 +23,8 @@ export function formatDetection(s: MatrixState): { text: string; deadlocked: boo
     '',
     ...d.steps.map((st) => `${st.run} is not blocked: it runs to its end and gives back what it holds: A = ${vec(st.available)}`),
   ];
-  if (d.deadlocked.length === 0) lines.push(`No deadlock: the processes can finish in the order ${d.order.join(', ')}.`);
+  if (s.holders.length === 0) lines.push('No deadlock: there are no processes.');
+  else if (d.deadlocked.length === 0) lines.push(`No deadlock: the processes can finish in the order ${d.order.join(', ')}.`);
   else {
     const why = blockedOn(s, d);
     const each = d.deadlocked.map((h) => `${h} waits for class ${why[h].join(', ')}`).join('; ');
