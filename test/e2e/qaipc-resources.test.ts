@@ -184,13 +184,14 @@ describe('qaipc: msgrcv\'s rule with receivers waiting', () => {
     const w5 = spawn(node, [CLI, 'mq', 'fifo', 'recv', '--type', '5'], { env: h.env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out5 = '';
     w5.stdout.on('data', (d) => (out5 += d));
+    const ended = new Promise((resolve) => w5.once('close', resolve)); // taken now: it may end before we look
     const c = await h.api();
     await waitFor('the type-5 receiver waits', async () => (await c.resources()).resources.find((r) => r.name === 'fifo')?.waiters.length === 1);
     const r = await h.cli(['mq', 'fifo', 'recv', '--type', '0', '--json'], { timeoutMs: 10_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).data, 'three');
     assert.equal((await h.cli(['mq', 'fifo', 'send', '--type', '5', 'five'])).code, 0);
-    await new Promise((resolve) => w5.once('exit', resolve));
+    await ended;
     assert.equal(out5, 'five\n', 'the waiting receiver got the type-5 message');
   });
 });
