@@ -169,6 +169,28 @@ describe('qaipc: appinit lock killed with SIGKILL', () => {
     }
     await waitFor('L given back once the command ended', async () => (await h.cli(['lock', '-n', 'L', '--', 'true'])).code === 0, 10_000);
   });
+
+  test('the same across a kill -9 of the daemon: the next daemon knows CMD holds the lock', async () => {
+    const holder = spawn(node, [CLI, 'lock', 'L2', '--', 'sh', '-c', 'echo $$; exec sleep 60'], { env: h.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const cmdPid = await new Promise<number>((resolve, reject) => {
+      holder.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+      holder.once('exit', () => reject(new Error('appinit lock ended before its command started')));
+    });
+    try {
+      process.kill(h.daemonPid(), 'SIGKILL');
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+      h.reconnect();
+      for (let i = 0; i < 3; i++) {
+        const r = await h.cli(['lock', '-n', 'L2', '--', 'true']); // the first one starts the next daemon
+        assert.equal(r.code, 1, `round ${i}: L2 must stay held while the first command (pid ${cmdPid}) runs`);
+        await new Promise((r) => setTimeout(r, 400)); // spacing rounds across sweeps, not a wait for an event
+      }
+    } finally {
+      try { process.kill(cmdPid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await waitFor('L2 given back once the command ended', async () => (await h.cli(['lock', '-n', 'L2', '--', 'true'])).code === 0, 10_000);
+  });
 });
 
 describe('qaipc: msgrcv\'s rule with receivers waiting', () => {
