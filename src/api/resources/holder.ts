@@ -72,13 +72,19 @@ function findHolder(pid: number, jobs: Iterable<Job>): Holder | null {
 // user's children do not inherit its locks (Node opens descriptors close-on-exec).
 const family = new Map<string, ProcessIdentity[]>();
 
-/** Adds a child of the caller to its process holder's family; false when it is not the caller's child. */
-export function adopt(key: string, callerPid: number, pid: number): boolean {
+/** Adds a child of the caller to its process holder's family; returns the family, or null when it is not the caller's child. */
+export function adopt(key: string, callerPid: number, pid: number): ProcessIdentity[] | null {
   const s = stat(pid);
   const id = processIdentity(pid);
-  if (!s || !id || s.ppid !== callerPid || !/^pid:/.test(key)) return false;
-  family.set(key, [...(family.get(key) ?? []), id]);
-  return true;
+  if (!s || !id || s.ppid !== callerPid || !/^pid:/.test(key)) return null;
+  const all = [...(family.get(key) ?? []), id];
+  family.set(key, all);
+  return all;
+}
+
+/** A family known before (from the store, after a daemon restart). */
+export function restoreFamily(key: string, ids: ProcessIdentity[]): void {
+  if (ids.length) family.set(key, ids);
 }
 
 // The adopted processes that still live, with what they started since (looked at each sweep).

@@ -11,7 +11,7 @@ import { grantOf, loadResources, pruneGrants, RESOURCE_MIGRATIONS, resourceEvent
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Module } from '../modules.js';
 import type { ApiContext, ApiRequest } from '../routes.js';
-import { adopt, forgetFamilies, holderOf, processHolderAlive } from './holder.js';
+import { adopt, forgetFamilies, holderOf, processHolderAlive, restoreFamily } from './holder.js';
 import type { Service } from '../modules.js';
 
 /** Counters of the resources module, read by /metrics (the web helper) and GET /v1/resources. */
@@ -226,7 +226,9 @@ export const resourcesModule: Module<'resources'> = {
       const pid = intOf(req.body.pid, 'pid', 2);
       const holder = caller(_ctx, req);
       if (holder.job != null) return { adopted: false };
-      if (!adopt(holder.key, req.peer.pid ?? 0, pid)) throw new ApiError('usage', `pid ${pid} is not a child of the calling process`);
+      const fam = adopt(holder.key, req.peer.pid ?? 0, pid);
+      if (!fam) throw new ApiError('usage', `pid ${pid} is not a child of the calling process`);
+      manager(_ctx).adopt(holder.key, fam); // stored with the holdings: a daemon restart keeps it
       return { adopted: true };
     },
 
@@ -262,6 +264,7 @@ export const resourcesModule: Module<'resources'> = {
     const s = loadResources(ctx.db);
     m.load(s.resources, s.holdings, s.messages);
     managers.set(ctx, m);
+    for (const h of m.holderKeys()) if (h.adopted) restoreFamily(h.key, h.adopted);
     ctx.sup.addGate(needsGate(m, () => ctx.sup.recheck()));
     // What a holder holds is given back when it ends: a job when every process of it has ended
     // (between a crash and its restart, too) or when it comes to rest (a stop while it waited

@@ -311,6 +311,18 @@ export class ResourceManager {
     return out;
   }
 
+  /** Records the processes a holder adopted, with each of its holdings (so the next daemon knows them too). */
+  adopt(holderKey: string, adopted: { pid: number; startTime: number }[]): void {
+    this.persist.transaction(() => {
+      for (const [name, hs] of this.holdings) {
+        const h = hs.get(holderKey);
+        if (!h) continue;
+        h.holder = { ...h.holder, adopted };
+        this.persist.holding(name, h.holder, h.units);
+      }
+    });
+  }
+
   /** Every holder key that holds something (to check which of them still live). */
   holderKeys(): Holder[] {
     const seen = new Map<string, Holder>();
