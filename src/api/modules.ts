@@ -11,7 +11,7 @@ import { jobsModule } from './jobs/module.js';
 import { logsModule } from './logs/module.js';
 import { monitorModule } from './monitor/module.js';
 import type { SamplerInfo } from './monitor/routes.js';
-import { resourcesModule } from './resources/module.js';
+import { resourcesModule, type ResourcesService } from './resources/module.js';
 import { programsModule } from './programs/module.js';
 import { pipesModule, type PipesModuleService } from './pipes/module.js';
 import { scheduleModule } from './schedule/module.js';
@@ -31,7 +31,7 @@ export interface ServiceMap {
   jobs: Service;
   monitor: Service & SamplerInfo;
   schedule: Scheduler;
-  resources: Service;
+  resources: ResourcesService;
   programs: Service;
   svc: Service;
   accounting: Service;

@@ -259,6 +259,8 @@ export class Client {
   removeResources(names: string[]): Promise<{ removed: string[] }> { return this.call('POST', '/v1/resources/remove', { names }); }
   /** appinit's resources with holders and waiters (ipcs). */
   resources(): Promise<ResourceList> { return this.call('GET', '/v1/resources'); }
+  /** Hands what this process holds on to its child `pid` too, as flock(1)'s command inherits the lock (appinit lock uses it). */
+  adoptHolder(pid: number): Promise<{ adopted: boolean }> { return this.call('POST', '/v1/resources/adopt', { pid }); }
   /** The live deadlock matrices and the detection result. */
   deadlock(): Promise<DeadlockView> { return this.call('GET', '/v1/deadlock'); }
 
@@ -272,6 +274,8 @@ export interface ResourceList {
   resources: { name: string; kind: string; value: number; maxBytes: number; uid: number; gid: number; mode: number; created: number;
     holders: { holder: string; units: number }[]; waiters: string[]; messages: number; bytes: number }[];
   events: { at: number; text: string }[];
+  /** The daemon's counters: requests refused as deadlocks since it started. */
+  stats?: { deadlocksRefused: number };
 }
 
 /** The live deadlock state: E, A, C, R with named rows and columns, and the detection. */

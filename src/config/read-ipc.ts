@@ -4,7 +4,7 @@
 //     counts: { semaphores: { key: private, count: 2, values: [1, 0] } }
 //     board:  { shm: { size: 4KB } }
 import { isMap, isSeq } from 'yaml';
-import type { IpcObjectSpec } from '../core/ipc/spec.js';
+import { envName, type IpcObjectSpec } from '../core/ipc/spec.js';
 import { describeValue } from './describe.js';
 import { nameError } from './names.js';
 import { int, scalarText, size, str } from './values.js';
@@ -78,6 +78,7 @@ export function readIpc(w: Walker, f: Field): IpcObjectSpec[] {
   }
   const out: IpcObjectSpec[] = [];
   const keys = new Map<string, string>();
+  const envs = new Map<string, string>();
   for (const e of w.entries(f.node, f.path)) {
     const ef = w.field(joinPath(f.path, e.name), e.key, e.value);
     const bad = nameError(e.name);
@@ -85,6 +86,16 @@ export function readIpc(w: Walker, f: Field): IpcObjectSpec[] {
       w.failKey(ef, bad.replace('a name', 'an object name'));
       continue;
     }
+    // Two names that differ only where the variable has "_" (a-b, a_b, A.B) would hand programs
+    // one APPINIT_IPC_ variable for two objects: the second one is refused here, at its line.
+    // (Each object gives two: APPINIT_IPC_X and APPINIT_IPC_X_KEY, so "x_key" clashes with "x".)
+    const vars = [envName(e.name), `${envName(e.name)}_KEY`];
+    const clash = vars.find((v) => envs.has(v));
+    if (clash) {
+      w.failKey(ef, `gives programs the same ${clash} as "${envs.get(clash)}"; rename one of them`);
+      continue;
+    }
+    for (const v of vars) envs.set(v, e.name);
     const spec = readObject(w, e.name, ef);
     if (!spec) continue;
     const pos = w.r.pos((e.key as { range?: [number, number, number] } | null)?.range?.[0] ?? 0);

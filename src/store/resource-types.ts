@@ -10,6 +10,8 @@ export interface Holder {
   pid: number;
   /** How people read it: `job web (pid 812)`, `pid 812`. */
   label: string;
+  /** A process holder's adopted children (`appinit lock`'s CMD), which keep it holding after it ends. */
+  adopted?: { pid: number; startTime: number }[];
 }
 
 /** A resource as stored. value: free units (a mutex: 1 free, 0 held). */

@@ -81,7 +81,7 @@ export function storePersist(db: Db, log: (text: string) => void): Persist {
     holding: (resource, holder, units) => {
       if (units === 0) stmt(db, 'DELETE FROM resource_holdings WHERE resource = ? AND holder = ?').run(resource, holder.key);
       else stmt(db, `INSERT INTO resource_holdings(resource, holder, holder_json, units) VALUES(?,?,?,?)
-        ON CONFLICT(resource, holder) DO UPDATE SET units = excluded.units`).run(resource, holder.key, JSON.stringify(holder), units);
+        ON CONFLICT(resource, holder) DO UPDATE SET units = excluded.units, holder_json = excluded.holder_json`).run(resource, holder.key, JSON.stringify(holder), units);
     },
     messageAdded: (resource, m) => Number(stmt(db, 'INSERT INTO resource_messages(resource, type, data, sender, at) VALUES(?,?,?,?,?)').run(resource, m.type, m.data, m.sender, m.at).lastInsertRowid),
     messageRemoved: (_resource, id) => void stmt(db, 'DELETE FROM resource_messages WHERE id = ?').run(id),

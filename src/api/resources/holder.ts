@@ -2,6 +2,8 @@
 // pid by walking up its parents), or else that process itself (pid and start time).
 import type { Holder } from '../../core/resources/manager.js';
 import type { Job } from '../../core/supervisor/runtime.js';
+import { withDescendants } from '../../os/proc/children.js';
+import { isSameProcess, processIdentity, type ProcessIdentity } from '../../os/proc/identity.js';
 import { parseStat } from '../../os/proc/parse-process.js';
 import { readText } from '../../os/proc/read-file.js';
 
@@ -64,10 +66,54 @@ function findHolder(pid: number, jobs: Iterable<Job>): Holder | null {
   return holder;
 }
 
-/** True while a process holder's process lives (same pid, same start time). */
+// Processes a process holder handed what it holds to, as flock(1)'s command inherits its lock:
+// `appinit lock NAME -- CMD` adopts CMD, so a kill -9 of the appinit process leaves NAME held
+// until CMD (and whatever CMD started) has ended too. Only adopted processes count: a library
+// user's children do not inherit its locks (Node opens descriptors close-on-exec).
+const family = new Map<string, ProcessIdentity[]>();
+
+/** Adds a child of the caller to its process holder's family; returns the family, or null when it is not the caller's child. */
+export function adopt(key: string, callerPid: number, pid: number): ProcessIdentity[] | null {
+  const s = stat(pid);
+  const id = processIdentity(pid);
+  if (!s || !id || s.ppid !== callerPid || !/^pid:/.test(key)) return null;
+  const all = [...(family.get(key) ?? []), id];
+  family.set(key, all);
+  return all;
+}
+
+/** A family known before (from the store, after a daemon restart). */
+export function restoreFamily(key: string, ids: ProcessIdentity[]): void {
+  if (ids.length) family.set(key, ids);
+}
+
+// The adopted processes that still live, with what they started since (looked at each sweep).
+function liveFamily(key: string): ProcessIdentity[] {
+  const live = (family.get(key) ?? []).filter(isSameProcess);
+  const known = new Set(live.map((p) => p.pid));
+  for (const pid of withDescendants(live.map((p) => p.pid))) {
+    if (known.has(pid)) continue;
+    const id = processIdentity(pid);
+    if (id) live.push(id);
+  }
+  if (live.length) family.set(key, live);
+  else family.delete(key);
+  return live;
+}
+
+/** Forgets the families of holders that no longer hold anything. */
+export function forgetFamilies(holding: Set<string>): void {
+  for (const key of family.keys()) if (!holding.has(key)) family.delete(key);
+}
+
+/** True while a process holder's process lives (same pid, same start time), or a process it adopted. */
 export function processHolderAlive(key: string): boolean {
   const m = /^pid:(\d+):(\d+)$/.exec(key);
   if (!m) return true;
   const s = stat(Number(m[1]));
-  return s != null && s.start === Number(m[2]);
+  if (s != null && s.start === Number(m[2])) {
+    if (family.has(key)) liveFamily(key); // follow what CMD starts while the holder still lives
+    return true;
+  }
+  return liveFamily(key).length > 0;
 }

@@ -11,7 +11,20 @@ import { grantOf, loadResources, pruneGrants, RESOURCE_MIGRATIONS, resourceEvent
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Module } from '../modules.js';
 import type { ApiContext, ApiRequest } from '../routes.js';
-import { holderOf, processHolderAlive } from './holder.js';
+import { adopt, forgetFamilies, holderOf, processHolderAlive, restoreFamily } from './holder.js';
+import type { Service } from '../modules.js';
+
+/** Counters of the resources module, read by /metrics (the web helper) and GET /v1/resources. */
+export interface ResourceStats {
+  /** Blocking requests refused at once as deadlocks since the daemon started. */
+  deadlocksRefused: number;
+}
+
+/** The resources module's running service: its counters. */
+export interface ResourcesService extends Service {
+  /** Live counters (read them when needed: the object is a view of the lock manager). */
+  readonly stats: ResourceStats;
+}
 
 const managers = new WeakMap<ApiContext, ResourceManager>();
 
@@ -45,7 +58,9 @@ function caller(ctx: ApiContext, req: ApiRequest): Holder {
 
 // ipc_perm: owner bits for the owner, group bits for the group, other bits for the rest; root passes.
 function allowed(ctx: ApiContext, req: ApiRequest, name: string, bit: 4 | 2): void {
-  const r = manager(ctx).get(name);
+  const r = manager(ctx).resources.get(name);
+  // A missing resource is the caller's mistake (404), not the daemon's: say so plainly.
+  if (!r) throw new ApiError('not_found', `no resource named "${name}" (create it first, or list them with appinit ipcs)`);
   const uid = req.peer.uid;
   if (uid === 0) return;
   const mode = uid === r.uid ? r.mode >> 6 : req.peer.gid === r.gid ? r.mode >> 3 : r.mode;
@@ -127,7 +142,7 @@ function needsGate(m: ResourceManager, recheck: () => void): (job: Job) => strin
 }
 
 /** The resources module. */
-export const resourcesModule: Module = {
+export const resourcesModule: Module<'resources'> = {
   name: 'resources',
   migrations: RESOURCE_MIGRATIONS,
 
@@ -138,10 +153,21 @@ export const resourcesModule: Module = {
       if (!['mutex', 'semaphore', 'queue'].includes(kind)) throw new ApiError(400, 'usage', `kind: expected mutex, semaphore or queue, got ${JSON.stringify(b.kind)}`);
       const mode = intOf(b.mode, 'mode', 0, 0o600);
       if (mode > 0o777) throw new ApiError(400, 'usage', `mode: expected permission bits like 0600, got ${mode.toString(8)}`);
+      const name = nameOf(b.name);
+      const value = kind === 'semaphore' ? intOf(b.value, 'value', 0, 0) : 0;
+      const maxBytes = intOf(b.maxBytes, 'maxBytes', 1, 16384);
+      const m = manager(ctx);
+      // As semget without IPC_EXCL: the same create again is fine; one that asks for other
+      // settings than the resource has (those it names) is refused, not silently ignored.
+      const old = m.resources.get(name);
+      if (old && old.kind === kind) {
+        const why = m.differs({ name, kind, value, maxBytes: b.maxBytes == null ? old.maxBytes : maxBytes, mode: b.mode == null ? old.mode : mode });
+        if (why) throw new ApiError('exists', why.replace(/; remove it first.*$/, `; remove it first (appinit ipcrm ${name}) or create it as it is`));
+      }
       try {
-        return manager(ctx).create({
-          name: nameOf(b.name), kind, value: kind === 'semaphore' ? intOf(b.value, 'value', 0, 0) : undefined,
-          maxBytes: intOf(b.maxBytes, 'maxBytes', 1, 16384), uid: req.peer.uid, gid: req.peer.gid, mode,
+        return m.create({
+          name, kind, value: kind === 'semaphore' ? value : undefined,
+          maxBytes, uid: req.peer.uid, gid: req.peer.gid, mode,
         }, Date.now());
       } catch (err) {
         if (err instanceof ResourceError) throw new ApiError('exists', err.message);
@@ -193,6 +219,19 @@ export const resourcesModule: Module = {
       return once(ctx, req.body.id, (id) => manager(ctx).receive(holder, name, type, req.body.wait !== false, id, req.signal));
     },
 
+    // `appinit lock NAME -- CMD`: CMD (a child of the caller) keeps what the caller holds after
+    // the caller is gone, as flock(1)'s command keeps the lock. A caller inside a job: its job
+    // holds, and CMD is part of the job already.
+    'POST /v1/resources/adopt': (_ctx, req) => {
+      const pid = intOf(req.body.pid, 'pid', 2);
+      const holder = caller(_ctx, req);
+      if (holder.job != null) return { adopted: false };
+      const fam = adopt(holder.key, req.peer.pid ?? 0, pid);
+      if (!fam) throw new ApiError('usage', `pid ${pid} is not a child of the calling process`);
+      manager(_ctx).adopt(holder.key, fam); // stored with the holdings: a daemon restart keeps it
+      return { adopted: true };
+    },
+
     // ipcs for appinit's own resources: what exists, its value or bytes, who holds and who waits.
     'GET /v1/resources': (ctx) => {
       const m = manager(ctx);
@@ -205,6 +244,7 @@ export const resourcesModule: Module = {
           bytes: (m.queues.get(r.name) ?? []).reduce((s, x) => s + Buffer.byteLength(x.data), 0),
         })),
         events: resourceEvents(ctx.db, 20),
+        stats: { deadlocksRefused: m.deadlocksRefused },
       };
     },
 
@@ -224,6 +264,7 @@ export const resourcesModule: Module = {
     const s = loadResources(ctx.db);
     m.load(s.resources, s.holdings, s.messages);
     managers.set(ctx, m);
+    for (const h of m.holderKeys()) if (h.adopted) restoreFamily(h.key, h.adopted);
     ctx.sup.addGate(needsGate(m, () => ctx.sup.recheck()));
     // What a holder holds is given back when it ends: a job when every process of it has ended
     // (between a crash and its restart, too) or when it comes to rest (a stop while it waited
@@ -239,6 +280,7 @@ export const resourcesModule: Module = {
     };
     ctx.sup.on('change', onChange);
     const sweep = () => {
+      forgetFamilies(new Set(m.holderKeys().map((h) => h.key)));
       for (const h of m.holderKeys()) {
         const job = h.job != null ? ctx.sup.jobs.get(h.job) : undefined;
         if (h.job != null ? !job || (isResting(job) && job.others.size === 0) : !processHolderAlive(h.key)) m.release(h.key);
@@ -252,6 +294,10 @@ export const resourcesModule: Module = {
     prune();
     const pruner = setInterval(prune, 60_000);
     pruner.unref();
-    return { stop: () => { clearInterval(timer); clearInterval(pruner); ctx.sup.off('change', onChange); } };
+    const service: ResourcesService = {
+      stats: { get deadlocksRefused() { return m.deadlocksRefused; } },
+      stop: () => { clearInterval(timer); clearInterval(pruner); ctx.sup.off('change', onChange); },
+    };
+    return service;
   },
 };

@@ -43,15 +43,22 @@ function removeId(kind: Kind, iskey: boolean, id: number, verbose: boolean): num
 /** A failure that ends the command at once (util-linux err(EXIT_FAILURE)). */
 class Failed extends Error {}
 
+// util-linux strtos32_or_err: base 10 (leading blanks and a sign allowed), the whole word, an int.
 function parseId(s: string): number {
-  if (!/^\s*[-+]?\d+$/.test(s) || Math.abs(Number(s)) > 2 ** 31) throw new Failed(`failed to parse argument: '${s}'`);
-  return Number(s);
+  if (!/^\s*[-+]?\d+$/.test(s)) throw new Failed(`failed to parse argument: '${s}'`);
+  const n = Number(s);
+  if (n > 2 ** 31 - 1 || n < -(2 ** 31)) throw new Failed(`failed to parse argument: '${s}': Numerical result out of range`);
+  return n;
 }
 
-// util-linux key_to_id: the id, or -1 after saying why.
+// util-linux key_to_id: strtoul(s, &end, 0) over the whole word, taken as a key_t (an int), so
+// -1 is 0xffffffff; then the id, or -1 after saying why.
 function keyToId(kind: Kind, s: string): number {
-  if (!/^\s*(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(s)) throw new Failed(`failed to parse argument: '${s}'`);
-  const key = Number(s.trim().startsWith('0') && !/^0x/i.test(s.trim()) ? parseInt(s, 8) : Number(s.trim())) % 2 ** 32 | 0;
+  const m = /^\s*([-+]?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.exec(s);
+  if (!m) throw new Failed(`failed to parse argument: '${s}'`);
+  const digits = m[2];
+  const abs = BigInt(/^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits);
+  const key = Number(BigInt.asIntN(32, m[1] === '-' ? -abs : abs));
   if (key === 0) {
     warn(`illegal key (${s})`);
     return -1;
@@ -146,7 +153,12 @@ export async function ipcrm(words: string[]): Promise<number> {
       if (w.startsWith('-') && w.length > 1) {
         for (let k = 1; k < w.length; k++) {
           const c = w[k];
-          if (c === 'a' || c === 'v') { act(c, ''); continue; }
+          if (c === 'v') { act(c, ''); continue; }
+          // getopt's "a::": the rest of the word is -a's argument (-ashm: only segments), never more flags.
+          if (c === 'a') {
+            if (!act('a', w.slice(k + 1))) return EXIT.failure;
+            break;
+          }
           if (!SHORT[c]) throw new Usage(`invalid option -- '${c}'`);
           const arg = w.slice(k + 1) || words[++i];
           if (arg == null) throw new Usage(`option requires an argument -- '${c}'`);

@@ -54,6 +54,6 @@ export async function ipcs(o: IpcsOptions): Promise<number> {
     return EXIT.ok;
   }
   process.stdout.write(formatKernel(k, s));
-  if (kinds.size) process.stdout.write(formatIpcs(resources));
+  if (kinds.size) process.stdout.write(formatIpcs(resources, kinds));
   return EXIT.ok;
 }

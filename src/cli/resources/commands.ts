@@ -48,13 +48,22 @@ async function lock(name: string, cmd: string[], o: { nonblock?: boolean; wait?:
     if (err instanceof ResourceCallError) throw new CliError(err.message);
     throw err;
   }
+  // CMD starts only once the daemon knows it (adoptHolder): the lock then goes with CMD, as
+  // flock(1)'s command inherits the lock, and a SIGKILL of this process leaves NAME held until
+  // CMD ends. A shell waits on descriptor 3 for the go-ahead and then execs CMD (same pid); if
+  // this process dies before it, the read sees end of file and CMD never runs unlocked.
+  const GATE = 'read _ <&3 || exit 125; exec 3<&-; exec "$@"';
   const status = await new Promise<number>((resolve) => {
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit' });
+    const child = spawn('/bin/sh', ['-c', GATE, 'sh', ...cmd], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
     child.on('error', (err) => {
-      process.stderr.write(`appinit: lock: ${cmd[0]}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found' : err.message}\n`);
-      resolve((err as NodeJS.ErrnoException).code === 'ENOENT' ? 127 : 126);
+      process.stderr.write(`appinit: lock: ${err.message}\n`);
+      resolve(126);
     });
     child.on('exit', (code, sig) => resolve(sig ? 128 + (constants.signals[sig] ?? 0) : code ?? 1));
+    const go = child.stdio[3] as NodeJS.WritableStream | null;
+    const release = () => go?.end('go\n');
+    if (child.pid) c.adoptHolder(child.pid).then(release, release);
+    else release();
   });
   await m.unlock();
   return status;
@@ -92,6 +101,8 @@ async function mq(name: string, verb: string, msg: string | undefined, o: { type
   switch (verb) {
     case 'create': {
       const maxBytes = o.maxBytes != null ? Number(o.maxBytes) : undefined;
+      // Checked before the daemon sees it: "abc" would travel as null and mean the default.
+      if (maxBytes != null && !(Number.isInteger(maxBytes) && maxBytes >= 1)) throw new CliError(`--max-bytes: expected a whole number of bytes ≥ 1, got "${o.maxBytes}"`, EXIT.usage);
       await plain(q.create({ maxBytes, mode: mode(o.mode) }));
       return EXIT.ok;
     }
@@ -111,21 +122,51 @@ async function mq(name: string, verb: string, msg: string | undefined, o: { type
 
 const pad = (s: string, n: number) => s.padEnd(n);
 
-/** appinit's resources in util-linux ipcs's layout: a section per kind, key = name. */
-export function formatIpcs(l: ResourceList): string {
+// A give-back (release) event names its resource first: "gpu: 2 unit(s) given back after … ended".
+const RELEASE = /^([^:\s]+): .* after .* ended$/;
+
+// Local time as "2026-12-02 01:55:58", the way a log line shows it.
+function when(at: number): string {
+  const d = new Date(at);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/**
+ * appinit's resources in util-linux ipcs's layout: a section per kind asked for (all by default;
+ * `ipcs -q` asks for queues, `-s` for semaphores and mutexes), key = name, each section ended by
+ * an empty line as ipcs ends its own; then the give-back events of the semaphores and mutexes.
+ */
+export function formatIpcs(l: ResourceList, kinds: ReadonlySet<string> = new Set(['queue', 'semaphore', 'mutex'])): string {
   const who = (uid: number) => userName(uid) ?? String(uid);
   const perms = (m: number) => m.toString(8);
   const out: string[] = [];
-  const queues = l.resources.filter((r) => r.kind === 'queue');
-  out.push('------ appinit Message Queues --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('used-bytes', 12)} ${pad('messages', 11)} waiters`);
-  for (const r of queues) out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(String(r.bytes), 12)} ${pad(String(r.messages), 11)} ${r.waiters.length}`);
-  out.push('', '------ appinit Semaphores --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('value', 9)} ${pad('holders', 30)} waiters`);
-  for (const r of l.resources.filter((x) => x.kind === 'semaphore')) {
-    out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(String(r.value), 9)} ${pad(r.holders.map((h) => `${h.holder}:${h.units}`).join(',') || '-', 30)} ${r.waiters.join(',') || '-'}`);
+  if (kinds.has('queue')) {
+    out.push('------ appinit Message Queues --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('used-bytes', 12)} ${pad('messages', 11)} waiters`);
+    for (const r of l.resources.filter((x) => x.kind === 'queue')) out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(String(r.bytes), 12)} ${pad(String(r.messages), 11)} ${r.waiters.length}`);
+    out.push('');
   }
-  out.push('', '------ appinit Mutexes --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('holder', 30)} waiters`);
-  for (const r of l.resources.filter((x) => x.kind === 'mutex')) {
-    out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(r.holders.map((h) => h.holder).join(',') || '-', 30)} ${r.waiters.join(',') || '-'}`);
+  if (kinds.has('semaphore')) {
+    out.push('------ appinit Semaphores --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('value', 9)} ${pad('holders', 30)} waiters`);
+    for (const r of l.resources.filter((x) => x.kind === 'semaphore')) {
+      out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(String(r.value), 9)} ${pad(r.holders.map((h) => `${h.holder}:${h.units}`).join(',') || '-', 30)} ${r.waiters.join(',') || '-'}`);
+    }
+    out.push('');
+  }
+  if (kinds.has('mutex')) {
+    out.push('------ appinit Mutexes --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('holder', 30)} waiters`);
+    for (const r of l.resources.filter((x) => x.kind === 'mutex')) {
+      out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(r.holders.map((h) => h.holder).join(',') || '-', 30)} ${r.waiters.join(',') || '-'}`);
+    }
+    out.push('');
+  }
+  // What was given back when a holder ended (the issue's "each such release is an event in
+  // appinit ipcs"): only semaphores and mutexes are held, so only their listing shows these.
+  if (kinds.has('semaphore') || kinds.has('mutex')) {
+    const releases = l.events.filter((e) => RELEASE.test(e.text));
+    out.push('------ appinit Events --------', `${pad('time', 20)} event`);
+    for (const e of releases) out.push(`${pad(when(e.at), 20)} ${e.text}`);
+    out.push('');
   }
   return out.join('\n') + '\n';
 }

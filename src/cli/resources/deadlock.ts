@@ -23,7 +23,8 @@ export function formatDetection(s: MatrixState): { text: string; deadlocked: boo
     '',
     ...d.steps.map((st) => `${st.run} is not blocked: it runs to its end and gives back what it holds: A = ${vec(st.available)}`),
   ];
-  if (d.deadlocked.length === 0) lines.push(`No deadlock: the processes can finish in the order ${d.order.join(', ')}.`);
+  if (s.holders.length === 0) lines.push('No deadlock: there are no processes.');
+  else if (d.deadlocked.length === 0) lines.push(`No deadlock: the processes can finish in the order ${d.order.join(', ')}.`);
   else {
     const why = blockedOn(s, d);
     const each = d.deadlocked.map((h) => `${h} waits for class ${why[h].join(', ')}`).join('; ');
@@ -53,8 +54,9 @@ async function deadlockCommand(o: { matrix?: string; json?: boolean; dot?: boole
     throw err;
   }
   if (o.json) {
-    process.stdout.write(JSON.stringify(detect(s)) + '\n');
-    return EXIT.ok;
+    const d = detect(s);
+    process.stdout.write(JSON.stringify(d) + '\n');
+    return d.deadlocked.length ? EXIT.failure : EXIT.ok; // as the text form and the live `deadlock --json`
   }
   const r = formatDetection(s);
   process.stdout.write(r.text + '\n');

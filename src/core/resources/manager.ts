@@ -52,6 +52,8 @@ export class ResourceManager {
   private waiters: Waiter[] = [];
   private qwaiters: QueueWaiter[] = [];
   private seq = 0;
+  /** Requests refused as deadlocks since the daemon started (for /metrics), whatever transport asked. */
+  deadlocksRefused = 0;
 
   constructor(private readonly persist: Persist) {}
 
@@ -150,7 +152,10 @@ export class ResourceManager {
       if (this.canGrant(w, this.waiters)) return this.grant(w);
       if (!wait) return resolve({ ok: false, code: 'busy', message: `${ops.map((o) => o.name).join(', ')}: would wait (busy)` });
       const dl = holdable ? this.wouldDeadlock(w) : null;
-      if (dl) return resolve({ ok: false, code: 'deadlock', message: describeDeadlock(dl), deadlock: dl });
+      if (dl) {
+        this.deadlocksRefused++;
+        return resolve({ ok: false, code: 'deadlock', message: describeDeadlock(dl), deadlock: dl });
+      }
       this.waiters.push(w);
       // A new wait can make an earlier one exempt from the waiting room's order (canGrant).
       this.wake();
@@ -306,6 +311,18 @@ export class ResourceManager {
     return out;
   }
 
+  /** Records the processes a holder adopted, with each of its holdings (so the next daemon knows them too). */
+  adopt(holderKey: string, adopted: { pid: number; startTime: number }[]): void {
+    this.persist.transaction(() => {
+      for (const [name, hs] of this.holdings) {
+        const h = hs.get(holderKey);
+        if (!h) continue;
+        h.holder = { ...h.holder, adopted };
+        this.persist.holding(name, h.holder, h.units);
+      }
+    });
+  }
+
   /** Every holder key that holds something (to check which of them still live). */
   holderKeys(): Holder[] {
     const seen = new Map<string, Holder>();
@@ -399,8 +416,10 @@ export class ResourceManager {
     if (!Number.isInteger(type)) throw new ResourceError('usage', `message type must be a whole number, got ${type}`);
     return new Promise((resolve) => {
       const w: QueueWaiter & { name: string } = { id, holder, kind: 'recv', type, data: '', resolve, seq: ++this.seq, name };
-      const earlier = this.qwaiters.some((x) => x.kind === 'recv' && (x as typeof w).name === name && matchesAny(x.type, type));
-      const m = earlier ? null : pick(this.queues.get(name) ?? [], type);
+      // A waiting receiver waits because nothing queued matches its type (wakeQueues serves it
+      // the moment something does), so a message that matches this one is nobody's earlier claim:
+      // take it at once, as msgrcv does, however many receivers of other types wait.
+      const m = pick(this.queues.get(name) ?? [], type);
       if (m) return this.take(w, m);
       if (!wait) return resolve({ ok: false, code: 'no_message', message: `${name}: no message${type ? ` of type ${type < 0 ? `≤ ${-type}` : type}` : ''}` });
       this.qwaiters.push(w);
@@ -469,11 +488,6 @@ export function pick(q: Message[], type: number): Message | null {
   let best: Message | null = null;
   for (const m of q) if (m.type <= -type && (!best || m.type < best.type)) best = m;
   return best;
-}
-
-// Two receive rules may want the same message (FIFO among receivers that could compete).
-function matchesAny(a: number, b: number): boolean {
-  return a === 0 || b === 0 || a === b || a < 0 || b < 0;
 }
 
 /** A deadlock in plain words, as PostgreSQL reports one. */
