@@ -234,7 +234,7 @@ int sockets_prepare(sk_spawn_t *s, const char *job, uid_t uid, const char **envp
   for (int i = 0; i < s->nlisten; i++) {
     const char *tab = strchr(s->listen[i], '\t');
     if (!tab) { snprintf(msg, cap, "listen: malformed \"%s\"", s->listen[i]); return -1; }
-    int fd = listen_get(tab + 1, msg, cap);
+    int fd = listen_get(tab + 1, uid, msg, cap);
     if (fd < 0) return -1;
     if (s->n < SK_PASS_MAX) { s->fds[s->n++] = fd; names_add(s, s->listen[i], (size_t)(tab - s->listen[i])); }
   }

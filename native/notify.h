@@ -59,8 +59,9 @@ void sockets_rehold(void);
 void sockets_quit(void);
 
 /* listen.c */
-/* The listening socket for url, made (bound, listening) on first use; -1 + msg on error. */
-int listen_get(const char *url, char *msg, size_t cap);
+/* The listening socket for url, made (bound, listening) on first use; -1 + msg on error. A unix:
+ * socket file is made with uid's rights (uid -1 or 0: root's) and is uid's. */
+int listen_get(const char *url, uid_t uid, char *msg, size_t cap);
 void listen_release(const char *url);
 int listen_take_held(unsigned id, int fd, const char *url);
 void listen_rehold(sk_hold_fn hold);
