@@ -37,7 +37,8 @@ export function ownPrograms(programs: Program[], req: ApiRequest): { programs: P
   if (uid === DAEMON_UID || uid === 0) return { programs, issues };
   const me = lookupUser(uid);
   const myName = me?.name ?? String(uid);
-  const limits = hardLimits(req.peer.pid);
+  // Through the dashboard the peer is the daemon itself (no process of the user's to read): no raising at all.
+  const limits = req.peer.pid === process.pid ? null : hardLimits(req.peer.pid);
   const out = programs.map((p) => {
     const at = { file: p.source.file, line: p.source.line, col: p.source.col };
     let user = p.user;
@@ -119,7 +120,8 @@ export function ownDocument(ctx: ApiContext, req: ApiRequest, doc: ControlDocume
   // Sockets other users' programs have: the helper shares a socket between programs listing the same address.
   const taken = new Map<string, number>();
   for (const j of ctx.sup.jobs.values()) if (j.ownerUid !== uid) for (const l of j.spec.listen ?? []) taken.set(l.url, j.ownerUid);
-  for (const p of programs) {
+  // The parsed programs (not ownPrograms' copies) know where their settings were written.
+  for (const p of doc.programs) {
     const at = (setting: string) => placeOf(p, setting);
     if ((p.grants ?? []).length) {
       issues.push({ ...at('grants'), path: `programs.${p.name}.grants`, message: 'only root may grant files on the system daemon (appinit open opens them with root\'s rights); your programs can open your own files themselves' });
@@ -159,7 +161,7 @@ export function ownDocument(ctx: ApiContext, req: ApiRequest, doc: ControlDocume
       issues.push({ ...d.at, path: `resources.${d.name}`, message: `${d.name} exists and is uid ${r.uid}'s (mode ${mode4(r.mode)}): you have no permission to use it` });
     }
   }
-  for (const p of programs) {
+  for (const p of doc.programs) {
     for (const n of Object.keys(p.needs ?? {})) {
       if (denied.has(n)) issues.push({ ...placeOf(p, 'needs'), path: `programs.${p.name}.needs.${n}`, message: `${n}: permission denied (another user's resource)` });
     }
