@@ -9,7 +9,7 @@ import type { ConfigIssue, Program } from '../config/program.js';
 import { placeOf } from '../config/places.js';
 import { byKey, stat } from '../core/ipc/kernel.js';
 import { records } from '../core/ipc/store.js';
-import { createRefusal, ipcPermits, unprivilegedPortStart, type Credentials } from '../os/access.js';
+import { createRefusal, ipcPermits, ownerOf, unprivilegedPortStart, type Credentials } from '../os/access.js';
 import { groupsOf, lookupGroup } from '../os/groups.js';
 import { lookupUser } from '../os/proc/index.js';
 import { hardLimits } from '../os/peer-limits.js';
@@ -135,6 +135,22 @@ export function ownDocument(ctx: ApiContext, req: ApiRequest, doc: ControlDocume
         if (why) issues.push({ ...where, message: `${l.url}: ${why}: a socket file goes only where you could create a file` });
       }
       if (taken.has(l.url)) issues.push({ ...where, message: `${l.url} is a socket of another user's program on this daemon` });
+    }
+  }
+  // FIFOs (`fifos:`, named by stdin/stdout/stderr: { fifo: NAME }; pipes, issue 12): root's daemon
+  // makes them, then gives them to the programs' user: only where that user could make one, and
+  // never one that exists and is someone else's.
+  for (const p of doc.programs) {
+    for (const stream of ['stdin', 'stdout', 'stderr'] as const) {
+      const t = p[stream] as { kind: string; name?: string; path?: string };
+      if (t.kind !== 'fifo' || !t.path) continue;
+      const where = { ...placeOf(p, stream), path: `fifos.${t.name ?? stream}` };
+      const owner = ownerOf(t.path);
+      if (owner != null && owner !== uid) issues.push({ ...where, message: `${t.path} exists and is uid ${owner}'s: a FIFO of yours must be yours` });
+      else if (owner == null) {
+        const why = createRefusal(t.path, who);
+        if (why) issues.push({ ...where, message: `${t.path}: ${why}: a FIFO goes only where you could create a file` });
+      }
     }
   }
   ipc = ipc.map((o) => {

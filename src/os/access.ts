@@ -65,3 +65,8 @@ export function createRefusal(path: string, who: Credentials): string | null {
   if (old && (d.mode & 0o1000) !== 0 && old.uid !== who.uid && d.uid !== who.uid) return `${path} exists and belongs to uid ${old.uid} in a sticky directory`;
   return null;
 }
+
+/** The owner uid of what path names itself (a link is not followed), or null when nothing is there. */
+export function ownerOf(path: string): number | null {
+  try { return lstatSync(path).uid; } catch { return null; }
+}

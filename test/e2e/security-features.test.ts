@@ -144,6 +144,32 @@ describe('system daemon: a user\'s control file does only what the user could', 
     assert.equal(statSync(join(rootDir, 'r.sock')).uid, 0);
   });
 
+  test('fifos: a user\'s FIFO only where the user could make a file, and the user\'s (when fifos: exists)', async (t) => {
+    const rootDir = join(h.dir, 'root-fifos');
+    mkdirSync(rootDir, { mode: 0o755 });
+    const bobDir = join(h.dir, 'bob-fifos');
+    mkdirSync(bobDir, { mode: 0o755 });
+    chownSync(bobDir, b.uid, b.gid);
+    const file = (dir: string, name: string) => `fifos:\n  f1: { path: ${dir}/f1 }\nprograms:\n  ${name}:\n    command: sleep 1000\n    stdin: { fifo: f1 }\n`;
+    const bad = await up('fifo-b.yaml', file(rootDir, `fb-${tag}`), b);
+    if (/fifos|stdin/.test(bad.stderr) && /unknown|expected/.test(bad.stderr) && !/could create/.test(bad.stderr)) {
+      t.skip(`fifos: is not in this build yet (pipes): ${bad.stderr.trim()}`);
+      return;
+    }
+    assert.notEqual(bad.code, 0, 'refused');
+    assert.match(bad.stderr, new RegExp(`${bad.file}:6:\\d+: fifos\\.f1: ${rootDir}/f1: you cannot create files in ${rootDir}`), bad.stderr);
+    assert.ok(!existsSync(join(rootDir, 'f1')), 'no FIFO was made');
+    assert.ok(!(await programsOf(b)).includes(`fb-${tag}`), 'nothing changed');
+    const ok = await up('fifo-b2.yaml', file(bobDir, `fb2-${tag}`), b);
+    assert.equal(ok.code, 0, ok.stderr);
+    const st = statSync(join(bobDir, 'f1'));
+    assert.ok(st.isFIFO());
+    assert.equal(st.uid, b.uid, 'the FIFO is bob\'s');
+    const r = await up('fifo-root.yaml', file(rootDir, `fr-${tag}`));
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(statSync(join(rootDir, 'f1')).isFIFO());
+  });
+
   test('ipc: objects are the loader\'s; another user\'s key or user is refused; one user\'s up leaves the others\' objects', async () => {
     const aq = await up('ipc-a.yaml', `ipc:\n  qa-${tag}: { queue: { key: ${hex(KEY)}, mode: 0600 } }\nprograms:\n  ia-${tag}:\n    command: sleep 1000\n`, a);
     assert.equal(aq.code, 0, aq.stderr);
