@@ -170,6 +170,28 @@ describe('system daemon: a user\'s control file does only what the user could', 
     assert.ok(statSync(join(rootDir, 'f1')).isFIFO());
   });
 
+  test('stdio files: a user\'s stdin:, stdout: and stderr: files are opened with the user\'s rights', async () => {
+    const rootDir = join(h.dir, 'root-stdio');
+    mkdirSync(rootDir, { mode: 0o755 });
+    const secret = join(rootDir, 'secret');
+    writeFileSync(secret, 'root secret\n', { mode: 0o600 });
+    const victim = join(rootDir, 'victim');
+    writeFileSync(victim, 'root data\n', { mode: 0o644 });
+    const bobDir = join(h.dir, 'bob-stdio');
+    mkdirSync(bobDir, { mode: 0o755 });
+    chownSync(bobDir, b.uid, b.gid);
+    const stdin = await up('stdio-b.yaml', `programs:\n  sa-${tag}:\n    command: cat\n    stdin: ${secret}\n    stdout: ${bobDir}/got\n`, b);
+    assert.notEqual(stdin.code, 0, 'bob may not read root\'s file through stdin:');
+    assert.match(stdin.stderr, new RegExp(`${stdin.file}:\\d+:\\d+: programs\\.sa-${tag}\\.stdin: ${secret}: permission denied`), stdin.stderr);
+    const out = await up('stdio-b2.yaml', `programs:\n  sb-${tag}:\n    command: echo overwritten\n    restart: never\n    stdout: ${victim}\n    stderr: ${rootDir}/new\n`, b);
+    assert.notEqual(out.code, 0, 'bob may not write root\'s files through stdout: or stderr:');
+    assert.match(out.stderr, new RegExp(`programs\\.sb-${tag}\\.stdout: ${victim}: permission denied`), out.stderr);
+    assert.ok(!(await programsOf(b)).some((n) => n.startsWith('s')), 'nothing changed');
+    assert.equal(readFileSync(victim, 'utf8'), 'root data\n', `bob wrote root's file through stdout: (${out.code}: ${out.stderr})`);
+    assert.ok(!existsSync(join(rootDir, 'new')), `bob made a file in root's directory through stderr: (${out.code}: ${out.stderr})`);
+    assert.ok(!existsSync(join(bobDir, 'got')), 'nothing changed');
+  });
+
   test('ipc: objects are the loader\'s; another user\'s key or user is refused; one user\'s up leaves the others\' objects', async () => {
     const aq = await up('ipc-a.yaml', `ipc:\n  qa-${tag}: { queue: { key: ${hex(KEY)}, mode: 0600 } }\nprograms:\n  ia-${tag}:\n    command: sleep 1000\n`, a);
     assert.equal(aq.code, 0, aq.stderr);
