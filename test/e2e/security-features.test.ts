@@ -142,6 +142,10 @@ describe('system daemon: a user\'s control file does only what the user could', 
     assert.equal(r.code, 0, r.stderr);
     await waitFor(`root's ${rootDir}/r.sock was made`, () => existsSync(join(rootDir, 'r.sock')) || null);
     assert.equal(statSync(join(rootDir, 'r.sock')).uid, 0);
+    // Root's file may put a socket for bob's program where only root can create files (systemd's socket units do).
+    const ru = await up('listen-root-user.yaml', `programs:\n  lru-${tag}:\n    command: sleep 1000\n    user: ${B}\n    listen: ["unix:${rootDir}/ru.sock"]\n`);
+    assert.equal(ru.code, 0, ru.stderr);
+    await waitFor(`root's ${rootDir}/ru.sock for bob's program was made`, () => existsSync(join(rootDir, 'ru.sock')) || null);
   });
 
   test('fifos: a user\'s FIFO only where the user could make a file, and the user\'s (when fifos: exists)', async (t) => {
