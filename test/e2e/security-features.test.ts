@@ -42,6 +42,20 @@ async function freePort(low = 0): Promise<number> {
   }
 }
 
+// One JSON POST to the dashboard's API with a bearer token.
+function postWeb(port: number, path: string, token: string, payload: unknown): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(payload);
+  return new Promise((resolve, reject) => {
+    const q = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let t = '';
+      res.on('data', (d) => (t += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: t }));
+    });
+    q.on('error', reject);
+    q.end(body);
+  });
+}
+
 describe('system daemon: a user\'s control file does only what the user could', { skip: isRoot ? false : 'needs root (creates users, runs the system daemon)' }, () => {
   const h = isRoot ? new SystemHome() : (null as unknown as SystemHome);
   let a: TestUser;
@@ -214,6 +228,10 @@ describe('system daemon: a user\'s control file does only what the user could', 
     assert.match(bad.stderr, new RegExp(`${bad.file}:3:\\d+: ipc\\.qc-${tag}: a control file loaded by ${B} may only name ${B}`), bad.stderr);
     assert.ok(!queues().has(KEY + 1), 'nothing was made');
     assert.ok(!(await programsOf(b)).includes(`ib-${tag}`), 'nothing changed');
+    // Names of ipc: objects are the daemon's: alice's name is not bob's to take (nor replace).
+    const clash = await up('ipc-b3.yaml', `ipc:\n  qa-${tag}: { queue: { key: private } }\n`, b);
+    assert.notEqual(clash.code, 0, 'refused');
+    assert.match(clash.stderr, new RegExp(`${clash.file}:2:\\d+: ipc\\.qa-${tag}: "qa-${tag}" is the name of another user's System V object`), clash.stderr);
     // Bob's own object, in a file without programs: bob's, and alice's queue stays.
     const own = await up('ipc-b2.yaml', `ipc:\n  qd-${tag}: { queue: { key: ${hex(KEY + 2)}, mode: 0600 } }\n`, b);
     assert.equal(own.code, 0, own.stderr);
@@ -275,19 +293,14 @@ describe('system daemon: a user\'s control file does only what the user could', 
     const marks = join(h.dir, 'web-marks');
     mkdirSync(marks, { mode: 0o777 });
     chmodSync(marks, 0o777);
-    const body = JSON.stringify({ argv: ['sh', '-c', `id -u > ${marks}/id; id -g >> ${marks}/id`], cwd: '/' });
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const q = http.request({ host: '127.0.0.1', port, path: '/api/v1/run', method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let t = '';
-        res.on('data', (d) => (t += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: t }));
-      });
-      q.on('error', reject);
-      q.end(body);
-    });
+    const answer = await postWeb(port, '/api/v1/run', token, { argv: ['sh', '-c', `id -u > ${marks}/id; id -g >> ${marks}/id`], cwd: '/' });
     assert.equal(answer.status, 200, answer.body);
     const ids = await waitFor('the job run through the dashboard wrote its ids', () => { try { const t = readFileSync(join(marks, 'id'), 'utf8'); return t.split('\n').length >= 3 ? t : null; } catch { return null; } });
     assert.equal(ids, `${b.uid}\n${b.gid}\n`, 'the job ran as bob, not as root');
+    // `up` through the dashboard goes through the same checks as on the socket.
+    const upAnswer = await postWeb(port, '/api/v1/up', token, { file: '/web/grants.yaml', baseDir: '/', text: `programs:\n  wg-${tag}:\n    command: sleep 1000\n    grants: [/etc/shadow]\n` });
+    assert.equal(upAnswer.status, 400, upAnswer.body);
+    assert.match(upAnswer.body, /\/web\/grants.yaml:4:\d+: programs\.wg-\d+\.grants: only root may grant files/, upAnswer.body);
     const root = await h.cli(['web', '--json']);
     assert.equal(root.code, 0, root.stderr);
   });
