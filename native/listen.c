@@ -78,7 +78,9 @@ static int make_inet(const char *hp, int type, char *msg, size_t cap, const char
   int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
   if (fd < 0) { snprintf(msg, cap, "listen %s: socket: %s", url, strerror(errno)); freeaddrinfo(res); return -1; }
   int one = 1, zero = 0;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  /* TCP only: on a UDP socket SO_REUSEADDR would let any local user bind the same port beside it
+   * (with SO_REUSEADDR of their own) and take its datagrams; the holder keeps sockets across restarts. */
+  if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (ai->ai_family == AF_INET6 && !node) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)) {
     snprintf(msg, cap, "listen %s: %s", url, strerror(errno));

@@ -118,8 +118,10 @@ export function ownDocument(ctx: ApiContext, req: ApiRequest, doc: ControlDocume
   const me = lookupUser(uid)?.name ?? String(uid);
   const lowest = unprivilegedPortStart();
   // Sockets other users' programs have: the helper shares a socket between programs listing the same address.
+  // By protocol and port for tcp and udp: another spelling of the host (127.0.0.1, *, localhost) is the same port.
+  const socketKey = (url: string) => /^(tcp|udp):\/\/.*:(\d+)$/.exec(url)?.slice(1, 3).join(':') ?? url;
   const taken = new Map<string, number>();
-  for (const j of ctx.sup.jobs.values()) if (j.ownerUid !== uid) for (const l of j.spec.listen ?? []) taken.set(l.url, j.ownerUid);
+  for (const j of ctx.sup.jobs.values()) if (j.ownerUid !== uid) for (const l of j.spec.listen ?? []) taken.set(socketKey(l.url), j.ownerUid);
   // The parsed programs (not ownPrograms' copies) know where their settings were written.
   for (const p of doc.programs) {
     const at = (setting: string) => placeOf(p, setting);
@@ -134,7 +136,7 @@ export function ownDocument(ctx: ApiContext, req: ApiRequest, doc: ControlDocume
         const why = createRefusal(l.url.slice(5), who);
         if (why) issues.push({ ...where, message: `${l.url}: ${why}: a socket file goes only where you could create a file` });
       }
-      if (taken.has(l.url)) issues.push({ ...where, message: `${l.url} is a socket of another user's program on this daemon` });
+      if (taken.has(socketKey(l.url))) issues.push({ ...where, message: `${l.url} is a socket of another user's program on this daemon` });
     }
   }
   // FIFOs (`fifos:`, named by stdin/stdout/stderr: { fifo: NAME }; pipes, issue 12): root's daemon

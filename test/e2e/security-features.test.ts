@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -53,6 +54,15 @@ function postWeb(port: number, path: string, token: string, payload: unknown): P
     });
     q.on('error', reject);
     q.end(body);
+  });
+}
+
+// A free UDP port (closed again at once).
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '0.0.0.0', () => { const p = s.address().port; s.close(() => resolve(p)); });
   });
 }
 
@@ -123,15 +133,26 @@ describe('system daemon: a user\'s control file does only what the user could', 
     mkdirSync(bobDir, { mode: 0o755 });
     chownSync(bobDir, b.uid, b.gid);
     const alicePort = await freePort();
-    const al = await up('listen-a.yaml', `programs:\n  la-${tag}:\n    command: sleep 1000\n    listen: ["tcp://127.0.0.1:${alicePort}"]\n`, a);
+    const aliceUdp = await freeUdpPort();
+    const al = await up('listen-a.yaml', `programs:\n  la-${tag}:\n    command: sleep 1000\n    listen: ["tcp://127.0.0.1:${alicePort}", "udp://0.0.0.0:${aliceUdp}"]\n`, a);
     assert.equal(al.code, 0, al.stderr);
+    await waitFor('alice\'s program runs (its sockets are bound)', async () => {
+      const st = JSON.parse((await h.cli(['status', '--json'], { user: a })).stdout) as { name: string; state: string; pid: number | null }[];
+      const j = st.find((x) => x.name === `la-${tag}`);
+      h.saw(j?.pid);
+      return j?.state === 'running' || null;
+    });
+    // Bob's own process cannot bind beside alice's UDP socket (the helper sets no SO_REUSEADDR on UDP).
+    const steal = spawnSync('python3', ['-c', `import socket;t=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);t.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);t.bind(('127.0.0.1',${aliceUdp}));print('bound')`], { uid: b.uid, gid: b.gid, encoding: 'utf8' });
+    assert.notEqual(steal.stdout.trim(), 'bound', 'bob bound alice\'s UDP port beside her socket');
+    assert.match(steal.stderr, /Address already in use/, steal.stderr);
 
     const lowPort = lowest > 1 ? await freePort(Math.max(1, lowest - 200)) : 0;
     const lines = [
       `programs:`,
       `  lb-${tag}:`,
       `    command: sleep 1000`,
-      `    listen: [${[lowPort && lowPort < lowest ? `"tcp://127.0.0.1:${lowPort}"` : '', `"unix:${rootDir}/b.sock"`, `"tcp://127.0.0.1:${alicePort}"`].filter(Boolean).join(', ')}]`,
+      `    listen: [${[lowPort && lowPort < lowest ? `"tcp://127.0.0.1:${lowPort}"` : '', `"unix:${rootDir}/b.sock"`, `"tcp://*:${alicePort}"`].filter(Boolean).join(', ')}]`,
     ];
     const bad = await up('listen-b.yaml', lines.join('\n') + '\n', b);
     assert.notEqual(bad.code, 0, 'bob\'s listen: is refused');
@@ -139,7 +160,7 @@ describe('system daemon: a user\'s control file does only what the user could', 
     assert.match(bad.stderr, at, bad.stderr);
     if (lowPort && lowPort < lowest) assert.match(bad.stderr, new RegExp(`tcp://127.0.0.1:${lowPort}: ports below ${lowest} are root's`));
     assert.match(bad.stderr, new RegExp(`unix:${rootDir}/b.sock: you cannot create files in ${rootDir}`), bad.stderr);
-    assert.match(bad.stderr, new RegExp(`tcp://127.0.0.1:${alicePort} is a socket of another user's program`), bad.stderr);
+    assert.match(bad.stderr, new RegExp(`tcp://\\*:${alicePort} is a socket of another user's program`), bad.stderr);
     assert.ok(!(await programsOf(b)).includes(`lb-${tag}`), 'nothing changed');
     assert.ok(!existsSync(join(rootDir, 'b.sock')), 'no socket file was made');
 
