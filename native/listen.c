@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -76,7 +78,9 @@ static int make_inet(const char *hp, int type, char *msg, size_t cap, const char
   int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
   if (fd < 0) { snprintf(msg, cap, "listen %s: socket: %s", url, strerror(errno)); freeaddrinfo(res); return -1; }
   int one = 1, zero = 0;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  /* TCP only: on a UDP socket SO_REUSEADDR would let any local user bind the same port beside it
+   * (with SO_REUSEADDR of their own) and take its datagrams; the holder keeps sockets across restarts. */
+  if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (ai->ai_family == AF_INET6 && !node) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)) {
     snprintf(msg, cap, "listen %s: %s", url, strerror(errno));
@@ -88,7 +92,24 @@ static int make_inet(const char *hp, int type, char *msg, size_t cap, const char
   return fd;
 }
 
-static int make_unix(const char *path, char *msg, size_t cap, const char *url) {
+static int make_unix_as_root(const char *path, char *msg, size_t cap, const char *url);
+
+/* A user's socket file is made with that user's rights (fsuid/fsgid: the kernel checks the path
+ * walk, the directory's write bit, the sticky bit and an old file's removal as for the user, at
+ * bind time, with no window after appinit's own check) and so is owned by the user. */
+static int make_unix(const char *path, uid_t uid, char *msg, size_t cap, const char *url) {
+  if (uid == (uid_t)-1 || uid == 0 || geteuid() != 0) return make_unix_as_root(path, msg, cap, url);
+  struct passwd *pw = getpwuid(uid);
+  gid_t gid = pw ? pw->pw_gid : (gid_t)-1;
+  int oldgid = gid != (gid_t)-1 ? setfsgid(gid) : -1;
+  int olduid = setfsuid(uid);
+  int fd = make_unix_as_root(path, msg, cap, url);
+  setfsuid((uid_t)olduid);
+  if (oldgid >= 0) setfsgid((gid_t)oldgid);
+  return fd;
+}
+
+static int make_unix_as_root(const char *path, char *msg, size_t cap, const char *url) {
   struct sockaddr_un a = {.sun_family = AF_UNIX};
   if (strlen(path) >= sizeof a.sun_path) { snprintf(msg, cap, "listen %s: path too long for a unix socket", url); return -1; }
   strcpy(a.sun_path, path);
@@ -97,7 +118,7 @@ static int make_unix(const char *path, char *msg, size_t cap, const char *url) {
   struct stat st;
   if (lstat(path, &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) { snprintf(msg, cap, "listen %s: the path exists and is not a socket", url); return -1; }
-    unlink(path);
+    if (unlink(path) < 0) { snprintf(msg, cap, "listen %s: cannot replace the old socket: %s", url, strerror(errno)); return -1; }
   }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) { snprintf(msg, cap, "listen %s: socket: %s", url, strerror(errno)); return -1; }
@@ -110,13 +131,13 @@ static int make_unix(const char *path, char *msg, size_t cap, const char *url) {
   return fd;
 }
 
-int listen_get(const char *url, char *msg, size_t cap) {
+int listen_get(const char *url, uid_t uid, char *msg, size_t cap) {
   lsock_t *l = find(url);
   if (l) return l->fd;
   int fd;
   if (strncmp(url, "tcp://", 6) == 0) fd = make_inet(url + 6, SOCK_STREAM, msg, cap, url);
   else if (strncmp(url, "udp://", 6) == 0) fd = make_inet(url + 6, SOCK_DGRAM, msg, cap, url);
-  else if (strncmp(url, "unix:", 5) == 0) fd = make_unix(url + 5, msg, cap, url);
+  else if (strncmp(url, "unix:", 5) == 0) fd = make_unix(url + 5, uid, msg, cap, url);
   else { snprintf(msg, cap, "listen %s: expected tcp://HOST:PORT, udp://HOST:PORT or unix:PATH", url); return -1; }
   if (fd < 0) return -1;
   l = add(url, fd);

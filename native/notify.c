@@ -206,6 +206,7 @@ int sockets_key(sk_spawn_t *s, const char *k, const char *v) {
   if (strcmp(k, "notify") == 0) { s->notify = 1 + atoi(v); return 1; }
   if (strcmp(k, "store") == 0) { s->store = v; return 1; }
   if (strcmp(k, "listen") == 0) { if (s->nlisten < SK_LISTEN_MAX) s->listen[s->nlisten++] = v; return 1; }
+  if (strcmp(k, "listen_as") == 0) { s->listen_as_user = strcmp(v, "user") == 0; return 1; }
   return 0;
 }
 
@@ -234,7 +235,7 @@ int sockets_prepare(sk_spawn_t *s, const char *job, uid_t uid, const char **envp
   for (int i = 0; i < s->nlisten; i++) {
     const char *tab = strchr(s->listen[i], '\t');
     if (!tab) { snprintf(msg, cap, "listen: malformed \"%s\"", s->listen[i]); return -1; }
-    int fd = listen_get(tab + 1, msg, cap);
+    int fd = listen_get(tab + 1, s->listen_as_user ? uid : (uid_t)-1, msg, cap);
     if (fd < 0) return -1;
     if (s->n < SK_PASS_MAX) { s->fds[s->n++] = fd; names_add(s, s->listen[i], (size_t)(tab - s->listen[i])); }
   }

@@ -28,6 +28,7 @@ typedef struct {
   const char *store;                 /* `store KEY`: the descriptor store (program/instance) */
   const char *listen[SK_LISTEN_MAX]; /* `listen NAME\tURL` */
   int nlisten;
+  int listen_as_user;                /* `listen_as user`: a unix: socket is made with the job user's rights (a user's file on root's daemon) */
   int fds[SK_PASS_MAX];              /* given to the child from fd 3 */
   int n;
   char env_notify[128], env_fds[32], env_pid[32];
@@ -59,8 +60,9 @@ void sockets_rehold(void);
 void sockets_quit(void);
 
 /* listen.c */
-/* The listening socket for url, made (bound, listening) on first use; -1 + msg on error. */
-int listen_get(const char *url, char *msg, size_t cap);
+/* The listening socket for url, made (bound, listening) on first use; -1 + msg on error. A unix:
+ * socket file is made with uid's rights (uid -1 or 0: root's) and is uid's. */
+int listen_get(const char *url, uid_t uid, char *msg, size_t cap);
 void listen_release(const char *url);
 int listen_take_held(unsigned id, int fd, const char *url);
 void listen_rehold(sk_hold_fn hold);

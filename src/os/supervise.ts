@@ -37,7 +37,7 @@ export interface SpawnRequest {
   /** Per-job cgroup limits where writable: pids.max, memory bytes, percent of one CPU. */
   limits?: { pids: number | null; memory: number | null; cpu: number | null };
   /** NOTIFY_SOCKET (notify: store size), listening sockets and the descriptor store (native/notify.c). */
-  sockets?: { notify: number | null; store: string; listen: { name: string; url: string }[] } | null;
+  sockets?: { notify: number | null; store: string; listen: { name: string; url: string }[]; asUser?: boolean } | null;
   /** Lets the helper restart the job at once on its own, up to `budget` times. */
   restartTicket?: { budget: number; any: boolean; ok: number[] } | null;
 }
@@ -236,6 +236,7 @@ export class Supervise extends EventEmitter {
       if (req.sockets.notify != null) f.push(['notify', String(req.sockets.notify)]);
       f.push(['store', req.sockets.store]);
       for (const l of req.sockets.listen) f.push(['listen', `${l.name}\t${l.url}`]);
+      if (req.sockets.asUser) f.push(['listen_as', 'user']); // a user's file on root's daemon: unix: sockets made with the user's rights
     }
     if (req.restartTicket && req.restartTicket.budget > 0) {
       f.push(['rs_budget', String(req.restartTicket.budget)], ['rs_any', req.restartTicket.any ? '1' : '0'], ['rs_ok', req.restartTicket.ok.join(',')]);

@@ -3,8 +3,7 @@
 // program that names them starts, apply the programs, then the file's other top-level settings
 // (`web:`). The file's own resources (`resources:`, coord) are checked first and created in the
 // transaction that stores the programs. A failure anywhere before the programs are applied changes nothing.
-import { parseControlDocument } from '../../config/load.js';
-import type { Program } from '../../config/program.js';
+import { parseControlDocument, type ControlDocument } from '../../config/load.js';
 import type { Reader } from '../../config/read-file.js';
 import { prepareIpc, withIpcEnv } from '../../core/ipc/manager.js';
 import { applyPrograms, type UpResult } from '../../core/supervisor/load.js';
@@ -19,18 +18,18 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Reads files the control file names (env_file), as the caller could. */
   reader?: Reader;
-  /** Checks the parsed programs against the caller and gives those to apply (throws ConfigError). */
-  own?: (programs: Program[]) => Program[];
+  /** Checks the parsed file against the caller and gives what to apply (throws ConfigError): api/owner.ts. */
+  own?: (doc: ControlDocument) => ControlDocument;
 }
 
 /** Parses and applies a control file's text; baseDir resolves its relative paths. */
 export async function applyControlFile(ctx: ApiContext, text: string, file: string, baseDir: string, opts: ApplyOptions): Promise<UpResult> {
   const dryRun = opts.dryRun === true;
-  const parsed = parseControlDocument(text, file, baseDir, undefined, opts.reader ? { reader: opts.reader } : undefined);
-  const { ipc, resources } = parsed;
-  const programs = opts.own ? opts.own(parsed.programs) : parsed.programs;
+  const raw = parseControlDocument(text, file, baseDir, undefined, opts.reader ? { reader: opts.reader } : undefined);
+  const parsed = opts.own ? opts.own(raw) : raw;
+  const { ipc, resources, programs } = parsed;
   const beforeStart = declareResources(ctx, resources, opts.uid, opts.gid ?? opts.uid);
-  const objects = prepareIpc(ctx.db, ipc, programs, { dryRun });
+  const objects = prepareIpc(ctx.db, ipc, programs, { dryRun, loader: opts.uid });
   const applied = await applyPrograms(ctx.sup, ctx.db, withIpcEnv(programs, objects.env), file, opts.uid, { dryRun, beforeStart })
     .catch((err: unknown) => { objects.rollback(); throw err; });
   objects.commit();

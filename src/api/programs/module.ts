@@ -11,7 +11,7 @@ import { checkRunnable } from '../../config/runnable.js';
 import { joinCommand } from '../../config/split.js';
 import { ADHOC_SOURCE, isAdHoc } from '../../core/supervisor/adhoc.js';
 import { lastFileKey } from '../../core/supervisor/load.js';
-import { ownPrograms } from '../owner.js';
+import { ownDocument } from '../owner.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { groupsOf } from '../../os/groups.js';
 import { lookupUser } from '../../os/proc/index.js';
@@ -131,11 +131,11 @@ export const programsModule: Module = {
       if (typeof file !== 'string' || typeof text !== 'string' || file.includes('\0')) throw new ApiError(400, 'usage', 'up: expected {file, text}');
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
       try {
-        return await applyControlFile(ctx, text, file, (baseDir as string | undefined) ?? process.cwd(), { uid: req.peer.uid, gid: req.peer.gid, dryRun: dryRun === true, reader: readerOf(req), own: (ps) => {
-          // A user's programs run as that user, and may name no one else (system daemon).
-          const { programs, issues } = ownPrograms(ps, req);
+        return await applyControlFile(ctx, text, file, (baseDir as string | undefined) ?? process.cwd(), { uid: req.peer.uid, gid: req.peer.gid, dryRun: dryRun === true, reader: readerOf(req), own: (parsed) => {
+          // A user's file does only what that user could (system daemon): api/owner.ts says what.
+          const { doc, issues } = ownDocument(ctx, req, parsed, text, file);
           if (issues.length) throw new ConfigError(issues);
-          return programs;
+          return doc;
         } });
       } catch (err) {
         if (err instanceof ConfigError) throw new ApiError(400, 'config', err.message, err.issues);

@@ -3,7 +3,7 @@
 // held open until it is answered; a client re-sends it with the same id after a daemon restart
 // and gets the answer given before, if any — so nothing is granted twice.
 import { detect } from '../../core/resources/detect.js';
-import { ResourceError, ResourceManager, type Answer, type Holder, type Kind, type Op } from '../../core/resources/manager.js';
+import { ResourceError, ResourceManager, type Answer, type Holder, type Kind, type Op, type Resource } from '../../core/resources/manager.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { ConfigError, type ConfigIssue } from '../../config/program.js';
 import { RESOURCE_NAME, type ResourceDecl } from '../../config/read-coordination.js';
@@ -94,6 +94,11 @@ function opsOf(v: unknown): Op[] {
     if (o == null || typeof o !== 'object' || !['P', 'V', 'Z'].includes(o.op as string)) throw new ApiError(400, 'usage', `op: expected "P", "V" or "Z", got ${JSON.stringify(o?.op)}`);
     return { name: nameOf(o.name), op: o.op as Op['op'], n: o.op === 'Z' ? 0 : intOf(o.n, 'n', 1, 1), undo: o.undo === true };
   });
+}
+
+/** The resource named name, or undefined (for the system daemon's load checks in api/owner.ts). */
+export function resourceNamed(ctx: ApiContext, name: string): Resource | undefined {
+  return manager(ctx).resources.get(name);
 }
 
 /**

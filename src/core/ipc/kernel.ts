@@ -12,6 +12,8 @@ export interface Found {
   key: number;
   mode: number;
   uid: number;
+  /** The owner's group (ipc_perm.gid): the group bits apply to its members. */
+  gid: number;
   maxBytes: number | null;
   count: number;
   size: number;
@@ -22,14 +24,14 @@ export function stat(kind: IpcObjectSpec['kind'], id: number): Found | null {
   try {
     if (kind === 'queue') {
       const s = msgctl(id, IPC_STAT);
-      return { key: s.msg_perm.__key, mode: s.msg_perm.mode & 0o777, uid: s.msg_perm.uid, maxBytes: s.msg_qbytes, count: 0, size: 0 };
+      return { key: s.msg_perm.__key, mode: s.msg_perm.mode & 0o777, uid: s.msg_perm.uid, gid: s.msg_perm.gid, maxBytes: s.msg_qbytes, count: 0, size: 0 };
     }
     if (kind === 'semaphores') {
       const s = semctl(id, 0, IPC_STAT);
-      return { key: s.sem_perm.__key, mode: s.sem_perm.mode & 0o777, uid: s.sem_perm.uid, maxBytes: null, count: s.sem_nsems, size: 0 };
+      return { key: s.sem_perm.__key, mode: s.sem_perm.mode & 0o777, uid: s.sem_perm.uid, gid: s.sem_perm.gid, maxBytes: null, count: s.sem_nsems, size: 0 };
     }
     const s = shmctl(id, IPC_STAT);
-    return { key: s.shm_perm.__key, mode: s.shm_perm.mode & 0o777, uid: s.shm_perm.uid, maxBytes: null, count: 0, size: s.shm_segsz };
+    return { key: s.shm_perm.__key, mode: s.shm_perm.mode & 0o777, uid: s.shm_perm.uid, gid: s.shm_perm.gid, maxBytes: null, count: 0, size: s.shm_segsz };
   } catch (err) {
     if (err instanceof SysvError && (err.code === 'EINVAL' || err.code === 'EIDRM')) return null;
     throw err;

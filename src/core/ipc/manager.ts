@@ -36,8 +36,11 @@ function ownerOf(spec: IpcObjectSpec, programs: readonly Program[]): { uid: numb
 const sameSpec = (a: IpcObjectSpec, b: IpcObjectSpec) => JSON.stringify({ ...a, at: undefined }) === JSON.stringify({ ...b, at: undefined });
 
 /** Makes or checks every object of the file (all or nothing) and says what programs get. */
-export function prepareIpc(db: Db, specs: readonly IpcObjectSpec[], programs: readonly Program[], opts: { dryRun?: boolean } = {}): IpcPlan {
-  const old = new Map(records(db).map((r) => [r.name, r]));
+export function prepareIpc(db: Db, specs: readonly IpcObjectSpec[], programs: readonly Program[], opts: { dryRun?: boolean; loader?: number } = {}): IpcPlan {
+  // On the system daemon each user's `up` replaces only the objects of the files that user loaded.
+  const daemonUid = process.getuid?.() ?? 0;
+  const mine = (r: IpcRecord) => opts.loader == null || (r.spec.loader ?? daemonUid) === opts.loader;
+  const old = new Map(records(db).filter(mine).map((r) => [r.name, r]));
   const made: IpcRecord[] = [];
   const keep: IpcRecord[] = [];
   const env: Record<string, string> = {};

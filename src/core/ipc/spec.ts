@@ -18,6 +18,8 @@ export interface IpcObjectSpec {
   size: number;
   /** The owner (user name or uid); null: the programs' user when they all run as one, else the daemon's. */
   user: string | null;
+  /** Who loaded the file (uid; absent: the daemon's owner): on the system daemon, `up` replaces only the loader's objects. */
+  loader?: number;
   /** Where the object is named in the control file (for errors found when it is made). */
   at?: { file: string; line: number; col: number };
 }

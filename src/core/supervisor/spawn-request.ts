@@ -101,6 +101,14 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext, peers: Iterabl
     limits: p.limits ?? { pids: null, memory: null, cpu: null },
     termios: typeof p.tty === 'string' ? ctx.termios ?? null : null,
     log: { timestamps: p.log.timestamps, maxSize: p.log.maxSize, keep: p.log.keep, rotate: p.log.rotate, maxLine: p.log.maxLine },
-    sockets: socketRequest(p, job.instance), // NOTIFY_SOCKET, LISTEN_FDS (src/core/sockets)
+    sockets: socketsFor(p, job), // NOTIFY_SOCKET, LISTEN_FDS (src/core/sockets)
   };
+}
+
+// A job of a file a user loaded on root's daemon makes its unix: sockets with that user's rights
+// (native/listen.c: the kernel checks the path as for the user, at bind time); root's files as root.
+function socketsFor(p: JobRow['spec'], job: JobRow): SpawnRequest['sockets'] {
+  const r = socketRequest(p, job.instance);
+  const daemonUid = process.getuid?.() ?? 0;
+  return r && job.ownerUid !== 0 && job.ownerUid !== daemonUid ? { ...r, asUser: true } : r;
 }
