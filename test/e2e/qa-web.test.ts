@@ -1,0 +1,40 @@
+// The dashboard's access rules probed as an attacker would: a cookie plus a bearer token that is
+// not valid must not skip the page's CSRF checks (the bearer exemption is for requests that a
+// valid bearer token identifies, never for the cookie's).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TestHome } from './harness.js';
+
+interface WebJson { url: string; listen: string; tokens: { operator: string; viewer: string; metrics: string } }
+
+describe('dashboard: cookie and bearer together', () => {
+  const h = new TestHome('appinit-qaweb-');
+  let web: WebJson;
+  let base: string;
+  before(async () => {
+    await h.up('programs:\n  napper:\n    command: sleep 1000\n');
+    await h.waitJob('napper', 'running', (j) => j.state === 'running');
+    const r = await h.cli(['web', '--listen', '127.0.0.1:0', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    web = JSON.parse(r.stdout) as WebJson;
+    base = `http://${web.listen}`;
+  });
+  after(() => h.cleanup());
+
+  test('an invalid bearer token beside the operator cookie: the change is refused and nothing stops', async () => {
+    const login = await fetch(`${base}/login`, { method: 'POST', headers: { 'x-appinit-web': '1' }, body: JSON.stringify({ token: web.tokens.operator }) });
+    assert.equal(login.status, 200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    for (const bearer of ['Bearer not-a-token', `Bearer ${web.tokens.metrics}`]) {
+      const r = await fetch(`${base}/api/v1/stop`, { method: 'POST', headers: { cookie, authorization: bearer, 'content-type': 'application/json' }, body: '{"names":["napper"]}' });
+      assert.ok(r.status === 401 || r.status === 403, `${bearer.slice(0, 20)}…: got ${r.status} ${await r.text()}`);
+      assert.equal((await h.status()).find((j) => j.name === 'napper')?.state, 'running', 'the job was stopped by a request without the page\'s header');
+    }
+    // The viewer's bearer beside the operator cookie is the viewer: read-only.
+    const v = await fetch(`${base}/api/v1/stop`, { method: 'POST', headers: { cookie, authorization: `Bearer ${web.tokens.viewer}`, 'content-type': 'application/json' }, body: '{"names":["napper"]}' });
+    assert.equal(v.status, 403);
+    // A valid operator bearer alone (a script) still works.
+    const ok = await fetch(`${base}/api/v1/stop`, { method: 'POST', headers: { authorization: `Bearer ${web.tokens.operator}`, 'content-type': 'application/json' }, body: '{"names":["napper"]}' });
+    assert.equal(ok.status, 200);
+  });
+});
