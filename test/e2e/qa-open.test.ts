@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CLI, TestHome } from './harness.js';
+import { makeUser, removeUsers, SystemHome, type TestUser } from './system-harness.js';
 
 const ROOT = process.getuid?.() === 0;
 
@@ -74,5 +75,33 @@ describe('appinit open: what the caller can plant in a granted directory', { ski
     const w = asNobody(['open', '--write', join(pub, 'alias')], 'new\n');
     assert.equal(w.status, 0, w.stderr);
     assert.equal(readFileSync(join(pub, 'data.txt'), 'utf8'), 'new\n');
+  });
+});
+
+describe('appinit open on the system daemon', { skip: ROOT ? false : 'needs root (creates a user, runs the system daemon)' }, () => {
+  const U = `apqo${process.pid % 100000}`;
+  const h = ROOT ? new SystemHome() : (null as unknown as SystemHome);
+  let u: TestUser;
+  after(async () => {
+    await h.cleanup();
+    removeUsers([U]);
+  });
+
+  test('a user reaches the system daemon\'s open server and reads the file their program\'s grants allow', async () => {
+    u = makeUser(U);
+    await h.start();
+    const data = join(h.dir, 'data');
+    mkdirSync(data, { mode: 0o700 });
+    writeFileSync(join(data, 'r.txt'), 'for the user\n', { mode: 0o600 });
+    const file = h.write('app.yaml', `programs:\n  holder:\n    command: sleep 1000\n    cwd: /\n    grants: [${data}/]\n`);
+    const upr = await h.cli(['up', file], { user: u });
+    assert.equal(upr.code, 0, upr.stderr);
+    const r = await h.cli(['open', join(data, 'r.txt')], { user: u });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'for the user\n');
+    const no = await h.cli(['open', join(data, 'r.txt')], { user: makeUser(`${U}b`) });
+    removeUsers([`${U}b`]);
+    assert.equal(no.code, 1);
+    assert.match(no.stderr, /no program's grants: allow uid/);
   });
 });

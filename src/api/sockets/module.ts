@@ -3,6 +3,7 @@
 // helper close the sockets and descriptor stores no job uses any more.
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:net';
+import { join } from 'node:path';
 import { grantsOf } from '../../core/sockets/grants.js';
 import { startOpenServer } from '../../core/sockets/open-server.js';
 import { ReloadError, reloadJobs } from '../../core/sockets/reload.js';
@@ -46,7 +47,8 @@ export const socketsModule: Module<'sockets'> = {
   },
   async start(ctx): Promise<Service> {
     const unwatch = watchReleases(ctx.sup);
-    const path = pathsFor(ctx.home).openSocket;
+    // The system daemon's in run/ beside its control socket: its home (lib/) is root's only.
+    const path = ctx.system ? join(ctx.system.run, 'open.sock') : pathsFor(ctx.home).openSocket;
     rmSync(path, { force: true }); // left by a daemon that was killed: this daemon holds the home now
     let server: Server | null = null;
     try {

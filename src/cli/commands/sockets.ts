@@ -1,7 +1,8 @@
 // `appinit reload NAME...` and `appinit open PATH [--read|--write]` (issue 12).
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { appinitHome } from '../../client/home.js';
+import { dirname } from 'node:path';
+import { appinitHome, systemMode, systemSocketPath } from '../../client/home.js';
 import { OpenError, openSocketPath, openThroughDaemon } from '../../client/open.js';
 import type { Command } from '../args.js';
 import { client, CliError, EXIT } from '../context.js';
@@ -18,7 +19,8 @@ async function reload(names: string[], o: { json?: boolean }): Promise<number> {
 // daemon, whose open.sock must belong to root or to the caller (never to a third user).
 async function open(path: string, o: { read?: boolean; write?: boolean; append?: boolean }): Promise<number> {
   if ([o.read, o.write, o.append].filter(Boolean).length > 1) throw new CliError('open: one of --read, --write, --append', EXIT.usage);
-  const home = appinitHome();
+  // The system daemon's open server is in its run directory (its store, lib, is root's only).
+  const home = systemMode() ? dirname(systemSocketPath()) : appinitHome();
   const sock = openSocketPath(home);
   let owner: number;
   try {
