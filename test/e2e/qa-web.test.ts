@@ -3,7 +3,7 @@
 // valid bearer token identifies, never for the cookie's).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TestHome } from './harness.js';
+import { CLI, TestHome, waitFor } from './harness.js';
 
 interface WebJson { url: string; listen: string; tokens: { operator: string; viewer: string; metrics: string } }
 
@@ -36,5 +36,30 @@ describe('dashboard: cookie and bearer together', () => {
     // A valid operator bearer alone (a script) still works.
     const ok = await fetch(`${base}/api/v1/stop`, { method: 'POST', headers: { authorization: `Bearer ${web.tokens.operator}`, 'content-type': 'application/json' }, body: '{"names":["napper"]}' });
     assert.equal(ok.status, 200);
+  });
+});
+
+describe('/metrics: deadlocks refused by the lock manager', () => {
+  const h = new TestHome('appinit-qawebdl-');
+  after(() => h.cleanup());
+
+  test('a refused deadlock counts in appinit_deadlocks_refused_total (when the resources API gives its stats)', async (t) => {
+    await h.up('resources:\n  ra: mutex\n  rb: mutex\n');
+    const c = await h.api();
+    const res = await c.resources() as unknown as { stats?: { deadlocksRefused?: number } };
+    if (typeof res.stats?.deadlocksRefused !== 'number') return t.skip('GET /v1/resources gives no stats.deadlocksRefused here');
+    // Two jobs take one lock each, then each wants the other's: the second request is refused.
+    const me = `${process.execPath} ${CLI}`;
+    const both = (mine: string, theirs: string) =>
+      `sh -c '${me} lock ${mine} -- sh -c "touch ${h.home}/${mine}; while [ ! -e ${h.home}/${theirs} ]; do sleep 0.05; done; ${me} lock ${theirs} -- true"'`;
+    await h.up(`resources:\n  ra: mutex\n  rb: mutex\nprograms:\n  pa:\n    command: ${both('ra', 'rb')}\n    restart: never\n  pb:\n    command: ${both('rb', 'ra')}\n    restart: never\n`);
+    await waitFor('one of the two refused as a deadlock', async () => {
+      const r = await c.resources() as unknown as { stats: { deadlocksRefused: number } };
+      return r.stats.deadlocksRefused >= 1;
+    }, 20_000);
+    const web = JSON.parse((await h.cli(['web', '--listen', '127.0.0.1:0', '--json'])).stdout) as WebJson;
+    const text = await (await fetch(`http://${web.listen}/metrics`, { headers: { authorization: `Bearer ${web.tokens.metrics}` } })).text();
+    assert.match(text, /^# TYPE appinit_deadlocks_refused_total counter$/m);
+    assert.match(text, /^appinit_deadlocks_refused_total [1-9]\d*$/m);
   });
 });
