@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CLI, TestHome } from './harness.js';
+
+const LIB = new URL('../../src/client/index.js', import.meta.url).href;
 import { makeUser, removeUsers, SystemHome, type TestUser } from './system-harness.js';
 
 const ROOT = process.getuid?.() === 0;
@@ -82,26 +84,42 @@ describe('appinit open on the system daemon', { skip: ROOT ? false : 'needs root
   const U = `apqo${process.pid % 100000}`;
   const h = ROOT ? new SystemHome() : (null as unknown as SystemHome);
   let u: TestUser;
+  let other: TestUser;
   after(async () => {
     await h.cleanup();
-    removeUsers([U]);
+    removeUsers([U, `${U}b`]);
   });
 
-  test('a user reaches the system daemon\'s open server and reads the file their program\'s grants allow', async () => {
+  test('root grants a user a file: the user reaches the system daemon\'s open server (CLI and library) and reads it; another user is refused', async () => {
     u = makeUser(U);
+    other = makeUser(`${U}b`);
     await h.start();
     const data = join(h.dir, 'data');
     mkdirSync(data, { mode: 0o700 });
     writeFileSync(join(data, 'r.txt'), 'for the user\n', { mode: 0o600 });
-    const file = h.write('app.yaml', `programs:\n  holder:\n    command: sleep 1000\n    cwd: /\n    grants: [${data}/]\n`);
-    const upr = await h.cli(['up', file], { user: u });
+    const file = h.write('app.yaml', `programs:\n  holder:\n    command: sleep 1000\n    user: ${U}\n    cwd: /\n    grants: [${data}/]\n`);
+    const upr = await h.cli(['up', file]);
     assert.equal(upr.code, 0, upr.stderr);
     const r = await h.cli(['open', join(data, 'r.txt')], { user: u });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'for the user\n');
-    const no = await h.cli(['open', join(data, 'r.txt')], { user: makeUser(`${U}b`) });
-    removeUsers([`${U}b`]);
+    // The library, as the user: client.open finds the server beside the system daemon's socket.
+    const script = `import { connect } from ${JSON.stringify(LIB)}; import { readFileSync } from 'node:fs';
+const c = await connect({ system: true }); process.stdout.write(readFileSync(await c.open(${JSON.stringify(join(data, 'r.txt'))}), 'utf8'));`;
+    const lib = spawnSync('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--clear-groups', process.execPath, '--input-type=module', '-e', script],
+      { env: h.env(), encoding: 'utf8', timeout: 20_000, cwd: '/' });
+    assert.equal(lib.status, 0, lib.stderr);
+    assert.equal(lib.stdout, 'for the user\n');
+    const no = await h.cli(['open', join(data, 'r.txt')], { user: other });
     assert.equal(no.code, 1);
     assert.match(no.stderr, /no program's grants: allow uid/);
+  });
+
+  test('a user\'s own control file cannot grant itself root\'s files', async () => {
+    const file = h.write('greedy.yaml', 'programs:\n  greedy:\n    command: sleep 1000\n    cwd: /\n    grants: [/etc/shadow]\n');
+    await h.cli(['up', file], { user: other }); // refused at load, or loaded and its grants ignored
+    const r = await h.cli(['open', '/etc/shadow'], { user: other });
+    assert.notEqual(r.code, 0, 'the user read /etc/shadow through the daemon');
+    assert.doesNotMatch(r.stdout, /root:/);
   });
 });

@@ -2,8 +2,9 @@
 // once the new one is ready), the open server (`appinit open`, on open.sock), and letting the
 // helper close the sockets and descriptor stores no job uses any more.
 import { rmSync } from 'node:fs';
-import type { Server } from 'node:net';
 import { join } from 'node:path';
+import type { Program } from '../../config/program.js';
+import type { Server } from 'node:net';
 import { grantsOf } from '../../core/sockets/grants.js';
 import { startOpenServer } from '../../core/sockets/open-server.js';
 import { ReloadError, reloadJobs } from '../../core/sockets/reload.js';
@@ -13,9 +14,16 @@ import { lookupUser } from '../../os/proc/index.js';
 import { ApiError } from '../errors.js';
 import type { Module, Service } from '../modules.js';
 import { pathsFor } from '../paths.js';
-import { DAEMON_UID, names, select } from '../routes.js';
+import { DAEMON_UID, names, select, type ApiContext } from '../routes.js';
 
 const uidOf = (user: string | null): number | null => (user == null ? DAEMON_UID : /^\d+$/.test(user) ? Number(user) : lookupUser(user)?.uid ?? null);
+
+// Only files loaded by root or the daemon's owner grant anything: root's daemon opens with its own
+// rights (a user's file is refused at load by api/owner.ts; one stored before that is ignored here).
+function grantors(ctx: ApiContext): Program[] {
+  const trusted = new Set([...ctx.sup.jobs.values()].filter((j) => j.ownerUid === 0 || j.ownerUid === DAEMON_UID).map((j) => j.spec.name));
+  return ctx.sup.programs().filter((p) => trusted.has(p.name));
+}
 
 // Programs with a reload in progress, per daemon (a test may run several in one process).
 const inProgress = new WeakMap<object, Set<string>>();
@@ -47,12 +55,12 @@ export const socketsModule: Module<'sockets'> = {
   },
   async start(ctx): Promise<Service> {
     const unwatch = watchReleases(ctx.sup);
-    // The system daemon's in run/ beside its control socket: its home (lib/) is root's only.
+    // The system daemon's: in run/ beside the control socket (lib/ is root's 0700), where every user reaches it.
     const path = ctx.system ? join(ctx.system.run, 'open.sock') : pathsFor(ctx.home).openSocket;
     rmSync(path, { force: true }); // left by a daemon that was killed: this daemon holds the home now
     let server: Server | null = null;
     try {
-      server = await startOpenServer(path, () => grantsOf(ctx.sup.programs(), uidOf), ctx.log ?? ((l) => process.stderr.write(`${l}\n`)));
+      server = await startOpenServer(path, () => grantsOf(grantors(ctx), uidOf), ctx.log ?? ((l) => process.stderr.write(`${l}\n`)));
     } catch (err) {
       (ctx.log ?? console.error)(`appinit: the open server could not listen on ${path}: ${(err as Error).message}`);
     }

@@ -1,8 +1,8 @@
 // `appinit reload NAME...` and `appinit open PATH [--read|--write]` (issue 12).
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { dirname } from 'node:path';
 import { appinitHome, systemMode, systemSocketPath } from '../../client/home.js';
+import { dirname } from 'node:path';
 import { OpenError, openSocketPath, openThroughDaemon } from '../../client/open.js';
 import type { Command } from '../args.js';
 import { client, CliError, EXIT } from '../context.js';
@@ -19,7 +19,7 @@ async function reload(names: string[], o: { json?: boolean }): Promise<number> {
 // daemon, whose open.sock must belong to root or to the caller (never to a third user).
 async function open(path: string, o: { read?: boolean; write?: boolean; append?: boolean }): Promise<number> {
   if ([o.read, o.write, o.append].filter(Boolean).length > 1) throw new CliError('open: one of --read, --write, --append', EXIT.usage);
-  // The system daemon's open server is in its run directory (its store, lib, is root's only).
+  // The system daemon's open.sock sits beside its control socket (run/), where every user reaches it.
   const home = systemMode() ? dirname(systemSocketPath()) : appinitHome();
   const sock = openSocketPath(home);
   let owner: number;
