@@ -3,7 +3,10 @@
 // valid bearer token identifies, never for the cookie's).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { CLI, TestHome, waitFor } from './harness.js';
+import { makeUser, removeUsers, SystemHome } from './system-harness.js';
 
 interface WebJson { url: string; listen: string; tokens: { operator: string; viewer: string; metrics: string } }
 
@@ -61,5 +64,36 @@ describe('/metrics: deadlocks refused by the lock manager', () => {
     const text = await (await fetch(`http://${web.listen}/metrics`, { headers: { authorization: `Bearer ${web.tokens.metrics}` } })).text();
     assert.match(text, /^# TYPE appinit_deadlocks_refused_total counter$/m);
     assert.match(text, /^appinit_deadlocks_refused_total [1-9]\d*$/m);
+  });
+});
+
+describe('dashboard on the system daemon: a user without a home directory', { skip: process.getuid?.() === 0 ? false : 'needs root (creates a user, runs the system daemon)' }, () => {
+  const U = `apqw${process.pid % 100000}`;
+  const h = process.getuid?.() === 0 ? new SystemHome() : (null as unknown as SystemHome);
+  after(async () => {
+    await h.cleanup();
+    removeUsers([U]);
+  });
+
+  test('an at job the page adds (in the directory /whoami names) runs, though the user\'s passwd home does not exist', async () => {
+    const u = makeUser(U); // useradd -M: /home/U does not exist, as for many service accounts
+    await h.start();
+    const root = await h.cli(['web', '--listen', '127.0.0.1:0', '--json']);
+    assert.equal(root.code, 0, root.stderr);
+    const r = await h.cli(['web', '--json'], { user: u });
+    assert.equal(r.code, 0, r.stderr);
+    const web = JSON.parse(r.stdout) as WebJson;
+    const base = `http://${web.listen}`;
+    const auth = { authorization: `Bearer ${web.tokens.operator}`, 'content-type': 'application/json' };
+    const me = (await (await fetch(`${base}/whoami`, { headers: auth })).json()) as { user: string; home: string };
+    assert.equal(me.user, U);
+    const out = join(h.dir, 'marks');
+    mkdirSync(out, { mode: 0o777 });
+    chmodSync(out, 0o777);
+    // What the page sends (src/web/schedule.ts): cwd and HOME from /whoami.
+    const add = await fetch(`${base}/api/v1/at`, { method: 'POST', headers: auth,
+      body: JSON.stringify({ spec: 'now', script: `pwd > ${out}/ran\n`, cwd: me.home, env: { PATH: '/usr/bin:/bin', HOME: me.home, LOGNAME: me.user } }) });
+    assert.equal(add.status, 200, await add.clone().text());
+    await waitFor(`the at job added from the dashboard ran (cwd ${me.home})`, () => existsSync(join(out, 'ran')), 20_000);
   });
 });
