@@ -6,6 +6,7 @@ import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView }
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
 import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
+import { dirname } from 'node:path';
 import { appinitHome, socketPath, systemHome, systemMode, systemSocketPath } from './home.js';
 import type { PipeView } from '../api/pipes/module.js';
 import { coprocess, popen, type Coprocess, type PopenOptions, type PopenStream } from './popen.js';
@@ -72,7 +73,7 @@ export class Client {
   /** Has the daemon open path for this process (a program's `grants:` must allow this user); resolves to the descriptor. */
   async open(path: string, mode: 'r' | 'w' | 'a' | 'rw' = 'r'): Promise<number> {
     await this.info(); // starts the daemon if need be, as every call does
-    return (await import('./open.js')).openThroughDaemon(this.home, path, mode);
+    return (await import('./open.js')).openThroughDaemon(dirname(this.socket), path, mode);
   }
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }

@@ -22,7 +22,7 @@ export function openSocketPath(home: string): string {
 /** How long the daemon may take to answer. */
 const ANSWER_MS = 10_000;
 
-/** Asks the daemon of home to open path; returns the descriptor, now this process's own. */
+/** Asks the daemon whose open server is in dir (its home, or the system daemon's run directory) to open path; returns the descriptor, now this process's own. */
 export async function openThroughDaemon(home: string, path: string, mode: OpenMode = 'r'): Promise<number> {
   const sock = connectUnix(openSocketPath(home), ANSWER_MS);
   try {

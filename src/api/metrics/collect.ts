@@ -146,12 +146,17 @@ export class MetricsCollector {
       .family('appinit_helper_open_fds', 'gauge', 'Open descriptors of the supervise helper.', helper ? [[undefined, countOpenFds(helperPid) ?? 0]] : []);
     // Resources, through the API as the user (the same view `appinit ipcs` gives).
     const res = await app.handle({ method: 'GET', path: '/v1/resources', query: new URLSearchParams(), body: {}, peer });
-    const list = res.status === 200 ? (res.body as { resources: { name: string; kind: string; holders: unknown[]; waiters: unknown[] }[] }).resources : [];
+    const body = res.status === 200 ? res.body as { resources: { name: string; kind: string; holders: unknown[]; waiters: unknown[] }[]; stats?: { deadlocksRefused?: unknown } } : null;
+    const list = body?.resources ?? [];
+    // The lock manager's count of blocking requests refused as deadlocks (when the resources
+    // module gives its stats): a counter, beside the gauge of deadlocks present now.
+    const refused = typeof body?.stats?.deadlocksRefused === 'number' ? body.stats.deadlocksRefused : null;
     const dl = await app.handle({ method: 'GET', path: '/v1/deadlock', query: new URLSearchParams(), body: {}, peer });
     const deadlocked = dl.status === 200 ? (dl.body as { deadlocked: string[] }).deadlocked.length : 0;
     e.family('appinit_resource_holders', 'gauge', 'Holders of each appinit resource.', list.map((r) => [{ resource: r.name, kind: r.kind }, r.holders.length]))
       .family('appinit_resource_waiters', 'gauge', 'Requests waiting for each appinit resource.', list.map((r) => [{ resource: r.name, kind: r.kind }, r.waiters.length]))
       .family('appinit_deadlocked_holders', 'gauge', 'Holders in a deadlock detected now (0: none).', [[undefined, deadlocked]]);
+    if (refused != null) e.family('appinit_deadlocks_refused_total', 'counter', 'Blocking resource requests refused at once because they would deadlock, since the daemon started.', [[undefined, refused]]);
     return e.text();
   }
 }

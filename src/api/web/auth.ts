@@ -26,9 +26,12 @@ export function bearerToken(req: http.IncomingMessage): string | null {
   return m ? m[1] : null;
 }
 
-/** Who the request speaks for: the bearer token first (scripts, Prometheus), else the cookie. */
+/** Who the request speaks for: the bearer token when there is one (scripts, Prometheus), else the cookie. */
 export function identify(tokens: TokenStore, req: http.IncomingMessage): TokenOwner | null {
-  return tokens.owner(bearerToken(req)) ?? tokens.owner(cookieToken(req));
+  // No fallback to the cookie when a bearer token is sent: changeRefusal exempts bearer requests
+  // from the page's CSRF checks, which must only hold when the bearer token is what identified.
+  const bearer = bearerToken(req);
+  return bearer != null ? tokens.owner(bearer) : tokens.owner(cookieToken(req));
 }
 
 /** True when the Origin header is absent or names this very server (scheme, host and port). */

@@ -1,7 +1,7 @@
 // The dashboard's HTTP(S) server: the page, login (token for cookie), /metrics, the daemon's API
 // under /api (called with the token owner's identity, so a user sees what the API lets them
 // see), and WebSockets for the live job table and terminals.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -130,8 +130,14 @@ async function handle(d: WebDeps, req: http.IncomingMessage, res: http.ServerRes
 
 function whoami(who: TokenOwner): { uid: number; user: string; role: string; home: string } {
   const u = lookupUser(who.uid);
-  // home: where at jobs queued from the page run (at runs in the directory it was given).
-  return { uid: who.uid, user: u?.name ?? String(who.uid), role: who.role, home: u?.home ?? '/' };
+  // home: where at jobs queued from the page run (at runs in the directory it was given). A
+  // passwd home that is not a directory (useradd -M, /nonexistent) would fail every such job:
+  // then /, as login(1) does ("No directory, logging in with HOME=/").
+  return { uid: who.uid, user: u?.name ?? String(who.uid), role: who.role, home: u?.home && isDirectory(u.home) ? u.home : '/' };
+}
+
+function isDirectory(path: string): boolean {
+  try { return statSync(path).isDirectory(); } catch { return false; }
 }
 
 function upgrade(d: WebDeps, wss: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer, tls: boolean): void {

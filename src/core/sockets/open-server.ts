@@ -18,6 +18,9 @@ export type OpenFlags = 'r' | 'w' | 'a' | 'rw';
 /** The answer line: ok, or an error with a code from the API's registry. */
 export type OpenAnswer = { ok: true; path: string; program: string } | { error: { code: 'usage' | 'forbidden' | 'not_found' | 'io' | 'unauthenticated'; message: string } };
 
+/** Linux's O_PATH (node's fs.constants does not name it). */
+const O_PATH = 0o10000000;
+
 const FLAGS: Record<OpenFlags, number> = {
   r: constants.O_RDONLY, w: constants.O_WRONLY | constants.O_TRUNC, a: constants.O_WRONLY | constants.O_APPEND, rw: constants.O_RDWR,
 };
@@ -44,21 +47,34 @@ export function openFor(uid: number, req: unknown, grants: Grant[]): { answer: O
   const path = normalize(r.path);
   // Refused before the file is touched: a path not granted says nothing of whether it exists.
   if (!grantFor(grants, uid, path)) return fail('forbidden', `open ${path}: no program's grants: allow uid ${uid} to open it`);
-  let fd: number;
+  // First a path-only descriptor (O_PATH): it follows symlinks but neither truncates, nor blocks
+  // on a FIFO, nor wakes a device. What it names is checked; only then is that very inode opened
+  // for real, through /proc/self/fd (no second lookup of the name the caller may swap meanwhile).
+  let where: number;
   try {
-    // O_NONBLOCK: a FIFO must never block the daemon (only regular files are passed anyway).
-    fd = openSync(path, FLAGS[flags] | constants.O_NONBLOCK | constants.O_NOCTTY);
+    where = openSync(path, O_PATH);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return fail(e.code === 'ENOENT' ? 'not_found' : 'io', `open ${path}: ${e.code ?? e.message}`);
   }
-  // What was opened, not what was named: a symlink out of a granted directory is refused.
-  let opened = path;
-  try { opened = readlinkSync(`/proc/self/fd/${fd}`); } catch { /* no /proc: the name checked above */ }
-  const program = grantFor(grants.map((g) => ({ ...g, paths: real(g.paths) })), uid, opened);
-  if (!program) { closeSync(fd); return fail('forbidden', `open ${path}: it leads to ${opened}, which no grant allows`); }
-  if (!fstatSync(fd).isFile()) { closeSync(fd); return fail('forbidden', `open ${path}: not a regular file`); }
-  return { answer: { ok: true, path: opened, program }, fd };
+  try {
+    // What was opened, not what was named: a symlink out of a granted directory is refused.
+    let opened = path;
+    try { opened = readlinkSync(`/proc/self/fd/${where}`); } catch { /* no /proc: the name checked above */ }
+    const program = grantFor(grants.map((g) => ({ ...g, paths: real(g.paths) })), uid, opened);
+    if (!program) return fail('forbidden', `open ${path}: it leads to ${opened}, which no grant allows`);
+    if (!fstatSync(where).isFile()) return fail('forbidden', `open ${path}: not a regular file`);
+    let fd: number;
+    try {
+      fd = openSync(`/proc/self/fd/${where}`, FLAGS[flags] | constants.O_NONBLOCK | constants.O_NOCTTY);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return fail(e.code === 'ENOENT' ? 'not_found' : 'io', `open ${path}: ${e.code ?? e.message}`);
+    }
+    return { answer: { ok: true, path: opened, program }, fd };
+  } finally {
+    closeSync(where);
+  }
 }
 
 /** Serves open requests on path (mode 0666: any user may ask; the grants decide). */
