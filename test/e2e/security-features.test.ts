@@ -207,6 +207,8 @@ describe('system daemon: a user\'s control file does only what the user could', 
     const r = await up('fifo-root.yaml', file(rootDir, `fr-${tag}`));
     assert.equal(r.code, 0, r.stderr);
     assert.ok(statSync(join(rootDir, 'f1')).isFIFO());
+    // Each user's `up` makes and removes only its own file's FIFOs: root's load left bob's alone.
+    assert.ok(statSync(join(bobDir, 'f1')).isFIFO(), 'root\'s up removed bob\'s FIFO');
   });
 
   test('stdio files: a user\'s stdin:, stdout: and stderr: files are opened with the user\'s rights', async () => {

@@ -52,6 +52,10 @@ describe('watch', () => {
     watch: { paths: [src/c.js], debounce: 600ms }
 `);
     const o = await h.waitJob('other', 'running', (j) => j.state === 'running' && j.pid != null);
+    // Stopped again after the `up` (which starts a file's stopped programs, as docker compose up does).
+    await h.waitJob('dev', 'started by up', (j) => j.state === 'running');
+    await h.cli(['stop', 'dev']);
+    await h.waitJob('dev', 'stopped', (j) => j.state === 'stopped');
     writeFileSync(join(src, 'c.js'), 'y');
     await h.waitJob('other', 'restarted by c.js', (j) => j.state === 'running' && j.pid != null && j.pid !== o.pid);
     const dev = (await h.status()).find((j) => j.name === 'dev')!;

@@ -24,15 +24,24 @@ export function fifosOf(programs: Program[]): Map<string, { ref: FifoRef; progra
   return out;
 }
 
-function made(db: Db): string[] {
-  try { return JSON.parse(getMeta(db, MADE) ?? '[]') as string[]; } catch { return []; }
+// By the uid of whoever loaded the file (a system daemon serves many users): one user's `up`
+// makes and removes only the FIFOs of that user's file. An older store kept one list: its owner's.
+function madeBy(db: Db): Record<string, string[]> {
+  try {
+    const v = JSON.parse(getMeta(db, MADE) ?? '{}') as unknown;
+    if (Array.isArray(v)) return { [String(process.getuid?.() ?? 0)]: v as string[] };
+    return v != null && typeof v === 'object' ? (v as Record<string, string[]>) : {};
+  } catch {
+    return {};
+  }
 }
 
-/** Makes the programs' FIFOs and removes those appinit made that they no longer name. Throws a
+/** Makes the programs' FIFOs and removes those appinit made for this loader (uid) that they no longer name. Throws a
  *  ConfigError (at the setting naming it) when one cannot be made. */
-export function syncFifos(db: Db, programs: Program[]): void {
+export function syncFifos(db: Db, programs: Program[], loader: number): void {
   const want = fifosOf(programs);
-  const mine = new Set(made(db));
+  const all = madeBy(db);
+  const mine = new Set(all[String(loader)] ?? []);
   const issues: ConfigIssue[] = [];
   for (const [path, { ref, program, stream }] of want) {
     try {
@@ -43,12 +52,13 @@ export function syncFifos(db: Db, programs: Program[]): void {
     }
   }
   for (const path of [...mine]) if (!want.has(path)) { removeFifo(path); mine.delete(path); }
-  setMeta(db, MADE, JSON.stringify([...mine]));
+  all[String(loader)] = [...mine];
+  setMeta(db, MADE, JSON.stringify(all));
   if (issues.length) throw new ConfigError(issues);
 }
 
 /** Removes every FIFO appinit made (`down`). */
 export function removeFifos(db: Db): void {
-  for (const path of made(db)) removeFifo(path);
-  setMeta(db, MADE, '[]');
+  for (const paths of Object.values(madeBy(db))) for (const path of paths) removeFifo(path);
+  setMeta(db, MADE, '{}');
 }

@@ -120,7 +120,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
     if (shouldRun(p) && (!result.unchanged.includes(p.name) || jobs.some(wasStopped))) result.started.push(p.name);
   }
   if (dryRun) return result;
-  syncFifos(db, programs); // fifos: made before anything stops or starts (core/pipes)
+  syncFifos(db, programs, ownerUid); // fifos: made before anything stops or starts (core/pipes)
 
   await sup.stop(toStop.filter((j) => !isResting(j)));
   // One transaction: after a crash either nothing of this `up` is stored, or all of it is,
