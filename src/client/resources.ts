@@ -25,8 +25,10 @@ const TRANSIENT = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE']);
 export const RECONNECT_WINDOW_MS = 60_000;
 
 async function call<T>(t: Transport, path: string, body: Record<string, unknown>, fast?: FastChannel): Promise<T> {
-  // Web Crypto's: node:crypto costs a command's start more than the rest of the client.
-  const id = globalThis.crypto.randomUUID();
+  // Web Crypto's: node:crypto costs a command's start more than the rest of the client. The time
+  // first: the daemon stores an answer under each id, and ids that grow keep its inserts at the
+  // end of one b-tree instead of on random pages (bench/coord.ts).
+  const id = `${Date.now().toString(36).padStart(9, '0')}-${globalThis.crypto.randomUUID()}`;
   const until = Date.now() + RECONNECT_WINDOW_MS;
   for (let attempt = 0; ; attempt++) {
     let r: { status: number; body: unknown };
