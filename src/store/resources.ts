@@ -103,7 +103,19 @@ export function storePersist(db: Db, log: (text: string) => void): Persist {
     messageAdded: (resource, m) => Number(stmt(db, 'INSERT INTO resource_messages(resource, type, data, sender, at) VALUES(?,?,?,?,?)').run(resource, m.type, m.data, m.sender, m.at).lastInsertRowid),
     messageRemoved: (_resource, id) => void stmt(db, 'DELETE FROM resource_messages WHERE id = ?').run(id),
     granted: (id, answer) => void stmt(db, 'INSERT OR REPLACE INTO resource_grants(id, answer, at) VALUES(?,?,?)').run(id, JSON.stringify(answer), Date.now()),
-    transaction: (fn) => (db.inTransaction ? fn() : db.transaction(fn)()),
+    // BEGIN and COMMIT as cached statements: db.transaction(fn) builds a new wrapper on each call,
+    // and a grant is one call.
+    transaction: (fn) => {
+      if (db.inTransaction) return fn();
+      stmt(db, 'BEGIN').run();
+      try {
+        fn();
+        stmt(db, 'COMMIT').run();
+      } catch (err) {
+        if (db.inTransaction) stmt(db, 'ROLLBACK').run();
+        throw err;
+      }
+    },
     event: (text) => {
       stmt(db, 'INSERT INTO resource_events(at, text) VALUES(?, ?)').run(Date.now(), text);
       log(text);
