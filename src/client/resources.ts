@@ -33,9 +33,11 @@ async function call<T>(t: Transport, path: string, body: Record<string, unknown>
   for (let attempt = 0; ; attempt++) {
     let r: { status: number; body: unknown };
     try {
+      const sent = { ...body, id };
       // `fresh`: this id was never sent, so the daemon need not look for an answer given before.
-      const sent = { ...body, id, ...(attempt === 0 ? { fresh: true } : {}) };
-      r = (fast && (await fast.call(path.slice(PREFIX.length), sent))) ?? (await t('POST', path, sent));
+      // Only on the kept channel, which never re-sends by itself (HTTP's keep-alive pool re-sends
+      // a request whose reused connection was reset: that one must be looked up).
+      r = (fast && (await fast.call(path.slice(PREFIX.length), attempt === 0 ? { ...sent, fresh: true } : sent))) ?? (await t('POST', path, sent));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if ((!TRANSIENT.has(code) && !/socket hang up/.test((err as Error).message)) || Date.now() > until) throw err;
