@@ -123,26 +123,37 @@ async function startRedis(dir: string): Promise<{ proc: ChildProcess; resp: Resp
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// CPU ms a process has used, every thread of it: the scheduler's own count in nanoseconds
-// (/proc/PID/task/*/schedstat), not /proc/PID/stat's 10 ms ticks, which a short round misses.
-function cpuMs(pid: number): number {
-  let ns = 0;
+// CPU ms a process has used, every thread of it, and ms it waited on a run queue (runnable, no
+// CPU free): the scheduler's own counts in nanoseconds (/proc/PID/task/*/schedstat), not
+// /proc/PID/stat's 10 ms ticks, which a short round misses.
+function sched(pid: number | 'self'): { run: number; wait: number } {
+  let run = 0;
+  let wait = 0;
   for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try { ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch { /* thread ended */ }
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ');
+      run += Number(f[0]);
+      // The main thread's wait only: threads waiting at the same moment would count twice.
+      if (t === String(pid === 'self' ? process.pid : pid)) wait += Number(f[1]);
+    } catch { /* thread ended */ }
   }
-  return ns / 1e6;
+  return { run: run / 1e6, wait: wait / 1e6 };
 }
 
 // Per iteration of fn, run n times in a row: wall µs, and CPU µs of the server and of this client
 // (CPU says what each side costs even when a loaded machine stretches the wall time).
-async function perOp(n: number, fn: () => Promise<unknown>, server: number): Promise<{ wall: number; server: number; client: number }> {
-  const s0 = cpuMs(server);
+async function perOp(n: number, fn: () => Promise<unknown>, server: number): Promise<{ wall: number; server: number; client: number; queued: number }> {
+  const s0 = sched(server);
+  const q0 = sched('self').wait;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await fn();
   const wall = ((performance.now() - t0) * 1000) / n;
   const c = process.cpuUsage(c0);
-  return { wall, server: ((cpuMs(server) - s0) * 1000) / n, client: (c.user + c.system) / n };
+  const s1 = sched(server);
+  // Time either side was ready to run but had no CPU: on a shared machine, much of the wall time.
+  const queued = ((s1.wait - s0.wait + sched('self').wait - q0) * 1000) / n;
+  return { wall, server: ((s1.run - s0.run) * 1000) / n, client: (c.user + c.system) / n, queued };
 }
 
 function spawnMs(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
@@ -187,13 +198,13 @@ async function main(): Promise<void> {
       { label: 'appinit library over HTTP: lock + unlock', server: daemon, run: async () => { await mh.lock(); await mh.unlock(); } },
       { label: 'appinit library over HTTP: send + receive', server: daemon, run: async () => { await qh.send(1, 'x'); await qh.receiveOne(); } },
     ];
-    const times = cases.map(() => [] as { wall: number; server: number; client: number }[]);
+    const times = cases.map(() => [] as { wall: number; server: number; client: number; queued: number }[]);
     for (const k of cases) await perOp(20, k.run, k.server); // warm up: JIT, prepared statements, connections
     for (let i = 0; i < rounds; i++) for (const [j, k] of cases.entries()) times[j].push(await perOp(perRound, k.run, k.server));
     const med = times.map((t) => median(t.map((x) => x.wall)));
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-    console.log(`${'round trip (one at a time)'.padEnd(46)} ${'wall µs'.padStart(9)} ${'server CPU µs'.padStart(14)} ${'client CPU µs'.padStart(14)}   (median wall, mean CPU; ${rounds} interleaved rounds of ${perRound})`);
-    cases.forEach((k, i) => console.log(`${k.label.padEnd(46)} ${med[i].toFixed(0).padStart(9)} ${mean(times[i].map((x) => x.server)).toFixed(0).padStart(14)} ${mean(times[i].map((x) => x.client)).toFixed(0).padStart(14)}`));
+    console.log(`${'round trip (one at a time)'.padEnd(46)} ${'wall µs'.padStart(9)} ${'server CPU µs'.padStart(14)} ${'client CPU µs'.padStart(14)} ${'no CPU free µs'.padStart(15)}   (median wall, mean CPU and run-queue wait; ${rounds} interleaved rounds of ${perRound})`);
+    cases.forEach((k, i) => console.log(`${k.label.padEnd(46)} ${med[i].toFixed(0).padStart(9)} ${mean(times[i].map((x) => x.server)).toFixed(0).padStart(14)} ${mean(times[i].map((x) => x.client)).toFixed(0).padStart(14)} ${mean(times[i].map((x) => x.queued)).toFixed(0).padStart(15)}`));
     // CPU of both sides per operation: what a round trip costs the machine, load or not.
     const cpu = times.map((t) => mean(t.map((x) => x.server + x.client)));
     const line = (what: string, i: number, j: number) =>
