@@ -3,8 +3,11 @@
 // reference `node -e 0` in interleaved rounds (so machine noise hits both alike) and prints the
 // median wall time of each and its ratio to the reference's median, and the mean CPU time (user +
 // system, from this process's reaped-children counters: less sensitive to a loaded machine than
-// wall time), plus `node <empty ES module>` and `node <commander only>`, which say where the floor
-// is. Stops the daemon at the end.
+// wall time), plus the floor: `node <empty CommonJS file>` (what the bundled bin's entry costs
+// before its own code) and `node <floor.cjs>`, a script with nothing but node:net that sends the
+// same request as `status` and prints the answer (what any node command making that call pays).
+// The commands run the package's bin (dist/src/cli/appinit.cjs); `status` also runs from the ES
+// module entry (main.js), which is what the bundle saves. Stops the daemon at the end.
 // Usage: node dist/bench/cli.js [rounds=21] [programs=50]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,8 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { row } from './table.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/appinit.cjs', import.meta.url));
+const ESM = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+// The floor of a command that asks the daemon: node, node:net, one request, the answer printed.
+const FLOOR = `const s = require('node:net').connect(process.env.APPINIT_HOME + '/appinit.sock', () => s.write('GET /v1/overview HTTP/1.1\\r\\nHost: appinit\\r\\nConnection: close\\r\\n\\r\\n'));
+const c = []; s.on('data', (d) => c.push(d)); s.on('end', () => process.stdout.write(Buffer.concat(c)));
+`;
 
 interface Case {
   label: string;
@@ -51,15 +61,16 @@ function main(): void {
     writeFileSync(file, yaml);
     const up = cli('up', file);
     if (up.status !== 0) throw new Error(`appinit up: ${up.stderr}`);
-    const empty = join(home, 'empty.mjs');
+    const empty = join(home, 'empty.cjs');
     writeFileSync(empty, '');
-    const commanderOnly = join(home, 'commander.mjs');
-    writeFileSync(commanderOnly, `import ${JSON.stringify(fileURLToPath(import.meta.resolve('commander')))};\n`);
+    const floor = join(home, 'floor.cjs');
+    writeFileSync(floor, FLOOR);
     const cases: Case[] = [
       { label: 'node -e 0 (reference)', argv: ['-e', '0'] },
-      { label: 'node empty.mjs (an ES module entry)', argv: [empty] },
-      { label: 'node: import commander only', argv: [commanderOnly] },
+      { label: 'node empty.cjs (floor: an entry file)', argv: [empty] },
+      { label: 'node floor.cjs (floor: net + the request)', argv: [floor] },
       { label: `appinit status (${programs} programs)`, argv: [CLI, 'status'] },
+      { label: 'appinit status, ES module entry (unbundled)', argv: [ESM, 'status'] },
       { label: 'appinit ps', argv: [CLI, 'ps'] },
       { label: 'appinit jobs', argv: [CLI, 'jobs'] },
       { label: 'appinit logs p0 -n 5', argv: [CLI, 'logs', 'p0', '-n', '5'] },
@@ -79,6 +90,10 @@ function main(): void {
     cases.forEach((c, i) => {
       const m = median(times[i]);
       console.log(`${c.label.padEnd(44)} ${m.toFixed(1).padStart(9)} ms  ${(m / ref).toFixed(2)}x  ${cpu[i].toFixed(1).padStart(6)} ms  ${(cpu[i] / cpu[0]).toFixed(2)}x`);
+      if (i === 2 || (c.label.startsWith('appinit') && !c.label.includes('unbundled'))) {
+        row({ figure: `${c.label}: wall (CPU)`, appinit: `${m.toFixed(0)} ms (${cpu[i].toFixed(0)} ms)`, reference: `node -e 0: ${ref.toFixed(0)} ms (${cpu[0].toFixed(0)} ms)`,
+          ratio: `${(m / ref).toFixed(2)}x (${(cpu[i] / cpu[0]).toFixed(2)}x)`, goal: i === 2 ? 'the floor' : '<= 1.3x' });
+      }
     });
   } finally {
     cli('down');

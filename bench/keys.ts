@@ -6,10 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { row } from './table.js';
 
 const N = Number(process.argv[2] ?? 300);
 const KEYS = fileURLToPath(new URL('../../bench/ref/keys.py', import.meta.url));
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/appinit.cjs', import.meta.url));
 
 // Both terminals at once, keys alternating, so neither side gets a quieter machine.
 function measure(a: string[], b: string[], env: NodeJS.ProcessEnv): [number[], number[]] {
@@ -26,10 +27,19 @@ function main(): void {
   const env = { ...process.env, APPINIT_HOME: home, TERM: 'xterm' };
   try {
     const [plain, through] = measure(['cat'], [process.execPath, CLI, 'run', '--', 'cat'], env);
+    // A relay in C (util-linux `script`: one pty in front of another) is the floor of any relay.
+    const [relay, through2] = measure(['script', '-qfc', 'cat', '/dev/null'], [process.execPath, CLI, 'run', '--', 'cat'], env);
+    const line = (label: string, xs: number[]) => console.log(`${label.padEnd(34)}${q(xs, 0.5).toFixed(0).padStart(8)}${q(xs, 0.9).toFixed(0).padStart(8)}${q(xs, 0.99).toFixed(0).padStart(8)}`);
     console.log(`keystroke round trip, ${N} keys (µs)   median     p90     p99`);
-    console.log(`plain pty (cat)                   ${q(plain, 0.5).toFixed(0).padStart(8)}${q(plain, 0.9).toFixed(0).padStart(8)}${q(plain, 0.99).toFixed(0).padStart(8)}`);
-    console.log(`appinit run/fg (cat)              ${q(through, 0.5).toFixed(0).padStart(8)}${q(through, 0.9).toFixed(0).padStart(8)}${q(through, 0.99).toFixed(0).padStart(8)}`);
-    console.log(`ratio (median)                    ${(q(through, 0.5) / q(plain, 0.5)).toFixed(2)}x`);
+    line('plain pty (cat: the kernel echoes)', plain);
+    line('appinit run/fg (cat)', through);
+    line('script -qfc cat (a C pty relay)', relay);
+    line('appinit run/fg (cat), again', through2);
+    console.log(`ratio (median) to the plain pty   ${(q(through, 0.5) / q(plain, 0.5)).toFixed(2)}x; to the C relay ${(q(through2, 0.5) / q(relay, 0.5)).toFixed(2)}x`);
+    row({ figure: 'keystroke round trip through appinit run/fg vs a C pty relay (script), median', appinit: `${q(through2, 0.5).toFixed(0)} µs`, reference: `script ${q(relay, 0.5).toFixed(0)} µs`,
+      ratio: `${(q(through2, 0.5) / q(relay, 0.5)).toFixed(2)}x` });
+    row({ figure: 'keystroke round trip through appinit run/fg, median', appinit: `${q(through, 0.5).toFixed(0)} µs`, reference: `plain pty ${q(plain, 0.5).toFixed(0)} µs`,
+      ratio: `${(q(through, 0.5) / q(plain, 0.5)).toFixed(2)}x`, goal: '<= 2x' });
   } finally {
     spawnSync(process.execPath, [CLI, 'down'], { env, stdio: 'ignore' });
     rmSync(home, { recursive: true, force: true });

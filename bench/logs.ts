@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync,
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../src/client/index.js';
+import { row } from './table.js';
 import { streamFiles } from '../src/core/logs/files.js';
 
 const D = Number(process.argv[2] ?? 10);
@@ -29,7 +30,9 @@ function rssMiB(pid: number): number {
 function lastNumber(file: string): number {
   const r = spawnSync('tail', ['-c', '4096', file], { encoding: 'utf8' });
   const ls = r.stdout.trim().split('\n');
-  return Number(ls[ls.length - 1]?.slice(0, 8)) || 0;
+  // A managed log's line starts with its timestamp (the default): the number follows it.
+  const last = (ls[ls.length - 1] ?? '').replace(/^\d{4}-\d\d-\d\dT\S+ /, '');
+  return Number(last.slice(0, 8)) || 0;
 }
 const mbps = (bytes: number, secs: number) => bytes / secs / 1e6;
 
@@ -137,6 +140,8 @@ async function main(): Promise<void> {
     else {
       console.log(`pm2                     ${p.rate.toFixed(0).padStart(6)} MB/s   ${(p.rate / d).toFixed(2)} of direct; daemon CPU ${p.perGB.toFixed(2)} s per GB`);
       console.log(`appinit CPU per GB / pm2 CPU per GB: ${((a.helperPerGB + a.daemonPerGB) / p.perGB).toFixed(3)}`);
+      row({ figure: 'managed-log CPU per GB (helper + daemon)', appinit: `${(a.helperPerGB + a.daemonPerGB).toFixed(2)} s`, reference: `PM2 ${p.perGB.toFixed(2)} s`,
+        ratio: `${((a.helperPerGB + a.daemonPerGB) / p.perGB).toFixed(3)}x`, goal: '<= 0.1x' });
     }
   } finally {
     spawnSync(process.execPath, [CLI, 'down'], { env: { ...process.env, APPINIT_HOME: join(work, 'home') }, stdio: 'ignore' });

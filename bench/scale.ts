@@ -1,15 +1,18 @@
 // Many programs: `up` until all run, `status` through the library, the daemon's memory and idle
 // CPU, and `down` — against a C loop doing the same work (start N sessions, end them) in one run.
-//   node dist/bench/scale.js [N...]      (default 50 500)
+// Then a crash loop: N programs of which 200 exit at once and are restarted without delay, the
+// daemon's and the helper's CPU and memory over three 5 s windows (they must level off, not grow).
+//   node dist/bench/scale.js [N...]      (default 50 500 1000; the crash loop with the largest N)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../src/client/index.js';
+import { row } from './table.js';
 
 const REF = fileURLToPath(new URL('../../bench/ref/scale.c', import.meta.url));
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/appinit.cjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'appinit-bench-scale-'));
 
 function median(xs: number[]): number {
@@ -26,6 +29,17 @@ function procTimes(pid: number): number {
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : 0;
+}
+
+// Proportional set size: RSS counts node's own binary text (~40 MB, shared by every node process
+// on the machine) in full; PSS counts a shared page's share, which is what this daemon costs.
+function pssKiB(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 // A zombie is gone: who reaps it (init here) is not the daemon's doing.
@@ -70,13 +84,57 @@ async function measure(n: number, cref: string) {
   await new Promise((r) => setTimeout(r, 5000));
   const idleCpu = ((procTimes(info.pid) - cpu0) / (performance.now() - w0)) * 100;
   const rss = rssKiB(info.pid);
+  const pss = pssKiB(info.pid);
   const d0 = performance.now();
   const down = spawnSync(process.execPath, [CLI, 'down'], { env, encoding: 'utf8' });
   if (down.status !== 0) throw new Error(down.stderr);
   while (alive(info.pid)) await new Promise((r) => setTimeout(r, 5));
   const downMs = performance.now() - d0;
   const [cUp, cDown] = spawnSync(cref, [String(n)], { encoding: 'utf8' }).stdout.trim().split(' ').map(Number);
-  return { n, upMs, cUp, statusMs: median(lat), rssMiB: rss / 1024, rssBeforeMiB: rssBefore / 1024, idleCpu, downMs, cDown };
+  return { n, upMs, cUp, statusMs: median(lat), rssMiB: rss / 1024, pssMiB: pss / 1024, rssBeforeMiB: rssBefore / 1024, idleCpu, downMs, cDown };
+}
+
+// N programs, `crashing` of them exiting at once and restarted at once (a crash loop the policy
+// does not stop), for three windows of 5 s: restarts/s, CPU and RSS of the daemon and helper.
+async function crashLoop(n: number, crashing: number): Promise<void> {
+  const home = join(work, `home-crash-${n}`);
+  const env = { ...process.env, APPINIT_HOME: home, APPINIT_SAMPLE_MS: '5000' };
+  spawnSync(process.execPath, [CLI, 'info'], { env, stdio: 'ignore' });
+  const c = await connect({ home, autostart: false });
+  const info = await c.info();
+  const file = join(home, 'crash.yaml');
+  let yaml = 'programs:\n';
+  for (let i = 0; i < n - crashing; i++) yaml += `  p${i}:\n    command: sleep 1000\n    ready: 0\n    log: { timestamps: none }\n`;
+  for (let i = 0; i < crashing; i++) {
+    yaml += `  c${i}:\n    command: /bin/false\n    ready: 0\n    backoff: { initial: 0, factor: 1, max: 0 }\n    crash_loop: { limit: 1000000000, window: 1s }\n`;
+  }
+  writeFileSync(file, yaml);
+  const up = spawnSync(process.execPath, [CLI, 'up', file], { env, encoding: 'utf8' });
+  if (up.status !== 0) throw new Error(up.stderr);
+  const restarts = async () => (await c.status()).reduce((a, j) => a + j.restarts, 0);
+  console.log(`\ncrash loop: ${n} programs, ${crashing} of them exiting at once and restarted at once`);
+  console.log('window | restarts/s | daemon CPU | daemon RSS | helper CPU | helper RSS');
+  await new Promise((r) => setTimeout(r, 2000));
+  for (let w = 1; w <= 3; w++) {
+    const r0 = await restarts();
+    const d0 = procTimes(info.pid);
+    const h0 = procTimes(info.helperPid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 5000));
+    const ms = performance.now() - t0;
+    const r1 = await restarts();
+    const line = `${((r1 - r0) / (ms / 1000)).toFixed(0)}/s, daemon ${(((procTimes(info.pid) - d0) / ms) * 100).toFixed(0)}% CPU ` +
+      `${(rssKiB(info.pid) / 1024).toFixed(1)} MiB, helper ${(((procTimes(info.helperPid) - h0) / ms) * 100).toFixed(0)}% CPU ${(rssKiB(info.helperPid) / 1024).toFixed(1)} MiB`;
+    console.log(`${w} | ${line.replace(/, /g, ' | ')}`);
+    row({ figure: `crash loop, ${crashing} of ${n} programs, window ${w} of 5 s`, appinit: line, goal: 'level, not growing' });
+  }
+  const d0 = performance.now();
+  const down = spawnSync(process.execPath, [CLI, 'down'], { env, encoding: 'utf8' });
+  if (down.status !== 0) throw new Error(down.stderr);
+  while (alive(info.pid)) await new Promise((r) => setTimeout(r, 5));
+  const downMs = performance.now() - d0;
+  console.log(`down with the crash loop running: ${downMs.toFixed(0)} ms`);
+  row({ figure: `down of ${n} programs, ${crashing} crash-looping`, appinit: `${downMs.toFixed(0)} ms` });
 }
 
 async function main() {
@@ -84,12 +142,32 @@ async function main() {
   const cref = join(work, 'scale');
   const b = spawnSync('cc', ['-O2', '-o', cref, REF], { encoding: 'utf8' });
   if (b.status !== 0) throw new Error(b.stderr);
+  // What any node process costs here: the floor under the daemon's RSS.
+  const bareRss = Number(spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss / 1024), 300)'], { encoding: 'utf8' }).stdout.trim());
+  console.log(`bare node (node -e, idle): RSS ${(bareRss / 1024).toFixed(1)} MiB`);
   console.log('programs | up until all run (C) | ratio | status via library (median) | daemon RSS idle (before up) | idle CPU | down (C) | ratio');
-  for (const n of ns.length ? ns : [50, 500]) {
+  const list = ns.length ? ns : [50, 500, 1000];
+  const rows = [];
+  for (const n of list) {
     const r = await measure(n, cref);
+    rows.push(r);
     console.log(`${r.n} | ${r.upMs.toFixed(0)} ms (${r.cUp.toFixed(0)} ms) | ${(r.upMs / r.cUp).toFixed(2)}x | ${r.statusMs.toFixed(2)} ms | ` +
-      `${r.rssMiB.toFixed(1)} MiB (${r.rssBeforeMiB.toFixed(1)}) | ${r.idleCpu.toFixed(2)}% | ${r.downMs.toFixed(0)} ms (${r.cDown.toFixed(0)} ms) | ${(r.downMs / r.cDown).toFixed(1)}x`);
+      `${r.rssMiB.toFixed(1)} MiB, PSS ${r.pssMiB.toFixed(1)} (${r.rssBeforeMiB.toFixed(1)}) | ${r.idleCpu.toFixed(2)}% | ${r.downMs.toFixed(0)} ms (${r.cDown.toFixed(0)} ms) | ${(r.downMs / r.cDown).toFixed(1)}x`);
+    row({ figure: `up of ${n} programs until all run`, appinit: `${r.upMs.toFixed(0)} ms`, reference: `C ${r.cUp.toFixed(0)} ms`, ratio: `${(r.upMs / r.cUp).toFixed(2)}x`,
+      goal: n === 50 ? '<= 200 ms' : n === 500 ? '<= 1.5x' : '' });
+    row({ figure: `status via the library, ${n} programs`, appinit: `${r.statusMs.toFixed(2)} ms`, goal: n === 50 ? '<= 1 ms' : n === 1000 ? '<= 5 ms' : '' });
+    row({ figure: `daemon RSS idle, ${n} programs (PSS)`, appinit: `${r.rssMiB.toFixed(1)} MiB (${r.pssMiB.toFixed(1)} MiB)`, reference: n === 50 ? `bare node ${(bareRss / 1024).toFixed(1)} MiB` : undefined, goal: n === 50 ? '<= 45 MB' : '' });
+    row({ figure: `daemon idle CPU, ${n} programs`, appinit: `${r.idleCpu.toFixed(2)}%`, reference: n === 500 ? 'supervisord 0.27% (issue 17)' : undefined });
+    row({ figure: `down with ${n} programs`, appinit: `${r.downMs.toFixed(0)} ms`, reference: `C ${r.cDown.toFixed(0)} ms`, ratio: `${(r.downMs / r.cDown).toFixed(1)}x`, goal: n === 500 ? '<= 1 s' : '' });
   }
+  if (rows.length > 1) {
+    const [a, b] = [rows[0], rows[rows.length - 1]];
+    const per = ((b.rssMiB - a.rssMiB) * 1024) / (b.n - a.n);
+    console.log(`daemon RSS per program: ${per.toFixed(1)} KiB (${a.n} -> ${b.n} programs)`);
+    row({ figure: `daemon RSS per program (${a.n} -> ${b.n})`, appinit: `${per.toFixed(1)} KiB`, goal: '<= 20 KB' });
+  }
+  const big = Math.max(...list);
+  await crashLoop(big, Math.min(200, big));
 }
 
 main().catch((err) => { console.error(err); process.exitCode = 1; }).finally(() => {

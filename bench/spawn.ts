@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../src/client/index.js';
+import { row } from './table.js';
 
 const REF = fileURLToPath(new URL('../../bench/ref/', import.meta.url));
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/appinit.cjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'appinit-bench-'));
 
 function build(name: string): string {
@@ -94,6 +95,9 @@ async function main(): Promise<void> {
     console.log(`spawn+reap /bin/true (/s)   ${ours.toFixed(0).padStart(9)}  ${cRate.toFixed(0).padStart(12)}    ${(cRate / ours).toFixed(2)}x slower`);
     console.log(`restart latency median (ms) ${median(aLat).toFixed(3).padStart(9)}  ${median(cLat).toFixed(3).padStart(12)}    ${(median(aLat) / median(cLat)).toFixed(2)}x`);
     console.log(`restart latency p90 (ms)    ${aLat.sort((a, b) => a - b)[45].toFixed(3).padStart(9)}  ${cLat.sort((a, b) => a - b)[45].toFixed(3).padStart(12)}`);
+    row({ figure: 'spawn + reap in a restart loop', appinit: `${ours.toFixed(0)}/s`, reference: `C posix_spawn loop ${cRate.toFixed(0)}/s`, ratio: `${(ours / cRate).toFixed(2)}x`, goal: '>= 0.9x' });
+    row({ figure: 'restart latency (kill -9 -> running), median', appinit: `${median(aLat).toFixed(2)} ms`, reference: `C loop ${median(cLat).toFixed(2)} ms`,
+      ratio: `${(median(aLat) / median(cLat)).toFixed(2)}x`, goal: '<= 1.2x' });
   } finally {
     cLoop?.kill('SIGKILL');
     spawnSync(process.execPath, [CLI, 'down'], { env, stdio: 'ignore' });

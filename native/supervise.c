@@ -51,6 +51,7 @@
 #include "cgroup.h"
 #include "holder.h"
 #include "notify.h"
+#include "pipes.h"
 #include "taskstats.h"
 
 /* Bumped whenever a verb, key or event changes meaning: the daemon checks it in `hello`. */
@@ -1343,6 +1344,7 @@ static int parse_target(const char *spec, const char **path) {
   if (strncmp(spec, "log:", 4) == 0) { *path = spec + 4; return 'l'; }
   if (strncmp(spec, "file:", 5) == 0) { *path = spec + 5; return 'f'; }
   if (strncmp(spec, "append:", 7) == 0) { *path = spec + 7; return 'a'; }
+  if (pipes_is_spec(spec)) { *path = spec; return 'p'; } /* a pipe to other programs (pipes.c) */
   *path = "/dev/null";
   return 'n';
 }
@@ -1463,12 +1465,12 @@ static int child_main(void *arg) {
     if (in < 0) child_fail(sfd, "stdin", ip);
   }
   if (out < 0) {
-    if (a->outk == 'l') out = a->outw;
+    if (a->outk == 'l' || a->outk == 'p') out = a->outw;
     else if ((out = open_target(a->outk, a->outp)) < 0) child_fail(sfd, "stdout", a->outp);
   }
   if (err < 0) {
     if (a->errk == 's') err = out;
-    else if (a->errk == 'l') err = a->errw;
+    else if (a->errk == 'l' || a->errk == 'p') err = a->errw;
     else if ((err = open_target(a->errk, a->errp)) < 0) child_fail(sfd, "stderr", a->errp);
   }
   /* dup2 clears close-on-exec on the copies; everything else is closed at exec. */
@@ -1996,13 +1998,15 @@ static void do_spawn(spawn_req_t *rq) {
   sp->pty_master = -1;
   sp->keeper = -1;
   if (rq->bad[0]) snprintf(sp->msg, sizeof sp->msg, "%s", rq->bad);
+  int pfd[3] = {-1, -1, -1}; /* pipes between programs (pipes.c): the helper's ends, dup2'd by the child */
   if (rq->bad[0] || spawn_resolve_ids(sp) < 0 || spawn_make_streams(sp) < 0) goto fail;
+  if (pipes_streams(rq->stdin_path, rq->out, rq->err, pfd, sp->msg, sizeof sp->msg) < 0) goto fail;
   if (sockets_prepare(&rq->sk, rq->job, sp->uid, rq->envp, &rq->envc, MAX_ARGS, sp->msg, sizeof sp->msg) < 0) goto fail;
   spawn_cgroup(sp);
   if (spawn_make_pumps(sp) < 0) goto fail;
   child_args_t ca = {.rq = rq, .sfd = sp->status_pipe[1], .pty_name = sp->pty_name, .outk = sp->outk, .errk = sp->errk,
-                     .outp = sp->outp, .errp = sp->errp, .outw = sp->outpipe[1], .errw = sp->errpipe[1], .uid = sp->uid,
-                     .gid = sp->gid, .groups = sp->groups, .ngroups = sp->ngroups, .inr = sp->inpipe[0], .ttyfd = -1,
+                     .outp = sp->outp, .errp = sp->errp, .outw = pfd[1] >= 0 ? pfd[1] : sp->outpipe[1], .errw = pfd[2] >= 0 ? pfd[2] : sp->errpipe[1], .uid = sp->uid,
+                     .gid = sp->gid, .groups = sp->groups, .ngroups = sp->ngroups, .inr = pfd[0] >= 0 ? pfd[0] : sp->inpipe[0], .ttyfd = -1,
                      .join = sp->jb->join[0] >= 0 ? sp->jb->join : NULL};
   if (spawn_fork(sp, &ca) < 0) goto fail;
   spawn_commit(sp);
@@ -2257,6 +2261,7 @@ static void handle_frame(char *p, size_t n) {
     emit_stats();
   } else if (strcmp(verb, "release") == 0) {
     sockets_release(frame_start, frame_len);
+  } else if (pipes_verb(verb, a_path)) { /* pipe-eof, pipe-drop, pipes (pipes.c) */
   } else if (strcmp(verb, "reopen") == 0) {
     log_reopen_all();
   } else if (strcmp(verb, "truncate") == 0 && a_path) {
@@ -2426,6 +2431,7 @@ static void adopt_job_cgroup(const char *key) {
 /* One fd taken over from the holder of a helper before us: pumped (or written) again. */
 static void take_held(unsigned id, int fd, const char *meta) {
   if (sockets_take_held(id, fd, meta)) return;
+  if (pipes_take_held(id, fd, meta)) return;
   if (meta[0] == 'I' && meta[1] == '\t') {
     set_nonblock(fd);
     jobio_set(meta + 2, fd, -1, NULL);
@@ -2467,6 +2473,7 @@ static void take_held(unsigned id, int fd, const char *meta) {
 static void holder_restart(void) {
   if (holder_open(holder_path, take_held) < 0) return;
   sockets_rehold();
+  pipes_rehold();
   for (pump_t *pm = pumps; pm; pm = pm->next) {
     jobio_t *j = jobio_find(pm->job);
     hold_pump(pm, j && j->master == pm->fd);
@@ -2548,6 +2555,10 @@ int main(int argc, char **argv) {
     ev.data.u64 = (uint64_t)tsfd;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, tsfd, &ev) < 0) die("epoll_ctl");
   }
+  int pipesfd = pipes_init(hold, holder_del, emit_event); /* pipes between programs (pipes.c) */
+  if (pipesfd < 0) die("epoll_create1");
+  ev.data.u64 = (uint64_t)pipesfd;
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, pipesfd, &ev) < 0) die("epoll_ctl");
   /* Pipes a helper before us left with the fd holder are ours to pump again; or a new holder. */
   sockets_init(sockpath, epfd, emit_event, hold, bury);
   snprintf(holder_path, sizeof holder_path, "%s.hold", sockpath);
@@ -2599,6 +2610,8 @@ int main(int argc, char **argv) {
           quit_cleanup();
           exit(0);
         }
+      } else if (tag == (uint64_t)pipesfd) {
+        pipes_ready();
       } else if (tsfd >= 0 && tag == (uint64_t)tsfd) {
         ts_readable();
       } else if (client >= 0 && tag == (uint64_t)client) {

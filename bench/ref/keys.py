@@ -2,7 +2,7 @@
 """Keystroke round trip: type one key, time until its echo comes back, alternating between two
 terminals so both see the same machine state.
 usage: keys.py N -- ARGV_A... -- ARGV_B...   prints "a_us b_us" per round, one per line."""
-import os, pty, select, sys, time
+import fcntl, os, pty, select, struct, sys, termios, time
 
 n = int(sys.argv[1])
 rest = sys.argv[sys.argv.index('--') + 1:]
@@ -12,6 +12,8 @@ cmds = [rest[:cut], rest[cut + 1:]]
 def start(argv):
     pid, fd = pty.fork()
     if pid == 0:
+        # A terminal of a known size, as a user's is (a fresh pty says 0 x 0).
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 80, 0, 0))
         os.execvp(argv[0], argv)
     return pid, fd
 
@@ -25,6 +27,15 @@ def until(fd, ch, timeout):
 
 terms = [start(c) for c in cmds]
 for (pid, fd), argv in zip(terms, cmds):
+    # A relay that takes the terminal (appinit run: raw mode, no local echo) is ready once it has:
+    # before, the line discipline echoes keys itself, which would time the kernel, not the relay.
+    if 'run' in argv:
+        for _ in range(200):
+            if not termios.tcgetattr(fd)[3] & termios.ECHO:
+                break
+            time.sleep(0.05)
+        else:
+            sys.exit('the terminal was never taken by ' + ' '.join(argv))
     # Ready once a probe key echoes (for appinit: the job is attached and running).
     for _ in range(200):
         os.write(fd, b'.')

@@ -13,6 +13,7 @@ import { monitorModule } from './monitor/module.js';
 import type { SamplerInfo } from './monitor/routes.js';
 import { resourcesModule } from './resources/module.js';
 import { programsModule } from './programs/module.js';
+import { pipesModule, type PipesModuleService } from './pipes/module.js';
 import { scheduleModule } from './schedule/module.js';
 import { svcModule } from './svc/module.js';
 import { webModule, type WebService } from './web/module.js';
@@ -37,6 +38,7 @@ export interface ServiceMap {
   web: WebService;
   ipc: Service;
   sockets: Service;
+  pipes: PipesModuleService;
 }
 
 /** What the daemon itself keeps for the routes, beside the modules' services. */
@@ -66,4 +68,4 @@ export interface Module<K extends keyof ServiceMap = keyof ServiceMap> {
 }
 
 /** Every module, in start order. */
-export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule, webModule, ipcModule, socketsModule];
+export const MODULES: Module[] = [acctModule, logsModule, jobsModule, monitorModule, scheduleModule, programsModule, resourcesModule, svcModule, webModule, ipcModule, socketsModule, pipesModule as Module];

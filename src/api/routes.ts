@@ -13,6 +13,7 @@ import type { Services } from './modules.js';
 import type { SystemDirs } from './paths.js';
 import { jobView, type DaemonInfo, type JobView, type RecordView } from './views.js';
 import { selectJobs } from '../core/supervisor/select.js';
+import { visiblePipes } from './pipes/module.js';
 
 /** A parsed request. `peer` is who the kernel says is calling: a request without one never gets here. */
 export interface ApiRequest {
@@ -93,6 +94,13 @@ export const coreRoutes: RouteTable = {
     pid: process.pid, helperPid: ctx.helperPid(), home: ctx.home, version: ctx.version,
     uptime: (Date.now() - ctx.startedAt) / 1000, acct: ctx.sup.accounting.source, cgroup: ctx.helperCgroup(),
     problems: ctx.services.health?.list() ?? [],
+  }),
+
+  // What `appinit status` shows in one call: the jobs (as GET /v1/status) and the daemon's problems (as info).
+  'GET /v1/overview': async (ctx, req) => ({
+    jobs: coreRoutes['GET /v1/status'](ctx, req),
+    problems: ctx.services.health?.list() ?? [],
+    pipes: await visiblePipes(ctx, req),
   }),
 
   'GET /v1/status': (ctx, req): JobView[] => {

@@ -7,12 +7,15 @@ import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
 import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
 import { appinitHome, socketPath, systemHome, systemMode, systemSocketPath } from './home.js';
+import type { PipeView } from '../api/pipes/module.js';
 import { FastChannel } from './fast-resources.js';
+import { coprocess, popen, type Coprocess, type PopenOptions, type PopenStream } from './popen.js';
+import type { Readable, Writable } from 'node:stream';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixTransport, type Transport } from './transport.js';
 
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
-export type { DaemonInfo, JobView, LogLine, RecordView, UpView, Transport, ProgramRow, ProgramDescription };
+export type { DaemonInfo, JobView, LogLine, RecordView, UpView, Transport, ProgramRow, ProgramDescription, PipeView, Coprocess, PopenOptions, PopenStream };
 export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView, AtView, AtJobView, ScheduleView };
 /** @deprecated the name before 0.2: an accounting record is a RecordView. */
 export type AcctRecord = RecordView;
@@ -78,6 +81,23 @@ export class Client {
   }
   /** The daemon's pid, helper pid, home and version. */
   info(): Promise<DaemonInfo> { return this.call('GET', '/v1/info'); }
+  /** Every job (or those named) and what the daemon says is degraded, in one call (what `status` shows),
+   *  with the pipes between programs these jobs read or write. */
+  overview(names?: string | string[]): Promise<{ jobs: JobView[]; problems: NonNullable<DaemonInfo['problems']>; pipes?: PipeView[] }> {
+    const list = names === undefined ? [] : Array.isArray(names) ? names : [names];
+    return this.call('GET', `/v1/overview${list.length ? `?${list.map((n) => `name=${encodeURIComponent(n)}`).join('&')}` : ''}`);
+  }
+  /** popen(3) as a job of the daemon: 'r' reads the command's stdout, 'w' writes its stdin; close()
+   *  resolves to the wait status as pclose returns it. A string runs through /bin/sh -c. */
+  popen(cmd: string | string[], mode: 'r', opts?: PopenOptions): Promise<Readable & PopenStream>;
+  popen(cmd: string | string[], mode: 'w', opts?: PopenOptions): Promise<Writable & PopenStream>;
+  popen(cmd: string | string[], mode: 'r' | 'w', opts?: PopenOptions): Promise<(Readable | Writable) & PopenStream> {
+    return mode === 'r' ? popen(this, cmd, 'r', opts) : popen(this, cmd, mode, opts);
+  }
+  /** A coprocess as a job of the daemon: { stdin, stdout, wait() } (wait: the wait status). */
+  coprocess(cmd: string | string[], opts?: PopenOptions): Promise<Coprocess> { return coprocess(this, cmd, opts); }
+  /** Pipes between programs held by the daemon, with how many bytes wait in each. */
+  pipes(): Promise<PipeView[]> { return this.call('GET', '/v1/pipes'); }
   /** Every job (or those of one program). */
   status(names?: string | string[]): Promise<JobView[]> {
     const list = names == null ? [] : Array.isArray(names) ? names : [names];

@@ -1,24 +1,120 @@
 // A streamed GET over the daemon's Unix socket, handed over as a Readable (with back-pressure).
-import http from 'node:http';
+// HTTP/1.1 read by hand over node:net, as oneshot.ts does: node:http costs a `logs -n` more to
+// load than the whole read (bench/cli.ts). The daemon answers a read with a chunked body or one
+// that ends with the connection (Connection: close is asked for).
+import net from 'node:net';
+import { Readable } from 'node:stream';
 
-/** The daemon's answer to a streamed GET: status, headers, and the body still to read. */
+/** The daemon's answer to a streamed GET: status, headers (lower-case names), and the body still to read. */
 export interface StreamAnswer {
   status: number;
-  headers: http.IncomingHttpHeaders;
-  body: http.IncomingMessage;
+  headers: Record<string, string | undefined>;
+  body: Readable;
+}
+
+const MAX_HEAD = 64 * 1024;
+
+/** Turns a chunked body's bytes back into its data as they arrive ("size CRLF data CRLF ... 0 CRLF CRLF"). */
+class Unchunker {
+  private left = 0; // data bytes still to come in the current chunk
+  private pending = Buffer.alloc(0); // bytes of a size line (or a chunk's CRLF) not yet whole
+  private skip = 0; // the CRLF after a chunk's data
+  done = false;
+
+  /** Returns the data in b; sets done at the last chunk. Throws on a malformed size line. */
+  feed(b: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let i = 0;
+    while (i < b.length && !this.done) {
+      if (this.left > 0) {
+        const n = Math.min(this.left, b.length - i);
+        out.push(b.subarray(i, i + n));
+        this.left -= n;
+        i += n;
+        if (this.left === 0) this.skip = 2;
+        continue;
+      }
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, b.length - i);
+        this.skip -= n;
+        i += n;
+        continue;
+      }
+      const eol = b.indexOf('\n', i);
+      if (eol < 0) {
+        this.pending = Buffer.concat([this.pending, b.subarray(i)]);
+        if (this.pending.length > 1024) throw new Error('bad chunk size line');
+        break;
+      }
+      const line = Buffer.concat([this.pending, b.subarray(i, eol)]).toString('latin1').trim();
+      this.pending = Buffer.alloc(0);
+      i = eol + 1;
+      const size = parseInt(line, 16);
+      if (!Number.isFinite(size) || size < 0) throw new Error(`bad chunk size "${line.slice(0, 20)}"`);
+      if (size === 0) this.done = true;
+      else this.left = size;
+    }
+    return out;
+  }
 }
 
 /** Opens a streaming GET; resolves when the daemon has answered with its status and headers. */
 export function unixRead(socketPath: string, path: string): Promise<StreamAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path, method: 'GET' }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }));
-    req.on('error', reject);
-    req.end();
+    const sock = net.connect(socketPath, () => sock.write(`GET ${path} HTTP/1.1\r\nHost: appinit\r\nConnection: close\r\n\r\n`));
+    let head: Buffer | null = Buffer.alloc(0);
+    let unchunk: Unchunker | null = null;
+    let body: Readable | null = null;
+    const deliver = (b: Buffer): void => {
+      if (!body) return;
+      const parts = unchunk ? unchunk.feed(b) : [b];
+      let more = true;
+      for (const p of parts) if (p.length) more = body.push(p) && more;
+      if (unchunk?.done) {
+        body.push(null);
+        sock.destroy();
+      } else if (!more) sock.pause();
+    };
+    sock.on('data', (c: Buffer) => {
+      if (head === null) {
+        try { deliver(c); } catch (err) { body?.destroy(err as Error); sock.destroy(); }
+        return;
+      }
+      head = Buffer.concat([head, c]);
+      const split = head.indexOf('\r\n\r\n');
+      if (split < 0) {
+        if (head.length > MAX_HEAD) sock.destroy(new Error('appinit: the daemon\'s answer has no end of headers'));
+        return;
+      }
+      const lines = head.toString('latin1', 0, split).split('\r\n');
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
+      if (!status) return sock.destroy(new Error('appinit: the daemon\'s answer is not HTTP'));
+      const headers: Record<string, string> = {};
+      for (const l of lines.slice(1)) {
+        const colon = l.indexOf(':');
+        if (colon > 0) headers[l.slice(0, colon).trim().toLowerCase()] = l.slice(colon + 1).trim();
+      }
+      if (/chunked/i.test(headers['transfer-encoding'] ?? '')) unchunk = new Unchunker();
+      const rest = head.subarray(split + 4);
+      head = null;
+      body = new Readable({ read: () => { sock.resume(); }, destroy: (err, cb) => { sock.destroy(); cb(err); } });
+      resolve({ status: Number(status[1]), headers, body });
+      if (rest.length) deliver(rest);
+    });
+    sock.on('end', () => {
+      if (head !== null) return reject(Object.assign(new Error('appinit: the daemon closed the connection without a whole answer'), { code: 'ECONNRESET' }));
+      if (unchunk && !unchunk.done) body?.destroy(new Error('appinit: the daemon\'s answer was cut short'));
+      else if (!unchunk) body?.push(null);
+    });
+    sock.on('error', (err) => {
+      if (head !== null) reject(err);
+      else body?.destroy(err);
+    });
   });
 }
 
 /** Reads a whole (small) body as JSON: an error answer. */
-export async function readJson(body: http.IncomingMessage): Promise<unknown> {
+export async function readJson(body: Readable): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of body) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');

@@ -9,6 +9,7 @@ import { readProgram } from './read-program.js';
 import { checkNeeds, readResourcesSection, type ResourceDecl } from './read-coordination.js';
 import { readWeb } from './read-web.js';
 import type { IpcObjectSpec } from '../core/ipc/spec.js';
+import { checkPipes, readFifos } from './read-pipes.js';
 import type { ProgramSpec } from './spec.js';
 import { didYouMean } from './suggest.js';
 import { Walker, type ReadOptions } from './yaml-nodes.js';
@@ -49,7 +50,7 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
     return { specs, r };
   }
   // "x-" keys are ignored, as in docker-compose, to hold anchors for `<<: *defaults`.
-  const top = w.keys(root, { programs: ['programs'], ipc: ['ipc'], web: ['web'], resources: ['resources'] }, 'programs', (name) => name.startsWith('x-'));
+  const top = w.keys(root, { programs: ['programs'], ipc: ['ipc'], web: ['web'], resources: ['resources'], fifos: ['fifos'] }, 'programs', (name) => name.startsWith('x-'));
   if (top?.web && !w.isEmpty(top.web)) readWeb(w, top.web); // checked here, applied by `up` (api/web)
   const ipc = top?.ipc ? readIpc(w, top.ipc) : undefined;
   const declared = top?.resources ? readResourcesSection(w, top.resources) : [];
@@ -70,6 +71,7 @@ export function readStructured(text: string, file: string, format: 'yaml' | 'jso
   }
   checkAfter(r, specs, afterAt);
   if (declared) checkNeeds(r, specs, resources); // a broken resources: would only add follow-on errors
+  checkPipes(r, specs, top?.fifos ? readFifos(w, top.fifos) : new Map());
   return { specs, r, ipc, resources };
 }
 

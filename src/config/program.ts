@@ -10,10 +10,19 @@ export type OutputTarget =
   | { kind: 'log' }
   | { kind: 'null' }
   | { kind: 'file'; path: string; append: boolean }
-  | { kind: 'stdout' }; // stderr only: 2>&1
+  | { kind: 'stdout' } // stderr only: 2>&1
+  | FifoRef;
+
+/** A named FIFO of the file's `fifos:` (pipes, issue 12); path and mode are copied from it when
+ *  the file is read, so a Program says everything its spawn needs. */
+export interface FifoRef { kind: 'fifo'; name: string; path: string; mode: number }
 
 /** Where standard input comes from. `pipe`: from clients attached to the job (`appinit run`). */
-export type InputSource = { kind: 'null' } | { kind: 'file'; path: string } | { kind: 'pipe' };
+export type InputSource =
+  | { kind: 'null' } | { kind: 'file'; path: string } | { kind: 'pipe' }
+  /** A pipe from another program's stdout or stderr (`stdin: { from: producer }`), held by appinit. */
+  | { kind: 'program'; from: string; stream: 'stdout' | 'stderr' }
+  | FifoRef;
 
 /** Managed-log options (issue 6 owns the full behaviour). Sizes in bytes. */
 export interface LogOptions {

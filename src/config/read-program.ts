@@ -1,6 +1,6 @@
 // One entry under `programs:` -> ProgramSpec. Every setting is checked even after a
 // problem, so the file's author sees all of them at once.
-import { isSeq, type Node } from 'yaml';
+import { isMap, isSeq, type Node } from 'yaml';
 import type { Program, RestartPolicy, SourcePos } from './program.js';
 import { readEnvFileField } from './env-file-field.js';
 import { nameError } from './names.js';
@@ -12,6 +12,7 @@ import { readBackoff, readCrashLoop, readLog, readStop } from './read-nested.js'
 import { readSchedule } from './read-schedule.js';
 import type { ProgramSpec } from './spec.js';
 import { parseInput, parseOutput } from './stdio.js';
+import { readStreamMap } from './read-pipes.js';
 import { describeValue } from './describe.js';
 import { readReady, readSocketSettings, SOCKET_KEYS } from './read-listen.js';
 import { bool, int, oneOf, size, str } from './values.js';
@@ -152,7 +153,12 @@ function readStdio(w: Walker, ...[stdin, stdout, stderr, tty]: (Field | undefine
       w.failKey(f, 'cannot be set with tty: the terminal is stdin, stdout and stderr; remove one of them');
       continue;
     }
-    const text = str(w, f, name === 'stdin' ? '"/dev/null" or a file path' : '"log", "/dev/null" or a file path');
+    if (isMap(f.node)) { // a pipe from a program, or a FIFO (read-pipes.ts)
+      const t = readStreamMap(w, f, name as 'stdin' | 'stdout' | 'stderr');
+      if (t) (out as Record<string, unknown>)[name] = t;
+      continue;
+    }
+    const text = str(w, f, name === 'stdin' ? '"/dev/null", a file path, or { from: PROGRAM }' : '"log", "/dev/null" or a file path');
     if (text === undefined) continue;
     try {
       if (name === 'stdin') out.stdin = parseInput(text);

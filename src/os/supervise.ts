@@ -12,7 +12,7 @@ import { parseHelperLine, ProtocolError, type HelperEvent, type HelloEvent } fro
 export const SUPERVISE_BIN = fileURLToPath(new URL('../../../build/appinit-supervise', import.meta.url));
 
 /** Where a child's stdout or stderr goes, in the helper's words. */
-export type StreamSpec = `log:${string}` | `file:${string}` | `append:${string}` | 'null' | 'stdout';
+export type StreamSpec = `log:${string}` | `file:${string}` | `append:${string}` | `pipe:${string}` | 'null' | 'stdout';
 
 /** What to start: everything the child needs, already resolved. */
 export interface SpawnRequest {
@@ -68,6 +68,9 @@ function frame(verb: string, fields: [string, string][]): Buffer {
   return Buffer.concat([head, body]);
 }
 
+const ACK_EVERY = 64;
+const ACK_DELAY_MS = 5;
+
 /**
  * Connection to the helper. Emits 'batch' (HelperEvent[], in the helper's order), 'malformed'
  * (a line that could not be parsed) and 'close'.
@@ -77,6 +80,12 @@ export class Supervise extends EventEmitter {
   private pending = new Map<string, (r: SpawnResult | Error) => void>();
   private nextReq = 1;
   private tail = '';
+  // Acknowledgements are coalesced (issue 17: one write per batch cost a restart loop a third of
+  // the daemon's time): sent once ACK_EVERY events wait or ACK_DELAY_MS after the first.
+  private ackSeq = 0;
+  private ackedSeq = 0;
+  private ackTimer: NodeJS.Timeout | null = null;
+  private corked = false;
   helperPid = 0;
   epoch = '';
   /** What the connected helper said of itself. */
@@ -124,6 +133,7 @@ export class Supervise extends EventEmitter {
         sock.removeListener('error', reject);
         sock.setNoDelay(true);
         this.sock = sock;
+        this.resetAck(); // a new helper (or the same one) counts from what it resends
         sock.setEncoding('utf8');
         sock.on('data', (d: string) => this.onData(d));
         sock.on('error', () => {});
@@ -154,6 +164,7 @@ export class Supervise extends EventEmitter {
         this.emit('malformed', err.message);
       }
     }
+    // What the batch makes us send (spawns, signals, its ack) leaves in one write (send corks).
     if (batch.length) this.emit('batch', batch);
   }
 
@@ -180,8 +191,23 @@ export class Supervise extends EventEmitter {
   }
 
   private send(verb: string, fields: [string, string][]): void {
-    if (!this.sock) throw new Error('the supervise helper is not connected');
-    this.sock.write(frame(verb, fields));
+    const sock = this.sock;
+    if (!sock) throw new Error('the supervise helper is not connected');
+    // Frames sent in one turn (400 scheduled runs due the same second, a stop of every job)
+    // leave in one write, and the helper reads them in one go.
+    if (!this.corked) {
+      this.corked = true;
+      sock.cork();
+      process.nextTick(() => this.flush());
+    }
+    sock.write(frame(verb, fields));
+  }
+
+  /** Sends the frames written so far in this turn now (the end of a transaction's effects). */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.sock?.uncork();
   }
 
   /** Starts a child; `done` is called (synchronously, in order with the helper's other
@@ -230,7 +256,27 @@ export class Supervise extends EventEmitter {
 
   /** Tells the helper these events are safely stored. */
   ack(seq: number): void {
-    if (this.sock) this.send('ack', [['seq', String(seq)]]);
+    this.ackSeq = Math.max(this.ackSeq, seq);
+    // The helper holds its ticket restarts while 256 events wait for an ack: well below that.
+    if (this.ackSeq - this.ackedSeq >= ACK_EVERY) this.flushAck();
+    else this.ackTimer ??= setTimeout(() => this.flushAck(), ACK_DELAY_MS);
+  }
+
+  /** Sends the acknowledgement that waits, if any. */
+  flushAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    if (!this.sock || this.ackSeq <= this.ackedSeq) return;
+    this.send('ack', [['seq', String(this.ackSeq)]]);
+    this.ackedSeq = this.ackSeq;
+  }
+
+  private resetAck(): void {
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    this.ackSeq = 0;
+    this.ackedSeq = 0;
+    this.corked = false; // a new socket is not corked
   }
 
   /** Asks for a `stats` event (counters of what the helper dropped rather than block or grow). */
@@ -245,6 +291,12 @@ export class Supervise extends EventEmitter {
     if (what.store) f.push(['store', what.store]);
     for (const u of what.urls ?? []) f.push(['url', u]);
     if (f.length) this.send('release', f);
+  }
+
+  /** Pipes between programs (native/pipes.h): `pipe-eof` a producer ended for good, `pipe-drop`,
+   *  `pipes` asks for a `pipes` event with every pipe's fill level. */
+  pipeCommand(verb: 'pipes' | 'pipe-eof' | 'pipe-drop', name?: string): void {
+    this.send(verb, name ? [['path', name]] : []);
   }
 
   /** Reopens every log file (after an external rotation). */
@@ -262,12 +314,14 @@ export class Supervise extends EventEmitter {
     return new Promise((resolve) => {
       if (!this.sock) return resolve();
       this.sock.once('close', () => resolve());
+      this.flushAck();
       this.send('quit', []);
     });
   }
 
   /** Drops the connection without stopping the helper. */
   disconnect(): void {
+    this.flushAck();
     this.sock?.destroy();
   }
 }

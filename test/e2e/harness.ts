@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { connect, type Client, type JobView } from '../../src/client/index.js';
 
 /** The compiled CLI entry point. */
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+// The package's bin (the bundle, scripts/build-cli.mjs), which runs the ES module entry for the verbs it does not carry.
+export const CLI = fileURLToPath(new URL('../../src/cli/appinit.cjs', import.meta.url));
 
 /** Result of one CLI run. */
 export interface CliResult {

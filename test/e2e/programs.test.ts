@@ -98,6 +98,35 @@ describe('up shows its plan', () => {
   });
 });
 
+describe('up after stop or down', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('a program stopped by stop or by down starts again on up; one that ended by itself stays ended', async () => {
+    const file = h.write('app.yaml', 'programs:\n  s:\n    command: sleep 1000\n  once:\n    command: "true"\n    restart: never\n');
+    assert.equal((await h.cli(['up', file])).code, 0);
+    await h.waitJob('s', 'running', (j) => j.state === 'running' && j.pid != null);
+    await h.waitJob('once', 'exited', (j) => j.state === 'exited');
+    assert.equal((await h.cli(['stop', 's'])).code, 0);
+    await h.waitJob('s', 'stopped', (j) => j.state === 'stopped');
+    const dry = await h.cli(['up', file, '--dry-run']);
+    assert.match(dry.stdout, /^= s \(unchanged, would be started\)$/m);
+    assert.equal((await h.waitJob('s', 'stopped', (j) => j.state === 'stopped')).pid, null, 'a dry run started nothing');
+    const again = await h.cli(['up', file]);
+    assert.match(again.stdout, /^= s \(unchanged, started\)$/m);
+    assert.match(again.stdout, /^= once \(unchanged\)$/m);
+    await h.waitJob('s', 'running', (j) => j.state === 'running' && j.pid != null);
+    assert.equal((await h.cli(['down'])).code, 0);
+    const afterDown = await h.cli(['up', file]);
+    assert.equal(afterDown.code, 0, afterDown.stderr);
+    assert.match(afterDown.stdout, /^= s \(unchanged, started\)$/m);
+    const s = await h.waitJob('s', 'running', (j) => j.state === 'running' && j.pid != null);
+    assert.equal(alive(s.pid!), true);
+    assert.equal((await h.waitJob('once', 'exited', (j) => j.state === 'exited')).restarts, 0, 'the one-shot that had ended was not run again');
+    assert.match((await h.cli(['up', file])).stdout, /^= s \(unchanged\)$/m);
+  });
+});
+
 describe('ad-hoc programs', () => {
   const h = new TestHome();
   after(() => h.cleanup());

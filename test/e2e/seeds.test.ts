@@ -31,7 +31,7 @@ describe('examples/seeds', () => {
     const lines = r.stdout.trimEnd().split('\n');
     const pids = lines.filter((l) => l.startsWith('Process ')).map((l) => /\d+/.exec(l)![0]);
     assert.deepEqual(lines.filter((l) => l.startsWith('Process ')), pids.map((p) => `Process ${p} running on /dev/null.`));
-    assert.equal(pids.length, 3);
+    assert.equal(pids.length, 3, r.stdout);
     assert.deepEqual(lines.filter((l) => !l.startsWith('Process ')).sort(), [
       `/dev/null: Process ${pids[0]} terminated with exit(0).`,
       `/dev/null: Process ${pids[1]} terminated with exit(3).`,

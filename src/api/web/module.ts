@@ -13,7 +13,8 @@ import type { Module, Service } from '../modules.js';
 import { DAEMON_UID, type ApiContext, type ApiRequest } from '../routes.js';
 import { DEFAULT_LISTEN, parseListen, webSettingError } from '../../config/web-listen.js';
 import { LiveTable } from './live.js';
-import { startWebServer, type WebServer } from './server.js';
+// Loaded when the dashboard first serves: ws and https cost an idle daemon ~11 MB of RSS (issue 17).
+import type { WebServer } from './server.js';
 import { TokenStore, type UserTokens } from './tokens.js';
 
 /** Where and how the dashboard listens. */
@@ -88,6 +89,7 @@ function startWeb(ctx: ApiContext): WebService {
     await moving?.catch(() => null);
     moving = (async () => {
       const addr = parseListen(cfg.listen);
+      const { startWebServer } = await import('./server.js');
       const next = await startWebServer(deps(), addr, cfg.cert && cfg.key ? { cert: cfg.cert, key: cfg.key } : null).catch((err: NodeJS.ErrnoException) => {
         throw new ApiError(err.code === 'EADDRINUSE' ? 'exists' : 'usage', `web: cannot listen on ${cfg.listen}: ${err.message}`);
       });

@@ -4,6 +4,7 @@
 import type { Command } from '../args.js';
 import type { LogLine } from '../../client/index.js';
 import { client, CliError, EXIT, report } from '../context.js';
+import { localZone } from '../local-zone.js';
 import type { Runner } from '../modules.js';
 
 /** Options of `logs`. */
@@ -51,10 +52,6 @@ class Out {
   async drained(): Promise<void> {
     if (!this.gone && process.stdout.writableLength > 0) await this.write('');
   }
-}
-
-function localZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
 /** appinit logs [NAME] [-f] [-n N] [--since T] [--stdout|--stderr] [--json] [--utc] [--flush] [--reopen] */

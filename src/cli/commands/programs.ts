@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { processState } from '../../os/host.js';
-import { reachOrExplain } from '../../api/autostart.js';
 import { appinitHome } from '../../api/paths.js';
 import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
@@ -14,7 +13,7 @@ import { formatStatus } from '../format/status.js';
 /** What `up` did (or, dry, would do): one line per program, + added, ~ changed (and what), - removed, = unchanged. */
 export function formatUp(r: UpResult): string {
   const dry = r.dryRun;
-  const started = new Set(r.started ?? [...r.added, ...r.changed]);
+  const started = new Set(r.started ?? [...r.added, ...r.changed]); // older daemons: no `started`
   const run = (n: string, verb: string) => (started.has(n) ? verb : 'not started');
   const lines = [
     ...r.added.map((n) => `+ ${n} (added, ${dry ? `would be ${run(n, 'started')}` : run(n, 'started')})`),
@@ -23,7 +22,7 @@ export function formatUp(r: UpResult): string {
       return `~ ${n} (changed: ${what}${dry ? `would be ${run(n, 'restarted')}` : run(n, 'restarted')})`;
     }),
     ...r.removed.map((n) => `- ${n} (removed, ${dry ? 'would be stopped' : 'stopped'})`),
-    ...r.unchanged.map((n) => `= ${n} (unchanged)`),
+    ...r.unchanged.map((n) => `= ${n} (unchanged${started.has(n) ? `, ${dry ? 'would be started' : 'started'}` : ''})`),
   ];
   const kept = r.added.length + r.changed.length + r.unchanged.length;
   if (r.removed.length > 0 && kept === 0) {
@@ -82,6 +81,8 @@ export async function down(): Promise<number> {
   // The system daemon is root's to stop (the daemon refuses anyone else); it is never started to be stopped.
   const sys = systemMode();
   // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
+  // api/autostart (SQLite, koffi) only here: up, stop and restart share this file and need neither.
+  const { reachOrExplain } = await import('../../api/autostart.js');
   if (!sys && (await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
     process.stdout.write('appinit: no daemon was running\n');
     return EXIT.ok;

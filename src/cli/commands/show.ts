@@ -1,6 +1,8 @@
 // `status`, `info`: commands that show.
+import { AppinitError } from '../../client/index.js';
 import { client, EXIT } from '../context.js';
 import { formatAps, formatStatus } from '../format/status.js';
+import { formatPipes, withPipes } from '../format/pipes.js';
 import { SOURCE_TEXT } from '../../core/accounting/source.js';
 
 // What the daemon says is degraded, on stderr so that tables and JSON stay clean.
@@ -11,9 +13,18 @@ function warnProblems(problems: { what: string; since: number; message: string }
 /** appinit status [NAME...] [--json] [--aps] */
 export async function status(names: string[], json: boolean, aps = false): Promise<number> {
   const c = await client();
-  const [jobs, i] = await Promise.all([c.status(names), c.info()]);
-  process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n');
-  warnProblems(i.problems);
+  // One call for all of it (no second round trip for info's problems or the pipes); a daemon
+  // started before GET /v1/overview existed (the package upgraded under it) answers status and info.
+  const { jobs, problems, pipes = [] } = await c.overview(names).catch(async (err: unknown) => {
+    if (!(err instanceof AppinitError && err.code === 'not_found' && err.message.startsWith('no route '))) throw err;
+    const [j, i] = await Promise.all([c.status(names), c.info()]);
+    return { jobs: j, problems: i.problems ?? [], pipes: [] };
+  });
+  // Pipes between programs and their fill levels: those the shown jobs write or read.
+  const shown = names.length ? pipes.filter((p) => jobs.some((j) => p.name.startsWith(`${j.name}.`) || p.readers.some((r) => r.name === j.name))) : pipes;
+  const table = aps ? '' : formatPipes(shown);
+  process.stdout.write(json ? JSON.stringify(withPipes(jobs, pipes), null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n' + (table ? `\n${table}\n` : ''));
+  warnProblems(problems);
   return EXIT.ok;
 }
 

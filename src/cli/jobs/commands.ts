@@ -47,7 +47,8 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
   for (const [k, v] of Object.entries(process.env)) if (v != null) env[k] = v;
   const r = await c.run({
     argv, name: o.name, user: o.user, cwd: o.cwd ?? process.cwd(), env, tty: tty || !!o.bg,
-    rows: process.stdout.rows, cols: process.stdout.columns, hold: !o.bg,
+    // A terminal that does not know its size says 0 x 0 (a fresh pty): the job's pty keeps its default.
+    rows: process.stdout.rows || undefined, cols: process.stdout.columns || undefined, hold: !o.bg,
   });
   if (o.bg) {
     process.stdout.write(`[${r.job}] ${r.pid ?? ''}\n`);

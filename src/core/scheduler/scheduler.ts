@@ -314,7 +314,7 @@ export class Scheduler {
     this.timer = null;
     if (this.stopped) return;
     const now = this.clock.now();
-    this.tx((go) => {
+    this.tx((go) => this.indexed(() => {
       for (const s of this.sources.values()) {
         if (s.next == null || s.next > now || this.waiting.has(s.key)) continue;
         if (!this.ready(s)) this.waiting.add(s.key);
@@ -322,7 +322,7 @@ export class Scheduler {
       }
       for (const a of [...this.queue.values()]) if (a.runAt <= now) this.guard(`at-${a.id}`, () => this.fireAt(a, go));
       // One call for every run due now: tx makes it, after the commit and the files.
-    });
+    }));
     // Once they run: a run's job not started yet would look finished to the sweep.
     this.tx(() => {
       this.stage(now);
@@ -520,14 +520,45 @@ export class Scheduler {
   }
 
   private programJobs(name: string): Job[] {
+    if (this.byProgram) return this.byProgram.get(name) ?? [];
     const out: Job[] = [];
     for (const j of this.sup.jobs.values()) if (j.program === name) out.push(j);
     return out.sort((a, b) => a.instance - b.instance);
   }
 
+  // While a wake fires what is due, the jobs by program and the runs by source are read once:
+  // looking them up per source made a second with 400 runs due O(N^2) (issue 17).
+  private byProgram: Map<string, Job[]> | null = null;
+  private runsBySource: Map<string, ScheduledJob[]> | null = null;
+
+  private indexed<T>(f: () => T): T {
+    const byProgram = new Map<string, Job[]>();
+    for (const j of this.sup.jobs.values()) {
+      if (j.program == null) continue;
+      const list = byProgram.get(j.program);
+      if (list) list.push(j);
+      else byProgram.set(j.program, [j]);
+    }
+    for (const list of byProgram.values()) list.sort((a, b) => a.instance - b.instance);
+    const runsBySource = new Map<string, ScheduledJob[]>();
+    for (const r of this.runs.values()) {
+      const list = runsBySource.get(r.source);
+      if (list) list.push(r);
+      else runsBySource.set(r.source, [r]);
+    }
+    this.byProgram = byProgram;
+    this.runsBySource = runsBySource;
+    try {
+      return f();
+    } finally {
+      this.byProgram = null;
+      this.runsBySource = null;
+    }
+  }
+
   private busy(s: Source, own: Job[]): boolean {
     if (own.some((j) => !isResting(j))) return true;
-    for (const r of this.runs.values()) {
+    for (const r of this.runsBySource ? this.runsBySource.get(s.key) ?? [] : this.runs.values()) {
       if (r.source !== s.key) continue;
       const j = this.sup.jobs.get(r.job);
       if (j && !isResting(j)) return true;

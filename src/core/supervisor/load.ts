@@ -6,6 +6,8 @@ import { checkRunnable, type RunContext } from '../../config/runnable.js';
 import { ConfigError, type ConfigIssue, type Program } from '../../config/program.js';
 import { setMeta, type Db } from '../../store/db.js';
 import { replacePrograms } from '../../store/programs.js';
+import { syncFifos } from '../pipes/fifos.js';
+import { pipesChange } from '../pipes/plan.js';
 import { isAdHoc } from './adhoc.js';
 import { describeChange, sameProgram } from './diff.js';
 import { startOrder } from './order.js';
@@ -41,6 +43,11 @@ export const LAST_FILE = 'control_file';
 /** The meta key of the file a user loaded last: the daemon's owner's is LAST_FILE, another user's (system daemon) their own. */
 export function lastFileKey(ownerUid: number): string {
   return ownerUid === (process.getuid?.() ?? 0) ? LAST_FILE : `${LAST_FILE}:${ownerUid}`;
+}
+
+// A job at rest because somebody stopped it (not one that ended by itself).
+function wasStopped(j: Job): boolean {
+  return j.state === 'stopped' && isResting(j);
 }
 
 function shouldRun(p: Program): boolean {
@@ -83,6 +90,10 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   if (issues.length > 0) throw new ConfigError(issues.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : 0)));
 
   const wanted = new Map(programs.map((p) => [p.name, p]));
+  // A producer whose pipe readers changed, and its readers, restart with new pipes (core/pipes).
+  const oldSpecs = [...byName.values()].map((js) => js[0]);
+  const newSpecs = programs.map((spec) => ({ spec }));
+  const piped = (name: string) => pipesChange(wanted.get(name), oldSpecs, newSpecs);
   // Removed and changed programs stop first, so added ones can reuse the freed job numbers.
   const toStop: Job[] = [];
   const toForget: Job[] = [];
@@ -92,7 +103,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       result.removed.push(name);
       toStop.push(...jobs);
       toForget.push(...jobs);
-    } else if (!(sameProgram(jobs[0].spec, p) && jobs.length === p.instances)) {
+    } else if (!(sameProgram(jobs[0].spec, p) && jobs.length === p.instances && !piped(name))) {
       toStop.push(...jobs);
       toForget.push(...jobs.sort((a, b) => a.instance - b.instance).slice(p.instances));
     }
@@ -100,14 +111,16 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   for (const p of programs) {
     const jobs = byName.get(p.name) ?? [];
     if (jobs.length === 0) result.added.push(p.name);
-    else if (sameProgram(jobs[0].spec, p) && jobs.length === p.instances) result.unchanged.push(p.name);
+    else if (sameProgram(jobs[0].spec, p) && jobs.length === p.instances && !piped(p.name)) result.unchanged.push(p.name);
     else {
       result.changed.push(p.name);
       result.changes[p.name] = describeChange(jobs[0].spec, p, jobs.length);
+      if (piped(p.name)) result.changes[p.name].push(piped(p.name));
     }
-    if (shouldRun(p) && !result.unchanged.includes(p.name)) result.started.push(p.name);
+    if (shouldRun(p) && (!result.unchanged.includes(p.name) || jobs.some(wasStopped))) result.started.push(p.name);
   }
   if (dryRun) return result;
+  syncFifos(db, programs); // fifos: made before anything stops or starts (core/pipes)
 
   await sup.stop(toStop.filter((j) => !isResting(j)));
   // One transaction: after a crash either nothing of this `up` is stored, or all of it is,
@@ -122,6 +135,10 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       const jobs = (byName.get(p.name) ?? []).filter((j) => !toForget.includes(j)).sort((a, b) => a.instance - b.instance);
       if (result.unchanged.includes(p.name)) {
         for (const j of jobs) sup.setSpec(j, p); // keep the new source position
+        // `up` means "the file's programs run": one stopped (by `stop` or `down`) starts again, as
+        // `docker compose up` does; one that ended by itself (exited, fatal) is left as it is.
+        const again = jobs.filter(wasStopped);
+        if (shouldRun(p) && again.length) toStart.set(p.name, again);
         continue;
       }
       for (const j of jobs) sup.setSpec(j, p);

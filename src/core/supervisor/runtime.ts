@@ -226,6 +226,7 @@ export class Supervisor extends EventEmitter {
       if (STORED.has(k)) store = true;
     }
     Object.assign(job, s.patch);
+    if (job.waitingFor) this.waiting.add(job);
     if (store) saveJob(this.db, job);
     if (changed || s.note) this.emit('change', { job, from, to: job.state, note: s.note } satisfies JobChange);
     for (const e of s.effects) this.effect(job, e);
@@ -263,6 +264,7 @@ export class Supervisor extends EventEmitter {
       this.deferred = null;
     }
     for (const f of after) f();
+    if (after.length) this.helper.flush(); // the spawns and signals of one transaction leave in one write, now
   }
 
   private effect(job: Job, e: Effect): void {
@@ -303,6 +305,10 @@ export class Supervisor extends EventEmitter {
     return out;
   }
 
+  // Jobs that may wait for others: gated() ran over every job on every change (O(N^2) for 400
+  // scheduled runs started at once, issue 17); this set is checked instead and pruned as it goes.
+  private readonly waiting = new Set<Job>();
+
   // Conditions a start waits for besides `after:` (the resources a program needs): each returns
   // what the start still waits for, [] to go. Whoever adds one calls recheck() when it may have changed.
   private readonly gates: ((job: Job) => string[])[] = [];
@@ -329,7 +335,10 @@ export class Supervisor extends EventEmitter {
   }
 
   private gated(): boolean {
-    for (const j of this.jobs.values()) if (j.waitingFor) return true;
+    for (const j of this.waiting) {
+      if (j.waitingFor && this.jobs.get(j.id) === j) return true;
+      this.waiting.delete(j);
+    }
     return false;
   }
 
@@ -361,7 +370,7 @@ export class Supervisor extends EventEmitter {
   private doSpawn(job: Job): void {
     const waits = this.blockers(job);
     if (waits.length) return this.apply(job, { type: 'blocked', on: waits });
-    const req = buildSpawnRequest(job, this.ctx);
+    const req = buildSpawnRequest(job, this.ctx, this.jobs.values());
     req.restartTicket = restartTicket(job.spec, job, this.clock().mono);
     if (job.winsize) req.winsize = job.winsize;
     this.helper.spawn(req, (r) => {
@@ -390,6 +399,11 @@ export class Supervisor extends EventEmitter {
   /** The jobs these patterns name (names, globs, GROUP:*, %N, all); throws naming one that matches nothing. */
   select(patterns: string[]): Job[] {
     return selectJobs(this.jobs.values(), patterns);
+  }
+
+  /** Sends a pipes verb to the helper (core/pipes); false when it is not connected. */
+  pipeCommand(verb: 'pipes' | 'pipe-eof' | 'pipe-drop', name?: string): boolean {
+    try { this.helper.pipeCommand(verb, name); return true; } catch { return false; }
   }
 
   /** Resolves once every given job rests (stopped, exited or fatal, nothing left running). */

@@ -1,6 +1,7 @@
 // Turns a job's program into what the helper needs: argv, environment, streams, user.
 import { join } from 'node:path';
-import type { OutputTarget } from '../../config/program.js';
+import type { OutputTarget, Program } from '../../config/program.js';
+import { pipeStreams } from '../pipes/plan.js';
 import { lookupUser } from '../../os/proc/index.js';
 import type { PasswdEntry } from '../../os/proc/index.js';
 import type { SpawnRequest, StreamSpec } from '../../os/supervise.js';
@@ -30,6 +31,7 @@ function stream(t: OutputTarget, managedPath: string): StreamSpec {
     case 'null': return 'null';
     case 'stdout': return 'stdout';
     case 'file': return t.append ? `append:${t.path}` : `file:${t.path}`;
+    case 'fifo': return `append:${t.path}`; // the helper opens a FIFO without blocking itself
   }
 }
 
@@ -61,8 +63,8 @@ export function jobEnvironment(p: JobRow['spec'], ctx: SpawnContext): Record<str
   return Object.assign(env, p.env);
 }
 
-/** The helper's spawn request for a job. */
-export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest {
+/** The helper's spawn request for a job; `peers` (the supervisor's jobs) say who reads its pipes. */
+export function buildSpawnRequest(job: JobRow, ctx: SpawnContext, peers: Iterable<{ spec: Program }> = []): SpawnRequest {
   const p = job.spec;
   const env = jobEnvironment(p, ctx);
   Object.assign(env, {
@@ -89,9 +91,10 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext): SpawnRequest 
     user: p.user,
     group: p.unixGroup ?? null, // the Unix group; p.group is the program group (`web:*`)
     umask: p.umask,
-    stdin: p.stdin.kind === 'file' ? p.stdin.path : p.stdin.kind === 'pipe' ? 'pipe' : '/dev/null',
+    stdin: p.stdin.kind === 'file' || p.stdin.kind === 'fifo' ? p.stdin.path : p.stdin.kind === 'pipe' ? 'pipe' : '/dev/null',
     stdout: stream(p.stdout, join(dir, 'out.log')),
     stderr: stream(p.stderr, join(dir, 'err.log')),
+    ...pipeStreams(p, peers), // pipes between programs (core/pipes)
     tty,
     // A spec stored before these settings existed has neither.
     rlimits: p.rlimits ?? {},

@@ -60,7 +60,7 @@ test('unknown keys get a did-you-mean when close, in the spelling style used', (
 
 test('top level: only programs', () => {
   assert.deepEqual(problems('program:\n  w:\n    command: x\n'), ['bad.yaml:1:1: program: unknown key; did you mean "programs"?']);
-  assert.deepEqual(problems('settings: 1\nprograms: {}\n'), ['bad.yaml:1:1: settings: unknown key; expected one of programs, ipc, web, resources']);
+  assert.deepEqual(problems('settings: 1\nprograms: {}\n'), ['bad.yaml:1:1: settings: unknown key; expected one of programs, ipc, web, resources, fifos']);
   assert.deepEqual(problems('- a\n'), ['bad.yaml:1:1: expected a mapping with the key "programs", got a list']);
   assert.deepEqual(problems('programs: [a]\n'), ['bad.yaml:1:11: programs: expected a mapping of program names to settings, got a list']);
 });

@@ -1,0 +1,90 @@
+// One command line run: register the commands of the verb's group, parse, run the action, print
+// its errors, exit with its code once stdout and stderr are drained. Shared by the two entries:
+// main.ts (every group, ES modules) and hot.ts (the bundled fast path, scripts/build-cli.mjs).
+import { packageVersion } from '../api/package-version.js';
+import { Command, CommanderError } from './args.js';
+import { EXIT, report } from './context.js';
+import type { RegisterCommands, Runner } from './modules.js';
+
+/** Exit status of a command whose reader went away (`| head -1`), as the shell reports a SIGPIPE death. */
+export const EXIT_PIPE = 128 + 13;
+
+/** Loads a group's register function. */
+export type GroupLoader = () => Promise<RegisterCommands>;
+
+let result: Promise<number> | null = null;
+// The daemon's output goes to its log through its own streams; it ends without process.exit.
+let exitWhenDone = true;
+const run: Runner = (f) => { result = f(); };
+
+/** Makes the run end without process.exit when its work is done (the daemon keeps serving). */
+export function keepRunning(): void {
+  exitWhenDone = false;
+}
+
+/** The first word that is not an option names the verb (`appinit --version` has none). */
+export function verbOf(argv: string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith('-'));
+}
+
+/** True when the command line asks for help (which lists every group's commands). */
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+// `--system` anywhere before `--`: talk to (for `daemon`: be) the system daemon, as APPINIT_SYSTEM=1.
+function takeSystemFlag(argv: string[]): void {
+  const end = argv.indexOf('--');
+  const at = argv.findIndex((a, i) => i > 1 && a === '--system' && (end < 0 || i < end));
+  if (at < 0) return;
+  argv.splice(at, 1);
+  process.env.APPINIT_SYSTEM = '1';
+}
+
+async function main(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly GroupLoader[]): Promise<number> {
+  takeSystemFlag(process.argv);
+  const program = new Command();
+  program.name('appinit').description('init for applications: supervise, schedule and account for processes').version(packageVersion());
+  program.exitOverride();
+  program.enablePositionalOptions(); // so `run -- CMD --flags` leaves the command's own options alone
+  // Only for --help: main() has already taken --system out of argv (takeSystemFlag).
+  program.option('--system', 'talk to the system daemon (as APPINIT_SYSTEM=1); with daemon: be it');
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `appinit: ${s.slice(7)}` : s) });
+  const verb = verbOf(process.argv);
+  const version = verb === undefined && (process.argv.includes('--version') || process.argv.includes('-V'));
+  const mine = verb === undefined ? undefined : groupOf.get(verb);
+  const groups = version ? [] : mine && !wantsHelp(process.argv) ? [mine] : all;
+  for (const g of groups) (await g())(program, run);
+  try {
+    await program.parseAsync(process.argv);
+    return await (result ?? Promise.resolve(EXIT.ok));
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return report(err);
+  }
+}
+
+// Resolves once everything written so far has left the process (pipes are written asynchronously).
+function drained(s: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => (s.writable ? s.write('', () => resolve()) : resolve()));
+}
+
+/** Runs the command line with these groups: groupOf says which defines each verb; a verb not in
+ *  it (or --help) loads all of them. */
+export function runCli(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly GroupLoader[]): void {
+  // A closed pipe ends the command quietly, whichever stream and whichever command.
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(EXIT_PIPE);
+      if (s === process.stdout) process.stderr.write(`appinit: stdout: ${err.message}\n`);
+      process.exit(1);
+    });
+  }
+  void main(groupOf, all).then(async (code) => {
+    process.exitCode = code;
+    if (!exitWhenDone) return;
+    // Exit only once stdout and stderr are drained: `| wc -l` sees every line.
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    process.exit(code);
+  });
+}

@@ -1,0 +1,161 @@
+// popen(3), pclose(3) and coprocesses (issue 12) as jobs of the daemon: the command runs as an
+// `appinit run` job (accounted, listed by `jobs`, and it goes on running if the caller dies),
+// and its stdin/stdout are relayed the way `appinit run` relays a terminal-less job: through
+// the supervise helper's job socket ('d' input, 'e' end of input; 'o' output, 's' its end).
+import net from 'node:net';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import type { Client } from './index.js';
+
+/** Options of popen and coprocess. A string command runs through /bin/sh -c, as popen's does. */
+export interface PopenOptions {
+  /** Absolute; default: this process's cwd. */
+  cwd?: string;
+  /** The whole environment; default: this process's. */
+  env?: Record<string, string>;
+  /** The job's name (its log directory); default: the command's. */
+  name?: string;
+}
+
+/** A stream from popen: `close()` resolves to the wait status, as pclose returns it. */
+export interface PopenStream {
+  /** The job's number (`%N`) and pid. */
+  job: number;
+  pid: number | null;
+  /** Ends the command's input (mode 'w') and resolves to its wait status once it has ended. */
+  close(): Promise<number>;
+}
+
+/** A coprocess: a filter whose input the caller writes and whose output it reads. */
+export interface Coprocess {
+  job: number;
+  pid: number | null;
+  stdin: Writable;
+  stdout: Readable;
+  /** Resolves to the wait status (exit code << 8, or the signal number) once it has ended. */
+  wait(): Promise<number>;
+}
+
+// The helper's socket beside the daemon's: the name is the contract with api/paths.ts.
+const helperSocket = (home: string) => join(home, 'supervise.sock');
+
+function dataFrame(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32LE(data.length + 1);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, data]);
+}
+
+function attachFrame(id: number): Buffer {
+  const body = Buffer.from(['attach', 'job', String(id)].join('\0') + '\0');
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(body.length);
+  return Buffer.concat([head, body]);
+}
+
+/** One job's relay: output and its end in, input out. */
+interface Relay {
+  sock: net.Socket;
+  status: Promise<number>;
+  stdout: Readable;
+  stdin: Writable;
+}
+
+function relay(sock: net.Socket, attached: () => void): Relay {
+  let resolveStatus!: (s: number) => void;
+  let rejectStatus!: (e: Error) => void;
+  const status = new Promise<number>((res, rej) => { resolveStatus = res; rejectStatus = rej; });
+  status.catch(() => { /* read by close()/wait(); unhandled otherwise */ });
+  let ended = false;
+  const stdout = new Readable({ read: () => sock.resume() });
+  const stdin = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (ended) return cb(new Error('the command has ended'));
+      if (sock.write(dataFrame('d', chunk))) cb();
+      else sock.once('drain', () => cb());
+    },
+    final(cb) {
+      if (!ended) sock.write(dataFrame('e', Buffer.alloc(0)));
+      cb();
+    },
+  });
+  let inbuf: Buffer = Buffer.alloc(0);
+  sock.on('data', (d: Buffer) => {
+    inbuf = inbuf.length ? Buffer.concat([inbuf, d]) : d;
+    while (inbuf.length >= 5) {
+      const len = inbuf.readUInt32LE(0);
+      if (inbuf.length < 4 + len) break;
+      const type = String.fromCharCode(inbuf[4]);
+      const body = inbuf.subarray(5, 4 + len);
+      inbuf = inbuf.subarray(4 + len);
+      // stdout only: the command's stderr stays in its log (`appinit logs NAME`).
+      if (type === 'o' && !stdout.push(Buffer.from(body))) sock.pause();
+      else if (type === 's') {
+        const ev = JSON.parse(body.toString('utf8')) as { ev: string; status?: number; respawned?: number };
+        if (ev.ev === 'attached') attached();
+        else if (ev.ev === 'exit' && !ev.respawned) {
+          ended = true;
+          stdout.push(null);
+          resolveStatus(ev.status ?? 0);
+          sock.end();
+        }
+      }
+    }
+  });
+  const lost = (err?: Error) => {
+    if (ended) return;
+    ended = true;
+    const e = err ?? new Error('the connection to the supervise helper was lost');
+    stdout.destroy(e);
+    rejectStatus(e);
+  };
+  sock.on('error', (e) => lost(e));
+  sock.on('close', () => lost());
+  return { sock, status, stdout, stdin };
+}
+
+/** Starts argv as a held job, attaches to it, then lets it run: no output is missed. */
+async function startRelayed(c: Client, cmd: string | string[], opts: PopenOptions): Promise<{ job: number; pid: number | null; r: Relay }> {
+  const argv = typeof cmd === 'string' ? ['/bin/sh', '-c', cmd] : cmd;
+  if (argv.length === 0) throw new Error('popen: an empty command');
+  const env: Record<string, string> = opts.env ?? Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] != null));
+  const held = await c.run({ argv, name: opts.name, cwd: opts.cwd ?? process.cwd(), env, hold: true, tty: false });
+  const sock = net.connect(helperSocket(c.home));
+  let r!: Relay;
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    r = relay(sock, () => { sock.removeListener('error', reject); resolve(); });
+    sock.on('connect', () => sock.write(attachFrame(held.id)));
+  });
+  const started = await c.startJob(held.id).catch(async (err: Error) => { sock.destroy(); throw err; });
+  return { job: started.job, pid: (started as { pid?: number | null }).pid ?? null, r };
+}
+
+/** popen(3): 'r' reads the command's stdout, 'w' writes its stdin. */
+export async function popen(c: Client, cmd: string | string[], mode: 'r', opts?: PopenOptions): Promise<Readable & PopenStream>;
+export async function popen(c: Client, cmd: string | string[], mode: 'w', opts?: PopenOptions): Promise<Writable & PopenStream>;
+export async function popen(c: Client, cmd: string | string[], mode: 'r' | 'w', opts: PopenOptions = {}): Promise<(Readable | Writable) & PopenStream> {
+  if (mode !== 'r' && mode !== 'w') throw new Error(`popen: mode must be 'r' or 'w', got ${JSON.stringify(mode)}`);
+  const { job, pid, r } = await startRelayed(c, cmd, opts);
+  if (mode === 'r') {
+    r.stdin.end(); // as popen's "r": the command's stdin is not ours to write (it sees EOF)
+    r.stdout.on('error', () => { /* reported by close() */ });
+    return Object.assign(r.stdout, { job, pid, close: () => r.status });
+  }
+  r.stdout.resume(); // its stdout goes to its log; nothing is kept here
+  r.stdout.on('error', () => { /* reported by close() */ });
+  const w = r.stdin;
+  return Object.assign(w, {
+    job, pid,
+    close: () => new Promise<number>((resolve, reject) => {
+      if (w.writableFinished) return void r.status.then(resolve, reject);
+      w.end(() => r.status.then(resolve, reject));
+    }),
+  });
+}
+
+/** A coprocess: its stdin and stdout both connected to the caller. */
+export async function coprocess(c: Client, cmd: string | string[], opts: PopenOptions = {}): Promise<Coprocess> {
+  const { job, pid, r } = await startRelayed(c, cmd, opts);
+  return { job, pid, stdin: r.stdin, stdout: r.stdout, wait: () => r.status };
+}
