@@ -13,9 +13,11 @@
 // "over HTTP" rows are the same library calls sent as HTTP requests, as every call was before
 // the channel. Wall time on a shared machine swings with its load; the CPU columns (both sides
 // of a round trip, per operation) are the steadier before/after comparison.
-// What dominates a lock + unlock now (--cpu-prof of the daemon): the commit of each grant
-// (SQLite WAL, synchronous=NORMAL; it makes a kill -9 of the daemon never grant twice), then the
-// socket write that wakes the client; HTTP parsing and JSON are gone from the path.
+// What dominates a lock + unlock now (--cpu-prof of the daemon, strace -c): the commit of each
+// grant (SQLite WAL, synchronous=NORMAL: two 4 KB frames — the holding and the answer kept for a
+// re-sent id — about 7 pwrite and 6 fcntl calls; it is what makes a kill -9 of the daemon never
+// grant twice), then the socket write that wakes the other side; HTTP parsing is gone from the
+// path. On a loaded machine the rest of the wall time is waiting for a CPU (last column).
 // Usage: node dist/bench/coord.js [rounds=7] [perRound=200] [cliRuns=15]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
