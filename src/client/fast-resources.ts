@@ -21,6 +21,9 @@ interface Pending {
 // long, in case it was upgraded meanwhile; calls go over HTTP until then.
 const RETRY_UNSUPPORTED_MS = 60_000;
 
+// The longest body sent on the channel; the daemon accepts lines up to 1 MiB (its FAST_MAX_LINE).
+const MAX_LINE = (1 << 20) - 4096;
+
 /** One kept connection for resource calls; null from call() means "not sent: use HTTP". */
 export class FastChannel {
   private sock: Socket | null = null;
@@ -39,6 +42,9 @@ export class FastChannel {
    */
   async call(op: string, body: Record<string, unknown>): Promise<FastAnswer | null> {
     if (Date.now() < this.unsupportedUntil) return null;
+    const text = JSON.stringify(body);
+    // The daemon cuts off a longer line (FAST_MAX_LINE in src/api/resources/fast.ts): HTTP takes it.
+    if (text.length > MAX_LINE) return null;
     const sock = this.sock ?? (await (this.opening ??= this.open()));
     if (!sock || sock.destroyed) return null;
     return new Promise((resolve, reject) => {
@@ -46,7 +52,7 @@ export class FastChannel {
       this.pending.set(n, { resolve, reject });
       // A call under way keeps the process alive (a lock that waits), an idle connection does not.
       if (this.pending.size === 1) sock.ref();
-      sock.write(`${JSON.stringify({ n, op, body })}\n`);
+      sock.write(`{"n":${n},"op":${JSON.stringify(op)},"body":${text}}\n`);
     });
   }
 

@@ -66,6 +66,20 @@ describe('resources: the kept channel', () => {
     assert.equal((await c.queue('raw.q').receiveOne({ nowait: true })).data, 'over http');
   });
 
+  test('a call too large for a line of the channel goes over HTTP; a line over the limit ends the connection', async () => {
+    const big = 'x'.repeat(1_500_000);
+    await c.queue('big.q').create({ maxBytes: 4_000_000 });
+    await c.queue('big.q').send(1, big);
+    assert.equal((await c.queue('big.q').receiveOne({ nowait: true })).data.length, big.length);
+    const sock = netConnect(join(h.home, 'appinit.sock'));
+    sock.on('error', () => {});
+    sock.write('GET /v1/resources/fast HTTP/1.1\r\nhost: x\r\nconnection: Upgrade\r\nupgrade: appinit-resources\r\n\r\n');
+    sock.write(`{"n":1,"op":"send","body":{"name":"big.q","data":"${big}`);
+    await waitFor('the daemon closes a connection whose line passed 1 MiB', async () => sock.destroyed || sock.readyState === 'closed' || sock.writableEnded || (sock as unknown as { _readableState: { ended: boolean } })._readableState.ended, 10_000);
+    sock.destroy();
+    assert.equal((await c.queue('big.q').receiveOne({ nowait: true }).catch((e: { code: string }) => e.code)), 'no_message', 'nothing of it was taken as a message');
+  });
+
   test('a library lock waiting while the daemon is killed -9 keeps waiting and is granted once, when the holder ends', async () => {
     const a = libraryProcess(h, `await c.mutex('m').lock(); console.log('A locked'); setInterval(() => {}, 1000);`);
     children.push(a.p);

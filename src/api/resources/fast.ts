@@ -9,11 +9,14 @@ import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import type { App } from '../app.js';
 import { ApiError, errorBody } from '../errors.js';
-import { caller, MAX_BODY } from '../http.js';
+import { caller } from '../http.js';
 import type { ApiRequest } from '../routes.js';
 
 /** The Upgrade token of the resource channel. */
 export const FAST_PROTOCOL = 'appinit-resources';
+
+/** The longest request line (characters); the client sends larger calls over HTTP (src/client/fast-resources.ts has the same number). */
+export const FAST_MAX_LINE = 1 << 20;
 
 /** The path a client upgrades. */
 export const FAST_PATH = '/v1/resources/fast';
@@ -88,8 +91,9 @@ export function fastUpgrade(app: App, req: IncomingMessage, sock: Socket, head: 
       at = nl + 1;
     }
     tail = at === 0 ? text : text.slice(at);
-    // A line longer than any request the HTTP API accepts is refused the same way: cut off.
-    if (tail.length > MAX_BODY) sock.destroy();
+    // A connection may stay open for good (HTTP's may not: its timeouts close it), so a partial
+    // line is bounded lower than an HTTP body: the library sends a larger call over HTTP.
+    if (tail.length > FAST_MAX_LINE) sock.destroy();
   };
   if (head.length) onData(head);
   sock.on('data', onData);
