@@ -8,15 +8,25 @@
 // runs the cases in interleaved rounds and prints medians and ratios. Stops both at the end.
 // Also: a no-op request (GET /v1/up/last) through the
 // same kept-alive transport, which says how much of a round trip is HTTP + JSON + the event loop.
+// Before and after in the same run: the library's resource calls go over its kept channel (an
+// HTTP Upgrade to appinit-resources, a JSON line each way: src/client/fast-resources.ts); the
+// "over HTTP" rows are the same library calls sent as HTTP requests, as every call was before
+// the channel. Wall time on a shared machine swings with its load; the CPU columns (both sides
+// of a round trip, per operation) are the steadier before/after comparison.
+// What dominates a lock + unlock now (--cpu-prof of the daemon, strace -c): the commit of each
+// grant (SQLite WAL, synchronous=NORMAL: two 4 KB frames — the holding and the answer kept for a
+// re-sent id — about 7 pwrite and 6 fcntl calls; it is what makes a kill -9 of the daemon never
+// grant twice), then the socket write that wakes the other side; HTTP parsing is gone from the
+// path. On a loaded machine the rest of the wall time is waiting for a CPU (last column).
 // Usage: node dist/bench/coord.js [rounds=7] [perRound=200] [cliRuns=15]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { connect, type Client } from '../src/client/index.js';
+import { Client, connect } from '../src/client/index.js';
 import { socketPath } from '../src/client/home.js';
 import { unixTransport } from '../src/client/transport.js';
 
@@ -115,23 +125,37 @@ async function startRedis(dir: string): Promise<{ proc: ChildProcess; resp: Resp
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// CPU ms (user + system) a process has used: /proc/PID/stat, clock ticks of 10 ms.
-function cpuMs(pid: number): number {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+// CPU ms a process has used, every thread of it, and ms it waited on a run queue (runnable, no
+// CPU free): the scheduler's own counts in nanoseconds (/proc/PID/task/*/schedstat), not
+// /proc/PID/stat's 10 ms ticks, which a short round misses.
+function sched(pid: number | 'self'): { run: number; wait: number } {
+  let run = 0;
+  let wait = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ');
+      run += Number(f[0]);
+      // The main thread's wait only: threads waiting at the same moment would count twice.
+      if (t === String(pid === 'self' ? process.pid : pid)) wait += Number(f[1]);
+    } catch { /* thread ended */ }
+  }
+  return { run: run / 1e6, wait: wait / 1e6 };
 }
 
 // Per iteration of fn, run n times in a row: wall µs, and CPU µs of the server and of this client
 // (CPU says what each side costs even when a loaded machine stretches the wall time).
-async function perOp(n: number, fn: () => Promise<unknown>, server: number): Promise<{ wall: number; server: number; client: number }> {
-  const s0 = cpuMs(server);
+async function perOp(n: number, fn: () => Promise<unknown>, server: number): Promise<{ wall: number; server: number; client: number; queued: number }> {
+  const s0 = sched(server);
+  const q0 = sched('self').wait;
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await fn();
   const wall = ((performance.now() - t0) * 1000) / n;
   const c = process.cpuUsage(c0);
-  return { wall, server: ((cpuMs(server) - s0) * 1000) / n, client: (c.user + c.system) / n };
+  const s1 = sched(server);
+  // Time either side was ready to run but had no CPU: on a shared machine, much of the wall time.
+  const queued = ((s1.wait - s0.wait + sched('self').wait - q0) * 1000) / n;
+  return { wall, server: ((s1.run - s0.run) * 1000) / n, client: (c.user + c.system) / n, queued };
 }
 
 function spawnMs(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
@@ -159,6 +183,11 @@ async function main(): Promise<void> {
     const q = c.queue('bench.q');
     await q.create();
     const raw = unixTransport(socketPath(home));
+    // The same library, every call as an HTTP request (as before the kept channel).
+    const viaHttp = new Client(unixTransport(socketPath(home)), home, socketPath(home), false);
+    const mh = viaHttp.mutex('bench.http');
+    const qh = viaHttp.queue('bench.http.q');
+    await qh.create();
 
     const daemon = Number(readFileSync(join(home, 'daemon.pid'), 'utf8'));
     const rpid = redis.proc.pid!;
@@ -168,17 +197,28 @@ async function main(): Promise<void> {
       { label: 'appinit library: send + receive', server: daemon, run: async () => { await q.send(1, 'x'); await q.receiveOne(); } },
       { label: 'redis: LPUSH + BRPOP', server: rpid, run: async () => { await r.cmd('LPUSH', 'bench.q', 'x'); await r.cmd('BRPOP', 'bench.q', '0'); } },
       { label: 'appinit: 2 no-op requests (GET /v1/up/last)', server: daemon, run: async () => { await raw('GET', '/v1/up/last'); await raw('GET', '/v1/up/last'); } },
+      { label: 'appinit library over HTTP: lock + unlock', server: daemon, run: async () => { await mh.lock(); await mh.unlock(); } },
+      { label: 'appinit library over HTTP: send + receive', server: daemon, run: async () => { await qh.send(1, 'x'); await qh.receiveOne(); } },
     ];
-    const times = cases.map(() => [] as { wall: number; server: number; client: number }[]);
+    const times = cases.map(() => [] as { wall: number; server: number; client: number; queued: number }[]);
     for (const k of cases) await perOp(20, k.run, k.server); // warm up: JIT, prepared statements, connections
     for (let i = 0; i < rounds; i++) for (const [j, k] of cases.entries()) times[j].push(await perOp(perRound, k.run, k.server));
     const med = times.map((t) => median(t.map((x) => x.wall)));
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-    console.log(`${'round trip (one at a time)'.padEnd(46)} ${'wall µs'.padStart(9)} ${'server CPU µs'.padStart(14)} ${'client CPU µs'.padStart(14)}   (median wall, mean CPU; ${rounds} interleaved rounds of ${perRound})`);
-    cases.forEach((k, i) => console.log(`${k.label.padEnd(46)} ${med[i].toFixed(0).padStart(9)} ${mean(times[i].map((x) => x.server)).toFixed(0).padStart(14)} ${mean(times[i].map((x) => x.client)).toFixed(0).padStart(14)}`));
-    console.log(`ratio lock+unlock / SET NX+DEL:     ${(med[0] / med[1]).toFixed(2)}  (goal ≤ 1)`);
-    console.log(`ratio send+receive / LPUSH+BRPOP:   ${(med[2] / med[3]).toFixed(2)}  (goal ≤ 1)`);
-    console.log(`share of a lock+unlock that is two no-op requests: ${((med[4] / med[0]) * 100).toFixed(0)}%`);
+    console.log(`${'round trip (one at a time)'.padEnd(46)} ${'wall µs'.padStart(9)} ${'server CPU µs'.padStart(14)} ${'client CPU µs'.padStart(14)} ${'no CPU free µs'.padStart(15)}   (median wall, mean CPU and run-queue wait; ${rounds} interleaved rounds of ${perRound})`);
+    cases.forEach((k, i) => console.log(`${k.label.padEnd(46)} ${med[i].toFixed(0).padStart(9)} ${mean(times[i].map((x) => x.server)).toFixed(0).padStart(14)} ${mean(times[i].map((x) => x.client)).toFixed(0).padStart(14)} ${mean(times[i].map((x) => x.queued)).toFixed(0).padStart(15)}`));
+    // CPU of both sides per operation: what a round trip costs the machine, load or not.
+    const cpu = times.map((t) => mean(t.map((x) => x.server + x.client)));
+    const line = (what: string, i: number, j: number) =>
+      console.log(`${what.padEnd(46)} wall ${(med[i] / med[j]).toFixed(2).padStart(6)}   CPU ${(cpu[i] / cpu[j]).toFixed(2).padStart(6)}`);
+    console.log(`\nratios (goal ≤ 1 against Redis)`);
+    line('lock+unlock / SET NX+DEL', 0, 1);
+    line('lock+unlock over HTTP / SET NX+DEL (before)', 5, 1);
+    line('send+receive / LPUSH+BRPOP', 2, 3);
+    line('send+receive over HTTP / LPUSH+BRPOP (before)', 6, 3);
+    line('lock+unlock: kept channel / HTTP', 0, 5);
+    line('send+receive: kept channel / HTTP', 2, 6);
+    console.log(`share of a lock+unlock over HTTP that is two no-op requests: ${((med[4] / med[5]) * 100).toFixed(0)}%`);
 
     // The command line: a whole process each, as a shell script uses them.
     const lockFile = join(home, 'flock.lock');

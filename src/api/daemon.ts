@@ -20,6 +20,7 @@ import { Health } from './health.js';
 import { createApp, startServices } from './app.js';
 import { createServer } from './http.js';
 import { upgrade } from './attach.js';
+import { fastUpgrade, isFastUpgrade } from './resources/fast.js';
 import { MODULES, type Service, type Services } from './modules.js';
 import { packageVersion } from './package-version.js';
 import { pathsFor, systemPaths, type Paths } from './paths.js';
@@ -181,7 +182,8 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   const listen = async () => {
     const server = createServer(ctx, app);
     // Terminal attach through the daemon (the system daemon's helper admits only root).
-    server.on('upgrade', (req, sock, head) => upgrade(ctx, req, sock as import('node:net').Socket, head));
+    // ... and the library's resource channel (src/api/resources/fast.ts).
+    server.on('upgrade', (req, sock, head) => (isFastUpgrade(req) ? fastUpgrade(app, req, sock as import('node:net').Socket, head) : upgrade(ctx, req, sock as import('node:net').Socket, head)));
     try { unlinkSync(paths.socket); } catch { /* no stale socket */ }
     const old = process.umask(0o077); // the socket is private: 0600 from its first instant
     try {

@@ -9,6 +9,7 @@ import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
 import { dirname } from 'node:path';
 import { appinitHome, socketPath, systemHome, systemMode, systemSocketPath } from './home.js';
 import type { PipeView } from '../api/pipes/module.js';
+import { FastChannel } from './fast-resources.js';
 import { coprocess, popen, type Coprocess, type PopenOptions, type PopenStream } from './popen.js';
 import type { Readable, Writable } from 'node:stream';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
@@ -55,7 +56,11 @@ export interface WebView {
 /** A connection to the daemon of one APPINIT_HOME. */
 export class Client {
   /** `socket`: the daemon's control socket (the home's, or the system daemon's). */
-  constructor(private readonly t: Transport, readonly home: string, readonly socket: string = socketPath(home)) {}
+  /** `fastResources`: resource calls go over one kept connection (src/client/fast-resources.ts), not HTTP. */
+  constructor(private readonly t: Transport, readonly home: string, readonly socket: string = socketPath(home), fastResources = false) {
+    this.fast = fastResources ? new FastChannel(socket) : undefined;
+  }
+  private readonly fast: FastChannel | undefined;
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const r = await this.t(method, path, body);
@@ -249,13 +254,13 @@ export class Client {
 
   // resources (appinit's own locks, semaphores and queues)
   /** A named mutex: `await c.mutex('db').withLock(fn)`. */
-  mutex(name: string): Mutex { return new Mutex(this.t, name); }
+  mutex(name: string): Mutex { return new Mutex(this.t, name, this.fast); }
   /** A named counting semaphore. */
-  semaphore(name: string): Semaphore { return new Semaphore(this.t, name); }
+  semaphore(name: string): Semaphore { return new Semaphore(this.t, name, this.fast); }
   /** A named message queue. */
-  queue(name: string): Queue { return new Queue(this.t, name); }
+  queue(name: string): Queue { return new Queue(this.t, name, this.fast); }
   /** Several resources at once, all or nothing; units held until released by the caller's end. */
-  acquire(wants: Record<string, number>, opts: { wait?: boolean } = {}): Promise<void> { return acquire(this.t, wants, opts); }
+  acquire(wants: Record<string, number>, opts: { wait?: boolean } = {}): Promise<void> { return acquire(this.t, wants, opts, this.fast); }
   /** Removes resources (their owner or root). */
   removeResources(names: string[]): Promise<{ removed: string[] }> { return this.call('POST', '/v1/resources/remove', { names }); }
   /** appinit's resources with holders and waiters (ipcs). */
@@ -348,9 +353,11 @@ export async function connect(opts: ConnectOptions = {}): Promise<Client> {
   const home = opts.home ?? appinitHome();
   if (opts.transport) return new Client(opts.transport, home);
   const base = unixTransport(socketPath(home), { keepAlive: opts.keepAlive });
-  if (opts.autostart !== false) return new Client(autostarting(home, base, opts.onStart), home);
+  // A program that keeps its connections gets the kept resource channel; a command line, plain HTTP.
+  const fast = opts.keepAlive !== false;
+  if (opts.autostart !== false) return new Client(autostarting(home, base, opts.onStart), home, socketPath(home), fast);
   if (!(await isRunning(home))) throw new AppinitError('not_running', `appinit: no daemon is running for ${home}`, 0);
-  return new Client(base, home);
+  return new Client(base, home, socketPath(home), fast);
 }
 
 // The system daemon serves every user from one socket; only root starts it (`appinit daemon
@@ -368,5 +375,5 @@ async function connectSystem(opts: ConnectOptions): Promise<Client> {
       : 'only root can start it (`appinit daemon --system`, or its boot unit); a user cannot start the system daemon';
     throw new AppinitError('not_running', `no system daemon answers on ${sock} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ${how}`, 0);
   }
-  return new Client(base, home, sock);
+  return new Client(base, home, sock, opts.keepAlive !== false);
 }

@@ -1,6 +1,7 @@
 // appinit's resources from the library: mutexes, semaphores and message queues. A call that
 // waits keeps waiting through a restart of the daemon: it is re-sent with the same id, and the
 // daemon answers a re-sent request with the answer it gave before, so nothing is taken twice.
+import type { FastChannel } from './fast-resources.js';
 import type { Transport } from './transport.js';
 
 /** An error from a resource call: `deadlock` (details: who holds and waits for what), `busy`, `no_message`, ... */
@@ -23,14 +24,20 @@ const TRANSIENT = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE']);
 /** How long a waiting call tries to reach a daemon that went away before it gives up (ms). */
 export const RECONNECT_WINDOW_MS = 60_000;
 
-async function call<T>(t: Transport, path: string, body: Record<string, unknown>): Promise<T> {
-  // Web Crypto's: node:crypto costs a command's start more than the rest of the client.
-  const id = globalThis.crypto.randomUUID();
+async function call<T>(t: Transport, path: string, body: Record<string, unknown>, fast?: FastChannel): Promise<T> {
+  // Web Crypto's: node:crypto costs a command's start more than the rest of the client. The time
+  // first: the daemon stores an answer under each id, and ids that grow keep its inserts at the
+  // end of one b-tree instead of on random pages (bench/coord.ts).
+  const id = `${Date.now().toString(36).padStart(9, '0')}-${globalThis.crypto.randomUUID()}`;
   const until = Date.now() + RECONNECT_WINDOW_MS;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     let r: { status: number; body: unknown };
     try {
-      r = await t('POST', path, { ...body, id });
+      const sent = { ...body, id };
+      // `fresh`: this id was never sent, so the daemon need not look for an answer given before.
+      // Only on the kept channel, which never re-sends by itself (HTTP's keep-alive pool re-sends
+      // a request whose reused connection was reset: that one must be looked up).
+      r = (fast && (await fast.call(path.slice(PREFIX.length), attempt === 0 ? { ...sent, fresh: true } : sent))) ?? (await t('POST', path, sent));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if ((!TRANSIENT.has(code) && !/socket hang up/.test((err as Error).message)) || Date.now() > until) throw err;
@@ -45,16 +52,19 @@ async function call<T>(t: Transport, path: string, body: Record<string, unknown>
   }
 }
 
+const PREFIX = '/v1/resources/';
+
 /** A mutex: one holder at a time (the caller's job, or the calling process). */
 export class Mutex {
-  constructor(private readonly t: Transport, readonly name: string) {}
+  /** `fast`: the client's kept resource channel, if it has one (else every call is HTTP). */
+  constructor(private readonly t: Transport, readonly name: string, private readonly fast?: FastChannel) {}
   /** Waits until held (created if missing); throws `deadlock` instead of waiting forever. */
   async lock(opts: { wait?: boolean } = {}): Promise<void> {
-    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n: 1, undo: true }], wait: opts.wait !== false, create: 'mutex' });
+    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n: 1, undo: true }], wait: opts.wait !== false, create: 'mutex' }, this.fast);
   }
   /** Gives it back (only its holder can). */
   async unlock(): Promise<void> {
-    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'V', n: 1, undo: true }] });
+    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'V', n: 1, undo: true }] }, this.fast);
   }
   /** Runs fn while holding the mutex, and gives it back however fn ends. */
   async withLock<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -69,39 +79,41 @@ export class Mutex {
 
 /** A counting semaphore. */
 export class Semaphore {
-  constructor(private readonly t: Transport, readonly name: string) {}
+  /** `fast`: the client's kept resource channel, if it has one (else every call is HTTP). */
+  constructor(private readonly t: Transport, readonly name: string, private readonly fast?: FastChannel) {}
   /** Creates it with an initial value (an existing one is left as it is). */
   async create(value: number, opts: { mode?: number } = {}): Promise<void> {
-    await call(this.t, '/v1/resources/create', { name: this.name, kind: 'semaphore', value, mode: opts.mode });
+    await call(this.t, '/v1/resources/create', { name: this.name, kind: 'semaphore', value, mode: opts.mode }, this.fast);
   }
   /** P: waits until the value is ≥ n and takes n; with undo, the units are given back when the caller ends. */
   async p(n = 1, opts: { undo?: boolean; wait?: boolean } = {}): Promise<number> {
-    return (await call<{ value: number }>(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n, undo: !!opts.undo }], wait: opts.wait !== false })).value;
+    return (await call<{ value: number }>(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n, undo: !!opts.undo }], wait: opts.wait !== false }, this.fast)).value;
   }
   /** V: adds n and wakes waiters. */
   async v(n = 1, opts: { undo?: boolean } = {}): Promise<number> {
-    return (await call<{ value: number }>(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'V', n, undo: !!opts.undo }] })).value;
+    return (await call<{ value: number }>(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'V', n, undo: !!opts.undo }] }, this.fast)).value;
   }
   /** Waits until the value is 0. */
   async waitZero(): Promise<void> {
-    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'Z' }] });
+    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'Z' }] }, this.fast);
   }
 }
 
 /** A message queue with msgrcv's type rule. */
 export class Queue {
-  constructor(private readonly t: Transport, readonly name: string) {}
+  /** `fast`: the client's kept resource channel, if it has one (else every call is HTTP). */
+  constructor(private readonly t: Transport, readonly name: string, private readonly fast?: FastChannel) {}
   /** Creates it (an existing one is left as it is). */
   async create(opts: { maxBytes?: number; mode?: number } = {}): Promise<void> {
-    await call(this.t, '/v1/resources/create', { name: this.name, kind: 'queue', maxBytes: opts.maxBytes, mode: opts.mode });
+    await call(this.t, '/v1/resources/create', { name: this.name, kind: 'queue', maxBytes: opts.maxBytes, mode: opts.mode }, this.fast);
   }
   /** Sends a message of a type ≥ 1; a full queue makes it wait (or throw `busy` with wait: false). */
   async send(type: number, data: string, opts: { wait?: boolean } = {}): Promise<void> {
-    await call(this.t, '/v1/resources/send', { name: this.name, type, data, wait: opts.wait !== false });
+    await call(this.t, '/v1/resources/send', { name: this.name, type, data, wait: opts.wait !== false }, this.fast);
   }
   /** Receives one message: type 0 the first, N the first of type N, -N the first of the lowest type ≤ N. */
   async receiveOne(opts: { type?: number; nowait?: boolean } = {}): Promise<QueueMessage> {
-    const r = await call<{ message: QueueMessage }>(this.t, '/v1/resources/recv', { name: this.name, type: opts.type ?? 0, wait: !opts.nowait });
+    const r = await call<{ message: QueueMessage }>(this.t, '/v1/resources/recv', { name: this.name, type: opts.type ?? 0, wait: !opts.nowait }, this.fast);
     return { type: r.message.type, data: r.message.data, sender: r.message.sender };
   }
   /** Every message as it comes, for `for await`. */
@@ -111,7 +123,7 @@ export class Queue {
 }
 
 /** Creates an atomic acquire of several semaphores or mutexes: all or nothing, as one semop array. */
-export async function acquire(t: Transport, wants: Record<string, number>, opts: { wait?: boolean } = {}): Promise<void> {
+export async function acquire(t: Transport, wants: Record<string, number>, opts: { wait?: boolean } = {}, fast?: FastChannel): Promise<void> {
   const ops = Object.entries(wants).map(([name, n]) => ({ name, op: 'P', n, undo: true }));
-  await call(t, '/v1/resources/semop', { ops, wait: opts.wait !== false });
+  await call(t, '/v1/resources/semop', { ops, wait: opts.wait !== false }, fast);
 }

@@ -35,17 +35,29 @@ export const RESOURCE_MIGRATIONS = [
    INSERT INTO resource_grants_new SELECT id, answer, at FROM resource_grants;
    DROP TABLE resource_grants;
    ALTER TABLE resource_grants_new RENAME TO resource_grants;`,
+  // A send writes a message and an answer, nothing else: no AUTOINCREMENT (its sqlite_sequence
+  // row is one more page per send; an id reused after the last message left names nothing) and
+  // no index (it served only the rare removal of a whole queue). Two pages per commit, not four.
+  `CREATE TABLE resource_messages_new (
+     id INTEGER PRIMARY KEY, resource TEXT NOT NULL, type INTEGER NOT NULL, data TEXT NOT NULL,
+     sender INTEGER NOT NULL, at REAL NOT NULL
+   );
+   INSERT INTO resource_messages_new SELECT id, resource, type, data, sender, at FROM resource_messages;
+   DROP TABLE resource_messages;
+   ALTER TABLE resource_messages_new RENAME TO resource_messages;`,
 ];
 
 interface RawResource { name: string; kind: Resource['kind']; value: number; initial: number; max_bytes: number; uid: number; gid: number; mode: number; created: number }
 
 /** Everything stored, for the manager to load at start. */
 export function loadResources(db: Db): { resources: Resource[]; holdings: { resource: string; holder: Holder; units: number }[]; messages: { resource: string; m: Message }[] } {
-  const resources = (db.prepare('SELECT * FROM resources').all() as RawResource[]).map((r) => ({
-    name: r.name, kind: r.kind, value: r.value, initial: r.initial, maxBytes: r.max_bytes, uid: r.uid, gid: r.gid, mode: r.mode, created: r.created,
-  }));
   const holdings = (db.prepare('SELECT resource, holder_json, units FROM resource_holdings').all() as { resource: string; holder_json: string; units: number }[])
     .map((h) => ({ resource: h.resource, holder: JSON.parse(h.holder_json) as Holder, units: h.units }));
+  // A mutex's value is not written on each lock (storePersist): it is 0 while someone holds it.
+  const held = new Set(holdings.filter((h) => h.units > 0).map((h) => h.resource));
+  const resources = (db.prepare('SELECT * FROM resources').all() as RawResource[]).map((r) => ({
+    name: r.name, kind: r.kind, value: r.kind === 'mutex' ? (held.has(r.name) ? 0 : 1) : r.value, initial: r.initial, maxBytes: r.max_bytes, uid: r.uid, gid: r.gid, mode: r.mode, created: r.created,
+  }));
   const messages = (db.prepare('SELECT * FROM resource_messages ORDER BY id').all() as (Message & { resource: string })[])
     .map(({ resource, ...m }) => ({ resource, m }));
   return { resources, holdings, messages };
@@ -71,8 +83,13 @@ export function resourceEvents(db: Db, limit = 50): { at: number; text: string }
 /** A Persist that writes through to the store. */
 export function storePersist(db: Db, log: (text: string) => void): Persist {
   return {
-    resource: (r) => stmt(db, `INSERT INTO resources(name, kind, value, initial, max_bytes, uid, gid, mode, created) VALUES(?,?,?,?,?,?,?,?,?)
-      ON CONFLICT(name) DO UPDATE SET value = excluded.value`).run(r.name, r.kind, r.value, r.initial, r.maxBytes, r.uid, r.gid, r.mode, r.created),
+    // A mutex's row is written once: its value follows from its holding (loadResources), so a
+    // lock or unlock writes one page fewer.
+    resource: (r) => (r.kind === 'mutex'
+      ? stmt(db, `INSERT INTO resources(name, kind, value, initial, max_bytes, uid, gid, mode, created) VALUES(?,?,?,?,?,?,?,?,?)
+        ON CONFLICT(name) DO NOTHING`)
+      : stmt(db, `INSERT INTO resources(name, kind, value, initial, max_bytes, uid, gid, mode, created) VALUES(?,?,?,?,?,?,?,?,?)
+        ON CONFLICT(name) DO UPDATE SET value = excluded.value`)).run(r.name, r.kind, r.value, r.initial, r.maxBytes, r.uid, r.gid, r.mode, r.created),
     removed: (name) => {
       stmt(db, 'DELETE FROM resources WHERE name = ?').run(name);
       stmt(db, 'DELETE FROM resource_holdings WHERE resource = ?').run(name);
@@ -86,7 +103,19 @@ export function storePersist(db: Db, log: (text: string) => void): Persist {
     messageAdded: (resource, m) => Number(stmt(db, 'INSERT INTO resource_messages(resource, type, data, sender, at) VALUES(?,?,?,?,?)').run(resource, m.type, m.data, m.sender, m.at).lastInsertRowid),
     messageRemoved: (_resource, id) => void stmt(db, 'DELETE FROM resource_messages WHERE id = ?').run(id),
     granted: (id, answer) => void stmt(db, 'INSERT OR REPLACE INTO resource_grants(id, answer, at) VALUES(?,?,?)').run(id, JSON.stringify(answer), Date.now()),
-    transaction: (fn) => (db.inTransaction ? fn() : db.transaction(fn)()),
+    // BEGIN and COMMIT as cached statements: db.transaction(fn) builds a new wrapper on each call,
+    // and a grant is one call.
+    transaction: (fn) => {
+      if (db.inTransaction) return fn();
+      stmt(db, 'BEGIN').run();
+      try {
+        fn();
+        stmt(db, 'COMMIT').run();
+      } catch (err) {
+        if (db.inTransaction) stmt(db, 'ROLLBACK').run();
+        throw err;
+      }
+    },
     event: (text) => {
       stmt(db, 'INSERT INTO resource_events(at, text) VALUES(?, ?)').run(Date.now(), text);
       log(text);

@@ -72,10 +72,11 @@ const CODES: Record<string, [number, ErrorCode]> = {
   not_holder: [409, 'not_holder'], too_big: [413, 'too_large'],
 };
 
-// Runs a request once per id: a re-sent request gets the stored answer.
-async function once(ctx: ApiContext, id: unknown, run: (id: string | null) => Promise<Answer>): Promise<unknown> {
+// Runs a request once per id: a re-sent request gets the stored answer. A request marked
+// `fresh` (the library's first sending of a new id) has none: the store is not read for it.
+async function once(ctx: ApiContext, id: unknown, run: (id: string | null) => Promise<Answer>, fresh = false): Promise<unknown> {
   const key = typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : null;
-  const before = key ? grantOf(ctx.db, key) : null;
+  const before = key && !fresh ? grantOf(ctx.db, key) : null;
   let a: Answer;
   try {
     a = before ?? (await run(key));
@@ -204,7 +205,7 @@ export const resourcesModule: Module<'resources'> = {
       }
       for (const o of ops) allowed(ctx, req, o.name, 2);
       const holder = caller(ctx, req);
-      return once(ctx, req.body.id, (id) => m.semop(holder, ops, req.body.wait !== false, id, req.signal));
+      return once(ctx, req.body.id, (id) => m.semop(holder, ops, req.body.wait !== false, id, req.signal), req.body.fresh === true);
     },
 
     'POST /v1/resources/send': async (ctx, req) => {
@@ -212,7 +213,7 @@ export const resourcesModule: Module<'resources'> = {
       allowed(ctx, req, name, 2);
       if (typeof req.body.data !== 'string') throw new ApiError(400, 'usage', 'data: expected the message text');
       const holder = caller(ctx, req);
-      return once(ctx, req.body.id, (id) => manager(ctx).send(holder, name, intOf(req.body.type, 'type', 1, 1), req.body.data as string, req.body.wait !== false, Date.now(), id, req.signal));
+      return once(ctx, req.body.id, (id) => manager(ctx).send(holder, name, intOf(req.body.type, 'type', 1, 1), req.body.data as string, req.body.wait !== false, Date.now(), id, req.signal), req.body.fresh === true);
     },
 
     'POST /v1/resources/recv': async (ctx, req) => {
@@ -221,7 +222,7 @@ export const resourcesModule: Module<'resources'> = {
       const type = req.body.type == null ? 0 : req.body.type;
       if (typeof type !== 'number' || !Number.isInteger(type)) throw new ApiError(400, 'usage', `type: expected a whole number (0: any, N: that type, -N: lowest type ≤ N), got ${JSON.stringify(type)}`);
       const holder = caller(ctx, req);
-      return once(ctx, req.body.id, (id) => manager(ctx).receive(holder, name, type, req.body.wait !== false, id, req.signal));
+      return once(ctx, req.body.id, (id) => manager(ctx).receive(holder, name, type, req.body.wait !== false, id, req.signal), req.body.fresh === true);
     },
 
     // `appinit lock NAME -- CMD`: CMD (a child of the caller) keeps what the caller holds after
