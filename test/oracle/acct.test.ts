@@ -116,7 +116,10 @@ describe('records agree with the kernel\'s process accounting', () => {
       assert.equal(r.uid, k.uid, `${what}: uid`);
       assert.ok(Math.abs(ticks(r.utime) - k.utime) <= 1, `${what}: user CPU ${r.utime}s vs the kernel's ${k.utime} ticks`);
       assert.ok(Math.abs(ticks(r.stime) - k.stime) <= 1, `${what}: system CPU ${r.stime}s vs the kernel's ${k.stime} ticks`);
-      assert.ok(Math.abs(ticks(r.elapsed ?? -1) - k.etime) <= 1, `${what}: elapsed ${r.elapsed}s vs the kernel's ${k.etime} ticks`);
+      // The kernel writes its record after the address space is freed, taskstats (ours) before:
+      // on a busy machine the kernel's end can come a few ticks later, never earlier.
+      const late = k.etime - ticks(r.elapsed ?? -1);
+      assert.ok(late >= -1 && late <= 3, `${what}: elapsed ${r.elapsed}s vs the kernel's ${k.etime} ticks`);
     }
 
     // What the issue saw wrong, by name: dd's zombie time, the killed child's, the leader's CPU.
