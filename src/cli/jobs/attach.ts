@@ -4,7 +4,10 @@
 // HTTP upgrade to the same frames after the daemon has checked the job is the caller's.
 import net from 'node:net';
 import { pathsFor } from '../../api/paths.js';
+import { attachFrame, DetachScanner, frame, FrameReader, winsize } from '../../os/attach-wire.js';
 import { rawMode } from '../../os/terminal.js';
+
+export { DETACH_KEYS } from '../../os/attach-wire.js';
 
 /** How an attachment ended. */
 export type AttachEnd =
@@ -13,25 +16,6 @@ export type AttachEnd =
   | { kind: 'detached' }
   | { kind: 'lost' }
   | { kind: 'refused'; message: string };
-
-/** The keys that leave a job running and give the prompt back: Ctrl-\ then Ctrl-D. */
-export const DETACH_KEYS = Buffer.from([0x1c, 0x04]);
-
-function frame(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32LE(data.length + 1);
-  head.write(type, 4, 'latin1');
-  return Buffer.concat([head, data]);
-}
-
-function attachFrame(job: number, rows?: number, cols?: number): Buffer {
-  const parts = ['attach', 'job', String(job)];
-  if (rows && cols) parts.push('rows', String(rows), 'cols', String(cols));
-  const body = Buffer.from(parts.join('\0') + '\0');
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(body.length);
-  return Buffer.concat([head, body]);
-}
 
 /** An open attachment: `ready` once the helper has registered it; `relay()` then starts
  *  sending this terminal's input (only once the job exists, or its first keys would be lost). */
@@ -63,29 +47,15 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
       sock.end();
       resolveDone(end);
     };
-    let pending: Buffer | null = null; // a Ctrl-\ waiting to see whether Ctrl-D follows
+    const detach = new DetachScanner();
     const onKey = (d: Buffer) => {
       if (!tty) return void sock.write(frame('d', d));
-      let buf = pending ? Buffer.concat([pending, d]) : d;
-      pending = null;
-      const at = buf.indexOf(DETACH_KEYS);
-      if (at >= 0) {
-        if (at > 0) sock.write(frame('d', buf.subarray(0, at)));
-        return finish({ kind: 'detached' });
-      }
-      if (buf[buf.length - 1] === 0x1c) {
-        pending = buf.subarray(buf.length - 1);
-        buf = buf.subarray(0, buf.length - 1);
-      }
-      if (buf.length) sock.write(frame('d', buf));
+      const { send, detach: leave } = detach.scan(d);
+      if (send.length) sock.write(frame('d', send));
+      if (leave) finish({ kind: 'detached' });
     };
-    const onResize = () => {
-      const ws = Buffer.alloc(4);
-      ws.writeUInt16LE(process.stdout.rows, 0);
-      ws.writeUInt16LE(process.stdout.columns, 2);
-      sock.write(frame('w', ws));
-    };
-    let inbuf = Buffer.alloc(0);
+    const onResize = () => sock.write(frame('w', winsize(process.stdout.rows, process.stdout.columns)));
+    const frames = new FrameReader();
     sock.on('connect', () => {
       const rows = tty ? process.stdout.rows : undefined;
       const cols = tty ? process.stdout.columns : undefined;
@@ -116,13 +86,7 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
         }
         d = rest;
       }
-      inbuf = Buffer.concat([inbuf, d]);
-      while (inbuf.length >= 5) {
-        const len = inbuf.readUInt32LE(0);
-        if (inbuf.length < 4 + len) break;
-        const type = String.fromCharCode(inbuf[4]);
-        const body = inbuf.subarray(5, 4 + len);
-        inbuf = inbuf.subarray(4 + len);
+      frames.push(d, (type, body) => {
         if (type === 'o') process.stdout.write(body);
         else if (type === 'e') process.stderr.write(body);
         else if (type === 's') {
@@ -148,7 +112,7 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
           } else if (ev.ev === 'stopped') finish({ kind: 'stopped', signal: ev.sig ?? 20 });
           else if (ev.ev === 'exit' && !ev.respawned) finish({ kind: 'exit', status: ev.status ?? 0 });
         }
-      }
+      });
     });
     sock.on('error', () => finish({ kind: 'lost' }));
     sock.on('close', () => finish({ kind: 'lost' }));
