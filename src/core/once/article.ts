@@ -31,8 +31,11 @@ export interface ArticleEvent {
  */
 export function followArticle(sup: Supervisor, out: (line: string, ev: ArticleEvent) => void): () => void {
   const leaders = new Map<number, Job>(); // announced and not yet ended
+  // A process's record can come before the job's own exit event: a change in between (the job
+  // still naming that pid) must not announce it again.
+  const ended = new Map<Job, number>();
   const onChange = ({ job }: { job: Job }) => {
-    if (job.pid == null || leaders.get(job.pid) === job) return;
+    if (job.pid == null || leaders.get(job.pid) === job || ended.get(job) === job.pid) return;
     leaders.set(job.pid, job);
     out(`Process ${job.pid} running on ${jobTerminal(job)}.`, { kind: 'start', job, pid: job.pid });
   };
@@ -40,6 +43,7 @@ export function followArticle(sup: Supervisor, out: (line: string, ev: ArticleEv
     const job = leaders.get(r.pid);
     if (!job || job.id !== r.job) return;
     leaders.delete(r.pid);
+    ended.set(job, r.pid);
     out(endLine(jobTerminal(job), r.pid, r), { kind: 'end', job, pid: r.pid });
   };
   const onSuspend = (job: Job, sig: number | null) => {

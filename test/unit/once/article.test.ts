@@ -1,7 +1,9 @@
 // Figure 3's wording (seed 003) and its aps table, exactly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { endLine } from '../../../src/core/once/article.js';
+import { EventEmitter } from 'node:events';
+import { endLine, followArticle } from '../../../src/core/once/article.js';
+import type { Supervisor, Job } from '../../../src/core/supervisor/runtime.js';
 import { formatAps } from '../../../src/cli/format/status.js';
 import type { JobView } from '../../../src/api/views.js';
 
@@ -28,4 +30,22 @@ test('aps: printf("%-6s %-25s") then " %5d" or "<terminated>"', () => {
     'tty2   menu                     <terminated>',
     'pts/12 a command longer than twenty-five     7',
   ].join('\n'));
+});
+
+test('a process is announced once, even when a change comes between its record and its exit', () => {
+  const sup = new EventEmitter();
+  const job = { id: 1, pid: 4574, spec: { tty: null } } as unknown as Job;
+  const lines: string[] = [];
+  const stop = followArticle(sup as unknown as Supervisor, (l) => lines.push(l));
+  sup.emit('change', { job });
+  sup.emit('record', { pid: 4574, job: 1, exitCode: 3, signal: null, core: false });
+  sup.emit('change', { job }); // the job still names the pid: its exit event is not applied yet
+  (job as { pid: number | null }).pid = 4600; // a restart
+  sup.emit('change', { job });
+  stop();
+  assert.deepEqual(lines, [
+    'Process 4574 running on /dev/null.',
+    '/dev/null: Process 4574 terminated with exit(3).',
+    'Process 4600 running on /dev/null.',
+  ]);
 });
