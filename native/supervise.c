@@ -2042,23 +2042,40 @@ static int signal_job(const char *key, int sig, int all) {
     j->check_at_us = now_us() + KILL_CHECK_US;
     kill_checks++;
   }
+  /* Each process gets the signal once: a second TERM reaching a shell that is running its trap
+   * runs the trap again (a cleanup done twice). Process groups first (one kill reaches a whole
+   * pipeline, forks racing the stop included), then what is in the cgroup or tracked but in none
+   * of those groups (a setsid'd daemon). */
+  pid_t groups[64];
+  int ngroups = 0;
+  for (proc_t *p = procs; p; p = p->next) {
+    if (p->jb != j || p->keeper || p->pgid <= 1) continue;
+    int seen = 0;
+    for (int g = 0; g < ngroups; g++) if (groups[g] == p->pgid) seen = 1;
+    if (seen || ngroups == (int)(sizeof groups / sizeof groups[0])) continue;
+    if (kill(-p->pgid, sig) == 0) { groups[ngroups++] = p->pgid; count++; }
+  }
   if (j->events_fd >= 0) {
     pid_t *pids = NULL;
     int n = cg_job_procs(key, &pids);
-    if (sig == SIGKILL && cg_job_kill(key) == 0) count = n > 0 ? n : 0;
+    if (sig == SIGKILL && cg_job_kill(key) == 0) count += n > 0 ? n : 0;
     else
       for (int i = 0; i < n; i++) {
         proc_t *p = proc_find(pids[i]);
         if (p && p->keeper) continue; /* it leaves when its job does */
-        if (kill(pids[i], sig) == 0) count++;
+        pid_t pg = getpgid(pids[i]);
+        int seen = 0;
+        for (int g = 0; g < ngroups; g++) if (groups[g] == pg) seen = 1;
+        if (!seen && kill(pids[i], sig) == 0) count++;
       }
     free(pids);
-  }
-  for (proc_t *p = procs; p; p = p->next) {
-    if (p->jb != j || p->keeper) continue;
-    if (kill(-p->pgid, sig) == 0) count++;
-    if (kill(p->pid, sig) == 0) count++;
-  }
+  } else
+    for (proc_t *p = procs; p; p = p->next) {
+      if (p->jb != j || p->keeper) continue;
+      int seen = 0;
+      for (int g = 0; g < ngroups; g++) if (groups[g] == p->pgid) seen = 1;
+      if (!seen && kill(p->pid, sig) == 0) count++;
+    }
   if (j->events_fd >= 0 && cg_populated(j->events_fd) == 0) j->unpopulated = 1;
   maybe_empty(j); /* a job already gone says so at once: a second stop never waits */
   return count;
