@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     // 2. restart latency: kill -9 to the new process running
     cLoop = spawn(loop, ['supervise', stamp, join(work, 'c.stamp')], { stdio: 'ignore' });
     const cLat = await latency(join(work, 'c.stamp'), 50);
-    cLoop.kill('SIGKILL');
+    stopCLoop(cLoop, stamp, join(work, 'c.stamp'));
     writeFileSync(join(work, 'lat.yaml'), `programs:\n  s:\n    command: ${stamp} ${join(work, 'a.stamp')}\n    backoff: { initial: 0, factor: 1, max: 0 }\n    crash_loop: { limit: 1000000000, window: 1s }\n`);
     await c.up(join(work, 'lat.yaml'), readFileSync(join(work, 'lat.yaml'), 'utf8'), work);
     const aLat = await latency(join(work, 'a.stamp'), 50);
@@ -99,10 +99,17 @@ async function main(): Promise<void> {
     row({ figure: 'restart latency (kill -9 -> running), median', appinit: `${median(aLat).toFixed(2)} ms`, reference: `C loop ${median(cLat).toFixed(2)} ms`,
       ratio: `${(median(aLat) / median(cLat)).toFixed(2)}x`, goal: '<= 1.2x' });
   } finally {
-    cLoop?.kill('SIGKILL');
+    if (cLoop) stopCLoop(cLoop, join(work, 'stamp'), join(work, 'c.stamp'));
     spawnSync(process.execPath, [CLI, 'down'], { env, stdio: 'ignore' });
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+// The C loop's own child (the stamp it is running) outlives a SIGKILL of the loop: end it too,
+// by its exact command line under this run's directory (nobody else's process matches).
+function stopCLoop(loop: ReturnType<typeof spawn>, stamp: string, file: string): void {
+  loop.kill('SIGKILL');
+  spawnSync('pkill', ['-KILL', '-f', `^${stamp} ${file}$`], { stdio: 'ignore' });
 }
 
 main().catch((err) => {
