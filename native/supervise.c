@@ -1140,11 +1140,13 @@ static void due_push(const char *job) {
 
 typedef struct pending pending_t;
 static void pending_finish_for(pid_t pid);
+static void ts_drain(void);
 
 /* What a status word of a process we own means: a stop, a continue, or its end (recorded,
  * maybe restarted at once under a ticket). `p` may be NULL for an orphan seen only now. */
 static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, char **hint) {
-  ts_readable(); /* kernel records of what ended so far go out before this exit event */
+  ts_drain(); /* kernel records of what ended so far go out before this exit event */
+  if (p && p->leader) pending_finish_for(pid); /* `spawned` before its `stopped` or `exit` */
   if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
     buf_t b = {0};
     buf_json_str(&b, p ? p->job : "");
@@ -1170,7 +1172,6 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
   }
   job_t *j = p->jb;
   if (p->keeper) { proc_remove(p); maybe_empty(j); return; } /* our own session keeper: not a job's process */
-  if (p->leader) pending_finish_for(pid); /* `spawned` before its `exit` */
   /* Whatever this death orphaned is ours now: count it before the daemon hears of the exit. */
   int alive = 0;
   if (j) {
@@ -1612,7 +1613,13 @@ static void spawn_report(const char *job, const char *req, pid_t pid, unsigned l
   free(b.p);
 }
 
-/* A forked child that may block in an open: its exec status pipe, in epoll, until exec or failure. */
+/*
+ * A forked child between fork and exec: its exec status pipe, in epoll, until exec (EOF through
+ * close-on-exec) or a failure record. Results are reported in the order the children were
+ * forked (the article's "Process N running" lines come in the file's order), except for a child
+ * that may sit in a blocking open (a FIFO without its reader): it is reported whenever it is done
+ * and never holds the others up.
+ */
 struct pending {
   int kind; /* KIND_PENDING */
   int fd;
@@ -1620,32 +1627,86 @@ struct pending {
   unsigned long long start;
   char *job, *req;
   int is_respawn;
+  int ordered;     /* reported in fork order (no blocking open) */
+  int done, failed; /* the result is in (fd closed); failed: `f` holds the exec failure */
+  exec_fail_t f;
   struct pending *next;
 };
-static pending_t *pendings;
+static pending_t *pendings;                       /* unordered (blocking opens) */
+static pending_t *oq_head, **oq_tail = &oq_head;  /* ordered, oldest fork first */
 
-static void pending_complete(pending_t *pd, int blocking) {
-  exec_fail_t f;
-  ssize_t n;
+/* Reads the result if it is in (or waits for it): 1 when done. */
+static int pending_read(pending_t *pd, int blocking) {
+  if (pd->done) return 1;
   if (blocking) {
     int fl = fcntl(pd->fd, F_GETFL);
     if (fl >= 0) fcntl(pd->fd, F_SETFL, fl & ~O_NONBLOCK);
   }
-  do n = read(pd->fd, &f, sizeof f); while (n < 0 && errno == EINTR);
-  if (n < 0 && errno == EAGAIN) return; /* still opening */
-  spawn_report(pd->job, pd->req, pd->pid, pd->start, pd->is_respawn, n == (ssize_t)sizeof f ? &f : NULL);
+  ssize_t n;
+  do n = read(pd->fd, &pd->f, sizeof pd->f); while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EAGAIN) return 0; /* still before its exec, or in its open */
+  pd->failed = n == (ssize_t)sizeof pd->f;
+  pd->done = 1;
   ep_ctl(EPOLL_CTL_DEL, pd->fd, 0, NULL);
   close(pd->fd);
-  for (pending_t **pp = &pendings; *pp; pp = &(*pp)->next) if (*pp == pd) { *pp = pd->next; break; }
+  pd->fd = -1;
+  return 1;
+}
+
+static void pending_report(pending_t *pd) {
+  spawn_report(pd->job, pd->req, pd->pid, pd->start, pd->is_respawn, pd->failed ? &pd->f : NULL);
   free(pd->job);
   free(pd->req);
   bury(pd);
 }
 
-/* The leader died: its spawn result (the status pipe is at EOF or holds the failure) goes first. */
+/* Reports ordered spawns in fork order, up to the newest one whose result is in; one forked
+ * before it and not yet through its exec is waited for (it is at most an exec away). */
+static void ordered_advance(void) {
+  pending_t *last = NULL;
+  for (pending_t *q = oq_head; q; q = q->next) if (q->done) last = q;
+  while (last && oq_head) {
+    pending_t *pd = oq_head;
+    pending_read(pd, 1);
+    oq_head = pd->next;
+    if (!oq_head) oq_tail = &oq_head;
+    pending_report(pd);
+    if (pd == last) break;
+  }
+}
+
+/* A result came in (epoll), or may have: report what can be, in order. */
+static void pending_complete(pending_t *pd, int blocking) {
+  if (!pending_read(pd, blocking)) return;
+  if (pd->ordered) { ordered_advance(); return; }
+  for (pending_t **pp = &pendings; *pp; pp = &(*pp)->next) if (*pp == pd) { *pp = pd->next; break; }
+  pending_report(pd);
+}
+
+/* Every result already in goes out (a child that execs and dies at once has its result and its
+ * end ready in the same turn: `spawned` goes first). */
+static void pendings_poll(void) {
+  for (pending_t *pd = pendings, *next; pd; pd = next) {
+    next = pd->next;
+    pending_complete(pd, 0);
+  }
+  for (pending_t *q = oq_head; q; q = q->next) pending_read(q, 0);
+  ordered_advance();
+}
+
+/* Kernel accounting records, after the spawn results already in: a process's `spawned` goes out
+ * before its record. */
+static void ts_drain(void) {
+  pendings_poll();
+  ts_readable();
+}
+
+/* A leader's status changed (it died, stopped): its spawn result goes first. */
 static void pending_finish_for(pid_t pid) {
   for (pending_t *pd = pendings; pd; pd = pd->next)
     if (pd->pid == pid) { pending_complete(pd, 1); return; }
+  for (pending_t *q = oq_head; q; q = q->next)
+    if (q->pid == pid) { pending_read(q, 1); ordered_advance(); return; }
 }
 
 /* One spawn in progress: what do_spawn's steps resolve, make and hand to the child. */
@@ -1659,6 +1720,7 @@ typedef struct {
   int ngroups;
   int use_pty;
   const char *block_path; /* set: fork, the child may wait in this open */
+  int forked;             /* a plain fork (not vfork): its exec result is awaited through epoll */
   int outpipe[2], errpipe[2], inpipe[2], status_pipe[2], report[2];
   int pty_master;
   char pty_name[128];
@@ -1831,6 +1893,7 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
     sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->pid < 0) return spawn_fail(sp, "fork");
     if (sp->pid == 0) { child_main(ca); _exit(127); }
+    sp->forked = 1;
     return 0;
   }
   if (!child_stack && !(child_stack = malloc(CHILD_STACK))) die("out of memory");
@@ -1929,8 +1992,11 @@ static void spawn_commit(spawn_t *sp) {
   }
   for (int i = 0; i < 3; i++) if (sp->pumps[i]) hold_pump(sp->pumps[i], i == 2);
   const char *req = rq->req ? rq->req : "0";
-  if (sp->block_path) {
-    /* The child may sit in open(): its result comes later, through epoll. */
+  if (sp->forked) {
+    /* A forked child (not vforked) goes on without us: its exec result (EOF through
+     * close-on-exec, or a failure record) comes later through epoll, so 400 runs due the same
+     * second are forked back to back instead of one exec after another. One whose open may
+     * block says so first. */
     pending_t *pd = calloc(1, sizeof *pd);
     if (!pd) die("out of memory");
     pd->kind = KIND_PENDING;
@@ -1940,16 +2006,24 @@ static void spawn_commit(spawn_t *sp) {
     pd->job = strdup(rq->job);
     pd->req = strdup(req);
     pd->is_respawn = rq->is_respawn;
-    pd->next = pendings;
-    pendings = pd;
-    buf_t b = {0}, p = {0};
-    buf_json_str(&b, rq->job);
-    buf_add(&b, "", 1);
-    buf_json_str(&p, sp->block_path);
-    buf_add(&p, "", 1);
-    emit_event(0, "\"ev\":\"opening\",\"job\":%s,\"pid\":%d,\"path\":%s", b.p, sp->pid, p.p);
-    free(b.p);
-    free(p.p);
+    pd->ordered = !sp->block_path;
+    if (pd->ordered) {
+      *oq_tail = pd;
+      oq_tail = &pd->next;
+    } else {
+      pd->next = pendings;
+      pendings = pd;
+    }
+    if (sp->block_path) {
+      buf_t b = {0}, p = {0};
+      buf_json_str(&b, rq->job);
+      buf_add(&b, "", 1);
+      buf_json_str(&p, sp->block_path);
+      buf_add(&p, "", 1);
+      emit_event(0, "\"ev\":\"opening\",\"job\":%s,\"pid\":%d,\"path\":%s", b.p, sp->pid, p.p);
+      free(b.p);
+      free(p.p);
+    }
     if (set_nonblock(pd->fd) < 0 || ep_ctl(EPOLL_CTL_ADD, pd->fd, EPOLLIN, pd) < 0) pending_complete(pd, 1);
     else pending_complete(pd, 0); /* it may be done already */
     return;
@@ -2596,6 +2670,18 @@ int main(int argc, char **argv) {
       if (errno == EINTR) continue;
       die("epoll_wait");
     }
+    /* Spawn results first: whatever a new program does (ends, stops, notifies, writes) comes
+     * after its exec, so its `spawned` must go out before any event of it in this turn. */
+    int any_pending = 0;
+    for (int i = 0; i < n; i++) {
+      uint64_t tag = evs[i].data.u64;
+      if (tag < (1u << 20) || *(int *)evs[i].data.ptr != KIND_PENDING) continue;
+      pending_t *pd = evs[i].data.ptr;
+      pending_read(pd, 0);
+      if (!pd->ordered) pending_complete(pd, 0);
+      any_pending = 1;
+    }
+    if (any_pending) ordered_advance();
     for (int i = 0; i < n; i++) {
       uint64_t tag = evs[i].data.u64;
       uint32_t e = evs[i].events;
@@ -2630,7 +2716,7 @@ int main(int argc, char **argv) {
       } else if (tag == (uint64_t)pipesfd) {
         pipes_ready();
       } else if (tsfd >= 0 && tag == (uint64_t)tsfd) {
-        ts_readable();
+        ts_drain();
       } else if (client >= 0 && tag == (uint64_t)client) {
         if (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) client_readable();
         if (client >= 0 && (e & EPOLLOUT)) client_flush();
@@ -2643,7 +2729,7 @@ int main(int argc, char **argv) {
             break;
           }
           case KIND_KEEPER: keeper_readable(evs[i].data.ptr); break;
-          case KIND_PENDING: pending_complete(evs[i].data.ptr, 0); break;
+          case KIND_PENDING: break; /* handled first, above */
           case KIND_NOTIFY: notify_readable(evs[i].data.ptr); break;
           case KIND_JOB: job_events_readable(evs[i].data.ptr); break;
           case KIND_INPUT: jobio_flush(evs[i].data.ptr); break;
