@@ -88,7 +88,7 @@ if (result.metafile) console.log(await (await import('esbuild')).analyzeMetafile
 // Every import() left in the bundle is one of ours (esbuild writes them as import("...") or, for
 // hot.ts's hand-over, import(new URL(...)); a bundled module's is a Promise of its init).
 const DYNAMIC_IMPORT = /(?<![\w$.])import\((?="|new URL\()/g;
-let text = result.outputFiles[0].text.replace(DYNAMIC_IMPORT, '__appinitImport(');
+const text = result.outputFiles[0].text.replace(DYNAMIC_IMPORT, '__appinitImport(');
 const left = /(?<![\w$.])import\(/.exec(text.replace(/^const __appinitImport = .*$/m, ''));
 if (left) throw new Error(`build-cli: an import() the loader cannot serve is left in the bundle: ${text.slice(left.index, left.index + 80)}`);
 writeFileSync(resolve(OUT_DIR, BUNDLE), text);
@@ -104,7 +104,7 @@ const buildId = createHash('sha256').update(text).digest('hex').slice(0, 16);
 // The package's bin. It compiles the bundle with vm.Script and a code cache of the functions the
 // same verb compiled on an earlier run (node 20 has no module.enableCompileCache), ~3-5 ms less
 // CPU per command (bench/cli.ts). The cache is the user's, in their existing cache directory
-// ($XDG_CACHE_HOME or ~/.cache; never created: a HOME of /, or a test's home, gets nothing), not
+// ($XDG_CACHE_HOME or ~/.cache, this user's; never created: a HOME of /, or a test's home, gets nothing), not
 // the package's (read-only after npm i -g as root). It is written once, at exit, when there was
 // none or V8 rejected it (another node, other V8 flags), to a temporary name and renamed; it is
 // read only when it is this user's and no one else may write it (its bytecode runs as this user).
@@ -147,7 +147,9 @@ function readOwn(file) {
 function save(script, place) {
   try {
     const data = script.createCachedData();
-    if (!fs.statSync(place.base).isDirectory()) return;
+    // Only under a cache directory of this user's: root with another user's HOME (sudo) writes nothing there.
+    const base = fs.statSync(place.base);
+    if (!base.isDirectory() || base.uid !== process.getuid()) return;
     try { fs.mkdirSync(place.dir, { mode: 0o700 }); } catch (err) { if (err.code !== "EEXIST") return; }
     const tmp = place.file + "." + process.pid;
     fs.writeFileSync(tmp, data, { mode: 0o600 });
