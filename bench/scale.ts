@@ -155,12 +155,14 @@ async function crashLoop(n: number, crashing: number): Promise<void> {
     const mean = (ws: CrashWindow[], k: keyof CrashWindow) => ws.reduce((a, x) => a + x[k], 0) / ws.length;
     const firstLast = (k: keyof CrashWindow, unit: string, digits: number) =>
       `${mean(steady.slice(0, half), k).toFixed(digits)} -> ${mean(steady.slice(-half), k).toFixed(digits)}${unit}`;
+    // The restart rate varies with the machine's load: CPU per restart says whether each costs more over time.
+    const perRestart = (ws: CrashWindow[]) => ((mean(ws, 'daemonCpu') / 100) * 1e6 / Math.max(1, mean(ws, 'restartsPerS'))).toFixed(0);
     const rssSlope = slope(mins, steady.map((x) => x.daemonMiB));
     const cpuSlope = slope(mins, steady.map((x) => x.daemonCpu));
     const hRssSlope = slope(mins, steady.map((x) => x.helperMiB));
     const trend = `daemon RSS ${rssSlope >= 0 ? '+' : ''}${rssSlope.toFixed(1)} MiB/min (${firstLast('daemonMiB', ' MiB', 1)}), ` +
       `CPU ${cpuSlope >= 0 ? '+' : ''}${cpuSlope.toFixed(1)} points/min (${firstLast('daemonCpu', '%', 0)}); helper RSS ${hRssSlope >= 0 ? '+' : ''}${hRssSlope.toFixed(2)} MiB/min; ` +
-      `restarts ${firstLast('restartsPerS', '/s', 0)}`;
+      `restarts ${firstLast('restartsPerS', '/s', 0)}, daemon CPU per restart ${perRestart(steady.slice(0, half))} -> ${perRestart(steady.slice(-half))} µs`;
     console.log(`trend over windows 2-${WINDOWS} (slope; mean of the first half -> the second): ${trend}`);
     row({ figure: `crash loop, ${crashing} of ${n} programs: trend over windows 2-${WINDOWS} (slope; first half -> second half)`, appinit: trend, goal: 'level, not growing' });
   }
