@@ -144,19 +144,6 @@ static void buf_json_str(buf_t *b, const char *s) {
   buf_add(b, "\"", 1);
 }
 
-static ssize_t write_all(int fd, const char *p, size_t n) {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t w = write(fd, p + done, n - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    done += (size_t)w;
-  }
-  return (ssize_t)done;
-}
-
 /* ---------- managed log files ---------- */
 
 /*
@@ -305,8 +292,16 @@ static void log_write(logfile_t *lf, const char *p, size_t n) {
   if (lf->size > 0 && ((lf->maxsize > 0 && lf->size + (off_t)n > lf->maxsize) ||
                        (lf->period && period_key_now(lf->period) != lf->period_key)))
     log_rotate(lf);
-  if (write_all(lf->fd, p, n) < 0) { dropped.log_bytes += n; return; }
-  lf->size += (off_t)n;
+  for (size_t done = 0; done < n;) {
+    ssize_t w = write(lf->fd, p + done, n - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      dropped.log_bytes += n - done;
+      return;
+    }
+    done += (size_t)w;
+    lf->size += (off_t)w;
+  }
 }
 
 static void ts_prefix(int ts, char *out, size_t cap) {
@@ -315,11 +310,18 @@ static void ts_prefix(int ts, char *out, size_t cap) {
   if (ts == 2) {
     snprintf(out, cap, "%lld.%03ld ", (long long)t.tv_sec, t.tv_nsec / 1000000);
   } else {
-    struct tm tm;
-    gmtime_r(&t.tv_sec, &tm);
+    /* The date and time of day change once a second: formatted then, the microseconds per call. */
+    static time_t sec = -1;
+    static char head[40];
+    if (t.tv_sec != sec) {
+      struct tm tm;
+      gmtime_r(&t.tv_sec, &tm);
+      snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+               tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+      sec = t.tv_sec;
+    }
     /* Microseconds: `logs` merges stdout and stderr by these, and ms ties are common. */
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000);
+    snprintf(out, cap, "%s%06ldZ ", head, t.tv_nsec / 1000);
   }
 }
 
@@ -399,6 +401,14 @@ static jobio_t *jobio_find(const char *job);
 static pump_t *pumps;
 static buf_t outbuf; /* scratch for building prefixed output */
 
+/*
+ * A read's whole lines go to the file in one write, built in one pass from the read buffer
+ * (prefix, line, prefix, line...): only the unfinished last line is kept aside. Copying every
+ * read into the line buffer first, then line by line out of it, cost ~0.15 s of CPU per GB on
+ * top of what a bare read() + write() loop costs here (~0.47 s/GB, ~0.59 s/GB with a prefix per
+ * 200-byte line). One writev with an iovec per line and prefix instead was slower still (the
+ * kernel's per-segment cost): ~0.67 s/GB.
+ */
 /* Moves complete lines from data into the log; keeps the tail in partial. */
 static void pump_feed(pump_t *pm, const char *data, size_t n, int eof) {
   logfile_t *lf = pm->log;
@@ -407,13 +417,13 @@ static void pump_feed(pump_t *pm, const char *data, size_t n, int eof) {
   char prefix[96] = "";
   size_t plen = 0;
   if (lf->ts) { ts_prefix(lf->ts, prefix, sizeof prefix); plen = strlen(prefix); }
-  /* Fast path: no timestamps, nothing pending: write through to the last newline. */
+  size_t pos = 0;
+  /* No timestamps, nothing pending: write through to the last newline, no copy. */
   if (!lf->ts && pm->partial.len == 0) {
-    const char *last = memrchr(data, '\n', n);
+    const char *last = n ? memrchr(data, '\n', n) : NULL;
     size_t whole = last ? (size_t)(last - data) + 1 : 0;
-    /* Long lines are split at maxline, never dropped; memchr from newline to newline keeps
-     * this check at memory speed (a byte loop cost ~1 s of CPU per GB). */
-    size_t start = 0;
+    /* memchr from newline to newline keeps this check at memory speed (a byte loop cost ~1 s
+     * of CPU per GB). */
     int long_line = 0;
     for (const char *q = data, *stop = data + whole; q < stop;) {
       const char *nl = memchr(q, '\n', (size_t)(stop - q));
@@ -422,15 +432,47 @@ static void pump_feed(pump_t *pm, const char *data, size_t n, int eof) {
     }
     if (!long_line) {
       log_write(lf, data, whole);
-      start = whole;
-      if (start < n) buf_add(&pm->partial, data + start, n - start);
+      if (whole < n) buf_add(&pm->partial, data + whole, n - whole);
       goto tail;
     }
   }
+  if (pm->partial.len) {
+    /* A line begun in an earlier read, completed by this one. */
+    const char *nl = n ? memchr(data, '\n', n) : NULL;
+    if (!nl || pm->partial.len + (size_t)(nl - data) > lf->maxline) goto slow; /* rare */
+    buf_add(&outbuf, prefix, plen);
+    buf_add(&outbuf, pm->partial.p, pm->partial.len);
+    buf_add(&outbuf, data, (size_t)(nl - data) + 1);
+    pos = (size_t)(nl - data) + 1;
+    pm->partial.len = 0;
+  }
+  buf_reserve(&outbuf, n - pos + (n - pos) / 8 + 4 * plen); /* most of it at once */
+  while (pos < n) {
+    const char *q = data + pos;
+    const char *nl = memchr(q, '\n', n - pos);
+    size_t linelen = nl ? (size_t)(nl - q) : n - pos;
+    if (!nl && linelen <= lf->maxline) break;
+    buf_add(&outbuf, prefix, plen);
+    if (linelen > lf->maxline) {
+      /* Long lines are split at maxline, never dropped. */
+      buf_add(&outbuf, q, lf->maxline);
+      buf_add(&outbuf, "\n", 1);
+      pos += lf->maxline;
+      if (pos < n && data[pos] == '\n') pos++;
+    } else {
+      buf_add(&outbuf, q, linelen + 1);
+      pos += linelen + 1;
+    }
+  }
+  log_write(lf, outbuf.p, outbuf.len);
+  if (pos < n) buf_add(&pm->partial, data + pos, n - pos);
+  goto tail;
+slow:
   buf_add(&pm->partial, data, n);
   {
     char *p = pm->partial.p;
-    size_t len = pm->partial.len, pos = 0;
+    size_t len = pm->partial.len;
+    pos = 0;
     while (pos < len) {
       char *nl = memchr(p + pos, '\n', len - pos);
       size_t linelen = nl ? (size_t)(nl - (p + pos)) : len - pos;
@@ -480,12 +522,17 @@ static void pump_close(pump_t *pm) {
 
 static char readbuf[READ_CHUNK];
 
-static void pump_readable(pump_t *pm) {
+/* Reads what the pump has. From epoll (until_empty 0) a short read ends it: epoll is
+ * level-triggered and says again when more comes, and a read that only finds EAGAIN cost one
+ * syscall per wake-up (per keystroke on a terminal). Before an exit is told (until_empty 1) it
+ * reads until EAGAIN: a pty master's read then also waits for input the kernel has queued. */
+static void pump_read(pump_t *pm, int until_empty) {
   for (int rounds = 0; rounds < 16; rounds++) {
     ssize_t r = read(pm->fd, readbuf, sizeof readbuf);
     if (r > 0) {
       fanout(pm->job, pm->stream, readbuf, (size_t)r);
       pump_feed(pm, readbuf, (size_t)r, 0);
+      if (!until_empty && (size_t)r < sizeof readbuf) return;
       continue;
     }
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
@@ -493,6 +540,8 @@ static void pump_readable(pump_t *pm) {
     return;
   }
 }
+
+static void pump_readable(pump_t *pm) { pump_read(pm, 1); }
 
 /* ---------- terminals and attached clients ---------- */
 
@@ -584,6 +633,7 @@ typedef struct conn {
   char *job; /* NULL until attached */
   buf_t in, out;
   size_t out_off;
+  int want_out; /* EPOLLOUT is asked for (output waits for the client) */
   struct conn *next;
 } conn_t;
 
@@ -614,7 +664,12 @@ static void conn_flush(conn_t *c) {
     c->out_off += (size_t)w;
   }
   if (c->out_off == c->out.len) c->out.len = c->out_off = 0;
-  ep_ctl(EPOLL_CTL_MOD, c->fd, EPOLLIN | (c->out.len ? EPOLLOUT : 0), c);
+  /* Only a change costs an epoll_ctl: a keystroke's echo is one send, not send + epoll_ctl. */
+  int want = c->out.len > 0;
+  if (want != c->want_out) {
+    c->want_out = want;
+    ep_ctl(EPOLL_CTL_MOD, c->fd, EPOLLIN | (want ? EPOLLOUT : 0), c);
+  }
 }
 
 /* Queues a frame for a client; a client that does not read loses output, the job never waits. */
@@ -2455,7 +2510,9 @@ static void conn_readable(conn_t *c) {
   char tmp[65536];
   for (;;) {
     ssize_t r = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
-    if (r > 0) { buf_add(&c->in, tmp, (size_t)r); continue; }
+    /* A short read took all there was (epoll, level-triggered, says when more comes): no
+     * second recv that only finds EAGAIN, once per keystroke. */
+    if (r > 0) { buf_add(&c->in, tmp, (size_t)r); if ((size_t)r < sizeof tmp) break; continue; }
     if (r < 0 && (errno == EAGAIN || errno == EINTR)) break;
     conn_close(c);
     return;
@@ -2736,7 +2793,7 @@ int main(int argc, char **argv) {
           case KIND_PUMP: {
             pump_t *pm = evs[i].data.ptr;
             if (e & EPOLLOUT) { jobio_t *j = jobio_find(pm->job); if (j) jobio_flush(j); }
-            if (pm->kind == KIND_PUMP && (e & (EPOLLIN | EPOLLHUP | EPOLLERR))) pump_readable(pm);
+            if (pm->kind == KIND_PUMP && (e & (EPOLLIN | EPOLLHUP | EPOLLERR))) pump_read(pm, 0);
             break;
           }
         }
