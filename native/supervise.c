@@ -328,7 +328,7 @@ static void ts_prefix(int ts, char *out, size_t cap) {
 /* ---------- pipes from children into log files ---------- */
 
 /* Everything in epoll that is not a plain fd starts with its kind. */
-enum { KIND_PUMP = 1, KIND_CONN = 2, KIND_KEEPER = 3, KIND_INPUT = 4, KIND_JOB = 5, KIND_PENDING = 6 };
+enum { KIND_PUMP = 1, KIND_CONN = 2, KIND_KEEPER = 3, KIND_INPUT = 4, KIND_JOB = 5, KIND_PENDING = 6, KIND_TTY = 7 };
 
 
 /* epoll_ctl, counted when it fails (it must not, but a silent failure would lose a job's I/O). */
@@ -627,20 +627,35 @@ static void jobio_write(jobio_t *j, const char *p, size_t n) {
  * then exchanges frames [u32 len][type][payload]: from the client 'd' input, 'w' window size
  * (u16 rows, u16 cols), 'e' end of input; to it 'o' stdout, 'e' stderr, 's' a state (JSON).
  */
-typedef struct conn {
+typedef struct conn conn_t;
+/* The epoll entry of a client's own terminal (see conn_take_tty). */
+typedef struct {
+  int kind; /* KIND_TTY, 0 once the terminal is given back */
+  conn_t *c;
+} ttyside_t;
+struct conn {
   int kind; /* KIND_CONN */
   int fd;
   char *job; /* NULL until attached */
   buf_t in, out;
   size_t out_off;
   int want_out; /* EPOLLOUT is asked for (output waits for the client) */
+  int passed;   /* a descriptor that came with the client's bytes (SCM_RIGHTS), or -1 */
+  int tty;      /* the client's terminal, opened again here non-blocking, or -1 */
+  int tty_frames; /* the terminal did not take all output at once: the rest goes in frames */
+  int tty_fs;   /* a Ctrl-\ was read last: is Ctrl-D next (detach)? */
+  ttyside_t tty_ep;
   struct conn *next;
-} conn_t;
+};
 
 static conn_t *conns;
 #define CONN_MAX_OUT (4u << 20)
 
+static void conn_tty_end(conn_t *c);
+
 static void conn_close(conn_t *c) {
+  conn_tty_end(c);
+  if (c->passed >= 0) close(c->passed);
   ep_ctl(EPOLL_CTL_DEL, c->fd, 0, NULL);
   close(c->fd);
   for (conn_t **pp = &conns; *pp; pp = &(*pp)->next) {
@@ -682,16 +697,109 @@ static void conn_send(conn_t *c, char type, const char *data, size_t n) {
   conn_flush(c);
 }
 
+/* Output for a client whose terminal we hold: written to it straight away, as long as it takes
+ * everything at once; once it did not, the rest and all that follows go in frames through the
+ * client (in order: the client writes them after what we wrote). */
+static void conn_tty_out(conn_t *c, char stream, const char *data, size_t n) {
+  if (c->tty >= 0 && !c->tty_frames && stream == 'o') {
+    while (n > 0) {
+      ssize_t w = write(c->tty, data, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) break;
+      data += w;
+      n -= (size_t)w;
+    }
+    if (n == 0) return;
+    c->tty_frames = 1;
+  }
+  conn_send(c, stream, data, n);
+}
+
 static void fanout(const char *job, char stream, const char *data, size_t n) {
   for (conn_t *c = conns, *next; c; c = next) {
     next = c->next;
-    if (c->job && job && strcmp(c->job, job) == 0) conn_send(c, stream, data, n);
+    if (c->job && job && strcmp(c->job, job) == 0) conn_tty_out(c, stream, data, n);
   }
 }
 
-/* Tells a job's attached clients what happened to it (stopped, continued, exited). */
+/* Gives the client's terminal back: nothing more is read from it or written to it here. */
+static void conn_tty_end(conn_t *c) {
+  if (c->tty < 0) return;
+  ep_ctl(EPOLL_CTL_DEL, c->tty, 0, NULL);
+  close(c->tty);
+  c->tty = -1;
+  c->tty_ep.kind = 0; /* an event of it later in this epoll batch is skipped */
+}
+
+/* Tells a job's attached clients what happened to it (stopped, continued, exited). A stop, or
+ * an end without a restart, ends the attachment: a terminal we hold is given back first, so no
+ * key typed after it is read here (its output before it was written already). */
 static void notify_state(const char *job, const char *json) {
+  int ends = strncmp(json, "{\"ev\":\"stopped\"", 15) == 0 ||
+             (strncmp(json, "{\"ev\":\"exit\"", 12) == 0 && strstr(json, "\"respawned\":0"));
+  if (ends)
+    for (conn_t *c = conns; c; c = c->next)
+      if (c->job && strcmp(c->job, job) == 0) conn_tty_end(c);
   fanout(job, 's', json, strlen(json));
+}
+
+/* Keys read from a client's terminal: to the job's input, up to the detach keys (Ctrl-\ then
+ * Ctrl-D, which may come in two reads), as the client's own relay does (DetachScanner). */
+static void conn_tty_keys(conn_t *c, const char *p, size_t n) {
+  jobio_t *j = jobio_find(c->job);
+  if (c->tty_fs) {
+    c->tty_fs = 0;
+    if (n > 0 && p[0] == 0x04) goto detach;
+    if (j) jobio_write(j, "\x1c", 1);
+  }
+  for (size_t i = 0; i + 1 < n; i++) {
+    if (p[i] == 0x1c && p[i + 1] == 0x04) {
+      if (j && i) jobio_write(j, p, i);
+      goto detach;
+    }
+  }
+  if (n > 0 && p[n - 1] == 0x1c) { c->tty_fs = 1; n--; }
+  if (j && n) jobio_write(j, p, n);
+  return;
+detach:
+  conn_tty_end(c);
+  conn_send(c, 's', "{\"ev\":\"detached\"}", 17);
+}
+
+static void conn_tty_event(ttyside_t *t, uint32_t e) {
+  conn_t *c = t->c;
+  if (!(e & (EPOLLIN | EPOLLHUP | EPOLLERR))) return;
+  char keys[4096];
+  ssize_t r = read(c->tty, keys, sizeof keys);
+  if (r > 0) conn_tty_keys(c, keys, (size_t)r);
+  else if (r == 0 || (errno != EAGAIN && errno != EINTR)) conn_tty_end(c); /* hung up */
+}
+
+/*
+ * The client hands us its terminal ('t' frame with the descriptor): we read its keys and write
+ * the job's output to it ourselves, as a C relay (`script`) does, instead of each key and each
+ * echo crossing the client's event loop too (two wake-ups fewer per key). Only for a job with a
+ * pty, and only for the terminal the client has on both stdin and stdout (it checks). We open
+ * the terminal again so that O_NONBLOCK is ours, not set on the client's (and its shell's) open
+ * file. The client learns the answer ({"ev":"tty","ok":0|1}) and relays itself when it is 0.
+ */
+static void conn_take_tty(conn_t *c) {
+  int fd = c->passed, ok = 0;
+  c->passed = -1;
+  jobio_t *j = jobio_find(c->job);
+  if (fd >= 0 && c->tty < 0 && j && j->master >= 0 && isatty(fd)) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int t = open(path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (t >= 0) {
+      c->tty_ep.kind = KIND_TTY;
+      c->tty_ep.c = c;
+      if (ep_ctl(EPOLL_CTL_ADD, t, EPOLLIN, &c->tty_ep) == 0) { c->tty = t; ok = 1; }
+      else { close(t); c->tty_ep.kind = 0; }
+    }
+  }
+  if (fd >= 0) close(fd);
+  conn_send(c, 's', ok ? "{\"ev\":\"tty\",\"ok\":1}" : "{\"ev\":\"tty\",\"ok\":0}", 19);
 }
 
 static void set_winsize(const char *job, int rows, int cols) {
@@ -716,6 +824,9 @@ static void conn_frame(conn_t *c, const char *p, size_t n) {
         memcpy(&cols, p + 3, 2);
         set_winsize(c->job, rows, cols);
       }
+      break;
+    case 't':
+      conn_take_tty(c);
       break;
     case 'e':
       if (j && j->input >= 0) {
@@ -2509,7 +2620,22 @@ static const char *frame_get(const char *p, size_t n, const char *key) {
 static void conn_readable(conn_t *c) {
   char tmp[65536];
   for (;;) {
-    ssize_t r = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+    /* recvmsg: a 't' frame brings the client's terminal with it (SCM_RIGHTS). */
+    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int) * 4)]; } ctl;
+    struct iovec iov = {.iov_base = tmp, .iov_len = sizeof tmp};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
+    ssize_t r = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (r > 0 && mh.msg_controllen > 0) {
+      for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
+        int *fds = (int *)CMSG_DATA(h);
+        size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+          if (c->passed < 0 && c->job) c->passed = fds[i]; /* one, and only once attached */
+          else close(fds[i]);
+        }
+      }
+    }
     /* A short read took all there was (epoll, level-triggered, says when more comes): no
      * second recv that only finds EAGAIN, once per keystroke. */
     if (r > 0) { buf_add(&c->in, tmp, (size_t)r); if ((size_t)r < sizeof tmp) break; continue; }
@@ -2550,7 +2676,8 @@ static void conn_readable(conn_t *c) {
       c->job = strdup(job);
       const char *rows = frame_get(f, len, "rows"), *cols = frame_get(f, len, "cols");
       if (rows && cols) set_winsize(c->job, atoi(rows), atoi(cols));
-      conn_send(c, 's', "{\"ev\":\"attached\"}", 17);
+      /* "tty":1: this helper can take the client's terminal ('t'); an older one says nothing. */
+      conn_send(c, 's', "{\"ev\":\"attached\",\"tty\":1}", 25);
     } else {
       conn_frame(c, f, len);
     }
@@ -2756,6 +2883,8 @@ int main(int argc, char **argv) {
         if (!cn) die("out of memory");
         cn->kind = KIND_CONN;
         cn->fd = c;
+        cn->passed = -1;
+        cn->tty = -1;
         if (ep_ctl(EPOLL_CTL_ADD, c, EPOLLIN, cn) < 0) { close(c); free(cn); continue; }
         cn->next = conns;
         conns = cn;
@@ -2786,6 +2915,7 @@ int main(int argc, char **argv) {
             break;
           }
           case KIND_KEEPER: keeper_readable(evs[i].data.ptr); break;
+          case KIND_TTY: conn_tty_event(evs[i].data.ptr, e); break;
           case KIND_PENDING: break; /* handled first, above */
           case KIND_NOTIFY: notify_readable(evs[i].data.ptr); break;
           case KIND_JOB: job_events_readable(evs[i].data.ptr); break;
