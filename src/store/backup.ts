@@ -72,13 +72,15 @@ export class BackupKeeper {
   /** When the last verified backup was taken (ms). */
   lastAt: number | null;
 
-  constructor(private readonly db: Db, private readonly dbPath: string, private readonly intervalMs: number, private readonly onError: (msg: string) => void) {
+  /** `ignored` says how many of the connection's changes do not call for a backup (sample rows). */
+  constructor(private readonly db: Db, private readonly dbPath: string, private readonly intervalMs: number, private readonly onError: (msg: string) => void,
+    private readonly ignored: () => number = () => 0) {
     this.lastAt = backupTime(dbPath);
   }
 
   // total_changes counts this connection's writes: the daemon is the store's only writer.
   private changes(): number {
-    return (this.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    return (this.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n - this.ignored();
   }
 
   /** Takes a backup now (unless one is under way, then waits for it). */

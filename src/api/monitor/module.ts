@@ -1,7 +1,7 @@
 // The monitor module: its schema, its routes, and the job sampler it runs with the daemon.
 // APPINIT_SAMPLE_MS sets the sampling interval (default 5 s; 0 turns sampling off).
 import { Sampler, type SampleTarget } from '../../core/monitor/sampler.js';
-import { clockTicks, pageSize, readProcess, readUptime, withDescendants } from '../../os/proc/index.js';
+import { clockTicks, descendantsSampled, pageSize, readProcSample, readUptime, type ProcSample } from '../../os/proc/index.js';
 import { type JobSample, insertSamples, lastSampleSeqs, MONITOR_MIGRATIONS, pruneRemovedJobSamples } from '../../store/monitor.js';
 import type { Module, Service } from '../modules.js';
 import type { ApiContext } from '../routes.js';
@@ -28,19 +28,24 @@ function startSampler(ctx: ApiContext): Service & SamplerInfo {
   const intervalMs = sampleInterval();
   const seqs = lastSampleSeqs(ctx.db);
   pruneRemovedJobSamples(ctx.db);
+  // One tick reads each process's stat once: while finding a job's descendants (which needs
+  // its thread count), and the tick's read() is answered from the same map.
+  const tick = new Map<number, ProcSample | null>();
   const targets = function* (): Iterable<SampleTarget> {
+    tick.clear();
     for (const j of ctx.sup.jobs.values()) {
       if (j.pid == null && j.others.size === 0) continue;
       // The whole job: the leader, adopted orphans, and what each of them forked.
-      yield { id: j.id, pids: withDescendants(j.pid == null ? j.others : [j.pid, ...j.others]) };
+      yield { id: j.id, pids: descendantsSampled(j.pid == null ? j.others : [j.pid, ...j.others], tick) };
     }
+    tick.clear();
   };
   // Services that act on each tick (maxMemory), subscribed through onSamples.
   const listeners: ((samples: JobSample[]) => void)[] = [];
   const sampler = new Sampler({
     intervalMs,
     targets,
-    read: (pid) => readProcess(pid, { cmdline: false, wchan: false }),
+    read: (pid) => (tick.has(pid) ? tick.get(pid) ?? null : readProcSample(pid)),
     uptime: () => readUptime().uptime,
     write: (samples) => {
       insertSamples(ctx.db, samples, seqs, SAMPLES_KEPT);
