@@ -3,7 +3,6 @@
 // A copy is only kept once it passed quick_check, and replaces the previous one atomically.
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
 
 /** Where the backup of a store lives. */
@@ -38,7 +37,9 @@ export function verifyStoreFile(path: string, plain = false): string | null {
 }
 
 /** verifyStoreFile in a worker thread, so that the daemon keeps answering meanwhile. */
-export function verifyInWorker(path: string, plain: boolean): Promise<string | null> {
+export async function verifyInWorker(path: string, plain: boolean): Promise<string | null> {
+  // Loaded when a backup is verified, not with every daemon (and every command that opens a store).
+  const { Worker } = await import('node:worker_threads');
   return new Promise((resolve) => {
     const w = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { path, plain } });
     w.once('message', (m: string | null) => resolve(m));
