@@ -1,13 +1,8 @@
 // The dashboard's tokens, per user, in APPINIT_HOME/web-tokens.json (0600, created fresh, never
 // through a symlink). A token names a user and a role; whoever holds it acts as that user.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-
-// node:crypto is loaded when a token is first made or compared, not with the daemon: loading
-// it maps OpenSSL's code and state, ~2 MB of RSS for an idle daemon that serves no dashboard.
-let cryptoModule: typeof import('node:crypto') | null = null;
-const crypto = (): typeof import('node:crypto') => (cryptoModule ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
 
 /** What a token lets its holder do: operator changes things, viewer and metrics only read. */
 export type Role = 'operator' | 'viewer' | 'metrics';
@@ -33,7 +28,7 @@ interface Stored {
 const ROLES: Role[] = ['operator', 'viewer', 'metrics'];
 
 function fresh(): string {
-  return crypto().randomBytes(24).toString('base64url');
+  return randomBytes(24).toString('base64url');
 }
 
 /** The token file of a home. */
@@ -44,7 +39,7 @@ export function tokensPath(home: string): string {
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
-  return x.length === y.length && crypto().timingSafeEqual(x, y);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** The tokens of a home: read once, written whenever a user gets theirs for the first time. */
