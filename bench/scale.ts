@@ -4,8 +4,8 @@
 // daemon's and the helper's CPU and memory over six 5 s windows and their slope (they must level
 // off, not grow).
 //   node dist/bench/scale.js [N...]      (default 50 500 1000; the crash loop with the largest N)
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,55 @@ function alive(pid: number): boolean {
   }
 }
 
+// Debian's supervisord with n programs (sleep 1000), for the idle reference: started, waited for
+// until its n children run; stop() ends it and any child it leaves (nothing stays running).
+function hasSupervisord(): boolean {
+  return spawnSync('sh', ['-c', 'command -v supervisord'], { stdio: 'ignore' }).status === 0;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function startSupervisord(n: number): Promise<{ pid: number; stop: () => Promise<void> }> {
+  const dir = join(work, `supervisord-${n}`);
+  mkdirSync(dir, { recursive: true });
+  let conf = `[supervisord]\nnodaemon=true\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\n`;
+  for (let i = 0; i < n; i++) conf += `[program:p${i}]\ncommand=sleep 1000\nstartsecs=0\n`;
+  writeFileSync(join(dir, 'supervisord.conf'), conf);
+  const child = spawn('supervisord', ['-c', join(dir, 'supervisord.conf')], { stdio: 'ignore' });
+  const pid = child.pid!;
+  const until = Date.now() + 60_000;
+  while (childrenOf(pid).length < n) {
+    if (Date.now() > until || child.exitCode != null) throw new Error(`supervisord did not start its ${n} programs (see ${dir})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stop = async () => {
+    const kids = childrenOf(pid);
+    child.kill('SIGTERM');
+    const end = Date.now() + 30_000;
+    while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    for (const k of [pid, ...kids]) try { process.kill(k, 'SIGKILL'); } catch { /* gone */ }
+  };
+  return { pid, stop };
+}
+
+/** Idle CPU (%) of each pid over the same window of ms; CPU ticks are 10 ms, so the window is long. */
+async function idleCpu(pids: number[], ms: number): Promise<number[]> {
+  const c0 = pids.map(procTimes);
+  const w0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const w = performance.now() - w0;
+  return pids.map((p, i) => ((procTimes(p) - c0[i]) / w) * 100);
+}
+
+/** The idle window: long enough for 10 ms CPU ticks to say something about a 0.3% figure. */
+const IDLE_MS = Number(process.env.APPINIT_BENCH_IDLE_MS ?? 15_000);
+
 async function measure(n: number, cref: string) {
   const home = join(work, `home-${n}`);
   const env = { ...process.env, APPINIT_HOME: home, APPINIT_SAMPLE_MS: '5000' };
@@ -79,20 +128,31 @@ async function measure(n: number, cref: string) {
     await c.status();
     lat.push(performance.now() - a);
   }
-  await new Promise((r) => setTimeout(r, 1000));
-  const cpu0 = procTimes(info.pid);
-  const w0 = performance.now();
-  await new Promise((r) => setTimeout(r, 5000));
-  const idleCpu = ((procTimes(info.pid) - cpu0) / (performance.now() - w0)) * 100;
+  // Idle: the daemon, and supervisord with as many programs, over the same window (same load).
+  const sd = hasSupervisord() ? await startSupervisord(n) : null;
+  let idle: number[];
+  let sdRss = 0;
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    idle = await idleCpu(sd ? [info.pid, sd.pid] : [info.pid], IDLE_MS);
+    if (sd) sdRss = rssKiB(sd.pid);
+  } finally {
+    await sd?.stop();
+  }
+  const [idleCpuPct, sdIdleCpu] = idle;
   const rss = rssKiB(info.pid);
   const pss = pssKiB(info.pid);
+  const helperRss = rssKiB(info.helperPid);
   const d0 = performance.now();
   const down = spawnSync(process.execPath, [CLI, 'down'], { env, encoding: 'utf8' });
   if (down.status !== 0) throw new Error(down.stderr);
   while (alive(info.pid)) await new Promise((r) => setTimeout(r, 5));
   const downMs = performance.now() - d0;
   const [cUp, cDown] = spawnSync(cref, [String(n)], { encoding: 'utf8' }).stdout.trim().split(' ').map(Number);
-  return { n, upMs, cUp, statusMs: median(lat), rssMiB: rss / 1024, pssMiB: pss / 1024, rssBeforeMiB: rssBefore / 1024, idleCpu, downMs, cDown };
+  return {
+    n, upMs, cUp, statusMs: median(lat), rssMiB: rss / 1024, pssMiB: pss / 1024, rssBeforeMiB: rssBefore / 1024, idleCpu: idleCpuPct, downMs, cDown,
+    sdIdleCpu: sdIdleCpu as number | undefined, sdRssMiB: sdRss / 1024, helperRssMiB: helperRss / 1024,
+  };
 }
 
 // Least-squares slope of ys over xs (per unit of x).
@@ -183,19 +243,24 @@ async function main() {
   // What any node process costs here: the floor under the daemon's RSS.
   const bareRss = Number(spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss / 1024), 300)'], { encoding: 'utf8' }).stdout.trim());
   console.log(`bare node (node -e, idle): RSS ${(bareRss / 1024).toFixed(1)} MiB`);
-  console.log('programs | up until all run (C) | ratio | status via library (median) | daemon RSS idle (before up) | idle CPU | down (C) | ratio');
+  console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log('programs | up until all run (C) | ratio | status via library (median) | daemon RSS idle (before up) | idle CPU (supervisord, same window) | down (C) | ratio');
   const list = ns.length ? ns : [50, 500, 1000];
   const rows = [];
   for (const n of list) {
     const r = await measure(n, cref);
     rows.push(r);
     console.log(`${r.n} | ${r.upMs.toFixed(0)} ms (${r.cUp.toFixed(0)} ms) | ${(r.upMs / r.cUp).toFixed(2)}x | ${r.statusMs.toFixed(2)} ms | ` +
-      `${r.rssMiB.toFixed(1)} MiB, PSS ${r.pssMiB.toFixed(1)} (${r.rssBeforeMiB.toFixed(1)}) | ${r.idleCpu.toFixed(2)}% | ${r.downMs.toFixed(0)} ms (${r.cDown.toFixed(0)} ms) | ${(r.downMs / r.cDown).toFixed(1)}x`);
+      `${r.rssMiB.toFixed(1)} MiB, PSS ${r.pssMiB.toFixed(1)} (${r.rssBeforeMiB.toFixed(1)}) | ${r.idleCpu.toFixed(2)}% (${r.sdIdleCpu == null ? 'no supervisord' : `${r.sdIdleCpu.toFixed(2)}%`}) | ${r.downMs.toFixed(0)} ms (${r.cDown.toFixed(0)} ms) | ${(r.downMs / r.cDown).toFixed(1)}x`);
     row({ figure: `up of ${n} programs until all run`, appinit: `${r.upMs.toFixed(0)} ms`, reference: `C ${r.cUp.toFixed(0)} ms`, ratio: `${(r.upMs / r.cUp).toFixed(2)}x`,
       goal: n === 50 ? '<= 200 ms' : n === 500 ? '<= 1.5x' : '' });
     row({ figure: `status via the library, ${n} programs`, appinit: `${r.statusMs.toFixed(2)} ms`, goal: n === 50 ? '<= 1 ms' : n === 1000 ? '<= 5 ms' : '' });
-    row({ figure: `daemon RSS idle, ${n} programs (PSS)`, appinit: `${r.rssMiB.toFixed(1)} MiB (${r.pssMiB.toFixed(1)} MiB)`, reference: n === 50 ? `bare node ${(bareRss / 1024).toFixed(1)} MiB` : undefined, goal: n === 50 ? '<= 45 MB' : '' });
-    row({ figure: `daemon idle CPU, ${n} programs`, appinit: `${r.idleCpu.toFixed(2)}%`, reference: n === 500 ? 'supervisord 0.27% (issue 17)' : undefined });
+    const sdRef = r.sdIdleCpu == null ? '' : `, supervisord ${r.sdRssMiB.toFixed(1)} MiB`;
+    row({ figure: `daemon RSS idle, ${n} programs (PSS)`, appinit: `${r.rssMiB.toFixed(1)} MiB (${r.pssMiB.toFixed(1)} MiB), helper ${r.helperRssMiB.toFixed(1)} MiB`,
+      reference: `bare node ${(bareRss / 1024).toFixed(1)} MiB${sdRef}`, goal: n === 50 ? '<= 45 MB' : '' });
+    row({ figure: `daemon idle CPU, ${n} programs (${(IDLE_MS / 1000).toFixed(0)} s window)`, appinit: `${r.idleCpu.toFixed(2)}%`,
+      reference: r.sdIdleCpu == null ? 'supervisord not installed' : `supervisord ${r.sdIdleCpu.toFixed(2)}% (same window)`,
+      ratio: r.sdIdleCpu ? `${(r.idleCpu / r.sdIdleCpu).toFixed(2)}x` : undefined, goal: n === 500 ? "<= supervisord's" : '' });
     row({ figure: `down with ${n} programs`, appinit: `${r.downMs.toFixed(0)} ms`, reference: `C ${r.cDown.toFixed(0)} ms`, ratio: `${(r.downMs / r.cDown).toFixed(1)}x`, goal: n === 500 ? '<= 1 s' : '' });
   }
   if (rows.length > 1) {

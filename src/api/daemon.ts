@@ -13,6 +13,7 @@ import { terminalSettings } from '../os/terminal.js';
 import { becomeSubreaper } from '../os/reap.js';
 import { Supervise } from '../os/supervise.js';
 import { BackupKeeper } from '../store/backup.js';
+import { sampleChangeCount } from '../store/monitor.js';
 import { secureHome, secureSystem } from '../store/home.js';
 import { userName } from '../os/proc/users.js';
 import { openStore } from '../store/open.js';
@@ -121,7 +122,8 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   const { db } = openStore(paths.db, MODULES, paths.supervisePid);
   const guard = new StoreGuard(db, health, (m) => notes.emit('note', m));
   guardProcess(guard);
-  const backups = new BackupKeeper(db, paths.db, BACKUP_MS, (m) => notes.emit('note', m));
+  // Sampled history alone does not call for a copy of the store: only jobs, records, schedules...
+  const backups = new BackupKeeper(db, paths.db, BACKUP_MS, (m) => notes.emit('note', m), () => sampleChangeCount(db));
   const helper = new Supervise(paths.superviseSocket, paths.supervisePid, paths.superviseLog);
   // termios: the article's ioctl(0, TCGETA): our own terminal's settings, for terminal lines.
   const spawnCtx = { logsDir: paths.logs, env: { ...process.env }, termios: terminalSettings(0), system: paths.system != null };

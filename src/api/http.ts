@@ -75,17 +75,19 @@ export const STALLED_READER_MS = Number(process.env.APPINIT_STALLED_READER_MS ??
 
 /** Sends a JSON response. */
 export function send(res: http.ServerResponse, status: number, body: unknown, close = false): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
+  // Encoded once: its length is the header's, and the socket gets bytes (a string would be
+  // measured, then encoded again on the way out).
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes.length, ...(close ? { connection: 'close' } : {}) });
   // Most answers leave at once. A large one waits in memory for its reader: a client that never
   // reads is cut off after a while without progress, so it cannot hold the daemon's memory.
   const sock = res.socket;
-  if (text.length > 1 << 20 && sock) {
+  if (bytes.length > 1 << 20 && sock) {
     const drop = () => sock.destroy();
     sock.setTimeout(STALLED_READER_MS, drop);
     res.once('finish', () => { sock.setTimeout(0); sock.off('timeout', drop); });
   }
-  res.end(text);
+  res.end(bytes);
 }
 
 /** Connections one user other than root and the daemon's owner may hold at once (APPINIT_MAX_USER_CONNECTIONS). */

@@ -11,7 +11,7 @@ import { ApiError } from './errors.js';
 import { queryNumber, queryText, signalArg, text, textList } from './input.js';
 import type { Services } from './modules.js';
 import type { SystemDirs } from './paths.js';
-import { jobView, type DaemonInfo, type JobView, type RecordView } from './views.js';
+import { jobView, jobViews, type DaemonInfo, type JobView, type RecordView } from './views.js';
 import { selectJobs } from '../core/supervisor/select.js';
 import { visiblePipes } from './pipes/module.js';
 
@@ -114,7 +114,7 @@ export const coreRoutes: RouteTable = {
         throw new ApiError('not_found', (err as Error).message);
       }
     }
-    return jobs.sort((a, b) => a.number - b.number).map((j) => jobView(j));
+    return jobViews(jobs.sort((a, b) => a.number - b.number));
   },
 
   // 'POST /v1/up' is in the programs module (src/api/programs/module.ts).

@@ -3,7 +3,6 @@
 // A copy is only kept once it passed quick_check, and replaces the previous one atomically.
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
 
 /** Where the backup of a store lives. */
@@ -38,7 +37,9 @@ export function verifyStoreFile(path: string, plain = false): string | null {
 }
 
 /** verifyStoreFile in a worker thread, so that the daemon keeps answering meanwhile. */
-export function verifyInWorker(path: string, plain: boolean): Promise<string | null> {
+export async function verifyInWorker(path: string, plain: boolean): Promise<string | null> {
+  // Loaded when a backup is verified, not with every daemon (and every command that opens a store).
+  const { Worker } = await import('node:worker_threads');
   return new Promise((resolve) => {
     const w = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { path, plain } });
     w.once('message', (m: string | null) => resolve(m));
@@ -72,13 +73,15 @@ export class BackupKeeper {
   /** When the last verified backup was taken (ms). */
   lastAt: number | null;
 
-  constructor(private readonly db: Db, private readonly dbPath: string, private readonly intervalMs: number, private readonly onError: (msg: string) => void) {
+  /** `ignored` says how many of the connection's changes do not call for a backup (sample rows). */
+  constructor(private readonly db: Db, private readonly dbPath: string, private readonly intervalMs: number, private readonly onError: (msg: string) => void,
+    private readonly ignored: () => number = () => 0) {
     this.lastAt = backupTime(dbPath);
   }
 
   // total_changes counts this connection's writes: the daemon is the store's only writer.
   private changes(): number {
-    return (this.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    return (this.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n - this.ignored();
   }
 
   /** Takes a backup now (unless one is under way, then waits for it). */

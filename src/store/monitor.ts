@@ -43,19 +43,36 @@ export const PRUNE_EVERY = 32;
 export function insertSamples(db: Db, samples: readonly JobSample[], seqs: Map<number, number>, keep: number): void {
   const ins = stmt(db, 'INSERT OR REPLACE INTO monitor_samples(job, seq, at, pids, cpu, rss_kb, vsz_kb) VALUES(?,?,?,?,?,?,?)');
   const del = stmt(db, 'DELETE FROM monitor_samples WHERE job = ? AND seq <= ?');
+  let changes = 0;
   db.transaction(() => {
     for (const s of samples) {
       const seq = (seqs.get(s.job) ?? 0) + 1;
       seqs.set(s.job, seq);
-      ins.run(s.job, seq, s.at, s.pids, s.cpu, s.rssKb, s.vszKb);
-      if (seq % PRUNE_EVERY === 0 && seq > keep) del.run(s.job, seq - keep);
+      changes += ins.run(s.job, seq, s.at, s.pids, s.cpu, s.rssKb, s.vszKb).changes;
+      if (seq % PRUNE_EVERY === 0 && seq > keep) changes += del.run(s.job, seq - keep).changes;
     }
   })();
+  countSampleChanges(db, changes);
+}
+
+// Rows written for samples, per connection: the backup keeper leaves them out of "the store
+// changed" (src/store/backup.ts), or an idle daemon would copy and verify its whole store every
+// backup interval only because it sampled its jobs.
+const sampleChanges = new WeakMap<Db, number>();
+function countSampleChanges(db: Db, n: number): void {
+  sampleChanges.set(db, (sampleChanges.get(db) ?? 0) + n);
+}
+
+/** How many of the connection's changes (total_changes()) were sample rows, inserted or pruned. */
+export function sampleChangeCount(db: Db): number {
+  return sampleChanges.get(db) ?? 0;
 }
 
 /** Drops the samples of jobs that are no longer live (removed from the control file). */
 export function pruneRemovedJobSamples(db: Db): number {
-  return stmt(db, 'DELETE FROM monitor_samples WHERE job NOT IN (SELECT id FROM jobs WHERE removed = 0)').run().changes;
+  const n = stmt(db, 'DELETE FROM monitor_samples WHERE job NOT IN (SELECT id FROM jobs WHERE removed = 0)').run().changes;
+  countSampleChanges(db, n);
+  return n;
 }
 
 /** The last `limit` samples of a job, oldest first. */

@@ -2,7 +2,9 @@
 // columns are defined the same. Sampling runs every 200 ms here (APPINIT_SAMPLE_MS).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { statField, TestHome, waitFor, type CliResult } from './harness.js';
 
@@ -226,6 +228,29 @@ ${IDLE_AND_BURN}`);
     const text = await h.cli(['history', 'idle']);
     assert.match(text.stdout, /^idle %\d+ \(pid \d+\): \d+ samples every 0\.2s/);
     assert.match(text.stdout, /TIME +PROCS +%CPU +RSS +VSZ/);
+  });
+
+  test('samples are stored in batches of ticks, and a history read first stores what is pending', async () => {
+    // At 200 ms a batch is 6 ticks (1.2 s): right after a batch went out, fewer are stored than taken.
+    const stored = () => {
+      const db = new Database(join(h.home, 'state.db'), { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM monitor_samples').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const b0 = stored();
+    await new Promise((r) => setTimeout(r, 600)); // ~3 ticks of idle (burn has ended)
+    const r = JSON.parse((await h.cli(['history', 'idle', '--json'])).stdout) as { jobs: { samples: unknown[] }[] };
+    const b1 = stored();
+    assert.ok(b1 > b0, `the history read stored the pending samples (${b0} -> ${b1})`);
+    assert.ok(r.jobs[0].samples.length >= 3);
+    // Between two reads, the store grows by whole batches only: 6 ticks of one job (idle), or nothing.
+    const t0 = stored();
+    await new Promise((r) => setTimeout(r, 500));
+    const grew = stored() - t0;
+    assert.ok(grew === 0 || grew % 6 === 0, `stored ${grew} samples in 500 ms: not a whole batch`);
   });
 
   test('times shows the daemon\'s CPU and its ended children\'s, per program too', async () => {

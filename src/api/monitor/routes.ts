@@ -17,8 +17,10 @@ import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView }
 export interface SamplerInfo {
   intervalMs: number;
   keep: number;
-  /** Calls `listener` with every tick's samples (after they are stored). */
+  /** Calls `listener` with every tick's samples (as they are taken; they are stored in batches). */
   onSamples(listener: (samples: import('../../store/monitor.js').JobSample[]) => void): void;
+  /** Stores the samples taken and not yet stored (before the store's history is read). */
+  flush?(): void;
 }
 
 function flag(req: ApiRequest, name: string, dflt: boolean): boolean {
@@ -159,6 +161,8 @@ export const monitorRoutes: RouteTable = {
     if (!name) throw new ApiError('usage', 'history: expected ?name=PROGRAM or %N');
     const limit = positiveInt(req, 'limit', 720);
     const info = ctx.services.monitor;
+    // The history is current, up to the last tick (on a full disk, what is stored is shown).
+    try { info?.flush?.(); } catch { /* the sampler's next batch tries again */ }
     const jobs = select(ctx, req, [name]).sort((a, b) => a.number - b.number);
     return {
       intervalMs: info?.intervalMs ?? 0,

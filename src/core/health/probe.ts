@@ -1,7 +1,7 @@
 // One health probe: an HTTP GET (2xx or 3xx is healthy), a TCP connect, or a command run
 // without a shell (exit 0 is healthy). Every probe ends within its timeout.
 import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import type { HealthCheck } from '../../config/program.js';
 import { runBounded } from '../../os/run-bounded.js';
@@ -21,6 +21,11 @@ export interface ProbeContext {
   gid?: number;
 }
 
+// node:https (and with it tls and all of node:crypto, ~2-3 MB of an idle daemon's RSS) is loaded
+// by the first https:// check, not by every daemon.
+let httpsModule: typeof import('node:https') | null = null;
+const https = (): typeof import('node:https') => (httpsModule ??= createRequire(import.meta.url)('node:https') as typeof import('node:https'));
+
 /** Runs one probe of `check`; never rejects. */
 export function probe(check: HealthCheck, ctx: ProbeContext): Promise<ProbeResult> {
   if (check.kind === 'http') return probeHttp(String(check.target), check.timeout);
@@ -35,7 +40,7 @@ export function describeTarget(check: HealthCheck): string {
 
 function probeHttp(url: string, timeout: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const get = url.startsWith('https:') ? https.get : http.get;
+    const get = url.startsWith('https:') ? https().get : http.get;
     // A fresh connection each time (no agent): a check must see a server that stopped accepting.
     let settled = false;
     const done = (r: ProbeResult) => {

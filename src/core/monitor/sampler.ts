@@ -10,6 +10,9 @@ export interface SampleTarget {
   pids: readonly number[];
 }
 
+/** What a tick reads of each process (a ProcInfo has it; the daemon reads only /proc/PID/stat). */
+export type SampledProcess = Pick<ProcInfo, 'state' | 'utime' | 'stime' | 'startTime' | 'vsize' | 'rss'>;
+
 /** What the meter remembers of a process between ticks. */
 export interface CpuMark {
   startTime: number;
@@ -33,7 +36,7 @@ export interface TickInput {
  * previous tick counts all its ticks if it started since, else its lifetime average (as ps),
  * so the first sample of a job is meaningful too.
  */
-export function sampleJobs(targets: Iterable<SampleTarget>, read: (pid: number) => ProcInfo | null, prev: ReadonlyMap<number, CpuMark>, t: TickInput): { samples: JobSample[]; marks: Map<number, CpuMark> } {
+export function sampleJobs(targets: Iterable<SampleTarget>, read: (pid: number) => SampledProcess | null, prev: ReadonlyMap<number, CpuMark>, t: TickInput): { samples: JobSample[]; marks: Map<number, CpuMark> } {
   const marks = new Map<number, CpuMark>();
   const samples: JobSample[] = [];
   const dt = t.prevUptime == null ? 0 : t.uptime - t.prevUptime;
@@ -72,7 +75,7 @@ export function sampleJobs(targets: Iterable<SampleTarget>, read: (pid: number) 
 export interface SamplerDeps {
   intervalMs: number;
   targets: () => Iterable<SampleTarget>;
-  read: (pid: number) => ProcInfo | null;
+  read: (pid: number) => SampledProcess | null;
   uptime: () => number;
   write: (samples: JobSample[]) => void;
   /** Called now and then (every `housekeepEvery` ticks) to drop the samples of removed jobs. */

@@ -12,3 +12,4 @@ export { lookupUser, userName } from './users.js';
 export type { PasswdEntry } from './parse-system.js';
 export { readSystemSnapshot } from './snapshot.js';
 export { withDescendants } from './children.js';
+export { descendantsSampled, readProcSample, type ProcSample } from './sample.js';
