@@ -132,14 +132,16 @@ static long read_tty(pid_t pid) {
   return -1;
 }
 
-void ts_track(pid_t pid, const char *job, int leader) {
+void ts_track(pid_t pid, const char *job, int leader) { ts_track_tty(pid, job, leader, -1); }
+
+void ts_track_tty(pid_t pid, const char *job, int leader, long tty) {
   if (pfd < 0 || !job || !job[0]) return;
   tproc_t *p = find(pid);
   if (p) {
     if (leader) p->leader = 1;
     return;
   }
-  long tty = read_tty(pid);
+  if (tty < 0) tty = read_tty(pid);
   add(pid, job, leader, tty > 0 ? (unsigned)tty : 0, mono_ns());
 }
 
