@@ -2519,6 +2519,7 @@ static void handle_frame(char *p, size_t n) {
  * the loop, and none while the daemon has HOLD_UNACKED events it has not stored: the daemon's
  * pace bounds the restart rate, so crash-looping programs cannot livelock us or grow our memory.
  */
+#define TS_HOLD_US 1000
 #define RESPAWN_BATCH 16
 #define HOLD_UNACKED 256
 static void respawn(ticket_t *t);
@@ -2804,19 +2805,40 @@ int main(int argc, char **argv) {
   if (top > 0) next_hold_id = (unsigned)top + 1;
 
   struct epoll_event evs[64];
+  /*
+   * A turn that only read kernel records (taskstats) and job output holds what the records made
+   * for the daemon a little: the record of a process comes as it starts exiting, its pipes close
+   * and its SIGCHLD follows within µs, and in a restart loop the record, the exit and the
+   * restart then reach the daemon in one write (one wakeup of it, one batch) instead of two.
+   * Never longer than TS_HOLD_US in all.
+   */
+  int64_t ts_hold_since = 0; /* 0: nothing held */
   for (;;) {
     /* Work left over from the last turn (children to reap, restarts due) runs after the
      * protocol, so a crash loop never starves the daemon's requests. */
     int more = run_respawns();
     if (reap_more) reap_some();
     check_kills();
-    client_flush();
     int timeout = reap_more || more ? 0 : next_check_ms();
+    if (ts_hold_since && now_us() - ts_hold_since < TS_HOLD_US) {
+      if (timeout < 0 || timeout > 1) timeout = 1;
+    } else {
+      ts_hold_since = 0;
+      client_flush();
+    }
     int n = epoll_wait(epfd, evs, 64, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("epoll_wait");
     }
+    /* Kernel records and job output (the exiting job's pipes close just before its SIGCHLD)
+     * keep a hold; anything else (the daemon's frames, a SIGCHLD, a timeout) ends it. */
+    int quiet = n > 0;
+    for (int i = 0; i < n && quiet; i++) {
+      uint64_t tag = evs[i].data.u64;
+      quiet = (tsfd >= 0 && tag == (uint64_t)tsfd) || (tag >= (1u << 20) && *(int *)evs[i].data.ptr == KIND_PUMP);
+    }
+    if (!quiet) ts_hold_since = 0;
     /* Spawn results first: whatever a new program does (ends, stops, notifies, writes) comes
      * after its exec, so its `spawned` must go out before any event of it in this turn. */
     int any_pending = 0;
@@ -2863,7 +2885,12 @@ int main(int argc, char **argv) {
       } else if (tag == (uint64_t)pipesfd) {
         pipes_ready();
       } else if (tsfd >= 0 && tag == (uint64_t)tsfd) {
+        size_t before = sendq.len;
+        unsigned leaders = ts_leaders_ended();
         ts_drain();
+        /* Held only for the record of a leader (its SIGCHLD is ours, next), when nothing else
+         * was waiting to go: the record of a process its own parent reaps goes at once. */
+        if (quiet && !ts_hold_since && ts_leaders_ended() != leaders && before == sendq_off) ts_hold_since = now_us();
       } else if (client >= 0 && tag == (uint64_t)client) {
         if (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) client_readable();
         if (client >= 0 && (e & EPOLLOUT)) client_flush();

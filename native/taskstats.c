@@ -378,6 +378,9 @@ static void add_thread(struct taskstats *a, const struct taskstats *t) {
 }
 #undef SUM
 
+static unsigned leaders_ended; /* records sent for job leaders: their SIGCHLD comes to the helper next */
+unsigned ts_leaders_ended(void) { return leaders_ended; }
+
 /* One task's stats; `len` is how much of the struct this kernel sent. */
 static void on_task(const struct taskstats *t, size_t len) {
   if (probe_pid && (pid_t)t->ac_pid == probe_pid) probe_ended = 1;
@@ -440,6 +443,7 @@ static void on_task(const struct taskstats *t, size_t len) {
        (unsigned long long)s.read_syscalls, (unsigned long long)s.write_syscalls,
        (unsigned long long)s.read_bytes, (unsigned long long)s.write_bytes,
        (unsigned long long)s.cancelled_write_bytes, (unsigned long long)s.nvcsw, (unsigned long long)s.nivcsw);
+  if (p->leader) leaders_ended++;
   drop(p->pid);
 }
 

@@ -31,4 +31,7 @@ void ts_track_tty(pid_t pid, const char *job, int leader, long tty);
  * process's record always precedes its `exit` event. */
 void ts_readable(void);
 
+/* How many records of job leaders (processes the helper reaps itself) were sent so far. */
+unsigned ts_leaders_ended(void);
+
 #endif

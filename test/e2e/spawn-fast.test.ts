@@ -94,6 +94,29 @@ describe('spawning through the helper, fast and exact', () => {
     for (const r of [noCmd, noDir, noIn]) assert.equal((await exitOf(r.pid)).status, 127 << 8);
   });
 
+  test('a restart loop under a ticket: each end has its kernel record before it and its restart after it', async () => {
+    const first = await spawn('sf-loop', ['true'], { restartTicket: { budget: 40, any: true, ok: [0] } });
+    const ends = await waitFor('41 ends (the first run and 40 restarts)', () => {
+      const e = seen.filter((m): m is ExitEvent => m.ev === 'exit' && m.job === 'sf-loop' && m.leader === 1);
+      return e.length >= 41 ? e : null;
+    }, 30_000);
+    assert.equal(ends[0].pid, first.pid);
+    const kernel = helper.hello?.acct === 'taskstats';
+    for (const [i, end] of ends.entries()) {
+      const at = seen.indexOf(end);
+      if (kernel) {
+        const rec = seen.findIndex((m) => m.ev === 'taskstats' && m.pid === end.pid);
+        assert.ok(rec >= 0 && rec < at, `the kernel record of ${end.pid} before its exit`);
+      }
+      assert.equal(end.respawned, i < 40 ? 1 : 0, `end ${i}: restarted under the ticket while its budget lasts`);
+      if (i < 40) {
+        const next = seen.findIndex((m, k) => k > at && m.ev === 'respawned' && m.job === 'sf-loop');
+        assert.ok(next > at && (seen[next] as { pid: number }).pid === ends[i + 1].pid, `the restart after end ${i} is the next run`);
+        assert.ok(seen.indexOf(ends[i + 1]) > next, `run ${i + 1} ends after its restart was announced`);
+      }
+    }
+  });
+
   test('a lone leader\'s end counts nothing alive; one that leaves an orphan has it adopted and counted', async () => {
     const lone = await spawn('sf-lone', ['true']);
     assert.equal((await exitOf(lone.pid)).alive, 0);
