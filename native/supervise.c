@@ -1436,13 +1436,30 @@ static void child_join_cgroups(child_args_t *a) {
  * The child, from fork to exec: signals, cgroup, session, limits, identity, then its files,
  * opened with the target user's rights (a `user: nobody` job cannot read root's 0600 file).
  */
+/*
+ * Signals whose disposition is not the default in the helper (what it ignores, what it was
+ * started with ignored): all a child must reset before exec, since an ignored signal survives
+ * exec (a handler does not, and the helper sets none). Read once at start (note_dispositions);
+ * the keeper adds SIGTTOU, which it ignores. Saves the child ~60 sigaction calls per spawn.
+ */
+static sigset_t not_default;
+
+static void note_dispositions(void) {
+  sigemptyset(&not_default);
+  for (int s = 1; s < NSIG; s++) {
+    struct sigaction cur;
+    if (sigaction(s, NULL, &cur) == 0 && cur.sa_handler != SIG_DFL) sigaddset(&not_default, s);
+  }
+}
+
 static int child_main(void *arg) {
   child_args_t *a = arg;
   int sfd = a->sfd;
   spawn_req_t *rq = a->rq;
   /* Default dispositions and an empty mask: ignored signals would survive exec. */
   struct sigaction sa = {.sa_handler = SIG_DFL};
-  for (int s = 1; s < NSIG; s++) sigaction(s, &sa, NULL);
+  for (int s = 1; s < NSIG; s++)
+    if (sigismember(&not_default, s) == 1) sigaction(s, &sa, NULL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -1545,6 +1562,7 @@ static void keeper_main(child_args_t *a, int rfd) {
   a->sfd = 3;
   rfd = 4;
   signal(SIGTTOU, SIG_IGN);
+  sigaddset(&not_default, SIGTTOU); /* the job must not inherit it */
   if (setsid() < 0) child_fail(3, "setsid", NULL);
   int t = open(a->pty_name, O_RDWR | O_CLOEXEC); /* our controlling terminal */
   if (t < 0) child_fail(3, "tty", a->pty_name);
@@ -2804,6 +2822,7 @@ int main(int argc, char **argv) {
   long top = holder_open(holder_path, take_held);
   if (top > 0) next_hold_id = (unsigned)top + 1;
 
+  note_dispositions(); /* after every signal() of ours: what a child resets */
   struct epoll_event evs[64];
   /*
    * A turn that only read kernel records (taskstats) and job output holds what the records made

@@ -94,6 +94,16 @@ describe('spawning through the helper, fast and exact', () => {
     for (const r of [noCmd, noDir, noIn]) assert.equal((await exitOf(r.pid)).status, 127 << 8);
   });
 
+  test('no signal the helper (or a pty job\'s keeper) ignores is ignored in a job', async () => {
+    const plain = await spawn('sf-sig', ['cat', '/proc/self/status'], { stdout: `file:${join(dir, 'plain.txt')}` });
+    await exitOf(plain.pid);
+    assert.match(readFileSync(join(dir, 'plain.txt'), 'utf8'), /^SigIgn:\t0+$/m);
+    const pty = await spawn('sf-sig-pty', ['cat', '/proc/self/status'], { tty: 'pty', stdout: `log:${join(dir, 'pty.log')}`, stderr: 'stdout' });
+    await exitOf(pty.pid);
+    await waitFor('the pty job\'s output in its log', () => /SigIgn:/.test(readFileSync(join(dir, 'pty.log'), 'utf8')));
+    assert.match(readFileSync(join(dir, 'pty.log'), 'utf8'), /SigIgn:\t0+\r?$/m, 'SIGTTOU, which the keeper ignores, is not');
+  });
+
   test('a restart loop under a ticket: each end has its kernel record before it and its restart after it', async () => {
     const first = await spawn('sf-loop', ['true'], { restartTicket: { budget: 40, any: true, ok: [0] } });
     const ends = await waitFor('41 ends (the first run and 40 restarts)', () => {
