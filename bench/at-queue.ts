@@ -3,15 +3,26 @@
 // being answered). Prints the add rate per block of 1,000 (first vs last: the ratio should be
 // ~1), the time of one `atrm` of every job, and the longest a concurrent `info` waited meanwhile.
 // Usage: node dist/bench/at-queue.js [N=10000]   (or: npm run bench -- at-queue)
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '../src/client/index.js';
+
+// A zombie is gone (whoever reaps it).
+function alive(pid: number): boolean {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s[s.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10_000);
   const home = mkdtempSync(join(tmpdir(), 'appinit-bench-at-'));
   const c = await connect({ home });
+  const daemonPid = (await c.info()).pid;
   try {
     // An environment the size a shell's is (at keeps it): 40 variables of 60 bytes.
     const env: Record<string, string> = {};
@@ -56,8 +67,10 @@ async function main(): Promise<void> {
     console.log(`remove all ${r.removed.length}: ${removeMs.toFixed(0)} ms; concurrent info: ${pings} answered, worst wait ${worst.toFixed(0)} ms`);
   } finally {
     await c.down().catch((err) => console.error(`down: ${(err as Error).message}`));
-    await new Promise((r) => setTimeout(r, 300));
-    rmSync(home, { recursive: true, force: true });
+    // The home goes once the daemon has ended (it was still unlinking the removed jobs' files:
+    // an rmSync meanwhile failed with ENOTEMPTY and left the home behind).
+    for (let i = 0; i < 200 && alive(daemonPid); i++) await new Promise((r) => setTimeout(r, 50));
+    rmSync(home, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 

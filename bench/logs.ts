@@ -1,6 +1,8 @@
 // Log throughput and cost: a program writing 200-byte lines as fast as it can, for D seconds,
 // (1) straight to a file (the physical limit), (2) through appinit's managed log, (3) through PM2.
 // Everything on tmpfs (/dev/shm), so the disk does not decide. Also: 1 MB/s in 10 KB writes.
+// The floor of the CPU per GB: bench/ref/log-copy.c, a C loop that reads the same pipe and appends
+// to a file, bare and with a timestamp per line as the helper writes them.
 //   node dist/bench/logs.js [SECONDS]        (PM2 is installed into a temp prefix from npm)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -50,6 +52,21 @@ async function direct(): Promise<number> {
   const secs = (Date.now() - t0) / 1000;
   w.kill('SIGKILL');
   return mbps(n * 200, secs);
+}
+
+// A bare C copy (pipe -> file) of 1 GB of the same lines: CPU seconds per GB, [bare, with timestamps].
+function floor(): [number, number] {
+  const copy = join(work, 'log-copy');
+  const r = spawnSync('cc', ['-O2', '-o', copy, fileURLToPath(new URL('../../bench/ref/log-copy.c', import.meta.url))], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const once = (prefix: number) => {
+    const out = spawnSync('sh', ['-c', `${lines} 0 200 | ${copy} ${join(work, 'copy.log')} 1000000000 ${prefix}`], { encoding: 'utf8' });
+    rmSync(join(work, 'copy.log'), { force: true });
+    return Number(out.stdout.trim().split(' ')[0]);
+  };
+  // Interleaved, the lower of two each: the machine is shared.
+  const bare = [once(0), once(1), once(0), once(1)];
+  return [Math.min(bare[0], bare[2]), Math.min(bare[1], bare[3])];
 }
 
 async function appinit(): Promise<{ rate: number; helperPerGB: number; daemonPerGB: number; rss: number[]; settle: number; idle1MB: number }> {
@@ -128,12 +145,15 @@ async function main(): Promise<void> {
   if (r.status !== 0) throw new Error(r.stderr);
   try {
     const d = await direct();
+    const f = floor();
     const a = await appinit();
     const p = await pm2();
     console.log(`200-byte lines for ${D}s on ${shm} (tmpfs)`);
     console.log(`direct to a file        ${d.toFixed(0).padStart(6)} MB/s`);
     console.log(`appinit managed log     ${a.rate.toFixed(0).padStart(6)} MB/s   ${(a.rate / d).toFixed(2)} of direct`);
     console.log(`  CPU per GB: helper ${a.helperPerGB.toFixed(2)} s, daemon ${a.daemonPerGB.toFixed(3)} s`);
+    console.log(`  floor, a C loop read() from the pipe + write() to the file: ${f[0].toFixed(2)} s/GB bare, ${f[1].toFixed(2)} s/GB with a timestamp per line`);
+    console.log(`  appinit (helper + daemon) / that floor with timestamps: ${((a.helperPerGB + a.daemonPerGB) / f[1]).toFixed(2)}x`);
     console.log(`  daemon RSS: ${a.rss[0].toFixed(1)} MiB before, ${a.rss[1].toFixed(1)} at the end of the flood, ${a.rss[2].toFixed(1)} after ${a.settle}s`);
     console.log(`  1 MB/s in 10 KB writes: helper + daemon ${a.idle1MB.toFixed(2)}% of a core`);
     if (typeof p === 'string') console.log(`pm2: ${p}`);
@@ -143,6 +163,8 @@ async function main(): Promise<void> {
       row({ figure: 'managed-log CPU per GB (helper + daemon)', appinit: `${(a.helperPerGB + a.daemonPerGB).toFixed(2)} s`, reference: `PM2 ${p.perGB.toFixed(2)} s`,
         ratio: `${((a.helperPerGB + a.daemonPerGB) / p.perGB).toFixed(3)}x`, goal: '<= 0.1x' });
     }
+    row({ figure: 'managed-log CPU per GB (helper + daemon) vs a C read()+write() loop with timestamps (the floor)', appinit: `${(a.helperPerGB + a.daemonPerGB).toFixed(2)} s`,
+      reference: `C ${f[1].toFixed(2)} s (bare copy ${f[0].toFixed(2)} s)`, ratio: `${((a.helperPerGB + a.daemonPerGB) / f[1]).toFixed(2)}x` });
   } finally {
     spawnSync(process.execPath, [CLI, 'down'], { env: { ...process.env, APPINIT_HOME: join(work, 'home') }, stdio: 'ignore' });
     rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 // Many programs: `up` until all run, `status` through the library, the daemon's memory and idle
 // CPU, and `down` — against a C loop doing the same work (start N sessions, end them) in one run.
 // Then a crash loop: N programs of which 200 exit at once and are restarted without delay, the
-// daemon's and the helper's CPU and memory over three 5 s windows (they must level off, not grow).
+// daemon's and the helper's CPU and memory over six 5 s windows and their slope (they must level
+// off, not grow).
 //   node dist/bench/scale.js [N...]      (default 50 500 1000; the crash loop with the largest N)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,8 +95,24 @@ async function measure(n: number, cref: string) {
   return { n, upMs, cUp, statusMs: median(lat), rssMiB: rss / 1024, pssMiB: pss / 1024, rssBeforeMiB: rssBefore / 1024, idleCpu, downMs, cDown };
 }
 
+// Least-squares slope of ys over xs (per unit of x).
+function slope(xs: number[], ys: number[]): number {
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  xs.forEach((x, i) => { num += (x - mx) * (ys[i] - my); den += (x - mx) ** 2; });
+  return den === 0 ? 0 : num / den;
+}
+
+interface CrashWindow { restartsPerS: number; daemonCpu: number; daemonMiB: number; helperCpu: number; helperMiB: number }
+
 // N programs, `crashing` of them exiting at once and restarted at once (a crash loop the policy
-// does not stop), for three windows of 5 s: restarts/s, CPU and RSS of the daemon and helper.
+// does not stop), for WINDOWS windows of 5 s: restarts/s, CPU and RSS of the daemon and helper per
+// window, then whether they level off: the slope of each over the windows after the first (which
+// still has the start in it) and the mean of the first half against the second. A daemon that
+// leaks per restart shows a steady positive RSS slope; one that levels off, a slope near 0.
+const WINDOWS = Number(process.env.APPINIT_BENCH_CRASH_WINDOWS ?? 6);
 async function crashLoop(n: number, crashing: number): Promise<void> {
   const home = join(work, `home-crash-${n}`);
   const env = { ...process.env, APPINIT_HOME: home, APPINIT_SAMPLE_MS: '5000' };
@@ -112,10 +129,11 @@ async function crashLoop(n: number, crashing: number): Promise<void> {
   const up = spawnSync(process.execPath, [CLI, 'up', file], { env, encoding: 'utf8' });
   if (up.status !== 0) throw new Error(up.stderr);
   const restarts = async () => (await c.status()).reduce((a, j) => a + j.restarts, 0);
-  console.log(`\ncrash loop: ${n} programs, ${crashing} of them exiting at once and restarted at once`);
+  console.log(`\ncrash loop: ${n} programs, ${crashing} of them exiting at once and restarted at once, ${WINDOWS} windows of 5 s`);
   console.log('window | restarts/s | daemon CPU | daemon RSS | helper CPU | helper RSS');
   await new Promise((r) => setTimeout(r, 2000));
-  for (let w = 1; w <= 3; w++) {
+  const wins: CrashWindow[] = [];
+  for (let w = 1; w <= WINDOWS; w++) {
     const r0 = await restarts();
     const d0 = procTimes(info.pid);
     const h0 = procTimes(info.helperPid);
@@ -123,10 +141,30 @@ async function crashLoop(n: number, crashing: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     const ms = performance.now() - t0;
     const r1 = await restarts();
-    const line = `${((r1 - r0) / (ms / 1000)).toFixed(0)}/s, daemon ${(((procTimes(info.pid) - d0) / ms) * 100).toFixed(0)}% CPU ` +
-      `${(rssKiB(info.pid) / 1024).toFixed(1)} MiB, helper ${(((procTimes(info.helperPid) - h0) / ms) * 100).toFixed(0)}% CPU ${(rssKiB(info.helperPid) / 1024).toFixed(1)} MiB`;
+    const win = { restartsPerS: (r1 - r0) / (ms / 1000), daemonCpu: ((procTimes(info.pid) - d0) / ms) * 100, daemonMiB: rssKiB(info.pid) / 1024,
+      helperCpu: ((procTimes(info.helperPid) - h0) / ms) * 100, helperMiB: rssKiB(info.helperPid) / 1024 };
+    wins.push(win);
+    const line = `${win.restartsPerS.toFixed(0)}/s, daemon ${win.daemonCpu.toFixed(0)}% CPU ${win.daemonMiB.toFixed(1)} MiB, helper ${win.helperCpu.toFixed(0)}% CPU ${win.helperMiB.toFixed(1)} MiB`;
     console.log(`${w} | ${line.replace(/, /g, ' | ')}`);
     row({ figure: `crash loop, ${crashing} of ${n} programs, window ${w} of 5 s`, appinit: line, goal: 'level, not growing' });
+  }
+  const steady = wins.slice(1);
+  if (steady.length >= 2) {
+    const mins = steady.map((_, i) => ((i + 1) * 5) / 60); // minutes since the first window
+    const half = Math.floor(steady.length / 2);
+    const mean = (ws: CrashWindow[], k: keyof CrashWindow) => ws.reduce((a, x) => a + x[k], 0) / ws.length;
+    const firstLast = (k: keyof CrashWindow, unit: string, digits: number) =>
+      `${mean(steady.slice(0, half), k).toFixed(digits)} -> ${mean(steady.slice(-half), k).toFixed(digits)}${unit}`;
+    // The restart rate varies with the machine's load: CPU per restart says whether each costs more over time.
+    const perRestart = (ws: CrashWindow[]) => ((mean(ws, 'daemonCpu') / 100) * 1e6 / Math.max(1, mean(ws, 'restartsPerS'))).toFixed(0);
+    const rssSlope = slope(mins, steady.map((x) => x.daemonMiB));
+    const cpuSlope = slope(mins, steady.map((x) => x.daemonCpu));
+    const hRssSlope = slope(mins, steady.map((x) => x.helperMiB));
+    const trend = `daemon RSS ${rssSlope >= 0 ? '+' : ''}${rssSlope.toFixed(1)} MiB/min (${firstLast('daemonMiB', ' MiB', 1)}), ` +
+      `CPU ${cpuSlope >= 0 ? '+' : ''}${cpuSlope.toFixed(1)} points/min (${firstLast('daemonCpu', '%', 0)}); helper RSS ${hRssSlope >= 0 ? '+' : ''}${hRssSlope.toFixed(2)} MiB/min; ` +
+      `restarts ${firstLast('restartsPerS', '/s', 0)}, daemon CPU per restart ${perRestart(steady.slice(0, half))} -> ${perRestart(steady.slice(-half))} µs`;
+    console.log(`trend over windows 2-${WINDOWS} (slope; mean of the first half -> the second): ${trend}`);
+    row({ figure: `crash loop, ${crashing} of ${n} programs: trend over windows 2-${WINDOWS} (slope; first half -> second half)`, appinit: trend, goal: 'level, not growing' });
   }
   const d0 = performance.now();
   const down = spawnSync(process.execPath, [CLI, 'down'], { env, encoding: 'utf8' });

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Runs the benches (dist/bench/NAME.js) one after another, or those whose name contains an
 // argument, passing their output through, then prints one table of the figures each reported
-// with bench/table.ts's row(), and the machine they ran on.
+// with bench/table.ts's row(), and the machine they ran on. Each bench runs with its own TMPDIR
+// and a tag in its environment: what it leaves (a process that carries the tag, a file in its
+// TMPDIR) is said, counted as a failure, and then removed, so the next bench starts clean.
 // Usage: npm run bench [-- NAME...]
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 
 // One bench per line (a merge adds a line).
@@ -42,7 +45,10 @@ function run(name) {
       failed++;
       return resolve();
     }
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const tag = `${name}-${process.pid}`;
+    const tmp = mkdtempSync(join(os.tmpdir(), `appinit-bench-${name}-`));
+    const env = { ...process.env, TMPDIR: tmp, APPINIT_BENCH_TAG: tag };
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'], env });
     let tail = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d) => {
@@ -53,15 +59,52 @@ function run(name) {
         else process.stdout.write(l + '\n');
       }
     });
-    child.on('close', (code) => {
+    child.on('close', async (code) => {
       if (tail) process.stdout.write(tail + '\n');
       if (code !== 0) {
         failed++;
         rows.push({ bench: name, figure: '(failed)', appinit: `exit ${code}` });
       }
+      const left = await leftBehind(tag, tmp);
+      if (left.length) {
+        failed++;
+        console.log(`bench/${name} left behind:\n${left.map((l) => `  ${l}`).join('\n')}`);
+        rows.push({ bench: name, figure: '(left behind)', appinit: left.join('; ') });
+      }
+      rmSync(tmp, { recursive: true, force: true });
       resolve();
     });
   });
+}
+
+// The processes whose environment carries the tag (pid and command line).
+function tagged(tag) {
+  const needle = `APPINIT_BENCH_TAG=${tag}\0`;
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${d}/environ`, 'latin1').includes(needle)) continue;
+      const stat = readFileSync(`/proc/${d}/stat`, 'latin1');
+      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue; // ended; its parent or init reaps it
+      out.push({ pid: Number(d), cmd: readFileSync(`/proc/${d}/cmdline`, 'latin1').replace(/\0/g, ' ').trim() });
+    } catch { /* gone, or not ours to read */ }
+  }
+  return out;
+}
+
+// What a bench left: its tagged processes still there 3 s after it ended (then killed), and
+// the files in its TMPDIR.
+async function leftBehind(tag, tmp) {
+  let procs = tagged(tag);
+  for (let i = 0; i < 30 && procs.length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    procs = tagged(tag);
+  }
+  for (const p of procs) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+  let files = [];
+  try { files = readdirSync(tmp); } catch { /* none */ }
+  return [...procs.map((p) => `process ${p.pid}: ${p.cmd}`), ...files.map((f) => `file ${join(tmp, f)}`)];
 }
 
 function machine() {

@@ -13,10 +13,15 @@ import { fileURLToPath } from 'node:url';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const TMP = mkdtempSync(join(tmpdir(), 'appinit-pack-'));
+mkdirSync(join(TMP, 'user', '.cache'), { recursive: true });
 const PREFIX = join(TMP, 'prefix');
 const HOME = join(TMP, 'home');
 const APP = join(TMP, 'app');
 const env = { ...process.env, APPINIT_HOME: HOME, PATH: `${join(PREFIX, 'bin')}:${process.env.PATH}` };
+// A user's own cache directory, where the bin keeps its code cache (never in the package); npm
+// keeps its HOME (its cache and configuration).
+const USER = join(TMP, 'user');
+const cliEnv = { ...env, XDG_CACHE_HOME: join(USER, '.cache') };
 
 let step = '';
 function run(cmd, args, opts = {}) {
@@ -46,7 +51,7 @@ try {
   const tgz = readdirSync(TMP).find((f) => /^appinit-.*\.tgz$/.test(f));
   check(tgz, 'no appinit-*.tgz was made');
   const files = run('tar', ['tzf', join(TMP, tgz)]).split('\n');
-  for (const f of ['package/dist/src/cli/main.js', 'package/dist/src/cli/appinit.cjs', 'package/dist/src/client/index.js', 'package/dist/src/client/index.d.ts', 'package/native/supervise.c', 'package/scripts/build-native.mjs']) {
+  for (const f of ['package/dist/src/cli/main.js', 'package/dist/src/cli/appinit.cjs', 'package/dist/src/cli/appinit-cli.cjs', 'package/dist/src/client/index.js', 'package/dist/src/client/index.d.ts', 'package/native/supervise.c', 'package/scripts/build-native.mjs']) {
     check(files.includes(f), `the tarball lacks ${f}`);
   }
   check(!files.some((f) => f.startsWith('package/build/')), 'the tarball carries a built helper (it must be built at install, for the machine)');
@@ -61,8 +66,15 @@ try {
   console.log(`install: ${((Date.now() - t0) / 1000).toFixed(0)} s, helper built at install`);
 
   step = 'appinit status (installed, outside the repository)';
-  const status = run('appinit', ['status']);
+  const status = run('appinit', ['status'], { env: cliEnv });
   check(/no programs/.test(status), `unexpected status output: ${status}`);
+
+  step = 'the code cache (the user\'s, none in the package)';
+  const again = run('appinit', ['status'], { env: cliEnv });
+  check(again === status, `a second status (from the code cache) printed something else: ${again}`);
+  const caches = readdirSync(join(USER, '.cache', 'appinit'));
+  check(caches.some((f) => /^cli-.*-status\.cache$/.test(f)), `no status code cache in ~/.cache/appinit: ${caches.join(' ')}`);
+  check(!run('find', [pkg, '-name', '*.cache']).trim(), 'a code cache was written into the package');
 
   step = 'appinit up';
   writeFileSync(join(TMP, 'app.yaml'), 'programs:\n  sleeper:\n    command: sleep 300\n    ready: 0\n');

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Keystroke round trip: type one key, time until its echo comes back, alternating between two
-terminals so both see the same machine state.
+terminals so both see the same machine state; 200 rounds of warm-up first, not counted.
 usage: keys.py N -- ARGV_A... -- ARGV_B...   prints "a_us b_us" per round, one per line."""
 import fcntl, os, pty, select, struct, sys, termios, time
 
 n = int(sys.argv[1])
+WARM = 200
 rest = sys.argv[sys.argv.index('--') + 1:]
 cut = rest.index('--')
 cmds = [rest[:cut], rest[cut + 1:]]
@@ -55,6 +56,11 @@ def once(fd):
         sys.exit('a key was lost')
     return (time.perf_counter() - t0) * 1e6
 
+# Warm-up rounds, not counted: both paths have run the same code the same number of times
+# (node's JIT, the helper's buffers, the caches) before the first key that is timed.
+for i in range(WARM):
+    once(terms[0][1])
+    once(terms[1][1])
 for i in range(n):
     a = once(terms[0][1])
     b = once(terms[1][1])

@@ -2,6 +2,9 @@
 // dashboard's terminal speak on the helper's socket. Frames are a 32-bit little-endian length,
 // then a type byte and its body: 'd' input, 'w' window size (rows, cols as 16-bit), 'o'/'e'
 // output, 's' a JSON state event. The first frame names the job ('attach\0job\0N\0...').
+// A helper that says {"ev":"attached","tty":1} also takes 't' (empty, with the client's terminal
+// passed as SCM_RIGHTS): it then reads the keys and writes the output there itself, and answers
+// {"ev":"tty","ok":0|1}; {"ev":"detached"} says it saw the detach keys (src/cli/jobs/attach.ts).
 // (The client library's popen speaks it too, in src/client/popen.ts: the library imports no code
 // of the layers below it.)
 

@@ -1,6 +1,6 @@
 // A real daemon in a temporary APPINIT_HOME, driven through the real CLI and client.
 // Every wait is bounded and says what did not happen; cleanup leaves nothing running.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,33 @@ export function sessionMembers(sid: number): number[] {
   return out;
 }
 
+/** Runs the CLI with `args` to completion, killed (and the promise rejected, naming `what`) after the timeout. */
+export function runCli(
+  args: string[],
+  spawnOpts: SpawnOptions,
+  what: string,
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { ...spawnOpts, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin!.on('error', () => { /* it ended without reading its input */ });
+    child.stdin!.end(opts.input ?? '');
+  });
+}
+
 /** One temporary appinit home with its daemon. */
 export class TestHome {
   readonly home: string;
@@ -81,22 +108,7 @@ export class TestHome {
 
   /** Runs the CLI to completion. */
   cli(args: string[], opts: { input?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: this.env, cwd: opts.cwd ?? this.home, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`appinit ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 30_000} ms; stderr: ${stderr}`));
-      }, opts.timeoutMs ?? 30_000);
-      child.on('close', (code) => {
-        clearTimeout(t);
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
-      child.stdin.end(opts.input ?? '');
-    });
+    return runCli(args, { env: this.env, cwd: opts.cwd ?? this.home }, `appinit ${args.join(' ')}`, opts);
   }
 
   /** Writes a file into the home and returns its path. */

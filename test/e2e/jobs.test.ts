@@ -58,6 +58,24 @@ describe('job control', () => {
     await t.wait();
   });
 
+  test('keys typed in two reads: Ctrl-\\ then another key reaches the job; Ctrl-\\ then Ctrl-D detaches', async () => {
+    // The helper reads the terminal itself (the CLI hands it over): the detach keys are found
+    // there too, also when they come in two reads.
+    const t = await term(['run', '--', 'sh', '-c', 'stty raw -echo; echo ready; head -c 2 | od -An -tx1; echo done; exec sleep 1000']);
+    await t.expect(/ready/, 'the job started');
+    await t.send('\x1c');
+    await new Promise((r) => setTimeout(r, 200));
+    await t.send('x');
+    await t.expect(/1c 78[\s\S]*done/, 'Ctrl-\\ and x reached the job');
+    await t.send('\x1c');
+    await new Promise((r) => setTimeout(r, 200));
+    await t.send('\x04');
+    assert.equal(await t.wait(), 0, 'detached');
+    const j = (await (await h.api()).jobs()).find((x) => x.command.includes('head -c 2'));
+    assert.ok(j && j.pid && alive(j.pid), 'the job is still running after the detach');
+    process.kill(j.pid, 'SIGKILL');
+  });
+
   test('a job survives its terminal closing and is taken to the foreground from another one', async () => {
     const t = await term(['run', '--name', 'keeper', '--', 'sh', '-c', 'echo ready; while read l; do echo "got $l"; done']);
     await t.expect(/ready/, 'the job started');

@@ -82,8 +82,15 @@ describe('managed logs', () => {
     command: sh -c 'head -c 200000 /dev/zero | tr "\\\\0" a; echo; echo after'
     restart: never
     log: { maxLine: 64KB }
+  pieces:
+    command: sh -c 'printf ab; sleep 0.2; printf "cd\\nef"; sleep 0.2; printf "gh\\nij\\n"; sleep 0.2; printf last'
+    restart: never
 `);
-    for (const n of ['iso', 'unix', 'long']) await h.waitJob(n, 'exited', (j) => j.state === 'exited', 15_000);
+    for (const n of ['iso', 'unix', 'long', 'pieces']) await h.waitJob(n, 'exited', (j) => j.state === 'exited', 15_000);
+    // A line written in pieces (across the helper's reads) is one line with one timestamp; the
+    // unfinished last one is written at the end.
+    const pieces = streamFiles(logs('pieces')).flatMap((f) => readLogFile(f).split('\n').filter(Boolean));
+    assert.deepEqual(pieces.map((l) => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z /, '')), ['abcd', 'efgh', 'ij', 'last']);
     const iso = streamFiles(logs('iso')).flatMap((f) => readLogFile(f).split('\n').filter(Boolean));
     assert.equal(iso.length, 50);
     const isoTimes = iso.map((l) => {

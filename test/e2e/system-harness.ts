@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, sessionMembers, waitFor, type CliResult } from './harness.js';
+import { CLI, runCli, sessionMembers, waitFor, type CliResult } from './harness.js';
 
 /** A user made for a test. */
 export interface TestUser {
@@ -87,27 +87,11 @@ export class SystemHome {
 
   /** Runs `appinit --system ARGS` as a user (root when none), to completion. */
   cli(args: string[], opts: { user?: TestUser; input?: string; cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const u = opts.user;
-      const child = spawn(process.execPath, [CLI, '--system', ...args], {
-        env: this.env({ ...(u ? { USER: u.name, LOGNAME: u.name } : {}), ...opts.env }), cwd: opts.cwd ?? '/tmp',
-        ...(u ? { uid: u.uid, gid: u.gid } : {}),
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const t = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`appinit --system ${args.join(' ')} (as ${u?.name ?? 'root'}) did not finish within ${opts.timeoutMs ?? 30_000} ms; stderr: ${stderr}`));
-      }, opts.timeoutMs ?? 30_000);
-      child.on('close', (code) => {
-        clearTimeout(t);
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
-      child.stdin.on('error', () => { /* it ended without reading its input */ });
-      child.stdin.end(opts.input ?? '');
-    });
+    const u = opts.user;
+    return runCli(['--system', ...args], {
+      env: this.env({ ...(u ? { USER: u.name, LOGNAME: u.name } : {}), ...opts.env }), cwd: opts.cwd ?? '/tmp',
+      ...(u ? { uid: u.uid, gid: u.gid } : {}),
+    }, `appinit --system ${args.join(' ')} (as ${u?.name ?? 'root'})`, opts);
   }
 
   /** One request on the socket from this (root) process. */

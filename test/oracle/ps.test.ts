@@ -49,7 +49,8 @@ before(async () => {
   pids.push(start('sleep', ['60']).pid as number);
   pids.push(start('sleep', ['61'], { detached: true }).pid as number);
   pids.push(start('nice', ['-n', '5', 'sleep', '62']).pid as number);
-  pids.push(start(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']).pid as number);
+  const nodePid = start(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']).pid as number;
+  pids.push(nodePid);
   // sh forks `sleep 0.1`, then execs `sleep 63`, which never waits: its child stays a zombie.
   zombieParent = start('sh', ['-c', 'sleep 0.1 & exec sleep 63']).pid as number;
   pids.push(zombieParent);
@@ -69,6 +70,12 @@ before(async () => {
     const p = readProcess(pid);
     return p !== null && p.comm !== 'nice' && (p.cmdline.length > 0 || p.state === 'Z');
   }));
+  // node has started its threads and sleeps in its timer: a STAT read while it still starts
+  // (R, then Rl) would differ between our read and procps' read a moment later.
+  await until('node asleep with its threads', () => {
+    const status = readFileSync(`/proc/${nodePid}/status`, 'utf8');
+    return /^State:\s+S/m.test(status) && Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]) > 1;
+  });
 });
 
 after(() => {

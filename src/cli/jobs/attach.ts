@@ -2,9 +2,11 @@
 // end comes back as it happens. Talks to the supervise helper directly (one hop for each key),
 // or, for the system daemon (whose helper admits only root), through the daemon's socket: an
 // HTTP upgrade to the same frames after the daemon has checked the job is the caller's.
+import { fstatSync } from 'node:fs';
 import net from 'node:net';
 import { pathsFor } from '../../api/paths.js';
 import { attachFrame, DetachScanner, frame, FrameReader, winsize } from '../../os/attach-wire.js';
+import { sendWithFd } from '../../os/fdpass.js';
 import { rawMode } from '../../os/terminal.js';
 
 export { DETACH_KEYS } from '../../os/attach-wire.js';
@@ -56,6 +58,21 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
     };
     const onResize = () => sock.write(frame('w', winsize(process.stdout.rows, process.stdout.columns)));
     const frames = new FrameReader();
+    let onTty: ((ok: boolean) => void) | null = null;
+    // Passes our terminal (stdin, when stdout is the same terminal) with a 't' frame; false when
+    // it cannot (then nothing was sent).
+    const handTerminal = (): boolean => {
+      try {
+        if (fstatSync(0).rdev !== fstatSync(1).rdev) return false;
+        const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
+        // Our own writes must all be out first: sendmsg goes around the socket's write queue.
+        if (typeof fd !== 'number' || fd < 0 || sock.writableLength > 0) return false;
+        const t = frame('t', Buffer.alloc(0));
+        return sendWithFd(fd, t, 0) === t.length;
+      } catch {
+        return false;
+      }
+    };
     sock.on('connect', () => {
       const rows = tty ? process.stdout.rows : undefined;
       const cols = tty ? process.stdout.columns : undefined;
@@ -98,18 +115,33 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
             let missedResize = false;
             const early = () => { missedResize = true; };
             if (tty) process.stdout.on('resize', early);
-            relay = () => {
+            // The helper reads our terminal and writes the job's output to it itself when it can
+            // (ev.tty: it knows how), as a C relay does: no key or echo then crosses this
+            // process. It answers {"ev":"tty","ok":0|1}; on 0 (or if the terminal cannot be
+            // passed) we relay as before.
+            const followResize = () => {
+              if (!tty) return;
+              process.stdout.removeListener('resize', early);
+              process.stdout.on('resize', onResize);
+              if (missedResize) onResize();
+            };
+            const ownRelay = () => {
               process.stdin.on('data', onKey);
               process.stdin.on('end', () => sock.write(frame('e', Buffer.alloc(0))));
               process.stdin.resume();
-              if (tty) {
-                process.stdout.removeListener('resize', early);
-                process.stdout.on('resize', onResize);
-                if (missedResize) onResize();
-              }
+            };
+            relay = () => {
+              followResize();
+              if (tty && !daemonSocket && (ev as { tty?: number }).tty === 1 && handTerminal()) onTty = (ok) => { if (!ok) ownRelay(); };
+              else ownRelay();
             };
             resolveReady();
-          } else if (ev.ev === 'stopped') finish({ kind: 'stopped', signal: ev.sig ?? 20 });
+          } else if (ev.ev === 'tty') {
+            const then = onTty;
+            onTty = null;
+            then?.((ev as { ok?: number }).ok === 1);
+          } else if (ev.ev === 'detached') finish({ kind: 'detached' });
+          else if (ev.ev === 'stopped') finish({ kind: 'stopped', signal: ev.sig ?? 20 });
           else if (ev.ev === 'exit' && !ev.respawned) finish({ kind: 'exit', status: ev.status ?? 0 });
         }
       });
