@@ -75,7 +75,8 @@ const ACK_DELAY_MS = 5;
 // batch is handled at once; in a restart loop (a batch per 1-3 ms) one commit covers several:
 // ~45 µs less daemon CPU per restart than 0 ms, measured in bench/spawn.ts's loop (2 ms grouped
 // too little under load, where batches come ~3 ms apart). The helper restarts under its ticket
-// without waiting for us; what waits is the store and `status` (at most this long).
+// without waiting for us; what waits is the store and `status` (at most this long). Answers to
+// our own requests (spawned, spawn-error) and a new connection's hello are never held.
 const GROUP_MS = 5;
 
 /**
@@ -177,7 +178,14 @@ export class Supervise extends EventEmitter {
         this.emit('malformed', err.message);
       }
     }
-    if (batch.length === before || this.groupTimer) return;
+    if (batch.length === before) return;
+    // An answer someone waits for (a spawn of ours: `run`, `start`, a scheduled run) is never
+    // held: it goes now, with what was queued before it.
+    for (let i = before; i < batch.length; i++) {
+      const ev = batch[i].ev;
+      if (ev === 'spawned' || ev === 'spawn-error' || ev === 'hello' || ev === 'ready') return this.drain();
+    }
+    if (this.groupTimer) return;
     const wait = this.lastBatchAt + GROUP_MS - performance.now();
     if (wait <= 0) this.drain();
     else this.groupTimer = setTimeout(() => this.drain(), wait);
