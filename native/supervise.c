@@ -920,17 +920,22 @@ static proc_t *proc_find(pid_t pid) {
   return NULL;
 }
 
-static proc_t *proc_add(pid_t pid, unsigned long long start, const char *job, pid_t pgid, int leader, int adopted) {
+/* tty: the terminal (tty_nr) taskstats records for it when known, else -1 (read from /proc). */
+static proc_t *proc_add_tty(pid_t pid, unsigned long long start, const char *job, pid_t pgid, int leader, int adopted, long tty) {
   proc_t *p = calloc(1, sizeof *p);
   if (!p) die("out of memory");
   p->pid = pid; p->start = start; p->job = strdup(job); p->pgid = pgid;
   p->leader = leader; p->adopted = adopted;
   p->jb = job[0] ? job_get(job) : NULL;
   if (p->jb) p->jb->children++;
-  if (leader || adopted) ts_track(pid, job, leader); /* its descendants are the job's too */
+  if (leader || adopted) ts_track_tty(pid, job, leader, tty); /* its descendants are the job's too */
   p->next = procs;
   procs = p;
   return p;
+}
+
+static proc_t *proc_add(pid_t pid, unsigned long long start, const char *job, pid_t pgid, int leader, int adopted) {
+  return proc_add_tty(pid, start, job, pgid, leader, adopted, -1);
 }
 
 static void proc_remove(proc_t *p) {
@@ -1308,6 +1313,9 @@ typedef struct pending pending_t;
 static void pending_finish_for(pid_t pid);
 static void ts_drain(void);
 
+/* Set by handle_status when the cgroup of what died was empty: no orphan of it to look for. */
+static int orphans_none;
+
 /* What a status word of a process we own means: a stop, a continue, or its end (recorded,
  * maybe restarted at once under a ticket). `p` may be NULL for an orphan seen only now. */
 static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, char **hint) {
@@ -1342,8 +1350,15 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
   int alive = 0;
   if (j) {
     if (j->events_fd >= 0) {
-      scan_adopted(p->job);
-      alive = cgroup_members(j, pid);
+      /* The kernel counts the whole tree (groups the job made below its own included): when
+       * nothing of it is left, this death orphaned nothing of it, and the usual restart of a
+       * lone process costs no read of our children or of cgroup.procs. */
+      if (cg_populated(j->events_fd) == 0) {
+        orphans_none = 1;
+      } else {
+        scan_adopted(p->job);
+        alive = cgroup_members(j, pid);
+      }
     } else {
       scan_adopted(p->job);
       alive = tracked_alive(j, p);
@@ -1384,6 +1399,7 @@ static int reap_more; /* a batch ended with children still waiting: come back af
 static void reap_some(void) {
   char *hint = NULL;
   reap_more = 0;
+  int scan = 0, handled = 0; /* scan: a death that may have orphaned something */
   for (int k = 0;; k++) {
     if (k == REAP_BATCH) { reap_more = 1; break; }
     siginfo_t si;
@@ -1404,10 +1420,14 @@ static void reap_some(void) {
       if (WIFEXITED(status) || WIFSIGNALED(status)) holder_restart();
       continue;
     }
+    orphans_none = 0;
     handle_status(pid, status, &ru, &ps, proc_find(pid), &hint);
+    handled++;
+    if (!orphans_none) scan = 1;
   }
-  /* A process that just died may have left children: they are ours now. */
-  scan_adopted(hint);
+  /* A process that just died may have left children: they are ours now. (Not when every death
+   * of this turn was the last process of its cgroup.) */
+  if (scan || !handled) scan_adopted(hint);
   free(hint);
 }
 
@@ -1582,13 +1602,30 @@ static void child_join_cgroups(child_args_t *a) {
  * The child, from fork to exec: signals, cgroup, session, limits, identity, then its files,
  * opened with the target user's rights (a `user: nobody` job cannot read root's 0600 file).
  */
+/*
+ * Signals whose disposition is not the default in the helper (what it ignores, what it was
+ * started with ignored): all a child must reset before exec, since an ignored signal survives
+ * exec (a handler does not, and the helper sets none). Read once at start (note_dispositions);
+ * the keeper adds SIGTTOU, which it ignores. Saves the child ~60 sigaction calls per spawn.
+ */
+static sigset_t not_default;
+
+static void note_dispositions(void) {
+  sigemptyset(&not_default);
+  for (int s = 1; s < NSIG; s++) {
+    struct sigaction cur;
+    if (sigaction(s, NULL, &cur) == 0 && cur.sa_handler != SIG_DFL) sigaddset(&not_default, s);
+  }
+}
+
 static int child_main(void *arg) {
   child_args_t *a = arg;
   int sfd = a->sfd;
   spawn_req_t *rq = a->rq;
   /* Default dispositions and an empty mask: ignored signals would survive exec. */
   struct sigaction sa = {.sa_handler = SIG_DFL};
-  for (int s = 1; s < NSIG; s++) sigaction(s, &sa, NULL);
+  for (int s = 1; s < NSIG; s++)
+    if (sigismember(&not_default, s) == 1) sigaction(s, &sa, NULL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -1691,6 +1728,7 @@ static void keeper_main(child_args_t *a, int rfd) {
   a->sfd = 3;
   rfd = 4;
   signal(SIGTTOU, SIG_IGN);
+  sigaddset(&not_default, SIGTTOU); /* the job must not inherit it */
   if (setsid() < 0) child_fail(3, "setsid", NULL);
   int t = open(a->pty_name, O_RDWR | O_CLOEXEC); /* our controlling terminal */
   if (t < 0) child_fail(3, "tty", a->pty_name);
@@ -1894,6 +1932,7 @@ typedef struct {
   pump_t *pumps[3];
   job_t *jb;
   pid_t pid, keeper;
+  int64_t boot_before, boot_after; /* CLOCK_BOOTTIME (ns) around the clone of a direct child */
   char msg[512];
 } spawn_t;
 
@@ -2034,9 +2073,38 @@ static int spawn_make_pumps(spawn_t *sp) {
 }
 
 static pid_t fork_into(int dir_fd, int *in_v2);
+static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top);
 
-/* Step 5: the child. vfork (no page tables copied, we wait for the exec anyway) unless an open
- * may block: then a plain fork, and only that job waits. A pty job goes through its keeper. */
+static int64_t boot_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_BOOTTIME, &t); /* the vDSO: no system call */
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * A fresh child's start time in clock ticks since boot, as /proc/PID/stat shows it, without
+ * reading /proc (~10 µs for a new pid): the kernel takes it (CLOCK_BOOTTIME, in ns) inside the
+ * clone and shows it divided down to ticks, so when the clocks read just before and just after
+ * the clone fall in the same tick, that tick is the start. 0 when they straddle one.
+ */
+static unsigned long long start_ticks_between(int64_t before, int64_t after) {
+  static int64_t ns_per_tick;
+  if (!ns_per_tick) {
+    long hz = sysconf(_SC_CLK_TCK);
+    ns_per_tick = hz > 0 && 1000000000L % hz == 0 ? 1000000000L / hz : -1;
+  }
+  if (ns_per_tick <= 0 || before <= 0 || after < before) return 0;
+  int64_t a = before / ns_per_tick, b = after / ns_per_tick;
+  return a == b ? (unsigned long long)a : 0;
+}
+
+/*
+ * Step 5: the child. vfork (clone CLONE_VM|CLONE_VFORK: no page tables copied, none torn down
+ * at its exec, no copy-on-write faults in the helper afterwards; we are back once it has exec'd)
+ * unless an open may block: then a plain fork, and only that job waits. A job with a cgroup is
+ * born in it (clone3 CLONE_INTO_CGROUP), vforked too where clone3 can take a stack (x86-64),
+ * else forked. A pty job goes through its keeper.
+ */
 static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   static char *child_stack;
   if (sp->use_pty) {
@@ -2053,19 +2121,29 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
     sp->pid = got == (ssize_t)sizeof m ? m.pid : sp->keeper; /* the keeper failed: report it as the job */
     return 0;
   }
+  if (!child_stack && !(child_stack = malloc(CHILD_STACK))) die("out of memory");
+  sp->boot_before = boot_ns();
+  if (!sp->block_path && sp->jb->dir_fd >= 0) {
+    sp->pid = vfork_into(sp->jb->dir_fd, ca, child_stack + CHILD_STACK);
+    sp->boot_after = boot_ns();
+    if (sp->pid > 0) return 0;
+    if (sp->pid < 0) return spawn_fail(sp, "fork");
+    /* 0: no clone3 with a stack here; fork below */
+  }
   if (sp->block_path || sp->jb->dir_fd >= 0) {
     /* A plain fork (born in its cgroup): we do not wait for an open that may block, and for
      * the others we wait for the exec as with vfork (see spawn_commit). */
     sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->pid < 0) return spawn_fail(sp, "fork");
     if (sp->pid == 0) { child_main(ca); _exit(127); }
+    sp->boot_after = boot_ns();
     sp->forked = 1;
     return 0;
   }
-  if (!child_stack && !(child_stack = malloc(CHILD_STACK))) die("out of memory");
   /* clone(CLONE_VM|CLONE_VFORK) on a stack of its own, as glibc's posix_spawn does. The child
    * only reads the request and makes system calls before exec or _exit. */
   sp->pid = clone(child_main, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, ca);
+  sp->boot_after = boot_ns();
   if (sp->pid < 0) return spawn_fail(sp, "fork");
   return 0;
 }
@@ -2104,6 +2182,68 @@ static pid_t fork_into(int dir_fd, int *in_v2) {
   return fork();
 }
 
+#if defined(__x86_64__)
+/*
+ * clone3 with a stack of its own for the child, as glibc's clone3.S (glibc 2.36 exports no
+ * clone3 wrapper, and a CLONE_VM child must not return through the caller's frames, which the
+ * parent still needs). Returns the child's pid or -errno to the parent; the child runs
+ * fn(arg) on the new stack and exits with its value.
+ *   long appinit_clone3_run(struct clone_args *ca (rdi), size_t size (rsi), int (*fn)(void *) (rdx), void *arg (rcx))
+ * The syscall keeps rdx and r8 (it clobbers rax, rcx, r11); the kernel starts the child on
+ * ca->stack + ca->stack_size, which is 16-byte aligned, so `call` leaves the ABI's alignment.
+ */
+long appinit_clone3_run(struct clone_args *ca, size_t size, int (*fn)(void *), void *arg);
+__asm__(".text\n"
+        ".globl appinit_clone3_run\n"
+        ".type appinit_clone3_run,@function\n"
+        "appinit_clone3_run:\n"
+        "  mov %rcx, %r8\n"
+        "  mov $435, %eax\n" /* SYS_clone3 */
+        "  syscall\n"
+        "  test %rax, %rax\n"
+        "  jz 1f\n"
+        "  ret\n"
+        "1:\n"
+        "  xor %ebp, %ebp\n" /* the outermost frame, for unwinders */
+        "  mov %r8, %rdi\n"
+        "  call *%rdx\n"
+        "  mov %eax, %edi\n"
+        "  mov $60, %eax\n" /* SYS_exit */
+        "  syscall\n"
+        "  hlt\n"
+        ".size appinit_clone3_run, .-appinit_clone3_run\n");
+#define HAVE_CLONE3_RUN 1
+#endif
+
+/*
+ * vfork, born in the job's v2 group (clone3 CLONE_VM|CLONE_VFORK|CLONE_INTO_CGROUP): returns
+ * once the child has exec'd or exited. 0: not available here (another architecture, an older
+ * kernel), the caller forks instead; -1: the clone failed (errno).
+ */
+static int vfork3_ok = 1;
+static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top) {
+#ifdef HAVE_CLONE3_RUN
+  if (!vfork3_ok || !clone3_ok) return 0;
+  struct clone_args cl;
+  memset(&cl, 0, sizeof cl);
+  cl.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP;
+  cl.exit_signal = SIGCHLD;
+  cl.cgroup = (uint64_t)dir_fd;
+  cl.stack = (uint64_t)(uintptr_t)(stack_top - CHILD_STACK);
+  cl.stack_size = CHILD_STACK;
+  ca->in_v2 = 1; /* the child runs before clone3 returns here: it reads this first */
+  long r = appinit_clone3_run(&cl, sizeof cl, child_main, ca);
+  if (r > 0) return (pid_t)r;
+  ca->in_v2 = 0;
+  errno = (int)-r;
+  if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) return -1;
+  vfork3_ok = 0; /* fork_into finds out for itself whether CLONE_INTO_CGROUP works */
+#else
+  (void)dir_fd; (void)ca; (void)stack_top;
+#endif
+  return 0;
+}
+
 static void close_pair(int p[2]) {
   if (p[0] >= 0) close(p[0]);
   if (p[1] >= 0) close(p[1]);
@@ -2118,8 +2258,13 @@ static void spawn_commit(spawn_t *sp) {
   if (sp->errpipe[1] >= 0) close(sp->errpipe[1]);
   if (sp->inpipe[0] >= 0) close(sp->inpipe[0]);
   pstat_t ps;
-  read_pstat_ids(sp->pid, &ps, 0);
-  proc_t *leader = proc_add(sp->pid, ps.start, rq->job, sp->pid, 1, 0);
+  memset(&ps, 0, sizeof ps);
+  unsigned long long st = sp->keeper > 0 ? 0 : start_ticks_between(sp->boot_before, sp->boot_after);
+  if (st) ps.start = st;
+  else read_pstat_ids(sp->pid, &ps, 0);
+  /* A job without a terminal has none at its exec (setsid): taskstats need not read it. */
+  long tty = !sp->use_pty && !(rq->tty && rq->tty[0]) ? 0 : -1;
+  proc_t *leader = proc_add_tty(sp->pid, ps.start, rq->job, sp->pid, 1, 0, tty);
   (void)leader;
   if (sp->keeper > 0 && sp->keeper != sp->pid) {
     pstat_t kps;
@@ -2194,11 +2339,31 @@ static void spawn_commit(spawn_t *sp) {
     else pending_complete(pd, 0); /* it may be done already */
     return;
   }
-  /* Blocks until exec succeeds (EOF via close-on-exec) or the child reports a failure. */
+  /* A vforked child has exec'd or exited by now: EOF (close-on-exec) or its failure record. */
   exec_fail_t f;
   ssize_t n;
   do n = read(sp->status_pipe[0], &f, sizeof f); while (n < 0 && errno == EINTR);
   close(sp->status_pipe[0]);
+  if (oq_head) {
+    /* Forked children before it are still on their way to exec: its result goes out after theirs. */
+    pending_t *pd = calloc(1, sizeof *pd);
+    if (!pd) die("out of memory");
+    pd->kind = KIND_PENDING;
+    pd->fd = -1;
+    pd->pid = sp->pid;
+    pd->start = ps.start;
+    pd->job = strdup(rq->job);
+    pd->req = strdup(req);
+    pd->is_respawn = rq->is_respawn;
+    pd->ordered = 1;
+    pd->done = 1;
+    pd->failed = n == (ssize_t)sizeof f;
+    pd->f = f;
+    *oq_tail = pd;
+    oq_tail = &pd->next;
+    ordered_advance();
+    return;
+  }
   spawn_report(rq->job, req, sp->pid, ps.start, rq->is_respawn, n == (ssize_t)sizeof f ? &f : NULL);
 }
 
@@ -2538,6 +2703,7 @@ static void handle_frame(char *p, size_t n) {
  * the loop, and none while the daemon has HOLD_UNACKED events it has not stored: the daemon's
  * pace bounds the restart rate, so crash-looping programs cannot livelock us or grow our memory.
  */
+#define TS_HOLD_US 1000
 #define RESPAWN_BATCH 16
 #define HOLD_UNACKED 256
 static void respawn(ticket_t *t);
@@ -2840,20 +3006,42 @@ int main(int argc, char **argv) {
   long top = holder_open(holder_path, take_held);
   if (top > 0) next_hold_id = (unsigned)top + 1;
 
+  note_dispositions(); /* after every signal() of ours: what a child resets */
   struct epoll_event evs[64];
+  /*
+   * A turn that only read kernel records (taskstats) and job output holds what the records made
+   * for the daemon a little: the record of a process comes as it starts exiting, its pipes close
+   * and its SIGCHLD follows within µs, and in a restart loop the record, the exit and the
+   * restart then reach the daemon in one write (one wakeup of it, one batch) instead of two.
+   * Never longer than TS_HOLD_US in all.
+   */
+  int64_t ts_hold_since = 0; /* 0: nothing held */
   for (;;) {
     /* Work left over from the last turn (children to reap, restarts due) runs after the
      * protocol, so a crash loop never starves the daemon's requests. */
     int more = run_respawns();
     if (reap_more) reap_some();
     check_kills();
-    client_flush();
     int timeout = reap_more || more ? 0 : next_check_ms();
+    if (ts_hold_since && now_us() - ts_hold_since < TS_HOLD_US) {
+      if (timeout < 0 || timeout > 1) timeout = 1;
+    } else {
+      ts_hold_since = 0;
+      client_flush();
+    }
     int n = epoll_wait(epfd, evs, 64, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       die("epoll_wait");
     }
+    /* Kernel records and job output (the exiting job's pipes close just before its SIGCHLD)
+     * keep a hold; anything else (the daemon's frames, a SIGCHLD, a timeout) ends it. */
+    int quiet = n > 0;
+    for (int i = 0; i < n && quiet; i++) {
+      uint64_t tag = evs[i].data.u64;
+      quiet = (tsfd >= 0 && tag == (uint64_t)tsfd) || (tag >= (1u << 20) && *(int *)evs[i].data.ptr == KIND_PUMP);
+    }
+    if (!quiet) ts_hold_since = 0;
     /* Spawn results first: whatever a new program does (ends, stops, notifies, writes) comes
      * after its exec, so its `spawned` must go out before any event of it in this turn. */
     int any_pending = 0;
@@ -2902,7 +3090,12 @@ int main(int argc, char **argv) {
       } else if (tag == (uint64_t)pipesfd) {
         pipes_ready();
       } else if (tsfd >= 0 && tag == (uint64_t)tsfd) {
+        size_t before = sendq.len;
+        unsigned leaders = ts_leaders_ended();
         ts_drain();
+        /* Held only for the record of a leader (its SIGCHLD is ours, next), when nothing else
+         * was waiting to go: the record of a process its own parent reaps goes at once. */
+        if (quiet && !ts_hold_since && ts_leaders_ended() != leaders && before == sendq_off) ts_hold_since = now_us();
       } else if (client >= 0 && tag == (uint64_t)client) {
         if (e & (EPOLLIN | EPOLLHUP | EPOLLERR)) client_readable();
         if (client >= 0 && (e & EPOLLOUT)) client_flush();

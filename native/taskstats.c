@@ -132,14 +132,16 @@ static long read_tty(pid_t pid) {
   return -1;
 }
 
-void ts_track(pid_t pid, const char *job, int leader) {
+void ts_track(pid_t pid, const char *job, int leader) { ts_track_tty(pid, job, leader, -1); }
+
+void ts_track_tty(pid_t pid, const char *job, int leader, long tty) {
   if (pfd < 0 || !job || !job[0]) return;
   tproc_t *p = find(pid);
   if (p) {
     if (leader) p->leader = 1;
     return;
   }
-  long tty = read_tty(pid);
+  if (tty < 0) tty = read_tty(pid);
   add(pid, job, leader, tty > 0 ? (unsigned)tty : 0, mono_ns());
 }
 
@@ -376,6 +378,9 @@ static void add_thread(struct taskstats *a, const struct taskstats *t) {
 }
 #undef SUM
 
+static unsigned leaders_ended; /* records sent for job leaders: their SIGCHLD comes to the helper next */
+unsigned ts_leaders_ended(void) { return leaders_ended; }
+
 /* One task's stats; `len` is how much of the struct this kernel sent. */
 static void on_task(const struct taskstats *t, size_t len) {
   if (probe_pid && (pid_t)t->ac_pid == probe_pid) probe_ended = 1;
@@ -438,6 +443,7 @@ static void on_task(const struct taskstats *t, size_t len) {
        (unsigned long long)s.read_syscalls, (unsigned long long)s.write_syscalls,
        (unsigned long long)s.read_bytes, (unsigned long long)s.write_bytes,
        (unsigned long long)s.cancelled_write_bytes, (unsigned long long)s.nvcsw, (unsigned long long)s.nivcsw);
+  if (p->leader) leaders_ended++;
   drop(p->pid);
 }
 

@@ -23,10 +23,15 @@ int ts_enabled(void);
 /* A process of a job that the helper knows (a leader it forked, an orphan it adopted).
  * Its descendants are then followed through fork events. */
 void ts_track(pid_t pid, const char *job, int leader);
+/* The same, with its terminal (tty_nr) when the caller knows it (0: none); -1 reads /proc. */
+void ts_track_tty(pid_t pid, const char *job, int leader, long tty);
 
 /* Reads whatever is pending and emits one `taskstats` event per ended process of a job,
  * in termination order. Called when the fd is readable and before every reap, so that a
  * process's record always precedes its `exit` event. */
 void ts_readable(void);
+
+/* How many records of job leaders (processes the helper reaps itself) were sent so far. */
+unsigned ts_leaders_ended(void);
 
 #endif

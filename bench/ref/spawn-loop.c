@@ -1,11 +1,13 @@
 /* The reference: what a supervisor written in C does, for bench/spawn.ts.
- *   spawn-loop rate SECONDS PROG...   posix_spawn + waitpid in a loop; prints spawns per second
+ *   spawn-loop rate SECONDS PROG...   posix_spawn + waitpid in a loop; prints spawns per second and
+ *                                     the CPU (µs) it and its children spent per spawn
  *   spawn-loop supervise PROG...      restarts PROG as soon as it dies, forever
  */
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,7 +25,13 @@ int main(int argc, char **argv) {
       waitpid(pid, &st, 0);
       n++;
     }
-    printf("%.1f\n", n / (now() - t0));
+    double el = now() - t0;
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    double us = (self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) * 1e6 +
+                self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec + kids.ru_stime.tv_usec;
+    printf("%.1f %.1f\n", n / el, us / n);
     return 0;
   }
   for (;;) {
