@@ -205,40 +205,40 @@ export class Supervise extends EventEmitter {
 
   /** Sends the frames written so far in this turn now (the end of a transaction's effects). */
   flush(): void {
-    if (!this.corked || this.heldUntil > Date.now()) return;
+    if (!this.corked || this.heldUntil > performance.now()) return;
     this.corked = false;
     this.sock?.uncork();
   }
 
-  // Frames written before this wall-clock instant (ms) leave together at it (see hold).
+  // Frames written before this instant (monotonic ms, performance.now()) leave together at it:
+  // a wall clock set back meanwhile cannot make the hold longer.
   private heldUntil = 0;
   private holdTimer: NodeJS.Timeout | null = null;
 
   /**
    * Keeps what is written from now on (and anything else written meanwhile) in the socket's
-   * buffer until `until` (ms since the epoch), then sends it in one write: the scheduler prepares
-   * the runs due at a second a little before it and releases their spawn requests at the second.
+   * buffer for `ms`, then sends it in one write: the scheduler prepares the runs due at a second
+   * a little before it and releases their spawn requests at the second.
    */
-  hold(until: number): void {
-    const ms = until - Date.now();
-    if (ms <= 0 || !this.sock) return;
-    this.heldUntil = Math.max(this.heldUntil, until);
+  hold(ms: number): void {
+    if (!(ms > 0) || !this.sock) return;
+    this.heldUntil = Math.max(this.heldUntil, performance.now() + ms);
     if (!this.corked) {
       this.corked = true;
       this.sock.cork();
     }
     if (this.holdTimer) clearTimeout(this.holdTimer);
     const release = () => {
-      const left = this.heldUntil - Date.now();
+      const left = this.heldUntil - performance.now();
       if (left > 0) {
-        this.holdTimer = setTimeout(release, left);
+        this.holdTimer = setTimeout(release, Math.ceil(left));
         return;
       }
       this.holdTimer = null;
       this.heldUntil = 0;
       this.flush();
     };
-    this.holdTimer = setTimeout(release, ms);
+    this.holdTimer = setTimeout(release, Math.ceil(this.heldUntil - performance.now()));
   }
 
   /** Starts a child; `done` is called (synchronously, in order with the helper's other

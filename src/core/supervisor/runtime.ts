@@ -453,7 +453,7 @@ export class Supervisor extends EventEmitter {
    * their spawn requests leave at the second itself (a start, a stop made meanwhile waits as long).
    */
   holdSpawns(ms: number): void {
-    this.helper.hold(Date.now() + ms);
+    this.helper.hold(ms);
   }
 
   /** Stops jobs, resolving when nothing of them is left running. */
