@@ -107,6 +107,9 @@ function checkAfter(r: Reporter, specs: ProgramSpec[], at: Map<string, Node>): v
 // A NUL byte cannot reach argv, the environment or a path (the kernel ends strings there):
 // refuse it wherever it is, at its place, before reading any setting.
 function reportNul(r: Reporter, doc: Document.Parsed): boolean {
+  // A NUL is in the text, or made by an escape ("\0", "\x00", "\u0000"): text with neither a
+  // NUL nor a backslash has none, and the walk over every node (7% of an `up`'s parse) is skipped.
+  if (!r.text.includes('\0') && !r.text.includes('\\')) return false;
   let found = false;
   visit(doc, {
     Scalar(_key, node) {

@@ -75,3 +75,22 @@ test('parseControlDocument says whether the file has a web: section', () => {
   assert.equal(web('web:\nprograms:\n  a:\n    command: sleep 1\n'), false); // empty: nothing to apply
   assert.equal(web('null sleep 1\n', 'app.conf'), false); // classic tables have no web:
 });
+
+// The NUL check walks the document only when the text could hold one (a NUL, or a backslash
+// for an escape): each way of writing one is still refused.
+test('a NUL byte is refused however it is written', () => {
+  const refused = (text: string, file = 'app.yaml') => {
+    try {
+      parseControlDocument(text, file, '/tmp');
+      return false;
+    } catch (e) {
+      return e instanceof ConfigError && /NUL byte/.test(e.message);
+    }
+  };
+  assert.equal(refused('programs:\n  w:\n    command: "sleep\\x00 1"\n'), true);
+  assert.equal(refused('programs:\n  w:\n    command: "sleep\\u0000 1"\n'), true);
+  assert.equal(refused('programs:\n  w:\n    command: "sleep\\0 1"\n'), true);
+  assert.equal(refused('programs:\n  w:\n    command: sleep\0 1\n'), true);
+  assert.equal(refused('{"programs": {"w": {"command": "sleep\\u0000 1"}}}', 'app.json'), true);
+  assert.equal(refused('programs:\n  w:\n    command: "sleep 1"\n'), false);
+});
