@@ -2,28 +2,45 @@
 // Loads N `* * * * *` programs and queues N at jobs for the same minute in one daemon; each run
 // is `date +%s.%N`, so the time is read by the started process itself (fork, exec and the
 // helper included). Prints lateness = that time - the minute: median, p99 and max, per kind.
-// No reference daemon here (cron and atd poll once a minute and start on the minute's second
-// at best); the goal is absolute. `cron next` speed against croner and cron-parser is
-// bench/cron-next.ts.
+// No reference daemon (cron and atd poll once a minute and start on the minute's second at
+// best); the reference is the machine's floor, measured in the same round once the daemon is
+// down: bench/ref/schedule.c sleeps until a whole second, then forks the same 2N runs one after
+// another (N `date`, N `sh` reading a job file that runs `date`), timed the same way. The goal
+// is absolute; the floor says what of the lateness is the machine's (fork, exec, a loaded CPU).
+// `cron next` speed against croner and cron-parser is bench/cron-next.ts.
 // Goals (issue 17): 40 runs due the same second (N=20): p99 <= 20 ms; 400 (N=200): all started
 // within 100 ms. Each N is one round on its own minute boundary.
 // Usage: node dist/bench/schedule.js [N,N...=20,200]   (or: npm run bench -- schedule)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../src/client/index.js';
 import { row } from './table.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const REF = fileURLToPath(new URL('../../bench/ref/schedule.c', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+function quantile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+}
 
 function stats(xs: number[]): string {
   if (!xs.length) return 'no run printed';
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
-  return `median ${q(0.5).toFixed(1)} ms  p99 ${q(0.99).toFixed(1)} ms  max ${s[s.length - 1].toFixed(1)} ms  (${s.length} runs)`;
+  return `median ${quantile(xs, 0.5).toFixed(1)} ms  p99 ${quantile(xs, 0.99).toFixed(1)} ms  max ${Math.max(...xs).toFixed(1)} ms  (${xs.length} runs)`;
+}
+
+// The floor: the C reference's 2n runs at the next whole second but one (the daemon is down).
+function floor(ref: string, n: number, dir: string): number[] {
+  const job = join(dir, 'ref-job');
+  writeFileSync(job, `PATH=${JSON.stringify(process.env.PATH ?? '/usr/bin:/bin')}; export PATH\ncd ${JSON.stringify(dir)} || exit 1\ndate +%s.%N\n`);
+  const at = (Math.floor(Date.now() / 1000) + 2) * 1000;
+  const r = spawnSync(ref, [String(n), String(at), job], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bench/ref/schedule: ${r.stderr}`);
+  return r.stdout.trim().split('\n').filter(Boolean).map(Number);
 }
 
 function firstTime(file: string): number | null {
@@ -38,10 +55,20 @@ function firstTime(file: string): number | null {
 }
 
 async function main(): Promise<void> {
-  for (const n of (process.argv[2] ?? '20,200').split(',').map(Number)) await round(n);
+  const dir = mkdtempSync(join(tmpdir(), 'appinit-bench-schedule-ref-'));
+  try {
+    const ref = join(dir, 'schedule');
+    const b = spawnSync('cc', ['-O2', '-o', ref, REF], { encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(b.stderr);
+    console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    for (const n of (process.argv[2] ?? '20,200').split(',').map(Number)) await round(n, ref, dir);
+    console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-async function round(n: number): Promise<void> {
+async function round(n: number, ref: string, dir: string): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'appinit-bench-schedule-'));
   const env = { ...process.env, APPINIT_HOME: home };
   try {
@@ -79,13 +106,18 @@ async function round(n: number): Promise<void> {
     console.log(`cron programs: ${stats(late(cron))}`);
     console.log(`at jobs:       ${stats(late(at))}`);
     console.log(`all together:  ${stats([...late(cron), ...late(at)])}  goal: ${2 * n <= 40 ? 'p99 <= 20 ms' : 'max <= 100 ms'}`);
-    const all = [...late(cron), ...late(at)].sort((a, b) => a - b);
-    if (all.length) {
-      row({ figure: `scheduling lateness, ${2 * n} runs due the same second`, appinit: `p99 ${all[Math.min(all.length - 1, Math.ceil(0.99 * all.length) - 1)].toFixed(0)} ms, max ${all[all.length - 1].toFixed(0)} ms` +
-        (missing ? ` (${missing} missing)` : ''), goal: 2 * n <= 40 ? 'p99 <= 20 ms' : 'all within 100 ms' });
-    }
+    const all = [...late(cron), ...late(at)];
     if (missing) console.log(`${missing} runs had not printed within 30 s`);
     await c.down();
+    const c0 = floor(ref, n, dir);
+    console.log(`C reference:   ${stats(c0)}  (the same ${2 * n} runs forked one after another, no daemon)`);
+    if (all.length) {
+      const [p99, max] = [quantile(all, 0.99), Math.max(...all)];
+      const [r99, rmax] = [quantile(c0, 0.99), Math.max(...c0)];
+      row({ figure: `scheduling lateness, ${2 * n} runs due the same second`, appinit: `p99 ${p99.toFixed(0)} ms, max ${max.toFixed(0)} ms` +
+        (missing ? ` (${missing} missing)` : ''), reference: `C floor p99 ${r99.toFixed(0)} ms, max ${rmax.toFixed(0)} ms`,
+      ratio: `${(p99 / r99).toFixed(2)}x p99`, goal: 2 * n <= 40 ? 'p99 <= 20 ms' : 'all within 100 ms' });
+    }
   } finally {
     // `down` stopped every job and the helper; should it not have, end them by pid.
     for (const f of ['daemon.pid', 'supervise.pid']) {

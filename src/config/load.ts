@@ -45,6 +45,8 @@ export interface ControlDocument {
   ipc: IpcObjectSpec[];
   /** `resources:`: appinit's own mutexes, semaphores and queues (coord). */
   resources: ResourceDecl[];
+  /** The file has a `web:` section (read again, for its setting, only then: api/web). */
+  web: boolean;
 }
 
 /** Programs from control-file text; `file` names it in errors, `baseDir` anchors relative paths. */
@@ -64,7 +66,7 @@ export function parseControlDocument(text: string, file: string, baseDir: string
     if (r.places.has(s.name)) rememberPlaces(p, r.places.get(s.name)!);
     return p;
   });
-  return { programs, ipc: ('ipc' in read ? read.ipc : undefined) ?? [], resources: ('resources' in read ? read.resources : undefined) ?? [] };
+  return { programs, ipc: ('ipc' in read ? read.ipc : undefined) ?? [], resources: ('resources' in read ? read.resources : undefined) ?? [], web: 'web' in read && read.web === true };
 }
 
 /** The text of a control file: a regular file under BOUNDS.fileSize; throws with the reason. */

@@ -241,9 +241,40 @@ export class Supervise extends EventEmitter {
 
   /** Sends the frames written so far in this turn now (the end of a transaction's effects). */
   flush(): void {
-    if (!this.corked) return;
+    if (!this.corked || this.heldUntil > performance.now()) return;
     this.corked = false;
     this.sock?.uncork();
+  }
+
+  // Frames written before this instant (monotonic ms, performance.now()) leave together at it:
+  // a wall clock set back meanwhile cannot make the hold longer.
+  private heldUntil = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Keeps what is written from now on (and anything else written meanwhile) in the socket's
+   * buffer for `ms`, then sends it in one write: the scheduler prepares the runs due at a second
+   * a little before it and releases their spawn requests at the second.
+   */
+  hold(ms: number): void {
+    if (!(ms > 0) || !this.sock) return;
+    this.heldUntil = Math.max(this.heldUntil, performance.now() + ms);
+    if (!this.corked) {
+      this.corked = true;
+      this.sock.cork();
+    }
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    const release = () => {
+      const left = this.heldUntil - performance.now();
+      if (left > 0) {
+        this.holdTimer = setTimeout(release, Math.ceil(left));
+        return;
+      }
+      this.holdTimer = null;
+      this.heldUntil = 0;
+      this.flush();
+    };
+    this.holdTimer = setTimeout(release, Math.ceil(this.heldUntil - performance.now()));
   }
 
   /** Starts a child; `done` is called (synchronously, in order with the helper's other
@@ -314,6 +345,9 @@ export class Supervise extends EventEmitter {
     this.ackSeq = 0;
     this.ackedSeq = 0;
     this.corked = false; // a new socket is not corked
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.heldUntil = 0;
   }
 
   /** Asks for a `stats` event (counters of what the helper dropped rather than block or grow). */

@@ -105,6 +105,30 @@ describe('pipes between programs', () => {
     assert.equal(readFileSync(join(h.home, 'slow.txt'), 'utf8'), want, 'slow got every byte');
   });
 
+  // The daemon keeps the list of jobs that read a pipe between spawns (issue 17); a reader that
+  // `up` adds or removes is in the producer's next spawn.
+  test('a reader added by a later up gets the producer\'s lines; one removed is no longer fed', async () => {
+    const file = (readers: string[]) => `programs:
+  ticks:
+    command: sh -c 'while :; do echo tick; sleep 0.05; done'
+    ready: 0
+${readers.map((r) => `  ${r}:
+    command: sh -c 'cat > ${r}.txt'
+    cwd: ${h.home}
+    stdin: { from: ticks }
+    ready: 0
+`).join('')}`;
+    const readersNow = async () => (await (await h.api()).pipes()).find((x) => x.name === 'ticks.stdout')?.readers.map((r) => r.name) ?? [];
+    await h.up(file(['one']));
+    await waitFor('one reads ticks', async () => lines(join(h.home, 'one.txt')).length > 0, 10_000);
+    await h.up(file(['one', 'two']));
+    await waitFor('ticks feeds one and two', async () => (await readersNow()).join() === 'one,two', 10_000);
+    await waitFor('two reads ticks', async () => lines(join(h.home, 'two.txt')).length > 0, 10_000);
+    await h.up(file(['one']));
+    await waitFor('ticks feeds one alone', async () => (await readersNow()).join() === 'one', 10_000);
+    await h.up('programs: {}\n');
+  });
+
   test("the seed's prog1 < infile | tee fifo1 | prog2 with prog3 < fifo1, written with programs alone", async () => {
     const words = Array.from({ length: 20_000 }, (_, i) => `word${(i * 7919) % 20_000} line ${i}`).join('\n') + '\n';
     const infile = h.write('infile', words);

@@ -26,6 +26,13 @@ export const MAX_SLEEP = 30_000;
 export const AT_KEEP = 10 * 60_000;
 /** How long before its second a crontab or at run's job is created (started at the second). */
 export const STAGE_AHEAD = 1000;
+/**
+ * How long before its second a run is started: its bookkeeping (the store's transaction, the
+ * spawn request) is done then, and the requests wait in the helper's socket until the second
+ * (Supervisor.holdSpawns). 400 runs due at once cost the daemon 40-130 ms before the last request
+ * left (issue 17); that is no longer between the second and the process.
+ */
+export const PREPARE_AHEAD = 50;
 
 const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 
@@ -44,7 +51,7 @@ export const systemClock: Clock = {
 };
 
 /** What the scheduler needs of the supervisor (the Supervisor itself in the daemon). */
-export type SchedulerHost = Pick<Supervisor, 'jobs' | 'on' | 'off' | 'createJob' | 'start' | 'stop' | 'forget'>;
+export type SchedulerHost = Pick<Supervisor, 'jobs' | 'on' | 'off' | 'createJob' | 'start' | 'stop' | 'forget'> & Partial<Pick<Supervisor, 'holdSpawns'>>;
 
 /** Options of a scheduler. */
 export interface SchedulerOptions {
@@ -144,9 +151,12 @@ export class Scheduler {
   // must not hold the store's lock), then starts the jobs it gathered (their files exist by then).
   private tx(f: (go: Job[]) => void): void {
     const go: Job[] = [];
+    let release = 0;
     try {
       this.db.transaction(() => f(go))();
     } finally {
+      release = this.releaseAt;
+      this.releaseAt = 0;
       const ops = this.files;
       this.files = [];
       for (const op of ops) {
@@ -158,8 +168,15 @@ export class Scheduler {
         }
       }
     }
-    if (go.length) this.sup.start(go);
+    if (!go.length) return;
+    // Runs started ahead of their second: their requests leave at the second, not before.
+    const wait = release - this.clock.now();
+    if (wait > 0) this.sup.holdSpawns?.(Math.min(wait, PREPARE_AHEAD));
+    this.sup.start(go);
   }
+
+  /** The latest second among the runs fired by this transaction (0: none ahead of its time). */
+  private releaseAt = 0;
 
   /** Loads what is stored, catches up what fell while no daemon ran, and starts the timer. */
   start(): this {
@@ -314,13 +331,15 @@ export class Scheduler {
     this.timer = null;
     if (this.stopped) return;
     const now = this.clock.now();
+    // Runs due within PREPARE_AHEAD are started now and released at their second (tx).
+    const horizon = now + PREPARE_AHEAD;
     this.tx((go) => this.indexed(() => {
       for (const s of this.sources.values()) {
-        if (s.next == null || s.next > now || this.waiting.has(s.key)) continue;
+        if (s.next == null || s.next > horizon || this.waiting.has(s.key)) continue;
         if (!this.ready(s)) this.waiting.add(s.key);
         else this.guard(s.name, () => this.fire(s, now, go));
       }
-      for (const a of [...this.queue.values()]) if (a.runAt <= now) this.guard(`at-${a.id}`, () => this.fireAt(a, go));
+      for (const a of [...this.queue.values()]) if (a.runAt <= horizon) this.guard(`at-${a.id}`, () => this.fireAt(a, go));
       // One call for every run due now: tx makes it, after the commit and the files.
     }));
     // Once they run: a run's job not started yet would look finished to the sweep.
@@ -336,14 +355,14 @@ export class Scheduler {
     let next = Infinity;
     for (const s of this.sources.values()) {
       if (s.next == null || this.waiting.has(s.key)) continue;
-      const t = s.kind === 'crontab' && !this.staged.has(`${s.key}@${s.next}`) ? s.next - STAGE_AHEAD : s.next;
+      const t = s.kind === 'crontab' && !this.staged.has(`${s.key}@${s.next}`) ? s.next - STAGE_AHEAD : s.next - PREPARE_AHEAD;
       if (t < next) next = t;
     }
     for (const a of this.queue.values()) {
       // Most of a long queue is far off: compare numbers first, build a key only for the few
       // that could come first (a full scan with a string per job made 10,000 removals take 30 s).
       if (a.runAt - STAGE_AHEAD >= next) continue;
-      const t = this.staged.has(`at:${a.id}@${a.runAt}`) ? a.runAt : a.runAt - STAGE_AHEAD;
+      const t = this.staged.has(`at:${a.id}@${a.runAt}`) ? a.runAt - PREPARE_AHEAD : a.runAt - STAGE_AHEAD;
       if (t < next) next = t;
     }
     // Deadlines are wall-clock times, read again at every wake: a sleep never outlasts 30 s.
@@ -381,6 +400,7 @@ export class Scheduler {
 
   private fire(s: Source, now: number, go: Job[]): void {
     const due = s.next as number;
+    this.releaseAt = Math.max(this.releaseAt, due);
     // Late by more than a period (a stalled loop, a clock set forward): one run for all of them.
     s.next = s.expr ? nextCron(s.expr, s.tz, Math.max(due, now)) : null;
     s.last = due;
@@ -422,6 +442,7 @@ export class Scheduler {
 
   private fireAt(a: AtRow, go: Job[]): void {
     const job = this.takeStaged(`at:${a.id}`, a.runAt) ?? this.atJob(a);
+    this.releaseAt = Math.max(this.releaseAt, a.runAt);
     markAtStarted(this.db, a.id, job.id);
     this.queue.delete(a.id);
     go.push(job);

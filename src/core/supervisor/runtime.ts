@@ -367,10 +367,18 @@ export class Supervisor extends EventEmitter {
     }
   }
 
+  // The jobs that read another program's output (`stdin: { from: ... }`): all a spawn request
+  // needs of its peers. Kept until a job is created, forgotten or given a new program: passing
+  // every job to every spawn made 400 runs due at once, or an `up` of 500, O(N^2) (issue 17).
+  private readers: Job[] | null = null;
+  private pipeReaders(): Job[] {
+    return (this.readers ??= [...this.jobs.values()].filter((j) => j.spec.stdin.kind === 'program'));
+  }
+
   private doSpawn(job: Job): void {
     const waits = this.blockers(job);
     if (waits.length) return this.apply(job, { type: 'blocked', on: waits });
-    const req = buildSpawnRequest(job, this.ctx, this.jobs.values());
+    const req = buildSpawnRequest(job, this.ctx, this.pipeReaders());
     req.restartTicket = restartTicket(job.spec, job, this.clock().mono);
     if (job.winsize) req.winsize = job.winsize;
     this.helper.spawn(req, (r) => {
@@ -439,6 +447,15 @@ export class Supervisor extends EventEmitter {
     this.transaction(() => { for (const j of jobs) this.apply(j, { type: 'start' }); });
   }
 
+  /**
+   * Keeps the requests to the helper made from now on for `ms` (at most a fraction of a second),
+   * then sends them at once: the scheduler starts runs due at a second just before it, so that
+   * their spawn requests leave at the second itself (a start, a stop made meanwhile waits as long).
+   */
+  holdSpawns(ms: number): void {
+    this.helper.hold(ms);
+  }
+
   /** Stops jobs, resolving when nothing of them is left running. */
   async stop(jobs: Job[]): Promise<void> {
     this.transaction(() => { for (const j of jobs) this.apply(j, { type: 'stop' }); });
@@ -470,6 +487,7 @@ export class Supervisor extends EventEmitter {
     const job = jobFromRow(row);
     job.winsize = winsize;
     this.jobs.set(job.id, job);
+    if (spec.stdin.kind === 'program') this.readers = null;
     return job;
   }
 
@@ -480,10 +498,12 @@ export class Supervisor extends EventEmitter {
     if (job.timer) clearTimeout(job.timer);
     removeJob(this.db, job.id);
     this.jobs.delete(job.id);
+    if (job.spec.stdin.kind === 'program') this.readers = null;
   }
 
   /** Replaces a job's program (takes effect at its next start). */
   setSpec(job: Job, spec: Program): void {
+    if (job.spec.stdin.kind === 'program' || spec.stdin.kind === 'program') this.readers = null;
     job.spec = spec;
     saveJobSpec(this.db, job);
   }

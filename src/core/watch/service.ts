@@ -14,7 +14,18 @@ interface ProgramWatch {
 /** The file watcher of a daemon. */
 export class WatchService {
   private watches = new Map<string, ProgramWatch>();
-  private readonly onChange = () => this.sync();
+  // Once per burst of changes, not per change: sync reads every job, and 400 runs started at
+  // once (or an `up` of 500) make thousands of changes in one turn (issue 17).
+  private syncQueued = false;
+  private stopped = false;
+  private readonly onChange = () => {
+    if (this.syncQueued) return;
+    this.syncQueued = true;
+    queueMicrotask(() => {
+      this.syncQueued = false;
+      if (!this.stopped) this.sync();
+    });
+  };
 
   constructor(private readonly sup: Supervisor, private readonly log: (line: string) => void) {
     sup.on('change', this.onChange);
@@ -74,6 +85,7 @@ export class WatchService {
 
   /** Stops every watcher. */
   stop(): void {
+    this.stopped = true;
     this.sup.off('change', this.onChange);
     for (const w of this.watches.values()) w.watching.close();
     this.watches.clear();

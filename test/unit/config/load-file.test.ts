@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detectFormat, loadControlFile } from '../../../src/config/load.js';
+import { detectFormat, loadControlFile, parseControlDocument } from '../../../src/config/load.js';
 import { ConfigError, formatIssue } from '../../../src/config/program.js';
 
 /** Run `fn` with a fresh temporary directory that is removed afterwards. */
@@ -62,4 +62,35 @@ test('a missing file is a plain error naming it', () => {
     const f = join(dir, 'nope.yaml');
     assert.throws(() => loadControlFile(f), { message: `cannot read control file ${f}: no such file` });
   });
+});
+
+// `up` reads a file's `web:` setting with a second parse of the text only when it has one
+// (api/programs/apply-file.ts; issue 17): the document says whether it does.
+test('parseControlDocument says whether the file has a web: section', () => {
+  const web = (text: string, file = 'app.yaml') => parseControlDocument(text, file, '/tmp').web;
+  assert.equal(web('programs:\n  a:\n    command: sleep 1\n'), false);
+  assert.equal(web('web:\n  listen: 127.0.0.1:8181\nprograms:\n  a:\n    command: sleep 1\n'), true);
+  assert.equal(web('web: { listen: "127.0.0.1:8181" }\n'), true);
+  assert.equal(web('{"web": {"listen": "127.0.0.1:8181"}, "programs": {}}', 'app.json'), true);
+  assert.equal(web('web:\nprograms:\n  a:\n    command: sleep 1\n'), false); // empty: nothing to apply
+  assert.equal(web('null sleep 1\n', 'app.conf'), false); // classic tables have no web:
+});
+
+// The NUL check walks the document only when the text could hold one (a NUL, or a backslash
+// for an escape): each way of writing one is still refused.
+test('a NUL byte is refused however it is written', () => {
+  const refused = (text: string, file = 'app.yaml') => {
+    try {
+      parseControlDocument(text, file, '/tmp');
+      return false;
+    } catch (e) {
+      return e instanceof ConfigError && /NUL byte/.test(e.message);
+    }
+  };
+  assert.equal(refused('programs:\n  w:\n    command: "sleep\\x00 1"\n'), true);
+  assert.equal(refused('programs:\n  w:\n    command: "sleep\\u0000 1"\n'), true);
+  assert.equal(refused('programs:\n  w:\n    command: "sleep\\0 1"\n'), true);
+  assert.equal(refused('programs:\n  w:\n    command: sleep\0 1\n'), true);
+  assert.equal(refused('{"programs": {"w": {"command": "sleep\\u0000 1"}}}', 'app.json'), true);
+  assert.equal(refused('programs:\n  w:\n    command: "sleep 1"\n'), false);
 });

@@ -60,3 +60,21 @@ test('the command is looked up on PATH as execvpe does, and must be executable b
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Each path is read once per check (issue 17: an `up` of 500 programs stat'ed the same PATH
+// entries 500 times); what a check read is not kept for the next one.
+test('programs sharing a command and a directory are each checked; a later check sees files as they are then', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'appinit-runnable-'));
+  try {
+    const yaml = (n: number) => 'programs:\n' + Array.from({ length: n }, (_, i) => `  p${i}:\n    command: ./run.sh\n`).join('');
+    const ps = parseControlText(yaml(3), 'app.yaml', dir);
+    const missing = checkRunnable(ps, { path: '/usr/bin:/bin', self }).map((i) => i.path);
+    assert.deepEqual(missing, ['programs.p0.command', 'programs.p1.command', 'programs.p2.command']);
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    assert.deepEqual(checkRunnable(ps, { path: '/usr/bin:/bin', self }), []);
+    rmSync(join(dir, 'run.sh'));
+    assert.equal(checkRunnable(ps, { path: '/usr/bin:/bin', self }).length, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MODULES } from '../../../src/api/modules.js';
 import type { Program } from '../../../src/config/program.js';
-import { Scheduler, spoolDir, STAGE_AHEAD, type Clock, type SchedulerHost } from '../../../src/core/scheduler/scheduler.js';
+import { PREPARE_AHEAD, Scheduler, spoolDir, STAGE_AHEAD, type Clock, type SchedulerHost } from '../../../src/core/scheduler/scheduler.js';
 import type { Job } from '../../../src/core/supervisor/runtime.js';
 import { lookupUser } from '../../../src/os/proc/index.js';
 import { openDb, type Db } from '../../../src/store/db.js';
@@ -38,11 +38,26 @@ class FakeClock implements Clock {
   }
 }
 
-/** What the scheduler asks of the supervisor, recorded; started jobs run until ended by the test. */
+/** What the scheduler asks of the supervisor, recorded; started jobs run until ended by the test.
+ *  Runs are started a little ahead of their second with their spawn requests held until it
+ *  (holdSpawns): a job counts as started once that instant has come on the clock. */
 class Host extends EventEmitter {
   jobs = new Map<number, Job>();
-  started: Job[] = [];
+  private runs: { job: Job; at: number }[] = [];
+  private held = 0;
+  /** Each hold asked for, in ms, with the clock's time when asked. */
+  holds: { at: number; ms: number }[] = [];
   private id = 0;
+  constructor(private readonly clock: FakeClock) {
+    super();
+  }
+  get started(): Job[] {
+    return this.runs.filter((r) => r.at <= this.clock.now()).map((r) => r.job);
+  }
+  holdSpawns(ms: number): void {
+    this.holds.push({ at: this.clock.now(), ms });
+    this.held = this.clock.now() + ms;
+  }
   createJob(spec: Program, instance: number, ownerUid: number, program: string | null): Job {
     const id = ++this.id;
     const j = { id, number: id, spec, instance, ownerUid, program, state: 'stopped', pid: null, others: new Set(), startedAt: null, lastExit: null } as unknown as Job;
@@ -51,7 +66,9 @@ class Host extends EventEmitter {
   }
   start(jobs: Job[]): void {
     for (const j of jobs) Object.assign(j, { state: 'running', pid: 10_000 + j.id, startedAt: Date.now() });
-    this.started.push(...jobs);
+    const at = Math.max(this.held, this.clock.now());
+    this.held = 0;
+    this.runs.push(...jobs.map((job) => ({ job, at })));
   }
   async stop(): Promise<void> {}
   forget(j: Job): void {
@@ -87,7 +104,7 @@ describe('the scheduler on a fake clock', () => {
     dir = mkdtempSync(join(tmpdir(), 'appinit-sched-unit-'));
     db = openDb(join(dir, 'state.db'), MODULES);
     clock = new FakeClock(T0);
-    host = new Host();
+    host = new Host(clock);
     s = new Scheduler(host as unknown as SchedulerHost, db, dir, { clock, note: (l) => notes.push(l) }).start();
   });
   after(() => {
@@ -137,6 +154,26 @@ describe('the scheduler on a fake clock', () => {
     host.end(job);
     await tick();
     assert.equal(s.atList().length, 0, 'gone from the queue once it ended');
+  });
+
+  // Issue 17: the daemon's work for a run (the store's transaction, the spawn request) is done
+  // PREPARE_AHEAD before its second, and the requests leave at the second (holdSpawns).
+  test('runs due at one second are started just ahead of it, with their spawn requests held until it', async () => {
+    const runAt = Math.ceil((clock.now() + 120_000) / 60_000) * 60_000;
+    const ids = [1, 2, 3].map(() => s.addAt({ queue: 'a', uid, gid: uid, user, runAt, spec: 'teatime', tz: 'UTC', script: 'true\n', command: 'true', cwd: '/', env: {}, umask: null }).id);
+    await tick();
+    const holds = host.holds.length;
+    const before = host.started.length;
+    clock.advance(runAt - PREPARE_AHEAD - 1);
+    assert.equal(host.holds.length, holds, 'nothing started before the preparing instant');
+    clock.advance(runAt - 1);
+    assert.deepEqual(host.holds.slice(holds), [{ at: runAt - PREPARE_AHEAD, ms: PREPARE_AHEAD }], 'one hold, until the second, for the three');
+    assert.deepEqual(ids.map((id) => s.atGet(id)?.job != null), [true, true, true], 'their starts are stored ahead');
+    assert.equal(host.started.length, before, 'no request has left before the second');
+    clock.advance(runAt);
+    assert.equal(host.started.length, before + 3, 'all three leave at the second');
+    for (const j of host.started.slice(before)) host.end(j);
+    await tick();
   });
 
   test('removing a queued at job removes its job file, after the transaction', async () => {
