@@ -1355,6 +1355,7 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
        * lone process costs no read of our children or of cgroup.procs. */
       if (cg_populated(j->events_fd) == 0) {
         orphans_none = 1;
+        j->unpopulated = 1; /* read just now: its notification may already have been taken */
       } else {
         scan_adopted(p->job);
         alive = cgroup_members(j, pid);
