@@ -264,9 +264,11 @@ ${IDLE_AND_BURN}`);
     assert.ok(t.children.userSec >= burn.userSec);
     // The helper reaped every child: the kernel's count of its children's CPU agrees with the records.
     // Kernel (taskstats) records keep the raw tick samples, as the kernel's acct does; cutime is
-    // scaled to the precise run time: on a loaded machine they differ by up to a fifth (17% seen at load 16 on 2 CPUs).
+    // scaled to the precise run time: on a loaded machine they differ (17% seen at load 16 on 2 CPUs,
+    // 38% beside a restart-loop bench: 0.81 s against 1.30 s). What is asserted is that they are
+    // the same order: a record missing or counted twice is 100% off.
     const recorded = t.children.userSec + t.children.systemSec;
-    assert.ok(Math.abs(t.helper.childUserSec + t.helper.childSystemSec - recorded) < Math.max(0.1, 0.25 * recorded), JSON.stringify(t));
+    assert.ok(Math.abs(t.helper.childUserSec + t.helper.childSystemSec - recorded) < Math.max(0.1, 0.45 * recorded), JSON.stringify(t));
     const text = await h.cli(['times']);
     assert.match(text.stdout, /^ +REAL +USER +SYSTEM +RUNS\n/);
     assert.match(text.stdout, /daemon \(pid \d+\) +\d+\.\d\ds +\d+\.\d\ds +\d+\.\d\ds +-/);
