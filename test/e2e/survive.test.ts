@@ -1,6 +1,8 @@
 // kill -9 of the daemon at any moment: jobs live on, are found again, nothing is duplicated or lost.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { alive, TestHome, waitFor } from './harness.js';
 
 function kill9(pid: number): void {
@@ -88,5 +90,26 @@ describe('kill -9 of the daemon', () => {
     const pids = recs.map((x) => x.pid);
     assert.equal(new Set(pids).size, pids.length, 'no process recorded twice');
     assert.ok(recs.length >= 5);
+  });
+
+  // A job's row is written once per transaction, at its end (not at every step): what a kill -9
+  // leaves on disk is still each job's last committed state, read here straight from the store.
+  test('after restarts at once and a kill -9, the stored row is the job as it was last reported', async () => {
+    const count = h.write('count', '0');
+    await h.up(`programs:\n  settle:\n    command: sh -c 'n=$(cat ${count}); echo $((n+1)) > ${count}; [ $n -ge 6 ] && exec sleep 1000; exit 1'\n    backoff: { initial: 0, factor: 1, max: 0 }\n    crash_loop: { limit: 100000, window: 1m }\n`);
+    const j = await h.waitJob('settle', 'running', (x) => x.state === 'running' && x.restarts >= 6 && x.pid != null);
+    const d = h.daemonPid();
+    kill9(d);
+    await waitFor('daemon gone', () => !alive(d));
+    const db = new Database(join(h.home, 'state.db'));
+    try {
+      const row = db.prepare("SELECT state, pid, restarts, last_exit FROM jobs WHERE program = 'settle' AND removed = 0").get() as { state: string; pid: number; restarts: number; last_exit: string };
+      assert.deepEqual([row.state, row.pid, row.restarts], ['running', j.pid, j.restarts]);
+      assert.equal(JSON.parse(row.last_exit).code, 1, 'the last end is stored with the restart that followed it');
+    } finally {
+      db.close();
+    }
+    h.reconnect();
+    assert.equal((await h.cli(['stop', 'settle'])).code, 0, 'the daemon comes back and stops it');
   });
 });

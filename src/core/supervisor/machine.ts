@@ -190,7 +190,11 @@ const becomeRunning = (): Step => ({ patch: { state: 'running' }, effects: [clea
 const onCrash = (job: JobCore, ev: EventOf<'exit'>, now: Now): Step => {
   const p = job.spec;
   const base: Partial<JobCore> = { pid: null, startTicks: null, lastExit: ev.term, suspended: false, stopSig: null, execError: null, opening: null };
-  const d = decideAfterExit(p, { ...job, execFailed: job.execError != null, ticketUsed: ev.ticketUsed }, ev.term, now.mono);
+  const d = decideAfterExit(p, {
+    // The fields the policy reads, not a copy of the whole job (one per restart).
+    want: job.want, startedMono: job.startedMono, attempt: job.attempt, restarts: job.restarts, restartTimes: job.restartTimes,
+    execFailed: job.execError != null, ticketUsed: ev.ticketUsed,
+  }, ev.term, now.mono);
   switch (d.kind) {
     case 'rest':
       return { patch: { ...base, state: 'exited', reason: job.execError }, effects: [clearDeadline], note: d.why };

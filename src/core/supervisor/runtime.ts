@@ -8,7 +8,7 @@ import { ageOfTicks, isSameProcess, processState, sendSignal } from '../../os/ho
 import type { ChildEvent, HelperEvent } from '../../os/helper-protocol.js';
 import { PROTOCOL_VERSION } from '../../os/helper-protocol.js';
 import type { Supervise } from '../../os/supervise.js';
-import { getMeta, setMeta, type Db } from '../../store/db.js';
+import { getMeta, setMeta, stmt, type Db } from '../../store/db.js';
 import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec } from '../../store/jobs.js';
 import { insertRecord, type AcctRecord } from '../../store/records.js';
 import { Accounting } from '../accounting/index.js';
@@ -220,14 +220,19 @@ export class Supervisor extends EventEmitter {
     const wasResting = isResting(job);
     let changed = false;
     let store = false;
-    for (const [k, v] of Object.entries(s.patch) as [keyof JobCore, unknown][]) {
-      if (job[k] === v) continue;
+    // for-in, not Object.entries: no [key, value] array per field on every step of every restart.
+    for (const key in s.patch) {
+      const k = key as keyof JobCore;
+      if (job[k] === s.patch[k]) continue;
       changed = true;
       if (STORED.has(k)) store = true;
     }
     Object.assign(job, s.patch);
     if (job.waitingFor) this.waiting.add(job);
-    if (store) saveJob(this.db, job);
+    if (store) {
+      if (this.dirty) this.dirty.add(job);
+      else saveJob(this.db, job);
+    }
     if (changed || s.note) this.emit('change', { job, from, to: job.state, note: s.note } satisfies JobChange);
     for (const e of s.effects) this.effect(job, e);
     if (from !== job.state && job.program != null && this.gated()) this.recheckBlocked();
@@ -251,20 +256,43 @@ export class Supervisor extends EventEmitter {
   // Effects of steps taken inside a transaction wait for its commit: a process must never exist
   // for a job the store does not have (a kill -9 before the commit would leave it unowned).
   private deferred: (() => void)[] | null = null;
+  // Jobs whose stored fields changed in this transaction: each is written once, just before the
+  // commit (a restart is two or three steps of one job in one batch; each step wrote the row).
+  private dirty: Set<Job> | null = null;
 
   /** Runs fn in one store transaction; the effects of its steps are carried out after the commit. */
   transaction(fn: () => void): void {
     if (this.deferred) return fn(); // nested: the outer one commits and carries out
     this.deferred = [];
+    const dirty = (this.dirty = new Set());
     let after: (() => void)[] = [];
     try {
-      this.db.transaction(fn)();
+      this.inStore(() => {
+        fn();
+        for (const j of dirty) saveJob(this.db, j);
+      });
       after = this.deferred;
     } finally {
       this.deferred = null;
+      this.dirty = null;
     }
     for (const f of after) f();
     if (after.length) this.helper.flush(); // the spawns and signals of one transaction leave in one write, now
+  }
+
+  // BEGIN and COMMIT as cached statements: db.transaction(fn) builds a new wrapper (and its
+  // variants) on every call, one per helper batch. Inside a caller's own transaction a savepoint,
+  // as db.transaction does, so a failure here undoes only this part.
+  private inStore(fn: () => void): void {
+    if (this.db.inTransaction) return this.db.transaction(fn)();
+    stmt(this.db, 'BEGIN').run();
+    try {
+      fn();
+      stmt(this.db, 'COMMIT').run();
+    } catch (err) {
+      if (this.db.inTransaction) stmt(this.db, 'ROLLBACK').run();
+      throw err;
+    }
   }
 
   private effect(job: Job, e: Effect): void {

@@ -26,6 +26,25 @@ describe('policy', () => {
     assert.deepEqual(recentRestarts(p, [10, 500, 900, 5000], 1000), [500, 900, 1000]);
   });
 
+  test('the window is the same whether the times are in order (sliced) or not (filtered)', () => {
+    // The reference: every time inside the window, then now, then the last limit+1.
+    const ref = (limit: number, w: number, times: number[], now: number): number[] => {
+      const r = [...times.filter((t) => t <= now && now - t < w), now];
+      return r.slice(Math.max(0, r.length - Math.max(1, limit + 1)));
+    };
+    const cases: [number, number, number[], number][] = [
+      [2, 1000, [10, 500, 900, 5000], 1000], [1e9, 1000, [1, 2, 3, 1500, 1600, 1999], 2000], [0, 1000, [500, 900], 1000],
+      [-1, 1000, [500, 900], 1000], [3, 1000, [], 5], [5, 100, [900, 950, 10, 990], 1000], [5, 100, [950, 2000, 960], 1000],
+      [2, 1000, [100, 200, 300, 400, 500], 600], [1e9, 10, [0, 1, 2], 100],
+    ];
+    for (const [limit, window, times, now] of cases) {
+      const p = program({ crashLoop: { limit, window } });
+      const copy = [...times];
+      assert.deepEqual(recentRestarts(p, times, now), ref(limit, window, times, now), `${limit} ${window} [${times}] ${now}`);
+      assert.deepEqual(times, copy, 'the input is not changed');
+    }
+  });
+
   test('decisions: rest, fatal for exec failures, restart with delay, crash loop', () => {
     const p = program({ crashLoop: { limit: 1, window: 60_000 } });
     assert.equal(decideAfterExit(program({ restart: 'never' }), h(), termination(1, null, false), 10).kind, 'rest');
