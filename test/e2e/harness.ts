@@ -45,6 +45,21 @@ export function alive(pid: number): boolean {
   }
 }
 
+/** Pids of live processes whose environment holds mark. */
+export function marked(mark: string): number[] {
+  const needle = Buffer.from(`${mark}\0`);
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/environ`).indexOf(needle) >= 0 && alive(Number(d))) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
 /** Field of /proc/PID/stat after the comm (3 = state, 4 = ppid, 5 = pgrp, 6 = session, 22 = start). */
 export function statField(pid: number, field: number): string {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { HelperEvent } from '../../src/os/helper-protocol.js';
 import { Supervise, type SpawnResult } from '../../src/os/supervise.js';
-import { alive, TestHome, waitFor } from './harness.js';
+import { alive, marked, TestHome, waitFor } from './harness.js';
 
 describe('the helper never stalls on an open', () => {
   const h = new TestHome();
@@ -99,21 +99,6 @@ describe('a crash loop cannot livelock the helper', () => {
     console.log(`# 20 programs crash-looping at ${rate} restarts/s in total; stop all took ${stopMs} ms`);
   });
 });
-
-/** Pids of live processes whose environment holds mark. */
-function marked(mark: string): number[] {
-  const needle = Buffer.from(`${mark}\0`);
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`).indexOf(needle) >= 0 && alive(Number(d))) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
 
 describe('limits, through the helper protocol (spawn keys cg_pids, rlimit)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'appinit-helper-'));

@@ -4,29 +4,14 @@
 // the dead process's cgroup still has something in it, and the daemon's side handles the helper's
 // events in groups (one store commit per group) without losing or reordering any.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ExitEvent, HelperEvent } from '../../src/os/helper-protocol.js';
 import { Supervise, type SpawnResult } from '../../src/os/supervise.js';
-import { alive, waitFor } from './harness.js';
-
-/** Pids of live processes whose environment holds mark. */
-function marked(mark: string): number[] {
-  const needle = Buffer.from(`${mark}\0`);
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/environ`).indexOf(needle) >= 0 && alive(Number(d))) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
+import { marked, waitFor } from './harness.js';
 
 function statFields(pid: number): string[] {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
