@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type Client, type JobView } from '../../src/client/index.js';
+import type { Supervise, SpawnResult } from '../../src/os/supervise.js';
 
 /** The compiled CLI entry point. */
 // The package's bin (the bundle, scripts/build-cli.mjs), which runs the ES module entry for the verbs it does not carry.
@@ -188,4 +189,21 @@ export class TestHome {
     spawnSync('pkill', ['-KILL', '-f', this.home]);
     rmSync(this.home, { recursive: true, force: true });
   }
+}
+
+/** A spawn through a bare helper (no daemon): argv in `dir`, marked with APPINIT_TEST_MARK=dir, output to /dev/null. */
+export function helperSpawner(helper: Supervise, dir: string) {
+  return (job: string, argv: string[], extra: Partial<Parameters<Supervise['spawn']>[0]> = {}) =>
+    new Promise<SpawnResult>((resolve, reject) =>
+      helper.spawn({ job, argv, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', APPINIT_TEST_MARK: dir }, cwd: dir, stdout: 'null', stderr: 'null', ...extra }, (r) =>
+        r instanceof Error ? reject(r) : resolve(r)),
+    );
+}
+
+/** Ends a bare helper's test, pass or fail: every marked process, the helper, its directory. */
+export async function endHelper(helper: Supervise, dir: string, mark: string): Promise<void> {
+  for (const pid of marked(mark)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  await helper.quit().catch(() => undefined);
+  try { process.kill(Number(readFileSync(join(dir, 'supervise.pid'), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+  rmSync(dir, { recursive: true, force: true });
 }

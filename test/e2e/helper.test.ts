@@ -4,13 +4,13 @@
 import { PROTOCOL_VERSION } from '../../src/os/helper-protocol.js';
 import assert from 'node:assert/strict';
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { HelperEvent } from '../../src/os/helper-protocol.js';
-import { Supervise, type SpawnResult } from '../../src/os/supervise.js';
-import { alive, marked, TestHome, waitFor } from './harness.js';
+import { Supervise } from '../../src/os/supervise.js';
+import { alive, endHelper, helperSpawner, marked, TestHome, waitFor } from './harness.js';
 
 describe('the helper never stalls on an open', () => {
   const h = new TestHome();
@@ -114,17 +114,8 @@ describe('limits, through the helper protocol (spawn keys cg_pids, rlimit)', () 
     }
     if (seq) helper.ack(seq);
   });
-  const spawn = (job: string, argv: string[], extra: Partial<Parameters<Supervise['spawn']>[0]> = {}) =>
-    new Promise<SpawnResult>((resolve, reject) =>
-      helper.spawn({ job, argv, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', APPINIT_TEST_MARK: dir }, cwd: dir, stdout: 'null', stderr: 'null', ...extra }, (r) =>
-        r instanceof Error ? reject(r) : resolve(r)),
-    );
-  after(async () => {
-    for (const pid of marked(mark)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    await helper.quit().catch(() => undefined);
-    try { process.kill(Number(readFileSync(join(dir, 'supervise.pid'), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const spawn = helperSpawner(helper, dir);
+  after(() => endHelper(helper, dir, mark));
 
   test('hello says the protocol version and where the cgroups are', async () => {
     await helper.connect();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ExitEvent, HelperEvent } from '../../src/os/helper-protocol.js';
 import { Supervise, type SpawnResult } from '../../src/os/supervise.js';
-import { marked, waitFor } from './harness.js';
+import { endHelper, helperSpawner, waitFor } from './harness.js';
 
 function statFields(pid: number): string[] {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -32,18 +32,9 @@ describe('spawning through the helper, fast and exact', () => {
     }
     if (seq) helper.ack(seq);
   });
-  const spawn = (job: string, argv: string[], extra: Partial<Parameters<Supervise['spawn']>[0]> = {}) =>
-    new Promise<SpawnResult>((resolve, reject) =>
-      helper.spawn({ job, argv, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', APPINIT_TEST_MARK: dir }, cwd: dir, stdout: 'null', stderr: 'null', ...extra }, (r) =>
-        r instanceof Error ? reject(r) : resolve(r)),
-    );
+  const spawn = helperSpawner(helper, dir);
   const exitOf = (pid: number) => waitFor(`the exit of ${pid}`, () => seen.find((m): m is ExitEvent => m.ev === 'exit' && m.pid === pid) ?? null);
-  after(async () => {
-    for (const pid of marked(mark)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    await helper.quit().catch(() => undefined);
-    try { process.kill(Number(readFileSync(join(dir, 'supervise.pid'), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => endHelper(helper, dir, mark));
 
   test('each child is born in its job\'s own group, with the start time /proc shows', async () => {
     await helper.connect();
