@@ -1282,15 +1282,19 @@ static void maybe_empty(job_t *j) {
   if (j->events_fd >= 0 && j->stopped) job_cgroup_release(j);
 }
 
+/* Reads the job's cgroup.events and keeps what it says in j->unpopulated: every reader of it
+ * goes through here, so a `populated 0` seen anywhere counts (its notification may already have
+ * been taken). 1 populated, 0 not, -1 unreadable. */
+static int job_populated(job_t *j) {
+  int pop = cg_populated(j->events_fd);
+  if (pop == 0) j->unpopulated = 1;
+  else if (pop == 1) j->unpopulated = 0;
+  return pop;
+}
+
 /* cgroup.events changed: populated 0 means every process of the job has exited. */
 static void job_events_readable(job_t *j) {
-  int pop = cg_populated(j->events_fd);
-  if (pop == 0) {
-    j->unpopulated = 1;
-    maybe_empty(j);
-  } else if (pop == 1) {
-    j->unpopulated = 0;
-  }
+  if (job_populated(j) == 0) maybe_empty(j);
 }
 
 /* Ticket restarts wait here: they run after the protocol is served, in bounded batches, and
@@ -1353,9 +1357,8 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
       /* The kernel counts the whole tree (groups the job made below its own included): when
        * nothing of it is left, this death orphaned nothing of it, and the usual restart of a
        * lone process costs no read of our children or of cgroup.procs. */
-      if (cg_populated(j->events_fd) == 0) {
+      if (job_populated(j) == 0) {
         orphans_none = 1;
-        j->unpopulated = 1; /* read just now: its notification may already have been taken */
       } else {
         scan_adopted(p->job);
         alive = cgroup_members(j, pid);
@@ -2305,10 +2308,9 @@ static void spawn_commit(spawn_t *sp) {
   for (int i = 0; i < 3; i++) if (sp->pumps[i]) hold_pump(sp->pumps[i], i == 2);
   const char *req = rq->req ? rq->req : "0";
   if (sp->forked) {
-    /* A forked child (not vforked) goes on without us: its exec result (EOF through
-     * close-on-exec, or a failure record) comes later through epoll, so 400 runs due the same
-     * second are forked back to back instead of one exec after another. One whose open may
-     * block says so first. */
+    /* A forked child (not vforked: an open that may block, or no clone3 with a stack here)
+     * goes on without us: its exec result (EOF through close-on-exec, or a failure record)
+     * comes later through epoll. One whose open may block says so first. */
     pending_t *pd = calloc(1, sizeof *pd);
     if (!pd) die("out of memory");
     pd->kind = KIND_PENDING;
@@ -2482,7 +2484,7 @@ static int signal_job(const char *key, int sig, int all) {
       for (int g = 0; g < ngroups; g++) if (groups[g] == p->pgid) seen = 1;
       if (!seen && kill(p->pid, sig) == 0) count++;
     }
-  if (j->events_fd >= 0 && cg_populated(j->events_fd) == 0) j->unpopulated = 1;
+  if (j->events_fd >= 0) job_populated(j);
   maybe_empty(j); /* a job already gone says so at once: a second stop never waits */
   return count;
 }
