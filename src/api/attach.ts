@@ -6,6 +6,7 @@
 // job, so relaying the caller's frames unread gives them nothing more.
 import type { IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
+import { attachFrame } from '../os/attach-wire.js';
 import { ApiError, errorBody } from './errors.js';
 import { caller } from './http.js';
 import { pathsFor } from './paths.js';
@@ -17,16 +18,6 @@ export const ATTACH_PROTOCOL = 'appinit-attach';
 function refuse(sock: Socket, status: number, err: ApiError): void {
   const body = JSON.stringify(errorBody(err));
   sock.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-}
-
-// The helper's first frame: [u32 length] "attach\0job\0ID\0[rows\0R\0cols\0C\0]".
-function attachFrame(jobId: number, rows: number | null, cols: number | null): Buffer {
-  const parts = ['attach', 'job', String(jobId)];
-  if (rows && cols) parts.push('rows', String(rows), 'cols', String(cols));
-  const body = Buffer.from(parts.join('\0') + '\0');
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(body.length);
-  return Buffer.concat([head, body]);
 }
 
 function dim(v: string | null): number | null {
@@ -52,7 +43,7 @@ export function upgrade(ctx: ApiContext, req: IncomingMessage, sock: Socket, hea
   sock.on('close', () => helper.destroy());
   helper.on('close', () => sock.destroy());
   helper.on('connect', () => {
-    helper.write(attachFrame(job.id, dim(url.searchParams.get('rows')), dim(url.searchParams.get('cols'))));
+    helper.write(attachFrame(job.id, dim(url.searchParams.get('rows')) ?? undefined, dim(url.searchParams.get('cols')) ?? undefined));
     sock.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${ATTACH_PROTOCOL}\r\nconnection: Upgrade\r\n\r\n`);
     if (head.length) helper.write(head);
     // Both ways with back-pressure: a client that does not read slows only its own relay (the
