@@ -64,6 +64,7 @@ describe('job control', () => {
     const t = await term(['run', '--', 'sh', '-c', 'stty raw -echo; echo ready; head -c 2 | od -An -tx1; echo done; exec sleep 1000']);
     await t.expect(/ready/, 'the job started');
     await t.send('\x1c');
+    // Spacing, not a wait for an event: the next key must come in a read of its own.
     await new Promise((r) => setTimeout(r, 200));
     await t.send('x');
     await t.expect(/1c 78[\s\S]*done/, 'Ctrl-\\ and x reached the job');
