@@ -151,8 +151,11 @@ function save(script, place) {
     const base = fs.statSync(place.base);
     if (!base.isDirectory() || base.uid !== process.getuid()) return;
     try { fs.mkdirSync(place.dir, { mode: 0o700 }); } catch (err) { if (err.code !== "EEXIST") return; }
+    // A directory someone else made first (a shared XDG_CACHE_HOME, /tmp) or a symbolic link gets nothing.
+    const dir = fs.lstatSync(place.dir);
+    if (!dir.isDirectory() || dir.uid !== process.getuid() || (dir.mode & 0o022) !== 0) return;
     const tmp = place.file + "." + process.pid;
-    fs.writeFileSync(tmp, data, { mode: 0o600 });
+    fs.writeFileSync(tmp, data, { mode: 0o600, flag: "wx" }); // never through a link left there
     fs.renameSync(tmp, place.file);
     // Caches of other builds a day old go (another install used the same day keeps its own).
     const old = Date.now() - 86400000;

@@ -74,6 +74,11 @@ test('the bin keeps a code cache per verb in the user\'s cache directory, only i
     const noCache = { ...env, XDG_CACHE_HOME: join(dir, 'missing'), HOME: dir };
     assert.equal(spawnSync(process.execPath, [BIN, 'ps', '--help'], { env: noCache }).status, 0);
     assert.ok(!existsSync(join(dir, 'missing')) && !existsSync(join(dir, '.cache')), 'a cache directory was created');
+    // An appinit directory anyone may write into (made by someone else first) gets nothing.
+    mkdirSync(join(cacheHome, 'appinit'));
+    chmodSync(join(cacheHome, 'appinit'), 0o777);
+    assert.equal(help().status, 0);
+    assert.deepEqual(readdirSync(join(cacheHome, 'appinit')), [], 'a cache was written into a shared directory');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
