@@ -376,8 +376,10 @@ typedef struct pump {
   char *job;        /* whose output: attached clients of this job get a copy */
   char stream;      /* 'o' stdout (and a pty), 'e' stderr */
   unsigned hold_id; /* the fd holder's duplicate, or 0 */
+  int kept;         /* the helper keeps a write end of this pipe for the job's next restart */
   struct pump *next;
 } pump_t;
+static void keep_pump_closed(pump_t *pm);
 
 static void fanout(const char *job, char stream, const char *data, size_t n);
 /* Where a job's input goes: its pty master, or the write end of its stdin pipe. Both are
@@ -500,6 +502,7 @@ tail:
 }
 
 static void pump_close(pump_t *pm) {
+  if (pm->kept) keep_pump_closed(pm);
   pump_feed(pm, "", 0, 1);
   if (pm->job) {
     jobio_t *j = jobio_find(pm->job);
@@ -855,6 +858,14 @@ typedef struct job {
   int killing;           /* KILL was sent to the whole job: anything of it seen now is killed */
   int stopped;           /* a stop reached it: its group goes when it is empty (else kept for a restart) */
   int64_t check_at_us;   /* when to look for survivors of that KILL (0: no check due) */
+  /* A job the helper may restart on its own (a ticket) keeps its stdout/stderr log pipes from
+   * one run to the next: the helper holds a write end of each (keep_w) so its pump never sees
+   * EOF, and a restart gives the same pipe to the new process. Per restart that saves two
+   * pipes, their pumps, epoll entries, two wake-ups for their EOFs and four messages to the fd
+   * holder (~26 system calls). Let go (keep_release) when the job is not restarted at once. */
+  int keep_w[2];
+  pump_t *keep_pm[2];
+  int keep_due;          /* its leader ended and a ticket restart is due: it takes them, or they go */
   struct job *next;
 } job_t;
 
@@ -881,9 +892,39 @@ static job_t *job_get(const char *key) {
   j->key = strdup(key);
   j->events_fd = j->dir_fd = -1;
   for (int i = 0; i < CG_MAX_JOIN; i++) j->join[i] = -1;
+  j->keep_w[0] = j->keep_w[1] = -1;
   j->next = jobs;
   jobs = j;
   return j;
+}
+
+/* Lets the kept log pipes go: the pumps see EOF once the job's last writer closes, as for
+ * any other job. */
+static void keep_release_one(job_t *j, int i) {
+  if (j->keep_w[i] >= 0) close(j->keep_w[i]);
+  j->keep_w[i] = -1;
+  if (j->keep_pm[i]) j->keep_pm[i]->kept = 0;
+  j->keep_pm[i] = NULL;
+}
+
+static void keep_release(job_t *j) {
+  keep_release_one(j, 0);
+  keep_release_one(j, 1);
+  j->keep_due = 0;
+}
+
+/* A kept pipe's pump closed (it cannot see EOF while we hold a write end: a read error): its
+ * job must not hand the pipe to a restart. */
+static void keep_pump_closed(pump_t *pm) {
+  job_t *j = pm->job ? job_find(pm->job) : NULL;
+  pm->kept = 0;
+  if (!j) return;
+  for (int i = 0; i < 2; i++)
+    if (j->keep_pm[i] == pm) {
+      if (j->keep_w[i] >= 0) close(j->keep_w[i]);
+      j->keep_w[i] = -1;
+      j->keep_pm[i] = NULL;
+    }
 }
 
 /* Drops the job's cgroup (it is empty): made again at its next spawn. */
@@ -1381,6 +1422,16 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
     char note[96];
     snprintf(note, sizeof note, "{\"ev\":\"exit\",\"pid\":%d,\"status\":%d,\"respawned\":%d}", pid, status, again);
     notify_state(p->job, note);
+    if (j && (j->keep_w[0] >= 0 || j->keep_w[1] >= 0)) {
+      if (again) {
+        /* The run's last unfinished line ends with it, as at the EOF of a pipe of its own. */
+        for (int i = 0; i < 2; i++)
+          if (j->keep_pm[i] && j->keep_pm[i]->partial.len) pump_feed(j->keep_pm[i], "", 0, 1);
+        j->keep_due = 1;
+      } else {
+        keep_release(j);
+      }
+    }
   }
   if (again) {
     due_push(p->job);
@@ -1395,6 +1446,32 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
 }
 
 static void holder_restart(void);
+
+/*
+ * A job leader's ids and flags from the kernel record already sent for it (root, taskstats),
+ * instead of reading its zombie's /proc stat and status (7 system calls and two text files
+ * rendered by the kernel, per restart). The exit event keeps every field: the daemon records
+ * the kernel's figures, not these, and a leader we forked leads its session and group (setsid
+ * before exec; a session leader can change neither).
+ */
+static int ids_from_record(pid_t pid, pstat_t *ps) {
+  proc_t *p;
+  if (!ts_enabled() || !(p = proc_find(pid)) || !p->leader || p->keeper) return 0;
+  ts_drain(); /* the record was queued before the zombie showed: read it now */
+  ts_sent_t r;
+  if (!ts_leader_sent(pid, &r)) return 0;
+  snprintf(ps->comm, sizeof ps->comm, "%s", r.comm);
+  ps->state = 'Z';
+  ps->ppid = r.ppid;
+  ps->pgid = ps->sid = pid;
+  /* PF_FORKNOEXEC, PF_SUPERPRIV: what /proc's flags field would show for these */
+  ps->flags = (r.acflag & 0x01 ? 0x40ul : 0) | (r.acflag & 0x02 ? 0x100ul : 0);
+  ps->start = p->start;
+  ps->uid = r.uid;
+  ps->gid = r.gid;
+  ps->ok = 1;
+  return 1;
+}
 
 #define REAP_BATCH 64
 static int reap_more; /* a batch ended with children still waiting: come back after the protocol */
@@ -1414,7 +1491,7 @@ static void reap_some(void) {
     pstat_t ps;
     memset(&ps, 0, sizeof ps);
     int gone = si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
-    if (gone) read_pstat(pid, &ps); /* still a zombie: /proc has its ids and flags */
+    if (gone && !ids_from_record(pid, &ps)) read_pstat(pid, &ps); /* still a zombie: /proc has its ids and flags */
     int status = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
@@ -1547,11 +1624,25 @@ typedef struct {
   char path[1024];
 } exec_fail_t;
 
+/* A vforked child shares our memory and we wait until it has exec'd or exited: it leaves its
+ * failure here instead of in a pipe (as glibc's posix_spawn does), which saves the pipe's four
+ * system calls per spawn. Set only while a vfork is under way; a forked child has NULL. */
+typedef struct {
+  int failed;
+  exec_fail_t f;
+} vfork_result_t;
+static vfork_result_t *vfork_out;
+
 static void child_fail(int fd, const char *stage, const char *path) {
   exec_fail_t f = {.err = errno};
   snprintf(f.stage, sizeof f.stage, "%s", stage);
   snprintf(f.path, sizeof f.path, "%s", path ? path : "");
-  (void)!write(fd, &f, sizeof f);
+  if (vfork_out) {
+    vfork_out->f = f;
+    vfork_out->failed = 1;
+  } else {
+    (void)!write(fd, &f, sizeof f);
+  }
   _exit(127);
 }
 
@@ -1692,10 +1783,11 @@ static int child_main(void *arg) {
   }
   for (int i = 0; i < 3; i++)
     if (dup2(fds[i], i) < 0) child_fail(sfd, "dup2", NULL);
-  int keep = sockets_child(&rq->sk, &sfd); /* LISTEN_FDS from 3 (notify.c) */
+  int no_sfd = INT_MAX; /* vforked: no status pipe to keep clear of LISTEN_FDS */
+  int keep = sockets_child(&rq->sk, sfd >= 0 ? &sfd : &no_sfd); /* LISTEN_FDS from 3 (notify.c) */
   if (keep < 0) child_fail(sfd, "listen fds", NULL);
   syscall(SYS_close_range, (unsigned)keep, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
-  fcntl(sfd, F_SETFD, FD_CLOEXEC);
+  if (sfd >= 0) fcntl(sfd, F_SETFD, FD_CLOEXEC);
   if (rq->cwd && rq->cwd[0] && chdir(rq->cwd) < 0) child_fail(sfd, "chdir", rq->cwd);
   rq->argv[rq->argc] = NULL;
   rq->envp[rq->envc] = NULL;
@@ -1930,6 +2022,8 @@ typedef struct {
   const char *block_path; /* set: fork, the child may wait in this open */
   int forked;             /* a plain fork (not vfork): its exec result is awaited through epoll */
   int outpipe[2], errpipe[2], inpipe[2], status_pipe[2], report[2];
+  vfork_result_t vres; /* a vforked child's failure (status_pipe is for forked ones) */
+  int reused[2];       /* stdout/stderr: the job's kept pipe (outpipe/errpipe[1] is its kept write end) */
   int pty_master;
   char pty_name[128];
   logfile_t *outlog, *errlog;
@@ -1977,13 +2071,30 @@ static int spawn_resolve_ids(spawn_t *sp) {
   return 0;
 }
 
+/* A restart under a ticket writes to the pipe its job kept (see job_t.keep_w) when that pipe
+ * still feeds the same log file; anything else lets the kept pipes go. */
+static int spawn_reuse(spawn_t *sp, int i, const char *path) {
+  job_t *j = job_find(sp->rq->job);
+  if (!j || j->keep_w[i] < 0) return 0;
+  if (!sp->rq->is_respawn || !j->keep_due || sp->use_pty || !j->keep_pm[i] || !j->keep_pm[i]->log ||
+      strcmp(j->keep_pm[i]->log->path, path) != 0) {
+    keep_release_one(j, i);
+    return 0;
+  }
+  sp->reused[i] = 1;
+  (i ? sp->errpipe : sp->outpipe)[1] = j->keep_w[i];
+  return 1;
+}
+
 /* Step 2: managed logs, pipes, the pty, and whether an open may block. */
 static int spawn_make_streams(spawn_t *sp) {
   spawn_req_t *rq = sp->rq;
   sp->outk = parse_target(rq->out, &sp->outp);
   sp->errk = parse_target(rq->err, &sp->errp);
   sp->use_pty = rq->tty && strcmp(rq->tty, "pty") == 0;
-  if (sp->outk == 'l') {
+  if (sp->outk == 'l' && spawn_reuse(sp, 0, sp->outp)) {
+    /* the job's kept pipe: its pump and log are in place */
+  } else if (sp->outk == 'l') {
     sp->outlog = log_get(sp->outp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
     if (!sp->outlog) return spawn_fail(sp, sp->outp);
     /* With a pty the child writes to the terminal; its master feeds the log instead. */
@@ -1993,12 +2104,13 @@ static int spawn_make_streams(spawn_t *sp) {
     if (pipe2(sp->inpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
     if (set_nonblock(sp->inpipe[1]) < 0) return spawn_fail(sp, "fcntl");
   }
-  if (sp->errk == 'l' && !sp->use_pty) {
+  if (sp->errk == 'l' && !sp->use_pty && spawn_reuse(sp, 1, sp->errp)) {
+    /* kept */
+  } else if (sp->errk == 'l' && !sp->use_pty) {
     sp->errlog = log_get(sp->errp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
     if (!sp->errlog) return spawn_fail(sp, sp->errp);
     if (pipe2(sp->errpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
   }
-  if (pipe2(sp->status_pipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
   if (sp->use_pty) {
     sp->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (sp->pty_master < 0 || grantpt(sp->pty_master) < 0 || unlockpt(sp->pty_master) < 0 ||
@@ -2109,9 +2221,18 @@ static unsigned long long start_ticks_between(int64_t before, int64_t after) {
  * born in it (clone3 CLONE_INTO_CGROUP), vforked too where clone3 can take a stack (x86-64),
  * else forked. A pty job goes through its keeper.
  */
+/* A forked child's exec result comes through a close-on-exec pipe. */
+static int spawn_status_pipe(spawn_t *sp, child_args_t *ca) {
+  if (pipe2(sp->status_pipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
+  ca->sfd = sp->status_pipe[1];
+  return 0;
+}
+
 static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   static char *child_stack;
+  ca->sfd = -1;
   if (sp->use_pty) {
+    if (spawn_status_pipe(sp, ca) < 0) return -1;
     if (pipe2(sp->report, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
     sp->keeper = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->keeper < 0) return spawn_fail(sp, "fork");
@@ -2128,7 +2249,9 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   if (!child_stack && !(child_stack = malloc(CHILD_STACK))) die("out of memory");
   sp->boot_before = boot_ns();
   if (!sp->block_path && sp->jb->dir_fd >= 0) {
+    vfork_out = &sp->vres;
     sp->pid = vfork_into(sp->jb->dir_fd, ca, child_stack + CHILD_STACK);
+    vfork_out = NULL;
     sp->boot_after = boot_ns();
     if (sp->pid > 0) return 0;
     if (sp->pid < 0) return spawn_fail(sp, "fork");
@@ -2137,6 +2260,7 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   if (sp->block_path || sp->jb->dir_fd >= 0) {
     /* A plain fork (born in its cgroup): we do not wait for an open that may block, and for
      * the others we wait for the exec as with vfork (see spawn_commit). */
+    if (spawn_status_pipe(sp, ca) < 0) return -1;
     sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->pid < 0) return spawn_fail(sp, "fork");
     if (sp->pid == 0) { child_main(ca); _exit(127); }
@@ -2146,7 +2270,9 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   }
   /* clone(CLONE_VM|CLONE_VFORK) on a stack of its own, as glibc's posix_spawn does. The child
    * only reads the request and makes system calls before exec or _exit. */
+  vfork_out = &sp->vres;
   sp->pid = clone(child_main, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, ca);
+  vfork_out = NULL;
   sp->boot_after = boot_ns();
   if (sp->pid < 0) return spawn_fail(sp, "fork");
   return 0;
@@ -2257,9 +2383,25 @@ static void close_pair(int p[2]) {
 /* Step 6: the child runs; record it, hand its streams to the pumps, say what happened. */
 static void spawn_commit(spawn_t *sp) {
   spawn_req_t *rq = sp->rq;
-  close(sp->status_pipe[1]);
-  if (sp->outpipe[1] >= 0) close(sp->outpipe[1]);
-  if (sp->errpipe[1] >= 0) close(sp->errpipe[1]);
+  if (sp->status_pipe[1] >= 0) close(sp->status_pipe[1]);
+  /* The log pipes' write ends: kept for the next run when the helper may restart the job at
+   * once (a ticket), else closed (the pumps see EOF when the job's last writer is gone). */
+  job_t *j = sp->jb;
+  int keep = rq->rs_budget > 0 && !sp->use_pty;
+  for (int i = 0; i < 2; i++) {
+    int w = i ? sp->errpipe[1] : sp->outpipe[1];
+    if (sp->reused[i]) continue; /* still kept */
+    if (j->keep_w[i] >= 0) keep_release_one(j, i);
+    if (w < 0) continue;
+    if (keep && sp->pumps[i]) {
+      j->keep_w[i] = w;
+      j->keep_pm[i] = sp->pumps[i];
+      sp->pumps[i]->kept = 1;
+    } else {
+      close(w);
+    }
+  }
+  j->keep_due = 0;
   if (sp->inpipe[0] >= 0) close(sp->inpipe[0]);
   pstat_t ps;
   memset(&ps, 0, sizeof ps);
@@ -2342,11 +2484,16 @@ static void spawn_commit(spawn_t *sp) {
     else pending_complete(pd, 0); /* it may be done already */
     return;
   }
-  /* A vforked child has exec'd or exited by now: EOF (close-on-exec) or its failure record. */
-  exec_fail_t f;
-  ssize_t n;
-  do n = read(sp->status_pipe[0], &f, sizeof f); while (n < 0 && errno == EINTR);
-  close(sp->status_pipe[0]);
+  /* A vforked child has exec'd or exited by now, leaving its failure in sp->vres if any; a pty
+   * job's (through its keeper) says through the pipe: EOF (close-on-exec) or its failure record. */
+  exec_fail_t f = sp->vres.f;
+  int failed = sp->vres.failed;
+  if (sp->status_pipe[0] >= 0) {
+    ssize_t n;
+    do n = read(sp->status_pipe[0], &f, sizeof f); while (n < 0 && errno == EINTR);
+    close(sp->status_pipe[0]);
+    failed = n == (ssize_t)sizeof f;
+  }
   if (oq_head) {
     /* Forked children before it are still on their way to exec: its result goes out after theirs. */
     pending_t *pd = calloc(1, sizeof *pd);
@@ -2360,17 +2507,24 @@ static void spawn_commit(spawn_t *sp) {
     pd->is_respawn = rq->is_respawn;
     pd->ordered = 1;
     pd->done = 1;
-    pd->failed = n == (ssize_t)sizeof f;
+    pd->failed = failed;
     pd->f = f;
     *oq_tail = pd;
     oq_tail = &pd->next;
     ordered_advance();
     return;
   }
-  spawn_report(rq->job, req, sp->pid, ps.start, rq->is_respawn, n == (ssize_t)sizeof f ? &f : NULL);
+  spawn_report(rq->job, req, sp->pid, ps.start, rq->is_respawn, failed ? &f : NULL);
 }
 
 static void spawn_abort(spawn_t *sp) {
+  job_t *j = job_find(sp->rq->job);
+  for (int i = 0; i < 2; i++) {
+    if (!sp->reused[i]) continue;
+    (i ? sp->errpipe : sp->outpipe)[1] = -1; /* the job's kept end: let go below */
+    if (j) keep_release_one(j, i);
+  }
+  if (j) j->keep_due = 0;
   close_pair(sp->outpipe);
   close_pair(sp->errpipe);
   close_pair(sp->inpipe);
@@ -2412,7 +2566,7 @@ static void do_spawn(spawn_req_t *rq) {
   if (sockets_prepare(&rq->sk, rq->job, sp->uid, rq->envp, &rq->envc, MAX_ARGS, sp->msg, sizeof sp->msg) < 0) goto fail;
   spawn_cgroup(sp);
   if (spawn_make_pumps(sp) < 0) goto fail;
-  child_args_t ca = {.rq = rq, .sfd = sp->status_pipe[1], .pty_name = sp->pty_name, .outk = sp->outk, .errk = sp->errk,
+  child_args_t ca = {.rq = rq, .sfd = -1, .pty_name = sp->pty_name, .outk = sp->outk, .errk = sp->errk,
                      .outp = sp->outp, .errp = sp->errp, .outw = pfd[1] >= 0 ? pfd[1] : sp->outpipe[1], .errw = pfd[2] >= 0 ? pfd[2] : sp->errpipe[1], .uid = sp->uid,
                      .gid = sp->gid, .groups = sp->groups, .ngroups = sp->ngroups, .inr = pfd[0] >= 0 ? pfd[0] : sp->inpipe[0], .ttyfd = -1,
                      .join = sp->jb->join[0] >= 0 ? sp->jb->join : NULL};
@@ -2720,6 +2874,7 @@ static int run_respawns(void) {
     if (j) j->children--;
     ticket_t *t = ticket_find(d->job);
     if (t) respawn(t);
+    if (j && j->keep_due) keep_release(j); /* not restarted after all: its pipes may close */
     maybe_empty(j); /* a stop tore the ticket up meanwhile: the job may be over */
     free(d->job);
     free(d);
