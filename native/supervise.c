@@ -1308,9 +1308,11 @@ static int tracked_alive(job_t *j, proc_t *but) {
  * empty when we track none: every live descendant of a job has a tracked ancestor, since its
  * orphans come to us (we are the subreaper) and are adopted before their parent's exit is sent.
  */
+static void ts_drain(void);
 static void maybe_empty(job_t *j) {
   if (!j || j->children > 0) return;
   if (j->events_fd >= 0 && !j->unpopulated) return;
+  ts_drain(); /* every record of the job's processes goes out before its `empty` */
   for (proc_t *p = procs, *next; p; p = next) { /* members died unseen: the group is empty */
     next = p->next;
     if (p->jb == j && p->member) proc_remove(p);
@@ -3089,6 +3091,38 @@ static void holder_restart(void) {
 
 /* ---------- main ---------- */
 
+/*
+ * Kernel records wake the helper at most once per TS_LAZY_MS. Every exit on the machine sends
+ * us one, and most need no hurry: a leader's record is read at its reap (its SIGCHLD is ours),
+ * every record of a job before its `empty` (maybe_empty drains), and the rest (processes their
+ * own parents reap, other users' processes) within TS_LAZY_MS. After a wake-up by a record the
+ * socket leaves epoll's interest until then: a restart loop's records then come with its
+ * SIGCHLDs, one wake-up per restart instead of two, and a busy machine's exits wake an idle
+ * helper at most 1000 / TS_LAZY_MS times a second.
+ */
+#define TS_LAZY_MS 10
+static int64_t ts_lazy_until; /* 0: the records' socket is in epoll's interest */
+
+static void ts_lazy_start(int tsfd) {
+  struct epoll_event ev = {.events = 0, .data.u64 = (uint64_t)tsfd};
+  if (ts_lazy_until || epoll_ctl(epfd, EPOLL_CTL_MOD, tsfd, &ev) < 0) return;
+  ts_lazy_until = now_us() + TS_LAZY_MS * 1000;
+}
+
+/* Before a turn's wait: the socket back in epoll once its time is up, else the wait bounded by it. */
+static void ts_lazy_turn(int tsfd, int *timeout) {
+  if (!ts_lazy_until) return;
+  int64_t left = ts_lazy_until - now_us();
+  if (left <= 0) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)tsfd};
+    if (epoll_ctl(epfd, EPOLL_CTL_MOD, tsfd, &ev) == 0) ts_lazy_until = 0;
+    else ts_lazy_until = now_us() + TS_LAZY_MS * 1000; /* cannot happen; try again later */
+    return;
+  }
+  int ms = (int)((left + 999) / 1000);
+  if (*timeout < 0 || *timeout > ms) *timeout = ms;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: appinit-supervise SOCKET [PIDFILE]\n");
@@ -3181,6 +3215,7 @@ int main(int argc, char **argv) {
     if (reap_more) reap_some();
     check_kills();
     int timeout = reap_more || more ? 0 : next_check_ms();
+    ts_lazy_turn(tsfd, &timeout);
     if (ts_hold_since && now_us() - ts_hold_since < TS_HOLD_US) {
       if (timeout < 0 || timeout > 1) timeout = 1;
     } else {
@@ -3251,6 +3286,7 @@ int main(int argc, char **argv) {
         size_t before = sendq.len;
         unsigned leaders = ts_leaders_ended();
         ts_drain();
+        ts_lazy_start(tsfd);
         /* Held only for the record of a leader (its SIGCHLD is ours, next), when nothing else
          * was waiting to go: the record of a process its own parent reaps goes at once. */
         if (quiet && !ts_hold_since && ts_leaders_ended() != leaders && before == sendq_off) ts_hold_since = now_us();

@@ -169,6 +169,25 @@ describe('spawning through the helper, fast and exact', () => {
     }
   });
 
+  test('kernel records of processes their own parents reap: while the job runs, and all before its empty', async (t) => {
+    if (helper.hello?.acct !== 'taskstats') { t.skip('no taskstats here (not root)'); return; }
+    // A record wakes the helper at most every 10 ms: the rest come with a reap, an empty, or then.
+    const r = await spawn('sf-kids', ['sh', '-c', '/bin/true; /bin/true; exec sleep 60']);
+    const kids = await waitFor('the records of both /bin/true while the job still runs', () => {
+      const k = seen.filter((m) => m.ev === 'taskstats' && m.job === 'sf-kids' && (m as { comm: string }).comm === 'true');
+      return k.length >= 2 ? k : null;
+    });
+    assert.ok(kids.every((k) => (k as { leader: number }).leader === 0));
+    const short = await spawn('sf-kids2', ['sh', '-c', 'for i in 1 2 3; do /bin/true; done']);
+    const empty = await waitFor('the empty of sf-kids2', () => seen.find((m) => m.ev === 'empty' && (m as { job: string }).job === 'sf-kids2') ?? null);
+    const recs = seen.filter((m) => m.ev === 'taskstats' && m.job === 'sf-kids2');
+    assert.equal(recs.filter((m) => (m as { comm: string }).comm === 'true').length, 3, 'three records of true');
+    assert.ok(recs.length === 4 && recs.every((m) => seen.indexOf(m) < seen.indexOf(empty)), 'every record (the leader\'s too) before the empty');
+    assert.ok(seen.find((m) => m.ev === 'exit' && m.pid === short.pid));
+    process.kill(r.pid, 'SIGKILL');
+    await exitOf(r.pid);
+  });
+
   test('a lone leader\'s end counts nothing alive; one that leaves an orphan has it adopted and counted', async () => {
     const lone = await spawn('sf-lone', ['true']);
     assert.equal((await exitOf(lone.pid)).alive, 0);
