@@ -2865,6 +2865,15 @@ static void handle_frame(char *p, size_t n) {
 #define TS_HOLD_US 1000
 #define RESPAWN_BATCH 16
 #define HOLD_UNACKED 256
+/*
+ * What ticket restarts make for the daemon (exit, record, respawned) is held a little, as kernel
+ * records are (TS_HOLD_US): a crash loop's events then reach the daemon in one write every
+ * RESPAWN_HOLD_US instead of one per restart, and each write is a wake-up of the daemon (an IPI
+ * and a turn of its loop) and a send of ours. Anything from the daemon ends the hold at once.
+ */
+#define RESPAWN_HOLD_US 2000
+static int64_t respawn_hold_since; /* 0: nothing held */
+
 static void respawn(ticket_t *t);
 static int run_respawns(void) {
   for (int k = 0; due_head && k < RESPAWN_BATCH; k++) {
@@ -2875,7 +2884,10 @@ static int run_respawns(void) {
     job_t *j = job_find(d->job);
     if (j) j->children--;
     ticket_t *t = ticket_find(d->job);
-    if (t) respawn(t);
+    if (t) {
+      respawn(t);
+      if (!respawn_hold_since) respawn_hold_since = now_us();
+    }
     if (j && j->keep_due) keep_release(j); /* not restarted after all: its pipes may close */
     maybe_empty(j); /* a stop tore the ticket up meanwhile: the job may be over */
     free(d->job);
@@ -3216,10 +3228,15 @@ int main(int argc, char **argv) {
     check_kills();
     int timeout = reap_more || more ? 0 : next_check_ms();
     ts_lazy_turn(tsfd, &timeout);
-    if (ts_hold_since && now_us() - ts_hold_since < TS_HOLD_US) {
+    int64_t now = now_us();
+    int held = 0;
+    if (ts_hold_since && now - ts_hold_since < TS_HOLD_US) held = 1;
+    else ts_hold_since = 0;
+    if (respawn_hold_since && now - respawn_hold_since < RESPAWN_HOLD_US) held = 1;
+    else respawn_hold_since = 0;
+    if (held) {
       if (timeout < 0 || timeout > 1) timeout = 1;
     } else {
-      ts_hold_since = 0;
       client_flush();
     }
     int n = epoll_wait(epfd, evs, 64, timeout);
@@ -3235,6 +3252,12 @@ int main(int argc, char **argv) {
       quiet = (tsfd >= 0 && tag == (uint64_t)tsfd) || (tag >= (1u << 20) && *(int *)evs[i].data.ptr == KIND_PUMP);
     }
     if (!quiet) ts_hold_since = 0;
+    /* A restart loop's own events (its records, output, SIGCHLDs) keep the respawn hold. */
+    for (int i = 0; i < n && respawn_hold_since; i++) {
+      uint64_t tag = evs[i].data.u64;
+      if (!((tsfd >= 0 && tag == (uint64_t)tsfd) || tag == (uint64_t)sfd || (tag >= (1u << 20) && *(int *)evs[i].data.ptr == KIND_PUMP)))
+        respawn_hold_since = 0;
+    }
     /* Spawn results first: whatever a new program does (ends, stops, notifies, writes) comes
      * after its exec, so its `spawned` must go out before any event of it in this turn. */
     int any_pending = 0;
