@@ -2874,6 +2874,34 @@ static void handle_frame(char *p, size_t n) {
 #define RESPAWN_HOLD_US 2000
 static int64_t respawn_hold_since; /* 0: nothing held */
 
+/*
+ * For TS_MUTE_US after a ticket restart, kernel records do not wake us: the records socket leaves
+ * epoll's interest (every exit on the machine sends us one). A restarted leader's record is read
+ * at its reap (its SIGCHLD is ours), every record of a job before its `empty` (maybe_empty
+ * drains), and the rest at any reap meanwhile or when the time is up. A restart loop then wakes
+ * us once per restart (its SIGCHLD) instead of twice (its record, then its SIGCHLD); without
+ * restarts nothing changes (no timer).
+ */
+#define TS_MUTE_US 10000
+static int ts_poll_fd = -1;   /* the records socket in epoll (ts_open), or -1 */
+static int64_t ts_mute_until; /* 0: in epoll's interest */
+/* Mutes the records socket until `until` (µs, now_us), or hears it again (0). */
+static void ts_mute(int64_t until) {
+  if (ts_poll_fd < 0 || (!until && !ts_mute_until)) return;
+  if (until && ts_mute_until) { ts_mute_until = until; return; } /* muted already: longer */
+  struct epoll_event ev = {.events = until ? 0 : EPOLLIN, .data.u64 = (uint64_t)ts_poll_fd};
+  if (epoll_ctl(epfd, EPOLL_CTL_MOD, ts_poll_fd, &ev) == 0) ts_mute_until = until;
+}
+
+/* Before a turn's wait: the records socket back once its time is up, else the wait bounded by it. */
+static void ts_mute_turn(int *timeout) {
+  if (!ts_mute_until) return;
+  int64_t left = ts_mute_until - now_us();
+  if (left <= 0) { ts_mute(0); return; } /* records pending meanwhile wake this very wait */
+  int ms = (int)((left + 999) / 1000);
+  if (*timeout < 0 || *timeout > ms) *timeout = ms;
+}
+
 static void respawn(ticket_t *t);
 static int run_respawns(void) {
   for (int k = 0; due_head && k < RESPAWN_BATCH; k++) {
@@ -2887,6 +2915,7 @@ static int run_respawns(void) {
     if (t) {
       respawn(t);
       if (!respawn_hold_since) respawn_hold_since = now_us();
+      ts_mute(now_us() + TS_MUTE_US);
     }
     if (j && j->keep_due) keep_release(j); /* not restarted after all: its pipes may close */
     maybe_empty(j); /* a stop tore the ticket up meanwhile: the job may be over */
@@ -3103,38 +3132,6 @@ static void holder_restart(void) {
 
 /* ---------- main ---------- */
 
-/*
- * Kernel records wake the helper at most once per TS_LAZY_MS. Every exit on the machine sends
- * us one, and most need no hurry: a leader's record is read at its reap (its SIGCHLD is ours),
- * every record of a job before its `empty` (maybe_empty drains), and the rest (processes their
- * own parents reap, other users' processes) within TS_LAZY_MS. After a wake-up by a record the
- * socket leaves epoll's interest until then: a restart loop's records then come with its
- * SIGCHLDs, one wake-up per restart instead of two, and a busy machine's exits wake an idle
- * helper at most 1000 / TS_LAZY_MS times a second.
- */
-#define TS_LAZY_MS 10
-static int64_t ts_lazy_until; /* 0: the records' socket is in epoll's interest */
-
-static void ts_lazy_start(int tsfd) {
-  struct epoll_event ev = {.events = 0, .data.u64 = (uint64_t)tsfd};
-  if (ts_lazy_until || epoll_ctl(epfd, EPOLL_CTL_MOD, tsfd, &ev) < 0) return;
-  ts_lazy_until = now_us() + TS_LAZY_MS * 1000;
-}
-
-/* Before a turn's wait: the socket back in epoll once its time is up, else the wait bounded by it. */
-static void ts_lazy_turn(int tsfd, int *timeout) {
-  if (!ts_lazy_until) return;
-  int64_t left = ts_lazy_until - now_us();
-  if (left <= 0) {
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)tsfd};
-    if (epoll_ctl(epfd, EPOLL_CTL_MOD, tsfd, &ev) == 0) ts_lazy_until = 0;
-    else ts_lazy_until = now_us() + TS_LAZY_MS * 1000; /* cannot happen; try again later */
-    return;
-  }
-  int ms = (int)((left + 999) / 1000);
-  if (*timeout < 0 || *timeout > ms) *timeout = ms;
-}
-
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: appinit-supervise SOCKET [PIDFILE]\n");
@@ -3199,6 +3196,7 @@ int main(int argc, char **argv) {
   if (tsfd >= 0) {
     ev.data.u64 = (uint64_t)tsfd;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, tsfd, &ev) < 0) die("epoll_ctl");
+    ts_poll_fd = tsfd;
   }
   int pipesfd = pipes_init(hold, holder_del, emit_event); /* pipes between programs (pipes.c) */
   if (pipesfd < 0) die("epoll_create1");
@@ -3227,7 +3225,7 @@ int main(int argc, char **argv) {
     if (reap_more) reap_some();
     check_kills();
     int timeout = reap_more || more ? 0 : next_check_ms();
-    ts_lazy_turn(tsfd, &timeout);
+    ts_mute_turn(&timeout);
     int64_t now = now_us();
     int held = 0;
     if (ts_hold_since && now - ts_hold_since < TS_HOLD_US) held = 1;
@@ -3309,7 +3307,6 @@ int main(int argc, char **argv) {
         size_t before = sendq.len;
         unsigned leaders = ts_leaders_ended();
         ts_drain();
-        ts_lazy_start(tsfd);
         /* Held only for the record of a leader (its SIGCHLD is ours, next), when nothing else
          * was waiting to go: the record of a process its own parent reaps goes at once. */
         if (quiet && !ts_hold_since && ts_leaders_ended() != leaders && before == sendq_off) ts_hold_since = now_us();

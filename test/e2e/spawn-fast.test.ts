@@ -171,7 +171,8 @@ describe('spawning through the helper, fast and exact', () => {
 
   test('kernel records of processes their own parents reap: while the job runs, and all before its empty', async (t) => {
     if (helper.hello?.acct !== 'taskstats') { t.skip('no taskstats here (not root)'); return; }
-    // A record wakes the helper at most every 10 ms: the rest come with a reap, an empty, or then.
+    // During a restart loop's hold kernel records do not wake the helper (they come with its
+    // reaps); after it they do again: this job runs after the ticket loops above.
     const r = await spawn('sf-kids', ['sh', '-c', '/bin/true; /bin/true; exec sleep 60']);
     const kids = await waitFor('the records of both /bin/true while the job still runs', () => {
       const k = seen.filter((m) => m.ev === 'taskstats' && m.job === 'sf-kids' && (m as { comm: string }).comm === 'true');
