@@ -1461,13 +1461,13 @@ static int ids_from_record(pid_t pid, pstat_t *ps) {
   if (!ts_enabled() || !(p = proc_find(pid)) || !p->leader || p->keeper) return 0;
   ts_drain(); /* the record was queued before the zombie showed: read it now */
   ts_sent_t r;
-  if (!ts_leader_sent(pid, &r)) return 0;
+  /* A child that failed before its exec (AFORK) may have died before its setsid: /proc says. */
+  if (!ts_leader_sent(pid, &r) || (r.acflag & 0x01)) return 0;
   snprintf(ps->comm, sizeof ps->comm, "%s", r.comm);
   ps->state = 'Z';
   ps->ppid = r.ppid;
   ps->pgid = ps->sid = pid;
-  /* PF_FORKNOEXEC, PF_SUPERPRIV: what /proc's flags field would show for these */
-  ps->flags = (r.acflag & 0x01 ? 0x40ul : 0) | (r.acflag & 0x02 ? 0x100ul : 0);
+  ps->flags = r.acflag & 0x02 ? 0x100ul : 0; /* PF_SUPERPRIV, as /proc's flags field shows ASU */
   ps->start = p->start;
   ps->uid = r.uid;
   ps->gid = r.gid;

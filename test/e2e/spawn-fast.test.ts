@@ -167,6 +167,9 @@ describe('spawning through the helper, fast and exact', () => {
       const rec = seen.find((m) => m.ev === 'taskstats' && m.pid === r.pid);
       assert.ok(rec && seen.indexOf(rec) < seen.indexOf(end), 'the kernel record went first');
     }
+    // One that never exec'd says so (PF_FORKNOEXEC), whichever way its ids came.
+    const failed = await spawn('sf-ids', ['/nonexistent/command']);
+    assert.equal((await exitOf(failed.pid)).kflags & 0x40, 0x40, 'forked, never exec\'d');
   });
 
   test('kernel records of processes their own parents reap: while the job runs, and all before its empty', async (t) => {
