@@ -121,7 +121,8 @@ class Reader {
     const t = this.text;
     let colon = i;
     while (colon < nl && !(t.charCodeAt(colon) === 58 && (colon + 1 === nl || t.charCodeAt(colon + 1) === 32))) colon++;
-    if (colon === nl) outside();
+    // The yaml package refuses an implicit key whose `:` is over 1024 characters on (strict).
+    if (colon === nl || colon - i > 1000) outside();
     const key = this.plain(i, colon, colon, true);
     if (!KEY.test(t.slice(i, colon))) outside();
     this.unique(block.keys!, key);

@@ -81,6 +81,7 @@ test('outside the subset: null, and the yaml package reads it', () => {
     'a:\n- x\n', 'a:\n  - x: 1\n', 'a:\n  -\n', 'a: [1, 2,]\n', 'a: [1,\n  2]\n', 'a: {b}\n', 'a: {b:c}\n',
     'a: b: c\n', 'a: b:\n', '- a\n- b\n', 'a: @x\n', 'a: `x`\n', 'a: %x\n', 'a: ?x\n', 'a: :x\n',
     'a:\n    b: 1\n  c: 2\n', ' a: 1\n', 'a: "x" y\n', 'a: [x:y]\n', 'a: [x#y]\n',
+    `a:\n  ${'k'.repeat(1030)}: 1\n`, // a key too long for the yaml package
   ]) assert.equal(readSimpleYaml(text), null, JSON.stringify(text));
 });
 
