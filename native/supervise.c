@@ -200,25 +200,34 @@ static long scan_next_index(const char *path) {
   return max + 1;
 }
 
-static void mkdir_parents(const char *path) {
-  char tmp[PATH_MAX];
-  snprintf(tmp, sizeof tmp, "%s", path);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p == '/') {
-      *p = 0;
-      mkdir(tmp, 0755);
-      *p = '/';
-    }
-  }
+/* Makes dir, and its parents only when they are missing: 1 when it made dir itself. Walking
+ * down from / instead cost a new program's log directory four failing mkdirs (issue 17). */
+static int mkdir_missing(char *dir) {
+  if (mkdir(dir, 0755) == 0) return 1;
+  if (errno != ENOENT) return 0;
+  char *slash = strrchr(dir, '/');
+  if (!slash || slash == dir) return 0;
+  *slash = 0;
+  mkdir_missing(dir);
+  *slash = '/';
+  return mkdir(dir, 0755) == 0;
 }
 
-static int log_open_fd(logfile_t *lf) {
+/* Opens lf's file, making its directory if missing; *made (when given) says it made it. */
+static int log_open_fd_in(logfile_t *lf, int *made) {
   /* Directories are made only when missing: an `up` of 1,000 programs made 15,000 failing mkdirs. */
   /* 0600 and never through a link: a system daemon's logs are their user's business only (the
    * daemon gives a user's job its own files before the spawn; rotated ones are read through it). */
   lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (lf->fd < 0 && errno == ENOENT) {
-    mkdir_parents(lf->path);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", lf->path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+      *slash = 0;
+      int m = mkdir_missing(dir);
+      if (made) *made = m;
+    }
     lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   }
   if (lf->fd < 0) return -1;
@@ -226,6 +235,10 @@ static int log_open_fd(logfile_t *lf) {
   lf->size = fstat(lf->fd, &st) == 0 ? st.st_size : 0;
   lf->period_key = period_key_now(lf->period);
   return 0;
+}
+
+static int log_open_fd(logfile_t *lf) {
+  return log_open_fd_in(lf, NULL);
 }
 
 static void emit_event(int durable, const char *fmt, ...);
@@ -248,9 +261,13 @@ static void log_rotate(logfile_t *lf) {
   free(b.p);
 }
 
+/* The directory log_get made for the file it opened last ("" when it made none): see below. */
+static char made_dir[PATH_MAX];
+
 static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int period, size_t maxline) {
   for (logfile_t *lf = logfiles; lf; lf = lf->next) {
     if (strcmp(lf->path, path) == 0) {
+      made_dir[0] = 0;
       lf->refs++;
       /* The newest spawn's options win: a changed control file applies at once. */
       lf->ts = ts; lf->maxsize = maxsize; lf->keep = keep; lf->period = period; lf->maxline = maxline;
@@ -262,12 +279,23 @@ static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int
   lf->path = strdup(path);
   lf->ts = ts; lf->maxsize = maxsize; lf->keep = keep; lf->period = period; lf->maxline = maxline;
   lf->refs = 1;
-  if (log_open_fd(lf) != 0) {
+  /* A directory made for this file, or for the one opened just before it (a new program's
+   * out.log, then its err.log), holds no rotated files: it is not listed (two listings per new
+   * program before). Only the very next file may use the previous one's directory. */
+  char prev[PATH_MAX];
+  snprintf(prev, sizeof prev, "%s", made_dir);
+  made_dir[0] = 0;
+  int made = 0;
+  if (log_open_fd_in(lf, &made) != 0) {
     free(lf->path);
     free(lf);
     return NULL;
   }
-  lf->next_index = scan_next_index(path);
+  const char *slash = strrchr(path, '/');
+  size_t dl = slash ? (size_t)(slash - path) : 0;
+  int in_prev = prev[0] && dl == strlen(prev) && strncmp(path, prev, dl) == 0;
+  if (made && dl < sizeof made_dir) snprintf(made_dir, sizeof made_dir, "%.*s", (int)dl, path);
+  lf->next_index = made || in_prev ? 1 : scan_next_index(path);
   lf->next = logfiles;
   logfiles = lf;
   return lf;
