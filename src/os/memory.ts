@@ -19,3 +19,19 @@ export function trimMalloc(): boolean {
   trim(0);
   return true;
 }
+
+const M_ARENA_MAX = -8;
+
+/** Caps glibc's malloc arenas at n (mallopt M_ARENA_MAX; glibc's default is 8 per core). Each
+ *  thread that mallocs otherwise gets an arena of its own, and keeps there what it freed; for the
+ *  daemon, whose threads are V8's and libuv's helpers, 2 (the main thread's and one shared) saved
+ *  ~1.2 MB of RSS idle with 50 programs. Effective for arenas created after the call: call it
+ *  first. False where libc has no mallopt (not glibc). */
+export function capArenas(n: number): boolean {
+  try {
+    const mallopt = koffi.load('libc.so.6').func('int mallopt(int, int)') as (param: number, value: number) => number;
+    return mallopt(M_ARENA_MAX, n) === 1;
+  } catch {
+    return false;
+  }
+}
