@@ -16,9 +16,8 @@ const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** Node's flags for the daemon: a young generation of 1 MB semi-spaces, not up to 16 MB (what an
  *  `up` of 500 programs grows it to and keeps): daemon RSS 89 -> 76 MB with 500 programs, 74 -> 70
- *  with 50 (bench/scale.ts). Its collections stay short: the daemon keeps little alive.
- *  --expose-gc: the daemon collects once after a burst of work (src/api/settle.ts). */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--expose-gc'];
+ *  with 50 (bench/scale.ts). Its collections stay short: the daemon keeps little alive. */
+export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
 
 /** What an autostarted daemon keeps of the environment of the command that started it. Jobs of
  *  programs without `user:` start from this (a `user:` program's is built from passwd instead). */

@@ -1,10 +1,10 @@
 // After a burst of work (an `up`, a stop of many, the daemon's own start) the daemon gives back
-// what the burst left behind, once it has been quiet for a moment: a full V8 collection (when node
-// runs with --expose-gc, as an autostarted daemon does: DAEMON_NODE_FLAGS) and malloc_trim, which
-// returns the free pages of glibc's arenas (V8's compiler zones, parse buffers) to the kernel.
-// Neither happens on its own in an idle daemon: V8's memory reducer leaves fragmented old-space
-// pages, and glibc keeps freed memory for the next burst. One timer, armed only by work: an idle
-// daemon is never woken.
+// what the burst left behind, once it has been quiet for a moment: malloc_trim returns the free
+// pages of glibc's arenas (V8's compiler zones, parse buffers, SQLite's scratch) to the kernel,
+// which glibc otherwise keeps for the next burst for as long as the daemon lives. V8's own heap
+// is left to V8's memory reducer, which shrinks it ~10 s after a burst anyway: a full collection
+// here (--expose-gc) gave the same RSS 15 s later and cost 10-20 ms of CPU in the idle window
+// after every `up`. One timer, armed only by work: an idle daemon is never woken.
 import { trimMalloc } from '../os/memory.js';
 
 /** How long the daemon must be quiet after a burst before it settles. */
@@ -47,8 +47,7 @@ export class Settler {
   }
 }
 
-/** Gives back what the last burst left: a full collection if node exposes one, then malloc_trim. */
+/** Gives back what the last burst left: the free pages of malloc's arenas. */
 export function releaseMemory(): void {
-  (globalThis as { gc?: () => void }).gc?.();
   trimMalloc();
 }
