@@ -69,6 +69,9 @@ function rssParts(pid: number): Record<'node' | 'addons' | 'libs' | 'v8' | 'mall
   return parts;
 }
 
+/** The daemon's RSS by part, by number of programs (measure() fills it). */
+const partsOf = new Map<number, ReturnType<typeof rssParts>>();
+
 function partsText(p: ReturnType<typeof rssParts>): string {
   const mib = (k: number) => (k / 1024).toFixed(1);
   return `node binary ${mib(p.node)}, addons ${mib(p.addons)}, libs ${mib(p.libs)}, V8 heap pages ${mib(p.v8)}, other anonymous ${mib(p.malloc)} MiB`;
@@ -173,7 +176,7 @@ async function measure(n: number, cref: string) {
   const [idleCpuPct, sdIdleCpu] = idle;
   const rss = rssKiB(info.pid);
   const pss = pssKiB(info.pid);
-  const parts = rssParts(info.pid);
+  partsOf.set(n, rssParts(info.pid));
   const helperRss = rssKiB(info.helperPid);
   const d0 = performance.now();
   const down = spawnSync(process.execPath, [CLI, 'down'], { env, encoding: 'utf8' });
@@ -183,7 +186,7 @@ async function measure(n: number, cref: string) {
   const [cUp, cDown] = spawnSync(cref, [String(n)], { encoding: 'utf8' }).stdout.trim().split(' ').map(Number);
   return {
     n, upMs, cUp, statusMs: median(lat), rssMiB: rss / 1024, pssMiB: pss / 1024, rssBeforeMiB: rssBefore / 1024, idleCpu: idleCpuPct, downMs, cDown,
-    parts, sdIdleCpu: sdIdleCpu as number | undefined, sdRssMiB: sdRss / 1024, helperRssMiB: helperRss / 1024,
+    sdIdleCpu: sdIdleCpu as number | undefined, sdRssMiB: sdRss / 1024, helperRssMiB: helperRss / 1024,
   };
 }
 
@@ -310,7 +313,7 @@ async function main() {
     rows.push(r);
     console.log(`${r.n} | ${r.upMs.toFixed(0)} ms (${r.cUp.toFixed(0)} ms) | ${(r.upMs / r.cUp).toFixed(2)}x | ${r.statusMs.toFixed(2)} ms | ` +
       `${r.rssMiB.toFixed(1)} MiB, PSS ${r.pssMiB.toFixed(1)} (${r.rssBeforeMiB.toFixed(1)}) | ${r.idleCpu.toFixed(2)}% (${r.sdIdleCpu == null ? 'no supervisord' : `${r.sdIdleCpu.toFixed(2)}%`}) | ${r.downMs.toFixed(0)} ms (${r.cDown.toFixed(0)} ms) | ${(r.downMs / r.cDown).toFixed(1)}x`);
-    console.log(`  daemon's RSS with ${n} programs: ${partsText(r.parts)}`);
+    console.log(`  daemon's RSS with ${n} programs: ${partsText(partsOf.get(n)!)}`);
     row({ figure: `up of ${n} programs until all run`, appinit: `${r.upMs.toFixed(0)} ms`, reference: `C ${r.cUp.toFixed(0)} ms`, ratio: `${(r.upMs / r.cUp).toFixed(2)}x`,
       goal: n === 50 ? '<= 200 ms' : n === 500 ? '<= 1.5x' : '' });
     row({ figure: `status via the library, ${n} programs`, appinit: `${r.statusMs.toFixed(2)} ms`, goal: n === 50 ? '<= 1 ms' : n === 1000 ? '<= 5 ms' : '' });
