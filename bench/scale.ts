@@ -5,14 +5,16 @@
 // off, not grow).
 //   node dist/bench/scale.js [N...]      (N... or N,N,...; default 50 500 1000; the crash loop with the largest N)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../src/api/autostart.js';
 import { connect } from '../src/client/index.js';
 import { row } from './table.js';
 
 const REF = fileURLToPath(new URL('../../bench/ref/scale.c', import.meta.url));
+const FLOOR = fileURLToPath(new URL('../../bench/ref/rss-floor.cjs', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli/appinit.cjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'appinit-bench-scale-'));
 
@@ -41,6 +43,38 @@ function pssKiB(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Where a process's RSS lies, in KiB, from /proc/PID/smaps: node's own binary (file pages shared
+ *  with every node process), native addons (.node), other shared libraries, the V8 heap and the
+ *  rest of anonymous memory (malloc arenas, [heap], thread stacks). V8's heap is told apart by its
+ *  256 KiB pages (and its executable code pages); an anonymous mapping of another size is counted
+ *  as malloc's. */
+function rssParts(pid: number): Record<'node' | 'addons' | 'libs' | 'v8' | 'malloc', number> {
+  const parts = { node: 0, addons: 0, libs: 0, v8: 0, malloc: 0 };
+  let kind: keyof typeof parts | null = null;
+  let exe = '';
+  try { exe = readlinkSync(`/proc/${pid}/exe`); } catch { return parts; }
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (m) {
+      const path = m[4];
+      const kib = (parseInt(m[2], 16) - parseInt(m[1], 16)) / 1024;
+      kind = path === exe ? 'node' : path.endsWith('.node') ? 'addons' : path.startsWith('/') ? 'libs' : path === '' && (kib === 256 || m[3].includes('x')) ? 'v8' : 'malloc';
+      continue;
+    }
+    const r = /^Rss:\s+(\d+)/.exec(line);
+    if (r && kind) parts[kind] += Number(r[1]);
+  }
+  return parts;
+}
+
+/** The daemon's RSS by part, by number of programs (measure() fills it). */
+const partsOf = new Map<number, ReturnType<typeof rssParts>>();
+
+function partsText(p: ReturnType<typeof rssParts>): string {
+  const mib = (k: number) => (k / 1024).toFixed(1);
+  return `node binary ${mib(p.node)}, addons ${mib(p.addons)}, libs ${mib(p.libs)}, V8 heap pages ${mib(p.v8)}, other anonymous ${mib(p.malloc)} MiB`;
 }
 
 // A zombie is gone: who reaps it (init here) is not the daemon's doing.
@@ -142,6 +176,7 @@ async function measure(n: number, cref: string) {
   const [idleCpuPct, sdIdleCpu] = idle;
   const rss = rssKiB(info.pid);
   const pss = pssKiB(info.pid);
+  partsOf.set(n, rssParts(info.pid));
   const helperRss = rssKiB(info.helperPid);
   const d0 = performance.now();
   const down = spawnSync(process.execPath, [CLI, 'down'], { env, encoding: 'utf8' });
@@ -250,6 +285,27 @@ async function crashLoop(n: number, crashing: number): Promise<void> {
   row({ figure: `down of ${n} programs, ${crashing} crash-looping`, appinit: `${downMs.toFixed(0)} ms` });
 }
 
+/** The floor under the daemon's RSS (bench/ref/rss-floor.cjs): a node process, with the daemon's
+ *  node flags, that holds only what the daemon must have — a better-sqlite3 store in WAL mode and a
+ *  server on a Unix socket (level 'net'), plus koffi and node:http (level 'all') — measured idle
+ *  as the daemon is (RSS and PSS after 2 s). */
+async function floorRss(level: 'net' | 'all'): Promise<{ rssMiB: number; pssMiB: number; parts: ReturnType<typeof rssParts> }> {
+  const dir = mkdtempSync(join(work, `floor-${level}-`));
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, FLOOR, dir, level], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${FLOOR} did not say ready within 10 s`)), 10_000);
+      child.stdout!.once('data', () => { clearTimeout(timer); resolve(); });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${FLOOR} exited (${code})`)); });
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    return { rssMiB: rssKiB(child.pid!) / 1024, pssMiB: pssKiB(child.pid!) / 1024, parts: rssParts(child.pid!) };
+  } finally {
+    child.stdin!.end();
+    if (child.exitCode == null) await new Promise((r) => child.once('exit', r));
+  }
+}
+
 async function main() {
   const ns = process.argv.slice(2).flatMap((a) => a.split(',')).map(Number).filter((x) => x > 0); // 50 500 or 50,500
   const cref = join(work, 'scale');
@@ -258,6 +314,11 @@ async function main() {
   // What any node process costs here: the floor under the daemon's RSS.
   const bareRss = Number(spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss / 1024), 300)'], { encoding: 'utf8' }).stdout.trim());
   console.log(`bare node (node -e, idle): RSS ${(bareRss / 1024).toFixed(1)} MiB`);
+  const floorNet = await floorRss('net');
+  const floor = await floorRss('all');
+  console.log(`floor (node + better-sqlite3 store + net server on a Unix socket, the daemon's flags): RSS ${floorNet.rssMiB.toFixed(1)} MiB (PSS ${floorNet.pssMiB.toFixed(1)}); ` +
+    `+ koffi + node:http: RSS ${floor.rssMiB.toFixed(1)} MiB (PSS ${floor.pssMiB.toFixed(1)})`);
+  console.log(`  floor's RSS: ${partsText(floor.parts)}`);
   console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log('programs | up until all run (C) | ratio | status via library (median) | daemon RSS idle (before up) | idle CPU (supervisord, same window) | down (C) | ratio');
   const list = ns.length ? ns : [50, 500, 1000];
@@ -267,6 +328,7 @@ async function main() {
     rows.push(r);
     console.log(`${r.n} | ${r.upMs.toFixed(0)} ms (${r.cUp.toFixed(0)} ms) | ${(r.upMs / r.cUp).toFixed(2)}x | ${r.statusMs.toFixed(2)} ms | ` +
       `${r.rssMiB.toFixed(1)} MiB, PSS ${r.pssMiB.toFixed(1)} (${r.rssBeforeMiB.toFixed(1)}) | ${r.idleCpu.toFixed(2)}% (${r.sdIdleCpu == null ? 'no supervisord' : `${r.sdIdleCpu.toFixed(2)}%`}) | ${r.downMs.toFixed(0)} ms (${r.cDown.toFixed(0)} ms) | ${(r.downMs / r.cDown).toFixed(1)}x`);
+    console.log(`  daemon's RSS with ${n} programs: ${partsText(partsOf.get(n)!)}`);
     row({ figure: `up of ${n} programs until all run`, appinit: `${r.upMs.toFixed(0)} ms`, reference: `C ${r.cUp.toFixed(0)} ms`, ratio: `${(r.upMs / r.cUp).toFixed(2)}x`,
       goal: n === 50 ? '<= 200 ms' : n === 500 ? '<= 1.5x' : '' });
     console.log(`${r.n} | up against C that also makes each program's log directory and files (the floor of managed logs here): C ${r.cUpLogs.toFixed(0)} ms, ratio ${(r.upMs / r.cUpLogs).toFixed(2)}x`);
@@ -275,7 +337,8 @@ async function main() {
     row({ figure: `status via the library, ${n} programs`, appinit: `${r.statusMs.toFixed(2)} ms`, goal: n === 50 ? '<= 1 ms' : n === 1000 ? '<= 5 ms' : '' });
     const sdRef = r.sdIdleCpu == null ? '' : `, supervisord ${r.sdRssMiB.toFixed(1)} MiB`;
     row({ figure: `daemon RSS idle, ${n} programs (PSS)`, appinit: `${r.rssMiB.toFixed(1)} MiB (${r.pssMiB.toFixed(1)} MiB), helper ${r.helperRssMiB.toFixed(1)} MiB`,
-      reference: `bare node ${(bareRss / 1024).toFixed(1)} MiB${sdRef}`, goal: n === 50 ? '<= 45 MB' : '' });
+      reference: `floor ${floor.rssMiB.toFixed(1)} MiB (${floor.pssMiB.toFixed(1)}), bare node ${(bareRss / 1024).toFixed(1)} MiB${sdRef}`,
+      ratio: `${(r.rssMiB / floor.rssMiB).toFixed(2)}x floor`, goal: n === 50 ? '<= 45 MB' : '' });
     row({ figure: `daemon idle CPU, ${n} programs (${(IDLE_MS / 1000).toFixed(0)} s window)`, appinit: `${r.idleCpu.toFixed(2)}%`,
       reference: r.sdIdleCpu == null ? 'supervisord not installed' : `supervisord ${r.sdIdleCpu.toFixed(2)}% (same window)`,
       ratio: r.sdIdleCpu ? `${(r.idleCpu / r.sdIdleCpu).toFixed(2)}x` : undefined, goal: n === 500 ? "<= supervisord's" : '' });
