@@ -45,6 +45,16 @@ function floor(ref: string, n: number, dir: string, forkers = 1): { late: number
   return { late: r.stdout.trim().split('\n').filter(Boolean).map(Number), cpu: Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN) };
 }
 
+// [own CPU, CPU of its reaped children] of a process, ms (/proc/PID/stat, 10 ms ticks).
+function cpuMs(pid: number): [number, number] {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return [(Number(f[11]) + Number(f[12])) * 10, (Number(f[13]) + Number(f[14])) * 10];
+  } catch {
+    return [NaN, NaN];
+  }
+}
+
 function firstTime(file: string): number | null {
   try {
     // The line as stored: the helper's timestamp first (logs are timestamped by default), then
@@ -91,7 +101,13 @@ async function round(n: number, ref: string, dir: string): Promise<void> {
       ids.push(a.id);
     }
     console.log(`${n} cron programs and ${n} at jobs due at ${new Date(minute).toISOString()}; waiting ${((minute - Date.now()) / 1000).toFixed(0)} s`);
+    // Where the CPU goes: the daemon, the helper and the runs (the helper reaps them), from before
+    // the runs are staged (1 s ahead) until every run has printed.
+    await sleep(minute - 1500 - Date.now());
+    const pids = ['daemon.pid', 'supervise.pid'].map((f) => Number(readFileSync(join(home, f), 'utf8')));
+    const cpu0 = pids.map(cpuMs);
     await sleep(minute - Date.now());
+    const cpuAt = pids.map(cpuMs);
     const cronFiles = Array.from({ length: n }, (_, i) => join(home, 'logs', `c${i}`, 'out.log'));
     const atFiles = ids.map((id) => join(home, 'logs', `at-${id}`, 'out.log'));
     const until = minute + 30_000;
@@ -104,6 +120,10 @@ async function round(n: number, ref: string, dir: string): Promise<void> {
       await sleep(200);
     }
     const late = (ts: (number | null)[]) => ts.filter((t): t is number => t != null).map((t) => t - minute);
+    const cpu1 = pids.map(cpuMs);
+    console.log(`CPU (10 ms ticks) before the second (from 1.5 s before: staging, log files, requests): daemon ${cpuAt[0][0] - cpu0[0][0]} ms, ` +
+      `helper ${cpuAt[1][0] - cpu0[1][0]} ms; after it, until the last run printed: daemon ${cpu1[0][0] - cpuAt[0][0]} ms, helper ${cpu1[1][0] - cpuAt[1][0]} ms, ` +
+      `the runs (those reaped by then) ${cpu1[1][1] - cpuAt[1][1]} ms`);
     const missing = cron.filter((t) => t == null).length + at.filter((t) => t == null).length;
     console.log(`cron programs: ${stats(late(cron))}`);
     console.log(`at jobs:       ${stats(late(at))}`);
