@@ -33,14 +33,26 @@ function stats(xs: number[]): string {
   return `median ${quantile(xs, 0.5).toFixed(1)} ms  p99 ${quantile(xs, 0.99).toFixed(1)} ms  max ${Math.max(...xs).toFixed(1)} ms  (${xs.length} runs)`;
 }
 
-// The floor: the C reference's 2n runs at the next whole second but one (the daemon is down).
-function floor(ref: string, n: number, dir: string): number[] {
+// The floor: the C reference's 2n runs at the next whole second but one (the daemon is down),
+// forked by `forkers` processes (1: one after another; 2: one forker per core). Also the CPU the
+// runs took in all (ms): on 2 cores, no way of forking them starts the last before about half of it.
+function floor(ref: string, n: number, dir: string, forkers = 1): { late: number[]; cpu: number } {
   const job = join(dir, 'ref-job');
   writeFileSync(job, `PATH=${JSON.stringify(process.env.PATH ?? '/usr/bin:/bin')}; export PATH\ncd ${JSON.stringify(dir)} || exit 1\ndate +%s.%N\n`);
   const at = (Math.floor(Date.now() / 1000) + 2) * 1000;
-  const r = spawnSync(ref, [String(n), String(at), job], { encoding: 'utf8' });
+  const r = spawnSync(ref, [String(n), String(at), job, String(forkers)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`bench/ref/schedule: ${r.stderr}`);
-  return r.stdout.trim().split('\n').filter(Boolean).map(Number);
+  return { late: r.stdout.trim().split('\n').filter(Boolean).map(Number), cpu: Number(/cpu ([\d.]+)/.exec(r.stderr)?.[1] ?? NaN) };
+}
+
+// [own CPU, CPU of its reaped children] of a process, ms (/proc/PID/stat, 10 ms ticks).
+function cpuMs(pid: number): [number, number] {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return [(Number(f[11]) + Number(f[12])) * 10, (Number(f[13]) + Number(f[14])) * 10];
+  } catch {
+    return [NaN, NaN];
+  }
 }
 
 function firstTime(file: string): number | null {
@@ -89,7 +101,13 @@ async function round(n: number, ref: string, dir: string): Promise<void> {
       ids.push(a.id);
     }
     console.log(`${n} cron programs and ${n} at jobs due at ${new Date(minute).toISOString()}; waiting ${((minute - Date.now()) / 1000).toFixed(0)} s`);
+    // Where the CPU goes: the daemon, the helper and the runs (the helper reaps them), from before
+    // the runs are staged (1 s ahead) until every run has printed.
+    await sleep(minute - 1500 - Date.now());
+    const pids = ['daemon.pid', 'supervise.pid'].map((f) => Number(readFileSync(join(home, f), 'utf8')));
+    const cpu0 = pids.map(cpuMs);
     await sleep(minute - Date.now());
+    const cpuAt = pids.map(cpuMs);
     const cronFiles = Array.from({ length: n }, (_, i) => join(home, 'logs', `c${i}`, 'out.log'));
     const atFiles = ids.map((id) => join(home, 'logs', `at-${id}`, 'out.log'));
     const until = minute + 30_000;
@@ -102,6 +120,10 @@ async function round(n: number, ref: string, dir: string): Promise<void> {
       await sleep(200);
     }
     const late = (ts: (number | null)[]) => ts.filter((t): t is number => t != null).map((t) => t - minute);
+    const cpu1 = pids.map(cpuMs);
+    console.log(`CPU (10 ms ticks) before the second (from 1.5 s before: staging, log files, requests): daemon ${cpuAt[0][0] - cpu0[0][0]} ms, ` +
+      `helper ${cpuAt[1][0] - cpu0[1][0]} ms; after it, until the last run printed: daemon ${cpu1[0][0] - cpuAt[0][0]} ms, helper ${cpu1[1][0] - cpuAt[1][0]} ms, ` +
+      `the runs (those reaped by then) ${cpu1[1][1] - cpuAt[1][1]} ms`);
     const missing = cron.filter((t) => t == null).length + at.filter((t) => t == null).length;
     console.log(`cron programs: ${stats(late(cron))}`);
     console.log(`at jobs:       ${stats(late(at))}`);
@@ -109,14 +131,19 @@ async function round(n: number, ref: string, dir: string): Promise<void> {
     const all = [...late(cron), ...late(at)];
     if (missing) console.log(`${missing} runs had not printed within 30 s`);
     await c.down();
-    const c0 = floor(ref, n, dir);
-    console.log(`C reference:   ${stats(c0)}  (the same ${2 * n} runs forked one after another, no daemon)`);
+    const { late: c0, cpu } = floor(ref, n, dir);
+    console.log(`C reference:   ${stats(c0)}  (the same ${2 * n} runs forked one after another, no daemon; the runs took ${cpu.toFixed(0)} ms of CPU)`);
+    const { late: c2, cpu: cpu2 } = floor(ref, n, dir, 2);
+    console.log(`C, 2 forkers:  ${stats(c2)}  (one forker per core; the runs took ${cpu2.toFixed(0)} ms of CPU)`);
     if (all.length) {
       const [p99, max] = [quantile(all, 0.99), Math.max(...all)];
       const [r99, rmax] = [quantile(c0, 0.99), Math.max(...c0)];
+      const [q99, qmax] = [quantile(c2, 0.99), Math.max(...c2)];
       row({ figure: `scheduling lateness, ${2 * n} runs due the same second`, appinit: `p99 ${p99.toFixed(0)} ms, max ${max.toFixed(0)} ms` +
         (missing ? ` (${missing} missing)` : ''), reference: `C floor p99 ${r99.toFixed(0)} ms, max ${rmax.toFixed(0)} ms`,
       ratio: `${(p99 / r99).toFixed(2)}x p99`, goal: 2 * n <= 40 ? 'p99 <= 20 ms' : 'all within 100 ms' });
+      row({ figure: `scheduling lateness, ${2 * n} runs due the same second, vs a C floor forking on both cores`, appinit: `p99 ${p99.toFixed(0)} ms`,
+        reference: `C 2 forkers p99 ${q99.toFixed(0)} ms, max ${qmax.toFixed(0)} ms (the runs: ${cpu2.toFixed(0)} ms of CPU)`, ratio: `${(p99 / q99).toFixed(2)}x p99` });
     }
   } finally {
     // `down` stopped every job and the helper; should it not have, end them by pid.

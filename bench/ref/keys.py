@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Keystroke round trip: type one key, time until its echo comes back, alternating between two
 terminals so both see the same machine state; 200 rounds of warm-up first, not counted.
-usage: keys.py N -- ARGV_A... -- ARGV_B...   prints "a_us b_us" per round, one per line."""
+--gap MS waits MS before each counted key, as a person types (keys 20 ms or more apart): the
+CPUs are idle when the key comes, and every wake-up on the way costs what it costs from idle.
+Without it the keys follow each other at once (warm: the CPUs are still awake from the last).
+usage: keys.py N [--gap MS] -- ARGV_A... -- ARGV_B...   prints "a_us b_us" per round, one a line."""
 import fcntl, os, pty, select, struct, sys, termios, time
 
 n = int(sys.argv[1])
 WARM = 200
+GAP = 0.0
+if '--gap' in sys.argv[:sys.argv.index('--')]:
+    GAP = float(sys.argv[sys.argv.index('--gap') + 1]) / 1000
 rest = sys.argv[sys.argv.index('--') + 1:]
 cut = rest.index('--')
 cmds = [rest[:cut], rest[cut + 1:]]
@@ -28,9 +34,9 @@ def until(fd, ch, timeout):
 
 terms = [start(c) for c in cmds]
 for (pid, fd), argv in zip(terms, cmds):
-    # A relay that takes the terminal (appinit run: raw mode, no local echo) is ready once it has:
-    # before, the line discipline echoes keys itself, which would time the kernel, not the relay.
-    if 'run' in argv:
+    # A relay takes the terminal (appinit run, script, relay: raw mode, no local echo) and is ready
+    # once it has: before, the line discipline echoes keys itself, which would time the kernel.
+    if argv != ['cat']:
         for _ in range(200):
             if not termios.tcgetattr(fd)[3] & termios.ECHO:
                 break
@@ -49,7 +55,9 @@ for pid, fd in terms:
     while select.select([fd], [], [], 0)[0]:
         os.read(fd, 4096)
 
-def once(fd):
+def once(fd, gap=0):
+    if gap:
+        time.sleep(gap)
     t0 = time.perf_counter()
     os.write(fd, b'k')
     if not until(fd, b'k', 5):
@@ -62,8 +70,8 @@ for i in range(WARM):
     once(terms[0][1])
     once(terms[1][1])
 for i in range(n):
-    a = once(terms[0][1])
-    b = once(terms[1][1])
+    a = once(terms[0][1], GAP)
+    b = once(terms[1][1], GAP)
     print('%.1f %.1f' % (a, b))
 for pid, fd in terms:
     os.write(fd, b'\x03')

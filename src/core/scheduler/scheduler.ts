@@ -9,6 +9,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, unlink, un
 import { join } from 'node:path';
 import { lookupUser } from '../../os/proc/index.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
+import type { Program } from '../../config/program.js';
 import { loadedPrograms } from '../../store/programs.js';
 import {
   atOwners, deleteAt, deleteAts, deleteCrontab, deleteScheduledJob, endScheduledJob, getAt, getCrontab, insertAt, insertScheduledJob, listAt,
@@ -17,6 +18,7 @@ import {
 } from '../../store/schedule.js';
 import { isoWithOffset, parseCron, parseCrontab, type CronExpr, type CrontabEntry } from '../../schedule/index.js';
 import { isResting, type Job, type Supervisor } from '../supervisor/runtime.js';
+import { makeLogFiles } from './logs-ahead.js';
 import { atProgramDue, atProgramNext, cronCatchUp, nextCron, overlapAction } from './plan.js';
 import { atProgram, cronJobName, cronProgram, type CronOwner } from './programs.js';
 import { byName } from '../compare.js';
@@ -61,6 +63,9 @@ export interface SchedulerOptions {
   clock?: Clock;
   /** Where job files go (default HOME/spool); the system daemon's is shared, 0711. */
   spool?: string;
+  /** The managed logs directory: a run's log files are made there up to STAGE_AHEAD before its
+   *  second (logs-ahead.ts). Unset: the helper makes them at the spawn. */
+  logs?: string | null;
 }
 
 /** A new at job, as the API received it (the caller's identity is the kernel's): a row without its number, job and time of queueing. */
@@ -145,8 +150,15 @@ export class Scheduler {
     this.spool = opts.spool ?? spoolDir(home);
     this.note = opts.note ?? ((l) => process.stderr.write(`appinit: scheduler: ${l}\n`));
     this.clock = opts.clock ?? systemClock;
+    this.logs = opts.logs ?? null;
     this.startedAt = this.clock.now();
   }
+
+  private readonly logs: string | null;
+  /** Programs whose runs' log files are to be made once the transaction is over (stage). */
+  private logsAhead: Program[] = [];
+  /** The run of each program source whose log files are made (the timer wakes STAGE_AHEAD before one that is not). */
+  private logsMade = new WeakMap<Source, number>();
 
   // Runs f in one transaction, then does the file work it asked for (never inside: a slow disk
   // must not hold the store's lock), then starts the jobs it gathered (their files exist by then).
@@ -168,6 +180,10 @@ export class Scheduler {
           if ('write' in op || (err as NodeJS.ErrnoException).code !== 'ENOENT') this.note(`${'write' in op ? op.write : op.unlink}: ${(err as Error).message}`);
         }
       }
+      const logs = this.logsAhead;
+      this.logsAhead = [];
+      // A failure here costs nothing but the time saved: the helper makes them at the spawn.
+      for (const p of logs) try { makeLogFiles(this.logs as string, p); } catch { /* the helper's to make, or to refuse */ }
     }
     if (!go.length) return;
     // Runs started ahead of their second: their requests leave at the second, not before.
@@ -356,7 +372,8 @@ export class Scheduler {
     let next = Infinity;
     for (const s of this.sources.values()) {
       if (s.next == null || this.waiting.has(s.key)) continue;
-      const t = s.kind === 'crontab' && !this.staged.has(`${s.key}@${s.next}`) ? s.next - STAGE_AHEAD : s.next - PREPARE_AHEAD;
+      const early = s.kind === 'crontab' ? !this.staged.has(`${s.key}@${s.next}`) : this.logs != null && this.logsMade.get(s) !== s.next;
+      const t = early ? s.next - STAGE_AHEAD : s.next - PREPARE_AHEAD;
       if (t < next) next = t;
     }
     for (const a of this.queue.values()) {
@@ -456,16 +473,32 @@ export class Scheduler {
    */
   private stage(now: number): void {
     const horizon = now + STAGE_AHEAD;
+    const ahead = this.logs != null;
     for (const s of this.sources.values()) {
-      if (s.kind !== 'crontab' || s.next == null || s.next > horizon) continue;
+      if (s.next == null || s.next > horizon) continue;
+      if (s.kind === 'program') {
+        // A program's jobs exist already: only its log files (its instances share them).
+        if (ahead && this.logsMade.get(s) !== s.next) {
+          this.logsMade.set(s, s.next);
+          const first = this.programJobs(s.name)[0];
+          if (first) this.logsAhead.push(first.spec);
+        }
+        continue;
+      }
       const k = `${s.key}@${s.next}`;
       const due = s.next;
-      if (!this.staged.has(k)) this.guard(s.name, () => this.staged.set(k, this.entryJob(s, due)));
+      if (!this.staged.has(k)) this.guard(s.name, () => this.staged.set(k, this.staging(this.entryJob(s, due))));
     }
     for (const a of this.queue.values()) {
       const k = `at:${a.id}@${a.runAt}`;
-      if (a.runAt <= horizon && !this.staged.has(k)) this.guard(`at-${a.id}`, () => this.staged.set(k, this.atJob(a)));
+      if (a.runAt <= horizon && !this.staged.has(k)) this.guard(`at-${a.id}`, () => this.staged.set(k, this.staging(this.atJob(a))));
     }
+  }
+
+  // A job just staged: its log files are made once the transaction is over.
+  private staging(job: Job): Job {
+    if (this.logs != null) this.logsAhead.push(job.spec);
+    return job;
   }
 
   private takeStaged(source: string, due: number): Job | undefined {
@@ -595,17 +628,25 @@ export class Scheduler {
 
   // ---------- when a run ends ----------
 
+  // Jobs that came to rest, handled together at the next turn: 400 runs of one second end within
+  // a few hundred ms, and each had its own two transactions and a sweep over every run (issue 17).
+  private resting = new Set<number>();
   private readonly onRest = (job: Job): void => {
-    const id = job.id;
-    setImmediate(() => {
-      if (!this.stopped) this.guard('rest', () => this.rested(id));
-    });
+    if (this.resting.size === 0) {
+      setImmediate(() => {
+        const ids = [...this.resting];
+        this.resting.clear();
+        if (!this.stopped) this.guard('rest', () => this.rested(ids));
+      });
+    }
+    this.resting.add(job.id);
   };
 
-  private rested(id: number): void {
-    const job = this.sup.jobs.get(id);
-    if (!job || !isResting(job)) return;
-    this.tx((go) => this.restedIn(job, go));
+  private rested(ids: number[]): void {
+    const jobs = ids.map((id) => this.sup.jobs.get(id)).filter((j): j is Job => j != null && isResting(j));
+    if (!jobs.length) return;
+    // One failing job must not keep the others from being told (guard per job, as the runs of a wake).
+    this.tx((go) => { for (const job of jobs) this.guard('rest', () => this.restedIn(job, go)); });
     this.tx(() => this.sweep(this.clock.now()));
   }
 

@@ -3,7 +3,7 @@
 // milliseconds. (The e2e tests run the same scheduler inside a real daemon on the real clock.)
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -181,5 +181,62 @@ describe('the scheduler on a fake clock', () => {
     const r = s.removeAt([a.id, 999_999], () => true);
     assert.deepEqual(r, { removed: [a.id], errors: [{ id: 999_999, message: 'cannot find job 999999' }] });
     await waitFile(() => !readdirSync(spoolDir(dir)).includes(`at-${a.id}`), 'its job file to go');
+  });
+});
+
+// Issue 17: a run's managed log files are made up to STAGE_AHEAD before its second (the helper
+// made them at the spawn, 0.3-0.5 ms each for a new directory, one run after another).
+describe('the scheduler with a logs directory: log files made ahead', () => {
+  const uid = process.getuid?.() ?? 0;
+  const user = lookupUser(uid)!.name;
+  let dir: string;
+  let logs: string;
+  let db: Db;
+  let clock: FakeClock;
+  let host: Host;
+  let s: Scheduler;
+  const notes: string[] = [];
+  const T0 = Date.parse('2030-01-01T00:00:30Z');
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'appinit-sched-logs-'));
+    logs = join(dir, 'logs');
+    db = openDb(join(dir, 'state.db'), MODULES);
+    clock = new FakeClock(T0);
+    host = new Host(clock);
+    s = new Scheduler(host as unknown as SchedulerHost, db, dir, { clock, note: (l) => notes.push(l), logs }).start();
+  });
+  after(() => {
+    s.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('an at job and a crontab run: their log files exist when staged, before the second; 0600, never through a link', async () => {
+    const runAt = Date.parse('2030-01-01T00:02:00Z');
+    const a = s.addAt({ queue: 'a', uid, gid: uid, user, runAt, spec: 'teatime', tz: 'UTC', script: 'true\n', command: 'true', cwd: '/', env: {}, umask: null });
+    // A second at job whose log directory is a link elsewhere: nothing is made through it.
+    const b = s.addAt({ queue: 'a', uid, gid: uid, user, runAt, spec: 'teatime', tz: 'UTC', script: 'true\n', command: 'true', cwd: '/', env: {}, umask: null });
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    mkdirSync(logs);
+    symlinkSync(elsewhere, join(logs, `at-${b.id}`));
+    s.setCrontab({ uid, user, text: 'CRON_TZ=UTC\n2 0 * * * echo tick\n' });
+    await tick();
+    const out = join(logs, `at-${a.id}`, 'out.log');
+    clock.advance(runAt - STAGE_AHEAD - 1);
+    assert.ok(!existsSync(out), 'not before the staging instant');
+    clock.advance(runAt - STAGE_AHEAD);
+    assert.ok(existsSync(out) && existsSync(join(logs, `at-${a.id}`, 'err.log')), 'made when the run is staged');
+    assert.equal(lstatSync(out).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(elsewhere), [], 'nothing made through a link');
+    const cron = [...host.jobs.values()].find((j) => /echo tick/.test(j.spec.commandText))!;
+    assert.ok(existsSync(join(logs, cron.spec.name, 'out.log')), 'a crontab run\'s too');
+    assert.equal(host.started.length, 0, 'nothing started yet');
+    clock.advance(runAt);
+    assert.equal(host.started.length, 3, 'all three start at their second');
+    assert.deepEqual(notes, []);
+    for (const j of host.started) host.end(j);
+    await tick();
   });
 });
