@@ -38,7 +38,7 @@ export class KeptFiles {
    * process is closed, and the path opened again once, since a new process may have the pid now).
    */
   read(path: string): KeptRead | null {
-    this.used.add(path);
+    if (this.limit > 0) this.used.add(path); // with no limit nothing is kept, nor swept
     const fd = this.fds.get(path);
     if (fd !== undefined) {
       const n = this.readAll(fd);
