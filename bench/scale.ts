@@ -3,16 +3,18 @@
 // Then a crash loop: N programs of which 200 exit at once and are restarted without delay, the
 // daemon's and the helper's CPU and memory over six 5 s windows and their slope (they must level
 // off, not grow).
-//   node dist/bench/scale.js [N...]      (default 50 500 1000; the crash loop with the largest N)
+//   node dist/bench/scale.js [N...]      (N... or N,N,...; default 50 500 1000; the crash loop with the largest N)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from '../src/api/autostart.js';
 import { connect } from '../src/client/index.js';
 import { row } from './table.js';
 
 const REF = fileURLToPath(new URL('../../bench/ref/scale.c', import.meta.url));
+const FLOOR = fileURLToPath(new URL('../../bench/ref/rss-floor.cjs', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli/appinit.cjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'appinit-bench-scale-'));
 
@@ -41,6 +43,38 @@ function pssKiB(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** Where a process's RSS lies, in KiB, from /proc/PID/smaps: node's own binary (file pages shared
+ *  with every node process), native addons (.node), other shared libraries, the V8 heap and the
+ *  rest of anonymous memory (malloc arenas, [heap], thread stacks). V8's heap is told apart by its
+ *  256 KiB pages (and its executable code pages); an anonymous mapping of another size is counted
+ *  as malloc's. */
+function rssParts(pid: number): Record<'node' | 'addons' | 'libs' | 'v8' | 'malloc', number> {
+  const parts = { node: 0, addons: 0, libs: 0, v8: 0, malloc: 0 };
+  let kind: keyof typeof parts | null = null;
+  let exe = '';
+  try { exe = readlinkSync(`/proc/${pid}/exe`); } catch { return parts; }
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (m) {
+      const path = m[4];
+      const kib = (parseInt(m[2], 16) - parseInt(m[1], 16)) / 1024;
+      kind = path === exe ? 'node' : path.endsWith('.node') ? 'addons' : path.startsWith('/') ? 'libs' : path === '' && (kib === 256 || m[3].includes('x')) ? 'v8' : 'malloc';
+      continue;
+    }
+    const r = /^Rss:\s+(\d+)/.exec(line);
+    if (r && kind) parts[kind] += Number(r[1]);
+  }
+  return parts;
+}
+
+/** The daemon's RSS by part, by number of programs (measure() fills it). */
+const partsOf = new Map<number, ReturnType<typeof rssParts>>();
+
+function partsText(p: ReturnType<typeof rssParts>): string {
+  const mib = (k: number) => (k / 1024).toFixed(1);
+  return `node binary ${mib(p.node)}, addons ${mib(p.addons)}, libs ${mib(p.libs)}, V8 heap pages ${mib(p.v8)}, other anonymous ${mib(p.malloc)} MiB`;
 }
 
 // A zombie is gone: who reaps it (init here) is not the daemon's doing.
@@ -212,6 +246,7 @@ async function measure(n: number, cref: string, steady: boolean) {
     rss = rssKiB(info.pid);
     pss = pssKiB(info.pid);
     helperRss = rssKiB(info.helperPid);
+    partsOf.set(n, rssParts(info.pid));
   });
   const sdRss = idle.sdRssKiB;
   const d0 = performance.now();
@@ -220,10 +255,25 @@ async function measure(n: number, cref: string, steady: boolean) {
   while (alive(info.pid)) await new Promise((r) => setTimeout(r, 5));
   const downMs = performance.now() - d0;
   const [cUp, cDown] = spawnSync(cref, [String(n)], { encoding: 'utf8' }).stdout.trim().split(' ').map(Number);
+  const cUpLogs = cWithLogs(cref, n, home);
   return {
-    n, upMs, cUp, statusMs: median(lat), rssMiB: rss / 1024, pssMiB: pss / 1024, rssBeforeMiB: rssBefore / 1024, idle, downMs, cDown,
+    n, upMs, cUp, cUpLogs, statusMs: median(lat), rssMiB: rss / 1024, pssMiB: pss / 1024, rssBeforeMiB: rssBefore / 1024, idle, downMs, cDown,
     sdRssMiB: sdRss / 1024, helperRssMiB: helperRss / 1024,
   };
+}
+
+// The C reference again, each process first given what a new program's managed log needs (a
+// directory and out.log, err.log in it), in the same filesystem as the daemon's home: creating
+// them is part of every `up` of new programs, and its cost depends on the filesystem (on this
+// build machine's /tmp, 0.3-1 ms per program, against ~20 us elsewhere on the same disk).
+function cWithLogs(cref: string, n: number, home: string): number {
+  const dir = join(home, 'c-logs');
+  mkdirSync(dir, { recursive: true });
+  try {
+    return Number(spawnSync(cref, [String(n), dir], { encoding: 'utf8' }).stdout.trim().split(' ')[0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Least-squares slope of ys over xs (per unit of x).
@@ -320,14 +370,40 @@ function idleRows(n: number, f: IdleFigures): void {
   if (f.steady) one(`steady, ${(STEADY_MS / 1000).toFixed(0)} s window from ${f.steady.startsAfterUpS.toFixed(0)} s after up`, f.steady);
 }
 
+/** The floor under the daemon's RSS (bench/ref/rss-floor.cjs): a node process, with the daemon's
+ *  node flags, that holds only what the daemon must have — a better-sqlite3 store in WAL mode and a
+ *  server on a Unix socket (level 'net'), plus koffi and node:http (level 'all') — measured idle
+ *  as the daemon is (RSS and PSS after 2 s). */
+async function floorRss(level: 'net' | 'all'): Promise<{ rssMiB: number; pssMiB: number; parts: ReturnType<typeof rssParts> }> {
+  const dir = mkdtempSync(join(work, `floor-${level}-`));
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, FLOOR, dir, level], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${FLOOR} did not say ready within 10 s`)), 10_000);
+      child.stdout!.once('data', () => { clearTimeout(timer); resolve(); });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${FLOOR} exited (${code})`)); });
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    return { rssMiB: rssKiB(child.pid!) / 1024, pssMiB: pssKiB(child.pid!) / 1024, parts: rssParts(child.pid!) };
+  } finally {
+    child.stdin!.end();
+    if (child.exitCode == null) await new Promise((r) => child.once('exit', r));
+  }
+}
+
 async function main() {
-  const ns = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  const ns = process.argv.slice(2).flatMap((a) => a.split(',')).map(Number).filter((x) => x > 0); // 50 500 or 50,500
   const cref = join(work, 'scale');
   const b = spawnSync('cc', ['-O2', '-o', cref, REF], { encoding: 'utf8' });
   if (b.status !== 0) throw new Error(b.stderr);
   // What any node process costs here: the floor under the daemon's RSS.
   const bareRss = Number(spawnSync(process.execPath, ['-e', 'setTimeout(() => console.log(process.memoryUsage().rss / 1024), 300)'], { encoding: 'utf8' }).stdout.trim());
   console.log(`bare node (node -e, idle): RSS ${(bareRss / 1024).toFixed(1)} MiB`);
+  const floorNet = await floorRss('net');
+  const floor = await floorRss('all');
+  console.log(`floor (node + better-sqlite3 store + net server on a Unix socket, the daemon's flags): RSS ${floorNet.rssMiB.toFixed(1)} MiB (PSS ${floorNet.pssMiB.toFixed(1)}); ` +
+    `+ koffi + node:http: RSS ${floor.rssMiB.toFixed(1)} MiB (PSS ${floor.pssMiB.toFixed(1)})`);
+  console.log(`  floor's RSS: ${partsText(floor.parts)}`);
   console.log(`load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log('programs | up until all run (C) | ratio | status via library (median) | daemon RSS idle (before up) | idle CPU after start (supervisord) | down (C) | ratio');
   const list = ns.length ? ns : [50, 500, 1000];
@@ -338,13 +414,18 @@ async function main() {
     const a = r.idle.afterUp;
     console.log(`${r.n} | ${r.upMs.toFixed(0)} ms (${r.cUp.toFixed(0)} ms) | ${(r.upMs / r.cUp).toFixed(2)}x | ${r.statusMs.toFixed(2)} ms | ` +
       `${r.rssMiB.toFixed(1)} MiB, PSS ${r.pssMiB.toFixed(1)} (${r.rssBeforeMiB.toFixed(1)}) | ${a.daemon.toFixed(2)}% (${a.sd == null ? 'no supervisord' : `${a.sd.toFixed(2)}%`}) | ${r.downMs.toFixed(0)} ms (${r.cDown.toFixed(0)} ms) | ${(r.downMs / r.cDown).toFixed(1)}x`);
+    console.log(`  daemon's RSS with ${n} programs: ${partsText(partsOf.get(n)!)}`);
     idleRows(n, r.idle);
     row({ figure: `up of ${n} programs until all run`, appinit: `${r.upMs.toFixed(0)} ms`, reference: `C ${r.cUp.toFixed(0)} ms`, ratio: `${(r.upMs / r.cUp).toFixed(2)}x`,
       goal: n === 50 ? '<= 200 ms' : n === 500 ? '<= 1.5x' : '' });
+    console.log(`${r.n} | up against C that also makes each program's log directory and files (the floor of managed logs here): C ${r.cUpLogs.toFixed(0)} ms, ratio ${(r.upMs / r.cUpLogs).toFixed(2)}x`);
+    row({ figure: `up of ${n} programs until all run, against C making each program's log directory and 2 files too`, appinit: `${r.upMs.toFixed(0)} ms`,
+      reference: `C ${r.cUpLogs.toFixed(0)} ms`, ratio: `${(r.upMs / r.cUpLogs).toFixed(2)}x` });
     row({ figure: `status via the library, ${n} programs`, appinit: `${r.statusMs.toFixed(2)} ms`, goal: n === 50 ? '<= 1 ms' : n === 1000 ? '<= 5 ms' : '' });
     const sdRef = r.idle.afterUp.sd == null ? '' : `, supervisord ${r.sdRssMiB.toFixed(1)} MiB`;
     row({ figure: `daemon RSS idle, ${n} programs (PSS)`, appinit: `${r.rssMiB.toFixed(1)} MiB (${r.pssMiB.toFixed(1)} MiB), helper ${r.helperRssMiB.toFixed(1)} MiB`,
-      reference: `bare node ${(bareRss / 1024).toFixed(1)} MiB${sdRef}`, goal: n === 50 ? '<= 45 MB' : '' });
+      reference: `floor ${floor.rssMiB.toFixed(1)} MiB (${floor.pssMiB.toFixed(1)}), bare node ${(bareRss / 1024).toFixed(1)} MiB${sdRef}`,
+      ratio: `${(r.rssMiB / floor.rssMiB).toFixed(2)}x floor`, goal: n === 50 ? '<= 45 MB' : '' });
     row({ figure: `down with ${n} programs`, appinit: `${r.downMs.toFixed(0)} ms`, reference: `C ${r.cDown.toFixed(0)} ms`, ratio: `${(r.downMs / r.cDown).toFixed(1)}x`, goal: n === 500 ? '<= 1 s' : '' });
   }
   if (rows.length > 1) {

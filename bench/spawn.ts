@@ -4,7 +4,7 @@
 // (C, appinit, appinit, C, ...), and the CPU each side spends per spawn is printed too, since CPU
 // time is steadier than wall time on a loaded machine.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,14 +96,16 @@ function holderOf(helper: number): number | null {
   return null;
 }
 
-interface RateRound { c: number; cCpu: number; a: number; daemon: number; helper: number; holder: number; children: number }
+interface CSide { c: number; cCpu: number; cParent: number; cChild: number }
+interface Floor { rate: number; parent: number; child: number }
+interface RateRound extends CSide { a: number; daemon: number; helper: number; holder: number; children: number; floor: Floor | null; listened: CSide | null }
 
 async function restartsOf(c: Client, name: string): Promise<number> {
   return (await c.status(name))[0].restarts;
 }
 
 // One window of the appinit loop: restarts per second and CPU per restart of each process.
-async function appinitWindow(c: Client, pids: { daemon: number; helper: number; holder: number | null }): Promise<Omit<RateRound, 'c' | 'cCpu'>> {
+async function appinitWindow(c: Client, pids: { daemon: number; helper: number; holder: number | null }): Promise<Omit<RateRound, keyof CSide | 'floor' | 'listened'>> {
   await c.start(['t']);
   await new Promise((r) => setTimeout(r, 200)); // past the first spawn and the status traffic
   const r0 = await restartsOf(c, 't');
@@ -118,14 +120,65 @@ async function appinitWindow(c: Client, pids: { daemon: number; helper: number; 
   return { a: (r1 - r0) / secs, daemon: (d1.self - d0.self) / n, helper: (h1.self - h0.self) / n, holder: (k1 - k0) / n, children: (h1.children - h0.children) / n };
 }
 
-function cWindow(loop: string): { c: number; cCpu: number } {
-  const out = spawnSync(loop, ['rate', String(WINDOW_S), '/bin/true'], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
-  return { c: Number(out[0]), cCpu: Number(out[1]) };
+function cWindow(loop: string): CSide {
+  const out = spawnSync(loop, ['rate', String(WINDOW_S), '/bin/true'], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number);
+  return { c: out[0], cCpu: out[1], cParent: out[2], cChild: out[3] };
+}
+
+// The floor: the helper's own way of spawning, in C (bench/ref/spawn-floors.c): clone3 vfork born
+// in a cgroup v2 group, the child's setup (signals, setsid, rlimit, stdin, a log pipe, close_range).
+function floorWindow(floors: string, cg: string): Floor | null {
+  const r = spawnSync(floors, ['rate', String(WINDOW_S), 'vcs', cg, '/bin/true'], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const out = r.stdout.trim().split(/\s+/).map(Number);
+  return { rate: out[0], parent: out[1], child: out[2] };
+}
+
+// The C loop again with one more taskstats + process-connector listener on the machine (what a
+// root helper registers): every exit then builds and sends it a record, in the exiting task.
+async function listenedWindow(floors: string, loop: string): Promise<CSide | null> {
+  const l = spawn(floors, ['listen'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const ok = await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), 3000);
+      l.stdout!.once('data', () => { clearTimeout(t); resolve(true); });
+      l.once('exit', () => { clearTimeout(t); resolve(false); });
+    });
+    return ok ? cWindow(loop) : null;
+  } finally {
+    l.kill('SIGKILL');
+  }
+}
+
+// A cgroup v2 directory of this run for the floor (root only, a writable v2 tree), or null.
+function floorGroup(): string | null {
+  try {
+    const mi = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[3] === '/' && f[f.indexOf('-') + 1] === 'cgroup2');
+    const self = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    if (!mi || !self) return null;
+    const dir = join(mi[4], self.slice(3), `appinit-bench-floor-${process.pid}`).replace(/\/+/g, '/');
+    mkdirSync(dir);
+    return dir;
+  } catch {
+    return null;
+  }
+}
+
+function others(): number {
+  // Other helpers on the machine: each (as root) is one more taskstats listener every exit pays for.
+  let n = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try { if (readlinkSync(`/proc/${d}/exe`).endsWith('/appinit-supervise')) n++; } catch { /* gone */ }
+  }
+  return n;
 }
 
 async function main(): Promise<void> {
   const loop = build('spawn-loop');
+  const floors = build('spawn-floors');
   const stamp = build('stamp');
+  const cg = floorGroup();
   const home = join(work, 'home');
   const env = { ...process.env, APPINIT_HOME: home };
   let cLoop: ChildProcess | null = null;
@@ -138,13 +191,18 @@ async function main(): Promise<void> {
     const info = await c.info();
     const pids = { daemon: info.pid, helper: info.helperPid, holder: holderOf(info.helperPid) };
     const rounds: RateRound[] = [];
+    const helpersSeen = others();
     for (let i = 0; i < ROUNDS; i++) {
       if (i % 2 === 0) {
         const cr = cWindow(loop);
-        rounds.push({ ...cr, ...(await appinitWindow(c, pids)) });
+        const fl = cg ? floorWindow(floors, cg) : null;
+        const li = await listenedWindow(floors, loop);
+        rounds.push({ ...cr, floor: fl, listened: li, ...(await appinitWindow(c, pids)) });
       } else {
         const ar = await appinitWindow(c, pids);
-        rounds.push({ ...cWindow(loop), ...ar });
+        const li = await listenedWindow(floors, loop);
+        const fl = cg ? floorWindow(floors, cg) : null;
+        rounds.push({ ...cWindow(loop), floor: fl, listened: li, ...ar });
       }
     }
 
@@ -171,20 +229,40 @@ async function main(): Promise<void> {
     const ratios = rounds.map((r) => r.a / r.c);
     const f0 = (x: number) => x.toFixed(0);
     console.log(`load average before ${loadBefore}, after ${load()}; ${ROUNDS} rounds of ${WINDOW_S} s each side, ${KILLS} kills each side`);
-    console.log('round  appinit/s  C loop/s  ratio   CPU per spawn (µs): C loop parent+child | appinit daemon helper holder child = sum');
-    rounds.forEach((r, i) => console.log(`${String(i + 1).padStart(5)}  ${f0(r.a).padStart(9)}  ${f0(r.c).padStart(8)}  ${(r.a / r.c).toFixed(2).padStart(5)}   ${f0(r.cCpu).padStart(6)} | ${f0(r.daemon).padStart(6)} ${f0(r.helper).padStart(6)} ${f0(r.holder).padStart(6)} ${f0(r.children).padStart(6)} = ${f0(r.daemon + r.helper + r.holder + r.children)}`));
+    console.log('round  appinit/s  C loop/s  ratio   CPU per spawn (µs): C loop parent + child | appinit daemon helper holder child = sum');
+    rounds.forEach((r, i) => console.log(`${String(i + 1).padStart(5)}  ${f0(r.a).padStart(9)}  ${f0(r.c).padStart(8)}  ${(r.a / r.c).toFixed(2).padStart(5)}   ${f0(r.cParent).padStart(6)} + ${f0(r.cChild).padStart(5)} | ${f0(r.daemon).padStart(6)} ${f0(r.helper).padStart(6)} ${f0(r.holder).padStart(6)} ${f0(r.children).padStart(6)} = ${f0(r.daemon + r.helper + r.holder + r.children)}`));
+    console.log('round  floor: C clone3 vfork into a cgroup + the helper\'s child setup: /s, parent + child µs | C loop with one more taskstats listener: /s, parent + child µs');
+    rounds.forEach((r, i) => console.log(`${String(i + 1).padStart(5)}  ${r.floor ? `${f0(r.floor.rate).padStart(6)}/s ${f0(r.floor.parent).padStart(4)} + ${f0(r.floor.child).padStart(4)}` : '  (no writable cgroup v2)'.padEnd(22)} | ${r.listened ? `${f0(r.listened.c).padStart(6)}/s ${f0(r.listened.cParent).padStart(4)} + ${f0(r.listened.cChild).padStart(4)}` : '(no taskstats here)'}`));
     const aRate = median(rounds.map((r) => r.a)), cRate = median(rounds.map((r) => r.c));
     const cpuA = median(rounds.map((r) => r.daemon + r.helper + r.holder + r.children)), cpuC = median(rounds.map((r) => r.cCpu));
     console.log(`spawn+reap /bin/true: appinit ${f0(aRate)}/s, C ${f0(cRate)}/s (medians); ratio per round median ${median(ratios).toFixed(2)}x, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}x`);
     console.log(`CPU per spawn (medians): appinit ${f0(cpuA)} µs (daemon ${f0(median(rounds.map((r) => r.daemon)))}, helper ${f0(median(rounds.map((r) => r.helper)))}, holder ${f0(median(rounds.map((r) => r.holder)))}, child ${f0(median(rounds.map((r) => r.children)))}), C loop ${f0(cpuC)} µs`);
+    const floorsOk = rounds.filter((r) => r.floor).map((r) => r.floor as Floor);
+    const heard = rounds.filter((r) => r.listened);
+    const taxChild = heard.length ? median(heard.map((r) => (r.listened as CSide).cChild - r.cChild)) : null;
+    const taxParent = heard.length ? median(heard.map((r) => (r.listened as CSide).cParent - r.cParent)) : null;
+    const cChild = median(rounds.map((r) => r.cChild)), aChild = median(rounds.map((r) => r.children));
+    console.log(`the /bin/true child: under appinit ${f0(aChild)} µs, under the C loop ${f0(cChild)} µs` +
+      (floorsOk.length ? `, under the C floor ${f0(median(floorsOk.map((f) => f.child)))} µs` : '') +
+      (taxChild != null ? `; one more taskstats listener: +${f0(taxChild)} µs per child, +${f0(taxParent ?? 0)} µs per parent spawn (helpers on the machine: ${helpersSeen})` : ''));
     console.log(`restart latency median: appinit ${median(aLat).toFixed(3)} ms, C ${median(cLat).toFixed(3)} ms, ${(median(aLat) / median(cLat)).toFixed(2)}x; p90 ${pct(aLat, 0.9).toFixed(3)} vs ${pct(cLat, 0.9).toFixed(3)} ms`);
     row({ figure: 'spawn + reap in a restart loop', appinit: `${f0(aRate)}/s`, reference: `C posix_spawn loop ${f0(cRate)}/s`,
       ratio: `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`, goal: '>= 0.9x' });
+    if (floorsOk.length) {
+      const fRate = median(floorsOk.map((f) => f.rate));
+      row({ figure: 'spawn + reap, floor: the helper\'s way of spawning in C (clone3 vfork into a cgroup, the child\'s setup)', appinit: `${f0(aRate)}/s`,
+        reference: `C ${f0(fRate)}/s (child ${f0(median(floorsOk.map((f) => f.child)))} µs; C posix_spawn child ${f0(cChild)} µs)`, ratio: `${(aRate / fRate).toFixed(2)}x`, goal: '' });
+    }
+    if (taxChild != null) {
+      row({ figure: 'CPU of the /bin/true child per run; cost of one more taskstats listener on the machine', appinit: `${f0(aChild)} µs`,
+        reference: `C loop child ${f0(cChild)} µs; +1 listener: child +${f0(taxChild)} µs, parent +${f0(taxParent ?? 0)} µs (${helpersSeen} helpers running)`, ratio: `${(aChild / cChild).toFixed(2)}x`, goal: '' });
+    }
     row({ figure: 'restart latency (kill -9 -> running), median', appinit: `${median(aLat).toFixed(2)} ms`, reference: `C loop ${median(cLat).toFixed(2)} ms`,
       ratio: `${(median(aLat) / median(cLat)).toFixed(2)}x`, goal: '<= 1.2x' });
   } finally {
     if (cLoop) stopCLoop(cLoop, stamp, join(work, 'c.stamp'));
     spawnSync(process.execPath, [CLI, 'down'], { env, stdio: 'ignore' });
+    if (cg) try { rmdirSync(cg); } catch { /* still busy: nothing of ours runs there after the loop */ }
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -234,13 +234,18 @@ int cg_job_create(const char *job, const cg_limits_t *lim, int *join, int *dir_f
   char dir[PATH_MAX];
   job_dir(dir, sizeof dir, v2base, job);
   int nj = 0;
-  (void)!mkdir(v2base, 0755); /* swept by a helper that thought us gone: made again */
-  if (mkdir(dir, 0755) < 0 && errno != EEXIST) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
-  if ((join[nj++] = open_join(dir)) < 0) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
+  /* The base is made only when missing (swept by a helper that thought us gone: made again),
+   * and the group's files are opened from its directory: no failing mkdir and no walk down
+   * /sys/fs/cgroup again for each of them, per new job (issue 17). */
+  int made = mkdir(dir, 0755);
+  if (made < 0 && errno == ENOENT) {
+    (void)!mkdir(v2base, 0755);
+    made = mkdir(dir, 0755);
+  }
+  if (made < 0 && errno != EEXIST) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
   if ((*dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
-  char events[PATH_MAX + 16];
-  snprintf(events, sizeof events, "%s/cgroup.events", dir);
-  if ((*events_fd = open(events, O_RDONLY | O_CLOEXEC)) < 0) { snprintf(err, errlen, "cgroup %s: %s", events, strerror(errno)); goto fail; }
+  if ((join[nj++] = openat(*dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC)) < 0) { snprintf(err, errlen, "cgroup %s: %s", dir, strerror(errno)); goto fail; }
+  if ((*events_fd = openat(*dir_fd, "cgroup.events", O_RDONLY | O_CLOEXEC)) < 0) { snprintf(err, errlen, "cgroup %s/cgroup.events: %s", dir, strerror(errno)); goto fail; }
   char v[64], v1[64];
   if (lim->pids > 0) {
     snprintf(v, sizeof v, "%lld", lim->pids);

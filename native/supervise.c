@@ -200,25 +200,34 @@ static long scan_next_index(const char *path) {
   return max + 1;
 }
 
-static void mkdir_parents(const char *path) {
-  char tmp[PATH_MAX];
-  snprintf(tmp, sizeof tmp, "%s", path);
-  for (char *p = tmp + 1; *p; p++) {
-    if (*p == '/') {
-      *p = 0;
-      mkdir(tmp, 0755);
-      *p = '/';
-    }
-  }
+/* Makes dir, and its parents only when they are missing: 1 when it made dir itself. Walking
+ * down from / instead cost a new program's log directory four failing mkdirs (issue 17). */
+static int mkdir_missing(char *dir) {
+  if (mkdir(dir, 0755) == 0) return 1;
+  if (errno != ENOENT) return 0;
+  char *slash = strrchr(dir, '/');
+  if (!slash || slash == dir) return 0;
+  *slash = 0;
+  mkdir_missing(dir);
+  *slash = '/';
+  return mkdir(dir, 0755) == 0;
 }
 
-static int log_open_fd(logfile_t *lf) {
+/* Opens lf's file, making its directory if missing; *made (when given) says it made it. */
+static int log_open_fd_in(logfile_t *lf, int *made) {
   /* Directories are made only when missing: an `up` of 1,000 programs made 15,000 failing mkdirs. */
   /* 0600 and never through a link: a system daemon's logs are their user's business only (the
    * daemon gives a user's job its own files before the spawn; rotated ones are read through it). */
   lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (lf->fd < 0 && errno == ENOENT) {
-    mkdir_parents(lf->path);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", lf->path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+      *slash = 0;
+      int m = mkdir_missing(dir);
+      if (made) *made = m;
+    }
     lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   }
   if (lf->fd < 0) return -1;
@@ -226,6 +235,10 @@ static int log_open_fd(logfile_t *lf) {
   lf->size = fstat(lf->fd, &st) == 0 ? st.st_size : 0;
   lf->period_key = period_key_now(lf->period);
   return 0;
+}
+
+static int log_open_fd(logfile_t *lf) {
+  return log_open_fd_in(lf, NULL);
 }
 
 static void emit_event(int durable, const char *fmt, ...);
@@ -248,9 +261,13 @@ static void log_rotate(logfile_t *lf) {
   free(b.p);
 }
 
+/* The directory log_get made for the file it opened last ("" when it made none): see below. */
+static char made_dir[PATH_MAX];
+
 static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int period, size_t maxline) {
   for (logfile_t *lf = logfiles; lf; lf = lf->next) {
     if (strcmp(lf->path, path) == 0) {
+      made_dir[0] = 0;
       lf->refs++;
       /* The newest spawn's options win: a changed control file applies at once. */
       lf->ts = ts; lf->maxsize = maxsize; lf->keep = keep; lf->period = period; lf->maxline = maxline;
@@ -262,12 +279,23 @@ static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int
   lf->path = strdup(path);
   lf->ts = ts; lf->maxsize = maxsize; lf->keep = keep; lf->period = period; lf->maxline = maxline;
   lf->refs = 1;
-  if (log_open_fd(lf) != 0) {
+  /* A directory made for this file, or for the one opened just before it (a new program's
+   * out.log, then its err.log), holds no rotated files: it is not listed (two listings per new
+   * program before). Only the very next file may use the previous one's directory. */
+  char prev[PATH_MAX];
+  snprintf(prev, sizeof prev, "%s", made_dir);
+  made_dir[0] = 0;
+  int made = 0;
+  if (log_open_fd_in(lf, &made) != 0) {
     free(lf->path);
     free(lf);
     return NULL;
   }
-  lf->next_index = scan_next_index(path);
+  const char *slash = strrchr(path, '/');
+  size_t dl = slash ? (size_t)(slash - path) : 0;
+  int in_prev = prev[0] && dl == strlen(prev) && strncmp(path, prev, dl) == 0;
+  if (made && dl < sizeof made_dir) snprintf(made_dir, sizeof made_dir, "%.*s", (int)dl, path);
+  lf->next_index = made || in_prev ? 1 : scan_next_index(path);
   lf->next = logfiles;
   logfiles = lf;
   return lf;
@@ -376,8 +404,10 @@ typedef struct pump {
   char *job;        /* whose output: attached clients of this job get a copy */
   char stream;      /* 'o' stdout (and a pty), 'e' stderr */
   unsigned hold_id; /* the fd holder's duplicate, or 0 */
+  int kept;         /* the helper keeps a write end of this pipe for the job's next restart */
   struct pump *next;
 } pump_t;
+static void keep_pump_closed(pump_t *pm);
 
 static void fanout(const char *job, char stream, const char *data, size_t n);
 /* Where a job's input goes: its pty master, or the write end of its stdin pipe. Both are
@@ -500,6 +530,7 @@ tail:
 }
 
 static void pump_close(pump_t *pm) {
+  if (pm->kept) keep_pump_closed(pm);
   pump_feed(pm, "", 0, 1);
   if (pm->job) {
     jobio_t *j = jobio_find(pm->job);
@@ -855,6 +886,14 @@ typedef struct job {
   int killing;           /* KILL was sent to the whole job: anything of it seen now is killed */
   int stopped;           /* a stop reached it: its group goes when it is empty (else kept for a restart) */
   int64_t check_at_us;   /* when to look for survivors of that KILL (0: no check due) */
+  /* A job the helper may restart on its own (a ticket) keeps its stdout/stderr log pipes from
+   * one run to the next: the helper holds a write end of each (keep_w) so its pump never sees
+   * EOF, and a restart gives the same pipe to the new process. Per restart that saves two
+   * pipes, their pumps, epoll entries, two wake-ups for their EOFs and four messages to the fd
+   * holder (~26 system calls). Let go (keep_release) when the job is not restarted at once. */
+  int keep_w[2];
+  pump_t *keep_pm[2];
+  int keep_due;          /* its leader ended and a ticket restart is due: it takes them, or they go */
   struct job *next;
 } job_t;
 
@@ -881,9 +920,39 @@ static job_t *job_get(const char *key) {
   j->key = strdup(key);
   j->events_fd = j->dir_fd = -1;
   for (int i = 0; i < CG_MAX_JOIN; i++) j->join[i] = -1;
+  j->keep_w[0] = j->keep_w[1] = -1;
   j->next = jobs;
   jobs = j;
   return j;
+}
+
+/* Lets the kept log pipes go: the pumps see EOF once the job's last writer closes, as for
+ * any other job. */
+static void keep_release_one(job_t *j, int i) {
+  if (j->keep_w[i] >= 0) close(j->keep_w[i]);
+  j->keep_w[i] = -1;
+  if (j->keep_pm[i]) j->keep_pm[i]->kept = 0;
+  j->keep_pm[i] = NULL;
+}
+
+static void keep_release(job_t *j) {
+  keep_release_one(j, 0);
+  keep_release_one(j, 1);
+  j->keep_due = 0;
+}
+
+/* A kept pipe's pump closed (it cannot see EOF while we hold a write end: a read error): its
+ * job must not hand the pipe to a restart. */
+static void keep_pump_closed(pump_t *pm) {
+  job_t *j = pm->job ? job_find(pm->job) : NULL;
+  pm->kept = 0;
+  if (!j) return;
+  for (int i = 0; i < 2; i++)
+    if (j->keep_pm[i] == pm) {
+      if (j->keep_w[i] >= 0) close(j->keep_w[i]);
+      j->keep_w[i] = -1;
+      j->keep_pm[i] = NULL;
+    }
 }
 
 /* Drops the job's cgroup (it is empty): made again at its next spawn. */
@@ -1267,9 +1336,11 @@ static int tracked_alive(job_t *j, proc_t *but) {
  * empty when we track none: every live descendant of a job has a tracked ancestor, since its
  * orphans come to us (we are the subreaper) and are adopted before their parent's exit is sent.
  */
+static void ts_drain(void);
 static void maybe_empty(job_t *j) {
   if (!j || j->children > 0) return;
   if (j->events_fd >= 0 && !j->unpopulated) return;
+  ts_drain(); /* every record of the job's processes goes out before its `empty` */
   for (proc_t *p = procs, *next; p; p = next) { /* members died unseen: the group is empty */
     next = p->next;
     if (p->jb == j && p->member) proc_remove(p);
@@ -1381,6 +1452,16 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
     char note[96];
     snprintf(note, sizeof note, "{\"ev\":\"exit\",\"pid\":%d,\"status\":%d,\"respawned\":%d}", pid, status, again);
     notify_state(p->job, note);
+    if (j && (j->keep_w[0] >= 0 || j->keep_w[1] >= 0)) {
+      if (again) {
+        /* The run's last unfinished line ends with it, as at the EOF of a pipe of its own. */
+        for (int i = 0; i < 2; i++)
+          if (j->keep_pm[i] && j->keep_pm[i]->partial.len) pump_feed(j->keep_pm[i], "", 0, 1);
+        j->keep_due = 1;
+      } else {
+        keep_release(j);
+      }
+    }
   }
   if (again) {
     due_push(p->job);
@@ -1395,6 +1476,32 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
 }
 
 static void holder_restart(void);
+
+/*
+ * A job leader's ids and flags from the kernel record already sent for it (root, taskstats),
+ * instead of reading its zombie's /proc stat and status (7 system calls and two text files
+ * rendered by the kernel, per restart). The exit event keeps every field: the daemon records
+ * the kernel's figures, not these, and a leader we forked leads its session and group (setsid
+ * before exec; a session leader can change neither).
+ */
+static int ids_from_record(pid_t pid, pstat_t *ps) {
+  proc_t *p;
+  if (!ts_enabled() || !(p = proc_find(pid)) || !p->leader || p->keeper) return 0;
+  ts_drain(); /* the record was queued before the zombie showed: read it now */
+  ts_sent_t r;
+  /* A child that failed before its exec (AFORK) may have died before its setsid: /proc says. */
+  if (!ts_leader_sent(pid, &r) || (r.acflag & 0x01)) return 0;
+  snprintf(ps->comm, sizeof ps->comm, "%s", r.comm);
+  ps->state = 'Z';
+  ps->ppid = r.ppid;
+  ps->pgid = ps->sid = pid;
+  ps->flags = r.acflag & 0x02 ? 0x100ul : 0; /* PF_SUPERPRIV, as /proc's flags field shows ASU */
+  ps->start = p->start;
+  ps->uid = r.uid;
+  ps->gid = r.gid;
+  ps->ok = 1;
+  return 1;
+}
 
 #define REAP_BATCH 64
 static int reap_more; /* a batch ended with children still waiting: come back after the protocol */
@@ -1414,7 +1521,7 @@ static void reap_some(void) {
     pstat_t ps;
     memset(&ps, 0, sizeof ps);
     int gone = si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
-    if (gone) read_pstat(pid, &ps); /* still a zombie: /proc has its ids and flags */
+    if (gone && !ids_from_record(pid, &ps)) read_pstat(pid, &ps); /* still a zombie: /proc has its ids and flags */
     int status = 0;
     struct rusage ru;
     memset(&ru, 0, sizeof ru);
@@ -1547,11 +1654,25 @@ typedef struct {
   char path[1024];
 } exec_fail_t;
 
+/* A vforked child shares our memory and we wait until it has exec'd or exited: it leaves its
+ * failure here instead of in a pipe (as glibc's posix_spawn does), which saves the pipe's four
+ * system calls per spawn. Set only while a vfork is under way; a forked child has NULL. */
+typedef struct {
+  int failed;
+  exec_fail_t f;
+} vfork_result_t;
+static vfork_result_t *vfork_out;
+
 static void child_fail(int fd, const char *stage, const char *path) {
   exec_fail_t f = {.err = errno};
   snprintf(f.stage, sizeof f.stage, "%s", stage);
   snprintf(f.path, sizeof f.path, "%s", path ? path : "");
-  (void)!write(fd, &f, sizeof f);
+  if (vfork_out) {
+    vfork_out->f = f;
+    vfork_out->failed = 1;
+  } else {
+    (void)!write(fd, &f, sizeof f);
+  }
   _exit(127);
 }
 
@@ -1692,10 +1813,11 @@ static int child_main(void *arg) {
   }
   for (int i = 0; i < 3; i++)
     if (dup2(fds[i], i) < 0) child_fail(sfd, "dup2", NULL);
-  int keep = sockets_child(&rq->sk, &sfd); /* LISTEN_FDS from 3 (notify.c) */
+  int no_sfd = INT_MAX; /* vforked: no status pipe to keep clear of LISTEN_FDS */
+  int keep = sockets_child(&rq->sk, sfd >= 0 ? &sfd : &no_sfd); /* LISTEN_FDS from 3 (notify.c) */
   if (keep < 0) child_fail(sfd, "listen fds", NULL);
   syscall(SYS_close_range, (unsigned)keep, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
-  fcntl(sfd, F_SETFD, FD_CLOEXEC);
+  if (sfd >= 0) fcntl(sfd, F_SETFD, FD_CLOEXEC);
   if (rq->cwd && rq->cwd[0] && chdir(rq->cwd) < 0) child_fail(sfd, "chdir", rq->cwd);
   rq->argv[rq->argc] = NULL;
   rq->envp[rq->envc] = NULL;
@@ -1930,6 +2052,8 @@ typedef struct {
   const char *block_path; /* set: fork, the child may wait in this open */
   int forked;             /* a plain fork (not vfork): its exec result is awaited through epoll */
   int outpipe[2], errpipe[2], inpipe[2], status_pipe[2], report[2];
+  vfork_result_t vres; /* a vforked child's failure (status_pipe is for forked ones) */
+  int reused[2];       /* stdout/stderr: the job's kept pipe (outpipe/errpipe[1] is its kept write end) */
   int pty_master;
   char pty_name[128];
   logfile_t *outlog, *errlog;
@@ -1977,13 +2101,30 @@ static int spawn_resolve_ids(spawn_t *sp) {
   return 0;
 }
 
+/* A restart under a ticket writes to the pipe its job kept (see job_t.keep_w) when that pipe
+ * still feeds the same log file; anything else lets the kept pipes go. */
+static int spawn_reuse(spawn_t *sp, int i, const char *path) {
+  job_t *j = job_find(sp->rq->job);
+  if (!j || j->keep_w[i] < 0) return 0;
+  if (!sp->rq->is_respawn || !j->keep_due || sp->use_pty || !j->keep_pm[i] || !j->keep_pm[i]->log ||
+      strcmp(j->keep_pm[i]->log->path, path) != 0) {
+    keep_release_one(j, i);
+    return 0;
+  }
+  sp->reused[i] = 1;
+  (i ? sp->errpipe : sp->outpipe)[1] = j->keep_w[i];
+  return 1;
+}
+
 /* Step 2: managed logs, pipes, the pty, and whether an open may block. */
 static int spawn_make_streams(spawn_t *sp) {
   spawn_req_t *rq = sp->rq;
   sp->outk = parse_target(rq->out, &sp->outp);
   sp->errk = parse_target(rq->err, &sp->errp);
   sp->use_pty = rq->tty && strcmp(rq->tty, "pty") == 0;
-  if (sp->outk == 'l') {
+  if (sp->outk == 'l' && spawn_reuse(sp, 0, sp->outp)) {
+    /* the job's kept pipe: its pump and log are in place */
+  } else if (sp->outk == 'l') {
     sp->outlog = log_get(sp->outp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
     if (!sp->outlog) return spawn_fail(sp, sp->outp);
     /* With a pty the child writes to the terminal; its master feeds the log instead. */
@@ -1993,12 +2134,13 @@ static int spawn_make_streams(spawn_t *sp) {
     if (pipe2(sp->inpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
     if (set_nonblock(sp->inpipe[1]) < 0) return spawn_fail(sp, "fcntl");
   }
-  if (sp->errk == 'l' && !sp->use_pty) {
+  if (sp->errk == 'l' && !sp->use_pty && spawn_reuse(sp, 1, sp->errp)) {
+    /* kept */
+  } else if (sp->errk == 'l' && !sp->use_pty) {
     sp->errlog = log_get(sp->errp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
     if (!sp->errlog) return spawn_fail(sp, sp->errp);
     if (pipe2(sp->errpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
   }
-  if (pipe2(sp->status_pipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
   if (sp->use_pty) {
     sp->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (sp->pty_master < 0 || grantpt(sp->pty_master) < 0 || unlockpt(sp->pty_master) < 0 ||
@@ -2109,9 +2251,18 @@ static unsigned long long start_ticks_between(int64_t before, int64_t after) {
  * born in it (clone3 CLONE_INTO_CGROUP), vforked too where clone3 can take a stack (x86-64),
  * else forked. A pty job goes through its keeper.
  */
+/* A forked child's exec result comes through a close-on-exec pipe. */
+static int spawn_status_pipe(spawn_t *sp, child_args_t *ca) {
+  if (pipe2(sp->status_pipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
+  ca->sfd = sp->status_pipe[1];
+  return 0;
+}
+
 static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   static char *child_stack;
+  ca->sfd = -1;
   if (sp->use_pty) {
+    if (spawn_status_pipe(sp, ca) < 0) return -1;
     if (pipe2(sp->report, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
     sp->keeper = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->keeper < 0) return spawn_fail(sp, "fork");
@@ -2128,7 +2279,9 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   if (!child_stack && !(child_stack = malloc(CHILD_STACK))) die("out of memory");
   sp->boot_before = boot_ns();
   if (!sp->block_path && sp->jb->dir_fd >= 0) {
+    vfork_out = &sp->vres;
     sp->pid = vfork_into(sp->jb->dir_fd, ca, child_stack + CHILD_STACK);
+    vfork_out = NULL;
     sp->boot_after = boot_ns();
     if (sp->pid > 0) return 0;
     if (sp->pid < 0) return spawn_fail(sp, "fork");
@@ -2137,6 +2290,7 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   if (sp->block_path || sp->jb->dir_fd >= 0) {
     /* A plain fork (born in its cgroup): we do not wait for an open that may block, and for
      * the others we wait for the exec as with vfork (see spawn_commit). */
+    if (spawn_status_pipe(sp, ca) < 0) return -1;
     sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->pid < 0) return spawn_fail(sp, "fork");
     if (sp->pid == 0) { child_main(ca); _exit(127); }
@@ -2146,7 +2300,9 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   }
   /* clone(CLONE_VM|CLONE_VFORK) on a stack of its own, as glibc's posix_spawn does. The child
    * only reads the request and makes system calls before exec or _exit. */
+  vfork_out = &sp->vres;
   sp->pid = clone(child_main, child_stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, ca);
+  vfork_out = NULL;
   sp->boot_after = boot_ns();
   if (sp->pid < 0) return spawn_fail(sp, "fork");
   return 0;
@@ -2257,9 +2413,25 @@ static void close_pair(int p[2]) {
 /* Step 6: the child runs; record it, hand its streams to the pumps, say what happened. */
 static void spawn_commit(spawn_t *sp) {
   spawn_req_t *rq = sp->rq;
-  close(sp->status_pipe[1]);
-  if (sp->outpipe[1] >= 0) close(sp->outpipe[1]);
-  if (sp->errpipe[1] >= 0) close(sp->errpipe[1]);
+  if (sp->status_pipe[1] >= 0) close(sp->status_pipe[1]);
+  /* The log pipes' write ends: kept for the next run when the helper may restart the job at
+   * once (a ticket), else closed (the pumps see EOF when the job's last writer is gone). */
+  job_t *j = sp->jb;
+  int keep = rq->rs_budget > 0 && !sp->use_pty;
+  for (int i = 0; i < 2; i++) {
+    int w = i ? sp->errpipe[1] : sp->outpipe[1];
+    if (sp->reused[i]) continue; /* still kept */
+    if (j->keep_w[i] >= 0) keep_release_one(j, i);
+    if (w < 0) continue;
+    if (keep && sp->pumps[i]) {
+      j->keep_w[i] = w;
+      j->keep_pm[i] = sp->pumps[i];
+      sp->pumps[i]->kept = 1;
+    } else {
+      close(w);
+    }
+  }
+  j->keep_due = 0;
   if (sp->inpipe[0] >= 0) close(sp->inpipe[0]);
   pstat_t ps;
   memset(&ps, 0, sizeof ps);
@@ -2342,11 +2514,16 @@ static void spawn_commit(spawn_t *sp) {
     else pending_complete(pd, 0); /* it may be done already */
     return;
   }
-  /* A vforked child has exec'd or exited by now: EOF (close-on-exec) or its failure record. */
-  exec_fail_t f;
-  ssize_t n;
-  do n = read(sp->status_pipe[0], &f, sizeof f); while (n < 0 && errno == EINTR);
-  close(sp->status_pipe[0]);
+  /* A vforked child has exec'd or exited by now, leaving its failure in sp->vres if any; a pty
+   * job's (through its keeper) says through the pipe: EOF (close-on-exec) or its failure record. */
+  exec_fail_t f = sp->vres.f;
+  int failed = sp->vres.failed;
+  if (sp->status_pipe[0] >= 0) {
+    ssize_t n;
+    do n = read(sp->status_pipe[0], &f, sizeof f); while (n < 0 && errno == EINTR);
+    close(sp->status_pipe[0]);
+    failed = n == (ssize_t)sizeof f;
+  }
   if (oq_head) {
     /* Forked children before it are still on their way to exec: its result goes out after theirs. */
     pending_t *pd = calloc(1, sizeof *pd);
@@ -2360,17 +2537,24 @@ static void spawn_commit(spawn_t *sp) {
     pd->is_respawn = rq->is_respawn;
     pd->ordered = 1;
     pd->done = 1;
-    pd->failed = n == (ssize_t)sizeof f;
+    pd->failed = failed;
     pd->f = f;
     *oq_tail = pd;
     oq_tail = &pd->next;
     ordered_advance();
     return;
   }
-  spawn_report(rq->job, req, sp->pid, ps.start, rq->is_respawn, n == (ssize_t)sizeof f ? &f : NULL);
+  spawn_report(rq->job, req, sp->pid, ps.start, rq->is_respawn, failed ? &f : NULL);
 }
 
 static void spawn_abort(spawn_t *sp) {
+  job_t *j = job_find(sp->rq->job);
+  for (int i = 0; i < 2; i++) {
+    if (!sp->reused[i]) continue;
+    (i ? sp->errpipe : sp->outpipe)[1] = -1; /* the job's kept end: let go below */
+    if (j) keep_release_one(j, i);
+  }
+  if (j) j->keep_due = 0;
   close_pair(sp->outpipe);
   close_pair(sp->errpipe);
   close_pair(sp->inpipe);
@@ -2412,7 +2596,7 @@ static void do_spawn(spawn_req_t *rq) {
   if (sockets_prepare(&rq->sk, rq->job, sp->uid, rq->envp, &rq->envc, MAX_ARGS, sp->msg, sizeof sp->msg) < 0) goto fail;
   spawn_cgroup(sp);
   if (spawn_make_pumps(sp) < 0) goto fail;
-  child_args_t ca = {.rq = rq, .sfd = sp->status_pipe[1], .pty_name = sp->pty_name, .outk = sp->outk, .errk = sp->errk,
+  child_args_t ca = {.rq = rq, .sfd = -1, .pty_name = sp->pty_name, .outk = sp->outk, .errk = sp->errk,
                      .outp = sp->outp, .errp = sp->errp, .outw = pfd[1] >= 0 ? pfd[1] : sp->outpipe[1], .errw = pfd[2] >= 0 ? pfd[2] : sp->errpipe[1], .uid = sp->uid,
                      .gid = sp->gid, .groups = sp->groups, .ngroups = sp->ngroups, .inr = pfd[0] >= 0 ? pfd[0] : sp->inpipe[0], .ttyfd = -1,
                      .join = sp->jb->join[0] >= 0 ? sp->jb->join : NULL};
@@ -2709,6 +2893,43 @@ static void handle_frame(char *p, size_t n) {
 #define TS_HOLD_US 1000
 #define RESPAWN_BATCH 16
 #define HOLD_UNACKED 256
+/*
+ * What ticket restarts make for the daemon (exit, record, respawned) is held a little, as kernel
+ * records are (TS_HOLD_US): a crash loop's events then reach the daemon in one write every
+ * RESPAWN_HOLD_US instead of one per restart, and each write is a wake-up of the daemon (an IPI
+ * and a turn of its loop) and a send of ours. Anything from the daemon ends the hold at once.
+ */
+#define RESPAWN_HOLD_US 2000
+static int64_t respawn_hold_since; /* 0: nothing held */
+
+/*
+ * For TS_MUTE_US after a ticket restart, kernel records do not wake us: the records socket leaves
+ * epoll's interest (every exit on the machine sends us one). A restarted leader's record is read
+ * at its reap (its SIGCHLD is ours), every record of a job before its `empty` (maybe_empty
+ * drains), and the rest at any reap meanwhile or when the time is up. A restart loop then wakes
+ * us once per restart (its SIGCHLD) instead of twice (its record, then its SIGCHLD); without
+ * restarts nothing changes (no timer).
+ */
+#define TS_MUTE_US 10000
+static int ts_poll_fd = -1;   /* the records socket in epoll (ts_open), or -1 */
+static int64_t ts_mute_until; /* 0: in epoll's interest */
+/* Mutes the records socket until `until` (µs, now_us), or hears it again (0). */
+static void ts_mute(int64_t until) {
+  if (ts_poll_fd < 0 || (!until && !ts_mute_until)) return;
+  if (until && ts_mute_until) { ts_mute_until = until; return; } /* muted already: longer */
+  struct epoll_event ev = {.events = until ? 0 : EPOLLIN, .data.u64 = (uint64_t)ts_poll_fd};
+  if (epoll_ctl(epfd, EPOLL_CTL_MOD, ts_poll_fd, &ev) == 0) ts_mute_until = until;
+}
+
+/* Before a turn's wait: the records socket back once its time is up, else the wait bounded by it. */
+static void ts_mute_turn(int *timeout) {
+  if (!ts_mute_until) return;
+  int64_t left = ts_mute_until - now_us();
+  if (left <= 0) { ts_mute(0); return; } /* records pending meanwhile wake this very wait */
+  int ms = (int)((left + 999) / 1000);
+  if (*timeout < 0 || *timeout > ms) *timeout = ms;
+}
+
 static void respawn(ticket_t *t);
 static int run_respawns(void) {
   for (int k = 0; due_head && k < RESPAWN_BATCH; k++) {
@@ -2719,7 +2940,12 @@ static int run_respawns(void) {
     job_t *j = job_find(d->job);
     if (j) j->children--;
     ticket_t *t = ticket_find(d->job);
-    if (t) respawn(t);
+    if (t) {
+      respawn(t);
+      if (!respawn_hold_since) respawn_hold_since = now_us();
+      ts_mute(now_us() + TS_MUTE_US);
+    }
+    if (j && j->keep_due) keep_release(j); /* not restarted after all: its pipes may close */
     maybe_empty(j); /* a stop tore the ticket up meanwhile: the job may be over */
     free(d->job);
     free(d);
@@ -2998,6 +3224,7 @@ int main(int argc, char **argv) {
   if (tsfd >= 0) {
     ev.data.u64 = (uint64_t)tsfd;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, tsfd, &ev) < 0) die("epoll_ctl");
+    ts_poll_fd = tsfd;
   }
   int pipesfd = pipes_init(hold, holder_del, emit_event); /* pipes between programs (pipes.c) */
   if (pipesfd < 0) die("epoll_create1");
@@ -3026,10 +3253,16 @@ int main(int argc, char **argv) {
     if (reap_more) reap_some();
     check_kills();
     int timeout = reap_more || more ? 0 : next_check_ms();
-    if (ts_hold_since && now_us() - ts_hold_since < TS_HOLD_US) {
+    ts_mute_turn(&timeout);
+    int64_t now = now_us();
+    int held = 0;
+    if (ts_hold_since && now - ts_hold_since < TS_HOLD_US) held = 1;
+    else ts_hold_since = 0;
+    if (respawn_hold_since && now - respawn_hold_since < RESPAWN_HOLD_US) held = 1;
+    else respawn_hold_since = 0;
+    if (held) {
       if (timeout < 0 || timeout > 1) timeout = 1;
     } else {
-      ts_hold_since = 0;
       client_flush();
     }
     int n = epoll_wait(epfd, evs, 64, timeout);
@@ -3045,6 +3278,12 @@ int main(int argc, char **argv) {
       quiet = (tsfd >= 0 && tag == (uint64_t)tsfd) || (tag >= (1u << 20) && *(int *)evs[i].data.ptr == KIND_PUMP);
     }
     if (!quiet) ts_hold_since = 0;
+    /* A restart loop's own events (its records, output, SIGCHLDs) keep the respawn hold. */
+    for (int i = 0; i < n && respawn_hold_since; i++) {
+      uint64_t tag = evs[i].data.u64;
+      if (!((tsfd >= 0 && tag == (uint64_t)tsfd) || tag == (uint64_t)sfd || (tag >= (1u << 20) && *(int *)evs[i].data.ptr == KIND_PUMP)))
+        respawn_hold_since = 0;
+    }
     /* Spawn results first: whatever a new program does (ends, stops, notifies, writes) comes
      * after its exec, so its `spawned` must go out before any event of it in this turn. */
     int any_pending = 0;

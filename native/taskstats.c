@@ -381,6 +381,24 @@ static void add_thread(struct taskstats *a, const struct taskstats *t) {
 static unsigned leaders_ended; /* records sent for job leaders: their SIGCHLD comes to the helper next */
 unsigned ts_leaders_ended(void) { return leaders_ended; }
 
+/* The last leaders' records sent, until their reap takes them (ts_leader_sent): a leader's
+ * record goes out before its zombie is reaped, so a small ring is enough; an entry a reap never
+ * took is overwritten. */
+#define SENT_RING 32
+static ts_sent_t sent_ring[SENT_RING];
+static unsigned sent_next;
+
+int ts_leader_sent(pid_t pid, ts_sent_t *out) {
+  for (unsigned i = 0; i < SENT_RING; i++) {
+    ts_sent_t *e = &sent_ring[(sent_next - 1 - i) % SENT_RING];
+    if (e->pid != pid) continue;
+    *out = *e;
+    e->pid = 0;
+    return 1;
+  }
+  return 0;
+}
+
 /* One task's stats; `len` is how much of the struct this kernel sent. */
 static void on_task(const struct taskstats *t, size_t len) {
   if (probe_pid && (pid_t)t->ac_pid == probe_pid) probe_ended = 1;
@@ -443,7 +461,16 @@ static void on_task(const struct taskstats *t, size_t len) {
        (unsigned long long)s.read_syscalls, (unsigned long long)s.write_syscalls,
        (unsigned long long)s.read_bytes, (unsigned long long)s.write_bytes,
        (unsigned long long)s.cancelled_write_bytes, (unsigned long long)s.nvcsw, (unsigned long long)s.nivcsw);
-  if (p->leader) leaders_ended++;
+  if (p->leader) {
+    leaders_ended++;
+    ts_sent_t *e = &sent_ring[sent_next++ % SENT_RING];
+    e->pid = (pid_t)s.ac_tgid;
+    e->ppid = (pid_t)s.ac_ppid;
+    e->uid = s.ac_uid;
+    e->gid = s.ac_gid;
+    e->acflag = s.ac_flag;
+    snprintf(e->comm, sizeof e->comm, "%s", c16);
+  }
   drop(p->pid);
 }
 

@@ -34,4 +34,15 @@ void ts_readable(void);
 /* How many records of job leaders (processes the helper reaps itself) were sent so far. */
 unsigned ts_leaders_ended(void);
 
+/* What a leader's record said, for its reap: the ids and flags /proc would give for the zombie. */
+typedef struct {
+  pid_t pid, ppid;
+  unsigned uid, gid;
+  unsigned acflag; /* AFORK 1, ASU 2, ACORE 8, AXSIG 0x10 */
+  char comm[33];
+} ts_sent_t;
+/* 1 (and *out filled) when the record of leader pid was sent and not taken yet: its reap then
+ * need not read /proc (~7 system calls); the daemon stores the kernel's record, not wait4's. */
+int ts_leader_sent(pid_t pid, ts_sent_t *out);
+
 #endif

@@ -26,6 +26,7 @@ import { MODULES, type Service, type Services } from './modules.js';
 import { packageVersion } from './package-version.js';
 import { pathsFor, systemPaths, type Paths } from './paths.js';
 import { programsLoaded, type ApiContext } from './routes.js';
+import { releaseMemory, SETTLE_BURST, Settler } from './settle.js';
 import { StoreGuard } from './store-guard.js';
 
 /** A running daemon. */
@@ -133,6 +134,9 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   // Jobs of a helper that dies come to the daemon, which can still collect their real ends.
   becomeSubreaper();
   await sup.init();
+  // Memory a burst of job changes (an `up`, a `down` of many) left is given back once it is over.
+  const settler = new Settler(releaseMemory);
+  sup.on('change', () => settler.note());
 
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -143,6 +147,7 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   let running: Service[] = [];
   const down = (stopJobs = true): Promise<void> => {
     stopping ??= (async () => {
+      settler.stop();
       if (socketWatch) { socketWatch.watcher?.close(); clearInterval(socketWatch.timer); }
       for (const s of servers) s.close();
       for (const s of running.reverse()) await s.stop();
@@ -230,6 +235,7 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   }
   void lockFd; // held for the life of the process; the kernel drops it when we die
   backups.start();
+  settler.note(SETTLE_BURST); // the start itself (module loading, migrations, adoption) was a burst
   setImmediate(() => {
     for (const f of fixed) notes.emit('note', `home: ${f}`);
     notes.emit('note', `descriptor limit ${nofile}, umask 022`);

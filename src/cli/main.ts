@@ -4,9 +4,13 @@
 // action imports its own code when it runs (bench/cli.ts measures the start against `node -e 0`).
 // This is the ES module entry (the daemon runs from it); the package's `bin` is the bundle of
 // hot.ts (scripts/build-cli.mjs), which hands every verb it does not carry to this file.
-import { CORE_VERBS, registerCore } from './core.js';
-import { COMMAND_GROUPS, type RegisterCommands } from './modules.js';
-import { runCli, type GroupLoader } from './run.js';
+import type { RegisterCommands } from './modules.js';
+import type { GroupLoader } from './run.js';
+
+// The daemon caps glibc's malloc arenas before anything else loads, while only the main thread's
+// and one other exist (src/os/memory.ts): the modules below are imported after it for that reason.
+if (process.argv.slice(2).find((a) => !a.startsWith('-')) === 'daemon') (await import('../os/memory.js')).capArenas(2);
+const [{ CORE_VERBS, registerCore }, { COMMAND_GROUPS }, { runCli }] = await Promise.all([import('./core.js'), import('./modules.js'), import('./run.js')]);
 
 const core = async (): Promise<RegisterCommands> => registerCore;
 // Which group defines each verb; a verb not listed (or --help) loads every group.

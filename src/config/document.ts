@@ -13,6 +13,7 @@ import { checkPipes, readFifos } from './read-pipes.js';
 import type { ProgramSpec } from './spec.js';
 import { didYouMean } from './suggest.js';
 import { Walker, type ReadOptions } from './yaml-nodes.js';
+import { readSimpleYaml } from './yaml-subset.js';
 
 /** What a reader found: the specs, and the reporter holding any problems. */
 export interface Read {
@@ -29,19 +30,32 @@ export interface Read {
 /** Program specs from YAML or JSON text; problems go to the returned reporter. */
 export function readStructured(text: string, file: string, format: 'yaml' | 'json', opts: ReadOptions = { baseDir: '/' }): Read {
   const r = new Reporter(file, text);
-  const specs: ProgramSpec[] = [];
   let source = text;
   if (format === 'json') {
     const bad = jsonSyntaxError(text);
-    if (bad) return r.add(bad.offset, '', bad.message), { specs, r };
+    if (bad) return r.add(bad.offset, '', bad.message), { specs: [], r };
     // Tabs are JSON whitespace but not YAML indentation; one space each keeps every offset.
     source = text.replace(/\t/g, ' ');
+  } else {
+    // Most files are plain YAML: read without the yaml package's cold parser (yaml-subset.ts).
+    // A file with any problem is read again below, so every message comes from the one path.
+    const simple = readSimpleYaml(source);
+    if (simple) {
+      const read = readDocument(simple, new Reporter(file, text), opts);
+      if (read.r.issues.length === 0) return read;
+    }
   }
   const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     reportSyntax(r, doc.errors);
-    return { specs, r };
+    return { specs: [], r };
   }
+  return readDocument(doc, r, opts);
+}
+
+// Every setting of a parsed document (from the yaml package or yaml-subset.ts: the same nodes).
+function readDocument(doc: Document.Parsed, r: Reporter, opts: ReadOptions): Read {
+  const specs: ProgramSpec[] = [];
   if (reportNul(r, doc)) return { specs, r };
   const w = new Walker(doc, r, opts);
   const root = w.field('', null, doc.contents);

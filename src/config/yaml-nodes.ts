@@ -115,9 +115,7 @@ export class Walker {
   ): Partial<Record<K, Field>> | undefined {
     if (this.isEmpty(f)) return {};
     if (!isMap(f.node)) return this.fail(f, `expected a mapping of ${what}, got ${describeValue(f.value)}`);
-    const canonical = new Map<string, K>();
-    for (const k of Object.keys(table) as K[]) for (const s of table[k]) canonical.set(s, k);
-    const firsts = (Object.keys(table) as K[]).map((k) => table[k][0]);
+    const { canonical, firsts } = spellings(table);
     const out: Partial<Record<K, Field>> = {};
     const seen = new Map<K, Entry>();
     for (const e of this.entries(f.node, f.path)) {
@@ -138,6 +136,20 @@ export class Walker {
     }
     return out;
   }
+}
+
+// Each table's spellings by name, made once per table: keys() runs for every program and every
+// nested setting, and building the map on each call was most of its time (issue 17, an `up` of 500).
+const tables = new WeakMap<object, { canonical: Map<string, string>; firsts: string[] }>();
+function spellings<K extends string>(table: KeyTable<K>): { canonical: Map<string, K>; firsts: string[] } {
+  let t = tables.get(table);
+  if (!t) {
+    const canonical = new Map<string, string>();
+    for (const k of Object.keys(table) as K[]) for (const s of table[k]) canonical.set(s, k);
+    t = { canonical, firsts: (Object.keys(table) as K[]).map((k) => table[k][0]) };
+    tables.set(table, t);
+  }
+  return t as { canonical: Map<string, K>; firsts: string[] };
 }
 
 function expectedKeys(names: string[]): string {

@@ -4,7 +4,7 @@
 // the dead process's cgroup still has something in it, and the daemon's side handles the helper's
 // events in groups (one store commit per group) without losing or reordering any.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +57,7 @@ describe('spawning through the helper, fast and exact', () => {
     for (const r of kids) await exitOf(r.pid);
   });
 
-  test('a failure before exec still says where (vforked children report through the same pipe)', async () => {
+  test('a failure before exec still says where (a vforked child leaves it in memory it shares with the helper)', async () => {
     const noCmd = await spawn('sf-fail', ['/nonexistent/command']);
     assert.equal(noCmd.execErrno, 2);
     assert.equal(noCmd.stage, 'exec');
@@ -101,6 +101,95 @@ describe('spawning through the helper, fast and exact', () => {
         assert.ok(seen.indexOf(ends[i + 1]) > next, `run ${i + 1} ends after its restart was announced`);
       }
     }
+  });
+
+  // The helper's pipes (a job's log files and cgroup stay open for its next start).
+  const fdsOf = () => readdirSync(`/proc/${helper.helperPid}/fd`).map((f) => { try { return readlinkSync(`/proc/${helper.helperPid}/fd/${f}`); } catch { return ''; } })
+    .filter((l) => l.startsWith('pipe:'));
+  const backTo = (before: string[]) => waitFor(`the helper back to its ${before.length} pipes`, () => {
+    const now = fdsOf();
+    return now.length <= before.length ? true : null;
+  }).catch((e: Error) => { throw new Error(`${e.message}; new: ${fdsOf().filter((f) => !before.includes(f)).join(' ')}`); });
+
+  test('a ticket\'s restarts write to the pipe of the run before; each run\'s last line ends with it; the pipe goes when the restarts end', async () => {
+    const before = fdsOf();
+    const log = join(dir, 'keep.log');
+    // Each run names the pipe it writes to and leaves an unfinished line.
+    const first = await spawn('sf-keep', ['sh', '-c', 'echo "run $$ $(readlink /proc/$$/fd/1)"; printf "tail $$"'],
+      { stdout: `log:${log}`, stderr: `log:${join(dir, 'keep.err')}`, restartTicket: { budget: 12, any: true, ok: [0] } });
+    const ends = await waitFor('13 ends (the first run and 12 restarts)', () => {
+      const e = seen.filter((m): m is ExitEvent => m.ev === 'exit' && m.job === 'sf-keep' && m.leader === 1);
+      return e.length >= 13 ? e : null;
+    }, 30_000);
+    assert.equal(ends[0].pid, first.pid);
+    assert.equal(ends[12].respawned, 0, 'the budget is spent');
+    const lines = await waitFor('every run\'s two lines in the log', () => {
+      const l = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      return l.length >= 26 ? l : null;
+    });
+    const pipes = new Set<string>();
+    for (const end of ends) {
+      const run = lines.find((l) => l.startsWith(`run ${end.pid} `));
+      assert.ok(run, `run ${end.pid} logged its pipe`);
+      pipes.add(run.split(' ')[2]);
+      assert.ok(lines.includes(`tail ${end.pid}`), `the unfinished line of ${end.pid} is a line of its own`);
+    }
+    assert.equal(pipes.size, 1, `every run wrote to one pipe: ${[...pipes].join(', ')}`);
+    // The last run was not restarted: the helper let its write ends go, the pumps saw EOF.
+    await backTo(before);
+  });
+
+  test('a stop of a job whose restarts keep its pipes lets them go', async () => {
+    const before = fdsOf();
+    const r = await spawn('sf-keep-stop', ['sleep', '60'],
+      { stdout: `log:${join(dir, 'keep-stop.log')}`, stderr: 'stdout', restartTicket: { budget: 5, any: true, ok: [0] } });
+    helper.signalJob('sf-keep-stop', 15, true);
+    const end = await exitOf(r.pid);
+    assert.equal(end.respawned, 0, 'a stop is not restarted');
+    await backTo(before);
+  });
+
+  test('a leader\'s end carries its ids and flags whether from /proc or from its kernel record', async () => {
+    const r = await spawn('sf-ids', ['sleep', '60'], { user: 'nobody', cwd: '/' });
+    assert.equal(r.execErrno, undefined, 'sleep runs as nobody');
+    // The helper goes on as the child's exec drops its memory, just before it takes its new name.
+    await waitFor('the child named after its program', () => readFileSync(`/proc/${r.pid}/comm`, 'utf8') === 'sleep\n' || null);
+    const st = statFields(r.pid);
+    const status = readFileSync(`/proc/${r.pid}/status`, 'utf8');
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)![1]), gid = Number(/^Gid:\s+(\d+)/m.exec(status)![1]);
+    process.kill(r.pid, 'SIGKILL');
+    const end = await exitOf(r.pid);
+    assert.deepEqual([end.comm, end.uid, end.gid, end.ppid, end.pgid, end.sid, end.start],
+      ['sleep', uid, gid, helper.helperPid, r.pid, r.pid, r.start]);
+    assert.equal(Number(st[2]), r.pid, 'the leader leads its group');
+    assert.equal(end.kflags & 0x40, 0, 'it exec\'d (no PF_FORKNOEXEC)');
+    if (helper.hello?.acct === 'taskstats') {
+      const rec = seen.find((m) => m.ev === 'taskstats' && m.pid === r.pid);
+      assert.ok(rec && seen.indexOf(rec) < seen.indexOf(end), 'the kernel record went first');
+    }
+    // One that never exec'd says so (PF_FORKNOEXEC), whichever way its ids came.
+    const failed = await spawn('sf-ids', ['/nonexistent/command']);
+    assert.equal((await exitOf(failed.pid)).kflags & 0x40, 0x40, 'forked, never exec\'d');
+  });
+
+  test('kernel records of processes their own parents reap: while the job runs, and all before its empty', async (t) => {
+    if (helper.hello?.acct !== 'taskstats') { t.skip('no taskstats here (not root)'); return; }
+    // During a restart loop's hold kernel records do not wake the helper (they come with its
+    // reaps); after it they do again: this job runs after the ticket loops above.
+    const r = await spawn('sf-kids', ['sh', '-c', '/bin/true; /bin/true; exec sleep 60']);
+    const kids = await waitFor('the records of both /bin/true while the job still runs', () => {
+      const k = seen.filter((m) => m.ev === 'taskstats' && m.job === 'sf-kids' && (m as { comm: string }).comm === 'true');
+      return k.length >= 2 ? k : null;
+    });
+    assert.ok(kids.every((k) => (k as { leader: number }).leader === 0));
+    const short = await spawn('sf-kids2', ['sh', '-c', 'for i in 1 2 3; do /bin/true; done']);
+    const empty = await waitFor('the empty of sf-kids2', () => seen.find((m) => m.ev === 'empty' && (m as { job: string }).job === 'sf-kids2') ?? null);
+    const recs = seen.filter((m) => m.ev === 'taskstats' && m.job === 'sf-kids2');
+    assert.equal(recs.filter((m) => (m as { comm: string }).comm === 'true').length, 3, 'three records of true');
+    assert.ok(recs.length === 4 && recs.every((m) => seen.indexOf(m) < seen.indexOf(empty)), 'every record (the leader\'s too) before the empty');
+    assert.ok(seen.find((m) => m.ev === 'exit' && m.pid === short.pid));
+    process.kill(r.pid, 'SIGKILL');
+    await exitOf(r.pid);
   });
 
   test('a lone leader\'s end counts nothing alive; one that leaves an orphan has it adopted and counted', async () => {

@@ -10,6 +10,7 @@ import { managedStreams, type LogHistory } from '../../core/logs/history.js';
 import { logDirOf } from '../../core/logs/names.js';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../routes.js';
+import { byName } from '../../core/compare.js';
 
 /** What a request reads. `named`: a single program was asked for by name. */
 export interface Resolved {
@@ -52,7 +53,7 @@ export function resolveSources(ctx: ApiContext, history: LogHistory, uid: number
     if (live) programs.set(live.spec.name, live.spec);
   }
   if (programs.size || name == null || name === 'all') {
-    const ps = [...programs.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const ps = [...programs.values()].sort((a, b) => byName(a.name, b.name));
     return {
       sources: ps.flatMap((p) => sourcesOf(logsDir, p.name, managedStreams(p), p.log.timestamps !== 'none', only)),
       names: ps.map((p) => p.name),

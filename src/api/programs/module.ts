@@ -23,6 +23,7 @@ import type { Module } from '../modules.js';
 import { applyControlFile } from './apply-file.js';
 import { programsLoaded, visible, type ApiContext, type ApiRequest } from '../routes.js';
 import { jobView } from '../views.js';
+import { byName } from '../../core/compare.js';
 
 /** One row of `appinit list`. */
 export interface ProgramRow {
@@ -218,7 +219,7 @@ export const programsModule: Module = {
           running: jobs.filter((j) => j.state === 'running').length, state: states.join(','),
           pids: jobs.flatMap((j) => (j.pid != null ? [j.pid] : [])), restarts: jobs.reduce((s, j) => s + j.restarts, 0), command: p.commandText,
         };
-      }).sort((a, b) => a.name.localeCompare(b.name));
+      }).sort((a, b) => byName(a.name, b.name));
     },
 
     'GET /v1/programs/describe': (ctx, req) => {

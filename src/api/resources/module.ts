@@ -13,6 +13,7 @@ import type { Module } from '../modules.js';
 import type { ApiContext, ApiRequest } from '../routes.js';
 import { adopt, forgetFamilies, holderOf, processHolderAlive, restoreFamily } from './holder.js';
 import type { Service } from '../modules.js';
+import { byName } from '../../core/compare.js';
 
 /** Counters of the resources module, read by /metrics (the web helper) and GET /v1/resources. */
 export interface ResourceStats {
@@ -242,7 +243,7 @@ export const resourcesModule: Module<'resources'> = {
     'GET /v1/resources': (ctx) => {
       const m = manager(ctx);
       return {
-        resources: [...m.resources.values()].sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({
+        resources: [...m.resources.values()].sort((a, b) => byName(a.name, b.name)).map((r) => ({
           ...r,
           holders: [...(m.holdings.get(r.name)?.values() ?? [])].map((h) => ({ holder: h.holder.label, units: h.units })),
           waiters: m.waiting(r.name),

@@ -1,7 +1,9 @@
 // Start order, as supervisord's `priority` on top of `after:`: pure batching of jobs.
 // A job starts once every program it names in `after` that is also being started has
 // started; among those free to start, the lowest priority goes first, equal priorities
-// together. Stopping is the same order reversed: dependents and high priorities first.
+// together (in code-point order of their names, as supervisord). Stopping is the same order
+// reversed: dependents and high priorities first.
+import { byName } from '../compare.js';
 
 /** What ordering needs of a job. */
 export interface Orderable {
@@ -13,7 +15,7 @@ export function startBatches<J extends Orderable>(jobs: readonly J[]): J[][] {
   // Specs stored by an older daemon have neither field: the defaults.
   const prio = (j: J) => j.spec.priority ?? 999;
   const after = (j: J) => j.spec.after ?? [];
-  const pending = [...jobs].sort((a, b) => prio(a) - prio(b) || a.spec.name.localeCompare(b.spec.name));
+  const pending = [...jobs].sort((a, b) => prio(a) - prio(b) || byName(a.spec.name, b.spec.name));
   const batches: J[][] = [];
   while (pending.length > 0) {
     const waiting = new Set(pending.map((j) => j.spec.name));

@@ -19,6 +19,7 @@ import { isoWithOffset, parseCron, parseCrontab, type CronExpr, type CrontabEntr
 import { isResting, type Job, type Supervisor } from '../supervisor/runtime.js';
 import { atProgramDue, atProgramNext, cronCatchUp, nextCron, overlapAction } from './plan.js';
 import { atProgram, cronJobName, cronProgram, type CronOwner } from './programs.js';
+import { byName } from '../compare.js';
 
 /** The longest sleep: a wall clock set forward is noticed within this. */
 export const MAX_SLEEP = 30_000;
@@ -315,7 +316,7 @@ export class Scheduler {
       const j = this.sup.jobs.get(r.job);
       if (j) jobsOf.set(r.source, [...(jobsOf.get(r.source) ?? []), j.number]);
     }
-    return [...this.sources.values()].sort((a, b) => a.key.localeCompare(b.key)).map((s) => {
+    return [...this.sources.values()].sort((a, b) => byName(a.key, b.key)).map((s) => {
       const own = s.kind === 'program' ? this.programJobs(s.name) : [];
       return {
         source: s.key, kind: s.kind, name: s.name, uid: s.kind === 'program' ? (own[0]?.ownerUid ?? this.daemonUid) : s.uid,

@@ -108,16 +108,20 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       toForget.push(...jobs.sort((a, b) => a.instance - b.instance).slice(p.instances));
     }
   }
+  // Sets beside the result's lists: an `up` of 500 unchanged programs asked each list 500 times.
+  const unchanged = new Set<string>();
   for (const p of programs) {
     const jobs = byName.get(p.name) ?? [];
     if (jobs.length === 0) result.added.push(p.name);
-    else if (sameProgram(jobs[0].spec, p) && jobs.length === p.instances && !piped(p.name)) result.unchanged.push(p.name);
-    else {
+    else if (sameProgram(jobs[0].spec, p) && jobs.length === p.instances && !piped(p.name)) {
+      result.unchanged.push(p.name);
+      unchanged.add(p.name);
+    } else {
       result.changed.push(p.name);
       result.changes[p.name] = describeChange(jobs[0].spec, p, jobs.length);
       if (piped(p.name)) result.changes[p.name].push(piped(p.name));
     }
-    if (shouldRun(p) && (!result.unchanged.includes(p.name) || jobs.some(wasStopped))) result.started.push(p.name);
+    if (shouldRun(p) && (!unchanged.has(p.name) || jobs.some(wasStopped))) result.started.push(p.name);
   }
   if (dryRun) return result;
   syncFifos(db, programs, ownerUid); // fifos: made before anything stops or starts (core/pipes)
@@ -125,6 +129,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   await sup.stop(toStop.filter((j) => !isResting(j)));
   // One transaction: after a crash either nothing of this `up` is stored, or all of it is,
   // with the jobs wanted up (a restarted daemon starts them). Their processes start after the commit.
+  const forget = new Set(toForget);
   sup.transaction(() => {
     replacePrograms(db, programs, file, [...byName.keys()]);
     setMeta(db, lastFileKey(ownerUid), file);
@@ -132,8 +137,8 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
     for (const j of toForget) sup.forget(j);
     const toStart = new Map<string, Job[]>();
     for (const p of programs) {
-      const jobs = (byName.get(p.name) ?? []).filter((j) => !toForget.includes(j)).sort((a, b) => a.instance - b.instance);
-      if (result.unchanged.includes(p.name)) {
+      const jobs = (byName.get(p.name) ?? []).filter((j) => !forget.has(j)).sort((a, b) => a.instance - b.instance);
+      if (unchanged.has(p.name)) {
         for (const j of jobs) sup.setSpec(j, p); // keep the new source position
         // `up` means "the file's programs run": one stopped (by `stop` or `down`) starts again, as
         // `docker compose up` does; one that ended by itself (exited, fatal) is left as it is.

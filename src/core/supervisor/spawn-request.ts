@@ -109,6 +109,7 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext, peers: Iterabl
 // (native/listen.c: the kernel checks the path as for the user, at bind time); root's files as root.
 function socketsFor(p: JobRow['spec'], job: JobRow): SpawnRequest['sockets'] {
   const r = socketRequest(p, job.instance);
+  if (!r) return r; // most programs have no sockets: no question about whose they are
   const daemonUid = process.getuid?.() ?? 0;
-  return r && job.ownerUid !== 0 && job.ownerUid !== daemonUid ? { ...r, asUser: true } : r;
+  return job.ownerUid !== 0 && job.ownerUid !== daemonUid ? { ...r, asUser: true } : r;
 }

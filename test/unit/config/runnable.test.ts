@@ -78,3 +78,45 @@ test('programs sharing a command and a directory are each checked; a later check
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a command looked up once per check is still answered per cwd and per user', () => {
+  // The check keeps one answer per (user, cwd, command): the same name in another cwd, or for
+  // another user, is looked up again (issue 17 made the lookup once per check, not per program).
+  const dir = mkdtempSync(join(tmpdir(), 'appinit-runnable-'));
+  try {
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    writeFileSync(join(dir, 'a', 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+    const text = `programs:
+  in-a:
+    command: tool
+    cwd: ${dir}/a
+  in-b:
+    command: tool
+    cwd: ${dir}/b
+  in-a-again:
+    command: ./tool
+    cwd: ${dir}/a
+  in-b-again:
+    command: ./tool
+    cwd: ${dir}/b
+`;
+    const ps = parseControlText(text, 'app.yaml', dir);
+    // A relative PATH entry is searched from each program's own cwd.
+    assert.deepEqual(checkRunnable(ps, { path: '.', self }).map(formatIssue), [
+      'app.yaml:6:14: programs.in-b.command: command not found: "tool" is not in PATH (.)',
+      `app.yaml:12:14: programs.in-b-again.command: command not found: ${dir}/b/tool`,
+    ]);
+    // The same command for another user in one check: a file only its owner may run is refused
+    // for "nobody" alone.
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'a'), 0o755);
+    chmodSync(join(dir, 'a', 'tool'), 0o700);
+    const two = parseControlText(`programs:\n  mine:\n    command: ./tool\n    cwd: ${dir}/a\n  theirs:\n    command: ./tool\n    cwd: ${dir}/a\n    user: nobody\n`, 'two.yaml', dir);
+    assert.deepEqual(checkRunnable(two, { path: '.', self }).map(formatIssue), [
+      `two.yaml:6:14: programs.theirs.command: ${dir}/a/tool is not executable (uid 65534)`,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

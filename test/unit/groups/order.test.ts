@@ -10,6 +10,10 @@ test('lower priority first; equal priorities start together', () => {
   assert.deepEqual(names(startBatches([job('web', 20), job('db', 10), job('cache', 10), job('worker')])), ['cache,db', 'web', 'worker']);
 });
 
+test('within a batch, names in code-point order (as supervisord), not the locale\'s', () => {
+  assert.deepEqual(names(startBatches([job('b'), job('a'), job('B'), job('_x'), job('a-1')])), ['B,_x,a,a-1,b']);
+});
+
 test('one batch when nothing says otherwise (as before: everything at once)', () => {
   assert.deepEqual(names(startBatches([job('a'), job('b'), job('c')])), ['a,b,c']);
 });
