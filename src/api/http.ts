@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { peerCred, type PeerCred } from '../os/peercred.js';
 import type { App } from './app.js';
+import { checkConnectionsWhileOpen } from './connection-checks.js';
 import { ApiError, errorBody } from './errors.js';
 import { parseBody } from './input.js';
 import type { ApiContext, ApiRequest } from './routes.js';
@@ -95,6 +96,8 @@ export const MAX_USER_CONNECTIONS = Number(process.env.APPINIT_MAX_USER_CONNECTI
 /** How long a request's head, and the whole request, may take to arrive (a slow or stalled sender is cut off). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
+/** How often open connections are checked against those two (only while any is open: connection-checks.ts). */
+const CHECK_CONNECTIONS_MS = 1000;
 
 // Each connection's caller (caller() asks the kernel once per connection).
 const callerOf = caller;
@@ -146,7 +149,7 @@ function heavyTurn(uid: number): Promise<() => void> {
 /** Creates the HTTP server for an app. */
 export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number } = {}): http.Server {
   const limit = opts.maxBody ?? MAX_BODY;
-  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, async (req, res) => {
+  const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: CHECK_CONNECTIONS_MS }, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://appinit');
     const method = req.method ?? 'GET';
     const peer = callerOf(req.socket);
@@ -181,5 +184,6 @@ export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number
     if (!res.destroyed) send(res, r.status, r.body);
   });
   capConnections(server, process.getuid?.() ?? 0);
+  checkConnectionsWhileOpen(server, CHECK_CONNECTIONS_MS);
   return server;
 }

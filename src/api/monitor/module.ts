@@ -1,7 +1,8 @@
 // The monitor module: its schema, its routes, and the job sampler it runs with the daemon.
 // APPINIT_SAMPLE_MS sets the sampling interval (default 5 s; 0 turns sampling off).
 import { Sampler, type SampleTarget } from '../../core/monitor/sampler.js';
-import { clockTicks, descendantsSampled, pageSize, readProcSample, readUptime, type ProcSample } from '../../os/proc/index.js';
+import { nofileLimit } from '../../os/limits.js';
+import { clockTicks, descendantsSampled, KeptFiles, pageSize, readProcSample, readUptime, type ProcSample } from '../../os/proc/index.js';
 import { type JobSample, insertSamples, lastSampleSeqs, MONITOR_MIGRATIONS, pruneRemovedJobSamples } from '../../store/monitor.js';
 import type { Module, Service } from '../modules.js';
 import type { ApiContext } from '../routes.js';
@@ -18,6 +19,15 @@ export const SAMPLES_KEPT = 720;
  *  route stores what is pending before it reads; a kill -9 loses at most these ticks' samples
  *  (CPU and memory history, not records, jobs or schedules). */
 export const STORE_EVERY_TICKS = 6;
+/** At most this many /proc files of sampled processes stay open between ticks (three per process:
+ *  stat, statm, task/PID/children; 2,000 processes), and never more than a quarter of the
+ *  daemon's descriptor limit; past it a file is opened and closed at each read, as before. */
+export const KEPT_FILES_MAX = 6000;
+
+/** How many descriptors the sampler may keep open, given the soft RLIMIT_NOFILE. */
+export function keptFilesLimit(nofile: bigint): number {
+  return Math.min(KEPT_FILES_MAX, Math.floor(Number(nofile) / 4));
+}
 
 /** The sampling interval from the environment: APPINIT_SAMPLE_MS, a whole number of ms; 0 = off. */
 export function sampleInterval(env: NodeJS.ProcessEnv = process.env): number {
@@ -38,14 +48,18 @@ function startSampler(ctx: ApiContext): Service & SamplerInfo {
   // One tick reads each process's stat once: while finding a job's descendants (which needs
   // its thread count), and the tick's read() is answered from the same map.
   const tick = new Map<number, ProcSample | null>();
+  // Each process's stat, statm and children stay open from one tick to the next; what a tick did
+  // not read (ended processes, removed jobs) is closed at its end.
+  const files = new KeptFiles(keptFilesLimit(nofileLimit().soft));
   const targets = function* (): Iterable<SampleTarget> {
     tick.clear();
     for (const j of ctx.sup.jobs.values()) {
       if (j.pid == null && j.others.size === 0) continue;
       // The whole job: the leader, adopted orphans, and what each of them forked.
-      yield { id: j.id, pids: descendantsSampled(j.pid == null ? j.others : [j.pid, ...j.others], tick) };
+      yield { id: j.id, pids: descendantsSampled(j.pid == null ? j.others : [j.pid, ...j.others], tick, files) };
     }
     tick.clear();
+    files.sweep();
   };
   // Services that act on each tick (maxMemory), subscribed through onSamples.
   const listeners: ((samples: JobSample[]) => void)[] = [];
@@ -61,7 +75,7 @@ function startSampler(ctx: ApiContext): Service & SamplerInfo {
   const sampler = new Sampler({
     intervalMs,
     targets,
-    read: (pid) => (tick.has(pid) ? tick.get(pid) ?? null : readProcSample(pid)),
+    read: (pid) => (tick.has(pid) ? tick.get(pid) ?? null : readProcSample(pid, files)),
     uptime: () => readUptime().uptime,
     write: (samples) => {
       for (const s of samples) pending.push(s);
@@ -74,7 +88,7 @@ function startSampler(ctx: ApiContext): Service & SamplerInfo {
     pageSize: pageSize(),
     onError: (err) => process.stderr.write(`appinit: sampler: ${(err as Error).message}\n`),
   }).start();
-  return { intervalMs, keep: SAMPLES_KEPT, stop: () => { sampler.stop(); flush(); }, onSamples: (l) => listeners.push(l), flush };
+  return { intervalMs, keep: SAMPLES_KEPT, stop: () => { sampler.stop(); flush(); files.close(); }, onSamples: (l) => listeners.push(l), flush };
 }
 
 /** ps, pstree, top, stat, history and times, served by the daemon. */

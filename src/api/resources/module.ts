@@ -267,7 +267,12 @@ export const resourcesModule: Module<'resources'> = {
   },
 
   start(ctx) {
-    const m = new ResourceManager(storePersist(ctx.db, (t) => console.log(`${new Date().toISOString()} resources: ${t}`)));
+    // The sweep below runs only while something is held: every new holding goes through
+    // persist.holding, which arms it; a sweep that finds nothing held disarms it. An idle daemon
+    // is not woken twice a second for nothing (issue 17: each wake-up of node costs ~0.2 ms here).
+    let timer: NodeJS.Timeout | null = null;
+    const persist = storePersist(ctx.db, (t) => console.log(`${new Date().toISOString()} resources: ${t}`));
+    const m = new ResourceManager({ ...persist, holding: (name, holder, units) => { persist.holding(name, holder, units); if (units !== 0) arm(); } });
     const s = loadResources(ctx.db);
     m.load(s.resources, s.holdings, s.messages);
     managers.set(ctx, m);
@@ -292,10 +297,16 @@ export const resourcesModule: Module<'resources'> = {
         const job = h.job != null ? ctx.sup.jobs.get(h.job) : undefined;
         if (h.job != null ? !job || (isResting(job) && job.others.size === 0) : !processHolderAlive(h.key)) m.release(h.key);
       }
+      if (timer && m.holderKeys().length === 0) { clearInterval(timer); timer = null; }
     };
+    function arm(): void {
+      if (timer) return;
+      // (a holding taken while the module starts may arm it before `sweep` is defined: looked up when it fires)
+      timer = setInterval(() => sweep(), 500);
+      timer.unref();
+    }
     sweep();
-    const timer = setInterval(sweep, 500);
-    timer.unref();
+    if (m.holderKeys().length > 0) arm();
     // Answers are kept an hour for re-sent requests: pruning them once a minute is plenty.
     const prune = () => pruneGrants(ctx.db, Date.now() - 3_600_000);
     prune();
@@ -303,7 +314,7 @@ export const resourcesModule: Module<'resources'> = {
     pruner.unref();
     const service: ResourcesService = {
       stats: { get deadlocksRefused() { return m.deadlocksRefused; } },
-      stop: () => { clearInterval(timer); clearInterval(pruner); ctx.sup.off('change', onChange); },
+      stop: () => { if (timer) clearInterval(timer); clearInterval(pruner); ctx.sup.off('change', onChange); },
     };
     return service;
   },

@@ -13,3 +13,4 @@ export type { PasswdEntry } from './parse-system.js';
 export { readSystemSnapshot } from './snapshot.js';
 export { withDescendants } from './children.js';
 export { descendantsSampled, readProcSample, type ProcSample } from './sample.js';
+export { KeptFiles, type KeptRead } from './kept-files.js';

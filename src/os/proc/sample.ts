@@ -3,10 +3,10 @@
 // exact one status's VmRSS shows; stat's rss field is the kernel's per-cpu estimate, 25% low for
 // a small process here), not the 1.5 KB of status; and a job's descendants through
 // /proc/PID/task/PID/children without listing task/ when the process has one thread (most do).
-// With 500 jobs the daemon makes ~9 syscalls per process and tick instead of ~14, and the tick
-// costs about half the CPU (bench/scale.ts: idle CPU against supervisord).
+// The files stay open between ticks (KeptFiles: one pread each instead of open + read + close)
+// and their numbers are parsed from the bytes, without making strings.
 import { readdirSync } from 'node:fs';
-import { readText } from './read-file.js';
+import { KeptFiles } from './kept-files.js';
 import { pageSize } from './system.js';
 
 /** The fields of a process the sampler uses (vsize in bytes, rss in pages, as ProcInfo). */
@@ -20,39 +20,78 @@ export interface ProcSample {
   numThreads: number;
 }
 
-/** Reads /proc/PID/stat into a ProcSample; null when the process is gone. */
-export function readProcSample(pid: number): ProcSample | null {
-  const text = readText(`/proc/${pid}/stat`);
-  if (text === null) return null;
-  const close = text.lastIndexOf(')');
-  if (close < 0) return null;
-  // Fields after the command: field 3 (state) starts at close + 2; field N is the (N-3)th
-  // space-separated word from there.
+// Without a KeptFiles of the caller's, every read opens, reads and closes (limit 0).
+const unkept = new KeptFiles(0);
+
+const SPACE = 0x20;
+const ZERO = 0x30;
+
+// The decimal number at buf[at..] (digits only; a /proc number field here is never negative).
+function numberAt(buf: Buffer, at: number, end: number): number {
+  let v = 0;
+  for (let i = at; i < end; i++) {
+    const c = buf[i] - ZERO;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+// The index after the next space at or after `at`, or -1.
+function nextField(buf: Buffer, at: number, end: number): number {
+  for (let i = at; i < end; i++) if (buf[i] === SPACE) return i + 1;
+  return -1;
+}
+
+/** Reads /proc/PID/stat and statm into a ProcSample; null when the process is gone. */
+export function readProcSample(pid: number, files: KeptFiles = unkept): ProcSample | null {
+  const st = files.read(`/proc/${pid}/stat`);
+  if (st === null) return null;
+  let { buf, n } = st;
+  // The command may hold spaces and ')': fields start after the LAST ')'.
+  let close = n - 1;
+  while (close >= 0 && buf[close] !== 0x29) close--;
+  if (close < 0 || close + 2 >= n) return null;
+  // Field 3 (state) starts at close + 2; field N is the (N-3)th space-separated word from there.
   let at = close + 2;
-  const state = text[at] ?? '?';
+  const state = String.fromCharCode(buf[at]);
   const want = [14, 15, 20, 22];
-  const got: number[] = [];
+  const got = [0, 0, 0, 0];
   let field = 3;
-  for (const n of want) {
-    while (field < n) {
-      const sp = text.indexOf(' ', at);
-      if (sp < 0) return null;
-      at = sp + 1;
+  for (let k = 0; k < want.length; k++) {
+    while (field < want[k]) {
+      at = nextField(buf, at, n);
+      if (at < 0) return null;
       field++;
     }
-    const sp = text.indexOf(' ', at);
-    got.push(Number(text.slice(at, sp < 0 ? undefined : sp)));
+    got[k] = numberAt(buf, at, n);
   }
   // statm: size resident shared text lib data dt, in pages.
-  const statm = readText(`/proc/${pid}/statm`);
-  if (statm === null) return null;
-  const sp1 = statm.indexOf(' ');
-  const sp2 = statm.indexOf(' ', sp1 + 1);
-  if (sp1 < 0 || sp2 < 0) return null;
+  const sm = files.read(`/proc/${pid}/statm`);
+  if (sm === null) return null;
+  ({ buf, n } = sm);
+  const second = nextField(buf, 0, n);
+  if (second < 0) return null;
   return {
     state, utime: got[0], stime: got[1], numThreads: got[2], startTime: got[3],
-    vsize: Number(statm.slice(0, sp1)) * pageSize(), rss: Number(statm.slice(sp1 + 1, sp2)),
+    vsize: numberAt(buf, 0, n) * pageSize(), rss: numberAt(buf, second, n),
   };
+}
+
+// Appends the pids listed in a children file ("12 345 ") to queue.
+function pushChildren(files: KeptFiles, path: string, queue: number[]): void {
+  const r = files.read(path);
+  if (r === null) return;
+  const { buf, n } = r;
+  let at = 0;
+  while (at < n) {
+    while (at < n && buf[at] === SPACE) at++;
+    if (at >= n) break;
+    const v = numberAt(buf, at, n);
+    if (v > 0) queue.push(v);
+    at = nextField(buf, at, n);
+    if (at < 0) break;
+  }
 }
 
 /**
@@ -60,7 +99,7 @@ export function readProcSample(pid: number): ProcSample | null {
  * withDescendants), reading each one's stat once into `read` (pid -> sample, null if gone), so
  * that the caller's per-process reads of the same tick are answered from it.
  */
-export function descendantsSampled(pids: Iterable<number>, read: Map<number, ProcSample | null>): number[] {
+export function descendantsSampled(pids: Iterable<number>, read: Map<number, ProcSample | null>, files: KeptFiles = unkept): number[] {
   const seen = new Set<number>();
   const queue = [...pids];
   for (let i = 0; i < queue.length; i++) {
@@ -68,22 +107,19 @@ export function descendantsSampled(pids: Iterable<number>, read: Map<number, Pro
     if (seen.has(pid)) continue;
     seen.add(pid);
     let s = read.get(pid);
-    if (s === undefined) read.set(pid, (s = readProcSample(pid)));
+    if (s === undefined) read.set(pid, (s = readProcSample(pid, files)));
     if (s === null) continue; // gone
+    if (s.numThreads === 1) {
+      pushChildren(files, `/proc/${pid}/task/${pid}/children`, queue);
+      continue;
+    }
     let tids: string[];
-    if (s.numThreads === 1) tids = [String(pid)];
-    else {
-      try {
-        tids = readdirSync(`/proc/${pid}/task`);
-      } catch {
-        continue;
-      }
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
     }
-    for (const tid of tids) {
-      const text = readText(`/proc/${pid}/task/${tid}/children`);
-      if (!text) continue;
-      for (const c of text.split(' ')) if (c.trim() !== '') queue.push(Number(c));
-    }
+    for (const tid of tids) pushChildren(files, `/proc/${pid}/task/${tid}/children`, queue);
   }
   return [...seen];
 }
