@@ -2269,7 +2269,8 @@ static int spawn_status_pipe(spawn_t *sp, child_args_t *ca) {
  */
 static int spawn_burst; /* set by client_frames while spawn frames follow the one handled */
 
-static int spawn_fork_burst(spawn_t *sp, child_args_t *ca) {
+/* A plain fork born in the job's cgroup; its exec result comes through epoll (spawn_commit). */
+static int spawn_fork_plain(spawn_t *sp, child_args_t *ca) {
   if (spawn_status_pipe(sp, ca) < 0) return -1;
   sp->boot_before = boot_ns();
   sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
@@ -2283,7 +2284,7 @@ static int spawn_fork_burst(spawn_t *sp, child_args_t *ca) {
 static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   static char *child_stack;
   ca->sfd = -1;
-  if (spawn_burst && !sp->use_pty) return spawn_fork_burst(sp, ca); /* keys: runs due together */
+  if (spawn_burst && !sp->use_pty) return spawn_fork_plain(sp, ca); /* runs due together */
   if (sp->use_pty) {
     if (spawn_status_pipe(sp, ca) < 0) return -1;
     if (pipe2(sp->report, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
@@ -2313,13 +2314,7 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   if (sp->block_path || sp->jb->dir_fd >= 0) {
     /* A plain fork (born in its cgroup): we do not wait for an open that may block, and for
      * the others we wait for the exec as with vfork (see spawn_commit). */
-    if (spawn_status_pipe(sp, ca) < 0) return -1;
-    sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
-    if (sp->pid < 0) return spawn_fail(sp, "fork");
-    if (sp->pid == 0) { child_main(ca); _exit(127); }
-    sp->boot_after = boot_ns();
-    sp->forked = 1;
-    return 0;
+    return spawn_fork_plain(sp, ca);
   }
   /* clone(CLONE_VM|CLONE_VFORK) on a stack of its own, as glibc's posix_spawn does. The child
    * only reads the request and makes system calls before exec or _exit. */
