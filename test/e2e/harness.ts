@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type Client, type JobView } from '../../src/client/index.js';
+import type { ExitEvent, HelperEvent } from '../../src/os/helper-protocol.js';
 import type { Supervise, SpawnResult } from '../../src/os/supervise.js';
 
 /** The compiled CLI entry point. */
@@ -198,6 +199,28 @@ export function helperSpawner(helper: Supervise, dir: string) {
       helper.spawn({ job, argv, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', APPINIT_TEST_MARK: dir }, cwd: dir, stdout: 'null', stderr: 'null', ...extra }, (r) =>
         r instanceof Error ? reject(r) : resolve(r)),
     );
+}
+
+/** A bare helper's events as the daemon would take them (dispatched, acknowledged), kept in `seen`. */
+export function recordEvents(helper: Supervise) {
+  const seen: HelperEvent[] = [];
+  helper.on('batch', (batch: HelperEvent[]) => {
+    let seq = 0;
+    for (const m of batch) {
+      seen.push(m);
+      helper.dispatch(m);
+      if ('seq' in m && typeof m.seq === 'number') seq = Math.max(seq, m.seq);
+    }
+    if (seq) helper.ack(seq);
+  });
+  const exitOf = (pid: number) => waitFor(`the exit of ${pid}`, () => seen.find((m): m is ExitEvent => m.ev === 'exit' && m.pid === pid) ?? null);
+  return { seen, exitOf };
+}
+
+/** /proc/PID/stat's fields from 3 (state) on. */
+export function statFields(pid: number): string[] {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return s.slice(s.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Ends a bare helper's test, pass or fail: every marked process, the helper, its directory. */

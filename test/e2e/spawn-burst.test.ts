@@ -8,30 +8,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { ExitEvent, HelperEvent } from '../../src/os/helper-protocol.js';
 import { Supervise, type SpawnResult } from '../../src/os/supervise.js';
-import { endHelper, waitFor } from './harness.js';
-
-function statFields(pid: number): string[] {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return s.slice(s.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-}
+import { endHelper, waitFor, recordEvents, statFields } from './harness.js';
 
 describe('a burst of spawns in one write', () => {
   const dir = mkdtempSync(join(tmpdir(), 'appinit-burst-'));
   const mark = `APPINIT_TEST_MARK=${dir}`;
   const helper = new Supervise(join(dir, 'supervise.sock'), join(dir, 'supervise.pid'), join(dir, 'supervise.log'));
-  const seen: HelperEvent[] = [];
-  helper.on('batch', (batch: HelperEvent[]) => {
-    let seq = 0;
-    for (const m of batch) {
-      seen.push(m);
-      helper.dispatch(m);
-      if ('seq' in m && typeof m.seq === 'number') seq = Math.max(seq, m.seq);
-    }
-    if (seq) helper.ack(seq);
-  });
-  const exitOf = (pid: number) => waitFor(`the exit of ${pid}`, () => seen.find((m): m is ExitEvent => m.ev === 'exit' && m.pid === pid) ?? null);
+  const { seen, exitOf } = recordEvents(helper);
   after(() => endHelper(helper, dir, mark));
 
   test('40 spawns released together: exact results, in the order asked, failures where they happened', async () => {

@@ -11,29 +11,14 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ExitEvent, HelperEvent } from '../../src/os/helper-protocol.js';
 import { Supervise, type SpawnResult } from '../../src/os/supervise.js';
-import { endHelper, helperSpawner, waitFor } from './harness.js';
-
-function statFields(pid: number): string[] {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return s.slice(s.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-}
+import { endHelper, helperSpawner, waitFor, recordEvents, statFields } from './harness.js';
 
 describe('spawning through the helper, fast and exact', () => {
   const dir = mkdtempSync(join(tmpdir(), 'appinit-spawnfast-'));
   const mark = `APPINIT_TEST_MARK=${dir}`;
   const helper = new Supervise(join(dir, 'supervise.sock'), join(dir, 'supervise.pid'), join(dir, 'supervise.log'));
-  const seen: HelperEvent[] = [];
-  helper.on('batch', (batch: HelperEvent[]) => {
-    let seq = 0;
-    for (const m of batch) {
-      seen.push(m);
-      helper.dispatch(m);
-      if ('seq' in m && typeof m.seq === 'number') seq = Math.max(seq, m.seq);
-    }
-    if (seq) helper.ack(seq);
-  });
+  const { seen, exitOf } = recordEvents(helper);
   const spawn = helperSpawner(helper, dir);
-  const exitOf = (pid: number) => waitFor(`the exit of ${pid}`, () => seen.find((m): m is ExitEvent => m.ev === 'exit' && m.pid === pid) ?? null);
   after(() => endHelper(helper, dir, mark));
 
   test('each child is born in its job\'s own group, with the start time /proc shows', async () => {
