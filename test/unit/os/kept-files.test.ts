@@ -127,6 +127,8 @@ test('readProcSample parses the bytes as ps parses the text, a command with spac
   let kids: number[] = [];
   try {
     await until('the shell forked its sleep', () => (kids = readFileSync(`/proc/${c.pid}/task/${c.pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)).length === 1);
+    // A child is listed as soon as it is forked, still running towards its exec: wait until it sleeps.
+    await until('the sleep to sleep', () => parseStat(readFileSync(`/proc/${kids[0]}/stat`, 'utf8'))?.state === 'S');
     const s = readProcSample(c.pid!, files)!;
     const st = parseStat(readFileSync(`/proc/${c.pid}/stat`, 'utf8'))!;
     const sm = parseStatm(readFileSync(`/proc/${c.pid}/statm`, 'utf8'));
