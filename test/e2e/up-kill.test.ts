@@ -54,4 +54,35 @@ describe('kill -9 of the daemon during up', () => {
       console.log(`# killed at ${delayMs} ms: ${stored} of ${N} programs had been stored`);
     });
   }
+
+  // The spawn requests of one transaction leave in chunks (runtime.ts, EFFECTS_PER_WRITE): the
+  // helper forks the first while the daemon still sends the rest. Killed then, every job is
+  // stored (the commit came first) and the next daemon starts each missing one, once.
+  const M = 300;
+  const h = new TestHome();
+  after(() => h.cleanup());
+  test(`killed once the first of ${M} programs runs (its spawn requests still leaving): each runs once`, async () => {
+    const marker = '4999';
+    let yaml = 'programs:\n';
+    for (let i = 0; i < M; i++) yaml += `  p${i}:\n    command: sleep ${marker}\n    ready: 0\n`;
+    const file = h.write('many.yaml', yaml);
+    assert.equal((await h.cli(['info'])).code, 0);
+    const up = spawn(process.execPath, [CLI, 'up', file], { env: h.env, stdio: 'ignore' });
+    const upDone = new Promise((r) => up.once('exit', r));
+    await waitFor('the first sleeper of the up', () => sleepers(marker) > 0, 20_000, 1);
+    process.kill(h.daemonPid(), 'SIGKILL');
+    const atKill = sleepers(marker);
+    await upDone;
+    h.reconnect();
+    const st = await h.cli(['status', '--json']);
+    assert.equal(st.code, 0, st.stderr);
+    console.log(`# killed with ${atKill} of ${M} sleepers started`);
+    assert.equal((JSON.parse(st.stdout) as unknown[]).length, M, 'every job of the up was stored before its first spawn request left');
+    await waitFor(`${M} sleepers run`, () => sleepers(marker) === M, 30_000);
+    await waitFor('every job running', async () => {
+      const all = JSON.parse((await h.cli(['status', '--json'])).stdout) as { state: string; pid: number | null }[];
+      return all.length === M && all.every((j) => j.state === 'running' && j.pid != null) ? all : null;
+    }, 30_000, 100).then((all) => assert.equal(new Set(all.map((j) => j.pid)).size, M, 'one process per program'));
+    assert.equal(sleepers(marker), M, 'no program runs twice');
+  });
 });

@@ -30,6 +30,9 @@ export { isResting, type Job, type JobChange } from './job.js';
 // The machine's fields that are stored: a step that changes none of them writes nothing.
 const STORED: ReadonlySet<keyof JobCore> = new Set(['state', 'want', 'pid', 'startTicks', 'startedAt', 'restarts', 'attempt', 'lastExit', 'reason', 'suspended']);
 
+// How many of a transaction's effects (spawn requests, signals) leave in one write to the helper.
+const EFFECTS_PER_WRITE = 32;
+
 /**
  * Supervises jobs through the native helper. Emits 'change' (JobChange, only when something
  * changed), 'rest' (a job came to rest: once per ending), 'record' (AcctRecord), 'suspend'
@@ -276,8 +279,15 @@ export class Supervisor extends EventEmitter {
       this.deferred = null;
       this.dirty = null;
     }
-    for (const f of after) f();
-    if (after.length) this.helper.flush(); // the spawns and signals of one transaction leave in one write, now
+    // The effects of one transaction (spawns, signals, timers) are carried out after its commit,
+    // and what they ask of the helper leaves every EFFECTS_PER_WRITE of them: the helper forks the
+    // first children while the daemon builds the rest of the requests (an `up` of 500 built all
+    // of them before the first left). Order is kept: one socket.
+    for (let i = 0; i < after.length; i++) {
+      after[i]();
+      if ((i + 1) % EFFECTS_PER_WRITE === 0) this.helper.flush();
+    }
+    if (after.length) this.helper.flush();
   }
 
   // BEGIN and COMMIT as cached statements: db.transaction(fn) builds a new wrapper (and its
