@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { appinitHome } from '../../api/paths.js';
 import { AlreadyRunning, NotRoot, startDaemon } from '../../api/daemon.js';
 import { systemMode } from '../../client/home.js';
-import { resilientLog } from '../../api/daemon-log.js';
+import { resilientLog, turnLog } from '../../api/daemon-log.js';
 import { jobView } from '../../api/views.js';
 import { parseControlText } from '../../config/load.js';
 import { ConfigError, formatIssue } from '../../config/program.js';
@@ -15,8 +15,16 @@ import { formatAps, formatStatus } from '../format/status.js';
 import { CliError } from '../context.js';
 import { formatUp } from './programs.js';
 
+// The time of a log line: lines of the same millisecond (an `up` logs hundreds) share one string.
+let stampMs = -1;
+let stampText = '';
 function stamp(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== stampMs) {
+    stampMs = ms;
+    stampText = new Date(ms).toISOString();
+  }
+  return stampText;
 }
 
 /** Runs the daemon until `down`, SIGTERM or SIGINT; resolves with the exit code. */
@@ -30,8 +38,14 @@ export async function runDaemon(file: string | undefined, background: boolean): 
     throw err;
   }
   // In the background stdout is the daemon's log file: written asynchronously, off the restart
-  // path, and a full disk drops lines rather than ending the daemon.
-  const write = background ? resilientLog(1) : (t: string) => process.stdout.write(t);
+  // path, and a full disk drops lines rather than ending the daemon. In the foreground a turn's
+  // lines leave together (turnLog); what else the daemon prints there waits for them (say).
+  const fg = background ? null : turnLog((t) => process.stdout.write(t));
+  const write = fg ? fg.write : resilientLog(1);
+  const say = (text: string) => {
+    fg?.flush();
+    process.stdout.write(text);
+  };
   const log = (line: string) => write(`${stamp()} ${line}\n`);
   d.notes.on('note', (m: string) => log(m));
   // What `ps` and `pgrep -f 'appinit daemon'` show, rather than node's path.
@@ -56,9 +70,10 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   if (file) {
     try {
       const r = await d.up(file);
-      process.stdout.write(formatUp(r) + '\n');
+      say(formatUp(r) + '\n');
     } catch (err) {
       if (err instanceof ConfigError) {
+        fg?.flush();
         process.stderr.write(err.issues.map((i) => `appinit: ${i.file}:${i.line}:${i.col}: ${i.path ? i.path + ': ' : ''}${i.message}\n`).join(''));
         await d.down();
         return 1;
@@ -70,7 +85,7 @@ export async function runDaemon(file: string | undefined, background: boolean): 
     while ([...d.sup.jobs.values()].some((j) => j.state === 'starting') && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    process.stdout.write('\n' + formatStatus([...d.sup.jobs.values()].sort((a, b) => a.number - b.number).map((j) => jobView(j))) + '\n\n');
+    say('\n' + formatStatus([...d.sup.jobs.values()].sort((a, b) => a.number - b.number).map((j) => jobView(j))) + '\n\n');
   }
   await d.done;
   log('daemon stopped');
