@@ -1,6 +1,7 @@
 // Queries on the jobs table. A Job row is the durable half of a job; the runtime keeps the rest.
 import { upgradeProgram, type Program } from '../config/program.js';
 import { stmt, type Db } from './db.js';
+import { specJson } from './spec-json.js';
 
 /** A job as stored. */
 export interface JobRow {
@@ -82,7 +83,7 @@ export function insertJob(db: Db, j: Omit<JobRow, 'id' | 'number'>): JobRow {
     `INSERT INTO jobs(number, program, instance, spec, state, want, pid, start_ticks, started_at, restarts, restart_times,
       attempt, last_exit, reason, suspended, owner_uid, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
   )
-    .run(number, j.program, j.instance, JSON.stringify(j.spec), j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts,
+    .run(number, j.program, j.instance, specJson(j.spec), j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts,
       JSON.stringify(j.restartTimes), j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0,
       j.ownerUid, j.createdAt);
   return { ...j, id: Number(info.lastInsertRowid), number };
@@ -101,7 +102,7 @@ export function saveJob(db: Db, j: JobRow): void {
 
 /** Writes the program a job runs. */
 export function saveJobSpec(db: Db, j: JobRow): void {
-  stmt(db, 'UPDATE jobs SET spec=? WHERE id=?').run(JSON.stringify(j.spec), j.id);
+  stmt(db, 'UPDATE jobs SET spec=? WHERE id=?').run(specJson(j.spec), j.id);
 }
 
 /** Marks a job removed: its number is free again, its records stay. */

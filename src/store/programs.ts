@@ -1,6 +1,7 @@
 // The programs of the control file loaded last.
 import { upgradeProgram, type Program } from '../config/program.js';
 import type { Db } from './db.js';
+import { specJson } from './spec-json.js';
 
 /** Every loaded program. */
 export function loadedPrograms(db: Db): Program[] {
@@ -16,5 +17,5 @@ export function replacePrograms(db: Db, programs: Program[], file: string, previ
     for (const n of new Set([...previous, ...programs.map((p) => p.name)])) del.run(n);
   }
   const ins = db.prepare('INSERT INTO programs(name, spec, file) VALUES(?, ?, ?)');
-  for (const p of programs) ins.run(p.name, JSON.stringify(p), file);
+  for (const p of programs) ins.run(p.name, specJson(p), file);
 }
