@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fdshare.h"
 #include "holder.h"
 #include "notify.h"
 #include "pipes.h"
@@ -165,9 +167,20 @@ typedef struct logfile {
   long period_key; /* hour or day number the open file belongs to */
   size_t maxline;
   struct logfile *next;
+  struct logfile *hnext; /* in log_index's bucket */
 } logfile_t;
 
 static logfile_t *logfiles;
+
+/* Files and jobs are found by name through a hash (a bucket per 1/4096 of names): walking the
+ * lists cost an `up` of 500 programs ~1M strcmp of paths with a long common prefix (issue 17). */
+#define NAME_BUCKETS 4096
+static unsigned name_bucket(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h & (NAME_BUCKETS - 1);
+}
+static logfile_t *log_index[NAME_BUCKETS];
 
 static long period_key_now(int period) {
   time_t t = time(NULL);
@@ -265,7 +278,8 @@ static void log_rotate(logfile_t *lf) {
 static char made_dir[PATH_MAX];
 
 static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int period, size_t maxline) {
-  for (logfile_t *lf = logfiles; lf; lf = lf->next) {
+  unsigned bucket = name_bucket(path);
+  for (logfile_t *lf = log_index[bucket]; lf; lf = lf->hnext) {
     if (strcmp(lf->path, path) == 0) {
       made_dir[0] = 0;
       lf->refs++;
@@ -298,6 +312,8 @@ static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int
   lf->next_index = made || in_prev ? 1 : scan_next_index(path);
   lf->next = logfiles;
   logfiles = lf;
+  lf->hnext = log_index[bucket];
+  log_index[bucket] = lf;
   return lf;
 }
 
@@ -895,9 +911,11 @@ typedef struct job {
   pump_t *keep_pm[2];
   int keep_due;          /* its leader ended and a ticket restart is due: it takes them, or they go */
   struct job *next;
+  struct job *hnext;     /* in job_index's bucket */
 } job_t;
 
 static job_t *jobs;
+static job_t *job_index[NAME_BUCKETS];
 static int kill_checks; /* jobs with a check for survivors of a KILL due */
 
 static void job_check_clear(job_t *j) {
@@ -906,7 +924,7 @@ static void job_check_clear(job_t *j) {
 }
 
 static job_t *job_find(const char *key) {
-  for (job_t *j = jobs; j; j = j->next)
+  for (job_t *j = job_index[name_bucket(key)]; j; j = j->hnext)
     if (strcmp(j->key, key) == 0) return j;
   return NULL;
 }
@@ -923,6 +941,9 @@ static job_t *job_get(const char *key) {
   j->keep_w[0] = j->keep_w[1] = -1;
   j->next = jobs;
   jobs = j;
+  unsigned bucket = name_bucket(key);
+  j->hnext = job_index[bucket];
+  job_index[bucket] = j;
   return j;
 }
 
@@ -1554,9 +1575,7 @@ typedef struct {
 #define MAX_RLIMITS 16
 
 typedef struct {
-  const char *argv[MAX_ARGS];
   int argc;
-  const char *envp[MAX_ARGS];
   int envc;
   const char *job, *cwd, *user, *group, *stdin_path, *out, *err, *tty, *req;
   int umask_set;
@@ -1575,8 +1594,20 @@ typedef struct {
   int has_termios;    /* `termios HEX`: settings for a `tty` device, applied after opening it */
   struct termios termios;
   char bad[160];      /* a malformed key: the spawn fails with this */
+  /* From here on not cleared for each frame (req_clear): ~70 KB, whose pages a fork before
+   * made copy-on-write, so clearing them cost a burst ~17 page faults per spawn (issue 17). */
   sk_spawn_t sk;      /* NOTIFY_SOCKET, listen sockets, the descriptor store (notify.c) */
+  const char *argv[MAX_ARGS]; /* [0, argc) */
+  const char *envp[MAX_ARGS]; /* [0, envc) */
 } spawn_req_t;
+
+/* A request as new: what the frame's keys set, and the socket keys (sockets_prepare fills the
+ * rest of sk, the keys fill argv and envp up to argc and envc). */
+static void req_clear(spawn_req_t *rq) {
+  memset(rq, 0, offsetof(spawn_req_t, sk));
+  memset(&rq->sk, 0, offsetof(sk_spawn_t, fds));
+  rq->sk.n = 0;
+}
 
 static const struct { const char *name; int res; } RLIMIT_NAMES[] = {
   {"as", RLIMIT_AS}, {"core", RLIMIT_CORE}, {"cpu", RLIMIT_CPU}, {"data", RLIMIT_DATA}, {"fsize", RLIMIT_FSIZE},
@@ -1969,6 +2000,7 @@ static pending_t *oq_head, **oq_tail = &oq_head;  /* ordered, oldest fork first 
 static int pending_read(pending_t *pd, int blocking) {
   if (pd->done) return 1;
   if (blocking) {
+    fdshare_release(); /* no copy of a child's status pipe may stay with us while we wait for its EOF */
     int fl = fcntl(pd->fd, F_GETFL);
     if (fl >= 0) fcntl(pd->fd, F_SETFL, fl & ~O_NONBLOCK);
   }
@@ -2268,12 +2300,59 @@ static int spawn_status_pipe(spawn_t *sp, child_args_t *ca) {
  * no copy-on-write faults in the helper after it).
  */
 static int spawn_burst; /* set by client_frames while spawn frames follow the one handled */
+static int clone3_ok = 1; /* clone3 works here (else fork(), joining groups by cgroup.procs) */
+
+/*
+ * A plain fork born in the job's cgroup, sharing our descriptor table until it has its own
+ * (fdshare.h): the descriptors it needs go into the block and the child keeps only those, so the
+ * clone copies none of the helper's and the child closes none of them at its exec. 1: forked
+ * (sp->pid set, or -1 with errno); 0: not here (sockets to pass, too many descriptors, no clone3).
+ */
+static int fork_shared(spawn_t *sp, child_args_t *ca) {
+  if (!clone3_ok || ca->rq->sk.n > 0) return 0;
+  child_args_t cf = *ca;
+  int join[CG_MAX_JOIN];
+  int *slot[4 + CG_MAX_JOIN], fds[4 + CG_MAX_JOIN], n = 0;
+  int *fields[4] = {&cf.sfd, &cf.outw, &cf.errw, &cf.inr};
+  for (int i = 0; i < 4; i++) if (*fields[i] >= 0) slot[n++] = fields[i];
+  if (cf.join) {
+    memcpy(join, cf.join, sizeof join);
+    cf.join = join;
+    /* join[0] is the v2 group the child is born in (CLONE_INTO_CGROUP): not written */
+    for (int i = sp->jb->dir_fd >= 0 ? 1 : 0; i < CG_MAX_JOIN; i++) if (join[i] >= 0) slot[n++] = &join[i];
+  }
+  if (!fdshare_fits(n)) return 0;
+  for (int i = 0; i < n; i++) fds[i] = *slot[i];
+  fdshare_fill(fds, n);
+  for (int i = 0; i < n; i++) *slot[i] = fds[i];
+  struct clone_args cl;
+  memset(&cl, 0, sizeof cl);
+  cl.flags = CLONE_FILES | (sp->jb->dir_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  cl.exit_signal = SIGCHLD;
+  cl.cgroup = sp->jb->dir_fd >= 0 ? (uint64_t)sp->jb->dir_fd : 0;
+  long r = syscall(SYS_clone3, &cl, sizeof cl);
+  if (r == 0) {
+    if (fdshare_child() < 0) child_fail(cf.sfd, "close_range", NULL);
+    cf.in_v2 = sp->jb->dir_fd >= 0;
+    child_main(&cf);
+    _exit(127);
+  }
+  fdshare_forked(r > 0 ? (pid_t)r : -1);
+  if (r < 0 || !spawn_burst) fdshare_release(); /* a burst lets go of the block at its end */
+  if (r < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EOPNOTSUPP)) {
+    clone3_ok = 0; /* fork_into finds out for itself how to fork */
+    return 0;
+  }
+  ca->in_v2 = sp->jb->dir_fd >= 0;
+  sp->pid = r > 0 ? (pid_t)r : -1;
+  return 1;
+}
 
 /* A plain fork born in the job's cgroup; its exec result comes through epoll (spawn_commit). */
 static int spawn_fork_plain(spawn_t *sp, child_args_t *ca) {
   if (spawn_status_pipe(sp, ca) < 0) return -1;
   sp->boot_before = boot_ns();
-  sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
+  if (!fork_shared(sp, ca)) sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
   if (sp->pid < 0) return spawn_fail(sp, "fork");
   if (sp->pid == 0) { child_main(ca); _exit(127); }
   sp->boot_after = boot_ns();
@@ -2343,7 +2422,6 @@ static void hold_pump(pump_t *pm, int pty) {
  * process by writing cgroup.procs takes a global lock whose first use costs ~10 ms (an RCU grace
  * period), which a restart would pay every time. Sets *in_v2 when the child was born there.
  */
-static int clone3_ok = 1;
 static pid_t fork_into(int dir_fd, int *in_v2) {
   *in_v2 = 0;
   if (dir_fd >= 0 && clone3_ok) {
@@ -2780,7 +2858,7 @@ static void handle_frame(char *p, size_t n) {
   const char *verb = p;
   p += strlen(p) + 1;
   static spawn_req_t rq;
-  memset(&rq, 0, sizeof rq);
+  req_clear(&rq);
   rq.maxline = 64 * 1024;
   rq.keep = 10;
   const char *a_job = NULL, *a_sig = NULL, *a_all = NULL, *a_seq = NULL, *a_path = NULL;
@@ -3022,6 +3100,7 @@ static void client_frames(void) {
     if (client < 0) return;
     pos += 4 + len;
   }
+  fdshare_release(); /* the burst's last shared fork has its own table by now */
   memmove(inbuf.p, inbuf.p + pos, inbuf.len - pos);
   inbuf.len -= pos;
 }
@@ -3195,6 +3274,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *sockpath = argv[1];
+  fdshare_init(); /* first: its block of slots takes the lowest free descriptors */
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
