@@ -1717,7 +1717,7 @@ static int open_target(int kind, const char *path) {
  * such a spawn is forked, not vforked, so only that job waits in the open. */
 static int open_may_block(const char *path) {
   struct stat st;
-  if (!path || stat(path, &st) != 0) return 0;
+  if (!path || strcmp(path, "/dev/null") == 0 || stat(path, &st) != 0) return 0; /* most jobs' stdin: no stat */
   if (S_ISFIFO(st.st_mode)) return 1;
   if (!S_ISCHR(st.st_mode)) return 0;
   unsigned maj = major(st.st_rdev);
@@ -2235,7 +2235,8 @@ static int spawn_make_pumps(spawn_t *sp) {
   char streams[3] = {'o', 'e', 'o'};
   for (int i = 0; i < 3; i++) {
     if (pfds[i] < 0) continue;
-    if (set_nonblock(pfds[i]) < 0) return spawn_fail(sp, "fcntl");
+    /* A new pipe's read end has no other status flag: no F_GETFL first. */
+    if ((i < 2 ? fcntl(pfds[i], F_SETFL, O_NONBLOCK) : set_nonblock(pfds[i])) < 0) return spawn_fail(sp, "fcntl");
     if (i < 2) fcntl(pfds[i], F_SETPIPE_SZ, 1 << 20); /* fewer wakeups for chatty programs; may fail */
     pump_t *pm = calloc(1, sizeof *pm);
     if (!pm) die("out of memory");
@@ -2251,7 +2252,8 @@ static int spawn_make_pumps(spawn_t *sp) {
 }
 
 static pid_t fork_into(int dir_fd, int *in_v2);
-static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top);
+static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top, int shared);
+static int vfork3_ok = 1;
 
 static int64_t boot_ns(void) {
   struct timespec t;
@@ -2284,8 +2286,8 @@ static unsigned long long start_ticks_between(int64_t before, int64_t after) {
  * else forked. A pty job goes through its keeper.
  */
 /* A forked child's exec result comes through a close-on-exec pipe. */
-static int spawn_status_pipe(spawn_t *sp, child_args_t *ca) {
-  if (pipe2(sp->status_pipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
+static int spawn_status_pipe(spawn_t *sp, child_args_t *ca, int nonblock) {
+  if (pipe2(sp->status_pipe, O_CLOEXEC | nonblock) < 0) return spawn_fail(sp, "pipe");
   ca->sfd = sp->status_pipe[1];
   return 0;
 }
@@ -2301,6 +2303,7 @@ static int spawn_status_pipe(spawn_t *sp, child_args_t *ca) {
  */
 static int spawn_burst; /* set by client_frames while spawn frames follow the one handled */
 static int clone3_ok = 1; /* clone3 works here (else fork(), joining groups by cgroup.procs) */
+static int burst_fork = 1; /* APPINIT_BURST_FORK=0: bursts vfork (measuring) */
 
 /*
  * A plain fork born in the job's cgroup, sharing our descriptor table until it has its own
@@ -2308,16 +2311,16 @@ static int clone3_ok = 1; /* clone3 works here (else fork(), joining groups by c
  * clone copies none of the helper's and the child closes none of them at its exec. 1: forked
  * (sp->pid set, or -1 with errno); 0: not here (sockets to pass, too many descriptors, no clone3).
  */
-static int fork_shared(spawn_t *sp, child_args_t *ca) {
-  if (!clone3_ok || ca->rq->sk.n > 0) return 0;
-  child_args_t cf = *ca;
-  int join[CG_MAX_JOIN];
+/* The child's descriptors into the block (fdshare.h): cf (a copy of ca) and join (its cgroup.procs
+ * fds) then name the block's slots. 0: not possible (sockets to pass, too many descriptors). */
+static int share_fds(spawn_t *sp, child_args_t *cf, int *join) {
+  if (cf->rq->sk.n > 0) return 0;
   int *slot[4 + CG_MAX_JOIN], fds[4 + CG_MAX_JOIN], n = 0;
-  int *fields[4] = {&cf.sfd, &cf.outw, &cf.errw, &cf.inr};
+  int *fields[4] = {&cf->sfd, &cf->outw, &cf->errw, &cf->inr};
   for (int i = 0; i < 4; i++) if (*fields[i] >= 0) slot[n++] = fields[i];
-  if (cf.join) {
-    memcpy(join, cf.join, sizeof join);
-    cf.join = join;
+  if (cf->join) {
+    memcpy(join, cf->join, sizeof(int) * CG_MAX_JOIN);
+    cf->join = join;
     /* join[0] is the v2 group the child is born in (CLONE_INTO_CGROUP): not written */
     for (int i = sp->jb->dir_fd >= 0 ? 1 : 0; i < CG_MAX_JOIN; i++) if (join[i] >= 0) slot[n++] = &join[i];
   }
@@ -2325,6 +2328,20 @@ static int fork_shared(spawn_t *sp, child_args_t *ca) {
   for (int i = 0; i < n; i++) fds[i] = *slot[i];
   fdshare_fill(fds, n);
   for (int i = 0; i < n; i++) *slot[i] = fds[i];
+  return 1;
+}
+
+/* A vforked child sharing our table: its own first, then as any child. */
+static int child_main_shared(void *arg) {
+  if (fdshare_child() < 0) child_fail(((child_args_t *)arg)->sfd, "close_range", NULL);
+  return child_main(arg);
+}
+
+static int fork_shared(spawn_t *sp, child_args_t *ca) {
+  if (!clone3_ok) return 0;
+  child_args_t cf = *ca;
+  int join[CG_MAX_JOIN];
+  if (!share_fds(sp, &cf, join)) return 0;
   struct clone_args cl;
   memset(&cl, 0, sizeof cl);
   cl.flags = CLONE_FILES | (sp->jb->dir_fd >= 0 ? CLONE_INTO_CGROUP : 0);
@@ -2350,7 +2367,9 @@ static int fork_shared(spawn_t *sp, child_args_t *ca) {
 
 /* A plain fork born in the job's cgroup; its exec result comes through epoll (spawn_commit). */
 static int spawn_fork_plain(spawn_t *sp, child_args_t *ca) {
-  if (spawn_status_pipe(sp, ca) < 0) return -1;
+  /* Non-blocking at once (the read end goes to epoll; the child's one write into the empty pipe
+   * never blocks): no fcntl pair per spawn. */
+  if (spawn_status_pipe(sp, ca, O_NONBLOCK) < 0) return -1;
   sp->boot_before = boot_ns();
   if (!fork_shared(sp, ca)) sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
   if (sp->pid < 0) return spawn_fail(sp, "fork");
@@ -2363,9 +2382,9 @@ static int spawn_fork_plain(spawn_t *sp, child_args_t *ca) {
 static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   static char *child_stack;
   ca->sfd = -1;
-  if (spawn_burst && !sp->use_pty) return spawn_fork_plain(sp, ca); /* runs due together */
+  if (spawn_burst && burst_fork && !sp->use_pty) return spawn_fork_plain(sp, ca); /* runs due together */
   if (sp->use_pty) {
-    if (spawn_status_pipe(sp, ca) < 0) return -1;
+    if (spawn_status_pipe(sp, ca, 0) < 0) return -1;
     if (pipe2(sp->report, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
     sp->keeper = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->keeper < 0) return spawn_fail(sp, "fork");
@@ -2382,9 +2401,14 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   if (!child_stack && !(child_stack = malloc(CHILD_STACK))) die("out of memory");
   sp->boot_before = boot_ns();
   if (!sp->block_path && sp->jb->dir_fd >= 0) {
+    /* Sharing our table too: the clone copies none of it, the child closes none of it at exec. */
+    child_args_t cf = *ca;
+    int join[CG_MAX_JOIN];
+    int shared = vfork3_ok && clone3_ok && share_fds(sp, &cf, join);
     vfork_out = &sp->vres;
-    sp->pid = vfork_into(sp->jb->dir_fd, ca, child_stack + CHILD_STACK);
+    sp->pid = vfork_into(sp->jb->dir_fd, shared ? &cf : ca, child_stack + CHILD_STACK, shared);
     vfork_out = NULL;
+    if (shared) { ca->in_v2 = cf.in_v2; fdshare_release(); }
     sp->boot_after = boot_ns();
     if (sp->pid > 0) return 0;
     if (sp->pid < 0) return spawn_fail(sp, "fork");
@@ -2476,26 +2500,25 @@ __asm__(".text\n"
  * once the child has exec'd or exited. 0: not available here (another architecture, an older
  * kernel), the caller forks instead; -1: the clone failed (errno).
  */
-static int vfork3_ok = 1;
-static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top) {
+static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top, int shared) {
 #ifdef HAVE_CLONE3_RUN
   if (!vfork3_ok || !clone3_ok) return 0;
   struct clone_args cl;
   memset(&cl, 0, sizeof cl);
-  cl.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP;
+  cl.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP | (shared ? CLONE_FILES : 0);
   cl.exit_signal = SIGCHLD;
   cl.cgroup = (uint64_t)dir_fd;
   cl.stack = (uint64_t)(uintptr_t)(stack_top - CHILD_STACK);
   cl.stack_size = CHILD_STACK;
   ca->in_v2 = 1; /* the child runs before clone3 returns here: it reads this first */
-  long r = appinit_clone3_run(&cl, sizeof cl, child_main, ca);
+  long r = appinit_clone3_run(&cl, sizeof cl, shared ? child_main_shared : child_main, ca);
   if (r > 0) return (pid_t)r;
   ca->in_v2 = 0;
   errno = (int)-r;
   if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) return -1;
   vfork3_ok = 0; /* fork_into finds out for itself whether CLONE_INTO_CGROUP works */
 #else
-  (void)dir_fd; (void)ca; (void)stack_top;
+  (void)dir_fd; (void)ca; (void)stack_top; (void)shared;
 #endif
   return 0;
 }
@@ -2606,8 +2629,8 @@ static void spawn_commit(spawn_t *sp) {
       free(b.p);
       free(p.p);
     }
-    if (set_nonblock(pd->fd) < 0 || ep_ctl(EPOLL_CTL_ADD, pd->fd, EPOLLIN, pd) < 0) pending_complete(pd, 1);
-    else pending_complete(pd, 0); /* it may be done already */
+    if (ep_ctl(EPOLL_CTL_ADD, pd->fd, EPOLLIN, pd) < 0) pending_complete(pd, 1);
+    else if (!spawn_burst) pending_complete(pd, 0); /* it may be done already (in a burst, epoll says) */
     return;
   }
   /* A vforked child has exec'd or exited by now, leaving its failure in sp->vres if any; a pty
@@ -3275,6 +3298,7 @@ int main(int argc, char **argv) {
   }
   const char *sockpath = argv[1];
   fdshare_init(); /* first: its block of slots takes the lowest free descriptors */
+  if (getenv("APPINIT_BURST_FORK") && strcmp(getenv("APPINIT_BURST_FORK"), "0") == 0) burst_fork = 0;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
