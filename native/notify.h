@@ -29,6 +29,7 @@ typedef struct {
   const char *listen[SK_LISTEN_MAX]; /* `listen NAME\tURL` */
   int nlisten;
   int listen_as_user;                /* `listen_as user`: a unix: socket is made with the job user's rights (a user's file on root's daemon) */
+  /* From here on filled by sockets_prepare: a new request clears only what is above (req_clear). */
   int fds[SK_PASS_MAX];              /* given to the child from fd 3 */
   int n;
   char env_notify[128], env_fds[32], env_pid[32];

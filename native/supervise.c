@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fdshare.h"
 #include "holder.h"
 #include "notify.h"
 #include "pipes.h"
@@ -165,9 +167,20 @@ typedef struct logfile {
   long period_key; /* hour or day number the open file belongs to */
   size_t maxline;
   struct logfile *next;
+  struct logfile *hnext; /* in log_index's bucket */
 } logfile_t;
 
 static logfile_t *logfiles;
+
+/* Files and jobs are found by name through a hash (a bucket per 1/4096 of names): walking the
+ * lists cost an `up` of 500 programs ~1M strcmp of paths with a long common prefix (issue 17). */
+#define NAME_BUCKETS 4096
+static unsigned name_bucket(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h & (NAME_BUCKETS - 1);
+}
+static logfile_t *log_index[NAME_BUCKETS];
 
 static long period_key_now(int period) {
   time_t t = time(NULL);
@@ -265,7 +278,8 @@ static void log_rotate(logfile_t *lf) {
 static char made_dir[PATH_MAX];
 
 static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int period, size_t maxline) {
-  for (logfile_t *lf = logfiles; lf; lf = lf->next) {
+  unsigned bucket = name_bucket(path);
+  for (logfile_t *lf = log_index[bucket]; lf; lf = lf->hnext) {
     if (strcmp(lf->path, path) == 0) {
       made_dir[0] = 0;
       lf->refs++;
@@ -298,6 +312,8 @@ static logfile_t *log_get(const char *path, int ts, off_t maxsize, int keep, int
   lf->next_index = made || in_prev ? 1 : scan_next_index(path);
   lf->next = logfiles;
   logfiles = lf;
+  lf->hnext = log_index[bucket];
+  log_index[bucket] = lf;
   return lf;
 }
 
@@ -895,9 +911,11 @@ typedef struct job {
   pump_t *keep_pm[2];
   int keep_due;          /* its leader ended and a ticket restart is due: it takes them, or they go */
   struct job *next;
+  struct job *hnext;     /* in job_index's bucket */
 } job_t;
 
 static job_t *jobs;
+static job_t *job_index[NAME_BUCKETS];
 static int kill_checks; /* jobs with a check for survivors of a KILL due */
 
 static void job_check_clear(job_t *j) {
@@ -906,7 +924,7 @@ static void job_check_clear(job_t *j) {
 }
 
 static job_t *job_find(const char *key) {
-  for (job_t *j = jobs; j; j = j->next)
+  for (job_t *j = job_index[name_bucket(key)]; j; j = j->hnext)
     if (strcmp(j->key, key) == 0) return j;
   return NULL;
 }
@@ -923,6 +941,9 @@ static job_t *job_get(const char *key) {
   j->keep_w[0] = j->keep_w[1] = -1;
   j->next = jobs;
   jobs = j;
+  unsigned bucket = name_bucket(key);
+  j->hnext = job_index[bucket];
+  job_index[bucket] = j;
   return j;
 }
 
@@ -1554,9 +1575,7 @@ typedef struct {
 #define MAX_RLIMITS 16
 
 typedef struct {
-  const char *argv[MAX_ARGS];
   int argc;
-  const char *envp[MAX_ARGS];
   int envc;
   const char *job, *cwd, *user, *group, *stdin_path, *out, *err, *tty, *req;
   int umask_set;
@@ -1575,8 +1594,20 @@ typedef struct {
   int has_termios;    /* `termios HEX`: settings for a `tty` device, applied after opening it */
   struct termios termios;
   char bad[160];      /* a malformed key: the spawn fails with this */
+  /* From here on not cleared for each frame (req_clear): ~70 KB, whose pages a fork before
+   * made copy-on-write, so clearing them cost a burst ~17 page faults per spawn (issue 17). */
   sk_spawn_t sk;      /* NOTIFY_SOCKET, listen sockets, the descriptor store (notify.c) */
+  const char *argv[MAX_ARGS]; /* [0, argc) */
+  const char *envp[MAX_ARGS]; /* [0, envc) */
 } spawn_req_t;
+
+/* A request as new: what the frame's keys set, and the socket keys (sockets_prepare fills the
+ * rest of sk, the keys fill argv and envp up to argc and envc). */
+static void req_clear(spawn_req_t *rq) {
+  memset(rq, 0, offsetof(spawn_req_t, sk));
+  memset(&rq->sk, 0, offsetof(sk_spawn_t, fds));
+  rq->sk.n = 0;
+}
 
 static const struct { const char *name; int res; } RLIMIT_NAMES[] = {
   {"as", RLIMIT_AS}, {"core", RLIMIT_CORE}, {"cpu", RLIMIT_CPU}, {"data", RLIMIT_DATA}, {"fsize", RLIMIT_FSIZE},
@@ -1686,7 +1717,7 @@ static int open_target(int kind, const char *path) {
  * such a spawn is forked, not vforked, so only that job waits in the open. */
 static int open_may_block(const char *path) {
   struct stat st;
-  if (!path || stat(path, &st) != 0) return 0;
+  if (!path || strcmp(path, "/dev/null") == 0 || stat(path, &st) != 0) return 0; /* most jobs' stdin: no stat */
   if (S_ISFIFO(st.st_mode)) return 1;
   if (!S_ISCHR(st.st_mode)) return 0;
   unsigned maj = major(st.st_rdev);
@@ -1969,6 +2000,7 @@ static pending_t *oq_head, **oq_tail = &oq_head;  /* ordered, oldest fork first 
 static int pending_read(pending_t *pd, int blocking) {
   if (pd->done) return 1;
   if (blocking) {
+    fdshare_release(); /* no copy of a child's status pipe may stay with us while we wait for its EOF */
     int fl = fcntl(pd->fd, F_GETFL);
     if (fl >= 0) fcntl(pd->fd, F_SETFL, fl & ~O_NONBLOCK);
   }
@@ -2203,7 +2235,8 @@ static int spawn_make_pumps(spawn_t *sp) {
   char streams[3] = {'o', 'e', 'o'};
   for (int i = 0; i < 3; i++) {
     if (pfds[i] < 0) continue;
-    if (set_nonblock(pfds[i]) < 0) return spawn_fail(sp, "fcntl");
+    /* A new pipe's read end has no other status flag: no F_GETFL first. */
+    if ((i < 2 ? fcntl(pfds[i], F_SETFL, O_NONBLOCK) : set_nonblock(pfds[i])) < 0) return spawn_fail(sp, "fcntl");
     if (i < 2) fcntl(pfds[i], F_SETPIPE_SZ, 1 << 20); /* fewer wakeups for chatty programs; may fail */
     pump_t *pm = calloc(1, sizeof *pm);
     if (!pm) die("out of memory");
@@ -2219,7 +2252,8 @@ static int spawn_make_pumps(spawn_t *sp) {
 }
 
 static pid_t fork_into(int dir_fd, int *in_v2);
-static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top);
+static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top, int shared);
+static int vfork3_ok = 1;
 
 static int64_t boot_ns(void) {
   struct timespec t;
@@ -2252,8 +2286,8 @@ static unsigned long long start_ticks_between(int64_t before, int64_t after) {
  * else forked. A pty job goes through its keeper.
  */
 /* A forked child's exec result comes through a close-on-exec pipe. */
-static int spawn_status_pipe(spawn_t *sp, child_args_t *ca) {
-  if (pipe2(sp->status_pipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
+static int spawn_status_pipe(spawn_t *sp, child_args_t *ca, int nonblock) {
+  if (pipe2(sp->status_pipe, O_CLOEXEC | nonblock) < 0) return spawn_fail(sp, "pipe");
   ca->sfd = sp->status_pipe[1];
   return 0;
 }
@@ -2268,12 +2302,76 @@ static int spawn_status_pipe(spawn_t *sp, child_args_t *ca) {
  * no copy-on-write faults in the helper after it).
  */
 static int spawn_burst; /* set by client_frames while spawn frames follow the one handled */
+static int clone3_ok = 1; /* clone3 works here (else fork(), joining groups by cgroup.procs) */
+static int burst_fork = 1; /* APPINIT_BURST_FORK=0: bursts vfork (measuring) */
+
+/*
+ * A plain fork born in the job's cgroup, sharing our descriptor table until it has its own
+ * (fdshare.h): the descriptors it needs go into the block and the child keeps only those, so the
+ * clone copies none of the helper's and the child closes none of them at its exec. 1: forked
+ * (sp->pid set, or -1 with errno); 0: not here (sockets to pass, too many descriptors, no clone3).
+ */
+/* The child's descriptors into the block (fdshare.h): cf (a copy of ca) and join (its cgroup.procs
+ * fds) then name the block's slots. 0: not possible (sockets to pass, too many descriptors). */
+static int share_fds(spawn_t *sp, child_args_t *cf, int *join) {
+  if (cf->rq->sk.n > 0) return 0;
+  int *slot[4 + CG_MAX_JOIN], fds[4 + CG_MAX_JOIN], n = 0;
+  int *fields[4] = {&cf->sfd, &cf->outw, &cf->errw, &cf->inr};
+  for (int i = 0; i < 4; i++) if (*fields[i] >= 0) slot[n++] = fields[i];
+  if (cf->join) {
+    memcpy(join, cf->join, sizeof(int) * CG_MAX_JOIN);
+    cf->join = join;
+    /* join[0] is the v2 group the child is born in (CLONE_INTO_CGROUP): not written */
+    for (int i = sp->jb->dir_fd >= 0 ? 1 : 0; i < CG_MAX_JOIN; i++) if (join[i] >= 0) slot[n++] = &join[i];
+  }
+  if (!fdshare_fits(n)) return 0;
+  for (int i = 0; i < n; i++) fds[i] = *slot[i];
+  fdshare_fill(fds, n);
+  for (int i = 0; i < n; i++) *slot[i] = fds[i];
+  return 1;
+}
+
+/* A vforked child sharing our table: its own first, then as any child. */
+static int child_main_shared(void *arg) {
+  if (fdshare_child() < 0) child_fail(((child_args_t *)arg)->sfd, "close_range", NULL);
+  return child_main(arg);
+}
+
+static int fork_shared(spawn_t *sp, child_args_t *ca) {
+  if (!clone3_ok) return 0;
+  child_args_t cf = *ca;
+  int join[CG_MAX_JOIN];
+  if (!share_fds(sp, &cf, join)) return 0;
+  struct clone_args cl;
+  memset(&cl, 0, sizeof cl);
+  cl.flags = CLONE_FILES | (sp->jb->dir_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  cl.exit_signal = SIGCHLD;
+  cl.cgroup = sp->jb->dir_fd >= 0 ? (uint64_t)sp->jb->dir_fd : 0;
+  long r = syscall(SYS_clone3, &cl, sizeof cl);
+  if (r == 0) {
+    if (fdshare_child() < 0) child_fail(cf.sfd, "close_range", NULL);
+    cf.in_v2 = sp->jb->dir_fd >= 0;
+    child_main(&cf);
+    _exit(127);
+  }
+  fdshare_forked(r > 0 ? (pid_t)r : -1);
+  if (r < 0 || !spawn_burst) fdshare_release(); /* a burst lets go of the block at its end */
+  if (r < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EOPNOTSUPP)) {
+    clone3_ok = 0; /* fork_into finds out for itself how to fork */
+    return 0;
+  }
+  ca->in_v2 = sp->jb->dir_fd >= 0;
+  sp->pid = r > 0 ? (pid_t)r : -1;
+  return 1;
+}
 
 /* A plain fork born in the job's cgroup; its exec result comes through epoll (spawn_commit). */
 static int spawn_fork_plain(spawn_t *sp, child_args_t *ca) {
-  if (spawn_status_pipe(sp, ca) < 0) return -1;
+  /* Non-blocking at once (the read end goes to epoll; the child's one write into the empty pipe
+   * never blocks): no fcntl pair per spawn. */
+  if (spawn_status_pipe(sp, ca, O_NONBLOCK) < 0) return -1;
   sp->boot_before = boot_ns();
-  sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
+  if (!fork_shared(sp, ca)) sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
   if (sp->pid < 0) return spawn_fail(sp, "fork");
   if (sp->pid == 0) { child_main(ca); _exit(127); }
   sp->boot_after = boot_ns();
@@ -2284,9 +2382,9 @@ static int spawn_fork_plain(spawn_t *sp, child_args_t *ca) {
 static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   static char *child_stack;
   ca->sfd = -1;
-  if (spawn_burst && !sp->use_pty) return spawn_fork_plain(sp, ca); /* runs due together */
+  if (spawn_burst && burst_fork && !sp->use_pty) return spawn_fork_plain(sp, ca); /* runs due together */
   if (sp->use_pty) {
-    if (spawn_status_pipe(sp, ca) < 0) return -1;
+    if (spawn_status_pipe(sp, ca, 0) < 0) return -1;
     if (pipe2(sp->report, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
     sp->keeper = fork_into(sp->jb->dir_fd, &ca->in_v2);
     if (sp->keeper < 0) return spawn_fail(sp, "fork");
@@ -2303,9 +2401,14 @@ static int spawn_fork(spawn_t *sp, child_args_t *ca) {
   if (!child_stack && !(child_stack = malloc(CHILD_STACK))) die("out of memory");
   sp->boot_before = boot_ns();
   if (!sp->block_path && sp->jb->dir_fd >= 0) {
+    /* Sharing our table too: the clone copies none of it, the child closes none of it at exec. */
+    child_args_t cf = *ca;
+    int join[CG_MAX_JOIN];
+    int shared = vfork3_ok && clone3_ok && share_fds(sp, &cf, join);
     vfork_out = &sp->vres;
-    sp->pid = vfork_into(sp->jb->dir_fd, ca, child_stack + CHILD_STACK);
+    sp->pid = vfork_into(sp->jb->dir_fd, shared ? &cf : ca, child_stack + CHILD_STACK, shared);
     vfork_out = NULL;
+    if (shared) { ca->in_v2 = cf.in_v2; fdshare_release(); }
     sp->boot_after = boot_ns();
     if (sp->pid > 0) return 0;
     if (sp->pid < 0) return spawn_fail(sp, "fork");
@@ -2343,7 +2446,6 @@ static void hold_pump(pump_t *pm, int pty) {
  * process by writing cgroup.procs takes a global lock whose first use costs ~10 ms (an RCU grace
  * period), which a restart would pay every time. Sets *in_v2 when the child was born there.
  */
-static int clone3_ok = 1;
 static pid_t fork_into(int dir_fd, int *in_v2) {
   *in_v2 = 0;
   if (dir_fd >= 0 && clone3_ok) {
@@ -2398,26 +2500,25 @@ __asm__(".text\n"
  * once the child has exec'd or exited. 0: not available here (another architecture, an older
  * kernel), the caller forks instead; -1: the clone failed (errno).
  */
-static int vfork3_ok = 1;
-static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top) {
+static pid_t vfork_into(int dir_fd, child_args_t *ca, char *stack_top, int shared) {
 #ifdef HAVE_CLONE3_RUN
   if (!vfork3_ok || !clone3_ok) return 0;
   struct clone_args cl;
   memset(&cl, 0, sizeof cl);
-  cl.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP;
+  cl.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP | (shared ? CLONE_FILES : 0);
   cl.exit_signal = SIGCHLD;
   cl.cgroup = (uint64_t)dir_fd;
   cl.stack = (uint64_t)(uintptr_t)(stack_top - CHILD_STACK);
   cl.stack_size = CHILD_STACK;
   ca->in_v2 = 1; /* the child runs before clone3 returns here: it reads this first */
-  long r = appinit_clone3_run(&cl, sizeof cl, child_main, ca);
+  long r = appinit_clone3_run(&cl, sizeof cl, shared ? child_main_shared : child_main, ca);
   if (r > 0) return (pid_t)r;
   ca->in_v2 = 0;
   errno = (int)-r;
   if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP) return -1;
   vfork3_ok = 0; /* fork_into finds out for itself whether CLONE_INTO_CGROUP works */
 #else
-  (void)dir_fd; (void)ca; (void)stack_top;
+  (void)dir_fd; (void)ca; (void)stack_top; (void)shared;
 #endif
   return 0;
 }
@@ -2528,8 +2629,8 @@ static void spawn_commit(spawn_t *sp) {
       free(b.p);
       free(p.p);
     }
-    if (set_nonblock(pd->fd) < 0 || ep_ctl(EPOLL_CTL_ADD, pd->fd, EPOLLIN, pd) < 0) pending_complete(pd, 1);
-    else pending_complete(pd, 0); /* it may be done already */
+    if (ep_ctl(EPOLL_CTL_ADD, pd->fd, EPOLLIN, pd) < 0) pending_complete(pd, 1);
+    else if (!spawn_burst) pending_complete(pd, 0); /* it may be done already (in a burst, epoll says) */
     return;
   }
   /* A vforked child has exec'd or exited by now, leaving its failure in sp->vres if any; a pty
@@ -2780,7 +2881,7 @@ static void handle_frame(char *p, size_t n) {
   const char *verb = p;
   p += strlen(p) + 1;
   static spawn_req_t rq;
-  memset(&rq, 0, sizeof rq);
+  req_clear(&rq);
   rq.maxline = 64 * 1024;
   rq.keep = 10;
   const char *a_job = NULL, *a_sig = NULL, *a_all = NULL, *a_seq = NULL, *a_path = NULL;
@@ -3022,6 +3123,7 @@ static void client_frames(void) {
     if (client < 0) return;
     pos += 4 + len;
   }
+  fdshare_release(); /* the burst's last shared fork has its own table by now */
   memmove(inbuf.p, inbuf.p + pos, inbuf.len - pos);
   inbuf.len -= pos;
 }
@@ -3195,6 +3297,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *sockpath = argv[1];
+  fdshare_init(); /* first: its block of slots takes the lowest free descriptors */
+  if (getenv("APPINIT_BURST_FORK") && strcmp(getenv("APPINIT_BURST_FORK"), "0") == 0) burst_fork = 0;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);

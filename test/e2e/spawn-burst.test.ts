@@ -2,9 +2,11 @@
 // issue 17) are forked, not vforked, so that each child makes its way to exec on the other core
 // while the helper forks the next. What must not change: every result is exact (pid, start time,
 // session, cgroup, where a failure happened) and comes back in the order the requests were sent,
-// and the spawned event of each goes out before any event of its program.
+// and the spawned event of each goes out before any event of its program. A burst child shares
+// the helper's descriptor table until it has its own few (native/fdshare.c): it must still get
+// exactly its 0, 1 and 2, and the helper must keep no copy of them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -28,11 +30,15 @@ describe('a burst of spawns in one write', () => {
     // Held, then released in one write: the helper reads them all in one turn (a burst).
     helper.hold(300);
     const n = 40;
+    // Sleepers of three sorts: plain, with a stdin pipe, with limits (more descriptors to pass:
+    // the stdin pipe's read end, v1 groups' cgroup.procs where v1 controllers are in use).
     const kind = (i: number) => (i % 10 === 3 ? 'no-command' : i % 10 === 7 ? 'no-dir' : i % 10 === 9 ? 'quick' : 'sleep');
+    const sort = (i: number) => (i % 10 === 5 ? 'stdin-pipe' : i % 10 === 1 ? 'limited' : 'plain');
     for (let i = 0; i < n; i++) {
       const argv = kind(i) === 'no-command' ? ['/nonexistent/command'] : kind(i) === 'quick' ? ['sh', '-c', 'echo out; exit 3'] : ['sleep', '60'];
       const cwd = kind(i) === 'no-dir' ? join(dir, 'missing') : dir;
-      helper.spawn({ job: `burst${i}`, argv, env, cwd, stdout: `log:${join(dir, 'logs', `burst${i}`, 'out.log')}`, stderr: 'stdout' }, (r) => {
+      const extra = sort(i) === 'stdin-pipe' ? { stdin: 'pipe' } : sort(i) === 'limited' ? { limits: { pids: 100, memory: 256 * 1024 * 1024, cpu: 90 } } : {};
+      helper.spawn({ job: `burst${i}`, argv, env, cwd, stdout: `log:${join(dir, 'logs', `burst${i}`, 'out.log')}`, stderr: 'stdout', ...extra }, (r) => {
         order.push(i);
         results[i] = r;
       });
@@ -58,9 +64,35 @@ describe('a burst of spawns in one write', () => {
       assert.equal(Number(statFields(r.pid)[19]), r.start, `start of ${r.pid} (spawn ${i}) as /proc says`);
       assert.equal(Number(statFields(r.pid)[3]), r.pid, `${r.pid} leads its own session`);
       if (cg.startsWith('v2:')) {
-        const v2 = readFileSync(`/proc/${r.pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))!;
+        const groups = readFileSync(`/proc/${r.pid}/cgroup`, 'utf8').split('\n');
+        const v2 = groups.find((l) => l.startsWith('0::'))!;
         assert.ok(v2.endsWith(`/job-burst${i}`), `${r.pid} is in job-burst${i}: ${v2}`);
+        // A v1 controller's group is joined by the child itself, through a descriptor it was given.
+        for (const l of groups.filter((g) => /^\d+:(pids|memory|cpu\b[^:]*):/.test(g) && g.includes('/appinit-'))) {
+          if (sort(i) === 'limited') assert.ok(l.endsWith(`/job-burst${i}`), `${r.pid} joined its v1 group: ${l}`);
+        }
       }
+      // Its descriptors are its 0, 1 and 2 and nothing of the helper's.
+      const fds = readdirSync(`/proc/${r.pid}/fd`).sort();
+      assert.deepEqual(fds, ['0', '1', '2'], `spawn ${i} (${r.pid}) holds only 0, 1 and 2`);
+      const link = (fd: string) => readlinkSync(`/proc/${r.pid}/fd/${fd}`);
+      if (sort(i) === 'stdin-pipe') assert.match(link('0'), /^pipe:/, `spawn ${i}: stdin from its pipe`);
+      else assert.equal(link('0'), '/dev/null', `spawn ${i}: stdin from /dev/null`);
+      assert.match(link('1'), /^pipe:/, `spawn ${i}: stdout to its log pipe`);
+      assert.equal(link('2'), link('1'), `spawn ${i}: stderr to stdout`);
+    }
+    // The helper keeps no copy of a child's write end (the log pipe's EOF must come with the
+    // child's end): of each sleeper's stdout pipe it holds the read end only.
+    const hp = helper.helperPid;
+    const helperFds = readdirSync(`/proc/${hp}/fd`).map((fd) => {
+      try { return { to: readlinkSync(`/proc/${hp}/fd/${fd}`), flags: /flags:\s+([0-7]+)/.exec(readFileSync(`/proc/${hp}/fdinfo/${fd}`, 'utf8'))![1] }; } catch { return null; }
+    });
+    for (let i = 0; i < n; i++) {
+      if (kind(i) !== 'sleep') continue;
+      const out = readlinkSync(`/proc/${(results[i] as SpawnResult).pid}/fd/1`);
+      const ends = helperFds.filter((f) => f?.to === out);
+      assert.equal(ends.length, 1, `spawn ${i}: the helper holds one end of ${out}`);
+      assert.equal(Number.parseInt(ends[0]!.flags, 8) & 3, 0, `spawn ${i}: the helper's end of ${out} is the read end`);
     }
     for (let i = 0; i < n; i++) {
       const r = results[i] as SpawnResult;
