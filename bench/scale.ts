@@ -15,6 +15,7 @@ import { row } from './table.js';
 
 const REF = fileURLToPath(new URL('../../bench/ref/scale.c', import.meta.url));
 const FLOOR = fileURLToPath(new URL('../../bench/ref/rss-floor.cjs', import.meta.url));
+const IDLE_FLOOR = fileURLToPath(new URL('../../bench/ref/idle-floor.cjs', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli/appinit.cjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'appinit-bench-scale-'));
 
@@ -124,6 +125,23 @@ async function startSupervisord(n: number): Promise<{ pid: number; readyAt: numb
   return { pid, readyAt: performance.now(), stop };
 }
 
+/** bench/ref/idle-floor.cjs with the daemon's node flags, sampling pids every 5 s as the daemon's
+ *  sampler does (APPINIT_SAMPLE_MS=5000 here): started, waited for until ready; stop() ends it. */
+async function startIdleFloor(pids: readonly number[]): Promise<{ pid: number; readyAt: number; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(work, 'idle-floor-'));
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, IDLE_FLOOR, dir, '5000', ...pids.map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${IDLE_FLOOR} did not say ready within 10 s`)), 10_000);
+    child.stdout!.once('data', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${IDLE_FLOOR} exited (${code})`)); });
+  });
+  const stop = async () => {
+    child.stdin!.end();
+    if (child.exitCode == null) await new Promise((r) => child.once('exit', r));
+  };
+  return { pid: child.pid!, readyAt: performance.now(), stop };
+}
+
 /** CPU (%) of each pid over a window of ms that starts at `startAt` (performance.now() time, or
  *  now if past); CPU ticks are 10 ms, so the window is long. */
 async function windowCpu(pids: number[], startAt: number, ms: number): Promise<number[]> {
@@ -172,7 +190,7 @@ function backupMtime(home: string): number {
 
 interface IdleFigures {
   /** The 15 s right after each side's programs all run (appinit's `up`, supervisord's start): daemon, helper, supervisord. */
-  afterUp: { daemon: number; helper: number; sd?: number; load: string };
+  afterUp: { daemon: number; helper: number; sd?: number; floor?: number; load: string };
   /** Steady state, both sides over the same window once settled (null: not measured for this n). */
   steady: { daemon: number; helper: number; sd?: number; load: string; startsAfterUpS: number } | null;
   sdRssKiB: number;
@@ -187,15 +205,22 @@ interface IdleFigures {
 // - steady: both over the same STEADY_MS window, once appinit has taken the store backup its `up`
 //   called for (at most a minute after the daemon started; an idle daemon takes no more) and at
 //   least 20 s after `up`; supervisord has by then run for as long.
+// - the floor (bench/ref/idle-floor.cjs): node with the daemon's flags doing only what the idle
+//   daemon must (a better-sqlite3 store, the same processes' /proc files read every 5 s through
+//   kept descriptors, samples stored), over IDLE_MS from 1 s after its own start, which is right
+//   after `up`: the one-off costs any node process pays for that work (its code compiled, the
+//   files opened) are in it; what is left above it is the daemon's own.
 // `measureRss` runs right after the after-start window (where the RSS figures were always taken).
 async function idleFigures(n: number, info: { pid: number; helperPid: number }, home: string, upAt: number, steady: boolean,
-  measureRss: (sdPid: number | null) => void): Promise<IdleFigures> {
+  measureRss: (sdPid: number | null) => void, pids: readonly number[]): Promise<IdleFigures> {
   const app = windowCpu([info.pid, info.helperPid], upAt + 1000, IDLE_MS);
+  const floor = await startIdleFloor(pids);
+  const floorWin = windowCpu([floor.pid], floor.readyAt + 1000, IDLE_MS).finally(() => floor.stop());
   const sd = hasSupervisord() ? await startSupervisord(n) : null;
   try {
     const sdWin = sd ? windowCpu([sd.pid], sd.readyAt + 1000, IDLE_MS) : Promise.resolve([undefined]);
-    const [[daemon, helper], [sdCpu]] = await Promise.all([app, sdWin]);
-    const afterUp = { daemon, helper, sd: sdCpu, load: loadavg() };
+    const [[daemon, helper], [sdCpu], [floorCpu]] = await Promise.all([app, sdWin, floorWin]);
+    const afterUp = { daemon, helper, sd: sdCpu, floor: floorCpu, load: loadavg() };
     const sdRssKiB = sd ? rssKiB(sd.pid) : 0;
     measureRss(sd?.pid ?? null);
     if (!steady) return { afterUp, steady: null, sdRssKiB };
@@ -225,8 +250,10 @@ async function measure(n: number, cref: string, steady: boolean) {
   const t0 = performance.now();
   const up = spawnSync(process.execPath, [CLI, 'up', file], { env, encoding: 'utf8' });
   if (up.status !== 0) throw new Error(up.stderr);
+  let pids: number[] = [];
   for (;;) {
     const s = await c.status();
+    pids = s.map((j) => j.pid!);
     if (s.length === n && s.every((j) => j.state === 'running' && j.pid != null)) break;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -247,7 +274,7 @@ async function measure(n: number, cref: string, steady: boolean) {
     pss = pssKiB(info.pid);
     helperRss = rssKiB(info.helperPid);
     partsOf.set(n, rssParts(info.pid));
-  });
+  }, pids);
   const sdRss = idle.sdRssKiB;
   const d0 = performance.now();
   const down = spawnSync(process.execPath, [CLI, 'down'], { env, encoding: 'utf8' });
@@ -360,11 +387,12 @@ async function crashLoop(n: number, crashing: number): Promise<void> {
 // supervisord in the same run; the load average at the end of each window.
 function idleRows(n: number, f: IdleFigures): void {
   const pct = (x: number) => `${x.toFixed(2)}%`;
-  const one = (what: string, w: { daemon: number; helper: number; sd?: number; load: string }) => {
+  const one = (what: string, w: { daemon: number; helper: number; sd?: number; floor?: number; load: string }) => {
     const ratio = w.sd ? `${(w.daemon / w.sd).toFixed(2)}x` : w.sd === 0 ? 'supervisord 0' : undefined;
-    console.log(`idle CPU, ${n} programs, ${what}: daemon ${pct(w.daemon)} (helper ${pct(w.helper)}), supervisord ${w.sd == null ? 'not installed' : pct(w.sd)}; load ${w.load}`);
+    const floor = w.floor == null ? '' : `, floor (node + better-sqlite3 sampling the same processes) ${pct(w.floor)}`;
+    console.log(`idle CPU, ${n} programs, ${what}: daemon ${pct(w.daemon)} (helper ${pct(w.helper)}), supervisord ${w.sd == null ? 'not installed' : pct(w.sd)}${floor}; load ${w.load}`);
     row({ figure: `daemon idle CPU, ${n} programs, ${what}`, appinit: `${pct(w.daemon)} (helper ${pct(w.helper)})`,
-      reference: w.sd == null ? 'supervisord not installed' : `supervisord ${pct(w.sd)}`, ratio, goal: n === 500 ? "<= supervisord's" : '' });
+      reference: `${w.sd == null ? 'supervisord not installed' : `supervisord ${pct(w.sd)}`}${floor}`, ratio, goal: n === 500 ? "<= supervisord's" : '' });
   };
   one(`${(IDLE_MS / 1000).toFixed(0)} s from 1 s after start`, f.afterUp);
   if (f.steady) one(`steady, ${(STEADY_MS / 1000).toFixed(0)} s window from ${f.steady.startsAfterUpS.toFixed(0)} s after up`, f.steady);

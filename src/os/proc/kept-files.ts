@@ -21,7 +21,7 @@ export interface KeptRead {
 /** A bounded set of /proc files kept open and re-read from offset 0. */
 export class KeptFiles {
   private readonly fds = new Map<string, number>();
-  private used = new Set<string>();
+  private readonly used = new Set<string>();
   private buf = Buffer.allocUnsafe(4096);
   private readonly out: KeptRead = { buf: this.buf, n: 0 };
 
@@ -39,23 +39,40 @@ export class KeptFiles {
    */
   read(path: string): KeptRead | null {
     if (this.limit > 0) this.used.add(path); // with no limit nothing is kept, nor swept
-    const fd = this.fds.get(path);
-    if (fd !== undefined) {
-      const n = this.readAll(fd);
-      if (n !== null) return this.result(n);
+    // One path for a kept descriptor and a fresh one, so that the first tick (every file fresh)
+    // leaves V8 the type feedback the later ones (every file kept) run on: a branch taken only
+    // from the second tick on threw away the code optimized during the first.
+    const kept = this.fds.get(path);
+    let fd = kept === undefined ? this.open(path) : kept;
+    let n = fd < 0 ? null : this.readAll(fd);
+    if (n === null && kept !== undefined) {
+      // The process ended: its pid may be another process's by now, opened again once.
       this.fds.delete(path);
-      closeSync(fd);
+      closeSync(kept);
+      fd = this.open(path);
+      n = fd < 0 ? null : this.readAll(fd);
     }
-    let fresh: number;
-    try {
-      fresh = openSync(path, 'r');
-    } catch {
+    if (n === null) {
+      if (fd >= 0) {
+        this.fds.delete(path);
+        closeSync(fd);
+      }
       return null;
     }
-    const n = this.readAll(fresh);
-    if (n !== null && this.fds.size < this.limit) this.fds.set(path, fresh);
-    else closeSync(fresh);
-    return n === null ? null : this.result(n);
+    if (this.fds.get(path) !== fd) closeSync(fd); // past the limit: read once, not kept
+    return this.result(n);
+  }
+
+  // Opens path, keeping the descriptor when there is room; -1 when it is gone.
+  private open(path: string): number {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return -1;
+    }
+    if (this.fds.size < this.limit) this.fds.set(path, fd);
+    return fd;
   }
 
   /** Closes the descriptors of files not read since the last sweep. */
@@ -65,14 +82,14 @@ export class KeptFiles {
       this.fds.delete(path);
       closeSync(fd);
     }
-    this.used = new Set();
+    this.used.clear();
   }
 
   /** Closes every descriptor. */
   close(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
-    this.used = new Set();
+    this.used.clear();
   }
 
   private result(n: number): KeptRead {

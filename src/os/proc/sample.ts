@@ -43,6 +43,23 @@ function nextField(buf: Buffer, at: number, end: number): number {
   return -1;
 }
 
+// Made with `new`, not an object literal: V8 tracks each literal's allocation site and, once a
+// scavenge sees its objects survive (a tick keeps 500 of them), switches the site to old-space
+// allocation and throws away the optimized code that inlined it; the sampler's hottest function
+// was compiled twice in the daemon's first ticks for that (~30 ms of compiler time each).
+class Sample implements ProcSample {
+  constructor(
+    readonly state: string, readonly utime: number, readonly stime: number, readonly numThreads: number,
+    readonly startTime: number, readonly vsize: number, readonly rss: number,
+  ) {}
+}
+
+// The index of field `want` (counted from 3, the state) given the index `at` of field `field`.
+function fieldAt(buf: Buffer, at: number, field: number, want: number, n: number): number {
+  for (; field < want && at >= 0; field++) at = nextField(buf, at, n);
+  return at;
+}
+
 /** Reads /proc/PID/stat and statm into a ProcSample; null when the process is gone. */
 export function readProcSample(pid: number, files: KeptFiles = unkept): ProcSample | null {
   const st = files.read(`/proc/${pid}/stat`);
@@ -55,27 +72,21 @@ export function readProcSample(pid: number, files: KeptFiles = unkept): ProcSamp
   // Field 3 (state) starts at close + 2; field N is the (N-3)th space-separated word from there.
   let at = close + 2;
   const state = String.fromCharCode(buf[at]);
-  const want = [14, 15, 20, 22];
-  const got = [0, 0, 0, 0];
-  let field = 3;
-  for (let k = 0; k < want.length; k++) {
-    while (field < want[k]) {
-      at = nextField(buf, at, n);
-      if (at < 0) return null;
-      field++;
-    }
-    got[k] = numberAt(buf, at, n);
-  }
+  if ((at = fieldAt(buf, at, 3, 14, n)) < 0) return null;
+  const utime = numberAt(buf, at, n);
+  if ((at = fieldAt(buf, at, 14, 15, n)) < 0) return null;
+  const stime = numberAt(buf, at, n);
+  if ((at = fieldAt(buf, at, 15, 20, n)) < 0) return null;
+  const numThreads = numberAt(buf, at, n);
+  if ((at = fieldAt(buf, at, 20, 22, n)) < 0) return null;
+  const startTime = numberAt(buf, at, n);
   // statm: size resident shared text lib data dt, in pages.
   const sm = files.read(`/proc/${pid}/statm`);
   if (sm === null) return null;
   ({ buf, n } = sm);
   const second = nextField(buf, 0, n);
   if (second < 0) return null;
-  return {
-    state, utime: got[0], stime: got[1], numThreads: got[2], startTime: got[3],
-    vsize: numberAt(buf, 0, n) * pageSize(), rss: numberAt(buf, second, n),
-  };
+  return new Sample(state, utime, stime, numThreads, startTime, numberAt(buf, 0, n) * pageSize(), numberAt(buf, second, n));
 }
 
 // Appends the pids listed in a children file ("12 345 ") to queue.

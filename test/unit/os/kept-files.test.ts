@@ -133,7 +133,7 @@ test('readProcSample parses the bytes as ps parses the text, a command with spac
     const st = parseStat(readFileSync(`/proc/${c.pid}/stat`, 'utf8'))!;
     const sm = parseStatm(readFileSync(`/proc/${c.pid}/statm`, 'utf8'));
     assert.equal(st.comm, 'a) (b c');
-    assert.deepEqual(s, {
+    assert.deepEqual({ ...s }, {
       state: st.state, utime: st.utime, stime: st.stime, numThreads: st.numThreads, startTime: st.startTime,
       vsize: sm.size * pageSize(), rss: sm.resident,
     });
