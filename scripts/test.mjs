@@ -36,5 +36,25 @@ const left = readdirSync(tmpdir()).filter((n) => ours(n) && !before.has(n));
 if (left.length) {
   console.error(`tests left behind in ${tmpdir()}: ${left.join(', ')}`);
   if (process.env.CI) status ||= 1;
+  // A test file the runner cancelled (its 120 s limit) or killed never ran its cleanup: a daemon
+  // it started still runs in its home, with its jobs. Stop those too, so the run leaves nothing
+  // running; the run has already failed above.
+  for (const n of left) for (const home of homesIn(join(tmpdir(), n))) stopDaemon(home);
+}
+
+// The home itself and the homes one level below it (a test's folder with a home inside).
+function homesIn(dir) {
+  const out = [];
+  const isHome = (d) => { try { return statSync(join(d, 'daemon.pid')).isFile(); } catch { return false; } };
+  if (isHome(dir)) out.push(dir);
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory() && isHome(join(dir, e.name))) out.push(join(dir, e.name));
+  } catch { /* not a directory */ }
+  return out;
+}
+
+function stopDaemon(home) {
+  const r = spawnSync(process.execPath, ['dist/src/cli/main.js', 'down'], { env: { ...process.env, APPINIT_HOME: home }, encoding: 'utf8', timeout: 30_000 });
+  console.error(`stopped what a test left running in ${home}: ${(r.stdout + r.stderr).trim() || `exit ${r.status}`}`);
 }
 process.exit(status);
