@@ -152,3 +152,11 @@ export function decodeStatus(status: number): { code: number | null; signal: num
 export function decodeKernelFlags(kflags: number): { forkedNoExec: boolean; superuser: boolean } {
   return { forkedNoExec: (kflags & 0x40) !== 0, superuser: (kflags & 0x100) !== 0 };
 }
+
+/** What a request still waiting for the helper's answer gets when the helper goes away: the
+ *  request may or may not have been carried out (a spawn may be running), so it is no answer. */
+export class HelperLost extends Error {
+  constructor() {
+    super('the supervise helper went away');
+  }
+}

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { parseHelperLine, ProtocolError, type HelperEvent, type HelloEvent } from './helper-protocol.js';
+import { HelperLost, parseHelperLine, ProtocolError, type HelperEvent, type HelloEvent } from './helper-protocol.js';
 
 /** Path of the compiled helper binary, built at install by scripts/build-native.mjs. */
 export const SUPERVISE_BIN = fileURLToPath(new URL('../../../build/appinit-supervise', import.meta.url));
@@ -152,7 +152,7 @@ export class Supervise extends EventEmitter {
         sock.on('close', () => {
           this.drain(); // what was read is handled before the loss (acks go nowhere: it is sent again)
           this.sock = null;
-          for (const cb of this.pending.values()) cb(new Error('the supervise helper went away'));
+          for (const cb of this.pending.values()) cb(new HelperLost());
           this.pending.clear();
           this.emit('close');
         });

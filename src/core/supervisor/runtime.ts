@@ -6,7 +6,7 @@ import type { Program } from '../../config/program.js';
 import { parseSignal } from '../../config/signals.js';
 import { ageOfTicks, isSameProcess, processState, sendSignal } from '../../os/host.js';
 import type { ChildEvent, HelperEvent } from '../../os/helper-protocol.js';
-import { PROTOCOL_VERSION } from '../../os/helper-protocol.js';
+import { HelperLost, PROTOCOL_VERSION } from '../../os/helper-protocol.js';
 import type { Supervise } from '../../os/supervise.js';
 import { getMeta, setMeta, stmt, type Db } from '../../store/db.js';
 import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec } from '../../store/jobs.js';
@@ -420,6 +420,10 @@ export class Supervisor extends EventEmitter {
     req.restartTicket = restartTicket(job.spec, job, this.clock().mono);
     if (job.winsize) req.winsize = job.winsize;
     this.helper.spawn(req, (r) => {
+      // A spawn lost with its helper may be running: not the program's fault, and no answer. The
+      // job stays starting; the reconnect's reconcile adopts what the helper started in the job's
+      // cgroup, or starts it again (resumeEffects), as after a restart of the daemon.
+      if (r instanceof HelperLost) return;
       if (r instanceof Error) return this.apply(job, { type: 'spawnFailed', error: r.message });
       this.apply(job, { type: 'spawned', pid: r.pid, start: r.start, execError: execErrorText(job, r), tracked: this.tracked });
     });
