@@ -11,7 +11,7 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 const rssMiB = () => process.memoryUsage().rss / 1048576;
 
-test('memory malloc freed and kept by glibc leaves the process after trimMalloc', () => {
+test('memory malloc freed and kept by glibc leaves the process after trimMalloc', async () => {
   // 24 MiB of 60 KiB buffers: below glibc's mmap threshold, so they live in the malloc heap, and
   // a small block allocated after them keeps the heap's top: free() alone gives nothing back.
   let held: Buffer[] | null = [];
@@ -21,9 +21,15 @@ test('memory malloc freed and kept by glibc leaves the process after trimMalloc'
   gc();
   gc();
   const before = rssMiB();
-  assert.equal(trimMalloc(), true, 'glibc has malloc_trim');
-  const after = rssMiB();
-  assert.ok(before - after >= 10, `RSS went from ${before.toFixed(1)} to ${after.toFixed(1)} MiB: expected at least 10 MiB back`);
+  // V8 frees an ArrayBuffer's memory on a background thread after the collection: until it has,
+  // malloc has nothing to give back (seen under load in CI). Trim again until it has, bounded.
+  let after = before;
+  for (const until = Date.now() + 5000; before - after < 10 && Date.now() < until;) {
+    assert.equal(trimMalloc(), true, 'glibc has malloc_trim');
+    after = rssMiB();
+    if (before - after < 10) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(before - after >= 10, `RSS went from ${before.toFixed(1)} to ${after.toFixed(1)} MiB within 5 s of trims: expected at least 10 MiB back`);
   assert.equal(pin.length, 16);
 });
 
