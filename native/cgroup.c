@@ -283,6 +283,16 @@ int cg_job_exists(const char *job) {
   return access(dir, F_OK) == 0;
 }
 
+void cg_job_each(void (*fn)(const char *job, void *arg), void *arg) {
+  if (!v2base[0]) return;
+  DIR *d = opendir(v2base);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (strncmp(e->d_name, "job-", 4) == 0 && cg_key_ok(e->d_name + 4)) fn(e->d_name + 4, arg);
+  closedir(d);
+}
+
 int cg_job_kill(const char *job) {
   char dir[PATH_MAX];
   job_dir(dir, sizeof dir, v2base, job);

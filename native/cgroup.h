@@ -42,6 +42,9 @@ void cg_job_remove(const char *job);
 int cg_job_of(pid_t pid, char *job, size_t cap);
 /* Removes every empty job group of this helper and its directory (at quit). */
 void cg_cleanup_all(void);
+/* Calls fn for the key of every job group in this helper's v2 directory (made by us or by a
+ * helper before us that died). */
+void cg_job_each(void (*fn)(const char *job, void *arg), void *arg);
 /* 1 when the job's v2 group exists (made by a helper before us). */
 int cg_job_exists(const char *job);
 /* A job key usable as a directory name. */

@@ -1949,6 +1949,29 @@ static void keeper_readable(keeper_t *k) {
   bury(k);
 }
 
+
+/*
+ * After `hello`: the live processes of a job's cgroup that we do not own, as `member` events.
+ * They were started by a helper that died (kill -9) before it could say so, or orphaned to the
+ * daemon: the daemon adopts them instead of starting the job a second time beside them.
+ */
+static void adopt_job_cgroup(const char *key);
+static void hello_members(const char *job, void *arg) {
+  buf_t *b = arg;
+  pid_t *pids = NULL;
+  int n = cg_job_procs(job, &pids);
+  for (int i = 0; i < n; i++) {
+    if (pids[i] == holder_child() || proc_find(pids[i])) continue;
+    pstat_t ps;
+    read_pstat_ids(pids[i], &ps, 0);
+    if (!ps.ok || ps.state == 'Z') continue;
+    buf_printf(b, "{\"ev\":\"member\",\"pid\":%d,\"start\":%llu,\"ppid\":%d,\"sid\":%d,\"job\":", pids[i], ps.start, ps.ppid, ps.sid);
+    buf_json_str(b, job);
+    buf_add(b, "}\n", 2);
+    adopt_job_cgroup(job); /* its `empty` and cgroup.kill, for the daemon's stop */
+  }
+  free(pids);
+}
 /* `spawned` (or `respawned`): the child exec'd, or failed before (f set). */
 static void spawn_report(const char *job, const char *req, pid_t pid, unsigned long long start, int is_respawn,
                          const exec_fail_t *f) {
@@ -2746,6 +2769,10 @@ static int signal_job(const char *key, int sig, int all) {
       if (p->leader && p->jb == j && j) { if (kill(-p->pgid, sig) == 0) count++; if (kill(p->pid, sig) == 0) count++; }
     return count;
   }
+  if (!j) { /* a group left by a helper that died (kill -9) holds what it started: stop that too */
+    adopt_job_cgroup(key);
+    j = job_find(key);
+  }
   if (!j) { emit_job_event("empty", key); return 0; } /* nothing of it was ever ours, or all is gone */
   j->stopped = 1;
   if (sig == SIGKILL && !j->killing) {
@@ -2982,6 +3009,7 @@ static void handle_frame(char *p, size_t n) {
       buf_json_str(&b, q->job);
       buf_add(&b, "}\n", 2);
     }
+    cg_job_each(hello_members, &b);
     client_queue(b.p, b.len);
     free(b.p);
     for (size_t i = 0; i < nevents; i++) client_queue(events[i].line, events[i].len);

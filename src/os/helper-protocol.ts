@@ -14,6 +14,9 @@ export interface HelloEvent {
 }
 /** A child the helper owns, listed after hello. */
 export interface ChildEvent { ev: 'child'; pid: number; start: number; leader: number; adopted: number; pgid: number; job: string }
+/** A live process of a job's cgroup that the helper does not own, listed after hello: started by
+ *  a helper that died before it said so, or reparented to the daemon (native/supervise.c). */
+export interface MemberEvent { ev: 'member'; pid: number; start: number; ppid: number; sid: number; job: string }
 /** The list of children is complete. */
 export interface ReadyEvent { ev: 'ready' }
 /** The answer to a spawn request (`respawned`: a restart the helper made under a ticket). */
@@ -82,7 +85,7 @@ export interface UnknownEvent { ev: 'unknown'; seq?: number; name: string; raw: 
 
 /** Every event the helper sends. */
 export type HelperEvent =
-  | HelloEvent | ChildEvent | ReadyEvent | SpawnedEvent | SpawnErrorEvent | ExitEvent | TaskstatsEvent | StateEvent | AdoptedEvent
+  | HelloEvent | ChildEvent | MemberEvent | ReadyEvent | SpawnedEvent | SpawnErrorEvent | ExitEvent | TaskstatsEvent | StateEvent | AdoptedEvent
   | OpeningEvent | EmptyEvent | StuckEvent | StatsEvent | WarningEvent | RotatedEvent | NotifyEvent | UnknownEvent;
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -92,6 +95,7 @@ const str = (v: unknown): v is string => typeof v === 'string';
 const SHAPES: Record<string, Record<string, 'n' | 's'>> = {
   hello: { pid: 'n' },
   child: { pid: 'n', start: 'n', leader: 'n', job: 's' },
+  member: { pid: 'n', start: 'n', ppid: 'n', job: 's' },
   ready: {},
   spawned: { req: 's', job: 's', pid: 'n', start: 'n' },
   respawned: { job: 's', pid: 'n', start: 'n' },

@@ -2,6 +2,8 @@
 // job that ends meanwhile is recorded with its real exit status, not "unknown".
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { alive, TestHome, waitFor } from './harness.js';
 
 describe('helper death', () => {
@@ -22,3 +24,75 @@ describe('helper death', () => {
     assert.equal(r.exitCode, 4);
   });
 });
+
+// A kill -9 of the helper while a spawn is unanswered (here: its child is blocked opening a FIFO
+// before exec): the child runs on in the job's cgroup. The new helper lists it, the daemon adopts
+// it instead of starting the program a second time beside it, and a stop reaches all of it,
+// a setsid'd descendant that ignores TERM included.
+describe('helper death during a spawn', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('the lost spawn is adopted, not started twice; stop ends its whole tree', async () => {
+    const starts = join(h.home, 'starts');
+    const escaped = join(h.home, 'escaped');
+    await h.up(`fifos:
+  gate: { path: ./gate, mode: 0600 }
+programs:
+  gated:
+    command: sh -c 'trap "" TERM; setsid sh -c "trap \\"\\" TERM; echo \\$\\$ > ${escaped}; exec sleep 1001" & echo started >> ${starts}; exec sleep 1000'
+    cwd: ${h.home}
+    stdin: { fifo: gate }
+    stdout: /dev/null
+    stderr: /dev/null
+    stop: { timeout: 1s }
+    ready: 0
+  marker:
+    command: sleep 1002
+    stdout: /dev/null
+    stderr: /dev/null
+    autostart: false
+    ready: 0
+`);
+    await h.waitJob('gated', 'blocked opening its FIFO', (j) => j.opening != null);
+    const blocked = await waitFor('the gated child in its cgroup', async () => (await cgroupMembers(h)).find((m) => m.pid !== h.helperPid()) ?? null);
+    const oldHelper = h.helperPid();
+    process.kill(oldHelper, 'SIGKILL');
+    await waitFor('the helper is gone', () => !alive(oldHelper));
+    const adopted = await h.waitJob('gated', 'adopted with the blocked child as its leader', (j) => j.pid === blocked.pid, 15_000);
+    assert.notEqual(adopted.state, 'fatal');
+    // A writer lets the child's open(2) return: it execs and says so once.
+    const gate = openSync(join(h.home, 'gate'), constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      await waitFor('the gated program started', () => existsSync(starts) && existsSync(escaped) && readFileSync(escaped, 'utf8').trim() !== '');
+      // The helper answers requests in order: once a later start has run, a second spawn of
+      // `gated` (had the daemon asked for one) is in the job's cgroup.
+      assert.equal((await h.cli(['start', 'marker'])).code, 0);
+      await h.waitJob('marker', 'running', (j) => j.state === 'running');
+      const members = readFileSync(join(blocked.dir, 'cgroup.procs'), 'utf8').trim().split('\n').map(Number);
+      const escapedPid = Number(readFileSync(escaped, 'utf8'));
+      assert.deepEqual(members.sort(), [blocked.pid, escapedPid].sort(), 'the adopted leader and its setsid child, nothing more');
+      assert.equal(readFileSync(starts, 'utf8'), 'started\n', 'the program started once');
+      const view = await h.waitJob('gated', 'running', (j) => j.state === 'running');
+      assert.equal(view.pid, blocked.pid);
+      assert.equal((await h.cli(['stop', 'gated'])).code, 0);
+      await waitFor('the adopted tree is gone after stop', () => !alive(blocked.pid) && !alive(escapedPid), 15_000);
+    } finally {
+      closeSync(gate);
+    }
+  });
+});
+
+/** The one live process in a job group of this helper's cgroup directory (`info`'s cgroup). */
+async function cgroupMembers(h: TestHome): Promise<{ pid: number; dir: string }[]> {
+  const cg = (await (await h.api()).info()).cgroup ?? '';
+  assert.match(cg, /^v2:\//, 'this test needs a cgroup per job');
+  const base = cg.slice(3);
+  const out: { pid: number; dir: string }[] = [];
+  for (const d of readdirSync(base)) {
+    if (!d.startsWith('job-')) continue;
+    const pids = readFileSync(join(base, d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    for (const pid of pids) out.push({ pid, dir: join(base, d) });
+  }
+  return out;
+}

@@ -47,7 +47,9 @@ export interface EventMap {
   continued: object;
   /** After a reconnect: what the helper still owns of the job, and whether a leader it does
    *  not own is still alive (then it is watched by polling). */
-  reconciled: { leader: { pid: number; start: number } | null; others: number[]; leaderAlive: boolean };
+  /** leader.found: a leader the new helper does not own, found in the job's cgroup (a spawn whose
+   *  answer was lost with its helper): the job adopts it as foreign, watched until it ends. */
+  reconciled: { leader: { pid: number; start: number; found?: boolean } | null; others: number[]; leaderAlive: boolean };
   /** A deadline passed. survivors: what was still alive, read for a stop after SIGKILL. */
   timer: { survivors?: Survivor[] };
   /** The program wrote to $NOTIFY_SOCKET (sd_notify): READY=1, STATUS= text (null: none sent). */
@@ -294,8 +296,13 @@ const onContinued = (job: JobCore): Step | null => (job.pid == null ? null : { p
 const toBackground = (job: JobCore, _ev: EventOf<'bg'>, now: Now): Step | null =>
   job.pid == null ? null : { patch: { touchedAt: now.wall }, effects: [{ kind: 'signal', sig: 'SIGCONT', all: false }] };
 
-const onReconciled = (job: JobCore, ev: EventOf<'reconciled'>): Step | null => {
+const onReconciled = (job: JobCore, ev: EventOf<'reconciled'>, now: Now): Step | null => {
   const others = new Set(ev.others);
+  if (ev.leader?.found) {
+    // The lost spawn did start: its process is the job's now (no second start beside it).
+    const started = job.pid == null ? { startedAt: now.wall, startedMono: now.mono, populated: true, opening: null } : {};
+    return { patch: { pid: ev.leader.pid, startTicks: ev.leader.start, others, foreign: true, ...started }, effects: none };
+  }
   if (ev.leader) return { patch: { pid: ev.leader.pid, startTicks: ev.leader.start, others, foreign: false }, effects: none };
   if (job.pid != null && ev.leaderAlive) return { patch: { others, foreign: true }, effects: none };
   return { patch: { others, foreign: false }, effects: none };

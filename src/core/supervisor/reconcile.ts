@@ -1,16 +1,39 @@
 // After the daemon (re)connects to its helper: what became of each stored job while nobody
 // watched, and the watch on leaders whose helper is gone. Decides only; runtime.ts applies.
-import type { ChildEvent } from '../../os/helper-protocol.js';
+import type { ChildEvent, MemberEvent } from '../../os/helper-protocol.js';
 import type { Job } from './job.js';
 import type { JobEvent } from './machine.js';
 
-/** What reconnecting found for one job: the reconcile event, and whether its leader ended unseen. */
-export function reconcileJob(job: Job, owned: ChildEvent[], alive: (pid: number, start: number) => boolean): { ev: JobEvent; endedUnseen: boolean } {
-  const others = owned.filter((c) => !c.leader).map((c) => c.pid);
+/** What reconnecting found for one job: the reconcile event, and whether its leader ended unseen.
+ *  owned: the helper's children of the job; members: live processes of the job's cgroup it does
+ *  not own (a dead helper's, now the daemon's as subreaper). */
+export function reconcileJob(job: Job, owned: ChildEvent[], members: MemberEvent[], alive: (pid: number, start: number) => boolean): { ev: JobEvent; endedUnseen: boolean } {
   const leader = owned.find((c) => c.leader);
+  const found = !leader && job.pid == null && job.state === 'starting' ? lostLeader(members) : null;
+  // Members other than a found leader are left out of `others`, as for any foreign job: the daemon
+  // reaps only its own children, and the cgroup still holds them for a stop.
+  const others = owned.filter((c) => !c.leader).map((c) => c.pid);
   if (leader) return { ev: { type: 'reconciled', leader: { pid: leader.pid, start: leader.start }, others, leaderAlive: true }, endedUnseen: false };
+  if (found) return { ev: { type: 'reconciled', leader: { pid: found.pid, start: found.start, found: true }, others, leaderAlive: true }, endedUnseen: false };
   const leaderAlive = job.pid != null && job.startTicks != null && alive(job.pid, job.startTicks);
   return { ev: { type: 'reconciled', leader: null, others, leaderAlive }, endedUnseen: job.pid != null && !leaderAlive };
+}
+
+/**
+ * The leader among a job's members whose spawn answer was lost: the process the helper forked
+ * started first (every other member descends from it), and its parent is outside the group (the
+ * dead helper; now the daemon). Start times tick at 10 ms, so ties go to the parent test, then pid.
+ */
+export function lostLeader(members: readonly MemberEvent[]): MemberEvent | null {
+  if (!members.length) return null;
+  const inGroup = new Set(members.map((m) => m.pid));
+  const rank = (m: MemberEvent): [number, number, number] => [m.start, inGroup.has(m.ppid) ? 1 : 0, m.pid];
+  let best = members[0]!;
+  for (const m of members) {
+    const a = rank(m), b = rank(best);
+    if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))) best = m;
+  }
+  return best;
 }
 
 /** Polls leaders whose helper is gone (foreign jobs) until each ends; calls `ended` for each. */

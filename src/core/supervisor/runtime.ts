@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Program } from '../../config/program.js';
 import { parseSignal } from '../../config/signals.js';
 import { ageOfTicks, isSameProcess, processState, sendSignal } from '../../os/host.js';
-import type { ChildEvent, HelperEvent } from '../../os/helper-protocol.js';
+import type { ChildEvent, HelperEvent, MemberEvent } from '../../os/helper-protocol.js';
 import { HelperLost, PROTOCOL_VERSION } from '../../os/helper-protocol.js';
 import type { Supervise } from '../../os/supervise.js';
 import { getMeta, setMeta, stmt, type Db } from '../../store/db.js';
@@ -41,6 +41,7 @@ const EFFECTS_PER_WRITE = 32;
 export class Supervisor extends EventEmitter {
   readonly jobs = new Map<number, Job>();
   private childrenSeen = new Map<string, ChildEvent[]>();
+  private membersSeen = new Map<string, MemberEvent[]>();
   private readyWaiters: (() => void)[] = [];
   private isReady = false;
   private closing = false;
@@ -111,6 +112,7 @@ export class Supervisor extends EventEmitter {
           }
           if (msg.version !== PROTOCOL_VERSION) console.error(`appinit: the supervise helper speaks protocol ${msg.version}, this daemon ${PROTOCOL_VERSION}; it is replaced once its jobs have ended`);
           this.childrenSeen.clear();
+          this.membersSeen.clear();
           continue;
         }
         this.onMessage(msg);
@@ -122,10 +124,11 @@ export class Supervisor extends EventEmitter {
   }
 
   private onMessage(msg: HelperEvent): void {
-    if (msg.ev === 'child') {
-      const list = this.childrenSeen.get(msg.job) ?? [];
+    if (msg.ev === 'child' || msg.ev === 'member') {
+      const seen: Map<string, (ChildEvent | MemberEvent)[]> = msg.ev === 'child' ? this.childrenSeen : this.membersSeen;
+      const list = seen.get(msg.job) ?? [];
       list.push(msg);
-      this.childrenSeen.set(msg.job, list);
+      seen.set(msg.job, list);
       return;
     }
     if (msg.ev === 'ready') return this.reconcile();
@@ -157,18 +160,19 @@ export class Supervisor extends EventEmitter {
   private reconcile(): void {
     // Children of jobs the store does not know (started for a job whose creation was never
     // committed) are nobody's: end them rather than let them run unowned, or twice.
-    for (const id of this.childrenSeen.keys()) {
+    for (const id of new Set([...this.childrenSeen.keys(), ...this.membersSeen.keys()])) {
       if (this.jobs.has(Number(id))) continue;
       console.error(`appinit: ending the processes of job id ${id}, which the store does not have`);
       try { this.helper.signalJob(id, 9, true); } catch { /* helper gone again */ }
     }
     for (const job of this.jobs.values()) {
-      const { ev, endedUnseen } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], isSameProcess);
+      const { ev, endedUnseen } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], this.membersSeen.get(String(job.id)) ?? [], isSameProcess);
       this.apply(job, ev);
       if (endedUnseen) this.endedUnseen(job);
       for (const e of resumeEffects(job)) this.effect(job, e);
     }
     this.childrenSeen.clear();
+    this.membersSeen.clear();
     this.foreign.watch();
     this.replaceOldHelper();
     this.isReady = true;

@@ -222,6 +222,16 @@ describe('machine', () => {
     assert.equal(d.job.foreign, true);
   });
 
+  test('reconcile: a spawn lost with its helper whose process was found in the cgroup is adopted, foreign, with a start time', () => {
+    const d = new Driver(core(program({ ready: 0 })));
+    d.send({ type: 'start' });
+    assert.equal(d.job.pid, null);
+    d.send({ type: 'reconciled', leader: { pid: 300, start: 9, found: true }, others: [], leaderAlive: true });
+    assert.deepEqual([d.job.state, d.job.pid, d.job.startTicks, d.job.foreign, d.job.startedMono], ['starting', 300, 9, true, d.clock.mono]);
+    // No second spawn: the state's resume is its ready deadline, as for any started process.
+    assert.deepEqual(resumeEffects(d.job), [{ kind: 'deadline', in: 0 }]);
+  });
+
   test('after a daemon restart, timers are set again from the state', () => {
     const j = core(program({ ready: 500, stopTimeout: 3000 }));
     assert.deepEqual(resumeEffects({ ...j, state: 'backoff' }), [{ kind: 'deadline', in: 0 }]);
