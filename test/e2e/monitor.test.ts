@@ -128,6 +128,25 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     }
   });
 
+  test('ps aux, ps -aux and ps ax as procps takes BSD letters; ps u the jobs in the user format; a wrong letter is a usage error', async () => {
+    for (const args of [['ps', 'aux'], ['ps', '-aux']]) {
+      const r = await h.cli(args);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trimEnd().split('\n');
+      assert.match(lines[0] as string, /^USER +PID %CPU %MEM +VSZ +RSS TTY +STAT START +TIME COMMAND$/, `${args.join(' ')} header`);
+      assert.match(lines[1] as string, /^\S+ +1 /, 'pid 1 first');
+      assert.ok(lines.some((l) => new RegExp(`^\\S+ +${h.daemonPid()} `).test(l)), `${args.join(' ')}: the daemon is listed`);
+    }
+    const ax = await h.cli(['ps', 'ax']);
+    assert.match(ax.stdout.split('\n')[0] as string, /^ +PID TTY +STAT +TIME COMMAND$/);
+    const u = await h.cli(['ps', 'u']);
+    assert.match(u.stdout.split('\n')[0] as string, /^USER +PID %CPU %MEM +VSZ +RSS TTY +STAT START +TIME JOB +COMMAND$/, 'the jobs only, with their JOB column');
+    assert.match(u.stdout, new RegExp(`^\\S+ +${pid.svc} .* %${job.svc} `, 'm'));
+    const bad = await h.cli(['ps', 'auz']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown BSD option "z" in "auz".*a, u, x and w/);
+  });
+
   test('ps --zombies names the zombie and the parent that has not waited for it', async () => {
     const r = await h.cli(['ps', '--zombies', '--json']);
     assert.equal(r.code, 0, r.stderr);

@@ -96,8 +96,10 @@ function ours(opts: Omit<PsOptions, 'sys'>): string {
   return formatPs(procs, { ...opts, sys, userName });
 }
 
+// PIDS in args stands for the list (BSD `p PIDS`); otherwise `-p PIDS` is appended.
 function theirs(args: string[]): string {
-  const r = spawnSync('ps', [...args, '-p', pids.join(',')], { encoding: 'utf8' });
+  const list = pids.join(',');
+  const r = spawnSync('ps', args.includes('PIDS') ? args.map((a) => (a === 'PIDS' ? list : a)) : [...args, '-p', list], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -169,6 +171,13 @@ test('ps -o with user, numbers, times and memory matches procps', { skip: !hasPs
   // 7 tokens before lstart (which has 5), then stime and comm. RSS moves as the node child
   // settles, so it is left to the unit tests; %CPU and ELAPSED get the bracketing slack.
   compare(['-o', cols.join(',')], { columns: cols }, 14, { 6: 'num', 7: 'num' });
+});
+
+test('the BSD formats of ps ax and ps aux (x, u) match procps', { skip: !hasPs }, () => {
+  compare(['p', 'PIDS'], { format: 'bsd' }, 4, { 3: 'time' });
+  // RSS (and so %MEM) of the idle node child may move by a page between readings.
+  compare(['u'], { format: 'u' }, 10, { 2: 'num', 3: 'num', 5: 'num', 9: 'time' });
+  compare(['-o', 'pid,start,bsdtime,cputime,comm'], { columns: ['pid', 'start', 'bsdtime', 'cputime', 'comm'] }, 4, { 2: 'time', 3: 'time' });
 });
 
 test('zombie is found with the parent that does not wait', { skip: !hasPs }, () => {

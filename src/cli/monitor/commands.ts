@@ -18,7 +18,11 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** Adds the monitoring commands to the program. */
 export function registerMonitorCommands(program: Command, run: Runner): void {
-  program.command('ps').description('processes of appinit\'s jobs (-e: every process) as procps ps shows them, with a JOB column')
+  program.command('ps [bsd]').description('processes of appinit\'s jobs (-e, or ps aux / ax: every process) as procps ps shows them, with a JOB column')
+    .addHelpText('after', '\nBSD letters, as procps takes them (ps aux, ps -aux, ps ax, ps u, ps x): a and x together select every process,\na alone every process with a terminal; u is the user format (USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND),\nwithout it the BSD format (PID TTY STAT TIME COMMAND); w is accepted (output is never cut when piped).')
+    .option('-a', 'BSD a (as in ps -aux)')
+    .option('-u', 'BSD u (as in ps -aux)')
+    .option('-x', 'BSD x (as in ps -aux)')
     .option('-e, --every', 'every process on the machine (as ps -e)')
     .option('-A', 'the same as -e')
     .option('-f, --full', 'full format (ps -f)')
@@ -27,7 +31,7 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
     .option('--no-headers', 'no header line')
     .option('--zombies', 'zombies, each with the parent that has not waited for it')
     .option('--json', 'print JSON')
-    .action((o) => run(async () => (await load.ps()).psCommand({ ...o, every: !!(o.every || o.A) })));
+    .action((bsd, o) => run(async () => (await load.ps()).psCommand({ ...o, every: !!(o.every || o.A), bsd: bsdLetters(bsd, o) })));
   program.command('pstree [target]').description('process trees (of the jobs; or from PID, or of the program NAME / %N), jobs marked (%N)')
     .option('-U, --unicode', 'draw with Unicode lines')
     .option('-l, --long', 'do not cut long lines')
@@ -63,4 +67,10 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
   program.command('times').description('CPU of the daemon and of its ended children (times(2)), and per program')
     .option('--json', 'print JSON')
     .action((o) => run(async () => (await load.times()).timesCommand(o)));
+}
+
+// `ps aux` and `ps -aux` alike: the BSD letters given, or undefined when none was.
+function bsdLetters(bsd: string | undefined, o: { a?: boolean; u?: boolean; x?: boolean }): string | undefined {
+  const flags = `${o.a ? 'a' : ''}${o.u ? 'u' : ''}${o.x ? 'x' : ''}`;
+  return bsd != null || flags ? `${bsd ?? ''}${flags}` : undefined;
 }

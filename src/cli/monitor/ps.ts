@@ -15,6 +15,23 @@ export interface PsCommandOptions {
   json?: boolean;
   zombies?: boolean;
   headers?: boolean;
+  /** BSD option letters (`aux`), as procps takes them without a dash. */
+  bsd?: string;
+}
+
+/** What BSD letters select and show: every process (a with x), those with a terminal (a), and the format. */
+export interface BsdChoice { every: boolean; ttyOnly: boolean; format: PsFormat; wide: boolean }
+
+/** Reads procps' BSD letters (a, u, x, w); any other is a usage error naming what is accepted. */
+export function bsdChoice(letters: string): BsdChoice {
+  for (const ch of letters) {
+    if (!'auxw'.includes(ch)) {
+      throw new CliError(`ps: unknown BSD option "${ch}" in "${letters}"; appinit ps takes the letters a, u, x and w (as in ps aux), or -e, -f, -l, -o COLS`, EXIT.usage);
+    }
+  }
+  const a = letters.includes('a');
+  const x = letters.includes('x');
+  return { every: a && x, ttyOnly: a && !x, format: letters.includes('u') ? 'u' : 'bsd', wide: letters.includes('w') };
 }
 
 /**
@@ -43,13 +60,20 @@ export function splitColumns(args: readonly string[]): string[] {
   return out.map((s) => s.trim()).filter((s) => s !== '');
 }
 
+// -f and -l win over BSD letters' format (procps refuses the mix; appinit takes the SysV one).
+function formatOf(o: PsCommandOptions, bsd: BsdChoice | null): PsFormat {
+  if (o.long) return o.full ? 'lf' : 'l';
+  if (o.full) return 'f';
+  return bsd ? bsd.format : 'default';
+}
+
 function jobLabels(v: ProcsView): Map<number, number> {
   return new Map(Object.entries(v.owner).map(([pid, job]) => [Number(pid), job]));
 }
 
 /** The PsOptions for a view: system facts and user names from the daemon. */
-export function psOptions(v: ProcsView, o: PsCommandOptions, width: number | undefined): PsOptions {
-  const format: PsFormat = o.long ? (o.full ? 'lf' : 'l') : o.full ? 'f' : 'default';
+export function psOptions(v: ProcsView, o: PsCommandOptions, width: number | undefined, bsd: BsdChoice | null = null): PsOptions {
+  const format = formatOf(o, bsd);
   const opts: PsOptions = {
     sys: v.sys,
     format,
@@ -79,21 +103,24 @@ function zombieRows(v: ProcsView): { pid: number; comm: string; startTime: numbe
 }
 
 /** appinit ps [-e] [-f] [-l] [-o COLS] [--json] [--zombies] */
-export async function psCommand(o: PsCommandOptions): Promise<number> {
+export async function psCommand(given: PsCommandOptions): Promise<number> {
+  const bsd = given.bsd != null ? bsdChoice(given.bsd) : null;
+  const o: PsCommandOptions = bsd ? { ...given, every: given.every || bsd.every || bsd.ttyOnly } : given;
   const columns = o.format && o.format.length > 0 ? splitColumns(o.format) : undefined;
-  const format: PsFormat = o.long ? (o.full ? 'lf' : 'l') : o.full ? 'f' : 'default';
+  const format = formatOf(o, bsd);
   const needs = o.zombies ? { cmdline: false, wchan: false } : o.json ? { cmdline: true, wchan: false } : psReadNeeds({ format, columns });
   const c = await client();
   const v = await c.procs({ all: !!o.every, ...needs });
+  if (bsd?.ttyOnly && !given.every) v.procs = v.procs.filter((p) => p.ttyNr !== 0);
   if (o.zombies) {
     const z = formatZombies(v);
     process.stdout.write(o.json ? `${JSON.stringify(z.rows, null, 2)}\n` : z.text);
     return EXIT.ok;
   }
-  const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+  const width = process.stdout.isTTY && !bsd?.wide ? process.stdout.columns : undefined;
   let opts: PsOptions;
   try {
-    opts = psOptions(v, o, width);
+    opts = psOptions(v, o, width, bsd);
     if (o.json) {
       process.stdout.write(`${JSON.stringify(psJson(v.procs, opts), null, 2)}\n`);
       return EXIT.ok;

@@ -96,6 +96,9 @@ export const COLUMNS: Readonly<Record<string, ColumnDef>> = {
   f: { header: 'F', width: 1, justify: 'right', value: (p) => String((p.flags >>> 6) & 7) },
   flags: { header: 'F', width: 1, justify: 'right', value: (p) => String((p.flags >>> 6) & 7) },
   time: { header: 'TIME', width: 8, justify: 'right', value: (p, c) => cpuTimeText((p.utime + p.stime) / c.sys.hz) },
+  cputime: { header: 'TIME', width: 8, justify: 'right', value: (p, c) => cpuTimeText((p.utime + p.stime) / c.sys.hz) },
+  // The BSD formats' (aux, ax) TIME: minutes:seconds, as procps' pr_bsdtime "%3u:%02u".
+  bsdtime: { header: 'TIME', width: 6, justify: 'right', value: (p, c) => bsdTimeText(Math.floor((p.utime + p.stime) / c.sys.hz)) },
   etime: { header: 'ELAPSED', width: 11, justify: 'right', value: (p, c) => elapsedText(elapsed(p, c)) },
   etimes: { header: 'ELAPSED', width: 7, justify: 'right', value: (p, c) => String(Math.floor(elapsed(p, c))) },
   pcpu: { header: '%CPU', width: 4, justify: 'right', value: pcpuText },
@@ -122,12 +125,26 @@ export const COLUMNS: Readonly<Record<string, ColumnDef>> = {
   nlwp: { header: 'NLWP', width: 4, justify: 'right', value: (p) => String(p.numThreads) },
   stime: { header: 'STIME', width: 5, justify: 'right', value: (p, c) => startTimeText(startEpoch(p, c), c.sys.nowMs) },
   start_time: { header: 'START', width: 5, justify: 'right', value: (p, c) => startTimeText(startEpoch(p, c), c.sys.nowMs) },
+  start: { header: 'STARTED', width: 8, justify: 'right', value: (p, c) => startedText(startEpoch(p, c), c.sys.nowMs) },
   lstart: { header: 'STARTED', width: 24, justify: 'right', value: (p, c) => longStartText(startEpoch(p, c)) },
   wchan: { header: 'WCHAN', width: 6, justify: 'wchan', value: wchanText },
   addr: { header: 'ADDR', width: 4, justify: 'right', value: () => '-' },
   // -l's ADDR is procps' 1-wide "addr_1", which is why its SZ header sits right after it.
   addr_1: { header: 'ADDR', width: 1, justify: 'left', value: () => '-' },
 };
+
+function bsdTimeText(sec: number): string {
+  return `${String(Math.floor(sec / 60)).padStart(3, ' ')}:${String(sec % 60).padStart(2, '0')}`;
+}
+
+// procps' pr_start: HH:MM:SS within a day of now, else "Mon DD" (ctime's day with a leading 0).
+function startedText(startSec: number, nowMs: number): string {
+  const d = new Date(startSec * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (startSec + 24 * 3600 < nowMs / 1000) return `${MONTH_NAMES[d.getMonth()]} ${two(d.getDate())}`;
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function pcpuText(p: ProcInfo, ctx: PsContext): string {
   const pm = permille(p, ctx);

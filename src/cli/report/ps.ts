@@ -9,8 +9,8 @@ import {
 
 export type { PsSystem } from './ps-columns.js';
 
-/** The ps formats: plain `ps`, `ps -f`, `ps -l`, `ps -lf`. */
-export type PsFormat = 'default' | 'f' | 'l' | 'lf';
+/** The ps formats: plain `ps`, `ps -f`, `ps -l`, `ps -lf`; BSD `ps x` (bsd) and `ps u` (u, as in aux). */
+export type PsFormat = 'default' | 'f' | 'l' | 'lf' | 'bsd' | 'u';
 
 /** Options for formatPs / psJson. */
 export interface PsOptions {
@@ -33,6 +33,9 @@ const FORMATS: Record<PsFormat, string[]> = {
   f: ['uid_hack', 'pid', 'ppid', 'c', 'stime', 'tname', 'time', 'cmd'],
   l: ['f', 's', 'uid', 'pid', 'ppid', 'c', 'opri', 'ni', 'addr_1', 'sz', 'wchan', 'tname', 'time', 'ucmd'],
   lf: ['f', 's', 'uid_hack', 'pid', 'ppid', 'c', 'opri', 'ni', 'addr_1', 'sz', 'wchan', 'stime', 'tname', 'time', 'cmd'],
+  // procps-ng's BSD formats (display.c): `ps ax` and the `u` of `ps aux`.
+  bsd: ['pid', 'tname', 'stat', 'bsdtime', 'args'],
+  u: ['user', 'pid', '%cpu', '%mem', 'vsz', 'rss', 'tname', 'stat', 'start_time', 'bsdtime', 'args'],
 };
 
 /** Thrown for an unknown -o specifier; the message lists what is accepted. */
