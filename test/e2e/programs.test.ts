@@ -98,6 +98,26 @@ describe('up shows its plan', () => {
   });
 });
 
+describe('up - reads the control file from standard input', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('piped text runs; a wrong field is <stdin>:line:col; an empty input is refused and removes nothing', async () => {
+    const r = await h.cli(['up', '-'], { input: 'programs:\n  piped:\n    command: sleep 1005\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\+ piped \(added, started\)/);
+    const job = await h.waitJob('piped', 'running', (j) => j.pid != null);
+    const bad = await h.cli(['up', '-'], { input: 'programs:\n  piped:\n    command: sleep 1006\n    restart: sometimes\n' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /<stdin>:4:14: programs\.piped\.restart: expected one of always, on-failure, never, got "sometimes"/);
+    const empty = await h.cli(['up', '-'], { input: '' });
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /standard input is empty/);
+    const after = await h.status();
+    assert.deepEqual(after.map((j) => [j.name, j.pid]), [['piped', job.pid]], 'the running program is untouched');
+  });
+});
+
 describe('up after stop or down', () => {
   const h = new TestHome();
   after(() => h.cleanup());

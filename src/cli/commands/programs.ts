@@ -6,6 +6,9 @@ import { appinitHome } from '../../api/paths.js';
 import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
+import { BOUNDS } from '../../config/program.js';
+import { formatSize } from '../../config/units.js';
+import { readStdin } from '../stdin.js';
 import { connect, type UpResult } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatStatus } from '../format/status.js';
@@ -37,6 +40,7 @@ const DEFAULT_FILES = ['appinit.yaml', 'appinit.yml', 'appinit.json'];
 
 /** appinit up [FILE] [--dry-run]: without FILE, appinit.yaml here, else the file loaded last. */
 export async function up(file: string | undefined, opts: { dryRun?: boolean } = {}): Promise<number> {
+  if (file === '-') return upStdin(opts);
   let path = file ?? DEFAULT_FILES.find((f) => existsSync(f));
   const c = await client();
   if (!path) {
@@ -53,6 +57,19 @@ export async function up(file: string | undefined, opts: { dryRun?: boolean } = 
     throw new CliError(`up: ${(err as Error).message}`);
   }
   const r = await c.up(abs, text, dirname(abs), { dryRun: opts.dryRun });
+  process.stdout.write(formatUp(r) + '\n');
+  return EXIT.ok;
+}
+
+// `appinit up -`: the control file from standard input (kubectl apply -f - style), named
+// <stdin> in errors; its relative paths are from the working directory.
+async function upStdin(opts: { dryRun?: boolean }): Promise<number> {
+  if (process.stdin.isTTY) throw new CliError('up -: reads the control file from standard input; pipe it in (appinit up - < app.yaml)', EXIT.usage);
+  const text = await readStdin();
+  // An empty input is a mistake (a pipe that failed), not "remove every program of <stdin>".
+  if (text.trim() === '') throw new CliError('up -: standard input is empty; pipe a control file in (appinit up - < app.yaml)', EXIT.usage);
+  if (Buffer.byteLength(text) > BOUNDS.fileSize) throw new CliError(`up -: standard input is over the ${formatSize(BOUNDS.fileSize)} limit for a control file`);
+  const r = await (await client()).up('<stdin>', text, process.cwd(), { dryRun: opts.dryRun });
   process.stdout.write(formatUp(r) + '\n');
   return EXIT.ok;
 }
