@@ -1,12 +1,65 @@
-// Reading all of standard input, for commands that take their text from it (at, crontab).
+// Reading the text a command takes (at, crontab, up -) from standard input or a named file,
+// bounded: /dev/zero or an endless pipe given by mistake is refused, not read until memory runs out.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { formatSize } from '../config/units.js';
+import { CliError } from './context.js';
 
-/** Everything on stdin, as UTF-8 text. */
-export function readStdin(): Promise<string> {
+/** The most a command reads: the daemon's request limit is 8 MiB, and a script or table is far smaller. */
+export const INPUT_LIMIT = 4 * 1024 * 1024;
+
+const overLimit = (what: string, limit: number) => new CliError(`${what} is over the ${formatSize(limit)} limit`);
+
+/** Everything on stdin, as UTF-8 text; a CliError naming `what` once over `limit` bytes. */
+export function readStdin(what = 'standard input', limit = INPUT_LIMIT): Promise<string> {
   return new Promise((resolve, reject) => {
-    let text = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d: string) => (text += d));
-    process.stdin.on('end', () => resolve(text));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (d: Buffer) => {
+      size += d.length;
+      if (size > limit) {
+        process.stdin.off('data', onData);
+        process.stdin.destroy();
+        reject(overLimit(what, limit));
+        return;
+      }
+      chunks.push(d);
+    };
+    process.stdin.on('data', onData);
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     process.stdin.on('error', reject);
   });
+}
+
+/**
+ * A file's text for a command that takes one: a regular file, or a FIFO (`crontab <(...)`,
+ * `at -f fifo`), which is read until its writer closes it. A device or directory is refused,
+ * and so is anything over `limit` bytes. Errors start with `who` (e.g. "crontab").
+ */
+export function readInputFile(path: string, who: string, limit = INPUT_LIMIT): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new CliError(`${who}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() && !st.isFIFO()) {
+      const kind = st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'a socket';
+      throw new CliError(`${who}: cannot read ${path}: ${kind}, not a regular file or a pipe`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(65536);
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      size += n;
+      if (size > limit) throw overLimit(`${who}: ${path}`, limit);
+      chunks.push(buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -72,7 +72,7 @@ export function parseCrontab(text: string, file: string): Crontab {
     }
     const head = body.startsWith('@') ? /^\S+/.exec(body)! : /^(?:\S+[ \t]+){4}\S+/.exec(body);
     if (!head) {
-      return issue(lead + 1, `expected five time fields and a command (minute hour day-of-month month day-of-week command), or NAME=value; got "${body}"`);
+      return issue(lead + 1, `expected five time fields and a command (minute hour day-of-month month day-of-week command), or NAME=value; got "${body.length > 60 ? `${body.slice(0, 60)}...` : body}"`);
     }
     let schedule: CronExpr;
     try {

@@ -2,7 +2,7 @@
 // due now, `at:` programs, crontab install / -l / -e / -r, cron next, and who may see what
 // (the API as a function, with the kernel's peer credentials faked).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +193,33 @@ describe('crontab', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /stdin:1:11: bad command: "\*" is one field too many: cron has five time fields/);
     assert.equal((await h.cli(['crontab', '-l'])).stdout, good);
+  });
+
+  test('a device or an endless input is refused at once; a pipe (crontab <(...)) is read; a long bad line is quoted short', async () => {
+    const dev = await h.cli(['crontab', '/dev/zero'], { timeoutMs: 10_000 });
+    assert.equal(dev.code, 1);
+    assert.match(dev.stderr, /crontab: cannot read \/dev\/zero: a character device, not a regular file or a pipe/);
+    const at = await h.cli(['at', '-f', '/dev/zero', 'now', '+', '1', 'hour'], { timeoutMs: 10_000 });
+    assert.equal(at.code, 1);
+    assert.match(at.stderr, /at: cannot read \/dev\/zero: a character device/);
+    const long = await h.cli(['crontab', '-'], { input: `${'a'.repeat(5 * 1024 * 1024)}\n`, timeoutMs: 20_000 });
+    assert.equal(long.code, 1);
+    assert.match(long.stderr, /crontab: standard input is over the 4MB limit/);
+    const wide = await h.cli(['crontab', '-'], { input: `${'b'.repeat(100_000)}\n` });
+    assert.equal(wide.code, 1);
+    assert.match(wide.stderr, /got "b{60}\.\.\."\n/, 'the line is quoted short');
+    assert.ok(wide.stderr.length < 1000, `a short error, not the whole line (${wide.stderr.length} bytes)`);
+    const fifo = join(h.home, 'tab.fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const writer = spawn('sh', ['-c', `printf '%s\\n' '*/5 * * * * echo five' > ${fifo}`]);
+    try {
+      const r = await h.cli(['crontab', fifo]);
+      assert.equal(r.code, 0, r.stderr);
+    } finally {
+      writer.kill();
+    }
+    assert.equal((await h.cli(['crontab', '-l'])).stdout, '*/5 * * * * echo five\n');
+    assert.equal((await h.cli(['crontab', h.write('tab', good)])).code, 0, 'the table the tests after expect');
   });
 
   test('-e edits with $EDITOR and installs; a bad edit keeps the old crontab and the edit', async () => {

@@ -7,7 +7,6 @@ import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
 import { BOUNDS } from '../../config/program.js';
-import { formatSize } from '../../config/units.js';
 import { readStdin } from '../stdin.js';
 import { connect, type UpResult } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
@@ -65,10 +64,9 @@ export async function up(file: string | undefined, opts: { dryRun?: boolean } = 
 // <stdin> in errors; its relative paths are from the working directory.
 async function upStdin(opts: { dryRun?: boolean }): Promise<number> {
   if (process.stdin.isTTY) throw new CliError('up -: reads the control file from standard input; pipe it in (appinit up - < app.yaml)', EXIT.usage);
-  const text = await readStdin();
+  const text = await readStdin('up -: standard input', BOUNDS.fileSize);
   // An empty input is a mistake (a pipe that failed), not "remove every program of <stdin>".
   if (text.trim() === '') throw new CliError('up -: standard input is empty; pipe a control file in (appinit up - < app.yaml)', EXIT.usage);
-  if (Buffer.byteLength(text) > BOUNDS.fileSize) throw new CliError(`up -: standard input is over the ${formatSize(BOUNDS.fileSize)} limit for a control file`);
   const r = await (await client()).up('<stdin>', text, process.cwd(), { dryRun: opts.dryRun });
   process.stdout.write(formatUp(r) + '\n');
   return EXIT.ok;

@@ -5,7 +5,7 @@ import { AtParseError, AtPastError, formatAtTime, isoWithOffset, resolveAt } fro
 import { quoteArg } from '../../config/split.js';
 import { client, CliError, EXIT } from '../context.js';
 import { fromArg, zoneArg } from './time-args.js';
-import { readStdin } from '../stdin.js';
+import { readInputFile, readStdin } from '../stdin.js';
 
 /** Options of `at`. */
 export interface AtOptions {
@@ -71,11 +71,7 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   let warned = false;
   if (command.length) script = command.map(quoteArg).join(' ') + '\n';
   else if (o.file) {
-    try {
-      script = readFileSync(o.file, 'utf8');
-    } catch (err) {
-      throw new CliError(`at: cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
+    script = readInputFile(o.file, 'at');
   } else if (process.stdin.isTTY) {
     // As at does on a terminal: the time it understood, then an `at> ` prompt per line until
     // Ctrl-D, which it echoes as <EOT>; everything on stderr.
@@ -90,7 +86,7 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
     warned = true;
     script = await promptLines('at> ');
     process.stderr.write('<EOT>\n');
-  } else script = await readStdin();
+  } else script = await readStdin('at: standard input');
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v != null) env[k] = v;
   const c = await client();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppinitError, type Client } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
-import { readStdin } from '../stdin.js';
+import { readInputFile, readStdin } from '../stdin.js';
 
 /** Options of `crontab`. */
 export interface CrontabOptions {
@@ -17,14 +17,8 @@ export interface CrontabOptions {
 }
 
 function readInput(file: string): Promise<string> {
-  if (file !== '-') {
-    try {
-      return Promise.resolve(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new CliError(`crontab: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  return readStdin();
+  if (file !== '-') return Promise.resolve(readInputFile(file, 'crontab'));
+  return readStdin('crontab: standard input');
 }
 
 // Installs, printing warnings; false (with the errors printed) when nothing was installed.
