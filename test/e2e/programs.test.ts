@@ -1,9 +1,11 @@
 // `up` refuses files that cannot run, shows its plan (--dry-run), re-reads the last file;
 // ad-hoc programs (start/list/describe/scale/delete) survive a daemon restart.
 import assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { alive, TestHome, waitFor } from './harness.js';
+import { alive, CLI, TestHome, waitFor } from './harness.js';
 
 describe('up refuses a file that cannot run and changes nothing', () => {
   const h = new TestHome();
@@ -115,6 +117,17 @@ describe('up - reads the control file from standard input', () => {
     assert.match(empty.stderr, /standard input is empty/);
     const after = await h.status();
     assert.deepEqual(after.map((j) => [j.name, j.pid]), [['piped', job.pid]], 'the running program is untouched');
+  });
+
+  test('up <(...): a pipe named as FILE is read, its relative paths from the working directory; up without FILE then asks for one', async () => {
+    mkdirSync(join(h.home, 'subdir'));
+    const sub = spawnSync('bash', ['-c', `node ${CLI} up <(printf 'programs:\\n  subst:\\n    command: sleep 1007\\n    cwd: subdir\\n')`], { cwd: h.home, env: h.env, encoding: 'utf8' });
+    assert.equal(sub.status, 0, sub.stderr);
+    assert.match(sub.stdout, /\+ subst \(added, started\)/);
+    await h.waitJob('subst', 'running', (j) => j.pid != null);
+    const again = await h.cli(['up', '--dry-run']);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /came through a pipe \(\/dev\/fd\/\d+\); name the file, or pipe it again/);
   });
 });
 

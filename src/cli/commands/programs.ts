@@ -1,5 +1,5 @@
 // `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { processState } from '../../os/host.js';
 import { appinitHome } from '../../api/paths.js';
@@ -7,7 +7,7 @@ import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
 import { BOUNDS } from '../../config/program.js';
-import { readStdin } from '../stdin.js';
+import { readInputFile, readStdin } from '../stdin.js';
 import { connect, type UpResult } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatStatus } from '../format/status.js';
@@ -45,10 +45,19 @@ export async function up(file: string | undefined, opts: { dryRun?: boolean } = 
   if (!path) {
     const last = (await c.lastFile()).file;
     if (!last || last.startsWith('<')) throw new CliError(`up: no control file given, none of ${DEFAULT_FILES.join(', ')} here, and none loaded before`, EXIT.usage);
+    if (/^\/(dev|proc\/self)\/fd\//.test(last)) throw new CliError(`up: the control file loaded last came through a pipe (${last}); name the file, or pipe it again`, EXIT.usage);
     process.stderr.write(`appinit: reading ${last} again\n`);
     path = last;
   }
   const abs = resolve(path);
+  // A pipe named on the command line (`appinit up <(envsubst < app.tmpl)`, a FIFO) is read until
+  // its writer closes it; one of the shell's /dev/fd names has its relative paths from here.
+  if (file != null && isPipe(abs)) {
+    const text = readInputFile(abs, 'up', BOUNDS.fileSize);
+    const dir = /^\/(dev|proc\/self)\/fd\//.test(abs) ? process.cwd() : dirname(abs);
+    process.stdout.write(formatUp(await c.up(abs, text, dir, { dryRun: opts.dryRun })) + '\n');
+    return EXIT.ok;
+  }
   let text: string;
   try {
     text = readRegularFile(abs);
@@ -58,6 +67,14 @@ export async function up(file: string | undefined, opts: { dryRun?: boolean } = 
   const r = await c.up(abs, text, dirname(abs), { dryRun: opts.dryRun });
   process.stdout.write(formatUp(r) + '\n');
   return EXIT.ok;
+}
+
+function isPipe(path: string): boolean {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false;
+  }
 }
 
 // `appinit up -`: the control file from standard input (kubectl apply -f - style), named
