@@ -96,3 +96,43 @@ async function cgroupMembers(h: TestHome): Promise<{ pid: number; dir: string }[
   }
   return out;
 }
+
+// The same, with a leftover of an earlier run in the job's cgroup (a setsid'd child its first run
+// left behind): born before the spawn that was lost, it is not taken for that spawn's process.
+describe('helper death during a spawn, beside a leftover', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('the process born after the spawn was asked is adopted, not the older leftover', async () => {
+    await h.up(`fifos:
+  gate: { path: ./gate, mode: 0600 }
+programs:
+  lefty:
+    command: sh -c 'if [ ! -e first ]; then touch first; setsid sleep 1003 </dev/null >/dev/null 2>&1 & echo $! > left; exit 1; fi; exec sleep 1004'
+    cwd: ${h.home}
+    stdin: { fifo: gate }
+    stdout: /dev/null
+    stderr: /dev/null
+    restart: always
+    backoff: { initial: 3s }
+    ready: 0
+`);
+    // The first run passes its open through a writer held here, leaves `sleep 1003`, and fails.
+    const gate = openSync(join(h.home, 'gate'), constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      await h.waitJob('lefty', 'in backoff after its first run', (j) => j.state === 'backoff', 15_000);
+    } finally {
+      closeSync(gate);
+    }
+    const left = Number(await waitFor('the leftover\'s pid', () => existsSync(join(h.home, 'left')) && readFileSync(join(h.home, 'left'), 'utf8').trim()));
+    assert.ok(alive(left), 'the leftover runs on in the job\'s cgroup');
+    // The restart blocks in its open of the FIFO, which now has no writer: its spawn is unanswered.
+    await h.waitJob('lefty', 'restarted and blocked opening its FIFO', (j) => j.opening != null, 15_000);
+    const blocked = await waitFor('the blocked restart in the cgroup', async () => (await cgroupMembers(h)).find((m) => m.pid !== left) ?? null);
+    const oldHelper = h.helperPid();
+    process.kill(oldHelper, 'SIGKILL');
+    await waitFor('the helper is gone', () => !alive(oldHelper));
+    const adopted = await h.waitJob('lefty', 'adopted after the helper\'s death', (j) => j.pid != null && j.opening == null, 15_000);
+    assert.equal(adopted.pid, blocked.pid, `the restart's process (${blocked.pid}) leads, not the leftover (${left})`);
+  });
+});

@@ -6,7 +6,7 @@ import type { JobEvent } from './machine.js';
 
 /** What reconnecting found for one job: the reconcile event, and whether its leader ended unseen.
  *  owned: the helper's children of the job; members: live processes of the job's cgroup it does
- *  not own (a dead helper's, now the daemon's as subreaper). */
+ *  not own (a dead helper's, now the daemon's as subreaper), born since the job's spawn was asked. */
 export function reconcileJob(job: Job, owned: ChildEvent[], members: MemberEvent[], alive: (pid: number, start: number) => boolean): { ev: JobEvent; endedUnseen: boolean } {
   const leader = owned.find((c) => c.leader);
   const found = !leader && job.pid == null && job.state === 'starting' ? lostLeader(members) : null;

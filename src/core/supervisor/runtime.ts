@@ -42,6 +42,9 @@ export class Supervisor extends EventEmitter {
   readonly jobs = new Map<number, Job>();
   private childrenSeen = new Map<string, ChildEvent[]>();
   private membersSeen = new Map<string, MemberEvent[]>();
+  // When each job's last spawn was asked for (this.clock().mono): a process of its cgroup born
+  // before that is a leftover of an earlier run, never the answer to a spawn lost with its helper.
+  private spawnAsked = new WeakMap<Job, number>();
   private readyWaiters: (() => void)[] = [];
   private isReady = false;
   private closing = false;
@@ -166,7 +169,7 @@ export class Supervisor extends EventEmitter {
       try { this.helper.signalJob(id, 9, true); } catch { /* helper gone again */ }
     }
     for (const job of this.jobs.values()) {
-      const { ev, endedUnseen } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], this.membersSeen.get(String(job.id)) ?? [], isSameProcess);
+      const { ev, endedUnseen } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], this.bornSinceSpawn(job), isSameProcess);
       this.apply(job, ev);
       if (endedUnseen) this.endedUnseen(job);
       for (const e of resumeEffects(job)) this.effect(job, e);
@@ -177,6 +180,16 @@ export class Supervisor extends EventEmitter {
     this.replaceOldHelper();
     this.isReady = true;
     for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  // The job's cgroup members born since its last spawn was asked for (all of them when this
+  // daemon did not ask: it was restarted meanwhile). Start ticks and /proc/uptime step by 10 ms.
+  private bornSinceSpawn(job: Job): MemberEvent[] {
+    const members = this.membersSeen.get(String(job.id)) ?? [];
+    const asked = this.spawnAsked.get(job);
+    if (asked === undefined || !members.length) return members;
+    const askedAgo = this.clock().mono - asked;
+    return members.filter((m) => ageOfTicks(m.start) <= askedAgo + 50);
   }
 
   // A leader that ended while its helper was gone: the daemon, a subreaper, may have it as a
@@ -421,6 +434,7 @@ export class Supervisor extends EventEmitter {
     const waits = this.blockers(job);
     if (waits.length) return this.apply(job, { type: 'blocked', on: waits });
     const req = buildSpawnRequest(job, this.ctx, this.pipeReaders());
+    this.spawnAsked.set(job, this.clock().mono);
     req.restartTicket = restartTicket(job.spec, job, this.clock().mono);
     if (job.winsize) req.winsize = job.winsize;
     this.helper.spawn(req, (r) => {
