@@ -153,6 +153,18 @@ describe('job control', () => {
     const list = (await h.cli(['kill', '-l'])).stdout;
     const bash = spawnSync('bash', ['-c', 'kill -l'], { encoding: 'utf8' }).stdout;
     assert.equal(list, bash);
+    // kill -l ARG: a number (or an exit status above 128) names its signal, a name gives its number.
+    const args = ['9', '137', 'TERM', 'sigint', 'SIGRTMIN+2', '64'];
+    assert.equal((await h.cli(['kill', '-l', ...args])).stdout, spawnSync('bash', ['-c', `kill -l ${args.join(' ')}`], { encoding: 'utf8' }).stdout);
+    const bad = await h.cli(['kill', '-l', '99']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /kill: 99: invalid signal specification/);
+    const help = await h.cli(['kill', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: appinit kill /);
+    const name = await h.cli(['kill', '-9', 'nosuchprogram']);
+    assert.equal(name.code, 1);
+    assert.match(name.stderr, /nosuchprogram: no program of that name, and not a job spec .* to signal processes by name: appinit pkill nosuchprogram/);
     const p = await h.cli(['run', '--bg', '--', 'sleep', '4242']);
     const pid = Number(/ (\d+)$/m.exec(p.stdout)![1]);
     assert.equal((await h.cli(['pkill', '-KILL', '-f', 'sleep 42'])).code, 0);

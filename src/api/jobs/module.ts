@@ -48,6 +48,10 @@ export function jobBySpec(ctx: ApiContext, req: ApiRequest, spec: string | undef
     const found = resolveJobSpec(spec ?? '%+', jobs.map((j) => ({ number: j.number, command: j.spec.commandText })), cur, prev);
     return jobs.find((j) => j.number === found.number)!;
   } catch (err) {
+    // A bare word was tried as a program name first: say so, and what `pkill` is for.
+    if (err instanceof JobSpecError && spec && !spec.startsWith('%') && !/^\d+$/.test(spec)) {
+      throw new ApiError('no_such_job', `${spec}: no program of that name, and not a job spec (%N, %+, %-, %string, %?string) or a pid; to signal processes by name: appinit pkill ${spec}`);
+    }
     if (err instanceof JobSpecError) throw new ApiError('no_such_job', err.message);
     throw err;
   }

@@ -107,13 +107,28 @@ function parseKill(args: string[]): { signal: string; targets: string[]; list: b
   return { signal, targets, list };
 }
 
+const KILL_USAGE = 'kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec | program ... or kill -l';
+
 async function kill(args: string[]): Promise<number> {
-  const k = parseKill(args);
-  if (k.list) {
-    process.stdout.write((await format()).killList() + '\n');
+  // Options pass through for `kill -9 %1`, so help is asked for here (bash's `help kill`).
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    process.stdout.write(`${KILL_USAGE.replace(/^kill: usage: /, 'Usage: appinit ')}\n\nSend a signal (TERM unless given) to jobs (%N, %+, %-, %string, %?string: the job's process group),\nprograms by name (their jobs' process groups) or pids; kill -l lists the signals, kill -l N names one.\n`);
     return EXIT.ok;
   }
-  if (k.targets.length === 0) throw new CliError('kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l', EXIT.usage);
+  const k = parseKill(args);
+  if (k.list) {
+    const f = await format();
+    if (!k.targets.length) process.stdout.write(f.killList() + '\n');
+    else {
+      try {
+        process.stdout.write(f.killListOf(k.targets) + '\n');
+      } catch (err) {
+        throw new CliError(`kill: ${(err as Error).message}`);
+      }
+    }
+    return EXIT.ok;
+  }
+  if (k.targets.length === 0) throw new CliError(KILL_USAGE, EXIT.usage);
   const c = await client();
   const r = await c.kill(k.targets, /^\d+$/.test(k.signal) ? Number(k.signal) : k.signal);
   let code: number = EXIT.ok;
@@ -147,6 +162,10 @@ function parsePkill(args: string[]): { signal: string; full: boolean; pattern: s
 }
 
 async function pkill(args: string[]): Promise<number> {
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+    process.stdout.write('Usage: appinit pkill [-SIG | --signal SIG] [-f] PATTERN\n\nSignal (TERM unless given) the processes of your jobs whose name matches PATTERN (an extended\nregular expression, as procps pkill); -f matches whole command lines. Exit 1 when none matched.\n');
+    return EXIT.ok;
+  }
   const o = parsePkill(args);
   const c = await client();
   const r = await c.pkill(o.pattern, /^\d+$/.test(o.signal) ? Number(o.signal) : o.signal, o.full);

@@ -1,6 +1,6 @@
 // `jobs` output exactly as bash prints it (jobs.c pretty_print_job and printable_job_status).
 import type { JobsRow } from '../../api/views.js';
-import { signalName as shortSignalName } from '../../os/signals.js';
+import { signalName as shortSignalName, signalNumber } from '../../os/signals.js';
 
 export type { JobsRow };
 
@@ -50,4 +50,22 @@ export function killList(): string {
   let out = '';
   names.forEach((n, i) => (out += n + ((i + 1) % 5 === 0 ? '\n' : '\t')));
   return out.endsWith('\n') ? out.slice(0, -1) : out;
+}
+
+/**
+ * bash's `kill -l ARG...`: a number names its signal (an exit status above 128 names the signal
+ * that caused it, as `kill -l $?`), a name gives its number. Throws for one that is neither.
+ */
+export function killListOf(args: readonly string[]): string {
+  return args.map((a) => {
+    if (/^\d+$/.test(a)) {
+      const n = Number(a) > 128 ? Number(a) - 128 : Number(a);
+      const name = n >= 1 && n <= 64 && n !== 32 && n !== 33 ? shortSignalName(n) : null;
+      if (name == null || name === String(n)) throw new Error(`${a}: invalid signal specification`);
+      return name;
+    }
+    const n = signalNumber(a.toUpperCase().replace(/^SIG/, ''));
+    if (n == null) throw new Error(`${a}: invalid signal specification`);
+    return String(n);
+  }).join('\n');
 }
