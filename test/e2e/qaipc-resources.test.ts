@@ -216,6 +216,16 @@ describe('qaipc: msgrcv\'s rule with receivers waiting', () => {
     await ended;
     assert.equal(out5, 'five\n', 'the waiting receiver got the type-5 message');
   });
+
+  test('send without MESSAGE takes standard input (less one final newline); an empty input is a usage error', async () => {
+    assert.equal((await h.cli(['mq', 'fifo', 'send'], { input: 'line one\nline two\n' })).code, 0);
+    const r = await h.cli(['mq', 'fifo', 'recv', '--json']);
+    assert.equal(JSON.parse(r.stdout).data, 'line one\nline two');
+    const empty = await h.cli(['mq', 'fifo', 'send'], { input: '' });
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /standard input is empty: give MESSAGE/);
+    assert.equal((await h.cli(['mq', 'fifo', 'recv', '--nowait'])).code, 1, 'nothing was queued');
+  });
 });
 
 describe('qaipc: ipcrm parses ids and keys as util-linux does', () => {

@@ -6,6 +6,7 @@ import { ResourceCallError, type DeadlockView, type ResourceList } from '../../c
 import { userName } from '../../os/proc/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import type { Runner } from '../modules.js';
+import { readStdin } from '../stdin.js';
 
 // A deadlock, a busy resource or a missing message is the command's failure, said plainly.
 async function plain<T>(p: Promise<T>): Promise<T> {
@@ -106,10 +107,20 @@ async function mq(name: string, verb: string, msg: string | undefined, o: { type
       await plain(q.create({ maxBytes, mode: mode(o.mode) }));
       return EXIT.ok;
     }
-    case 'send':
-      if (msg == null) throw new CliError('mq send: usage: appinit mq NAME send [--type T] MESSAGE', EXIT.usage);
-      await plain(q.send(type ?? 1, msg, { wait: !o.nowait }));
+    case 'send': {
+      // Without MESSAGE, standard input is the message when it is a pipe or file (`date | appinit
+      // mq q send`), less one final newline: `recv` prints a message with one.
+      let data = msg;
+      if (data == null && !process.stdin.isTTY) {
+        const text = await readStdin('mq send: standard input');
+        // Nothing at all (stdin of /dev/null, as under cron) is a forgotten MESSAGE; '' sends an empty one.
+        if (text === '') throw new CliError("mq send: standard input is empty: give MESSAGE (or '' for an empty message)", EXIT.usage);
+        data = text.replace(/\n$/, '');
+      }
+      if (data == null) throw new CliError('mq send: usage: appinit mq NAME send [--type T] MESSAGE (or the message on standard input)', EXIT.usage);
+      await plain(q.send(type ?? 1, data, { wait: !o.nowait }));
       return EXIT.ok;
+    }
     case 'recv': {
       const m = await plain(q.receiveOne({ type: type ?? 0, nowait: o.nowait }));
       process.stdout.write(o.json ? JSON.stringify(m) + '\n' : m.data + '\n');
