@@ -1959,7 +1959,7 @@ static void adopt_job_cgroup(const char *key);
 static void hello_members(const char *job, void *arg) {
   buf_t *b = arg;
   pid_t *pids = NULL;
-  int n = cg_job_procs(job, &pids);
+  int n = cg_job_procs(job, &pids), listed = 0;
   for (int i = 0; i < n; i++) {
     if (pids[i] == holder_child() || proc_find(pids[i])) continue;
     pstat_t ps;
@@ -1968,9 +1968,10 @@ static void hello_members(const char *job, void *arg) {
     buf_printf(b, "{\"ev\":\"member\",\"pid\":%d,\"start\":%llu,\"ppid\":%d,\"sid\":%d,\"job\":", pids[i], ps.start, ps.ppid, ps.sid);
     buf_json_str(b, job);
     buf_add(b, "}\n", 2);
-    adopt_job_cgroup(job); /* its `empty` and cgroup.kill, for the daemon's stop */
+    listed++;
   }
   free(pids);
+  if (listed) adopt_job_cgroup(job); /* watched again: its `empty` and cgroup.kill, for the daemon's stop */
 }
 /* `spawned` (or `respawned`): the child exec'd, or failed before (f set). */
 static void spawn_report(const char *job, const char *req, pid_t pid, unsigned long long start, int is_respawn,
