@@ -36,17 +36,7 @@ describe('helper death during a spawn', () => {
   test('the lost spawn is adopted, not started twice; stop ends its whole tree', async () => {
     const starts = join(h.home, 'starts');
     const escaped = join(h.home, 'escaped');
-    await h.up(`fifos:
-  gate: { path: ./gate, mode: 0600 }
-programs:
-  gated:
-    command: sh -c 'trap "" TERM; setsid sh -c "trap \\"\\" TERM; echo \\$\\$ > ${escaped}; exec sleep 1001" & echo started >> ${starts}; exec sleep 1000'
-    cwd: ${h.home}
-    stdin: { fifo: gate }
-    stdout: /dev/null
-    stderr: /dev/null
-    stop: { timeout: 1s }
-    ready: 0
+    await h.up(`${gatedProgram(h, 'gated', `sh -c 'trap "" TERM; setsid sh -c "trap \\"\\" TERM; echo \\$\\$ > ${escaped}; exec sleep 1001" & echo started >> ${starts}; exec sleep 1000'`, 'stop: { timeout: 1s }')}
   marker:
     command: sleep 1002
     stdout: /dev/null
@@ -83,6 +73,22 @@ programs:
   });
 });
 
+/** A control file whose program NAME reads its stdin from the FIFO `gate` in the home: its spawn
+ *  stays unanswered (the child blocked in open(2) before exec) while no writer holds the FIFO. */
+function gatedProgram(h: TestHome, name: string, command: string, ...more: string[]): string {
+  return `fifos:
+  gate: { path: ./gate, mode: 0600 }
+programs:
+  ${name}:
+    command: ${command}
+    cwd: ${h.home}
+    stdin: { fifo: gate }
+    stdout: /dev/null
+    stderr: /dev/null
+    ready: 0
+${more.map((m) => `    ${m}\n`).join('')}`;
+}
+
 /** The one live process in a job group of this helper's cgroup directory (`info`'s cgroup). */
 async function cgroupMembers(h: TestHome): Promise<{ pid: number; dir: string }[]> {
   const cg = (await (await h.api()).info()).cgroup ?? '';
@@ -104,19 +110,8 @@ describe('helper death during a spawn, beside a leftover', () => {
   after(() => h.cleanup());
 
   test('the process born after the spawn was asked is adopted, not the older leftover', async () => {
-    await h.up(`fifos:
-  gate: { path: ./gate, mode: 0600 }
-programs:
-  lefty:
-    command: sh -c 'if [ ! -e first ]; then touch first; setsid sleep 1003 </dev/null >/dev/null 2>&1 & echo $! > left; exit 1; fi; exec sleep 1004'
-    cwd: ${h.home}
-    stdin: { fifo: gate }
-    stdout: /dev/null
-    stderr: /dev/null
-    restart: always
-    backoff: { initial: 3s }
-    ready: 0
-`);
+    await h.up(gatedProgram(h, 'lefty', "sh -c 'if [ ! -e first ]; then touch first; setsid sleep 1003 </dev/null >/dev/null 2>&1 & echo $! > left; exit 1; fi; exec sleep 1004'",
+      'restart: always', 'backoff: { initial: 3s }'));
     // The first run passes its open through a writer held here, leaves `sleep 1003`, and fails.
     const gate = openSync(join(h.home, 'gate'), constants.O_RDWR | constants.O_NONBLOCK);
     try {

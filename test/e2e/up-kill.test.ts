@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CLI, TestHome, waitFor } from './harness.js';
 
@@ -27,12 +28,7 @@ describe('kill -9 of the daemon during up', () => {
     after(() => h.cleanup());
     test(`killed ${delayMs} ms into up of ${N} programs: afterwards exactly what is stored runs, once`, async () => {
       const marker = String(4000 + delayMs);
-      let yaml = 'programs:\n';
-      for (let i = 0; i < N; i++) yaml += `  p${i}:\n    command: sleep ${marker}\n    ready: 0\n`;
-      const file = h.write('many.yaml', yaml);
-      assert.equal((await h.cli(['info'])).code, 0);
-      const up = spawn(process.execPath, [CLI, 'up', file], { env: h.env, stdio: 'ignore' });
-      const upDone = new Promise((r) => up.once('exit', r));
+      const upDone = await upInBackground(h, N, marker);
       await new Promise((r) => setTimeout(r, delayMs));
       process.kill(h.daemonPid(), 'SIGKILL');
       await upDone;
@@ -42,7 +38,7 @@ describe('kill -9 of the daemon during up', () => {
       const stored = (JSON.parse(st.stdout) as unknown[]).length;
       assert.ok(stored === 0 || stored === N, `all or nothing of up was stored (${stored} programs)`);
       await waitFor(`${stored} sleepers run`, () => sleepers(marker) === stored, 20_000);
-      const again = await h.cli(['up', file]);
+      const again = await h.cli(['up', join(h.home, 'many.yaml')]);
       assert.equal(again.code, 0, again.stderr);
       if (stored === N) assert.doesNotMatch(again.stdout, /added/, 'a second up finds them all stored');
       await h.waitJob('p0', 'running', (j) => j.state === 'running');
@@ -63,12 +59,7 @@ describe('kill -9 of the daemon during up', () => {
   after(() => h.cleanup());
   test(`killed once the first of ${M} programs runs (its spawn requests still leaving): each runs once`, async () => {
     const marker = '4999';
-    let yaml = 'programs:\n';
-    for (let i = 0; i < M; i++) yaml += `  p${i}:\n    command: sleep ${marker}\n    ready: 0\n`;
-    const file = h.write('many.yaml', yaml);
-    assert.equal((await h.cli(['info'])).code, 0);
-    const up = spawn(process.execPath, [CLI, 'up', file], { env: h.env, stdio: 'ignore' });
-    const upDone = new Promise((r) => up.once('exit', r));
+    const upDone = await upInBackground(h, M, marker);
     await waitFor('the first sleeper of the up', () => sleepers(marker) > 0, 20_000, 1);
     process.kill(h.daemonPid(), 'SIGKILL');
     const atKill = sleepers(marker);
@@ -86,3 +77,14 @@ describe('kill -9 of the daemon during up', () => {
     assert.equal(sleepers(marker), M, 'no program runs twice');
   });
 });
+
+/** Starts the daemon, then `appinit up` of N programs `sleep MARKER` in the background; resolves
+ *  to a promise of that command's end. */
+async function upInBackground(h: TestHome, n: number, marker: string): Promise<Promise<unknown>> {
+  let yaml = 'programs:\n';
+  for (let i = 0; i < n; i++) yaml += `  p${i}:\n    command: sleep ${marker}\n    ready: 0\n`;
+  const file = h.write('many.yaml', yaml);
+  assert.equal((await h.cli(['info'])).code, 0);
+  const up = spawn(process.execPath, [CLI, 'up', file], { env: h.env, stdio: 'ignore' });
+  return new Promise((r) => up.once('exit', r));
+}
