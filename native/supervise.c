@@ -1965,7 +1965,7 @@ static void hello_members(const char *job, void *arg) {
     pstat_t ps;
     read_pstat_ids(pids[i], &ps, 0);
     if (!ps.ok || ps.state == 'Z') continue;
-    buf_printf(b, "{\"ev\":\"member\",\"pid\":%d,\"start\":%llu,\"ppid\":%d,\"sid\":%d,\"job\":", pids[i], ps.start, ps.ppid, ps.sid);
+    buf_printf(b, "{\"ev\":\"member\",\"pid\":%d,\"start\":%llu,\"ppid\":%d,\"job\":", pids[i], ps.start, ps.ppid);
     buf_json_str(b, job);
     buf_add(b, "}\n", 2);
     listed++;

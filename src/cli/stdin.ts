@@ -1,6 +1,7 @@
 // Reading the text a command takes (at, crontab, up -) from standard input or a named file,
 // bounded: /dev/zero or an endless pipe given by mistake is refused, not read until memory runs out.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { kindOf } from '../config/read-file.js';
 import { formatSize } from '../config/units.js';
 import { CliError } from './context.js';
 
@@ -45,8 +46,7 @@ export function readInputFile(path: string, who: string, limit = INPUT_LIMIT): s
   try {
     const st = fstatSync(fd);
     if (!st.isFile() && !st.isFIFO()) {
-      const kind = st.isDirectory() ? 'a directory' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'a socket';
-      throw new CliError(`${who}: cannot read ${path}: ${kind}, not a regular file or a pipe`);
+      throw new CliError(`${who}: cannot read ${path}: ${kindOf(st)}, not a regular file or a pipe`);
     }
     const chunks: Buffer[] = [];
     let size = 0;

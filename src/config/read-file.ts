@@ -52,7 +52,8 @@ export function readRegularFile(path: string, opts: { limit?: number; reader?: R
   }
 }
 
-function kindOf(st: Stats): string {
+/** What a file that is not a regular one is, for an error: "a directory", "a FIFO"... */
+export function kindOf(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';

@@ -16,7 +16,7 @@ export interface HelloEvent {
 export interface ChildEvent { ev: 'child'; pid: number; start: number; leader: number; adopted: number; pgid: number; job: string }
 /** A live process of a job's cgroup that the helper does not own, listed after hello: started by
  *  a helper that died before it said so, or reparented to the daemon (native/supervise.c). */
-export interface MemberEvent { ev: 'member'; pid: number; start: number; ppid: number; sid: number; job: string }
+export interface MemberEvent { ev: 'member'; pid: number; start: number; ppid: number; job: string }
 /** The list of children is complete. */
 export interface ReadyEvent { ev: 'ready' }
 /** The answer to a spawn request (`respawned`: a restart the helper made under a ticket). */

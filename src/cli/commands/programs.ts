@@ -50,21 +50,21 @@ export async function up(file: string | undefined, opts: { dryRun?: boolean } = 
     path = last;
   }
   const abs = resolve(path);
-  // A pipe named on the command line (`appinit up <(envsubst < app.tmpl)`, a FIFO) is read until
-  // its writer closes it; one of the shell's /dev/fd names has its relative paths from here.
-  if (file != null && isPipe(abs)) {
-    const text = readInputFile(abs, 'up', BOUNDS.fileSize);
-    const dir = /^\/(dev|proc\/self)\/fd\//.test(abs) ? process.cwd() : dirname(abs);
-    process.stdout.write(formatUp(await c.up(abs, text, dir, { dryRun: opts.dryRun })) + '\n');
-    return EXIT.ok;
-  }
   let text: string;
-  try {
-    text = readRegularFile(abs);
-  } catch (err) {
-    throw new CliError(`up: ${(err as Error).message}`);
+  let dir = dirname(abs);
+  if (file != null && isPipe(abs)) {
+    // A pipe named on the command line (`appinit up <(envsubst < app.tmpl)`, a FIFO) is read until
+    // its writer closes it; one of the shell's /dev/fd names has its relative paths from here.
+    text = readInputFile(abs, 'up', BOUNDS.fileSize);
+    if (/^\/(dev|proc\/self)\/fd\//.test(abs)) dir = process.cwd();
+  } else {
+    try {
+      text = readRegularFile(abs);
+    } catch (err) {
+      throw new CliError(`up: ${(err as Error).message}`);
+    }
   }
-  const r = await c.up(abs, text, dirname(abs), { dryRun: opts.dryRun });
+  const r = await c.up(abs, text, dir, { dryRun: opts.dryRun });
   process.stdout.write(formatUp(r) + '\n');
   return EXIT.ok;
 }

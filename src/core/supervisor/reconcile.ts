@@ -25,15 +25,9 @@ export function reconcileJob(job: Job, owned: ChildEvent[], members: MemberEvent
  * dead helper; now the daemon). Start times tick at 10 ms, so ties go to the parent test, then pid.
  */
 export function lostLeader(members: readonly MemberEvent[]): MemberEvent | null {
-  if (!members.length) return null;
   const inGroup = new Set(members.map((m) => m.pid));
-  const rank = (m: MemberEvent): [number, number, number] => [m.start, inGroup.has(m.ppid) ? 1 : 0, m.pid];
-  let best = members[0]!;
-  for (const m of members) {
-    const a = rank(m), b = rank(best);
-    if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])))) best = m;
-  }
-  return best;
+  const parentInGroup = (m: MemberEvent) => (inGroup.has(m.ppid) ? 1 : 0);
+  return [...members].sort((a, b) => a.start - b.start || parentInGroup(a) - parentInGroup(b) || a.pid - b.pid)[0] ?? null;
 }
 
 /** Polls leaders whose helper is gone (foreign jobs) until each ends; calls `ended` for each. */

@@ -7,7 +7,7 @@ import type { Job } from '../../../src/core/supervisor/job.js';
 import { lostLeader, reconcileJob } from '../../../src/core/supervisor/reconcile.js';
 import { core, program } from './fixtures.js';
 
-const member = (pid: number, start: number, ppid: number): MemberEvent => ({ ev: 'member', pid, start, ppid, sid: pid, job: '1' });
+const member = (pid: number, start: number, ppid: number): MemberEvent => ({ ev: 'member', pid, start, ppid, job: '1' });
 const job = (over: Partial<Job> = {}): Job => ({ ...core(program({})), state: 'starting', want: 'up', ...over }) as Job;
 const never = () => false;
 
