@@ -1,5 +1,6 @@
 // What the API shows of jobs: plain JSON objects, the same for the CLI, the page and scripts.
 import type { UpResult } from '../core/supervisor/load.js';
+import type { UpWait } from './programs/wait-up.js';
 import type { Job } from '../core/supervisor/runtime.js';
 import { healthOf } from '../core/health/state.js';
 import { monoNow } from '../core/supervisor/clock.js';
@@ -94,8 +95,9 @@ export interface DaemonInfo {
   problems?: { what: string; since: number; message: string }[];
 }
 
-/** POST /v1/up: what loading a control file did (or, dry, would do), by program name. */
-export type UpView = UpResult;
+/** POST /v1/up: what loading a control file did (or, dry, would do), by program name; with
+ *  `wait`, also what the programs it started came to (api/programs/wait-up.ts). */
+export type UpView = UpResult & { wait?: UpWait };
 
 /** GET /v1/acct: one accounting record. Times in seconds (wall clock for start and end), maxrss in KiB. */
 export type RecordView = AcctRecord;

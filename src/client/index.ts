@@ -1,6 +1,7 @@
 // The typed appinit library: `import { connect } from 'appinit'`. It loads none of the daemon's
 // code: what crosses the socket is typed by the API layer's views, imported as types only.
 import type { DaemonInfo, JobsRow, JobView, RecordView, UpView } from '../api/views.js';
+import type { UpWait } from '../api/programs/wait-up.js';
 import type { LogLine } from '../core/logs/emit.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from '../api/monitor/views.js';
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
@@ -16,7 +17,7 @@ import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { unixTransport, type Transport } from './transport.js';
 
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
-export type { DaemonInfo, JobView, LogLine, RecordView, UpView, Transport, ProgramRow, ProgramDescription, PipeView, Coprocess, PopenOptions, PopenStream };
+export type { DaemonInfo, JobView, LogLine, RecordView, UpView, UpWait, Transport, ProgramRow, ProgramDescription, PipeView, Coprocess, PopenOptions, PopenStream };
 export type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView, AtView, AtJobView, ScheduleView };
 /** @deprecated the name before 0.2: an accounting record is a RecordView. */
 export type AcctRecord = RecordView;
@@ -104,9 +105,14 @@ export class Client {
     const list = names == null ? [] : Array.isArray(names) ? names : [names];
     return this.call('GET', `/v1/status${list.length ? `?${list.map((n) => `name=${encodeURIComponent(n)}`).join('&')}` : ''}`);
   }
-  /** Loads a control file's text, replacing the programs loaded before; with dryRun, only says what it would do. */
-  up(file: string, text: string, baseDir: string, opts: { dryRun?: boolean } = {}): Promise<UpView> {
-    return this.call('POST', '/v1/up', { file, text, baseDir, dryRun: opts.dryRun === true });
+  /**
+   * Loads a control file's text, replacing the programs loaded before; with dryRun, only says what
+   * it would do. With `wait` (seconds), answers once every job of the programs it started is
+   * running (ready), has ended with a success code, or has failed, or the seconds have passed:
+   * the answer's `wait` says which.
+   */
+  up(file: string, text: string, baseDir: string, opts: { dryRun?: boolean; wait?: number } = {}): Promise<UpView> {
+    return this.call('POST', '/v1/up', { file, text, baseDir, dryRun: opts.dryRun === true, ...(opts.wait != null ? { wait: opts.wait } : {}) });
   }
   /** The control file loaded last (null if none), for `up` without a file. */
   lastFile(): Promise<{ file: string | null }> { return this.call('GET', '/v1/up/last'); }

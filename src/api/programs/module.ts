@@ -10,7 +10,7 @@ import type { Reader } from '../../config/read-file.js';
 import { checkRunnable } from '../../config/runnable.js';
 import { joinCommand } from '../../config/split.js';
 import { ADHOC_SOURCE, isAdHoc } from '../../core/supervisor/adhoc.js';
-import { lastFileKey } from '../../core/supervisor/load.js';
+import { lastFileKey, type UpResult } from '../../core/supervisor/load.js';
 import { ownDocument } from '../owner.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { groupsOf } from '../../os/groups.js';
@@ -21,6 +21,7 @@ import { queryRecords } from '../../store/records.js';
 import { ApiError } from '../errors.js';
 import type { Module } from '../modules.js';
 import { applyControlFile } from './apply-file.js';
+import { waitUp } from './wait-up.js';
 import { programsLoaded, visible, type ApiContext, type ApiRequest } from '../routes.js';
 import { jobView } from '../views.js';
 import { byName } from '../../core/compare.js';
@@ -126,13 +127,16 @@ export const programsModule: Module = {
   name: 'programs',
   migrations: [JOB_NUMBER_INDEX],
   routes: {
-    // `up`: a control file's text (read by the CLI, with the caller's rights); `dryRun` only plans.
+    // `up`: a control file's text (read by the CLI, with the caller's rights); `dryRun` only plans;
+    // `wait` (seconds): the answer comes once the programs it started have come up (wait-up.ts).
     'POST /v1/up': async (ctx, req) => {
-      const { file, text, baseDir, dryRun } = req.body as { file?: unknown; text?: unknown; baseDir?: unknown; dryRun?: unknown };
+      const { file, text, baseDir, dryRun, wait } = req.body as { file?: unknown; text?: unknown; baseDir?: unknown; dryRun?: unknown; wait?: unknown };
       if (typeof file !== 'string' || typeof text !== 'string' || file.includes('\0')) throw new ApiError(400, 'usage', 'up: expected {file, text}');
       if (baseDir != null && (typeof baseDir !== 'string' || !baseDir.startsWith('/'))) throw new ApiError(400, 'usage', 'up: baseDir: expected an absolute path');
+      if (wait != null && (typeof wait !== 'number' || !(wait >= 0 && wait * 1000 <= BOUNDS.duration))) throw new ApiError(400, 'usage', `up: wait: expected seconds from 0 to ${BOUNDS.duration / 1000}`);
+      let applied: UpResult;
       try {
-        return await applyControlFile(ctx, text, file, (baseDir as string | undefined) ?? process.cwd(), { uid: req.peer.uid, gid: req.peer.gid, dryRun: dryRun === true, reader: readerOf(req), own: (parsed) => {
+        applied = await applyControlFile(ctx, text, file, (baseDir as string | undefined) ?? process.cwd(), { uid: req.peer.uid, gid: req.peer.gid, dryRun: dryRun === true, reader: readerOf(req), own: (parsed) => {
           // A user's file does only what that user could (system daemon): api/owner.ts says what.
           const { doc, issues } = ownDocument(ctx, req, parsed, text, file);
           if (issues.length) throw new ConfigError(issues);
@@ -145,6 +149,12 @@ export const programsModule: Module = {
         // The scheduler plans from the programs: told by a call once `up` is done with them.
         if (dryRun !== true) programsLoaded(ctx);
       }
+      if (wait == null || applied.dryRun) return applied;
+      // Every job of the file the daemon now wants up, started by this `up` or running before it
+      // (as `docker compose up --wait`): a program left crash-looping is not "up" because it is unchanged.
+      const kept = new Set([...applied.added, ...applied.changed, ...applied.unchanged]);
+      const jobs = visible(ctx, req, [...ctx.sup.jobs.values()]).filter((j) => j.program != null && kept.has(j.program) && j.want === 'up');
+      return { ...applied, wait: await waitUp(ctx.sup, jobs, wait * 1000) };
     },
 
     'GET /v1/up/last': (ctx, req) => ({ file: getMeta(ctx.db, lastFileKey(req.peer.uid)) }),

@@ -9,7 +9,7 @@ import { client, CliError, EXIT } from '../context.js';
 import { formatStatus } from '../format/status.js';
 import { table } from '../format/table.js';
 import type { Runner } from '../modules.js';
-import { lifecycle, up } from './programs.js';
+import { DEFAULT_WAIT_S, lifecycle, up, waitSeconds } from './programs.js';
 
 // As PM2 picks an interpreter by extension; anything else is executed itself.
 const INTERPRETERS: Record<string, string> = { '.js': 'node', '.mjs': 'node', '.cjs': 'node', '.py': 'python3', '.sh': 'sh' };
@@ -131,7 +131,9 @@ export function formatDescription(d: ProgramDescription): string {
 export function registerProgramCommands(program: Command, run: Runner): void {
   program.command('up [file]').description('load a control file (without FILE: appinit.yaml here, else the file loaded last)')
     .option('--dry-run', 'show what would change; change nothing')
-    .action((file, o) => run(() => up(file, { dryRun: !!o.dryRun })));
+    .option('--wait', 'return once every program it started is running (ready), or exit 1 naming those that failed')
+    .option('--wait-timeout <duration>', `how long --wait waits (default ${DEFAULT_WAIT_S} s; 30s, 5m)`)
+    .action((file, o) => run(() => up(file, { dryRun: !!o.dryRun, wait: waitSeconds(o) })));
   program.command('start [args...]').description('start programs by name, or a script or command as a new program: start app.js --name api [-- ARGS], start --name api -- CMD ARGS')
     .option('--name <name>', 'name of the new program').option('-i, --instances <n>', 'instances of the new program')
     .option('--cwd <dir>', 'its working directory (default: here)').option('--env <NAME=VALUE...>', 'environment variables')

@@ -7,6 +7,7 @@ import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
 import { BOUNDS } from '../../config/program.js';
+import { parseDuration } from '../../config/units.js';
 import { readInputFile, readStdin } from '../stdin.js';
 import { connect, type UpResult } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
@@ -37,8 +38,43 @@ export function formatUp(r: UpResult): string {
 
 const DEFAULT_FILES = ['appinit.yaml', 'appinit.yml', 'appinit.json'];
 
+/** How long `up --wait` waits without --wait-timeout: systemd's default start timeout. */
+export const DEFAULT_WAIT_S = 90;
+
+/** `--wait` and `--wait-timeout` as the seconds to ask the daemon for, or undefined: no wait. */
+export function waitSeconds(o: { wait?: boolean; waitTimeout?: string }): number | undefined {
+  if (o.waitTimeout == null) return o.wait ? DEFAULT_WAIT_S : undefined;
+  if (!o.wait) throw new CliError('up: --wait-timeout is for --wait (appinit up --wait --wait-timeout 30s)', EXIT.usage);
+  let ms: number;
+  try {
+    ms = parseDuration(o.waitTimeout);
+  } catch {
+    throw new CliError(`up: --wait-timeout: expected seconds or a duration like 30s or 5m, got "${o.waitTimeout}"`, EXIT.usage);
+  }
+  if (ms > BOUNDS.duration) throw new CliError(`up: --wait-timeout: at most ${BOUNDS.duration / 86_400_000} days`, EXIT.usage);
+  return ms / 1000;
+}
+
+// What `up --wait` saw, for the person who waited: a line on stdout when all came up; on stderr,
+// one line for each job that did not (the exit status 1 says so to a script).
+function reportWait(r: UpResult): number {
+  const w = r.wait;
+  if (!w) return EXIT.ok;
+  const secs = `${(w.ms / 1000).toFixed(w.ms < 10_000 ? 1 : 0)} s`;
+  const done = w.done ? `, ${w.done} ran and exited successfully` : '';
+  if (!w.failed.length && !w.pending.length) {
+    if (w.running + w.done === 0) process.stdout.write('no program of the file is to run (autostart: false or scheduled)\n');
+    else process.stdout.write(`${w.running} job${w.running === 1 ? '' : 's'} running${done} (waited ${secs})\n`);
+    return EXIT.ok;
+  }
+  for (const p of w.failed) process.stderr.write(`appinit: up --wait: ${p.name} %${p.job} ${p.state}${p.why ? `: ${p.why}` : ''} (appinit logs ${p.name})\n`);
+  for (const p of w.pending) process.stderr.write(`appinit: up --wait: ${p.name} %${p.job} still ${p.state} after ${secs}${p.why ? ` (${p.why})` : ''}\n`);
+  process.stderr.write(`appinit: up --wait: ${w.running} running${done}, ${w.failed.length} failed, ${w.pending.length} not up in time\n`);
+  return EXIT.failure;
+}
+
 /** appinit up [FILE] [--dry-run]: without FILE, appinit.yaml here, else the file loaded last. */
-export async function up(file: string | undefined, opts: { dryRun?: boolean } = {}): Promise<number> {
+export async function up(file: string | undefined, opts: { dryRun?: boolean; wait?: number } = {}): Promise<number> {
   if (file === '-') return upStdin(opts);
   let path = file ?? DEFAULT_FILES.find((f) => existsSync(f));
   const c = await client();
@@ -64,9 +100,9 @@ export async function up(file: string | undefined, opts: { dryRun?: boolean } = 
       throw new CliError(`up: ${(err as Error).message}`);
     }
   }
-  const r = await c.up(abs, text, dir, { dryRun: opts.dryRun });
+  const r = await c.up(abs, text, dir, { dryRun: opts.dryRun, wait: opts.wait });
   process.stdout.write(formatUp(r) + '\n');
-  return EXIT.ok;
+  return reportWait(r);
 }
 
 function isPipe(path: string): boolean {
@@ -79,14 +115,14 @@ function isPipe(path: string): boolean {
 
 // `appinit up -`: the control file from standard input (kubectl apply -f - style), named
 // <stdin> in errors; its relative paths are from the working directory.
-async function upStdin(opts: { dryRun?: boolean }): Promise<number> {
+async function upStdin(opts: { dryRun?: boolean; wait?: number }): Promise<number> {
   if (process.stdin.isTTY) throw new CliError('up -: reads the control file from standard input; pipe it in (appinit up - < app.yaml)', EXIT.usage);
   const text = await readStdin('up -: standard input', BOUNDS.fileSize);
   // An empty input is a mistake (a pipe that failed), not "remove every program of <stdin>".
   if (text.trim() === '') throw new CliError('up -: standard input is empty; pipe a control file in (appinit up - < app.yaml)', EXIT.usage);
-  const r = await (await client()).up('<stdin>', text, process.cwd(), { dryRun: opts.dryRun });
+  const r = await (await client()).up('<stdin>', text, process.cwd(), { dryRun: opts.dryRun, wait: opts.wait });
   process.stdout.write(formatUp(r) + '\n');
-  return EXIT.ok;
+  return reportWait(r);
 }
 
 /** appinit start|stop|restart NAME... */

@@ -1,0 +1,92 @@
+// `appinit up --wait`: after the file is applied, the jobs of its programs the daemon wants up are followed
+// until each has come up (running: with `ready:`, ready), or has ended well before anyone looked
+// (a one-shot whose exit code is a success), or has failed (ended otherwise, backing off, given up
+// on, stopped by someone meanwhile), or the time is up. As `docker compose up --wait` and
+// `systemctl start` (which waits for the unit to be started, 90 s by default): a script that
+// runs `appinit up --wait && curl ...` knows the programs run. The jobs are followed by the
+// supervisor's change events, not polled: a wait costs nothing while nothing changes.
+import { isSuccess } from '../../core/supervisor/policy.js';
+import type { Job, JobChange } from '../../core/supervisor/job.js';
+import type { Supervisor } from '../../core/supervisor/runtime.js';
+
+/** One job that did not come up: what it came to. */
+export interface WaitProblem {
+  name: string;
+  job: number;
+  state: string;
+  /** How it ended (`exited with code 1`, `killed by SIGSEGV`), or why it is where it is. */
+  why: string | null;
+}
+
+/** What `up --wait` saw. */
+export interface UpWait {
+  /** Jobs that were running at the end of the wait, or had been running when it was looked at. */
+  running: number;
+  /** Jobs that ran and ended with a success code (one-shots). */
+  done: number;
+  /** Jobs that ended otherwise, back off, were given up on or stopped meanwhile. */
+  failed: WaitProblem[];
+  /** Jobs still starting when the time was up. */
+  pending: WaitProblem[];
+  /** How long the wait took (ms). */
+  ms: number;
+}
+
+type Verdict = 'running' | 'done' | 'failed' | null;
+
+// null: still on its way (starting, or waiting for the programs it comes `after:`).
+function verdict(j: Job): Verdict {
+  if (j.state === 'running' && j.pid != null) return 'running';
+  if (j.state === 'starting' || j.state === 'running') return null;
+  if (j.state === 'exited' && j.lastExit && isSuccess(j.spec, j.lastExit)) return 'done';
+  return 'failed';
+}
+
+// In words: how it ended and what the daemon does about it, or what it still waits for.
+function problem(j: Job): WaitProblem {
+  const ended = j.execError ?? j.lastExit?.text ?? null;
+  let why: string | null;
+  if (j.state === 'backoff') why = `${ended ?? 'ended'}; restarting after a backoff`;
+  else if (j.state === 'fatal') why = `given up: ${j.reason ?? ended ?? 'it kept ending'}`;
+  else if (j.state === 'starting') why = j.waitingFor ? `waiting for ${j.waitingFor.join(', ')}` : j.pid != null ? 'not ready yet' : 'not started yet';
+  else why = ended ?? j.reason;
+  return { name: j.spec.name, job: j.number, state: j.state, why };
+}
+
+/** Follows `jobs` until each has a verdict or `timeoutMs` passes; resolves with what each came to. */
+export function waitUp(sup: Pick<Supervisor, 'on' | 'off'>, jobs: readonly Job[], timeoutMs: number): Promise<UpWait> {
+  const t0 = performance.now();
+  const open = new Map<number, Job>();
+  const out: UpWait = { running: 0, done: 0, failed: [], pending: [], ms: 0 };
+  const judge = (j: Job): void => {
+    const v = verdict(j);
+    if (v == null) return;
+    open.delete(j.id);
+    if (v === 'running') out.running++;
+    else if (v === 'done') out.done++;
+    else out.failed.push(problem(j));
+  };
+  for (const j of jobs) {
+    open.set(j.id, j);
+    judge(j);
+  }
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | null = null;
+    const finish = (): void => {
+      sup.off('change', onChange);
+      if (timer) clearTimeout(timer);
+      for (const j of open.values()) out.pending.push(problem(j));
+      out.ms = Math.round(performance.now() - t0);
+      resolve(out);
+    };
+    const onChange = (c: JobChange): void => {
+      const j = open.get(c.job.id);
+      if (!j) return;
+      judge(j);
+      if (open.size === 0) finish();
+    };
+    if (open.size === 0) return finish();
+    sup.on('change', onChange);
+    timer = setTimeout(finish, timeoutMs);
+  });
+}
