@@ -56,3 +56,31 @@ export function queryRecords(db: Db, q: RecordQuery = {}): AcctRecord[] {
 export function hasKernelRecord(db: Db, pid: number, start: number): boolean {
   return stmt(db, "SELECT 1 FROM records WHERE pid = ? AND source = 'taskstats' AND start BETWEEN ? AND ? LIMIT 1").get(pid, start - 1.5, start + 1.5) !== undefined;
 }
+
+/** How many accounting records are kept, and for how long. */
+export interface RecordsKept {
+  /** At most this many (the newest). */
+  max: number;
+  /** Records of processes that ended before this instant (epoch seconds) go. */
+  before: number;
+}
+
+/**
+ * Deletes the oldest records beyond `keep`, at most `batch` of them (one short statement, so a
+ * large backlog never holds the store for long: the caller repeats while a whole batch went).
+ * Records are in termination order, so those too old are a prefix of the table: only the
+ * oldest `batch` rows are read, never the whole table. Returns how many were deleted.
+ */
+export function pruneRecords(db: Db, keep: RecordsKept, batch = 10_000): number {
+  const oldest = stmt(db, 'SELECT id, "end" AS e FROM records ORDER BY id LIMIT ?').all(batch) as { id: number; e: number | null }[];
+  if (oldest.length === 0) return 0;
+  const newest = (stmt(db, 'SELECT max(id) AS id FROM records').get() as { id: number }).id;
+  // Ids only grow and only the oldest are deleted: the newest `max` are those above newest - max.
+  let upto = Math.min(newest - keep.max, oldest[oldest.length - 1].id);
+  for (const r of oldest) {
+    if (r.e == null || r.e >= keep.before) break;
+    upto = Math.max(upto, r.id);
+  }
+  if (upto < oldest[0].id) return 0;
+  return stmt(db, 'DELETE FROM records WHERE id <= ?').run(upto).changes;
+}

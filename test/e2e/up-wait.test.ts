@@ -9,7 +9,7 @@ describe('up --wait', () => {
   const h = new TestHome();
   after(() => h.cleanup());
 
-  test('returns once every job is running (ready) or a one-shot has ended well; nothing is left starting', async () => {
+  test('returns once every job is running (ready) or a one-shot has ended well; nothing is left starting; autostart: false and cron are not waited for', async () => {
     // `first` is ready after 1 s; `second` starts only then (after:), and is ready 1 s later.
     const file = h.write('ok.yaml', `programs:
   first:
@@ -23,6 +23,12 @@ describe('up --wait', () => {
   once:
     command: "true"
     restart: never
+  manual:
+    command: sleep 1000
+    autostart: false
+  nightly:
+    command: sleep 1000
+    cron: "0 3 * * *"
 `);
     const t0 = Date.now();
     const r = await h.cli(['up', '--wait', file], { timeoutMs: 30_000 });
@@ -30,7 +36,8 @@ describe('up --wait', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^3 jobs running, 1 ran and exited successfully \(waited \d+\.\d s\)$/m, r.stdout);
     const s = await h.status();
-    assert.deepEqual(s.map((j) => [j.name, j.state]).sort(), [['first', 'running'], ['once', 'exited'], ['second', 'running'], ['second', 'running']]);
+    // Programs that are not to run now (autostart: false, scheduled) are not waited for.
+    assert.deepEqual(s.map((j) => [j.name, j.state]).sort(), [['first', 'running'], ['manual', 'stopped'], ['nightly', 'stopped'], ['once', 'exited'], ['second', 'running'], ['second', 'running']]);
     assert.ok(took >= 2000, `up --wait returned after ${took} ms, before second could be ready (2 s)`);
   });
 
