@@ -128,7 +128,7 @@ export const programsModule: Module = {
   migrations: [JOB_NUMBER_INDEX],
   routes: {
     // `up`: a control file's text (read by the CLI, with the caller's rights); `dryRun` only plans;
-    // `wait` (seconds): the answer comes once the programs it started have come up (wait-up.ts).
+    // `wait` (seconds): the answer comes once the file's jobs that are to run have come up (wait-up.ts).
     'POST /v1/up': async (ctx, req) => {
       const { file, text, baseDir, dryRun, wait } = req.body as { file?: unknown; text?: unknown; baseDir?: unknown; dryRun?: unknown; wait?: unknown };
       if (typeof file !== 'string' || typeof text !== 'string' || file.includes('\0')) throw new ApiError(400, 'usage', 'up: expected {file, text}');
