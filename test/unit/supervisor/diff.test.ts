@@ -33,3 +33,36 @@ test('formatUp: autostart false is not "started"; dry runs and empty files say s
     '- a (removed, would be stopped)\n- b (removed, would be stopped)\nappinit: /srv/app.yaml has no programs: every program (2) would be removed\n(dry run: nothing changed)',
   );
 });
+
+test('sameJson is canonical equality without writing the texts: key order, left-out values, NaN, arrays, toJSON', async () => {
+  const { canonical, sameJson } = await import('../../../src/core/supervisor/diff.js');
+  const cases: [unknown, unknown][] = [
+    [{ a: 1, b: { c: [1, 2], d: 'x' } }, { b: { d: 'x', c: [1, 2] }, a: 1 }],
+    [{ a: 1, b: undefined }, { a: 1 }],
+    [{ a: 1, f: () => 1 }, { a: 1 }],
+    [{ a: NaN }, { a: null }],
+    [{ a: Infinity }, { a: -Infinity }],
+    [[1, undefined, 3], [1, null, 3]],
+    [[1, 2], [1, 2, 3]],
+    [{ a: [] }, { a: {} }],
+    [{ a: '1' }, { a: 1 }],
+    [{ a: 0 }, { a: -0 }],
+    [{ a: null }, {}],
+    [{ d: new Date(0) }, { d: '1970-01-01T00:00:00.000Z' }],
+    [{ a: { b: { c: { d: 1 } } } }, { a: { b: { c: { d: 2 } } } }],
+    [undefined, null],
+    [null, null],
+    ['x', 'x'],
+    [{ a: 1 }, 'x'],
+  ];
+  for (const [a, b] of cases) assert.equal(sameJson(a, b), canonical(a) === canonical(b), `${String(canonical(a))} vs ${String(canonical(b))}`);
+  // Every setting of a real program, changed one at a time, is seen as a change; the same program
+  // parsed twice is the same.
+  const p = one('programs:\n  w:\n    command: x --flag\n    env: { A: "1" }\n    instances: 2\n    stop: { timeout: 3s }\n    log: { timestamps: none }\n');
+  assert.equal(sameProgram(p, one('programs:\n  w:\n    command: x --flag\n    env: { A: "1" }\n    instances: 2\n    stop: { timeout: 3s }\n    log: { timestamps: none }\n')), true);
+  for (const [k, v] of Object.entries(p)) {
+    if (k === 'source') continue;
+    const other = { ...p, [k]: typeof v === 'number' ? v + 1 : typeof v === 'string' ? `${v}!` : typeof v === 'boolean' ? !v : Array.isArray(v) ? [...v, 'z'] : v == null ? 'set' : { ...v, extra: 1 } };
+    assert.equal(sameProgram(p, other as Program), false, `a change of ${k} went unseen`);
+  }
+});
