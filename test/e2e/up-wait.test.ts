@@ -70,6 +70,16 @@ describe('up --wait', () => {
     assert.equal(alive(web!.pid!), true);
   });
 
+  test('a job stopped from another terminal while up --wait waits for it: named, exit 1', async () => {
+    const file = h.write('stopped.yaml', 'programs:\n  held:\n    command: sleep 1000\n    ready: 60s\n');
+    const waiting = h.cli(['up', '--wait', file], { timeoutMs: 30_000 });
+    await h.waitJob('held', 'starting with a pid', (j) => j.state === 'starting' && j.pid != null);
+    assert.equal((await h.cli(['stop', 'held'])).code, 0);
+    const r = await waiting;
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /^appinit: up --wait: held %\d+ (stopping|stopped): stopped meanwhile \(appinit stop, or down\) \(appinit logs held\)$/m, r.stderr);
+  });
+
   test('a wrong --wait-timeout, or one without --wait, is a usage error and loads nothing', async () => {
     const before = (await h.status()).map((j) => [j.name, j.pid]);
     const file = h.write('other.yaml', 'programs:\n  other:\n    command: sleep 1000\n');

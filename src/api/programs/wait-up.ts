@@ -49,6 +49,7 @@ function problem(j: Job): WaitProblem {
   if (j.state === 'backoff') why = `${ended ?? 'ended'}; restarting after a backoff`;
   else if (j.state === 'fatal') why = `given up: ${j.reason ?? ended ?? 'it kept ending'}`;
   else if (j.state === 'starting') why = j.waitingFor ? `waiting for ${j.waitingFor.join(', ')}` : j.pid != null ? 'not ready yet' : 'not started yet';
+  else if (j.state === 'stopping' || (j.state === 'stopped' && j.want === 'down')) why = 'stopped meanwhile (appinit stop, or down)';
   else why = ended ?? j.reason;
   return { name: j.spec.name, job: j.number, state: j.state, why };
 }
