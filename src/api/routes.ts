@@ -11,7 +11,7 @@ import { ApiError } from './errors.js';
 import { queryNumber, queryText, signalArg, text, textList } from './input.js';
 import type { Services } from './modules.js';
 import type { SystemDirs } from './paths.js';
-import { jobView, jobViews, type DaemonInfo, type JobView, type RecordView } from './views.js';
+import { asRows, jobView, jobViews, type DaemonInfo, type JobView, type RecordView, type ViewRows } from './views.js';
 import { selectJobs } from '../core/supervisor/select.js';
 import { visiblePipes } from './pipes/module.js';
 
@@ -88,6 +88,20 @@ export function programsLoaded(ctx: ApiContext): void {
   ctx.services.schedule?.programsChanged();
 }
 
+/** The caller's jobs as `status` shows them, by job number; ?name=web&name=worker-*&name=web:* — names, globs, groups, %N (selectJobs' rules). */
+function statusViews(ctx: ApiContext, req: ApiRequest): JobView[] {
+  const patterns = req.query.getAll('name').filter((n) => n !== '').map((n) => text(n, 'name'));
+  let jobs = visible(ctx, req, [...ctx.sup.jobs.values()]);
+  if (patterns.length) {
+    try {
+      jobs = selectJobs(jobs, patterns);
+    } catch (err) {
+      throw new ApiError('not_found', (err as Error).message);
+    }
+  }
+  return jobViews(jobs.sort((a, b) => a.number - b.number));
+}
+
 /** The supervisor's own routes: info, status, up, start, stop, restart, signal, down, acct. */
 export const coreRoutes: RouteTable = {
   'GET /v1/info': (ctx): DaemonInfo => ({
@@ -98,23 +112,17 @@ export const coreRoutes: RouteTable = {
 
   // What `appinit status` shows in one call: the jobs (as GET /v1/status) and the daemon's problems (as info).
   'GET /v1/overview': async (ctx, req) => ({
-    jobs: coreRoutes['GET /v1/status'](ctx, req),
+    jobs: statusViews(ctx, req),
     problems: ctx.services.health?.list() ?? [],
     pipes: await visiblePipes(ctx, req),
   }),
 
-  'GET /v1/status': (ctx, req): JobView[] => {
-    // ?name=web&name=worker-*&name=web:* — names, globs, groups, %N (selectJobs' rules).
-    const patterns = req.query.getAll('name').filter((n) => n !== '').map((n) => text(n, 'name'));
-    let jobs = visible(ctx, req, [...ctx.sup.jobs.values()]);
-    if (patterns.length) {
-      try {
-        jobs = selectJobs(jobs, patterns);
-      } catch (err) {
-        throw new ApiError('not_found', (err as Error).message);
-      }
-    }
-    return jobViews(jobs.sort((a, b) => a.number - b.number));
+  // ?form=rows: the same views as { keys, rows } (asRows), which the typed client asks for.
+  'GET /v1/status': (ctx, req): JobView[] | ViewRows => {
+    const views = statusViews(ctx, req);
+    const form = req.query.get('form');
+    if (form != null && form !== 'rows') throw new ApiError(400, 'usage', 'form: expected rows (or nothing: one object per job)');
+    return (form === 'rows' && asRows(views)) || views;
   },
 
   // 'POST /v1/up' is in the programs module (src/api/programs/module.ts).

