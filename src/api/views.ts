@@ -119,7 +119,7 @@ export interface DaemonInfo {
 }
 
 /** POST /v1/up: what loading a control file did (or, dry, would do), by program name; with
- *  `wait`, also what the programs it started came to (api/programs/wait-up.ts). */
+ *  `wait`, also what the file's jobs that are to run came to (api/programs/wait-up.ts). */
 export type UpView = UpResult & { wait?: UpWait };
 
 /** GET /v1/acct: one accounting record. Times in seconds (wall clock for start and end), maxrss in KiB. */

@@ -14,13 +14,13 @@ export interface WaitProblem {
   name: string;
   job: number;
   state: string;
-  /** How it ended (`exited with code 1`, `killed by SIGSEGV`), or why it is where it is. */
+  /** How it ended (`exit(3)`, `signal 11 (SEGV)`) and what follows, or why it is where it is. */
   why: string | null;
 }
 
 /** What `up --wait` saw. */
 export interface UpWait {
-  /** Jobs that were running at the end of the wait, or had been running when it was looked at. */
+  /** Jobs seen running (ready) at some moment of the wait. */
   running: number;
   /** Jobs that ran and ended with a success code (one-shots). */
   done: number;
