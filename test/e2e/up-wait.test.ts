@@ -77,7 +77,22 @@ describe('up --wait', () => {
     assert.equal((await h.cli(['stop', 'held'])).code, 0);
     const r = await waiting;
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stderr, /^appinit: up --wait: held %\d+ (stopping|stopped): stopped meanwhile \(appinit stop, or down\) \(appinit logs held\)$/m, r.stderr);
+    assert.match(r.stderr, /^appinit: up --wait: held %\d+ (stopping|stopped): stopped meanwhile \(appinit stop or down, or an up of the file without it\) \(appinit logs held\)$/m, r.stderr);
+  });
+
+  test('a program removed by a second up while up --wait waits for it: named at once, not at the timeout', async () => {
+    const file = h.write('gone.yaml', 'programs:\n  keep:\n    command: sleep 1000\n    ready: 0\n  gone:\n    command: sleep 1000\n    ready: 60s\n');
+    const t0 = Date.now();
+    const waiting = h.cli(['up', '--wait', '--wait-timeout', '60s', file], { timeoutMs: 30_000 });
+    await h.waitJob('gone', 'starting with a pid', (j) => j.state === 'starting' && j.pid != null);
+    h.write('gone.yaml', 'programs:\n  keep:\n    command: sleep 1000\n    ready: 0\n');
+    assert.equal((await h.cli(['up', file])).code, 0);
+    const r = await waiting;
+    assert.equal(r.code, 1, r.stdout);
+    // The second `up` stops it first (named then), or it is forgotten before it came to a stop.
+    assert.match(r.stderr, /^appinit: up --wait: gone %\d+ (stopping: stopped meanwhile \(appinit stop or down, or an up of the file without it\)|removed: removed meanwhile \(an up of the file without it, or appinit rm\))/m, r.stderr);
+    assert.match(r.stderr, /^appinit: up --wait: 1 running, 1 failed, 0 not up in time$/m, r.stderr);
+    assert.ok(Date.now() - t0 < 30_000, 'the wait ran on to its timeout');
   });
 
   test('a wrong --wait-timeout, or one without --wait, is a usage error and loads nothing', async () => {

@@ -13,6 +13,7 @@ import type { Supervisor } from '../../core/supervisor/runtime.js';
 export interface WaitProblem {
   name: string;
   job: number;
+  /** The job's state, or `removed` when it was forgotten meanwhile. */
   state: string;
   /** How it ended (`exit(3)`, `signal 11 (SEGV)`) and what follows, or why it is where it is. */
   why: string | null;
@@ -24,7 +25,7 @@ export interface UpWait {
   running: number;
   /** Jobs that ran and ended with a success code (one-shots). */
   done: number;
-  /** Jobs that ended otherwise, back off, were given up on or stopped meanwhile. */
+  /** Jobs that ended otherwise, back off, were given up on, stopped or removed meanwhile. */
   failed: WaitProblem[];
   /** Jobs still starting when the time was up. */
   pending: WaitProblem[];
@@ -49,7 +50,7 @@ function problem(j: Job): WaitProblem {
   if (j.state === 'backoff') why = `${ended ?? 'ended'}; restarting after a backoff`;
   else if (j.state === 'fatal') why = `given up: ${j.reason ?? ended ?? 'it kept ending'}`;
   else if (j.state === 'starting') why = j.waitingFor ? `waiting for ${j.waitingFor.join(', ')}` : j.pid != null ? 'not ready yet' : 'not started yet';
-  else if (j.state === 'stopping' || (j.state === 'stopped' && j.want === 'down')) why = 'stopped meanwhile (appinit stop, or down)';
+  else if (j.state === 'stopping' || (j.state === 'stopped' && j.want === 'down')) why = 'stopped meanwhile (appinit stop or down, or an up of the file without it)';
   else why = ended ?? j.reason;
   return { name: j.spec.name, job: j.number, state: j.state, why };
 }
@@ -75,6 +76,7 @@ export function waitUp(sup: Pick<Supervisor, 'on' | 'off'>, jobs: readonly Job[]
     let timer: NodeJS.Timeout | null = null;
     const finish = (): void => {
       sup.off('change', onChange);
+      sup.off('forget', onForget);
       if (timer) clearTimeout(timer);
       for (const j of open.values()) out.pending.push(problem(j));
       out.ms = Math.round(performance.now() - t0);
@@ -86,8 +88,15 @@ export function waitUp(sup: Pick<Supervisor, 'on' | 'off'>, jobs: readonly Job[]
       judge(j);
       if (open.size === 0) finish();
     };
+    // Removed meanwhile (another `up` of the file without its program, `rm`): it will never come up.
+    const onForget = (j: Job): void => {
+      if (!open.delete(j.id)) return;
+      out.failed.push({ name: j.spec.name, job: j.number, state: 'removed', why: 'removed meanwhile (an up of the file without it, or appinit rm)' });
+      if (open.size === 0) finish();
+    };
     if (open.size === 0) return finish();
     sup.on('change', onChange);
+    sup.on('forget', onForget);
     timer = setTimeout(finish, timeoutMs);
   });
 }

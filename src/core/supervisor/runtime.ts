@@ -559,6 +559,8 @@ export class Supervisor extends EventEmitter {
     removeJob(this.db, job.id);
     this.jobs.delete(job.id);
     if (job.spec.stdin.kind === 'program') this.readers = null;
+    // Whoever follows the job (`up --wait`) learns it is gone: no change event comes after this.
+    this.emit('forget', job);
   }
 
   /** Replaces a job's program (takes effect at its next start). */
