@@ -39,27 +39,43 @@ export function pipeStreams(p: Program, peers: Iterable<{ spec: Program }>): { s
   return out;
 }
 
+/** Every piped stream's readers in a set of programs, by pipe name (`producer.stdout` ->
+ *  `r1,r2`, sorted, once each): made once per set, so an `up` of N programs asks it N times
+ *  in O(1) each instead of scanning every program for each (O(N²): 27 ms at 500 programs). */
+export type ReaderIndex = ReadonlyMap<string, string>;
+
+export function readerIndex(programs: Iterable<{ spec: Program }>): ReaderIndex {
+  const sets = new Map<string, Set<string>>();
+  for (const { spec } of programs) {
+    if (spec.stdin.kind !== 'program') continue;
+    const name = pipeName(spec.stdin.from, spec.stdin.stream);
+    const set = sets.get(name) ?? new Set<string>();
+    set.add(spec.name);
+    sets.set(name, set);
+  }
+  const out = new Map<string, string>();
+  for (const [name, set] of sets) out.set(name, [...set].sort().join(','));
+  return out;
+}
+
 /** The readers of a producer's streams differ between two sets of programs (`up`): its pipes
  *  must be made again, so the producer restarts with them. '' when they are the same. */
-export function readersChange(producer: string, before: Iterable<{ spec: Program }>, after: Iterable<{ spec: Program }>): string {
-  const b = [...before];
-  const a = [...after];
+export function readersChange(producer: string, before: ReaderIndex, after: ReaderIndex): string {
   const out: string[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
-    const x = readersOf(producer, stream, b).join(',');
-    const y = readersOf(producer, stream, a).join(',');
+    const name = pipeName(producer, stream);
+    const x = before.get(name) ?? '';
+    const y = after.get(name) ?? '';
     if (x !== y) out.push(`${stream} readers ${x || '-'} -> ${y || '-'}`);
   }
   return out.join(', ');
 }
 
 /** What changes in the pipes a program writes or reads between two sets of programs; ''. */
-export function pipesChange(p: Program | undefined, before: Iterable<{ spec: Program }>, after: Iterable<{ spec: Program }>): string {
+export function pipesChange(p: Program | undefined, before: ReaderIndex, after: ReaderIndex): string {
   if (!p) return '';
-  const b = [...before];
-  const a = [...after];
-  const own = readersChange(p.name, b, a);
+  const own = readersChange(p.name, before, after);
   if (own || p.stdin.kind !== 'program') return own;
-  const theirs = readersChange(p.stdin.from, b, a);
+  const theirs = readersChange(p.stdin.from, before, after);
   return theirs ? `stdin: ${p.stdin.from}'s ${theirs}` : '';
 }

@@ -7,7 +7,7 @@ import { ConfigError, type ConfigIssue, type Program } from '../../config/progra
 import { setMeta, type Db } from '../../store/db.js';
 import { replacePrograms } from '../../store/programs.js';
 import { syncFifos } from '../pipes/fifos.js';
-import { pipesChange } from '../pipes/plan.js';
+import { pipesChange, readerIndex } from '../pipes/plan.js';
 import { isAdHoc } from './adhoc.js';
 import { describeChange, sameProgram } from './diff.js';
 import { startOrder } from './order.js';
@@ -91,9 +91,9 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
 
   const wanted = new Map(programs.map((p) => [p.name, p]));
   // A producer whose pipe readers changed, and its readers, restart with new pipes (core/pipes).
-  const oldSpecs = [...byName.values()].map((js) => js[0]);
-  const newSpecs = programs.map((spec) => ({ spec }));
-  const piped = (name: string) => pipesChange(wanted.get(name), oldSpecs, newSpecs);
+  const readersBefore = readerIndex([...byName.values()].map((js) => js[0]));
+  const readersAfter = readerIndex(programs.map((spec) => ({ spec })));
+  const piped = (name: string) => pipesChange(wanted.get(name), readersBefore, readersAfter);
   // Removed and changed programs stop first, so added ones can reuse the freed job numbers.
   const toStop: Job[] = [];
   const toForget: Job[] = [];
