@@ -1,6 +1,7 @@
 // What changed between two versions of a program, for `up` to show before it restarts one.
 // Environment values are not shown (they may be secrets); their names are.
 import type { Program } from '../../config/program.js';
+import { specJson } from '../../store/spec-json.js';
 
 /** JSON with object keys sorted: the same value gives the same text whatever order its keys were set in. */
 export function canonical(v: unknown): string {
@@ -46,6 +47,10 @@ function sameFields(ra: Record<string, unknown>, rb: Record<string, unknown>, sk
 
 /** True when two programs do the same thing (where they were written does not count). */
 export function sameProgram(a: Program, b: Program): boolean {
+  // Most programs of an `up` are unchanged, and their stored texts are made anyway (specJson
+  // remembers them): the same text is the same program. Texts that differ (another position in
+  // the file, keys set in another order) are compared field by field.
+  if (specJson(a) === specJson(b)) return true;
   return sameFields(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, 'source');
 }
 

@@ -94,6 +94,13 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   const readersBefore = readerIndex([...byName.values()].map((js) => js[0]));
   const readersAfter = readerIndex(programs.map((spec) => ({ spec })));
   const piped = (name: string) => pipesChange(wanted.get(name), readersBefore, readersAfter);
+  // Asked twice per program below (what stops, what the result says): compared once.
+  const sameAs = new Map<string, boolean>();
+  const same = (old: Program, p: Program): boolean => {
+    let v = sameAs.get(p.name);
+    if (v === undefined) sameAs.set(p.name, (v = sameProgram(old, p)));
+    return v;
+  };
   // Removed and changed programs stop first, so added ones can reuse the freed job numbers.
   const toStop: Job[] = [];
   const toForget: Job[] = [];
@@ -103,7 +110,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       result.removed.push(name);
       toStop.push(...jobs);
       toForget.push(...jobs);
-    } else if (!(sameProgram(jobs[0].spec, p) && jobs.length === p.instances && !piped(name))) {
+    } else if (!(same(jobs[0].spec, p) && jobs.length === p.instances && !piped(name))) {
       toStop.push(...jobs);
       toForget.push(...jobs.sort((a, b) => a.instance - b.instance).slice(p.instances));
     }
@@ -113,7 +120,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   for (const p of programs) {
     const jobs = byName.get(p.name) ?? [];
     if (jobs.length === 0) result.added.push(p.name);
-    else if (sameProgram(jobs[0].spec, p) && jobs.length === p.instances && !piped(p.name)) {
+    else if (same(jobs[0].spec, p) && jobs.length === p.instances && !piped(p.name)) {
       result.unchanged.push(p.name);
       unchanged.add(p.name);
     } else {

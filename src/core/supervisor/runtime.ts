@@ -11,6 +11,7 @@ import type { Supervise } from '../../os/supervise.js';
 import { getMeta, setMeta, stmt, type Db } from '../../store/db.js';
 import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec } from '../../store/jobs.js';
 import { insertRecord, type AcctRecord } from '../../store/records.js';
+import { specJson } from '../../store/spec-json.js';
 import { Accounting } from '../accounting/index.js';
 import { reapedRecord, unknownEndRecord } from '../accounting/record.js';
 import { decodeStatus } from '../../os/helper-protocol.js';
@@ -566,8 +567,11 @@ export class Supervisor extends EventEmitter {
   /** Replaces a job's program (takes effect at its next start). */
   setSpec(job: Job, spec: Program): void {
     if (job.spec.stdin.kind === 'program' || spec.stdin.kind === 'program') this.readers = null;
+    // An unchanged program of an `up` has the same text: its row is not written again (500 of them
+    // were 500 UPDATEs of an `up` that changed nothing).
+    const same = specJson(job.spec) === specJson(spec);
     job.spec = spec;
-    saveJobSpec(this.db, job);
+    if (!same) saveJobSpec(this.db, job);
   }
 
   /** Empties a managed log file the helper is writing. */
