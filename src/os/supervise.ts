@@ -56,16 +56,34 @@ export interface SpawnResult {
 export { decodeStatus } from './helper-protocol.js';
 export type { ExitEvent, ChildEvent as OwnedChild, HelperEvent } from './helper-protocol.js';
 
-function frame(verb: string, fields: [string, string][]): Buffer {
-  const parts: string[] = [verb];
-  for (const [k, v] of fields) {
-    if (k.includes('\0') || v.includes('\0')) throw new Error(`a NUL byte cannot be passed to a child (${k})`);
-    parts.push(k, v);
+/** One frame: a little-endian u32 length, then `verb\0key\0value\0...`. Built as one string
+ *  and written once into one buffer: a spawn frame carries ~50 fields (argv, the environment),
+ *  and pairs, parts and three buffers per frame were garbage the daemon collected during an `up`. */
+class Frame {
+  private text: string;
+  constructor(verb: string) {
+    this.text = `${verb}\0`;
   }
-  const body = Buffer.from(parts.join('\0') + '\0');
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(body.length);
-  return Buffer.concat([head, body]);
+
+  add(key: string, value: string): this {
+    if (key.includes('\0') || value.includes('\0')) throw new Error(`a NUL byte cannot be passed to a child (${key})`);
+    this.text += `${key}\0${value}\0`;
+    return this;
+  }
+
+  bytes(): Buffer {
+    const n = Buffer.byteLength(this.text);
+    const out = Buffer.allocUnsafe(4 + n);
+    out.writeUInt32LE(n, 0);
+    out.write(this.text, 4);
+    return out;
+  }
+}
+
+function frame(verb: string, fields: [string, string][]): Buffer {
+  const f = new Frame(verb);
+  for (const [k, v] of fields) f.add(k, v);
+  return f.bytes();
 }
 
 const ACK_EVERY = 64;
@@ -227,6 +245,10 @@ export class Supervise extends EventEmitter {
   }
 
   private send(verb: string, fields: [string, string][]): void {
+    this.sendBytes(frame(verb, fields));
+  }
+
+  private sendBytes(bytes: Buffer): void {
     const sock = this.sock;
     if (!sock) throw new Error('the supervise helper is not connected');
     // Frames sent in one turn (400 scheduled runs due the same second, a stop of every job)
@@ -236,7 +258,7 @@ export class Supervise extends EventEmitter {
       sock.cork();
       process.nextTick(() => this.flush());
     }
-    sock.write(frame(verb, fields));
+    sock.write(bytes);
   }
 
   /** Sends the frames written so far in this turn now (the end of a transaction's effects). */
@@ -281,36 +303,15 @@ export class Supervise extends EventEmitter {
    *  messages, so before the child's exit) once it has exec'd or failed to. */
   spawn(req: SpawnRequest, done: (r: SpawnResult | Error) => void): void {
     const id = String(this.nextReq++);
-    const f: [string, string][] = [['req', id], ['job', req.job], ['cwd', req.cwd]];
-    for (const a of req.argv) f.push(['argv', a]);
-    for (const [k, v] of Object.entries(req.env)) f.push(['env', `${k}=${v}`]);
-    if (req.user) f.push(['user', req.user]);
-    if (req.group) f.push(['group', req.group]);
-    if (req.umask != null) f.push(['umask', req.umask.toString(8)]);
-    f.push(['stdin', req.stdin ?? '/dev/null'], ['stdout', req.stdout], ['stderr', req.stderr]);
-    if (req.tty) f.push(['tty', req.tty]);
-    for (const [name, l] of Object.entries(req.rlimits ?? {})) f.push(['rlimit', `${name}:${l.soft ?? 'unlimited'}:${l.hard ?? 'unlimited'}`]);
-    if (req.limits?.pids != null) f.push(['cg_pids', String(req.limits.pids)]);
-    if (req.limits?.memory != null) f.push(['cg_memory', String(req.limits.memory)]);
-    if (req.limits?.cpu != null) f.push(['cg_cpu', String(req.limits.cpu)]);
-    if (req.termios) f.push(['termios', req.termios]);
-    if (req.winsize) f.push(['rows', String(req.winsize.rows)], ['cols', String(req.winsize.cols)]);
-    if (req.log) {
-      f.push(['ts', req.log.timestamps], ['maxsize', String(req.log.maxSize)], ['keep', String(req.log.keep)]);
-      f.push(['period', req.log.rotate], ['maxline', String(req.log.maxLine)]);
-    }
-    if (req.sockets) {
-      if (req.sockets.notify != null) f.push(['notify', String(req.sockets.notify)]);
-      f.push(['store', req.sockets.store]);
-      for (const l of req.sockets.listen) f.push(['listen', `${l.name}\t${l.url}`]);
-      if (req.sockets.asUser) f.push(['listen_as', 'user']); // a user's file on root's daemon: unix: sockets made with the user's rights
-    }
-    if (req.restartTicket && req.restartTicket.budget > 0) {
-      f.push(['rs_budget', String(req.restartTicket.budget)], ['rs_any', req.restartTicket.any ? '1' : '0'], ['rs_ok', req.restartTicket.ok.join(',')]);
+    let f: Frame;
+    try {
+      f = spawnFrame(id, req);
+    } catch (err) {
+      return done(err as Error);
     }
     this.pending.set(id, done);
     try {
-      this.send('spawn', f);
+      this.sendBytes(f.bytes());
     } catch (err) {
       this.pending.delete(id);
       done(err as Error);
@@ -397,4 +398,36 @@ export class Supervise extends EventEmitter {
     this.flushAck();
     this.sock?.destroy();
   }
+}
+
+// A spawn request as the helper reads it (native/supervise.c, parse of `spawn`).
+function spawnFrame(id: string, req: SpawnRequest): Frame {
+  const f = new Frame('spawn').add('req', id).add('job', req.job).add('cwd', req.cwd);
+  for (const a of req.argv) f.add('argv', a);
+  for (const k in req.env) f.add('env', `${k}=${req.env[k]}`);
+  if (req.user) f.add('user', req.user);
+  if (req.group) f.add('group', req.group);
+  if (req.umask != null) f.add('umask', req.umask.toString(8));
+  f.add('stdin', req.stdin ?? '/dev/null').add('stdout', req.stdout).add('stderr', req.stderr);
+  if (req.tty) f.add('tty', req.tty);
+  for (const [name, l] of Object.entries(req.rlimits ?? {})) f.add('rlimit', `${name}:${l.soft ?? 'unlimited'}:${l.hard ?? 'unlimited'}`);
+  if (req.limits?.pids != null) f.add('cg_pids', String(req.limits.pids));
+  if (req.limits?.memory != null) f.add('cg_memory', String(req.limits.memory));
+  if (req.limits?.cpu != null) f.add('cg_cpu', String(req.limits.cpu));
+  if (req.termios) f.add('termios', req.termios);
+  if (req.winsize) f.add('rows', String(req.winsize.rows)).add('cols', String(req.winsize.cols));
+  if (req.log) {
+    f.add('ts', req.log.timestamps).add('maxsize', String(req.log.maxSize)).add('keep', String(req.log.keep));
+    f.add('period', req.log.rotate).add('maxline', String(req.log.maxLine));
+  }
+  if (req.sockets) {
+    if (req.sockets.notify != null) f.add('notify', String(req.sockets.notify));
+    f.add('store', req.sockets.store);
+    for (const l of req.sockets.listen) f.add('listen', `${l.name}\t${l.url}`);
+    if (req.sockets.asUser) f.add('listen_as', 'user'); // a user's file on root's daemon: unix: sockets made with the user's rights
+  }
+  if (req.restartTicket && req.restartTicket.budget > 0) {
+    f.add('rs_budget', String(req.restartTicket.budget)).add('rs_any', req.restartTicket.any ? '1' : '0').add('rs_ok', req.restartTicket.ok.join(','));
+  }
+  return f;
 }

@@ -277,3 +277,19 @@ describe('down', () => {
     assert.equal(alive(orphan), false, 'the adopted orphan is gone when down returns');
   });
 });
+
+describe('what a program is given', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('argv and environment reach the program byte for byte, whatever their script (UTF-8 over the helper\'s wire)', async () => {
+    const word = 'crème brûlée – 日本語 😀';
+    await h.up(`programs:\n  utf:\n    command: [sleep, "1000"]\n    env: { GREETING: "${word}", EMPTY: "" }\n  utfarg:\n    command: [sh, -c, "sleep 1000; :", "${word}"]\n`);
+    const j = await h.waitJob('utf', 'running with a pid', (x) => x.state === 'running' && x.pid != null);
+    const env = readFileSync(`/proc/${j.pid}/environ`, 'utf8').split('\0');
+    assert.ok(env.includes(`GREETING=${word}`), `GREETING in ${JSON.stringify(env)}`);
+    assert.ok(env.includes('EMPTY='), 'an empty value stays');
+    const a = await h.waitJob('utfarg', 'running with a pid', (x) => x.state === 'running' && x.pid != null);
+    assert.deepEqual(readFileSync(`/proc/${a.pid}/cmdline`, 'utf8').split('\0').slice(0, 4), ['sh', '-c', 'sleep 1000; :', word]);
+  });
+});
