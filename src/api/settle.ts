@@ -12,23 +12,29 @@ import { trimMalloc } from '../os/memory.js';
 export const SETTLE_QUIET_MS = 2000;
 /** How many units of work (job changes) make a burst worth a collection. */
 export const SETTLE_BURST = 20;
+/** The longest work may defer settling: busy for this long, the daemon settles anyway. */
+export const SETTLE_MAX_WAIT_MS = 30_000;
 
-/** Calls release once work stops for quietMs, when at least `burst` units of work came before. */
+/** Calls release once work stops for quietMs (or has gone on for maxWaitMs), when at least `burst` units of work came before. */
 export class Settler {
   private count = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private since = 0; // when the work now under way began (performance.now())
 
-  constructor(private readonly release: () => void, private readonly quietMs = SETTLE_QUIET_MS, private readonly burst = SETTLE_BURST) {}
+  constructor(private readonly release: () => void, private readonly quietMs = SETTLE_QUIET_MS, private readonly burst = SETTLE_BURST,
+    private readonly maxWaitMs = SETTLE_MAX_WAIT_MS) {}
 
   /** One unit of work; n units at once (the daemon's start counts as a burst). */
   note(n = 1): void {
     if (this.stopped) return;
     this.count += n;
     if (this.timer) {
-      this.timer.refresh();
-      return;
+      if (performance.now() - this.since < this.maxWaitMs) return void this.timer.refresh();
+      clearTimeout(this.timer);
+      return this.fire(); // busy for too long to wait for quiet
     }
+    this.since = performance.now();
     this.timer = setTimeout(() => this.fire(), this.quietMs);
     this.timer.unref(); // never what keeps the daemon alive
   }
