@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
-  pidDigits, readCpuStat, readMeminfo, readProcess, readUptime, userName, type ProcInfo,
+  clockTicks, pidDigits, readCpuStat, readMeminfo, readProcess, readUptime, userName, type ProcInfo,
 } from '../../src/os/proc/index.js';
 import { formatPs, type PsOptions } from '../../src/cli/report/ps.js';
 import { formatPstree } from '../../src/cli/report/pstree.js';
@@ -76,6 +76,13 @@ before(async () => {
     const status = readFileSync(`/proc/${nodePid}/status`, 'utf8');
     return /^State:\s+S/m.test(status) && Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]) > 1;
   });
+  // C and %CPU are lifetime averages: node's start (~0.3 s of CPU) over an age of 0.5 s falls by
+  // ~12 points in 0.1 s, more than the readings around procps' can bracket on a loaded machine
+  // (seen once in CI: ours 66..62, ps 58). At 3 s it moves ~0.3 points in 0.1 s.
+  await until('node 3 s old', () => {
+    const p = readProcess(nodePid);
+    return p !== null && readUptime().uptime - p.startTime / clockTicks() >= 3;
+  }, 10_000);
 });
 
 after(() => {
