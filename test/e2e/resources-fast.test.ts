@@ -14,7 +14,9 @@ const node = process.execPath;
 const CLIENT = new URL('../../src/client/index.js', import.meta.url).href;
 
 // A process that uses the library: runs `body` (with `c`, a connected client) and prints what it says.
-function libraryProcess(h: TestHome, body: string): { p: ChildProcess; out: () => string } {
+// `exited` is taken at spawn: the process may end while the test still awaits something else,
+// and a listener added after its 'exit' would wait forever.
+function libraryProcess(h: TestHome, body: string): { p: ChildProcess; out: () => string; exited: Promise<number | null> } {
   const src = `import { connect } from ${JSON.stringify(CLIENT)};
 const c = await connect({ home: ${JSON.stringify(h.home)}, autostart: false });
 ${body}`;
@@ -22,7 +24,8 @@ ${body}`;
   let out = '';
   p.stdout!.on('data', (d) => (out += d));
   p.stderr!.on('data', (d) => (out += d));
-  return { p, out: () => out };
+  const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+  return { p, out: () => out, exited };
 }
 
 describe('resources: the kept channel', () => {
@@ -95,7 +98,7 @@ describe('resources: the kept channel', () => {
     await waitFor('B waits for m again', async () => (await waiters()) === 1, 20_000);
     assert.doesNotMatch(b.out(), /B locked/, 'B is not granted while A holds m');
     a.p.kill('SIGKILL');
-    const code = await new Promise((r) => b.p.once('exit', r));
+    const code = await b.exited;
     assert.equal(code, 0, b.out());
     assert.equal(b.out().match(/B locked/g)?.length, 1, b.out());
   });
@@ -113,7 +116,7 @@ describe('resources: the kept channel', () => {
     await waitFor('the receive waits again', async () => (await waiters()) === 1, 20_000);
     await c.queue('jobs').send(1, 'one');
     await c.queue('jobs').send(1, 'two');
-    assert.equal(await new Promise((res) => r.p.once('exit', res)), 0, r.out());
+    assert.equal(await r.exited, 0, r.out());
     assert.equal(r.out(), 'got one\n');
     assert.equal((await c.queue('jobs').receiveOne({ nowait: true })).data, 'two', 'the second message is still there');
   });

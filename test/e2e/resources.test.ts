@@ -98,6 +98,8 @@ describe('resources', () => {
     const waiting = spawn(node, [CLI, 'mq', 'jobs', 'recv'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     waiting.stdout.on('data', (d) => (out += d));
+    // Taken now: the receiver may end while the second send is still awaited.
+    const exited = new Promise((r) => waiting.once('exit', r));
     await waitFor('the receive waits in the daemon', async () => (await c.resources()).resources.find((r) => r.name === 'jobs')?.waiters.length === 1, 20_000);
     process.kill(h.daemonPid(), 'SIGKILL');
     h.reconnect();
@@ -106,7 +108,7 @@ describe('resources', () => {
     await waitFor('the receive is waiting again', async () => (await c.resources()).resources.find((r) => r.name === 'jobs')?.waiters.length === 1, 20_000);
     await c.queue('jobs').send(1, 'one');
     await c.queue('jobs').send(1, 'two');
-    const code = await new Promise((r) => waiting.once('exit', r));
+    const code = await exited;
     assert.equal(code, 0);
     assert.equal(out, 'one\n');
     assert.equal((await c.queue('jobs').receiveOne({ nowait: true })).data, 'two', 'the second message is still there');
