@@ -141,7 +141,7 @@ export const coreRoutes: RouteTable = {
 
   'POST /v1/restart': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
-    await stopInOrder(ctx.sup, jobs);
+    await stopInOrder(ctx.sup, jobs, { startAgain: true });
     await startInOrder(ctx.sup, jobs);
     return jobs.map((j) => jobView(j));
   },

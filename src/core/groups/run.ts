@@ -39,7 +39,8 @@ export async function startInOrder(sup: Supervisor, jobs: readonly Job[]): Promi
   }
 }
 
-/** Stops jobs batch by batch, in the reverse of the start order; resolves when all rest. */
-export async function stopInOrder(sup: Supervisor, jobs: readonly Job[]): Promise<void> {
-  for (const batch of stopBatches(jobs)) await sup.stop(batch);
+/** Stops jobs batch by batch, in the reverse of the start order; resolves when all rest.
+ *  `startAgain` (a restart): stored as to start again, should the daemon end before it starts them. */
+export async function stopInOrder(sup: Supervisor, jobs: readonly Job[], opts: { startAgain?: boolean } = {}): Promise<void> {
+  for (const batch of stopBatches(jobs)) await (opts.startAgain ? sup.stopToStartAgain(batch) : sup.stop(batch));
 }

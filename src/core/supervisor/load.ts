@@ -133,31 +133,45 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   if (dryRun) return result;
   syncFifos(db, programs, ownerUid); // fifos: made before anything stops or starts (core/pipes)
 
-  await sup.stop(toStop.filter((j) => !isResting(j)));
+  // The old jobs stop before the file is stored, and are stored as to start again: a daemon killed
+  // before the commit below runs the old programs again when it comes back, not neither file's.
+  const stopping = toStop.filter((j) => !isResting(j));
+  await sup.stopToStartAgain(stopping);
   // One transaction: after a crash either nothing of this `up` is stored, or all of it is,
   // with the jobs wanted up (a restarted daemon starts them). Their processes start after the commit.
   const forget = new Set(toForget);
-  sup.transaction(() => {
-    replacePrograms(db, programs, file, [...byName.keys()]);
-    setMeta(db, lastFileKey(ownerUid), file);
-    opts.beforeStart?.();
-    for (const j of toForget) sup.forget(j);
-    const toStart = new Map<string, Job[]>();
-    for (const p of programs) {
-      const jobs = (byName.get(p.name) ?? []).filter((j) => !forget.has(j)).sort((a, b) => a.instance - b.instance);
-      if (unchanged.has(p.name)) {
-        for (const j of jobs) sup.setSpec(j, p); // keep the new source position
-        // `up` means "the file's programs run": one stopped (by `stop` or `down`) starts again, as
-        // `docker compose up` does; one that ended by itself (exited, fatal) is left as it is.
-        const again = jobs.filter(wasStopped);
-        if (shouldRun(p) && again.length) toStart.set(p.name, again);
-        continue;
-      }
-      for (const j of jobs) sup.setSpec(j, p);
-      for (let i = jobs.length; i < p.instances; i++) jobs.push(sup.createJob(p, i, ownerUid, p.name));
-      if (shouldRun(p)) toStart.set(p.name, jobs);
-    }
-    sup.start(startOrder(programs.filter((p) => toStart.has(p.name))).flatMap((p) => toStart.get(p.name)!));
-  });
+  try {
+    commit();
+  } catch (err) {
+    // Nothing of the file was stored: what it stopped runs again, as before the `up`.
+    sup.start(stopping.filter((j) => sup.jobs.get(j.id) === j && isResting(j)));
+    throw err;
+  }
   return result;
+
+  function commit(): void {
+    sup.transaction(() => {
+      replacePrograms(db, programs, file, [...byName.keys()]);
+      setMeta(db, lastFileKey(ownerUid), file);
+      opts.beforeStart?.();
+      for (const j of toForget) sup.forget(j);
+      const toStart = new Map<string, Job[]>();
+      for (const p of programs) {
+        const jobs = (byName.get(p.name) ?? []).filter((j) => !forget.has(j)).sort((a, b) => a.instance - b.instance);
+        if (unchanged.has(p.name)) {
+          for (const j of jobs) sup.setSpec(j, p); // keep the new source position
+          // `up` means "the file's programs run": one stopped (by `stop` or `down`) starts again, as
+          // `docker compose up` does; one that ended by itself (exited, fatal) is left as it is.
+          const again = jobs.filter(wasStopped);
+          if (shouldRun(p) && again.length) toStart.set(p.name, again);
+          continue;
+        }
+        for (const j of jobs) sup.setSpec(j, p);
+        for (let i = jobs.length; i < p.instances; i++) jobs.push(sup.createJob(p, i, ownerUid, p.name));
+        if (shouldRun(p)) toStart.set(p.name, jobs);
+      }
+      sup.start(startOrder(programs.filter((p) => toStart.has(p.name))).flatMap((p) => toStart.get(p.name)!));
+      sup.startAgainDone(stopping); // changed programs now autostart: false, say, stay down
+    });
+  }
 }

@@ -31,6 +31,9 @@ export { isResting, type Job, type JobChange } from './job.js';
 // The machine's fields that are stored: a step that changes none of them writes nothing.
 const STORED: ReadonlySet<keyof JobCore> = new Set(['state', 'want', 'pid', 'startTicks', 'startedAt', 'restarts', 'attempt', 'lastExit', 'reason', 'suspended']);
 
+// The meta key of the jobs stopped to be started again (see stopToStartAgain), a JSON array of ids.
+const START_AGAIN = 'start_again';
+
 // How many of a transaction's effects (spawn requests, signals) leave in one write to the helper.
 const EFFECTS_PER_WRITE = 32;
 
@@ -83,6 +86,25 @@ export class Supervisor extends EventEmitter {
     this.helper.on('close', () => this.onHelperLost());
     await this.helper.connect();
     await new Promise<void>((resolve) => (this.isReady ? resolve() : this.readyWaiters.push(resolve)));
+    this.resumeStartAgain();
+  }
+
+  // Jobs an earlier daemon stopped to start again, and was killed before it did (a restart, an
+  // `up` that replaced them and never committed): they start again, once what is left of them rests.
+  private resumeStartAgain(): void {
+    const ids = this.startAgainIds();
+    if (ids.size === 0) return;
+    const gone = [...ids].filter((id) => !this.jobs.has(id));
+    if (gone.length) this.transaction(() => this.unmarkStartAgain(gone));
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (!job) continue;
+      console.error(`appinit: ${job.spec.name} %${job.number}: starting again (stopped to restart by a daemon that ended before it started it)`);
+      void this.waitRest([job]).then(() => {
+        // Started or stopped meanwhile by somebody: theirs is the last word.
+        if (this.jobs.get(id) === job && this.startAgainIds().has(id) && isResting(job)) this.start([job]);
+      });
+    }
   }
 
   /** The helper tracks whole jobs (and says `empty`): a protocol 2 helper does. */
@@ -293,6 +315,9 @@ export class Supervisor extends EventEmitter {
         for (const j of dirty) saveJob(this.db, j);
       });
       after = this.deferred;
+    } catch (err) {
+      this.startAgain = null; // rolled back: read again from the store
+      throw err;
     } finally {
       this.deferred = null;
       this.dirty = null;
@@ -505,7 +530,10 @@ export class Supervisor extends EventEmitter {
 
   /** Starts jobs (their processes come up in the background). */
   start(jobs: Job[]): void {
-    this.transaction(() => { for (const j of jobs) this.apply(j, { type: 'start' }); });
+    this.transaction(() => {
+      for (const j of jobs) this.apply(j, { type: 'start' });
+      this.unmarkStartAgain(jobs.map((j) => j.id));
+    });
   }
 
   /**
@@ -519,8 +547,53 @@ export class Supervisor extends EventEmitter {
 
   /** Stops jobs, resolving when nothing of them is left running. */
   async stop(jobs: Job[]): Promise<void> {
-    this.transaction(() => { for (const j of jobs) this.apply(j, { type: 'stop' }); });
+    this.transaction(() => {
+      for (const j of jobs) this.apply(j, { type: 'stop' });
+      this.unmarkStartAgain(jobs.map((j) => j.id));
+    });
     await this.waitRest(jobs);
+  }
+
+  /**
+   * Stops jobs that are to start again (a restart; an `up` that replaces their program), resolving
+   * when they rest. The intent is stored with the stop: a daemon killed before start() (or
+   * startAgainDone) runs them again when it comes back, rather than leaving them down.
+   */
+  async stopToStartAgain(jobs: Job[]): Promise<void> {
+    this.transaction(() => {
+      for (const j of jobs) this.apply(j, { type: 'stop' });
+      this.markStartAgain(jobs.map((j) => j.id));
+    });
+    await this.waitRest(jobs);
+  }
+
+  /** Jobs stopped by stopToStartAgain that are not to start after all (in the caller's transaction). */
+  startAgainDone(jobs: Job[]): void {
+    this.unmarkStartAgain(jobs.map((j) => j.id));
+  }
+
+  // The ids stored under START_AGAIN, read once per daemon.
+  private startAgain: Set<number> | null = null;
+  private startAgainIds(): Set<number> {
+    if (this.startAgain) return this.startAgain;
+    let ids: unknown = [];
+    try { ids = JSON.parse(getMeta(this.db, START_AGAIN) ?? '[]'); } catch { /* a damaged value: nothing to start */ }
+    return (this.startAgain = new Set(Array.isArray(ids) ? ids.filter((x): x is number => Number.isSafeInteger(x)) : []));
+  }
+
+  private markStartAgain(ids: number[]): void {
+    const set = this.startAgainIds();
+    for (const id of ids) set.add(id);
+    setMeta(this.db, START_AGAIN, JSON.stringify([...set]));
+  }
+
+  // Cheap when nothing is marked: every start and stop passes here.
+  private unmarkStartAgain(ids: number[]): void {
+    const set = this.startAgainIds();
+    if (set.size === 0) return;
+    let changed = false;
+    for (const id of ids) changed = set.delete(id) || changed;
+    if (changed) setMeta(this.db, START_AGAIN, JSON.stringify([...set]));
   }
 
   /** Continues a suspended job in the background (bash's `bg`); it becomes the current job. */
@@ -558,6 +631,7 @@ export class Supervisor extends EventEmitter {
     if (!isResting(job)) this.doSignal(job, 'SIGKILL', true);
     if (job.timer) clearTimeout(job.timer);
     removeJob(this.db, job.id);
+    this.unmarkStartAgain([job.id]);
     this.jobs.delete(job.id);
     if (job.spec.stdin.kind === 'program') this.readers = null;
     // Whoever follows the job (`up --wait`) learns it is gone: no change event comes after this.

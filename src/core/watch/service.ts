@@ -71,7 +71,7 @@ export class WatchService {
     const what = changed.length === 1 ? changed[0] : `${changed[0]} and ${changed.length - 1} more`;
     this.log(`${name}: ${what} changed; restarting (watch)`);
     try {
-      await this.sup.stop(jobs);
+      await this.sup.stopToStartAgain(jobs);
       this.sup.start(jobs);
     } finally {
       w.restarting = false;
