@@ -3,6 +3,7 @@
 import { isMap, isSeq, type Node } from 'yaml';
 import type { Program, RestartPolicy, SourcePos } from './program.js';
 import { readEnvFileField } from './env-file-field.js';
+import { foreignKeyHint } from './foreign-keys.js';
 import { nameError } from './names.js';
 import { BOUNDS } from './program.js';
 import { readCommand, readEnv, readId, readUmask, readUser } from './read-command.js';
@@ -64,7 +65,7 @@ export function readProgram(w: Walker, name: string, key: Node, value: Node | nu
   const self = w.field(joinPath('programs', name), key, value);
   const badName = nameError(name);
   if (badName) w.failKey(self, badName);
-  const k = w.keys(self, PROGRAM_KEYS, 'settings like command: node server.js');
+  const k = w.keys(self, PROGRAM_KEYS, 'settings like command: node server.js', undefined, foreignKeyHint);
   if (!k) return undefined;
   const at: Record<string, SourcePos> = {};
   for (const [setting, f] of Object.entries(k) as [string, Field][]) at[setting] = w.r.pos(f.node?.range?.[0] ?? f.key?.range?.[0] ?? 0);

@@ -112,6 +112,7 @@ export class Walker {
     table: KeyTable<K>,
     what: string,
     ignore: (name: string) => boolean = () => false,
+    foreign: (name: string) => string = () => '',
   ): Partial<Record<K, Field>> | undefined {
     if (this.isEmpty(f)) return {};
     if (!isMap(f.node)) return this.fail(f, `expected a mapping of ${what}, got ${describeValue(f.value)}`);
@@ -123,7 +124,8 @@ export class Walker {
       const k = canonical.get(e.name);
       if (ignore(e.name)) continue;
       if (k === undefined) {
-        const hint = didYouMean(e.name, [...canonical.keys()]) || expectedKeys(firsts);
+        // Another manager's exact word first: autorestart is PM2's restart, not a typo of autostart.
+        const hint = foreign(e.name) || didYouMean(e.name, [...canonical.keys()]) || expectedKeys(firsts);
         this.r.add(start(e.key), path, `unknown key${hint}`);
       } else if (seen.has(k)) {
         const first = seen.get(k)!;
@@ -152,9 +154,10 @@ function spellings<K extends string>(table: KeyTable<K>): { canonical: Map<strin
   return t as { canonical: Map<string, K>; firsts: string[] };
 }
 
+// Every key, however many: the author of a key that is nothing like ours needs the list.
 function expectedKeys(names: string[]): string {
   if (names.length === 1) return `; expected "${names[0]}"`;
-  return names.length <= 6 ? `; expected one of ${names.join(', ')}` : '';
+  return `; expected one of ${names.join(', ')}`;
 }
 
 const start = (n: Node | null | undefined): number => n?.range?.[0] ?? 0;

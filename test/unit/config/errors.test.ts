@@ -49,12 +49,36 @@ test('unknown keys get a did-you-mean when close, in the spelling style used', (
       'bad.yaml:3:5: programs.w.comand: unknown key; did you mean "command"?',
       'bad.yaml:4:5: programs.w.sucess_codes: unknown key; did you mean "success_codes"?',
       'bad.yaml:5:18: programs.w.crashLoop.limt: unknown key; did you mean "limit"?',
-      'bad.yaml:6:5: programs.w.flavour: unknown key',
+      // Nothing like any of ours: every setting a program takes, so the author can find theirs.
+      'bad.yaml:6:5: programs.w.flavour: unknown key; expected one of command, shell, cwd, env, env_mode, user, unix_group, group, priority, after, needs, health, max_memory, limits, rlimits, env_file, watch, umask, stdin, stdout, stderr, tty, instances, restart, success_codes, backoff, crash_loop, ready, stop, cron, at, cron_tz, overlap, missed, autostart, log, listen, fd_store, grants',
     ],
   );
   assert.deepEqual(problems('programs:\n  w:\n    command: x\n    stop: { sgnal: TERM, wait: 1s }\n'), [
     'bad.yaml:4:13: programs.w.stop.sgnal: unknown key; did you mean "signal"?',
     'bad.yaml:4:26: programs.w.stop.wait: unknown key; expected one of signal, timeout',
+  ]);
+});
+
+test("another process manager's setting is answered with appinit's way of saying it", () => {
+  assert.deepEqual(problems([
+    'programs:',
+    '  w:',
+    '    command: x',
+    '    stop_timeout: 5', //           what many write
+    '    stopwaitsecs: 5', //           supervisord
+    '    kill-timeout: 5', //           PM2, in another spelling
+    '    TimeoutStopSec: 5', //         systemd
+    '    environment: { A: "1" }', //   supervisord, docker compose
+    '    script: app.js', //            PM2
+    '    autorestart: true',
+  ].join('\n')), [
+    'bad.yaml:4:5: programs.w.stop_timeout: unknown key; in appinit: stop: { timeout: 10s } (then KILL)',
+    "bad.yaml:5:5: programs.w.stopwaitsecs: unknown key (supervisord's stopwaitsecs); in appinit: stop: { timeout: 10s } (then KILL)",
+    "bad.yaml:6:5: programs.w.kill-timeout: unknown key (PM2's kill_timeout); in appinit: stop: { timeout: 10s } (then KILL)",
+    "bad.yaml:7:5: programs.w.TimeoutStopSec: unknown key (systemd's TimeoutStopSec); in appinit: stop: { timeout: 10s } (then KILL)",
+    "bad.yaml:8:5: programs.w.environment: unknown key (supervisord's and docker compose's environment); in appinit: env: { KEY: value }",
+    "bad.yaml:9:5: programs.w.script: unknown key (PM2's script); in appinit: command: node app.js (the program and its arguments)",
+    "bad.yaml:10:5: programs.w.autorestart: unknown key (PM2's and supervisord's autorestart); in appinit: restart: always | on-failure | never",
   ]);
 });
 
