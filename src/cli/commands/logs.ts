@@ -39,13 +39,23 @@ class Out {
     else this.onGone.push(f);
   }
 
+  // One wait for 'drain' shared by every write made meanwhile: `logs -f` writes each line as it
+  // comes without waiting, and a listener per line passed node's limit of 10 (a warning on the
+  // terminal of `appinit logs -f | head -2`, between head's exit and the EPIPE).
+  private behind: Promise<void> | null = null;
+
   /** Writes, waiting while the reader is behind. */
   write(chunk: string | Buffer): Promise<void> | void {
-    if (this.gone || process.stdout.write(chunk)) return;
-    return new Promise((resolve) => {
-      process.stdout.once('drain', resolve);
-      this.whenGone(resolve);
-    });
+    if (this.gone || process.stdout.destroyed || process.stdout.write(chunk)) return;
+    return (this.behind ??= new Promise((resolve) => {
+      const done = () => {
+        process.stdout.off('drain', done);
+        this.behind = null;
+        resolve();
+      };
+      process.stdout.on('drain', done);
+      this.whenGone(done);
+    }));
   }
 
   /** Resolves once everything written has left this process. */
