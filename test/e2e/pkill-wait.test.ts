@@ -44,6 +44,19 @@ describe('pkill and wait', () => {
     assert.ok(alive(svc.pid!));
   });
 
+  test('kill -0 (and -s 0) only asks whether a job or pid is there, as bash does; nothing is sent', async () => {
+    const j = await bg('sh', '-c', 'trap "echo got; exit 3" USR1 TERM; while :; do sleep 0.1; done');
+    for (const argv of [['-0', `%${j.job}`], ['-s', '0', `%${j.job}`], ['-0', String(j.pid)], ['-0', '%?USR1']]) {
+      const r = await h.cli(['kill', ...argv]);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', ''], `kill ${argv.join(' ')}`);
+    }
+    assert.ok(alive(j.pid), 'signal 0 sent nothing: the trap did not end the job');
+    const none = await h.cli(['kill', '-0', '%99']);
+    assert.deepEqual([none.code, none.stderr], [1, 'appinit: kill: %99: no such job\n']);
+    assert.equal((await h.cli(['kill', `%${j.job}`])).code, 0);
+    assert.equal((await h.cli(['wait', `%${j.job}`])).code, 3);
+  });
+
   test('pkill -f matches the whole command line', async () => {
     const j = await bg('sh', '-c', 'exec sleep 4243');
     const r = await h.cli(['pkill', '-f', 'sleep 424[0-9]']);

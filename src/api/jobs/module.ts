@@ -76,6 +76,9 @@ function rows(ctx: ApiContext, req: ApiRequest): { job: Job; row: JobsRow }[] {
 
 function signalOf(v: unknown): { name: string; number: number } {
   const sig = signalArg(v, 'TERM');
+  // Signal 0, as kill(2) and kill(1) take it: nothing is sent, the target is only checked (is it
+  // alive, may I signal it): `kill -0 %1` in scripts.
+  if (sig === 0 || sig === '0') return { name: '0', number: 0 };
   try {
     return parseSignal(sig);
   } catch (err) {
@@ -179,6 +182,11 @@ export const jobsModule: Module = {
           } else {
             const job = jobBySpec(ctx, req, t);
             if (job.pid == null) throw new ApiError('not_running', `${t}: job has terminated`);
+            if (sig.number === 0) {
+              if (!sendSignal(job.pid, 0)) throw new ApiError('not_running', `${t}: job has terminated`);
+              results.push({ target: t, ok: true });
+              continue;
+            }
             ctx.sup.signal([job], sig.name);
             if (sig.name !== 'SIGCONT' && job.suspended && (sig.name === 'SIGTERM' || sig.name === 'SIGHUP')) ctx.sup.signal([job], 'SIGCONT');
           }

@@ -112,7 +112,7 @@ const KILL_USAGE = 'kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | 
 async function kill(args: string[]): Promise<number> {
   // Options pass through for `kill -9 %1`, so help is asked for here (bash's `help kill`).
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write(`${KILL_USAGE.replace(/^kill: usage: /, 'Usage: appinit ')}\n\nSend a signal (TERM unless given) to jobs (%N, %+, %-, %string, %?string: the job's process group),\nprograms by name (their jobs' process groups) or pids; kill -l lists the signals, kill -l N names one.\n`);
+    process.stdout.write(`${KILL_USAGE.replace(/^kill: usage: /, 'Usage: appinit ')}\n\nSend a signal (TERM unless given) to jobs (%N, %+, %-, %string, %?string: the job's process group),\nprograms by name (their jobs' process groups) or pids; kill -0 sends nothing, only checks that each is there;\nkill -l lists the signals, kill -l N names one.\n`);
     return EXIT.ok;
   }
   const k = parseKill(args);
