@@ -22,6 +22,10 @@ describe('helper death', () => {
     const r = recs.find((x) => x.pid === j.pid);
     assert.ok(r, 'the leader has a record');
     assert.equal(r.exitCode, 4);
+    // `appinit acct` shows the status wait4 gave, and who collected it.
+    const shown = await h.cli(['acct', 'short']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`\\b${j.pid}\\b.*exit\\(4\\); reaped by the daemon`), shown.stdout);
   });
 });
 

@@ -5,11 +5,13 @@ import { table } from './table.js';
 import { localTime } from './units.js';
 import { shortSignalName } from '../../core/supervisor/termination.js';
 
-/** How a record's process ended: `exit(3)`, `signal 9 (KILL)`, or the note. */
+/** How a record's process ended: `exit(3)`, `signal 9 (KILL)`, the note when the end is not
+ *  known, both when it is (`signal 15 (TERM); reaped by the daemon (...)`: wait4 gave the status). */
 export function recordEnd(r: AcctRecord): string {
-  if (r.note) return r.note;
-  if (r.signal != null) return `signal ${r.signal} (${shortSignalName(r.signal)})${r.core ? ', core dumped' : ''}`;
-  return `exit(${r.exitCode})`;
+  const end = r.signal != null ? `signal ${r.signal} (${shortSignalName(r.signal)})${r.core ? ', core dumped' : ''}`
+    : r.exitCode != null ? `exit(${r.exitCode})` : null;
+  if (end && r.note) return `${end}; ${r.note}`;
+  return end ?? r.note ?? 'unknown';
 }
 
 function time(s: number | null): string {
