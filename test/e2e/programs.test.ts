@@ -224,3 +224,36 @@ describe('ad-hoc programs', () => {
     assert.deepEqual(api?.pids, [before.pid]);
   });
 });
+
+describe('up scales', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('a change of instances alone stops or starts only the instances it adds or removes; the others run on', async () => {
+    const write = (n: number, cmd = 'sleep 1003') => h.write('scale.yaml', `programs:\n  sc:\n    command: ${cmd}\n    instances: ${n}\n    ready: 0\n`);
+    const file = write(2);
+    assert.equal((await h.cli(['up', '--wait', file])).code, 0);
+    const pids = async () => (await h.status()).filter((j) => j.name === 'sc').sort((a, b) => a.instance - b.instance).map((j) => j.pid);
+    const two = await pids();
+    write(4);
+    const dry = await h.cli(['up', '--dry-run', file]);
+    assert.match(dry.stdout, /^~ sc \(changed: instances 2 -> 4; 2 instances would be started; the other 2 run on\)$/m);
+    const up = await h.cli(['up', '--wait', file]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stdout, /^~ sc \(changed: instances 2 -> 4; 2 instances started; the other 2 run on\)$/m);
+    const four = await pids();
+    assert.equal(four.length, 4);
+    assert.deepEqual(four.slice(0, 2), two, 'instances 0 and 1 kept their processes');
+    assert.ok(four.every((p) => p != null && alive(p)), 'four run');
+    write(1);
+    const down = await h.cli(['up', file]);
+    assert.match(down.stdout, /^~ sc \(changed: instances 4 -> 1; 3 instances stopped; the other runs on\)$/m);
+    assert.deepEqual(await pids(), [two[0]], 'instance 0 ran on');
+    for (const p of four.slice(1)) assert.ok(!alive(p!), `instance pid ${p} stopped`);
+    // Another change with it: every instance restarts, as before.
+    write(2, 'sleep 1004');
+    const changed = await h.cli(['up', '--wait', file]);
+    assert.match(changed.stdout, /^~ sc \(changed: command, instances 1 -> 2; restarted\)$/m);
+    assert.ok(!(await pids()).includes(two[0]), 'instance 0 restarted with the new command');
+  });
+});

@@ -22,6 +22,8 @@ export function formatUp(r: UpResult): string {
     ...r.added.map((n) => `+ ${n} (added, ${dry ? `would be ${run(n, 'started')}` : run(n, 'started')})`),
     ...r.changed.map((n) => {
       const what = r.changes?.[n]?.length ? `${r.changes[n].join(', ')}; ` : '';
+      const scale = r.scaled?.[n];
+      if (scale) return `~ ${n} (changed: ${what}${scaleText(scale.from, scale.to, started.has(n), dry)})`;
       return `~ ${n} (changed: ${what}${dry ? `would be ${run(n, 'restarted')}` : run(n, 'restarted')})`;
     }),
     ...r.removed.map((n) => `- ${n} (removed, ${dry ? 'would be stopped' : 'stopped'})`),
@@ -34,6 +36,15 @@ export function formatUp(r: UpResult): string {
   }
   if (dry) lines.push('(dry run: nothing changed)');
   return lines.length ? lines.join('\n') : 'no programs';
+}
+
+// A program changed only in `instances`: what happens to the instances, the others left running.
+function scaleText(from: number, to: number, started: boolean, dry: boolean): string {
+  const n = Math.abs(to - from);
+  const inst = `${n} instance${n === 1 ? '' : 's'}`;
+  const verb = to < from ? 'stopped' : started ? 'started' : 'not started';
+  const kept = Math.min(from, to);
+  return `${inst} ${dry && verb !== 'not started' ? `would be ${verb}` : verb}; ${kept === 1 ? 'the other runs on' : `the other ${kept} run on`}`;
 }
 
 const DEFAULT_FILES = ['appinit.yaml', 'appinit.yml', 'appinit.json'];

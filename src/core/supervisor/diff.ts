@@ -33,15 +33,15 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return sameFields(a as Record<string, unknown>, b as Record<string, unknown>, null);
 }
 
-// Two plain objects' JSON-kept properties, but `skip`, are the same.
-function sameFields(ra: Record<string, unknown>, rb: Record<string, unknown>, skip: string | null): boolean {
+// Two plain objects' JSON-kept properties, but `skip` and `skip2`, are the same.
+function sameFields(ra: Record<string, unknown>, rb: Record<string, unknown>, skip: string | null, skip2: string | null = null): boolean {
   let n = 0;
   for (const k of Object.keys(ra)) {
-    if (k === skip || !kept(ra[k])) continue;
+    if (k === skip || k === skip2 || !kept(ra[k])) continue;
     n++;
     if (!Object.prototype.hasOwnProperty.call(rb, k) || !kept(rb[k]) || !sameJson(ra[k], rb[k])) return false;
   }
-  for (const k of Object.keys(rb)) if (k !== skip && kept(rb[k])) n--;
+  for (const k of Object.keys(rb)) if (k !== skip && k !== skip2 && kept(rb[k])) n--;
   return n === 0;
 }
 
@@ -52,6 +52,12 @@ export function sameProgram(a: Program, b: Program): boolean {
   // the file, keys set in another order) are compared field by field.
   if (specJson(a) === specJson(b)) return true;
   return sameFields(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, 'source');
+}
+
+/** True when two programs differ at most in how many instances run (a scale: the instances kept
+ *  need not restart, as `docker compose up` leaves a service's containers when only its scale changed). */
+export function sameButInstances(a: Program, b: Program): boolean {
+  return sameFields(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, 'source', 'instances');
 }
 
 /** The settings that differ ("command", "env +PORT ~DEBUG -OLD", "instances 1 -> 3"), in Program order. */

@@ -9,7 +9,7 @@ import { replacePrograms } from '../../store/programs.js';
 import { syncFifos } from '../pipes/fifos.js';
 import { pipesChange, readerIndex } from '../pipes/plan.js';
 import { isAdHoc } from './adhoc.js';
-import { describeChange, sameProgram } from './diff.js';
+import { describeChange, sameButInstances, sameProgram } from './diff.js';
 import { startOrder } from './order.js';
 import { isResting, type Job, type Supervisor } from './runtime.js';
 
@@ -21,6 +21,9 @@ export interface UpResult {
   unchanged: string[];
   /** For each changed program, what changed: "command", "env +PORT ~DEBUG -OLD", "instances 1 -> 3". */
   changes: Record<string, string[]>;
+  /** Changed programs whose only change is how many instances run: the instances kept go on
+   *  running, only the extra ones stop or the new ones start. */
+  scaled?: Record<string, { from: number; to: number }>;
   /** The programs that were (or would be) started; autostart: false and scheduled ones are not. */
   started: string[];
   dryRun: boolean;
@@ -58,7 +61,7 @@ function shouldRun(p: Program): boolean {
  *  and the others are started. Throws ConfigError (nothing changed) when one could not run. */
 export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[], file: string, ownerUid: number, opts: ApplyOptions = {}): Promise<UpResult> {
   const dryRun = opts.dryRun === true;
-  const result: UpResult = { added: [], removed: [], changed: [], unchanged: [], changes: {}, started: [], dryRun, file };
+  const result: UpResult = { added: [], removed: [], changed: [], unchanged: [], changes: {}, scaled: {}, started: [], dryRun, file };
   const byName = new Map<string, Job[]>();
   const adHoc = new Set<string>();
   // Another owner's programs (a system daemon serves many users) are none of this file's business:
@@ -104,15 +107,24 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   // Removed and changed programs stop first, so added ones can reuse the freed job numbers.
   const toStop: Job[] = [];
   const toForget: Job[] = [];
+  // Programs changed only in `instances` (and whose pipes stay): their kept instances run on.
+  const scaled = new Set<string>();
   for (const [name, jobs] of byName) {
     const p = wanted.get(name);
+    jobs.sort((a, b) => a.instance - b.instance);
     if (!p) {
       result.removed.push(name);
       toStop.push(...jobs);
       toForget.push(...jobs);
     } else if (!(same(jobs[0].spec, p) && jobs.length === p.instances && !piped(name))) {
-      toStop.push(...jobs);
-      toForget.push(...jobs.sort((a, b) => a.instance - b.instance).slice(p.instances));
+      if (!piped(name) && sameButInstances(jobs[0].spec, p)) {
+        scaled.add(name);
+        result.scaled![name] = { from: jobs.length, to: p.instances };
+        toStop.push(...jobs.slice(p.instances));
+      } else {
+        toStop.push(...jobs);
+      }
+      toForget.push(...jobs.slice(p.instances));
     }
   }
   // Sets beside the result's lists: an `up` of 500 unchanged programs asked each list 500 times.
@@ -128,7 +140,9 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       result.changes[p.name] = describeChange(jobs[0].spec, p, jobs.length);
       if (piped(p.name)) result.changes[p.name].push(piped(p.name));
     }
-    if (shouldRun(p) && (!unchanged.has(p.name) || jobs.some(wasStopped))) result.started.push(p.name);
+    // A scaled program starts its new instances (and kept ones a `stop` left stopped, as an unchanged one).
+    const starts = scaled.has(p.name) ? p.instances > jobs.length || jobs.slice(0, p.instances).some(wasStopped) : !unchanged.has(p.name) || jobs.some(wasStopped);
+    if (shouldRun(p) && starts) result.started.push(p.name);
   }
   if (dryRun) return result;
   syncFifos(db, programs, ownerUid); // fifos: made before anything stops or starts (core/pipes)
@@ -158,7 +172,14 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       const toStart = new Map<string, Job[]>();
       for (const p of programs) {
         const jobs = (byName.get(p.name) ?? []).filter((j) => !forget.has(j)).sort((a, b) => a.instance - b.instance);
-        if (unchanged.has(p.name)) {
+        if (scaled.has(p.name)) {
+        for (const j of jobs) sup.setSpec(j, p);
+        const again = jobs.filter(wasStopped);
+        for (let i = jobs.length; i < p.instances; i++) again.push(sup.createJob(p, i, ownerUid, p.name));
+        if (shouldRun(p) && again.length) toStart.set(p.name, again);
+        continue;
+      }
+      if (unchanged.has(p.name)) {
           for (const j of jobs) sup.setSpec(j, p); // keep the new source position
           // `up` means "the file's programs run": one stopped (by `stop` or `down`) starts again, as
           // `docker compose up` does; one that ended by itself (exited, fatal) is left as it is.

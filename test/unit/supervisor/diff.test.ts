@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseControlText } from '../../../src/config/load.js';
 import { upgradeProgram, type Program } from '../../../src/config/program.js';
-import { describeChange, sameProgram } from '../../../src/core/supervisor/diff.js';
+import { describeChange, sameButInstances, sameProgram } from '../../../src/core/supervisor/diff.js';
 import { formatUp } from '../../../src/cli/commands/programs.js';
 
 const one = (yaml: string): Program => parseControlText(yaml, 'app.yaml', '/srv')[0];
@@ -12,6 +12,21 @@ test('what changed: command, env names (never values), instances, other settings
   const b = one('programs:\n  w:\n    command: y\n    env: { A: "1", B: "9", D: "4" }\n    instances: 3\n    restart: never\n');
   assert.deepEqual(describeChange(a, b), ['command', 'env ~B +D -C', 'instances 1 -> 3', 'restart']);
   assert.deepEqual(describeChange(a, a), []);
+});
+
+test('a scale is a change of instances alone: where it is written does not count, anything else does', () => {
+  const a = one('programs:\n  w:\n    command: x\n    instances: 2\n');
+  assert.equal(sameButInstances(a, one('# moved\nprograms:\n  w:\n    instances: 5\n    command: x\n')), true);
+  assert.equal(sameProgram(a, one('programs:\n  w:\n    command: x\n    instances: 5\n')), false);
+  assert.equal(sameButInstances(a, one('programs:\n  w:\n    command: x\n    instances: 5\n    env: { A: "1" }\n')), false);
+  assert.equal(sameButInstances(a, one('programs:\n  w:\n    command: y\n    instances: 2\n')), false);
+});
+
+test('formatUp: a scale names the instances it stops or starts, and the ones that run on', () => {
+  const base = { file: '/srv/app.yaml', unchanged: [], removed: [] as string[], added: [] as string[], changed: ['w'], changes: { w: ['instances 2 -> 3'] } };
+  assert.equal(formatUp({ ...base, scaled: { w: { from: 2, to: 3 } }, started: ['w'], dryRun: false }), '~ w (changed: instances 2 -> 3; 1 instance started; the other 2 run on)');
+  assert.equal(formatUp({ ...base, scaled: { w: { from: 2, to: 3 } }, started: [], dryRun: true }), '~ w (changed: instances 2 -> 3; 1 instance not started; the other 2 run on)\n(dry run: nothing changed)');
+  assert.equal(formatUp({ ...base, changes: { w: ['instances 2 -> 1'] }, scaled: { w: { from: 2, to: 1 } }, started: [], dryRun: false }), '~ w (changed: instances 2 -> 1; 1 instance stopped; the other runs on)');
 });
 
 test('a program stored by an older version reads with the new settings at their defaults and is unchanged', () => {
