@@ -173,13 +173,13 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       for (const p of programs) {
         const jobs = (byName.get(p.name) ?? []).filter((j) => !forget.has(j)).sort((a, b) => a.instance - b.instance);
         if (scaled.has(p.name)) {
-        for (const j of jobs) sup.setSpec(j, p);
-        const again = jobs.filter(wasStopped);
-        for (let i = jobs.length; i < p.instances; i++) again.push(sup.createJob(p, i, ownerUid, p.name));
-        if (shouldRun(p) && again.length) toStart.set(p.name, again);
-        continue;
-      }
-      if (unchanged.has(p.name)) {
+          for (const j of jobs) sup.setSpec(j, p);
+          const again = jobs.filter(wasStopped);
+          for (let i = jobs.length; i < p.instances; i++) again.push(sup.createJob(p, i, ownerUid, p.name));
+          if (shouldRun(p) && again.length) toStart.set(p.name, again);
+          continue;
+        }
+        if (unchanged.has(p.name)) {
           for (const j of jobs) sup.setSpec(j, p); // keep the new source position
           // `up` means "the file's programs run": one stopped (by `stop` or `down`) starts again, as
           // `docker compose up` does; one that ended by itself (exited, fatal) is left as it is.
