@@ -113,7 +113,9 @@ test('time arguments: ISO 8601, local dates and times, ages; anything else is re
   assert.throws(() => parseTimeArg('yesterday', '--until', now), /--until: expected/);
 });
 
-test('ps -o: commas split columns, a header after = runs to the end of its argument', () => {
-  assert.deepEqual(splitColumns(['pid,ppid', 'comm=Name, with comma']), ['pid', 'ppid', 'comm=Name, with comma']);
+test('ps -o: commas and blanks split columns everywhere, after = too (as Debian procps 4.0)', () => {
+  assert.deepEqual(splitColumns(['pid,ppid', 'comm=Name']), ['pid', 'ppid', 'comm=Name']);
+  assert.deepEqual(splitColumns(['pid=,comm=']), ['pid=', 'comm=']);
+  assert.deepEqual(splitColumns(['pid=A,comm=B', 'stat etime']), ['pid=A', 'comm=B', 'stat', 'etime']);
   assert.deepEqual(splitColumns(['pid,,stat,']), ['pid', 'stat']);
 });

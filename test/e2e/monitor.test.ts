@@ -114,6 +114,24 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     assert.equal(json.find((p) => p.pid === pid.svc)?.job, job.svc);
   });
 
+  test('ps -p, -C and --ppid select as procps does (any process, their union); none found: the header and exit 1', { skip: !hasPs }, async () => {
+    const pick = async (args: string[]) => {
+      const r = await h.cli(['ps', ...args, '-o', 'pid']);
+      return { code: r.code, pids: r.stdout.trim().split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0])).sort((a, b) => a - b), err: r.stderr };
+    };
+    const procps = (args: string[]) => spawnSync('ps', [...args, '-o', 'pid='], { encoding: 'utf8' }).stdout.trim().split(/\s+/).filter(Boolean).map(Number).sort((a, b) => a - b);
+    const both = `${pid.svc},${h.daemonPid()}`;
+    assert.deepEqual(await pick(['-p', both]), { code: 0, pids: procps(['-p', both]), err: '' }, 'a job\'s leader and the daemon (no job)');
+    assert.deepEqual((await pick(['--ppid', String(pid.zomb)])).pids, procps(['--ppid', String(pid.zomb)]), 'the zombie, by its parent');
+    const c = await pick(['-C', 'appinit-supervi', '-p', '1']);
+    assert.deepEqual(c.pids, procps(['-C', 'appinit-supervi', '-p', '1']), 'a name or a pid: the union');
+    assert.ok(c.pids.includes(h.helperPid()) && c.pids.includes(1));
+    const none = await h.cli(['ps', '-p', '999999999']);
+    assert.deepEqual([none.code, none.stdout], [1, '  PID TTY          TIME JOB CMD\n']);
+    const bad = await h.cli(['ps', '-p', '12x']);
+    assert.deepEqual([bad.code, bad.stderr], [2, 'appinit: ps: -p: expected process ids like 1234,1240, got "12x"\n']);
+  });
+
   test('ps -e lists every process on the machine, pid 1 first, in procps\' columns', async () => {
     const r = await h.cli(['ps', '-e']);
     assert.equal(r.code, 0, r.stderr);

@@ -12,6 +12,7 @@ import {
 import { formatPs, type PsOptions } from '../../src/cli/report/ps.js';
 import { formatPstree } from '../../src/cli/report/pstree.js';
 import { findZombies } from '../../src/cli/report/zombies.js';
+import { splitColumns } from '../../src/cli/monitor/ps.js';
 
 const hasPs = spawnSync('ps', ['--version'], { encoding: 'utf8' }).status === 0;
 const hasPstree = spawnSync('pstree', ['--version'], { encoding: 'utf8' }).error === undefined;
@@ -162,6 +163,16 @@ test('ps -o pid,ppid,pgid,sid,stat,tty,time,comm,args matches procps', { skip: !
   const mine = ours({ columns: cols });
   assert.match(mine, /Z +\? +00:00:00 sleep +\[sleep\] <defunct>/);
   assert.match(mine, /SN/);
+});
+
+test('ps -o headers after = are split at commas as procps splits them (pid=A,comm=B; pid=,comm=)', { skip: !hasPs }, () => {
+  // A blank splits too: 'pid=Process stat,comm' is three columns, Process, STAT and COMMAND.
+  for (const arg of ['pid=A,comm=B', 'pid=,comm=', 'pid=Process stat,comm']) {
+    const cols = splitColumns([arg]);
+    const real = spawnSync('ps', ['-o', arg, '-p', pids.join(',')], { encoding: 'utf8' });
+    assert.equal(real.status, 0, real.stderr);
+    assert.equal(ours({ columns: cols }).split('\n')[0], real.stdout.split('\n')[0], `the header line of -o ${arg}`);
+  }
 });
 
 test('ps -f matches procps', { skip: !hasPs }, () => {

@@ -28,10 +28,13 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
     .option('-f, --full', 'full format (ps -f)')
     .option('-l, --long', 'long format (ps -l; -lf for both)')
     .option('-o, --format <cols>', 'columns as ps -o, e.g. pid,ppid,stat,comm (repeatable)', collect)
+    .option('-p, --pid <pids>', 'the processes with these ids, any on the machine (as ps -p 1,2; repeatable)', collect)
+    .option('-C <names>', 'the processes with these command names (as ps -C nginx; repeatable)', collect)
+    .option('--ppid <pids>', 'the children of these processes (repeatable)', collect)
     .option('--no-headers', 'no header line')
     .option('--zombies', 'zombies, each with the parent that has not waited for it')
     .option('--json', 'print JSON')
-    .action((bsd, o) => run(async () => (await load.ps()).psCommand({ ...o, every: !!(o.every || o.A), bsd: bsdLetters(bsd, o) })));
+    .action((bsd, o) => run(async () => (await load.ps()).psCommand({ ...o, command: o.C, every: !!(o.every || o.A), bsd: bsdLetters(bsd, o) })));
   program.command('pstree [target]').description('process trees (of the jobs; or from PID, or of the program NAME / %N), jobs marked (%N)')
     .option('-U, --unicode', 'draw with Unicode lines')
     .option('-l, --long', 'do not cut long lines')

@@ -17,6 +17,24 @@ export interface PsCommandOptions {
   headers?: boolean;
   /** BSD option letters (`aux`), as procps takes them without a dash. */
   bsd?: string;
+  /** procps' selection by list (-p PIDS, -C NAMES, --ppid PIDS): any process of the machine, the union of them. */
+  pid?: string[];
+  command?: string[];
+  ppid?: string[];
+}
+
+/** The processes -p, -C and --ppid select (each list split at commas and blanks, as procps), or null without them. */
+export function selection(o: PsCommandOptions): ((p: { pid: number; ppid: number; comm: string }) => boolean) | null {
+  const list = (v: string[] | undefined) => (v ?? []).flatMap((x) => x.split(/[,\s]+/)).filter((x) => x !== '');
+  const numbers = (v: string[] | undefined, flag: string) => new Set(list(v).map((x) => {
+    if (!/^\d+$/.test(x) || Number(x) < 1) throw new CliError(`ps: ${flag}: expected process ids like 1234,1240, got "${x}"`, EXIT.usage);
+    return Number(x);
+  }));
+  if (!o.pid?.length && !o.command?.length && !o.ppid?.length) return null;
+  const pids = numbers(o.pid, '-p');
+  const ppids = numbers(o.ppid, '--ppid');
+  const names = new Set(list(o.command));
+  return (p) => pids.has(p.pid) || ppids.has(p.ppid) || names.has(p.comm);
 }
 
 /** What BSD letters select and show: every process (a with x), those with a terminal (a), and the format. */
@@ -35,29 +53,13 @@ export function bsdChoice(letters: string): BsdChoice {
 }
 
 /**
- * Splits `-o` arguments into specifiers as procps does: commas separate columns, but a
- * header given with `=` runs to the end of its argument (it may hold commas).
+ * Splits `-o` arguments into specifiers as Debian's procps 4 does: commas and blanks separate
+ * columns everywhere, a header after `=` included (`-o pid=,comm=` is two headerless columns,
+ * `-o pid=A,comm=B` two columns A and B). ps(1) says another personality reads the header to the
+ * end of the argument; this machine's ps does not, and a user pipes one into the other.
  */
 export function splitColumns(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const arg of args) {
-    let rest = arg;
-    while (rest.length > 0) {
-      const comma = rest.indexOf(',');
-      const eq = rest.indexOf('=');
-      if (eq >= 0 && (comma < 0 || eq < comma)) {
-        out.push(rest);
-        break;
-      }
-      if (comma < 0) {
-        out.push(rest);
-        break;
-      }
-      if (comma > 0) out.push(rest.slice(0, comma));
-      rest = rest.slice(comma + 1);
-    }
-  }
-  return out.map((s) => s.trim()).filter((s) => s !== '');
+  return args.flatMap((arg) => arg.split(/[,\s]+/)).filter((s) => s !== '');
 }
 
 // -f and -l win over BSD letters' format (procps refuses the mix; appinit takes the SysV one).
@@ -109,9 +111,11 @@ export async function psCommand(given: PsCommandOptions): Promise<number> {
   const columns = o.format && o.format.length > 0 ? splitColumns(o.format) : undefined;
   const format = formatOf(o, bsd);
   const needs = o.zombies ? { cmdline: false, wchan: false } : o.json ? { cmdline: true, wchan: false } : psReadNeeds({ format, columns });
+  const chosen = o.every ? null : selection(o);
   const c = await client();
-  const v = await c.procs({ all: !!o.every, ...needs });
+  const v = await c.procs({ all: !!o.every || chosen != null, ...needs });
   if (bsd?.ttyOnly && !given.every) v.procs = v.procs.filter((p) => p.ttyNr !== 0);
+  if (chosen) v.procs = v.procs.filter(chosen);
   if (o.zombies) {
     const z = formatZombies(v);
     process.stdout.write(o.json ? `${JSON.stringify(z.rows, null, 2)}\n` : z.text);
@@ -126,6 +130,8 @@ export async function psCommand(given: PsCommandOptions): Promise<number> {
       return EXIT.ok;
     }
     process.stdout.write(formatPs(v.procs, opts));
+    // As procps: a selection that found nothing prints the header alone and exits 1.
+    if (chosen && v.procs.length === 0) return EXIT.failure;
   } catch (err) {
     if (err instanceof PsFormatError) throw new CliError(`ps: ${err.message}`, EXIT.usage);
     throw err;

@@ -70,13 +70,18 @@ function buildColumns(procs: readonly ProcInfo[], opts: PsOptions, ctx: PsContex
     const jobs = opts.jobs;
     let width = 3;
     for (const p of procs) width = Math.max(width, jobLabel(jobs.get(p.pid)).length);
-    // Before the command column, so every procps column keeps its place.
-    cols.splice(Math.max(0, cols.length - 1), 0, {
+    // Before a last command column, so every procps column keeps its place; at the end otherwise
+    // (`-o pid` is then `PID JOB`, and `awk '{print $1}'` still gets the pid).
+    const last = specs.length ? (specs[specs.length - 1].split('=')[0] ?? '').trim() : '';
+    cols.splice(COMMAND_COLUMNS.has(last) ? cols.length - 1 : cols.length, 0, {
       header: 'JOB', width, justify: 'left', render: (p) => jobLabel(jobs.get(p.pid)),
     });
   }
   return { cols, header: anyHeader && opts.header !== false };
 }
+
+// The columns that show a command: the JOB column goes before one that ends a row.
+const COMMAND_COLUMNS: ReadonlySet<string> = new Set(['comm', 'ucomm', 'ucmd', 'args', 'command', 'cmd']);
 
 /** Which optional /proc files a ps format needs (cmdline for args/cmd, wchan for WCHAN): pass to readAllProcesses. */
 export function psReadNeeds(opts: Pick<PsOptions, 'format' | 'columns'>): { cmdline: boolean; wchan: boolean } {
