@@ -215,6 +215,14 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     const jobsOnly = await h.cli(['top', '-b', '-n', '1', '--jobs']);
     const rows = jobsOnly.stdout.trimEnd().split('\n').slice(7);
     assert.ok(rows.length >= 4 && rows.every((x) => / sleep$/.test(x)), `only the jobs' processes:\n${jobsOnly.stdout}`);
+    // -p as procps top: only the processes named, a job's or not; with -j, those of them that are jobs'.
+    const rowPids = (out: string) => out.trimEnd().split('\n').slice(7).map((x) => Number(x.trim().split(/\s+/)[0])).sort((a, b) => a - b);
+    const named = await h.cli(['top', '-b', '-n', '1', '-p', `${pid.svc},1`, '-p', String(h.daemonPid())]);
+    assert.equal(named.code, 0, named.stderr);
+    assert.deepEqual(rowPids(named.stdout), [1, pid.svc, h.daemonPid()].sort((a, b) => a - b));
+    assert.deepEqual(rowPids((await h.cli(['top', '-b', '-n', '1', '-j', '-p', `${pid.svc},1`])).stdout), [pid.svc]);
+    const bad = await h.cli(['top', '-b', '-n', '1', '-p', 'x']);
+    assert.deepEqual([bad.code, bad.stderr], [2, 'appinit: top: -p expects process ids like 1234,1240, got "x"\n']);
   });
 
   test('stat 0.2 2 prints the vmstat header and two lines; --io per-device reports', async () => {

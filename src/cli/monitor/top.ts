@@ -13,6 +13,8 @@ export interface TopCommandOptions {
   delay?: string;
   jobs?: boolean;
   sort?: string;
+  /** top -p: only these processes (comma-separated lists, repeatable). */
+  pid?: string[];
 }
 
 type SortKey = NonNullable<TopOptions['sort']>;
@@ -33,6 +35,22 @@ function jobPids(v: SnapshotView): Set<number> {
   return new Set(Object.keys(v.owner).map(Number));
 }
 
+// The rows a frame shows: every process, the jobs' (j), the ones -p names, or both (j and -p).
+function shownPids(v: SnapshotView, onlyJobs: boolean, fixed: ReadonlySet<number> | null): { pids?: ReadonlySet<number> } {
+  if (!onlyJobs) return fixed ? { pids: fixed } : {};
+  const jobs = jobPids(v);
+  return { pids: fixed ? new Set([...fixed].filter((p) => jobs.has(p))) : jobs };
+}
+
+// top -p 1,2 -p 3: procps takes up to 20 pids; appinit any number.
+function pidList(v: string[] | undefined): ReadonlySet<number> | null {
+  if (!v?.length) return null;
+  return new Set(v.flatMap((x) => x.split(/[,\s]+/)).filter((x) => x !== '').map((x) => {
+    if (!/^\d+$/.test(x) || Number(x) < 1) throw new CliError(`top: -p expects process ids like 1234,1240, got "${x}"`, EXIT.usage);
+    return Number(x);
+  }));
+}
+
 function parseOptions(o: TopCommandOptions): { n: number; delayMs: number; sort: SortKey } {
   const n = o.iterations === undefined ? Infinity : Number(o.iterations);
   if (!(n >= 1) || (Number.isFinite(n) && !Number.isInteger(n))) throw new CliError(`top: -n expects a whole number of frames, got "${o.iterations}"`, EXIT.usage);
@@ -45,12 +63,12 @@ function parseOptions(o: TopCommandOptions): { n: number; delayMs: number; sort:
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function batch(c: Client, n: number, delayMs: number, sort: SortKey, onlyJobs: boolean): Promise<number> {
+async function batch(c: Client, n: number, delayMs: number, sort: SortKey, onlyJobs: boolean, fixed: ReadonlySet<number> | null): Promise<number> {
   let prev = await c.snapshot(true);
   for (let i = 0; i < n; i++) {
     await sleep(i > 0 ? delayMs : PRIME_MS);
     const cur = await c.snapshot(true);
-    const frame = topFrame(prev, cur, { sort, ...(onlyJobs ? { pids: jobPids(cur) } : {}) });
+    const frame = topFrame(prev, cur, { sort, ...shownPids(cur, onlyJobs, fixed) });
     // top -b separates frames with an empty line.
     if (!process.stdout.write(`${i > 0 ? '\n' : ''}${frame}`)) await new Promise((r) => process.stdout.once('drain', r));
     prev = cur;
@@ -72,7 +90,7 @@ class Screen {
 
   private frames = 0;
 
-  constructor(private readonly c: Client, private readonly delayMs: number, private readonly limit: number, private sort: SortKey, private onlyJobs: boolean) {}
+  constructor(private readonly c: Client, private readonly delayMs: number, private readonly limit: number, private sort: SortKey, private onlyJobs: boolean, private readonly fixed: ReadonlySet<number> | null) {}
 
   start(): void {
     const out = process.stdout;
@@ -122,7 +140,7 @@ class Screen {
     const cols = process.stdout.columns || 80;
     const rows = process.stdout.rows || 24;
     const frame = topFrame(this.prev, this.cur, {
-      sort: this.sort, width: cols, maxRows: Math.max(0, rows - 7), ...(this.onlyJobs ? { pids: jobPids(this.cur) } : {}),
+      sort: this.sort, width: cols, maxRows: Math.max(0, rows - 7), ...shownPids(this.cur, this.onlyJobs, this.fixed),
     });
     const lines = frame.replace(/\n$/, '').split('\n').slice(0, rows);
     // Line 6 (empty in the frame) is top's message and prompt line.
@@ -196,18 +214,19 @@ class Screen {
 
   private firstPid(): number | null {
     if (!this.cur || !this.prev) return null;
-    const frame = topFrame(this.prev, this.cur, { sort: this.sort, maxRows: 1, ...(this.onlyJobs ? { pids: jobPids(this.cur) } : {}) });
+    const frame = topFrame(this.prev, this.cur, { sort: this.sort, maxRows: 1, ...shownPids(this.cur, this.onlyJobs, this.fixed) });
     const row = frame.trimEnd().split('\n')[7];
     return row ? Number(row.trim().split(/\s+/)[0]) : null;
   }
 }
 
-/** appinit top [-b] [-n N] [-d SECONDS] [-j] [-o FIELD] */
+/** appinit top [-b] [-n N] [-d SECONDS] [-j] [-o FIELD] [-p PIDS] */
 export async function topCommand(o: TopCommandOptions): Promise<number> {
   const { n, delayMs, sort } = parseOptions(o);
+  const fixed = pidList(o.pid);
   const c = await client();
-  if (o.batch || !process.stdout.isTTY || !process.stdin.isTTY) return batch(c, n, delayMs, sort, !!o.jobs);
-  const screen = new Screen(c, delayMs, n, sort, !!o.jobs);
+  if (o.batch || !process.stdout.isTTY || !process.stdin.isTTY) return batch(c, n, delayMs, sort, !!o.jobs, fixed);
+  const screen = new Screen(c, delayMs, n, sort, !!o.jobs, fixed);
   screen.start();
   return screen.done;
 }
