@@ -183,6 +183,8 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     assert.match(r.stdout, new RegExp(`lost\\(%${job.lost}\\)---sleep\\(adopted\\)`), r.stdout);
     assert.equal((await h.cli(['pstree', 'orph'])).stdout, `sleep(%${job.orph})---sleep(adopted)\n`);
     assert.equal((await h.cli(['pstree', `%${job.zomb}`])).stdout, `sleep(%${job.zomb})---sleep\n`);
+    // -p: the pid first, then the mark, in one pair of parentheses (as psmisc joins -p and -u).
+    assert.equal((await h.cli(['pstree', '-p', `%${job.zomb}`])).stdout, `sleep(${pid.zomb},%${job.zomb})---sleep(${zombie})\n`);
     const whole = await h.cli(['pstree', '1']);
     assert.match(whole.stdout, new RegExp(`sleep\\(%${job.svc}\\)`), 'jobs are marked in the whole machine\'s tree too');
     const missing = await h.cli(['pstree', 'nosuch']);

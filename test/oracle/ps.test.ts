@@ -21,6 +21,7 @@ const pids: number[] = [];
 let zombieParent = 0;
 let zombie = 0;
 let treeRoot = 0;
+let nodePid = 0; // a node: a process with threads
 
 function start(cmd: string, args: string[], opts: { detached?: boolean } = {}): ChildProcess {
   const child = spawn(cmd, args, { stdio: 'ignore', detached: opts.detached ?? false });
@@ -50,7 +51,7 @@ before(async () => {
   pids.push(start('sleep', ['60']).pid as number);
   pids.push(start('sleep', ['61'], { detached: true }).pid as number);
   pids.push(start('nice', ['-n', '5', 'sleep', '62']).pid as number);
-  const nodePid = start(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']).pid as number;
+  nodePid = start(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']).pid as number;
   pids.push(nodePid);
   // sh forks `sleep 0.1`, then execs `sleep 63`, which never waits: its child stays a zombie.
   zombieParent = start('sh', ['-c', 'sleep 0.1 & exec sleep 63']).pid as number;
@@ -208,4 +209,13 @@ test('pstree -A of a subtree matches psmisc', { skip: !hasPstree }, () => {
   const real = spawnSync('pstree', ['-A', String(treeRoot)], { encoding: 'utf8' }).stdout;
   assert.equal(formatPstree(procs, treeRoot), real);
   assert.equal(real, 'sh---3*[sleep]\n');
+});
+
+test('pstree -p of a subtree and of a threaded process matches psmisc (pids, tids, no folding)', { skip: !hasPstree }, () => {
+  const read = (root: number) => [root, ...childrenOf(root)].map((pid) => readProcess(pid, { threads: true })).filter((p): p is ProcInfo => p !== null);
+  for (const root of [treeRoot, nodePid]) {
+    const real = spawnSync('pstree', ['-p', '-A', String(root)], { encoding: 'utf8' }).stdout;
+    assert.equal(formatPstree(read(root), root, undefined, { pids: true }), real, `pstree -p ${root}`);
+  }
+  assert.match(spawnSync('pstree', ['-p', '-A', String(nodePid)], { encoding: 'utf8' }).stdout, /\{node\}\(\d+\)/, 'node\'s threads with their tids');
 });

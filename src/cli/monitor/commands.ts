@@ -36,6 +36,8 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
     .option('--json', 'print JSON')
     .action((bsd, o) => run(async () => (await load.ps()).psCommand({ ...o, command: o.C, every: !!(o.every || o.A), bsd: bsdLetters(bsd, o) })));
   program.command('pstree [target]').description('process trees (of the jobs; or from PID, or of the program NAME / %N), jobs marked (%N)')
+    .option('-p, --show-pids', 'show pids (and thread ids) in parentheses; no folding of identical subtrees')
+    .option('-A, --ascii', 'draw with ASCII lines (the default)')
     .option('-U, --unicode', 'draw with Unicode lines')
     .option('-l, --long', 'do not cut long lines')
     .option('-T, --hide-threads', 'do not show threads')

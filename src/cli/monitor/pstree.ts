@@ -5,6 +5,7 @@
 import { jobForest } from '../../core/monitor/jobs.js';
 import { formatPstree, type PstreeOptions } from '../../cli/report/index.js';
 import type { ProcInfo } from '../../os/proc/types.js';
+import { readThreads } from '../../os/proc/process.js';
 import { client, CliError, EXIT } from '../context.js';
 
 /** Options of `appinit pstree`. */
@@ -13,6 +14,8 @@ export interface PstreeCommandOptions {
   long?: boolean;
   threads?: boolean;
   json?: boolean;
+  /** -p: pids (and tids) in parentheses, as psmisc. */
+  showPids?: boolean;
 }
 
 /** A tree for --json. */
@@ -62,7 +65,10 @@ export async function pstreeCommand(target: string | undefined, o: PstreeCommand
     symbols: o.unicode ? 'unicode' : 'ascii',
     width: o.long ? Infinity : process.stdout.isTTY ? process.stdout.columns : 132,
     threads: o.threads !== false,
+    pids: o.showPids === true,
   };
+  // Thread ids are read here, on the machine the daemon reads (the daemon's view has none).
+  if (opts.pids && opts.threads) for (const p of forest.procs) if (p.numThreads > 1) p.threads = readThreads(p.pid);
   for (const r of roots) process.stdout.write(formatPstree(forest.procs, r, forest.marks, opts));
   return EXIT.ok;
 }

@@ -15,6 +15,9 @@ export interface PstreeOptions {
   threadNames?: boolean;
   /** Fold identical subtrees (default true; psmisc turns it off with -p). */
   compact?: boolean;
+  /** `pstree -p`: each process's pid (and thread's tid, from ProcInfo.threads) in parentheses
+   *  after its name, a mark after it (`sleep(4242,%1)`); implies compact: false, as psmisc. */
+  pids?: boolean;
 }
 
 interface Sym {
@@ -32,6 +35,8 @@ const UNICODE: Sym = { empty: '  ', branch: '├─', vert: '│ ', last: '└�
 interface Node {
   name: string;
   uid: number;
+  /** The pid or tid shown with -p. */
+  id?: number;
   mark?: string;
   children: Node[];
 }
@@ -56,27 +61,34 @@ function buildTree(procs: readonly ProcInfo[], rootPid: number, marks: ReadonlyM
   for (const p of procs) {
     const mark = marks?.get(p.pid);
     const node: Node = { name: escapeName(p.comm), uid: p.euid, children: [] };
+    if (opts.pids) node.id = p.pid;
     if (mark !== undefined) node.mark = mark;
     nodes.set(p.pid, node);
   }
   for (const p of procs) {
     const node = nodes.get(p.pid) as Node;
     if (opts.threads !== false && p.numThreads > 1) {
-      const names = opts.threadNames && p.threads
-        ? p.threads.map((t) => t.comm)
-        : Array.from({ length: p.numThreads - 1 }, () => p.comm);
-      for (const t of names) node.children.push({ name: `{${escapeName(t.slice(0, 16))}}`, uid: p.euid, children: [] });
+      // With -p each thread shows its tid: the threads /proc listed are drawn, when it was read.
+      const threads: { name: string; id: number | undefined }[] = (opts.pids || opts.threadNames) && p.threads
+        ? p.threads.map((t) => ({ name: opts.threadNames ? t.comm : p.comm, id: t.tid }))
+        : Array.from({ length: p.numThreads - 1 }, () => ({ name: p.comm, id: undefined }));
+      for (const t of threads) {
+        const tn: Node = { name: `{${escapeName(t.name.slice(0, 16))}}`, uid: p.euid, children: [] };
+        if (opts.pids && t.id !== undefined) tn.id = t.id;
+        node.children.push(tn);
+      }
     }
     if (p.pid === rootPid || p.pid === p.ppid) continue;
     nodes.get(p.ppid)?.children.push(node);
   }
   // psmisc inserts each child before the first sibling with a greater name (then uid): a stable sort.
-  for (const n of nodes.values()) n.children.sort((a, b) => cmp(a.name, b.name) || a.uid - b.uid);
+  for (const n of nodes.values()) n.children.sort((a, b) => cmp(a.name, b.name) || a.uid - b.uid || (a.id ?? 0) - (b.id ?? 0));
   return nodes.get(rootPid) ?? null;
 }
 
 function label(n: Node): string {
-  return n.mark === undefined ? n.name : `${n.name}(${n.mark})`;
+  const inParens = [n.id, n.mark].filter((x) => x !== undefined);
+  return inParens.length ? `${n.name}(${inParens.join(',')})` : n.name;
 }
 
 function treeEqual(a: Node, b: Node): boolean {
@@ -152,6 +164,6 @@ export function formatPstree(procs: readonly ProcInfo[], rootPid = 1, marks?: Re
   const root = buildTree(procs, rootPid, marks, opts);
   if (root === null) return '';
   const out = new Out(opts.width ?? 132);
-  dump(out, opts.symbols === 'unicode' ? UNICODE : ASCII, opts.compact !== false, [], [], root, 0, 1, true, true, 0);
+  dump(out, opts.symbols === 'unicode' ? UNICODE : ASCII, opts.compact !== false && !opts.pids, [], [], root, 0, 1, true, true, 0);
   return `${out.lines.join('\n')}\n`;
 }
