@@ -190,6 +190,19 @@ describe('managed logs', () => {
     assertNumbered(allLines(logs('steady')), 20000);
   });
 
+  test('logs NAME says where the streams that are not in the managed log go', async () => {
+    const out = join(h.home, 'elsewhere.out');
+    await up(`  elsewhere:\n    command: sh -c 'echo to-file; echo to-log >&2; exec sleep 1000'\n    stdout: ${out}\n  nowhere:\n    command: sh -c 'echo x; exec sleep 1000'\n    stdout: /dev/null\n    stderr: stdout\n`);
+    await waitFor('the line in the managed log', async () => (await h.cli(['logs', 'elsewhere'])).stdout.includes('to-log'));
+    const r = await h.cli(['logs', 'elsewhere']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, `appinit: elsewhere: its stdout goes to ${out}, not to the managed log\n`);
+    assert.equal((await h.cli(['logs', 'elsewhere', '--stderr'])).stderr, '', 'only stderr asked for: it is all there');
+    assert.equal((await h.cli(['logs', 'nowhere'])).stderr,
+      'appinit: nowhere: its stdout goes to /dev/null, not to the managed log\nappinit: nowhere: its stderr goes to /dev/null, not to the managed log\n');
+    assert.match(readFileSync(out, 'utf8'), /^to-file$/m);
+  });
+
   test('--flush empties a program\'s logs', async () => {
     const r = await h.cli(['logs', '--flush', 'flood']);
     assert.equal(r.code, 0, r.stderr);

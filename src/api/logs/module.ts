@@ -81,7 +81,8 @@ function resolve(ctx: ApiContext, uid: number, q: Query): { r: Resolved; warning
     r.sources = r.sources.filter((s) => !r.unstamped.includes(s.name));
     warnings.push(`left out (log.timestamps: none, so --since cannot select lines): ${r.unstamped.join(', ')}`);
   }
-  if (q.name && r.sources.length === 0) warnings.push(`${r.names[0] ?? q.name}: no managed log${q.stream ? ` for ${q.stream}` : 's'} (its output goes to files or /dev/null)`);
+  if (r.elsewhere?.length) warnings.push(...r.elsewhere);
+  else if (q.name && r.sources.length === 0) warnings.push(`${r.names[0] ?? q.name}: no managed log${q.stream ? ` for ${q.stream}` : 's'} (its output goes to files or /dev/null)`);
   for (const p of logProblems(ctx)) if (r.names.includes(p.name)) warnings.push(`${p.name}: could not ${p.action} ${p.file}: ${p.error}`);
   return { r, warnings };
 }

@@ -18,6 +18,27 @@ export interface Resolved {
   names: string[];
   /** Names whose logs have no timestamps (log.timestamps: none). */
   unstamped: string[];
+  /** For one program asked for by name: where its streams that are not in the managed log go
+   *  ("stdout goes to /srv/app.out"), so that `logs web` does not look like the program said nothing. */
+  elsewhere?: string[];
+}
+
+// Where a stream goes when it is not the managed log; null when it is.
+function target(p: Program, stream: 'stdout' | 'stderr'): string | null {
+  const t = stream === 'stderr' && p.stderr.kind === 'stdout' ? p.stdout : p[stream];
+  if (t.kind === 'log' || t.kind === 'stdout') return null;
+  if (t.kind === 'null') return '/dev/null';
+  if (t.kind === 'fifo') return `the FIFO ${t.name} (${t.path})`;
+  return t.path;
+}
+
+function elsewhere(p: Program, only?: 'stdout' | 'stderr'): string[] {
+  const out: string[] = [];
+  for (const s of only ? [only] : (['stdout', 'stderr'] as const)) {
+    const where = target(p, s);
+    if (where !== null) out.push(`${p.name}: its ${s} goes to ${where}, not to the managed log`);
+  }
+  return out;
 }
 
 const FILE = { stdout: 'out.log', stderr: 'err.log' } as const;
@@ -58,6 +79,7 @@ export function resolveSources(ctx: ApiContext, history: LogHistory, uid: number
       sources: ps.flatMap((p) => sourcesOf(logsDir, p.name, managedStreams(p), p.log.timestamps !== 'none', only)),
       names: ps.map((p) => p.name),
       unstamped: ps.filter((p) => p.log.timestamps === 'none').map((p) => p.name),
+      ...(name != null && name !== 'all' && ps.length === 1 ? { elsewhere: elsewhere(ps[0], only) } : {}),
     };
   }
   // A finished run: its job may be forgotten, its logs are not.
