@@ -131,6 +131,34 @@ describe('at: time specs, errors, the queue', () => {
   });
 });
 
+describe('batch: at jobs that wait for the load average', () => {
+  const h = new TestHome('appinit-batch-');
+  after(() => h.cleanup());
+
+  test('batch and at -b queue in b, at -q B is batch too; they wait while the load is at the limit, an at job does not; a daemon with a higher limit runs them', async () => {
+    // A limit of 0: no load is below it, so batch jobs wait (as atd -l 0).
+    assert.equal((await cliWith(h, ['info'], { env: { APPINIT_BATCH_LOAD: '0' } })).code, 0);
+    const queued: number[] = [];
+    for (const [args, input] of [[['batch'], 'echo from-batch\n'], [['at', '-b'], 'echo from-at-b\n'], [['at', '-q', 'B', 'now'], 'echo from-B\n']] as [string[], string][]) {
+      const r = await cliWith(h, args, { input });
+      assert.equal(r.code, 0, r.stderr);
+      queued.push(Number(/^job (\d+) at/m.exec(r.stderr)![1]));
+    }
+    const plain = await cliWith(h, ['at', 'now'], { input: 'echo from-a\n' });
+    const a = Number(/^job (\d+) at/m.exec(plain.stderr)![1]);
+    await h.waitJob(`at-${a}`, 'exited', (j) => j.state === 'exited', 10_000);
+    const q = (await h.cli(['atq'])).stdout;
+    assert.deepEqual(q.trim().split('\n').map((l) => l.split('\t')[0] + ' ' + l.slice(-6)), queued.map((id, i) => `${id} ${['b root', 'b root', 'B root'][i]}`), `the batch jobs still wait:\n${q}`);
+    const usage = await h.cli(['batch', 'now']);
+    assert.deepEqual([usage.code, usage.stderr], [2, 'appinit: batch: takes no time ("now"): it runs when the load average permits; for a batch job from a time: appinit at -q B TIME\n']);
+    // Another daemon, a limit no load reaches and no interval: they run, the oldest first.
+    assert.equal((await h.cli(['down'])).code, 0);
+    assert.equal((await cliWith(h, ['info'], { env: { APPINIT_BATCH_LOAD: '1000', APPINIT_BATCH_INTERVAL: '0' } })).code, 0);
+    for (const id of queued) await h.waitJob(`at-${id}`, 'exited', (j) => j.state === 'exited', 10_000);
+    assert.deepEqual(queued.map((id) => logOf(h, `at-${id}`)), ['from-batch\n', 'from-at-b\n', 'from-B\n']);
+  });
+});
+
 function mkdtempIn(dir: string, name: string): string {
   const p = join(dir, `${name}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(p);

@@ -19,6 +19,27 @@ export interface AtOptions {
   from?: string;
   tz?: string;
   json?: boolean;
+  /** -b: as batch. */
+  batch?: boolean;
+  /** -m: mail when done (not sent: said so). -M: never mail. */
+  m?: boolean;
+  M?: boolean;
+  /** -v: the time first. */
+  v?: boolean;
+}
+
+/**
+ * appinit batch [-f FILE] [-q Q] [-- CMD ARGS]: `at -q b now`, as Debian's batch. The job runs once
+ * the load average is below APPINIT_BATCH_LOAD (1.5), batch jobs at least APPINIT_BATCH_INTERVAL
+ * (60 s) apart, as atd's -l and -b.
+ */
+export async function batch(rest: string[], o: AtOptions, argv: string[]): Promise<number> {
+  const dd = argv.indexOf('--');
+  const command = dd >= 0 ? argv.slice(dd + 1) : [];
+  if (rest.length > command.length) throw new CliError(`batch: takes no time ("${rest[0]}"): it runs when the load average permits; for a batch job from a time: appinit at -q B TIME`, EXIT.usage);
+  const queue = o.queue ?? 'b';
+  if (queue !== 'b' && !/^[A-Z]$/.test(queue)) throw new CliError(`batch: -q ${queue}: a batch queue is b or an uppercase letter`, EXIT.usage);
+  return at(['now', ...command], { ...o, queue, batch: false }, argv);
 }
 
 
@@ -52,7 +73,13 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   if (o.cat) return atCat(operands);
   const dd = argv.indexOf('--');
   const command = dd >= 0 ? argv.slice(dd + 1) : [];
-  const spec = operands.slice(0, operands.length - command.length).join(' ');
+  let spec = operands.slice(0, operands.length - command.length).join(' ');
+  // at -b is batch: queue b, and now unless a time is given.
+  if (o.batch) {
+    if (o.queue != null && o.queue !== 'b' && !/^[A-Z]$/.test(o.queue)) throw new CliError(`at: -b -q ${o.queue}: a batch queue is b or an uppercase letter`, EXIT.usage);
+    o = { ...o, queue: o.queue ?? 'b' };
+    if (spec.trim() === '') spec = 'now';
+  }
   if (spec.trim() === '') throw new CliError('at: give a TIMESPEC, like: appinit at now + 1 hour', EXIT.usage);
   const tz = zoneArg('at', o.tz);
   if (o.resolve) {
@@ -67,6 +94,14 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   }
   if (o.from) throw new CliError('at: --from goes with --resolve only: a job is queued from now', EXIT.usage);
   if (command.length && o.file) throw new CliError('at: give the commands with -f FILE or after --, not both', EXIT.usage);
+  if (o.m && o.M) throw new CliError('at: -m and -M exclude each other', EXIT.usage);
+  if (o.v) {
+    try {
+      process.stderr.write(`${formatAtTime(resolveAt(spec, new Date(), tz), tz)}\n\n`);
+    } catch (e) {
+      timeError(e);
+    }
+  }
   let script: string;
   let warned = false;
   if (command.length) script = command.map(quoteArg).join(' ') + '\n';
@@ -99,6 +134,8 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   // As at does: both lines on stderr, so a script's output is never mixed with them (--json: stdout).
   if (!warned) process.stderr.write('warning: commands will be executed using /bin/sh\n');
   process.stderr.write(`job ${job.id} at ${formatAtTime(new Date(job.time), tz)}\n`);
+  // at -m mails the user once the job has run; appinit keeps the output instead.
+  if (o.m) process.stderr.write(`appinit: at -m: no mail is sent; what job ${job.id} writes is in: appinit logs at-${job.id}\n`);
   if (o.json) process.stdout.write(JSON.stringify({ id: job.id, time: isoWithOffset(new Date(job.time), tz), queue: job.queue, user: job.user }) + '\n');
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 // The scheduling commands: at, atq, atrm, crontab, cron next, cron list.
 import type { Command } from '../args.js';
 import type { Runner } from '../modules.js';
-import { at, atq, atrm } from './at.js';
+import { at, atq, atrm, batch } from './at.js';
 import { cronList, cronNext } from './cron.js';
 import { crontab } from './crontab.js';
 
@@ -19,7 +19,20 @@ export function registerScheduleCommands(program: Command, run: Runner): void {
     .option('--from <time>', 'with --resolve: read TIMESPEC as if it were TIME')
     .option('--tz <zone>', 'read TIMESPEC in this zone (default $TZ, else the system zone)')
     .option('--json', 'print the queued job as JSON on stdout')
+    .option('-b, --batch', 'as batch: queue b, run when the load average permits')
+    .option('-m', 'mail the user when the job has run (no mail is sent: its output is in appinit logs)')
+    .option('-M', 'never mail the user (appinit never does)')
+    .option('-v', 'show the time the job will run before reading it')
     .action((timespec: string[], o) => run(() => at(timespec, o, process.argv)));
+  program.command('batch')
+    .description('run commands (from stdin, -f FILE, or after --) once the load average permits: at -q b now')
+    .option('-f, --file <file>', 'read the commands from FILE')
+    .option('-q, --queue <letter>', 'queue: b (default) or an uppercase letter; lowercase ones other than b are not batch queues')
+    .option('-m', 'mail the user when the job has run (no mail is sent: its output is in appinit logs)')
+    .option('-M', 'never mail the user (appinit never does)')
+    .option('--json', 'print the queued job as JSON on stdout')
+    .argument('[nothing...]')
+    .action((rest: string[], o) => run(() => batch(rest, o, process.argv)));
   program.command('atq').description('list queued at jobs (running ones in queue "=")')
     .option('-q, --queue <letter>', 'only this queue').option('--json', 'print JSON')
     .action((o) => run(() => atq(o.queue, !!o.json)));

@@ -22,6 +22,8 @@ import { makeLogFiles } from './logs-ahead.js';
 import { atProgramDue, atProgramNext, cronCatchUp, nextCron, overlapAction } from './plan.js';
 import { atProgram, cronJobName, cronProgram, type CronOwner } from './programs.js';
 import { byName } from '../compare.js';
+import { BatchGate, batchRuleFromEnv, isBatchQueue, type BatchRule } from './batch.js';
+import { readLoadavg } from '../../os/proc/system.js';
 
 /** The longest sleep: a wall clock set forward is noticed within this. */
 export const MAX_SLEEP = 30_000;
@@ -66,6 +68,9 @@ export interface SchedulerOptions {
   /** The managed logs directory: a run's log files are made there up to STAGE_AHEAD before its
    *  second (logs-ahead.ts). Unset: the helper makes them at the spawn. */
   logs?: string | null;
+  /** at's batch rule (batch.ts); default: the load average of /proc/loadavg and the daemon's
+   *  APPINIT_BATCH_LOAD and APPINIT_BATCH_INTERVAL. */
+  batch?: BatchRule;
 }
 
 /** A new at job, as the API received it (the caller's identity is the kernel's): a row without its number, job and time of queueing. */
@@ -152,7 +157,12 @@ export class Scheduler {
     this.clock = opts.clock ?? systemClock;
     this.logs = opts.logs ?? null;
     this.startedAt = this.clock.now();
+    this.batch = new BatchGate(opts.batch ?? batchRuleFromEnv(process.env, () => readLoadavg().one, this.note));
   }
+
+  /** at's batch rule; `batchAgain`: when to look again at batch jobs that wait (load, interval). */
+  private readonly batch: BatchGate;
+  private batchAgain: number | null = null;
 
   private readonly logs: string | null;
   /** Programs whose runs' log files are to be made once the transaction is over (stage). */
@@ -356,7 +366,19 @@ export class Scheduler {
         if (!this.ready(s)) this.waiting.add(s.key);
         else this.guard(s.name, () => this.fire(s, now, go));
       }
-      for (const a of [...this.queue.values()]) if (a.runAt <= horizon) this.guard(`at-${a.id}`, () => this.fireAt(a, go));
+      const batchDue: AtRow[] = [];
+      for (const a of [...this.queue.values()]) {
+        if (a.runAt > horizon) continue;
+        // A batch job goes once its time has come, by the batch rule (batch.ts), one per look.
+        if (isBatchQueue(a.queue)) {
+          if (a.runAt <= now) batchDue.push(a);
+          continue;
+        }
+        this.guard(`at-${a.id}`, () => this.fireAt(a, go));
+      }
+      const b = this.batch.pick(batchDue, now);
+      this.batchAgain = b.again;
+      if (b.go) this.guard(`at-${b.go.id}`, () => this.fireAt(b.go!, go));
       // One call for every run due now: tx makes it, after the commit and the files.
     }));
     // Once they run: a run's job not started yet would look finished to the sweep.
@@ -376,10 +398,18 @@ export class Scheduler {
       const t = early ? s.next - STAGE_AHEAD : s.next - PREPARE_AHEAD;
       if (t < next) next = t;
     }
+    if (this.batchAgain != null && this.batchAgain < next) next = this.batchAgain;
     for (const a of this.queue.values()) {
       // Most of a long queue is far off: compare numbers first, build a key only for the few
       // that could come first (a full scan with a string per job made 10,000 removals take 30 s).
       if (a.runAt - STAGE_AHEAD >= next) continue;
+      // A batch job is not staged (it may wait long for the load): its time is when to look.
+      if (isBatchQueue(a.queue)) {
+        // Due, and no look planned (queued for now, or the look that found it had none due): look now.
+        const at = a.runAt > this.clock.now() ? a.runAt : this.batchAgain ?? this.clock.now();
+        if (at < next) next = at;
+        continue;
+      }
       const t = this.staged.has(`at:${a.id}@${a.runAt}`) ? a.runAt - PREPARE_AHEAD : a.runAt - STAGE_AHEAD;
       if (t < next) next = t;
     }
@@ -490,6 +520,7 @@ export class Scheduler {
       if (!this.staged.has(k)) this.guard(s.name, () => this.staged.set(k, this.staging(this.entryJob(s, due))));
     }
     for (const a of this.queue.values()) {
+      if (isBatchQueue(a.queue)) continue; // made when it goes: it may wait long for the load
       const k = `at:${a.id}@${a.runAt}`;
       if (a.runAt <= horizon && !this.staged.has(k)) this.guard(`at-${a.id}`, () => this.staged.set(k, this.staging(this.atJob(a))));
     }

@@ -240,3 +240,70 @@ describe('the scheduler with a logs directory: log files made ahead', () => {
     await tick();
   });
 });
+
+// at's batch rule (batch.ts): queue b and uppercase queues wait for the load average and start
+// an interval apart; the other queues run at their time whatever the load.
+describe('the scheduler: batch jobs wait for the load average, one per interval', () => {
+  const uid = process.getuid?.() ?? 0;
+  const user = lookupUser(uid)!.name;
+  let dir: string;
+  let db: Db;
+  let clock: FakeClock;
+  let host: Host;
+  let s: Scheduler;
+  let load = 2;
+  const notes: string[] = [];
+  const T0 = Date.parse('2030-01-01T00:00:30Z');
+  const add = (queue: string, runAt: number, command: string) =>
+    s.addAt({ queue, uid, gid: uid, user, runAt, spec: 'now', tz: 'UTC', script: `${command}\n`, command, cwd: '/', env: {}, umask: null });
+  const started = () => host.started.map((j) => j.spec.commandText);
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'appinit-sched-batch-'));
+    db = openDb(join(dir, 'state.db'), MODULES);
+    clock = new FakeClock(T0);
+    host = new Host(clock);
+    s = new Scheduler(host as unknown as SchedulerHost, db, dir, { clock, note: (l) => notes.push(l), batch: { load: () => load, limit: 1.5, intervalMs: 60_000 } }).start();
+  });
+  after(() => {
+    s.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('under load a batch job waits (an at job of queue a does not); once the load is below the limit it starts', async () => {
+    add('b', T0, 'echo b1');
+    add('a', T0, 'echo a1');
+    await new Promise((r) => setImmediate(r));
+    clock.advance(T0 + 1);
+    assert.deepEqual(started(), ['echo a1'], 'queue a ran at its time; b waits for the load');
+    clock.advance(T0 + 50_000);
+    assert.deepEqual(started(), ['echo a1'], 'the load is still 2');
+    assert.equal(s.atList().find((a) => a.command === 'echo b1')?.job, null, 'b1 still queued');
+    load = 0.4;
+    clock.advance(T0 + 61_001);
+    assert.deepEqual(started(), ['echo a1', 'echo b1'], 'started at the next look, within an interval');
+  });
+
+  test('batch jobs start an interval apart, the oldest first; an uppercase queue is batch from its time', async () => {
+    const when: { command: string; at: number }[] = [];
+    const start = host.start.bind(host);
+    host.start = (jobs: Job[]) => {
+      for (const j of jobs) when.push({ command: j.spec.commandText, at: clock.now() });
+      start(jobs);
+    };
+    const t = clock.now();
+    add('b', t, 'echo b3');
+    add('b', t - 1000, 'echo b2');
+    add('C', t + 10_000, 'echo C1');
+    await new Promise((r) => setImmediate(r));
+    clock.advance(t + 400_000);
+    assert.deepEqual(when.map((w) => w.command), ['echo b2', 'echo b3', 'echo C1'], 'the oldest first; C1 from its time on, after them');
+    const b1 = host.started.find((j) => j.spec.commandText === 'echo b1')!;
+    assert.ok(b1, 'b1 ran in the test before');
+    for (let k = 1; k < when.length; k++) assert.ok(when[k].at - when[k - 1].at >= 60_000, `an interval between ${when[k - 1].command} and ${when[k].command}: ${when[k].at - when[k - 1].at} ms`);
+    assert.ok(when[0].at - t < 60_000, 'b2 started within an interval of b1');
+    assert.ok(when[2].at >= t + 10_000, 'C1 not before its time');
+    assert.deepEqual(notes, []);
+  });
+});
