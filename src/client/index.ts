@@ -238,7 +238,7 @@ export class Client {
 
   // scheduling
   /** Queues an at job: `script` runs with /bin/sh at the time `spec` names (read in `tz`), in `cwd` with `env`. */
-  atAdd(job: { spec: string; script: string; cwd: string; env: Record<string, string>; tz?: string; queue?: string; umask?: number }): Promise<AtView> {
+  atAdd(job: { spec?: string; t?: string; script: string; cwd: string; env: Record<string, string>; tz?: string; queue?: string; umask?: number }): Promise<AtView> {
     return this.call('POST', '/v1/at', job);
   }
   /** The at queue (the caller's jobs; root: everyone's), by time; running jobs have queue "=". */

@@ -98,6 +98,20 @@ describe('at: time specs, errors, the queue', () => {
     assert.equal((await h.cli(['at', '-c', String(id)])).code, 1);
   });
 
+  test('at -t [[CC]YY]MMDDhhmm[.SS] as POSIX and Debian\'s at read it; a bad one or a time given twice queues nothing', async () => {
+    const r = await cliWith(h, ['at', '-t', '209912311115.30'], { input: 'true\n', env: { TZ: 'UTC' } });
+    assert.equal(r.code, 0, r.stderr);
+    const id = Number(/^job (\d+) at Thu Dec 31 11:15:00 2099$/m.exec(r.stderr)?.[1]);
+    assert.ok(id, r.stderr);
+    assert.equal((await cliWith(h, ['atq'], { env: { TZ: 'UTC' } })).stdout, `${id}\tThu Dec 31 11:15:00 2099 a root\n`);
+    const bad = await cliWith(h, ['at', '-t', '13011030'], { input: 'true\n' });
+    assert.deepEqual([bad.code, bad.stderr], [1, 'appinit: at: invalid date format: 13011030\n']);
+    const twice = await cliWith(h, ['at', '-t', '12311030', 'now'], { input: 'true\n' });
+    assert.deepEqual([twice.code, twice.stderr], [2, 'appinit: at: Cannot give time twice (-t and a TIMESPEC)\n']);
+    assert.equal((await h.cli(['atrm', String(id)])).code, 0);
+    assert.equal((await h.cli(['atq'])).stdout, '');
+  });
+
   test('a job due now runs at once as an ordinary job: its directory, environment, umask and log; its script stays private', async () => {
     const work = mkdtempIn(h.home, 'here');
     const script = 'pwd\necho "MY=$MYVAR"\numask\ncat /proc/$$/cmdline | tr "\\0" " "; echo\nsleep 1\necho done\n';

@@ -11,6 +11,7 @@ import { copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isoWithOffset } from '../../src/schedule/format.js';
+import { parsePosixTime, PosixTimeError } from '../../src/schedule/posix-time.js';
 import { atOutcome } from '../unit/schedule/at-outcome.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -133,4 +134,40 @@ test(`resolveAt agrees with Debian's at on ${FIXED.length} fixed dates across DS
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// at -t: POSIX's [[CC]YY]MMDDhhmm[.SS], in the zone, to the minute, past times taken (the job
+// runs at once). Not 69MMDD...: 1969 is before the epoch, and Debian's at then queues for 10136.
+const POSIX = ['12251030', '2612251030.45', '200001010000', '9912311030', '6801010000', '7001011200', '2412310000',
+  '13011030', '12311030.60', '02301030', '02291200', '2802291200', '2702291200', '1231103', '12311030.5', '0000000000'];
+
+test(`parsePosixTime agrees with Debian's at -t on ${POSIX.length} times in ${ZONES.length} zones`, { skip: AT ? false : 'at is not installed (apt-get install at)' }, (t) => {
+  const probe = spawnSync('at', ['-t', '203001010000'], { input: 'true\n', encoding: 'utf8' });
+  const job = /job (\d+) at/.exec(`${probe.stdout}${probe.stderr}`)?.[1];
+  if (!job) return t.skip(`at cannot queue jobs here: ${probe.stderr.trim()}`);
+  spawnSync('atrm', [job]);
+  const diffs: string[] = [];
+  for (const tz of ZONES) {
+    for (const text of POSIX) {
+      const r = spawnSync('at', ['-t', text], { input: 'true\n', encoding: 'utf8', env: { ...process.env, TZ: tz } });
+      const out = `${r.stdout}${r.stderr}`;
+      const id = /job (\d+) at/.exec(out)?.[1];
+      let theirs: string;
+      if (!id) theirs = /invalid date format/.test(out) ? 'invalid' : `unexpected: ${out}`;
+      else {
+        const q = spawnSync('atq', { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).stdout;
+        const m = /\t\w+ (\w+) +(\d+) (\d+):(\d+):(\d+) (\d+)/.exec(q.split('\n').find((l) => l.split('\t')[0] === id) ?? '');
+        spawnSync('atrm', [id]);
+        theirs = m ? isoWithOffset(new Date(Date.UTC(+m[6], MONTHS.indexOf(m[1]), +m[2], +m[3], +m[4], +m[5])), tz) : `no job ${id} in atq`;
+      }
+      let mine: string;
+      try {
+        mine = isoWithOffset(parsePosixTime(text, new Date(), tz), tz);
+      } catch (e) {
+        mine = e instanceof PosixTimeError ? 'invalid' : String(e);
+      }
+      if (mine !== theirs) diffs.push(`TZ=${tz} at -t ${text}: at ${theirs}, ours ${mine}`);
+    }
+  }
+  assert.deepEqual(diffs, []);
 });

@@ -1,6 +1,6 @@
 // at, atq, atrm, crontab and the schedule list over the API. Who asks is the kernel's word
 // (SO_PEERCRED): each user sees and changes only their own at jobs and crontab; root all.
-import { AtParseError, AtPastError, CrontabError, parseCrontab, resolveAt, resolveZone } from '../../schedule/index.js';
+import { AtParseError, AtPastError, CrontabError, parseCrontab, parsePosixTime, PosixTimeError, resolveAt, resolveZone } from '../../schedule/index.js';
 import { renderAtScript, summary } from '../../core/scheduler/programs.js';
 import type { Scheduler } from '../../core/scheduler/scheduler.js';
 import { lookupUser } from '../../os/proc/index.js';
@@ -76,7 +76,10 @@ export const scheduleRoutes: RouteTable = {
   'POST /v1/at': (ctx, req) => {
     checkAllowed(ctx, req, 'at');
     const b = req.body;
-    const spec = str(b, 'spec', 'a TIMESPEC like "now + 1 hour"');
+    // `t`: at -t's POSIX time ([[CC]YY]MMDDhhmm[.SS]) instead of a TIMESPEC; shown as `-t T`.
+    const t = b.t == null ? null : String(b.t);
+    const spec = t != null && b.spec == null ? `-t ${t}` : str(b, 'spec', 'a TIMESPEC like "now + 1 hour"');
+    if (t != null && b.spec != null) throw new ApiError('usage', 'give spec (a TIMESPEC) or t (at -t), not both');
     const script = str(b, 'script', 'the commands to run');
     const cwd = str(b, 'cwd', 'the directory to run in');
     const queue = b.queue == null ? 'a' : String(b.queue);
@@ -88,8 +91,9 @@ export const scheduleRoutes: RouteTable = {
     let when: Date;
     try {
       tz = resolveZone(typeof b.tz === 'string' && b.tz ? b.tz : undefined);
-      when = resolveAt(spec, new Date(), tz);
+      when = t != null ? parsePosixTime(t, new Date(), tz) : resolveAt(spec, new Date(), tz);
     } catch (e) {
+      if (e instanceof PosixTimeError) throw new ApiError('at_garbled', e.message);
       if (e instanceof AtParseError) throw new ApiError('at_garbled', e.message, { column: e.column });
       if (e instanceof AtPastError) throw new ApiError('at_past', e.message);
       throw new ApiError('usage', (e as Error).message);

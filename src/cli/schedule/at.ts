@@ -1,7 +1,7 @@
 // `at`, `atq`, `atrm`: one-time jobs, as Debian's at 3.2 prints them.
 import { readFileSync } from 'node:fs';
 import { AppinitError } from '../../client/index.js';
-import { AtParseError, AtPastError, formatAtTime, isoWithOffset, resolveAt } from '../../schedule/index.js';
+import { AtParseError, AtPastError, formatAtTime, isoWithOffset, parsePosixTime, PosixTimeError, resolveAt } from '../../schedule/index.js';
 import { quoteArg } from '../../config/split.js';
 import { client, CliError, EXIT } from '../context.js';
 import { fromArg, zoneArg } from './time-args.js';
@@ -26,6 +26,8 @@ export interface AtOptions {
   M?: boolean;
   /** -v: the time first. */
   v?: boolean;
+  /** -t [[CC]YY]MMDDhhmm[.SS]: POSIX's time instead of a TIMESPEC. */
+  t?: string;
 }
 
 /**
@@ -50,7 +52,8 @@ function currentUmask(): number | undefined {
 }
 
 function timeError(e: unknown): never {
-  if (e instanceof AtParseError || e instanceof AtPastError) throw new CliError(`at: ${e.message}`);
+  // at prints -t's complaint without its name ("invalid date format: 13011030"); appinit's prefix stays.
+  if (e instanceof AtParseError || e instanceof AtPastError || e instanceof PosixTimeError) throw new CliError(`at: ${e.message}`);
   if (e instanceof AppinitError && (e.code === 'at_garbled' || e.code === 'at_past')) throw new CliError(`at: ${e.message}`);
   throw e;
 }
@@ -78,14 +81,17 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   if (o.batch) {
     if (o.queue != null && o.queue !== 'b' && !/^[A-Z]$/.test(o.queue)) throw new CliError(`at: -b -q ${o.queue}: a batch queue is b or an uppercase letter`, EXIT.usage);
     o = { ...o, queue: o.queue ?? 'b' };
-    if (spec.trim() === '') spec = 'now';
+    if (spec.trim() === '' && o.t == null) spec = 'now';
   }
-  if (spec.trim() === '') throw new CliError('at: give a TIMESPEC, like: appinit at now + 1 hour', EXIT.usage);
+  if (o.t != null && spec.trim() !== '') throw new CliError('at: Cannot give time twice (-t and a TIMESPEC)', EXIT.usage);
+  if (o.t == null && spec.trim() === '') throw new CliError('at: give a TIMESPEC, like: appinit at now + 1 hour', EXIT.usage);
   const tz = zoneArg('at', o.tz);
+  // The time as at reads it: -t's POSIX time, or the TIMESPEC from `from`.
+  const resolveWhen = (from: Date): Date => (o.t != null ? parsePosixTime(o.t, from, tz) : resolveAt(spec, from, tz));
   if (o.resolve) {
     let when: Date;
     try {
-      when = resolveAt(spec, fromArg('at', o.from, tz), tz);
+      when = resolveWhen(fromArg('at', o.from, tz));
     } catch (e) {
       timeError(e);
     }
@@ -97,7 +103,7 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   if (o.m && o.M) throw new CliError('at: -m and -M exclude each other', EXIT.usage);
   if (o.v) {
     try {
-      process.stderr.write(`${formatAtTime(resolveAt(spec, new Date(), tz), tz)}\n\n`);
+      process.stderr.write(`${formatAtTime(resolveWhen(new Date()), tz)}\n\n`);
     } catch (e) {
       timeError(e);
     }
@@ -112,7 +118,7 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
     // Ctrl-D, which it echoes as <EOT>; everything on stderr.
     let when: Date;
     try {
-      when = resolveAt(spec, new Date(), tz);
+      when = resolveWhen(new Date());
     } catch (e) {
       timeError(e);
     }
@@ -127,7 +133,7 @@ export async function at(operands: string[], o: AtOptions, argv: string[]): Prom
   const c = await client();
   let job;
   try {
-    job = await c.atAdd({ spec, script, cwd: process.cwd(), env, tz, queue: o.queue, umask: currentUmask() });
+    job = await c.atAdd({ ...(o.t != null ? { t: o.t } : { spec }), script, cwd: process.cwd(), env, tz, queue: o.queue, umask: currentUmask() });
   } catch (e) {
     timeError(e);
   }

@@ -23,6 +23,7 @@ export function registerScheduleCommands(program: Command, run: Runner): void {
     .option('-m', 'mail the user when the job has run (no mail is sent: its output is in appinit logs)')
     .option('-M', 'never mail the user (appinit never does)')
     .option('-v', 'show the time the job will run before reading it')
+    .option('-t <time>', 'run at [[CC]YY]MMDDhhmm[.SS] (POSIX, as touch -t) instead of a TIMESPEC; may be past: runs at once')
     .action((timespec: string[], o) => run(() => at(timespec, o, process.argv)));
   program.command('batch')
     .description('run commands (from stdin, -f FILE, or after --) once the load average permits: at -q b now')
