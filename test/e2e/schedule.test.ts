@@ -284,6 +284,20 @@ describe('crontab', () => {
     assert.match(r.stderr, /no changes made/);
   });
 
+  test('-ri asks first, as Debian\'s crontab: n keeps, anything else asks again, y removes; no answer keeps it', async () => {
+    const ask = "crontab: really delete root's crontab? (y/n) ";
+    const n = await h.cli(['crontab', '-ri'], { input: 'n\n' });
+    assert.deepEqual([n.code, n.stderr], [0, ask]);
+    assert.equal((await h.cli(['crontab', '-l'])).code, 0, 'kept');
+    const none = await h.cli(['crontab', '-ri'], { input: '' });
+    assert.deepEqual([none.code, none.stderr], [1, `${ask}appinit: crontab: no answer; root's crontab is kept\n`]);
+    const y = await h.cli(['crontab', '-r', '-i'], { input: 'maybe\nY\n' });
+    assert.deepEqual([y.code, y.stderr], [0, `${ask}Please enter Y or N: `]);
+    assert.equal((await h.cli(['crontab', '-l'])).code, 1, 'removed');
+    const again = h.write('again.cron', '0 0 * * * true\n');
+    assert.equal((await h.cli(['crontab', again])).code, 0);
+  });
+
   test('-r removes; then -l and -r say there is none; -u with an unknown user fails', async () => {
     assert.equal((await h.cli(['crontab', '-r'])).code, 0);
     const l = await h.cli(['crontab', '-l']);

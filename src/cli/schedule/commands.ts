@@ -44,6 +44,7 @@ export function registerScheduleCommands(program: Command, run: Runner): void {
     .option('-l, --list', 'print the crontab')
     .option('-e, --edit', 'edit the crontab with $VISUAL or $EDITOR (vi), then install it')
     .option('-r, --remove', 'remove the crontab')
+    .option('-i, --interactive', 'with -r: ask before removing (y/n)')
     .action((file: string | undefined, o) => run(() => crontab(file, o)));
   const cron = program.command('cron').description('cron expressions and the schedules the daemon runs');
   cron.command('next <expr>').description('print the next runs of a cron expression, one ISO 8601 time with offset per line')

@@ -2,7 +2,8 @@
 // replaces the old one.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { AppinitError, type Client } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
@@ -14,6 +15,8 @@ export interface CrontabOptions {
   list?: boolean;
   edit?: boolean;
   remove?: boolean;
+  /** -i: with -r, ask first. */
+  interactive?: boolean;
 }
 
 function readInput(file: string): Promise<string> {
@@ -57,6 +60,7 @@ export async function crontab(file: string | undefined, o: CrontabOptions): Prom
       return EXIT.ok;
     }
     if (o.remove) {
+      if (o.interactive && !(await confirmRemove(o.user ?? userInfo().username))) return EXIT.ok;
       await c.crontabRemove(o.user);
       return EXIT.ok;
     }
@@ -67,6 +71,24 @@ export async function crontab(file: string | undefined, o: CrontabOptions): Prom
     if (e instanceof AppinitError && ['forbidden', 'no_crontab', 'unknown_user'].includes(e.code)) throw new CliError(`crontab: ${e.message}`);
     throw e;
   }
+}
+
+// -ri: Debian crontab's question, on stderr; y or Y removes, n or N keeps, anything else asks
+// again. At the end of the input nothing is removed (Debian's asks again without end there).
+async function confirmRemove(user: string): Promise<boolean> {
+  process.stderr.write(`crontab: really delete ${user}'s crontab? (y/n) `);
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of rl) {
+      const a = line.trim()[0];
+      if (a === 'y' || a === 'Y') return true;
+      if (a === 'n' || a === 'N') return false;
+      process.stderr.write('Please enter Y or N: ');
+    }
+  } finally {
+    rl.close();
+  }
+  throw new CliError(`crontab: no answer; ${user}'s crontab is kept`);
 }
 
 // -e: the crontab in a private temporary file, $VISUAL or $EDITOR (vi) on it, then installed.
