@@ -145,6 +145,11 @@ describe('job control', () => {
       '',
     ].join('\n'));
     assert.equal((await h.cli(['jobs', '-p'])).stdout, `${pa}\n${pb}\n${pc}\n`);
+    // -r running only, -s stopped only, job specs only those named (one that names none: status 1).
+    assert.equal((await h.cli(['jobs', '-r'])).stdout, jobs.split('\n').slice(0, 2).join('\n') + '\n');
+    assert.equal((await h.cli(['jobs', '-s', '-p'])).stdout, `${pc}\n`);
+    const named = await h.cli(['jobs', '%-', '%9999', '%?300']);
+    assert.deepEqual([named.code, named.stdout, named.stderr], [1, `[${nb}]-  Running                 sleep 200 &\n[${nc}]+  Stopped                 sleep 300\n`, 'appinit: jobs: %9999: no such job\n']);
     // bg continues it; kill %- and %?200 name jobs as bash does.
     assert.match((await h.cli(['bg', `%${nc}`])).stdout, new RegExp(`^\\[${nc}\\]\\+ sleep 300 &`));
     assert.equal((await h.cli(['kill', '%?200'])).code, 0);

@@ -5,6 +5,7 @@ import { client, CliError, EXIT } from '../context.js';
 import type { Client } from '../../client/index.js';
 import { systemMode } from '../../client/home.js';
 import type { Runner } from '../modules.js';
+import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
 
 // Loaded by the commands that use them: a terminal (koffi) and the signal tables cost every start.
 const attachment = () => import('./attach.js');
@@ -62,14 +63,35 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
   return ending(await a.done, r.job, r.command);
 }
 
-async function jobs(o: { l?: boolean; p?: boolean; json?: boolean }): Promise<number> {
+// bash's `jobs [-lprs] [jobspec ...]`: -r only running jobs, -s only stopped ones; with job specs
+// only those, and a spec that names none is an error (the others are still listed, status 1).
+async function jobs(specs: string[], o: { l?: boolean; p?: boolean; r?: boolean; s?: boolean; json?: boolean }): Promise<number> {
   const c = await client();
-  const list = await c.jobs();
+  const all = await c.jobs();
   const { formatJobsLine } = await format();
+  let code: number = EXIT.ok;
+  let list = all;
+  if (specs.length) {
+    const current = all.find((j) => j.marker === '+')?.number ?? null;
+    const previous = all.find((j) => j.marker === '-')?.number ?? null;
+    list = [];
+    for (const spec of specs) {
+      try {
+        const n = resolveJobSpec(spec, all, current, previous).number;
+        list.push(all.find((j) => j.number === n)!);
+      } catch (err) {
+        if (!(err instanceof JobSpecError)) throw err;
+        process.stderr.write(`appinit: jobs: ${err.message}\n`);
+        code = EXIT.failure;
+      }
+    }
+  }
+  if (o.r) list = list.filter((j) => j.status.kind === 'running');
+  if (o.s) list = list.filter((j) => j.status.kind === 'stopped');
   if (o.json) process.stdout.write(JSON.stringify(list.map((j) => ({ ...j, line: formatJobsLine(j, false), longLine: formatJobsLine(j, true) })), null, 2) + '\n');
   else if (o.p) for (const j of list) process.stdout.write(`${j.pid ?? j.pids[0] ?? ''}\n`);
   else for (const j of list) process.stdout.write(formatJobsLine(j, !!o.l) + '\n');
-  return EXIT.ok;
+  return code;
 }
 
 async function fg(spec: string | undefined): Promise<number> {
@@ -187,8 +209,9 @@ export function registerJobCommands(program: Command, runner: Runner): void {
     .option('--user <user>', 'run as this user (root only)').option('--cwd <dir>', 'working directory')
     .argument('<command...>').passThroughOptions()
     .action((argv: string[], o) => runner(() => run(argv, o)));
-  program.command('jobs').description('list jobs as bash does').option('-l', 'with pids').option('-p', 'pids only').option('--json', 'print JSON')
-    .action((o) => runner(() => jobs(o)));
+  program.command('jobs [jobspec...]').description('list jobs as bash does (only the jobs named, when given)').option('-l', 'with pids').option('-p', 'pids only')
+    .option('-r', 'only running jobs').option('-s', 'only stopped jobs').option('--json', 'print JSON')
+    .action((specs: string[], o) => runner(() => jobs(specs, o)));
   program.command('fg [job]').description('bring a job to this terminal (continuing it if stopped)').action((spec) => runner(() => fg(spec)));
   program.command('bg [job]').description('continue a stopped job in the background').action((spec) => runner(() => bg(spec)));
   program.command('kill').description('send a signal to jobs (%N), pids or programs; kill -l lists signals')
