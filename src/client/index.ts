@@ -219,6 +219,8 @@ export class Client {
   /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */
   /** wait for one job (its status), or with no spec for every job of the caller (status 0), as bash's `wait`. */
   wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[] }> { return this.call('POST', '/v1/wait', { spec }); }
+  /** bash's `wait -n`: the first of these jobs (or of every job that ends by itself) to end, and its status; 127 when there is none. */
+  waitAny(specs?: string[]): Promise<{ job: number | null; status: number }> { return this.call('POST', '/v1/wait', { any: true, specs }); }
 
   // monitoring
   /** Processes for ps / pstree: every one on the machine (all) or only the jobs'; cmdline and wchan only when asked. */

@@ -1,7 +1,8 @@
 // pkill as procps has it (the name, or -f the command line; each process signalled is named;
 // no pattern can hold the daemon), and bash's `wait` with no argument.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { alive, TestHome, waitFor } from './harness.js';
 
@@ -83,5 +84,29 @@ describe('pkill and wait', () => {
     assert.equal(w.code, 0, w.stderr);
     assert.ok(!alive(a.pid) && !alive(b.pid), 'both jobs had ended when wait returned');
     assert.ok((await h.status()).some((j) => j.name === 'svc' && j.state === 'running'), 'a restarting service is not waited for');
+  });
+
+  test('wait -n returns the status of the first job to end (127 when none is left); wait %A %B the last one\'s', async () => {
+    await h.cli(['jobs']); // reports, and so forgets, jobs of earlier tests that ended (wait -n would report them first, as bash's)
+    // Each job holds until the test removes its gate file: the order of their ends is the test's.
+    const gate = (n: number) => join(h.home, `gate-${n}`);
+    const gated = async (n: number, code: number) => {
+      writeFileSync(gate(n), '');
+      return bg('sh', '-c', `while [ -e ${gate(n)} ]; do sleep 0.05; done; exit ${code}`);
+    };
+    const a = await gated(1, 3);
+    const b = await gated(2, 4);
+    const c = await gated(3, 5);
+    const first = h.cli(['wait', '-n']);
+    unlinkSync(gate(2));
+    assert.equal((await first).code, 4, 'b ended first');
+    const among = h.cli(['wait', '-n', `%${a.job}`, `%${c.job}`]);
+    unlinkSync(gate(3));
+    assert.equal((await among).code, 5, 'c, the first of a and c');
+    unlinkSync(gate(1));
+    const both = await h.cli(['wait', `%${a.job}`, '%9999']);
+    assert.deepEqual([both.code, both.stderr], [127, 'appinit: wait: %9999: no such job\n'], 'the last id names no job: 127, as bash');
+    assert.ok(!alive(a.pid) && !alive(b.pid) && !alive(c.pid));
+    assert.equal((await h.cli(['wait', '-n'])).code, 127, 'no job left to wait for');
   });
 });

@@ -232,6 +232,29 @@ export const jobsModule: Module = {
     // policy restarts, which would never end, nor a held job not yet started); status 0.
     'POST /v1/wait': async (ctx, req) => {
       const spec = optText(req.body.spec, 'spec', 'a job spec like %1');
+      // bash's `wait -n [id...]`: the first of these jobs (of every job that ends by itself, without
+      // ids) to end; its status. None to wait for: 127, as bash.
+      if (req.body.any === true) {
+        const specs = req.body.specs == null ? null : textList(req.body.specs, 'specs', 'job specs like %1');
+        // A job run from the shell that ended and was not reported yet counts, as in bash (its end
+        // is what wait -n reports); a program's job at rest stays so and is not waited for again.
+        const candidates = specs ? specs.map((s) => jobBySpec(ctx, req, s)) : mine(ctx, req).filter((j) => j.startedAt != null
+          && (j.program == null || (j.spec.restart === 'never' && !isResting(j))));
+        if (candidates.length === 0) return { job: null, status: 127 };
+        const first = await new Promise<Job>((resolve) => {
+          const done = candidates.find(isResting);
+          if (done) return resolve(done);
+          const onRest = (j: Job) => {
+            if (!candidates.includes(j)) return;
+            ctx.sup.off('rest', onRest);
+            resolve(j);
+          };
+          ctx.sup.on('rest', onRest);
+        });
+        const status = first.lastExit ? shellStatus(first.lastExit) : 0;
+        if (first.program == null) ctx.sup.forget(first);
+        return { job: first.number, status, lastExit: first.lastExit };
+      }
       if (spec == null) {
         const all = mine(ctx, req).filter((j) => j.startedAt != null && !isResting(j) && (j.program == null || j.spec.restart === 'never'));
         await ctx.sup.waitRest(all);

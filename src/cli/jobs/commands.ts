@@ -2,7 +2,7 @@
 import type { Command } from '../args.js';
 import type { AttachEnd } from './attach.js';
 import { client, CliError, EXIT } from '../context.js';
-import type { Client } from '../../client/index.js';
+import { AppinitError, type Client } from '../../client/index.js';
 import { systemMode } from '../../client/home.js';
 import type { Runner } from '../modules.js';
 import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
@@ -196,10 +196,24 @@ async function pkill(args: string[]): Promise<number> {
   return r.processes.length ? EXIT.ok : EXIT.failure; // as pkill: 1 when nothing matched
 }
 
-// bash: `wait` alone waits for every job and returns 0; `wait JOB` returns JOB's status.
-async function wait(spec: string | undefined): Promise<number> {
+// bash: `wait` alone waits for every job and returns 0; `wait JOB...` waits for each and returns
+// the last one's status; `wait -n [JOB...]` the first to end, and its status (127: none).
+async function wait(specs: string[], o: { n?: boolean }): Promise<number> {
   const c = await client();
-  return (await c.wait(spec)).status;
+  if (o.n) return (await c.waitAny(specs.length ? specs : undefined)).status;
+  if (specs.length === 0) return (await c.wait()).status;
+  let status = 0;
+  for (const spec of specs) {
+    try {
+      status = (await c.wait(spec)).status;
+    } catch (err) {
+      // bash goes on to the next id, and a missing one makes the status 127.
+      if (!(err instanceof AppinitError) || err.code !== 'no_such_job') throw err;
+      process.stderr.write(`appinit: wait: ${err.message}\n`);
+      status = 127;
+    }
+  }
+  return status;
 }
 
 /** Registers the job-control commands. */
@@ -218,5 +232,7 @@ export function registerJobCommands(program: Command, runner: Runner): void {
     .allowUnknownOption().helpOption(false).argument('[args...]').action((args: string[]) => runner(() => kill(args)));
   program.command('pkill').description('signal the processes of your jobs whose name (-f: command line) matches PATTERN')
     .allowUnknownOption().helpOption(false).argument('[args...]').action((args: string[]) => runner(() => pkill(args)));
-  program.command('wait [job]').description('wait for a job to end and exit with its status; without JOB, for every job').action((spec) => runner(() => wait(spec)));
+  program.command('wait [jobs...]').description('wait for jobs to end and exit with the last one\'s status; without JOB, for every job')
+    .option('-n', 'wait for the first of them (or of every job) to end, and exit with its status')
+    .action((specs: string[], o) => runner(() => wait(specs, o)));
 }
