@@ -35,6 +35,11 @@ function askAt(spec: string, tz: string, prefix: string[] = [], atPath = 'at'): 
     if (/Garbled time/.test(out)) return 'garbled';
     throw new Error(`at ${spec}: unexpected output: ${out}`);
   }
+  return queuedTime(job, tz);
+}
+
+/** The time atq gives job (read in UTC: exact even in a DST fold), in tz; the job is removed. */
+function queuedTime(job: string, tz: string): string {
   try {
     const q = spawnSync('atq', { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).stdout;
     const line = q.split('\n').find((l) => l.split('\t')[0] === job);
@@ -152,14 +157,7 @@ test(`parsePosixTime agrees with Debian's at -t on ${POSIX.length} times in ${ZO
       const r = spawnSync('at', ['-t', text], { input: 'true\n', encoding: 'utf8', env: { ...process.env, TZ: tz } });
       const out = `${r.stdout}${r.stderr}`;
       const id = /job (\d+) at/.exec(out)?.[1];
-      let theirs: string;
-      if (!id) theirs = /invalid date format/.test(out) ? 'invalid' : `unexpected: ${out}`;
-      else {
-        const q = spawnSync('atq', { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).stdout;
-        const m = /\t\w+ (\w+) +(\d+) (\d+):(\d+):(\d+) (\d+)/.exec(q.split('\n').find((l) => l.split('\t')[0] === id) ?? '');
-        spawnSync('atrm', [id]);
-        theirs = m ? isoWithOffset(new Date(Date.UTC(+m[6], MONTHS.indexOf(m[1]), +m[2], +m[3], +m[4], +m[5])), tz) : `no job ${id} in atq`;
-      }
+      const theirs = id ? queuedTime(id, tz) : /invalid date format/.test(out) ? 'invalid' : `unexpected: ${out}`;
       let mine: string;
       try {
         mine = isoWithOffset(parsePosixTime(text, new Date(), tz), tz);
