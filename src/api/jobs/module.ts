@@ -74,6 +74,12 @@ function rows(ctx: ApiContext, req: ApiRequest): { job: Job; row: JobsRow }[] {
   return jobs.map((job) => ({ job, row: jobsRow(job, job.number === cur ? '+' : job.number === prev ? '-' : ' ') }));
 }
 
+// What `wait` without ids waits for: a job that has run and will end by itself (one run from the
+// shell, or a program with restart: never), not a service its policy restarts or a held job.
+function endsByItself(j: Job): boolean {
+  return j.startedAt != null && (j.program == null || j.spec.restart === 'never');
+}
+
 function signalOf(v: unknown): { name: string; number: number } {
   const sig = signalArg(v, 'TERM');
   // Signal 0, as kill(2) and kill(1) take it: nothing is sent, the target is only checked (is it
@@ -238,8 +244,8 @@ export const jobsModule: Module = {
         const specs = req.body.specs == null ? null : textList(req.body.specs, 'specs', 'job specs like %1');
         // A job run from the shell that ended and was not reported yet counts, as in bash (its end
         // is what wait -n reports); a program's job at rest stays so and is not waited for again.
-        const candidates = specs ? specs.map((s) => jobBySpec(ctx, req, s)) : mine(ctx, req).filter((j) => j.startedAt != null
-          && (j.program == null || (j.spec.restart === 'never' && !isResting(j))));
+        const candidates = specs ? specs.map((s) => jobBySpec(ctx, req, s))
+          : mine(ctx, req).filter((j) => endsByItself(j) && (j.program == null || !isResting(j)));
         if (candidates.length === 0) return { job: null, status: 127 };
         const first = await new Promise<Job>((resolve) => {
           const done = candidates.find(isResting);
@@ -256,7 +262,7 @@ export const jobsModule: Module = {
         return { job: first.number, status, lastExit: first.lastExit };
       }
       if (spec == null) {
-        const all = mine(ctx, req).filter((j) => j.startedAt != null && !isResting(j) && (j.program == null || j.spec.restart === 'never'));
+        const all = mine(ctx, req).filter((j) => endsByItself(j) && !isResting(j));
         await ctx.sup.waitRest(all);
         for (const j of all) if (j.program == null) ctx.sup.forget(j);
         return { job: null, status: 0, jobs: all.map((j) => j.number) };

@@ -95,7 +95,7 @@ export class Supervisor extends EventEmitter {
     const ids = this.startAgainIds();
     if (ids.size === 0) return;
     const gone = [...ids].filter((id) => !this.jobs.has(id));
-    if (gone.length) this.transaction(() => this.unmarkStartAgain(gone));
+    if (gone.length) this.transaction(() => this.unmarkStartAgain(gone.map((id) => ({ id }))));
     for (const id of ids) {
       const job = this.jobs.get(id);
       if (!job) continue;
@@ -532,7 +532,7 @@ export class Supervisor extends EventEmitter {
   start(jobs: Job[]): void {
     this.transaction(() => {
       for (const j of jobs) this.apply(j, { type: 'start' });
-      this.unmarkStartAgain(jobs.map((j) => j.id));
+      this.unmarkStartAgain(jobs);
     });
   }
 
@@ -549,7 +549,7 @@ export class Supervisor extends EventEmitter {
   async stop(jobs: Job[]): Promise<void> {
     this.transaction(() => {
       for (const j of jobs) this.apply(j, { type: 'stop' });
-      this.unmarkStartAgain(jobs.map((j) => j.id));
+      this.unmarkStartAgain(jobs);
     });
     await this.waitRest(jobs);
   }
@@ -569,7 +569,7 @@ export class Supervisor extends EventEmitter {
 
   /** Jobs stopped by stopToStartAgain that are not to start after all (in the caller's transaction). */
   startAgainDone(jobs: Job[]): void {
-    this.unmarkStartAgain(jobs.map((j) => j.id));
+    this.unmarkStartAgain(jobs);
   }
 
   // The ids stored under START_AGAIN, read once per daemon.
@@ -587,12 +587,12 @@ export class Supervisor extends EventEmitter {
     setMeta(this.db, START_AGAIN, JSON.stringify([...set]));
   }
 
-  // Cheap when nothing is marked: every start and stop passes here.
-  private unmarkStartAgain(ids: number[]): void {
+  // Nothing allocated when nothing is marked: every start and stop passes here.
+  private unmarkStartAgain(jobs: readonly { id: number }[]): void {
     const set = this.startAgainIds();
     if (set.size === 0) return;
     let changed = false;
-    for (const id of ids) changed = set.delete(id) || changed;
+    for (const j of jobs) changed = set.delete(j.id) || changed;
     if (changed) setMeta(this.db, START_AGAIN, JSON.stringify([...set]));
   }
 
@@ -631,7 +631,7 @@ export class Supervisor extends EventEmitter {
     if (!isResting(job)) this.doSignal(job, 'SIGKILL', true);
     if (job.timer) clearTimeout(job.timer);
     removeJob(this.db, job.id);
-    this.unmarkStartAgain([job.id]);
+    this.unmarkStartAgain([job]);
     this.jobs.delete(job.id);
     if (job.spec.stdin.kind === 'program') this.readers = null;
     // Whoever follows the job (`up --wait`) learns it is gone: no change event comes after this.
