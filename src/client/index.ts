@@ -218,9 +218,22 @@ export class Client {
   }
   /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */
   /** wait for one job (its status), or with no spec for every job of the caller (status 0), as bash's `wait`. */
-  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[] }> { return this.call('POST', '/v1/wait', { spec }); }
+  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[] }> { return this.waitCall({ spec }); }
   /** bash's `wait -n`: the first of these jobs (or of every job that ends by itself) to end, and its status; 127 when there is none. */
-  waitAny(specs?: string[]): Promise<{ job: number | null; status: number }> { return this.call('POST', '/v1/wait', { any: true, specs }); }
+  waitAny(specs?: string[]): Promise<{ job: number | null; status: number }> { return this.waitCall({ any: true, specs }); }
+
+  // A wait outlives a daemon killed while it waits: it is asked again of the next one (started by
+  // the transport, as any call starts one), which re-adopts the jobs and has the end the helper kept.
+  private async waitCall<T>(body: Record<string, unknown>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call<T>('POST', '/v1/wait', body);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'ECONNRESET' && code !== 'EPIPE') || attempt >= WAIT_RETRIES) throw err;
+      }
+    }
+  }
 
   // monitoring
   /** Processes for ps / pstree: every one on the machine (all) or only the jobs'; cmdline and wchan only when asked. */
@@ -318,6 +331,9 @@ export async function startBackgroundDaemon(home: string): Promise<number | null
 }
 
 // The socket is not there or nobody listens on it: the request never reached a daemon.
+/** How many times a wait is asked again after its daemon went away mid-answer. */
+const WAIT_RETRIES = 5;
+
 function unreachable(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ECONNREFUSED';

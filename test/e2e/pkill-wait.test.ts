@@ -1,10 +1,11 @@
 // pkill as procps has it (the name, or -f the command line; each process signalled is named;
 // no pattern can hold the daemon), and bash's `wait` with no argument.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { alive, TestHome, waitFor } from './harness.js';
+import { alive, CLI, TestHome, waitFor } from './harness.js';
 
 describe('pkill and wait', () => {
   const h = new TestHome();
@@ -108,5 +109,27 @@ describe('pkill and wait', () => {
     assert.deepEqual([both.code, both.stderr], [127, 'appinit: wait: %9999: no such job\n'], 'the last id names no job: 127, as bash');
     assert.ok(!alive(a.pid) && !alive(b.pid) && !alive(c.pid));
     assert.equal((await h.cli(['wait', '-n'])).code, 127, 'no job left to wait for');
+  });
+
+  test('a wait survives a kill -9 of the daemon: asked again of the next one, it gets the job\'s status', async () => {
+    await h.cli(['jobs']);
+    for (const [n, args] of [[1, (job: number) => ['wait', `%${job}`]], [2, () => ['wait', '-n']]] as [number, (job: number) => string[]][]) {
+      const gate = join(h.home, `gate-kill-${n}`);
+      writeFileSync(gate, '');
+      const j = await bg('sh', '-c', `while [ -e ${gate} ]; do sleep 0.05; done; exit ${n + 8}`);
+      const w = spawn(process.execPath, [CLI, ...args(j.job)], { env: h.env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      w.stderr.on('data', (d) => (err += d));
+      const ended = new Promise<number | null>((r) => w.once('exit', (code) => r(code)));
+      // Once the daemon has accepted its connection (an accepted socket carries the listener's path
+      // in /proc/net/unix, state 03), the kill cuts an open request: it failed so before the retry.
+      const sock = join(h.home, 'appinit.sock');
+      const accepted = () => readFileSync('/proc/net/unix', 'utf8').split('\n').filter((l) => l.endsWith(` ${sock}`) && l.split(/\s+/)[5] === '03').length;
+      await waitFor(`the daemon holds the connection of appinit ${args(j.job).join(' ')}`, () => accepted() > 0);
+      process.kill(h.daemonPid(), 'SIGKILL');
+      h.reconnect();
+      unlinkSync(gate);
+      assert.equal(await ended, n + 8, `appinit ${args(j.job).join(' ')}: the job's status; stderr: ${err}`);
+    }
   });
 });
