@@ -96,6 +96,11 @@ const ACK_DELAY_MS = 5;
 // without waiting for us; what waits is the store and `status` (at most this long). Answers to
 // our own requests (spawned, spawn-error) and a new connection's hello are never held.
 const GROUP_MS = 5;
+// While batches keep coming (a crash loop) the window doubles with each held batch, up to this:
+// a restart loop of /bin/true then commits every 20 ms, not every ~7 (daemon CPU per restart
+// about a quarter lower, 3 + 3 rounds alternated). A batch after a quiet window is handled at
+// once and the window is GROUP_MS again, so an idle daemon hears an exit as soon as it comes.
+const GROUP_MAX_MS = 20;
 
 /**
  * Connection to the helper. Emits 'batch' (HelperEvent[], in the helper's order), 'malformed'
@@ -116,6 +121,7 @@ export class Supervise extends EventEmitter {
   private queued: HelperEvent[] = [];
   private groupTimer: NodeJS.Timeout | null = null;
   private lastBatchAt = -Infinity;
+  private groupMs = GROUP_MS;
   helperPid = 0;
   epoch = '';
   /** What the connected helper said of itself. */
@@ -204,9 +210,14 @@ export class Supervise extends EventEmitter {
       if (ev === 'spawned' || ev === 'spawn-error' || ev === 'hello' || ev === 'ready') return this.drain();
     }
     if (this.groupTimer) return;
-    const wait = this.lastBatchAt + GROUP_MS - performance.now();
-    if (wait <= 0) this.drain();
-    else this.groupTimer = setTimeout(() => this.drain(), wait);
+    const wait = this.lastBatchAt + this.groupMs - performance.now();
+    if (wait <= 0) {
+      this.groupMs = GROUP_MS;
+      this.drain();
+    } else {
+      this.groupTimer = setTimeout(() => this.drain(), wait);
+      this.groupMs = Math.min(GROUP_MAX_MS, this.groupMs * 2);
+    }
   }
 
   /** Handles every event read so far, as one batch. Acks follow its commit (the supervisor
