@@ -27,11 +27,21 @@ export function isResting(j: JobCore): boolean {
   return RESTING.has(j.state) && j.pid == null && j.others.size === 0 && !j.populated;
 }
 
-/** A job as loaded from the store (or just created): nothing but the row is known yet. */
+/**
+ * A job as loaded from the store (or just created): nothing but the row is known yet.
+ * Every field is named here, in one order, so that every job has one shape (V8's hidden class):
+ * built with `...row` (and patched with Object.assign) the jobs of one `up` of 1,000 had 992
+ * shapes, every read of a job's field in `status` missed V8's caches, and a job's view cost
+ * ~5 µs. Whoever adds a field to Job or JobRow adds it here.
+ */
 export function jobFromRow(row: JobRow): Job {
   return {
-    ...row, state: row.state as State, lastExit: row.lastExit as Termination | null, timer: null, others: new Set(),
-    populated: false, killRounds: 0, startedMono: null, stopSig: null, touchedAt: row.createdAt, foreign: false,
-    execError: null, opening: null, waitingFor: null, winsize: null, statusText: null,
+    id: row.id, number: row.number, program: row.program, instance: row.instance, spec: row.spec,
+    state: row.state as State, want: row.want, pid: row.pid, startTicks: row.startTicks, startedAt: row.startedAt,
+    restarts: row.restarts, restartTimes: row.restartTimes, attempt: row.attempt, lastExit: row.lastExit as Termination | null,
+    reason: row.reason, suspended: row.suspended, ownerUid: row.ownerUid, createdAt: row.createdAt,
+    timer: null, others: new Set(), populated: false, killRounds: 0, startedMono: null, stopSig: null,
+    touchedAt: row.createdAt, foreign: false, execError: null, opening: null, waitingFor: null, winsize: null,
+    statusText: null,
   };
 }
