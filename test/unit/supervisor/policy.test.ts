@@ -2,7 +2,7 @@
 // says the same thing for a raw status.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backoffDelay, decideAfterExit, recentRestarts, restartTicket, wantsRestart, type History } from '../../../src/core/supervisor/policy.js';
+import { backoffDelay, decideAfterExit, noteRestart, recentCount, recentRestarts, restartTicket, wantsRestart, type History } from '../../../src/core/supervisor/policy.js';
 import { termination } from '../../../src/core/supervisor/termination.js';
 import { program } from './fixtures.js';
 
@@ -42,7 +42,22 @@ describe('policy', () => {
       const copy = [...times];
       assert.deepEqual(recentRestarts(p, times, now), ref(limit, window, times, now), `${limit} ${window} [${times}] ${now}`);
       assert.deepEqual(times, copy, 'the input is not changed');
+      // The job's own array, updated in place when in order: the same times as recentRestarts.
+      assert.equal(recentCount(p, times, now), ref(limit, window, times, now).length, `count ${limit} ${window} [${times}] ${now}`);
+      const own = [...times];
+      const kept = noteRestart(p, own, now);
+      assert.deepEqual(kept, ref(limit, window, copy, now), `noteRestart ${limit} ${window} [${copy}] ${now}`);
     }
+  });
+
+  test('a restart loop with a high limit keeps one array: noteRestart appends in place', () => {
+    const p = program({ crashLoop: { limit: 1e9, window: 1000 } });
+    let times: number[] = [];
+    const first = times;
+    for (let now = 0; now < 5000; now += 0.7) times = noteRestart(p, times, now);
+    assert.equal(times, first, 'the same array all along');
+    assert.ok(times.length >= 1428 && times.length <= 1430, `the last second's restarts only: ${times.length}`);
+    assert.ok(times.every((t, i) => i === 0 || t > times[i - 1]), 'in order');
   });
 
   test('decisions: rest, fatal for exec failures, restart with delay, crash loop', () => {
