@@ -83,6 +83,37 @@ export interface ViewRows {
   rows: unknown[][];
 }
 
+/**
+ * ViewRows whose columns of one value in every row are sent once (`same`: [key index, value]):
+ * `rows` then hold only the other columns, in `keys`' order. In a fleet most fields are the same
+ * for every job (null `reason`, `opening`, `tty`, `health`; one user; often one command), so the
+ * answer is a third as long: `status` at 1,000 jobs sent 107 KB and spent most of its time in
+ * JSON.stringify and JSON.parse. Only null, booleans, numbers and strings are factored out.
+ */
+export interface ViewColumns extends ViewRows {
+  same: [number, unknown][];
+}
+
+/** Views as ViewColumns (see there), or null when they are not all of one shape (then send the objects). */
+export function asColumns(views: readonly object[]): ViewColumns | null {
+  const all = asRows(views);
+  if (!all) return null;
+  const { keys, rows } = all;
+  const same: [number, unknown][] = [];
+  if (rows.length > 1) {
+    for (let k = 0; k < keys.length; k++) {
+      const v = rows[0][k];
+      if (v !== null && typeof v === 'object') continue;
+      let one = true;
+      for (let i = 1; i < rows.length && one; i++) one = rows[i][k] === v;
+      if (one) same.push([k, v]);
+    }
+  }
+  if (same.length === 0) return { keys, same, rows };
+  const vary = keys.map((_, k) => k).filter((k) => !same.some(([i]) => i === k));
+  return { keys, same, rows: rows.map((r) => vary.map((k) => r[k])) };
+}
+
 /** Views as ViewRows, or null when they are not all of the first one's keys in its order (then send the objects). */
 export function asRows(views: readonly object[]): ViewRows | null {
   const keys = views.length ? Object.keys(views[0]) : [];

@@ -63,6 +63,8 @@ export class Client {
     this.fast = fastResources ? new FastChannel(socket) : undefined;
   }
   private readonly fast: FastChannel | undefined;
+  /** The daemon answered `status?form=columns` with 400: it knows rows only (before 0.2.x). */
+  private rowsOnly = false;
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const r = await this.t(method, path, body);
@@ -104,8 +106,18 @@ export class Client {
   /** Every job (or those of one program). */
   async status(names?: string | string[]): Promise<JobView[]> {
     const list = names == null ? [] : Array.isArray(names) ? names : [names];
-    // Asked as rows (keys once): less to send and to parse; a daemon before 0.2 answers objects.
-    return fromRows<JobView>(await this.call('GET', `/v1/status?form=rows${list.map((n) => `&name=${encodeURIComponent(n)}`).join('')}`));
+    const q = list.map((n) => `&name=${encodeURIComponent(n)}`).join('');
+    // Asked as columns (keys once, a column of one value once): less to send and to parse. A daemon
+    // that knows only rows says 400 (then rows, from then on); one before 0.2 answers objects.
+    if (!this.rowsOnly) {
+      try {
+        return fromRows<JobView>(await this.call('GET', `/v1/status?form=columns${q}`));
+      } catch (err) {
+        if (!(err instanceof AppinitError && err.status === 400 && err.code === 'usage')) throw err;
+        this.rowsOnly = true;
+      }
+    }
+    return fromRows<JobView>(await this.call('GET', `/v1/status?form=rows${q}`));
   }
   /**
    * Loads a control file's text, replacing the programs loaded before; with dryRun, only says what

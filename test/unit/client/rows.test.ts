@@ -1,7 +1,7 @@
 // Rows (keys once) and back: api/views.ts asRows and client/rows.ts fromRows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asRows } from '../../../src/api/views.js';
+import { asColumns, asRows } from '../../../src/api/views.js';
 import { fromRows } from '../../../src/client/rows.js';
 
 test('objects of one shape survive rows and back, nested values and nulls included', () => {
@@ -26,4 +26,46 @@ test('views of different shapes are not made rows; a list passes through; odd ke
   assert.equal(Object.getPrototypeOf(p), Object.prototype, 'a key named __proto__ is a property, not the prototype');
   assert.equal(p.polluted, undefined);
   assert.throws(() => fromRows({ nope: 1 }), /neither a list nor rows/);
+});
+
+test('columns of one value in every row are sent once and come back in their place', () => {
+  const views = [
+    { name: 'a', pid: 1, user: 'root', reason: null, lastExit: null, health: { status: 'healthy' }, up: true },
+    { name: 'b', pid: 2, user: 'root', reason: null, lastExit: null, health: { status: 'healthy' }, up: true },
+    { name: 'c', pid: 3, user: 'root', reason: null, lastExit: null, health: { status: 'healthy' }, up: true },
+  ];
+  const cols = asColumns(views)!;
+  assert.deepEqual(cols.keys, ['name', 'pid', 'user', 'reason', 'lastExit', 'health', 'up']);
+  assert.deepEqual(cols.same, [[2, 'root'], [3, null], [4, null], [6, true]], 'objects are never factored out, nulls are');
+  assert.deepEqual(cols.rows, [['a', 1, { status: 'healthy' }], ['b', 2, { status: 'healthy' }], ['c', 3, { status: 'healthy' }]]);
+  const back = fromRows<Record<string, unknown>>(JSON.parse(JSON.stringify(cols)));
+  assert.deepEqual(back, views);
+  assert.deepEqual(Object.keys(back[0]), Object.keys(views[0]), 'the keys in their order');
+  // One view: nothing is "the same" (a single row says nothing of the others).
+  assert.deepEqual(asColumns([views[0]])?.same, []);
+  assert.deepEqual(fromRows(JSON.parse(JSON.stringify(asColumns([views[0]])))), [views[0]]);
+  assert.equal(asColumns([{ a: 1 }, { b: 1 }]), null);
+  // Odd keys take the loop, with fixed columns too; a value that looks like code stays a value.
+  const odd = [{ 'a-b': 'x);process.exit(1);(', __proto__x: 1, k: 1 }, { 'a-b': 'x);process.exit(1);(', __proto__x: 2, k: 1 }];
+  assert.deepEqual(fromRows(JSON.parse(JSON.stringify(asColumns(odd)))), odd);
+  assert.throws(() => fromRows({ keys: ['a'], same: [[3, 1]], rows: [] }), /names column 3 of 1/);
+});
+
+test('the client asks for columns, and a daemon that knows only rows gets asked for rows from then on', async () => {
+  const { connect } = await import('../../../src/client/index.js');
+  const views = [{ name: 'a', pid: 1, user: 'root' }, { name: 'b', pid: 2, user: 'root' }];
+  const asked: string[] = [];
+  // The route as a daemon before `form=columns` has it (api/routes.ts of 0.1): rows or 400.
+  const older = async (method: string, path: string) => {
+    asked.push(path);
+    const form = new URL(path, 'http://d').searchParams.get('form');
+    if (form != null && form !== 'rows') return { status: 400, body: { error: { code: 'usage', message: 'form: expected rows (or nothing: one object per job)' } } };
+    return { status: 200, body: form === 'rows' ? asRows(views) : views };
+  };
+  const c = await connect({ transport: older, home: '/nonexistent' });
+  assert.deepEqual(await c.status(), views);
+  assert.deepEqual(await c.status('a'), views);
+  assert.deepEqual(asked, ['/v1/status?form=columns', '/v1/status?form=rows', '/v1/status?form=rows&name=a'], 'columns once, then rows only');
+  const current = async (_m: string, path: string) => ({ status: 200, body: new URL(path, 'http://d').searchParams.get('form') === 'columns' ? asColumns(views) : null });
+  assert.deepEqual(await (await connect({ transport: current, home: '/nonexistent' })).status(), views);
 });
