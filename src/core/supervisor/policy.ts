@@ -24,20 +24,17 @@ export function backoffDelay(p: Program, attempt: number): number {
 }
 
 /** Restart times (monotonic ms) still inside the crash-loop window, plus now; only the last limit+1 matter. */
-export function recentRestarts(p: Program, times: number[], now: number): number[] {
+export function recentRestarts(p: Program, times: readonly number[], now: number): number[] {
   const keep = Math.max(1, p.crashLoop.limit + 1);
   const w = p.crashLoop.window;
   // Times are kept in order (each is a later `now`): the ones inside the window are one run at
   // the end, so they are copied in one slice rather than filtered one by one (with a high limit
   // this array holds every restart of the window: ~1000 in a tight restart loop, issue 17).
-  let first = 0;
-  while (first < times.length && !(times[first] <= now && now - times[first] < w)) first++;
-  for (let i = first; i < times.length; i++) {
-    if (!(times[i] <= now && now - times[i] < w)) {
-      const recent = times.filter((t) => t <= now && now - t < w); // out of order: the general way
-      recent.push(now);
-      return recent.length > keep ? recent.slice(recent.length - keep) : recent;
-    }
+  const first = firstInWindow(times, now, w);
+  if (first < 0) {
+    const recent = times.filter((t) => t <= now && now - t < w); // out of order: the general way
+    recent.push(now);
+    return recent.length > keep ? recent.slice(recent.length - keep) : recent;
   }
   const recent = times.slice(Math.max(first, times.length - (keep - 1)));
   recent.push(now);
@@ -56,7 +53,7 @@ function firstInWindow(times: readonly number[], now: number, w: number): number
 /** recentRestarts(p, times, now).length, without building it. */
 export function recentCount(p: Program, times: readonly number[], now: number): number {
   const first = firstInWindow(times, now, p.crashLoop.window);
-  if (first < 0) return recentRestarts(p, times as number[], now).length;
+  if (first < 0) return recentRestarts(p, times, now).length;
   return Math.min(times.length - first + 1, Math.max(1, p.crashLoop.limit + 1));
 }
 
