@@ -96,35 +96,34 @@ export interface ViewColumns extends ViewRows {
 
 /** Views as ViewColumns (see there), or null when they are not all of one shape (then send the objects). */
 export function asColumns(views: readonly object[]): ViewColumns | null {
-  const all = asRows(views);
-  if (!all) return null;
-  const { keys, rows } = all;
+  const keys = keysOfAll(views);
+  if (!keys) return null;
+  const vs = views as readonly Record<string, unknown>[];
   const same: [number, unknown][] = [];
-  if (rows.length > 1) {
-    for (let k = 0; k < keys.length; k++) {
-      const v = rows[0][k];
-      if (v !== null && typeof v === 'object') continue;
-      let one = true;
-      for (let i = 1; i < rows.length && one; i++) one = rows[i][k] === v;
-      if (one) same.push([k, v]);
-    }
+  const vary: string[] = [];
+  keys.forEach((k, i) => {
+    const v = vs.length > 1 ? vs[0][k] : undefined;
+    if (vs.length > 1 && (v === null || typeof v !== 'object') && vs.every((r) => r[k] === v)) same.push([i, v]);
+    else vary.push(k);
+  });
+  return { keys, same, rows: vs.map((r) => vary.map((k) => r[k])) };
+}
+
+// The first view's keys when every view has them in that order, else null.
+function keysOfAll(views: readonly object[]): string[] | null {
+  const keys = views.length ? Object.keys(views[0]) : [];
+  for (const v of views) {
+    const ks = Object.keys(v);
+    if (ks.length !== keys.length || ks.some((k, i) => k !== keys[i])) return null;
   }
-  if (same.length === 0) return { keys, same, rows };
-  const vary = keys.map((_, k) => k).filter((k) => !same.some(([i]) => i === k));
-  return { keys, same, rows: rows.map((r) => vary.map((k) => r[k])) };
+  return keys;
 }
 
 /** Views as ViewRows, or null when they are not all of the first one's keys in its order (then send the objects). */
 export function asRows(views: readonly object[]): ViewRows | null {
-  const keys = views.length ? Object.keys(views[0]) : [];
-  const rows: unknown[][] = [];
-  for (const v of views) {
-    const r = v as Record<string, unknown>;
-    const ks = Object.keys(r);
-    if (ks.length !== keys.length || ks.some((k, i) => k !== keys[i])) return null;
-    rows.push(keys.map((k) => r[k]));
-  }
-  return { keys, rows };
+  const keys = keysOfAll(views);
+  if (!keys) return null;
+  return { keys, rows: (views as readonly Record<string, unknown>[]).map((r) => keys.map((k) => r[k])) };
 }
 
 /** The views of many jobs at one instant (status, overview): one clock read, user names looked up once. */
