@@ -342,10 +342,10 @@ export async function startBackgroundDaemon(home: string): Promise<number | null
   return (await import('../api/autostart.js')).ensureDaemon(home);
 }
 
-// The socket is not there or nobody listens on it: the request never reached a daemon.
 /** How many times a wait is asked again after its daemon went away mid-answer. */
 const WAIT_RETRIES = 5;
 
+// The socket is not there or nobody listens on it: the request never reached a daemon.
 function unreachable(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ECONNREFUSED';

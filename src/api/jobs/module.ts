@@ -247,23 +247,14 @@ export const jobsModule: Module = {
         const candidates = specs ? specs.map((s) => jobBySpec(ctx, req, s))
           : mine(ctx, req).filter((j) => endsByItself(j) && (j.program == null || !isResting(j)));
         if (candidates.length === 0) return { job: null, status: 127 };
-        const first = await new Promise<Job>((resolve) => {
-          const done = candidates.find(isResting);
-          if (done) return resolve(done);
-          const onRest = (j: Job) => {
-            if (!candidates.includes(j)) return;
-            ctx.sup.off('rest', onRest);
-            resolve(j);
-          };
-          ctx.sup.on('rest', onRest);
-        });
+        const first = await ctx.sup.waitFirstRest(candidates, req.signal);
         const status = first.lastExit ? shellStatus(first.lastExit) : 0;
         if (first.program == null) ctx.sup.forget(first);
         return { job: first.number, status, lastExit: first.lastExit };
       }
       if (spec == null) {
         const all = mine(ctx, req).filter((j) => endsByItself(j) && !isResting(j));
-        await ctx.sup.waitRest(all);
+        await ctx.sup.waitRest(all, req.signal);
         for (const j of all) if (j.program == null) ctx.sup.forget(j);
         return { job: null, status: 0, jobs: all.map((j) => j.number) };
       }

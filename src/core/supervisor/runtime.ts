@@ -500,16 +500,33 @@ export class Supervisor extends EventEmitter {
     try { this.helper.pipeCommand(verb, name); return true; } catch { return false; }
   }
 
-  /** Resolves once every given job rests (stopped, exited or fatal, nothing left running). */
-  waitRest(jobs: Job[]): Promise<void> {
+  /** Resolves once every given job rests (stopped, exited or fatal, nothing left running).
+   *  With `signal`: once it aborts (the caller went away) it stops listening and never resolves. */
+  waitRest(jobs: Job[], signal?: AbortSignal): Promise<void> {
+    return this.whenRest(() => jobs.every(isResting), signal).then(() => undefined);
+  }
+
+  /** The first of these jobs to rest (one resting already: that one); `signal` as waitRest's. */
+  waitFirstRest(jobs: Job[], signal?: AbortSignal): Promise<Job> {
+    // The job whose rest came first (several resting in one batch: in the order they came).
+    return this.whenRest((j) => (j ? (jobs.includes(j) ? j : null) : jobs.find(isResting) ?? null), signal);
+  }
+
+  // Resolves with done()'s first truthy value, asked now (no job) and at every job's rest (that
+  // job). An abandoned wait (a `wait` whose caller pressed Ctrl-C) leaves no listener behind.
+  private whenRest<T>(done: (rested?: Job) => T | null | false, signal?: AbortSignal): Promise<T> {
     return new Promise((resolve) => {
-      const check = () => {
-        if (jobs.every(isResting)) {
-          this.off('rest', check);
-          resolve();
-        }
+      const stop = () => this.off('rest', check);
+      const check = (rested?: Job) => {
+        const v = done(rested);
+        if (!v) return;
+        stop();
+        signal?.removeEventListener('abort', stop);
+        resolve(v);
       };
+      if (signal?.aborted) return;
       this.on('rest', check);
+      signal?.addEventListener('abort', stop, { once: true });
       check();
     });
   }
