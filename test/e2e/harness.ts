@@ -160,6 +160,17 @@ export class TestHome {
     return waitFor(`${name}: ${what}`, async () => (await this.status()).find((j) => j.name === name && pred(j)), timeoutMs);
   }
 
+  /** The end of the daemon's log (its jobs' state changes), for a failure's message: what the
+   *  daemon did is what a failed assertion on the programs' own output cannot say. */
+  daemonLog(lines = 40): string {
+    try {
+      const all = readFileSync(join(this.home, 'daemon.log'), 'utf8').trimEnd().split('\n');
+      return `the daemon's log, last ${Math.min(lines, all.length)} lines:\n${all.slice(-lines).join('\n')}`;
+    } catch (err) {
+      return `no daemon log: ${(err as Error).message}`;
+    }
+  }
+
   /** Pid of the daemon, from its pid file. */
   daemonPid(): number {
     return Number(readFileSync(join(this.home, 'daemon.pid'), 'utf8'));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { TestHome } from './harness.js';
+import { TestHome, waitFor } from './harness.js';
 
 describe('priority', () => {
   const h = new TestHome();
@@ -15,7 +15,11 @@ describe('priority', () => {
     shell: true
     ready: 200ms
 ${extra}`;
-  const events = () => readFileSync(log, 'utf8').trim().split('\n');
+  const events = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
+  // A job is "running" when its `ready` time has passed, not when its shell has run a line: under
+  // load the trap and the echo come later. The order is read once every line has come.
+  const eventsWhen = (n: number) => waitFor(`${n} lines in ${log}`, () => (events().length >= n ? events() : null), 20_000)
+    .catch((err: Error) => { throw new Error(`${err.message}\n${h.daemonLog()}`); });
 
   test('start all: lower priority first, after: before its dependents; stop all: the reverse', async () => {
     writeFileSync(log, '');
@@ -25,21 +29,21 @@ ${extra}`;
     writeFileSync(log, '');
     r = await h.cli(['start', 'all']);
     assert.equal(r.code, 0, r.stderr);
-    await h.waitJob('web', 'running', (j) => j.state === 'running');
-    assert.deepEqual(events(), ['start db', 'start api', 'start web']);
+    assert.deepEqual(await eventsWhen(3), ['start db', 'start api', 'start web'], h.daemonLog());
     writeFileSync(log, '');
     r = await h.cli(['stop', 'all']);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(events(), ['stop web', 'stop api', 'stop db']);
+    assert.deepEqual(events(), ['stop web', 'stop api', 'stop db'], h.daemonLog());
   });
 
   test('restart of several programs: stopped in reverse, started in order', async () => {
-    await h.cli(['start', 'all']);
-    await h.waitJob('web', 'running', (j) => j.state === 'running');
+    writeFileSync(log, '');
+    const started = await h.cli(['start', 'all']);
+    assert.equal(started.code, 0, started.stderr);
+    await eventsWhen(3); // every trap is set
     writeFileSync(log, '');
     const r = await h.cli(['restart', 'web', 'db']);
     assert.equal(r.code, 0, r.stderr);
-    await h.waitJob('web', 'running again', (j) => j.state === 'running');
-    assert.deepEqual(events(), ['stop web', 'stop db', 'start db', 'start web']);
+    assert.deepEqual(await eventsWhen(4), ['stop web', 'stop db', 'start db', 'start web'], `${r.stdout}\n${h.daemonLog()}`);
   });
 });
