@@ -89,11 +89,13 @@ describe('kill -9 of the daemon during up', () => {
     // waits for them; they end by themselves meanwhile, as the helper reaps them.
     const write = (marker: string) => {
       let yaml = 'programs:\n';
-      for (let i = 0; i < n; i++) yaml += `  p${i}:\n    command: [sh, -c, "trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done", ${marker}]\n    ready: 0\n`;
+      // Each says when its trap is set (a TERM before it would end it at once, and no stop would be seen).
+      for (let i = 0; i < n; i++) yaml += `  p${i}:\n    command: [sh, -c, "trap 'sleep 1; exit 0' TERM; : > ${hc.home}/trap-${marker}-p${i}; while :; do sleep 0.1; done", ${marker}]\n    ready: 0\n`;
       return hc.write('changing.yaml', yaml);
     };
     const file = write('old');
     assert.equal((await hc.cli(['up', '--wait', file])).code, 0);
+    await trapsSet(hc.home, 'old', n);
     write('new');
     const up = spawn(process.execPath, [CLI, 'up', file], { env: hc.env, stdio: 'ignore' });
     const upDone = new Promise((r) => up.once('exit', r));
@@ -117,8 +119,9 @@ describe('kill -9 of the daemon during up', () => {
   const hr = new TestHome();
   after(() => hr.cleanup());
   test('killed while restart waits for the job to stop: the job runs again afterwards', async () => {
-    const file = hr.write('restart.yaml', `programs:\n  slow:\n    command: [sh, -c, "trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done"]\n    ready: 0\n  other:\n    command: sleep 1000\n    ready: 0\n`);
+    const file = hr.write('restart.yaml', `programs:\n  slow:\n    command: [sh, -c, "trap 'sleep 1; exit 0' TERM; : > ${hr.home}/trap-slow-p0; while :; do sleep 0.1; done"]\n    ready: 0\n  other:\n    command: sleep 1000\n    ready: 0\n`);
     assert.equal((await hr.cli(['up', '--wait', file])).code, 0);
+    await trapsSet(hr.home, 'slow', 1);
     assert.equal((await hr.cli(['stop', 'other'])).code, 0);
     const before = (await hr.status()).find((j) => j.name === 'slow')!.pid;
     const restart = spawn(process.execPath, [CLI, 'restart', 'slow'], { env: hr.env, stdio: 'ignore' });
@@ -132,6 +135,12 @@ describe('kill -9 of the daemon during up', () => {
     assert.equal((await hr.status()).find((j) => j.name === 'other')!.state, 'stopped', 'a job stopped by `stop` stays stopped');
   });
 });
+
+/** Waits until N programs wrote trap-MARKER-p0.. in the home: their TERM traps are set. */
+function trapsSet(home: string, marker: string, n: number): Promise<boolean> {
+  return waitFor(`${n} programs with their TERM trap set (trap-${marker}-p* in ${home})`,
+    () => readdirSync(home).filter((f) => f.startsWith(`trap-${marker}-p`)).length >= n, 20_000);
+}
 
 /** Starts the daemon, then `appinit up` of N programs `sleep MARKER` in the background; resolves
  *  to a promise of that command's end. */
