@@ -98,15 +98,19 @@ export interface ViewColumns extends ViewRows {
 export function asColumns(views: readonly object[]): ViewColumns | null {
   const keys = keysOfAll(views);
   if (!keys) return null;
-  const vs = views as readonly Record<string, unknown>[];
+  // Each view's values in keys' order (keysOfAll checked the order), read once: a lookup by a
+  // key held in a variable per cell cost twice as much (0.6 against 0.3-0.4 ms at 1,000 views).
+  const vals = views.map((v) => Object.values(v));
   const same: [number, unknown][] = [];
-  const vary: string[] = [];
-  keys.forEach((k, i) => {
-    const v = vs.length > 1 ? vs[0][k] : undefined;
-    if (vs.length > 1 && (v === null || typeof v !== 'object') && vs.every((r) => r[k] === v)) same.push([i, v]);
-    else vary.push(k);
-  });
-  return { keys, same, rows: vs.map((r) => vary.map((k) => r[k])) };
+  const vary: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const v = vals.length > 1 ? vals[0][i] : undefined;
+    let one = vals.length > 1 && (v === null || typeof v !== 'object');
+    for (let r = 1; one && r < vals.length; r++) one = vals[r][i] === v;
+    if (one) same.push([i, v]);
+    else vary.push(i);
+  }
+  return { keys, same, rows: vals.map((row) => vary.map((i) => row[i])) };
 }
 
 // The first view's keys when every view has them in that order, else null.
