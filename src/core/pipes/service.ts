@@ -48,6 +48,9 @@ export class PipesService {
   };
 
   private closeIfEnded(producer: string): void {
+    // Most producers have no reader: this runs at every job's rest, and scanning every job for
+    // each made a stop of 500 jobs O(N^2) (37 ms of its CPU).
+    if (!this.sup.pipeReaders().some((j) => j.spec.stdin.kind === 'program' && j.spec.stdin.from === producer)) return;
     const jobs = [...this.sup.jobs.values()].filter((j) => j.spec.name === producer);
     if (jobs.length === 0 || jobs.some((j) => !isResting(j))) return;
     for (const stream of ['stdout', 'stderr'] as const) {

@@ -452,7 +452,8 @@ export class Supervisor extends EventEmitter {
   // needs of its peers. Kept until a job is created, forgotten or given a new program: passing
   // every job to every spawn made 400 runs due at once, or an `up` of 500, O(N^2) (issue 17).
   private readers: Job[] | null = null;
-  private pipeReaders(): Job[] {
+  /** The jobs that read another program's output (`stdin: { from: ... }`), kept between changes. */
+  pipeReaders(): readonly Job[] {
     return (this.readers ??= [...this.jobs.values()].filter((j) => j.spec.stdin.kind === 'program'));
   }
 
