@@ -11,7 +11,7 @@ import { ApiError } from './errors.js';
 import { queryNumber, queryText, signalArg, text, textList } from './input.js';
 import type { Services } from './modules.js';
 import type { SystemDirs } from './paths.js';
-import { asColumns, asRows, jobView, jobViews, type DaemonInfo, type JobView, type RecordView, type ViewRows } from './views.js';
+import { asColumns, asRows, jobView, jobViews, type DaemonInfo, type JobView, type RecordView, type ViewColumns, type ViewRows } from './views.js';
 import { selectJobs } from '../core/supervisor/select.js';
 import { visiblePipes } from './pipes/module.js';
 
@@ -117,9 +117,9 @@ export const coreRoutes: RouteTable = {
     pipes: await visiblePipes(ctx, req),
   }),
 
-  // ?form=rows: the same views as { keys, rows } (asRows); ?form=columns: as { keys, same, rows }
-  // (asColumns), which the typed client asks for (it falls back to rows with an older daemon).
-  'GET /v1/status': (ctx, req): JobView[] | ViewRows => {
+  // ?form=rows: the same views as { keys, rows } (asRows); ?form=columns: as { keys, count, same,
+  // columns } (asColumns), which the typed client asks for (it falls back to rows with an older daemon).
+  'GET /v1/status': (ctx, req): JobView[] | ViewRows | ViewColumns => {
     const views = statusViews(ctx, req);
     const form = req.query.get('form');
     if (form != null && form !== 'rows' && form !== 'columns') throw new ApiError(400, 'usage', 'form: expected rows or columns (or nothing: one object per job)');

@@ -37,7 +37,8 @@ test('columns of one value in every row are sent once and come back in their pla
   const cols = asColumns(views)!;
   assert.deepEqual(cols.keys, ['name', 'pid', 'user', 'reason', 'lastExit', 'health', 'up']);
   assert.deepEqual(cols.same, [[2, 'root'], [3, null], [4, null], [6, true]], 'objects are never factored out, nulls are');
-  assert.deepEqual(cols.rows, [['a', 1, { status: 'healthy' }], ['b', 2, { status: 'healthy' }], ['c', 3, { status: 'healthy' }]]);
+  assert.equal(cols.count, 3);
+  assert.deepEqual(cols.columns, [['a', 'b', 'c'], [1, 2, 3], [{ status: 'healthy' }, { status: 'healthy' }, { status: 'healthy' }]], 'the other columns, each as one array');
   const back = fromRows<Record<string, unknown>>(JSON.parse(JSON.stringify(cols)));
   assert.deepEqual(back, views);
   assert.deepEqual(Object.keys(back[0]), Object.keys(views[0]), 'the keys in their order');
@@ -49,6 +50,20 @@ test('columns of one value in every row are sent once and come back in their pla
   const odd = [{ 'a-b': 'x);process.exit(1);(', __proto__x: 1, k: 1 }, { 'a-b': 'x);process.exit(1);(', __proto__x: 2, k: 1 }];
   assert.deepEqual(fromRows(JSON.parse(JSON.stringify(asColumns(odd)))), odd);
   assert.throws(() => fromRows({ keys: ['a'], same: [[3, 1]], rows: [] }), /names column 3 of 1/);
+  assert.throws(() => fromRows({ keys: ['a'], count: 0, same: [[3, 1]], columns: [] }), /names column 3 of 1/);
+  // Columns that do not fit the keys and the count are refused whole, not read past their end.
+  for (const bad of [
+    { keys: ['a', 'b'], count: 2, same: [], columns: [[1, 2]] },
+    { keys: ['a', 'b'], count: 2, same: [], columns: [[1, 2], [3]] },
+    { keys: ['a', 'b'], count: 2, same: [[1, 0], [1, 0]], columns: [] },
+    { keys: ['a'], count: -1, same: [], columns: [[]] },
+    { keys: ['a'], same: [], columns: [[1]] },
+  ]) assert.throws(() => fromRows(bad), /do not fit/, JSON.stringify(bad));
+  // Every column the same (two views): the count alone says how many.
+  const twins = [{ a: 1, b: 'x' }, { a: 1, b: 'x' }];
+  assert.deepEqual(asColumns(twins), { keys: ['a', 'b'], count: 2, same: [[0, 1], [1, 'x']], columns: [] });
+  assert.deepEqual(fromRows(JSON.parse(JSON.stringify(asColumns(twins)))), twins);
+  assert.deepEqual(fromRows(JSON.parse(JSON.stringify(asColumns([])))), []);
 });
 
 test('the client asks for columns, and a daemon that knows only rows gets asked for rows from then on', async () => {
