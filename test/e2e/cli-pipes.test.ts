@@ -45,6 +45,8 @@ describe('CLI output through pipes', () => {
 `);
     const c = await h.api();
     await waitFor(`flood's log to hold ${LINES} lines`, async () => (await c.logs({ name: 'flood', n: 1 })).lines[0]?.line === String(LINES), 30_000);
+    // The test of `daemon` reads its log once: its line must be there first.
+    await waitFor('daemon\'s line in its log', async () => (await c.logs({ name: 'daemon', n: 1 })).lines[0]?.line === 'from-daemon', 30_000);
   });
   after(() => h.cleanup());
 

@@ -2,7 +2,7 @@
 // no pattern can hold the daemon), and bash's `wait` with no argument.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { alive, CLI, TestHome, waitFor } from './harness.js';
@@ -27,9 +27,11 @@ describe('pkill and wait', () => {
     await h.up('programs:\n  svc:\n    command: sh -c "while :; do sleep 2; done" # sleep 2\n');
     const svc = await h.waitJob('svc', 'running', (j) => j.state === 'running' && j.pid != null);
     const sh = await bg('sh', '-c', 'sleep 1000; exit 7');
+    // Named sleep only once it has exec'd: a child just forked is still named sh.
     const child = await waitFor('the sleep inside the shell job', () => {
       const kids = readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim();
-      return kids ? Number(kids.split(' ')[0]) : null;
+      const kid = kids ? Number(kids.split(' ')[0]) : null;
+      return kid && readFileSync(`/proc/${kid}/comm`, 'utf8').trim() === 'sleep' ? kid : null;
     });
     const none = await h.cli(['pkill', 'sleep 2']);
     assert.equal(none.code, 1, 'no process is named "sleep 2"');
@@ -47,7 +49,10 @@ describe('pkill and wait', () => {
   });
 
   test('kill -0 (and -s 0) only asks whether a job or pid is there, as bash does; nothing is sent', async () => {
-    const j = await bg('sh', '-c', 'trap "echo got; exit 3" USR1 TERM; while :; do sleep 0.1; done');
+    // The job says when its trap is set: a TERM (or USR1) before it would end it at once, not with 3.
+    const trapSet = join(h.home, 'trap-kill0');
+    const j = await bg('sh', '-c', `trap "echo got; exit 3" USR1 TERM; : > ${trapSet}; while :; do sleep 0.1; done`);
+    await waitFor(`the job's trap set (${trapSet})`, () => existsSync(trapSet));
     for (const argv of [['-0', `%${j.job}`], ['-s', '0', `%${j.job}`], ['-0', String(j.pid)], ['-0', '%?USR1']]) {
       const r = await h.cli(['kill', ...argv]);
       assert.deepEqual([r.code, r.stdout, r.stderr], [0, '', ''], `kill ${argv.join(' ')}`);
@@ -61,6 +66,8 @@ describe('pkill and wait', () => {
 
   test('pkill -f matches the whole command line', async () => {
     const j = await bg('sh', '-c', 'exec sleep 4243');
+    // The name pkill reports is the process's own: sleep once sh has exec'd it, not before.
+    await waitFor('the job exec\'d sleep', () => readFileSync(`/proc/${j.pid}/comm`, 'utf8').trim() === 'sleep');
     const r = await h.cli(['pkill', '-f', 'sleep 424[0-9]']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `sleep (pid ${j.pid}, job %${j.job}): sent SIGTERM\n`);

@@ -94,7 +94,11 @@ describe('qaipc: resources from the shell', () => {
     const c = await h.api();
     const before = (await c.resources()) as unknown as { stats?: { deadlocksRefused: number } };
     assert.equal(before.stats?.deadlocksRefused, 0, 'GET /v1/resources has stats.deadlocksRefused = 0 at first');
-    const lock = (outer: string, inner: string) => `${node} ${CLI} lock ${outer} -- sh -c 'sleep 0.5; ${node} ${CLI} lock ${inner} -- true'`;
+    // Each says it holds its first lock and asks for the second only once the other holds its own
+    // (a sleep instead let one finish alone when the other's start came late, as under load).
+    const held = (name: string) => `${h.home}/held-${name}`;
+    const lock = (outer: string, inner: string) =>
+      `${node} ${CLI} lock ${outer} -- sh -c 'touch ${held(outer)}; while [ ! -e ${held(inner)} ]; do sleep 0.05; done; ${node} ${CLI} lock ${inner} -- true'`;
     await h.up(`programs:\n  a:\n    command: ${JSON.stringify(lock('m1', 'm2'))}\n    shell: true\n    restart: never\n    ready: 0\n` +
       `  b:\n    command: ${JSON.stringify(lock('m2', 'm1'))}\n    shell: true\n    restart: never\n    ready: 0\n`);
     await Promise.all(['a', 'b'].map((n) => h.waitJob(n, 'ended', (j) => j.state === 'exited', 20_000)));

@@ -17,8 +17,11 @@ describe('resources', () => {
   test('two jobs that lock in opposite order: the deadlock is refused at once, the other job finishes', async () => {
     await h.cli(['info']);
     c = await h.api();
+    // Each says it holds its first lock and asks for the second only once the other holds its own
+    // (a sleep instead let one finish alone when the other's start came late, as under load).
+    const held = (name: string) => `${h.home}/held-${name}`;
     const lock = (outer: string, inner: string) =>
-      `${node} ${CLI} lock ${outer} -- sh -c 'sleep 0.5; ${node} ${CLI} lock ${inner} -- true'`;
+      `${node} ${CLI} lock ${outer} -- sh -c 'touch ${held(outer)}; while [ ! -e ${held(inner)} ]; do sleep 0.05; done; ${node} ${CLI} lock ${inner} -- true'`;
     await h.up(`programs:\n  a:\n    command: ${JSON.stringify(lock('db', 'cache'))}\n    shell: true\n    restart: never\n    ready: 0\n` +
       `  b:\n    command: ${JSON.stringify(lock('cache', 'db'))}\n    shell: true\n    restart: never\n    ready: 0\n`);
     const [a, b] = await Promise.all(['a', 'b'].map((n) => h.waitJob(n, 'ended', (j) => j.state === 'exited', 20_000)));

@@ -171,9 +171,14 @@ describe('system daemon: abuse of the socket', { skip: isRoot ? false : 'needs r
     const prog = h.write('big.yaml', 'programs:\n  big:\n    command: sh -c "yes 0123456789012345678901234567890123456789012345678901234567890123456789 | head -n 250000; exec sleep 1000"\n');
     const up = await h.cli(['up', prog], { user: u });
     assert.equal(up.code, 0, up.stderr);
-    await waitFor('the big log is written', async () => {
+    // The program has written all of it once its shell has gone on to `sleep`: `running` says only
+    // that its ready time passed, and a first line in the log only that the writing began.
+    await waitFor('the big log is written (the program went on to its sleep)', async () => {
       const r = await h.cli(['logs', 'big', '-n', '1', '--json'], { user: u });
-      return r.stdout.includes('"line"') && JSON.parse((await h.cli(['status', '--json'], { user: u })).stdout)[0]?.state === 'running' ? true : null;
+      const job = (JSON.parse((await h.cli(['status', '--json'], { user: u })).stdout) as { state: string; pid: number | null }[])[0];
+      h.saw(job?.pid);
+      return r.stdout.includes('"line"') && job?.state === 'running' && job.pid != null
+        && readFileSync(`/proc/${job.pid}/comm`, 'utf8').trim() === 'sleep' ? true : null;
     }, 60_000);
     await statusTimes('with a 25 MB log');
     const before = rssKb(h.daemonPid()).rss;

@@ -115,7 +115,12 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     const f = join(h.dir, 'marks', 'hc');
     const uid = await waitFor('the health check ran', () => (existsSync(f) && readFileSync(f, 'utf8').trim() ? readFileSync(f, 'utf8').trim() : null), 20_000);
     assert.equal(Number(uid), a.uid);
-    const env = readFileSync(join(h.dir, 'marks', 'hc-env'), 'utf8');
+    // `env > hc-env` comes after `id -u > hc`, and every check empties it first: read it once it
+    // holds a whole environment, not once.
+    const envFile = join(h.dir, 'marks', 'hc-env');
+    const env = await waitFor('the health check wrote its environment', () => {
+      try { const t = readFileSync(envFile, 'utf8'); return t.endsWith('\n') ? t : null; } catch { return null; }
+    }, 20_000);
     assert.ok(!env.includes('hunter2') && !env.includes('daemon-only'), "the daemon's secrets stay with it");
     assert.match(env, new RegExp(`^USER=${A}$`, 'm'));
   });

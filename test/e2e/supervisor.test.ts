@@ -1,6 +1,6 @@
 // Supervisor core, end to end: real daemon, real processes, real signals.
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { alive, sessionMembers, statField, TestHome, waitFor } from './harness.js';
 
@@ -112,8 +112,11 @@ describe('stop: TERM, then KILL after the timeout, to the whole tree', () => {
   after(() => h.cleanup());
 
   test('a program that ignores TERM gets KILL after stop.timeout', async () => {
-    await h.up(`programs:\n  stubborn:\n    command: sh -c 'trap "" TERM; while :; do sleep 0.1; done'\n    stop: { timeout: 500ms }\n`);
+    // It says when its trap is set: a TERM before it would end it at once, with no KILL to wait for.
+    const trapSet = `${h.home}/stubborn-trap`;
+    await h.up(`programs:\n  stubborn:\n    command: sh -c 'trap "" TERM; touch ${trapSet}; while :; do sleep 0.1; done'\n    stop: { timeout: 500ms }\n`);
     const j = await h.waitJob('stubborn', 'running', (j) => j.pid != null);
+    await waitFor(`stubborn's TERM trap set (${trapSet})`, () => existsSync(trapSet));
     const t0 = Date.now();
     const r = await h.cli(['stop', 'stubborn']);
     assert.equal(r.code, 0, r.stderr);
@@ -130,6 +133,8 @@ describe('stop: TERM, then KILL after the timeout, to the whole tree', () => {
     const gc = await waitFor('grandchild pid written', () => Number(readFileSync(pidFile, 'utf8')) || 0);
     const helper = h.helperPid();
     await waitFor('grandchild reparented to the helper (subreaper)', () => Number(statField(gc, 4)) === helper);
+    // Its pid is written at the fork: the record's comm is sleep only once it has exec'd.
+    await waitFor('the grandchild exec\'d sleep', () => readFileSync(`/proc/${gc}/comm`, 'utf8').trim() === 'sleep');
     const r = await h.cli(['stop', 'forker']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(alive(gc), false, 'the adopted grandchild is gone when stop returns');
@@ -260,17 +265,21 @@ describe('down', () => {
 
   test('returns only when every job and adopted descendant is gone, even one that ignores TERM', async () => {
     const pidFile = h.write('orphan.pid', '');
+    // Both say when their TERM trap is set: a TERM before it would end them at once, and down
+    // would not have to wait for what ignores it.
+    const trapSet = (n: string) => `${h.home}/trap-${n}`;
     await h.up(`programs:
   stubborn:
-    command: sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+    command: sh -c 'trap "" TERM; touch ${trapSet('stubborn')}; while :; do sleep 0.1; done'
     stop: { timeout: 700ms }
   parent:
-    command: sh -c 'setsid sh -c "trap \\"\\" TERM; while :; do sleep 0.1; done" & echo $! > ${pidFile}; exit 0'
+    command: sh -c 'setsid sh -c "trap \\"\\" TERM; touch ${trapSet('orphan')}; while :; do sleep 0.1; done" & echo $! > ${pidFile}; exit 0'
     restart: never
     stop: { timeout: 700ms }
 `);
     const s = await h.waitJob('stubborn', 'running', (j) => j.pid != null);
     const orphan = await waitFor('orphan pid written', () => Number(readFileSync(pidFile, 'utf8')) || 0);
+    await waitFor('both TERM traps set', () => existsSync(trapSet('stubborn')) && existsSync(trapSet('orphan')));
     const r = await h.cli(['down']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(alive(s.pid!), false, 'the TERM-ignoring job is gone when down returns');

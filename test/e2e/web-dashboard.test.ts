@@ -10,7 +10,7 @@ import { CHROMIUM_MISSING, TestBrowser } from './web-browser.js';
 
 const YAML = `programs:
   ticker:
-    command: sh -c 'echo ticker up; trap "echo marker-$$-after-open" USR1; while :; do sleep 1 & wait $!; done'
+    command: sh -c 'trap "echo marker-$$-after-open" USR1; echo ticker up $$; while :; do sleep 1 & wait $!; done'
   echoer:
     command: sh -c 'while read l; do echo "got:$l"; done'
     tty: true
@@ -69,6 +69,9 @@ describe('dashboard in chromium', { skip: CHROMIUM_MISSING }, () => {
   test('signal: the chosen signal reaches the job', async () => {
     await state('ticker', 'running');
     const pid = (await h.status()).find((j) => j.name === 'ticker')!.pid!;
+    // Started again by the test above: `running` is its ready time, not its trap. A USR1 before
+    // the trap would end it; its `ticker up PID` line comes after the trap.
+    await waitFor('ticker\'s USR1 trap set', async () => new RegExp(`ticker up ${pid}$`, 'm').test((await h.cli(['logs', 'ticker'])).stdout));
     await page.selectOption('.bar select', 'USR1');
     await page.click('tr[data-job="ticker"] button[data-act="signal"]');
     await waitFor('the USR1 trap\'s line in the log', async () => (await h.cli(['logs', 'ticker'])).stdout.includes(`marker-${pid}-after-open`));
