@@ -305,7 +305,8 @@ export class Command {
           else if (o.value === 'required') {
             if (i + 1 >= words.length) this.fail('commander.optionMissingArgument', `option '${o.flags}' argument missing`);
             set(o, words[++i]);
-          } else set(o, true);
+          } else if (k === w.length - 1 && i + 1 < words.length && !words[i + 1].startsWith('-')) set(o, words[++i]); // as commander: `-u root`
+          else set(o, true);
           break;
         }
         continue;

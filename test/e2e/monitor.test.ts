@@ -1,7 +1,7 @@
 // Monitoring end to end: a real daemon and real processes, compared with procps where the
 // columns are defined the same. Sampling runs every 200 ms here (APPINIT_SAMPLE_MS).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -130,6 +130,39 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     assert.deepEqual([none.code, none.stdout], [1, '  PID TTY          TIME JOB CMD\n']);
     const bad = await h.cli(['ps', '-p', '12x']);
     assert.deepEqual([bad.code, bad.stderr], [2, 'appinit: ps: -p: expected process ids like 1234,1240, got "12x"\n']);
+  });
+
+  // As root, a process whose effective user is nobody and one whose real user only is: -u and -U
+  // tell them apart as procps does, by name or by id; `-u` alone is still BSD u, and so is -aux.
+  test('ps -u and -U select by effective and real user as procps does; -u alone and -aux stay BSD', { skip: !hasPs || process.getuid?.() !== 0 }, async () => {
+    const both = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sleep', '4231'], { stdio: 'ignore' });
+    const realOnly = spawn('setpriv', ['--ruid=65534', 'sleep', '4232'], { stdio: 'ignore' });
+    try {
+      const comm = (pid: number | undefined) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+      await waitFor('both setpriv children exec\'d sleep', () => comm(both.pid) === 'sleep' && comm(realOnly.pid) === 'sleep');
+      const mine = (pids: number[]) => pids.filter((p) => p === both.pid || p === realOnly.pid).sort((a, b) => a - b);
+      const ours = async (args: string[]) => {
+        const r = await h.cli(['ps', ...args, '-o', 'pid']);
+        assert.equal(r.code, 0, r.stderr);
+        return mine(r.stdout.trim().split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0])));
+      };
+      const procps = (args: string[]) => mine(spawnSync('ps', [...args, '-o', 'pid='], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number));
+      for (const args of [['-u', 'nobody'], ['-u', '65534'], ['-U', 'nobody'], ['-U', '65534'], ['-u', 'root'], ['-U', 'root'], ['-u', 'root,nobody']]) {
+        assert.deepEqual(await ours(args), procps(args), `ps ${args.join(' ')}`);
+      }
+      assert.deepEqual(await ours(['-u', 'nobody']), [both.pid], 'effective user: only the one that runs as nobody');
+      assert.equal((await ours(['-U', 'nobody'])).length, 2, 'real user: both');
+      const bad = await h.cli(['ps', '-u', 'no-such-user-4231']);
+      assert.deepEqual([bad.code, bad.stdout], [2, '']);
+      assert.match(bad.stderr, /ps: -u: no user named "no-such-user-4231"/);
+      assert.match((await h.cli(['ps', '-u'])).stdout, /^USER +PID %CPU %MEM/, '-u alone: the BSD user format');
+      const aux = await h.cli(['ps', '-aux']);
+      assert.match(aux.stdout, /^USER +PID %CPU %MEM/, '-aux: the BSD user format');
+      assert.match(aux.stdout, /\n\S+ +1 /, '-aux: every process, pid 1 included');
+    } finally {
+      both.kill('SIGKILL');
+      realOnly.kill('SIGKILL');
+    }
   });
 
   test('ps -e lists every process on the machine, pid 1 first, in procps\' columns', async () => {

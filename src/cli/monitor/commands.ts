@@ -21,7 +21,8 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
   program.command('ps [bsd]').description('processes of appinit\'s jobs (-e, or ps aux / ax: every process) as procps ps shows them, with a JOB column')
     .addHelpText('after', '\nBSD letters, as procps takes them (ps aux, ps -aux, ps ax, ps u, ps x): a and x together select every process,\na alone every process with a terminal; u is the user format (USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND),\nwithout it the BSD format (PID TTY STAT TIME COMMAND); w is accepted (output is never cut when piped).')
     .option('-a', 'BSD a (as in ps -aux)')
-    .option('-u', 'BSD u (as in ps -aux)')
+    .option('-u [users]', 'BSD u (as in ps -aux); with users, the processes of these effective users, any on the machine (as ps -u root,www)')
+    .option('-U <users>', 'the processes of these real users (as ps -U root)', collect)
     .option('-x', 'BSD x (as in ps -aux)')
     .option('-e, --every', 'every process on the machine (as ps -e)')
     .option('-A', 'the same as -e')
@@ -34,7 +35,13 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
     .option('--no-headers', 'no header line')
     .option('--zombies', 'zombies, each with the parent that has not waited for it')
     .option('--json', 'print JSON')
-    .action((bsd, o) => run(async () => (await load.ps()).psCommand({ ...o, command: o.C, every: !!(o.every || o.A), bsd: bsdLetters(bsd, o) })));
+    .action((bsd, o) => run(async () => {
+      const ps = await load.ps();
+      // -u alone is BSD u; -u NAMES a selection, unless what follows (as in -aux) is BSD letters and no user.
+      const users = typeof o.u === 'string' ? ps.usersOrLetters(o.u) : null;
+      const letters = bsdLetters(bsd, { ...o, u: o.u === true }, users?.letters);
+      return ps.psCommand({ ...o, command: o.C, every: !!(o.every || o.A), bsd: letters, users: users?.users, realUsers: o.U });
+    }));
   program.command('pstree [target]').description('process trees (of the jobs; or from PID, or of the program NAME / %N), jobs marked (%N)')
     .option('-p, --show-pids', 'show pids (and thread ids) in parentheses; no folding of identical subtrees')
     .option('-A, --ascii', 'draw with ASCII lines (the default)')
@@ -76,7 +83,7 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
 }
 
 // `ps aux` and `ps -aux` alike: the BSD letters given, or undefined when none was.
-function bsdLetters(bsd: string | undefined, o: { a?: boolean; u?: boolean; x?: boolean }): string | undefined {
-  const flags = `${o.a ? 'a' : ''}${o.u ? 'u' : ''}${o.x ? 'x' : ''}`;
+function bsdLetters(bsd: string | undefined, o: { a?: boolean; u?: boolean; x?: boolean }, more = ''): string | undefined {
+  const flags = `${o.a ? 'a' : ''}${o.u ? 'u' : ''}${o.x ? 'x' : ''}${more}`;
   return bsd != null || flags ? `${bsd ?? ''}${flags}` : undefined;
 }

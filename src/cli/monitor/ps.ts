@@ -5,6 +5,7 @@ import { findZombies } from '../../cli/report/zombies.js';
 import type { ProcsView } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { table } from '../format/table.js';
+import { lookupUser } from '../../os/proc/users.js';
 
 /** Options of `appinit ps`. */
 export interface PsCommandOptions {
@@ -21,20 +22,44 @@ export interface PsCommandOptions {
   pid?: string[];
   command?: string[];
   ppid?: string[];
+  /** -u USERS (effective) and -U USERS (real): names or ids, any process of the machine. */
+  users?: string[];
+  realUsers?: string[];
 }
 
-/** The processes -p, -C and --ppid select (each list split at commas and blanks, as procps), or null without them. */
-export function selection(o: PsCommandOptions): ((p: { pid: number; ppid: number; comm: string }) => boolean) | null {
+/**
+ * What follows -u: users (`-u root`, `-u root,1000`), or, when none of it is a user and all of it
+ * BSD letters, the rest of `-aux` (as procps reads `ps -aux` when no user x exists).
+ */
+export function usersOrLetters(value: string): { users?: string[]; letters?: string } {
+  const names = value.split(/[,\s]+/).filter((x) => x !== '');
+  if (names.length > 0 && names.every((n) => lookupUser(n) != null || /^\d+$/.test(n))) return { users: [value] };
+  if (/^[auxw]+$/.test(value)) return { letters: `u${value}` }; // -aux: u, then x
+  const unknown = names.find((n) => lookupUser(n) == null && !/^\d+$/.test(n)) ?? value;
+  throw new CliError(`ps: -u: no user named "${unknown}" (give user names or ids, as ps -u root,1000; -u alone is BSD u)`, EXIT.usage);
+}
+
+/** The processes -p, -C, --ppid, -u and -U select (each list split at commas and blanks, as procps), or null without them. */
+export function selection(o: PsCommandOptions): ((p: { pid: number; ppid: number; comm: string; uid: number; euid: number }) => boolean) | null {
   const list = (v: string[] | undefined) => (v ?? []).flatMap((x) => x.split(/[,\s]+/)).filter((x) => x !== '');
   const numbers = (v: string[] | undefined, flag: string) => new Set(list(v).map((x) => {
     if (!/^\d+$/.test(x) || Number(x) < 1) throw new CliError(`ps: ${flag}: expected process ids like 1234,1240, got "${x}"`, EXIT.usage);
     return Number(x);
   }));
-  if (!o.pid?.length && !o.command?.length && !o.ppid?.length) return null;
+  // A user as procps takes one: a login name first, else a number (a uid with no name is fine).
+  const uids = (v: string[] | undefined, flag: string) => new Set(list(v).map((x) => {
+    const u = lookupUser(x);
+    if (u) return u.uid;
+    if (/^\d+$/.test(x)) return Number(x);
+    throw new CliError(`ps: ${flag}: no user named "${x}" (give user names or ids, as ${flag} root,1000)`, EXIT.usage);
+  }));
+  if (!o.pid?.length && !o.command?.length && !o.ppid?.length && !o.users?.length && !o.realUsers?.length) return null;
   const pids = numbers(o.pid, '-p');
   const ppids = numbers(o.ppid, '--ppid');
   const names = new Set(list(o.command));
-  return (p) => pids.has(p.pid) || ppids.has(p.ppid) || names.has(p.comm);
+  const euids = uids(o.users, '-u');
+  const ruids = uids(o.realUsers, '-U');
+  return (p) => pids.has(p.pid) || ppids.has(p.ppid) || names.has(p.comm) || euids.has(p.euid) || ruids.has(p.uid);
 }
 
 /** What BSD letters select and show: every process (a with x), those with a terminal (a), and the format. */

@@ -40,6 +40,18 @@ describe('options', () => {
     assert.deepEqual((await parse(logs, 'logs', '--since', '-1h')).args, [undefined, { lines: '15', since: '-1h' }]);
   });
 
+  test('an optional value: attached, the next word (as commander), or none before an option or at the end', async () => {
+    const psu = (p: Command, got: (v: unknown[]) => void) => {
+      p.command('ps [bsd]').option('-a').option('-u [users]').option('-x').option('-f').action((bsd, o) => got([bsd, o]));
+    };
+    assert.deepEqual((await parse(psu, 'ps', '-u', 'root')).args, [undefined, { u: 'root' }]);
+    assert.deepEqual((await parse(psu, 'ps', '-uroot', 'aux')).args, ['aux', { u: 'root' }]);
+    assert.deepEqual((await parse(psu, 'ps', '-aux')).args, [undefined, { a: true, u: 'x' }], '-aux: u takes the rest, ps decides');
+    assert.deepEqual((await parse(psu, 'ps', '-u', '-f')).args, [undefined, { u: true, f: true }]);
+    assert.deepEqual((await parse(psu, 'ps', '-u')).args, [undefined, { u: true }]);
+    assert.deepEqual((await parse(psu, 'ps', '-fu', 'root')).args, [undefined, { f: true, u: 'root' }]);
+  });
+
   test('a variadic option value takes the words up to the next option', async () => {
     const start = (p: Command, got: (v: unknown[]) => void) => {
       p.command('start [args...]').option('--env <NAME=VALUE...>').option('--name <n>').action((args, o) => got([args, o]));
