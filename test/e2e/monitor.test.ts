@@ -225,6 +225,28 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     assert.match(missing.stderr, /no running job named "nosuch"/);
   });
 
+  test('top -u USER shows that effective user\'s processes only, as procps top -u; an unknown user is a usage error', { skip: process.getuid?.() !== 0 }, async () => {
+    const nobody = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sleep', '4233'], { stdio: 'ignore' });
+    try {
+      await waitFor('the setpriv child exec\'d sleep', () => { try { return readFileSync(`/proc/${nobody.pid}/comm`, 'utf8').trim() === 'sleep'; } catch { return false; } });
+      const rows = (text: string) => text.split('\n').slice(7).filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/));
+      for (const who of ['nobody', '65534']) {
+        const r = await h.cli(['top', '-b', '-n', '1', '-u', who]);
+        assert.equal(r.code, 0, r.stderr);
+        const shown = rows(r.stdout);
+        assert.ok(shown.length >= 1 && shown.every((c) => c[1] === 'nobody'), `top -u ${who}: only nobody's rows\n${r.stdout}`);
+        assert.ok(shown.some((c) => Number(c[0]) === nobody.pid), `top -u ${who}: the sleep started as nobody\n${r.stdout}`);
+        const real = spawnSync('top', ['-b', '-n', '1', '-u', who], { encoding: 'utf8' });
+        if (real.status === 0) assert.deepEqual(shown.map((c) => Number(c[0])).sort(), rows(real.stdout).map((c) => Number(c[0])).sort(), `the same pids as procps top -u ${who}`);
+      }
+      const bad = await h.cli(['top', '-b', '-n', '1', '-u', 'no-such-user-4233']);
+      assert.deepEqual([bad.code, bad.stdout], [2, '']);
+      assert.match(bad.stderr, /top: -u: no user named "no-such-user-4233"/);
+    } finally {
+      nobody.kill('SIGKILL');
+    }
+  });
+
   test('top -b -n 2 -d 0.5: two frames of summary lines and the task table, a job\'s pid among the rows', async () => {
     const t0 = Date.now();
     const r = await h.cli(['top', '-b', '-n', '2', '-d', '0.5']);

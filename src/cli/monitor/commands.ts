@@ -57,6 +57,7 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
     .option('-j, --jobs', 'only appinit\'s jobs\' processes')
     .option('-o, --sort <field>', 'sort by %CPU, %MEM, TIME+ or PID')
     .option('-p, --pid <pids>', 'only these processes (as top -p 1,2; repeatable)', collect)
+    .option('-u, --user <user>', 'only the processes of this effective user, a name or an id (as top -u root)')
     .action((o) => run(async () => (await load.top()).topCommand(o)));
   program.command('stat [interval] [count]').description('vmstat lines (first since boot); -s, -t as vmstat; -u as sar -u; --iostat, -c, -d as iostat')
     .option('-t, --timestamp', 'a timestamp on each line (vmstat -t)')

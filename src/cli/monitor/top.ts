@@ -5,6 +5,7 @@ import type { SnapshotView } from '../../client/index.js';
 import type { Client } from '../../client/index.js';
 import { formatTopBatch, type TopOptions } from '../../cli/report/index.js';
 import { client, CliError, EXIT } from '../context.js';
+import { lookupUser } from '../../os/proc/users.js';
 
 /** Options of `appinit top`. */
 export interface TopCommandOptions {
@@ -15,6 +16,8 @@ export interface TopCommandOptions {
   sort?: string;
   /** top -p: only these processes (comma-separated lists, repeatable). */
   pid?: string[];
+  /** top -u: only the processes of this effective user (a name or an id). */
+  user?: string;
 }
 
 type SortKey = NonNullable<TopOptions['sort']>;
@@ -35,11 +38,30 @@ function jobPids(v: SnapshotView): Set<number> {
   return new Set(Object.keys(v.owner).map(Number));
 }
 
-// The rows a frame shows: every process, the jobs' (j), the ones -p names, or both (j and -p).
-function shownPids(v: SnapshotView, onlyJobs: boolean, fixed: ReadonlySet<number> | null): { pids?: ReadonlySet<number> } {
-  if (!onlyJobs) return fixed ? { pids: fixed } : {};
-  const jobs = jobPids(v);
-  return { pids: fixed ? new Set([...fixed].filter((p) => jobs.has(p))) : jobs };
+/** What a frame shows: the pids -p names, and the effective user -u names (each null when not given). */
+export interface TopFilter {
+  fixed: ReadonlySet<number> | null;
+  euid: number | null;
+}
+
+// The rows a frame shows: every process, or those of the jobs (j), -p and -u (each one given narrows).
+function shownPids(v: SnapshotView, onlyJobs: boolean, f: TopFilter): { pids?: ReadonlySet<number> } {
+  if (!onlyJobs && f.fixed == null && f.euid == null) return {};
+  const jobs = onlyJobs ? jobPids(v) : null;
+  const pids = new Set<number>();
+  for (const p of v.snapshot.procs) {
+    if ((jobs == null || jobs.has(p.pid)) && (f.fixed == null || f.fixed.has(p.pid)) && (f.euid == null || p.euid === f.euid)) pids.add(p.pid);
+  }
+  return { pids };
+}
+
+// top -u root, top -u 0: one user, by login name first, else by number (as procps top).
+function userFilter(v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const u = lookupUser(v);
+  if (u) return u.uid;
+  if (/^\d+$/.test(v)) return Number(v);
+  throw new CliError(`top: -u: no user named "${v}" (give a user name or id, as top -u root)`, EXIT.usage);
 }
 
 // top -p 1,2 -p 3: procps takes up to 20 pids; appinit any number.
@@ -63,12 +85,12 @@ function parseOptions(o: TopCommandOptions): { n: number; delayMs: number; sort:
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function batch(c: Client, n: number, delayMs: number, sort: SortKey, onlyJobs: boolean, fixed: ReadonlySet<number> | null): Promise<number> {
+async function batch(c: Client, n: number, delayMs: number, sort: SortKey, onlyJobs: boolean, filter: TopFilter): Promise<number> {
   let prev = await c.snapshot(true);
   for (let i = 0; i < n; i++) {
     await sleep(i > 0 ? delayMs : PRIME_MS);
     const cur = await c.snapshot(true);
-    const frame = topFrame(prev, cur, { sort, ...shownPids(cur, onlyJobs, fixed) });
+    const frame = topFrame(prev, cur, { sort, ...shownPids(cur, onlyJobs, filter) });
     // top -b separates frames with an empty line.
     if (!process.stdout.write(`${i > 0 ? '\n' : ''}${frame}`)) await new Promise((r) => process.stdout.once('drain', r));
     prev = cur;
@@ -90,7 +112,7 @@ class Screen {
 
   private frames = 0;
 
-  constructor(private readonly c: Client, private readonly delayMs: number, private readonly limit: number, private sort: SortKey, private onlyJobs: boolean, private readonly fixed: ReadonlySet<number> | null) {}
+  constructor(private readonly c: Client, private readonly delayMs: number, private readonly limit: number, private sort: SortKey, private onlyJobs: boolean, private readonly filter: TopFilter) {}
 
   start(): void {
     const out = process.stdout;
@@ -140,7 +162,7 @@ class Screen {
     const cols = process.stdout.columns || 80;
     const rows = process.stdout.rows || 24;
     const frame = topFrame(this.prev, this.cur, {
-      sort: this.sort, width: cols, maxRows: Math.max(0, rows - 7), ...shownPids(this.cur, this.onlyJobs, this.fixed),
+      sort: this.sort, width: cols, maxRows: Math.max(0, rows - 7), ...shownPids(this.cur, this.onlyJobs, this.filter),
     });
     const lines = frame.replace(/\n$/, '').split('\n').slice(0, rows);
     // Line 6 (empty in the frame) is top's message and prompt line.
@@ -214,19 +236,19 @@ class Screen {
 
   private firstPid(): number | null {
     if (!this.cur || !this.prev) return null;
-    const frame = topFrame(this.prev, this.cur, { sort: this.sort, maxRows: 1, ...shownPids(this.cur, this.onlyJobs, this.fixed) });
+    const frame = topFrame(this.prev, this.cur, { sort: this.sort, maxRows: 1, ...shownPids(this.cur, this.onlyJobs, this.filter) });
     const row = frame.trimEnd().split('\n')[7];
     return row ? Number(row.trim().split(/\s+/)[0]) : null;
   }
 }
 
-/** appinit top [-b] [-n N] [-d SECONDS] [-j] [-o FIELD] [-p PIDS] */
+/** appinit top [-b] [-n N] [-d SECONDS] [-j] [-o FIELD] [-p PIDS] [-u USER] */
 export async function topCommand(o: TopCommandOptions): Promise<number> {
   const { n, delayMs, sort } = parseOptions(o);
-  const fixed = pidList(o.pid);
+  const filter: TopFilter = { fixed: pidList(o.pid), euid: userFilter(o.user) };
   const c = await client();
-  if (o.batch || !process.stdout.isTTY || !process.stdin.isTTY) return batch(c, n, delayMs, sort, !!o.jobs, fixed);
-  const screen = new Screen(c, delayMs, n, sort, !!o.jobs, fixed);
+  if (o.batch || !process.stdout.isTTY || !process.stdin.isTTY) return batch(c, n, delayMs, sort, !!o.jobs, filter);
+  const screen = new Screen(c, delayMs, n, sort, !!o.jobs, filter);
   screen.start();
   return screen.done;
 }
