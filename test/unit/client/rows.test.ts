@@ -49,6 +49,9 @@ test('columns of one value in every row are sent once and come back in their pla
   // Odd keys take the loop, with fixed columns too; a value that looks like code stays a value.
   const odd = [{ 'a-b': 'x);process.exit(1);(', __proto__x: 1, k: 1 }, { 'a-b': 'x);process.exit(1);(', __proto__x: 2, k: 1 }];
   assert.deepEqual(fromRows(JSON.parse(JSON.stringify(asColumns(odd)))), odd);
+  // An own property named __proto__ (JSON.parse makes one) is read as a property, not the prototype.
+  const protoKeyed = JSON.parse('[{"__proto__": 1, "a": 2}, {"__proto__": 3, "a": 2}]') as object[];
+  assert.deepEqual(asColumns(protoKeyed)?.columns, [[1, 3]]);
   assert.throws(() => fromRows({ keys: ['a'], same: [[3, 1]], rows: [] }), /names column 3 of 1/);
   assert.throws(() => fromRows({ keys: ['a'], count: 0, same: [[3, 1]], columns: [] }), /names column 3 of 1/);
   // Columns that do not fit the keys and the count are refused whole, not read past their end.
