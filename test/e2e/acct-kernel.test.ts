@@ -115,7 +115,7 @@ describe('kernel accounting records', () => {
     const daemon = h.daemonPid();
     process.kill(daemon, 'SIGKILL');
     await waitFor('the daemon gone', () => !alive(daemon));
-    await waitFor('the job ended while the daemon was down', () => !alive(j.pid!), 5000);
+    await waitFor('the job ended while the daemon was down', () => !alive(j.pid!), 20_000);
     h.reconnect();
     assert.equal((await h.cli(['status'])).code, 0);
     const recs = await waitFor('the records kept by the helper', async () => {

@@ -1,6 +1,8 @@
 // Ordering between programs (the seed's signaling, section X before section Y): `after: [a]`
 // starts once a is ready, `after: { a: exited }` once a has ended successfully.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TestHome } from './harness.js';
 
@@ -9,9 +11,11 @@ describe('after:', () => {
   after(() => h.cleanup());
 
   test('web waits for migrate to exit, api for web to be ready; a stop of a waiting job is immediate', async () => {
+    // migrate ends once the test has seen web wait for it (a fixed sleep could end first under load).
+    const done = join(h.home, 'migrate-may-end');
     await h.up(`programs:
   migrate:
-    command: sh -c 'sleep 0.4'
+    command: sh -c 'while [ ! -e ${done} ]; do sleep 0.05; done'
     restart: never
   web:
     command: sleep 1000
@@ -32,6 +36,7 @@ describe('after:', () => {
     const web0 = await h.waitJob('web', 'waiting for migrate', (j) => j.state === 'starting');
     assert.equal(web0.pid, null, 'web has no process while migrate runs');
     assert.deepEqual(web0.waitingFor, ['migrate to exit']);
+    writeFileSync(done, '');
     const m = await h.waitJob('migrate', 'exited', (j) => j.state === 'exited');
     const web = await h.waitJob('web', 'running', (j) => j.state === 'running');
     const api = await h.waitJob('api', 'running', (j) => j.state === 'running');

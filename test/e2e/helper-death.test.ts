@@ -2,7 +2,7 @@
 // job that ends meanwhile is recorded with its real exit status, not "unknown".
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, TestHome, waitFor } from './harness.js';
 
@@ -11,11 +11,14 @@ describe('helper death', () => {
   after(() => h.cleanup());
 
   test('a job that ends while its helper is gone gets its real status and a record', async () => {
-    await h.up(`programs:\n  short:\n    command: sh -c 'sleep 1.5; exit 4'\n    stdout: /dev/null\n    stderr: /dev/null\n    restart: never\n    ready: 0\n`);
+    // The job ends once the test has killed its helper (a `sleep 1.5` could end first under load).
+    const gate = join(h.home, 'short-may-end');
+    await h.up(`programs:\n  short:\n    command: sh -c 'while [ ! -e ${gate} ]; do sleep 0.05; done; exit 4'\n    stdout: /dev/null\n    stderr: /dev/null\n    restart: never\n    ready: 0\n`);
     const j = await h.waitJob('short', 'running', (x) => x.state === 'running' && x.pid != null);
     const helper = h.helperPid();
     process.kill(helper, 'SIGKILL');
     await waitFor('the helper is gone', () => !alive(helper));
+    writeFileSync(gate, '');
     const done = await h.waitJob('short', 'exited', (x) => x.state === 'exited', 15_000);
     assert.equal(done.lastExit?.text, 'exit(4)', 'the real status, collected by the daemon');
     const recs = await (await h.api()).acct({ program: 'short' });

@@ -19,7 +19,7 @@ describe('helper protocol versions', () => {
     const fakePid = fake.pid!;
     const exited = new Promise<number | null>((r) => fake.once('exit', (code) => r(code)));
     try {
-      await waitFor('the old helper listens', () => existsSync(join(h.home, 'supervise.sock')), 5000);
+      await waitFor('the old helper listens', () => existsSync(join(h.home, 'supervise.sock')), 20_000);
       const r = await h.cli(['info', '--json']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await Promise.race([exited, new Promise((res) => setTimeout(() => res('still running'), 10_000))]), 0, 'the old helper was asked to quit');

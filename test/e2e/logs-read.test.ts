@@ -26,9 +26,12 @@ describe('reading logs', () => {
   const up = (more: string) => h.up((progs += more));
 
   test('stdout and stderr come merged in the order written; -n counts merged lines; tail follows', async () => {
-    // Alternating writes a little apart: the helper reads each before the next is written.
+    // Alternating writes, each once the one before it is in its log file: the helper has read it
+    // before the next is written (a fixed pause between them may be shorter than the helper's
+    // turn under load, and two lines read in one turn may be stamped in either order).
+    const dir = join(h.home, 'logs', 'alt');
     await up(`  alt:
-    command: sh -c 'i=0; while [ $i -lt 20 ]; do i=$((i+1)); echo "out $i"; sleep 0.02; echo "err $i" >&2; sleep 0.02; done'
+    command: sh -c 'i=0; while [ $i -lt 20 ]; do i=$((i+1)); echo "out $i"; until grep -qs " out $i\\$" ${dir}/out.log; do sleep 0.01; done; echo "err $i" >&2; until grep -qs " err $i\\$" ${dir}/err.log; do sleep 0.01; done; done'
     restart: never
 `);
     await h.waitJob('alt', 'exited', (j) => j.state === 'exited', 20_000);

@@ -70,7 +70,7 @@ describe('popen and coprocesses', () => {
     await waitFor(`the job's accounting record (pid ${co.pid}, exit 0)`, async () => {
       const recs = await c.acct({ program: 'add2' });
       return recs.some((r) => r.pid === co.pid && r.exitCode === 0);
-    }, 5_000);
+    }, 20_000);
   });
 
   test("popen 'r': the command's output, and pclose's wait status", async () => {

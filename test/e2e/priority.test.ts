@@ -10,14 +10,16 @@ describe('priority', () => {
   const h = new TestHome();
   after(() => h.cleanup());
   const log = join(h.home, 'order.txt');
+  // Ready when its shell says so (READY=1, after its `start` line), not after a time: under load a
+  // shell can run its first line later than a `ready: 200ms` the next priority's start waits for.
   const prog = (name: string, extra: string) => `  ${name}:
-    command: trap 'echo stop ${name} >> ${log}; exit 0' TERM; echo start ${name} >> ${log}; sleep 1000 & wait
+    command: trap 'echo stop ${name} >> ${log}; exit 0' TERM; echo start ${name} >> ${log}; systemd-notify --ready; sleep 1000 & wait
     shell: true
-    ready: 200ms
+    ready: notify
 ${extra}`;
   const events = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
-  // A job is "running" when its `ready` time has passed, not when its shell has run a line: under
-  // load the trap and the echo come later. The order is read once every line has come.
+  // `start all` returns once the last batch is started, not once its shell has run a line: the
+  // order is read once every line has come.
   const eventsWhen = (n: number) => waitFor(`${n} lines in ${log}`, () => (events().length >= n ? events() : null), 20_000)
     .catch((err: Error) => { throw new Error(`${err.message}\n${h.daemonLog()}`); });
 

@@ -70,7 +70,7 @@ describe('qaipc: resources from the shell', () => {
   test('ipcs (text) shows the give-back events: a unit taken with --undo by a killed holder', async () => {
     const holder = spawn(node, [CLI, 'sem', 'gpu', 'P', '2', '--undo'], { env: h.env, stdio: 'ignore' });
     await new Promise((r) => holder.once('exit', r));
-    await waitFor('gpu back to 2', async () => (await h.cli(['sem', 'gpu', 'get'])).stdout === '2\n', 5000);
+    await waitFor('gpu back to 2', async () => (await h.cli(['sem', 'gpu', 'get'])).stdout === '2\n', 20_000);
     const out = (await h.cli(['ipcs'])).stdout;
     assert.match(out, /------ appinit Events --------/, out);
     assert.match(out, /gpu: 2 unit\(s\) given back after pid \d+ \(node\) ended/, out);

@@ -39,7 +39,7 @@ describe('resources', () => {
     const holder = spawn(node, [CLI, 'sem', 'gpu', 'P', '2', '--undo'], { env: h.env, stdio: 'ignore' });
     await new Promise((r) => holder.once('exit', r));
     // The holder was that CLI process: it has ended, so its units come back.
-    await waitFor('gpu back to 2 after its holder ended', async () => (await c.resources()).resources.find((r) => r.name === 'gpu')?.value === 2, 5000);
+    await waitFor('gpu back to 2 after its holder ended', async () => (await c.resources()).resources.find((r) => r.name === 'gpu')?.value === 2, 20_000);
     const script = `import('${new URL('../../src/client/index.js', import.meta.url).href}').then(async ({ connect }) => {
       const c = await connect({ autostart: false });
       await c.semaphore('gpu').p(2, { undo: true });
@@ -50,7 +50,7 @@ describe('resources', () => {
     await new Promise<void>((r) => p.stdout.once('data', () => r()));
     assert.equal((await c.resources()).resources.find((r) => r.name === 'gpu')?.value, 0);
     p.kill('SIGKILL');
-    await waitFor('gpu given back after kill -9 of its holder', async () => (await c.resources()).resources.find((r) => r.name === 'gpu')?.value === 2, 5000);
+    await waitFor('gpu given back after kill -9 of its holder', async () => (await c.resources()).resources.find((r) => r.name === 'gpu')?.value === 2, 20_000);
     const ev = (await c.resources()).events.map((e) => e.text);
     assert.ok(ev.some((t) => /gpu: 2 unit\(s\) given back after pid \d+ \(node\) ended/.test(t)), ev.join('\n'));
   });

@@ -58,7 +58,7 @@ test('a job\'s /proc files stay open while it runs, close-on-exec, and close aft
     assert.ok(hist[hist.length - 1].rssKb > 0);
     assert.equal((await h.cli(['stop', 's'])).code, 0);
     await waitFor('the job ended', async () => (await h.status()).find((x) => x.name === 's' && x.pid == null && x.state !== 'running'));
-    await waitFor('the daemon closed the ended processes\' files', () => procFdsOf(daemon, leader).size === 0 && procFdsOf(daemon, child).size === 0, 5000);
+    await waitFor('the daemon closed the ended processes\' files', () => procFdsOf(daemon, leader).size === 0 && procFdsOf(daemon, child).size === 0, 20_000);
   } finally {
     await h.cleanup();
   }

@@ -3,7 +3,7 @@
 // (the API as a function, with the kernel's peer credentials faked).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -114,12 +114,14 @@ describe('at: time specs, errors, the queue', () => {
 
   test('a job due now runs at once as an ordinary job: its directory, environment, umask and log; its script stays private', async () => {
     const work = mkdtempIn(h.home, 'here');
-    const script = 'pwd\necho "MY=$MYVAR"\numask\ncat /proc/$$/cmdline | tr "\\0" " "; echo\nsleep 1\necho done\n';
+    // The job runs on until the test has looked at it running (a `sleep 1` could end first under load).
+    const gate = join(h.home, 'at-may-end');
+    const script = `pwd\necho "MY=$MYVAR"\numask\ncat /proc/$$/cmdline | tr "\\0" " "; echo\nwhile [ ! -e ${gate} ]; do sleep 0.05; done\necho done\n`;
     const r = await cliWith(h, ['at', 'now'], { input: script, env: { MYVAR: 'value with spaces' }, cwd: work });
     assert.equal(r.code, 0, r.stderr);
     const id = Number(/^job (\d+) at/m.exec(r.stderr)![1]);
     const name = `at-${id}`;
-    const running = await h.waitJob(name, 'running', (j) => j.pid != null, 5000);
+    const running = await h.waitJob(name, 'running', (j) => j.pid != null, 20_000);
     assert.equal(running.user, 'root');
     const spool = join(h.home, 'spool');
     assert.equal(statSync(spool).mode & 0o777, 0o700, 'spool directory private');
@@ -127,6 +129,7 @@ describe('at: time specs, errors, the queue', () => {
     assert.deepEqual(files, [name]);
     assert.equal(statSync(join(spool, files[0])).mode & 0o777, 0o600, 'job file private');
     assert.match((await h.cli(['atq'])).stdout, new RegExp(`^${id}\t.* = root$`, 'm'), 'a running job shows in queue "="');
+    writeFileSync(gate, '');
     const done = await h.waitJob(name, 'exited', (j) => j.state === 'exited', 10_000);
     assert.equal(done.lastExit?.code, 0);
     const umask = /^Umask:\s+([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1].padStart(4, '0');
@@ -186,7 +189,7 @@ describe('at: programs in the control file', () => {
   test('`at: now` runs once as soon as the file is loaded, and not again when it is loaded again', async () => {
     const yaml = 'programs:\n  once:\n    command: sh -c \'echo ran-once\'\n    at: now\n';
     await h.up(yaml);
-    const j = await h.waitJob('once', 'exited', (x) => x.state === 'exited', 5000);
+    const j = await h.waitJob('once', 'exited', (x) => x.state === 'exited', 20_000);
     assert.equal(j.lastExit?.code, 0);
     assert.equal(logOf(h, 'once'), 'ran-once\n');
     await h.up(yaml);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { chmodSync, closeSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -259,18 +259,27 @@ describe('reload', () => {
 
   test('a second reload of the same program while one runs is refused', async () => {
     const port = await freePort();
+    // A new instance starts its server (and says READY=1) only once this file is gone: the first
+    // reload runs until the test has sent the second (a slow start of a fixed time could end
+    // first under load).
+    const hold = join(h.home, 'hold-ready');
     await h.up(`programs:
   slow:
-    command: python3 ${FIX}http-server.py 1.5
+    command: sh -c 'while [ -e ${hold} ]; do sleep 0.02; done; exec python3 ${FIX}http-server.py'
     ready: notify
     listen: ["tcp://127.0.0.1:${port}"]
 `, 'slow.yaml');
     await h.waitJob('slow', 'ready', (j) => j.state === 'running', 15_000);
+    writeFileSync(hold, '');
     const first = h.cli(['reload', 'slow']);
-    await h.waitJob('slow', 'the new instance is starting', (j) => j.state === 'starting' && j.pid != null);
-    const second = await h.cli(['reload', 'slow']);
-    assert.equal(second.code, 1);
-    assert.match(second.stderr, /reload: slow is being reloaded already/);
+    try {
+      await h.waitJob('slow', 'the new instance is starting', (j) => j.state === 'starting' && j.pid != null);
+      const second = await h.cli(['reload', 'slow']);
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /reload: slow is being reloaded already/);
+    } finally {
+      rmSync(hold, { force: true });
+    }
     assert.equal((await first).code, 0);
     assert.equal((await h.status()).filter((j) => j.name === 'slow').length, 1);
   });

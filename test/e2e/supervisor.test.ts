@@ -228,7 +228,7 @@ describe('redirections, environment, cwd, umask, instances', () => {
     const s = await waitFor('3 running', async () => {
       const j = (await h.status()).filter((x) => x.name === 'many' && x.state === 'running');
       return j.length === 3 ? j : null;
-    }, 5000);
+    }, 20_000);
     assert.equal(new Set(s.map((j) => j.pid)).size, 3);
     assert.deepEqual(s.map((j) => j.job), [1, 2, 3]);
   });

@@ -3,7 +3,7 @@
 // (one process per program, no duplicate), and `up` again calls them unchanged.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CLI, TestHome, waitFor } from './harness.js';
@@ -85,12 +85,14 @@ describe('kill -9 of the daemon during up', () => {
   after(() => hc.cleanup());
   test('killed while a changing up waits for the old jobs to stop: the old programs run again afterwards', async () => {
     const n = 50;
-    // Each old job takes ~1 s to end on TERM (its trap), so the daemon is killed while the `up`
-    // waits for them; they end by themselves meanwhile, as the helper reaps them.
+    // Each old job ends on TERM (its trap) only once the test has killed the daemon (the file
+    // `may-end`), so the daemon is killed while the `up` waits for them (a trap of `sleep 1` could
+    // end them first under load); they end then, as the helper reaps them.
+    const mayEnd = join(hc.home, 'may-end');
     const write = (marker: string) => {
       let yaml = 'programs:\n';
       // Each says when its trap is set (a TERM before it would end it at once, and no stop would be seen).
-      for (let i = 0; i < n; i++) yaml += `  p${i}:\n    command: [sh, -c, "trap 'sleep 1; exit 0' TERM; : > ${hc.home}/trap-${marker}-p${i}; while :; do sleep 0.1; done", ${marker}]\n    ready: 0\n`;
+      for (let i = 0; i < n; i++) yaml += `  p${i}:\n    command: [sh, -c, "trap 'while [ ! -e ${mayEnd} ]; do sleep 0.05; done; exit 0' TERM; : > ${hc.home}/trap-${marker}-p${i}; while :; do sleep 0.1; done", ${marker}]\n    ready: 0\n`;
       return hc.write('changing.yaml', yaml);
     };
     const file = write('old');
@@ -101,6 +103,7 @@ describe('kill -9 of the daemon during up', () => {
     const upDone = new Promise((r) => up.once('exit', r));
     await hc.waitJob('p0', 'stopping', (j) => j.state === 'stopping');
     process.kill(hc.daemonPid(), 'SIGKILL');
+    writeFileSync(mayEnd, '');
     await upDone;
     hc.reconnect();
     assert.equal((await hc.cli(['status'])).code, 0); // the next daemon
@@ -119,7 +122,9 @@ describe('kill -9 of the daemon during up', () => {
   const hr = new TestHome();
   after(() => hr.cleanup());
   test('killed while restart waits for the job to stop: the job runs again afterwards', async () => {
-    const file = hr.write('restart.yaml', `programs:\n  slow:\n    command: [sh, -c, "trap 'sleep 1; exit 0' TERM; : > ${hr.home}/trap-slow-p0; while :; do sleep 0.1; done"]\n    ready: 0\n  other:\n    command: sleep 1000\n    ready: 0\n`);
+    // Its trap ends it only once the test has killed the daemon (the file `may-end`), as above.
+    const mayEnd = join(hr.home, 'may-end');
+    const file = hr.write('restart.yaml', `programs:\n  slow:\n    command: [sh, -c, "trap 'while [ ! -e ${mayEnd} ]; do sleep 0.05; done; exit 0' TERM; : > ${hr.home}/trap-slow-p0; while :; do sleep 0.1; done"]\n    ready: 0\n  other:\n    command: sleep 1000\n    ready: 0\n`);
     assert.equal((await hr.cli(['up', '--wait', file])).code, 0);
     await trapsSet(hr.home, 'slow', 1);
     assert.equal((await hr.cli(['stop', 'other'])).code, 0);
@@ -128,6 +133,7 @@ describe('kill -9 of the daemon during up', () => {
     const done = new Promise((r) => restart.once('exit', r));
     await hr.waitJob('slow', 'stopping', (j) => j.state === 'stopping');
     process.kill(hr.daemonPid(), 'SIGKILL');
+    writeFileSync(mayEnd, '');
     await done;
     hr.reconnect();
     assert.equal((await hr.cli(['status'])).code, 0); // the next daemon

@@ -30,8 +30,10 @@ describe('dashboard in chromium', { skip: CHROMIUM_MISSING }, () => {
   before(async () => {
     process.env.APPINIT_SAMPLE_MS = '250'; // charts have samples within the test
     // Two jobs on one of appinit's mutexes: one holds it, the other waits (the graph's arrows).
+    // The waiter asks once the holder says it holds m1 (after a fixed `sleep 1` it could ask first under load).
     const lock = (then: string) => `${process.execPath} ${CLI} lock m1 -- ${then}`;
-    await h.up(`${YAML}  holder:\n    command: ${lock('sleep 1000')}\n  waiter:\n    command: sh -c 'sleep 1; exec ${lock('true')}'\n    restart: never\n`);
+    const held = `${h.home}/m1-held`;
+    await h.up(`${YAML}  holder:\n    command: ${lock(`sh -c 'touch ${held}; exec sleep 1000'`)}\n  waiter:\n    command: sh -c 'while [ ! -e ${held} ]; do sleep 0.05; done; exec ${lock('true')}'\n    restart: never\n`);
     await h.waitJob('ticker', 'running', (j) => j.state === 'running');
     const r = await h.cli(['web', '--listen', '127.0.0.1:0', '--json']);
     assert.equal(r.code, 0, r.stderr);

@@ -39,7 +39,7 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!ok()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

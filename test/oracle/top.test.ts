@@ -17,7 +17,7 @@ before(async () => {
   kids.push(spawn('sleep', ['60'], { stdio: 'ignore' }));
   kids.push(spawn('nice', ['-n', '7', 'sleep', '61'], { stdio: 'ignore' }));
   kids.push(spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' }));
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 20_000;
   // Wait until each has exec'd and the node child has settled (its RES moves while it starts).
   while (kids.some((k) => { const p = k.pid ? readProcess(k.pid) : null; return p === null || p.comm === 'nice' || p.cmdline.length === 0; })) {
     if (Date.now() > deadline) throw new Error('children did not start');

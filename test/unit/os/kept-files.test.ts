@@ -29,15 +29,16 @@ function fdsOn(path: string): number[] {
   return out;
 }
 
+// Bounds on waits for a process (its start, its state): generous, for a loaded machine.
 async function started(argv: string[], name = argv[0]): Promise<ChildProcess> {
   const c = spawn(argv[0], argv.slice(1), { stdio: 'ignore' });
   // Wait for the exec: until then /proc shows node's copy.
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 4000; i++) {
     try { if (readFileSync(`/proc/${c.pid}/comm`, 'utf8').trim() === name.slice(0, 15)) return c; } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 5));
   }
   c.kill('SIGKILL');
-  throw new Error(`${argv.join(' ')} did not exec within 2 s`);
+  throw new Error(`${argv.join(' ')} did not exec within 20 s`);
 }
 
 async function ended(c: ChildProcess): Promise<void> {
@@ -48,11 +49,11 @@ async function ended(c: ChildProcess): Promise<void> {
 }
 
 async function until(what: string, fn: () => boolean): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 4000; i++) {
     if (fn()) return;
     await new Promise((r) => setTimeout(r, 5));
   }
-  throw new Error(`${what}: not within 2 s`);
+  throw new Error(`${what}: not within 20 s`);
 }
 
 test('a kept stat is one descriptor, re-read as the process changes; an ended process reads null and its descriptor is closed', async () => {
@@ -159,7 +160,7 @@ import { openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 const { KeptFiles } = await import(${JSON.stringify(new URL('../../../src/os/proc/kept-files.js', import.meta.url).href)});
 const { readProcSample } = await import(${JSON.stringify(new URL('../../../src/os/proc/sample.js', import.meta.url).href)});
 const comm = (p) => { try { return readFileSync('/proc/' + p + '/comm', 'utf8').trim(); } catch { return ''; } };
-const execd = async (c, name) => { for (let i = 0; i < 400 && comm(c.pid) !== name; i++) await new Promise((r) => setTimeout(r, 5)); };
+const execd = async (c, name) => { for (let i = 0; i < 2000 && comm(c.pid) !== name; i++) await new Promise((r) => setTimeout(r, 5)); };
 const files = new KeptFiles(10);
 const a = spawn('sleep', ['1000'], { stdio: 'ignore' });
 await execd(a, 'sleep');
