@@ -1,7 +1,7 @@
 // `appinit acct`: accounting records filtered by program, command, user and time, or, with
 // --summary / --by, summarised per command, user or program as `sa` does.
 import { summariseRecords, type SummaryKey, type SummaryRow } from '../../core/monitor/acct-summary.js';
-import { lookupUser } from '../../os/proc/index.js';
+import { lookupUser, userId } from '../../os/proc/index.js';
 import type { AcctRecord } from '../../store/records.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatAcct } from '../format/acct.js';
@@ -59,10 +59,9 @@ export function formatAcctSummary(records: readonly AcctRecord[], by: SummaryKey
 }
 
 function uidOf(user: string): number {
-  const u = lookupUser(user);
-  if (u) return u.uid;
-  if (/^\d+$/.test(user)) return Number(user);
-  throw new CliError(`acct: --user: no user "${user}" in /etc/passwd`, EXIT.usage);
+  const uid = userId(user);
+  if (uid == null) throw new CliError(`acct: --user: no user "${user}" in /etc/passwd`, EXIT.usage);
+  return uid;
 }
 
 /** appinit acct [NAME] [--json] [--limit N] [--command C] [--program P] [--user U] [--since T] [--until T] [--summary] [--by command|user|program] */

@@ -5,7 +5,7 @@ import { findZombies } from '../../cli/report/zombies.js';
 import type { ProcsView } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { table } from '../format/table.js';
-import { lookupUser } from '../../os/proc/users.js';
+import { userId } from '../../os/proc/users.js';
 
 /** Options of `appinit ps`. */
 export interface PsCommandOptions {
@@ -33,10 +33,8 @@ export interface PsCommandOptions {
  */
 export function usersOrLetters(value: string): { users?: string[]; letters?: string } {
   const names = value.split(/[,\s]+/).filter((x) => x !== '');
-  if (names.length > 0 && names.every((n) => lookupUser(n) != null || /^\d+$/.test(n))) return { users: [value] };
-  if (/^[auxw]+$/.test(value)) return { letters: `u${value}` }; // -aux: u, then x
-  const unknown = names.find((n) => lookupUser(n) == null && !/^\d+$/.test(n)) ?? value;
-  throw new CliError(`ps: -u: no user named "${unknown}" (give user names or ids, as ps -u root,1000; -u alone is BSD u)`, EXIT.usage);
+  if (/^[auxw]+$/.test(value) && !names.every((n) => userId(n) != null)) return { letters: `u${value}` }; // -aux: u, then x
+  return { users: [value] }; // an unknown one is selection()'s usage error
 }
 
 /** The processes -p, -C, --ppid, -u and -U select (each list split at commas and blanks, as procps), or null without them. */
@@ -46,12 +44,10 @@ export function selection(o: PsCommandOptions): ((p: { pid: number; ppid: number
     if (!/^\d+$/.test(x) || Number(x) < 1) throw new CliError(`ps: ${flag}: expected process ids like 1234,1240, got "${x}"`, EXIT.usage);
     return Number(x);
   }));
-  // A user as procps takes one: a login name first, else a number (a uid with no name is fine).
   const uids = (v: string[] | undefined, flag: string) => new Set(list(v).map((x) => {
-    const u = lookupUser(x);
-    if (u) return u.uid;
-    if (/^\d+$/.test(x)) return Number(x);
-    throw new CliError(`ps: ${flag}: no user named "${x}" (give user names or ids, as ${flag} root,1000)`, EXIT.usage);
+    const uid = userId(x);
+    if (uid == null) throw new CliError(`ps: ${flag}: no user named "${x}" (give user names or ids, as ${flag} root,1000; -u alone is BSD u)`, EXIT.usage);
+    return uid;
   }));
   if (!o.pid?.length && !o.command?.length && !o.ppid?.length && !o.users?.length && !o.realUsers?.length) return null;
   const pids = numbers(o.pid, '-p');

@@ -5,7 +5,7 @@ import type { SnapshotView } from '../../client/index.js';
 import type { Client } from '../../client/index.js';
 import { formatTopBatch, type TopOptions } from '../../cli/report/index.js';
 import { client, CliError, EXIT } from '../context.js';
-import { lookupUser } from '../../os/proc/users.js';
+import { userId } from '../../os/proc/users.js';
 
 /** Options of `appinit top`. */
 export interface TopCommandOptions {
@@ -58,10 +58,9 @@ function shownPids(v: SnapshotView, onlyJobs: boolean, f: TopFilter): { pids?: R
 // top -u root, top -u 0: one user, by login name first, else by number (as procps top).
 function userFilter(v: string | undefined): number | null {
   if (v === undefined) return null;
-  const u = lookupUser(v);
-  if (u) return u.uid;
-  if (/^\d+$/.test(v)) return Number(v);
-  throw new CliError(`top: -u: no user named "${v}" (give a user name or id, as top -u root)`, EXIT.usage);
+  const uid = userId(v);
+  if (uid == null) throw new CliError(`top: -u: no user named "${v}" (give a user name or id, as top -u root)`, EXIT.usage);
+  return uid;
 }
 
 // top -p 1,2 -p 3: procps takes up to 20 pids; appinit any number.

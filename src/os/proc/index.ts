@@ -8,7 +8,7 @@ export {
   clockTicks, pageSize, pidDigits, readUptime, readLoadavg, readMeminfo, readCpuStat, readDiskstats,
   readVmCounters, countUsers,
 } from './system.js';
-export { lookupUser, userName } from './users.js';
+export { lookupUser, userId, userName } from './users.js';
 export type { PasswdEntry } from './parse-system.js';
 export { readSystemSnapshot } from './snapshot.js';
 export { withDescendants } from './children.js';

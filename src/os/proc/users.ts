@@ -43,6 +43,12 @@ export function lookupUser(nameOrId: string | number): PasswdEntry | null {
   return u ?? null;
 }
 
+/** The uid a command line names, as ps, top and id take one: a login name first, else a number
+ *  (a uid with no passwd entry is fine); null when it is neither. */
+export function userId(nameOrId: string): number | null {
+  return lookupUser(nameOrId)?.uid ?? (/^\d+$/.test(nameOrId) ? Number(nameOrId) : null);
+}
+
 /** The user name for a uid, or undefined. */
 export function userName(uid: number): string | undefined {
   return lookupUser(uid)?.name;
