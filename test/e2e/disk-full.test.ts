@@ -60,6 +60,14 @@ describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }
       const run = await h.cli(['run', '--bg', '--', 'sleep', '5']);
       assert.equal(run.code, 1, 'a change that cannot be stored is refused');
       assert.match(run.stderr, /is full: this change could not be stored; jobs keep running/);
+      // A command the store refuses changes nothing: `steady` is not left "stopping" with no TERM
+      // sent (found by hand: a later `down` then waited for it forever).
+      const restart = await h.cli(['restart', 'steady']);
+      assert.equal(restart.code, 1, 'a restart that cannot be stored is refused');
+      assert.match(restart.stderr, /is full: this change could not be stored/);
+      const kept = (await h.status()).find((j) => j.name === 'steady')!;
+      assert.deepEqual([kept.state, kept.pid], ['running', steady.pid], 'steady as it was');
+      assert.ok(alive(steady.pid!), 'steady still runs');
       await new Promise((r) => setTimeout(r, 1000)); // a second of crash loop and log writes on a full disk
       assert.ok(alive(daemon), 'the daemon survived a second of failing writes');
       unlinkSync(join(h.home, 'fill'));
@@ -70,6 +78,13 @@ describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }
       const again = await h.cli(['run', '--bg', '--', 'sleep', '5']);
       assert.equal(again.code, 0, again.stderr);
       assert.equal((await h.status()).find((j) => j.name === 'steady')!.pid, steady.pid);
+      // What the helper reported while the disk was full happened: crashy kept its restarts going
+      // (each one's spawn was carried out although its state could not be stored).
+      const crashes = (await h.status()).find((j) => j.name === 'crashy')!.restarts;
+      await h.waitJob('crashy', 'restarting after the disk was full', (j) => j.restarts > crashes + 2, 20_000);
+      const stop = await h.cli(['stop', 'steady'], { timeoutMs: 20_000 });
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.equal(alive(steady.pid!), false, 'a stop after the full disk ends the job');
     } finally {
       await h.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
       for (const f of ['daemon.pid', 'supervise.pid']) {

@@ -37,6 +37,13 @@ const START_AGAIN = 'start_again';
 // How many of a transaction's effects (spawn requests, signals) leave in one write to the helper.
 const EFFECTS_PER_WRITE = 32;
 
+/** What a command's transaction changed of the jobs, to put back when the store refuses it. */
+interface Undo {
+  before: Map<Job, Job>;
+  created: Job[];
+  forgotten: Job[];
+}
+
 /**
  * Supervises jobs through the native helper. Emits 'change' (JobChange, only when something
  * changed), 'rest' (a job came to rest: once per ending), 'record' (AcctRecord), 'suspend'
@@ -144,7 +151,7 @@ export class Supervisor extends EventEmitter {
         this.onMessage(msg);
       }
       if (maxSeq) setMeta(this.db, 'helper_seq', String(lastSeq));
-    });
+    }, 'event'); // what the helper reports happened, stored or not
     stored.seq = lastSeq;
     if (maxSeq) this.helper.ack(maxSeq);
   }
@@ -270,6 +277,7 @@ export class Supervisor extends EventEmitter {
       changed = true;
       if (STORED.has(k)) store = true;
     }
+    this.remember(job);
     Object.assign(job, s.patch);
     if (job.waitingFor) this.waiting.add(job);
     if (store) {
@@ -302,13 +310,30 @@ export class Supervisor extends EventEmitter {
   // Jobs whose stored fields changed in this transaction: each is written once, just before the
   // commit (a restart is two or three steps of one job in one batch; each step wrote the row).
   private dirty: Set<Job> | null = null;
+  // A command's transaction: each job as it was before its first step, and the jobs it created,
+  // so that a command the store refuses (a full disk) leaves the jobs as they were (see transaction).
+  private undo: Undo | null = null;
 
-  /** Runs fn in one store transaction; the effects of its steps are carried out after the commit. */
-  transaction(fn: () => void): void {
+  // Keeps a job as it is now, before a command's first change to it (see undo).
+  private remember(job: Job): void {
+    if (this.undo && !this.undo.before.has(job)) this.undo.before.set(job, { ...job });
+  }
+
+  /**
+   * Runs fn in one store transaction; the effects of its steps are carried out after the commit.
+   * When the commit fails (a full disk): a `command` (start, stop, up: somebody's request) is
+   * refused whole, its jobs put back as they were and its effects dropped; an `event` (what the
+   * helper or a timer reports: a process ended) happened all the same, so its steps stay in memory
+   * and its effects (a restart, a KILL after a timeout) are carried out. Either way the error is
+   * thrown on, for the store guard, which writes every job back when space returns.
+   */
+  transaction(fn: () => void, kind: 'command' | 'event' = 'command'): void {
     if (this.deferred) return fn(); // nested: the outer one commits and carries out
     this.deferred = [];
     const dirty = (this.dirty = new Set());
+    const undo = (this.undo = kind === 'command' ? { before: new Map(), created: [], forgotten: [] } : null);
     let after: (() => void)[] = [];
+    let failure: unknown = null;
     try {
       this.inStore(() => {
         fn();
@@ -317,10 +342,13 @@ export class Supervisor extends EventEmitter {
       after = this.deferred;
     } catch (err) {
       this.startAgain = null; // rolled back: read again from the store
-      throw err;
+      failure = err;
+      if (undo) this.putBack(undo, err);
+      else after = this.deferred;
     } finally {
       this.deferred = null;
       this.dirty = null;
+      this.undo = null;
     }
     // The effects of one transaction (spawns, signals, timers) are carried out after its commit,
     // and what they ask of the helper leaves every EFFECTS_PER_WRITE of them: the helper forks the
@@ -331,6 +359,20 @@ export class Supervisor extends EventEmitter {
       if ((i + 1) % EFFECTS_PER_WRITE === 0) this.helper.flush();
     }
     if (after.length) this.helper.flush();
+    if (failure) throw failure;
+  }
+
+  // A refused command: its jobs as they were before it, each change said again the other way.
+  private putBack(undo: Undo, err: unknown): void {
+    for (const job of undo.created) this.jobs.delete(job.id);
+    for (const job of undo.forgotten) this.jobs.set(job.id, job);
+    this.readers = null;
+    for (const [job, was] of undo.before) {
+      if (undo.created.includes(job)) continue;
+      const from = job.state;
+      Object.assign(job, was);
+      if (from !== job.state) this.emit('change', { job, from, to: job.state, note: `${job.spec.name}: not changed: ${(err as Error).message}` } satisfies JobChange);
+    }
   }
 
   // BEGIN and COMMIT as cached statements: db.transaction(fn) builds a new wrapper (and its
@@ -369,7 +411,7 @@ export class Supervisor extends EventEmitter {
         job.timer = null;
         const rest = at - this.clock().mono;
         if (rest > 0) return arm(rest);
-        this.transaction(() => this.apply(job, { type: 'timer', survivors: this.survivors(job) }));
+        this.transaction(() => this.apply(job, { type: 'timer', survivors: this.survivors(job) }), 'event');
       }, Math.min(Math.max(0, left), MAX_TIMER_MS));
     };
     arm(ms);
@@ -640,6 +682,7 @@ export class Supervisor extends EventEmitter {
     job.winsize = winsize;
     this.jobs.set(job.id, job);
     if (spec.stdin.kind === 'program') this.readers = null;
+    this.undo?.created.push(job);
     return job;
   }
 
@@ -651,6 +694,7 @@ export class Supervisor extends EventEmitter {
     removeJob(this.db, job.id);
     this.unmarkStartAgain([job]);
     this.jobs.delete(job.id);
+    this.undo?.forgotten.push(job);
     if (job.spec.stdin.kind === 'program') this.readers = null;
     // Whoever follows the job (`up --wait`) learns it is gone: no change event comes after this.
     this.emit('forget', job);
@@ -662,6 +706,7 @@ export class Supervisor extends EventEmitter {
     // An unchanged program of an `up` has the same text: its row is not written again (500 of them
     // were 500 UPDATEs of an `up` that changed nothing).
     const same = specJson(job.spec) === specJson(spec);
+    this.remember(job);
     job.spec = spec;
     if (!same) saveJobSpec(this.db, job);
   }
