@@ -1,5 +1,6 @@
 // How the client reaches the daemon: HTTP over its Unix socket (injectable for tests and TCP).
 import type http from 'node:http';
+import { KeptConnections } from './kept.js';
 import { requestOnce } from './oneshot.js';
 
 /** Sends one request and returns status and parsed JSON body; `stream` opens an NDJSON stream. */
@@ -11,18 +12,9 @@ export interface Transport {
   reach?: () => Promise<void>;
 }
 
-// node:http is loaded on the first call that needs it (a kept-alive call or a stream), not by a
-// command that makes one request.
+// node:http is loaded by a stream only (followLogs, events), not by a call.
 let httpModule: Promise<typeof http> | null = null;
 const loadHttp = (): Promise<typeof http> => (httpModule ??= import('node:http').then((m) => m.default));
-let agent: http.Agent | null = null;
-
-// The server closed a kept-alive connection just as we reused it (it closes idle ones after 5 s;
-// a client whose event loop was blocked sees it only when it writes): the request never reached
-// a handler, so it is sent once more on a new connection.
-function stale(req: http.ClientRequest, err: NodeJS.ErrnoException): boolean {
-  return req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
-}
 
 // The answer's JSON, or an error that says what came instead.
 function json(status: number, text: string): { status: number; body: unknown } {
@@ -33,32 +25,8 @@ function json(status: number, text: string): { status: number; body: unknown } {
   }
 }
 
-async function once(socketPath: string, method: string, path: string, data: string | undefined, retry: boolean): Promise<{ status: number; body: unknown }> {
-  const http = await loadHttp();
-  // One connection kept between calls: a program makes many, and a fresh connect costs more.
-  const pool = (agent ??= new http.Agent({ keepAlive: true, maxSockets: 4 }));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { socketPath, path, method, agent: pool, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            resolve(json(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
-          } catch (err) {
-            reject(err);
-          }
-        });
-      },
-    );
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (retry && stale(req, err)) once(socketPath, method, path, data, false).then(resolve, reject);
-      else reject(err);
-    });
-    req.end(data);
-  });
-}
+// One set of kept connections per socket, shared by the clients of one program.
+const pools = new Map<string, KeptConnections>();
 
 /** A transport over a Unix socket: kept-alive connections (for programs), or with keepAlive false,
  *  one connection per call and no node:http (for a command line run). */
@@ -68,7 +36,12 @@ export function unixTransport(socketPath: string, opts: { keepAlive?: boolean } 
       const r = await requestOnce(socketPath, method, path, body === undefined ? undefined : JSON.stringify(body));
       return json(r.status, r.body.toString('utf8'));
     }
-    : (method, path, body) => once(socketPath, method, path, body === undefined ? undefined : JSON.stringify(body), true);
+    : async (method, path, body) => {
+      let pool = pools.get(socketPath);
+      if (!pool) pools.set(socketPath, (pool = new KeptConnections(socketPath)));
+      const r = await pool.request(method, path, body === undefined ? undefined : JSON.stringify(body));
+      return json(r.status, r.body.toString('utf8'));
+    };
   t.stream = (path, onLine, onEnd) => unixStream(socketPath, path, onLine, onEnd);
   return t;
 }
