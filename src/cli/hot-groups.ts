@@ -11,4 +11,6 @@ export const HOT_GROUPS: readonly { verbs: readonly string[]; load: GroupLoader 
   { verbs: ['up', 'start', 'delete', 'del', 'list', 'ls', 'describe', 'scale'], load: async () => (await import('./commands/adhoc.js')).registerProgramCommands },
   { verbs: ['run', 'jobs', 'fg', 'bg', 'kill', 'pkill', 'wait'], load: async () => (await import('./jobs/commands.js')).registerJobCommands },
   { verbs: ['ps', 'pstree', 'top', 'stat', 'history', 'times', 'monit'], load: async () => (await import('./monitor/commands.js')).registerMonitorCommands },
+  // flock(1)'s use: `appinit lock NAME -- CMD` in scripts and cron lines, run as often as they run.
+  { verbs: ['lock', 'sem', 'mq', 'deadlock'], load: async () => (await import('./resources/deadlock.js')).registerResourceCommands },
 ];

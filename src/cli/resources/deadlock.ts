@@ -2,7 +2,6 @@
 import { readRegularFile } from '../../config/read-file.js';
 import type { Command } from '../args.js';
 import { blockedOn, detect, type MatrixState } from '../../core/resources/detect.js';
-import { MatrixFileError, parseMatrixFile } from '../../core/resources/matrix-file.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatDeadlock, formatDot, registerResourceUseCommands } from './commands.js';
 import type { Runner } from '../modules.js';
@@ -46,6 +45,8 @@ async function deadlockCommand(o: { matrix?: string; json?: boolean; dot?: boole
   } catch (err) {
     throw new CliError(`deadlock: ${(err as Error).message}`);
   }
+  // The yaml package (~45 ms to load) only for --matrix: `lock`, `sem` and `mq` share this module.
+  const { MatrixFileError, parseMatrixFile } = await import('../../core/resources/matrix-file.js');
   let s: MatrixState;
   try {
     s = parseMatrixFile(text, o.matrix);
