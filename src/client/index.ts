@@ -15,6 +15,7 @@ import { FastChannel } from './fast-resources.js';
 import { coprocess, popen, type Coprocess, type PopenOptions, type PopenStream } from './popen.js';
 import type { Readable, Writable } from 'node:stream';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
+import { wasUnread } from './response.js';
 import { unixTransport, type Transport } from './transport.js';
 
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
@@ -351,16 +352,19 @@ function unreachable(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ECONNREFUSED';
 }
 
-// A transport that starts the daemon when the first call finds none, then sends that call again.
-// Finding out costs nothing while a daemon runs: no call is made just to ask.
+// A transport that starts the daemon when a call finds none, then sends that call again; also when
+// the daemon went away (kill -9) with the call unread (wasUnread: it never reached a handler).
+// Finding out costs nothing while a daemon runs: no call is made just to ask. A program outlives
+// many daemons: each start is shared by the calls that race for it, then forgotten.
 function autostarting(home: string, base: Transport, onStart?: (pid: number) => void): Transport {
   let starting: Promise<void> | null = null;
-  const start = () => (starting ??= startBackgroundDaemon(home).then((pid) => { if (pid != null) onStart?.(pid); }));
+  const start = () => (starting ??= startBackgroundDaemon(home).then((pid) => { if (pid != null) onStart?.(pid); })
+    .finally(() => { starting = null; }));
   const t: Transport = async (method, path, body) => {
     try {
       return await base(method, path, body);
     } catch (err) {
-      if (!unreachable(err)) throw err;
+      if (!unreachable(err) && !wasUnread(err)) throw err;
       await start();
       return base(method, path, body);
     }

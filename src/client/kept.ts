@@ -7,7 +7,7 @@
 // a new one, so a long call (`stop`, `wait`) never holds up another; at most MAX_IDLE are kept.
 // Idle connections are unref'd: they keep no program alive.
 import net from 'node:net';
-import { CutShort, requestHead, ResponseReader, type RawResponse } from './response.js';
+import { CutShort, markUnread, requestHead, ResponseReader, type RawResponse } from './response.js';
 
 const MAX_IDLE = 8;
 
@@ -71,6 +71,7 @@ class Conn {
 
   // Marked when nothing of an answer came on a kept connection: see request().
   private reject(p: Pending, err: Error): void {
+    markUnread(err, p.reader.started);
     p.reject(Object.assign(err, { reusedUnanswered: this.reused && !p.reader.started }));
   }
 }

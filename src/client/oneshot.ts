@@ -2,7 +2,7 @@
 // line run needs (one or two calls, then exit). node:http costs more to load than the whole call
 // (bench/cli.ts); a library that makes many calls uses kept-alive connections (kept.ts).
 import net from 'node:net';
-import { requestHead, ResponseReader, type RawResponse } from './response.js';
+import { markUnread, requestHead, ResponseReader, type RawResponse } from './response.js';
 
 export type { RawResponse } from './response.js';
 
@@ -22,7 +22,7 @@ export function requestOnce(socketPath: string, method: string, path: string, da
         reject(err);
       }
     });
-    sock.on('error', reject);
+    sock.on('error', (err) => reject(markUnread(err, reader.started)));
     // As node's http client says it ("socket hang up", ECONNRESET): a caller that waits (a
     // resource) tries again when the daemon went away mid-request.
     sock.on('end', () => {

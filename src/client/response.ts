@@ -17,6 +17,22 @@ export class CutShort extends Error {
 
 const MAX_HEAD = 64 * 1024;
 
+/**
+ * Marks a connection's error when the daemon cannot have read the request: the kernel resets a
+ * Unix stream connection (ECONNRESET) only when its peer closes with bytes of ours still unread,
+ * and a write after the peer closed fails (EPIPE). Only before any byte of an answer: a daemon
+ * killed (kill -9) with the request unread. Such a request can be sent again (client/index.ts).
+ */
+export function markUnread(err: NodeJS.ErrnoException, answered: boolean): NodeJS.ErrnoException {
+  if (!answered && !(err instanceof CutShort) && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) Object.assign(err, { unread: true });
+  return err;
+}
+
+/** The request of this error never reached a handler (see markUnread). */
+export function wasUnread(err: unknown): boolean {
+  return (err as { unread?: boolean } | null)?.unread === true;
+}
+
 interface Head {
   status: number;
   /** The body's length, or 'chunked', or 'close' (until the connection ends). */

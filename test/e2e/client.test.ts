@@ -2,6 +2,7 @@
 // client's event loop was blocked is retried once, not reported as EPIPE or ECONNRESET.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { connect } from '../../src/client/index.js';
 import { TestHome } from './harness.js';
 
 // The daemon closes a connection idle past its keep-alive (node's default, 5 s; its idle check
@@ -23,5 +24,21 @@ describe('the client over a real socket', () => {
       assert.equal((await c.status())[0].name, 'idle', `round ${round}: the call after the block succeeds`);
       assert.equal((await c.acct({ program: 'idle' })).length, 0);
     }
+  });
+
+  test('a daemon killed (kill -9) under a program: its next call starts another and is answered, each time', async () => {
+    // A program's own client, as one in production would make it (autostart, kept connections).
+    const c = await connect({ home: h.home });
+    const pids = [(await c.info()).pid];
+    for (let round = 0; round < 2; round++) {
+      const before = pids[pids.length - 1];
+      process.kill(before, 'SIGKILL');
+      // In the same turn: the kept connection still looks open; the call goes to a dying daemon.
+      const [status, info] = await Promise.all([c.status(), c.info()]);
+      assert.equal(status[0]?.name, 'idle', `round ${round}: the new daemon has the job`);
+      assert.notEqual(info.pid, before, `round ${round}: another daemon answers`);
+      pids.push(info.pid);
+    }
+    h.reconnect(); // the harness's client knew the first daemon
   });
 });
