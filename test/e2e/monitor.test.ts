@@ -155,6 +155,16 @@ describe('ps, pstree, top, stat on a real daemon', () => {
       const bad = await h.cli(['ps', '-u', 'no-such-user-4231']);
       assert.deepEqual([bad.code, bad.stdout], [2, '']);
       assert.match(bad.stderr, /ps: -u: no user named "no-such-user-4231"/);
+      // An empty item or list is refused, as procps ("improper list"), never read as "nothing selected".
+      for (const [flag, value] of [['-p', '1,'], ['-p', '1,,2'], ['-u', 'root,'], ['-C', ',sleep'], ['--ppid', ' 1']]) {
+        const r = await h.cli(['ps', flag, value]);
+        assert.equal(spawnSync('ps', [flag, value]).status, 1, `procps refuses ps ${flag} "${value}"`);
+        assert.deepEqual([r.code, r.stdout], [2, ''], `ps ${flag} "${value}"`);
+        assert.match(r.stderr, new RegExp(`ps: ${flag}: improper list`));
+      }
+      const empty = await h.cli(['ps', '-p', '']);
+      assert.deepEqual([empty.code, empty.stdout], [2, '']);
+      assert.match(empty.stderr, /ps: -p: a list of process ids must follow -p/);
       assert.match((await h.cli(['ps', '-u'])).stdout, /^USER +PID %CPU %MEM/, '-u alone: the BSD user format');
       const aux = await h.cli(['ps', '-aux']);
       assert.match(aux.stdout, /^USER +PID %CPU %MEM/, '-aux: the BSD user format');

@@ -39,12 +39,19 @@ export function usersOrLetters(value: string): { users?: string[]; letters?: str
 
 /** The processes -p, -C, --ppid, -u and -U select (each list split at commas and blanks, as procps), or null without them. */
 export function selection(o: PsCommandOptions): ((p: { pid: number; ppid: number; comm: string; uid: number; euid: number }) => boolean) | null {
-  const list = (v: string[] | undefined) => (v ?? []).flatMap((x) => x.split(/[,\s]+/)).filter((x) => x !== '');
-  const numbers = (v: string[] | undefined, flag: string) => new Set(list(v).map((x) => {
+  // As procps: an empty argument, or an empty item in one (`-p 1,,2`, `-u root,`), is refused,
+  // not read as no selection (which would print the header alone and look like "nothing found").
+  const list = (v: string[] | undefined, flag: string, what: string) => (v ?? []).flatMap((x) => {
+    if (x === '') throw new CliError(`ps: ${flag}: a list of ${what} must follow ${flag}`, EXIT.usage);
+    const items = x.split(/[,\s]/);
+    if (items.includes('')) throw new CliError(`ps: ${flag}: improper list "${x}": items are separated by one comma or blank, as ${flag} ${flag === '-C' ? 'sshd,cron' : flag === '-u' || flag === '-U' ? 'root,1000' : '1234,1240'}`, EXIT.usage);
+    return items;
+  });
+  const numbers = (v: string[] | undefined, flag: string) => new Set(list(v, flag, 'process ids').map((x) => {
     if (!/^\d+$/.test(x) || Number(x) < 1) throw new CliError(`ps: ${flag}: expected process ids like 1234,1240, got "${x}"`, EXIT.usage);
     return Number(x);
   }));
-  const uids = (v: string[] | undefined, flag: string) => new Set(list(v).map((x) => {
+  const uids = (v: string[] | undefined, flag: string) => new Set(list(v, flag, 'users').map((x) => {
     const uid = userId(x);
     if (uid == null) throw new CliError(`ps: ${flag}: no user named "${x}" (give user names or ids, as ${flag} root,1000; -u alone is BSD u)`, EXIT.usage);
     return uid;
@@ -52,7 +59,7 @@ export function selection(o: PsCommandOptions): ((p: { pid: number; ppid: number
   if (!o.pid?.length && !o.command?.length && !o.ppid?.length && !o.users?.length && !o.realUsers?.length) return null;
   const pids = numbers(o.pid, '-p');
   const ppids = numbers(o.ppid, '--ppid');
-  const names = new Set(list(o.command));
+  const names = new Set(list(o.command, '-C', 'command names'));
   const euids = uids(o.users, '-u');
   const ruids = uids(o.realUsers, '-U');
   return (p) => pids.has(p.pid) || ppids.has(p.ppid) || names.has(p.comm) || euids.has(p.euid) || ruids.has(p.uid);
