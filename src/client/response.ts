@@ -42,19 +42,27 @@ interface Head {
   bodyStart: number;
 }
 
-/** Reads one response: push() each piece; the answer once it is whole, else null. */
+/** Reads one response: push() each piece; the answer once it is whole, else null. Each byte is
+ *  copied once more at most (a large answer comes in many pieces: no concatenation per piece). */
 export class ResponseReader {
-  private buf: Buffer | null = null;
+  // Before the head is whole: its bytes so far (a head is small: concatenated as it grows).
+  private pre: Buffer | null = null;
   private head: Head | null = null;
-  // Chunked bodies: where the next chunk-size line starts, and the chunks' data so far.
-  private cursor = 0;
+  // The body's pieces and their length; for a chunked body, only the chunks' data.
   private parts: Buffer[] = [];
+  private size = 0;
+  // Chunked: what is awaited next, the bytes of a size or trailer line not yet whole, and how
+  // much of the current chunk's data is still to come.
+  private state: 'size' | 'data' | 'crlf' | 'trailer' | 'done' = 'size';
+  private line: Buffer | null = null;
+  private left = 0;
+  private seen = false;
   /** Bytes past the end of the answer (none from a server that answers one request at a time). */
   extra = false;
 
   /** Any byte of an answer has come. */
   get started(): boolean {
-    return this.buf !== null;
+    return this.seen;
   }
 
   /** The connection cannot carry another request after this answer. */
@@ -63,55 +71,93 @@ export class ResponseReader {
   }
 
   push(chunk: Buffer): RawResponse | null {
-    this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    this.seen = true;
     if (this.head === null) {
-      const split = this.buf.indexOf('\r\n\r\n');
+      const all = this.pre === null ? chunk : Buffer.concat([this.pre, chunk]);
+      const split = all.indexOf('\r\n\r\n');
       if (split < 0) {
-        if (this.buf.length > MAX_HEAD) throw new CutShort(`appinit: the daemon's answer has no end of its head in ${MAX_HEAD} bytes`);
+        if (all.length > MAX_HEAD) throw new CutShort(`appinit: the daemon's answer has no end of its head in ${MAX_HEAD} bytes`);
+        this.pre = all;
         return null;
       }
-      this.head = parseHead(this.buf.toString('latin1', 0, split), split + 4);
-      this.cursor = this.head.bodyStart;
+      this.pre = null;
+      this.head = parseHead(all.toString('latin1', 0, split), split + 4);
+      chunk = all.subarray(split + 4);
     }
-    return this.body();
+    const h = this.head;
+    if (h.framing === 'close') {
+      this.add(chunk);
+      return null;
+    }
+    if (typeof h.framing === 'number') {
+      const want = h.framing - this.size;
+      if (chunk.length > want) this.extra = true;
+      this.add(chunk.length > want ? chunk.subarray(0, want) : chunk);
+      return this.size === h.framing ? this.answer() : null;
+    }
+    return this.chunked(chunk);
   }
 
   /** The connection ended: the answer when it was whole by then, else a CutShort error (thrown). */
   end(): RawResponse {
-    if (this.head === null || this.buf === null) throw new CutShort('appinit: the daemon closed the connection without a whole answer');
-    const done = this.body();
-    if (done) return done;
-    if (this.head.framing === 'close') return { status: this.head.status, body: this.buf.subarray(this.head.bodyStart) };
-    if (this.head.framing === 'chunked') throw new CutShort("appinit: the daemon's answer was cut short (truncated chunked body)");
-    throw new CutShort(`appinit: the daemon's answer was cut short (short body: ${this.buf.length - this.head.bodyStart} of ${this.head.framing} bytes)`);
+    const h = this.head;
+    if (h === null) throw new CutShort('appinit: the daemon closed the connection without a whole answer');
+    if (h.framing === 'close') return this.answer();
+    if (h.framing === 'chunked') throw new CutShort("appinit: the daemon's answer was cut short (truncated chunked body)");
+    throw new CutShort(`appinit: the daemon's answer was cut short (short body: ${this.size} of ${h.framing} bytes)`);
   }
 
-  private body(): RawResponse | null {
-    const h = this.head!;
-    const b = this.buf!;
-    if (h.framing === 'close') return null;
-    if (typeof h.framing === 'number') {
-      const end = h.bodyStart + h.framing;
-      if (b.length < end) return null;
-      this.extra = b.length > end;
-      return { status: h.status, body: b.subarray(h.bodyStart, end) };
-    }
-    // chunked: "size CRLF data CRLF ... 0 CRLF (trailers) CRLF"
-    for (;;) {
-      const eol = b.indexOf('\r\n', this.cursor);
-      if (eol < 0) return null;
-      const size = parseInt(b.toString('latin1', this.cursor, eol), 16);
-      if (!Number.isFinite(size) || size < 0) throw new CutShort("appinit: the daemon's answer was cut short (bad chunk size)");
-      if (size === 0) {
-        const end = b.indexOf('\r\n\r\n', eol);
-        if (end < 0) return null;
-        this.extra = b.length > end + 4;
-        return { status: h.status, body: this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts) };
+  private add(b: Buffer): void {
+    if (b.length === 0) return;
+    this.parts.push(b);
+    this.size += b.length;
+  }
+
+  private answer(): RawResponse {
+    return { status: this.head!.status, body: this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size) };
+  }
+
+  // "size CRLF data CRLF ... 0 CRLF (trailer lines) CRLF", read as it comes.
+  private chunked(b: Buffer): RawResponse | null {
+    let i = 0;
+    while (i < b.length) {
+      if (this.state === 'data') {
+        const n = Math.min(this.left, b.length - i);
+        this.add(b.subarray(i, i + n));
+        this.left -= n;
+        i += n;
+        if (this.left === 0) this.state = 'crlf';
+        continue;
       }
-      if (b.length < eol + 2 + size + 2) return null;
-      this.parts.push(b.subarray(eol + 2, eol + 2 + size));
-      this.cursor = eol + 2 + size + 2;
+      if (this.state === 'done') {
+        this.extra = true;
+        break;
+      }
+      // A line: a chunk's size, the CRLF after its data, or a trailer line (empty: the end).
+      const eol = b.indexOf(10, i); // \n
+      const piece = b.subarray(i, eol < 0 ? b.length : eol + 1);
+      this.line = this.line === null ? piece : Buffer.concat([this.line, piece]);
+      i += piece.length;
+      if (this.line.length > MAX_HEAD) throw new CutShort("appinit: the daemon's answer was cut short (a chunk line too long)");
+      if (eol < 0) break;
+      const text = this.line.toString('latin1').replace(/\r?\n$/, '');
+      this.line = null;
+      if (this.state === 'crlf') {
+        if (text !== '') throw new CutShort("appinit: the daemon's answer was cut short (no line end after a chunk)");
+        this.state = 'size';
+      } else if (this.state === 'size') {
+        const size = parseInt(text, 16);
+        if (!/^[0-9a-fA-F]+/.test(text) || !Number.isFinite(size)) throw new CutShort("appinit: the daemon's answer was cut short (bad chunk size)");
+        if (size === 0) this.state = 'trailer';
+        else {
+          this.left = size;
+          this.state = 'data';
+        }
+      } else if (text === '') this.state = 'done'; // the end of the trailer
     }
+    if (this.state !== 'done') return null;
+    if (i < b.length) this.extra = true;
+    return this.answer();
   }
 }
 
