@@ -4,6 +4,7 @@
 // that ends with the connection (Connection: close is asked for).
 import net from 'node:net';
 import { Readable } from 'node:stream';
+import { Unchunker } from './response.js';
 
 /** The daemon's answer to a streamed GET: status, headers (lower-case names), and the body still to read. */
 export interface StreamAnswer {
@@ -14,49 +15,6 @@ export interface StreamAnswer {
 
 const MAX_HEAD = 64 * 1024;
 
-/** Turns a chunked body's bytes back into its data as they arrive ("size CRLF data CRLF ... 0 CRLF CRLF"). */
-class Unchunker {
-  private left = 0; // data bytes still to come in the current chunk
-  private pending = Buffer.alloc(0); // bytes of a size line (or a chunk's CRLF) not yet whole
-  private skip = 0; // the CRLF after a chunk's data
-  done = false;
-
-  /** Returns the data in b; sets done at the last chunk. Throws on a malformed size line. */
-  feed(b: Buffer): Buffer[] {
-    const out: Buffer[] = [];
-    let i = 0;
-    while (i < b.length && !this.done) {
-      if (this.left > 0) {
-        const n = Math.min(this.left, b.length - i);
-        out.push(b.subarray(i, i + n));
-        this.left -= n;
-        i += n;
-        if (this.left === 0) this.skip = 2;
-        continue;
-      }
-      if (this.skip > 0) {
-        const n = Math.min(this.skip, b.length - i);
-        this.skip -= n;
-        i += n;
-        continue;
-      }
-      const eol = b.indexOf('\n', i);
-      if (eol < 0) {
-        this.pending = Buffer.concat([this.pending, b.subarray(i)]);
-        if (this.pending.length > 1024) throw new Error('bad chunk size line');
-        break;
-      }
-      const line = Buffer.concat([this.pending, b.subarray(i, eol)]).toString('latin1').trim();
-      this.pending = Buffer.alloc(0);
-      i = eol + 1;
-      const size = parseInt(line, 16);
-      if (!Number.isFinite(size) || size < 0) throw new Error(`bad chunk size "${line.slice(0, 20)}"`);
-      if (size === 0) this.done = true;
-      else this.left = size;
-    }
-    return out;
-  }
-}
 
 /** Opens a streaming GET; resolves when the daemon has answered with its status and headers. */
 export function unixRead(socketPath: string, path: string): Promise<StreamAnswer> {

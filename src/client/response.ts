@@ -51,11 +51,7 @@ export class ResponseReader {
   // The body's pieces and their length; for a chunked body, only the chunks' data.
   private parts: Buffer[] = [];
   private size = 0;
-  // Chunked: what is awaited next, the bytes of a size or trailer line not yet whole, and how
-  // much of the current chunk's data is still to come.
-  private state: 'size' | 'data' | 'crlf' | 'trailer' | 'done' = 'size';
-  private line: Buffer | null = null;
-  private left = 0;
+  private unchunker: Unchunker | null = null;
   private seen = false;
   /** Bytes past the end of the answer (none from a server that answers one request at a time). */
   extra = false;
@@ -67,7 +63,8 @@ export class ResponseReader {
 
   /** The connection cannot carry another request after this answer. */
   get closes(): boolean {
-    return this.head === null || this.head.closes || this.head.framing === 'close' || this.extra;
+    // Only a counted body ends where the next answer could start: a chunked one's trailer is not read.
+    return this.head === null || this.head.closes || typeof this.head.framing !== 'number' || this.extra;
   }
 
   push(chunk: Buffer): RawResponse | null {
@@ -117,47 +114,18 @@ export class ResponseReader {
     return { status: this.head!.status, body: this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size) };
   }
 
-  // "size CRLF data CRLF ... 0 CRLF (trailer lines) CRLF", read as it comes.
+  // A chunked body as it comes (Unchunker). Whatever follows its last chunk (a trailer, its end)
+  // is not read: the connection is not used again (closes).
   private chunked(b: Buffer): RawResponse | null {
-    let i = 0;
-    while (i < b.length) {
-      if (this.state === 'data') {
-        const n = Math.min(this.left, b.length - i);
-        this.add(b.subarray(i, i + n));
-        this.left -= n;
-        i += n;
-        if (this.left === 0) this.state = 'crlf';
-        continue;
-      }
-      if (this.state === 'done') {
-        this.extra = true;
-        break;
-      }
-      // A line: a chunk's size, the CRLF after its data, or a trailer line (empty: the end).
-      const eol = b.indexOf(10, i); // \n
-      const piece = b.subarray(i, eol < 0 ? b.length : eol + 1);
-      this.line = this.line === null ? piece : Buffer.concat([this.line, piece]);
-      i += piece.length;
-      if (this.line.length > MAX_HEAD) throw new CutShort("appinit: the daemon's answer was cut short (a chunk line too long)");
-      if (eol < 0) break;
-      const text = this.line.toString('latin1').replace(/\r?\n$/, '');
-      this.line = null;
-      if (this.state === 'crlf') {
-        if (text !== '') throw new CutShort("appinit: the daemon's answer was cut short (no line end after a chunk)");
-        this.state = 'size';
-      } else if (this.state === 'size') {
-        const size = parseInt(text, 16);
-        if (!/^[0-9a-fA-F]+/.test(text) || !Number.isFinite(size)) throw new CutShort("appinit: the daemon's answer was cut short (bad chunk size)");
-        if (size === 0) this.state = 'trailer';
-        else {
-          this.left = size;
-          this.state = 'data';
-        }
-      } else if (text === '') this.state = 'done'; // the end of the trailer
+    const u = (this.unchunker ??= new Unchunker());
+    let data: Buffer[];
+    try {
+      data = u.feed(b);
+    } catch (err) {
+      throw new CutShort(`appinit: the daemon's answer was cut short (${(err as Error).message})`);
     }
-    if (this.state !== 'done') return null;
-    if (i < b.length) this.extra = true;
-    return this.answer();
+    for (const d of data) this.add(d);
+    return u.done ? this.answer() : null;
   }
 }
 
@@ -179,4 +147,48 @@ export function requestHead(method: string, path: string, data: string | undefin
   if (close) head += 'Connection: close\r\n';
   if (data !== undefined) head += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(data)}\r\n`;
   return `${head}\r\n${data ?? ''}`;
+}
+
+/** Turns a chunked body's bytes back into its data as they arrive ("size CRLF data CRLF ... 0 CRLF CRLF"). */
+export class Unchunker {
+  private left = 0; // data bytes still to come in the current chunk
+  private pending = Buffer.alloc(0); // bytes of a size line (or a chunk's CRLF) not yet whole
+  private skip = 0; // the CRLF after a chunk's data
+  done = false;
+
+  /** Returns the data in b; sets done at the last chunk. Throws on a malformed size line. */
+  feed(b: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let i = 0;
+    while (i < b.length && !this.done) {
+      if (this.left > 0) {
+        const n = Math.min(this.left, b.length - i);
+        out.push(b.subarray(i, i + n));
+        this.left -= n;
+        i += n;
+        if (this.left === 0) this.skip = 2;
+        continue;
+      }
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, b.length - i);
+        this.skip -= n;
+        i += n;
+        continue;
+      }
+      const eol = b.indexOf('\n', i);
+      if (eol < 0) {
+        this.pending = Buffer.concat([this.pending, b.subarray(i)]);
+        if (this.pending.length > 1024) throw new Error('bad chunk size line');
+        break;
+      }
+      const line = Buffer.concat([this.pending, b.subarray(i, eol)]).toString('latin1').trim();
+      this.pending = Buffer.alloc(0);
+      i = eol + 1;
+      const size = parseInt(line, 16);
+      if (!Number.isFinite(size) || size < 0) throw new Error(`bad chunk size "${line.slice(0, 20)}"`);
+      if (size === 0) this.done = true;
+      else this.left = size;
+    }
+    return out;
+  }
 }
