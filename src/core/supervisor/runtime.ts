@@ -546,7 +546,18 @@ export class Supervisor extends EventEmitter {
   /** Resolves once every given job rests (stopped, exited or fatal, nothing left running).
    *  With `signal`: once it aborts (the caller went away) it stops listening and never resolves. */
   waitRest(jobs: Job[], signal?: AbortSignal): Promise<void> {
-    return this.whenRest(() => jobs.every(isResting), signal).then(() => undefined);
+    // Asked at every job's rest: jobs[0..seen) were found resting, so each rest looks on from
+    // there (asking every job each time was O(N^2): 33 ms of a stop of 500). Once all were seen,
+    // all are asked again, as one may have started again since it was seen.
+    let seen = 0;
+    return this.whenRest(() => {
+      while (seen < jobs.length && isResting(jobs[seen])) seen++;
+      if (seen < jobs.length) return false;
+      seen = jobs.findIndex((j) => !isResting(j));
+      if (seen >= 0) return false;
+      seen = jobs.length;
+      return true;
+    }, signal).then(() => undefined);
   }
 
   /** The first of these jobs to rest (one resting already: that one); `signal` as waitRest's. */

@@ -36,3 +36,23 @@ test('a job started again before the check keeps everything', () => {
   releaseUnused(f.sup, j);
   assert.deepEqual(f.calls, []);
 });
+
+test('a job that holds no socket is let go of nothing: no release is sent when it rests', async () => {
+  const { EventEmitter } = await import('node:events');
+  const { watchReleases } = await import('../../../src/core/sockets/release.js');
+  const plain = { ...job(1, 'batch', 0, 'stopped', []), spec: { name: 'batch', listen: [], ready: 0, fdStore: 0 } } as unknown as Job;
+  const notify = job(2, 'web', 0, 'stopped', []);
+  const calls: { job?: string }[] = [];
+  const sup = Object.assign(new EventEmitter(), { jobs: new Map<number, Job>(), releaseSockets: (w: { job?: string }) => calls.push(w) });
+  const stop = watchReleases(sup as unknown as Supervisor);
+  try {
+    sup.jobs.set(1, plain).set(2, notify);
+    sup.emit('rest', plain); // first: had it a timer, its release would come first
+    sup.emit('rest', notify);
+    const until = Date.now() + 20_000;
+    while (calls.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(calls.map((c) => c.job), ['2'], 'only the job with a notify socket and a store is released');
+  } finally {
+    stop();
+  }
+});
