@@ -4,12 +4,15 @@
 // measured side by side, status of 50 programs: node:http 0.24-0.60 ms, this 0.16-0.26 ms).
 //
 // One request at a time per connection (no pipelining). A call takes an idle connection or opens
-// a new one, so a long call (`stop`, `wait`) never holds up another; at most MAX_IDLE are kept.
-// Idle connections are unref'd: they keep no program alive.
+// a new one, up to MAX_OPEN at once (a program's `Promise.all` of 2,000 calls must not run out of
+// descriptors, its own or the daemon's): the calls beyond wait their turn, in order. A few long
+// calls (`stop`, `wait`) hold up nothing (node's Agent had 4 sockets). At most MAX_IDLE are kept;
+// idle connections are unref'd: they keep no program alive.
 import net from 'node:net';
 import { CutShort, markUnread, requestHead, ResponseReader, type RawResponse } from './response.js';
 
 const MAX_IDLE = 8;
+const MAX_OPEN = 32;
 
 interface Pending {
   reader: ResponseReader;
@@ -79,18 +82,39 @@ class Conn {
 /** The kept-alive connections to one socket. */
 export class KeptConnections {
   private readonly idle: Conn[] = [];
+  // Calls under way (each on its own connection), and those waiting for one of them to end.
+  private busy = 0;
+  private readonly queue: (() => void)[] = [];
 
   constructor(private readonly socketPath: string) {}
+
+  // A turn to make a call: at once while fewer than MAX_OPEN are under way, else after one ends.
+  private turn(): Promise<void> | undefined {
+    if (this.busy < MAX_OPEN) {
+      this.busy++;
+      return undefined;
+    }
+    return new Promise((resolve) => this.queue.push(resolve)); // busy is handed over by done()
+  }
+
+  private done(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.busy--;
+  }
 
   /** Sends one request and reads its whole answer. A kept connection the daemon closed while it
    *  was idle (it closes those after its keep-alive, 5 s; a program whose event loop was blocked
    *  learns it only when it writes) never reached a handler: the request goes once more on a new one. */
   async request(method: string, path: string, data?: string): Promise<RawResponse> {
+    await this.turn();
     try {
       return await this.send(method, path, data, this.idle.pop());
     } catch (err) {
       if (!(err as { reusedUnanswered?: boolean }).reusedUnanswered) throw err;
-      return this.send(method, path, data, undefined);
+      return await this.send(method, path, data, undefined);
+    } finally {
+      this.done();
     }
   }
 

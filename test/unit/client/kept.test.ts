@@ -18,6 +18,8 @@ describe('KeptConnections', () => {
   const sock = join(dir, 's.sock');
   let server: http.Server;
   let connections = 0;
+  let open = 0; // connections open now, and the most at once
+  let maxOpen = 0;
   let requests = 0;
   const holds = new Map<string, () => void>(); // /hold/NAME answers when released
   before(async () => {
@@ -46,7 +48,12 @@ describe('KeptConnections', () => {
         } else answer(JSON.stringify({ method: req.method, url: req.url, body }));
       });
     });
-    server.on('connection', () => connections++);
+    server.on('connection', (sock) => {
+      connections++;
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      sock.on('close', () => open--);
+    });
     await new Promise((r) => server.listen(sock, () => r(null)));
   });
   after(() => {
@@ -78,6 +85,16 @@ describe('KeptConnections', () => {
     assert.deepEqual(JSON.parse((await long).body.toString()), { held: '/hold/a' });
     const all = await Promise.all([1, 2, 3, 4].map((i) => pool.request('GET', `/z${i}`)));
     assert.deepEqual(all.map((r) => JSON.parse(r.body.toString()).url), ['/z1', '/z2', '/z3', '/z4']);
+  });
+
+  test('2,000 calls at once: all answered, over at most 32 connections at a time', async () => {
+    const pool = new KeptConnections(sock);
+    const before = open;
+    maxOpen = open;
+    const all = await Promise.all(Array.from({ length: 2000 }, (_, i) => pool.request('GET', `/many/${i}`)));
+    assert.deepEqual(all.map((r) => JSON.parse(r.body.toString()).url), Array.from({ length: 2000 }, (_, i) => `/many/${i}`));
+    assert.ok(maxOpen - before <= 32, `at most 32 connections of this pool at once, saw ${maxOpen - before}`);
+    assert.ok(maxOpen - before > 1, 'calls at once went over several connections');
   });
 
   test('a kept connection the server closed while this event loop was blocked: the call goes again on a new one', async () => {
