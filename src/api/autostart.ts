@@ -68,6 +68,21 @@ function readFrom(path: string, offset: number): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits (bounded, 10 s) while a daemon holds the home's lock without answering: 'answers' once it
+ * does, 'free' once nobody holds the lock (it ended: a daemon killed a moment ago is still ending
+ * when the call that found it gone comes here), 'silent' when it still holds it without a word.
+ */
+async function lockHolder(home: string): Promise<'answers' | 'free' | 'silent'> {
+  const until = Date.now() + 10_000;
+  while (daemonHoldsLock(home)) {
+    if (await answers(home)) return 'answers';
+    if (Date.now() > until) return 'silent';
+    await sleep(50);
+  }
+  return 'free';
+}
+
 /** True when a daemon process holds the home's lock (alive, whether or not its socket answers). */
 export function daemonHoldsLock(home: string): boolean {
   const fd = tryLock(pathsFor(home).lock);
@@ -99,15 +114,12 @@ export async function ensureDaemon(home: string, env: NodeJS.ProcessEnv = proces
   try {
     if (await answers(home)) return null;
     // A live daemon whose socket does not answer (deleted, or busy starting): it recreates a
-    // deleted socket within a second; starting a second daemon would only fail on its lock.
-    if (daemonHoldsLock(home)) {
-      const until = Date.now() + 10_000;
-      while (Date.now() < until) {
-        if (await answers(home)) return null;
-        await sleep(50);
-      }
-      throw new Error(`appinit: a daemon holds ${paths.lock} but does not answer on ${paths.socket}; see ${paths.daemonLog}`);
-    }
+    // deleted socket within a second; starting a second daemon would only fail on its lock. A
+    // dying one (killed a moment ago: a call that found it gone comes here at once) lets go of
+    // the lock as it ends, and then one is started.
+    const holder = await lockHolder(home);
+    if (holder === 'answers') return null;
+    if (holder === 'silent') throw new Error(`appinit: a daemon holds ${paths.lock} but does not answer on ${paths.socket}; see ${paths.daemonLog}`);
     const logStart = sizeOf(paths.daemonLog);
     const log = openSync(paths.daemonLog, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
     const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'daemon', '--background'], {
@@ -149,12 +161,9 @@ export async function ensureDaemon(home: string, env: NodeJS.ProcessEnv = proces
 export async function reachOrExplain(home: string, onStart?: (pid: number) => void): Promise<'answers' | 'none'> {
   if (await answers(home)) return 'answers';
   const paths = pathsFor(home);
-  if (daemonHoldsLock(home)) {
-    const until = Date.now() + 10_000;
-    while (Date.now() < until) {
-      if (await answers(home)) return 'answers';
-      await sleep(50);
-    }
+  const holder = await lockHolder(home);
+  if (holder === 'answers') return 'answers';
+  if (holder === 'silent') {
     let pid = '?';
     try { pid = readFrom(paths.daemonPid, 0).trim() || '?'; } catch { /* none */ }
     throw new Error(`appinit: a daemon (pid ${pid}) holds ${paths.lock} but does not answer on ${paths.socket}; see ${paths.daemonLog}`);

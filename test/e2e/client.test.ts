@@ -2,6 +2,10 @@
 // client's event loop was blocked is retried once, not reported as EPIPE or ECONNRESET.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from '../../src/client/index.js';
 import { TestHome } from './harness.js';
 
@@ -40,5 +44,30 @@ describe('the client over a real socket', () => {
       pids.push(info.pid);
     }
     h.reconnect(); // the harness's client knew the first daemon
+  });
+
+  test('a daemon still ending (it holds the home\'s lock a moment longer): the call starts the next one', async () => {
+    // flock(1) holds daemon.lock for a moment and ends, as a daemon killed a moment ago does while
+    // the call that found it gone starts the next: waiting for it to answer would wait in vain.
+    const home = mkdtempSync(join(tmpdir(), 'appinit-ending-'));
+    const holder = spawn('flock', [join(home, 'daemon.lock'), 'sh', '-c', 'echo held; exec sleep 0.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let pid = 0;
+    try {
+      // flock(1) runs its command once it has the lock: "held" says so.
+      await new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('flock(1) did not say "held" within 20 s')), 20_000);
+        holder.stdout!.once('data', () => { clearTimeout(t); resolve(null); });
+        holder.once('error', reject);
+      });
+      const c = await connect({ home });
+      pid = (await c.info()).pid;
+      assert.ok(pid > 0 && pid !== holder.pid, 'a daemon was started once the lock was let go');
+      await c.down();
+    } finally {
+      holder.kill('SIGKILL');
+      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      spawnSync('pkill', ['-KILL', '-f', home]); // its helper, had the down failed
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
