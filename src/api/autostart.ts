@@ -85,7 +85,13 @@ async function lockHolder(home: string): Promise<'answers' | 'free' | 'silent'> 
 
 /** True when a daemon process holds the home's lock (alive, whether or not its socket answers). */
 export function daemonHoldsLock(home: string): boolean {
-  const fd = tryLock(pathsFor(home).lock);
+  let fd: number | null;
+  try {
+    fd = tryLock(pathsFor(home).lock);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // no home: no daemon ever ran there
+    throw err;
+  }
   if (fd == null) return true;
   closeSync(fd);
   return false;

@@ -58,6 +58,18 @@ describe('one daemon, always reachable', () => {
     }
   });
 
+  test('`down` for a home that does not exist: "no daemon was running", status 0, and no home made', async () => {
+    const h = new TestHome();
+    try {
+      rmSync(h.home, { recursive: true });
+      const d = await h.cli(['down'], { cwd: '/' });
+      assert.deepEqual([d.code, d.stdout, d.stderr], [0, 'appinit: no daemon was running\n', '']);
+      assert.ok(!existsSync(h.home), 'down made no home');
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('10 commands started at once on a fresh home: "started the daemon" exactly once, one daemon', async () => {
     const h = new TestHome();
     try {
