@@ -4,7 +4,7 @@
 // that ends with the connection (Connection: close is asked for).
 import net from 'node:net';
 import { Readable } from 'node:stream';
-import { Unchunker } from './response.js';
+import { MAX_HEAD, readHead, requestHead, Unchunker } from './response.js';
 
 /** The daemon's answer to a streamed GET: status, headers (lower-case names), and the body still to read. */
 export interface StreamAnswer {
@@ -13,13 +13,11 @@ export interface StreamAnswer {
   body: Readable;
 }
 
-const MAX_HEAD = 64 * 1024;
-
 
 /** Opens a streaming GET; resolves when the daemon has answered with its status and headers. */
 export function unixRead(socketPath: string, path: string): Promise<StreamAnswer> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect(socketPath, () => sock.write(`GET ${path} HTTP/1.1\r\nHost: appinit\r\nConnection: close\r\n\r\n`));
+    const sock = net.connect(socketPath, () => sock.write(requestHead('GET', path, undefined, true)));
     let head: Buffer | null = Buffer.alloc(0);
     let unchunk: Unchunker | null = null;
     let body: Readable | null = null;
@@ -44,19 +42,14 @@ export function unixRead(socketPath: string, path: string): Promise<StreamAnswer
         if (head.length > MAX_HEAD) sock.destroy(new Error('appinit: the daemon\'s answer has no end of headers'));
         return;
       }
-      const lines = head.toString('latin1', 0, split).split('\r\n');
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
-      if (!status) return sock.destroy(new Error('appinit: the daemon\'s answer is not HTTP'));
-      const headers: Record<string, string> = {};
-      for (const l of lines.slice(1)) {
-        const colon = l.indexOf(':');
-        if (colon > 0) headers[l.slice(0, colon).trim().toLowerCase()] = l.slice(colon + 1).trim();
-      }
+      const parsed = readHead(head.toString('latin1', 0, split));
+      if (!parsed) return sock.destroy(new Error('appinit: the daemon\'s answer is not HTTP'));
+      const { status, headers } = parsed;
       if (/chunked/i.test(headers['transfer-encoding'] ?? '')) unchunk = new Unchunker();
       const rest = head.subarray(split + 4);
       head = null;
       body = new Readable({ read: () => { sock.resume(); }, destroy: (err, cb) => { sock.destroy(); cb(err); } });
-      resolve({ status: Number(status[1]), headers, body });
+      resolve({ status, headers, body });
       if (rest.length) deliver(rest);
     });
     sock.on('end', () => {

@@ -15,7 +15,8 @@ export class CutShort extends Error {
   readonly code = 'ECONNRESET';
 }
 
-const MAX_HEAD = 64 * 1024;
+/** The most bytes an answer's head may take. */
+export const MAX_HEAD = 64 * 1024;
 
 /**
  * Marks a connection's error when the daemon cannot have read the request: the kernel resets a
@@ -129,16 +130,28 @@ export class ResponseReader {
   }
 }
 
+/** A response's head: its HTTP minor version, status and headers (lower-case names), or null when it is not HTTP. */
+export function readHead(text: string): { minor: string; status: number; headers: Record<string, string> } | null {
+  const lines = text.split('\r\n');
+  const status = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0]);
+  if (!status) return null;
+  const headers: Record<string, string> = {};
+  for (const l of lines.slice(1)) {
+    const colon = l.indexOf(':');
+    if (colon > 0) headers[l.slice(0, colon).trim().toLowerCase()] = l.slice(colon + 1).trim();
+  }
+  return { minor: status[1], status: Number(status[2]), headers };
+}
+
 function parseHead(text: string, bodyStart: number): Head {
-  const status = /^HTTP\/1\.([01]) (\d{3})/.exec(text);
-  if (!status) throw new CutShort(`appinit: the daemon answered with something that is not HTTP: ${JSON.stringify(text.slice(0, 40))}`);
-  const headers = text.toLowerCase();
-  const length = /\r\ncontent-length: *(\d+)/.exec(headers);
-  const code = Number(status[2]);
+  const h = readHead(text);
+  if (!h) throw new CutShort(`appinit: the daemon answered with something that is not HTTP: ${JSON.stringify(text.slice(0, 40))}`);
+  const length = /^\d+$/.exec(h.headers['content-length'] ?? '');
+  const connection = (h.headers.connection ?? '').toLowerCase();
   // 204 and 304 have no body, whatever the head says (RFC 9112 6.3).
-  const framing = code === 204 || code === 304 ? 0 : /\r\ntransfer-encoding: *chunked/.test(headers) ? 'chunked' : length ? Number(length[1]) : 'close';
-  const closes = status[1] === '0' ? !/\r\nconnection: *keep-alive/.test(headers) : /\r\nconnection: *close/.test(headers);
-  return { status: code, framing, closes, bodyStart };
+  const framing = h.status === 204 || h.status === 304 ? 0 : /chunked/i.test(h.headers['transfer-encoding'] ?? '') ? 'chunked' : length ? Number(length[0]) : 'close';
+  const closes = h.minor === '0' ? connection !== 'keep-alive' : connection === 'close';
+  return { status: h.status, framing, closes, bodyStart };
 }
 
 /** The request's bytes: HTTP/1.1, a JSON body when there is one. */
