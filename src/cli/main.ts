@@ -8,8 +8,12 @@ import type { RegisterCommands } from './modules.js';
 import type { GroupLoader } from './run.js';
 
 // The daemon caps glibc's malloc arenas before anything else loads, while only the main thread's
-// and one other exist (src/os/memory.ts): the modules below are imported after it for that reason.
-if (process.argv.slice(2).find((a) => !a.startsWith('-')) === 'daemon') (await import('../os/memory.js')).capArenas(2);
+// and one other exist (src/os/memory.ts), and sets how V8 tiers its code (api/daemon-v8.ts): the
+// modules below are imported after them for that reason.
+if (process.argv.slice(2).find((a) => !a.startsWith('-')) === 'daemon') {
+  (await import('../api/daemon-v8.js')).tuneDaemonV8();
+  (await import('../os/memory.js')).capArenas(2);
+}
 const [{ CORE_VERBS, registerCore }, { COMMAND_GROUPS }, { runCli }] = await Promise.all([import('./core.js'), import('./modules.js'), import('./run.js')]);
 
 const core = async (): Promise<RegisterCommands> => registerCore;
