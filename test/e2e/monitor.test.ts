@@ -93,6 +93,16 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     }
   });
 
+  test('headerless ps (-o pid=, --no-headers) has exactly the columns asked for, as procps: no JOB column', { skip: !hasPs }, async () => {
+    const r = await h.cli(['ps', '-o', 'pid=', '-p', String(pid.svc)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, spawnSync('ps', ['-o', 'pid=', '-p', String(pid.svc)], { encoding: 'utf8' }).stdout);
+    const n = await h.cli(['ps', '--no-headers', '-o', 'pid,comm']);
+    const rows = n.stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s+/));
+    assert.ok(rows.some((t) => Number(t[0]) === pid.svc), `svc's leader is listed:\n${n.stdout}`);
+    for (const t of rows) assert.equal(t.length, 2, `two columns, no JOB: ${t.join(' ')}`);
+  });
+
   test('ps, ps -f and ps -l agree with procps but for the JOB column; the zombie is <defunct>', { skip: !hasPs }, async () => {
     for (const [args, jobAt, pidAt] of [[[], 3, 0], [['-f'], 7, 1], [['-lf'], 14, 3]] as [string[], number, number][]) {
       const r = await h.cli(['ps', ...args]);

@@ -20,7 +20,8 @@ export interface PsOptions {
   columns?: readonly string[];
   /** uid -> name (from /etc/passwd); unknown uids print as numbers, as ps does. */
   userName?: (uid: number) => string | undefined;
-  /** pid -> job number (shown `%3`) or program name: adds a JOB column before the command. */
+  /** pid -> job number (shown `%3`) or program name: adds a JOB column before the command, when
+   *  a header line is printed. */
   jobs?: ReadonlyMap<number, number | string>;
   /** Screen width; unlimited by default, which is what ps does when its output is not a terminal. */
   width?: number;
@@ -66,7 +67,11 @@ function buildColumns(procs: readonly ProcInfo[], opts: PsOptions, ctx: PsContex
     if ((header ?? def.header) !== '') anyHeader = true;
     return toLayout(def, ctx, header);
   });
-  if (opts.jobs) {
+  // The JOB column comes with the header line. Output without one (`-o pid=`, `--no-headers`) is
+  // for scripts and has exactly the columns asked for, as procps prints them: `kill $(appinit ps
+  // -o pid= -C sleep)` gets pids, not `4242 %1` (a shell's `kill %1` is its own job 1).
+  const header = anyHeader && opts.header !== false;
+  if (opts.jobs && header) {
     const jobs = opts.jobs;
     let width = 3;
     for (const p of procs) width = Math.max(width, jobLabel(jobs.get(p.pid)).length);
@@ -77,7 +82,7 @@ function buildColumns(procs: readonly ProcInfo[], opts: PsOptions, ctx: PsContex
       header: 'JOB', width, justify: 'left', render: (p) => jobLabel(jobs.get(p.pid)),
     });
   }
-  return { cols, header: anyHeader && opts.header !== false };
+  return { cols, header };
 }
 
 // The columns that show a command: the JOB column goes before one that ends a row.

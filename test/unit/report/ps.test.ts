@@ -94,6 +94,15 @@ test('header overrides, and no header line when every header is empty', () => {
   assert.equal(formatPs(p, { ...base, header: false }), '    1 ?        00:00:02 systemd\n');
 });
 
+test('the JOB column comes with the header line: headerless output has exactly the columns asked for', () => {
+  const p = [PROCS[0]!];
+  const jobs = new Map([[1, 3]]);
+  assert.equal(formatPs(p, { ...base, jobs, columns: ['pid', 'comm'] }), '  PID JOB COMMAND\n    1 %3  systemd\n');
+  assert.equal(formatPs(p, { ...base, jobs, columns: ['pid='] }), '    1\n', '-o pid= gives pids only (kill $(appinit ps -o pid= ...))');
+  assert.equal(formatPs(p, { ...base, jobs, columns: ['pid=', 'comm='] }), '    1 systemd\n');
+  assert.equal(formatPs(p, { ...base, jobs, header: false }), '    1 ?        00:00:02 systemd\n', '--no-headers');
+});
+
 test('a non-last args/comm column is cut to its width (27 / 15)', () => {
   const p = [proc({ pid: 1, comm: 'process_api', cmdline: ['/process_api', '--firecracker-init', '--addr'] })];
   assert.equal(formatPs(p, { ...base, columns: ['args', 'pid', 'comm'] }), [
