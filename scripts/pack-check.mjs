@@ -51,7 +51,7 @@ try {
   const tgz = readdirSync(TMP).find((f) => /^appinit-.*\.tgz$/.test(f));
   check(tgz, 'no appinit-*.tgz was made');
   const files = run('tar', ['tzf', join(TMP, tgz)]).split('\n');
-  for (const f of ['package/dist/src/cli/main.js', 'package/dist/src/cli/appinit.cjs', 'package/dist/src/cli/appinit-cli.cjs', 'package/dist/src/client/index.js', 'package/dist/src/client/index.d.ts', 'package/native/supervise.c', 'package/scripts/build-native.mjs']) {
+  for (const f of ['package/dist/src/cli/main.js', 'package/dist/src/cli/appinit.cjs', 'package/dist/src/cli/appinit-cli.cjs', 'package/dist/src/cli/appinit-daemon.cjs', 'package/dist/src/client/index.js', 'package/dist/src/client/index.d.ts', 'package/native/supervise.c', 'package/scripts/build-native.mjs']) {
     check(files.includes(f), `the tarball lacks ${f}`);
   }
   check(!files.some((f) => f.startsWith('package/build/')), 'the tarball carries a built helper (it must be built at install, for the machine)');

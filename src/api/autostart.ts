@@ -4,15 +4,14 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readSync, statSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tryLock } from '../os/lock.js';
 import { secureHome } from '../store/home.js';
 import { orphanedJobs } from '../store/open.js';
 
 export { checkClientHome, UntrustedHome } from '../store/home.js';
 import { pathsFor } from './paths.js';
+import { daemonEntry } from './daemon-entry-path.js';
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** Node's flags for the daemon: a young generation of 1 MB semi-spaces, not up to 16 MB (what an
  *  `up` of 500 programs grows it to and keeps): daemon RSS 89 -> 76 MB with 500 programs, 74 -> 70
@@ -128,7 +127,7 @@ export async function ensureDaemon(home: string, env: NodeJS.ProcessEnv = proces
     if (holder === 'silent') throw new Error(`appinit: a daemon holds ${paths.lock} but does not answer on ${paths.socket}; see ${paths.daemonLog}`);
     const logStart = sizeOf(paths.daemonLog);
     const log = openSync(paths.daemonLog, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o600);
-    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, CLI, 'daemon', '--background'], {
+    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, daemonEntry(), 'daemon', '--background'], {
       detached: true,
       stdio: ['ignore', log, log],
       env: daemonEnvironment(env, home),

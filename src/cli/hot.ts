@@ -1,8 +1,10 @@
 // The package's `bin`, bundled with what its verbs use into one CommonJS file (dist/src/cli/
 // appinit.cjs, scripts/build-cli.mjs): the commands run many times a day (status, ps, jobs,
-// logs, ...) start from one file instead of ~30 ES modules, without the ES module loader. Every
-// other verb, --help and the daemon run from the ES module entry (main.js) as they always did,
-// so no command mixes bundled and unbundled copies of a module.
+// logs, ...) start from one file instead of ~30 ES modules, without the ES module loader. The
+// daemon runs from its own bundle (appinit-daemon.cjs, daemon-entry.ts) when the build made it;
+// every other verb and --help from the ES module entry (main.js), so no command mixes bundled and
+// unbundled copies of a module.
+import { existsSync } from 'node:fs';
 import { HOT_GROUPS } from './hot-groups.js';
 import { runCli, verbOf, wantsHelp } from './run.js';
 
@@ -10,6 +12,8 @@ const verb = verbOf(process.argv);
 const group = HOT_GROUPS.find((g) => verb !== undefined && g.verbs.includes(verb));
 if (group && !wantsHelp(process.argv)) {
   runCli(new Map(group.verbs.map((v) => [v, group.load])), [group.load]);
+} else if (verb === 'daemon' && !wantsHelp(process.argv) && existsSync(new URL('./appinit-daemon.cjs', import.meta.url))) {
+  void import(new URL('./appinit-daemon.cjs', import.meta.url).href);
 } else {
   // The ES module entry next to this file (in the bundle, import.meta is this file's: build-cli.mjs).
   void import(new URL('./main.js', import.meta.url).href);

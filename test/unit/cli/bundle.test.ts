@@ -2,7 +2,7 @@
 // answers by itself for the verbs it carries and hands the others to the ES module entry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,5 +81,35 @@ test('the bin keeps a code cache per verb in the user\'s cache directory, only i
     assert.deepEqual(readdirSync(join(cacheHome, 'appinit')), [], 'a cache was written into a shared directory');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the daemon\'s bundle is what an autostart runs, and it serves as the daemon: a job runs, `down` ends it', async () => {
+  const { daemonEntry, DAEMON_BUNDLE } = await import('../../../src/api/daemon-entry-path.js');
+  assert.ok(existsSync(DAEMON_BUNDLE), `the build made no ${DAEMON_BUNDLE}`);
+  assert.equal(daemonEntry(), DAEMON_BUNDLE);
+  const dir = mkdtempSync(join(tmpdir(), 'appinit-daemon-bundle-'));
+  const home = join(dir, 'home');
+  const env = { ...process.env, APPINIT_HOME: home };
+  const d = spawn(process.execPath, [DAEMON_BUNDLE, 'daemon', '--background'], { env, stdio: 'ignore' });
+  try {
+    // Started from the bundle itself, as autostart starts it (the bin's `daemon` goes there too).
+    const until = Date.now() + 20_000;
+    let info: { pid: number } | null = null;
+    // Asked once its socket is there (asked before, a command would start a daemon of its own).
+    while (!existsSync(join(home, 'appinit.sock')) && Date.now() < until && d.exitCode === null) await new Promise((res) => setTimeout(res, 20));
+    const r = spawnSync(process.execPath, [BIN, 'info', '--json'], { env, encoding: 'utf8' });
+    if (r.status === 0) info = JSON.parse(r.stdout) as { pid: number };
+    assert.ok(info, `the bundled daemon did not answer within 20 s (exit code ${d.exitCode})`);
+    assert.equal(info.pid, d.pid, 'the daemon that answers is the process the bundle started');
+    const start = spawnSync(process.execPath, [BIN, 'start', '--name', 'nap', '--', 'sleep', '100'], { env, encoding: 'utf8' });
+    assert.equal(start.status, 0, start.stderr);
+    const status = spawnSync(process.execPath, [BIN, 'status', 'nap'], { env, encoding: 'utf8' });
+    assert.match(status.stdout, /nap +%1 +\d+ +(starting|running)/, status.stdout + status.stderr);
+  } finally {
+    const down = spawnSync(process.execPath, [BIN, 'down'], { env, encoding: 'utf8', timeout: 30_000 });
+    if (d.exitCode === null) d.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(down.status, 0, down.stderr);
   }
 });
