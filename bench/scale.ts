@@ -157,9 +157,7 @@ async function windowCpu(pids: number[], startAt: number, ms: number): Promise<n
     const n1 = threadsNs(p);
     const lost = [...n0[i].keys()].some((tid) => !n1.has(tid));
     if (lost) return ((procTimes(p) - c0[i]) / w) * 100;
-    let ns = 0;
-    for (const [tid, v] of n1) ns += v - (n0[i].get(tid) ?? 0);
-    return (ns / 1e6 / w) * 100;
+    return (cpuSince(p, n0[i], n1).allMs / w) * 100;
   });
 }
 
@@ -176,10 +174,10 @@ function threadsNs(pid: number): Map<number, number> {
 
 /** CPU (ms) of a process's threads since `before` (threadsNs): all of them, and its main thread's
  *  (the others are V8's workers — TurboFan, the collector's helpers — and libuv's). */
-function cpuSince(pid: number, before: Map<number, number>): { allMs: number; mainMs: number } {
+function cpuSince(pid: number, before: Map<number, number>, now = threadsNs(pid)): { allMs: number; mainMs: number } {
   let all = 0;
   let main = 0;
-  for (const [tid, v] of threadsNs(pid)) {
+  for (const [tid, v] of now) {
     const d = v - (before.get(tid) ?? 0);
     all += d;
     if (tid === pid) main = d;

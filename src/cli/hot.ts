@@ -4,7 +4,8 @@
 // daemon runs from its own bundle (appinit-daemon.cjs, daemon-entry.ts) when the build made it;
 // every other verb and --help from the ES module entry (main.js), so no command mixes bundled and
 // unbundled copies of a module.
-import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { daemonEntry } from '../api/daemon-entry-path.js';
 import { HOT_GROUPS } from './hot-groups.js';
 import { runCli, verbOf, wantsHelp } from './run.js';
 
@@ -12,9 +13,10 @@ const verb = verbOf(process.argv);
 const group = HOT_GROUPS.find((g) => verb !== undefined && g.verbs.includes(verb));
 if (group && !wantsHelp(process.argv)) {
   runCli(new Map(group.verbs.map((v) => [v, group.load])), [group.load]);
-} else if (verb === 'daemon' && !wantsHelp(process.argv) && existsSync(new URL('./appinit-daemon.cjs', import.meta.url))) {
-  void import(new URL('./appinit-daemon.cjs', import.meta.url).href);
 } else {
-  // The ES module entry next to this file (in the bundle, import.meta is this file's: build-cli.mjs).
-  void import(new URL('./main.js', import.meta.url).href);
+  // The daemon from the file autostart runs (api/daemon-entry-path.ts: its bundle when the build
+  // made it); every other verb, and --help, from the ES module entry next to this file (in the
+  // bundle, import.meta is this file's: build-cli.mjs).
+  const entry = verb === 'daemon' && !wantsHelp(process.argv) ? pathToFileURL(daemonEntry()).href : './main.js';
+  void import(new URL(entry, import.meta.url).href);
 }
