@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -65,14 +66,14 @@ static int send_msg(int fd, char op, unsigned id, const char *meta, int pass, in
   return n < 0 ? -1 : 0;
 }
 
-/* One message; *got is the passed fd or -1. Returns the op, 0 at EOF, -1 on error. */
-static int recv_msg(int fd, holder_msg_t *m, int *got) {
+/* One message; *got is the passed fd or -1. Returns the op, 0 at EOF, -1 on error (errno). */
+static int recv_msg_flags(int fd, holder_msg_t *m, int *got, int flags) {
   union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } u;
   struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};
   struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   *got = -1;
   ssize_t n;
-  do n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  do n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | flags); while (n < 0 && errno == EINTR);
   if (n <= 0) return (int)n;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(got, CMSG_DATA(c), sizeof(int));
@@ -81,14 +82,39 @@ static int recv_msg(int fd, holder_msg_t *m, int *got) {
   return (unsigned char)m->op;
 }
 
+static int recv_msg(int fd, holder_msg_t *m, int *got) { return recv_msg_flags(fd, m, got, 0); }
+
 /* ---------- the holder process ---------- */
 
 typedef struct {
   unsigned id;
   int fd;
   char *meta;
-  int idle; /* its writers are gone but bytes wait in it: kept for the next helper, not polled */
+  int idle; /* its writers are gone but bytes wait in it (or epoll cannot watch it): kept, not watched */
 } held_t;
+
+/* epoll data of the two sockets; a held fd's data is its id (ids are below 2^32). */
+#define EV_LISTEN (1ULL << 32)
+#define EV_CONN (2ULL << 32)
+
+/* Held fds are watched for nothing but their end (EPOLLHUP/EPOLLERR come unasked), through epoll,
+ * which wakes the holder for what happened only: a poll() of every held fd per message made an
+ * `up` of N programs cost it O(N^2) (2 messages per program; ~120 ms of CPU at 500, four times
+ * that at 1,000). */
+static void watch(int ep, held_t *h) {
+  if (h->idle) return;
+  struct epoll_event e = {.events = 0, .data.u64 = h->id};
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, h->fd, &e) < 0) h->idle = 1; /* not pollable (a regular file): kept */
+}
+
+/* Lets go of held[i]: out of epoll first (the description lives on in the helper, so closing our
+ * fd alone would leave it registered), then closed; the last entry takes its place. */
+static void drop(int ep, held_t *held, size_t *n, size_t i) {
+  if (!held[i].idle) epoll_ctl(ep, EPOLL_CTL_DEL, held[i].fd, NULL);
+  close(held[i].fd);
+  free(held[i].meta);
+  held[i] = held[--*n];
+}
 
 static void holder_main(int lfd) {
   signal(SIGHUP, SIG_IGN);
@@ -99,74 +125,85 @@ static void holder_main(int lfd) {
   size_t n = 0, cap = 0;
   int c = -1, had_helper = 0;
   static holder_msg_t m;
-  struct pollfd *p = NULL;
-  size_t pcap = 0;
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) _exit(1);
+  struct epoll_event le = {.events = EPOLLIN, .data.u64 = EV_LISTEN};
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &le) < 0) _exit(1);
+  struct epoll_event evs[64];
   for (;;) {
-    /* Held fds are polled for nothing but their end (POLLHUP/POLLERR come unasked): a pipe
-     * whose job is gone, drained, is let go, so the holder does not outlive every job. */
-    if (pcap < n + 2) {
-      pcap = n + 64;
-      struct pollfd *q = realloc(p, pcap * sizeof *p);
-      if (!q) _exit(1);
-      p = q;
-    }
-    p[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
-    p[1] = (struct pollfd){.fd = c, .events = POLLIN};
-    for (size_t i = 0; i < n; i++) p[i + 2] = (struct pollfd){.fd = held[i].idle ? -1 : held[i].fd, .events = 0};
-    if (poll(p, n + 2, -1) < 0) continue;
-    for (size_t i = n; i-- > 0;) {
-      if (!(p[i + 2].revents & (POLLHUP | POLLERR | POLLNVAL))) continue;
-      int left = 0;
-      if (ioctl(held[i].fd, FIONREAD, &left) == 0 && left > 0) { held[i].idle = 1; continue; }
-      close(held[i].fd);
-      free(held[i].meta);
-      held[i] = held[--n];
+    int k = epoll_wait(ep, evs, 64, -1);
+    if (k < 0) continue;
+    int accept_now = 0, message = 0;
+    for (int e = 0; e < k; e++) {
+      uint64_t d = evs[e].data.u64;
+      if (d == EV_LISTEN) { accept_now = 1; continue; }
+      if (d == EV_CONN) { message = 1; continue; }
+      if (!(evs[e].events & (EPOLLHUP | EPOLLERR))) continue;
+      for (size_t i = 0; i < n; i++) {
+        if (held[i].id != (unsigned)d || held[i].idle) continue;
+        int left = 0;
+        if (ioctl(held[i].fd, FIONREAD, &left) == 0 && left > 0) {
+          held[i].idle = 1;
+          epoll_ctl(ep, EPOLL_CTL_DEL, held[i].fd, NULL);
+        } else {
+          drop(ep, held, &n, i);
+        }
+        break;
+      }
     }
     if (c < 0 && n == 0 && had_helper) _exit(0);
-    if (p[0].revents & POLLIN) {
+    if (accept_now) {
       int nc = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
       struct ucred cr;
       socklen_t cl = sizeof cr;
       if (nc >= 0 && getsockopt(nc, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 && (cr.uid == getuid() || cr.uid == 0)) {
-        if (c >= 0) close(c);
+        if (c >= 0) close(c); /* closing the only fd of its description takes it out of epoll */
         c = nc;
         had_helper = 1;
+        struct epoll_event ce = {.events = EPOLLIN, .data.u64 = EV_CONN};
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce) < 0) { close(c); c = -1; }
       } else if (nc >= 0) {
         close(nc);
       }
-      continue;
+      continue; /* a message from the new helper, if one waits, wakes the next epoll_wait */
     }
-    if (c < 0 || !(p[1].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    int fd;
-    int op = recv_msg(c, &m, &fd);
-    if (op <= 0) { /* the helper is gone: wait for the next one, unless nothing is held */
-      close(c);
-      c = -1;
-      if (n == 0) _exit(0);
-      continue;
-    }
-    if (op == 'A' && fd >= 0) {
-      if (n == cap) {
-        cap = cap ? cap * 2 : 64;
-        held_t *h = realloc(held, cap * sizeof *held);
-        if (!h) { close(fd); continue; }
-        held = h;
+    if (c < 0 || !message) continue;
+    /* Every message waiting (a burst of spawns sends two per program), then back to epoll. */
+    for (int flags = 0;; flags = MSG_DONTWAIT) {
+      int fd;
+      int op = recv_msg_flags(c, &m, &fd, flags);
+      if (op < 0 && errno == EAGAIN) break;
+      if (op <= 0) { /* the helper is gone: wait for the next one, unless nothing is held */
+        close(c);
+        c = -1;
+        if (n == 0) _exit(0);
+        break;
       }
-      held[n].id = m.id;
-      held[n].fd = fd;
-      held[n].meta = strdup(m.meta);
-      held[n].idle = m.meta[0] == 'F'; /* a stored descriptor (notify.c) is kept whatever its state */
-      n++;
-    } else if (op == 'D') {
-      for (size_t i = 0; i < n; i++)
-        if (held[i].id == m.id) { close(held[i].fd); free(held[i].meta); held[i] = held[--n]; break; }
-    } else if (op == 'T') {
-      for (size_t i = 0; i < n; i++) send_msg(c, 'E', held[i].id, held[i].meta, held[i].fd, 0);
-      send_msg(c, 'Z', 0, NULL, -1, 0);
-    } else if (op == 'Q') {
-      _exit(0);
+      if (op == 'A' && fd >= 0) {
+        if (n == cap) {
+          size_t ncap = cap ? cap * 2 : 64;
+          held_t *h = realloc(held, ncap * sizeof *held);
+          if (!h) { close(fd); continue; }
+          held = h;
+          cap = ncap;
+        }
+        held[n].id = m.id;
+        held[n].fd = fd;
+        held[n].meta = strdup(m.meta);
+        held[n].idle = m.meta[0] == 'F'; /* a stored descriptor (notify.c) is kept whatever its state */
+        watch(ep, &held[n]);
+        n++;
+      } else if (op == 'D') {
+        for (size_t i = 0; i < n; i++)
+          if (held[i].id == m.id) { drop(ep, held, &n, i); break; }
+      } else if (op == 'T') {
+        for (size_t i = 0; i < n; i++) send_msg(c, 'E', held[i].id, held[i].meta, held[i].fd, 0);
+        send_msg(c, 'Z', 0, NULL, -1, 0);
+      } else if (op == 'Q') {
+        _exit(0);
+      }
+      if (fd >= 0 && op != 'A') close(fd);
     }
-    if (fd >= 0 && op != 'A') close(fd);
   }
 }
 

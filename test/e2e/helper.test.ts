@@ -4,7 +4,7 @@
 import { PROTOCOL_VERSION } from '../../src/os/helper-protocol.js';
 import assert from 'node:assert/strict';
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -64,6 +64,46 @@ describe('kill -9 of the helper costs no job', () => {
     assert.equal(r.code, 0, r.stderr);
     await waitFor('the job is gone', () => !alive(j.pid!));
     console.log(`# helper killed after ${before} lines; ${lines().length} lines, none lost, job pid ${j.pid} unchanged`);
+  });
+
+  // The fd holder (native/holder.c) watches what it holds through epoll: it must still let go of
+  // the pipes of jobs that ended, and keep the one an ended job left bytes in while no helper read.
+  test('the holder lets go of ended jobs\' pipes, and keeps last words written while the helper was stopped', async () => {
+    const holderOf = (helper: number) => readFileSync(`/proc/${helper}/task/${helper}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number)
+      .find((pid) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('appinit-supervise'); } catch { return false; } });
+    const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+    const many = Array.from({ length: 30 }, (_, i) => `  brief${i}:\n    command: ["sleep", "1000"]\n    ready: 0\n`).join('');
+    const fifo = join(h.home, 'last-in');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const writer = openSync(fifo, 'r+'); // O_RDWR: opens at once, and the job's open for reading finds a writer
+    after(() => { try { closeSync(writer); } catch { /* closed */ } });
+    await h.up(`programs:\n${many}  last:\n    command: ${JSON.stringify(['sh', '-c', 'read x; echo "last words $x"'])}\n    stdin: ${fifo}\n    restart: never\n`);
+    const helper = h.helperPid();
+    const holder = holderOf(helper);
+    assert.ok(holder, 'the helper has its fd holder');
+    await waitFor('all 31 jobs run', async () => (await h.status()).filter((j) => j.state === 'running').length === 31);
+    // 2 pipes per job (stdout, stderr), beside its own 0-2, its socket and its epoll
+    const full = await waitFor('the holder holds the 31 jobs\' pipes', () => (fds(holder) >= 62 + 4 ? fds(holder) : null));
+    const r = await h.cli(['stop', ...Array.from({ length: 30 }, (_, i) => `brief${i}`)], { timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const settled = await waitFor('the holder let go of the 30 stopped jobs\' pipes', () => (fds(holder) <= full - 60 ? fds(holder) : null));
+    // Stop the helper; the job writes and ends; the holder must keep that pipe for the next helper.
+    const last = await h.waitJob('last', 'running', (x) => x.state === 'running' && x.pid != null);
+    process.kill(helper, 'SIGSTOP');
+    try {
+      writeSync(writer, 'here\n');
+      closeSync(writer);
+      await waitFor('the job ended', () => !alive(last.pid!));
+    } finally {
+      process.kill(helper, 'SIGKILL');
+      process.kill(helper, 'SIGCONT');
+    }
+    const log = join(h.home, 'logs', 'last', 'out.log');
+    await waitFor('the next helper wrote the ended job\'s last words', () => {
+      try { return /last words here$/m.test(readFileSync(log, 'utf8')); } catch { return false; }
+    }, 15_000);
+    assert.equal(alive(holder), true, 'the same holder served the next helper');
+    console.log(`# holder fds: ${full} with 31 jobs, ${settled} after 30 stopped`);
   });
 });
 
