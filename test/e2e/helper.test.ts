@@ -4,7 +4,7 @@
 import { PROTOCOL_VERSION } from '../../src/os/helper-protocol.js';
 import assert from 'node:assert/strict';
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -69,8 +69,17 @@ describe('kill -9 of the helper costs no job', () => {
   // The fd holder (native/holder.c) watches what it holds through epoll: it must still let go of
   // the pipes of jobs that ended, and keep the one an ended job left bytes in while no helper read.
   test('the holder lets go of ended jobs\' pipes, and keeps last words written while the helper was stopped', async () => {
-    const holderOf = (helper: number) => readFileSync(`/proc/${helper}/task/${helper}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number)
-      .find((pid) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('appinit-supervise'); } catch { return false; } });
+    // The holder is whoever has its listening socket open (it outlives a killed helper, and a job
+    // forked but not yet exec'd also shows the helper's command line).
+    const holderPid = (): number | undefined => {
+      const path = join(h.home, 'supervise.sock.hold');
+      const line = readFileSync('/proc/net/unix', 'utf8').split('\n').find((l) => l.endsWith(` ${path}`));
+      const inode = line?.trim().split(/\s+/)[6];
+      if (!inode) return undefined;
+      return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).find((pid) => {
+        try { return readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`); } catch { return false; }
+      });
+    };
     const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
     const many = Array.from({ length: 30 }, (_, i) => `  brief${i}:\n    command: ["sleep", "1000"]\n    ready: 0\n`).join('');
     const fifo = join(h.home, 'last-in');
@@ -79,7 +88,7 @@ describe('kill -9 of the helper costs no job', () => {
     after(() => { try { closeSync(writer); } catch { /* closed */ } });
     await h.up(`programs:\n${many}  last:\n    command: ${JSON.stringify(['sh', '-c', 'read x; echo "last words $x"'])}\n    stdin: ${fifo}\n    restart: never\n`);
     const helper = h.helperPid();
-    const holder = holderOf(helper);
+    const holder = holderPid();
     assert.ok(holder, 'the helper has its fd holder');
     await waitFor('all 31 jobs run', async () => (await h.status()).filter((j) => j.state === 'running').length === 31);
     // 2 pipes per job (stdout, stderr), beside its own 0-2, its socket and its epoll
