@@ -161,7 +161,8 @@ async function windowCpu(pids: number[], startAt: number, ms: number): Promise<n
   });
 }
 
-/** The helper's fd holder (native/holder.c): its child that is not a job (its command line is the helper's). */
+/** The helper's fd holder (native/holder.c): its child with the helper's command line. Asked before any job
+ *  exists (a job forked but not yet exec'd has that command line too). */
 function holderOf(helperPid: number): number | null {
   for (const pid of childrenOf(helperPid)) {
     try { if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('appinit-supervise')) return pid; } catch { /* ended */ }
