@@ -104,7 +104,7 @@ typedef struct {
 static void watch(int ep, held_t *h) {
   if (h->idle) return;
   struct epoll_event e = {.events = 0, .data.u64 = h->id};
-  if (epoll_ctl(ep, EPOLL_CTL_ADD, h->fd, &e) < 0) h->idle = 1; /* not pollable (a regular file): kept */
+  if (epoll_ctl(ep, EPOLL_CTL_ADD, h->fd, &e) < 0) h->idle = 1; /* a regular file, or no room for a watch: kept */
 }
 
 /* Lets go of held[i]: out of epoll first (the description lives on in the helper, so closing our

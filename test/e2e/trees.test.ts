@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { alive, statField, TestHome, waitFor } from './harness.js';
 
-/** Live (not zombie) processes whose environment names this home, other than the daemon and helper. */
+/** Live (not zombie) processes whose environment names this home, other than the daemon, the helper
+ *  and the helper's fd holder. */
 function jobProcesses(h: TestHome): { pid: number; cmd: string }[] {
   const skip = new Set([process.pid]);
-  for (const f of [() => h.daemonPid(), () => h.helperPid()]) {
+  for (const f of [() => h.daemonPid(), () => h.helperPid(), () => h.holderPid() ?? 0]) {
     try { skip.add(f()); } catch { /* not running */ }
   }
   const mark = Buffer.from(`APPINIT_HOME=${h.home}\0`);
@@ -21,7 +22,6 @@ function jobProcesses(h: TestHome): { pid: number; cmd: string }[] {
       const env = readFileSync(`/proc/${d}/environ`);
       if (env.indexOf(mark) < 0 || !alive(Number(d))) continue;
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      if (cmd.includes('appinit-supervise')) continue; // the helper's fd holder
       out.push({ pid: Number(d), cmd });
     } catch {
       /* gone, or a kernel thread */
