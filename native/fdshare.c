@@ -6,6 +6,7 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -15,13 +16,29 @@
 #define CLOSE_RANGE_UNSHARE (1U << 1)
 #endif
 
-static int base = -1;       /* first slot of the block, or -1: off */
-static int devnull = -1;    /* what a slot holds while no child needs it */
-static int used;            /* slots [0, used) may hold a child's descriptors */
-static pid_t sharing;       /* the last child forked sharing the table, until it has its own */
-/* In a page shared with every forked child: 0 while the child shares the table, 1 once it has its
- * own, 2 while the parent sleeps on it (the child then wakes it). */
-static int *word;
+#define ALL_SLOTS (FDSHARE_SLOTS * FDSHARE_BLOCKS)
+
+static int base = -1;    /* first slot of block 0 (the blocks follow each other), or -1: off */
+static int devnull = -1; /* what a slot holds while no child needs it */
+static struct {
+  int used;      /* slots [0, used) of the block may hold a child's descriptors */
+  pid_t sharing; /* the last child forked through the block, until it has its own table */
+} blocks[FDSHARE_BLOCKS];
+static int turn; /* the block filled next */
+static int cap;  /* the table has at least this many slots: grown by us while not shared */
+/* In a page shared with every forked child, one per block: 0 while the block's child shares the
+ * table, 1 once it has its own, 2 while the parent sleeps on it (the child then wakes it). */
+static int *words;
+
+/* The table to at least n slots (the kernel allocates it whole when a descriptor needs it). */
+static void grow_to(int n) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (rlim_t)n > rl.rlim_cur) n = (int)rl.rlim_cur;
+  if (n <= cap) return;
+  int d = fcntl(devnull, F_DUPFD_CLOEXEC, n - 1);
+  if (d >= 0) close(d);
+  cap = n;
+}
 
 int fdshare_init(void) {
   /* Kernels before 5.9 know no CLOSE_RANGE_UNSHARE: a lone table makes this a no-op elsewhere. */
@@ -30,8 +47,8 @@ int fdshare_init(void) {
   if (page == MAP_FAILED) return 0;
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null < 0) { munmap(page, 4096); return 0; }
-  int slots[FDSHARE_SLOTS], n = 0, ok = 1;
-  for (; n < FDSHARE_SLOTS && ok; n++) {
+  int slots[ALL_SLOTS], n = 0, ok = 1;
+  for (; n < ALL_SLOTS && ok; n++) {
     slots[n] = fcntl(null, F_DUPFD_CLOEXEC, 3);
     ok = slots[n] >= 0 && slots[n] == slots[0] + n;
   }
@@ -41,17 +58,21 @@ int fdshare_init(void) {
     munmap(page, 4096);
     return 0;
   }
-  word = page;
+  words = page;
   devnull = null;
   base = slots[0];
+  grow_to(1024); /* 8 KiB: an `up` of ~100 programs grows it no more */
   return 1;
 }
 
 int fdshare_fits(int n) { return base >= 0 && n <= FDSHARE_SLOTS; }
 
-/* Until the last sharing child has its own table (or died before it got one). */
-static void wait_unshared(void) {
-  if (sharing <= 0) return;
+static int unshared(int b) { return blocks[b].sharing <= 0 || __atomic_load_n(&words[b], __ATOMIC_ACQUIRE) == 1; }
+
+/* Until block b's last child has its own table (or died before it got one). */
+static void wait_unshared(int b) {
+  if (blocks[b].sharing <= 0) return;
+  int *word = &words[b];
   while (__atomic_load_n(word, __ATOMIC_ACQUIRE) != 1) {
     int zero = 0;
     __atomic_compare_exchange_n(word, &zero, 2, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
@@ -60,34 +81,59 @@ static void wait_unshared(void) {
     if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == 1) break;
     /* A child killed before its first system call never says: its end is enough. */
     siginfo_t si = {0};
-    if (waitid(P_PID, sharing, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == sharing) break;
+    if (waitid(P_PID, blocks[b].sharing, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == blocks[b].sharing) break;
   }
-  sharing = 0;
+  blocks[b].sharing = 0;
 }
 
-void fdshare_fill(int *fds, int n) {
-  wait_unshared();
+/* Block b's slots back to /dev/null: no copy of its child's pipe ends stays with us. */
+static void empty(int b) {
+  for (int i = 0; i < blocks[b].used; i++) dup3(devnull, base + b * FDSHARE_SLOTS + i, O_CLOEXEC);
+  blocks[b].used = 0;
+}
+
+int fdshare_fill(int *fds, int n) {
+  int b = turn;
+  turn = (turn + 1) % FDSHARE_BLOCKS;
+  /* The table grows ahead, while nobody shares it (a shared one grows after a grace period). */
+  int top = 0;
+  for (int i = 0; i < n; i++) if (fds[i] > top) top = fds[i];
+  if (top >= cap / 2) {
+    fdshare_release();
+    grow_to(cap * 4);
+  }
+  /* The other blocks whose children have their own tables let go of those children's pipes. */
+  for (int o = 0; o < FDSHARE_BLOCKS; o++)
+    if (o != b && blocks[o].used && unshared(o)) { blocks[o].sharing = 0; empty(o); }
+  wait_unshared(b);
+  int first = base + b * FDSHARE_SLOTS;
   for (int i = 0; i < n; i++) {
-    while (dup3(fds[i], base + i, O_CLOEXEC) < 0 && errno == EINTR) {}
-    fds[i] = base + i;
+    while (dup3(fds[i], first + i, O_CLOEXEC) < 0 && errno == EINTR) {}
+    fds[i] = first + i;
   }
-  for (int i = n; i < used; i++) dup3(devnull, base + i, O_CLOEXEC);
-  used = n;
-  __atomic_store_n(word, 0, __ATOMIC_RELEASE);
+  for (int i = n; i < blocks[b].used; i++) dup3(devnull, first + i, O_CLOEXEC);
+  blocks[b].used = n;
+  __atomic_store_n(&words[b], 0, __ATOMIC_RELEASE);
+  return b;
 }
 
-void fdshare_forked(pid_t pid) { sharing = pid > 0 ? pid : 0; }
+void fdshare_forked(int block, pid_t pid) { blocks[block].sharing = pid > 0 ? pid : 0; }
 
-int fdshare_child(void) {
-  long r = syscall(SYS_close_range, (unsigned)(base + FDSHARE_SLOTS), ~0U, CLOSE_RANGE_UNSHARE);
+int fdshare_child(int block) {
+  int first = base + block * FDSHARE_SLOTS;
+  long r = syscall(SYS_close_range, (unsigned)(first + FDSHARE_SLOTS), ~0U, CLOSE_RANGE_UNSHARE);
   if (r != 0) return -1; /* still sharing: the parent waits for our end instead */
-  if (__atomic_exchange_n(word, 1, __ATOMIC_ACQ_REL) == 2) syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+  /* Our own table now: the blocks below ours hold other children's pipes (copies, close-on-exec,
+   * but one of ours that waits in a blocking open would keep their ends open till then). */
+  if (block > 0) syscall(SYS_close_range, (unsigned)base, (unsigned)(first - 1), 0);
+  if (__atomic_exchange_n(&words[block], 1, __ATOMIC_ACQ_REL) == 2) syscall(SYS_futex, &words[block], FUTEX_WAKE, 1, NULL, NULL, 0);
   return 0;
 }
 
 void fdshare_release(void) {
-  if (base < 0 || !used) return;
-  wait_unshared();
-  for (int i = 0; i < used; i++) dup3(devnull, base + i, O_CLOEXEC);
-  used = 0;
+  if (base < 0) return;
+  for (int b = 0; b < FDSHARE_BLOCKS; b++) {
+    wait_unshared(b);
+    if (blocks[b].used) empty(b);
+  }
 }

@@ -1765,6 +1765,7 @@ typedef struct {
   int ttyfd; /* >= 0: already in the keeper's session, this is the terminal */
   int *join; /* cgroup.procs fds to join, or NULL (already joined) */
   int in_v2; /* born in the v2 group already (clone3 CLONE_INTO_CGROUP): join[0] is skipped */
+  int share_block; /* sharing our descriptor table: its block of slots (fdshare.h) */
 } child_args_t;
 
 static void child_join_cgroups(child_args_t *a) {
@@ -2370,14 +2371,15 @@ static int share_fds(spawn_t *sp, child_args_t *cf, int *join) {
   }
   if (!fdshare_fits(n)) return 0;
   for (int i = 0; i < n; i++) fds[i] = *slot[i];
-  fdshare_fill(fds, n);
+  cf->share_block = fdshare_fill(fds, n);
   for (int i = 0; i < n; i++) *slot[i] = fds[i];
   return 1;
 }
 
 /* A vforked child sharing our table: its own first, then as any child. */
 static int child_main_shared(void *arg) {
-  if (fdshare_child() < 0) child_fail(((child_args_t *)arg)->sfd, "close_range", NULL);
+  child_args_t *a = arg;
+  if (fdshare_child(a->share_block) < 0) child_fail(a->sfd, "close_range", NULL);
   return child_main(arg);
 }
 
@@ -2393,13 +2395,13 @@ static int fork_shared(spawn_t *sp, child_args_t *ca) {
   cl.cgroup = sp->jb->dir_fd >= 0 ? (uint64_t)sp->jb->dir_fd : 0;
   long r = syscall(SYS_clone3, &cl, sizeof cl);
   if (r == 0) {
-    if (fdshare_child() < 0) child_fail(cf.sfd, "close_range", NULL);
+    if (fdshare_child(cf.share_block) < 0) child_fail(cf.sfd, "close_range", NULL);
     cf.in_v2 = sp->jb->dir_fd >= 0;
     child_main(&cf);
     _exit(127);
   }
-  fdshare_forked(r > 0 ? (pid_t)r : -1);
-  if (r < 0 || !spawn_burst) fdshare_release(); /* a burst lets go of the block at its end */
+  fdshare_forked(cf.share_block, r > 0 ? (pid_t)r : -1);
+  if (r < 0 || !spawn_burst) fdshare_release(); /* a burst lets go of the blocks at its end */
   if (r < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EOPNOTSUPP)) {
     clone3_ok = 0; /* fork_into finds out for itself how to fork */
     return 0;

@@ -4,12 +4,15 @@
 // session, cgroup, where a failure happened) and comes back in the order the requests were sent,
 // and the spawned event of each goes out before any event of its program. A burst child shares
 // the helper's descriptor table until it has its own few (native/fdshare.c): it must still get
-// exactly its 0, 1 and 2, and the helper must keep no copy of them.
+// exactly its 0, 1 and 2, and the helper must keep no copy of them. The helper fills several blocks
+// of slots in turn (one child per block at a time): a child keeps none of the other blocks, or one
+// that waits in a blocking open would keep its siblings' pipe ends (and their EOF) till then.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Supervise, type SpawnResult } from '../../src/os/supervise.js';
 import { endHelper, waitFor, recordEvents, statFields } from './harness.js';
 
@@ -20,9 +23,12 @@ describe('a burst of spawns in one write', () => {
   const { seen, exitOf } = recordEvents(helper);
   after(() => endHelper(helper, dir, mark));
 
-  test('40 spawns released together: exact results, in the order asked, failures where they happened', async () => {
+  before(async () => {
     await helper.connect();
     await waitFor('hello', () => helper.helperPid > 0);
+  });
+
+  test('40 spawns released together: exact results, in the order asked, failures where they happened', async () => {
     const cg = helper.hello?.cgroup ?? 'none';
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', APPINIT_TEST_MARK: dir };
     const order: number[] = [];
@@ -108,5 +114,49 @@ describe('a burst of spawns in one write', () => {
       const log = join(dir, 'logs', `burst${i}`, 'out.log');
       await waitFor(`the output of spawn ${i}`, () => { try { return /out$/m.test(readFileSync(log, 'utf8')); } catch { return false; } });
     }
+  });
+  test('a child waiting in its open holds none of its siblings\' pipes', async () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', APPINIT_TEST_MARK: dir };
+    const fifo = join(dir, 'no-writer');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const n = 16;
+    const blocked = (i: number) => i % 5 === 4; // stdin from a FIFO nobody writes: waits in its open
+    const results: (SpawnResult | Error)[] = [];
+    let got = 0;
+    const opening = (i: number) => seen.find((m) => m.ev === 'opening' && (m as { job: string }).job === `sib${i}`) as { pid: number } | undefined;
+    const waiting = Array.from({ length: n }, (_, i) => i).filter(blocked);
+    const hp = helper.helperPid;
+    const childrenOfHelper = () => readFileSync(`/proc/${hp}/task/${hp}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    const before = new Set(childrenOfHelper()); // its fd holder
+    try {
+      helper.hold(300);
+      for (let i = 0; i < n; i++) {
+        helper.spawn({ job: `sib${i}`, argv: ['sleep', '60'], env, cwd: dir, stdout: `log:${join(dir, 'logs', `sib${i}`, 'out.log')}`, stderr: 'stdout', ...(blocked(i) ? { stdin: fifo } : {}) }, (r) => {
+          results[i] = r;
+          got++;
+        });
+      }
+      // A waiting child that kept a sibling's exec-result pipe would hold that sibling's answer back too.
+      await waitFor(`${n - waiting.length} sleepers' answers and ${waiting.length} children shown in their open`, () => got >= n - waiting.length && waiting.every((i) => opening(i)), 20_000);
+      const pipeOf = (pid: number, fd: string) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return null; } };
+      const siblingPipes = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const r = results[i];
+        if (blocked(i) || !r || r instanceof Error) continue;
+        const out = pipeOf(r.pid, '1');
+        if (out) siblingPipes.set(out, i);
+      }
+      assert.equal(siblingPipes.size, n - waiting.length, 'every sleeper has its stdout pipe');
+      for (const i of waiting) {
+        const pid = opening(i)!.pid;
+        assert.match(readFileSync(`/proc/${pid}/stat`, 'utf8'), /\) S /, `sib${i} (${pid}) waits (in its open)`);
+        const held = readdirSync(`/proc/${pid}/fd`).map((fd) => pipeOf(pid, fd)).filter((l): l is string => l != null && siblingPipes.has(l));
+        assert.deepEqual(held, [], `sib${i} (${pid}), waiting in its open, holds no sibling's pipe (${held.map((l) => `sib${siblingPipes.get(l)}`).join(', ')})`);
+      }
+    } finally {
+      // Pass or fail, nothing stays: the waiting children have not exec'd (no mark to find them by).
+      for (const pid of childrenOfHelper()) if (!before.has(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    for (const i of waiting) await exitOf(opening(i)!.pid);
   });
 });
