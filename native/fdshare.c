@@ -26,6 +26,7 @@ static struct {
 } blocks[FDSHARE_BLOCKS];
 static int turn; /* the block filled next */
 static int cap;  /* the table has at least this many slots: grown by us while not shared */
+static int at_limit; /* cap is RLIMIT_NOFILE: no growing ahead (nor waiting for it) any more */
 /* In a page shared with every forked child, one per block: 0 while the block's child shares the
  * table, 1 once it has its own, 2 while the parent sleeps on it (the child then wakes it). */
 static int *words;
@@ -33,7 +34,10 @@ static int *words;
 /* The table to at least n slots (the kernel allocates it whole when a descriptor needs it). */
 static void grow_to(int n) {
   struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (rlim_t)n > rl.rlim_cur) n = (int)rl.rlim_cur;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (rlim_t)n >= rl.rlim_cur) {
+    n = (int)rl.rlim_cur;
+    at_limit = 1;
+  }
   if (n <= cap) return;
   int d = fcntl(devnull, F_DUPFD_CLOEXEC, n - 1);
   if (d >= 0) close(d);
@@ -98,7 +102,7 @@ int fdshare_fill(int *fds, int n) {
   /* The table grows ahead, while nobody shares it (a shared one grows after a grace period). */
   int top = 0;
   for (int i = 0; i < n; i++) if (fds[i] > top) top = fds[i];
-  if (top >= cap / 2) {
+  if (top >= cap / 2 && !at_limit) {
     fdshare_release();
     grow_to(cap * 4);
   }
