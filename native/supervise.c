@@ -3348,7 +3348,13 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *sockpath = argv[1];
-  fdshare_init(); /* first: its block of slots takes the lowest free descriptors */
+  /* Many jobs mean many pipes: raise our own descriptor limit; children get the old one back.
+   * Before fdshare_init, which grows the table ahead up to the limit. */
+  getrlimit(RLIMIT_NOFILE, &helper_nofile);
+  struct rlimit raised = helper_nofile;
+  raised.rlim_cur = raised.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &raised);
+  fdshare_init(); /* first to open anything: its blocks of slots take the lowest free descriptors */
   if (getenv("APPINIT_BURST_FORK") && strcmp(getenv("APPINIT_BURST_FORK"), "0") == 0) burst_fork = 0;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
   signal(SIGPIPE, SIG_IGN);
@@ -3362,11 +3368,6 @@ int main(int argc, char **argv) {
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die("signalfd");
   epoch = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
-  /* Many jobs mean many pipes: raise our own descriptor limit; children get the old one back. */
-  getrlimit(RLIMIT_NOFILE, &helper_nofile);
-  struct rlimit raised = helper_nofile;
-  raised.rlim_cur = raised.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &raised);
   /* One cgroup directory per helper: appinit-<uid>-<hash of the home the socket is in>. */
   {
     char home[PATH_MAX];
