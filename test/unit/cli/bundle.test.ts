@@ -113,3 +113,11 @@ test('the daemon\'s bundle is what an autostart runs, and it serves as the daemo
     assert.equal(down.status, 0, down.stderr);
   }
 });
+
+test('the bundles are ASCII only (one other character makes V8 keep the whole source at two bytes a character)', () => {
+  for (const name of ['appinit.cjs', 'appinit-cli.cjs', 'appinit-daemon.cjs']) {
+    const text = readFileSync(fileURLToPath(new URL(`../../../src/cli/${name}`, import.meta.url)), 'utf8');
+    const at = text.search(/[^\x00-\x7f]/);
+    assert.equal(at, -1, `${name}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`);
+  }
+});
