@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAEMON_NODE_FLAGS } from '../src/api/autostart.js';
 import { connect } from '../src/client/index.js';
+import { holderPidOf } from '../test/fixtures/holder.js';
 import { row } from './table.js';
 
 const REF = fileURLToPath(new URL('../../bench/ref/scale.c', import.meta.url));
@@ -161,15 +162,6 @@ async function windowCpu(pids: number[], startAt: number, ms: number): Promise<n
   });
 }
 
-/** The helper's fd holder (native/holder.c): its child with the helper's command line. Asked before any job
- *  exists (a job forked but not yet exec'd has that command line too). */
-function holderOf(helperPid: number): number | null {
-  for (const pid of childrenOf(helperPid)) {
-    try { if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('appinit-supervise')) return pid; } catch { /* ended */ }
-  }
-  return null;
-}
-
 /** CPU time of each thread of a process (tid -> ns, from /proc/PID/task/TID/schedstat). */
 function threadsNs(pid: number): Map<number, number> {
   const out = new Map<number, number>();
@@ -272,7 +264,7 @@ async function measure(n: number, cref: string, steady: boolean) {
   // fifth of its work during the `up`; the figures before this change were measured so).
   const ns0 = threadsNs(info.pid);
   const helperNs0 = threadsNs(info.helperPid);
-  const holder = holderOf(info.helperPid);
+  const holder = holderPidOf(home);
   const holderNs0 = holder ? threadsNs(holder) : new Map<number, number>();
   const t0 = performance.now();
   const up = spawnSync(process.execPath, [CLI, 'up', '--wait', file], { env, encoding: 'utf8' });

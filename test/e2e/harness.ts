@@ -1,10 +1,11 @@
 // A real daemon in a temporary APPINIT_HOME, driven through the real CLI and client.
 // Every wait is bounded and says what did not happen; cleanup leaves nothing running.
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { holderPidOf } from '../fixtures/holder.js';
 import { connect, type Client, type JobView } from '../../src/client/index.js';
 import type { ExitEvent, HelperEvent } from '../../src/os/helper-protocol.js';
 import type { Supervise, SpawnResult } from '../../src/os/supervise.js';
@@ -181,17 +182,9 @@ export class TestHome {
     return Number(readFileSync(join(this.home, 'supervise.pid'), 'utf8'));
   }
 
-  /** Pid of the helper's fd holder (native/holder.c): whoever has its listening socket open. Not
-   *  found among the helper's children: it outlives a killed helper, and a job forked but not yet
-   *  exec'd also has the helper's command line. */
+  /** Pid of the helper's fd holder (native/holder.c), or undefined (test/fixtures/holder.ts). */
   holderPid(): number | undefined {
-    const path = join(this.home, 'supervise.sock.hold');
-    const line = readFileSync('/proc/net/unix', 'utf8').split('\n').find((l) => l.endsWith(` ${path}`));
-    const inode = line?.trim().split(/\s+/)[6];
-    if (!inode) return undefined;
-    return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).find((pid) => {
-      try { return readdirSync(`/proc/${pid}/fd`).some((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`); } catch { return false; }
-    });
+    return holderPidOf(this.home);
   }
 
   /** Forgets the cached client (after the daemon was killed). */
