@@ -282,6 +282,9 @@ export class Command {
           this.fail('commander.unknownOption', `unknown option '${name}'`);
         }
         const o = found.spec;
+        // A flag given a value (`up --wait=3`) is refused, as commander does, not taken as set:
+        // `--wait=3` read as `--wait` waited 90 s (the default) where 3 were asked for.
+        if (o.value === 'none' && eq >= 0) this.fail('commander.unknownOption', `option '${o.flags}' takes no value: '${w}'`);
         if (o.value === 'none') set(o, !found.negated);
         else if (eq >= 0) set(o, w.slice(eq + 1));
         else if (o.value === 'required') {

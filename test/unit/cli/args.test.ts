@@ -66,6 +66,15 @@ describe('options', () => {
     assert.equal(r.errText, "error: unknown option '-x'\n");
     assert.equal((await parse(logs, 'logs', '--lines')).errText, "error: option '-n, --lines <n>' argument missing\n");
   });
+
+  test('a flag given a value is a usage error, not the flag set (`up --wait=3` is not `up --wait`)', async () => {
+    const r = await parse(logs, 'logs', '--follow=3');
+    assert.equal(r.err?.exitCode, 1);
+    assert.equal(r.args, undefined, 'the command did not run');
+    assert.equal(r.errText, "error: option '-f, --follow' takes no value: '--follow=3'\n");
+    assert.equal((await parse(ps, 'ps', '--no-headers=1')).errText, "error: option '--no-headers' takes no value: '--no-headers=1'\n");
+    assert.deepEqual((await parse(logs, 'logs', '--follow')).args, [undefined, { lines: '15', follow: true }]);
+  });
 });
 
 describe('arguments', () => {
