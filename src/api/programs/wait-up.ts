@@ -49,7 +49,11 @@ function problem(j: Job): WaitProblem {
   let why: string | null;
   if (j.state === 'backoff') why = `${ended ?? 'ended'}; restarting after a backoff`;
   else if (j.state === 'fatal') why = `given up: ${j.reason ?? ended ?? 'it kept ending'}`;
-  else if (j.state === 'starting') why = j.waitingFor ? `waiting for ${j.waitingFor.join(', ')}` : j.pid != null ? 'not ready yet' : 'not started yet';
+  else if (j.state === 'starting') {
+    why = j.waitingFor ? `waiting for ${j.waitingFor.join(', ')}`
+      : j.opening ? `opening ${j.opening}: a FIFO or terminal waiting for its other end`
+      : j.pid != null ? 'not ready yet' : 'not started yet';
+  }
   else if (j.state === 'stopping' || (j.state === 'stopped' && j.want === 'down')) why = 'stopped meanwhile (appinit stop or down, or an up of the file without it)';
   else why = ended ?? j.reason;
   return { name: j.spec.name, job: j.number, state: j.state, why };

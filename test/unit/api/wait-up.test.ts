@@ -27,3 +27,10 @@ test('a job forgotten meanwhile is named as removed at once; the others are stil
   assert.deepEqual(r.pending, []);
   assert.equal(sup.listenerCount('forget') + sup.listenerCount('change'), 0, 'the wait left its listeners behind');
 });
+
+test('a job still opening its stdin or stdout when the time is up says what it waits on', async () => {
+  const sup = new EventEmitter();
+  const fifo = { ...starting(3, 'reader'), pid: null, opening: '/run/app/in.fifo' } as unknown as Job;
+  const r = await waitUp(sup as unknown as Parameters<typeof waitUp>[0], [fifo, { ...starting(4, 'slow'), pid: null } as unknown as Job], 20);
+  assert.deepEqual(r.pending.map((p) => p.why), ['opening /run/app/in.fifo: a FIFO or terminal waiting for its other end', 'not started yet']);
+});
