@@ -41,6 +41,11 @@ export function mainFileProblem(path: string): string | null {
   const raw = h.readUInt16BE(16);
   const pageSize = raw === 1 ? 65536 : raw;
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) return `${path} has an impossible page size ${raw}`;
+  // A checkpoint cut short (a full disk: `down` closing the store) leaves the main file shorter
+  // than its new header says while a valid WAL still holds every page: SQLite reads them from it,
+  // and quick_check after the open reads every page. Whole then, not truncated.
+  const wal = `${path}-wal`;
+  if (existsSync(wal) && statSync(wal).size >= 32 + 24 + pageSize && walProblem(wal, path) == null) return null;
   if (size % pageSize !== 0) return `${path} is truncated (${size} bytes is not a whole number of ${pageSize}-byte pages)`;
   // The header's page count is valid when its change counter matches "version-valid-for".
   const pages = h.readUInt32BE(28);

@@ -52,6 +52,26 @@ describe('store integrity checks', () => {
     assert.match(walProblem(`${bad}-wal`, bad) ?? '', /not a write-ahead log \(bad magic 0x41414141\)/);
   });
 
+  test('a checkpoint cut short (the main file shorter than its header says, the WAL whole) is whole', () => {
+    // As a full disk leaves it: the checkpoint wrote page 1 (the new page count) and no more.
+    const cut = crashedCopy('cut.db');
+    const wal = readFileSync(`${cut}-wal`);
+    const pageSize = wal.readUInt32BE(8);
+    let page1: Buffer | null = null;
+    for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) if (wal.readUInt32BE(at) === 1) page1 = wal.subarray(at + 24, at + 24 + pageSize);
+    assert.ok(page1, 'the WAL holds page 1');
+    const fd = openSync(cut, 'r+');
+    writeSync(fd, page1, 0, pageSize, 0);
+    closeSync(fd);
+    const pages = page1.readUInt32BE(28);
+    assert.ok(statSync(cut).size < pages * pageSize, `the main file (${statSync(cut).size} bytes) is shorter than its header's ${pages} pages`);
+    assert.equal(mainFileProblem(cut), null);
+    const reopened = new Database(cut);
+    assert.deepEqual(reopened.pragma('quick_check'), [{ quick_check: 'ok' }]);
+    assert.equal((reopened.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 200, 'SQLite reads every row');
+    reopened.close();
+  });
+
   test('a truncated main file, or one that is not SQLite, is found', () => {
     const t = join(dir, 'trunc.db');
     const whole = new Database(t);
