@@ -153,8 +153,13 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
       for (const s of running.reverse()) await s.stop();
       // Highest priority number first, as supervisord stops; one batch (all at once) by default.
       if (stopJobs) {
-        await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)));
-        removeIpcObjects(db); // the control file's System V objects go once no job can use them
+        // Stopped even on a full disk: the daemon's sockets are closed already, and it is leaving.
+        await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)), { evenUnstored: true });
+        try {
+          removeIpcObjects(db); // the control file's System V objects go once no job can use them
+        } catch (err) {
+          if (!guard.failed(err)) throw err;
+        }
       }
       await sup.shutdown(stopJobs);
       await backups.stop();

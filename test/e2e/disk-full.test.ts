@@ -95,4 +95,37 @@ describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }
       await h.cleanup();
     }
   });
+  // Found by hand: `down` on a full disk had its stop refused by the store after the daemon had
+  // closed its sockets — a deaf daemon, every job still running; and once it did stop, the store
+  // it closed (a checkpoint cut short) was called truncated by the next daemon.
+  test('down on a full disk stops every job and the daemon; the next daemon opens the store', async () => {
+    const h = new TestHome();
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=20m,mode=0700', 'tmpfs', h.home], { encoding: 'utf8' });
+    assert.equal(mounted.status, 0, `mount: ${mounted.stderr}`);
+    try {
+      await h.up('programs:\n' + Array.from({ length: 8 }, (_, i) => `  s${i}:\n    command: sleep 1000\n    cwd: /\n`).join(''));
+      const jobs = await waitFor('8 jobs running', async () => { const s = await h.status(); return s.filter((j) => j.state === 'running').length === 8 ? s : null; });
+      const daemon = h.daemonPid();
+      fill(join(h.home, 'fill'));
+      const run = await h.cli(['run', '--bg', '--', 'sleep', '5']);
+      assert.equal(run.code, 1, 'the store takes no change now (a start is refused)');
+      const down = await h.cli(['down'], { timeoutMs: 30_000 });
+      assert.equal(down.code, 0, down.stderr);
+      assert.match(down.stdout, /every job stopped; daemon stopped/);
+      await waitFor('the daemon is gone', () => !alive(daemon));
+      for (const j of jobs) assert.equal(alive(j.pid!), false, `${j.name} (${j.pid}) stopped`);
+      unlinkSync(join(h.home, 'fill'));
+      const st = await h.cli(['status']);
+      assert.equal(st.code, 0, `the next daemon opens the store: ${st.stderr}`);
+      assert.doesNotMatch(st.stderr, /damaged|truncated/);
+    } finally {
+      await h.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
+      for (const f of ['daemon.pid', 'supervise.pid']) {
+        try { process.kill(Number(readFileSync(join(h.home, f), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+      }
+      spawnSync('pkill', ['-KILL', '-f', h.home]);
+      spawnSync('umount', ['-l', h.home]);
+      await h.cleanup();
+    }
+  });
 });

@@ -40,7 +40,8 @@ export async function startInOrder(sup: Supervisor, jobs: readonly Job[]): Promi
 }
 
 /** Stops jobs batch by batch, in the reverse of the start order; resolves when all rest.
- *  `startAgain` (a restart): stored as to start again, should the daemon end before it starts them. */
-export async function stopInOrder(sup: Supervisor, jobs: readonly Job[], opts: { startAgain?: boolean } = {}): Promise<void> {
-  for (const batch of stopBatches(jobs)) await (opts.startAgain ? sup.stopToStartAgain(batch) : sup.stop(batch));
+ *  `startAgain` (a restart): stored as to start again, should the daemon end before it starts them.
+ *  `evenUnstored` (the daemon's shutdown): stopped even when the store cannot take it (Supervisor.stop). */
+export async function stopInOrder(sup: Supervisor, jobs: readonly Job[], opts: { startAgain?: boolean; evenUnstored?: boolean } = {}): Promise<void> {
+  for (const batch of stopBatches(jobs)) await (opts.startAgain ? sup.stopToStartAgain(batch) : sup.stop(batch, { evenUnstored: opts.evenUnstored }));
 }

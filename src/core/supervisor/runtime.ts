@@ -616,12 +616,21 @@ export class Supervisor extends EventEmitter {
     this.helper.hold(ms);
   }
 
-  /** Stops jobs, resolving when nothing of them is left running. */
-  async stop(jobs: Job[]): Promise<void> {
-    this.transaction(() => {
+  /**
+   * Stops jobs, resolving when nothing of them is left running. `evenUnstored` (the daemon's own
+   * shutdown, `down`): a stop the store cannot take (a full disk) is carried out all the same, as an
+   * event is, and its failure goes to the 'error' listeners (the store guard), not to the caller: a
+   * refused `down` had closed the daemon's sockets already and left it deaf, its jobs running.
+   */
+  async stop(jobs: Job[], opts: { evenUnstored?: boolean } = {}): Promise<void> {
+    const stop = (): void => {
       for (const j of jobs) this.apply(j, { type: 'stop' });
       this.unmarkStartAgain(jobs);
-    });
+    };
+    if (!opts.evenUnstored) this.transaction(stop);
+    else {
+      try { this.transaction(stop, 'event'); } catch (err) { this.emit('error', err); }
+    }
     await this.waitRest(jobs);
   }
 
@@ -746,7 +755,7 @@ export class Supervisor extends EventEmitter {
 
   /** Stops every job and lets the helper go. */
   async shutdown(stopJobs: boolean): Promise<void> {
-    if (stopJobs) await this.stop([...this.jobs.values()].filter((j) => !isResting(j)));
+    if (stopJobs) await this.stop([...this.jobs.values()].filter((j) => !isResting(j)), { evenUnstored: true });
     this.closing = true;
     for (const j of this.jobs.values()) if (j.timer) clearTimeout(j.timer);
     this.foreign.stop();
