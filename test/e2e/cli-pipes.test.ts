@@ -73,6 +73,14 @@ describe('CLI output through pipes', () => {
         assert.equal(r.last, 0, 'head succeeded');
       }
     }
+    // A follower with nothing more to write (the program is quiet, head has read the backlog and
+    // left): only watching the pipe ends it, as GNU tail -f does.
+    for (const cmd of ['logs -f daemon -n 5', 'tail daemon']) {
+      const q = await pipeline(h, `appinit ${cmd} | head -1`);
+      assert.equal(q.out, 'from-daemon\n', `appinit ${cmd} | head -1: the line`);
+      assert.equal(q.err, '', `appinit ${cmd} | head -1: nothing on stderr`);
+      assert.equal(q.cli, 0, `appinit ${cmd} | head -1: ends by itself once head has left`);
+    }
     const r = await pipeline(h, 'appinit logs flood -n 100000000 | head -1');
     assert.equal(r.out, '1\n', 'the first line');
     assert.equal(r.cli, 141, 'a closed pipe ends the command as SIGPIPE would (128+13)');

@@ -39,6 +39,21 @@ class Out {
     else this.onGone.push(f);
   }
 
+  /** While following: a pipe's reader that left after the last write is seen too (every 200 ms),
+   *  not only at the next write, which a quiet program may never cause. */
+  async watchReader(): Promise<void> {
+    const { hasReader, readerGone } = await import('../../os/reader-gone.js');
+    if (!hasReader(1)) return;
+    const t = setInterval(() => {
+      if (this.gone) return clearInterval(t);
+      if (!readerGone(1)) return;
+      clearInterval(t);
+      this.gone = true;
+      for (const f of this.onGone.splice(0)) f();
+    }, 200);
+    t.unref();
+  }
+
   // One wait for 'drain' shared by every write made meanwhile: `logs -f` writes each line as it
   // comes without waiting, and a listener per line passed node's limit of 10 (a warning on the
   // terminal of `appinit logs -f | head -2`, between head's exit and the EPIPE).
@@ -118,6 +133,7 @@ export async function logs(name: string | undefined, opts: LogsOptions): Promise
       } else void out.write(`${(l as LogLine).text ?? (l as LogLine).line}\n`);
     }, (err) => resolve(err ? report(err) : EXIT.ok));
     out.whenGone(() => { close(); resolve(EXIT.ok); });
+    void out.watchReader();
     process.on('SIGINT', () => { close(); resolve(EXIT.ok); });
   });
 }
