@@ -50,7 +50,11 @@ describe('job control', () => {
     // waits on; measured in a plain pty without appinit: 8 of 100 at once, 31 of 100 under load).
     // As a person would, Ctrl-C once the job's command runs.
     const sh = await waitFor('the job', async () => (await (await h.api()).status()).find((j) => j.command.includes('echo ready; sleep 1000') && j.pid != null));
-    await waitFor('sleep under the job\'s sh', () => readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim() !== '');
+    // The child must be `sleep` already, not dash's fork before its exec: that copy still catches
+    // SIGINT as its parent does, and swallows it (CI saw "^C" echoed and the job go on).
+    await waitFor('sleep under the job\'s sh', () =>
+      readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+        .some((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'sleep'; } catch { return false; } }));
     await t.send('\x03');
     assert.equal(await t.wait(), 130);
   });
