@@ -672,7 +672,7 @@ static void jobio_write(jobio_t *j, const char *p, size_t n) {
  * A connection on the helper's socket. Its first frame says what it is: `hello` makes it
  * the daemon's control connection; `attach job=J` makes it a terminal client of job J, which
  * then exchanges frames [u32 len][type][payload]: from the client 'd' input, 'w' window size
- * (u16 rows, u16 cols), 'e' end of input; to it 'o' stdout, 'e' stderr, 's' a state (JSON).
+ * (u16 rows, u16 cols), 'e' end of input, 'c' + 'o'|'e' its stdout|stderr reader left; to it 'o' stdout, 'e' stderr, 's' a state (JSON).
  */
 typedef struct conn conn_t;
 /* The epoll entry of a client's own terminal (see conn_take_tty). */
@@ -856,6 +856,25 @@ static void set_winsize(const char *job, int rows, int cols) {
   ioctl(j->master, TIOCSWINSZ, &ws); /* the kernel sends SIGWINCH to the foreground group */
 }
 
+/* The client's stdout (or stderr) was a pipe whose reader left (`appinit run -- yes | head -1`):
+ * the job's own pipe for that stream breaks too, so its next write fails with EPIPE (SIGPIPE) as
+ * it would have written into that pipe itself. Without it the job ran on, its output logged, after
+ * the pipeline had ended. A pty is left alone (its output is one stream, and a terminal's job
+ * outlives its client by design). */
+static int close_job_stream(const char *job, char stream) {
+  if (!job || (stream != 'o' && stream != 'e')) return 0;
+  jobio_t *j = jobio_find(job);
+  int closed = 0;
+  for (pump_t *pm = pumps, *next; pm; pm = next) {
+    next = pm->next;
+    if (pm->stream != stream || !pm->job || strcmp(pm->job, job) != 0) continue;
+    if (j && j->master == pm->fd) continue;
+    pump_close(pm);
+    closed++;
+  }
+  return closed;
+}
+
 /* A frame from an attached client. */
 static void conn_frame(conn_t *c, const char *p, size_t n) {
   if (n < 1) return;
@@ -874,6 +893,10 @@ static void conn_frame(conn_t *c, const char *p, size_t n) {
       break;
     case 't':
       conn_take_tty(c);
+      break;
+    case 'c':
+      /* Nothing to break (a job on a pty, `fg %1 | head`): the client is detached instead. */
+      if (n >= 2 && !close_job_stream(c->job, p[1])) conn_send(c, 's', "{\"ev\":\"detached\"}", 17);
       break;
     case 'e':
       if (j && j->input >= 0) {

@@ -9,6 +9,16 @@ import type { RegisterCommands, Runner } from './modules.js';
 /** Exit status of a command whose reader went away (`| head -1`), as the shell reports a SIGPIPE death. */
 export const EXIT_PIPE = 128 + 13;
 
+// A command with its own answer to a reader going away says so here: a job attached to this
+// stdout is given the broken pipe itself (src/cli/jobs/attach.ts), and the command waits for it.
+const readerGoneHandlers = new Map<NodeJS.WriteStream, () => void>();
+
+/** Calls f, instead of ending the command, when s's reader goes away (EPIPE); null: ends it again. */
+export function onReaderGone(s: NodeJS.WriteStream, f: (() => void) | null): void {
+  if (f) readerGoneHandlers.set(s, f);
+  else readerGoneHandlers.delete(s);
+}
+
 /** Loads a group's register function. */
 export type GroupLoader = () => Promise<RegisterCommands>;
 
@@ -75,7 +85,12 @@ export function runCli(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly 
   // A closed pipe ends the command quietly, whichever stream and whichever command.
   for (const s of [process.stdout, process.stderr]) {
     s.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(EXIT_PIPE);
+      if (err.code === 'EPIPE') {
+        const f = readerGoneHandlers.get(s);
+        if (!f) process.exit(EXIT_PIPE);
+        readerGoneHandlers.delete(s);
+        return f();
+      }
       if (s === process.stdout) process.stderr.write(`appinit: stdout: ${err.message}\n`);
       process.exit(1);
     });

@@ -1,6 +1,7 @@
 // The helper's attach protocol (native/supervise.c, conn_frame): what `appinit run`/`fg` and the
 // dashboard's terminal speak on the helper's socket. Frames are a 32-bit little-endian length,
-// then a type byte and its body: 'd' input, 'w' window size (rows, cols as 16-bit), 'o'/'e'
+// then a type byte and its body: 'd' input, 'w' window size (rows, cols as 16-bit), 'c' with
+// 'o'|'e' (the client's stdout|stderr reader left: the job's pipe breaks too), 'o'/'e'
 // output, 's' a JSON state event. The first frame names the job ('attach\0job\0N\0...').
 // A helper that says {"ev":"attached","tty":1} also takes 't' (empty, with the client's terminal
 // passed as SCM_RIGHTS): it then reads the keys and writes the output there itself, and answers

@@ -1,34 +1,11 @@
 // Output through pipes, as people use it: `| wc -l` sees every line on every run, `| head -1`
 // ends the command quietly, and a program named like a verb does not change how a command ends.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { CLI, TestHome, waitFor } from './harness.js';
+import { TestHome, waitFor } from './harness.js';
+import { pipeline } from './pipeline.js';
 
 const LINES = 300_000;
-
-// Runs a shell pipeline with the CLI as `appinit`; resolves with the shell's stdout, stderr and
-// the CLI's exit status (PIPESTATUS[0]) and the pipeline's last command's status.
-function pipeline(h: TestHome, script: string): Promise<{ out: string; err: string; cli: number; last: number }> {
-  return new Promise((resolve, reject) => {
-    const sh = spawn('bash', ['-c', `appinit() { "${process.execPath}" "${CLI}" "$@"; }; ${script}; echo "status \${PIPESTATUS[*]}" >&2`], { env: h.env, cwd: h.home });
-    let out = '';
-    let err = '';
-    sh.stdout.on('data', (d) => (out += d));
-    sh.stderr.on('data', (d) => (err += d));
-    const t = setTimeout(() => {
-      sh.kill('SIGKILL');
-      reject(new Error(`pipeline did not finish within 60 s: ${script}; stderr: ${err}`));
-    }, 60_000);
-    sh.on('close', () => {
-      clearTimeout(t);
-      const m = /status ([\d ]+)\n$/.exec(err);
-      if (!m) return reject(new Error(`no status line from: ${script}; stderr: ${err}`));
-      const codes = m[1].split(' ').map(Number);
-      resolve({ out, err: err.slice(0, m.index), cli: codes[0], last: codes[codes.length - 1] });
-    });
-  });
-}
 
 describe('CLI output through pipes', () => {
   const h = new TestHome();

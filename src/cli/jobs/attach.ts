@@ -8,6 +8,7 @@ import { pathsFor } from '../../api/paths.js';
 import { attachFrame, DetachScanner, frame, FrameReader, winsize } from '../../os/attach-wire.js';
 import { sendWithFd } from '../../os/fdpass.js';
 import { rawMode } from '../../os/terminal.js';
+import { onReaderGone } from '../run.js';
 
 export { DETACH_KEYS } from '../../os/attach-wire.js';
 
@@ -16,6 +17,7 @@ export type AttachEnd =
   | { kind: 'exit'; status: number } // the raw wait status
   | { kind: 'stopped'; signal: number }
   | { kind: 'detached' }
+  | { kind: 'reader-gone' } // our stdout's reader left and the job (on a pty) runs on, detached
   | { kind: 'lost' }
   | { kind: 'refused'; message: string };
 
@@ -39,9 +41,34 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
   const done = new Promise<AttachEnd>((resolveDone) => {
     let finished = false;
     let restore: (() => void) | null = null;
+    // Without a terminal the job's output goes to our stdout and stderr as they are, pipes maybe:
+    // when one's reader leaves (`| head -1`), the job's own pipe for it breaks too, and we wait
+    // for the job to end of it (SIGPIPE at its next write, as in a shell pipeline).
+    // The reader is also looked for every 100 ms (src/os/reader-gone.ts), not only at our next
+    // write: the job's own write comes before ours and would succeed (`echo hi; sleep 2; echo bye`
+    // | head -1 ends at the second echo, as in bash).
+    const gone = { o: false, e: false };
+    const streams = [[process.stdout, 'o', 1], [process.stderr, 'e', 2]] as const;
+    const left = (k: 'o' | 'e') => {
+      if (gone[k] || finished) return;
+      gone[k] = true;
+      sock.write(frame('c', Buffer.from(k)));
+    };
+    let watch: NodeJS.Timeout | null = null;
+    if (!tty) {
+      for (const [s, k] of streams) onReaderGone(s, () => left(k));
+      void import('../../os/reader-gone.js').then(({ hasReader, readerGone }) => {
+        const fds = streams.filter(([, , fd]) => hasReader(fd));
+        if (finished || fds.length === 0) return;
+        watch = setInterval(() => { for (const [, k, fd] of fds) if (!gone[k] && readerGone(fd)) left(k); }, 100);
+        watch.unref();
+      });
+    }
     const finish = (end: AttachEnd) => {
       if (finished) return;
       finished = true;
+      if (watch) clearInterval(watch);
+      if (!tty) for (const [s] of streams) onReaderGone(s, null);
       restore?.();
       process.stdin.pause();
       process.stdin.removeListener('data', onKey);
@@ -104,8 +131,8 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
         d = rest;
       }
       frames.push(d, (type, body) => {
-        if (type === 'o') process.stdout.write(body);
-        else if (type === 'e') process.stderr.write(body);
+        if (type === 'o') { if (!gone.o) process.stdout.write(body); }
+        else if (type === 'e') { if (!gone.e) process.stderr.write(body); }
         else if (type === 's') {
           const ev = JSON.parse(body.toString('utf8')) as { ev: string; sig?: number; status?: number; respawned?: number };
           if (ev.ev === 'attached') {
@@ -140,7 +167,7 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
             const then = onTty;
             onTty = null;
             then?.((ev as { ok?: number }).ok === 1);
-          } else if (ev.ev === 'detached') finish({ kind: 'detached' });
+          } else if (ev.ev === 'detached') finish(gone.o || gone.e ? { kind: 'reader-gone' } : { kind: 'detached' });
           else if (ev.ev === 'stopped') finish({ kind: 'stopped', signal: ev.sig ?? 20 });
           else if (ev.ev === 'exit' && !ev.respawned) finish({ kind: 'exit', status: ev.status ?? 0 });
         }

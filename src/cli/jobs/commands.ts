@@ -1,7 +1,9 @@
 // run, jobs, fg, bg, kill, pkill, wait: shell job control for jobs the daemon owns.
+import os from 'node:os';
 import type { Command } from '../args.js';
 import type { AttachEnd } from './attach.js';
 import { client, CliError, EXIT } from '../context.js';
+import { EXIT_PIPE } from '../run.js';
 import { AppinitError, type Client } from '../../client/index.js';
 import { systemMode } from '../../client/home.js';
 import type { Runner } from '../modules.js';
@@ -26,6 +28,8 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
     case 'detached':
       process.stderr.write(`\n[${number}]+  ${'Running'.padEnd(24)}${command} &   (detached: appinit fg %${number})\n`);
       return EXIT.ok;
+    case 'reader-gone':
+      return EXIT_PIPE;
     case 'lost':
       process.stderr.write('appinit: lost the connection to the job\n');
       return EXIT.failure;
@@ -38,6 +42,20 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
       return signal != null ? 128 + signal : code ?? 0;
     }
   }
+}
+
+// Without a terminal of its own the job is not in this terminal's foreground group: a Ctrl-C
+// (or a hangup, or `timeout`'s TERM) reaches this command only. It passes them on to the job's
+// process group, as the terminal would have, and waits on for the job's end (130 after a Ctrl-C,
+// as bash). If the daemon cannot be asked, the command ends as the signal would have ended it.
+function forwardSignals(c: Client, job: number): () => void {
+  const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+  const on = (sig: NodeJS.Signals) => {
+    c.kill([`%${job}`], sig.slice(3)).then((r) => { if (!r.results.every((x) => x.ok)) throw new Error('not sent'); })
+      .catch(() => process.exit(128 + (os.constants.signals[sig] ?? 2)));
+  };
+  for (const s of sigs) process.on(s, on);
+  return () => { for (const s of sigs) process.off(s, on); };
 }
 
 async function run(argv: string[], o: { name?: string; user?: string; cwd?: string; bg?: boolean }): Promise<number> {
@@ -58,9 +76,12 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
   // Attach first, then start: not one byte of output is missed.
   const a = (await attachment()).attach(c.home, r.id, via(c));
   await Promise.race([a.ready, a.done]);
+  const unforward = tty ? () => undefined : forwardSignals(c, r.job);
   await c.startJob(r.id);
   a.relay();
-  return ending(await a.done, r.job, r.command);
+  const end = await a.done;
+  unforward();
+  return ending(end, r.job, r.command);
 }
 
 // bash's `jobs [-lprs] [jobspec ...]`: -r only running jobs, -s only stopped ones; with job specs
@@ -99,9 +120,13 @@ async function fg(spec: string | undefined): Promise<number> {
   const r = await c.fg(spec);
   const a = (await attachment()).attach(c.home, r.id, via(c));
   await Promise.race([a.ready, a.done]);
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const unforward = tty ? () => undefined : forwardSignals(c, r.job);
   a.relay();
   process.stdout.write(`${r.command}\r\n`); // as bash does; the terminal is raw by now
-  return ending(await a.done, r.job, r.command);
+  const end = await a.done;
+  unforward();
+  return ending(end, r.job, r.command);
 }
 
 async function bg(spec: string | undefined): Promise<number> {

@@ -1,0 +1,84 @@
+// `appinit run` without a terminal, in a shell pipeline: the job writes into the pipeline as if it
+// were the pipeline's first command. When the reader leaves (`| head -1`) the job gets the broken
+// pipe at its next write and ends of SIGPIPE, as the same command would in bash; a Ctrl-C (or
+// `timeout`'s TERM) that reaches the CLI reaches the job's process group too.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { alive, CLI, TestHome, waitFor } from './harness.js';
+import { pipeline } from './pipeline.js';
+
+describe('run in a pipeline', () => {
+  const h = new TestHome();
+  before(async () => {
+    assert.equal((await h.cli(['status'])).code, 0); // the daemon, started once
+  });
+  after(() => h.cleanup());
+
+  const job = async (command: string) => {
+    const all = await (await h.api()).jobs();
+    const j = all.filter((x) => x.command === command).at(-1);
+    assert.ok(j, `a job running ${command}: ${JSON.stringify(all.map((x) => x.command))}`);
+    return j;
+  };
+
+  test('`run -- yes | head -2`: yes ends of the broken pipe, the pipeline ends', async () => {
+    const r = await pipeline(h, 'appinit run -- yes | head -2');
+    assert.equal(r.out, 'y\ny\n');
+    assert.deepEqual([r.cli, r.last], [141, 0], `statuses as bash gives for yes | head -2; stderr: ${r.err}`);
+    // Asked through the library: an ended job is shown once (as bash's `jobs` reports it, then forgets it).
+    const j = await waitFor('yes to have ended', async () => {
+      const x = await job('yes');
+      return x.status.kind === 'running' ? null : x;
+    });
+    assert.deepEqual(j.status, { kind: 'signalled', signal: 13, core: false }, 'ended of SIGPIPE ("Broken pipe")');
+  });
+
+  test('a write after the reader left fails as in bash: the same output, stderr and statuses', async () => {
+    // The second echo comes a second after head has left: the job's own write must fail (its
+    // output went through the CLI, so only the CLI saw the reader go).
+    const script = `echo hi; sleep 1; echo bye; echo after-bye >&2`;
+    const bash = await pipeline(h, `sh -c '${script}' | head -1`);
+    const ours = await pipeline(h, `appinit run -- sh -c '${script}' | head -1`);
+    assert.deepEqual(bash, { out: 'hi\n', err: '', cli: 141, last: 0 }, 'bash itself');
+    assert.deepEqual(ours, bash);
+    const j = await waitFor('the job to have ended', async () => {
+      const x = await job(`sh -c '${script}'`);
+      return x.status.kind === 'running' ? null : x;
+    });
+    assert.deepEqual(j.status, { kind: 'signalled', signal: 13, core: false }, 'the job ended at its second echo, of SIGPIPE');
+  });
+
+  test('a job on a terminal, brought to a pipe with fg: the command ends, the job runs on', async () => {
+    const bg = await h.cli(['run', '--bg', '--', 'yes']);
+    const n = /^\[(\d+)\]/.exec(bg.stdout)?.[1];
+    assert.ok(n, bg.stdout + bg.stderr);
+    const r = await pipeline(h, `appinit fg %${n} | head -2`);
+    assert.equal(r.cli, 141, r.err);
+    const jobs = await h.cli(['jobs', `%${n}`]);
+    assert.match(jobs.stdout, /Running +yes &$/m, 'still running, in the background');
+    assert.equal((await h.cli(['kill', '-KILL', `%${n}`])).code, 0);
+  });
+
+  for (const [sig, code, word] of [['SIGINT', 130, 'Interrupt'], ['SIGTERM', 143, 'Terminated']] as const) {
+    test(`${sig} to the CLI reaches the job; the CLI waits for its end and exits ${code}`, async () => {
+      const command = `echo up; exec sleep 1000 # ${sig}`;
+      const cli = spawn(process.execPath, [CLI, 'run', '--', 'sh', '-c', command], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        let out = '';
+        cli.stdout.on('data', (d) => (out += d));
+        const exited = new Promise<number | null>((resolve) => cli.on('exit', (c) => resolve(c)));
+        await waitFor('the job\'s first line through the CLI', () => out.includes('up\n'));
+        const j = await job(`sh -c '${command}'`);
+        cli.kill(sig);
+        const got = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
+        assert.equal(got, code, 'the CLI\'s status is the job\'s (128 + the signal)');
+        const jobs = await h.cli(['jobs', `%${j.number}`]);
+        assert.match(jobs.stdout, new RegExp(`${word} +sh -c`), jobs.stdout);
+        for (const pid of j.pids) assert.ok(!alive(pid), `the job's process ${pid} is gone`);
+      } finally {
+        cli.kill('SIGKILL');
+      }
+    });
+  }
+});
