@@ -421,11 +421,12 @@ typedef struct pump {
   char stream;      /* 'o' stdout (and a pty), 'e' stderr */
   unsigned hold_id; /* the fd holder's duplicate, or 0 */
   int kept;         /* the helper keeps a write end of this pipe for the job's next restart */
+  int paused;       /* out of epoll: a client that waits for output (flow) has enough queued */
   struct pump *next;
 } pump_t;
 static void keep_pump_closed(pump_t *pm);
 
-static void fanout(const char *job, char stream, const char *data, size_t n);
+static int fanout(const char *job, char stream, const char *data, size_t n);
 /* Where a job's input goes: its pty master, or the write end of its stdin pipe. Both are
  * non-blocking: input the job does not read yet waits here (bounded), never in a write. */
 typedef struct jobio {
@@ -555,7 +556,7 @@ static void pump_close(pump_t *pm) {
       if (j->input == pm->fd) { j->input = -1; j->pending.len = j->pending_off = 0; j->ep_ptr = NULL; }
     }
   }
-  ep_ctl(EPOLL_CTL_DEL, pm->fd, 0, NULL);
+  if (!pm->paused) ep_ctl(EPOLL_CTL_DEL, pm->fd, 0, NULL);
   close(pm->fd);
   if (pm->hold_id) holder_del(pm->hold_id);
   if (pm->log) log_release(pm->log);
@@ -568,6 +569,7 @@ static void pump_close(pump_t *pm) {
 }
 
 static char readbuf[READ_CHUNK];
+static void pump_pause(pump_t *pm);
 
 /* Reads what the pump has. From epoll (until_empty 0) a short read ends it: epoll is
  * level-triggered and says again when more comes, and a read that only finds EAGAIN cost one
@@ -577,8 +579,12 @@ static void pump_read(pump_t *pm, int until_empty) {
   for (int rounds = 0; rounds < 16; rounds++) {
     ssize_t r = read(pm->fd, readbuf, sizeof readbuf);
     if (r > 0) {
-      fanout(pm->job, pm->stream, readbuf, (size_t)r);
+      int full = fanout(pm->job, pm->stream, readbuf, (size_t)r);
       pump_feed(pm, readbuf, (size_t)r, 0);
+      /* A pipe's output waits in the pipe while a flow client has enough queued: the job blocks in
+       * its write, as a pipeline's writer waits for its reader (not before an exit is told:
+       * until_empty reads what is left, a pipe's worth at most). */
+      if (full && !until_empty) { pump_pause(pm); return; }
       if (!until_empty && (size_t)r < sizeof readbuf) return;
       continue;
     }
@@ -589,6 +595,23 @@ static void pump_read(pump_t *pm, int until_empty) {
 }
 
 static void pump_readable(pump_t *pm) { pump_read(pm, 1); }
+
+/* Takes a pipe's pump out of epoll until its flow clients have sent what they hold (a pty's
+ * master, which is also the job's input in epoll, is never paused: fanout does not ask it). */
+static void pump_pause(pump_t *pm) {
+  if (pm->paused) return;
+  ep_ctl(EPOLL_CTL_DEL, pm->fd, 0, NULL);
+  pm->paused = 1;
+}
+
+/* Puts a job's paused pumps back in epoll (level-triggered: what waits in the pipe is said at once). */
+static void pumps_resume(const char *job) {
+  for (pump_t *pm = pumps; pm; pm = pm->next) {
+    if (!pm->paused || !pm->job || strcmp(pm->job, job) != 0) continue;
+    pm->paused = 0;
+    ep_ctl(EPOLL_CTL_ADD, pm->fd, EPOLLIN, pm);
+  }
+}
 
 /* ---------- terminals and attached clients ---------- */
 
@@ -691,17 +714,22 @@ struct conn {
   int tty;      /* the client's terminal, opened again here non-blocking, or -1 */
   int tty_frames; /* the terminal did not take all output at once: the rest goes in frames */
   int tty_fs;   /* a Ctrl-\ was read last: is Ctrl-D next (detach)? */
+  int flow;     /* the client is the job's pipeline (`run` without a terminal): its pipes wait for
+                 * it (pump_pause) instead of its output being dropped */
   ttyside_t tty_ep;
   struct conn *next;
 };
 
 static conn_t *conns;
 #define CONN_MAX_OUT (4u << 20)
+#define FLOW_HIGH (1u << 20) /* a flow client with this much queued pauses the job's pipes */
+#define FLOW_LOW (256u << 10) /* ...and resumes them once below this */
 
 static void conn_tty_end(conn_t *c);
 
 static void conn_close(conn_t *c) {
   conn_tty_end(c);
+  if (c->flow && c->job) { c->flow = 0; pumps_resume(c->job); }
   if (c->passed >= 0) close(c->passed);
   ep_ctl(EPOLL_CTL_DEL, c->fd, 0, NULL);
   close(c->fd);
@@ -726,6 +754,7 @@ static void conn_flush(conn_t *c) {
     c->out_off += (size_t)w;
   }
   if (c->out_off == c->out.len) c->out.len = c->out_off = 0;
+  if (c->flow && c->job && c->out.len - c->out_off < FLOW_LOW) pumps_resume(c->job);
   /* Only a change costs an epoll_ctl: a keystroke's echo is one send, not send + epoll_ctl. */
   int want = c->out.len > 0;
   if (want != c->want_out) {
@@ -736,7 +765,8 @@ static void conn_flush(conn_t *c) {
 
 /* Queues a frame for a client; a client that does not read loses output, the job never waits. */
 static void conn_send(conn_t *c, char type, const char *data, size_t n) {
-  if (c->out.len - c->out_off + n > CONN_MAX_OUT) { dropped.client_bytes += n; return; }
+  /* A flow client's queue is bounded by pausing the job's pipes; a pty's output is not paused. */
+  if (c->out.len - c->out_off + n > (c->flow ? 4 * CONN_MAX_OUT : CONN_MAX_OUT)) { dropped.client_bytes += n; return; }
   uint32_t len = (uint32_t)n + 1;
   buf_add(&c->out, &len, 4);
   buf_add(&c->out, &type, 1);
@@ -762,11 +792,17 @@ static void conn_tty_out(conn_t *c, char stream, const char *data, size_t n) {
   conn_send(c, stream, data, n);
 }
 
-static void fanout(const char *job, char stream, const char *data, size_t n) {
+/* Gives a job's output to its attached clients; true when a flow client now holds FLOW_HIGH. */
+static int fanout(const char *job, char stream, const char *data, size_t n) {
+  int full = 0;
   for (conn_t *c = conns, *next; c; c = next) {
     next = c->next;
-    if (c->job && job && strcmp(c->job, job) == 0) conn_tty_out(c, stream, data, n);
+    if (!c->job || !job || strcmp(c->job, job) != 0) continue;
+    int flow = c->flow;
+    conn_tty_out(c, stream, data, n); /* may close c */
+    if (flow && c->kind == KIND_CONN && c->out.len - c->out_off >= FLOW_HIGH) full = 1;
   }
+  return full;
 }
 
 /* Gives the client's terminal back: nothing more is read from it or written to it here. */
@@ -3276,6 +3312,8 @@ static void conn_readable(conn_t *c) {
       c->job = strdup(job);
       const char *rows = frame_get(f, len, "rows"), *cols = frame_get(f, len, "cols");
       if (rows && cols) set_winsize(c->job, atoi(rows), atoi(cols));
+      const char *flow = frame_get(f, len, "flow");
+      c->flow = flow && strcmp(flow, "1") == 0;
       /* "tty":1: this helper can take the client's terminal ('t'); an older one says nothing. */
       conn_send(c, 's', "{\"ev\":\"attached\",\"tty\":1}", 25);
     } else {

@@ -43,7 +43,7 @@ export function upgrade(ctx: ApiContext, req: IncomingMessage, sock: Socket, hea
   sock.on('close', () => helper.destroy());
   helper.on('close', () => sock.destroy());
   helper.on('connect', () => {
-    helper.write(attachFrame(job.id, dim(url.searchParams.get('rows')) ?? undefined, dim(url.searchParams.get('cols')) ?? undefined));
+    helper.write(attachFrame(job.id, dim(url.searchParams.get('rows')) ?? undefined, dim(url.searchParams.get('cols')) ?? undefined, url.searchParams.get('flow') === '1'));
     sock.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${ATTACH_PROTOCOL}\r\nconnection: Upgrade\r\n\r\n`);
     if (head.length) helper.write(head);
     // Both ways with back-pressure: a client that does not read slows only its own relay (the

@@ -46,8 +46,10 @@ function dataFrame(type: string, data: Buffer): Buffer {
   return Buffer.concat([head, data]);
 }
 
+// flow 1: the command's output waits in its pipe while we do not read (as popen's pipe), rather
+// than the helper dropping what a slow reader has not taken.
 function attachFrame(id: number): Buffer {
-  const body = Buffer.from(['attach', 'job', String(id)].join('\0') + '\0');
+  const body = Buffer.from(['attach', 'job', String(id), 'flow', '1'].join('\0') + '\0');
   const head = Buffer.alloc(4);
   head.writeUInt32LE(body.length);
   return Buffer.concat([head, body]);

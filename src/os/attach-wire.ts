@@ -21,9 +21,11 @@ export function frame(type: string, data: Buffer): Buffer {
 }
 
 /** The opening frame: attach to job (with the terminal's size when there is one). */
-export function attachFrame(job: number, rows?: number, cols?: number): Buffer {
+export function attachFrame(job: number, rows?: number, cols?: number, flow = false): Buffer {
   const parts = ['attach', 'job', String(job)];
   if (rows && cols) parts.push('rows', String(rows), 'cols', String(cols));
+  // The client is the job's pipeline: its output waits in the job's pipes while we are behind.
+  if (flow) parts.push('flow', '1');
   const body = Buffer.from(parts.join('\0') + '\0');
   const head = Buffer.alloc(4);
   head.writeUInt32LE(body.length);

@@ -85,6 +85,30 @@ describe('popen and coprocesses', () => {
     assert.equal(await k.close(), 15, 'killed by SIGTERM: the signal number');
   });
 
+  test("popen 'r' read late: nothing of the output is lost, the command waits for its reader", async () => {
+    const c = await h.api();
+    // ~15 MB: more than the helper queues for a client (4 MB) and the pipes hold.
+    const r = await c.popen(['seq', '1', '2000000'], 'r');
+    r.pause();
+    // The command is held back in its write while nobody reads (not dropped, not finished).
+    const job = r.job;
+    await waitFor('seq to be blocked in a write to its pipe', async () => {
+      const j = (await c.jobs()).find((x) => x.number === job);
+      const pid = j?.pids[0];
+      return pid != null && readFileSync(`/proc/${pid}/wchan`, 'utf8').includes('pipe_write');
+    });
+    let lines = 0;
+    let last = '';
+    for await (const d of r) {
+      const s = String(d);
+      for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) lines++;
+      last = (last + s).slice(-16);
+    }
+    assert.equal(lines, 2_000_000, 'every line came through');
+    assert.ok(last.endsWith('\n2000000\n'), `the last line: ${JSON.stringify(last)}`);
+    assert.equal(await r.close(), 0);
+  });
+
   test("popen 'w': the command reads what is written; close() ends its input and waits", async () => {
     const c = await h.api();
     const out = join(h.home, 'w.txt');

@@ -4,6 +4,8 @@
 // `timeout`'s TERM) that reaches the CLI reaches the job's process group too.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { alive, CLI, TestHome, waitFor } from './harness.js';
 import { pipeline } from './pipeline.js';
@@ -47,6 +49,30 @@ describe('run in a pipeline', () => {
       return x.status.kind === 'running' ? null : x;
     });
     assert.deepEqual(j.status, { kind: 'signalled', signal: 13, core: false }, 'the job ended at its second echo, of SIGPIPE');
+  });
+
+  test('a reader that is behind holds the job back in its write; every line comes through', async () => {
+    // ~15 MB, more than the helper queues for a client: the job must wait, as seq | wc -l would.
+    const go = join(h.home, 'go');
+    const done = pipeline(h, `appinit run -- seq 1 2000000 | (while [ ! -e ${go} ]; do sleep 0.05; done; wc -l)`);
+    // Held back: still running, in a write, and the helper no longer reads it (its log stays as
+    // it is). A helper that reads on (and queues or drops for the client) lets seq finish instead.
+    const log = join(h.home, 'logs', 'seq', 'out.log');
+    let size = -1;
+    try {
+      await waitFor('seq held back in a write while the reader does not read (its log no longer growing)', async () => {
+        const j = (await (await h.api()).jobs()).find((x) => x.command === 'seq 1 2000000');
+        const pid = j?.status.kind === 'running' ? j.pids[0] : undefined;
+        if (pid == null || !readFileSync(`/proc/${pid}/wchan`, 'utf8').includes('pipe_write')) return false;
+        const before = size;
+        size = statSync(log).size;
+        return size === before;
+      }, 10_000, 200);
+    } finally {
+      writeFileSync(go, '');
+    }
+    const r = await done;
+    assert.deepEqual([r.out, r.cli, r.last], ['2000000\n', 0, 0], r.err);
   });
 
   test('a job on a terminal, brought to a pipe with fg: the command ends, the job runs on', async () => {

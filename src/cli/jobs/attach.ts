@@ -48,11 +48,13 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
     // write: the job's own write comes before ours and would succeed (`echo hi; sleep 2; echo bye`
     // | head -1 ends at the second echo, as in bash).
     const gone = { o: false, e: false };
+    let paused = false; // our reader is behind: the socket is paused until its 'drain'
     const streams = [[process.stdout, 'o', 1], [process.stderr, 'e', 2]] as const;
     const left = (k: 'o' | 'e') => {
       if (gone[k] || finished) return;
       gone[k] = true;
       sock.write(frame('c', Buffer.from(k)));
+      if (paused) { paused = false; sock.resume(); } // no 'drain' comes from a broken pipe
     };
     let watch: NodeJS.Timeout | null = null;
     if (!tty) {
@@ -104,9 +106,9 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
       const rows = tty ? process.stdout.rows : undefined;
       const cols = tty ? process.stdout.columns : undefined;
       if (daemonSocket) {
-        const q = `id=${jobId}${rows && cols ? `&rows=${rows}&cols=${cols}` : ''}`;
+        const q = `id=${jobId}${rows && cols ? `&rows=${rows}&cols=${cols}` : ''}${tty ? '' : '&flow=1'}`;
         sock.write(`GET /v1/attach?${q} HTTP/1.1\r\nhost: appinit\r\nconnection: Upgrade\r\nupgrade: appinit-attach\r\n\r\n`);
-      } else sock.write(attachFrame(jobId, rows, cols));
+      } else sock.write(attachFrame(jobId, rows, cols, !tty));
     });
     sock.on('data', (d: Buffer) => {
       if (head) {
@@ -131,8 +133,15 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
         d = rest;
       }
       frames.push(d, (type, body) => {
-        if (type === 'o') { if (!gone.o) process.stdout.write(body); }
-        else if (type === 'e') { if (!gone.e) process.stderr.write(body); }
+        // Without a terminal we read no faster than our reader: the job's pipes wait (flow).
+        if (type === 'o' || type === 'e') {
+          const s = type === 'o' ? process.stdout : process.stderr;
+          if (!gone[type] && !s.write(body) && !tty && !paused) {
+            paused = true;
+            sock.pause();
+            s.once('drain', () => { paused = false; sock.resume(); });
+          }
+        }
         else if (type === 's') {
           const ev = JSON.parse(body.toString('utf8')) as { ev: string; sig?: number; status?: number; respawned?: number };
           if (ev.ev === 'attached') {
