@@ -226,12 +226,18 @@ static int mkdir_missing(char *dir) {
   return mkdir(dir, 0755) == 0;
 }
 
-/* Opens lf's file, making its directory if missing; *made (when given) says it made it. */
+/* Set when the last log_open_fd_in failed because the path is not a regular file. */
+static int log_not_file;
+
+/* Opens lf's file, making its directory if missing; *made (when given) says it made it. A path
+ * that is not a regular file is refused (log_not_file): opened without O_NONBLOCK, a FIFO put
+ * there held the helper in its open until a reader came, and every other job with it. */
 static int log_open_fd_in(logfile_t *lf, int *made) {
+  log_not_file = 0;
   /* Directories are made only when missing: an `up` of 1,000 programs made 15,000 failing mkdirs. */
   /* 0600 and never through a link: a system daemon's logs are their user's business only (the
    * daemon gives a user's job its own files before the spawn; rotated ones are read through it). */
-  lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (lf->fd < 0 && errno == ENOENT) {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", lf->path);
@@ -241,10 +247,23 @@ static int log_open_fd_in(logfile_t *lf, int *made) {
       int m = mkdir_missing(dir);
       if (made) *made = m;
     }
-    lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    lf->fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   }
-  if (lf->fd < 0) return -1;
   struct stat st;
+  if (lf->fd < 0) {
+    /* ENXIO: a FIFO nobody reads. */
+    if (errno == ENXIO && lstat(lf->path, &st) == 0 && !S_ISREG(st.st_mode)) { log_not_file = 1; errno = EINVAL; }
+    return -1;
+  }
+  if (fstat(lf->fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+    close(lf->fd);
+    lf->fd = -1;
+    log_not_file = 1;
+    errno = EINVAL;
+    return -1;
+  }
+  /* Back to blocking writes (O_NONBLOCK was for the open; a regular file ignores it anyway). */
+  fcntl(lf->fd, F_SETFL, O_APPEND);
   lf->size = fstat(lf->fd, &st) == 0 ? st.st_size : 0;
   lf->period_key = period_key_now(lf->period);
   return 0;
@@ -2205,6 +2224,13 @@ static int spawn_fail(spawn_t *sp, const char *stage) {
   return -1;
 }
 
+/* A managed log that could not be opened: the reason, or that its path is not a file. */
+static int spawn_log_fail(spawn_t *sp, const char *path) {
+  if (!log_not_file) return spawn_fail(sp, path);
+  snprintf(sp->msg, sizeof sp->msg, "%s: not a regular file (a managed log is a file appinit rotates; to write to a FIFO or a device, give it as stdout: or stderr:)", path);
+  return -1;
+}
+
 /* Step 1: the user and group. A bad name is an error for the daemon, not a dead child. */
 static int spawn_resolve_ids(spawn_t *sp) {
   spawn_req_t *rq = sp->rq;
@@ -2262,7 +2288,7 @@ static int spawn_make_streams(spawn_t *sp) {
     /* the job's kept pipe: its pump and log are in place */
   } else if (sp->outk == 'l') {
     sp->outlog = log_get(sp->outp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
-    if (!sp->outlog) return spawn_fail(sp, sp->outp);
+    if (!sp->outlog) return spawn_log_fail(sp, sp->outp);
     /* With a pty the child writes to the terminal; its master feeds the log instead. */
     if (!sp->use_pty && pipe2(sp->outpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
   }
@@ -2274,7 +2300,7 @@ static int spawn_make_streams(spawn_t *sp) {
     /* kept */
   } else if (sp->errk == 'l' && !sp->use_pty) {
     sp->errlog = log_get(sp->errp, rq->ts, rq->maxsize, rq->keep, rq->period, rq->maxline);
-    if (!sp->errlog) return spawn_fail(sp, sp->errp);
+    if (!sp->errlog) return spawn_log_fail(sp, sp->errp);
     if (pipe2(sp->errpipe, O_CLOEXEC) < 0) return spawn_fail(sp, "pipe");
   }
   if (sp->use_pty) {

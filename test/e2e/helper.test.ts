@@ -4,7 +4,7 @@
 import { PROTOCOL_VERSION } from '../../src/os/helper-protocol.js';
 import assert from 'node:assert/strict';
 import { spawn as spawnChild, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -39,6 +39,24 @@ describe('the helper never stalls on an open', () => {
     const s = await h.status();
     assert.equal(s.find((j) => j.name === 'reader')?.opening, null, 'the opening note is gone once it runs');
     console.log(`# run --bg answered in ${bgMs} ms while a FIFO open was blocked`);
+  });
+});
+
+describe('a managed log that is not a file', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('a FIFO where a program\'s out.log goes fails that program with the reason; the helper goes on', async () => {
+    // Somebody made the log a FIFO (nobody reads it): opened as a log, it held the helper in its
+    // open, and so every other job's start and stop, until a reader came.
+    mkdirSync(join(h.home, 'logs', 'b'), { recursive: true });
+    assert.equal(spawnSync('mkfifo', [join(h.home, 'logs', 'b', 'out.log')]).status, 0);
+    await h.up('programs:\n  b:\n    command: sh -c "echo hi; exec sleep 1000"\n    restart: never\n  c:\n    command: sleep 1000\n');
+    const b = await h.waitJob('b', 'fatal', (j) => j.state === 'fatal');
+    assert.match(b.reason ?? '', /logs\/b\/out\.log: not a regular file/, JSON.stringify(b));
+    await h.waitJob('c', 'running', (j) => j.state === 'running' && j.pid != null);
+    const bg = await h.cli(['run', '--bg', '--', 'true'], { timeoutMs: 10_000 });
+    assert.equal(bg.code, 0, `the helper still starts jobs: ${bg.stderr}`);
   });
 });
 
