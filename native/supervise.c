@@ -2869,6 +2869,15 @@ fail:
  * included); without, every process we track and their groups, and from a KILL on, every
  * orphan of it the moment it comes to us.
  */
+/* A stop's kill: the signal, then SIGCONT (as systemd sends it): a process stopped by SIGSTOP or
+ * Ctrl-Z keeps a TERM pending until continued, and the stop waited out its whole timeout, then
+ * KILLed. Not after a signal SIGCONT would undo or that needs none. */
+static int stop_kill(pid_t target, int sig) {
+  if (kill(target, sig) != 0) return -1;
+  if (sig != SIGKILL && sig != SIGCONT && sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) kill(target, SIGCONT);
+  return 0;
+}
+
 static int signal_job(const char *key, int sig, int all) {
   int count = 0;
   job_t *j = job_find(key);
@@ -2899,7 +2908,7 @@ static int signal_job(const char *key, int sig, int all) {
     int seen = 0;
     for (int g = 0; g < ngroups; g++) if (groups[g] == p->pgid) seen = 1;
     if (seen || ngroups == (int)(sizeof groups / sizeof groups[0])) continue;
-    if (kill(-p->pgid, sig) == 0) { groups[ngroups++] = p->pgid; count++; }
+    if (stop_kill(-p->pgid, sig) == 0) { groups[ngroups++] = p->pgid; count++; }
   }
   if (j->events_fd >= 0) {
     pid_t *pids = NULL;
@@ -2912,7 +2921,7 @@ static int signal_job(const char *key, int sig, int all) {
         pid_t pg = getpgid(pids[i]);
         int seen = 0;
         for (int g = 0; g < ngroups; g++) if (groups[g] == pg) seen = 1;
-        if (!seen && kill(pids[i], sig) == 0) count++;
+        if (!seen && stop_kill(pids[i], sig) == 0) count++;
       }
     free(pids);
   } else
@@ -2920,7 +2929,7 @@ static int signal_job(const char *key, int sig, int all) {
       if (p->jb != j || p->keeper) continue;
       int seen = 0;
       for (int g = 0; g < ngroups; g++) if (groups[g] == p->pgid) seen = 1;
-      if (!seen && kill(p->pid, sig) == 0) count++;
+      if (!seen && stop_kill(p->pid, sig) == 0) count++;
     }
   if (j->events_fd >= 0) job_populated(j);
   maybe_empty(j); /* a job already gone says so at once: a second stop never waits */

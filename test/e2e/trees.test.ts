@@ -77,6 +77,24 @@ for (const mode of ['cgroup', 'none'] as const) {
       assert.deepEqual(jobProcesses(h), [], 'nothing is alive after down');
     });
 
+    test('a stopped tree (SIGSTOP) ends of the stop signal: stop sends SIGCONT after it', async () => {
+      // A stopped process keeps TERM pending until continued: without the SIGCONT the stop waited
+      // out its whole timeout (here 60 s, past the CLI's wait below) and then KILLed.
+      await h.up(`programs:\n  frozen:\n    command: sh -c "sleep 1005 & exec sleep 1006"\n    stop: { timeout: 60s }\n`);
+      const j = await h.waitJob('frozen', 'running', (x) => x.state === 'running' && x.pid != null);
+      await waitFor('sleep 1005 and sleep 1006 running', () => {
+        const cmds = jobProcesses(h).map((p) => p.cmd);
+        return cmds.includes('sleep 1005') && cmds.includes('sleep 1006');
+      });
+      assert.equal((await h.cli(['kill', '-STOP', 'frozen'])).code, 0);
+      await waitFor('both stopped (state T)', () => jobProcesses(h).every((p) => statField(p.pid, 3) === 'T'));
+      const r = await h.cli(['stop', 'frozen'], { timeoutMs: 20_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(jobProcesses(h), [], 'nothing of the job is alive when stop returns');
+      const s = (await h.status()).find((x) => x.name === 'frozen');
+      assert.equal(s?.lastExit?.signal, 15, `ended by TERM, not KILL: ${JSON.stringify(s?.lastExit)} (pid ${j.pid})`);
+    });
+
     // Without cgroups an orphan found with no session or group in common is attributed by the
     // death that orphaned it, which cannot tell two such daemons apart: exact only with cgroups.
     test('double-forking daemons are stopped with their own job', { skip: mode === 'none' && 'attribution is exact only with cgroups' }, async () => {

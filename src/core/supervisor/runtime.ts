@@ -33,6 +33,8 @@ const STORED: ReadonlySet<keyof JobCore> = new Set(['state', 'want', 'pid', 'sta
 
 // The meta key of the jobs stopped to be started again (see stopToStartAgain), a JSON array of ids.
 const START_AGAIN = 'start_again';
+// Signals a SIGCONT would undo or that need none: no SIGCONT follows them in a stop.
+const NO_CONT_AFTER: ReadonlySet<number> = new Set(['SIGKILL', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'].map((s) => parseSignal(s).number));
 
 // How many of a transaction's effects (spawn requests, signals) leave in one write to the helper.
 const EFFECTS_PER_WRITE = 32;
@@ -520,6 +522,9 @@ export class Supervisor extends EventEmitter {
     const n = parseSignal(sig).number;
     if (job.foreign && job.pid != null) {
       sendSignal(-job.pid, n);
+      // A stop's signal is followed by SIGCONT (a stopped process keeps TERM pending until
+      // continued); the helper does the same for what it signals (stop_kill in native/supervise.c).
+      if (all && !NO_CONT_AFTER.has(n)) sendSignal(-job.pid, parseSignal('SIGCONT').number);
       // hook (c): a helper that took over the job's pipes and cgroup (fd holder) reaches its whole tree.
       if (all) try { this.helper.signalJob(String(job.id), n, all); } catch { /* no helper yet */ }
       return;
