@@ -141,6 +141,10 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   const servers: Server[] = [];
+  // Every connection, upgraded ones too: a follower (`logs -f`, an attach, the library's channel)
+  // never ends by itself, and an open one kept the stopped daemon's process alive (`down` waited
+  // 120 s, then said the daemon did not stop). They are ended once the jobs have stopped.
+  const connections = new Set<import('node:net').Socket>();
   let socketWatch: { watcher: FSWatcher | null; timer: NodeJS.Timeout } | null = null;
   let stopping: Promise<void> | null = null;
   const services: Services = { health, storeGuard: guard };
@@ -162,6 +166,7 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
         }
       }
       await sup.shutdown(stopJobs);
+      for (const c of connections) c.destroy();
       await backups.stop();
       guard.stop();
       try { unlinkSync(paths.socket); } catch { /* gone */ }
@@ -193,6 +198,10 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   let socketId = ''; // inode and change time: an inode number alone is reused at once
   const listen = async () => {
     const server = createServer(ctx, app);
+    server.on('connection', (c: import('node:net').Socket) => {
+      connections.add(c);
+      c.on('close', () => connections.delete(c));
+    });
     // Terminal attach through the daemon (the system daemon's helper admits only root).
     // ... and the library's resource channel (src/api/resources/fast.ts).
     server.on('upgrade', (req, sock, head) => (isFastUpgrade(req) ? fastUpgrade(app, req, sock as import('node:net').Socket, head) : upgrade(ctx, req, sock as import('node:net').Socket, head)));
