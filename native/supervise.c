@@ -782,7 +782,8 @@ static void conn_flush(conn_t *c) {
   }
 }
 
-/* Queues a frame for a client; a client that does not read loses output, the job never waits. */
+/* Queues a frame for a client; a client that does not read loses output, the job never waits
+ * (but a flow client's job is paused before that: pump_read). */
 static void conn_send(conn_t *c, char type, const char *data, size_t n) {
   /* A flow client's queue is bounded by pausing the job's pipes; a pty's output is not paused. */
   if (c->out.len - c->out_off + n > (c->flow ? 4 * CONN_MAX_OUT : CONN_MAX_OUT)) { dropped.client_bytes += n; return; }
@@ -950,8 +951,8 @@ static void conn_frame(conn_t *c, const char *p, size_t n) {
       conn_take_tty(c);
       break;
     case 'c':
-      /* Nothing to break (a job on a pty, `fg %1 | head`): the client is detached instead. */
-      if (n >= 2 && !close_job_stream(c->job, p[1])) conn_send(c, 's', "{\"ev\":\"detached\"}", 17);
+      /* A job on a pty (`fg %1 | head`) has no pipe to break: the client is detached instead. */
+      if (n >= 2 && !close_job_stream(c->job, p[1]) && j && j->master >= 0) conn_send(c, 's', "{\"ev\":\"detached\"}", 17);
       break;
     case 'e':
       if (j && j->input >= 0) {

@@ -47,7 +47,8 @@ export function upgrade(ctx: ApiContext, req: IncomingMessage, sock: Socket, hea
     sock.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${ATTACH_PROTOCOL}\r\nconnection: Upgrade\r\n\r\n`);
     if (head.length) helper.write(head);
     // Both ways with back-pressure: a client that does not read slows only its own relay (the
-    // helper drops output for a client that does not read, the job never waits).
+    // helper drops output for a terminal's client that does not read; a flow=1 client's job
+    // waits in its write instead, as a pipeline's writer).
     sock.pipe(helper);
     helper.pipe(sock);
   });
