@@ -643,8 +643,11 @@ static jobio_t *jobio_find(const char *job) {
   return NULL;
 }
 
+static void input_took(const char *job, size_t n);
+
 static void jobio_close_input(jobio_t *j) {
   if (j->input < 0) return;
+  if (j->pending.len > j->pending_off) input_took(j->job, j->pending.len - j->pending_off); /* dropped */
   if (j->input != j->master) {
     if (j->want_out) ep_ctl(EPOLL_CTL_DEL, j->input, 0, NULL);
     close(j->input);
@@ -686,17 +689,21 @@ static void jobio_watch(jobio_t *j, int out) {
 
 /* Writes what is pending without blocking; the rest waits for EPOLLOUT. */
 static void jobio_flush(jobio_t *j) {
+  size_t took = 0;
   while (j->input >= 0 && j->pending_off < j->pending.len) {
     ssize_t w = write(j->input, j->pending.p + j->pending_off, j->pending.len - j->pending_off);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) break;
       dropped.stdin_bytes += j->pending.len - j->pending_off; /* the reader is gone (EPIPE) */
+      took += j->pending.len - j->pending_off;
       j->pending.len = j->pending_off = 0;
       break;
     }
     j->pending_off += (size_t)w;
+    took += (size_t)w;
   }
+  if (took) input_took(j->job, took);
   if (j->pending_off == j->pending.len) j->pending.len = j->pending_off = 0;
   if (j->input < 0) return;
   jobio_watch(j, j->pending.len > 0);
@@ -704,8 +711,11 @@ static void jobio_flush(jobio_t *j) {
 }
 
 static void jobio_write(jobio_t *j, const char *p, size_t n) {
-  if (j->input < 0 || j->close_after) return;
-  if (j->pending.len - j->pending_off + n > INPUT_MAX_PENDING) { dropped.stdin_bytes += n; return; }
+  if (j->input < 0 || j->close_after || j->pending.len - j->pending_off + n > INPUT_MAX_PENDING) {
+    dropped.stdin_bytes += n;
+    input_took(j->job, n);
+    return;
+  }
   buf_add(&j->pending, p, n);
   jobio_flush(j);
 }
@@ -825,6 +835,19 @@ static int fanout(const char *job, char stream, const char *data, size_t n) {
   return full;
 }
 
+/* Input a job took (written to it, or dropped because it cannot take any): told to its flow
+ * clients, which send at most a window ahead of it (src/cli/jobs/attach.ts), so a pipeline
+ * into `appinit run` is never cut at INPUT_MAX_PENDING (`seq 1 3000000 | appinit run -- wc -l`
+ * counted 175,031). */
+static void input_took(const char *job, size_t n) {
+  char ev[64];
+  int len = snprintf(ev, sizeof ev, "{\"ev\":\"took\",\"n\":%zu}", n);
+  for (conn_t *c = conns, *next; c; c = next) {
+    next = c->next;
+    if (c->flow && c->job && strcmp(c->job, job) == 0) conn_send(c, 's', ev, (size_t)len);
+  }
+}
+
 /* Gives the client's terminal back: nothing more is read from it or written to it here. */
 static void conn_tty_end(conn_t *c) {
   if (c->tty < 0) return;
@@ -938,6 +961,7 @@ static void conn_frame(conn_t *c, const char *p, size_t n) {
   switch (p[0]) {
     case 'd':
       if (j) jobio_write(j, p + 1, n - 1);
+      else if (c->flow && n > 1) input_took(c->job, n - 1); /* no input to take it: gone */
       break;
     case 'w':
       if (n >= 5) {
@@ -3350,8 +3374,10 @@ static void conn_readable(conn_t *c) {
       if (rows && cols) set_winsize(c->job, atoi(rows), atoi(cols));
       const char *flow = frame_get(f, len, "flow");
       c->flow = flow && strcmp(flow, "1") == 0;
-      /* "tty":1: this helper can take the client's terminal ('t'); an older one says nothing. */
-      conn_send(c, 's', "{\"ev\":\"attached\",\"tty\":1}", 25);
+      /* "tty":1: this helper can take the client's terminal ('t'); "took":1: it tells a flow
+       * client the input its job took. An older one says neither. */
+      const char *hi = "{\"ev\":\"attached\",\"tty\":1,\"took\":1}";
+      conn_send(c, 's', hi, strlen(hi));
     } else {
       conn_frame(c, f, len);
     }

@@ -36,6 +36,9 @@ export interface Coprocess {
   wait(): Promise<number>;
 }
 
+// Input sent ahead of what the command has taken, at most: half the helper's queue per job.
+const INPUT_WINDOW = 512 * 1024;
+
 // The helper's socket beside the daemon's: the name is the contract with api/paths.ts.
 const helperSocket = (home: string) => join(home, 'supervise.sock');
 
@@ -70,11 +73,19 @@ function relay(sock: net.Socket, attached: () => void): Relay {
   status.catch(() => { /* read by close()/wait(); unhandled otherwise */ });
   let ended = false;
   const stdout = new Readable({ read: () => sock.resume() });
+  // At most INPUT_WINDOW bytes ahead of what the command took (the helper says {"ev":"took"}):
+  // the helper queues 1 MB of a job's input and drops past it.
+  let unacked = 0;
+  let windowed = false;
+  let whenTaken: (() => void) | null = null;
+  const release = () => { const f = whenTaken; whenTaken = null; f?.(); };
   const stdin = new Writable({
     write(chunk: Buffer, _enc, cb) {
       if (ended) return cb(new Error('the command has ended'));
-      if (sock.write(dataFrame('d', chunk))) cb();
-      else sock.once('drain', () => cb());
+      unacked += chunk.length;
+      const next = () => (windowed && unacked > INPUT_WINDOW ? (whenTaken = cb) : cb());
+      if (sock.write(dataFrame('d', chunk))) next();
+      else sock.once('drain', next);
     },
     final(cb) {
       if (!ended) sock.write(dataFrame('e', Buffer.alloc(0)));
@@ -93,10 +104,16 @@ function relay(sock: net.Socket, attached: () => void): Relay {
       // stdout only: the command's stderr stays in its log (`appinit logs NAME`).
       if (type === 'o' && !stdout.push(Buffer.from(body))) sock.pause();
       else if (type === 's') {
-        const ev = JSON.parse(body.toString('utf8')) as { ev: string; status?: number; respawned?: number };
-        if (ev.ev === 'attached') attached();
-        else if (ev.ev === 'exit' && !ev.respawned) {
+        const ev = JSON.parse(body.toString('utf8')) as { ev: string; status?: number; respawned?: number; took?: number; n?: number };
+        if (ev.ev === 'attached') {
+          windowed = ev.took === 1;
+          attached();
+        } else if (ev.ev === 'took') {
+          unacked = Math.max(0, unacked - (ev.n ?? 0));
+          if (unacked <= INPUT_WINDOW / 2) release();
+        } else if (ev.ev === 'exit' && !ev.respawned) {
           ended = true;
+          release();
           stdout.push(null);
           resolveStatus(ev.status ?? 0);
           sock.end();
@@ -107,6 +124,7 @@ function relay(sock: net.Socket, attached: () => void): Relay {
   const lost = (err?: Error) => {
     if (ended) return;
     ended = true;
+    release();
     const e = err ?? new Error('the connection to the supervise helper was lost');
     stdout.destroy(e);
     rejectStatus(e);

@@ -109,6 +109,16 @@ describe('popen and coprocesses', () => {
     assert.equal(await r.close(), 0);
   });
 
+  test("popen 'w' into a command that reads late: every byte arrives", async () => {
+    const c = await h.api();
+    const out = join(h.home, 'late.txt');
+    const w = await c.popen(['sh', '-c', `sleep 1; wc -c > ${out}`], 'w');
+    const chunk = Buffer.alloc(1 << 20, 120);
+    for (let i = 0; i < 20; i++) if (!w.write(chunk)) await once(w, 'drain');
+    assert.equal(await w.close(), 0);
+    assert.equal(readFileSync(out, 'utf8').trim(), String(20 << 20), 'all 20 MB (the helper queues 1 MB of input)');
+  });
+
   test("popen 'w': the command reads what is written; close() ends its input and waits", async () => {
     const c = await h.api();
     const out = join(h.home, 'w.txt');

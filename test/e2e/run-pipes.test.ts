@@ -75,6 +75,15 @@ describe('run in a pipeline', () => {
     assert.deepEqual([r.out, r.cli, r.last], ['2000000\n', 0, 0], r.err);
   });
 
+  test('a pipe into run: every byte reaches a job that reads late', async () => {
+    // 50 MB and 3,000,000 lines, more than the helper queues for a job's input (1 MB): it dropped
+    // the rest (wc -c said 1114112, wc -l 175031).
+    const bytes = await pipeline(h, `head -c 50000000 /dev/zero | appinit run -- sh -c 'sleep 1; wc -c'`);
+    assert.deepEqual([bytes.out.trim(), bytes.last], ['50000000', 0], bytes.err);
+    const lines = await pipeline(h, `seq 1 3000000 | appinit run -- sh -c 'sleep 1; wc -l' | cat`);
+    assert.deepEqual([lines.out.trim(), lines.last], ['3000000', 0], lines.err);
+  });
+
   test('a job on a terminal, brought to a pipe with fg: the command ends, the job runs on', async () => {
     const bg = await h.cli(['run', '--bg', '--', 'yes']);
     const n = /^\[(\d+)\]/.exec(bg.stdout)?.[1];

@@ -12,6 +12,9 @@ import { onReaderGone } from '../run.js';
 
 export { DETACH_KEYS } from '../../os/attach-wire.js';
 
+// Input sent ahead of what the job has taken, at most: half the helper's queue per job (1 MB).
+const INPUT_WINDOW = 512 * 1024;
+
 /** How an attachment ended. */
 export type AttachEnd =
   | { kind: 'exit'; status: number } // the raw wait status
@@ -79,8 +82,19 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
       resolveDone(end);
     };
     const detach = new DetachScanner();
+    // Without a terminal our stdin is the job's, a pipe maybe (`seq 1 3000000 | appinit run -- wc -l`):
+    // at most INPUT_WINDOW bytes go ahead of what the job took (the helper says {"ev":"took"}),
+    // so the helper never has to drop input, and a slow reader holds our writer back.
+    let unacked = 0;
+    let inputHeld = false;
+    let windowed = false; // the helper says what the job took (an older one does not: no window)
     const onKey = (d: Buffer) => {
-      if (!tty) return void sock.write(frame('d', d));
+      if (!tty) {
+        sock.write(frame('d', d));
+        unacked += d.length;
+        if (unacked > INPUT_WINDOW && windowed && !inputHeld) { inputHeld = true; process.stdin.pause(); }
+        return;
+      }
       const { send, detach: leave } = detach.scan(d);
       if (send.length) sock.write(frame('d', send));
       if (leave) finish({ kind: 'detached' });
@@ -145,6 +159,7 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
         else if (type === 's') {
           const ev = JSON.parse(body.toString('utf8')) as { ev: string; sig?: number; status?: number; respawned?: number };
           if (ev.ev === 'attached') {
+            windowed = (ev as { took?: number }).took === 1;
             if (tty) restore = rawMode(0);
             // A window change before relay() (the job's first output can come before the start's
             // answer) is remembered and sent then: SIGWINCH is not repeated.
@@ -172,6 +187,9 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
               else ownRelay();
             };
             resolveReady();
+          } else if (ev.ev === 'took') {
+            unacked = Math.max(0, unacked - ((ev as { n?: number }).n ?? 0));
+            if (inputHeld && unacked <= INPUT_WINDOW / 2) { inputHeld = false; process.stdin.resume(); }
           } else if (ev.ev === 'tty') {
             const then = onTty;
             onTty = null;
