@@ -3,7 +3,9 @@
 // alive: `down` waited 120 s, then said the daemon did not stop. The daemon ends them once its jobs
 // have stopped; the follower then ends too (exit 0, as when the daemon is gone).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { alive, CLI, TestHome, waitFor } from './harness.js';
 
@@ -34,5 +36,33 @@ describe('down with followers connected', () => {
     } finally {
       follower.kill('SIGKILL');
     }
+  });
+});
+
+describe('kill -9 of the daemon in the middle of down', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('down starts a daemon to finish, and leaves no job', async () => {
+    // Programs that note the TERM and go on (the stop waits 3 s, then KILLs): the daemon is
+    // killed while it waits. down then said "every job stopped" while all of them ran on.
+    const marks = join(h.home, 'terms');
+    const yaml = ['programs:'];
+    for (let i = 0; i < 5; i++) {
+      yaml.push(`  t${i}:`, `    command: ${JSON.stringify(['sh', '-c', `trap 'echo t${i} >> ${marks}' TERM; while :; do sleep 0.1; done # down-midway`])}`, '    stop: { timeout: 3s }');
+    }
+    await h.up(yaml.join('\n') + '\n');
+    await waitFor('5 jobs running', async () => (await h.status()).filter((j) => j.state === 'running').length === 5);
+    const daemon = h.daemonPid();
+    const down = h.cli(['down'], { timeoutMs: 60_000 });
+    const terms = () => { try { return readFileSync(marks, 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
+    await waitFor('every job to have had its TERM', () => terms() >= 5);
+    process.kill(daemon, 'SIGKILL');
+    const r = await down;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /ended before it had stopped every job/);
+    assert.match(r.stdout, /every job stopped; daemon stopped/);
+    const left = spawnSync('pgrep', ['-f', 'down-midway'], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(left, '', 'no program is left running');
   });
 });

@@ -1,8 +1,8 @@
 // `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { processState } from '../../os/host.js';
-import { appinitHome } from '../../api/paths.js';
+import { appinitHome, pathsFor, systemPaths } from '../../api/paths.js';
 import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
@@ -161,25 +161,43 @@ export async function down(): Promise<number> {
   const sys = systemMode();
   // A daemon that answers is the everyday case: one request finds it. Only when none does is
   // api/autostart loaded (SQLite, koffi, node:http: ~50 ms of a command's start) to tell why.
-  let c = sys ? await client() : await connect({ home, autostart: false }).catch(() => null);
-  if (!c) {
-    // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
-    const { reachOrExplain } = await import('../../api/autostart.js');
-    if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
-      process.stdout.write('appinit: no daemon was running\n');
-      return EXIT.ok;
+  for (let attempt = 1; ; attempt++) {
+    let c = sys ? await client() : await connect({ home, autostart: false }).catch(() => null);
+    if (!c) {
+      // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
+      const { reachOrExplain } = await import('../../api/autostart.js');
+      if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
+        process.stdout.write('appinit: no daemon was running\n');
+        return EXIT.ok;
+      }
+      c = await connect({ home, autostart: false });
     }
-    c = await connect({ home, autostart: false });
+    const { pid } = await c.info();
+    await c.down();
+    // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket
+    // file goes as soon as it stops listening, long before that.)
+    // A zombie is gone too: its parent (init, or whatever adopted it) may reap it much later.
+    const gone = () => { const st = processState(pid); return st == null || st === 'Z' || st === 'X'; };
+    const until = Date.now() + 120_000;
+    while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (!gone()) throw new CliError(`down: the daemon (pid ${pid}) did not stop within 120s`);
+    // A daemon that finished its down removed its pid file last; one killed on the way (kill -9,
+    // OOM) left it, and jobs it had not stopped yet run on under its helper: those are stopped by
+    // a daemon started for them, as when down finds jobs without a daemon.
+    if (!diedMidway(sys ? systemPaths().daemonPid : pathsFor(home).daemonPid, pid)) break;
+    const what = `down: the daemon (pid ${pid}) ended before it had stopped every job`;
+    if (sys || attempt === 3) throw new CliError(`${what}; run appinit down again`);
+    process.stderr.write(`appinit: ${what}\n`);
   }
-  const { pid } = await c.info();
-  await c.down();
-  // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket
-  // file goes as soon as it stops listening, long before that.)
-  // A zombie is gone too: its parent (init, or whatever adopted it) may reap it much later.
-  const gone = () => { const st = processState(pid); return st == null || st === 'Z' || st === 'X'; };
-  const until = Date.now() + 120_000;
-  while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  if (!gone()) throw new CliError(`down: the daemon (pid ${pid}) did not stop within 120s`);
   process.stdout.write('appinit: every job stopped; daemon stopped\n');
   return EXIT.ok;
+}
+
+// True when the daemon's pid file still names pid: it did not get to the end of its down.
+function diedMidway(pidFile: string, pid: number): boolean {
+  try {
+    return Number(readFileSync(pidFile, 'utf8').trim()) === pid;
+  } catch {
+    return false;
+  }
 }
