@@ -25,6 +25,26 @@ function fill(path: string): number {
   return n;
 }
 
+// A home on a tmpfs of its own (20 MB), so that filling it fills nothing else.
+function tmpfsHome(): TestHome {
+  const h = new TestHome();
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=20m,mode=0700', 'tmpfs', h.home], { encoding: 'utf8' });
+  assert.equal(mounted.status, 0, `mount: ${mounted.stderr}`);
+  return h;
+}
+
+// Ends everything of a tmpfs home, pass or fail (a daemon that cannot store may not go by down),
+// then unmounts and removes it.
+async function endTmpfsHome(h: TestHome): Promise<void> {
+  await h.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
+  for (const f of ['daemon.pid', 'supervise.pid']) {
+    try { process.kill(Number(readFileSync(join(h.home, f), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+  }
+  spawnSync('pkill', ['-KILL', '-f', h.home]);
+  spawnSync('umount', ['-l', h.home]);
+  await h.cleanup();
+}
+
 async function problems(h: TestHome): Promise<{ what: string; message: string }[]> {
   const r = await h.cli(['info', '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -33,9 +53,7 @@ async function problems(h: TestHome): Promise<{ what: string; message: string }[
 
 describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }, () => {
   test('the daemon degrades, keeps jobs running, says so, and recovers when space returns', async () => {
-    const h = new TestHome();
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=20m,mode=0700', 'tmpfs', h.home], { encoding: 'utf8' });
-    assert.equal(mounted.status, 0, `mount: ${mounted.stderr}`);
+    const h = tmpfsHome();
     try {
       await h.up([
         'programs:',
@@ -86,22 +104,14 @@ describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }
       assert.equal(stop.code, 0, stop.stderr);
       assert.equal(alive(steady.pid!), false, 'a stop after the full disk ends the job');
     } finally {
-      await h.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
-      for (const f of ['daemon.pid', 'supervise.pid']) {
-        try { process.kill(Number(readFileSync(join(h.home, f), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
-      }
-      spawnSync('pkill', ['-KILL', '-f', h.home]);
-      spawnSync('umount', ['-l', h.home]);
-      await h.cleanup();
+      await endTmpfsHome(h);
     }
   });
   // Found by hand: `down` on a full disk had its stop refused by the store after the daemon had
   // closed its sockets — a deaf daemon, every job still running; and once it did stop, the store
   // it closed (a checkpoint cut short) was called truncated by the next daemon.
   test('down on a full disk stops every job and the daemon; the next daemon opens the store', async () => {
-    const h = new TestHome();
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=20m,mode=0700', 'tmpfs', h.home], { encoding: 'utf8' });
-    assert.equal(mounted.status, 0, `mount: ${mounted.stderr}`);
+    const h = tmpfsHome();
     try {
       await h.up('programs:\n' + Array.from({ length: 8 }, (_, i) => `  s${i}:\n    command: sleep 1000\n    cwd: /\n`).join(''));
       const jobs = await waitFor('8 jobs running', async () => { const s = await h.status(); return s.filter((j) => j.state === 'running').length === 8 ? s : null; });
@@ -119,13 +129,7 @@ describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }
       assert.equal(st.code, 0, `the next daemon opens the store: ${st.stderr}`);
       assert.doesNotMatch(st.stderr, /damaged|truncated/);
     } finally {
-      await h.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
-      for (const f of ['daemon.pid', 'supervise.pid']) {
-        try { process.kill(Number(readFileSync(join(h.home, f), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
-      }
-      spawnSync('pkill', ['-KILL', '-f', h.home]);
-      spawnSync('umount', ['-l', h.home]);
-      await h.cleanup();
+      await endTmpfsHome(h);
     }
   });
 });
