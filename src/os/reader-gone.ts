@@ -23,6 +23,19 @@ export function hasReader(fd: number): boolean {
   }
 }
 
+/** Calls onGone once (looking every everyMs) when the reader of fd goes; nothing when fd is not a
+ *  pipe or socket. Returns what stops looking. The timer keeps no process alive. */
+export function watchReader(fd: number, everyMs: number, onGone: () => void): () => void {
+  if (!hasReader(fd)) return () => {};
+  const t = setInterval(() => {
+    if (!readerGone(fd)) return;
+    clearInterval(t);
+    onGone();
+  }, everyMs);
+  t.unref();
+  return () => clearInterval(t);
+}
+
 /** True once the reader of the pipe or socket fd has gone (a poll that does not wait). */
 export function readerGone(fd: number): boolean {
   if (!poll) {

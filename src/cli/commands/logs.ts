@@ -42,16 +42,14 @@ class Out {
   /** While following: a pipe's reader that left after the last write is seen too (every 200 ms),
    *  not only at the next write, which a quiet program may never cause. */
   async watchReader(): Promise<void> {
-    const { hasReader, readerGone } = await import('../../os/reader-gone.js');
-    if (!hasReader(1)) return;
-    const t = setInterval(() => {
-      if (this.gone) return clearInterval(t);
-      if (!readerGone(1)) return;
-      clearInterval(t);
+    const { watchReader } = await import('../../os/reader-gone.js');
+    if (this.gone) return;
+    const stop = watchReader(1, 200, () => {
+      if (this.gone) return;
       this.gone = true;
       for (const f of this.onGone.splice(0)) f();
-    }, 200);
-    t.unref();
+    });
+    this.whenGone(stop); // gone by EPIPE first: stop looking
   }
 
   // One wait for 'drain' shared by every write made meanwhile: `logs -f` writes each line as it

@@ -59,20 +59,17 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
       sock.write(frame('c', Buffer.from(k)));
       if (paused) { paused = false; sock.resume(); } // no 'drain' comes from a broken pipe
     };
-    let watch: NodeJS.Timeout | null = null;
+    const unwatch: (() => void)[] = [];
     if (!tty) {
       for (const [s, k] of streams) onReaderGone(s, () => left(k));
-      void import('../../os/reader-gone.js').then(({ hasReader, readerGone }) => {
-        const fds = streams.filter(([, , fd]) => hasReader(fd));
-        if (finished || fds.length === 0) return;
-        watch = setInterval(() => { for (const [, k, fd] of fds) if (!gone[k] && readerGone(fd)) left(k); }, 100);
-        watch.unref();
+      void import('../../os/reader-gone.js').then(({ watchReader }) => {
+        if (!finished) for (const [, k, fd] of streams) unwatch.push(watchReader(fd, 100, () => left(k)));
       });
     }
     const finish = (end: AttachEnd) => {
       if (finished) return;
       finished = true;
-      if (watch) clearInterval(watch);
+      for (const stop of unwatch) stop();
       if (!tty) for (const [s] of streams) onReaderGone(s, null);
       restore?.();
       process.stdin.pause();
