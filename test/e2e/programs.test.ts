@@ -2,7 +2,7 @@
 // ad-hoc programs (start/list/describe/scale/delete) survive a daemon restart.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { alive, CLI, TestHome, waitFor } from './harness.js';
@@ -128,6 +128,21 @@ describe('up - reads the control file from standard input', () => {
     const again = await h.cli(['up', '--dry-run']);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /came through a pipe \(\/dev\/fd\/\d+\); name the file, or pipe it again/);
+  });
+
+  test('up /dev/stdin is up -: named <stdin>, its relative paths from the working directory (not /dev)', async () => {
+    mkdirSync(join(h.home, 'sub2'));
+    const text = 'programs:\n  devstdin:\n    command: sleep 1008\n    cwd: sub2\n';
+    // in.yaml is a regular file behind /dev/stdin: read as standard input all the same
+    writeFileSync(join(h.home, 'in.yaml'), text);
+    const ok = spawnSync('bash', ['-c', `node ${CLI} up /dev/stdin < in.yaml`], { cwd: h.home, env: h.env, encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /\+ devstdin \(added, started\)/);
+    const job = await h.waitJob('devstdin', 'running', (j) => j.pid != null);
+    assert.equal(readlinkSync(`/proc/${job.pid}/cwd`), join(h.home, 'sub2'));
+    const bad = spawnSync('bash', ['-c', `printf 'programs:\\n  devstdin:\\n    command: sleep 1\\n    restart: sometimes\\n' | node ${CLI} up /dev/stdin`], { cwd: h.home, env: h.env, encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /<stdin>:4:14: programs\.devstdin\.restart/);
   });
 });
 

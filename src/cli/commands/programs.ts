@@ -84,15 +84,20 @@ function reportWait(r: UpResult): number {
   return EXIT.failure;
 }
 
+// Names of this process's own descriptors: standard input, and the shell's `<(...)` pipes.
+const STDIN_NAMES = /^\/(dev\/stdin|dev\/fd\/0|proc\/self\/fd\/0)$/;
+const SHELL_FD_NAMES = /^\/(dev|proc\/self)\/fd\//;
+
 /** appinit up [FILE] [--dry-run]: without FILE, appinit.yaml here, else the file loaded last. */
 export async function up(file: string | undefined, opts: { dryRun?: boolean; wait?: number } = {}): Promise<number> {
-  if (file === '-') return upStdin(opts);
+  // `/dev/stdin` is what `-` says, so it is read as `-` is (named <stdin>, paths from here).
+  if (file === '-' || (file != null && STDIN_NAMES.test(file))) return upStdin(opts);
   let path = file ?? DEFAULT_FILES.find((f) => existsSync(f));
   const c = await client();
   if (!path) {
     const last = (await c.lastFile()).file;
     if (!last || last.startsWith('<')) throw new CliError(`up: no control file given, none of ${DEFAULT_FILES.join(', ')} here, and none loaded before`, EXIT.usage);
-    if (/^\/(dev|proc\/self)\/fd\//.test(last)) throw new CliError(`up: the control file loaded last came through a pipe (${last}); name the file, or pipe it again`, EXIT.usage);
+    if (SHELL_FD_NAMES.test(last)) throw new CliError(`up: the control file loaded last came through a pipe (${last}); name the file, or pipe it again`, EXIT.usage);
     process.stderr.write(`appinit: reading ${last} again\n`);
     path = last;
   }
@@ -103,7 +108,7 @@ export async function up(file: string | undefined, opts: { dryRun?: boolean; wai
     // A pipe named on the command line (`appinit up <(envsubst < app.tmpl)`, a FIFO) is read until
     // its writer closes it; one of the shell's /dev/fd names has its relative paths from here.
     text = readInputFile(abs, 'up', BOUNDS.fileSize);
-    if (/^\/(dev|proc\/self)\/fd\//.test(abs)) dir = process.cwd();
+    if (SHELL_FD_NAMES.test(abs)) dir = process.cwd();
   } else {
     try {
       text = readRegularFile(abs);
