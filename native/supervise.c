@@ -1127,6 +1127,13 @@ static proc_t *proc_add_tty(pid_t pid, unsigned long long start, const char *job
   return p;
 }
 
+/* True when a leader of the job runs now (tracked and not yet reaped). */
+static int leader_live(const char *job) {
+  for (proc_t *p = procs; p; p = p->next)
+    if (p->leader && strcmp(p->job, job) == 0) return 1;
+  return 0;
+}
+
 static proc_t *proc_add(pid_t pid, unsigned long long start, const char *job, pid_t pgid, int leader, int adopted) {
   return proc_add_tty(pid, start, job, pgid, leader, adopted, -1);
 }
@@ -3375,8 +3382,11 @@ static void conn_readable(conn_t *c) {
       const char *flow = frame_get(f, len, "flow");
       c->flow = flow && strcmp(flow, "1") == 0;
       /* "tty":1: this helper can take the client's terminal ('t'); "took":1: it tells a flow
-       * client the input its job took. An older one says neither. */
-      const char *hi = "{\"ev\":\"attached\",\"tty\":1,\"took\":1}";
+       * client the input its job took; "live": whether the job's leader runs now, so that a
+       * client attaching to a job that ended just before (fg of a job as it exits) does not
+       * wait for an end already told. An older helper says none of them. */
+      char hi[64];
+      snprintf(hi, sizeof hi, "{\"ev\":\"attached\",\"tty\":1,\"took\":1,\"live\":%d}", leader_live(c->job));
       conn_send(c, 's', hi, strlen(hi));
     } else {
       conn_frame(c, f, len);

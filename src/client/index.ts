@@ -216,8 +216,11 @@ export class Client {
   jobs(): Promise<(JobsRow & { id: number; name: string; tty: boolean })[]> {
     return this.call('GET', '/v1/jobs');
   }
-  /** Continues a job (if stopped) for a terminal to attach to. */
-  fg(spec?: string): Promise<{ id: number; job: number; command: string; tty: boolean; pid: number }> { return this.call('POST', '/v1/fg', { spec }); }
+  /** Continues a job (if stopped) for a terminal to attach to: by job spec, or by id. With
+   *  `resume: false` it only finds the job (attach first, then continue it, so no end is missed). */
+  fg(spec?: string | { id: number }, o: { resume?: boolean } = {}): Promise<{ id: number; job: number; command: string; tty: boolean; pid: number }> {
+    return this.call('POST', '/v1/fg', { ...(typeof spec === 'object' ? spec : { spec }), resume: o.resume ?? true });
+  }
   /** Continues a stopped job in the background. */
   bg(spec?: string): Promise<{ job: number; command: string }> { return this.call('POST', '/v1/bg', { spec }); }
   /** Sends a signal to job specs, pids of the caller's jobs, or program names. */
@@ -231,7 +234,7 @@ export class Client {
   }
   /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */
   /** wait for one job (its status), or with no spec for every job of the caller (status 0), as bash's `wait`. */
-  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[] }> { return this.waitCall({ spec }); }
+  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[]; lastExit?: { code: number | null; signal: number | null; core: boolean } | null }> { return this.waitCall({ spec }); }
   /** bash's `wait -n`: the first of these jobs (or of every job that ends by itself) to end, and its status; 127 when there is none. */
   waitAny(specs?: string[]): Promise<{ job: number | null; status: number }> { return this.waitCall({ any: true, specs }); }
 

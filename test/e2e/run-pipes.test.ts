@@ -95,6 +95,51 @@ describe('run in a pipeline', () => {
     assert.equal((await h.cli(['kill', '-KILL', `%${n}`])).code, 0);
   });
 
+  test('fg into a pipe prints the command line first, as one line, then the job\'s output', async () => {
+    const command = 'kill -STOP $$; echo after-fg';
+    const bg = await h.cli(['run', '--bg', '--', 'sh', '-c', command]);
+    const n = /^\[(\d+)\]/.exec(bg.stdout)?.[1];
+    assert.ok(n, bg.stdout + bg.stderr);
+    await waitFor('the job to have stopped itself', async () => (await job(`sh -c '${command}'`)).status.kind === 'stopped');
+    const r = await pipeline(h, `appinit fg %${n} | cat`);
+    assert.equal(r.cli, 0, r.err);
+    // bash prints the command, then the job writes; through a pipe a line ends in \n alone (the
+    // job's own line comes through its pseudo-terminal, which makes it \r\n).
+    assert.equal(r.out, `sh -c '${command}'\nafter-fg\r\n`);
+  });
+
+  test('fg of a job that continues and ends at once, and of a job kept through a kill -9 of the helper, returns at its end', async () => {
+    // Continued before the attachment was in place, the job's end went nowhere and fg waited for ever.
+    const quick = 'kill -STOP $$; exit 6';
+    const bg = await h.cli(['run', '--bg', '--', 'sh', '-c', quick]);
+    const n = /^\[(\d+)\]/.exec(bg.stdout)?.[1];
+    await waitFor('the job to have stopped itself', async () => (await job(`sh -c '${quick}'`)).status.kind === 'stopped');
+    const r = await pipeline(h, `appinit fg %${n} | cat`);
+    assert.deepEqual([r.out, r.cli], [`sh -c '${quick}'\n`, 6], r.err);
+    // A job the next helper adopted: its end is the daemon's to tell (the helper is not its parent).
+    const go = join(h.home, 'go-adopted');
+    const kept = `while [ ! -e ${go} ]; do sleep 0.05; done; echo ended`;
+    const bg2 = await h.cli(['run', '--bg', '--', 'sh', '-c', kept]);
+    const n2 = /^\[(\d+)\]/.exec(bg2.stdout)?.[1];
+    const old = h.helperPid();
+    process.kill(old, 'SIGKILL');
+    await waitFor('a new supervise helper', async () => (await h.cli(['info'])).stdout.includes('supervise helper pid') && h.helperPid() !== old);
+    const fg = spawn(process.execPath, [CLI, 'fg', `%${n2}`], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      fg.stdout.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => fg.on('exit', (c) => resolve(c)));
+      await waitFor('fg to print the command line', () => out.startsWith(`sh -c '${kept}'\n`));
+      writeFileSync(go, '');
+      const got = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+      assert.notEqual(got, 'timeout', `fg returned once the adopted job ended; its output: ${JSON.stringify(out)}`);
+      const jobs = await h.cli(['jobs']);
+      assert.doesNotMatch(jobs.stdout, /Running/, 'the job has ended');
+    } finally {
+      fg.kill('SIGKILL');
+    }
+  });
+
   for (const [sig, code, word] of [['SIGINT', 130, 'Interrupt'], ['SIGTERM', 143, 'Terminated']] as const) {
     test(`${sig} to the CLI reaches the job; the CLI waits for its end and exits ${code}`, async () => {
       const command = `echo up; exec sleep 1000 # ${sig}`;

@@ -156,10 +156,14 @@ export const jobsModule: Module = {
       return shown.map(({ job, row }) => ({ ...row, id: job.id, name: job.spec.name, tty: job.spec.tty === true }));
     },
 
+    // `resume: false` only finds the job: the CLI attaches to it first and then asks again by
+    // `id` to continue it, so that an end right after the SIGCONT reaches the attachment.
     'POST /v1/fg': (ctx, req) => {
-      const job = jobBySpec(ctx, req, optText(req.body.spec, 'spec', 'a job spec like %1'));
+      const id = optInt(req.body.id, 'id', 1);
+      const job = id != null ? mine(ctx, req).find((j) => j.id === id) : jobBySpec(ctx, req, optText(req.body.spec, 'spec', 'a job spec like %1'));
+      if (!job) throw new ApiError('no_such_job', `no job with id ${id}`);
       if (job.pid == null) throw new ApiError('not_running', `%${job.number}: job has terminated`);
-      if (job.suspended) ctx.sup.signal([job], 'SIGCONT');
+      if (job.suspended && bool(req.body.resume, 'resume', true)) ctx.sup.signal([job], 'SIGCONT');
       return { id: job.id, job: job.number, command: job.spec.commandText, tty: job.spec.tty === true, pid: job.pid };
     },
 

@@ -30,6 +30,9 @@ export interface Attachment {
   ready: Promise<void>;
   done: Promise<AttachEnd>;
   relay: () => void;
+  /** Once ready: false when the job's leader had already ended as the helper registered us (its
+   *  end will not come through here; ask the daemon), undefined from a helper that does not say. */
+  live: () => boolean | undefined;
 }
 
 /** Attaches this process's stdin/stdout/stderr to a job (by its id); with `daemonSocket`, through the daemon. */
@@ -41,6 +44,7 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
   let resolveReady!: () => void;
   const ready = new Promise<void>((r) => (resolveReady = r));
   let relay: () => void = () => {};
+  let live: boolean | undefined;
   const done = new Promise<AttachEnd>((resolveDone) => {
     let finished = false;
     let restore: (() => void) | null = null;
@@ -157,6 +161,8 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
           const ev = JSON.parse(body.toString('utf8')) as { ev: string; sig?: number; status?: number; respawned?: number };
           if (ev.ev === 'attached') {
             windowed = (ev as { took?: number }).took === 1;
+            const said = (ev as { live?: number }).live;
+            live = said == null ? undefined : said === 1;
             if (tty) restore = rawMode(0);
             // A window change before relay() (the job's first output can come before the start's
             // answer) is remembered and sent then: SIGWINCH is not repeated.
@@ -200,5 +206,5 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
     sock.on('error', () => finish({ kind: 'lost' }));
     sock.on('close', () => finish({ kind: 'lost' }));
   });
-  return { ready, done, relay: () => relay() };
+  return { ready, done, relay: () => relay(), live: () => live };
 }

@@ -117,16 +117,38 @@ async function jobs(specs: string[], o: { l?: boolean; p?: boolean; r?: boolean;
 
 async function fg(spec: string | undefined): Promise<number> {
   const c = await client();
-  const r = await c.fg(spec);
+  // Found, not continued yet: attached first, so that an end right after the continue (a stopped
+  // job that only had to print a line) comes through the attachment instead of before it.
+  const r = await c.fg(spec, { resume: false });
+  // The command line first, as bash prints it, before any output of the job: the attach below
+  // writes the job's output as soon as it comes (and the terminal is still cooked here).
+  process.stdout.write(`${r.command}\n`);
   const a = (await attachment()).attach(c.home, r.id, via(c));
   await Promise.race([a.ready, a.done]);
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const unforward = tty ? () => undefined : forwardSignals(c, r.job);
   a.relay();
-  process.stdout.write(`${r.command}\r\n`); // as bash does; the terminal is raw by now
-  const end = await a.done;
+  let ended: Promise<AttachEnd> = a.done;
+  try {
+    await c.fg({ id: r.id });
+    // Its leader ended before we were attached (or was adopted from an earlier helper): that end
+    // comes from the daemon, which records it.
+    if (a.live() === false) ended = Promise.race([a.done, endFromDaemon(c, r.job)]);
+  } catch (err) {
+    if (!(err instanceof AppinitError) || err.code !== 'not_running') throw err;
+    ended = endFromDaemon(c, r.job);
+  }
+  const end = await ended;
   unforward();
   return ending(end, r.job, r.command);
+}
+
+// A job's end as the daemon recorded it (`wait %N`), as the attachment would have told it.
+async function endFromDaemon(c: Client, job: number): Promise<AttachEnd> {
+  const w = await c.wait(`%${job}`);
+  const x = w.lastExit;
+  if (!x) return { kind: 'exit', status: (w.status & 0xff) << 8 };
+  return { kind: 'exit', status: x.signal != null ? x.signal | (x.core ? 0x80 : 0) : ((x.code ?? 1) & 0xff) << 8 };
 }
 
 async function bg(spec: string | undefined): Promise<number> {
