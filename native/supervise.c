@@ -2310,6 +2310,15 @@ static int spawn_reuse(spawn_t *sp, int i, const char *path) {
   return 1;
 }
 
+/* A job run as another user gets its terminal as login and sshd give one: the user's, group
+ * tty, mode 0620 (grantpt made it ours, 0600: the job could not open its own ttyname(), and
+ * `mesg`, `write`, pinentry and screen failed). Without a tty group: the user's, 0600. */
+static void pty_give(const char *name, uid_t uid) {
+  if (uid == (uid_t)-1 || uid == geteuid()) return;
+  struct group *g = getgrnam("tty");
+  if (chown(name, uid, g ? g->gr_gid : (gid_t)-1) == 0) chmod(name, g ? 0620 : 0600);
+}
+
 /* Step 2: managed logs, pipes, the pty, and whether an open may block. */
 static int spawn_make_streams(spawn_t *sp) {
   spawn_req_t *rq = sp->rq;
@@ -2340,6 +2349,7 @@ static int spawn_make_streams(spawn_t *sp) {
     if (sp->pty_master < 0 || grantpt(sp->pty_master) < 0 || unlockpt(sp->pty_master) < 0 ||
         ptsname_r(sp->pty_master, sp->pty_name, sizeof sp->pty_name) != 0)
       return spawn_fail(sp, "pty");
+    pty_give(sp->pty_name, sp->uid);
     if (rq->rows > 0 && rq->cols > 0) {
       struct winsize ws = {.ws_row = (unsigned short)rq->rows, .ws_col = (unsigned short)rq->cols};
       ioctl(sp->pty_master, TIOCSWINSZ, &ws);

@@ -160,6 +160,25 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     }
   });
 
+  test("a user's job gets a terminal that is the user's (group tty, 0620), as login gives one", async () => {
+    const t = await Pty.spawn(['setpriv', `--reuid=${a.uid}`, `--regid=${a.gid}`, '--init-groups', process.execPath, CLI, '--system', 'run', '--', 'sh', '-c', 'stat -c "owner=%U:%G mode=%a" "$(tty)"'], { ...h.env({ USER: A, TERM: 'xterm' }) });
+    try {
+      await t.expect(new RegExp(`owner=${A}:tty mode=620`), "the job's terminal is its user's");
+      assert.equal(await t.wait(), 0);
+    } finally {
+      await t.close().catch(() => undefined);
+    }
+  });
+
+  test("root's jobs takes no user's report: the user's wait %N still has the status", async () => {
+    const r = await h.cli(['run', '--bg', '--', 'sh', '-c', 'exit 9'], { user: a });
+    const n = /^\[(\d+)\]/.exec(r.stdout)?.[1];
+    assert.ok(n, r.stdout + r.stderr);
+    await waitFor('root to see the job ended', async () => /Exit 9 +sh -c 'exit 9'/.test((await h.cli(['jobs'])).stdout));
+    const w = await h.cli(['wait', `%${n}`], { user: a });
+    assert.equal(w.code, 9, `A's wait %${n}: ${w.stderr}`);
+  });
+
   test("another user's and root's jobs are not listed anywhere", async () => {
     for (const args of [['status', '--json'], ['jobs', '--json'], ['list', '--json'], ['ps', '--json']]) {
       const r = await h.cli(args, { user: b });

@@ -152,7 +152,9 @@ export const jobsModule: Module = {
       // A held job (created, its terminal not attached yet) has not run: it is not finished.
       const finished = (j: Job) => j.program == null && j.startedAt != null && isResting(j);
       const shown = all.filter(({ job }) => job.startedAt != null || job.program != null);
-      for (const { job } of shown) if (finished(job)) ctx.sup.forget(job);
+      // Reported to its owner only: root looking at every user's jobs takes no user's report
+      // (and with it the status their `wait %N` would return).
+      for (const { job } of shown) if (finished(job) && job.ownerUid === req.peer.uid) ctx.sup.forget(job);
       return shown.map(({ job, row }) => ({ ...row, id: job.id, name: job.spec.name, tty: job.spec.tty === true }));
     },
 
