@@ -11,6 +11,12 @@ export class ResourceCallError extends Error {
   }
 }
 
+// NaN and Infinity would cross JSON as null, which the daemon reads as the default (0 or 1):
+// refused here, as the daemon refuses 1.5.
+function finite(n: number, what: string): void {
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new ResourceCallError('usage', `${what} takes a whole number, got ${n}`, 400);
+}
+
 /** A message of a queue. */
 export interface QueueMessage {
   type: number;
@@ -83,14 +89,17 @@ export class Semaphore {
   constructor(private readonly t: Transport, readonly name: string, private readonly fast?: FastChannel) {}
   /** Creates it with an initial value (an existing one is left as it is). */
   async create(value: number, opts: { mode?: number } = {}): Promise<void> {
+    finite(value, `${this.name}: initial value`);
     await call(this.t, '/v1/resources/create', { name: this.name, kind: 'semaphore', value, mode: opts.mode }, this.fast);
   }
   /** P: waits until the value is ≥ n and takes n; with undo, the units are given back when the caller ends. */
   async p(n = 1, opts: { undo?: boolean; wait?: boolean } = {}): Promise<number> {
+    finite(n, `${this.name}: P`);
     return (await call<{ value: number }>(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n, undo: !!opts.undo }], wait: opts.wait !== false }, this.fast)).value;
   }
   /** V: adds n and wakes waiters. */
   async v(n = 1, opts: { undo?: boolean } = {}): Promise<number> {
+    finite(n, `${this.name}: V`);
     return (await call<{ value: number }>(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'V', n, undo: !!opts.undo }] }, this.fast)).value;
   }
   /** Waits until the value is 0. */

@@ -116,4 +116,25 @@ describe('resources', () => {
     assert.equal(out, 'one\n');
     assert.equal((await c.queue('jobs').receiveOne({ nowait: true })).data, 'two', 'the second message is still there');
   });
+
+  test('a semaphore counts exactly up to its bound and refuses a V past it; numbers are whole and decimal', async () => {
+    const max = 2 ** 31 - 1;
+    const cl = await connect({ home: h.home });
+    assert.equal((await h.cli(['sem', 'big', 'create', String(max - 10)])).code, 0);
+    assert.equal((await h.cli(['sem', 'big', 'V', '10'])).code, 0);
+    const past = await h.cli(['sem', 'big', 'V', '1']);
+    assert.equal(past.code, 1, 'a V past the bound is refused (semop says ERANGE)');
+    assert.match(past.stderr, /would take its value 2147483647 past 2147483647/);
+    assert.equal((await h.cli(['sem', 'big', 'P', '3'])).code, 0);
+    assert.equal((await h.cli(['sem', 'big', 'get'])).stdout, `${max - 3}\n`, 'every unit counted');
+    for (const bad of [['create', '1e3'], ['create', '0x10'], ['create', String(max + 1)], ['V', '1.0'], ['P', '99999999999999999999']]) {
+      const r = await h.cli(['sem', `bad${bad[0]}`, ...bad]);
+      assert.notEqual(r.code, 0, `sem ${bad.join(' ')} refused`);
+      assert.match(r.stderr, /whole number/, `sem ${bad.join(' ')}: ${r.stderr}`);
+    }
+    assert.ok(!(await cl.resources()).resources.some((r) => r.name === 'badcreate'), 'nothing made of a bad create');
+    await assert.rejects(cl.semaphore('nan').create(NaN), /whole number/);
+    await assert.rejects(cl.semaphore('big').p(NaN), /whole number/);
+    assert.ok(!(await cl.resources()).resources.some((r) => r.name === 'nan'), 'create(NaN) made nothing');
+  });
 });

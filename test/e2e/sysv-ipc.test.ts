@@ -114,4 +114,14 @@ describe('appinit ipcs / ipcrm with appinit\'s own resources', () => {
     assert.equal(again.code, 1);
     assert.match(again.stderr, /^appinit ipcrm: .*gate/m);
   });
+
+  test('ipcrm of several names takes each on its own: a missing one is said, the others go (as util-linux takes ids)', async () => {
+    for (const n of ['ra', 'rb']) assert.equal((await h.cli(['sem', n, 'create', '1'])).code, 0);
+    const r = await h.cli(['ipcrm', 'ra', 'nosuch', 'rb']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^appinit ipcrm: .*nosuch/m);
+    assert.doesNotMatch(r.stderr, /\bra\b|\brb\b/);
+    const left = (await h.cli(['ipcs', '-s'])).stdout;
+    assert.doesNotMatch(left, /^r[ab] /m, 'ra and rb were removed');
+  });
 });

@@ -38,7 +38,7 @@ describe('appinit ipcs against util-linux ipcs', () => {
 struct m { long type; char text[32]; };
 int main(void) {
   int q = msgget(${keys.msg}, IPC_CREAT | 0640); struct m msg = { 1, "Testnachricht" }; msgsnd(q, &msg, 13, 0);
-  int m = shmget(${keys.shm}, 20, IPC_CREAT | 0600); char *p = shmat(m, 0, 0); strcpy(p, "Hallo Welt.");
+  int m = shmget(${keys.shm}, 20, IPC_CREAT | 0600); char *p = shmat(m, 0, 0); strcpy(p, "Hallo Welt."); shmctl(m, SHM_LOCK, 0);
   int s = semget(${keys.sem}, 2, IPC_CREAT | 0660); struct sembuf op = { 1, 1, 0 }; semop(s, &op, 1);
   printf("made\\n"); fflush(stdout); pause(); return 0; }`);
     await h.up(`programs:\n  maker:\n    command: ${maker}\n    restart: never\n`);
@@ -57,11 +57,20 @@ int main(void) {
           continue;
         }
         assert.ok(want, `util-linux ipcs ${flag.join(' ')} has the ${kind} row`);
-        assert.equal(got, `${want}maker`, `ipcs ${flag.join(' ')}: the ${kind} row, byte for byte, then the job`);
+        // A segment's row ends in its status, `locked` here (SHM_LOCK), which fills its columns:
+        // a blank, then the job.
+        assert.equal(got, kind === 'shm' ? `${want} maker` : `${want}maker`, `ipcs ${flag.join(' ')}: the ${kind} row, byte for byte, then the job`);
+        if (kind === 'shm') assert.match(want, /locked$/, 'the segment is locked');
       }
       // Titles and headers too: util-linux's lines in the same order, headers ending in "job".
       const heads = (lines: string[]) => lines.filter((l) => l.startsWith('------ ') && !l.includes('appinit') || /^key +(msqid|shmid|semid) /.test(l));
-      assert.deepEqual(heads(ours).map((l) => l.replace(/job$/, '')), heads(ref));
+      assert.deepEqual(heads(ours).map((l) => l.replace(/ *job$/, '').trimEnd()), heads(ref).map((l) => l.trimEnd()));
+      // Each section's job column starts under its header's `job`.
+      for (const [id, key] of [['msqid', keys.msg], ['shmid', keys.shm], ['semid', keys.sem]] as const) {
+        const head = ours.find((l) => new RegExp(`^key +${id} `).test(l));
+        const row = ours.find((l) => l.startsWith(hex(key) + ' '));
+        if (head && row) assert.equal(row.lastIndexOf('maker'), head.lastIndexOf('job'), `ipcs ${flag.join(' ')}: the ${id} job column under its header`);
+      }
     }
     const json = JSON.parse((await h.cli(['ipcs', '-q', '--json'])).stdout);
     const q = json.queues.find((x: { key: number }) => x.key === keys.msg);

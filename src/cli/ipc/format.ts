@@ -26,7 +26,9 @@ export interface KernelObjects {
   jobOf: (kind: 'msg' | 'shm' | 'sem', id: number) => string | null;
 }
 
-/** The kernel's objects as `ipcs` prints them, each row followed by its job ('-' when none). */
+/** The kernel's objects as `ipcs` prints them, each row followed by its job ('-' when none).
+ *  A segment's row ends in its status, which fills its 6 columns when `locked`: a blank goes
+ *  before the job there (the other sections' last fields are padded already). */
 export function formatKernel(o: KernelObjects, s: Sections): string {
   const job = (kind: 'msg' | 'shm' | 'sem', id: number) => o.jobOf(kind, id) ?? '-';
   let out = '\n';
@@ -38,9 +40,9 @@ export function formatKernel(o: KernelObjects, s: Sections): string {
   }
   if (s.shm) {
     out += '------ Shared Memory Segments --------\n';
-    out += `${left('key', 10)} ${left('shmid', 10)} ${left('owner', 10)} ${left('perms', 10)} ${left('bytes', 10)} ${left('nattch', 10)} ${left('status', 12)}job\n`;
+    out += `${left('key', 10)} ${left('shmid', 10)} ${left('owner', 10)} ${left('perms', 10)} ${left('bytes', 10)} ${left('nattch', 10)} ${left('status', 14)}job\n`;
     for (const m of o.segments) {
-      out += `${hexKey(m.key)} ${idOwner(m.shmid, m.uid)}${perms(m.perms)}${left(m.size, 10)} ${left(m.nattch, 10)} ${left(m.perms & SHM_DEST ? 'dest' : ' ', 6)} ${left(m.perms & SHM_LOCKED ? 'locked' : ' ', 6)}${job('shm', m.shmid)}\n`;
+      out += `${hexKey(m.key)} ${idOwner(m.shmid, m.uid)}${perms(m.perms)}${left(m.size, 10)} ${left(m.nattch, 10)} ${left(m.perms & SHM_DEST ? 'dest' : ' ', 6)} ${left(m.perms & SHM_LOCKED ? 'locked' : ' ', 6)} ${job('shm', m.shmid)}\n`;
     }
     out += '\n';
   }

@@ -170,9 +170,11 @@ export async function ipcrm(words: string[]): Promise<number> {
       names.push(w);
     }
     if (all) ret += removeAll(all, verbose);
-    if (names.length) {
+    // Each name on its own, as util-linux takes each id: one that is missing (or not yours) is
+    // said and counted, and the others go all the same.
+    for (const name of names) {
       try {
-        await (await client()).removeResources(names);
+        await (await client()).removeResources([name]);
       } catch (err) {
         // The daemon's refusal (no such resource, not yours): said as ipcrm says its own.
         if (!(err instanceof ResourceCallError || err instanceof AppinitError)) throw err;

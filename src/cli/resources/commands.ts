@@ -20,8 +20,8 @@ async function plain<T>(p: Promise<T>): Promise<T> {
 
 function count(v: string | undefined, what: string): number {
   if (v == null) return 1;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${what}: expected a whole number ≥ 1, got "${v}"`, EXIT.usage);
+  const n = /^\d+$/.test(v) ? Number(v) : NaN; // decimal digits only: not 1e3, 0x10 or 1.0
+  if (!Number.isSafeInteger(n) || n < 1) throw new CliError(`${what}: expected a whole number ≥ 1, got "${v}"`, EXIT.usage);
   return n;
 }
 
@@ -75,8 +75,8 @@ async function sem(name: string, verb: string, arg: string | undefined, o: { und
   const s = c.semaphore(name);
   switch (verb) {
     case 'create': {
-      const n = arg == null ? 0 : Number(arg);
-      if (!Number.isInteger(n) || n < 0) throw new CliError(`sem create: expected an initial value ≥ 0, got "${arg}"`, EXIT.usage);
+      const n = arg == null ? 0 : /^\d+$/.test(arg) ? Number(arg) : NaN;
+      if (!Number.isSafeInteger(n) || n < 0) throw new CliError(`sem create: expected an initial value, a whole number ≥ 0, got "${arg}"`, EXIT.usage);
       await plain(s.create(n, { mode: mode(o.mode) }));
       return EXIT.ok;
     }

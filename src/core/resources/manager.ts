@@ -37,6 +37,11 @@ interface QueueWaiter {
 }
 
 /** Thrown for a request that is wrong in itself (unknown resource, bad numbers). */
+/** The largest value a semaphore holds (a C int, as semop(2)'s values are; the kernel's own
+ *  SEMVMX is 32767): past it a V is refused, as semop refuses it with ERANGE, instead of
+ *  counting in a double that loses units beyond 2^53. */
+export const SEM_MAX = 2 ** 31 - 1;
+
 export class ResourceError extends Error {
   constructor(readonly code: 'not_found' | 'usage' | 'exists' | 'forbidden', message: string) {
     super(message);
@@ -72,7 +77,7 @@ export class ResourceManager {
       return old;
     }
     const value = r.kind === 'mutex' ? 1 : r.kind === 'semaphore' ? r.value ?? 0 : 0;
-    if (!Number.isInteger(value) || value < 0) throw new ResourceError('usage', `${r.name}: initial value must be a whole number ≥ 0, got ${value}`);
+    if (!Number.isInteger(value) || value < 0 || value > SEM_MAX) throw new ResourceError('usage', `${r.name}: initial value must be a whole number from 0 to ${SEM_MAX}, got ${value}`);
     const res: Resource = { ...r, value, initial: value, created: now };
     this.resources.set(r.name, res);
     this.persist.resource(res);
@@ -140,7 +145,11 @@ export class ResourceManager {
     for (const o of ops) {
       const r = this.get(o.name);
       if (r.kind === 'queue') throw new ResourceError('usage', `${o.name} is a queue: use send and receive`);
-      if (!Number.isInteger(o.n) || o.n < 0 || (o.op !== 'Z' && o.n === 0)) throw new ResourceError('usage', `${o.name}: ${o.op} takes a whole number ≥ 1, got ${o.n}`);
+      if (!Number.isInteger(o.n) || o.n < 0 || (o.op !== 'Z' && o.n === 0) || o.n > SEM_MAX) throw new ResourceError('usage', `${o.name}: ${o.op} takes a whole number from 1 to ${SEM_MAX}, got ${o.n}`);
+      const added = ops.reduce((sum, x) => sum + (x.name === o.name && x.op === 'V' ? x.n : 0), 0);
+      if (o.op === 'V' && r.kind === 'semaphore' && r.value + added > SEM_MAX) {
+        throw new ResourceError('usage', `${o.name}: V ${added} would take its value ${r.value} past ${SEM_MAX}, the most a semaphore holds (semop's ERANGE)`);
+      }
       if (r.kind === 'mutex' && o.op === 'V' && this.held(o.name, holder.key) < o.n) {
         return Promise.resolve({ ok: false, code: 'not_holder', message: `${o.name} is not held by ${holder.label}` });
       }
