@@ -2,11 +2,11 @@
 // (dump-acct, lastcomm -f, sa from the acct package) read it and show what appinit shows.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { AcctRecord } from '../../src/store/records.js';
-import { TestHome, waitFor } from '../e2e/harness.js';
+import { CLI, TestHome, waitFor } from '../e2e/harness.js';
 
 const ticks = (s: number) => Math.floor(s * 100 + 1e-6);
 // dump-acct and lastcomm print the core flag as D (C is the VAX compatibility flag).
@@ -93,6 +93,36 @@ describe('acct --pacct writes a file the acct tools read', () => {
       saCalls.set(name, (saCalls.get(name) ?? 0) + Number(f[0]));
     }
     assert.deepEqual(Object.fromEntries([...saCalls].sort()), Object.fromEntries([...perCommand].sort()), 'sa -a calls per command');
+  });
+
+  test('--pacct writes through what is not a plain file, as > does: - is stdout, a symlink its target, a FIFO its reader', async () => {
+    await h.up('programs:\n  once:\n    command: "true"\n    restart: never\n');
+    await h.waitJob('once', 'exited', (j) => j.state === 'exited', 20_000);
+    const plain = join(h.home, 'plain.pacct');
+    assert.equal((await h.cli(['acct', '--pacct', plain])).code, 0);
+    const bytes = readFileSync(plain);
+    assert.ok(bytes.length > 0 && bytes.length % 64 === 0, 'acct_v3 records are 64 bytes each');
+    // -: the records on stdout, the count on stderr
+    const dash = spawnSync(process.execPath, [CLI, 'acct', '--pacct', '-'], { env: h.env });
+    assert.equal(dash.status, 0, String(dash.stderr));
+    assert.deepEqual(dash.stdout, bytes);
+    assert.match(String(dash.stderr), /wrote \d+ records? to standard output/);
+    assert.equal(existsSync(join(h.home, '-')), false, 'no file named -');
+    // a symlink: its target is written, the link stays a link
+    const target = join(h.home, 'target.pacct');
+    const link = join(h.home, 'link.pacct');
+    writeFileSync(target, 'old');
+    symlinkSync(target, link);
+    assert.equal((await h.cli(['acct', '--pacct', link])).code, 0);
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+    assert.deepEqual(readFileSync(target), bytes);
+    // a FIFO: its reader gets the records, the FIFO stays a FIFO
+    const fifo = join(h.home, 'pacct.fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const reader = spawnSync('bash', ['-c', `cat ${fifo} > ${fifo}.got & node ${CLI} acct --pacct ${fifo}; wait`], { env: h.env, encoding: 'utf8' });
+    assert.equal(reader.status, 0, reader.stderr);
+    assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is still a FIFO');
+    assert.deepEqual(readFileSync(`${fifo}.got`), bytes);
   });
 
   test('a file that cannot be written is a clear error and leaves nothing', async () => {

@@ -7,21 +7,37 @@ import { client, CliError, EXIT } from '../context.js';
 import { formatAcct } from '../format/acct.js';
 import { parseTimeArg } from '../../core/time-arg.js';
 import { encodePacct } from '../../core/accounting/pacct.js';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
-// Written beside the target and renamed over it: a reader never sees half a file, and a
-// failed write leaves what was there.
+// A new or regular file is written beside the target and renamed over it: a reader never sees
+// half a file, and a failed write leaves what was there. Anything else is written through, as
+// `> FILE` does: `-` is standard output, a symlink its target, a FIFO or a device itself (renamed
+// over, /dev/stdout became a plain file). The count goes to stderr when the records took stdout.
 function writePacct(file: string, recs: AcctRecord[]): number {
   if (file === '') throw new CliError('acct: --pacct expects a file name', EXIT.usage);
+  const data = encodePacct(recs);
+  let through = file === '-';
+  if (!through) {
+    try {
+      through = !lstatSync(file).isFile();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`acct: --pacct: cannot write ${file}: ${(err as NodeJS.ErrnoException).code}`, EXIT.failure);
+    }
+  }
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, encodePacct(recs), { mode: 0o644 });
-    renameSync(tmp, file);
+    if (file === '-') process.stdout.write(data); // drained before the command exits (cli/run.ts)
+    else if (through) writeFileSync(file, data);
+    else {
+      writeFileSync(tmp, data, { mode: 0o644 });
+      renameSync(tmp, file);
+    }
   } catch (err) {
-    rmSync(tmp, { force: true });
+    if (!through) rmSync(tmp, { force: true });
     throw new CliError(`acct: --pacct: cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.failure);
   }
-  process.stdout.write(`wrote ${recs.length} record${recs.length === 1 ? '' : 's'} to ${file} (acct_v3: lastcomm -f, sa, dump-acct read it)\n`);
+  const said = `wrote ${recs.length} record${recs.length === 1 ? '' : 's'} to ${file === '-' ? 'standard output' : file} (acct_v3: lastcomm -f, sa, dump-acct read it)\n`;
+  (through ? process.stderr : process.stdout).write(said);
   return EXIT.ok;
 }
 
