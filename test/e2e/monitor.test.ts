@@ -138,6 +138,8 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     assert.ok(c.pids.includes(h.helperPid()) && c.pids.includes(1));
     const none = await h.cli(['ps', '-p', '999999999']);
     assert.deepEqual([none.code, none.stdout], [1, '  PID TTY          TIME JOB CMD\n']);
+    const noneJson = await h.cli(['ps', '-p', '999999999', '--json']);
+    assert.deepEqual([noneJson.code, JSON.parse(noneJson.stdout)], [1, []], '--json: [] and the same status');
     const bad = await h.cli(['ps', '-p', '12x']);
     assert.deepEqual([bad.code, bad.stderr], [2, 'appinit: ps: -p: expected process ids like 1234,1240, got "12x"\n']);
   });

@@ -153,12 +153,8 @@ export async function psCommand(given: PsCommandOptions): Promise<number> {
   let opts: PsOptions;
   try {
     opts = psOptions(v, o, width, bsd);
-    if (o.json) {
-      process.stdout.write(`${JSON.stringify(psJson(v.procs, opts), null, 2)}\n`);
-      return EXIT.ok;
-    }
-    process.stdout.write(formatPs(v.procs, opts));
-    // As procps: a selection that found nothing prints the header alone and exits 1.
+    process.stdout.write(o.json ? `${JSON.stringify(psJson(v.procs, opts), null, 2)}\n` : formatPs(v.procs, opts));
+    // As procps: a selection that found nothing prints the header alone (with --json: []) and exits 1.
     if (chosen && v.procs.length === 0) return EXIT.failure;
   } catch (err) {
     if (err instanceof PsFormatError) throw new CliError(`ps: ${err.message}`, EXIT.usage);
