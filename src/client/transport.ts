@@ -56,7 +56,12 @@ export function unixStream(socketPath: string, path: string, onLine: (v: unknown
   return () => close();
 }
 
-function openStream(http: typeof import('node:http'), socketPath: string, path: string, onLine: (v: unknown) => void, onEnd: (err?: Error) => void): () => void {
+function openStream(http: typeof import('node:http'), socketPath: string, path: string, onLine: (v: unknown) => void, end: (err?: Error) => void): () => void {
+  // Told once: an answer cut off (the daemon destroyed the connection on its way down, or died)
+  // ends the stream as an answer that ended does; before it, that went unsaid and the follower
+  // hung on nothing until node exited with 0.
+  let told = false;
+  const onEnd = (err?: Error) => { if (!told) { told = true; end(err); } };
   // A stream holds its connection for as long as it lasts: never one from the shared pool.
   const req = http.request({ socketPath, path, method: 'GET', agent: false }, (res) => {
     if ((res.statusCode ?? 0) >= 400) {
@@ -77,8 +82,9 @@ function openStream(http: typeof import('node:http'), socketPath: string, path: 
       for (const l of lines) if (l) onLine(JSON.parse(l));
     });
     res.on('end', () => onEnd());
+    res.on('close', () => onEnd());
   });
   req.on('error', (e) => onEnd(e));
   req.end();
-  return () => req.destroy();
+  return () => { told = true; req.destroy(); };
 }

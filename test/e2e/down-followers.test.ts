@@ -17,6 +17,8 @@ describe('down with followers connected', () => {
     await h.up('programs:\n  ticker:\n    command: sh -c "while :; do echo tick; sleep 0.2; done"\n');
     const daemon = h.daemonPid();
     const follower = spawn(process.execPath, [CLI, 'logs', '-f', 'ticker'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    follower.stderr.on('data', (d) => (err += d));
     try {
       let out = '';
       follower.stdout.on('data', (d) => (out += d));
@@ -31,10 +33,36 @@ describe('down with followers connected', () => {
       await waitFor('the daemon process to be gone', () => !alive(daemon));
       const code = await Promise.race([ended, new Promise<'running'>((res) => setTimeout(() => res('running'), 10_000))]);
       assert.equal(code, 0, 'the follower ended with the daemon');
+      assert.match(err, /the daemon stopped \(appinit down\); nothing more to follow/, 'and said why');
       await waitFor('the library\'s follower to be told the end', () => libEnded);
       stopLib();
     } finally {
       follower.kill('SIGKILL');
+    }
+  });
+});
+
+describe('logs -f when the daemon is killed', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('the follower says the daemon died and exits 1 (it ended with 0 and nothing said)', async () => {
+    await h.up('programs:\n  ticker:\n    command: sh -c "while :; do echo tick; sleep 0.2; done"\n');
+    const follower = spawn(process.execPath, [CLI, 'logs', '-f', 'ticker'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    follower.stderr.on('data', (d) => (err += d));
+    try {
+      let out = '';
+      follower.stdout.on('data', (d) => (out += d));
+      const ended = new Promise<number | null>((resolve) => follower.on('exit', (code) => resolve(code)));
+      await waitFor('the follower to print a tick', () => out.includes('tick'));
+      process.kill(h.daemonPid(), 'SIGKILL');
+      const code = await Promise.race([ended, new Promise<'running'>((res) => setTimeout(() => res('running'), 10_000))]);
+      assert.equal(code, 1, `the follower's status; stderr: ${err}`);
+      assert.match(err, /the daemon \(pid \d+\) ended without stopping; its jobs run on/);
+    } finally {
+      follower.kill('SIGKILL');
+      h.reconnect();
     }
   });
 });

@@ -129,11 +129,43 @@ export async function logs(name: string | undefined, opts: LogsOptions): Promise
         const { text: _text, ...rest } = l as LogLine;
         void out.write(JSON.stringify(rest) + '\n');
       } else void out.write(`${(l as LogLine).text ?? (l as LogLine).line}\n`);
-    }, (err) => resolve(err ? report(err) : EXIT.ok));
+    }, (err) => {
+      if (err) return resolve(report(err));
+      // We did not end it (no Ctrl-C, the reader is still there): the daemon did.
+      void whyTheFollowEnded(c.home).then(resolve);
+    });
     out.whenGone(() => { close(); resolve(EXIT.ok); });
     void out.watchReader();
     process.on('SIGINT', () => { close(); resolve(EXIT.ok); });
   });
+}
+
+// A follow the daemon ended: said on stderr, so that `logs -f | …` in a script can tell an
+// `appinit down` (0: the daemon removed its pid file last) from a daemon that died (1: its pid
+// file is left naming a dead pid) or a connection lost with the daemon still there (1).
+async function whyTheFollowEnded(home: string): Promise<number> {
+  const { daemonPid } = (await import('../../api/paths.js')).pathsFor(home);
+  const { readFileSync } = await import('node:fs');
+  const until = Date.now() + 3000;
+  for (;;) {
+    let pid = 0;
+    try { pid = Number(readFileSync(daemonPid, 'utf8').trim()); } catch { /* removed: stopped */ }
+    let alive = pid > 0;
+    if (alive) try { process.kill(pid, 0); } catch (e) { alive = (e as NodeJS.ErrnoException).code === 'EPERM'; }
+    if (!pid) {
+      process.stderr.write('appinit: logs: the daemon stopped (appinit down); nothing more to follow\n');
+      return EXIT.ok;
+    }
+    if (!alive) {
+      process.stderr.write(`appinit: logs: the daemon (pid ${pid}) ended without stopping; its jobs run on and their logs are still written: follow again with appinit logs -f\n`);
+      return EXIT.failure;
+    }
+    if (Date.now() > until) {
+      process.stderr.write('appinit: logs: lost the connection to the daemon; follow again with appinit logs -f\n');
+      return EXIT.failure;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Registers `logs` and `tail` (supervisorctl's name for `logs -f`). */
