@@ -145,6 +145,22 @@ describe('managed logs', () => {
     }
   });
 
+  test('logs -f of every program follows a program added after it started, from its first line', async () => {
+    await h.up('programs:\n  first-of-two:\n    command: sh -c "while :; do echo one-tick; sleep 0.2; done"\n');
+    const follower = spawn(process.execPath, [CLI, 'logs', '-f', '-n', '1'], { env: h.env });
+    let out = '';
+    follower.stdout.on('data', (d) => (out += d));
+    try {
+      await waitFor('the follower to show the first program', () => /first-of-two \| .*one-tick/.test(out), 15_000);
+      assert.equal((await h.cli(['start', '--name', 'added-later', '--', 'sh', '-c', 'echo later-first-line; exec sleep 1000'])).code, 0);
+      await waitFor('the follower to show the program added later, its first line included', () => /added-later \| .*later-first-line/.test(out), 15_000);
+    } finally {
+      follower.kill('SIGKILL');
+      await h.cli(['delete', 'added-later']);
+      await h.cli(['stop', 'first-of-two']);
+    }
+  });
+
   test('a stopped follower does not grow the daemon; it is told how many lines it missed', async () => {
     await up(`  gush:\n    command: ${lines} 0 200\n    log: { maxSize: 50MB, keep: 2 }\n`);
     await h.waitJob('gush', 'running', (j) => j.pid != null);

@@ -209,9 +209,11 @@ export const logsModule: Module = {
       const url = { searchParams: req.query };
       let follow: LogFollow | null = null;
       let closed = false;
+      let unwatch = () => {};
       const stop = () => {
         closed = true;
         follow?.close();
+        unwatch();
       };
       httpReq.on('close', stop);
       res.on('close', stop);
@@ -225,7 +227,24 @@ export const logsModule: Module = {
         for (const w of warnings) out.object({ warning: w });
         const done = await readLogs(r.sources, { n: q.n, since: q.since }, out);
         if (closed) return;
-        follow = new LogFollow(r.sources, done.snapshots);
+        const f = follow = new LogFollow(r.sources, done.snapshots);
+        if (show.multi) {
+          // Every program's lines: a program added meanwhile (up, start) is followed from its job's
+          // first change, before its first spawn, so none of its lines are missed.
+          const uid = uidOf(req.peer);
+          const known = new Set(r.names);
+          const onChange = (c: { job: { spec: Program; ownerUid: number } }) => {
+            const name = c.job.spec.name;
+            if (known.has(name) || (uid !== 0 && c.job.ownerUid !== uid)) return;
+            known.add(name);
+            try {
+              const more = resolveSources(ctx, service(ctx).history, uid, name, q.stream);
+              for (const src of more.sources) if (!f.follows(src.live) && !(q.since != null && !src.stamped)) f.add(src);
+            } catch { /* a name with no logs */ }
+          };
+          ctx.sup.on('change', onChange);
+          unwatch = () => ctx.sup.off('change', onChange);
+        }
         let missed = 0;
         const counter: Emitter = { line: () => {}, pending: () => 0, flush: () => {} };
         const live = new NdjsonEmitter(show, (chunk) => { if (!res.destroyed) res.write(chunk); });

@@ -1,6 +1,7 @@
 // Reading what programs wrote: the streams of one or more programs merged into one, in the order
 // the lines were written (by their timestamps), then followed. Streamed end to end: files are
 // read by chunks, output goes out by chunks, and the event loop is handed back between them.
+import { statSync } from 'node:fs';
 import { lineBatches, fileChunks, Follower, snapshot, type Batch, type StreamSnapshot } from './files.js';
 import type { Emitter, LogSource } from './emit.js';
 import { findStart, type StartPoint } from './scan.js';
@@ -194,6 +195,28 @@ export class LogFollow {
     found.sort((a, b) => a.key - b.key || a.i - b.i); // stable: a stream's lines keep their order
     for (const l of found) out.line(this.sources[l.i], l.b, l.s, l.e, l.us, l.plen, l.iso);
     return found.length;
+  }
+
+  /** Follows one more stream (a program added while `logs -f` of every program runs) from the
+   *  live file's inode and size now: what it writes from here on, not what an earlier program of
+   *  that name left there. */
+  add(source: LogSource): void {
+    let ino = 0;
+    let size = 0;
+    try {
+      const st = statSync(source.live);
+      ino = st.ino;
+      size = st.size;
+    } catch { /* not made yet: from the start of whatever comes */ }
+    this.sources.push(source);
+    this.followers.push(new Follower(source.live, ino, size));
+    this.parsers.push(new StampParser());
+    this.prev.push(null);
+  }
+
+  /** The live files followed. */
+  follows(live: string): boolean {
+    return this.sources.some((s) => s.live === live);
   }
 
   /** Stops following. */
