@@ -126,6 +126,30 @@ describe('stop: TERM, then KILL after the timeout, to the whole tree', () => {
     assert.equal(s.lastExit?.text, 'signal 9 (KILL)');
   });
 
+  test('start while a stop is on its way: the stop finishes (its command returns), then the program starts; the last command wins', async () => {
+    const trapSet = `${h.home}/queued-trap`;
+    await h.up(`programs:\n  queued:\n    command: sh -c 'trap "" TERM; touch ${trapSet}; while :; do sleep 0.1; done'\n    stop: { timeout: 1s }\n`);
+    const j = await h.waitJob('queued', 'running', (x) => x.pid != null);
+    await waitFor(`queued's TERM trap set (${trapSet})`, () => existsSync(trapSet));
+    const stopping = h.cli(['stop', 'queued']);
+    await h.waitJob('queued', 'stopping', (x) => x.state === 'stopping');
+    const start = await h.cli(['start', 'queued']);
+    assert.equal(start.code, 0, start.stderr);
+    assert.equal((await stopping).code, 0, 'the stop returned');
+    const again = await h.waitJob('queued', 'running again', (x) => x.state === 'running' && x.pid != null && x.pid !== j.pid);
+    assert.ok(!alive(j.pid!), 'the old process is gone');
+    // A stop after the start, both during one stop, takes the start back.
+    await waitFor(`the new run's TERM trap`, () => existsSync(trapSet));
+    const stop2 = h.cli(['stop', 'queued']);
+    await h.waitJob('queued', 'stopping', (x) => x.state === 'stopping');
+    await h.cli(['start', 'queued']);
+    await h.cli(['stop', 'queued']);
+    assert.equal((await stop2).code, 0);
+    const end = await h.waitJob('queued', 'stopped', (x) => x.state === 'stopped');
+    assert.equal(end.pid, null);
+    assert.ok(!alive(again.pid!));
+  });
+
   test('an orphaned grandchild is adopted, attributed to its job, killed by stop, reaped and accounted', async () => {
     const pidFile = h.write('gc.pid', '');
     await h.up(`programs:\n  forker:\n    command: sh -c 'setsid sleep 1000 & echo $! > ${pidFile}; exit 0'\n    restart: never\n`);

@@ -257,6 +257,12 @@ const stoppingSpawned = (_job: JobCore, ev: EventOf<'spawned'>, now: Now): Step 
   effects: none,
 });
 
+// A start while a stop is on its way: the stop finishes (nothing of the old run is left), then the
+// job starts (the runtime applies the start once it is stopped); a later stop takes that back. The
+// last command wins, as s6-svc -u during a stop, or systemctl start queued behind a stop.
+const queueStart = (): Step => ({ patch: { want: 'up' }, effects: none });
+const unqueueStart = (): Step => ({ patch: { want: 'down' }, effects: none });
+
 // The stop timeout passed: KILL the whole job, then look at what survived. A process in state D
 // cannot die until its I/O ends; after KILL_ROUNDS the stop returns and names what is left.
 const stoppingTimer = (job: JobCore, ev: EventOf<'timer'>): Step => {
@@ -345,7 +351,7 @@ export const machine: Table = {
   running: { ...common, start: ignore, stop: beginStop, exit: onCrash, timer: ignore },
   backoff: { ...common, start: startFresh, stop: cancelBackoff, exit: lateExit, timer: spawnNow },
   stopping: {
-    ...common, start: ignore, stop: ignore, exit: stoppingExit, reaped: stoppingReaped, empty: stoppingEmpty,
+    ...common, start: queueStart, stop: unqueueStart, exit: stoppingExit, reaped: stoppingReaped, empty: stoppingEmpty,
     respawned: stoppingRespawned, spawned: stoppingSpawned, timer: stoppingTimer,
   },
   stopped: resting,

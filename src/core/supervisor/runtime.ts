@@ -293,6 +293,9 @@ export class Supervisor extends EventEmitter {
       this.emit('rest', job);
       this.replaceOldHelper();
     }
+    // Started while it was stopping (machine.ts, queueStart): stopped now (those who waited for
+    // the stop have seen it), so it starts.
+    if (from === 'stopping' && job.state === 'stopped' && job.want === 'up') this.apply(job, { type: 'start' });
   }
 
   // A helper left by an older appinit keeps its jobs to the end (they are adopted as they are);
