@@ -142,7 +142,8 @@ describe('a process that cannot be killed (state D)', () => {
     const t0 = Date.now();
     const r = await h.cli(['stop', 'frozen'], { timeoutMs: 30_000 });
     const ms = Date.now() - t0;
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, 'not everything of it stopped');
+    assert.match(r.stderr, new RegExp(`^appinit: stop: frozen %${j.job}: processes left after SIGKILL: ${j.pid} \\(D: uninterruptible sleep\\)$`, 'm'));
     assert.equal(alive(j.pid!), true, 'it really could not be killed');
     const log = readFileSync(join(h.home, 'daemon.log'), 'utf8');
     assert.match(log, new RegExp(`alive after SIGKILL: .*\\b${j.pid} \\(D\\)`));

@@ -147,7 +147,11 @@ export async function lifecycle(verb: 'start' | 'stop' | 'restart', names: strin
   const c = await client();
   const jobs = await c[verb](names);
   process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
-  return EXIT.ok;
+  // A process that outlived SIGKILL (state D: stuck in I/O) is named, and the stop is not a
+  // success: the job is at rest, but something of it runs on until that I/O ends.
+  const stuck = verb === 'stop' ? jobs.filter((j) => j.reason?.startsWith('processes left after SIGKILL')) : [];
+  for (const j of stuck) process.stderr.write(`appinit: stop: ${j.name} %${j.job}: ${j.reason}\n`);
+  return stuck.length ? EXIT.failure : EXIT.ok;
 }
 
 /** appinit signal SIG NAME... */
