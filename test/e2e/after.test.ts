@@ -13,7 +13,7 @@ describe('after:', () => {
   test('web waits for migrate to exit, api for web to be ready; a stop of a waiting job is immediate', async () => {
     // migrate ends once the test has seen web wait for it (a fixed sleep could end first under load).
     const done = join(h.home, 'migrate-may-end');
-    await h.up(`programs:
+    const file = `programs:
   migrate:
     command: sh -c 'while [ ! -e ${done} ]; do sleep 0.05; done'
     restart: never
@@ -32,7 +32,8 @@ describe('after:', () => {
   broken:
     command: sh -c 'exit 3'
     restart: never
-`);
+`;
+    await h.up(file);
     const web0 = await h.waitJob('web', 'waiting for migrate', (j) => j.state === 'starting');
     assert.equal(web0.pid, null, 'web has no process while migrate runs');
     assert.deepEqual(web0.waitingFor, ['migrate to exit']);
@@ -43,10 +44,17 @@ describe('after:', () => {
     assert.equal(m.lastExit?.code, 0);
     assert.ok(web.uptime! >= api.uptime!, 'api started after web');
     assert.ok(api.uptime! <= web.uptime! - 0.25, `api started once web was ready (web up ${web.uptime}s, api up ${api.uptime}s)`);
-    const never = await h.waitJob('never', 'waits for a program that failed', (j) => (j.waitingFor ?? []).includes('broken to exit'));
+    // What it waits for says that broken failed (it said "waiting for broken to exit" for ever).
+    const never = await h.waitJob('never', 'waits for a program that failed', (j) => (j.waitingFor ?? []).includes('broken to exit with success (it ended with exit(3))'));
     assert.equal(never.pid, null);
     const st = (await h.cli(['status', 'never'])).stdout;
-    assert.match(st, /starting \(waiting for broken to exit\)/);
+    assert.match(st, /starting \(waiting for broken to exit with success \(it ended with exit\(3\)\)\)/);
+    // up --wait of the same file fails at once, naming it, as docker compose up --wait does.
+    const t0 = Date.now();
+    const w = await h.cli(['up', '--wait', '--wait-timeout', '60s', h.write('appinit.yaml', file)], { timeoutMs: 30_000 });
+    assert.equal(w.code, 1, w.stderr);
+    assert.match(w.stderr, /up --wait: never %\d+ starting: waiting for broken to exit with success \(it ended with exit\(3\)\)/);
+    assert.ok(Date.now() - t0 < 20_000, 'not after its 60 s timeout');
     // With a 60 s stop timeout, a stop that waited for one would outlast the CLI's 30 s limit.
     const r = await h.cli(['stop', 'never'], { timeoutMs: 20_000 });
     assert.equal(r.code, 0, r.stderr);

@@ -7,7 +7,7 @@
 // supervisor's change events, not polled: a wait costs nothing while nothing changes.
 import { isSuccess } from '../../core/supervisor/policy.js';
 import type { Job, JobChange } from '../../core/supervisor/job.js';
-import type { Supervisor } from '../../core/supervisor/runtime.js';
+import { FAILED_DEPENDENCY, type Supervisor } from '../../core/supervisor/runtime.js';
 
 /** One job that did not come up: what it came to. */
 export interface WaitProblem {
@@ -38,6 +38,9 @@ type Verdict = 'running' | 'done' | 'failed' | null;
 // null: still on its way (starting, or waiting for the programs it comes `after:`).
 function verdict(j: Job): Verdict {
   if (j.state === 'running' && j.pid != null) return 'running';
+  // Waiting for a program that ended in failure (`after: { X: exited }`): it will not come up by
+  // itself, as docker compose's service_completed_successfully fails at once.
+  if (j.state === 'starting' && j.waitingFor?.some((w) => w.includes(FAILED_DEPENDENCY))) return 'failed';
   if (j.state === 'starting' || j.state === 'running') return null;
   if (j.state === 'exited' && j.lastExit && isSuccess(j.spec, j.lastExit)) return 'done';
   return 'failed';

@@ -33,6 +33,10 @@ const STORED: ReadonlySet<keyof JobCore> = new Set(['state', 'want', 'pid', 'sta
 
 // The meta key of the jobs stopped to be started again (see stopToStartAgain), a JSON array of ids.
 const START_AGAIN = 'start_again';
+
+/** In what a start waits for, the mark of a program it comes after (`after: { X: exited }`) that
+ *  ended in failure: `X to exit with success (it ended with exit(3))`. up --wait counts it failed. */
+export const FAILED_DEPENDENCY = ' (it ended with ';
 // Signals a SIGCONT would undo or that need none: no SIGCONT follows them in a stop.
 const NO_CONT_AFTER: ReadonlySet<number> = new Set(['SIGKILL', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'].map((s) => parseSignal(s).number));
 
@@ -481,7 +485,13 @@ export class Supervisor extends EventEmitter {
       const js = jobsOf(n);
       return js.length > 0 && !js.every((j) => j.state === 'exited' && j.lastExit != null && isSuccess(j.spec, j.lastExit));
     });
-    const waits = [...ready, ...exited.map((n) => `${n} to exit`)];
+    // One that ended in failure and will not run again by itself is named with how it ended: the
+    // start still waits (a `start` of it that succeeds lets it go), and `up --wait` fails at once.
+    const failedAs = (n: string): string | null => {
+      const bad = jobsOf(n).find((j) => (j.state === 'exited' && j.lastExit != null && !isSuccess(j.spec, j.lastExit)) || j.state === 'fatal');
+      return bad ? bad.execError ?? bad.lastExit?.text ?? bad.reason ?? bad.state : null;
+    };
+    const waits = [...ready, ...exited.map((n) => { const f = failedAs(n); return f ? `${n} to exit with success${FAILED_DEPENDENCY}${f})` : `${n} to exit`; })];
     return waits.length ? waits : this.gateBlockers(job);
   }
 
