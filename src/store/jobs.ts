@@ -90,13 +90,14 @@ export function insertJob(db: Db, j: Omit<JobRow, 'id' | 'number'>): JobRow {
 }
 
 /** Writes the state of a job (on every transition: kept cheap, the program is saved apart).
- *  The crash-loop window's restart times are runtime state, like timers: a restarted daemon
- *  starts a fresh window, as supervisord does. */
+ *  With it the crash-loop window's restart times (monotonic ms, as CLOCK_MONOTONIC runs on across
+ *  a daemon restart): a daemon killed during a backoff neither restarts the job early nor starts
+ *  a fresh window (a crashing daemon kept a crash-looping program restarting without limit). */
 export function saveJob(db: Db, j: JobRow): void {
   stmt(db,
-    `UPDATE jobs SET state=?, want=?, pid=?, start_ticks=?, started_at=?, restarts=?, attempt=?,
+    `UPDATE jobs SET state=?, want=?, pid=?, start_ticks=?, started_at=?, restarts=?, restart_times=?, attempt=?,
       last_exit=?, reason=?, suspended=? WHERE id=?`,
-  ).run(j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts,
+  ).run(j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts, JSON.stringify(j.restartTimes),
     j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0, j.id);
 }
 

@@ -112,4 +112,22 @@ describe('kill -9 of the daemon', () => {
     h.reconnect();
     assert.equal((await h.cli(['stop', 'settle'])).code, 0, 'the daemon comes back and stops it');
   });
+
+  test('a backoff and the crash-loop window go on across a kill -9: no early restart, the limit still counts', async () => {
+    // 8 s of backoff after each end; 2 restarts allowed in 10 minutes. Each new daemon restarted
+    // at once (a fresh timer) and counted a fresh window: a crashing daemon meant no limit.
+    await h.up('programs:\n  flaps:\n    command: sh -c "exit 2"\n    backoff: { initial: 8s, factor: 1 }\n    crash_loop: { limit: 1, window: 10m }\n');
+    await h.waitJob('flaps', 'in backoff after its first end', (x) => x.state === 'backoff' && x.restarts === 1);
+    const d = h.daemonPid();
+    kill9(d);
+    await waitFor('daemon gone', () => !alive(d));
+    h.reconnect();
+    assert.equal((await h.cli(['info'])).code, 0, 'a new daemon');
+    const j = await h.waitJob('flaps', 'seen by the next daemon', () => true);
+    assert.deepEqual([j.state, j.restarts], ['backoff', 1], 'still in the same backoff, not restarted at once');
+    // Its restart comes when the 8 s are over; it ends again: a second restart is past the limit of 1.
+    const end = await h.waitJob('flaps', 'fatal, the crash loop counted across the daemons', (x) => x.state === 'fatal', 30_000);
+    assert.equal(end.restarts, 1);
+    assert.match(end.reason ?? '', /restarts within 10m \(limit 1\)/);
+  });
 });

@@ -1,5 +1,6 @@
 // A job as the supervisor holds it: the stored row plus what only the running daemon knows.
 import type { JobRow } from '../../store/jobs.js';
+import { monoNow } from './clock.js';
 import type { JobCore, State } from './machine.js';
 import type { Termination } from './termination.js';
 
@@ -38,7 +39,7 @@ export function jobFromRow(row: JobRow): Job {
   return {
     id: row.id, number: row.number, program: row.program, instance: row.instance, spec: row.spec,
     state: row.state as State, want: row.want, pid: row.pid, startTicks: row.startTicks, startedAt: row.startedAt,
-    restarts: row.restarts, restartTimes: row.restartTimes, attempt: row.attempt, lastExit: row.lastExit as Termination | null,
+    restarts: row.restarts, restartTimes: row.restartTimes.filter((t) => t <= monoNow()), /* later ones are of an earlier boot */ attempt: row.attempt, lastExit: row.lastExit as Termination | null,
     reason: row.reason, suspended: row.suspended, ownerUid: row.ownerUid, createdAt: row.createdAt,
     timer: null, others: new Set(), populated: false, killRounds: 0, startedMono: null, stopSig: null,
     touchedAt: row.createdAt, foreign: false, execError: null, opening: null, waitingFor: null, winsize: null,

@@ -5,7 +5,7 @@
 import type { Program } from '../../config/program.js';
 import { formatDuration } from '../../config/units.js';
 import type { Now } from './clock.js';
-import { decideAfterExit } from './policy.js';
+import { backoffDelay, decideAfterExit } from './policy.js';
 import type { Termination } from './termination.js';
 
 /** What a job is doing now. */
@@ -365,10 +365,16 @@ export function step<E extends EventType>(job: JobCore, ev: EventOf<E>, now: Now
   return cell(job, ev, now);
 }
 
-/** The effects that put a job back in motion after a daemon restart (timers do not survive one). */
-export function resumeEffects(job: JobCore): Effect[] {
+/** The effects that put a job back in motion after a daemon restart (timers do not survive one).
+ *  A backoff goes on for what is left of it: its delay, from its restart time (the last of the
+ *  stored restart times; `attempt` was counted up when it was decided). */
+export function resumeEffects(job: JobCore, mono: number): Effect[] {
   switch (job.state) {
-    case 'backoff': return [{ kind: 'deadline', in: 0 }];
+    case 'backoff': {
+      const at = job.restartTimes.at(-1);
+      const left = at == null ? 0 : backoffDelay(job.spec, Math.max(0, job.attempt - 1)) - Math.max(0, mono - at);
+      return [{ kind: 'deadline', in: Math.max(0, left) }];
+    }
     case 'starting':
       if (job.pid == null) return job.want === 'up' ? [{ kind: 'spawn' }] : [];
       return job.spec.ready === 'notify' ? [] : [{ kind: 'deadline', in: job.spec.ready }];

@@ -29,7 +29,7 @@ import { termination, UNKNOWN_END } from './termination.js';
 export { isResting, type Job, type JobChange } from './job.js';
 
 // The machine's fields that are stored: a step that changes none of them writes nothing.
-const STORED: ReadonlySet<keyof JobCore> = new Set(['state', 'want', 'pid', 'startTicks', 'startedAt', 'restarts', 'attempt', 'lastExit', 'reason', 'suspended']);
+const STORED: ReadonlySet<keyof JobCore> = new Set(['state', 'want', 'pid', 'startTicks', 'startedAt', 'restarts', 'restartTimes', 'attempt', 'lastExit', 'reason', 'suspended']);
 
 // The meta key of the jobs stopped to be started again (see stopToStartAgain), a JSON array of ids.
 const START_AGAIN = 'start_again';
@@ -208,7 +208,7 @@ export class Supervisor extends EventEmitter {
       const { ev, endedUnseen } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], this.bornSinceSpawn(job), isSameProcess);
       this.apply(job, ev);
       if (endedUnseen) this.endedUnseen(job);
-      for (const e of resumeEffects(job)) this.effect(job, e);
+      for (const e of resumeEffects(job, this.clock().mono)) this.effect(job, e);
     }
     this.childrenSeen.clear();
     this.membersSeen.clear();

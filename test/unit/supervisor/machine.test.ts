@@ -229,16 +229,23 @@ describe('machine', () => {
     d.send({ type: 'reconciled', leader: { pid: 300, start: 9, found: true }, others: [], leaderAlive: true });
     assert.deepEqual([d.job.state, d.job.pid, d.job.startTicks, d.job.foreign, d.job.startedMono], ['starting', 300, 9, true, d.clock.mono]);
     // No second spawn: the state's resume is its ready deadline, as for any started process.
-    assert.deepEqual(resumeEffects(d.job), [{ kind: 'deadline', in: 0 }]);
+    assert.deepEqual(resumeEffects(d.job, d.clock.mono), [{ kind: 'deadline', in: 0 }]);
   });
 
   test('after a daemon restart, timers are set again from the state', () => {
     const j = core(program({ ready: 500, stopTimeout: 3000 }));
-    assert.deepEqual(resumeEffects({ ...j, state: 'backoff' }), [{ kind: 'deadline', in: 0 }]);
-    assert.deepEqual(resumeEffects({ ...j, state: 'starting', want: 'up' }), [{ kind: 'spawn' }]);
-    assert.deepEqual(resumeEffects({ ...j, state: 'starting', pid: 3 }), [{ kind: 'deadline', in: 500 }]);
-    assert.deepEqual(resumeEffects({ ...j, state: 'stopping' }), [{ kind: 'signal', sig: 'SIGTERM', all: true }, { kind: 'deadline', in: 3000 }]);
-    assert.deepEqual(resumeEffects({ ...j, state: 'running' }), []);
+    assert.deepEqual(resumeEffects({ ...j, state: 'backoff' }, 1000), [{ kind: 'deadline', in: 0 }]);
+    assert.deepEqual(resumeEffects({ ...j, state: 'starting', want: 'up' }, 1000), [{ kind: 'spawn' }]);
+    assert.deepEqual(resumeEffects({ ...j, state: 'starting', pid: 3 }, 1000), [{ kind: 'deadline', in: 500 }]);
+    assert.deepEqual(resumeEffects({ ...j, state: 'stopping' }, 1000), [{ kind: 'signal', sig: 'SIGTERM', all: true }, { kind: 'deadline', in: 3000 }]);
+    assert.deepEqual(resumeEffects({ ...j, state: 'running' }, 1000), []);
+  });
+
+  test('a backoff resumed after a daemon restart goes on for what is left of it, not from zero', () => {
+    const p = program({ backoff: { initial: 5000, factor: 2, max: 60_000, reset: 60_000 } });
+    const j = { ...core(p), state: 'backoff' as const, attempt: 2, restartTimes: [10_000, 20_000] }; // the second restart: 10 s of backoff
+    assert.deepEqual(resumeEffects(j, 21_000), [{ kind: 'deadline', in: 9000 }]);
+    assert.deepEqual(resumeEffects(j, 35_000), [{ kind: 'deadline', in: 0 }], 'over already');
   });
 });
 
@@ -287,7 +294,7 @@ describe('ready: notify', () => {
     assert.deepEqual([d.job.state, d.job.statusText], ['running', 'loading']);
     d.send({ type: 'notified', ready: false, status: 'busy' });
     assert.equal(d.job.statusText, 'busy');
-    assert.deepEqual(resumeEffects({ ...d.job, state: 'starting' }), [], 'a daemon restart sets no timer for it either');
+    assert.deepEqual(resumeEffects({ ...d.job, state: 'starting' }, d.clock.mono), [], 'a daemon restart sets no timer for it either');
     d.send({ type: 'exit', term: EXIT1, ticketUsed: false });
     d.send({ type: 'timer' });
     assert.equal(d.job.statusText, null);
