@@ -179,6 +179,27 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.equal(w.code, 9, `A's wait %${n}: ${w.stderr}`);
   });
 
+  test("a resource is not taken over from another user by a control file, and holders that are not yours read as another user's", async () => {
+    // A makes a mutex; root's file that declares one of that name is refused whole (it was
+    // taken silently: A then decided when root's program started, or removed it from under it).
+    assert.equal((await h.cli(['sem', `sq${tag}`, 'create', '1'], { user: a })).code, 0);
+    const squat = h.write(`squat-${tag}.yaml`, `resources:\n  sq${tag}: { semaphore: 1 }\nprograms:\n  critical-${tag}:\n    command: sleep 1003\n    needs: { sq${tag}: 1 }\n`);
+    const r = await h.cli(['up', squat]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, new RegExp(`resources\\.sq${tag}: sq${tag} exists and is ${A}'s`));
+    assert.ok(!(await h.cli(['status', '--json'])).stdout.includes(`critical-${tag}`), 'nothing of the file was applied');
+    // Root's program holds root's semaphore: B sees the resource, not whose job holds it.
+    const own = h.write(`own-${tag}.yaml`, `resources:\n  rr${tag}: { semaphore: 1 }\nprograms:\n  holder-${tag}:\n    command: sleep 1004\n    needs: { rr${tag}: 1 }\n`);
+    assert.equal((await h.cli(['up', own])).code, 0);
+    await waitFor("root's holder running", async () => JSON.parse((await h.cli(['status', '--json'])).stdout).some((j: { name: string; state: string }) => j.name === `holder-${tag}` && j.state === 'running'));
+    for (const args of [['ipcs'], ['ipcs', '--json'], ['deadlock']]) {
+      const seen = await h.cli(args, { user: b });
+      assert.ok(!seen.stdout.includes(`holder-${tag}`), `B's ${args.join(' ')} names no job of root's: ${seen.stdout.slice(0, 400)}`);
+    }
+    assert.match((await h.cli(['ipcs', '--json'])).stdout, new RegExp(`holder-${tag}`), 'root sees it');
+    await h.cli(['up', h.write(`none-${tag}.yaml`, 'programs: {}\n')]);
+  });
+
   test("another user's and root's jobs are not listed anywhere", async () => {
     for (const args of [['status', '--json'], ['jobs', '--json'], ['list', '--json'], ['ps', '--json']]) {
       const r = await h.cli(args, { user: b });

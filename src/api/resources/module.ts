@@ -14,6 +14,8 @@ import type { ApiContext, ApiRequest } from '../routes.js';
 import { adopt, forgetFamilies, holderOf, processHolderAlive, restoreFamily } from './holder.js';
 import type { Service } from '../modules.js';
 import { byName } from '../../core/compare.js';
+import { userName } from '../../os/proc/index.js';
+import { statSync } from 'node:fs';
 
 /** Counters of the resources module, read by /metrics (the web helper) and GET /v1/resources. */
 export interface ResourceStats {
@@ -113,7 +115,12 @@ export function declareResources(ctx: ApiContext, decls: ResourceDecl[], uid: nu
   const m = manager(ctx);
   const issues: ConfigIssue[] = [];
   for (const d of decls) {
-    const why = m.differs(d);
+    const old = m.resources.get(d.name);
+    // Another user's resource is not taken over by a file (system mode): its owner would decide
+    // when the file's programs start, or remove it from under them.
+    const why = old && old.uid !== uid
+      ? `${d.name} exists and is ${userName(old.uid) ?? `uid ${old.uid}`}'s; a control file declares only resources of whoever loads it: name another, or have it removed (appinit ipcrm ${d.name}, by its owner or root)`
+      : m.differs(d);
     if (why) issues.push({ ...d.at, path: `resources.${d.name}`, message: why });
   }
   if (issues.length) throw new ConfigError(issues);
@@ -145,6 +152,21 @@ function needsGate(m: ResourceManager, recheck: () => void): (job: Job) => strin
       }
     }
     return (short.length ? short : names).map((n) => `needs ${n}`);
+  };
+}
+
+// How a holder (or waiter) is shown to a caller: as it is to root and to its own user; another
+// user's job or process reads `another user's` (system mode: a user sees no name or pid of
+// jobs that are not theirs, here as in status and ps).
+function shownAs(ctx: ApiContext, uid: number): (key: string, label: string) => string {
+  if (uid === 0) return (_key, label) => label;
+  return (key, label) => {
+    const job = /^job:(\d+)$/.exec(key);
+    const pid = /^pid:(\d+):/.exec(key);
+    let owner: number | undefined;
+    if (job) owner = ctx.sup.jobs.get(Number(job[1]))?.ownerUid;
+    else if (pid) try { owner = statSync(`/proc/${pid[1]}`).uid; } catch { owner = undefined; }
+    return owner === uid ? label : "another user's";
   };
 }
 
@@ -240,13 +262,14 @@ export const resourcesModule: Module<'resources'> = {
     },
 
     // ipcs for appinit's own resources: what exists, its value or bytes, who holds and who waits.
-    'GET /v1/resources': (ctx) => {
+    'GET /v1/resources': (ctx, req) => {
       const m = manager(ctx);
+      const shown = shownAs(ctx, req.peer.uid);
       return {
         resources: [...m.resources.values()].sort((a, b) => byName(a.name, b.name)).map((r) => ({
           ...r,
-          holders: [...(m.holdings.get(r.name)?.values() ?? [])].map((h) => ({ holder: h.holder.label, units: h.units })),
-          waiters: m.waiting(r.name),
+          holders: [...(m.holdings.get(r.name)?.values() ?? [])].map((h) => ({ holder: shown(h.holder.key, h.holder.label), units: h.units })),
+          waiters: m.waitingHolders(r.name).map((h) => shown(h.key, h.label)),
           messages: m.queues.get(r.name)?.length ?? 0,
           bytes: (m.queues.get(r.name) ?? []).reduce((s, x) => s + Buffer.byteLength(x.data), 0),
         })),
@@ -255,10 +278,11 @@ export const resourcesModule: Module<'resources'> = {
       };
     },
 
-    'GET /v1/deadlock': (ctx) => {
+    'GET /v1/deadlock': (ctx, req) => {
       const mx = manager(ctx).matrices();
       const d = detect(mx);
-      const label = (k: string) => mx.labels.get(k) ?? k;
+      const shown = shownAs(ctx, req.peer.uid);
+      const label = (k: string) => shown(k, mx.labels.get(k) ?? k);
       return {
         resources: mx.resources, holders: mx.holders.map(label), existing: mx.existing, available: mx.available,
         allocation: mx.allocation, request: mx.request, deadlocked: d.deadlocked.map(label), order: d.order.map(label), steps: d.steps.map((s) => ({ ...s, run: label(s.run) })),

@@ -483,9 +483,14 @@ export class ResourceManager {
 
   /** Waiters per resource, for ipcs. */
   waiting(name: string): string[] {
+    return this.waitingHolders(name).map((h) => h.label);
+  }
+
+  /** Who waits on a resource, in order. */
+  waitingHolders(name: string): Holder[] {
     return [
-      ...this.waiters.filter((w) => w.ops.some((o) => o.name === name)).map((w) => w.holder.label),
-      ...this.qwaiters.filter((w) => (w as QueueWaiter & { name: string }).name === name).map((w) => w.holder.label),
+      ...this.waiters.filter((w) => w.ops.some((o) => o.name === name)).map((w) => w.holder),
+      ...this.qwaiters.filter((w) => (w as QueueWaiter & { name: string }).name === name).map((w) => w.holder),
     ];
   }
 }
