@@ -34,6 +34,30 @@ describe('resources', () => {
     assert.deepEqual(l.resources.filter((r) => r.kind === 'mutex').map((r) => [r.name, r.holders.length]), [['cache', 0], ['db', 0]], 'nothing left held');
   });
 
+  test('the same two nested locks from a shell, not from jobs: refused at once as a deadlock, not hung', async () => {
+    // The inner `lock` runs under the outer one's CMD: it asks as the outer holder (which holds the
+    // first lock), so the cycle is seen. As a holder of its own it waited for ever, and
+    // `appinit deadlock` said there was none.
+    const held = (name: string) => `${h.home}/shell-held-${name}`;
+    const lock = (outer: string, inner: string) =>
+      `${node} ${CLI} lock ${outer} -- sh -c 'touch ${held(outer)}; while [ ! -e ${held(inner)} ]; do sleep 0.05; done; ${node} ${CLI} lock ${inner} -- echo got-${inner}'`;
+    const run = (script: string) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const p = spawn('sh', ['-c', script], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
+      p.on('exit', (code) => { clearTimeout(t); resolve({ code, out, err }); });
+    });
+    const [one, two] = await Promise.all([run(lock('sh1', 'sh2')), run(lock('sh2', 'sh1'))]);
+    const got = [one, two].filter((r) => /got-/.test(r.out));
+    const refused = [one, two].filter((r) => /deadlock/.test(r.err));
+    assert.equal(got.length, 1, `one got its second lock: ${JSON.stringify([one, two])}`);
+    assert.equal(refused.length, 1, `the other was refused as a deadlock: ${JSON.stringify([one, two])}`);
+    assert.ok([one, two].every((r) => r.code !== null), 'neither had to be killed');
+  });
+
   test('undo: units taken by a process killed with SIGKILL are given back', async () => {
     await c.semaphore('gpu').create(2);
     const holder = spawn(node, [CLI, 'sem', 'gpu', 'P', '2', '--undo'], { env: h.env, stdio: 'ignore' });

@@ -60,7 +60,7 @@ function findHolder(pid: number, jobs: Iterable<Job>): Holder | null {
   if (hit && hit.start === s.start && now - hit.at < RECENT_MS) return hit.holder;
   const job = jobOfPid(pid, jobs);
   const holder: Holder = job ? { key: `job:${job.id}`, job: job.id, pid, label: `job ${job.spec.name} (pid ${pid})` }
-    : { key: `pid:${pid}:${s.start}`, job: null, pid, label: `pid ${pid} (${s.comm})` };
+    : familyHolder(pid, s.ppid) ?? { key: `pid:${pid}:${s.start}`, job: null, pid, label: `pid ${pid} (${s.comm})` };
   if (recent.size > 1024) recent.clear();
   recent.set(pid, { start: s.start, at: now, holder });
   return holder;
@@ -80,6 +80,30 @@ export function adopt(key: string, callerPid: number, pid: number): ProcessIdent
   const all = [...(family.get(key) ?? []), id];
   family.set(key, all);
   return all;
+}
+
+// A process started by what a process holder adopted (`appinit lock A -- sh -c '... appinit lock
+// B ...'`: the inner lock's process, under the outer's CMD) asks as that holder, as a job's
+// processes ask as their job: the outer holds A and waits, through its CMD, for B. As two holders
+// the wait-for graph had no edge from A's holder to B, and two such nestings in opposite order
+// hung for ever while `deadlock` said there was none.
+function familyHolder(pid: number, ppid: number): Holder | null {
+  if (family.size === 0) return null;
+  const owner = new Map<number, { key: string; start: number }>();
+  for (const [key, ids] of family) for (const id of ids) owner.set(id.pid, { key, start: id.startTime });
+  let p = ppid;
+  for (let depth = 0; depth < 64 && p > 1; depth++) {
+    const s = stat(p);
+    if (!s) return null;
+    const o = owner.get(p);
+    if (o && o.start === s.start) {
+      const m = /^pid:(\d+):/.exec(o.key)!;
+      const holderPid = Number(m[1]);
+      return { key: o.key, job: null, pid: holderPid, label: `pid ${holderPid} (${stat(holderPid)?.comm ?? 'ended'})` };
+    }
+    p = s.ppid;
+  }
+  return null;
 }
 
 /** A family known before (from the store, after a daemon restart). */
