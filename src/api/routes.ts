@@ -12,6 +12,7 @@ import { queryNumber, queryText, signalArg, text, textList } from './input.js';
 import type { Services } from './modules.js';
 import type { SystemDirs } from './paths.js';
 import { asColumns, asRows, jobView, jobViews, type DaemonInfo, type JobView, type RecordView, type ViewColumns, type ViewRows } from './views.js';
+import { jobBySpec } from './jobs/module.js';
 import { selectJobs } from '../core/supervisor/select.js';
 import { visiblePipes } from './pipes/module.js';
 
@@ -171,13 +172,19 @@ export const coreRoutes: RouteTable = {
   'GET /v1/acct': (ctx, req): RecordView[] => {
     const q = req.query;
     const asked = queryNumber(q, 'uid', { integer: true, min: 0 });
+    // `%N` (or N): that job's records, by its id; one that names no job of the caller's is an error.
+    const spec = queryText(q, 'job');
+    const job = spec == null ? undefined : jobBySpec(ctx, req, spec.startsWith('%') ? spec : `%${spec}`);
+    const numberOf = new Map<number, number>();
+    for (const j of visible(ctx, req, [...ctx.sup.jobs.values()])) numberOf.set(j.id, j.number);
     return queryRecords(ctx.db, {
+      job: job?.id,
       program: queryText(q, 'program'),
       command: queryText(q, 'command'),
       uid: req.peer.uid === 0 ? asked : req.peer.uid,
       since: queryNumber(q, 'since'),
       until: queryNumber(q, 'until'),
       limit: queryNumber(q, 'limit', { integer: true, min: 0 }),
-    });
+    }).map((r) => ({ ...r, number: r.job != null ? numberOf.get(r.job) ?? null : null }));
   },
 };

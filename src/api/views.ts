@@ -189,7 +189,9 @@ export interface DaemonInfo {
 export type UpView = UpResult & { wait?: UpWait };
 
 /** GET /v1/acct: one accounting record. Times in seconds (wall clock for start and end), maxrss in KiB. */
-export type RecordView = AcctRecord;
+/** A record, with its job's number (`%N`) while that job is still there (null once it is gone:
+ *  numbers are given again, ids are not). */
+export type RecordView = AcctRecord & { number: number | null };
 
 function viewHealth(j: Job): JobView['health'] {
   const h = healthOf(j);

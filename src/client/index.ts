@@ -156,7 +156,9 @@ export class Client {
   /** Stops everything, then the daemon. */
   down(): Promise<{ stopping: boolean }> { return this.call('POST', '/v1/down'); }
   /** Accounting records, oldest first: the last `limit`, filtered (`uid` is honoured for root only; others get their own). */
-  acct(q: { program?: string; command?: string; uid?: number; since?: number; until?: number; limit?: number } = {}): Promise<RecordView[]> {
+  /** Accounting records; `job`: a job spec (`%3`) of the caller's, whose records only. Each has
+   *  `number`, its job's %N while that job is still there. */
+  acct(q: { program?: string; job?: string; command?: string; uid?: number; since?: number; until?: number; limit?: number } = {}): Promise<RecordView[]> {
     const p = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) p.set(k, String(v));
     return this.call('GET', `/v1/acct?${p}`);

@@ -21,6 +21,8 @@ export function insertRecord(db: Db, r: AcctRecord): void {
 /** Filters for reading records. */
 export interface RecordQuery {
   program?: string;
+  /** A job's id (not its %N, which is given again once the job is forgotten). */
+  job?: number;
   uid?: number;
   command?: string;
   since?: number;
@@ -33,6 +35,7 @@ export function queryRecords(db: Db, q: RecordQuery = {}): AcctRecord[] {
   const where: string[] = [];
   const args: unknown[] = [];
   if (q.program) { where.push('program = ?'); args.push(q.program); }
+  if (q.job != null) { where.push('job = ?'); args.push(q.job); }
   if (q.uid != null) { where.push('uid = ?'); args.push(q.uid); }
   if (q.command) { where.push('(comm = ? OR command LIKE ?)'); args.push(q.command, `${q.command}%`); }
   if (q.since != null) { where.push('end >= ?'); args.push(q.since); }

@@ -32,9 +32,20 @@ describe('accounting', () => {
     assert.equal(t.code, 0, t.stderr);
     assert.match(t.stdout, /nap .* sleep .* exit\(0\)/);
     const j = JSON.parse((await h.cli(['acct', '--json'])).stdout);
-    for (const k of ['pid', 'ppid', 'job', 'program', 'command', 'uid', 'gid', 'start', 'end', 'utime', 'stime', 'maxrss', 'exitCode', 'signal', 'core', 'flags']) {
+    for (const k of ['pid', 'ppid', 'job', 'number', 'program', 'command', 'uid', 'gid', 'start', 'end', 'utime', 'stime', 'maxrss', 'exitCode', 'signal', 'core', 'flags']) {
       assert.ok(k in j[0], `acct --json has ${k}`);
     }
+  });
+
+  test('the JOB column is the %N that status shows, and acct %N lists that job\'s records only', async () => {
+    const st = (await h.status()).find((x) => x.name === 'nap')!;
+    const t = await h.cli(['acct', `%${st.job}`]);
+    assert.equal(t.code, 0, t.stderr);
+    const rows = t.stdout.trim().split('\n').slice(1);
+    assert.ok(rows.length >= 1 && rows.every((l) => l.includes(` %${st.job} `) && / nap /.test(l)), t.stdout);
+    const none = await h.cli(['acct', '%999']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /%999: no such job/);
   });
 
   test('a program runs as another user, with that user\'s groups, and the status says who', async () => {

@@ -31,13 +31,19 @@ export function ttyName(ttyNr: number | null | undefined): string {
 
 const kb = (v: number | null | undefined) => (v == null ? '-' : String(Math.round(v)));
 
-/** Formats records, newest last. */
+// The %N the daemon added (RecordView.number), while the job is still there.
+function jobNumber(r: AcctRecord & { number?: number | null }): string {
+  return r.number != null ? `%${r.number}` : '-';
+}
+
+/** Formats records, newest last. JOB is the job's %N while the job is still there (`-` once it
+ *  is gone: its number may name another job by then); --json has the job's id in `job`. */
 export function formatAcct(records: AcctRecord[]): string {
   if (records.length === 0) return 'no accounting records';
   const rows = records.map((r) => [
     time(r.end),
     r.program ?? '-',
-    r.job != null ? String(r.job) : '-',
+    jobNumber(r),
     String(r.pid),
     r.comm,
     r.uid != null ? lookupUser(r.uid)?.name ?? String(r.uid) : '-',
@@ -51,6 +57,6 @@ export function formatAcct(records: AcctRecord[]): string {
     r.rchar == null && r.wchar == null ? '-' : kb(((r.rchar ?? 0) + (r.wchar ?? 0)) / 1024),
     recordEnd(r),
   ]);
-  return table(['END', 'PROGRAM', 'JOBID', 'PID', 'COMMAND', 'USER', 'TTY', 'FLAGS', 'REAL', 'USER_S', 'SYS_S', 'AVGMEM_KB', 'MAXRSS_KB', 'IO_KB', 'STATUS'], rows,
-    ['JOBID', 'PID', 'REAL', 'USER_S', 'SYS_S', 'AVGMEM_KB', 'MAXRSS_KB', 'IO_KB']);
+  return table(['END', 'PROGRAM', 'JOB', 'PID', 'COMMAND', 'USER', 'TTY', 'FLAGS', 'REAL', 'USER_S', 'SYS_S', 'AVGMEM_KB', 'MAXRSS_KB', 'IO_KB', 'STATUS'], rows,
+    ['JOB', 'PID', 'REAL', 'USER_S', 'SYS_S', 'AVGMEM_KB', 'MAXRSS_KB', 'IO_KB']);
 }

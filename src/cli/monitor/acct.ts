@@ -97,7 +97,9 @@ export async function acctCommand(name: string | undefined, o: AcctCommandOption
   }
   const uid = o.user === undefined ? undefined : uidOf(o.user);
   const c = await client();
-  let recs = await c.acct({ program: name ?? o.program, command: o.command, uid, since, until, limit });
+  // `acct %3`: that job's records (as logs %3 and status %3 take a job spec).
+  const job = name?.startsWith('%') ? name : undefined;
+  let recs: AcctRecord[] = await c.acct({ program: job ? o.program : name ?? o.program, job, command: o.command, uid, since, until, limit });
   // The daemon applies uid for root only (others always get their own): never show another's.
   if (uid !== undefined) recs = recs.filter((r) => r.uid === uid);
   if (o.pacct !== undefined) return writePacct(o.pacct, recs);
