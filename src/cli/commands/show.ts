@@ -35,6 +35,6 @@ export async function info(json: boolean): Promise<number> {
   process.stdout.write(json ? JSON.stringify(i, null, 2) + '\n' : `daemon pid ${i.pid}, supervise helper pid ${i.helperPid}, home ${i.home}, version ${i.version}, up ${Math.round(i.uptime)}s\n`);
   if (!json && i.acct) process.stdout.write(`accounting: ${SOURCE_TEXT[i.acct]}\n`);
   if (!json && i.cgroup !== undefined) process.stdout.write(`process trees: ${i.cgroup && i.cgroup !== 'none' ? `one cgroup per job (${i.cgroup})` : 'sessions and process groups (no writable cgroup)'}\n`);
-  if (!json) for (const p of i.problems ?? []) process.stdout.write(`degraded (${p.what}, since ${new Date(p.since).toISOString()}): ${p.message}\n`);
+  if (!json) process.stdout.write((i.problems ?? []).map((p) => `degraded (${p.what}, since ${new Date(p.since).toISOString()}): ${p.message}\n`).join(''));
   return EXIT.ok;
 }

@@ -11,7 +11,7 @@ import type { Runner } from '../modules.js';
 async function reload(names: string[], o: { json?: boolean }): Promise<number> {
   const r = await (await client()).reload(names);
   if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-  else for (const x of r) process.stdout.write(`${x.name}: %${x.from.job} (pid ${x.from.pid ?? '-'}) replaced by %${x.to.job} (pid ${x.to.pid ?? '-'})\n`);
+  else process.stdout.write(r.map((x) => `${x.name}: %${x.from.job} (pid ${x.from.pid ?? '-'}) replaced by %${x.to.job} (pid ${x.to.pid ?? '-'})\n`).join(''));
   return EXIT.ok;
 }
 

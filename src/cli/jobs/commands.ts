@@ -110,8 +110,9 @@ async function jobs(specs: string[], o: { l?: boolean; p?: boolean; r?: boolean;
   if (o.r) list = list.filter((j) => j.status.kind === 'running');
   if (o.s) list = list.filter((j) => j.status.kind === 'stopped');
   if (o.json) process.stdout.write(JSON.stringify(list.map((j) => ({ ...j, line: formatJobsLine(j, false), longLine: formatJobsLine(j, true) })), null, 2) + '\n');
-  else if (o.p) for (const j of list) process.stdout.write(`${j.pid ?? j.pids[0] ?? ''}\n`);
-  else for (const j of list) process.stdout.write(formatJobsLine(j, !!o.l) + '\n');
+  // One write, as a shell's stdio writes its buffer: `jobs | head -1` ends with status 0, not 141.
+  else if (o.p) process.stdout.write(list.map((j) => `${j.pid ?? j.pids[0] ?? ''}\n`).join(''));
+  else process.stdout.write(list.map((j) => formatJobsLine(j, !!o.l) + '\n').join(''));
   return code;
 }
 
@@ -239,7 +240,7 @@ async function pkill(args: string[]): Promise<number> {
   const c = await client();
   const r = await c.pkill(o.pattern, /^\d+$/.test(o.signal) ? Number(o.signal) : o.signal, o.full);
   // What was signalled, one line per process (pkill -e says "NAME killed (pid N)").
-  for (const p of r.processes) process.stdout.write(`${p.comm} (pid ${p.pid}, job %${p.job}): sent ${r.signal}\n`);
+  process.stdout.write(r.processes.map((p) => `${p.comm} (pid ${p.pid}, job %${p.job}): sent ${r.signal}\n`).join(''));
   return r.processes.length ? EXIT.ok : EXIT.failure; // as pkill: 1 when nothing matched
 }
 

@@ -69,6 +69,6 @@ export async function pstreeCommand(target: string | undefined, o: PstreeCommand
   };
   // Thread ids are read here, on the machine the daemon reads (the daemon's view has none).
   if (opts.pids && opts.threads) for (const p of forest.procs) if (p.numThreads > 1) p.threads = readThreads(p.pid);
-  for (const r of roots) process.stdout.write(formatPstree(forest.procs, r, forest.marks, opts));
+  process.stdout.write(roots.map((r) => formatPstree(forest.procs, r, forest.marks, opts)).join('')); // one write (| head -1: status 0)
   return EXIT.ok;
 }

@@ -170,7 +170,8 @@ export async function atq(queue: string | undefined, json: boolean): Promise<num
     const rows = jobs.map((j) => ({ id: j.id, time: isoWithOffset(new Date(j.time)), queue: j.queue, user: j.user, command: j.command }));
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   } else {
-    for (const j of jobs) process.stdout.write(`${j.id}\t${formatAtTime(new Date(j.time))} ${j.queue} ${j.user}\n`);
+    // One write, as atq's stdio buffer: `atq | head -1` ends with status 0, as Debian's atq (it was 141).
+    process.stdout.write(jobs.map((j) => `${j.id}\t${formatAtTime(new Date(j.time))} ${j.queue} ${j.user}\n`).join(''));
   }
   return EXIT.ok;
 }
