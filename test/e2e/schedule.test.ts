@@ -299,6 +299,11 @@ describe('crontab', () => {
     assert.equal((await h.cli(['crontab', '-l'])).code, 1, 'removed');
     const again = h.write('again.cron', '0 0 * * * true\n');
     assert.equal((await h.cli(['crontab', again])).code, 0);
+    // -i alone is no replace from standard input (it installed an empty crontab from </dev/null).
+    const alone = await h.cli(['crontab', '-i'], { input: '' });
+    assert.equal(alone.code, 2);
+    assert.match(alone.stderr, /-i asks before deleting: use it with -r/);
+    assert.equal((await h.cli(['crontab', '-l'])).stdout, '0 0 * * * true\n', 'the crontab is as it was');
   });
 
   test('-r removes; then -l and -r say there is none; -u with an unknown user fails', async () => {

@@ -52,6 +52,9 @@ async function current(c: Client, user: string | undefined): Promise<string | nu
 export async function crontab(file: string | undefined, o: CrontabOptions): Promise<number> {
   const modes = [file != null, !!o.list, !!o.edit, !!o.remove].filter(Boolean).length;
   if (modes > 1) throw new CliError('crontab: give one of FILE, -l, -e, -r', EXIT.usage);
+  // -i asks before a removal: alone it replaced the crontab with standard input (empty from
+  // </dev/null). Debian's crontab refuses it the same way.
+  if (o.interactive && !o.remove && !o.list && !o.edit) throw new CliError('crontab: -i asks before deleting: use it with -r (crontab -ri); to replace the crontab, name a FILE or -', EXIT.usage);
   const c = await client();
   try {
     if (o.list) {
