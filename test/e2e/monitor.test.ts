@@ -227,6 +227,10 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     assert.deepEqual(z && { parent: z.parent, job: z.job }, { parent: { pid: pid.zomb, comm: 'sleep' }, job: job.zomb });
     const t = await h.cli(['ps', '--zombies']);
     assert.match(t.stdout, new RegExp(`^ *${zombie} +sleep <defunct> +${pid.zomb} +sleep +%${job.zomb}$`, 'm'));
+    assert.match(t.stderr, /a zombie stays until its parent waits for it/, 'the advice on stderr, not in the table');
+    const o = await h.cli(['ps', '--zombies', '-o', 'pid=']);
+    assert.ok(o.stdout.trim().split(/\s+/).map(Number).includes(zombie), `-o is honoured: ${o.stdout}`);
+    assert.doesNotMatch(o.stdout, /defunct|zombie stays/);
   });
 
   test('pstree marks jobs and draws adopted orphans under their job', async () => {

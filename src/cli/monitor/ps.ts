@@ -125,7 +125,7 @@ export function formatZombies(v: ProcsView): { text: string; rows: ReturnType<ty
   const text = table(['PID', 'COMMAND', 'PPID', 'PARENT', 'JOB'], rows.map((z) => [
     String(z.pid), `${z.comm} <defunct>`, z.parent ? String(z.parent.pid) : '-', z.parent?.comm ?? '-', z.job != null ? `%${z.job}` : '-',
   ]), ['PID', 'PPID']);
-  return { text: `${text}\nA zombie stays until its parent waits for it: fix or end the parent (ending it lets init reap the zombie).\n`, rows };
+  return { text: `${text}\n`, rows };
 }
 
 function zombieRows(v: ProcsView): { pid: number; comm: string; startTime: number; parent: { pid: number; comm: string } | null; job: number | null }[] {
@@ -144,9 +144,15 @@ export async function psCommand(given: PsCommandOptions): Promise<number> {
   const v = await c.procs({ all: !!o.every || chosen != null, ...needs });
   if (bsd?.ttyOnly && !given.every) v.procs = v.procs.filter((p) => p.ttyNr !== 0);
   if (chosen) v.procs = v.procs.filter(chosen);
-  if (o.zombies) {
+  if (o.zombies && columns) {
+    // --zombies -o COLS: the zombies, in the columns asked for (as ps -o of their pids).
+    const z = new Set(zombieRows(v).map((x) => x.pid));
+    v.procs = v.procs.filter((p) => z.has(p.pid));
+  } else if (o.zombies) {
     const z = formatZombies(v);
     process.stdout.write(o.json ? `${JSON.stringify(z.rows, null, 2)}\n` : z.text);
+    // The advice is for the person, not for what reads the table.
+    if (!o.json && z.rows.length) process.stderr.write('appinit: a zombie stays until its parent waits for it: fix or end the parent (ending it lets init reap the zombie)\n');
     return EXIT.ok;
   }
   const width = process.stdout.isTTY && !bsd?.wide ? process.stdout.columns : undefined;
