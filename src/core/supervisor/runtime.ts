@@ -177,6 +177,13 @@ export class Supervisor extends EventEmitter {
     }
     const id = jobIdOf(msg);
     const job = id != null ? this.jobs.get(id) ?? null : null;
+    // A leader's end for a job still starting with no process: the spawn this job's last daemon
+    // asked for ran, and the daemon was killed before it heard the answer (`spawned` is not
+    // resent; the exit is). The run is taken as started and ended here, so the reconcile that
+    // follows does not start it a second time (a cron run, an `at now` job ran twice).
+    if (job && msg.ev === 'exit' && msg.leader === 1 && job.state === 'starting' && job.pid == null && !this.spawnAsked.has(job)) {
+      this.apply(job, { type: 'spawned', pid: msg.pid, start: msg.start, execError: null, tracked: this.tracked });
+    }
     const record = this.accounting.recordOf(msg, job);
     if (record) this.record(record);
     if (!job) {
