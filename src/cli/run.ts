@@ -27,6 +27,15 @@ let result: Promise<number> | null = null;
 let exitWhenDone = true;
 const run: Runner = (f) => { result = f(); };
 
+// A command whose job ended of SIGINT (Ctrl-C) ends of SIGINT itself, once its output is out: a
+// shell that runs it in a loop stops the loop, as it does for a plain command (bash's "wait and
+// cooperative exit": a status of 130 alone lets the loop go on).
+let dieBy: NodeJS.Signals | null = null;
+/** Ends the command by this signal (its default action) instead of with its exit status. */
+export function endBySignal(sig: 'SIGINT' | 'SIGQUIT'): void {
+  dieBy = sig;
+}
+
 /** Makes the run end without process.exit when its work is done (the daemon keeps serving). */
 export function keepRunning(): void {
   exitWhenDone = false;
@@ -100,6 +109,12 @@ export function runCli(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly 
     if (!exitWhenDone) return;
     // Exit only once stdout and stderr are drained: `| wc -l` sees every line.
     await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    if (dieBy) {
+      process.removeAllListeners(dieBy);
+      process.kill(process.pid, dieBy);
+      setTimeout(() => process.exit(code), 1000).unref(); // blocked or ignored: the status then
+      return;
+    }
     process.exit(code);
   });
 }

@@ -236,9 +236,12 @@ export class Client {
   }
   /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */
   /** wait for one job (its status), or with no spec for every job of the caller (status 0), as bash's `wait`. */
-  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[]; lastExit?: { code: number | null; signal: number | null; core: boolean } | null }> { return this.waitCall({ spec }); }
+  /** bash's `wait`: a job spec or a pid of one of your jobs (its status; 128+N for a stopped
+   *  job, `stopped: true`), or every job of yours that ends by itself (status 0; `stopped`: those
+   *  not waited for because they are stopped). */
+  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[]; stopped?: boolean | number[]; lastExit?: { code: number | null; signal: number | null; core: boolean } | null }> { return this.waitCall({ spec }); }
   /** bash's `wait -n`: the first of these jobs (or of every job that ends by itself) to end, and its status; 127 when there is none. */
-  waitAny(specs?: string[]): Promise<{ job: number | null; status: number }> { return this.waitCall({ any: true, specs }); }
+  waitAny(specs?: string[]): Promise<{ job: number | null; status: number; missing?: string[] }> { return this.waitCall({ any: true, specs }); }
 
   // A wait outlives a daemon killed while it waits: it is asked again of the next one (started by
   // the transport, as any call starts one), which re-adopts the jobs and has the end the helper kept.

@@ -118,6 +118,50 @@ describe('pkill and wait', () => {
     assert.equal((await h.cli(['wait', '-n'])).code, 127, 'no job left to wait for');
   });
 
+  test('wait as bash with stopped jobs: wait %N says it is stopped and returns 147, wait returns 0, wait -n 127', async () => {
+    await h.cli(['jobs']);
+    const s = await bg('sleep', '1000');
+    assert.equal((await h.cli(['kill', '-STOP', `%${s.job}`])).code, 0);
+    await waitFor('the job stopped', async () => (await (await h.api()).jobs()).find((j) => j.number === s.job)?.status.kind === 'stopped');
+    const one = await h.cli(['wait', `%${s.job}`], { timeoutMs: 10_000 });
+    assert.deepEqual([one.code, one.stderr], [147, `appinit: wait: job ${s.job} is stopped\n`]);
+    const all = await h.cli(['wait'], { timeoutMs: 10_000 });
+    assert.deepEqual([all.code, all.stderr], [0, `appinit: wait: job ${s.job} is stopped\n`]);
+    assert.equal((await h.cli(['wait', '-n'], { timeoutMs: 10_000 })).code, 127, 'no running job to wait for');
+    assert.equal((await h.cli(['kill', '-KILL', `%${s.job}`])).code, 0);
+  });
+
+  test('a wait cut short leaves the job and its status; wait -n goes past an id that names no job; wait takes a pid', async () => {
+    await h.cli(['jobs']);
+    const gate = join(h.home, 'gate-cut');
+    writeFileSync(gate, '');
+    const j = await bg('sh', '-c', `while [ -e ${gate} ]; do sleep 0.05; done; exit 7`);
+    // `timeout 1 appinit wait %N`: the daemon's answer would have taken the job with it.
+    const cut = spawn('timeout', ['0.5', process.execPath, CLI, 'wait', `%${j.job}`], { env: h.env, stdio: 'ignore' });
+    assert.equal(await new Promise((r) => cut.on('exit', r)), 124);
+    const some = h.cli(['wait', '-n', '%9998', `%${j.job}`]);
+    unlinkSync(gate);
+    const r = await some;
+    assert.deepEqual([r.code, r.stderr], [7, 'appinit: wait: %9998: no such job\n'], 'wait -n said the missing one and waited for the other');
+    assert.equal((await h.cli(['wait', '-n', '%9997'])).code, 127, 'only ids that name no job: 127, as bash');
+    const p = await bg('sh', '-c', 'exit 9');
+    assert.equal((await h.cli(['wait', String(p.pid)])).code, 9, 'wait PID, the pid run --bg printed');
+  });
+
+  test('a job run in the foreground is not listed again nor taken by wait -n; bg of a running job is a warning', async () => {
+    await h.cli(['jobs']);
+    assert.equal((await h.cli(['run', '--', 'sh', '-c', 'exit 4'])).code, 4);
+    assert.doesNotMatch((await h.cli(['jobs'])).stdout, /exit 4/, 'run told its status: not listed by jobs');
+    const gate = join(h.home, 'gate-fg');
+    writeFileSync(gate, '');
+    const b = await bg('sh', '-c', `while [ -e ${gate} ]; do sleep 0.05; done; exit 6`);
+    const bgAgain = await h.cli(['bg', `%${b.job}`]);
+    assert.deepEqual([bgAgain.code, bgAgain.stderr], [0, `appinit: bg: job ${b.job} already in background\n`]);
+    const n = h.cli(['wait', '-n']);
+    unlinkSync(gate);
+    assert.equal((await n).code, 6, 'wait -n took the background job, not the one run in the foreground');
+  });
+
   test('a wait survives a kill -9 of the daemon: asked again of the next one, it gets the job\'s status', async () => {
     await h.cli(['jobs']);
     for (const [n, args] of [[1, (job: number) => ['wait', `%${job}`]], [2, () => ['wait', '-n']]] as [number, (job: number) => string[]][]) {

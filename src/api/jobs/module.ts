@@ -12,6 +12,7 @@ import { sendSignal, startTicks } from '../../os/host.js';
 import { readAllProcesses } from '../../os/proc/index.js';
 import type { JobsRow } from '../views.js';
 import { ApiError } from '../errors.js';
+import { stmt } from '../../store/db.js';
 import { bool, envObject, optInt, optText, programName, signalArg, text, textList } from '../input.js';
 import type { Module } from '../modules.js';
 import { checkCommand, checkCwd, runUser } from './preflight.js';
@@ -33,6 +34,23 @@ function callerTerminalEnv(env: Record<string, string> | undefined): Record<stri
 
 function mine(ctx: ApiContext, req: ApiRequest): Job[] {
   return visible(ctx, req, [...ctx.sup.jobs.values()]).sort((a, b) => a.number - b.number);
+}
+
+// What `wait` takes: a job spec, or a pid of one of the caller's jobs (`wait $!` after the pid
+// `run --bg` printed), as bash's wait takes both.
+function waitTarget(ctx: ApiContext, req: ApiRequest, spec: string): Job {
+  if (/^\d+$/.test(spec)) {
+    const pid = Number(spec);
+    const jobs = mine(ctx, req);
+    const j = jobs.find((x) => x.pid === pid || x.others.has(pid));
+    if (j) return j;
+    // Ended already: the job whose process that was, from its accounting record.
+    const rec = stmt(ctx.db, 'SELECT job FROM records WHERE pid = ? AND job IS NOT NULL ORDER BY id DESC LIMIT 1').get(pid) as { job: number } | undefined;
+    const ended = rec ? jobs.find((x) => x.id === rec.job) : undefined;
+    if (ended) return ended;
+    throw new ApiError('no_such_job', `${spec}: no such job`);
+  }
+  return jobBySpec(ctx, req, spec);
 }
 
 /** The job a spec (%N, %+, %-, %str, %?str, N, or a program name) names, for this caller. */
@@ -244,28 +262,44 @@ export const jobsModule: Module = {
     // policy restarts, which would never end, nor a held job not yet started); status 0.
     'POST /v1/wait': async (ctx, req) => {
       const spec = optText(req.body.spec, 'spec', 'a job spec like %1');
+      // Without ids, `wait` and `wait -n` are about the caller's own jobs, root's too: root sees
+      // every job, but its shell's wait neither blocks on nor takes another user's reports.
+      const own = () => mine(ctx, req).filter((j) => j.ownerUid === req.peer.uid);
       // bash's `wait -n [id...]`: the first of these jobs (of every job that ends by itself, without
-      // ids) to end; its status. None to wait for: 127, as bash.
+      // ids) to end; its status. None to wait for: 127, as bash. Ids that name no job are said
+      // (`missing`) and the others waited for. A stopped job is not waited for.
       if (req.body.any === true) {
         const specs = req.body.specs == null ? null : textList(req.body.specs, 'specs', 'job specs like %1');
+        const missing: string[] = [];
+        const named = specs ? specs.flatMap((s) => {
+          try { return [waitTarget(ctx, req, s)]; } catch (err) {
+            if (!(err instanceof ApiError) || err.code !== 'no_such_job') throw err;
+            missing.push(err.message);
+            return [];
+          }
+        }) : null;
         // A job run from the shell that ended and was not reported yet counts, as in bash (its end
         // is what wait -n reports); a program's job at rest stays so and is not waited for again.
-        const candidates = specs ? specs.map((s) => jobBySpec(ctx, req, s))
-          : mine(ctx, req).filter((j) => endsByItself(j) && (j.program == null || !isResting(j)));
-        if (candidates.length === 0) return { job: null, status: 127 };
+        const candidates = (named ?? own().filter((j) => endsByItself(j) && (j.program == null || !isResting(j)))).filter((j) => !j.suspended);
+        if (candidates.length === 0) return { job: null, status: 127, missing };
         const first = await ctx.sup.waitFirstRest(candidates, req.signal);
         const status = first.lastExit ? shellStatus(first.lastExit) : 0;
         if (first.program == null) ctx.sup.forget(first);
-        return { job: first.number, status, lastExit: first.lastExit };
+        return { job: first.number, status, lastExit: first.lastExit, missing };
       }
       if (spec == null) {
-        const all = mine(ctx, req).filter((j) => endsByItself(j) && !isResting(j));
-        await ctx.sup.waitRest(all, req.signal);
-        for (const j of all) if (j.program == null) ctx.sup.forget(j);
-        return { job: null, status: 0, jobs: all.map((j) => j.number) };
+        // Stopped jobs are not waited for (bash warns and goes on), nor is one that stops meanwhile.
+        const all = own().filter((j) => endsByItself(j) && !isResting(j));
+        await ctx.sup.waitRestOrStopped(all, req.signal);
+        const ended = all.filter((j) => isResting(j));
+        for (const j of ended) if (j.program == null) ctx.sup.forget(j);
+        return { job: null, status: 0, jobs: ended.map((j) => j.number), stopped: all.filter((j) => !isResting(j)).map((j) => j.number) };
       }
-      const job = jobBySpec(ctx, req, spec);
-      await ctx.sup.waitRest([job]);
+      const job = waitTarget(ctx, req, spec);
+      // Cut short (Ctrl-C, timeout): the job is not taken, its status stays for a later wait.
+      await ctx.sup.waitRestOrStopped([job], req.signal);
+      // Stopped: 128 + the stop signal, as bash's wait says of a stopped job; it stays a job.
+      if (!isResting(job) && job.suspended) return { job: job.number, status: 128 + (job.stopSig ?? 19), stopped: true, lastExit: null };
       const status = job.lastExit ? shellStatus(job.lastExit) : 0;
       if (job.program == null) ctx.sup.forget(job);
       return { job: job.number, status, lastExit: job.lastExit };

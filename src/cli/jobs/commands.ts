@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Command } from '../args.js';
 import type { AttachEnd } from './attach.js';
 import { client, CliError, EXIT } from '../context.js';
-import { EXIT_PIPE } from '../run.js';
+import { endBySignal, EXIT_PIPE } from '../run.js';
 import { AppinitError, type Client } from '../../client/index.js';
 import { systemMode } from '../../client/home.js';
 import type { Runner } from '../modules.js';
@@ -38,6 +38,7 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
       return EXIT.failure;
     case 'exit': {
       const { code, signal, core } = (await import('../../os/supervise.js')).decodeStatus(end.status);
+      if (signal === 2 || signal === 3) endBySignal(signal === 2 ? 'SIGINT' : 'SIGQUIT');
       if (signal != null && signal !== 2 && signal !== 13) process.stderr.write(`${(await format()).strsignal(signal)}${core ? ' (core dumped)' : ''}\n`);
       return signal != null ? 128 + signal : code ?? 0;
     }
@@ -81,7 +82,17 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
   a.relay();
   const end = await a.done;
   unforward();
-  return ending(end, r.job, r.command);
+  const code = await ending(end, r.job, r.command);
+  await reported(c, end, r.job);
+  return code;
+}
+
+// A job `run` ran in the foreground (ad hoc: never restarted by a policy) has had its status told
+// by `run`: it is not listed again by `jobs`, nor taken by a later `wait -n` (bash forgets a
+// foreground job once it has returned its status). Taken here as `wait %N` takes an ended job.
+async function reported(c: Client, end: AttachEnd, job: number): Promise<void> {
+  if (end.kind !== 'exit') return;
+  try { await c.wait(`%${job}`); } catch { /* gone already */ }
 }
 
 // bash's `jobs [-lprs] [jobspec ...]`: -r only running jobs, -s only stopped ones; with job specs
@@ -154,7 +165,15 @@ async function endFromDaemon(c: Client, job: number): Promise<AttachEnd> {
 
 async function bg(spec: string | undefined): Promise<number> {
   const c = await client();
-  const r = await c.bg(spec);
+  let r: { job: number; command: string };
+  try {
+    r = await c.bg(spec);
+  } catch (err) {
+    // bash warns and succeeds: the job runs in the background, as asked.
+    if (!(err instanceof AppinitError) || err.code !== 'already_running') throw err;
+    process.stderr.write(`appinit: bg: ${err.message}\n`);
+    return EXIT.ok;
+  }
   process.stdout.write(`[${r.job}]+ ${r.command} &\n`); // as bash prints it
   return EXIT.ok;
 }
@@ -248,12 +267,23 @@ async function pkill(args: string[]): Promise<number> {
 // the last one's status; `wait -n [JOB...]` the first to end, and its status (127: none).
 async function wait(specs: string[], o: { n?: boolean }): Promise<number> {
   const c = await client();
-  if (o.n) return (await c.waitAny(specs.length ? specs : undefined)).status;
-  if (specs.length === 0) return (await c.wait()).status;
+  if (o.n) {
+    const r = await c.waitAny(specs.length ? specs : undefined);
+    for (const m of r.missing ?? []) process.stderr.write(`appinit: wait: ${m}\n`);
+    return r.status;
+  }
+  if (specs.length === 0) {
+    const r = await c.wait();
+    // As bash: a stopped job is not waited for, and said so.
+    for (const n of Array.isArray(r.stopped) ? r.stopped : []) process.stderr.write(`appinit: wait: job ${n} is stopped\n`);
+    return r.status;
+  }
   let status = 0;
   for (const spec of specs) {
     try {
-      status = (await c.wait(spec)).status;
+      const r = await c.wait(spec);
+      if (r.stopped === true) process.stderr.write(`appinit: wait: job ${r.job} is stopped\n`);
+      status = r.status;
     } catch (err) {
       // bash goes on to the next id, and a missing one makes the status 127.
       if (!(err instanceof AppinitError) || err.code !== 'no_such_job') throw err;

@@ -585,6 +585,12 @@ export class Supervisor extends EventEmitter {
     }, signal).then(() => undefined);
   }
 
+  /** Resolves once each given job rests or is stopped (bash's `wait` returns for a stopped job,
+   *  which would otherwise be waited for until someone continues it); `signal` as waitRest's. */
+  waitRestOrStopped(jobs: Job[], signal?: AbortSignal): Promise<void> {
+    return this.whenRest(() => jobs.every((j) => isResting(j) || j.suspended), signal, true).then(() => undefined);
+  }
+
   /** The first of these jobs to rest (one resting already: that one); `signal` as waitRest's. */
   waitFirstRest(jobs: Job[], signal?: AbortSignal): Promise<Job> {
     // The job whose rest came first (several resting in one batch: in the order they came).
@@ -593,9 +599,10 @@ export class Supervisor extends EventEmitter {
 
   // Resolves with done()'s first truthy value, asked now (no job) and at every job's rest (that
   // job). An abandoned wait (a `wait` whose caller pressed Ctrl-C) leaves no listener behind.
-  private whenRest<T>(done: (rested?: Job) => T | null | false, signal?: AbortSignal): Promise<T> {
+  private whenRest<T>(done: (rested?: Job) => T | null | false, signal?: AbortSignal, stops = false): Promise<T> {
     return new Promise((resolve) => {
-      const stop = () => this.off('rest', check);
+      const onStop = () => check();
+      const stop = () => { this.off('rest', check); if (stops) this.off('suspend', onStop); };
       const check = (rested?: Job) => {
         const v = done(rested);
         if (!v) return;
@@ -605,6 +612,7 @@ export class Supervisor extends EventEmitter {
       };
       if (signal?.aborted) return;
       this.on('rest', check);
+      if (stops) this.on('suspend', onStop); // asked again when a job stops, not only when one rests
       signal?.addEventListener('abort', stop, { once: true });
       check();
     });
