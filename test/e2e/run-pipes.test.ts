@@ -140,6 +140,28 @@ describe('run in a pipeline', () => {
     }
   });
 
+  test('Ctrl-Z (SIGTSTP) to run without a terminal stops the job, not only run: 148 and [N]+ Stopped', async () => {
+    const command = 'echo up; exec sleep 1000 # TSTP';
+    const cli = spawn(process.execPath, [CLI, 'run', '--', 'sh', '-c', command], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      let err = '';
+      cli.stdout.on('data', (d) => (out += d));
+      cli.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((resolve) => cli.on('exit', (c) => resolve(c)));
+      await waitFor('the job\'s first line through the CLI', () => out.includes('up\n'));
+      const j = await job(`sh -c '${command}'`);
+      cli.kill('SIGTSTP');
+      const got = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
+      assert.equal(got, 148, `run ends with 148; stderr: ${err}`);
+      assert.match(err, new RegExp(`\\[${j.number}\\]\\+  Stopped`));
+      await waitFor('the job stopped', async () => (await job(`sh -c '${command}'`)).status.kind === 'stopped');
+      assert.equal((await h.cli(['kill', '-KILL', `%${j.number}`])).code, 0);
+    } finally {
+      cli.kill('SIGKILL');
+    }
+  });
+
   // After a Ctrl-C the CLI ends of SIGINT itself, once the job has (bash's "wait and cooperative
   // exit": a shell loop of `appinit run` stops as one of plain commands does); a TERM gives 143.
   for (const [sig, want, num] of [['SIGINT', 'SIGINT', 2], ['SIGTERM', 143, 15]] as const) {

@@ -24,7 +24,7 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
   switch (end.kind) {
     case 'stopped':
       process.stderr.write(`\n[${number}]+  ${'Stopped'.padEnd(24)}${command}\n`);
-      return 128 + end.signal;
+      return 128 + (ctrlZ && end.signal === 19 ? 20 : end.signal);
     case 'detached':
       process.stderr.write(`\n[${number}]+  ${'Running'.padEnd(24)}${command} &   (detached: appinit fg %${number})\n`);
       return EXIT.ok;
@@ -48,11 +48,19 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
 // Without a terminal of its own the job is not in this terminal's foreground group: a Ctrl-C
 // (or a hangup, or `timeout`'s TERM) reaches this command only. It passes them on to the job's
 // process group, as the terminal would have, and waits on for the job's end (130 after a Ctrl-C,
-// as bash). If the daemon cannot be asked, the command ends as the signal would have ended it.
+// as bash). A Ctrl-Z (`appinit run -- make > build.log`) stops the job, not only this command:
+// it ends with 148 and `[N]+ Stopped`, as run on a terminal does (`appinit fg %N` continues it).
+// If the daemon cannot be asked, the command ends as the signal would have ended it.
+// A Ctrl-Z passed on as STOP (below): the job's stop is told as the Ctrl-Z it was (148, as bash).
+let ctrlZ = false;
+
 function forwardSignals(c: Client, job: number): () => void {
-  const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+  const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGTSTP'] as const;
   const on = (sig: NodeJS.Signals) => {
-    c.kill([`%${job}`], sig.slice(3)).then((r) => { if (!r.results.every((x) => x.ok)) throw new Error('not sent'); })
+    // The job leads its own session with no terminal: its group is orphaned, and the kernel drops a
+    // TSTP sent to one (POSIX). STOP is what Ctrl-Z means for it.
+    if (sig === 'SIGTSTP') ctrlZ = true;
+    c.kill([`%${job}`], sig === 'SIGTSTP' ? 'STOP' : sig.slice(3)).then((r) => { if (!r.results.every((x) => x.ok)) throw new Error('not sent'); })
       .catch(() => process.exit(128 + (os.constants.signals[sig] ?? 2)));
   };
   for (const s of sigs) process.on(s, on);
