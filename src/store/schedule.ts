@@ -99,6 +99,11 @@ export function markAtStarted(db: Db, id: number, job: number): void {
   stmt(db, 'UPDATE at_queue SET job = ? WHERE id = ?').run(job, id);
 }
 
+/** Puts an at job back in the queue: the run it was marked started as never started. */
+export function unmarkAtStarted(db: Db, id: number): void {
+  stmt(db, 'UPDATE at_queue SET job = NULL WHERE id = ?').run(id);
+}
+
 /** Who owns each of these at jobs and whether it started, in one indexed query (no script or
  *  environment read): what `atrm` of thousands needs to decide. Unknown ids are absent. */
 export function atOwners(db: Db, ids: number[]): Map<number, { uid: number; job: number | null }> {

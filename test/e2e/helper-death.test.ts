@@ -138,3 +138,35 @@ describe('helper death during a spawn, beside a leftover', () => {
     assert.equal(adopted.pid, blocked.pid, `the restart's process (${blocked.pid}) leads, not the leftover (${left})`);
   });
 });
+
+// A job the helper restarts itself (backoff 0: a restart ticket) whose leader and helper die
+// together: the helper's restart may be done and its `respawned` lost with it. The next helper's
+// reconcile found the stored leader dead and the job was started again beside the restarted
+// copy: one more `sleep` per round (8 after 6). Only with cgroups can the copy be found.
+describe('helper and leader killed together, with a restart ticket', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('one process per instance after each round', async () => {
+    const info = (await h.cli(['info'])).stdout;
+    if (!/one cgroup per job/.test(info)) return; // without cgroups the copy cannot be told (README)
+    const marker = `${process.pid % 10000}7`;
+    await h.up(`programs:\n  tk:\n    command: sleep 76${marker}\n    backoff: { initial: 0 }\n    crash_loop: { limit: 1000 }\n    ready: 0\n`);
+    const copies = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try { return readFileSync(`/proc/${p}/cmdline`, 'utf8') === `sleep\0${'76' + marker}\0`; } catch { return false; }
+    });
+    for (let round = 0; round < 4; round++) {
+      const j = await h.waitJob('tk', 'running', (x) => x.state === 'running' && x.pid != null && alive(x.pid));
+      const helper = h.helperPid();
+      process.kill(j.pid!, 'SIGKILL');
+      process.kill(helper, 'SIGKILL');
+      await waitFor('the helper is gone', () => !alive(helper));
+      await waitFor('a new helper', async () => { try { return (await h.cli(['info'])).code === 0 && h.helperPid() !== helper; } catch { return false; } });
+      await h.waitJob('tk', 'running again', (x) => x.state === 'running' && x.pid != null && x.pid !== j.pid && alive(x.pid), 15_000);
+      // Running again means the reconcile is over: a second start would have been made by then.
+      assert.equal(copies().length, 1, `round ${round + 1}: copies ${copies().join(' ')}`);
+    }
+    await h.cli(['stop', 'tk']);
+    assert.equal(copies().length, 0, 'stop left none');
+  });
+});

@@ -147,11 +147,12 @@ export const jobsModule: Module = {
         restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user, autostart: false,
       }, cwd);
       const job = ctx.sup.createJob(spec, 0, uid, null, b.tty && b.rows && b.cols ? { rows: b.rows, cols: b.cols } : null);
+      let pid = job.pid;
       if (!b.hold) {
         ctx.sup.start([job]);
-        await ctx.sup.waitStarted(job); // `[1] 4419` needs the pid
+        pid = await ctx.sup.waitStarted(job); // `[1] 4419` needs the pid, even of a run already over
       }
-      return { id: job.id, job: job.number, pid: job.pid, command: spec.commandText, tty: b.tty === true };
+      return { id: job.id, job: job.number, pid, command: spec.commandText, tty: b.tty === true };
     },
 
     // Answers once the helper has the process: input sent after this has somewhere to go.
@@ -160,8 +161,8 @@ export const jobsModule: Module = {
       const job = mine(ctx, req).find((j) => j.id === id);
       if (!job) throw new ApiError('no_such_job', `no job with id ${req.body.id}`);
       ctx.sup.start([job]);
-      await ctx.sup.waitStarted(job);
-      return { id: job.id, job: job.number, pid: job.pid };
+      const pid = await ctx.sup.waitStarted(job);
+      return { id: job.id, job: job.number, pid };
     },
 
     // Bash's `jobs`: finished jobs that were not from a control file are reported once, then forgotten.

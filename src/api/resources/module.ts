@@ -14,7 +14,6 @@ import type { ApiContext, ApiRequest } from '../routes.js';
 import { adopt, forgetFamilies, holderOf, processHolderAlive, restoreFamily } from './holder.js';
 import type { Service } from '../modules.js';
 import { byName } from '../../core/compare.js';
-import { userName } from '../../os/proc/index.js';
 import { statSync } from 'node:fs';
 
 /** Counters of the resources module, read by /metrics (the web helper) and GET /v1/resources. */
@@ -115,12 +114,7 @@ export function declareResources(ctx: ApiContext, decls: ResourceDecl[], uid: nu
   const m = manager(ctx);
   const issues: ConfigIssue[] = [];
   for (const d of decls) {
-    const old = m.resources.get(d.name);
-    // Another user's resource is not taken over by a file (system mode): its owner would decide
-    // when the file's programs start, or remove it from under them.
-    const why = old && old.uid !== uid
-      ? `${d.name} exists and is ${userName(old.uid) ?? `uid ${old.uid}`}'s; a control file declares only resources of whoever loads it: name another, or have it removed (appinit ipcrm ${d.name}, by its owner or root)`
-      : m.differs(d);
+    const why = m.differs(d);
     if (why) issues.push({ ...d.at, path: `resources.${d.name}`, message: why });
   }
   if (issues.length) throw new ConfigError(issues);

@@ -13,7 +13,7 @@ import type { Program } from '../../config/program.js';
 import { loadedPrograms } from '../../store/programs.js';
 import {
   atOwners, deleteAt, deleteAts, deleteCrontab, deleteScheduledJob, endScheduledJob, getAt, getCrontab, insertAt, insertScheduledJob, listAt,
-  listCrontabs, listScheduledJobs, loadStates, markAtStarted, pruneStates, putCrontab, saveState, type AtRow, type CrontabRow,
+  listCrontabs, listScheduledJobs, loadStates, markAtStarted, pruneStates, putCrontab, saveState, unmarkAtStarted, type AtRow, type CrontabRow,
   type ScheduledJob, type ScheduleState,
 } from '../../store/schedule.js';
 import { isoWithOffset, parseCron, parseCrontab, type CronExpr, type CrontabEntry } from '../../schedule/index.js';
@@ -730,10 +730,12 @@ export class Scheduler {
 
   // Runs that ended while no daemon was watching, and at jobs whose run is over.
   private reconcileRuns(now: number): void {
+    const neverStarted = new Set<number>();
     for (const r of [...this.runs.values()]) {
       const job = this.sup.jobs.get(r.job);
       // Staged by the daemon before, never started: staged again when due.
       if (job && job.state === 'stopped' && job.startedAt == null && job.lastExit == null) {
+        neverStarted.add(r.job);
         this.forgetRun(r.job);
         continue;
       }
@@ -745,6 +747,12 @@ export class Scheduler {
     }
     for (const a of listAt(this.db)) {
       if (a.job == null) continue;
+      // Fired (its run made and marked) but never started: a daemon killed between the two. It is
+      // queued again, and runs now if it is due; it was deleted, as a run that was over, and lost.
+      if (neverStarted.has(a.job)) {
+        unmarkAtStarted(this.db, a.id);
+        continue;
+      }
       const job = this.sup.jobs.get(a.job);
       if (!job || isResting(job)) deleteAt(this.db, a.id);
     }

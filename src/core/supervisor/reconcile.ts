@@ -7,7 +7,7 @@ import type { JobEvent } from './machine.js';
 /** What reconnecting found for one job: the reconcile event, and whether its leader ended unseen.
  *  owned: the helper's children of the job; members: live processes of the job's cgroup it does
  *  not own (a dead helper's, now the daemon's as subreaper), born since the job's spawn was asked. */
-export function reconcileJob(job: Job, owned: ChildEvent[], members: MemberEvent[], alive: (pid: number, start: number) => boolean): { ev: JobEvent; endedUnseen: boolean } {
+export function reconcileJob(job: Job, owned: ChildEvent[], members: MemberEvent[], alive: (pid: number, start: number) => boolean): { ev: JobEvent; endedUnseen: boolean; replaced?: number } {
   const leader = owned.find((c) => c.leader);
   const found = !leader && job.pid == null && job.state === 'starting' ? lostLeader(members) : null;
   // Members other than a found leader are left out of `others`, as for any foreign job: the daemon
@@ -16,6 +16,16 @@ export function reconcileJob(job: Job, owned: ChildEvent[], members: MemberEvent
   if (leader) return { ev: { type: 'reconciled', leader: { pid: leader.pid, start: leader.start }, others, leaderAlive: true }, endedUnseen: false };
   if (found) return { ev: { type: 'reconciled', leader: { pid: found.pid, start: found.start, found: true }, others, leaderAlive: true }, endedUnseen: false };
   const leaderAlive = job.pid != null && job.startTicks != null && alive(job.pid, job.startTicks);
+  // The leader is gone but its group is not empty, for a job that is to run: the helper that
+  // died with it had started it again (a restart ticket; that `respawned` died with the helper),
+  // or it left what it started. The process that started first is the job's now, as for a lost
+  // spawn: starting another beside it left one more copy per helper death (8 after 6).
+  const live = members.filter((m) => m.pid !== job.pid);
+  const wanted = job.want === 'up' && (job.state === 'running' || job.state === 'starting') && job.spec.schedule.kind === 'service';
+  if (job.pid != null && !leaderAlive && wanted && live.length) {
+    const next = lostLeader(live)!;
+    return { ev: { type: 'reconciled', leader: { pid: next.pid, start: next.start, found: true }, others, leaderAlive: true }, endedUnseen: false, replaced: job.pid };
+  }
   return { ev: { type: 'reconciled', leader: null, others, leaderAlive }, endedUnseen: job.pid != null && !leaderAlive };
 }
 

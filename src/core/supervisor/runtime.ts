@@ -212,10 +212,14 @@ export class Supervisor extends EventEmitter {
       try { this.helper.signalJob(id, 9, true); } catch { /* helper gone again */ }
     }
     for (const job of this.jobs.values()) {
-      const { ev, endedUnseen } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], this.bornSinceSpawn(job), isSameProcess);
+      const { ev, endedUnseen, replaced } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], this.bornSinceSpawn(job), isSameProcess);
+      if (replaced != null) this.recordEnd(job, replaced); // the old leader's end, before its successor is the job's
       this.apply(job, ev);
+      // A leader that ended unseen is an exit now, and the exit's step set what follows (a restart
+      // at once, a backoff): resuming the state it left on top of that asked a second spawn, and
+      // a job with no backoff ran twice (one more copy per helper death).
       if (endedUnseen) this.endedUnseen(job);
-      for (const e of resumeEffects(job, this.clock().mono)) this.effect(job, e);
+      else for (const e of resumeEffects(job, this.clock().mono)) this.effect(job, e);
     }
     this.childrenSeen.clear();
     this.membersSeen.clear();
@@ -237,6 +241,12 @@ export class Supervisor extends EventEmitter {
 
   // A leader that ended while its helper was gone: the daemon, a subreaper, may have it as a
   // zombie child (its real status and figures); otherwise a record without figures, an unknown end.
+  // An ended leader's record only: reaped if it is ours, else its end is unknown.
+  private recordEnd(job: Job, pid: number): void {
+    const r = reapChild(pid);
+    this.record(r ? reapedRecord(job, pid, r, Date.now() / 1000) : unknownEndRecord({ ...job, pid }, Date.now() / 1000));
+  }
+
   private endedUnseen(job: Job): void {
     if (job.pid == null) return;
     const r = reapChild(job.pid);
@@ -618,13 +628,15 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  /** Resolves once a job has a running process (or has come to rest without one). */
-  waitStarted(job: Job): Promise<void> {
+  /** Resolves once a job has a running process (or has come to rest without one), with that
+   *  process's pid as it was then: a run that ended in the same batch of events as its start has
+   *  no pid any more when the caller reads the job (`run --bg -- true` printed `[1] ` alone). */
+  waitStarted(job: Job): Promise<number | null> {
     return new Promise((resolve) => {
       const check = () => {
         if (job.pid != null || isResting(job)) {
           this.off('change', check);
-          resolve();
+          resolve(job.pid);
         }
       };
       this.on('change', check);
