@@ -1,7 +1,7 @@
 // Job control through a real pseudo-terminal: run, Ctrl-Z, fg, Ctrl-C, Ctrl-D, window size,
 // jobs as bash prints them, kill, wait, and a job outliving the terminal that started it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { alive, CLI, TestHome, waitFor } from './harness.js';
@@ -41,6 +41,24 @@ describe('job control', () => {
     await f.expect(/again\r\nagain\r\n/, 'cat works again after fg');
     await f.send('\x04');
     assert.equal(await f.wait(), 0, 'Ctrl-D ends cat with status 0');
+  });
+
+  test('fg on a terminal of a job started without one: the terminal stays cooked, Ctrl-C interrupts the job', async () => {
+    // Its input is a pipe, not a pseudo-terminal: a raw terminal gave it neither Ctrl-C nor Ctrl-Z.
+    const command = 'echo started; exec sleep 1000 # no terminal';
+    const bare = spawn(process.execPath, [CLI, 'run', '--', 'sh', '-c', command], { env: h.env, stdio: ['ignore', 'ignore', 'ignore'] });
+    try {
+      const j = await waitFor('the job without a terminal', async () => (await (await h.api()).status()).find((x) => x.command === `sh -c '${command}'` && x.pid != null));
+      await waitFor('sleep exec\'d', () => { try { return readFileSync(`/proc/${j.pid}/comm`, 'utf8').trim() === 'sleep'; } catch { return false; } });
+      const f = await term(['fg', `%${j.job}`]);
+      await f.expect(/no terminal'\r\n/, 'fg prints the command (a cooked terminal makes \n \r\n)');
+      await f.send('\x03');
+      const code = await f.wait();
+      assert.ok(code === 130 || code === 128 + 2, `fg ends as the job did, of SIGINT: ${code}`);
+      await waitFor('the job gone', () => !alive(j.pid!));
+    } finally {
+      bare.kill('SIGKILL');
+    }
   });
 
   test('Ctrl-C interrupts the job\'s process group; the status is 130', async () => {

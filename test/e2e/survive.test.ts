@@ -45,7 +45,7 @@ describe('kill -9 of the daemon', () => {
     assert.equal(recs.filter((x) => x.pid === victim.pid).length, 1, 'one record for the killed process');
   });
 
-  test('with its helper killed too, live jobs are re-adopted and a death meanwhile reads unknown (daemon was down)', async () => {
+  test('with its helper killed too, live jobs are re-adopted and a death meanwhile reads unknown (ended while the daemon or its helper was down)', async () => {
     const s0 = await h.status();
     const steady = s0.find((j) => j.name === 'steady')!;
     const victim = s0.find((j) => j.name === 'victim')!;
@@ -59,12 +59,12 @@ describe('kill -9 of the daemon', () => {
     h.reconnect();
     assert.equal((await h.cli(['status'])).code, 0);
     const v = await h.waitJob('victim', 'restarted', (j) => j.pid != null && j.pid !== victim.pid);
-    assert.equal(v.lastExit?.text, 'unknown (daemon was down)');
+    assert.equal(v.lastExit?.text, 'unknown (ended while the daemon or its helper was down)');
     const st = (await h.status()).find((j) => j.name === 'steady')!;
     assert.equal(st.pid, steady.pid);
     assert.equal(st.state, 'running');
     const recs = await (await h.api()).acct({ program: 'victim' });
-    assert.equal(recs.find((x) => x.pid === victim.pid && x.note === 'unknown (daemon was down)') != null, true);
+    assert.equal(recs.find((x) => x.pid === victim.pid && x.note === 'unknown (ended while the daemon or its helper was down)') != null, true);
     // A job we no longer own (its helper died) can still be stopped.
     const r = await h.cli(['stop', 'steady']);
     assert.equal(r.code, 0, r.stderr);

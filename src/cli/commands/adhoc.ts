@@ -8,6 +8,8 @@ import type { ProgramDescription, ProgramRow } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import { formatStatus } from '../format/status.js';
 import { table } from '../format/table.js';
+import { localTime } from '../format/units.js';
+import { shortSignalName } from '../../core/supervisor/termination.js';
 import type { Runner } from '../modules.js';
 import { DEFAULT_WAIT_S, lifecycle, up, waitSeconds } from './programs.js';
 
@@ -120,7 +122,8 @@ export function formatDescription(d: ProgramDescription): string {
       `grants:     ${(p.grants ?? []).join(' ') || '-'}`,
     ] : []),
     `last exits: ${d.lastExits.length ? '' : '-'}`,
-    ...d.lastExits.map((e) => `  pid ${e.pid} at ${e.end != null ? new Date(e.end * 1000).toISOString() : '?'}: ${e.signal != null ? `signal ${e.signal}${e.core ? ' (core)' : ''}` : `exit(${e.code})`}`),
+    // In the words and the time zone of status and acct: `signal 6 (ABRT), core dumped`.
+    ...d.lastExits.map((e) => `  pid ${e.pid} at ${e.end != null ? localTime(e.end * 1000) : '?'}: ${e.signal != null ? `signal ${e.signal} (${shortSignalName(e.signal)})${e.core ? ', core dumped' : ''}` : e.code != null ? `exit(${e.code})` : 'unknown (no parent of ours waited for it)'}`),
     '',
     formatStatus(d.jobs),
   ];

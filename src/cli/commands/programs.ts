@@ -160,6 +160,11 @@ export async function signal(sig: string, names: string[]): Promise<number> {
   const c = await client();
   const r = await c.signal(/^\d+$/.test(sig) ? Number(sig) : sig, names);
   process.stdout.write(`sent ${r.signal} to ${r.sent} job${r.sent === 1 ? '' : 's'}\n`);
+  // None of them running: nothing was sent (supervisorctl: `ERROR (not running)`).
+  if (r.sent === 0) {
+    process.stderr.write(`appinit: signal: ${names.join(' ')}: not running\n`);
+    return EXIT.failure;
+  }
   return EXIT.ok;
 }
 

@@ -35,9 +35,13 @@ export interface Attachment {
   live: () => boolean | undefined;
 }
 
-/** Attaches this process's stdin/stdout/stderr to a job (by its id); with `daemonSocket`, through the daemon. */
-export function attach(home: string, jobId: number, daemonSocket: string | null = null): Attachment {
-  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+/** Attaches this process's stdin/stdout/stderr to a job (by its id); with `daemonSocket`, through the daemon.
+ *  `raw`: this terminal is put in raw mode and its keys go to the job's pseudo-terminal (the
+ *  default when stdin and stdout are a terminal); false for a job with no pseudo-terminal, whose
+ *  input is a pipe: the terminal stays cooked (its own line editing, Ctrl-D an end of input) and
+ *  its Ctrl-C and Ctrl-Z are signals the caller passes on. */
+export function attach(home: string, jobId: number, daemonSocket: string | null = null, opts: { raw?: boolean } = {}): Attachment {
+  const tty = opts.raw ?? (process.stdin.isTTY === true && process.stdout.isTTY === true);
   const sock = net.connect(daemonSocket ?? pathsFor(home).superviseSocket);
   // Through the daemon: the answer's head comes first (101, or an error with a JSON body).
   let head: Buffer | null = daemonSocket ? Buffer.alloc(0) : null;

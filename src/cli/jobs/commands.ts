@@ -140,13 +140,17 @@ async function fg(spec: string | undefined): Promise<number> {
   // Found, not continued yet: attached first, so that an end right after the continue (a stopped
   // job that only had to print a line) comes through the attachment instead of before it.
   const r = await c.fg(spec, { resume: false });
+  // Raw only for a job on a pseudo-terminal: one started without a terminal reads a pipe, and a
+  // raw terminal gave it neither Ctrl-C nor Ctrl-Z, and its output stair-cased (bare \n).
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true && r.tty;
+  // Signals are the job's from the moment it is named here: a Ctrl-C as soon as the command line
+  // shows reaches the job, not only this command.
+  const unforward = tty ? () => undefined : forwardSignals(c, r.job);
   // The command line first, as bash prints it, before any output of the job: the attach below
   // writes the job's output as soon as it comes (and the terminal is still cooked here).
   process.stdout.write(`${r.command}\n`);
-  const a = (await attachment()).attach(c.home, r.id, via(c));
+  const a = (await attachment()).attach(c.home, r.id, via(c), { raw: tty });
   await Promise.race([a.ready, a.done]);
-  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const unforward = tty ? () => undefined : forwardSignals(c, r.job);
   a.relay();
   let ended: Promise<AttachEnd> = a.done;
   try {

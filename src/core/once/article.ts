@@ -5,7 +5,10 @@ import type { Job, Supervisor } from '../supervisor/runtime.js';
 
 /** The one-line end of a process, as Figure 3 words it from the wait status. */
 export function endLine(tty: string, pid: number, end: { exitCode: number | null; signal: number | null; core: boolean }): string {
-  if (end.signal == null) return `${tty}: Process ${pid} terminated with exit(${end.exitCode ?? 0}).`;
+  // Neither a code nor a signal: nobody could wait for it (its helper and parent were gone). Not
+  // `exit(0)`, which would say it succeeded.
+  if (end.signal == null && end.exitCode == null) return `${tty}: Process ${pid} terminated; its status is unknown (no parent of ours waited for it).`;
+  if (end.signal == null) return `${tty}: Process ${pid} terminated with exit(${end.exitCode}).`;
   return `${tty}: Process ${pid} terminated due to signal ${end.signal}.${end.core ? ' A core image was produced.' : ''}`;
 }
 

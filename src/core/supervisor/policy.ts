@@ -95,7 +95,7 @@ export type Decision =
 
 /** How people read an end: `web exited with code 1 after 120ms`. */
 export function describeEnd(p: Program, t: Termination, upFor: number): string {
-  const how = t.unknown ? 'ended while the daemon was down' : t.signal == null ? `exited with code ${t.code}` : `was killed by ${t.text}`;
+  const how = t.unknown ? 'ended while the daemon or its helper was down' : t.signal == null ? `exited with code ${t.code}` : `was killed by ${t.text}`;
   return `${p.name} ${how} after ${formatDuration(upFor)}`;
 }
 

@@ -22,7 +22,9 @@ export function termination(code: number | null, signal: number | null, core: bo
 }
 
 /** The end of a process that died while the daemon (and its helper) were down. */
-export const UNKNOWN_END: Termination = { code: null, signal: null, core: false, unknown: true, text: 'unknown (daemon was down)' };
+// Said so, not guessed: the leader ended while no parent of ours could wait for it (the daemon,
+// or the supervise helper that was its parent, was down or killed).
+export const UNKNOWN_END: Termination = { code: null, signal: null, core: false, unknown: true, text: 'unknown (ended while the daemon or its helper was down)' };
 
 /** The exit status a shell would report: the code, or 128+N for a signal. */
 export function shellStatus(t: Termination): number {
