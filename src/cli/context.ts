@@ -46,6 +46,11 @@ export function report(err: unknown): number {
     if (err.code === 'not_executable') return EXIT.notExecutable;
     return err.code === 'usage' ? EXIT.usage : EXIT.failure;
   }
+  // process.cwd() of a directory removed under the shell: said in words, with what to do.
+  if ((err as NodeJS.ErrnoException)?.syscall === 'uv_cwd') {
+    process.stderr.write('appinit: the current directory no longer exists (removed under this shell); cd to one that does, or name one (run --cwd DIR)\n');
+    return EXIT.failure;
+  }
   const msg = err instanceof Error ? err.message : String(err);
   process.stderr.write(msg.startsWith('appinit:') ? `${msg}\n` : `appinit: ${msg}\n`);
   return EXIT.failure;

@@ -1,7 +1,7 @@
 // pkill as procps has it (the name, or -f the command line; each process signalled is named;
 // no pattern can hold the daemon), and bash's `wait` with no argument.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -160,6 +160,25 @@ describe('pkill and wait', () => {
     const n = h.cli(['wait', '-n']);
     unlinkSync(gate);
     assert.equal((await n).code, 6, 'wait -n took the background job, not the one run in the foreground');
+  });
+
+  test('jobs -rs: the last of -r and -s wins, as bash; kill -L lists the signals as kill -l; a removed working directory is said in words', async () => {
+    await h.cli(['jobs']);
+    const run = await bg('sleep', '1001');
+    const stop = await bg('sleep', '1002');
+    assert.equal((await h.cli(['kill', '-STOP', `%${stop.job}`])).code, 0);
+    await waitFor('the second job stopped', async () => (await (await h.api()).jobs()).find((j) => j.number === stop.job)?.status.kind === 'stopped');
+    const rs = (await h.cli(['jobs', '-rs'])).stdout;
+    assert.match(rs, new RegExp(`^\\[${stop.job}\\][+-] +Stopped +sleep 1002$`, 'm'));
+    assert.doesNotMatch(rs, /Running/, '-s came last: stopped jobs only');
+    const sr = (await h.cli(['jobs', '-sr'])).stdout;
+    assert.match(sr, new RegExp(`^\\[${run.job}\\][+-] +Running +sleep 1001 &$`, 'm'));
+    assert.doesNotMatch(sr, /Stopped/, '-r came last: running jobs only');
+    assert.equal((await h.cli(['kill', '-L'])).stdout, (await h.cli(['kill', '-l'])).stdout);
+    assert.equal((await h.cli(['kill', '-KILL', `%${run.job}`, `%${stop.job}`])).code, 0);
+    const gone = join(h.home, 'gone-dir');
+    const r = spawnSync('sh', ['-c', `mkdir ${gone} && cd ${gone} && rmdir ${gone} && "${process.execPath}" "${CLI}" run -- true`], { env: h.env, encoding: 'utf8' });
+    assert.deepEqual([r.status, r.stderr], [1, 'appinit: the current directory no longer exists (removed under this shell); cd to one that does, or name one (run --cwd DIR)\n']);
   });
 
   test('a wait survives a kill -9 of the daemon: asked again of the next one, it gets the job\'s status', async () => {

@@ -126,6 +126,12 @@ async function jobs(specs: string[], o: { l?: boolean; p?: boolean; r?: boolean;
       }
     }
   }
+  // -r and -s together: the last one given wins, as in bash (`jobs -rs` lists the stopped ones).
+  if (o.r && o.s) {
+    const flags = process.argv.slice(3).filter((a) => /^-[a-z]+$/.test(a)).join('');
+    if (flags.lastIndexOf('r') > flags.lastIndexOf('s')) o.s = false;
+    else o.r = false;
+  }
   if (o.r) list = list.filter((j) => j.status.kind === 'running');
   if (o.s) list = list.filter((j) => j.status.kind === 'stopped');
   if (o.json) process.stdout.write(JSON.stringify(list.map((j) => ({ ...j, line: formatJobsLine(j, false), longLine: formatJobsLine(j, true) })), null, 2) + '\n');
@@ -197,7 +203,7 @@ function parseKill(args: string[]): { signal: string; targets: string[]; list: b
   let list = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (targets.length === 0 && a === '-l') list = true;
+    if (targets.length === 0 && (a === '-l' || a === '-L')) list = true;
     else if (targets.length === 0 && (a === '-s' || a === '-n')) {
       if (args[i + 1] == null) throw new CliError(`kill: ${a}: option requires an argument`, EXIT.usage);
       signal = args[++i];

@@ -24,7 +24,7 @@ export function formatHistory(v: HistoryView): string {
 
 /** appinit history NAME [--json] [--limit N] (also what `status NAME --history` runs). */
 export async function historyCommand(name: string | undefined, o: { json?: boolean; limit?: string } = {}): Promise<number> {
-  if (!name) throw new CliError('history: expected a program name or %N', EXIT.usage);
+  if (!name) throw new CliError('status --history: name a program or a job (%N): the history is sampled per program', EXIT.usage);
   const limit = o.limit === undefined ? undefined : Number(o.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new CliError(`history: --limit expects a whole number, got "${o.limit}"`, EXIT.usage);
   const c = await client();
