@@ -74,6 +74,18 @@ describe('pkill and wait', () => {
     await waitFor('pkill -f reached it', () => !alive(j.pid));
   });
 
+  test('pkill -x matches the whole name only; pkill -0 prints nothing and says by its status whether any matched', async () => {
+    const j = await bg('sh', '-c', 'exec sleep 4244');
+    await waitFor('the job exec\'d sleep', () => readFileSync(`/proc/${j.pid}/comm`, 'utf8').trim() === 'sleep');
+    assert.equal((await h.cli(['pkill', '-x', 'slee'])).code, 1, '-x: slee is not the whole name');
+    const zero = await h.cli(['pkill', '-0', '-x', 'sleep']);
+    assert.deepEqual([zero.code, zero.stdout], [0, ''], 'matched, nothing sent, nothing said');
+    assert.ok(alive(j.pid));
+    const x = await h.cli(['pkill', '-x', 'sleep']);
+    assert.ok(x.stdout.split('\n').includes(`sleep (pid ${j.pid}, job %${j.job}): sent SIGTERM`), x.stdout);
+    await waitFor('pkill -x reached it', () => !alive(j.pid));
+  });
+
   test('an exponential pattern does not hold the daemon: matching is linear', async () => {
     const j = await bg('sh', '-c', 'exec sleep 1000', `${'a'.repeat(60)}b`);
     const r = await h.cli(['pkill', '-f', '(a+)+$'], { timeoutMs: 20_000 });

@@ -252,11 +252,14 @@ async function kill(args: string[]): Promise<number> {
 function parsePkill(args: string[]): { signal: string; full: boolean; pattern: string } {
   let signal = 'TERM';
   let full = false;
+  let exact = false;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (rest.length > 0 || a === '--') rest.push(...(a === '--' ? args.slice(i + 1) : [a]));
     else if (a === '-f' || a === '--full') full = true;
+    else if (a === '-x' || a === '--exact') exact = true; // procps: the whole name (or line) only
+    else if (a === '-fx' || a === '-xf') { full = true; exact = true; }
     else if (a === '--signal' || a === '-s') {
       if (args[i + 1] == null) throw new CliError(`pkill: ${a}: option requires an argument`, EXIT.usage);
       signal = args[++i];
@@ -264,20 +267,21 @@ function parsePkill(args: string[]): { signal: string; full: boolean; pattern: s
     else rest.push(a);
     if (a === '--') break;
   }
-  if (rest.length !== 1) throw new CliError('pkill: usage: appinit pkill [-SIG] [-f] PATTERN (PATTERN matches process names; -f whole command lines)', EXIT.usage);
-  return { signal, full, pattern: rest[0] };
+  if (rest.length !== 1) throw new CliError('pkill: usage: appinit pkill [-SIG] [-f] [-x] PATTERN (PATTERN matches process names; -f whole command lines; -x all of it)', EXIT.usage);
+  return { signal, full, pattern: exact ? `^(?:${rest[0]})$` : rest[0] };
 }
 
 async function pkill(args: string[]): Promise<number> {
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
-    process.stdout.write('Usage: appinit pkill [-SIG | --signal SIG] [-f] PATTERN\n\nSignal (TERM unless given) the processes of your jobs whose name matches PATTERN (an extended\nregular expression, as procps pkill); -f matches whole command lines. Exit 1 when none matched.\n');
+    process.stdout.write('Usage: appinit pkill [-SIG | --signal SIG] [-f] [-x] PATTERN\n\nSignal (TERM unless given) the processes of your jobs whose name matches PATTERN (an extended\nregular expression, as procps pkill); -f matches whole command lines, -x the whole name (or line) only. Exit 1 when none matched.\n');
     return EXIT.ok;
   }
   const o = parsePkill(args);
   const c = await client();
   const r = await c.pkill(o.pattern, /^\d+$/.test(o.signal) ? Number(o.signal) : o.signal, o.full);
-  // What was signalled, one line per process (pkill -e says "NAME killed (pid N)").
-  process.stdout.write(r.processes.map((p) => `${p.comm} (pid ${p.pid}, job %${p.job}): sent ${r.signal}\n`).join(''));
+  // What was signalled, one line per process (pkill -e says "NAME killed (pid N)"); with -0
+  // nothing was sent: only the status says whether any matched, as procps' pkill -0.
+  if (o.signal !== '0') process.stdout.write(r.processes.map((p) => `${p.comm} (pid ${p.pid}, job %${p.job}): sent ${r.signal}\n`).join(''));
   return r.processes.length ? EXIT.ok : EXIT.failure; // as pkill: 1 when nothing matched
 }
 
