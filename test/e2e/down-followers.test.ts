@@ -14,16 +14,9 @@ describe('down with followers connected', () => {
   after(() => h.cleanup());
 
   test('down returns, the daemon exits, and `logs -f` ends', async () => {
-    await h.up('programs:\n  ticker:\n    command: sh -c "while :; do echo tick; sleep 0.2; done"\n');
+    const f = await ticking(h);
     const daemon = h.daemonPid();
-    const follower = spawn(process.execPath, [CLI, 'logs', '-f', 'ticker'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    follower.stderr.on('data', (d) => (err += d));
     try {
-      let out = '';
-      follower.stdout.on('data', (d) => (out += d));
-      const ended = new Promise<number | null>((resolve) => follower.on('exit', (code) => resolve(code)));
-      await waitFor('the follower to print a tick', () => out.includes('tick'));
       // The library's follower too, on a connection of its own.
       let libEnded = false;
       const stopLib = (await h.api()).followLogs({ name: 'ticker' }, () => {}, () => { libEnded = true; });
@@ -31,37 +24,50 @@ describe('down with followers connected', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr + r.stdout, /daemon stopped/);
       await waitFor('the daemon process to be gone', () => !alive(daemon));
-      const code = await Promise.race([ended, new Promise<'running'>((res) => setTimeout(() => res('running'), 10_000))]);
-      assert.equal(code, 0, 'the follower ended with the daemon');
-      assert.match(err, /the daemon stopped \(appinit down\); nothing more to follow/, 'and said why');
+      assert.equal(await f.end(), 0, 'the follower ended with the daemon');
+      assert.match(f.err(), /the daemon stopped \(appinit down\); nothing more to follow/, 'and said why');
       await waitFor('the library\'s follower to be told the end', () => libEnded);
       stopLib();
     } finally {
-      follower.kill('SIGKILL');
+      f.kill();
     }
   });
 });
+
+// `logs -f ticker` on a program that prints a tick every 0.2 s, once it has shown one.
+async function ticking(h: TestHome): Promise<{ end: () => Promise<number | null | 'running'>; err: () => string; kill: () => void }> {
+  await h.up('programs:\n  ticker:\n    command: sh -c "while :; do echo tick; sleep 0.2; done"\n');
+  const follower = spawn(process.execPath, [CLI, 'logs', '-f', 'ticker'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  follower.stderr.on('data', (d) => (err += d));
+  follower.stdout.on('data', (d) => (out += d));
+  const ended = new Promise<number | null>((resolve) => follower.on('exit', (code) => resolve(code)));
+  try {
+    await waitFor('the follower to print a tick', () => out.includes('tick'));
+  } catch (e) {
+    follower.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    end: () => Promise.race([ended, new Promise<'running'>((res) => setTimeout(() => res('running'), 10_000))]),
+    err: () => err,
+    kill: () => follower.kill('SIGKILL'),
+  };
+}
 
 describe('logs -f when the daemon is killed', () => {
   const h = new TestHome();
   after(() => h.cleanup());
 
   test('the follower says the daemon died and exits 1 (it ended with 0 and nothing said)', async () => {
-    await h.up('programs:\n  ticker:\n    command: sh -c "while :; do echo tick; sleep 0.2; done"\n');
-    const follower = spawn(process.execPath, [CLI, 'logs', '-f', 'ticker'], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    follower.stderr.on('data', (d) => (err += d));
+    const f = await ticking(h);
     try {
-      let out = '';
-      follower.stdout.on('data', (d) => (out += d));
-      const ended = new Promise<number | null>((resolve) => follower.on('exit', (code) => resolve(code)));
-      await waitFor('the follower to print a tick', () => out.includes('tick'));
       process.kill(h.daemonPid(), 'SIGKILL');
-      const code = await Promise.race([ended, new Promise<'running'>((res) => setTimeout(() => res('running'), 10_000))]);
-      assert.equal(code, 1, `the follower's status; stderr: ${err}`);
-      assert.match(err, /the daemon \(pid \d+\) ended without stopping; its jobs run on/);
+      assert.equal(await f.end(), 1, `the follower's status; stderr: ${f.err()}`);
+      assert.match(f.err(), /the daemon \(pid \d+\) ended without stopping; its jobs run on/);
     } finally {
-      follower.kill('SIGKILL');
+      f.kill();
       h.reconnect();
     }
   });

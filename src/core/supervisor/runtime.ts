@@ -24,7 +24,7 @@ import { resumeEffects, step, type Effect, type EventOf, type EventType, type Jo
 import { isSuccess, restartTicket } from './policy.js';
 import { selectJobs } from './select.js';
 import { buildSpawnRequest, type SpawnContext } from './spawn-request.js';
-import { termination, UNKNOWN_END } from './termination.js';
+import { termination, UNKNOWN_END, type Termination } from './termination.js';
 
 export { isResting, type Job, type JobChange } from './job.js';
 
@@ -239,25 +239,23 @@ export class Supervisor extends EventEmitter {
     return members.filter((m) => ageOfTicks(m.start) <= askedAgo + 50);
   }
 
-  // A leader that ended while its helper was gone: the daemon, a subreaper, may have it as a
-  // zombie child (its real status and figures); otherwise a record without figures, an unknown end.
-  // An ended leader's record only: reaped if it is ours, else its end is unknown.
-  private recordEnd(job: Job, pid: number): void {
+  // An ended leader's record: wait4's figures if it is ours to reap (the daemon is a subreaper),
+  // else a record without figures, an unknown end. Returns how it ended.
+  private recordEnd(job: Job, pid: number): Termination {
     const r = reapChild(pid);
-    this.record(r ? reapedRecord(job, pid, r, Date.now() / 1000) : unknownEndRecord({ ...job, pid }, Date.now() / 1000));
+    if (!r) {
+      this.record(unknownEndRecord({ ...job, pid }, Date.now() / 1000));
+      return UNKNOWN_END;
+    }
+    this.record(reapedRecord(job, pid, r, Date.now() / 1000));
+    const { code, signal, core } = decodeStatus(r.status);
+    return termination(code, signal, core);
   }
 
+  // A leader that ended while its helper was gone: recorded, then the job's exit.
   private endedUnseen(job: Job): void {
     if (job.pid == null) return;
-    const r = reapChild(job.pid);
-    if (r) {
-      this.record(reapedRecord(job, job.pid, r, Date.now() / 1000));
-      const { code, signal, core } = decodeStatus(r.status);
-      this.apply(job, { type: 'exit', term: termination(code, signal, core), ticketUsed: false });
-      return;
-    }
-    this.record(unknownEndRecord({ ...job, pid: job.pid }, Date.now() / 1000));
-    this.apply(job, { type: 'exit', term: UNKNOWN_END, ticketUsed: false });
+    this.apply(job, { type: 'exit', term: this.recordEnd(job, job.pid), ticketUsed: false });
   }
 
   // Processes of foreign jobs other than the leader, ended and reparented to the daemon: reap them.
