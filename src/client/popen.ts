@@ -80,12 +80,25 @@ function relay(sock: net.Socket, attached: () => void): Relay {
   let whenTaken: (() => void) | null = null;
   const release = () => { const f = whenTaken; whenTaken = null; f?.(); };
   const stdin = new Writable({
+    // In pieces of half the window, each sent only while it fits in the window: a 1 MB write sent
+    // whole once the window had room put up to 1.5 MB ahead of the command, past the 1 MB the
+    // helper queues, and it dropped the rest (20 MB into a late reader arrived as 17 MB under load).
     write(chunk: Buffer, _enc, cb) {
       if (ended) return cb(new Error('the command has ended'));
-      unacked += chunk.length;
-      const next = () => (windowed && unacked > INPUT_WINDOW ? (whenTaken = cb) : cb());
-      if (sock.write(dataFrame('d', chunk))) next();
-      else sock.once('drain', next);
+      let off = 0;
+      const step = (): void => {
+        if (ended || off >= chunk.length) return cb();
+        const piece = chunk.subarray(off, off + INPUT_WINDOW / 2);
+        if (windowed && unacked > 0 && unacked + piece.length > INPUT_WINDOW) {
+          whenTaken = step;
+          return;
+        }
+        off += piece.length;
+        unacked += piece.length;
+        if (sock.write(dataFrame('d', piece))) step();
+        else sock.once('drain', step);
+      };
+      step();
     },
     final(cb) {
       if (!ended) sock.write(dataFrame('e', Buffer.alloc(0)));
