@@ -10,7 +10,7 @@ export function nameError(name: unknown): string | null {
   if (name.length > BOUNDS.name) return `a name may have at most ${BOUNDS.name} characters, got ${name.length}`;
   if (name === 'all') return '"all" is reserved: it means every program on the command line; choose another name';
   // No "/" (a path), no ":" (group selector), no glob characters, no spaces: it is a file name and a word.
-  if (!/^[A-Za-z0-9_.@+-]+$/.test(name)) return 'a name may contain only letters, digits, "_", ".", "@", "+" and "-"';
+  if (!/^[A-Za-z0-9_.@+-]+$/.test(name)) return 'a name may contain only ASCII letters and digits, "_", ".", "@", "+" and "-"';
   // A leading "-" would read as an option on the command line; "." and ".." as directories.
   if (name.startsWith('-') || name.startsWith('.')) return 'a name may not start with "-" or "."';
   return null;

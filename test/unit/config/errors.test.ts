@@ -92,7 +92,7 @@ test('top level: only programs', () => {
 test('program names', () => {
   assert.deepEqual(problems('programs:\n  all:\n    command: x\n  "my app":\n    command: x\n  -x:\n    command: x\n'), [
     'bad.yaml:2:3: programs.all: "all" is reserved: it means every program on the command line; choose another name',
-    'bad.yaml:4:3: programs.my app: a name may contain only letters, digits, "_", ".", "@", "+" and "-"',
+    'bad.yaml:4:3: programs.my app: a name may contain only ASCII letters and digits, "_", ".", "@", "+" and "-"',
     'bad.yaml:6:3: programs.-x: a name may not start with "-" or "."',
   ]);
 });

@@ -75,7 +75,7 @@ test('new settings report bad values at their place', () => {
     'app.yaml:7:29: programs.w.limits.cpu: expected a percentage of one CPU like 50% (200% is two CPUs), got "0%"',
     'app.yaml:8:24: programs.w.rlimits.nofile: the soft limit (10) is above the hard limit (5); lower soft or raise hard',
     'app.yaml:8:47: programs.w.rlimits.nofiles: unknown key; did you mean "nofile"?',
-    'app.yaml:9:12: programs.w.group: a group name may contain only letters, digits, "_", ".", "@", "+" and "-"',
+    'app.yaml:9:12: programs.w.group: a group name may contain only ASCII letters and digits, "_", ".", "@", "+" and "-"',
   ]);
 });
 
