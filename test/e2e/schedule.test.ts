@@ -317,6 +317,17 @@ describe('crontab', () => {
     assert.match(u.stderr, /user "no-such-user-here" unknown/);
     assert.deepEqual(JSON.parse((await h.cli(['cron', 'list', '--json'])).stdout), []);
   });
+
+  test('cron list: entries in line order (2 before 10), fields separated by tabs shown with one space', async () => {
+    const lines = Array.from({ length: 11 }, (_, i) => `0\t${i}\t*\t*\t*\ttrue`).join('\n') + '\n';
+    assert.equal((await h.cli(['crontab', h.write('tabs.cron', lines)])).code, 0);
+    const t = (await h.cli(['cron', 'list'])).stdout;
+    assert.doesNotMatch(t, /\t/, 'no raw tab in the table');
+    const names = t.split('\n').slice(1).filter(Boolean).map((l) => l.split(/\s+/)[0]);
+    assert.deepEqual(names, Array.from({ length: 11 }, (_, i) => `cron-root-${i + 1}`));
+    assert.match(t, /^cron-root-3 +crontab +0 2 \* \* \* /m);
+    assert.equal((await h.cli(['crontab', '-r'])).code, 0);
+  });
 });
 
 describe('cron next', () => {

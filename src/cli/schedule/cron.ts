@@ -30,14 +30,16 @@ export function cronNext(expr: string, o: { count?: string; tz?: string; from?: 
 /** appinit cron list [--json]: each schedule, its next and last run, its overlap rule. */
 export async function cronList(json: boolean): Promise<number> {
   const c = await client();
-  const list = await c.schedules();
+  // Line numbers in order (cron-root-2 before cron-root-10), as the crontab has them.
+  const list = (await c.schedules()).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
   const iso = (ms: number | null) => (ms == null ? null : isoWithOffset(new Date(ms)));
   if (json) {
     process.stdout.write(JSON.stringify(list.map((s) => ({ ...s, next: iso(s.next), last: iso(s.last) })), null, 2) + '\n');
     return EXIT.ok;
   }
   const rows = list.map((s) => [
-    s.name, s.kind, s.schedule + (s.tz ? ` (${s.tz})` : ''), iso(s.next) ?? '-', iso(s.last) ?? '-',
+    // A crontab's fields may be separated by tabs: one space each in the table.
+    s.name, s.kind, s.schedule.replace(/\s+/g, ' ') + (s.tz ? ` (${s.tz})` : ''), iso(s.next) ?? '-', iso(s.last) ?? '-',
     `${s.overlap}${s.pending ? ' (1 waiting)' : ''}${s.skipped ? ` (${s.skipped} skipped)` : ''}`,
     s.jobs.map((j) => `%${j}`).join(','),
   ]);
