@@ -55,6 +55,12 @@ export function queryRecords(db: Db, q: RecordQuery = {}): AcctRecord[] {
   }));
 }
 
+/** The job whose process `pid` was, from its newest record (a pid of a run that has ended). */
+export function jobOfRecordedPid(db: Db, pid: number): number | null {
+  const r = stmt(db, 'SELECT job FROM records WHERE pid = ? AND job IS NOT NULL ORDER BY id DESC LIMIT 1').get(pid) as { job: number } | undefined;
+  return r?.job ?? null;
+}
+
 /** True when a kernel (taskstats) record exists for this pid started at `start` (epoch seconds, ±1.5 s: /proc's boot time is whole seconds). */
 export function hasKernelRecord(db: Db, pid: number, start: number): boolean {
   return stmt(db, "SELECT 1 FROM records WHERE pid = ? AND source = 'taskstats' AND start BETWEEN ? AND ? LIMIT 1").get(pid, start - 1.5, start + 1.5) !== undefined;

@@ -12,7 +12,7 @@ import { sendSignal, startTicks } from '../../os/host.js';
 import { readAllProcesses } from '../../os/proc/index.js';
 import type { JobsRow } from '../views.js';
 import { ApiError } from '../errors.js';
-import { stmt } from '../../store/db.js';
+import { jobOfRecordedPid } from '../../store/records.js';
 import { bool, envObject, optInt, optText, programName, signalArg, text, textList } from '../input.js';
 import type { Module } from '../modules.js';
 import { checkCommand, checkCwd, runUser } from './preflight.js';
@@ -45,8 +45,8 @@ function waitTarget(ctx: ApiContext, req: ApiRequest, spec: string): Job {
     const j = jobs.find((x) => x.pid === pid || x.others.has(pid));
     if (j) return j;
     // Ended already: the job whose process that was, from its accounting record.
-    const rec = stmt(ctx.db, 'SELECT job FROM records WHERE pid = ? AND job IS NOT NULL ORDER BY id DESC LIMIT 1').get(pid) as { job: number } | undefined;
-    const ended = rec ? jobs.find((x) => x.id === rec.job) : undefined;
+    const id = jobOfRecordedPid(ctx.db, pid);
+    const ended = id != null ? jobs.find((x) => x.id === id) : undefined;
     if (ended) return ended;
     throw new ApiError('no_such_job', `${spec}: no such job`);
   }
