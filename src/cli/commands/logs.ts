@@ -144,19 +144,16 @@ export async function logs(name: string | undefined, opts: LogsOptions): Promise
 // `appinit down` (0: the daemon removed its pid file last) from a daemon that died (1: its pid
 // file is left naming a dead pid) or a connection lost with the daemon still there (1).
 async function whyTheFollowEnded(home: string): Promise<number> {
-  const { daemonPid } = (await import('../../api/paths.js')).pathsFor(home);
-  const { readFileSync } = await import('node:fs');
+  const { pathsFor } = await import('../../api/paths.js');
+  const { pidInFile, processGone } = await import('../daemon-end.js');
   const until = Date.now() + 3000;
   for (;;) {
-    let pid = 0;
-    try { pid = Number(readFileSync(daemonPid, 'utf8').trim()); } catch { /* removed: stopped */ }
-    let alive = pid > 0;
-    if (alive) try { process.kill(pid, 0); } catch (e) { alive = (e as NodeJS.ErrnoException).code === 'EPERM'; }
-    if (!pid) {
+    const pid = pidInFile(pathsFor(home).daemonPid);
+    if (pid == null) {
       process.stderr.write('appinit: logs: the daemon stopped (appinit down); nothing more to follow\n');
       return EXIT.ok;
     }
-    if (!alive) {
+    if (processGone(pid)) {
       process.stderr.write(`appinit: logs: the daemon (pid ${pid}) ended without stopping; its jobs run on and their logs are still written: follow again with appinit logs -f\n`);
       return EXIT.failure;
     }

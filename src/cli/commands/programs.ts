@@ -1,7 +1,7 @@
 // `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { processState } from '../../os/host.js';
+import { pidInFile, processGone } from '../daemon-end.js';
 import { appinitHome, pathsFor, systemPaths } from '../../api/paths.js';
 import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
@@ -191,14 +191,13 @@ export async function down(): Promise<number> {
     // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket
     // file goes as soon as it stops listening, long before that.)
     // A zombie is gone too: its parent (init, or whatever adopted it) may reap it much later.
-    const gone = () => { const st = processState(pid); return st == null || st === 'Z' || st === 'X'; };
     const until = Date.now() + 120_000;
-    while (!gone() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    if (!gone()) throw new CliError(`down: the daemon (pid ${pid}) did not stop within 120s`);
+    while (!processGone(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (!processGone(pid)) throw new CliError(`down: the daemon (pid ${pid}) did not stop within 120s`);
     // A daemon that finished its down removed its pid file last; one killed on the way (kill -9,
     // OOM) left it, and jobs it had not stopped yet run on under its helper: those are stopped by
     // a daemon started for them, as when down finds jobs without a daemon.
-    if (!diedMidway(sys ? systemPaths().daemonPid : pathsFor(home).daemonPid, pid)) break;
+    if (pidInFile(sys ? systemPaths().daemonPid : pathsFor(home).daemonPid) !== pid) break;
     const what = `down: the daemon (pid ${pid}) ended before it had stopped every job`;
     if (sys || attempt === 3) throw new CliError(`${what}; run appinit down again`);
     process.stderr.write(`appinit: ${what}\n`);
@@ -207,11 +206,3 @@ export async function down(): Promise<number> {
   return EXIT.ok;
 }
 
-// True when the daemon's pid file still names pid: it did not get to the end of its down.
-function diedMidway(pidFile: string, pid: number): boolean {
-  try {
-    return Number(readFileSync(pidFile, 'utf8').trim()) === pid;
-  } catch {
-    return false;
-  }
-}
