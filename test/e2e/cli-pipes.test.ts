@@ -63,11 +63,11 @@ describe('CLI output through pipes', () => {
     assert.equal(r.cli, 141, 'a closed pipe ends the command as SIGPIPE would (128+13)');
   });
 
-  test('a short listing through | head -1 ends with 0, as atq and bash\'s jobs do (it wrote a line at a time: 141)', async () => {
+  test('a short listing through | head -1 ends with 0, as atq, ipcs and bash\'s jobs do (it wrote a line at a time: 141)', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await h.cli(['at', 'now + 1 hour'], { input: 'true\n' })).code, 0);
     const bg: string[] = [];
     for (let i = 0; i < 3; i++) bg.push(`%${/^\[(\d+)\]/.exec((await h.cli(['run', '--bg', '--', 'sleep', '1000'])).stdout)?.[1]}`);
-    for (const cmd of ['atq', 'jobs', 'jobs -p', 'pstree']) {
+    for (const cmd of ['atq', 'jobs', 'jobs -p', 'pstree', 'ipcs']) {
       const r = await pipeline(h, `appinit ${cmd} | head -1`);
       assert.deepEqual([r.cli, r.err], [0, ''], `appinit ${cmd} | head -1`);
       assert.equal(r.out.split('\n').length, 2, `one line: ${r.out}`);

@@ -53,7 +53,7 @@ export async function ipcs(o: IpcsOptions): Promise<number> {
     }, null, 2) + '\n');
     return EXIT.ok;
   }
-  process.stdout.write(formatKernel(k, s));
-  if (kinds.size) process.stdout.write(formatIpcs(resources, kinds));
+  // One write, as util-linux's ipcs flushes its buffer once: `ipcs | head -1` ends with 0.
+  process.stdout.write(formatKernel(k, s) + (kinds.size ? formatIpcs(resources, kinds) : ''));
   return EXIT.ok;
 }
