@@ -321,7 +321,8 @@ export class Client {
 
 /** appinit's resources, as GET /v1/resources lists them. */
 export interface ResourceList {
-  resources: { name: string; kind: string; value: number; maxBytes: number; uid: number; gid: number; mode: number; created: number;
+  /** value and initial: null for a resource the caller may not read (its mode gives them no read bit). */
+  resources: { name: string; kind: string; value: number | null; initial?: number | null; maxBytes: number; uid: number; gid: number; mode: number; created: number;
     holders: { holder: string; units: number }[]; waiters: string[]; messages: number; bytes: number }[];
   events: { at: number; text: string }[];
   /** The daemon's counters: requests refused as deadlocks since it started. */

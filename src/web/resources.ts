@@ -67,7 +67,7 @@ export function Resources(props: { tick: number; onError: (m: string) => void })
   return html`<section>
     <div class="bar"><button onClick=${load}>refresh</button></div>
     <table class="resources"><thead><tr><th>name</th><th>kind</th><th>value</th><th>holders</th><th>waiters</th><th>messages</th></tr></thead>
-    <tbody>${list.map((r) => html`<tr><td>${r.name}</td><td>${r.kind}</td><td>${r.value}</td><td>${r.holders.map((h) => `${h.holder}×${h.units}`).join(', ')}</td><td>${r.waiters.join(', ')}</td><td>${r.messages}</td></tr>`)}</tbody></table>
+    <tbody>${list.map((r) => html`<tr><td>${r.name}</td><td>${r.kind}</td><td>${r.value ?? '-'}</td><td>${r.holders.map((h) => `${h.holder}×${h.units}`).join(', ')}</td><td>${r.waiters.join(', ')}</td><td>${r.messages}</td></tr>`)}</tbody></table>
     ${m && m.resources.length ? html`<${Graph} m=${m} />` : html`<p class="muted">no resources held or waited for</p>`}
     ${m && m.deadlocked.length ? html`<div class="error deadlock"><b>Deadlock:</b> ${m.deadlocked.join(', ')} can never go on.<ul>${why.map((w) => html`<li>${w}</li>`)}</ul></div>` : m ? html`<p class="ok">no deadlock</p>` : ''}
   </section>`;

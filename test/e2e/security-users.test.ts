@@ -189,6 +189,15 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
       assert.ok(!seen.stdout.includes(`holder-${tag}`), `B's ${args.join(' ')} names no job of root's: ${seen.stdout.slice(0, 400)}`);
     }
     assert.match((await h.cli(['ipcs', '--json'])).stdout, new RegExp(`holder-${tag}`), 'root sees it');
+    // Its value is read permission's (0600, root's), as semctl(GETVAL) answers EACCES: B may
+    // list it, not read it.
+    const get = await h.cli(['sem', `rr${tag}`, 'get'], { user: b });
+    assert.deepEqual([get.code, get.stdout], [1, ''], `B's sem get of root's 0600 semaphore is refused: ${get.stdout}${get.stderr}`);
+    assert.match(get.stderr, new RegExp(`rr${tag}: permission denied \\(mode 0600, owner uid 0\\)`));
+    const listed = JSON.parse((await h.cli(['ipcs', '--json'], { user: b })).stdout).appinit.resources.find((r: { name: string }) => r.name === `rr${tag}`);
+    assert.deepEqual([listed?.value, listed?.initial], [null, null], "B's ipcs --json lists it without its value");
+    assert.match((await h.cli(['ipcs', '-s'], { user: b })).stdout, new RegExp(`^rr${tag} +root +600 +- `, 'm'), "B's ipcs shows - for its value");
+    assert.equal((await h.cli(['sem', `rr${tag}`, 'get'])).stdout, '0\n', 'root reads it (held by the job: 0)');
     await h.cli(['up', h.write(`none-${tag}.yaml`, 'programs: {}\n')]);
   });
 

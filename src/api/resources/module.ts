@@ -59,14 +59,18 @@ function caller(ctx: ApiContext, req: ApiRequest): Holder {
 }
 
 // ipc_perm: owner bits for the owner, group bits for the group, other bits for the rest; root passes.
+function permits(req: ApiRequest, r: Resource, bit: 4 | 2): boolean {
+  const uid = req.peer.uid;
+  if (uid === 0) return true;
+  const mode = uid === r.uid ? r.mode >> 6 : req.peer.gid === r.gid ? r.mode >> 3 : r.mode;
+  return (mode & bit) !== 0;
+}
+
 function allowed(ctx: ApiContext, req: ApiRequest, name: string, bit: 4 | 2): void {
   const r = manager(ctx).resources.get(name);
   // A missing resource is the caller's mistake (404), not the daemon's: say so plainly.
   if (!r) throw new ApiError('not_found', `no resource named "${name}" (create it first, or list them with appinit ipcs)`);
-  const uid = req.peer.uid;
-  if (uid === 0) return;
-  const mode = uid === r.uid ? r.mode >> 6 : req.peer.gid === r.gid ? r.mode >> 3 : r.mode;
-  if ((mode & bit) === 0) throw new ApiError(403, 'forbidden', `${name}: permission denied (mode ${r.mode.toString(8).padStart(4, '0')}, owner uid ${r.uid})`);
+  if (!permits(req, r, bit)) throw new ApiError(403, 'forbidden', `${name}: permission denied (mode ${r.mode.toString(8).padStart(4, '0')}, owner uid ${r.uid})`);
 }
 
 const CODES: Record<string, [number, ErrorCode]> = {
@@ -262,6 +266,9 @@ export const resourcesModule: Module<'resources'> = {
       return {
         resources: [...m.resources.values()].sort((a, b) => byName(a.name, b.name)).map((r) => ({
           ...r,
+          // A value is read permission's to see, as semctl(GETVAL) wants it (EACCES otherwise):
+          // listed for everyone (as /proc/sysvipc lists every set), its value only to readers.
+          ...(permits(req, r, 4) ? {} : { value: null, initial: null }),
           holders: [...(m.holdings.get(r.name)?.values() ?? [])].map((h) => ({ holder: shown(h.holder.key, h.holder.label), units: h.units })),
           waiters: m.waitingHolders(r.name).map((h) => shown(h.key, h.label)),
           messages: m.queues.get(r.name)?.length ?? 0,

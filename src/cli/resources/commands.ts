@@ -86,6 +86,7 @@ async function sem(name: string, verb: string, arg: string | undefined, o: { und
     case 'get': {
       const r = (await c.resources()).resources.find((x) => x.name === name);
       if (!r) throw new CliError(`no resource named "${name}"`);
+      if (r.value == null) throw new CliError(`${name}: permission denied (mode ${r.mode.toString(8).padStart(4, '0')}, owner uid ${r.uid})`);
       process.stdout.write(o.json ? JSON.stringify(r) + '\n' : `${r.value}\n`);
       return EXIT.ok;
     }
@@ -160,7 +161,7 @@ export function formatIpcs(l: ResourceList, kinds: ReadonlySet<string> = new Set
   if (kinds.has('semaphore')) {
     out.push('------ appinit Semaphores --------', `${pad('key', 20)} ${pad('owner', 10)} ${pad('perms', 10)} ${pad('value', 9)} ${pad('holders', 30)} waiters`);
     for (const r of l.resources.filter((x) => x.kind === 'semaphore')) {
-      out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(String(r.value), 9)} ${pad(r.holders.map((h) => `${h.holder}:${h.units}`).join(',') || '-', 30)} ${r.waiters.join(',') || '-'}`);
+      out.push(`${pad(r.name, 20)} ${pad(who(r.uid), 10)} ${pad(perms(r.mode), 10)} ${pad(String(r.value ?? '-'), 9)} ${pad(r.holders.map((h) => `${h.holder}:${h.units}`).join(',') || '-', 30)} ${r.waiters.join(',') || '-'}`);
     }
     out.push('');
   }
