@@ -16,8 +16,19 @@ function shown(v: unknown): string {
 /** A string without NUL bytes, or a 400 naming the field. */
 export function text(v: unknown, field: string, what = 'a string'): string {
   if (typeof v !== 'string') throw new ApiError('usage', `${field}: expected ${what}, got ${shown(v)}`);
-  if (v.includes('\0')) throw new ApiError('usage', `${field}: may not contain a NUL byte`);
+  const at = nulPlace(v);
+  if (at) throw new ApiError('usage', `${field}: may not contain a NUL byte${v.includes('\n') ? ` (line ${at.replace(':', ', column ')})` : ''}`);
   return v;
+}
+
+/** Where the first NUL byte of a text is, as `line:col` (1-based), or null when it has none. */
+export function nulPlace(v: string): string | null {
+  const i = v.indexOf('\0');
+  if (i < 0) return null;
+  const start = v.lastIndexOf('\n', i) + 1;
+  let line = 1;
+  for (let j = v.indexOf('\n'); j >= 0 && j < i; j = v.indexOf('\n', j + 1)) line++;
+  return `${line}:${i - start + 1}`;
 }
 
 /** Like text, or undefined when absent (undefined or null). */

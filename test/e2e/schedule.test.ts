@@ -233,6 +233,18 @@ describe('crontab', () => {
     assert.equal((await h.cli(['crontab', '-l'])).stdout, good);
   });
 
+  test('a NUL byte in a crontab is placed as file:line:col; in an at script by line and column; nothing changes', async () => {
+    const r = await h.cli(['crontab', h.write('nul', '* * * * * echo a\n* * * * * echo \0b\n')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /appinit: crontab: .*nul:2:16: a NUL byte is not allowed in a crontab/);
+    assert.equal((await h.cli(['crontab', '-l'])).stdout, good);
+    const before = (await h.cli(['atq'])).stdout;
+    const a = await h.cli(['at', 'now + 1 hour'], { input: 'echo a\necho \0x\n' });
+    assert.notEqual(a.code, 0);
+    assert.match(a.stderr, /script: may not contain a NUL byte \(line 2, column 6\)/);
+    assert.equal((await h.cli(['atq'])).stdout, before, 'nothing queued');
+  });
+
   test('six time fields are refused as Debian\'s crontab does, naming the field too many; nothing changes', async () => {
     const r = await h.cli(['crontab', '-'], { input: '* * * * * * echo six fields\n' });
     assert.equal(r.code, 1);

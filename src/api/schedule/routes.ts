@@ -6,7 +6,7 @@ import type { Scheduler } from '../../core/scheduler/scheduler.js';
 import { lookupUser } from '../../os/proc/index.js';
 import type { AtRow } from '../../store/schedule.js';
 import { ApiError } from '../errors.js';
-import { envObject, text } from '../input.js';
+import { envObject, nulPlace, text } from '../input.js';
 import type { ApiContext, ApiRequest, RouteTable } from '../routes.js';
 import { checkAllowed } from './allow.js';
 
@@ -136,8 +136,11 @@ export const scheduleRoutes: RouteTable = {
   'POST /v1/crontab': (ctx, req) => {
     checkAllowed(ctx, req, 'cron');
     const who = crontabOwner(req, req.body.user);
-    const crontabText = str(req.body, 'text', 'the crontab text');
     const file = typeof req.body.file === 'string' && req.body.file ? req.body.file : 'crontab';
+    // A NUL byte is placed as cron's own errors are (crontab:2:16), before the text check.
+    const nul = typeof req.body.text === 'string' ? nulPlace(req.body.text) : null;
+    if (nul) throw new ApiError('crontab', `${file}:${nul}: a NUL byte is not allowed in a crontab (no command can be given one)`);
+    const crontabText = str(req.body, 'text', 'the crontab text');
     let parsed;
     try {
       // Checked whole: one wrong line and nothing changes.
