@@ -329,6 +329,27 @@ int cg_populated(int events_fd) {
   return p ? p[10] == '1' : -1;
 }
 
+static long oom_kill_in(int fd) {
+  if (fd < 0) return -1; /* no memory controller for this group */
+  char data[512];
+  ssize_t n = pread(fd, data, sizeof data - 1, 0);
+  close(fd);
+  if (n <= 0) return -1;
+  data[n] = 0;
+  char *p = strstr(data, "oom_kill ");
+  return p ? strtol(p + 9, NULL, 10) : -1;
+}
+
+long cg_oom_kills(const char *job, int dir_fd) {
+  if (v2ctrl[C_MEMORY]) return dir_fd < 0 ? -1 : oom_kill_in(openat(dir_fd, "memory.events", O_RDONLY | O_CLOEXEC));
+  /* A memory limit v2 could not hold is in a v1 group (made only for such a job). */
+  if (!v1base[C_MEMORY][0]) return -1;
+  char dir[PATH_MAX], path[PATH_MAX + 32];
+  job_dir(dir, sizeof dir, v1base[C_MEMORY], job);
+  snprintf(path, sizeof path, "%s/memory.oom_control", dir);
+  return oom_kill_in(open(path, O_RDONLY | O_CLOEXEC));
+}
+
 void cg_job_remove(const char *job) {
   char dir[PATH_MAX];
   job_dir(dir, sizeof dir, v2base, job);

@@ -36,6 +36,9 @@ int cg_job_kill(const char *job);
 int cg_job_procs(const char *job, pid_t **out);
 /* 1 while the group has a live process, 0 when empty, -1 on error (reads cgroup.events). */
 int cg_populated(int events_fd);
+/* How many processes of job's group the OOM killer took (v2 memory.events' oom_kill, or v1
+ * memory.oom_control's), -1 when no memory controller counts for it. */
+long cg_oom_kills(const char *job, int dir_fd);
 /* Removes the job's (empty) groups; a populated group stays. */
 void cg_job_remove(const char *job);
 /* Copies into job the key of the job whose group pid is in; 1 if found. */

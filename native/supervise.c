@@ -1013,6 +1013,7 @@ typedef struct job {
   int keep_w[2];
   pump_t *keep_pm[2];
   int keep_due;          /* its leader ended and a ticket restart is due: it takes them, or they go */
+  long oom_seen;         /* memory.events' oom_kill already told of (-1: no memory controller) */
   struct job *next;
   struct job *hnext;     /* in job_index's bucket */
 } job_t;
@@ -1361,7 +1362,17 @@ static int ticket_allows(ticket_t *t, int status) {
 
 /* ---------- reaping ---------- */
 
-static void emit_exit(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, int respawned, int alive) {
+/* 1 when a process of j killed by SIGKILL was the OOM killer's: the group's oom_kill count rose
+ * past what earlier deaths were told of (each such death takes one). */
+static int oom_killed(job_t *j, int status) {
+  if (!j || j->dir_fd < 0 || j->oom_seen < 0 || !WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) return 0;
+  long n = cg_oom_kills(j->key, j->dir_fd);
+  if (n <= j->oom_seen) return 0;
+  j->oom_seen++;
+  return 1;
+}
+
+static void emit_exit(pid_t pid, int status, struct rusage *ru, pstat_t *ps, proc_t *p, int respawned, int alive, int oom) {
   buf_t b = {0};
   buf_json_str(&b, p ? p->job : "");
   buf_add(&b, ",\"comm\":", 8);
@@ -1371,12 +1382,12 @@ static void emit_exit(pid_t pid, int status, struct rusage *ru, pstat_t *ps, pro
              "\"ev\":\"exit\",\"respawned\":%d,\"pid\":%d,\"job\":%s,\"leader\":%d,\"adopted\":%d,\"status\":%d,"
              "\"start\":%llu,\"end_us\":%lld,\"ppid\":%d,\"pgid\":%d,\"sid\":%d,\"uid\":%u,\"gid\":%u,"
              "\"kflags\":%lu,\"utime_us\":%lld,\"stime_us\":%lld,\"maxrss\":%ld,\"minflt\":%ld,"
-             "\"majflt\":%ld,\"inblock\":%ld,\"oublock\":%ld,\"nvcsw\":%ld,\"nivcsw\":%ld,\"alive\":%d",
+             "\"majflt\":%ld,\"inblock\":%ld,\"oublock\":%ld,\"nvcsw\":%ld,\"nivcsw\":%ld,\"alive\":%d,\"oom\":%d",
              respawned, pid, b.p, p ? p->leader : 0, p ? p->adopted : 1, status, ps->ok ? ps->start : (p ? p->start : 0),
              (long long)now_us(), ps->ppid, ps->pgid, ps->sid, ps->uid, ps->gid, ps->flags,
              (long long)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec,
              (long long)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec, ru->ru_maxrss, ru->ru_minflt,
-             ru->ru_majflt, ru->ru_inblock, ru->ru_oublock, ru->ru_nvcsw, ru->ru_nivcsw, alive);
+             ru->ru_majflt, ru->ru_inblock, ru->ru_oublock, ru->ru_nvcsw, ru->ru_nivcsw, alive, oom);
   free(b.p);
 }
 
@@ -1592,7 +1603,7 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
   }
   ticket_t *t = p->leader ? ticket_find(p->job) : NULL;
   int again = ticket_allows(t, status);
-  emit_exit(pid, status, ru, ps, p, again, alive);
+  emit_exit(pid, status, ru, ps, p, again, alive, oom_killed(j, status));
   if (p->leader) {
     /* Attached clients get every byte the job wrote before they hear it ended. Reading a pump
      * frees at most that pump, so the next one, taken first, stays valid. */
@@ -2384,6 +2395,7 @@ static void spawn_cgroup(spawn_t *sp) {
       for (int i = 0; i < CG_MAX_JOIN; i++) { if (j->join[i] >= 0) close(j->join[i]); j->join[i] = join[i]; }
       j->events_fd = efd;
       j->dir_fd = dfd;
+      j->oom_seen = cg_oom_kills(rq->job, dfd); /* a group kept from an earlier run counts from here */
       if (ep_ctl(EPOLL_CTL_ADD, efd, EPOLLPRI, j) < 0) snprintf(warn, sizeof warn, "cgroup.events: %s", strerror(errno));
     }
   }

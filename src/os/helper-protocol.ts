@@ -36,6 +36,8 @@ export interface ExitEvent {
   /** Other live processes of the job when the leader's exit was sent (adopted or in its cgroup). */
   alive?: number; stime_us: number; maxrss: number; minflt: number; majflt: number; inblock: number;
   oublock: number; nvcsw: number; nivcsw: number;
+  /** 1: killed by the OOM killer (SIGKILL while its cgroup's memory.events oom_kill rose). */
+  oom?: number;
 }
 /** One ended process of a job, as the kernel's taskstats reported it (native/taskstats.c): sent once
  *  per process when its last thread ends (threads summed), in termination order, and before its

@@ -61,6 +61,11 @@ export function jobOfRecordedPid(db: Db, pid: number): number | null {
   return r?.job ?? null;
 }
 
+/** Sets the note of pid's latest record (a fact the kernel's record did not carry: the OOM killer). */
+export function noteRecord(db: Db, pid: number, note: string): void {
+  stmt(db, 'UPDATE records SET note = ? WHERE id = (SELECT id FROM records WHERE pid = ? ORDER BY id DESC LIMIT 1)').run(note, pid);
+}
+
 /** True when a kernel (taskstats) record exists for this pid started at `start` (epoch seconds, ±1.5 s: /proc's boot time is whole seconds). */
 export function hasKernelRecord(db: Db, pid: number, start: number): boolean {
   return stmt(db, "SELECT 1 FROM records WHERE pid = ? AND source = 'taskstats' AND start BETWEEN ? AND ? LIMIT 1").get(pid, start - 1.5, start + 1.5) !== undefined;

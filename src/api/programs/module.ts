@@ -49,7 +49,7 @@ export interface ProgramDescription {
   /** Every live pid of the program: leaders and adopted descendants. */
   pids: number[];
   restarts: number;
-  lastExits: { pid: number; end: number | null; code: number | null; signal: number | null; core: boolean; command: string }[];
+  lastExits: { pid: number; end: number | null; code: number | null; signal: number | null; core: boolean; command: string; note?: string | null }[];
   logs: { stdout: string | null; stderr: string | null };
   limits: Pick<Program, 'limits' | 'rlimits' | 'maxMemory'>;
 }
@@ -242,7 +242,7 @@ export const programsModule: Module = {
         name, adHoc: isAdHoc(p), program: p, jobs: jobs.map((j) => jobView(j)),
         pids: jobs.flatMap((j) => [...(j.pid != null ? [j.pid] : []), ...j.others]),
         restarts: jobs.reduce((s, j) => s + j.restarts, 0),
-        lastExits: leaders.map((r) => ({ pid: r.pid, end: r.end, code: r.exitCode, signal: r.signal, core: r.core, command: r.command })),
+        lastExits: leaders.map((r) => ({ pid: r.pid, end: r.end, code: r.exitCode, signal: r.signal, core: r.core, command: r.command, note: r.note })),
         logs: { stdout: logPath(ctx, p, 'stdout'), stderr: logPath(ctx, p, 'stderr') },
         limits: { limits: p.limits, rlimits: p.rlimits, maxMemory: p.maxMemory },
       } satisfies ProgramDescription;

@@ -123,7 +123,7 @@ export function formatDescription(d: ProgramDescription): string {
     ] : []),
     `last exits: ${d.lastExits.length ? '' : '-'}`,
     // In the words and the time zone of status and acct: `signal 6 (ABRT), core dumped`.
-    ...d.lastExits.map((e) => `  pid ${e.pid} at ${e.end != null ? localTime(e.end * 1000) : '?'}: ${e.signal != null ? `signal ${e.signal} (${shortSignalName(e.signal)})${e.core ? ', core dumped' : ''}` : e.code != null ? `exit(${e.code})` : 'unknown (no parent of ours waited for it)'}`),
+    ...d.lastExits.map((e) => `  pid ${e.pid} at ${e.end != null ? localTime(e.end * 1000) : '?'}: ${e.signal != null ? `signal ${e.signal} (${shortSignalName(e.signal)})${e.core ? ', core dumped' : ''}${e.note === 'out of memory' ? ', out of memory' : ''}` : e.code != null ? `exit(${e.code})` : 'unknown (no parent of ours waited for it)'}`),
     '',
     formatStatus(d.jobs),
   ];

@@ -10,6 +10,8 @@ import { shortSignalName } from '../../core/supervisor/termination.js';
 export function recordEnd(r: AcctRecord): string {
   const end = r.signal != null ? `signal ${r.signal} (${shortSignalName(r.signal)})${r.core ? ', core dumped' : ''}`
     : r.exitCode != null ? `exit(${r.exitCode})` : null;
+  // The OOM killer's SIGKILL in status's words (`signal 9 (KILL), out of memory`); other notes say how the end was known.
+  if (end && r.note === 'out of memory') return `${end}, ${r.note}`;
   if (end && r.note) return `${end}; ${r.note}`;
   return end ?? r.note ?? 'unknown';
 }

@@ -5,12 +5,15 @@
 // kernel already reported is not recorded again.
 import { ticksToEpoch } from '../../os/host.js';
 import type { HelloEvent, HelperEvent } from '../../os/helper-protocol.js';
-import { hasKernelRecord, type AcctRecord } from '../../store/records.js';
+import { hasKernelRecord, noteRecord, type AcctRecord } from '../../store/records.js';
 import type { Db } from '../../store/db.js';
 import { exitRecord, taskstatsRecord, type RecordJob } from './record.js';
 import type { AcctSource } from './source.js';
 
 export { SOURCE_TEXT, type AcctSource } from './source.js';
+
+/** A record's note for a process the kernel's OOM killer took (its status says only SIGKILL). */
+export const OOM_NOTE = 'out of memory';
 
 // Bounds the pids remembered for exits still to come (a lost exit must not grow it forever).
 const MAX_PENDING = 100_000;
@@ -46,7 +49,11 @@ export class Accounting {
       return taskstatsRecord(msg, job);
     }
     if (msg.ev !== 'exit') return null;
-    if (this.pending.delete(msg.pid)) return null;
+    if (this.pending.delete(msg.pid)) {
+      // The kernel's record came first and cannot tell an OOM kill from any SIGKILL: the helper's exit can.
+      if (msg.oom === 1) noteRecord(this.db, msg.pid, OOM_NOTE);
+      return null;
+    }
     // After a daemon restart the kernel's record may be stored already: same pid, same start.
     if (this.source === 'taskstats' && msg.start) {
       const start = ticksToEpoch(msg.start);
@@ -54,6 +61,7 @@ export class Accounting {
       if (this.waitFirst.size >= MAX_PENDING) this.waitFirst.clear();
       this.waitFirst.set(msg.pid, start);
     }
-    return exitRecord(msg, job);
+    const r = exitRecord(msg, job);
+    return msg.oom === 1 ? { ...r, note: OOM_NOTE } : r;
   }
 }

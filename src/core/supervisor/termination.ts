@@ -7,6 +7,8 @@ export interface Termination {
   signal: number | null;
   core: boolean;
   unknown?: boolean;
+  /** Killed by the kernel's OOM killer (systemd's `oom-kill` result). */
+  oom?: boolean;
   text: string;
 }
 
@@ -15,10 +17,11 @@ export function shortSignalName(n: number): string {
   return signalName(n);
 }
 
-/** Builds a Termination from exit code or signal: `exit(3)`, `signal 11 (SEGV), core dumped`. */
-export function termination(code: number | null, signal: number | null, core: boolean): Termination {
-  const text = signal != null ? `signal ${signal} (${shortSignalName(signal)})${core ? ', core dumped' : ''}` : `exit(${code})`;
-  return { code, signal, core, text };
+/** Builds a Termination from exit code or signal: `exit(3)`, `signal 11 (SEGV), core dumped`,
+ * `signal 9 (KILL), out of memory` (the OOM killer's, which a bare SIGKILL does not tell). */
+export function termination(code: number | null, signal: number | null, core: boolean, oom = false): Termination {
+  const text = signal != null ? `signal ${signal} (${shortSignalName(signal)})${core ? ', core dumped' : ''}${oom ? ', out of memory' : ''}` : `exit(${code})`;
+  return oom ? { code, signal, core, oom, text } : { code, signal, core, text };
 }
 
 /** The end of a process that died while the daemon (and its helper) were down. */
