@@ -9,7 +9,7 @@
 // calls (`stop`, `wait`) hold up nothing (node's Agent had 4 sockets). At most MAX_IDLE are kept;
 // idle connections are unref'd: they keep no program alive.
 import net from 'node:net';
-import { CutShort, markUnread, requestHead, ResponseReader, type RawResponse } from './response.js';
+import { CutShort, markUnread, requestHead, ResponseReader, wasUnread, type RawResponse } from './response.js';
 
 const MAX_IDLE = 8;
 const MAX_OPEN = 32;
@@ -72,10 +72,10 @@ class Conn {
     if (p) this.reject(p, err);
   }
 
-  // Marked when nothing of an answer came on a kept connection: see request().
+  // Marked when the daemon cannot have read the request on a kept connection: see request().
   private reject(p: Pending, err: Error): void {
     markUnread(err, p.reader.started);
-    p.reject(Object.assign(err, { reusedUnanswered: this.reused && !p.reader.started }));
+    p.reject(Object.assign(err, { reusedUnread: this.reused && wasUnread(err), reusedUnanswered: this.reused && !p.reader.started }));
   }
 }
 
@@ -105,13 +105,18 @@ export class KeptConnections {
 
   /** Sends one request and reads its whole answer. A kept connection the daemon closed while it
    *  was idle (it closes those after its keep-alive, 5 s; a program whose event loop was blocked
-   *  learns it only when it writes) never reached a handler: the request goes once more on a new one. */
+   *  learns it only when it writes: EPIPE) never reached a handler: the request goes once more on a
+   *  new one. Only then: a connection that ends with no answer after the daemon read the request
+   *  (killed in the handler) is an error for anything but a GET, or a `run` in flight would start
+   *  its job twice. */
   async request(method: string, path: string, data?: string): Promise<RawResponse> {
     await this.turn();
     try {
       return await this.send(method, path, data, this.idle.pop());
     } catch (err) {
-      if (!(err as { reusedUnanswered?: boolean }).reusedUnanswered) throw err;
+      // A GET changes nothing: asked again whenever no answer came on a kept connection.
+      const e = err as { reusedUnread?: boolean; reusedUnanswered?: boolean };
+      if (!(method === 'GET' ? e.reusedUnanswered : e.reusedUnread)) throw err;
       return await this.send(method, path, data, undefined);
     } finally {
       this.done();

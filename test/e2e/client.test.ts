@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '../../src/client/index.js';
-import { TestHome } from './harness.js';
+import { TestHome, waitFor } from './harness.js';
 
 // The daemon closes a connection idle past its keep-alive (node's default, 5 s; its idle check
 // runs on its own schedule: measured here, closed between 5.7 and 9 s). Blocked longer than that.
@@ -44,6 +44,39 @@ describe('the client over a real socket', () => {
       pids.push(info.pid);
     }
     h.reconnect(); // the harness's client knew the first daemon
+  });
+
+  test('a run in flight when its daemon is killed (kill -9) is an error, not sent again: one job, one process', async () => {
+    const c = await connect({ home: h.home });
+    const info = await c.info();
+    await c.status(); // a kept connection: the run goes on a reused one
+    const argv = ['sleep', '977.25'];
+    // The helper held: the daemon is inside the run's handler (waiting for its spawn) when it dies.
+    process.kill(info.helperPid, 'SIGSTOP');
+    let cont = true;
+    try {
+      const run = c.run({ argv, name: 'inflight' }).then(() => 'answered', (e: Error) => e);
+      const watcher = await connect({ home: h.home, autostart: false });
+      await waitFor('the run to reach the daemon', async () => (await watcher.status()).some((j) => j.name === 'inflight'));
+      process.kill(info.pid, 'SIGKILL');
+      process.kill(info.helperPid, 'SIGCONT');
+      cont = false;
+      const outcome = await run;
+      assert.ok(outcome instanceof Error, `the run's call fails (its daemon died with it in hand), got ${String(outcome)}`);
+      const one = await waitFor('the next daemon to run the one job', async () => {
+        const jobs = (await c.status()).filter((j) => j.name === 'inflight');
+        return jobs.length === 1 && jobs[0].state === 'running' ? jobs : undefined;
+      }, 20_000);
+      assert.equal(one.length, 1);
+      // Give a second start (the old defect) time to show itself, then count the processes.
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal((await c.status()).filter((j) => j.name === 'inflight').length, 1, 'one job');
+      const procs = spawnSync('pgrep', ['-f', '-x', argv.join(' ')], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+      assert.equal(procs.length, 1, `one ${argv.join(' ')}: ${procs.join(' ')}`);
+    } finally {
+      if (cont) try { process.kill(info.helperPid, 'SIGCONT'); } catch { /* gone */ }
+      h.reconnect();
+    }
   });
 
   test('a daemon still ending (it holds the home\'s lock a moment longer): the call starts the next one', async () => {
