@@ -166,6 +166,10 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
         }
       }
       await sup.shutdown(stopJobs);
+      // Streams (`logs -f`) are ended whole, so a follower can tell this end from a kill -9; a
+      // turn for their last chunks to leave, then every connection goes.
+      for (const end of ctx.closing ?? []) end();
+      await new Promise((r) => setImmediate(r));
       for (const c of connections) c.destroy();
       await backups.stop();
       guard.stop();
@@ -188,7 +192,7 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
 
   const ctx: ApiContext = {
     sup, db, home, system: paths.system, spawnCtx, helperPid: () => helper.helperPid, helperCgroup: () => helper.hello?.cgroup ?? null, startedAt: Date.now(), version: VERSION,
-    down: () => void down(), services,
+    down: () => void down(), services, closing: new Set(),
   };
   running = await startServices(ctx);
   const app = createApp(ctx);

@@ -52,6 +52,8 @@ export interface ApiContext {
   services: Services;
   /** Writes a line to the daemon's log (a 500's stack goes there, not to the caller). */
   log?: (line: string) => void;
+  /** Called on `down` once the jobs have stopped, before connections close: a stream ends its answer whole. */
+  closing?: Set<() => void>;
 }
 
 /** The `names` array of a request body. */

@@ -41,7 +41,7 @@ export function report(err: unknown): number {
       process.stderr.write(err.message.split('\n').map((l) => `appinit: ${l}\n`).join(''));
       return EXIT.failure;
     }
-    process.stderr.write(`appinit: ${err.message}\n`);
+    process.stderr.write(`appinit: ${err.message.replace(/^appinit: /, '')}\n`);
     if (err.code === 'command_not_found') return EXIT.notFound;
     if (err.code === 'not_executable') return EXIT.notExecutable;
     return err.code === 'usage' ? EXIT.usage : EXIT.failure;

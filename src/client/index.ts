@@ -8,7 +8,7 @@ import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView }
 import type { AtJobView, AtView } from '../api/schedule/routes.js';
 import type { ScheduleView } from '../core/scheduler/scheduler.js';
 import type { ProgramRow, ProgramDescription } from '../api/programs/module.js';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { appinitHome, socketPath, systemHome, systemMode, systemSocketPath } from './home.js';
 import type { PipeView } from '../api/pipes/module.js';
 import { FastChannel } from './fast-resources.js';
@@ -16,6 +16,7 @@ import { coprocess, popen, type Coprocess, type PopenOptions, type PopenStream }
 import type { Readable, Writable } from 'node:stream';
 import { acquire, Mutex, Queue, Semaphore } from './resources.js';
 import { wasUnread } from './response.js';
+import { AppinitError, errnoOf, reachError } from './errors.js';
 import { unixTransport, type Transport } from './transport.js';
 
 export { Mutex, Queue, Semaphore, ResourceCallError, type QueueMessage } from './resources.js';
@@ -26,13 +27,7 @@ export type AcctRecord = RecordView;
 /** @deprecated the name before 0.2: what `up` did is an UpView. */
 export type UpResult = UpView;
 export { appinitHome, socketPath, systemMode, systemSocketPath };
-
-/** An error from the daemon, with its stable code. */
-export class AppinitError extends Error {
-  constructor(public readonly code: string, message: string, public readonly status: number, public readonly details?: unknown) {
-    super(message);
-  }
-}
+export { AppinitError };
 
 
 /** Options for connect. */
@@ -68,7 +63,12 @@ export class Client {
   private rowsOnly = false;
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const r = await this.t(method, path, body);
+    let r: Awaited<ReturnType<Transport>>;
+    try {
+      r = await this.t(method, path, body);
+    } catch (err) {
+      throw reachError(err, this.socket);
+    }
     if (r.status >= 400) {
       const e = (r.body as { error?: { code: string; message: string; details?: unknown } })?.error;
       throw new AppinitError(e?.code ?? 'error', e?.message ?? `HTTP ${r.status}`, r.status, e?.details);
@@ -250,7 +250,7 @@ export class Client {
       try {
         return await this.call<T>('POST', '/v1/wait', body);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
+        const code = errnoOf(err);
         if ((code !== 'ECONNRESET' && code !== 'EPIPE') || attempt >= WAIT_RETRIES) throw err;
       }
     }
@@ -357,7 +357,7 @@ const WAIT_RETRIES = 5;
 
 // The socket is not there or nobody listens on it: the request never reached a daemon.
 function unreachable(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = errnoOf(err);
   return code === 'ENOENT' || code === 'ECONNREFUSED';
 }
 
@@ -367,8 +367,12 @@ function unreachable(err: unknown): boolean {
 // many daemons: each start is shared by the calls that race for it, then forgotten.
 function autostarting(home: string, base: Transport, onStart?: (pid: number) => void): Transport {
   let starting: Promise<void> | null = null;
-  const start = () => (starting ??= startBackgroundDaemon(home).then((pid) => { if (pid != null) onStart?.(pid); })
-    .finally(() => { starting = null; }));
+  const start = () => (starting ??= startBackgroundDaemon(home).then((pid) => { if (pid != null) onStart?.(pid); }, (err: unknown) => {
+    // Why no daemon could be started, as an AppinitError (its own code when it has one: untrusted_home).
+    if (err instanceof AppinitError || !(err instanceof Error)) throw err;
+    const code = (err as { code?: unknown }).code;
+    throw new AppinitError(typeof code === 'string' && /^[a-z_]+$/.test(code) ? code : 'not_running', err.message, 0, undefined, err);
+  }).finally(() => { starting = null; }));
   const t: Transport = async (method, path, body) => {
     try {
       return await base(method, path, body);
@@ -383,8 +387,12 @@ function autostarting(home: string, base: Transport, onStart?: (pid: number) => 
     let closed = false;
     let close = (): void => {};
     const open = (retry: boolean): void => {
-      close = base.stream!(path, onLine, (err) => {
-        if (err && retry && unreachable(err)) start().then(() => { if (!closed) open(false); }, onEnd);
+      // A follow is a GET: asked again of a started daemon when none answered, or when one dying
+      // (a kill -9 a moment ago) reset the connection before any line.
+      let lines = 0;
+      close = base.stream!(path, (v) => { lines++; onLine(v); }, (err) => {
+        const reset = lines === 0 && (errnoOf(err) === 'ECONNRESET' || errnoOf(err) === 'EPIPE');
+        if (err && retry && (unreachable(err) || reset)) start().then(() => { if (!closed) open(false); }, onEnd);
         else onEnd(err);
       });
     };
@@ -401,7 +409,8 @@ function autostarting(home: string, base: Transport, onStart?: (pid: number) => 
  *  autostart: false, fails now when none is running. */
 export async function connect(opts: ConnectOptions = {}): Promise<Client> {
   if (opts.system ?? (opts.home == null && systemMode())) return connectSystem(opts);
-  const home = opts.home ?? appinitHome();
+  // A relative home is the caller's, as APPINIT_HOME is (the daemon runs in /).
+  const home = opts.home ? resolve(opts.home) : appinitHome();
   if (opts.transport) return new Client(opts.transport, home);
   const base = unixTransport(socketPath(home), { keepAlive: opts.keepAlive });
   // A program that keeps its connections gets the kept resource channel; a command line, plain HTTP.

@@ -1,13 +1,15 @@
 // appinit's resources from the library: mutexes, semaphores and message queues. A call that
 // waits keeps waiting through a restart of the daemon: it is re-sent with the same id, and the
 // daemon answers a re-sent request with the answer it gave before, so nothing is taken twice.
+import { AppinitError } from './errors.js';
 import type { FastChannel } from './fast-resources.js';
 import type { Transport } from './transport.js';
 
 /** An error from a resource call: `deadlock` (details: who holds and waits for what), `busy`, `no_message`, ... */
-export class ResourceCallError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number, readonly details?: unknown) {
-    super(message);
+export class ResourceCallError extends AppinitError {
+  constructor(code: string, message: string, status: number, details?: unknown) {
+    super(code, message, status, details);
+    this.name = 'ResourceCallError';
   }
 }
 

@@ -1,5 +1,6 @@
 // How the client reaches the daemon: HTTP over its Unix socket (injectable for tests and TCP).
 import type http from 'node:http';
+import { AppinitError, reachError } from './errors.js';
 import { KeptConnections } from './kept.js';
 import { requestOnce } from './oneshot.js';
 
@@ -68,9 +69,9 @@ function openStream(http: typeof import('node:http'), socketPath: string, path: 
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => {
-        let message = `HTTP ${res.statusCode}`;
-        try { message = (JSON.parse(text) as { error: { message: string } }).error.message; } catch { /* not JSON */ }
-        onEnd(new Error(`appinit: ${message}`));
+        let e: { code?: string; message?: string; details?: unknown } = {};
+        try { e = (JSON.parse(text) as { error: typeof e }).error ?? {}; } catch { /* not JSON */ }
+        onEnd(new AppinitError(e.code ?? 'error', `appinit: ${e.message ?? `HTTP ${res.statusCode}`}`, res.statusCode ?? 0, e.details));
       });
       return;
     }
@@ -81,10 +82,14 @@ function openStream(http: typeof import('node:http'), socketPath: string, path: 
       tail = lines.pop() ?? '';
       for (const l of lines) if (l) onLine(JSON.parse(l));
     });
+    // A whole answer ends with its last chunk: the daemon ended the stream (it does on `appinit
+    // down`, once the jobs have stopped). Cut off without it, the daemon went away (kill -9) or
+    // the connection broke: an error, so a follower can tell and follow again.
     res.on('end', () => onEnd());
-    res.on('close', () => onEnd());
+    res.on('close', () => onEnd(res.complete ? undefined : new AppinitError('connection_lost',
+      'appinit: the daemon ended the connection without ending the stream (it was killed or the connection broke); its jobs run on: follow again', 0)));
   });
-  req.on('error', (e) => onEnd(e));
+  req.on('error', (e) => onEnd(reachError(e, socketPath) as Error));
   req.end();
   return () => { told = true; req.destroy(); };
 }

@@ -210,11 +210,16 @@ export const logsModule: Module = {
       let follow: LogFollow | null = null;
       let closed = false;
       let unwatch = () => {};
+      // On `down` (after the jobs' last lines): the answer ends whole, which the client reads as
+      // the daemon stopping; a cut-off answer reads as a daemon gone (kill -9).
+      const endWhole = () => { stop(); if (!res.destroyed && res.headersSent) res.end(); };
       const stop = () => {
         closed = true;
         follow?.close();
         unwatch();
+        ctx.closing?.delete(endWhole);
       };
+      ctx.closing?.add(endWhole);
       httpReq.on('close', stop);
       res.on('close', stop);
       void (async () => {

@@ -130,8 +130,8 @@ export async function logs(name: string | undefined, opts: LogsOptions): Promise
         void out.write(JSON.stringify(rest) + '\n');
       } else void out.write(`${(l as LogLine).text ?? (l as LogLine).line}\n`);
     }, (err) => {
-      if (err) return resolve(report(err));
-      // We did not end it (no Ctrl-C, the reader is still there): the daemon did.
+      if (err && (err as { code?: string }).code !== 'connection_lost') return resolve(report(err));
+      // We did not end it (no Ctrl-C, the reader is still there): the daemon did, stopping or gone.
       void whyTheFollowEnded(c.home).then(resolve);
     });
     out.whenGone(() => { close(); resolve(EXIT.ok); });

@@ -17,7 +17,10 @@ export interface LogSource {
 export interface LogLine {
   name: string;
   stream: 'stdout' | 'stderr';
+  /** The line as stored: with the time stamp appinit put before it (`2026-12-05T02:11:55.340285Z tick`). */
   line: string;
+  /** The line as the program wrote it, without that stamp (`tick`). */
+  message: string;
   time: number | null;
   /** The line as `logs` shows it (follow streams only). */
   text?: string;
@@ -114,6 +117,11 @@ export class TextEmitter implements Emitter {
   }
 }
 
+/** A line without the stamp appinit stored before it (plen bytes, its space included). */
+function messageOf(b: Buffer, s: number, e: number, us: number | null, plen: number, iso: boolean): string {
+  return b.toString('utf8', iso && us != null ? s + plen : s, e);
+}
+
 /** The shown text of a line (follow streams carry it beside the raw line). */
 function shown(show: Shower, src: LogSource, b: Buffer, s: number, e: number, us: number | null, plen: number, iso: boolean): string {
   const head = show.head(us, iso);
@@ -131,7 +139,7 @@ export class NdjsonEmitter implements Emitter {
   }
 
   line(src: LogSource, b: Buffer, s: number, e: number, us: number | null, plen: number, iso: boolean): void {
-    const l: LogLine = { name: src.name, stream: src.stream, line: b.toString('utf8', s, e), time: us == null ? null : Math.floor(us / 1000) };
+    const l: LogLine = { name: src.name, stream: src.stream, line: b.toString('utf8', s, e), message: messageOf(b, s, e, us, plen, iso), time: us == null ? null : Math.floor(us / 1000) };
     if (this.show) l.text = shown(this.show, src, b, s, e, us, plen, iso);
     const j = JSON.stringify(l) + '\n';
     this.parts.push(j);
@@ -168,12 +176,12 @@ export class CollectEmitter implements Emitter {
 
   constructor(private readonly maxLines: number, private readonly maxBytes: number) {}
 
-  line(src: LogSource, b: Buffer, s: number, e: number, us: number | null): void {
-    this.bytes += e - s + 64;
+  line(src: LogSource, b: Buffer, s: number, e: number, us: number | null, plen: number, iso: boolean): void {
+    this.bytes += 2 * (e - s) + 64;
     if (this.lines.length >= this.maxLines || this.bytes > this.maxBytes) {
       throw new TooManyLines(`more than ${this.maxLines} lines or ${this.maxBytes >> 20} MB for one JSON answer: ask for fewer (n, since) or stream them (GET /v1/logs/read, client.readLogs)`);
     }
-    this.lines.push({ name: src.name, stream: src.stream, line: b.toString('utf8', s, e), time: us == null ? null : Math.floor(us / 1000) });
+    this.lines.push({ name: src.name, stream: src.stream, line: b.toString('utf8', s, e), message: messageOf(b, s, e, us, plen, iso), time: us == null ? null : Math.floor(us / 1000) });
   }
 
   pending(): number {

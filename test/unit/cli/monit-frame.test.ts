@@ -18,8 +18,8 @@ test('CPU is the tick delta of every process of the job over the interval; memor
   assert.deepEqual(rows.map((r) => [r.name, r.cpu, r.rssKb, r.pids]), [['web', 75, 3072, 2], ['idle', null, null, 0]]);
   const text = formatMonit(rows, new Map<string, LogLine[]>([
     ['web', [
-      { name: 'web', stream: 'stdout', line: '2026-01-02T03:04:05.000Z ready', time: null },
-      { name: 'web', stream: 'stderr', line: 'oops', time: null },
+      { name: 'web', stream: 'stdout', line: '2026-01-02T03:04:05.000Z ready', message: 'ready', time: null },
+      { name: 'web', stream: 'stderr', line: 'oops', message: 'oops', time: null },
     ]],
   ]), 0, { logLines: 5 });
   assert.match(text, /^web +%1 +10 +running +75\.0 +3MB +2 +1 +1m5s$/m);
@@ -30,7 +30,7 @@ test('CPU is the tick delta of every process of the job over the interval; memor
 
 test('on a screen, log lines shrink to fit and lines are cut to the width', () => {
   const rows = monitRows(snap(1, [], {}), snap(2, [], {}), [view('a', 1, null), view('b', 2, null)]);
-  const many = (n: string): LogLine[] => Array.from({ length: 10 }, (_, i) => ({ name: n, stream: 'stdout', line: `${n} ${'x'.repeat(100)} ${i}`, time: null }));
+  const many = (n: string): LogLine[] => Array.from({ length: 10 }, (_, i) => ({ name: n, stream: 'stdout', line: `${n} ${'x'.repeat(100)} ${i}`, message: `${n} ${'x'.repeat(100)} ${i}`, time: null }));
   const text = formatMonit(rows, new Map([['a', many('a')], ['b', many('b')]]), 0, { logLines: 10, width: 40, height: 15 });
   const lines = text.trimEnd().split('\n');
   assert.ok(lines.length <= 15, `fits 15 rows, got ${lines.length}`);
