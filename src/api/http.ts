@@ -163,6 +163,9 @@ export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number
       if (stream) return stream(ctx, apiReq, res, req);
       if (method !== 'GET') apiReq = { ...apiReq, body: await readBody(req, limit) };
     } catch (err) {
+      // The caller went away while sending its body (`aborted`): nobody to answer, nothing wrong
+      // with the daemon; not an internal error for its log.
+      if (!(err instanceof ApiError) && ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || req.destroyed)) return void res.destroy();
       const r = app.failure(apiReq, err);
       // A body not read to its end cannot be followed by another request on this connection.
       const close = err instanceof ApiError && err.code === 'too_large';

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TestHome } from './harness.js';
@@ -104,6 +105,23 @@ describe('the API over its socket refuses bad input clearly', () => {
     // lose it (the daemon does not linger to drain the rest), so an empty answer is allowed.
     if (res !== '') assert.match(res, /^HTTP\/1\.1 413 /);
     assert.ok(sent < 100 * (1 << 20), `the daemon stopped reading long before 200 MB (the client wrote ${sent} bytes)`);
+  });
+
+  test('a caller that hangs up in the middle of its body is no internal error in the daemon\'s log', async () => {
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const s = net.connect(socketPath, () => {
+          s.write('POST /v1/stop HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{"names"');
+          setTimeout(() => { s.destroy(); resolve(); }, 200);
+        });
+        s.on('error', reject);
+      });
+    }
+    // The daemon has seen the hang-ups once it answers the next request on another connection.
+    assert.equal((await req('GET', '/v1/status')).status, 200);
+    await new Promise((r) => setTimeout(r, 300));
+    const log = readFileSync(join(h.home, 'daemon.log'), 'utf8');
+    assert.doesNotMatch(log, /internal error|abortIncoming/, log.slice(-2000));
   });
 
   test('the daemon still serves after all of it', async () => {
