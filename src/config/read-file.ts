@@ -1,7 +1,8 @@
 // Control files and env files are read only when they are regular files under a size
 // limit: a link to /dev/zero, a FIFO or a 5 GB log given by mistake is refused at once
 // instead of filling the daemon's memory or blocking it.
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { BOUNDS } from './program.js';
 import { formatSize } from './units.js';
 
@@ -19,9 +20,41 @@ export function permits(st: Stats, who: Reader, bit: 4 | 2 | 1): boolean {
   return (st.mode & bit) !== 0;
 }
 
+function statOrNull(p: string): Stats | null {
+  try {
+    return statSync(p, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The first directory on the way to `path` that `who` may not enter (search, x), or null. The
+ * kernel checks every directory of a path, not only its last one: a 0644 file in a 0700
+ * directory is not another user's to read, and a 0755 cwd under one is not theirs to enter.
+ * Checked from / down (the outermost closed one is named); root enters everything.
+ */
+export function closedOnTheWay(path: string, who: Reader, stat: (p: string) => Stats | null = statOrNull): string | null {
+  if (who.uid === 0) return null;
+  const dirs: string[] = [];
+  for (let d = dirname(resolve(path)); ; d = dirname(d)) {
+    dirs.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of dirs.reverse()) {
+    const st = stat(d);
+    if (st?.isDirectory() && !permits(st, who, 1)) return d;
+  }
+  return null;
+}
+
 /** A file's text, if it is a regular file of at most `limit` bytes that `reader` may read; throws with the reason. */
 export function readRegularFile(path: string, opts: { limit?: number; reader?: Reader } = {}): string {
   const limit = opts.limit ?? BOUNDS.fileSize;
+  // Before the file is opened (as root): what the reader could not reach is said to be closed
+  // to them, whether it exists or not, and none of it is read.
+  const closed = opts.reader ? closedOnTheWay(path, opts.reader) : null;
+  if (closed) throw new Error(`cannot read ${path}: permission denied (uid ${opts.reader!.uid} cannot enter ${closed})`);
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOCTTY: a terminal must not become ours.

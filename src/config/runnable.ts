@@ -8,7 +8,7 @@ import { lookupUser } from '../os/proc/index.js';
 import { groupsOf, lookupGroup } from '../os/groups.js';
 import { placeOf } from './places.js';
 import type { ConfigIssue, Program } from './program.js';
-import { permits, type Reader } from './read-file.js';
+import { closedOnTheWay, permits, type Reader } from './read-file.js';
 
 /** What the check needs from the daemon: its PATH (execvpe searches the helper's) and its identity. */
 export interface RunContext {
@@ -85,6 +85,10 @@ function check(programs: Program[], ctx: RunContext): ConfigIssue[] {
     if (!cwd) add(['cwd'], 'cwd', `no such directory: ${p.cwd}`);
     else if (!cwd.isDirectory()) add(['cwd'], 'cwd', `not a directory: ${p.cwd}`);
     else if (!permits(cwd, who, 1)) add(['cwd'], 'cwd', `${p.cwd}: permission denied for uid ${who.uid}`);
+    else {
+      const closed = closedOnTheWay(p.cwd, who, stat);
+      if (closed) add(['cwd'], 'cwd', `${p.cwd}: permission denied for uid ${who.uid} (it cannot enter ${closed})`);
+    }
     for (const stream of ['stdin', 'stdout', 'stderr'] as const) {
       const t = p[stream];
       if (t.kind !== 'file' || typeof p.tty === 'string') continue;
@@ -104,6 +108,8 @@ function fileProblem(path: string, bit: 4 | 2, who: Reader): string | null {
   const dir = stat(dirname(path));
   if (!dir) return `no such directory: ${dirname(path)} (for ${path})`;
   if (!dir.isDirectory()) return `not a directory: ${dirname(path)} (for ${path})`;
+  const closed = closedOnTheWay(path, who, stat);
+  if (closed) return `${path}: permission denied for uid ${who.uid} (it cannot enter ${closed})`;
   const f = stat(path);
   if (f?.isDirectory()) return `${path} is a directory`;
   if (f && !permits(f, who, bit)) return `${path}: permission denied for uid ${who.uid}`;
@@ -119,6 +125,8 @@ function commandProblem(cmd: string, cwd: string, path: string | undefined, who:
     if (!st) return 'missing';
     if (!st.isFile()) return `${file} is not a regular file`;
     if (!permits(st, who, 1)) return `${file} is not executable (uid ${who.uid})`;
+    const closed = closedOnTheWay(file, who, stat);
+    if (closed) return `${file}: permission denied for uid ${who.uid} (it cannot enter ${closed})`;
     return null;
   };
   if (cmd.includes('/')) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ test('a reader without permission is refused by mode bits', () => {
   const dir = mkdtempSync(join(tmpdir(), 'appinit-readfile-'));
   try {
     writeFileSync(join(dir, 'secret'), 'A=1\n', { mode: 0o600 });
+    chmodSync(dir, 0o755); // the directory open: the file's own bits refuse
     assert.throws(() => readRegularFile(join(dir, 'secret'), { reader: { uid: 65534, gids: [65534] } }), /permission denied \(uid 65534\)/);
     assert.equal(readRegularFile(join(dir, 'secret'), { reader: { uid: 0, gids: [0] } }), 'A=1\n');
   } finally {

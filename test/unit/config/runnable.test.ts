@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseControlText } from '../../../src/config/load.js';
 import { formatIssue } from '../../../src/config/program.js';
 import { checkRunnable } from '../../../src/config/runnable.js';
+import { closedOnTheWay } from '../../../src/config/read-file.js';
 
 const self = { uid: process.getuid?.() ?? 0, gids: process.getgroups?.() ?? [] };
 
@@ -118,5 +119,38 @@ test('a command looked up once per check is still answered per cwd and per user'
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a directory on the way that the user may not enter makes cwd, command, stdin and env_file unusable, as the kernel checks every directory of a path', (t) => {
+  if (closedOnTheWay(join(tmpdir(), 'x'), { uid: 65534, gids: [65534] })) return t.skip('the temporary directory itself is closed to nobody');
+  const top = mkdtempSync(join(tmpdir(), 'appinit-closed-'));
+  try {
+    // top is 0700 (mkdtemp) and root's; everything below it is open to all.
+    const app = join(top, 'app');
+    mkdirSync(app, { mode: 0o755 });
+    chmodSync(app, 0o755);
+    writeFileSync(join(app, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(join(app, 'in.txt'), 'x\n', { mode: 0o644 });
+    writeFileSync(join(app, '.env'), 'SECRET=hunter2\n', { mode: 0o644 });
+    const nobody = { uid: 65534, gids: [65534] };
+    const ps = parseControlText(`programs:\n  web:\n    command: ${app}/run.sh\n    cwd: ${app}\n    stdin: ${app}/in.txt\n`, 'app.yaml', '/');
+    const issues = checkRunnable(ps, { path: '/usr/bin:/bin', self: nobody }).map(formatIssue);
+    assert.deepEqual(issues, [
+      `app.yaml:4:10: programs.web.cwd: ${app}: permission denied for uid 65534 (it cannot enter ${top})`,
+      `app.yaml:5:12: programs.web.stdin: ${app}/in.txt: permission denied for uid 65534 (it cannot enter ${top})`,
+      `app.yaml:3:14: programs.web.command: ${app}/run.sh: permission denied for uid 65534 (it cannot enter ${top})`,
+    ]);
+    const ps2 = parseControlText(`programs:\n  web:\n    command: ${app}/run.sh\n    stdin: ${app}/in.txt\n`, 'app.yaml', '/');
+    assert.deepEqual(checkRunnable(ps2, { path: '/usr/bin:/bin', self: nobody }).map(formatIssue), [
+      `app.yaml:4:12: programs.web.stdin: ${app}/in.txt: permission denied for uid 65534 (it cannot enter ${top})`,
+      `app.yaml:3:14: programs.web.command: ${app}/run.sh: permission denied for uid 65534 (it cannot enter ${top})`,
+    ]);
+    assert.deepEqual(checkRunnable(ps2, { path: '/usr/bin:/bin', self }), [], 'root enters everything');
+    // env_file is read by the daemon for the user running `up`: not a byte of it for nobody.
+    assert.throws(() => parseControlText(`programs:\n  web:\n    command: sleep 1\n    env_file: ${app}/.env\n`, 'app.yaml', '/', undefined, { reader: nobody }),
+      (e: Error) => e.message.includes(`permission denied (uid 65534 cannot enter ${top})`) && !e.message.includes('hunter2'));
+  } finally {
+    rmSync(top, { recursive: true, force: true });
   }
 });
