@@ -27,8 +27,17 @@ function stamp(): string {
   return stampText;
 }
 
+// SIGUSR1 is node's "open the inspector": a daemon sent it (logrotate's habit) listened on
+// 127.0.0.1:9229, where any local user could run code as the daemon, root's for the system
+// daemon. A listener of our own turns that off; the signal then reopens the logs, as nginx's.
+function takeSigusr1(reopen: () => void): void {
+  process.removeAllListeners('SIGUSR1');
+  process.on('SIGUSR1', reopen);
+}
+
 /** Runs the daemon until `down`, SIGTERM or SIGINT; resolves with the exit code. */
 export async function runDaemon(file: string | undefined, background: boolean): Promise<number> {
+  takeSigusr1(() => {}); // from the start: no inspector while the daemon starts either
   const home = appinitHome();
   let d;
   try {
@@ -62,6 +71,10 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   process.on('SIGHUP', () => { /* a closed terminal does not stop the daemon */ });
+  takeSigusr1(() => {
+    log('SIGUSR1: reopening every job\'s log file (appinit logs --reopen)');
+    d!.sup.reopenLogs();
+  });
   // `appinit update`: end this daemon but not its jobs; the next one (a newer install) adopts them.
   process.on('SIGUSR2', () => {
     log('handing over: every job stays with the supervise helper for the next daemon');
@@ -103,6 +116,7 @@ export async function runDaemon(file: string | undefined, background: boolean): 
  * --aps` shows its table from another terminal meanwhile.
  */
 export async function runOnce(file: string | undefined, aps: boolean): Promise<number> {
+  takeSigusr1(() => {});
   if (!file) throw new CliError('daemon --once: name a control file, e.g. appinit daemon --once appinit.tab', 2);
   const abs = resolve(file);
   let text: string;
