@@ -71,6 +71,16 @@ describe('appinit web: serving and access', () => {
     assert.equal(m.status, 200);
     assert.match(await m.text(), /^appinit_program_up\{program="napper",instance="0",job="1"\} 1$/m);
     assert.equal((await req('/metrics')).status, 401);
+    // No token reads the tokens through the dashboard (a viewer read the operator's there), and
+    // no resource is taken through it (every user's lock was held by the daemon's own pid).
+    for (const token of [web.tokens.viewer, web.tokens.operator]) {
+      const t = await req('/api/v1/web', { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(t.status, 403);
+      assert.doesNotMatch(await t.text(), new RegExp(web.tokens.operator));
+    }
+    const lock = await req('/api/v1/resources/semop', { method: 'POST', headers: { authorization: `Bearer ${web.tokens.operator}`, 'content-type': 'application/json', 'x-appinit-web': '1' }, body: '{"ops":[{"name":"m","op":"P"}],"create":"mutex"}' });
+    assert.equal(lock.status, 403);
+    assert.match(((await lock.json()) as { error: { message: string } }).error.message, /taken and given by a process/);
   });
 
   test('cookie login: HttpOnly SameSite=Strict; a change needs the page\'s header and this origin', async () => {

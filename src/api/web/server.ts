@@ -69,10 +69,22 @@ function refuse(res: http.ServerResponse, code: 'unauthenticated' | 'forbidden',
   send(res, code === 'unauthenticated' ? 401 : 403, errorBody(new ApiError(code, message)));
 }
 
+// Routes the dashboard does not pass on. /v1/web hands out the tokens: a viewer asking it would
+// get the operator's (tokens go to the token's owner over the control socket only, `appinit
+// web`). The others take or give as the calling process (a lock is held by a pid): here every
+// caller would be the daemon's own pid, one holder shared by every user and never ending.
+const NOT_FROM_THE_DASHBOARD = new Map<string, string>([
+  ['/v1/web', 'the dashboard\'s tokens are given only through the control socket: run `appinit web`'],
+  ...['/v1/resources/semop', '/v1/resources/send', '/v1/resources/recv', '/v1/resources/adopt'].map((p): [string, string] =>
+    [p, 'resources are taken and given by a process (a holder is a pid): use appinit lock, sem, mq or the library, not the dashboard']),
+]);
+
 // The daemon's routes, called as the token's owner (pid: the daemon, which is no job's process).
 async function api(d: WebDeps, who: TokenOwner, req: http.IncomingMessage, res: http.ServerResponse, url: URL, tls: boolean): Promise<void> {
   const method = req.method ?? 'GET';
   const path = url.pathname.slice('/api'.length);
+  const notHere = NOT_FROM_THE_DASHBOARD.get(path);
+  if (notHere) return refuse(res, 'forbidden', notHere);
   if (method !== 'GET') {
     const why = changeRefusal(who, req, tls);
     if (why) return refuse(res, 'forbidden', why);
