@@ -10,7 +10,7 @@ import { CLI, TestHome, waitFor } from '../e2e/harness.js';
 
 const ticks = (s: number) => Math.floor(s * 100 + 1e-6);
 // dump-acct and lastcomm print the core flag as D (C is the VAX compatibility flag).
-const toolFlags = (flags: string) => ['F', 'S', 'C', 'X'].filter((l) => flags.includes(l)).map((l) => (l === 'C' ? 'D' : l)).join('');
+const toolFlags = (flags: string) => ['F', 'S', 'D', 'X'].filter((l) => flags.includes(l)).join('');
 
 function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });

@@ -51,7 +51,7 @@ function oldTty(ttyNr: number): number {
 }
 
 function acFlag(flags: string): number {
-  return (flags.includes('F') ? 0x01 : 0) | (flags.includes('S') ? 0x02 : 0) | (flags.includes('C') ? 0x08 : 0) | (flags.includes('X') ? 0x10 : 0);
+  return (flags.includes('F') ? 0x01 : 0) | (flags.includes('S') ? 0x02 : 0) | (flags.includes('D') || flags.includes('C') /* records stored before 0.2 */ ? 0x08 : 0) | (flags.includes('X') ? 0x10 : 0);
 }
 
 const ticks = (seconds: number) => Math.floor(seconds * AHZ + 1e-6);

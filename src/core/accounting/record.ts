@@ -12,10 +12,10 @@ import { UNKNOWN_END } from '../supervisor/termination.js';
 /** The job a record belongs to, as far as accounting cares. */
 export type RecordJob = Pick<JobCore, 'spec' | 'pid' | 'startTicks'> & { id: number };
 
-/** The seed's accounting flags: F (forked, no exec), S (used superuser rights), C (core), X (killed by a signal). */
+/** The accounting flags as lastcomm and APUE's example print them: F (forked, no exec), S (used superuser rights), D (dumped core), X (killed by a signal). */
 export function acctFlags(kflags: number, core: boolean, signalled: boolean): string {
   const k = decodeKernelFlags(kflags);
-  return (k.forkedNoExec ? 'F' : '') + (k.superuser ? 'S' : '') + (core ? 'C' : '') + (signalled ? 'X' : '');
+  return (k.forkedNoExec ? 'F' : '') + (k.superuser ? 'S' : '') + (core ? 'D' : '') + (signalled ? 'X' : '');
 }
 
 // The kernel's ac_flag bits (linux/acct.h).
@@ -24,9 +24,9 @@ const ASU = 0x02;
 const ACORE = 0x08;
 const AXSIG = 0x10;
 
-/** ac_flag bits as the seed's letters: F (forked, never exec'd), S (superuser), C (core), X (killed by a signal). */
+/** ac_flag bits as lastcomm's letters: F (forked, never exec'd), S (superuser), D (dumped core), X (killed by a signal). */
 export function flagLetters(acflag: number): string {
-  return (acflag & AFORK ? 'F' : '') + (acflag & ASU ? 'S' : '') + (acflag & ACORE ? 'C' : '') + (acflag & AXSIG ? 'X' : '');
+  return (acflag & AFORK ? 'F' : '') + (acflag & ASU ? 'S' : '') + (acflag & ACORE ? 'D' : '') + (acflag & AXSIG ? 'X' : '');
 }
 
 // A record keeps its job's id even when the job has been forgotten since (it stays attributed).
