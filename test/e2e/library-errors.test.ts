@@ -69,9 +69,11 @@ describe('the library: errors and ends', () => {
       assert.equal(info.home, join(dir, 'relhome'));
       assert.equal(c.home, join(dir, 'relhome'));
       await c.down();
+      await waitFor('the daemon to end after its down', () => spawnSync('kill', ['-0', String(pid)]).status !== 0, 30_000);
     } finally {
       process.chdir(cwd);
-      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      // Had the down failed: the daemon and its helper (which outlives a killed daemon) go too.
+      spawnSync('pkill', ['-KILL', '-f', join(dir, 'relhome')]);
       rmSync(dir, { recursive: true, force: true });
     }
   });
