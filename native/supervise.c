@@ -1833,7 +1833,11 @@ typedef struct {
   int failed;
   exec_fail_t f;
 } vfork_result_t;
-static vfork_result_t *vfork_out;
+/* volatile: the store before the clone and the one after it must both happen. Its address never
+ * escapes, so the compiler may take clone() for a call that cannot read it and drop the first
+ * store; the child then saw NULL and wrote its failure to no pipe (an exec failure without
+ * cgroups was reported as a plain exit 127, a silent crash loop). */
+static vfork_result_t *volatile vfork_out;
 
 static void child_fail(int fd, const char *stage, const char *path) {
   exec_fail_t f = {.err = errno};

@@ -2,7 +2,7 @@
 // a second `stop` and `down` return, double-forking daemons are stopped with their own job,
 // with per-job cgroups and without them (APPINIT_CGROUP=none: sessions, groups, the subreaper).
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { alive, statField, TestHome, waitFor } from './harness.js';
@@ -75,6 +75,18 @@ for (const mode of ['cgroup', 'none'] as const) {
       const down = await h.cli(['down'], { timeoutMs: 20_000 });
       assert.equal(down.code, 0, down.stderr);
       assert.deepEqual(jobProcesses(h), [], 'nothing is alive after down');
+    });
+
+    test('an exec that fails is said and given up on, not a silent crash loop of exit 127', async () => {
+      // Executable at `up` (its check passes), not when it starts.
+      const script = join(h.home, 'run.sh');
+      writeFileSync(script, '#!/bin/sh\nexec sleep 1000\n', { mode: 0o755 });
+      await h.up(`programs:\n  noexec:\n    command: ${script}\n    autostart: false\n`);
+      chmodSync(script, 0o644);
+      await h.cli(['start', 'noexec'], { timeoutMs: 20_000 });
+      const j = await h.waitJob('noexec', 'fatal with the exec error', (x) => x.state === 'fatal', 20_000);
+      assert.equal(j.reason, `exec: Permission denied (${script})`);
+      assert.equal(j.restarts, 0, 'not restarted: it can never start');
     });
 
     test('a stopped tree (SIGSTOP) ends of the stop signal: stop sends SIGCONT after it', async () => {
