@@ -60,4 +60,34 @@ describe('after:', () => {
     assert.equal(r.code, 0, r.stderr);
     await h.waitJob('never', 'stopped', (j) => j.state === 'stopped');
   });
+
+  test('after: [X] holds nothing when X is not being started; a given-up X is named and up --wait fails at once', async () => {
+    const file = `programs:
+  off:
+    command: sleep 1000
+    autostart: false
+  uses-off:
+    command: sleep 1000
+    after: [off]
+  crashy:
+    command: sh -c 'exit 1'
+    backoff: { initial: 100ms }
+    crash_loop: { limit: 1 }
+  uses-crashy:
+    command: sleep 1000
+    after: [crashy]
+`;
+    const t0 = Date.now();
+    const w = await h.cli(['up', '--wait', '--wait-timeout', '60s', h.write('deps.yaml', file)], { timeoutMs: 40_000 });
+    assert.equal(w.code, 1, w.stderr);
+    assert.ok(Date.now() - t0 < 30_000, 'not after its 60 s timeout');
+    // systemd's After=: orders only what is started. A program not being started holds nothing.
+    await h.waitJob('uses-off', 'running without off', (j) => j.state === 'running');
+    const off = (await h.status()).find((j) => j.name === 'off');
+    assert.equal(off?.state, 'stopped');
+    // Given up on: named with how it ended (it waited for ever, saying only "waiting for crashy").
+    const u = await h.waitJob('uses-crashy', 'waiting, naming how crashy ended', (j) => j.state === 'starting' && /^crashy \(it ended with /.test(j.waitingFor?.[0] ?? ''));
+    assert.equal(u.pid, null);
+    assert.match(w.stderr, /uses-crashy %\d+ starting: waiting for crashy \(it ended with/);
+  });
 });

@@ -21,7 +21,7 @@ export interface JobChange {
   note?: string;
 }
 
-const RESTING: ReadonlySet<State> = new Set(['stopped', 'exited', 'fatal']);
+export const RESTING: ReadonlySet<State> = new Set(['stopped', 'exited', 'fatal']);
 
 /** True when a job has nothing running and nothing pending (the helper says nothing of it lives). */
 export function isResting(j: JobCore): boolean {

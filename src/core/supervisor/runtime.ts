@@ -19,7 +19,7 @@ import { reapChild } from '../../os/reap.js';
 import { MAX_TIMER_MS, now, type Now } from './clock.js';
 import { execErrorText, jobEventOf, jobIdOf } from './intake.js';
 import { ForeignWatch, reconcileJob } from './reconcile.js';
-import { isResting, jobFromRow, type Job, type JobChange } from './job.js';
+import { isResting, jobFromRow, RESTING as RESTING_STATES, type Job, type JobChange } from './job.js';
 import { resumeEffects, step, type Effect, type EventOf, type EventType, type JobCore, type Survivor } from './machine.js';
 import { isSuccess, restartTicket } from './policy.js';
 import { selectJobs } from './select.js';
@@ -495,7 +495,13 @@ export class Supervisor extends EventEmitter {
     const p = job.spec;
     if (!p.after?.length && !p.afterExited?.length) return this.gateBlockers(job);
     const jobsOf = (name: string) => [...this.jobs.values()].filter((j) => j.program === name);
-    const ready = (p.after ?? []).filter((n) => { const js = jobsOf(n); return js.length > 0 && !js.every((j) => j.state === 'running'); });
+    // `after: [X]` waits for X while X is on its way up (starting, backing off) or has failed
+    // (given up, or ended in failure: named with how, below). One that is not being started
+    // (stopped, `autostart: false`, or a task that ended with success) holds nothing, as
+    // systemd's After= orders only what is started: a dependent waited for it forever.
+    const holds = (j: Job) => j.state !== 'running' && (!RESTING_STATES.has(j.state) || j.state === 'fatal'
+      || (j.state === 'exited' && j.lastExit != null && !isSuccess(j.spec, j.lastExit)));
+    const ready = (p.after ?? []).filter((n) => jobsOf(n).some(holds));
     const exited = (p.afterExited ?? []).filter((n) => {
       const js = jobsOf(n);
       return js.length > 0 && !js.every((j) => j.state === 'exited' && j.lastExit != null && isSuccess(j.spec, j.lastExit));
@@ -506,7 +512,10 @@ export class Supervisor extends EventEmitter {
       const bad = jobsOf(n).find((j) => (j.state === 'exited' && j.lastExit != null && !isSuccess(j.spec, j.lastExit)) || j.state === 'fatal');
       return bad ? bad.execError ?? bad.lastExit?.text ?? bad.reason ?? bad.state : null;
     };
-    const waits = [...ready, ...exited.map((n) => { const f = failedAs(n); return f ? `${n} to exit with success${FAILED_DEPENDENCY}${f})` : `${n} to exit`; })];
+    const waits = [
+      ...ready.map((n) => { const f = jobsOf(n).some((j) => !RESTING_STATES.has(j.state)) ? null : failedAs(n); return f ? `${n}${FAILED_DEPENDENCY}${f})` : n; }),
+      ...exited.map((n) => { const f = failedAs(n); return f ? `${n} to exit with success${FAILED_DEPENDENCY}${f})` : `${n} to exit`; }),
+    ];
     return waits.length ? waits : this.gateBlockers(job);
   }
 
