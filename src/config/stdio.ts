@@ -27,5 +27,14 @@ export function parseOutput(text: string, stream: 'stdout' | 'stderr'): OutputTa
   const path = (m ? m[2] : text).trim();
   if (path === '') throw new Error(`${expected}, got ${JSON.stringify(text)}`);
   if (path === '/dev/null') return { kind: 'null' };
+  if (SELF_STREAM.test(path)) {
+    // supervisord's `stdout_logfile=/dev/stdout`: a program's child opens its *own* descriptor,
+    // which here is the helper's log (opened again with O_TRUNC); nothing reached the daemon's
+    // terminal. Said plainly instead.
+    throw new Error(`${path} is the helper's own output here, not the daemon's terminal: keep "log" and read it with appinit logs -f ${stream === 'stderr' ? '--stderr ' : ''}NAME (a foreground daemon prints state changes, not program output)`);
+  }
   return { kind: 'file', path, append: m?.[1] === '>>' };
 }
+
+// The descriptors of whoever opens them: the child's own (inherited from the helper).
+const SELF_STREAM = /^\/(dev\/(stdout|stderr|fd\/\d+)|proc\/self\/fd\/\d+)$/;

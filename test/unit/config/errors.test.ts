@@ -234,3 +234,10 @@ test('CRLF line endings keep columns', () => {
     'bad.yaml:4:14: programs.w.restart: expected one of always, on-failure, never, got "x"',
   ]);
 });
+
+test('stdout: /dev/stdout (supervisord\'s habit) is refused at its place: it would be the helper\'s own log, opened with O_TRUNC', () => {
+  assert.deepEqual(problems('programs:\n  a:\n    command: echo hi\n    stdout: /dev/stdout\n    stderr: ">> /proc/self/fd/2"\n'), [
+    'bad.yaml:4:13: programs.a.stdout: /dev/stdout is the helper\'s own output here, not the daemon\'s terminal: keep "log" and read it with appinit logs -f NAME (a foreground daemon prints state changes, not program output)',
+    'bad.yaml:5:13: programs.a.stderr: /proc/self/fd/2 is the helper\'s own output here, not the daemon\'s terminal: keep "log" and read it with appinit logs -f --stderr NAME (a foreground daemon prints state changes, not program output)',
+  ]);
+});
