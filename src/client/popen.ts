@@ -64,6 +64,15 @@ interface Relay {
   status: Promise<number>;
   stdout: Readable;
   stdin: Writable;
+  /** True once the command has ended (or the relay was lost). */
+  ended(): boolean;
+  /** From now on the command's output is read and dropped (its reader has gone). */
+  drop(): void;
+}
+
+// What writing to a command that has ended gets: EPIPE, as a write to a pipe without a reader.
+function epipe(): Error {
+  return Object.assign(new Error('the command has ended (EPIPE)'), { code: 'EPIPE' });
 }
 
 function relay(sock: net.Socket, attached: () => void): Relay {
@@ -77,26 +86,33 @@ function relay(sock: net.Socket, attached: () => void): Relay {
   // the helper queues 1 MB of a job's input and drops past it.
   let unacked = 0;
   let windowed = false;
-  let whenTaken: (() => void) | null = null;
-  const release = () => { const f = whenTaken; whenTaken = null; f?.(); };
+  // A piece waiting for room: in the window ({"ev":"took"}) or in the socket ('drain'). The end
+  // of the command lets it go too: a socket the helper no longer reads never drains, and a
+  // close() that waited for it waited for ever.
+  let waiting: (() => void) | null = null;
+  const release = () => { const f = waiting; waiting = null; f?.(); };
   const stdin = new Writable({
     // In pieces of half the window, each sent only while it fits in the window: a 1 MB write sent
     // whole once the window had room put up to 1.5 MB ahead of the command, past the 1 MB the
     // helper queues, and it dropped the rest (20 MB into a late reader arrived as 17 MB under load).
     write(chunk: Buffer, _enc, cb) {
-      if (ended) return cb(new Error('the command has ended'));
+      if (ended) return cb(epipe());
       let off = 0;
       const step = (): void => {
-        if (ended || off >= chunk.length) return cb();
+        if (ended) return cb(off < chunk.length ? epipe() : null);
+        if (off >= chunk.length) return cb();
         const piece = chunk.subarray(off, off + INPUT_WINDOW / 2);
         if (windowed && unacked > 0 && unacked + piece.length > INPUT_WINDOW) {
-          whenTaken = step;
+          waiting = step;
           return;
         }
         off += piece.length;
         unacked += piece.length;
         if (sock.write(dataFrame('d', piece))) step();
-        else sock.once('drain', step);
+        else {
+          waiting = step;
+          sock.once('drain', release);
+        }
       };
       step();
     },
@@ -115,7 +131,9 @@ function relay(sock: net.Socket, attached: () => void): Relay {
       const body = inbuf.subarray(5, 4 + len);
       inbuf = inbuf.subarray(4 + len);
       // stdout only: the command's stderr stays in its log (`appinit logs NAME`).
-      if (type === 'o' && !stdout.push(Buffer.from(body))) sock.pause();
+      if (type === 'o') {
+        if (!dropping && !stdout.destroyed && !stdout.push(Buffer.from(body))) sock.pause();
+      }
       else if (type === 's') {
         const ev = JSON.parse(body.toString('utf8')) as { ev: string; status?: number; respawned?: number; took?: number; n?: number };
         if (ev.ev === 'attached') {
@@ -144,7 +162,9 @@ function relay(sock: net.Socket, attached: () => void): Relay {
   };
   sock.on('error', (e) => lost(e));
   sock.on('close', () => lost());
-  return { sock, status, stdout, stdin };
+  let dropping = false;
+  const drop = () => { dropping = true; sock.resume(); };
+  return { sock, status, stdout, stdin, ended: () => ended, drop };
 }
 
 /** Starts argv as a held job, attaches to it, then lets it run: no output is missed. */
@@ -173,7 +193,17 @@ export async function popen(c: Client, cmd: string | string[], mode: 'r' | 'w', 
   if (mode === 'r') {
     r.stdin.end(); // as popen's "r": the command's stdin is not ours to write (it sees EOF)
     r.stdout.on('error', () => { /* reported by close() */ });
-    return Object.assign(r.stdout, { job, pid, close: () => r.status });
+    // pclose before the end of the output: the read end is closed, so the command's next write
+    // kills it with SIGPIPE (as it does a command behind popen's pipe), and what it still
+    // writes is dropped (it waited in its write for a reader that had gone, for ever).
+    const close = async (): Promise<number> => {
+      if (!r.ended()) {
+        r.drop();
+        await c.kill([`%${job}`], 'PIPE').catch(() => { /* it has ended meanwhile */ });
+      }
+      return r.status;
+    };
+    return Object.assign(r.stdout, { job, pid, close });
   }
   r.stdout.resume(); // its stdout goes to its log; nothing is kept here
   r.stdout.on('error', () => { /* reported by close() */ });

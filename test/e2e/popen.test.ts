@@ -109,6 +109,28 @@ describe('popen and coprocesses', () => {
     assert.equal(await r.close(), 0);
   });
 
+  test("pclose of popen 'r' before the end of the output: SIGPIPE ends the command, as popen's pipe does; no job is left", async () => {
+    const c = await h.api();
+    const r = await c.popen('yes', 'r');
+    for await (const d of r) { assert.match(String(d), /^y\n/); break; }
+    assert.equal(await r.close(), 13, 'killed by SIGPIPE: the signal number, as pclose gives it');
+    await waitFor('the yes job gone from jobs', async () => !(await c.jobs()).some((j) => j.number === r.job && j.status.kind === 'running'));
+    const s = await c.popen(['seq', '1', '100000000'], 'r'); // never read at all
+    assert.equal(await s.close(), 13);
+  });
+
+  test("popen 'w' into a command that has ended with data in flight: close() gives its status, a write EPIPE", async () => {
+    const c = await h.api();
+    for (let i = 0; i < 3; i++) {
+      const w = await c.popen('true', 'w');
+      const errors: string[] = [];
+      w.on('error', (e: NodeJS.ErrnoException) => errors.push(e.code ?? e.message));
+      w.write(Buffer.alloc(2_000_000));
+      assert.equal(await w.close(), 0, `round ${i}: true's status`);
+      assert.ok(errors.every((e) => e === 'EPIPE'), `only EPIPE, got ${errors.join(', ')}`);
+    }
+  });
+
   test("popen 'w' into a command that reads late: every byte arrives", async () => {
     const c = await h.api();
     const out = join(h.home, 'late.txt');
