@@ -150,33 +150,41 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   const services: Services = { health, storeGuard: guard };
   let running: Service[] = [];
   const down = (stopJobs = true): Promise<void> => {
+    // On the way out no step may keep the rest from running: on a full disk a service's last
+    // write throws (SQLITE_FULL), and a down that stopped there closed the sockets, left every
+    // job running and never ended (a SIGTERM after it got the same failed promise). A step's
+    // failure is logged; the jobs are stopped and the daemon ends all the same.
+    const step = async (what: string, f: () => unknown): Promise<void> => {
+      try {
+        await f();
+      } catch (err) {
+        console.error(`${new Date().toISOString()} appinit: down: ${what}: ${(err as Error).message ?? String(err)} (going on)`);
+      }
+    };
     stopping ??= (async () => {
       settler.stop();
       if (socketWatch) { socketWatch.watcher?.close(); clearInterval(socketWatch.timer); }
       for (const s of servers) s.close();
-      for (const s of running.reverse()) await s.stop();
+      for (const s of running.reverse()) await step('stopping a service', () => s.stop());
       // Highest priority number first, as supervisord stops; one batch (all at once) by default.
       if (stopJobs) {
         // Stopped even on a full disk: the daemon's sockets are closed already, and it is leaving.
-        await stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)), { evenUnstored: true });
-        try {
-          removeIpcObjects(db); // the control file's System V objects go once no job can use them
-        } catch (err) {
-          if (!guard.failed(err)) throw err;
-        }
+        await step('stopping the jobs', () => stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)), { evenUnstored: true }));
+        // The control file's System V objects go once no job can use them.
+        await step('removing System V objects', () => removeIpcObjects(db));
       }
-      await sup.shutdown(stopJobs);
+      await step('ending the helper', () => sup.shutdown(stopJobs));
       // Streams (`logs -f`) are ended whole, so a follower can tell this end from a kill -9; a
       // turn for their last chunks to leave, then every connection goes.
       for (const end of ctx.closing ?? []) end();
       await new Promise((r) => setImmediate(r));
       for (const c of connections) c.destroy();
-      await backups.stop();
+      await step('the last backup', () => backups.stop());
       guard.stop();
       try { unlinkSync(paths.socket); } catch { /* gone */ }
       try { unlinkSync(paths.daemonPid); } catch { /* gone */ }
       try { unlinkSync(join(dirname(paths.daemonPid), 'daemon.version')); } catch { /* gone */ }
-      db.close();
+      await step('closing the store', () => db.close());
       resolveDone();
     })();
     return stopping;
