@@ -116,7 +116,8 @@ describe('a full disk', { skip: isRoot ? false : 'needs root (mounts a tmpfs)' }
   test('down on a full disk while a job logs and makes records: it returns, the job is stopped', async () => {
     const h = tmpfsHome();
     try {
-      await h.up(`programs:\n  ticker:\n    command: sh -c 'i=0; while :; do i=$((i+1)); echo line $i; /bin/true; sleep 0.2; done'\n    cwd: /\n`);
+      const started = await h.cli(['start', '--name', 'ticker', '--', 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo line $i; /bin/true; sleep 0.2; done']);
+      assert.equal(started.code, 0, started.stderr);
       const j = await h.waitJob('ticker', 'running', (x) => x.state === 'running' && x.pid != null);
       const daemon = h.daemonPid();
       await waitFor('a few lines logged', () => /line 3\n/.test(readFileSync(join(h.home, 'logs', 'ticker', 'out.log'), 'utf8')));
