@@ -1,6 +1,7 @@
 // The API composed once: the core routes and every module's routes and streams in one table,
 // the services started in order, and errors mapped in one place — an ApiError to its code's
 // status, anything else to a plain 500 whose stack goes to the daemon's log, never the caller.
+import { BODIES, checkBody, type Body } from './bodies.js';
 import { ApiError, errorBody } from './errors.js';
 import { MODULES, type Module, type Service, type StreamHandler } from './modules.js';
 import { coreRoutes, type ApiContext, type ApiRequest, type ApiResponse, type Handler } from './routes.js';
@@ -15,14 +16,25 @@ export interface App {
   failure(req: ApiRequest, err: unknown): ApiResponse;
 }
 
-function compose(modules: readonly Module[]): { routes: Map<string, Handler>; streams: Map<string, StreamHandler> } {
-  const routes = new Map<string, Handler>(Object.entries(coreRoutes));
+// A route: its handler and, for a POST, the fields its body may have (bodies.ts).
+interface Route {
+  handler: Handler;
+  body?: Body;
+}
+
+function compose(modules: readonly Module[]): { routes: Map<string, Route>; streams: Map<string, StreamHandler> } {
+  const routes = new Map<string, Route>();
   const streams = new Map<string, StreamHandler>();
+  const add = (owner: string, key: string, handler: Handler): void => {
+    if (routes.has(key)) throw new Error(`${owner}: route ${key} is already defined`);
+    const body = Object.hasOwn(BODIES, key) ? BODIES[key] : undefined;
+    // A POST route that declares no body would take any field unchecked: refused at build time.
+    if (key.startsWith('POST ') && !body) throw new Error(`${owner}: route ${key} declares no body in src/api/bodies.ts`);
+    routes.set(key, { handler, body });
+  };
+  for (const [key, h] of Object.entries(coreRoutes)) add('core', key, h);
   for (const m of modules) {
-    for (const [key, h] of Object.entries(m.routes ?? {})) {
-      if (routes.has(key)) throw new Error(`module ${m.name}: route ${key} is already defined`);
-      routes.set(key, h);
-    }
+    for (const [key, h] of Object.entries(m.routes ?? {})) add(`module ${m.name}`, key, h);
     for (const [path, s] of Object.entries(m.streams ?? {})) {
       if (streams.has(path)) throw new Error(`module ${m.name}: stream ${path} is already defined`);
       streams.set(path, s);
@@ -48,10 +60,13 @@ export function createApp(ctx: ApiContext, modules: readonly Module[] = MODULES)
   };
   return {
     async handle(req) {
-      const h = routes.get(`${req.method} ${req.path}`);
-      if (!h) return failure(req, new ApiError('not_found', `no route ${req.method} ${req.path}`));
+      const key = `${req.method} ${req.path}`;
+      const r = routes.get(key);
+      if (!r) return failure(req, new ApiError('not_found', `no route ${key}`));
       try {
-        return { status: 200, body: await h(ctx, req) };
+        // Before the handler: a body with an unknown or mistyped field changes nothing.
+        if (r.body) checkBody(key, r.body, req.body);
+        return { status: 200, body: await r.handler(ctx, req) };
       } catch (err) {
         return failure(req, err);
       }

@@ -9,6 +9,7 @@ import net, { type Socket } from 'node:net';
 import { attachFrame } from '../os/attach-wire.js';
 import { ApiError, errorBody } from './errors.js';
 import { caller } from './http.js';
+import { queryFlag } from './input.js';
 import { pathsFor } from './paths.js';
 import { visible, type ApiContext, type ApiRequest } from './routes.js';
 
@@ -34,6 +35,13 @@ export function upgrade(ctx: ApiContext, req: IncomingMessage, sock: Socket, hea
     return refuse(sock, 404, new ApiError('not_found', `no upgrade ${req.method} ${url.pathname}`));
   }
   const id = url.searchParams.get('id') ?? '';
+  // flow=1 (the CLI's, for a job without a terminal): another value than 1 or 0 is refused, not read as 0.
+  let flow: boolean;
+  try {
+    flow = queryFlag(url.searchParams, 'flow', false);
+  } catch (err) {
+    return refuse(sock, 400, err as ApiError);
+  }
   const apiReq: ApiRequest = { method: 'GET', path: url.pathname, query: url.searchParams, body: {}, peer };
   const job = /^\d{1,15}$/.test(id) ? visible(ctx, apiReq, [...ctx.sup.jobs.values()]).find((j) => j.id === Number(id)) : undefined;
   // The same words whether the job is someone else's or does not exist.
@@ -43,7 +51,7 @@ export function upgrade(ctx: ApiContext, req: IncomingMessage, sock: Socket, hea
   sock.on('close', () => helper.destroy());
   helper.on('close', () => sock.destroy());
   helper.on('connect', () => {
-    helper.write(attachFrame(job.id, dim(url.searchParams.get('rows')) ?? undefined, dim(url.searchParams.get('cols')) ?? undefined, url.searchParams.get('flow') === '1'));
+    helper.write(attachFrame(job.id, dim(url.searchParams.get('rows')) ?? undefined, dim(url.searchParams.get('cols')) ?? undefined, flow));
     sock.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: ${ATTACH_PROTOCOL}\r\nconnection: Upgrade\r\n\r\n`);
     if (head.length) helper.write(head);
     // Both ways with back-pressure: a client that does not read slows only its own relay (the

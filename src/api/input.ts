@@ -7,7 +7,8 @@ import { ApiError } from './errors.js';
 /** How deep a request body's JSON may nest; more is refused before it is parsed. */
 export const MAX_JSON_DEPTH = 32;
 
-function shown(v: unknown): string {
+/** A value as a 400 shows what came: a string quoted (cut at 60), a number with its type, an array, an object. */
+export function shown(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v);
   if (v === null || typeof v !== 'object') return `${JSON.stringify(v)} (${typeof v})`;
   return Array.isArray(v) ? 'an array' : 'an object';
@@ -95,6 +96,16 @@ export function queryNumber(q: URLSearchParams, field: string, opts: { integer?:
     throw new ApiError('usage', `${field}: expected ${what}${opts.min != null ? ` of at least ${opts.min}` : ''}, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+/** A yes/no query parameter: 1 or true, 0 or false (the client sends 1 and 0); the default when
+ *  absent or empty. Anything else is a 400: `?all=banana` was read as all=0. */
+export function queryFlag(q: URLSearchParams, field: string, dflt: boolean): boolean {
+  const raw = q.get(field);
+  if (raw == null || raw === '') return dflt;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  throw new ApiError('usage', `${field}: expected 1 or 0 (or true or false), got ${JSON.stringify(raw)}`);
 }
 
 /** A query parameter as text without NUL bytes, or undefined. */

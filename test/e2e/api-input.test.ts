@@ -124,6 +124,48 @@ describe('the API over its socket refuses bad input clearly', () => {
     assert.doesNotMatch(log, /internal error|abortIncoming/, log.slice(-2000));
   });
 
+  // Each POST route declares its fields (src/api/bodies.ts): a misspelt or mistyped one is a 400
+  // naming it, and nothing is done. Before, each of these did something else than asked, silently.
+  test('unknown or mistyped fields are refused whole, and nothing changes', async () => {
+    const idle = async () => (JSON.parse((await req('GET', '/v1/status')).body) as { name: string; pid: number | null; state: string }[]).find((j) => j.name === 'idle');
+    const was = await h.waitJob('idle', 'running', (j) => j.state === 'running');
+    const file = join(h.home, 'appinit.yaml');
+    // An empty file applied for real stops and removes every program: `up` must not take these for a dry run.
+    for (const dryRun of ['yes', 1, 'true']) {
+      await expect400(post('/v1/up', { file, text: '', baseDir: h.home, dryRun }), new RegExp(`^dryRun: expected true or false, got ${JSON.stringify(JSON.stringify(dryRun)).slice(1, -1)}`));
+    }
+    await expect400(post('/v1/up', { file, text: '', baseDir: h.home, dry_run: true }), /^unknown field "dry_run" in POST \/v1\/up; expected one of: file, text, baseDir, dryRun, wait$/);
+    await expect400(post('/v1/wait', { any: 'yes' }), /^any: expected true or false, got "yes" \(string\)$/);
+    await expect400(post('/v1/pkill', { pattern: 'sleep', full: 'yes' }), /^full: expected true or false, got "yes" \(string\)$/);
+    await expect400(post('/v1/kill', { targets: ['idle'], sig: 'KILL' }), /^unknown field "sig" in POST \/v1\/kill; expected one of: targets, signal$/);
+    const jobs = (await req('GET', '/v1/jobs')).body;
+    await expect400(post('/v1/run', { argv: ['id', '-u'], users: 'nobody' }), /^unknown field "users" in POST \/v1\/run; expected one of: argv, name, user, /);
+    await expect400(post('/v1/run', { argv: ['id', '-u'], cwdd: '/tmp' }), /^unknown field "cwdd" in POST \/v1\/run/);
+    assert.equal((await req('GET', '/v1/jobs')).body, jobs, 'no job was made');
+    await expect400(post('/v1/at', { spec: 'now + 1 hour', script: 'true\n', cwd: '/', umask: '022' }), /^umask: expected a whole number from 0 to 511 \(umask 022 is 18\), got "022" \(string\)$/);
+    assert.deepEqual(JSON.parse((await req('GET', '/v1/at')).body), [], 'no at job was queued');
+    // A mutex created on the way (create: "mutex") would be a change: none is.
+    const lock = { ops: [{ name: 'body-test', op: 'P', n: 1, undo: true }], create: 'mutex' };
+    await expect400(post('/v1/resources/semop', { ...lock, wait: 'false' }), /^wait: expected true or false, got "false" \(string\)$/);
+    await expect400(post('/v1/resources/semop', { ...lock, ops: [{ ...lock.ops[0], undo: 'yes' }] }), /^ops\[0\]\.undo: expected true or false, got "yes" \(string\)$/);
+    await expect400(post('/v1/resources/send', { name: 'body-test', type: 1, data: 'x', wait: 'false' }), /^wait: expected true or false/);
+    await expect400(post('/v1/resources/recv', { name: 'body-test', wait: 0 }), /^wait: expected true or false, got 0 \(number\)$/);
+    const listed = JSON.parse((await req('GET', '/v1/resources')).body) as { resources: { name: string }[] };
+    assert.ok(!listed.resources.some((r) => r.name === 'body-test'), 'no mutex was created');
+    // Yes/no query flags are 1 or 0 (true or false); a format is text or ndjson.
+    await expect400(req('GET', '/v1/monitor/procs?all=banana'), /^all: expected 1 or 0 \(or true or false\), got "banana"$/);
+    await expect400(req('GET', '/v1/logs/read?name=idle&format=json'), /^format: expected text or ndjson, got "json"$/);
+    // The program ran on through all of it, the same process.
+    const now = await idle();
+    assert.equal(now?.state, 'running');
+    assert.equal(now?.pid, was?.pid);
+    // The right spelling works: a dry run says so and changes nothing either.
+    const dry = await post('/v1/up', { file, text: '', baseDir: h.home, dryRun: true });
+    assert.equal(dry.status, 200, dry.body);
+    assert.equal(JSON.parse(dry.body).dryRun, true);
+    assert.equal((await idle())?.pid, was?.pid);
+  });
+
   test('the daemon still serves after all of it', async () => {
     const r = await req('GET', '/v1/status');
     assert.equal(r.status, 200);

@@ -191,7 +191,10 @@ export const logsModule: Module = {
       void (async () => {
         const q = parseQuery(url.searchParams, 15);
         const { r, warnings } = resolve(ctx, uidOf(req.peer), q);
-        const ndjson = url.searchParams.get('format') === 'ndjson';
+        const format = url.searchParams.get('format') || 'text';
+        // Asked before the answer starts: `format=json` was read as text, silently.
+        if (format !== 'text' && format !== 'ndjson') throw new ApiError('usage', `format: expected text or ndjson, got ${JSON.stringify(format)}`);
+        const ndjson = format === 'ndjson';
         res.writeHead(200, {
           'content-type': ndjson ? 'application/x-ndjson' : 'text/plain; charset=utf-8',
           'x-appinit-warnings': warningHeader(warnings),

@@ -10,6 +10,7 @@ import {
 import { sendSignal } from '../../os/host.js';
 import { childTimesByProgram, childTimesTotal, jobHistory } from '../../store/monitor.js';
 import { ApiError } from '../errors.js';
+import { queryFlag } from '../input.js';
 import { select, visible, type ApiContext, type ApiRequest, type RouteTable } from '../routes.js';
 import type { HistoryView, ProcsView, SignalPidResult, SnapshotView, TimesView } from './views.js';
 
@@ -21,12 +22,6 @@ export interface SamplerInfo {
   onSamples(listener: (samples: import('../../store/monitor.js').JobSample[]) => void): void;
   /** Stores the samples taken and not yet stored (before the store's history is read). */
   flush?(): void;
-}
-
-function flag(req: ApiRequest, name: string, dflt: boolean): boolean {
-  const v = req.query.get(name);
-  if (v == null) return dflt;
-  return v === '1' || v === 'true';
 }
 
 /** The caller's jobs that have processes, as the monitor sees them. */
@@ -84,8 +79,8 @@ function positiveInt(req: ApiRequest, name: string, dflt: number): number {
 /** The monitor module's routes. */
 export const monitorRoutes: RouteTable = {
   'GET /v1/monitor/procs': (ctx, req): ProcsView => {
-    const all = flag(req, 'all', false);
-    const read = { cmdline: flag(req, 'cmdline', true), wchan: flag(req, 'wchan', false) };
+    const all = queryFlag(req.query, 'all', false);
+    const read = { cmdline: queryFlag(req.query, 'cmdline', true), wchan: queryFlag(req.query, 'wchan', false) };
     const jobs = jobRefs(ctx, req);
     const stat = readCpuStat();
     const { uptime } = readUptime();
@@ -124,7 +119,7 @@ export const monitorRoutes: RouteTable = {
   },
 
   'GET /v1/monitor/snapshot': (ctx, req): SnapshotView => {
-    const withProcs = flag(req, 'procs', true);
+    const withProcs = queryFlag(req.query, 'procs', true);
     const snapshot = readSystemSnapshot({ procs: withProcs, cmdline: false, wchan: false });
     const jobs = jobRefs(ctx, req);
     return {

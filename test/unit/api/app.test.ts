@@ -74,7 +74,7 @@ describe('API input is checked, with clear 400s', () => {
     await bad(call('POST', '/v1/start', { names: 'web' }), /^names: expected a non-empty array of program names/);
     await bad(call('POST', '/v1/kill', { targets: ['%1'], signal: ['TERM'] }), /^signal: expected a signal name or number, got an array$/);
     await bad(call('POST', '/v1/pkill', { pattern: 5 }), /^pattern: expected a regular expression, got 5 \(number\)$/);
-    await bad(call('POST', '/v1/up', { file: 1, text: '' }), /^up: expected \{file, text\}$/);
+    await bad(call('POST', '/v1/up', { file: 1, text: '' }), /^file: expected the control file's path, got 1 \(number\)$/);
   });
 
   test('acct: ?uid=abc is a 400, not an empty answer', async () => {
