@@ -1,7 +1,7 @@
 // The status table, in the spirit of the seed's `aps`: one line per job; and `aps` itself.
 import type { JobView } from '../../api/views.js';
 import { formatDuration } from '../../config/units.js';
-import { table } from './table.js';
+import { printable, table } from './table.js';
 
 /** The state word shown to people: a job stopped by a signal shows as such. */
 export function shownState(j: JobView): string {
@@ -38,7 +38,7 @@ export function formatStatus(jobs: JobView[]): string {
   // Why a job is not running: also for a run-once job that could not start (a bad terminal line).
   const reasons = jobs.filter((j) => j.reason && (j.state === 'fatal' || j.state === 'backoff' || j.state === 'exited')).map((j) => `${j.name}: ${j.reason}`);
   for (const j of jobs) if (j.health?.status === 'unhealthy' && j.health.last) reasons.push(`${j.name}: unhealthy: ${j.health.last}`);
-  return reasons.length ? `${text}\n\n${reasons.join('\n')}` : text;
+  return reasons.length ? `${text}\n\n${reasons.map(printable).join('\n')}` : text;
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);

@@ -1,6 +1,7 @@
 // `jobs` output exactly as bash prints it (jobs.c pretty_print_job and printable_job_status).
 import type { JobsRow } from '../../api/views.js';
 import { signalName as shortSignalName, signalNumber } from '../../os/signals.js';
+import { printable } from '../format/table.js';
 
 export type { JobsRow };
 
@@ -36,7 +37,8 @@ export function formatJobsLine(r: JobsRow, long: boolean): string {
   const state = jobState(r, long).padEnd(24);
   const amp = r.status.kind === 'running' ? ' &' : '';
   const head = `[${r.number}]${r.marker}`;
-  return long ? `${head} ${String(r.pid ?? '').padStart(5)} ${state}${r.command}${amp}` : `${head}  ${state}${r.command}${amp}`;
+  const command = printable(r.command); // a newline or an escape sequence of it would take over the terminal
+  return long ? `${head} ${String(r.pid ?? '').padStart(5)} ${state}${command}${amp}` : `${head}  ${state}${command}${amp}`;
 }
 
 /** The signal names `kill -l` prints, as bash does (5 a line, tab-separated). */
