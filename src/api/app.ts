@@ -6,6 +6,8 @@ import { ApiError, errorBody } from './errors.js';
 import { MODULES, type Module, type Service, type StreamHandler } from './modules.js';
 import { coreRoutes, type ApiContext, type ApiRequest, type ApiResponse, type Handler } from './routes.js';
 
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+
 /** The API of one daemon: a function from request to response, and its streamed endpoints. */
 export interface App {
   /** Answers one request; never throws. */
@@ -62,7 +64,12 @@ export function createApp(ctx: ApiContext, modules: readonly Module[] = MODULES)
     async handle(req) {
       const key = `${req.method} ${req.path}`;
       const r = routes.get(key);
-      if (!r) return failure(req, new ApiError('not_found', `no route ${key}`));
+      if (!r) {
+        // The path is there with other methods: 405 naming them (DELETE /v1/status was a 404).
+        const allowed = METHODS.filter((m) => routes.has(`${m} ${req.path}`) || (m === 'GET' && streams.has(req.path)));
+        if (allowed.length) return failure(req, new ApiError('method_not_allowed', `${req.path} takes ${allowed.join(' or ')}, not ${req.method}`, allowed));
+        return failure(req, new ApiError('not_found', `no route ${key}`));
+      }
       try {
         // Before the handler: a body with an unknown or mistyped field changes nothing.
         if (r.body) checkBody(key, r.body, req.body);

@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   no_such_job: 404,
   no_such_process: 404,
   command_not_found: 404, // as the shell's 127
+  method_not_allowed: 405, // a route of this path takes another method (details: the ones it takes)
   unknown_user: 404,
   no_crontab: 404,
   no_message: 404, // a queue had no message for a receive that would not wait

@@ -150,7 +150,8 @@ function heavyTurn(uid: number): Promise<() => void> {
 export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number } = {}): http.Server {
   const limit = opts.maxBody ?? MAX_BODY;
   const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: CHECK_CONNECTIONS_MS }, async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://appinit');
+    // The path as sent: `//v1/info` is a path, not a host (it was answered as /info).
+    const url = new URL(`http://appinit${(req.url ?? '/').startsWith('/') ? req.url ?? '/' : `/${req.url}`}`);
     const method = req.method ?? 'GET';
     const peer = callerOf(req.socket);
     const base = { method, path: url.pathname, query: url.searchParams };
@@ -184,6 +185,8 @@ export function createServer(ctx: ApiContext, app: App, opts: { maxBody?: number
       if (res.destroyed || req.socket.destroyed) return release();
     }
     const r = await app.handle({ ...apiReq, signal: gone.signal });
+    const allow = r.status === 405 ? (r.body as { error?: { details?: unknown } }).error?.details : null;
+    if (Array.isArray(allow)) res.setHeader('allow', allow.join(', '));
     if (!res.destroyed) send(res, r.status, r.body);
   });
   capConnections(server, process.getuid?.() ?? 0);

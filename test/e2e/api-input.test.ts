@@ -166,6 +166,27 @@ describe('the API over its socket refuses bad input clearly', () => {
     assert.equal((await idle())?.pid, was?.pid);
   });
 
+  test('a path taken with another method is 405 with Allow; //v1/info is no /info; at/job without an id says what is missing', async () => {
+    const del = await new Promise<{ status: number; allow: string | undefined; body: string }>((resolve, reject) => {
+      const r = http.request({ socketPath, method: 'DELETE', path: '/v1/status', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body }));
+      });
+      r.on('error', reject);
+      r.end();
+    });
+    assert.deepEqual([del.status, del.allow], [405, 'GET']);
+    assert.match(JSON.parse(del.body).error.message, /\/v1\/status takes GET, not DELETE/);
+    assert.equal((await req('GET', '/v1/start')).status, 405);
+    const dbl = await req('GET', '//v1/info');
+    assert.equal(dbl.status, 404);
+    assert.match(JSON.parse(dbl.body).error.message, /no route GET \/\/v1\/info/);
+    const at = await req('GET', '/v1/at/job');
+    assert.equal(at.status, 400);
+    assert.match(JSON.parse(at.body).error.message, /^id: expected an at job number/);
+  });
+
   test('the daemon still serves after all of it', async () => {
     const r = await req('GET', '/v1/status');
     assert.equal(r.status, 200);

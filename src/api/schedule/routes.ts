@@ -114,8 +114,10 @@ export const scheduleRoutes: RouteTable = {
 
   'GET /v1/at/job': (ctx, req) => {
     checkAllowed(ctx, req, 'at');
-    const id = Number(req.query.get('id'));
-    const a = Number.isInteger(id) ? scheduler(ctx).atGet(id) : null;
+    const raw = req.query.get('id');
+    if (raw == null || !/^\d+$/.test(raw)) throw new ApiError('usage', `id: expected an at job number (as atq lists it), got ${JSON.stringify(raw)}`);
+    const id = Number(raw);
+    const a = scheduler(ctx).atGet(id);
     if (!mine(req, a)) throw new ApiError('not_found', `cannot find job ${req.query.get('id')}`);
     return { ...atView(a), script: a.script } satisfies AtJobView;
   },
