@@ -106,7 +106,9 @@ export function runCli(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly 
   }
   void main(groupOf, all).then(async (code) => {
     process.exitCode = code;
-    if (!exitWhenDone) return;
+    // A daemon that could not start exits too: it held its home's lock, never listening, and every
+    // later command found "a daemon holds the lock but does not answer" (a read-only store).
+    if (!exitWhenDone && code === EXIT.ok) return;
     // Exit only once stdout and stderr are drained: `| wc -l` sees every line.
     await Promise.all([drained(process.stdout), drained(process.stderr)]);
     if (dieBy) {

@@ -65,6 +65,10 @@ export function openStore(dbPath: string, modules: ModuleSchema[], supervisePidF
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';
     if (/^SQLITE_(CORRUPT|NOTADB)/.test(code) || err instanceof StoreCorrupt) refuse(dbPath, (err as Error).message, supervisePidFile);
+    // SQLite names no file and no cause: say which and what to do.
+    if (/^SQLITE_(READONLY|CANTOPEN|PERM|IOERR)/.test(code) || (err as NodeJS.ErrnoException).code === 'EACCES') {
+      throw new Error(`cannot open the store ${dbPath} for writing (${(err as Error).message}): the daemon's user (uid ${process.getuid?.() ?? '?'}) must be able to write it, its -wal and -shm files and their directory (ls -l ${dirname(dbPath)}; a read-only file system cannot hold it)`, { cause: err });
+    }
     throw err;
   }
   return { db, created: !existed };

@@ -2,7 +2,7 @@
 // the process other commands start).
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { appinitHome } from '../../api/paths.js';
+import { appinitHome, pathsFor, systemPaths } from '../../api/paths.js';
 import { AlreadyRunning, NotRoot, startDaemon } from '../../api/daemon.js';
 import { systemMode } from '../../client/home.js';
 import { resilientLog, turnLog } from '../../api/daemon-log.js';
@@ -44,6 +44,11 @@ export async function runDaemon(file: string | undefined, background: boolean): 
     d = await startDaemon(home, { system: systemMode() });
   } catch (err) {
     if (err instanceof AlreadyRunning || err instanceof NotRoot) throw new CliError(err.message.replace(/^appinit: /, ''));
+    // SQLite says only "attempt to write a readonly database": which file, and what to do.
+    if (/^SQLITE_READONLY/.test((err as { code?: string }).code ?? '')) {
+      const db = (systemMode() ? systemPaths() : pathsFor(home)).db;
+      throw new CliError(`the store ${db} cannot be written (${(err as Error).message}): the daemon's user (uid ${process.getuid?.() ?? '?'}) must be able to write it, its -wal and -shm files and their directory (ls -l ${dirname(db)})`);
+    }
     throw err;
   }
   // In the background stdout is the daemon's log file: written asynchronously, off the restart
