@@ -2,7 +2,7 @@
 // check refuses a broken unit), the init scripts parse as sh, and unstartup removes what startup wrote.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -46,6 +46,32 @@ describe('appinit startup', () => {
     const again = appinit('unstartup', 'systemd', '--system');
     assert.equal(again.status, 1, 'removing what is not there is an error');
     assert.match(again.stderr, /does not exist/);
+  });
+
+  test('the boot file starts the daemon of this APPINIT_HOME; the sysv script answers status and stop as LSB says', async () => {
+    const unit = appinit('startup', 'systemd', '--user', '--print');
+    assert.equal(unit.status, 0, unit.stderr);
+    assert.match(unit.stdout, new RegExp(`^Environment=.?APPINIT_HOME=${join(dir, 'home')}.?$`, 'm'), 'the home it was given, not ~/.appinit');
+    const f = join(dir, 'home-user.service');
+    writeFileSync(f, unit.stdout);
+    assert.equal(verify(f).status, 0, 'and systemd-analyze verify accepts it');
+    const w = appinit('startup', 'sysv', '--user');
+    assert.equal(w.status, 0, w.stderr);
+    const script = readdirSync(join(dir, 'init.d')).map((n) => join(dir, 'init.d', n))[0];
+    const text = readFileSync(script, 'utf8');
+    assert.match(text, /^# Provides: +appinit-\S+$/m, 'a user\'s script does not claim root\'s name');
+    const sh = (arg: string) => spawnSync('sh', [script, arg], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    // No daemon for this home: status 3 (and it starts none), stop succeeds.
+    assert.deepEqual([sh('status').status, sh('stop').status], [3, 0]);
+    assert.equal(existsSync(join(dir, 'home', 'daemon.pid')), false, 'status started no daemon');
+    // With one running: status 0 naming its pid.
+    assert.equal(appinit('info').status, 0);
+    const pid = readFileSync(join(dir, 'home', 'daemon.pid'), 'utf8').trim();
+    const st = sh('status');
+    assert.equal(st.status, 0, st.stdout);
+    assert.match(st.stdout, new RegExp(`running \\(pid ${pid}\\)`));
+    assert.equal(appinit('down').status, 0);
+    assert.equal(appinit('unstartup', 'sysv', '--user').status, 0);
   });
 
   test('openrc and sysv scripts parse as sh; a bad init name is a usage error', () => {

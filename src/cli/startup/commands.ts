@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../args.js';
 import { systemMode } from '../../client/home.js';
+import { pathsFor, systemPaths } from '../../api/paths.js';
 import { CliError, EXIT } from '../context.js';
 import type { RegisterCommands, Runner } from '../modules.js';
 import { registerImportCommands } from '../commands/import.js';
@@ -50,6 +51,11 @@ function choose(init: string | undefined, o: StartupOptions): { init: InitSystem
   const main = resolve(fileURLToPath(new URL('../main.js', import.meta.url)));
   const spec: StartupSpec = { argv: [process.execPath, main], mode };
   if (mode === 'user' && which !== 'systemd') spec.user = { name: me.username, home: homedir() };
+  // The daemon this boot file starts is the one this command would talk to: the home (or system
+  // home) it was given goes into the file (it started a daemon on ~/.appinit, with no word).
+  const where = mode === 'system' ? 'APPINIT_SYSTEM_HOME' : 'APPINIT_HOME';
+  if (process.env[where]) spec.env = { [where]: resolve(process.env[where]!) };
+  spec.pidFile = (mode === 'system' ? systemPaths() : pathsFor(process.env.APPINIT_HOME ? resolve(process.env.APPINIT_HOME) : resolve(homedir(), '.appinit'))).daemonPid;
   return { init: which, spec, path: bootFilePath(which, mode, homedir(), me.username) };
 }
 
