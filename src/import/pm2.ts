@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { splitCommand } from '../config/split.js';
-import { parseSize } from '../config/units.js';
+import { parseDuration, parseSize } from '../config/units.js';
 import { which } from './which.js';
 import type { Findings } from './findings.js';
 import { bytes, ms, programName, type ProgramOut } from './program-out.js';
@@ -174,6 +174,17 @@ function restartPolicy(o: Record<string, unknown>, p: ProgramOut, drop: Report, 
     drop(k, `expected a number, got ${JSON.stringify(o[k])}`);
     return undefined;
   };
+  // Times: PM2 takes milliseconds or a time string ("5s", "2m", "1h"), as its schema allows.
+  const dur = (k: string): number | undefined => {
+    const v = o[k];
+    if (typeof v !== 'string' || /^\s*\d+(\.\d+)?\s*$/.test(v)) return num(k);
+    try {
+      return parseDuration(v.trim());
+    } catch {
+      drop(k, `expected milliseconds or a time like "5s", got ${JSON.stringify(v)}`);
+      return undefined;
+    }
+  };
   if (o.autorestart === false) p.restart = 'never';
   else if (Array.isArray(o.stop_exit_codes) || typeof o.stop_exit_codes === 'number') {
     p.restart = 'on-failure';
@@ -183,16 +194,16 @@ function restartPolicy(o: Record<string, unknown>, p: ProgramOut, drop: Report, 
   // PM2 gives up after 16 restarts that each lived less than min_uptime.
   if (p.restart !== 'never') p.crash_loop = { limit: maxRestarts ?? 16 };
   if (maxRestarts != null) note('max_restarts', 'appinit counts restarts within crash_loop.window (60s), not restarts that lived under min_uptime');
-  const minUptime = num('min_uptime');
+  const minUptime = dur('min_uptime');
   if (minUptime != null) p.ready = ms(minUptime);
-  const delay = num('restart_delay');
-  const exp = num('exp_backoff_restart_delay');
+  const delay = dur('restart_delay');
+  const exp = dur('exp_backoff_restart_delay');
   // PM2's exponential backoff: ×1.5 per restart up to 15 s, back to the start after 30 s up.
   if (exp != null && exp > 0) p.backoff = { initial: ms(exp), factor: 1.5, max: ms(Math.max(exp, 15_000)), reset: '30s' };
   else if (delay != null) p.backoff = { initial: ms(delay), factor: 1, max: ms(delay) };
   if (exp != null && exp > 0 && delay) drop('restart_delay', 'exp_backoff_restart_delay is set too, and wins (as in PM2)');
   // PM2 stops with SIGINT, then SIGKILL after kill_timeout (1600 ms by default).
-  p.stop = { signal: 'INT', timeout: ms(num('kill_timeout') ?? 1600) };
+  p.stop = { signal: 'INT', timeout: ms(dur('kill_timeout') ?? 1600) };
 }
 
 // out_file / error_file / log_file / merge_logs / log_date_format / time / disable_logs.

@@ -94,7 +94,7 @@ function mapProgram(name: string, s: IniSection, group: { name: string; priority
     if (x('priority') ?? group?.priority) p.priority = Number(x('priority') ?? group?.priority);
     if (!perProcess && numprocs > 1) p.instances = numprocs;
     if (x('autostart')) p.autostart = truthy(x('autostart')!);
-    restart(x, p, drop);
+    restart(x, p, drop, note);
     stop(x, p, drop, (k) => v(k) != null);
     logs(x, p, drop);
     if (x('umask')) p.umask = x('umask')!.replace(/^0o/, '').padStart(3, '0');
@@ -107,14 +107,19 @@ function mapProgram(name: string, s: IniSection, group: { name: string; priority
 type X = (k: string) => string | undefined;
 type Report = (k: string, why: string) => void;
 
-function restart(x: X, p: ProgramOut, drop: Report): void {
+function restart(x: X, p: ProgramOut, drop: Report, note: Report): void {
   const ar = (x('autorestart') ?? 'unexpected').toLowerCase();
   p.restart = ar === 'unexpected' ? 'on-failure' : truthy(ar) ? 'always' : 'never';
   if (x('exitcodes')) p.success_codes = x('exitcodes')!.split(',').map((c) => Number(c.trim()));
   // startretries: how many failed starts before FATAL (3 by default) — appinit's crash-loop limit.
   const retries = Number(x('startretries') ?? 3);
-  if (Number.isInteger(retries) && retries >= 0) p.crash_loop = { limit: retries };
-  else drop('startretries', `expected a whole number, got "${x('startretries')}"`);
+  if (Number.isInteger(retries) && retries >= 0) {
+    p.crash_loop = { limit: retries };
+    // Not the same count, and a migrated service must not be given up on by surprise: said.
+    if (p.restart !== 'never') {
+      note('startretries', `supervisord counts only starts that fail within startsecs; appinit's crash_loop counts every restart within its window (60s): a program that runs past startsecs and then crashes is restarted for ever by supervisord, and given up after ${retries} restarts within 60s here (raise crash_loop.limit for one that crashes often)`);
+    }
+  } else drop('startretries', `expected a whole number, got "${x('startretries')}"`);
   if (x('startsecs') != null) p.ready = ms(Number(x('startsecs')) * 1000);
 }
 

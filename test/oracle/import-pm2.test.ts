@@ -126,6 +126,19 @@ describe('import pm2 (oracle: pm2 ' + (existsSync(PM2) ? 'installed' : 'missing'
     assert.deepEqual(doc['api-cron-restart'], { command: ['appinit', 'restart', 'api'], cron: '0 3 * * *', restart: 'never' });
   });
 
+  test('times as PM2 takes them: milliseconds or a time string ("5s", "2m")', async () => {
+    const f = join(dir, 'app', 'times.config.js');
+    writeFileSync(f, "module.exports = { apps: [{ name: 'api', script: 'report.cjs', min_uptime: '5s', restart_delay: '2m', kill_timeout: 3000 }] };\n");
+    const r = await h.cli(['import', 'pm2', f]);
+    assert.equal(r.code, 0, r.stderr);
+    const api = parse(r.stdout).programs.api;
+    assert.equal(api.ready, '5s');
+    assert.deepEqual([api.backoff.initial, api.stop.timeout], ['2m', '3s']);
+    const bad = await h.cli(['import', 'pm2', h.write('badtime.config.js', "module.exports = { apps: [{ name: 'api', script: 'report.cjs', min_uptime: 'soon' }] };\n")]);
+    assert.equal(bad.code, 3);
+    assert.match(bad.stderr, /api\.min_uptime: not mapped: expected milliseconds or a time like "5s", got "soon"/);
+  });
+
   test('a file that is not PM2\'s changes nothing and says why', async () => {
     const f = join(dir, 'bad.json');
     writeFileSync(f, '{ "apps": [ 1 ] }');

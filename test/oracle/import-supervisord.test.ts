@@ -124,6 +124,8 @@ describe('import supervisord (oracle: Debian supervisor)', () => {
     assert.match(r.stderr, /extra\.conf\.txt:3: x\.stdout_events_enabled: not mapped/);
     assert.match(r.stderr, /extra\.conf\.txt:4: x\.stopasgroup: not mapped/);
     assert.match(r.stderr, /extra\.conf\.txt:6: \[eventlistener:mem\]: not mapped: appinit has no event listeners/);
+    // startretries maps to a count that is not supervisord's: said, so a migrated service is not given up on by surprise.
+    assert.match(r.stderr, /extra\.conf\.txt:1: x\.startretries: note: supervisord counts only starts that fail within startsecs/);
     const bad = await h.cli(['import', 'supervisord', join(dir, 'missing.conf')]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /missing\.conf: ENOENT/);
