@@ -78,7 +78,7 @@ describe('accounting records', () => {
   test('a kernel record has the process\'s own figures and the seed\'s flags', () => {
     const { a } = setup('taskstats');
     const r = a.recordOf(taskstats(7, { acflag: 0x19, status: 0x86, tty: (136 << 8) | 2, coremem: 20_000 }), null)!;
-    assert.equal(r.flags, 'FCX');
+    assert.equal(r.flags, 'FDX');
     assert.equal(r.signal, 6);
     assert.equal(r.core, true);
     assert.equal(r.elapsed, 1);

@@ -27,7 +27,7 @@ describe('acct_v3 encoding', () => {
     const r: AcctRecord = {
       pid: 4242, ppid: 1, job: 1, program: 'p', command: 'dd if=x', comm: 'a-very-long-command-name', uid: 1000, gid: 100,
       start: 1_700_000_000.58, end: 1_700_000_004.16, utime: 0.129, stime: 0.02, maxrss: 2000, minflt: 70, majflt: 1,
-      inblock: 8, oublock: 0, nvcsw: 1, nivcsw: 0, exitCode: null, signal: 6, core: true, flags: 'FCX', status: 0x86, note: null,
+      inblock: 8, oublock: 0, nvcsw: 1, nivcsw: 0, exitCode: null, signal: 6, core: true, flags: 'FDX', status: 0x86, note: null,
       elapsed: 3.58, tty: (136 << 8) | 3, rchar: 6144, wchar: 1024, avgmem: 1500,
     };
     const buf = encodePacct([r, { ...r, pid: 4243 }]);
