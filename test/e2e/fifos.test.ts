@@ -60,4 +60,17 @@ programs:
     assert.ok(!existsSync(f1), 'down removed f1');
     assert.ok(!existsSync(f2), 'down removed f2');
   });
+
+  test('up --dry-run refuses what up refuses: a path that is not a FIFO, a missing directory', async () => {
+    const reg = h.write('regular.file', 'x\n');
+    for (const path of [reg, join(h.home, 'nodir', 'x.fifo')]) {
+      const file = h.write('dry.yaml', `fifos:\n  f: ${path}\nprograms:\n  a: { command: cat, stdin: { fifo: f } }\n`);
+      const dry = await h.cli(['up', '--dry-run', file]);
+      const real = await h.cli(['up', file]);
+      assert.equal(dry.code, 1, `--dry-run of ${path}: ${dry.stdout}`);
+      const said = (t: string) => t.replace(/^appinit: started the daemon.*\n/m, '');
+      assert.equal(said(dry.stderr), said(real.stderr), 'the same error as up');
+      assert.match(dry.stderr, /fifos\.f: .*(exists and is not a FIFO|its directory does not exist)/);
+    }
+  });
 });

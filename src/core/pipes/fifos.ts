@@ -6,6 +6,8 @@ import { placeOf } from '../../config/places.js';
 import { makeFifo, removeFifo } from '../../os/fifo.js';
 import { lookupUser } from '../../os/proc/index.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
+import { lstatSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const MADE = 'pipes_fifos'; // meta key: JSON list of the paths appinit made
 
@@ -33,6 +35,31 @@ function madeBy(db: Db): Record<string, string[]> {
     return v != null && typeof v === 'object' ? (v as Record<string, string[]>) : {};
   } catch {
     return {};
+  }
+}
+
+/** What making the programs' FIFOs would refuse, found without making any (`up --dry-run`):
+ *  a path that is there and is not a FIFO, a directory that is missing or is not one. */
+export function checkFifos(programs: Program[]): void {
+  const issues: ConfigIssue[] = [];
+  for (const [path, { ref, program, stream }] of fifosOf(programs)) {
+    const why = fifoProblem(path);
+    if (why) issues.push({ ...placeOf(program, stream), path: `fifos.${ref.name}`, message: why });
+  }
+  if (issues.length) throw new ConfigError(issues);
+}
+
+function fifoProblem(path: string): string | null {
+  try {
+    const st = lstatSync(path);
+    return st.isFIFO() ? null : `${path} exists and is not a FIFO`;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `${path}: ${(e as Error).message}`;
+  }
+  try {
+    return statSync(dirname(path)).isDirectory() ? null : `cannot make the FIFO ${path}: ${dirname(path)} is not a directory`;
+  } catch {
+    return `cannot make the FIFO ${path}: its directory does not exist`;
   }
 }
 

@@ -6,7 +6,7 @@ import { checkRunnable, type RunContext } from '../../config/runnable.js';
 import { ConfigError, type ConfigIssue, type Program } from '../../config/program.js';
 import { setMeta, type Db } from '../../store/db.js';
 import { replacePrograms } from '../../store/programs.js';
-import { syncFifos } from '../pipes/fifos.js';
+import { checkFifos, syncFifos } from '../pipes/fifos.js';
 import { pipesChange, readerIndex } from '../pipes/plan.js';
 import { isAdHoc } from './adhoc.js';
 import { describeChange, sameButInstances, sameProgram } from './diff.js';
@@ -144,7 +144,10 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
     const starts = scaled.has(p.name) ? p.instances > jobs.length || jobs.slice(0, p.instances).some(wasStopped) : !unchanged.has(p.name) || jobs.some(wasStopped);
     if (shouldRun(p) && starts) result.started.push(p.name);
   }
-  if (dryRun) return result;
+  if (dryRun) {
+    checkFifos(programs); // what syncFifos would refuse, without making any
+    return result;
+  }
   syncFifos(db, programs, ownerUid); // fifos: made before anything stops or starts (core/pipes)
 
   // The old jobs stop before the file is stored, and are stored as to start again: a daemon killed
