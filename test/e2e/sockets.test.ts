@@ -171,20 +171,30 @@ describe('listen:', () => {
     assert.match(log, new RegExp(`fd=3 name=ttyfds type=stream addr=\\('127.0.0.1', ${port}\\)`));
   });
 
-  test('a port in use fails the start with its reason; LISTEN_* and NOTIFY_SOCKET given by anyone else never reach a job', async () => {
+  test('a port in use: up refuses the file at its place; taken before a later start, the start fails with its reason; LISTEN_* and NOTIFY_SOCKET given by anyone else never reach a job', async () => {
     const busy = net.createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
     const port = (busy.address() as net.AddressInfo).port;
+    const before = (await h.status()).map((j) => `${j.name} ${j.pid}`);
     try {
+      const refused = await h.cli(['up', h.write('busy0.yaml', `programs:\n  taken:\n    command: sleep 1000\n    listen: ["tcp://127.0.0.1:${port}"]\n`)]);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, new RegExp(`busy0\\.yaml:4:13: programs\\.taken\\.listen: tcp://127\\.0\\.0\\.1:${port}: Address already in use \\(another process listens there\\)`));
+      assert.deepEqual((await h.status()).map((j) => `${j.name} ${j.pid}`), before, 'nothing of the file was applied');
+      // Free at `up`, taken before the program starts: the start fails, saying why.
+      await new Promise((r) => busy.close(r));
       await h.up(`programs:
   taken:
     command: sleep 1000
+    autostart: false
     listen: ["tcp://127.0.0.1:${port}"]
   envs:
     command: sh -c 'env; sleep 1000'
     env: { LISTEN_FDS: "7", LISTEN_PID: "1", NOTIFY_SOCKET: "@elsewhere" }
     ready: 0
 `, 'busy.yaml');
+      await new Promise<void>((resolve, reject) => { busy.once('error', reject); busy.listen(port, '127.0.0.1', () => resolve()); });
+      await h.cli(['start', 'taken']);
       const j = await h.waitJob('taken', 'fatal', (x) => x.state === 'fatal');
       assert.equal(j.reason, `listen tcp://127.0.0.1:${port}: Address already in use`);
       const env = await waitFor('envs printed its environment', () => (/ PATH=/.test(logOf(h, 'envs')) ? logOf(h, 'envs') : ''));

@@ -5,6 +5,9 @@
 // transaction that stores the programs. A failure anywhere before the programs are applied changes nothing.
 import { parseControlDocument, type ControlDocument } from '../../config/load.js';
 import type { Reader } from '../../config/read-file.js';
+import { ConfigError, type ConfigIssue, type Program } from '../../config/program.js';
+import { placeOf } from '../../config/places.js';
+import { bindProblem } from '../../os/bind-probe.js';
 import { prepareIpc, withIpcEnv } from '../../core/ipc/manager.js';
 import { applyPrograms, type UpResult } from '../../core/supervisor/load.js';
 import type { ApiContext } from '../routes.js';
@@ -22,12 +25,30 @@ export interface ApplyOptions {
   own?: (doc: ControlDocument) => ControlDocument;
 }
 
+// A `listen:` address no job of this daemon holds yet must be free now: one another process has
+// taken is an error at its place, and nothing of the file is applied (before, `up` said "added,
+// started" and the program was given up on at its start).
+async function checkListenFree(ctx: ApiContext, programs: Program[]): Promise<void> {
+  const held = new Set<string>();
+  for (const j of ctx.sup.jobs.values()) for (const l of j.spec.listen ?? []) held.add(l.url);
+  const issues: ConfigIssue[] = [];
+  for (const p of programs) {
+    for (const l of p.listen ?? []) {
+      if (held.has(l.url)) continue;
+      const why = await bindProblem(l.url);
+      if (why) issues.push({ ...placeOf(p, 'listen'), path: `programs.${p.name}.listen`, message: `${l.url}: ${why}${why.startsWith('Address already') ? ' (another process listens there)' : ''}` });
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+}
+
 /** Parses and applies a control file's text; baseDir resolves its relative paths. */
 export async function applyControlFile(ctx: ApiContext, text: string, file: string, baseDir: string, opts: ApplyOptions): Promise<UpResult> {
   const dryRun = opts.dryRun === true;
   const raw = parseControlDocument(text, file, baseDir, undefined, opts.reader ? { reader: opts.reader } : undefined);
   const parsed = opts.own ? opts.own(raw) : raw;
   const { ipc, resources, programs } = parsed;
+  await checkListenFree(ctx, programs);
   const beforeStart = declareResources(ctx, resources, opts.uid, opts.gid ?? opts.uid);
   const objects = prepareIpc(ctx.db, ipc, programs, { dryRun, loader: opts.uid });
   const applied = await applyPrograms(ctx.sup, ctx.db, withIpcEnv(programs, objects.env), file, opts.uid, { dryRun, beforeStart })
