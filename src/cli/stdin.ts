@@ -1,6 +1,6 @@
 // Reading the text a command takes (at, crontab, up -) from standard input or a named file,
 // bounded: /dev/zero or an endless pipe given by mistake is refused, not read until memory runs out.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { kindOf } from '../config/read-file.js';
 import { formatSize } from '../config/units.js';
 import { CliError } from './context.js';
@@ -37,22 +37,31 @@ export function readStdin(what = 'standard input', limit = INPUT_LIMIT): Promise
  * and so is anything over `limit` bytes. Errors start with `who` (e.g. "crontab").
  */
 export function readInputFile(path: string, who: string, limit = INPUT_LIMIT): string {
-  let fd: number;
+  let opened: Opened;
   try {
-    fd = openSync(path, 'r');
+    opened = openInput(path, who);
   } catch (err) {
     throw new CliError(`${who}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const { fd, first, nonBlocking } = opened;
   try {
     const st = fstatSync(fd);
     if (!st.isFile() && !st.isFIFO()) {
       throw new CliError(`${who}: cannot read ${path}: ${kindOf(st)}, not a regular file or a pipe`);
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const chunks: Buffer[] = first ? [first] : [];
+    let size = first?.length ?? 0;
     for (;;) {
       const buf = Buffer.allocUnsafe(65536);
-      const n = readSync(fd, buf, 0, buf.length, null);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        // A FIFO read without blocking (openInput): its writer has not written more yet.
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || !nonBlocking) throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
       if (n === 0) break;
       size += n;
       if (size > limit) throw overLimit(`${who}: ${path}`, limit);
@@ -62,4 +71,34 @@ export function readInputFile(path: string, who: string, limit = INPUT_LIMIT): s
   } finally {
     closeSync(fd);
   }
+}
+
+interface Opened {
+  fd: number;
+  /** Bytes read while finding out whether a FIFO has a writer. */
+  first: Buffer | null;
+  /** The descriptor is O_NONBLOCK (Node cannot clear it): a read may say EAGAIN. */
+  nonBlocking: boolean;
+}
+
+// A named FIFO with no writer blocks an open for reading until one comes. As `cat FIFO` does it
+// waits, but says so on stderr (it hung without a word). One with a writer is read at once.
+function openInput(path: string, who: string): Opened {
+  let fifo = false;
+  try { fifo = statSync(path).isFIFO(); } catch { /* the open says why */ }
+  if (!fifo) return { fd: openSync(path, 'r'), first: null, nonBlocking: false };
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const buf = Buffer.allocUnsafe(65536);
+  let n: number;
+  try {
+    n = readSync(fd, buf, 0, buf.length, null);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') { closeSync(fd); throw err; }
+    n = -1; // a writer, nothing written yet
+  }
+  if (n !== 0) return { fd, first: n > 0 ? buf.subarray(0, n) : null, nonBlocking: true };
+  // End of file at once: nobody has it open for writing.
+  closeSync(fd);
+  process.stderr.write(`appinit: ${who}: ${path} is a FIFO with no writer yet: waiting for one (Ctrl-C to give up)\n`);
+  return { fd: openSync(path, 'r'), first: null, nonBlocking: false };
 }

@@ -1,7 +1,7 @@
 // `up` refuses files that cannot run, shows its plan (--dry-run), re-reads the last file;
 // ad-hoc programs (start/list/describe/scale/delete) survive a daemon restart.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -128,6 +128,25 @@ describe('up - reads the control file from standard input', () => {
     const again = await h.cli(['up', '--dry-run']);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /came through a pipe \(\/dev\/fd\/\d+\); name the file, or pipe it again/);
+  });
+
+  test('up FIFO: with no writer yet it says it waits for one (it hung unsaid), then reads what the writer writes', async () => {
+    const fifo = join(h.home, 'app.fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const up = spawn(process.execPath, [CLI, 'up', fifo], { cwd: h.home, env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let out = '';
+    up.stderr!.on('data', (d) => (err += d));
+    up.stdout!.on('data', (d) => (out += d));
+    const ended = new Promise<number | null>((resolve) => up.on('close', resolve));
+    try {
+      await waitFor('up to say it waits for a writer', () => /app\.fifo is a FIFO with no writer yet: waiting for one/.test(err));
+      writeFileSync(fifo, 'programs:\n  fromfifo:\n    command: sleep 1009\n'); // the writer: opens, writes, closes
+      assert.equal(await ended, 0, err);
+      assert.match(out, /\+ fromfifo \(added, started\)/);
+    } finally {
+      up.kill('SIGKILL');
+    }
   });
 
   test('up /dev/stdin is up -: named <stdin>, its relative paths from the working directory (not /dev)', async () => {
