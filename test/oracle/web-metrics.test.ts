@@ -67,6 +67,23 @@ describe('GET /metrics and promtool', () => {
     ]) assert.match(text, re);
   });
 
+  test('a program\'s CPU counter keeps what its ended processes used: it never goes back while the job runs', async () => {
+    // Children that burn CPU and end, one after another, under one job.
+    await h.cli(['start', '--name', 'burner', '--', 'sh', '-c', 'while :; do timeout 0.2 sh -c "while :; do :; done"; done']);
+    await h.waitJob('burner', 'running', (j) => j.state === 'running');
+    const value = async () => {
+      const m = /^appinit_program_cpu_seconds_total\{program="burner",[^}]*\} (\S+)$/m.exec(await scrape(web.tokens.metrics));
+      return m ? Number(m[1]) : -1;
+    };
+    const seen: number[] = [];
+    await waitFor('a counter that passed 0.6 s of CPU', async () => {
+      seen.push(await value());
+      return seen[seen.length - 1] > 0.6;
+    }, 30_000, 100);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `never back: ${seen.join(' ')}`);
+    await h.cli(['stop', 'burner']);
+  });
+
   test('an exit code counts under its program', async () => {
     // failing exited (code 3) before the scrape could see the change? It is counted from the event.
     const text = await scrape(web.tokens.viewer);

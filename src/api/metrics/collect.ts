@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import type { Job, JobChange } from '../../core/supervisor/runtime.js';
 import { countOpenFds } from '../../os/proc/fds.js';
 import { clockTicks, pageSize, readProcess, withDescendants } from '../../os/proc/index.js';
+import type { AcctRecord } from '../../store/records.js';
 import { stmt, type Db } from '../../store/db.js';
 import type { App } from '../app.js';
 import { streamPaths } from '../logs/sources.js';
@@ -37,9 +38,19 @@ export class MetricsCollector {
     if (c.to === 'running' || c.to === 'starting') this.started(j);
   };
   private lastExitSeen = new WeakMap<Job, unknown>();
+  // A counter must not go back: the CPU of a job's processes that ended (their records) is kept
+  // beside the live ones', and a job's value never falls below what it last said (a process's
+  // exact record can be a tick below what /proc showed of it). By job id.
+  private readonly endedCpu = new Map<number, number>();
+  private readonly cpuSaid = new Map<number, number>();
+  private readonly onRecord = (r: AcctRecord) => {
+    if (r.job == null) return;
+    this.endedCpu.set(r.job, (this.endedCpu.get(r.job) ?? 0) + (r.utime ?? 0) + (r.stime ?? 0));
+  };
 
   constructor(private readonly ctx: ApiContext) {
     ctx.sup.on('change', this.onChange);
+    ctx.sup.on('record', this.onRecord);
   }
 
   private exit(j: Job): void {
@@ -75,6 +86,7 @@ export class MetricsCollector {
   /** Stops counting. */
   close(): void {
     this.ctx.sup.off('change', this.onChange);
+    this.ctx.sup.off('record', this.onRecord);
   }
 
   /** The exposition text for a user (root sees every job; others their own). */
@@ -96,8 +108,8 @@ export class MetricsCollector {
       const l = { program: j.spec.name, instance: j.instance, job: j.number };
       up.push([l, j.pid != null && (j.state === 'running' || j.state === 'starting' || j.state === 'stopping') && !j.suspended ? 1 : 0]);
       restarts.push([l, j.restarts]);
+      let ticks = 0;
       if (j.pid != null || j.others.size > 0) {
-        let ticks = 0;
         let pages = 0;
         let open = 0;
         for (const pid of withDescendants(j.pid == null ? j.others : [j.pid, ...j.others])) {
@@ -107,9 +119,13 @@ export class MetricsCollector {
           pages += p.rss;
           open += countOpenFds(pid) ?? 0;
         }
-        cpu.push([l, ticks / hz]);
         rss.push([l, pages * page]);
         fds.push([l, open]);
+      }
+      const seconds = Math.max(this.cpuSaid.get(j.id) ?? 0, (this.endedCpu.get(j.id) ?? 0) + ticks / hz);
+      if (seconds > 0 || j.pid != null) {
+        this.cpuSaid.set(j.id, seconds);
+        cpu.push([l, seconds]);
       }
       if (!logged.has(j.spec.name)) {
         logged.add(j.spec.name);
@@ -121,12 +137,14 @@ export class MetricsCollector {
         }
       }
     }
+    // Forgotten jobs are gone from the counters too (a `run` a minute would grow them for ever).
+    for (const m of [this.endedCpu, this.cpuSaid]) for (const id of m.keys()) if (!ctx.sup.jobs.has(id)) m.delete(id);
     const e = new Exposition()
       .family('appinit_program_up', 'gauge', 'Whether the job runs (1) or not (0).', up)
       .family('appinit_program_restarts_total', 'counter', 'Restarts of the job by its policy.', restarts)
       .family('appinit_program_exits_total', 'counter', 'Ends of a program\'s jobs since the daemon started, by exit code or signal.',
         [...this.exits.values()].filter(mine).map((x) => [{ program: x.program, [x.kind]: x.value }, x.n]))
-      .family('appinit_program_cpu_seconds_total', 'counter', 'CPU (user + system) of the job\'s live processes.', cpu)
+      .family('appinit_program_cpu_seconds_total', 'counter', 'CPU (user + system) of the job\'s processes, those running and those that ended, since the daemon started.', cpu)
       .family('appinit_program_resident_memory_bytes', 'gauge', 'Resident memory of the job\'s processes.', rss)
       .family('appinit_program_open_fds', 'gauge', 'Open descriptors of the job\'s processes.', fds)
       .family('appinit_program_log_bytes', 'gauge', 'Size of the program\'s live log file.', logBytes)
