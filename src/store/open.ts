@@ -38,7 +38,8 @@ function recovery(dbPath: string): string {
 
 function refuse(dbPath: string, what: string, helperPid: string): never {
   const live = orphanedJobs(helperPid);
-  const jobs = live ? `\nJobs of it still run under the supervise helper (pid ${live.helper}): pids ${live.children.join(' ')}; the daemon will adopt them again once the store is restored.` : '';
+  const at = backupTime(dbPath);
+  const jobs = live ? `\nJobs of it still run under the supervise helper (pid ${live.helper}): pids ${live.children.join(' ')}; the daemon adopts again those the restored store knows${at != null ? `, and ends the others (started after the backup of ${new Date(at).toISOString()}: SIGTERM, then SIGKILL 10 s later)` : ''}.` : '';
   throw new StoreCorrupt(`the store is damaged: ${what}. The daemon did not start and changed nothing.${jobs}\n${recovery(dbPath)}`);
 }
 

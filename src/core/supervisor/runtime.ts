@@ -208,8 +208,11 @@ export class Supervisor extends EventEmitter {
     // committed) are nobody's: end them rather than let them run unowned, or twice.
     for (const id of new Set([...this.childrenSeen.keys(), ...this.membersSeen.keys()])) {
       if (this.jobs.has(Number(id))) continue;
-      console.error(`appinit: ending the processes of job id ${id}, which the store does not have`);
-      try { this.helper.signalJob(id, 9, true); } catch { /* helper gone again */ }
+      // As a stop would: TERM to the whole tree, KILL 10 s later to what is left (a store
+      // restored from a backup lacks the jobs started after it: they had no TERM before).
+      console.error(`appinit: ending the processes of job id ${id}, which the store does not have (a store restored from an older backup?): SIGTERM now, SIGKILL in 10 s`);
+      try { this.helper.signalJob(id, 15, true); } catch { /* helper gone again */ }
+      setTimeout(() => { try { this.helper.signalJob(id, 9, true); } catch { /* gone */ } }, 10_000).unref();
     }
     for (const job of this.jobs.values()) {
       const { ev, endedUnseen, replaced } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], this.bornSinceSpawn(job), isSameProcess);
