@@ -185,4 +185,25 @@ describe('dashboard in chromium', { skip: CHROMIUM_MISSING }, () => {
       await context.close();
     }
   });
+
+  // Last: it kills the daemon. The logs view stopped for good at a daemon restart, still saying "live".
+  test('logs: the view follows on after the daemon is killed and started again', async () => {
+    await page.click('button[data-view="jobs"]');
+    const follow = page.waitForResponse((r) => r.url().includes('/api/v1/logs/follow') && r.url().includes('ticker'));
+    await page.click('tr[data-job="ticker"] button[data-act="logs"]');
+    await follow;
+    await page.locator('pre.logs', { hasText: 'ticker up' }).waitFor({ timeout: 10_000 });
+    const pid = (await h.status()).find((j) => j.name === 'ticker')!.pid!;
+    const daemon = h.daemonPid();
+    process.kill(daemon, 'SIGKILL');
+    await waitFor('the daemon gone', () => { try { process.kill(daemon, 0); return false; } catch { return true; } });
+    h.reconnect();
+    await page.locator('.bar .muted', { hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });
+    assert.equal((await h.cli(['info'])).code, 0, 'the next daemon'); // serves the dashboard again, same address
+    await waitFor('the dashboard back', async () => (await fetch(`${web.url.split('#')[0]}whoami`, { headers: { authorization: `Bearer ${web.tokens.viewer}` } }).catch(() => null))?.status === 200, 20_000);
+    await page.locator('.bar .muted', { hasText: 'live' }).waitFor({ timeout: 15_000 });
+    assert.equal((await h.cli(['signal', 'USR1', 'ticker'])).code, 0);
+    // Two markers were written before; this one after the restart.
+    await page.locator('pre.logs div', { hasText: `marker-${pid}-after-open` }).nth(2).waitFor({ timeout: 15_000 });
+  });
 });

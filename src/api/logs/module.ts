@@ -229,6 +229,9 @@ export const logsModule: Module = {
         const q = parseQuery(url.searchParams, 0);
         const { r, warnings } = resolve(ctx, uidOf(req.peer), q);
         res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-appinit-warnings': warningHeader(warnings) });
+        // Sent now, not with the first line: a follower of a quiet program knows it is following
+        // (the dashboard's view said "reconnecting" until the program wrote again).
+        res.flushHeaders();
         const sink = responseSink(res);
         const show = { multi: q.name == null || q.name === 'all', tz: q.tz };
         const out = new NdjsonEmitter(show, sink);
