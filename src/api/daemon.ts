@@ -64,9 +64,14 @@ function writePrivate(path: string, text: string): void {
 // timer, the sampler). None of them may end the daemon: the transaction rolled back but the
 // state it carried is in memory, and the guard writes it back when space returns. Anything
 // else still ends the process as Node would (stack on stderr, exit 1).
-function guardProcess(guard: StoreGuard): void {
+function guardProcess(guard: StoreGuard, dbPath: string): void {
   process.on('uncaughtException', (err) => {
     if (guard.failed(err)) return;
+    // A store made read-only under the daemon: which file and what to do, not SQLite's stack.
+    if (/^SQLITE_READONLY/.test((err as { code?: string }).code ?? '')) {
+      process.stderr.write(`appinit: ${readOnlyStore(dbPath, err)}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`${err instanceof Error && err.stack ? err.stack : String(err)}\n`);
     process.exit(1);
   });
@@ -74,6 +79,11 @@ function guardProcess(guard: StoreGuard): void {
     if (guard.failed(reason)) return;
     throw reason;
   });
+}
+
+/** What a store the daemon cannot write means, and what to do. */
+export function readOnlyStore(dbPath: string, err: unknown): string {
+  return `the store ${dbPath} cannot be written (${(err as Error).message}): the daemon's user (uid ${process.getuid?.() ?? '?'}) must be able to write it, its -wal and -shm files and their directory (ls -l ${dirname(dbPath)})`;
 }
 
 function fileId(path: string): string {
@@ -122,7 +132,7 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   }
   const { db } = openStore(paths.db, MODULES, paths.supervisePid);
   const guard = new StoreGuard(db, health, (m) => notes.emit('note', m));
-  guardProcess(guard);
+  guardProcess(guard, paths.db);
   // Sampled history alone does not call for a copy of the store: only jobs, records, schedules...
   const backups = new BackupKeeper(db, paths.db, BACKUP_MS, (m) => notes.emit('note', m), () => sampleChangeCount(db));
   const helper = new Supervise(paths.superviseSocket, paths.supervisePid, paths.superviseLog);

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appinitHome, pathsFor, systemPaths } from '../../api/paths.js';
-import { AlreadyRunning, NotRoot, startDaemon } from '../../api/daemon.js';
+import { AlreadyRunning, NotRoot, readOnlyStore, startDaemon } from '../../api/daemon.js';
 import { systemMode } from '../../client/home.js';
 import { resilientLog, turnLog } from '../../api/daemon-log.js';
 import { jobView } from '../../api/views.js';
@@ -46,8 +46,7 @@ export async function runDaemon(file: string | undefined, background: boolean): 
     if (err instanceof AlreadyRunning || err instanceof NotRoot) throw new CliError(err.message.replace(/^appinit: /, ''));
     // SQLite says only "attempt to write a readonly database": which file, and what to do.
     if (/^SQLITE_READONLY/.test((err as { code?: string }).code ?? '')) {
-      const db = (systemMode() ? systemPaths() : pathsFor(home)).db;
-      throw new CliError(`the store ${db} cannot be written (${(err as Error).message}): the daemon's user (uid ${process.getuid?.() ?? '?'}) must be able to write it, its -wal and -shm files and their directory (ls -l ${dirname(db)})`);
+      throw new CliError(readOnlyStore((systemMode() ? systemPaths() : pathsFor(home)).db, err));
     }
     throw err;
   }
