@@ -55,7 +55,10 @@ export function taskstatsRecord(t: TaskstatsEvent, job: RecordJob | null): AcctR
   const { code, signal } = decodeStatus(t.status);
   const cpuUs = t.utime_us + t.stime_us;
   // coremem integrates resident MB over CPU µs: divided by the CPU time, the average size.
-  const avgmem = cpuUs > 0 ? Math.round((t.coremem * 1024) / cpuUs) : t.hiwater_rss;
+  // The kernel adds to it at its CPU ticks: a process that ended within one has none (0), and
+  // the MB-µs rounding can put it above the peak. An average lies between: 0 or above is the peak.
+  const integral = cpuUs > 0 ? Math.round((t.coremem * 1024) / cpuUs) : 0;
+  const avgmem = integral > 0 && integral <= t.hiwater_rss ? integral : t.hiwater_rss;
   const isLeader = t.leader === 1 && job != null;
   return {
     pid: t.pid, ppid: t.ppid, job: jobId(t.job, job), program: job ? job.spec.name : null,

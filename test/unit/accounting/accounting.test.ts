@@ -77,7 +77,7 @@ describe('accounting records', () => {
 
   test('a kernel record has the process\'s own figures and the seed\'s flags', () => {
     const { a } = setup('taskstats');
-    const r = a.recordOf(taskstats(7, { acflag: 0x19, status: 0x86, tty: (136 << 8) | 2, coremem: 20_000 }), null)!;
+    const r = a.recordOf(taskstats(7, { acflag: 0x19, status: 0x86, tty: (136 << 8) | 2, coremem: 20_000, hiwater_rss: 4096 }), null)!;
     assert.equal(r.flags, 'FDX');
     assert.equal(r.signal, 6);
     assert.equal(r.core, true);
@@ -86,5 +86,13 @@ describe('accounting records', () => {
     assert.equal(r.tty, (136 << 8) | 2);
     assert.equal(r.avgmem, 2048, 'coremem 20000 MB·µs over 10 ms of CPU: 2 MB');
     assert.equal(r.job, 1, 'attributed to its job even when the job is forgotten');
+  });
+
+  test('an average memory lies between 0 and the peak: none integrated (ended within a tick) or above the peak reads as the peak', () => {
+    const { a } = setup('taskstats');
+    const none = a.recordOf(taskstats(8, { coremem: 0, hiwater_rss: 1628 }), null)!;
+    assert.equal(none.avgmem, 1628);
+    const above = a.recordOf(taskstats(9, { coremem: 20_000, hiwater_rss: 972 }), null)!;
+    assert.equal(above.avgmem, 972);
   });
 });
