@@ -67,7 +67,7 @@ describe('up shows its plan', () => {
     assert.match(dry.stderr, new RegExp(`reading ${file} again`));
     assert.deepEqual(dry.stdout.trim().split('\n'), [
       '+ new (added, would be started)',
-      '~ web (changed: env +FROM_FILE ~PORT -OLD, envFile; would be restarted)',
+      '~ web (changed: env +FROM_FILE ~PORT -OLD, env_file; would be restarted)',
       '- gone (removed, would be stopped)',
       '(dry run: nothing changed)',
     ]);
@@ -75,7 +75,7 @@ describe('up shows its plan', () => {
     assert.equal((await h.status()).find((j) => j.name === 'web')!.pid, web.pid);
     const real = await h.cli(['up'], { cwd: '/' });
     assert.equal(real.code, 0, real.stderr);
-    assert.match(real.stdout, /^~ web \(changed: env \+FROM_FILE ~PORT -OLD, envFile; restarted\)$/m);
+    assert.match(real.stdout, /^~ web \(changed: env \+FROM_FILE ~PORT -OLD, env_file; restarted\)$/m);
     assert.match(real.stdout, /^- gone \(removed, stopped\)$/m);
     assert.deepEqual((await h.status()).map((j) => j.name).sort(), ['new', 'web']);
   });

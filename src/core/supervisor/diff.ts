@@ -73,9 +73,24 @@ export function describeChange(old: Program, now: Program, runningInstances = ol
     if (sameJson(old[k], now[k])) continue;
     if (k === 'env') out.push(`env ${envChanges(old.env ?? {}, now.env ?? {}).join(' ')}`);
     else if (k === 'argv') out.push('command');
-    else out.push(k);
+    else if (k === 'schedule') out.push(scheduleKey(now) ?? scheduleKey(old) ?? 'schedule');
+    else out.push(fileKey(k));
   }
-  return out;
+  return [...new Set(out)];
+}
+
+// What the control file calls a setting (`stop.timeout`, `success_codes`), not its field's name
+// here: `~ web (changed: stopTimeout)` named nothing the person wrote.
+const FILE_KEYS: Partial<Record<keyof Program, string>> = {
+  stopSignal: 'stop.signal', stopTimeout: 'stop.timeout', afterExited: 'after', unixGroup: 'unix_group',
+};
+// cron:, at: or every: (the schedule's kind is the key that was written).
+function scheduleKey(p: Program): string | null {
+  const kind = (p.schedule as { kind?: unknown } | null | undefined)?.kind;
+  return typeof kind === 'string' && kind !== 'service' ? kind : null;
+}
+function fileKey(k: keyof Program): string {
+  return FILE_KEYS[k] ?? k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /** Names of added (+), changed (~) and removed (-) variables. */
