@@ -190,7 +190,12 @@ static void holder_main(int lfd) {
         held[n].id = m.id;
         held[n].fd = fd;
         held[n].meta = strdup(m.meta);
-        held[n].idle = m.meta[0] == 'F'; /* a stored descriptor (notify.c) is kept whatever its state */
+        /* A stored descriptor (notify.c) and the ends of appinit's pipes between programs
+         * (pipes.c, 'Q') are kept whatever their state: a pipe whose producer stopped has no
+         * writer for a while (its read end hangs up) and is written again when it starts; it
+         * was dropped here, so a helper killed after a stop and start had no read end to give
+         * the producer again (the pipe was lost until `down`). They go when the helper says. */
+        held[n].idle = m.meta[0] == 'F' || m.meta[0] == 'Q';
         watch(ep, &held[n]);
         n++;
       } else if (op == 'D') {

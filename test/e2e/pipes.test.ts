@@ -193,6 +193,37 @@ ${readers.map((r) => `  ${r}:
     assert.ok(readFileSync(join(h.home, 'right.txt'), 'utf8') === want, 'right got every byte');
   });
 
+  test('a producer stopped and started again, then a kill -9 of the helper: the pipe is kept, the producer runs on, both readers are fed', async () => {
+    await h.up(`programs:
+  gen:
+    command: sh -c 'i=0; while :; do i=$((i+1)); echo "gen $i"; sleep 0.01; done'
+  r1:
+    command: sh -c 'cat >> r1.txt'
+    cwd: ${h.home}
+    stdin: { from: gen }
+  r2:
+    command: sh -c 'cat >> r2.txt'
+    cwd: ${h.home}
+    stdin: { from: gen }
+`);
+    await h.waitJob('gen', 'running', (j) => j.state === 'running');
+    const lines = (f: string) => { try { return readFileSync(join(h.home, f), 'utf8').split('\n').length - 1; } catch { return 0; } };
+    await waitFor('both readers fed', () => lines('r1.txt') > 10 && lines('r2.txt') > 10);
+    assert.equal((await h.cli(['stop', 'gen'])).code, 0);
+    assert.equal((await h.cli(['start', 'gen'])).code, 0);
+    await h.waitJob('gen', 'running again', (j) => j.state === 'running');
+    const helper = h.helperPid();
+    process.kill(helper, 'SIGKILL');
+    await waitFor('a new helper runs', () => { try { const p = h.helperPid(); return p !== helper && alive(p); } catch { return false; } }, 20_000);
+    // The producer lost its pipe with the old helper's copy of its ends (the holder had dropped them
+    // once the stopped producer's pipe hung up): every start of it then failed, "No such file".
+    const [a, b] = [lines('r1.txt'), lines('r2.txt')];
+    await waitFor('both readers fed after the helper came back', () => lines('r1.txt') > a + 20 && lines('r2.txt') > b + 20, 20_000);
+    const gen = (await h.status()).find((j) => j.name === 'gen')!;
+    assert.equal(gen.state, 'running', `gen: ${gen.state} ${gen.reason ?? ''}`);
+    await h.cli(['stop', 'gen', 'r1', 'r2']);
+  });
+
   test('status shows the pipe and how full it is (text and --json)', async () => {
     await h.up(`programs:
   burst:
