@@ -97,6 +97,14 @@ function mapProgram(name: string, s: IniSection, group: { name: string; priority
     restart(x, p, drop, note);
     stop(x, p, drop, (k) => v(k) != null);
     logs(x, p, drop);
+    // supervisord opens a program's log files as root before it becomes `user`; appinit's child
+    // opens them as that user (so it cannot write where the user may not): said, not found at `up`.
+    if (p.user && p.user !== 'root') {
+      for (const s of ['stdout', 'stderr'] as const) {
+        const t = s === 'stdout' ? p.stdout : p.stderr;
+        if (t && t.startsWith('>> ')) note(`${s}_logfile`, `appinit opens ${t.slice(3)} as ${p.user} (supervisord opens it as root): ${p.user} must be able to write it and its directory`);
+      }
+    }
     if (x('umask')) p.umask = x('umask')!.replace(/^0o/, '').padStart(3, '0');
     out.set(procName, p);
   }

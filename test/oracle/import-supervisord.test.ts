@@ -126,6 +126,11 @@ describe('import supervisord (oracle: Debian supervisor)', () => {
     assert.match(r.stderr, /extra\.conf\.txt:6: \[eventlistener:mem\]: not mapped: appinit has no event listeners/);
     // startretries maps to a count that is not supervisord's: said, so a migrated service is not given up on by surprise.
     assert.match(r.stderr, /extra\.conf\.txt:1: x\.startretries: note: supervisord counts only starts that fail within startsecs/);
+    // A log file supervisord opens as root, appinit as the program's user: said.
+    const u = join(dir, 'conf.d', 'user.conf.txt');
+    writeFileSync(u, '[program:web]\ncommand=/bin/true\nuser=nobody\nstdout_logfile=/var/log/web.log\n');
+    const ru = await h.cli(['import', 'supervisord', u]);
+    assert.match(ru.stderr, /user\.conf\.txt:4: web\.stdout_logfile: note: appinit opens \/var\/log\/web\.log as nobody \(supervisord opens it as root\)/);
     const bad = await h.cli(['import', 'supervisord', join(dir, 'missing.conf')]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /missing\.conf: ENOENT/);
