@@ -137,6 +137,31 @@ function reportNul(r: Reporter, doc: Document.Parsed): boolean {
 }
 
 /** YAML syntax errors, one per problem: the parser often repeats one across a line. */
+// `key "web" twice in one mapping (first on line 2); keep one` for a duplicate at offset (where
+// the yaml package points: the repeated key).
+function duplicateKey(text: string, offset: number): string | null {
+  const k = /^("(?:[^"\\]|\\.)*"|'[^']*'|[^\s:#,{}[\]]+)\s*:/.exec(text.slice(offset));
+  if (!k) return null;
+  const key = k[1].replace(/^["']|["']$/g, '');
+  const lines = text.split('\n');
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const line = text.slice(0, lineStart).split('\n').length - 1;
+  const before = text.slice(lineStart, offset);
+  // Block style (the key first on its line): its first sibling of that name, upwards at its indent.
+  if (/^\s*(?:-\s+)?$/.test(before)) {
+    const indent = before.length;
+    for (let i = line - 1; i >= 0; i--) {
+      const l = lines[i];
+      if (l.trim() === '' || l.trimStart().startsWith('#')) continue;
+      const ind = l.length - l.trimStart().length;
+      if (ind < indent && !/^\s*-\s/.test(l)) break;
+      const m = /^\s*(?:-\s+)?("(?:[^"\\]|\\.)*"|'[^']*'|[^\s:#,{}[\]]+)\s*:(?:\s|$)/.exec(l);
+      if (m && ind === indent && m[1].replace(/^["']|["']$/g, '') === key) return `key "${key}" twice in one mapping (first on line ${i + 1}); keep one`;
+    }
+  }
+  return `key "${key}" twice in one mapping; keep one`;
+}
+
 function reportSyntax(r: Reporter, errors: YAMLError[]): void {
   const seen = new Set<string>();
   for (const err of errors) {
@@ -150,6 +175,8 @@ function reportSyntax(r: Reporter, errors: YAMLError[]): void {
       offset = offset - (r.pos(offset).col - 1) + cron[1].length;
       message = 'a cron expression starting with "*" must be quoted, like cron: "*/5 * * * *"';
     }
+    // The yaml package says only "Map keys must be unique": name the key and where it came first.
+    if (err.code === 'DUPLICATE_KEY') message = duplicateKey(r.text, offset) ?? message;
     const id = `${line}:${message}`;
     if (seen.has(id)) continue;
     seen.add(id);

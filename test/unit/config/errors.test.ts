@@ -218,7 +218,7 @@ test('YAML syntax errors are located; an unquoted cron gets a hint', () => {
   assert.deepEqual(problems('programs:\n  w:\n    command: x\n    cron: */5 * * * *\n'), [
     'bad.yaml:4:11: a cron expression starting with "*" must be quoted, like cron: "*/5 * * * *"',
   ]);
-  assert.deepEqual(problems('programs:\n  w:\n    command: x\n  w:\n    command: y\n'), ['bad.yaml:4:3: Map keys must be unique']);
+  assert.deepEqual(problems('programs:\n  w:\n    command: x\n  w:\n    command: y\n'), ['bad.yaml:4:3: key "w" twice in one mapping (first on line 2); keep one']);
 });
 
 test('a program that is not a mapping, and an alias without its anchor', () => {

@@ -51,6 +51,6 @@ test('JSON syntax errors carry line:col', () => {
 
 test('JSON duplicate keys are an error, not last-one-wins', () => {
   assert.deepEqual(problems('{"programs": {"a": {"command": "x"}, "a": {"command": "y"}}}'), [
-    'app.json:1:38: Map keys must be unique',
+    'app.json:1:38: key "a" twice in one mapping; keep one',
   ]);
 });
