@@ -1,15 +1,42 @@
 // The background daemon's own log (its stdout, a file): asynchronous, off the restart path,
 // and surviving a full disk — a failed write drops lines (counted) instead of ending the
 // daemon, and writing resumes, with the count, once a write works again.
-import { createWriteStream, writeSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, renameSync, writeSync, type WriteStream } from 'node:fs';
+import { parseSize } from '../config/units.js';
+import { reopenStdio } from '../os/stdio.js';
 
 const FLUSH_MS = 20;
 
-/** Returns a function that appends one line (newline included) to fd. */
-export function resilientLog(fd: number): (text: string) => void {
+/** Where the background daemon's log is, and how large it may grow before it is rotated. */
+export interface LogFile {
+  path: string;
+  /** Past this, the file becomes path.1 (replacing the one before) and a new one is begun. */
+  maxBytes: number;
+}
+
+/** The daemon log's size limit: APPINIT_DAEMON_LOG_MAX (a size: 10MB, 0 = never rotate), default 10 MB. */
+export function daemonLogMax(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.APPINIT_DAEMON_LOG_MAX;
+  if (v == null || v === '') return 10 * 1024 * 1024;
+  try { return parseSize(v); } catch { return 10 * 1024 * 1024; }
+}
+
+/** Returns a function that appends one line (newline included) to fd. With file (fd is then the
+ *  process's stdout, that file), the file is rotated once past its limit: a crash loop logs a few
+ *  lines per restart, and the log grew without end. */
+export function resilientLog(fd: number, file?: LogFile): (text: string) => void {
   let out: WriteStream | null = null;
   let brokenAt = 0;
   let dropped = 0;
+  const rotateIfLarge = () => {
+    if (!file || file.maxBytes <= 0) return;
+    try {
+      if (fstatSync(fd).size < file.maxBytes) return;
+      renameSync(file.path, `${file.path}.1`);
+      reopenStdio(file.path);
+      writeSync(fd, `${new Date().toISOString()} daemon log: the one before is ${file.path}.1 (rotated at ${file.maxBytes} bytes, APPINIT_DAEMON_LOG_MAX)\n`);
+    } catch { /* a full disk or a moved file: tried again at the next flush */ }
+  };
   const open = () => {
     const s = createWriteStream('', { fd, autoClose: false });
     s.on('error', () => {
@@ -42,6 +69,7 @@ export function resilientLog(fd: number): (text: string) => void {
     pending = '';
     lines = 0;
     if (text) put(text, n);
+    rotateIfLarge();
   };
   // What is still pending when the daemon exits is written before it goes.
   process.on('exit', () => {

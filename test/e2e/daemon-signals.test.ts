@@ -2,7 +2,7 @@
 // open node's inspector (127.0.0.1:9229, where any local user could run code as the daemon):
 // it reopens the jobs' log files, and the daemon goes on serving.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync, renameSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { TestHome, waitFor } from './harness.js';
@@ -32,6 +32,30 @@ function listensOn9229(pid: number): boolean {
   }
   return false;
 }
+
+describe('the daemon\'s own log', () => {
+  const h = new TestHome();
+  const saved = process.env.APPINIT_DAEMON_LOG_MAX;
+  after(async () => {
+    await h.cleanup();
+    if (saved === undefined) delete process.env.APPINIT_DAEMON_LOG_MAX;
+    else process.env.APPINIT_DAEMON_LOG_MAX = saved;
+  });
+
+  test('it is rotated past APPINIT_DAEMON_LOG_MAX; SIGUSR1 takes up a file logrotate moved away', async () => {
+    process.env.APPINIT_DAEMON_LOG_MAX = '4KB'; // the daemon (started by the first command) inherits it
+    await h.up('programs:\n  flap:\n    command: sh -c \'exit 1\'\n    backoff: { initial: 50ms, factor: 1 }\n    crash_loop: { limit: 1000000 }\n');
+    const log = join(h.home, 'daemon.log');
+    await waitFor('daemon.log.1 made once past 4 KB', () => { try { return readFileSync(`${log}.1`, 'utf8').length >= 4096; } catch { return false; } }, 30_000);
+    await waitFor('the new daemon.log begun, saying where the old one is', () => readFileSync(log, 'utf8').includes('daemon log: the one before is'));
+    assert.ok(statSync(log).size < 64 * 1024, 'the log stays near its limit');
+    // logrotate's way: move the file, then SIGUSR1.
+    renameSync(log, `${log}.moved`);
+    process.kill(h.daemonPid(), 'SIGUSR1');
+    await waitFor('a new daemon.log with the SIGUSR1 line', () => { try { return /SIGUSR1: reopening every job's log file .*and this log/.test(readFileSync(log, 'utf8')); } catch { return false; } });
+    await h.cli(['stop', 'flap']);
+  });
+});
 
 describe('signals to the daemon', () => {
   const h = new TestHome();

@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { appinitHome, pathsFor, systemPaths } from '../../api/paths.js';
 import { AlreadyRunning, NotRoot, readOnlyStore, startDaemon } from '../../api/daemon.js';
 import { systemMode } from '../../client/home.js';
-import { resilientLog, turnLog } from '../../api/daemon-log.js';
+import { daemonLogMax, resilientLog, turnLog } from '../../api/daemon-log.js';
+import { reopenStdio } from '../../os/stdio.js';
 import { jobView } from '../../api/views.js';
 import { parseControlText } from '../../config/load.js';
 import { ConfigError, formatIssue } from '../../config/program.js';
@@ -54,7 +55,9 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   // path, and a full disk drops lines rather than ending the daemon. In the foreground a turn's
   // lines leave together (turnLog); what else the daemon prints there waits for them (say).
   const fg = background ? null : turnLog((t) => process.stdout.write(t));
-  const write = fg ? fg.write : resilientLog(1);
+  // Rotated past APPINIT_DAEMON_LOG_MAX (10 MB); SIGUSR1 takes up a file logrotate moved away.
+  const logFile = background ? { path: d.paths.daemonLog, maxBytes: daemonLogMax() } : undefined;
+  const write = fg ? fg.write : resilientLog(1, logFile);
   const say = (text: string) => {
     fg?.flush();
     process.stdout.write(text);
@@ -76,7 +79,10 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   process.on('SIGINT', shutdown);
   process.on('SIGHUP', () => { /* a closed terminal does not stop the daemon */ });
   takeSigusr1(() => {
-    log('SIGUSR1: reopening every job\'s log file (appinit logs --reopen)');
+    if (logFile) {
+      try { reopenStdio(logFile.path); } catch (err) { log(`SIGUSR1: could not reopen ${logFile.path}: ${(err as Error).message}`); }
+    }
+    log(`SIGUSR1: reopening every job's log file (appinit logs --reopen)${logFile ? ' and this log' : ''}`);
     d!.sup.reopenLogs();
   });
   // `appinit update`: end this daemon but not its jobs; the next one (a newer install) adopts them.
