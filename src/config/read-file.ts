@@ -3,6 +3,7 @@
 // instead of filling the daemon's memory or blocking it.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { hasAccessAcl } from '../os/access.js';
 import { BOUNDS } from './program.js';
 import { formatSize } from './units.js';
 
@@ -43,7 +44,8 @@ export function closedOnTheWay(path: string, who: Reader, stat: (p: string) => S
   }
   for (const d of dirs.reverse()) {
     const st = stat(d);
-    if (st?.isDirectory() && !permits(st, who, 1)) return d;
+    // One with an ACL may let the user through whatever its mode says: the kernel decides then.
+    if (st?.isDirectory() && !permits(st, who, 1) && !hasAccessAcl(d)) return d;
   }
   return null;
 }

@@ -1,6 +1,7 @@
 // What a user could do themselves, decided by root (the system daemon) before it does it for them:
 // create a file in a directory (the kernel's path walk and may_create rules, by stat), bind a
 // port (net.ipv4.ip_unprivileged_port_start), use a System V object (ipc_perm).
+import koffi from 'koffi';
 import { lstatSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 
@@ -8,6 +9,24 @@ import { dirname, join, sep } from 'node:path';
 export interface Credentials {
   uid: number;
   gids: number[];
+}
+
+let getxattr: ((path: string, name: string, value: null, size: number) => number) | null | undefined;
+
+/**
+ * True when path has a POSIX access ACL (setfacl): its mode bits alone do not say who may enter
+ * (`setfacl -m u:www-data:x /root` lets www-data through a 0700 directory). False when it has
+ * none or when that cannot be read (no libc getxattr): the mode bits then decide.
+ */
+export function hasAccessAcl(path: string): boolean {
+  if (getxattr === undefined) {
+    try {
+      getxattr = koffi.load('libc.so.6').func('long getxattr(const char *, const char *, void *, size_t)') as unknown as (path: string, name: string, value: null, size: number) => number;
+    } catch {
+      getxattr = null;
+    }
+  }
+  return getxattr != null && getxattr(path, 'system.posix_acl_access', null, 0) > 0;
 }
 
 /** The rwx bits (4, 2, 1 together) a user gets from a mode, as the kernel picks owner, group or other. */
@@ -53,10 +72,10 @@ export function createRefusal(path: string, who: Credentials): string | null {
     at = part ? join(at, part) : at;
     let st: Stats;
     try { st = statSync(at); } catch { return `${at} cannot be reached`; }
-    if ((permBits(st.mode, st.uid, st.gid, who) & 1) === 0) return `you cannot enter ${at} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, owner uid ${st.uid})`;
+    if ((permBits(st.mode, st.uid, st.gid, who) & 1) === 0 && !hasAccessAcl(at)) return `you cannot enter ${at} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, owner uid ${st.uid})`;
   }
   const d = statSync(dir);
-  if ((permBits(d.mode, d.uid, d.gid, who) & 3) !== 3) {
+  if ((permBits(d.mode, d.uid, d.gid, who) & 3) !== 3 && !hasAccessAcl(dir)) {
     return `you cannot create files in ${dir} (mode ${(d.mode & 0o7777).toString(8).padStart(4, '0')}, owner uid ${d.uid})`;
   }
   let old: Stats | null = null;

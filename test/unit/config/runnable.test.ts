@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -150,6 +151,26 @@ test('a directory on the way that the user may not enter makes cwd, command, std
     // env_file is read by the daemon for the user running `up`: not a byte of it for nobody.
     assert.throws(() => parseControlText(`programs:\n  web:\n    command: sleep 1\n    env_file: ${app}/.env\n`, 'app.yaml', '/', undefined, { reader: nobody }),
       (e: Error) => e.message.includes(`permission denied (uid 65534 cannot enter ${top})`) && !e.message.includes('hunter2'));
+  } finally {
+    rmSync(top, { recursive: true, force: true });
+  }
+});
+
+test('a directory an ACL opens to the user is entered, whatever its mode (setfacl -m u:USER:x)', (t) => {
+  if (spawnSync('setfacl', ['--version']).error) return t.skip('setfacl not installed (Debian: acl)');
+  if (closedOnTheWay(join(tmpdir(), 'x'), { uid: 65534, gids: [65534] })) return t.skip('the temporary directory itself is closed to nobody');
+  const top = mkdtempSync(join(tmpdir(), 'appinit-acl-'));
+  try {
+    const app = join(top, 'app');
+    mkdirSync(app, { mode: 0o755 });
+    chmodSync(app, 0o755);
+    const nobody = { uid: 65534, gids: [65534] };
+    assert.equal(closedOnTheWay(join(app, 'x'), nobody), top, '0700 without an ACL: closed');
+    const acl = spawnSync('setfacl', ['-m', 'u:65534:x', top], { encoding: 'utf8' });
+    if (acl.status !== 0) return t.skip(`setfacl refused here: ${acl.stderr}`);
+    assert.equal(closedOnTheWay(join(app, 'x'), nobody), null, 'an ACL entry lets nobody through: the kernel decides');
+    const ps = parseControlText(`programs:\n  web:\n    command: sleep 1\n    cwd: ${app}\n`, 'app.yaml', '/');
+    assert.deepEqual(checkRunnable(ps, { path: '/usr/bin:/bin', self: nobody }), []);
   } finally {
     rmSync(top, { recursive: true, force: true });
   }
