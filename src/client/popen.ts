@@ -36,6 +36,10 @@ export interface Coprocess {
   wait(): Promise<number>;
 }
 
+// Output that may have been written before a pclose and still be on its way after it: a pipe,
+// the helper's queue for an attached client and the socket's buffers, generously.
+const WRITTEN_BEFORE_CLOSE = 8 * 1024 * 1024;
+
 // Input sent ahead of what the command has taken, at most: half the helper's queue per job.
 const INPUT_WINDOW = 512 * 1024;
 
@@ -66,8 +70,9 @@ interface Relay {
   stdin: Writable;
   /** True once the command has ended (or the relay was lost). */
   ended(): boolean;
-  /** From now on the command's output is read and dropped (its reader has gone). */
-  drop(): void;
+  /** From now on the command's output is read and dropped (its reader has gone); onMore is
+   *  called once more than `beyond` bytes of it came after. */
+  drop(beyond: number, onMore: () => void): void;
 }
 
 // What writing to a command that has ended gets: EPIPE, as a write to a pipe without a reader.
@@ -132,7 +137,10 @@ function relay(sock: net.Socket, attached: () => void): Relay {
       inbuf = inbuf.subarray(4 + len);
       // stdout only: the command's stderr stays in its log (`appinit logs NAME`).
       if (type === 'o') {
-        if (!dropping && !stdout.destroyed && !stdout.push(Buffer.from(body))) sock.pause();
+        if (dropping) {
+          dropped += body.length;
+          if (dropped > dropBeyond && onMore) { const f = onMore; onMore = null; f(); }
+        } else if (!stdout.destroyed && !stdout.push(Buffer.from(body))) sock.pause();
       }
       else if (type === 's') {
         const ev = JSON.parse(body.toString('utf8')) as { ev: string; status?: number; respawned?: number; took?: number; n?: number };
@@ -163,7 +171,10 @@ function relay(sock: net.Socket, attached: () => void): Relay {
   sock.on('error', (e) => lost(e));
   sock.on('close', () => lost());
   let dropping = false;
-  const drop = () => { dropping = true; sock.resume(); };
+  let dropped = 0;
+  let dropBeyond = 0;
+  let onMore: (() => void) | null = null;
+  const drop = (beyond: number, more: () => void) => { dropping = true; dropBeyond = beyond; onMore = more; sock.resume(); };
   return { sock, status, stdout, stdin, ended: () => ended, drop };
 }
 
@@ -193,14 +204,13 @@ export async function popen(c: Client, cmd: string | string[], mode: 'r' | 'w', 
   if (mode === 'r') {
     r.stdin.end(); // as popen's "r": the command's stdin is not ours to write (it sees EOF)
     r.stdout.on('error', () => { /* reported by close() */ });
-    // pclose before the end of the output: the read end is closed, so the command's next write
-    // kills it with SIGPIPE (as it does a command behind popen's pipe), and what it still
-    // writes is dropped (it waited in its write for a reader that had gone, for ever).
+    // pclose before the end of the output: as with popen's pipe, a command that writes no more
+    // (`sleep 1; touch F`) is waited for, and one that goes on writing gets SIGPIPE (it waited in
+    // its write for a reader that had gone, for ever). What it wrote is dropped; only more than
+    // the pipe, the helper and the socket could have held before the close counts as written
+    // after it (data already on its way is not a write after the close).
     const close = async (): Promise<number> => {
-      if (!r.ended()) {
-        r.drop();
-        await c.kill([`%${job}`], 'PIPE').catch(() => { /* it has ended meanwhile */ });
-      }
+      if (!r.ended()) r.drop(WRITTEN_BEFORE_CLOSE, () => { void c.kill([`%${job}`], 'PIPE').catch(() => { /* ended meanwhile */ }); });
       return r.status;
     };
     return Object.assign(r.stdout, { job, pid, close });

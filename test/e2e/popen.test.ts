@@ -117,6 +117,12 @@ describe('popen and coprocesses', () => {
     await waitFor('the yes job gone from jobs', async () => !(await c.jobs()).some((j) => j.number === r.job && j.status.kind === 'running'));
     const s = await c.popen(['seq', '1', '100000000'], 'r'); // never read at all
     assert.equal(await s.close(), 13);
+    // One that writes no more after the close is waited for, as pclose does: not killed.
+    const mark = join(h.home, 'after-close');
+    const q = await c.popen(`echo first; sleep 0.5; touch ${mark}`, 'r');
+    for await (const d of q) { assert.match(String(d), /^first/); break; }
+    assert.equal(await q.close(), 0, 'its own status');
+    assert.ok(existsSync(mark), 'it did what it does after its last line');
   });
 
   test("popen 'w' into a command that has ended with data in flight: close() gives its status, a write EPIPE", async () => {
