@@ -204,6 +204,19 @@ describe('listen:', () => {
     }
   });
 
+  test('a program moved from 127.0.0.1:P to *:P by up runs on the new address (its old socket is let go first)', async () => {
+    const free = net.createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', () => resolve()));
+    const port = (free.address() as net.AddressInfo).port;
+    await new Promise((r) => free.close(r));
+    await h.up(`programs:\n  mover:\n    command: sleep 1000\n    listen: ["tcp://127.0.0.1:${port}"]\n`, 'mover.yaml');
+    await h.waitJob('mover', 'running', (j) => j.state === 'running');
+    const moved = await h.cli(['up', h.write('mover.yaml', `programs:\n  mover:\n    command: sleep 1000\n    listen: ["tcp://*:${port}"]\n`)]);
+    assert.equal(moved.code, 0, moved.stderr);
+    const j = await h.waitJob('mover', 'running on the new address', (x) => x.state === 'running' || x.state === 'fatal');
+    assert.equal(j.state, 'running', j.reason ?? '');
+  });
+
   test('a privileged port for a program run as nobody', async (t) => {
     if (!ROOT) return t.skip('needs root');
     const port = await freeLowPort();

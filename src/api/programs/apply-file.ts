@@ -29,12 +29,15 @@ export interface ApplyOptions {
 // taken is an error at its place, and nothing of the file is applied (before, `up` said "added,
 // started" and the program was given up on at its start).
 async function checkListenFree(ctx: ApiContext, programs: Program[]): Promise<void> {
+  // By protocol and port: a job of ours holding tcp://127.0.0.1:8080 makes a bind of
+  // tcp://*:8080 fail too, and that is no other process's.
+  const port = (url: string) => /^(tcp|udp):\/\/.*:(\d+)$/.exec(url)?.slice(1, 3).join(':') ?? url;
   const held = new Set<string>();
-  for (const j of ctx.sup.jobs.values()) for (const l of j.spec.listen ?? []) held.add(l.url);
+  for (const j of ctx.sup.jobs.values()) for (const l of j.spec.listen ?? []) held.add(port(l.url));
   const issues: ConfigIssue[] = [];
   for (const p of programs) {
     for (const l of p.listen ?? []) {
-      if (held.has(l.url)) continue;
+      if (held.has(port(l.url))) continue;
       const why = await bindProblem(l.url);
       if (why) issues.push({ ...placeOf(p, 'listen'), path: `programs.${p.name}.listen`, message: `${l.url}: ${why}${why.startsWith('Address already') ? ' (another process listens there)' : ''}` });
     }

@@ -12,6 +12,7 @@ import { isAdHoc } from './adhoc.js';
 import { describeChange, sameButInstances, sameProgram } from './diff.js';
 import { startOrder } from './order.js';
 import { isResting, type Job, type Supervisor } from './runtime.js';
+import { bindProblem } from '../../os/bind-probe.js';
 
 /** What `up` changed (or, with dryRun, would change), by program name. */
 export interface UpResult {
@@ -154,6 +155,7 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
   // before the commit below runs the old programs again when it comes back, not neither file's.
   const stopping = toStop.filter((j) => !isResting(j));
   await sup.stopToStartAgain(stopping);
+  await releaseDroppedListens(sup, toStop, programs);
   // One transaction: after a crash either nothing of this `up` is stored, or all of it is,
   // with the jobs wanted up (a restarted daemon starts them). Their processes start after the commit.
   const forget = new Set(toForget);
@@ -197,5 +199,30 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
       sup.start(startOrder(programs.filter((p) => toStart.has(p.name))).flatMap((p) => toStart.get(p.name)!));
       sup.startAgainDone(stopping); // changed programs now autostart: false, say, stay down
     });
+  }
+}
+
+// A stopped program whose new spec no longer lists a listening socket lets it go now, before its
+// new one binds: moving tcp://127.0.0.1:8080 to tcp://*:8080 failed (Address already in use)
+// while the old socket waited for its release a second after the stop, and then never went (the
+// job had started again). Sockets another live job uses stay.
+async function releaseDroppedListens(sup: Supervisor, stopped: Job[], programs: Program[]): Promise<void> {
+  const next = new Map(programs.map((p) => [p.name, new Set((p.listen ?? []).map((l) => l.url))]));
+  const live = [...sup.jobs.values()].filter((j) => !isResting(j));
+  const port = (url: string) => /^(tcp|udp):\/\/.*:(\d+)$/.exec(url)?.slice(1, 3).join(':') ?? null;
+  const waitFor: string[] = [];
+  for (const j of stopped) {
+    const urls = (j.spec.listen ?? []).map((l) => l.url)
+      .filter((u) => !next.get(j.spec.name)?.has(u) && !live.some((o) => o !== j && (o.spec.listen ?? []).some((l) => l.url === u)));
+    if (!urls.length) continue;
+    sup.releaseSockets({ job: String(j.id), urls });
+    // The helper's fd holder lets go of its copy a moment later: a new address on the same port
+    // (127.0.0.1:8080 -> *:8080) is bound once it can be, not before (it failed now and then).
+    const freed = new Set(urls.map(port).filter((x): x is string => x != null));
+    for (const u of next.get(j.spec.name) ?? []) { const p = port(u); if (p != null && freed.has(p)) waitFor.push(u); }
+  }
+  const until = Date.now() + 2000;
+  for (const u of waitFor) {
+    while ((await bindProblem(u)) != null && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
   }
 }
