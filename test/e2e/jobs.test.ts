@@ -54,7 +54,8 @@ describe('job control', () => {
       await f.expect(/no terminal'\r\n/, 'fg prints the command (a cooked terminal makes \n \r\n)');
       await f.send('\x03');
       const code = await f.wait();
-      assert.ok(code === 130 || code === 128 + 2, `fg ends as the job did, of SIGINT: ${code}`);
+      const said = code === 130 ? '' : await f.expect(/[\s\S]+/, 'what fg printed', 2).catch((e: Error) => e.message);
+      assert.ok(code === 130 || code === 128 + 2, `fg ends as the job did, of SIGINT: ${code}; it printed: ${JSON.stringify(said)}`);
       await waitFor('the job gone', () => !alive(j.pid!));
     } finally {
       bare.kill('SIGKILL');

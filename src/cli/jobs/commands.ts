@@ -168,7 +168,10 @@ async function fg(spec: string | undefined): Promise<number> {
     if (!(err instanceof AppinitError) || err.code !== 'not_running') throw err;
     ended = endFromDaemon(c, r.job);
   }
-  const end = await ended;
+  let end = await ended;
+  // The job's socket closed without its end (the helper let go of this terminal as the job
+  // ended): the daemon has the end, unless another waiter reported it first.
+  if (end.kind === 'lost') end = await endFromDaemon(c, r.job).catch(() => end);
   unforward();
   return ending(end, r.job, r.command);
 }
