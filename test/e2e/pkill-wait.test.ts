@@ -97,6 +97,16 @@ describe('pkill and wait', () => {
     await h.cli(['kill', '-9', `%${j.job}`]);
   });
 
+  test('a job whose end wait reported is gone for a second wait, as in bash (no such job, 127)', async () => {
+    const a = await bg('sh', '-c', 'exit 5');
+    await waitFor('it ended', () => !alive(a.pid));
+    const first = await h.cli(['wait', `%${a.job}`]);
+    assert.equal(first.code, 5, first.stderr);
+    const second = await h.cli(['wait', `%${a.job}`]);
+    assert.equal(second.code, 127, second.stdout);
+    assert.match(second.stderr, /no such job/);
+  });
+
   test('wait with no argument waits for every job that ends by itself, and returns 0', async () => {
     const a = await bg('sh', '-c', 'sleep 0.3; exit 3');
     const b = await bg('sh', '-c', 'sleep 0.6; exit 4');

@@ -32,6 +32,37 @@ function callerTerminalEnv(env: Record<string, string> | undefined): Record<stri
   return out;
 }
 
+// Two terminals on one job: the `run` that started it and an `fg` from another. Whichever waits
+// first reports its end and the job is forgotten (as bash forgets a reported job); an fg that
+// asks a moment later must get the same end, not "no such job". Kept for the fg's process only
+// (its pid asked /v1/fg): a second `wait %N` from a shell still says no such job, as bash's.
+const REPORTED_KEPT_MS = 10_000;
+type WaitAnswer = { job: number; status: number; lastExit: Job['lastExit'] };
+const fgPids = new WeakMap<Job, Set<number>>();
+const reported = new WeakMap<ApiContext, Map<string, { at: number; pids: Set<number>; answer: WaitAnswer }>>();
+
+function foregrounds(job: Job): Set<number> {
+  let s = fgPids.get(job);
+  if (!s) fgPids.set(job, (s = new Set()));
+  return s;
+}
+
+function noteReported(ctx: ApiContext, job: Job, status: number): void {
+  const pids = fgPids.get(job);
+  if (!pids?.size) return;
+  let m = reported.get(ctx);
+  if (!m) reported.set(ctx, (m = new Map()));
+  const now = Date.now();
+  for (const [k, v] of m) if (now - v.at > REPORTED_KEPT_MS) m.delete(k);
+  m.set(`${job.ownerUid}:${job.number}`, { at: now, pids, answer: { job: job.number, status, lastExit: job.lastExit } });
+}
+
+function justReported(ctx: ApiContext, req: ApiRequest, spec: string): WaitAnswer | null {
+  const n = /^%(\d+)$/.exec(spec)?.[1];
+  const e = n != null ? reported.get(ctx)?.get(`${req.peer.uid}:${n}`) : undefined;
+  return e && req.peer.pid != null && e.pids.has(req.peer.pid) && Date.now() - e.at <= REPORTED_KEPT_MS ? e.answer : null;
+}
+
 function mine(ctx: ApiContext, req: ApiRequest): Job[] {
   return visible(ctx, req, [...ctx.sup.jobs.values()]).sort((a, b) => a.number - b.number);
 }
@@ -185,6 +216,7 @@ export const jobsModule: Module = {
       if (!job) throw new ApiError('no_such_job', `no job with id ${id}`);
       if (job.pid == null) throw new ApiError('not_running', `%${job.number}: job has terminated`);
       if (job.suspended && bool(req.body.resume, 'resume', true)) ctx.sup.signal([job], 'SIGCONT');
+      if (req.peer.pid) foregrounds(job).add(req.peer.pid);
       return { id: job.id, job: job.number, command: job.spec.commandText, tty: job.spec.tty === true, pid: job.pid };
     },
 
@@ -296,13 +328,25 @@ export const jobsModule: Module = {
         for (const j of ended) if (j.program == null) ctx.sup.forget(j);
         return { job: null, status: 0, jobs: ended.map((j) => j.number), stopped: all.filter((j) => !isResting(j)).map((j) => j.number) };
       }
-      const job = waitTarget(ctx, req, spec);
+      let job: Job;
+      try {
+        job = waitTarget(ctx, req, spec);
+      } catch (err) {
+        // Reported to another waiter a moment ago (two terminals on one job: the `run` that
+        // started it and an `fg`): its end, not "no such job".
+        const just = err instanceof ApiError && err.code === 'no_such_job' ? justReported(ctx, req, spec) : null;
+        if (just) return just;
+        throw err;
+      }
       // Cut short (Ctrl-C, timeout): the job is not taken, its status stays for a later wait.
       await ctx.sup.waitRestOrStopped([job], req.signal);
       // Stopped: 128 + the stop signal, as bash's wait says of a stopped job; it stays a job.
       if (!isResting(job) && job.suspended) return { job: job.number, status: 128 + (job.stopSig ?? 19), stopped: true, lastExit: null };
       const status = job.lastExit ? shellStatus(job.lastExit) : 0;
-      if (job.program == null) ctx.sup.forget(job);
+      if (job.program == null) {
+        noteReported(ctx, job, status);
+        ctx.sup.forget(job);
+      }
       return { job: job.number, status, lastExit: job.lastExit };
     },
   },
