@@ -4,6 +4,12 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 
+/** `tcp:8080` for tcp://HOST:8080 (what a bind of any host on that port competes for), null for unix: sockets. */
+export function portOf(url: string): string | null {
+  const m = /^(tcp|udp):\/\/.*:(\d+)$/.exec(url);
+  return m ? `${m[1]}:${m[2]}` : null;
+}
+
 /** Binds tcp://HOST:PORT or udp://HOST:PORT for a moment; resolves to the error's message, or null when it could be bound. */
 export function bindProblem(url: string): Promise<string | null> {
   const m = /^(tcp|udp):\/\/(.*):(\d+)$/.exec(url);

@@ -7,7 +7,7 @@ import { parseControlDocument, type ControlDocument } from '../../config/load.js
 import type { Reader } from '../../config/read-file.js';
 import { ConfigError, type ConfigIssue, type Program } from '../../config/program.js';
 import { placeOf } from '../../config/places.js';
-import { bindProblem } from '../../os/bind-probe.js';
+import { bindProblem, portOf } from '../../os/bind-probe.js';
 import { prepareIpc, withIpcEnv } from '../../core/ipc/manager.js';
 import { applyPrograms, type UpResult } from '../../core/supervisor/load.js';
 import type { ApiContext } from '../routes.js';
@@ -31,7 +31,7 @@ export interface ApplyOptions {
 async function checkListenFree(ctx: ApiContext, programs: Program[]): Promise<void> {
   // By protocol and port: a job of ours holding tcp://127.0.0.1:8080 makes a bind of
   // tcp://*:8080 fail too, and that is no other process's.
-  const port = (url: string) => /^(tcp|udp):\/\/.*:(\d+)$/.exec(url)?.slice(1, 3).join(':') ?? url;
+  const port = (url: string) => portOf(url) ?? url;
   const held = new Set<string>();
   for (const j of ctx.sup.jobs.values()) for (const l of j.spec.listen ?? []) held.add(port(l.url));
   const issues: ConfigIssue[] = [];

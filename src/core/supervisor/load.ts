@@ -12,7 +12,7 @@ import { isAdHoc } from './adhoc.js';
 import { describeChange, sameButInstances, sameProgram } from './diff.js';
 import { startOrder } from './order.js';
 import { isResting, type Job, type Supervisor } from './runtime.js';
-import { bindProblem } from '../../os/bind-probe.js';
+import { bindProblem, portOf } from '../../os/bind-probe.js';
 
 /** What `up` changed (or, with dryRun, would change), by program name. */
 export interface UpResult {
@@ -209,7 +209,6 @@ export async function applyPrograms(sup: Supervisor, db: Db, programs: Program[]
 async function releaseDroppedListens(sup: Supervisor, stopped: Job[], programs: Program[]): Promise<void> {
   const next = new Map(programs.map((p) => [p.name, new Set((p.listen ?? []).map((l) => l.url))]));
   const live = [...sup.jobs.values()].filter((j) => !isResting(j));
-  const port = (url: string) => /^(tcp|udp):\/\/.*:(\d+)$/.exec(url)?.slice(1, 3).join(':') ?? null;
   const waitFor: string[] = [];
   for (const j of stopped) {
     const urls = (j.spec.listen ?? []).map((l) => l.url)
@@ -218,8 +217,8 @@ async function releaseDroppedListens(sup: Supervisor, stopped: Job[], programs: 
     sup.releaseSockets({ job: String(j.id), urls });
     // The helper's fd holder lets go of its copy a moment later: a new address on the same port
     // (127.0.0.1:8080 -> *:8080) is bound once it can be, not before (it failed now and then).
-    const freed = new Set(urls.map(port).filter((x): x is string => x != null));
-    for (const u of next.get(j.spec.name) ?? []) { const p = port(u); if (p != null && freed.has(p)) waitFor.push(u); }
+    const freed = new Set(urls.map(portOf).filter((x): x is string => x != null));
+    for (const u of next.get(j.spec.name) ?? []) { const p = portOf(u); if (p != null && freed.has(p)) waitFor.push(u); }
   }
   const until = Date.now() + 2000;
   for (const u of waitFor) {
