@@ -303,6 +303,11 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     const named = await h.cli(['top', '-b', '-n', '1', '-p', `${pid.svc},1`, '-p', String(h.daemonPid())]);
     assert.equal(named.code, 0, named.stderr);
     assert.deepEqual(rowPids(named.stdout), [1, pid.svc, h.daemonPid()].sort((a, b) => a - b));
+    // Its Tasks line counts the processes named, as procps top -p (it counted every one).
+    assert.match(named.stdout.split('\n')[1], /^Tasks: +3 total,/);
+    const real = spawnSync('top', ['-b', '-n', '1', '-p', String(pid.svc)], { encoding: 'utf8' }).stdout.split('\n')[1] ?? '';
+    const ours = (await h.cli(['top', '-b', '-n', '1', '-p', String(pid.svc)])).stdout.split('\n')[1];
+    if (real) assert.equal(ours.replace(/\d+ (running|sleeping)/g, 'N $1'), real.replace(/\d+ (running|sleeping)/g, 'N $1'), 'procps top -p says the same total');
     assert.deepEqual(rowPids((await h.cli(['top', '-b', '-n', '1', '-j', '-p', `${pid.svc},1`])).stdout), [pid.svc]);
     const bad = await h.cli(['top', '-b', '-n', '1', '-p', 'x']);
     assert.deepEqual([bad.code, bad.stderr], [2, 'appinit: top: -p expects process ids like 1234,1240, got "x"\n']);

@@ -45,14 +45,14 @@ export interface TopFilter {
 }
 
 // The rows a frame shows: every process, or those of the jobs (j), -p and -u (each one given narrows).
-function shownPids(v: SnapshotView, onlyJobs: boolean, f: TopFilter): { pids?: ReadonlySet<number> } {
+function shownPids(v: SnapshotView, onlyJobs: boolean, f: TopFilter): { pids?: ReadonlySet<number>; counted?: ReadonlySet<number> } {
   if (!onlyJobs && f.fixed == null && f.euid == null) return {};
   const jobs = onlyJobs ? jobPids(v) : null;
   const pids = new Set<number>();
   for (const p of v.snapshot.procs) {
     if ((jobs == null || jobs.has(p.pid)) && (f.fixed == null || f.fixed.has(p.pid)) && (f.euid == null || p.euid === f.euid)) pids.add(p.pid);
   }
-  return { pids };
+  return f.fixed == null ? { pids } : { pids, counted: f.fixed };
 }
 
 // top -u root, top -u 0: one user, by login name first, else by number (as procps top).

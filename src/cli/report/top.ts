@@ -8,8 +8,11 @@ import { makeNum, makeStr, scaleMem, scalePercent, scaleTics } from './top-scale
 export interface TopOptions {
   /** Sort key, descending as top sorts (cpu: %CPU, mem: RES, time: TIME+, pid). Default cpu. */
   sort?: 'cpu' | 'mem' | 'time' | 'pid';
-  /** Show only these pids (top -p); the summary still counts every task. */
+  /** Show only these pids (top -p, -u, -j narrowed). */
   pids?: ReadonlySet<number>;
+  /** top -p's pids: the Tasks line counts only these, as procps top does in its "monitor pids"
+   *  mode (-u and -j narrow the table only; the summary still counts every task). */
+  counted?: ReadonlySet<number>;
   /** Screen width; top -b uses 80. COMMAND gets what is left and is cut with '+'. */
   width?: number;
   /** At most this many task rows. */
@@ -123,7 +126,7 @@ export function formatTopBatch(a: SystemSnapshot, b: SystemSnapshot, intervalMs:
   const header = ['PID'.padStart(pidW), 'USER    ', ' PR', ' NI', '   VIRT', '   RES', '   SHR', 'S', ' %CPU', ' %MEM', '    TIME+', 'COMMAND'].join(' ');
   const lines = [
     topTitle(b),
-    tasksLine(b.procs),
+    tasksLine(opts.counted ? b.procs.filter((p) => opts.counted!.has(p.pid)) : b.procs),
     cpuLine(a.stat.total, b.stat.total),
     ...memLines(b.mem),
     '',
