@@ -113,7 +113,7 @@ function envValue(raw: string): string | undefined {
 /**
  * cron's "%", as cronie's do_command.c reads it: the first unescaped "%" ends the command and
  * "\%" there is "%"; in the rest, given on stdin, "%" is a newline, "\%" is "%", any other
- * backslash stays.
+ * backslash stays, and the input ends with a newline.
  */
 export function splitPercent(text: string): { command: string; input: string | null } {
   let command = '';
@@ -139,5 +139,8 @@ export function splitPercent(text: string): { command: string; input: string | n
     if (!escaped) input += c;
   }
   if (escaped) input += '\\';
+  // do_command.c: "if some characters were written and the last one wasn't a newline, write a
+  // newline" (without it `while read x` lost the last line, `wc -c%abc` said 3).
+  if (input !== '' && !input.endsWith('\n')) input += '\n';
   return { command, input };
 }

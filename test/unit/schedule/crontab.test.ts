@@ -40,9 +40,11 @@ test('crontab rule: the first unescaped % ends the command, the rest is stdin wi
   assert.equal(tab.entries[0].command, 'mail -s "It\'s 10pm" joe');
   assert.equal(tab.entries[0].input, 'Joe,\n\nWhere are your kids?\n');
   assert.deepEqual(splitPercent('date +\\%Y-\\%m-\\%d'), { command: 'date +%Y-%m-%d', input: null });
-  assert.deepEqual(splitPercent('cat%a\\%b%c'), { command: 'cat', input: 'a%b\nc' });
+  // The input ends with a newline, as do_command.c writes one after a last line without it.
+  assert.deepEqual(splitPercent('cat%a\\%b%c'), { command: 'cat', input: 'a%b\nc\n' });
+  assert.deepEqual(splitPercent('wc -c%abc'), { command: 'wc -c', input: 'abc\n' });
   // as do_command.c: other backslashes stay, and "\\\\%" is an escaped backslash then a real %
-  assert.deepEqual(splitPercent('echo \\n\\\\%x\\y'), { command: 'echo \\n\\\\', input: 'x\\y' });
+  assert.deepEqual(splitPercent('echo \\n\\\\%x\\y'), { command: 'echo \\n\\\\', input: 'x\\y\n' });
 });
 
 test('crontab rule: a command starting with "*" is refused as Debian does; a sixth time field is named one too many', () => {
