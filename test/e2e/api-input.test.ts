@@ -6,7 +6,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { TestHome } from './harness.js';
+import { TestHome, waitFor } from './harness.js';
 
 interface Raw {
   status: number;
@@ -110,17 +110,19 @@ describe('the API over its socket refuses bad input clearly', () => {
   test('a caller that hangs up in the middle of its body is no internal error in the daemon\'s log', async () => {
     for (let i = 0; i < 3; i++) {
       await new Promise<void>((resolve, reject) => {
-        const s = net.connect(socketPath, () => {
-          s.write('POST /v1/stop HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{"names"');
-          setTimeout(() => { s.destroy(); resolve(); }, 200);
-        });
+        // Half a body, then gone: the daemon reads what came, then the connection's end.
+        const s = net.connect(socketPath, () => s.write('POST /v1/stop HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{"names"', () => { s.destroy(); resolve(); }));
         s.on('error', reject);
       });
     }
-    // The daemon has seen the hang-ups once it answers the next request on another connection.
+    // The daemon has seen the hang-ups once it answers the next request on another connection;
+    // a line it logs after that (SIGUSR1's) comes after anything they made it log.
     assert.equal((await req('GET', '/v1/status')).status, 200);
-    await new Promise((r) => setTimeout(r, 300));
-    const log = readFileSync(join(h.home, 'daemon.log'), 'utf8');
+    process.kill(h.daemonPid(), 'SIGUSR1');
+    const log = await waitFor('the daemon\'s SIGUSR1 line in its log', () => {
+      const text = readFileSync(join(h.home, 'daemon.log'), 'utf8');
+      return text.includes('SIGUSR1: reopening') ? text : null;
+    });
     assert.doesNotMatch(log, /internal error|abortIncoming/, log.slice(-2000));
   });
 

@@ -123,18 +123,27 @@ test('a command looked up once per check is still answered per cwd and per user'
   }
 });
 
+const nobody = { uid: 65534, gids: [65534] };
+
+// top (0700, mkdtemp's, root's) and app below it, open to all; null when the temporary
+// directory itself is closed to nobody (the test is then skipped).
+function closedTree(prefix: string): { top: string; app: string } | null {
+  if (closedOnTheWay(join(tmpdir(), 'x'), nobody)) return null;
+  const top = mkdtempSync(join(tmpdir(), prefix));
+  const app = join(top, 'app');
+  mkdirSync(app, { mode: 0o755 });
+  chmodSync(app, 0o755);
+  return { top, app };
+}
+
 test('a directory on the way that the user may not enter makes cwd, command, stdin and env_file unusable, as the kernel checks every directory of a path', (t) => {
-  if (closedOnTheWay(join(tmpdir(), 'x'), { uid: 65534, gids: [65534] })) return t.skip('the temporary directory itself is closed to nobody');
-  const top = mkdtempSync(join(tmpdir(), 'appinit-closed-'));
+  const tree = closedTree('appinit-closed-');
+  if (!tree) return t.skip('the temporary directory itself is closed to nobody');
+  const { top, app } = tree;
   try {
-    // top is 0700 (mkdtemp) and root's; everything below it is open to all.
-    const app = join(top, 'app');
-    mkdirSync(app, { mode: 0o755 });
-    chmodSync(app, 0o755);
     writeFileSync(join(app, 'run.sh'), '#!/bin/sh\n', { mode: 0o755 });
     writeFileSync(join(app, 'in.txt'), 'x\n', { mode: 0o644 });
     writeFileSync(join(app, '.env'), 'SECRET=hunter2\n', { mode: 0o644 });
-    const nobody = { uid: 65534, gids: [65534] };
     const ps = parseControlText(`programs:\n  web:\n    command: ${app}/run.sh\n    cwd: ${app}\n    stdin: ${app}/in.txt\n`, 'app.yaml', '/');
     const issues = checkRunnable(ps, { path: '/usr/bin:/bin', self: nobody }).map(formatIssue);
     assert.deepEqual(issues, [
@@ -158,13 +167,10 @@ test('a directory on the way that the user may not enter makes cwd, command, std
 
 test('a directory an ACL opens to the user is entered, whatever its mode (setfacl -m u:USER:x)', (t) => {
   if (spawnSync('setfacl', ['--version']).error) return t.skip('setfacl not installed (Debian: acl)');
-  if (closedOnTheWay(join(tmpdir(), 'x'), { uid: 65534, gids: [65534] })) return t.skip('the temporary directory itself is closed to nobody');
-  const top = mkdtempSync(join(tmpdir(), 'appinit-acl-'));
+  const tree = closedTree('appinit-acl-');
+  if (!tree) return t.skip('the temporary directory itself is closed to nobody');
+  const { top, app } = tree;
   try {
-    const app = join(top, 'app');
-    mkdirSync(app, { mode: 0o755 });
-    chmodSync(app, 0o755);
-    const nobody = { uid: 65534, gids: [65534] };
     assert.equal(closedOnTheWay(join(app, 'x'), nobody), top, '0700 without an ACL: closed');
     const acl = spawnSync('setfacl', ['-m', 'u:65534:x', top], { encoding: 'utf8' });
     if (acl.status !== 0) return t.skip(`setfacl refused here: ${acl.stderr}`);
