@@ -1577,6 +1577,7 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
   if (!p) {
     /* An orphan we had not noticed yet: adopt it at its death. */
     p = proc_add(pid, ps->start, attribute(pid, ps, NULL), ps->pgid, 0, 1);
+    ts_reaped(pid); /* tracked dead: its record may be read already */
   } else if (p->member) {
     p->member = 0;
     if (p->jb) p->jb->children++;

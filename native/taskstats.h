@@ -26,6 +26,12 @@ void ts_track(pid_t pid, const char *job, int leader);
 /* The same, with its terminal (tty_nr) when the caller knows it (0: none); -1 reads /proc. */
 void ts_track_tty(pid_t pid, const char *job, int leader, long tty);
 
+/* A process just reaped that was tracked only at its reap (an orphan not seen alive): its
+ * record, if still queued, is read at the next drain; the entry is dropped after it either way
+ * (its record may have been read before it was tracked, and an entry never dropped would
+ * claim the next process with its pid). */
+void ts_reaped(pid_t pid);
+
 /* Reads whatever is pending and emits one `taskstats` event per ended process of a job,
  * in termination order. Called when the fd is readable and before every reap, so that a
  * process's record always precedes its `exit` event. */

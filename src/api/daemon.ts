@@ -12,6 +12,8 @@ import { tryLock } from '../os/lock.js';
 import { terminalSettings } from '../os/terminal.js';
 import { becomeSubreaper } from '../os/reap.js';
 import { Supervise } from '../os/supervise.js';
+import type { HelperEvent } from '../os/helper-protocol.js';
+import { lostText } from '../core/accounting/index.js';
 import { BackupKeeper } from '../store/backup.js';
 import { sampleChangeCount } from '../store/monitor.js';
 import { secureHome, secureSystem } from '../store/home.js';
@@ -141,6 +143,8 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
   delete spawnCtx.env.APPINIT_DAEMON_CHILD;
   const sup = new Supervisor(db, helper, spawnCtx);
   guard.watch(sup);
+  // Records the kernel dropped cannot be had again: users of `acct` are told theirs are incomplete.
+  sup.on('helper', (msg: HelperEvent) => { if (msg.ev === 'acct-lost') health.set('accounting', lostText(msg)); });
   // Jobs of a helper that dies come to the daemon, which can still collect their real ends.
   becomeSubreaper();
   await sup.init();

@@ -73,6 +73,9 @@ export interface StuckEvent { ev: 'stuck'; job: string; pids: number[]; states: 
 export interface StatsEvent { ev: 'stats'; dropped: Record<string, number>; unacked?: number; respawnsQueued?: number }
 /** Something of a spawn could not be done; the job runs anyway (e.g. limits without cgroups). */
 export interface WarningEvent { ev: 'warning'; job: string; message: string }
+/** The kernel dropped messages for the helper (its socket was full): ended processes without a
+ *  record (exits), or forks it could not follow, in all since the helper started. */
+export interface AcctLostEvent { ev: 'acct-lost'; exits: number; forks: number }
 /** A managed log file was rotated. */
 export interface RotatedEvent { ev: 'rotated'; file: string }
 /** A message a job sent on its $NOTIFY_SOCKET (sd_notify; native/notify.c), with the sender's
@@ -88,7 +91,7 @@ export interface UnknownEvent { ev: 'unknown'; seq?: number; name: string; raw: 
 /** Every event the helper sends. */
 export type HelperEvent =
   | HelloEvent | ChildEvent | MemberEvent | ReadyEvent | SpawnedEvent | SpawnErrorEvent | ExitEvent | TaskstatsEvent | StateEvent | AdoptedEvent
-  | OpeningEvent | EmptyEvent | StuckEvent | StatsEvent | WarningEvent | RotatedEvent | NotifyEvent | UnknownEvent;
+  | OpeningEvent | EmptyEvent | StuckEvent | StatsEvent | WarningEvent | RotatedEvent | NotifyEvent | AcctLostEvent | UnknownEvent;
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const str = (v: unknown): v is string => typeof v === 'string';
@@ -114,6 +117,7 @@ const SHAPES: Record<string, Record<string, 'n' | 's'>> = {
   stats: {},
   warning: { job: 's', message: 's' },
   notify: { job: 's', pid: 'n' },
+  'acct-lost': { exits: 'n', forks: 'n' },
 };
 
 /** Thrown for a line that is not a well-formed event. */

@@ -2,11 +2,12 @@
 // own parent has a record, a leader's CPU is its own, elapsed time is exact; an unprivileged
 // daemon says it keeps wait4 records and keeps them.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, chownSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { AcctRecord } from '../../src/store/records.js';
-import { alive, CLI, TestHome, waitFor, type CliResult } from './harness.js';
+import { alive, CLI, marked, statField, TestHome, waitFor, type CliResult } from './harness.js';
 
 const NOBODY = 65534;
 
@@ -102,6 +103,61 @@ describe('kernel accounting records', () => {
       `then each exec that failed: 127 as system() reports it, forked and never exec'd: ${JSON.stringify(missing.map((r) => [r.comm, r.exitCode, r.flags, r.pid]))}`);
     assert.equal(new Set(missing.map((r) => r.pid)).size, missing.length, 'one record per process');
     assert.ok((await c.acct()).every((r) => !r.comm.startsWith('appinit-superv') || r.program === 'missing'), 'no record of the helper\'s own processes');
+  });
+
+  test('records the kernel drops are said to be lost, and a leader that takes a lost process\'s pid keeps every record of its job', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('kernel records need a root daemon');
+    // A helper with a small socket, stopped while the machine's exits fill it: the kernel drops
+    // what comes next (ENOBUFS), among them the end of `cat` in job a.
+    const u = new TestHome();
+    try {
+      const fifo = join(u.home, 'go');
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+      process.env.APPINIT_TASKSTATS_RCVBUF = '16384';
+      try {
+        await u.up(`programs:
+  a:
+    command: sh -c 'cat ${fifo} >/dev/null; exec sleep 600'
+  b:
+    command: sh -c 'date; sleep 0.1'
+    restart: never
+    autostart: false
+`);
+      } finally {
+        delete process.env.APPINIT_TASKSTATS_RCVBUF;
+      }
+      const a = await u.waitJob('a', 'running', (j) => j.pid != null);
+      const cat = await waitFor('cat, the child of a\'s shell', () => marked(u.home).find((p) => statField(p, 4) === String(a.pid)));
+      const helper = u.helperPid();
+      process.kill(helper, 'SIGSTOP');
+      try {
+        assert.equal(spawnSync('sh', ['-c', 'i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done']).status, 0);
+        writeFileSync(fifo, 'go\n'); // cat ends: its record has no room
+        await waitFor('a\'s shell to exec sleep', () => readFileSync(`/proc/${a.pid}/comm`, 'utf8').trim() === 'sleep');
+      } finally {
+        process.kill(helper, 'SIGCONT');
+      }
+      const info = await waitFor('info to say records were lost', async () => {
+        const r = await u.cli(['info']);
+        return /degraded \(accounting, since .*\): accounting is incomplete: the kernel dropped records of ended processes/.test(r.stdout) ? r : null;
+      });
+      assert.equal(info.code, 0);
+      assert.match((await u.cli(['acct', 'a'])).stderr, /^appinit: warning: accounting is incomplete/m, 'acct says its list lacks records');
+      // The next leader forked with cat's pid (ns_last_pid) must not be taken for the lost cat:
+      // its job's records are all there.
+      const c = await u.api();
+      writeFileSync('/proc/sys/kernel/ns_last_pid', String(cat - 1));
+      await c.start(['b']);
+      const recs = await waitFor('the records of b', async () => {
+        const r = await c.acct({ program: 'b' });
+        return r.some((x) => x.comm === 'sh') ? r : null;
+      });
+      const leader = recs.find((r) => r.comm === 'sh')!;
+      if (leader.pid !== cat) return t.diagnostic(`b's leader got pid ${leader.pid}, not the lost cat's ${cat} (another process took it): the reuse was not tried`);
+      assert.deepEqual(recs.map((r) => r.comm), ['date', 'sleep', 'sh'], 'every process of b, from the kernel');
+    } finally {
+      await u.cleanup();
+    }
   });
 
   test('processes that end while the daemon is down are recorded once, in order, when it returns', async (t) => {

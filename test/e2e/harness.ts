@@ -33,9 +33,17 @@ export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeout
     } catch (err) {
       last = err;
     }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})${liveLogs()}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+// The homes not cleaned up yet: a timed-out wait shows their daemons' logs, so that a failure
+// seen only on CI (another machine, another load) says what the daemon and its helper said.
+const liveHomes = new Set<TestHome>();
+
+function liveLogs(): string {
+  return [...liveHomes].map((h) => `\n-- ${h.home}: ${h.daemonLog(15)}\n-- ${h.helperLog(10)}`).join('');
 }
 
 /** True when a pid exists and is not a zombie. */
@@ -118,6 +126,7 @@ export class TestHome {
 
   constructor(prefix = 'appinit-test-') {
     this.home = mkdtempSync(join(tmpdir(), prefix));
+    liveHomes.add(this);
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -172,6 +181,16 @@ export class TestHome {
     }
   }
 
+  /** The end of the supervise helper's own log (what it could not do: lost records, failed spawns). */
+  helperLog(lines = 10): string {
+    try {
+      const all = readFileSync(join(this.home, 'supervise.log'), 'utf8').trimEnd().split('\n');
+      return `the helper's log, last ${Math.min(lines, all.length)} lines:\n${all.slice(-lines).join('\n')}`;
+    } catch (err) {
+      return `no helper log: ${(err as Error).message}`;
+    }
+  }
+
   /** Pid of the daemon, from its pid file. */
   daemonPid(): number {
     return Number(readFileSync(join(this.home, 'daemon.pid'), 'utf8'));
@@ -194,6 +213,7 @@ export class TestHome {
 
   /** Stops the daemon and everything it started, whatever state it is in, then removes the home. */
   async cleanup(): Promise<void> {
+    liveHomes.delete(this);
     if (existsSync(join(this.home, 'appinit.sock'))) {
       await this.cli(['down'], { timeoutMs: 30_000 }).catch(() => undefined);
     }

@@ -99,7 +99,10 @@ export async function acctCommand(name: string | undefined, o: AcctCommandOption
   const c = await client();
   // `acct %3`: that job's records (as logs %3 and status %3 take a job spec).
   const job = name?.startsWith('%') ? name : undefined;
-  let recs: AcctRecord[] = await c.acct({ program: job ? o.program : name ?? o.program, job, command: o.command, uid, since, until, limit });
+  const [got, info] = await Promise.all([c.acct({ program: job ? o.program : name ?? o.program, job, command: o.command, uid, since, until, limit }), c.info()]);
+  let recs: AcctRecord[] = got;
+  // Records the kernel dropped are missing from what follows: said, as lastcomm cannot.
+  for (const p of info.problems ?? []) if (p.what === 'accounting') process.stderr.write(`appinit: warning: ${p.message}\n`);
   // The daemon applies uid for root only (others always get their own): never show another's.
   if (uid !== undefined) recs = recs.filter((r) => r.uid === uid);
   if (o.pacct !== undefined) return writePacct(o.pacct, recs);

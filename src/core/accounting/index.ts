@@ -12,6 +12,14 @@ import type { AcctSource } from './source.js';
 
 export { SOURCE_TEXT, type AcctSource } from './source.js';
 
+/** What `info` and `status` say once the kernel dropped accounting messages for the helper: the
+ *  kernel says only that its socket overflowed, not how many records went, so the count is of
+ *  overflows. */
+export function lostText(ev: { exits: number; forks: number }): string {
+  const parts = [ev.exits ? `records of ended processes (${ev.exits} time${ev.exits === 1 ? '' : 's'})` : '', ev.forks ? `fork events (${ev.forks} time${ev.forks === 1 ? '' : 's'})` : ''].filter(Boolean);
+  return `accounting is incomplete: the kernel dropped ${parts.join(' and ')} because processes ended faster than the helper read them; some processes have no record (see supervise.log)`;
+}
+
 /** A record's note for a process the kernel's OOM killer took (its status says only SIGKILL). */
 export const OOM_NOTE = 'out of memory';
 
