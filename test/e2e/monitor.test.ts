@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { statField, TestHome, waitFor, type CliResult } from './harness.js';
+import { CLI, statField, TestHome, waitFor, type CliResult } from './harness.js';
 
 process.env.APPINIT_SAMPLE_MS = '200';
 
@@ -217,7 +217,35 @@ describe('ps, pstree, top, stat on a real daemon', () => {
     assert.match(u.stdout, new RegExp(`^\\S+ +${pid.svc} .* %${job.svc} `, 'm'));
     const bad = await h.cli(['ps', 'auz']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /unknown BSD option "z" in "auz".*a, u, x and w/);
+    assert.match(bad.stderr, /unknown BSD option "z" in "auz".*a, u, x, j, f and w/);
+  });
+
+  test('ps -ef --forest, ps axjf, ps -H, --sort and COLUMNS as procps users type them', async () => {
+    // The jobs' view: the orphan (a child of the helper, in orph's session) under nothing of the
+    // jobs, zomb's zombie under its sleep; every row keeps its JOB.
+    const forest = await h.cli(['ps', '--forest', '-o', 'pid,ppid,comm']);
+    assert.equal(forest.code, 0, forest.stderr);
+    assert.match(forest.stdout, new RegExp(`^ *${pid.zomb} .* %${job.zomb} +sleep\n *${zombie} +${pid.zomb} %${job.zomb} +\\\\_ sleep`, 'm'), `the zombie drawn under its parent:\n${forest.stdout}`);
+    const axjf = await h.cli(['ps', 'axjf']);
+    assert.equal(axjf.code, 0, axjf.stderr);
+    assert.match(axjf.stdout.split('\n')[0] as string, /^ PPID +PID +PGID +SID TTY +TPGID STAT +UID +TIME COMMAND$/);
+    assert.match(axjf.stdout, new RegExp(`^ *${h.helperPid()} +${pid.svc} .*\\\\_ sleep 1000$`, 'm'), 'the job under its helper, in the machine\'s forest');
+    const ef = await h.cli(['ps', '-ef', '--forest']);
+    assert.match(ef.stdout, new RegExp(`^\\S+ +${pid.svc} +${h.helperPid()} .* +\\\\_ sleep 1000$`, 'm'));
+    const hier = await h.cli(['ps', '-H', '--no-heading', '-o', 'pid,comm']);
+    assert.match(hier.stdout, new RegExp(`^ *${zombie}   sleep$`, 'm'), '-H indents a child by two spaces');
+    const sorted = await h.cli(['ps', '--sort=-pid', '-o', 'pid=']);
+    const listed = sorted.stdout.trim().split(/\s+/).map(Number);
+    assert.deepEqual(listed, [...listed].sort((a, b) => b - a), '--sort=-pid: descending');
+    const bad = await h.cli(['ps', '--sort', 'bogus']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--sort: unknown key "bogus"; expected one of pid, ppid/);
+    // COLUMNS cuts even when piped, as procps; w does not.
+    const cut = spawnSync(process.execPath, [CLI, 'ps', '-o', 'pid,args'], { env: { ...h.env, COLUMNS: '16' }, encoding: 'utf8' });
+    // The header is never cut (procps neither); the rows are.
+    assert.ok(cut.stdout.trimEnd().split('\n').slice(1).every((l) => l.length <= 16) && !/sleep 1000/.test(cut.stdout), `cut to 16:\n${cut.stdout}`);
+    const wide = spawnSync(process.execPath, [CLI, 'ps', '-w', '-o', 'pid,args'], { env: { ...h.env, COLUMNS: '16' }, encoding: 'utf8' });
+    assert.match(wide.stdout, /sleep 1000$/m);
   });
 
   test('ps --zombies names the zombie and the parent that has not waited for it', async () => {
@@ -284,7 +312,7 @@ describe('ps, pstree, top, stat on a real daemon', () => {
       const l = f.split('\n');
       assert.match(l[0] as string, /^top - \d\d:\d\d:\d\d up .*, +\d+ users?, +load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d$/);
       assert.match(l[1] as string, /^Tasks: +\d+ total, +\d+ running, +\d+ sleeping, +\d+ stopped, +\d+ zombie$/);
-      assert.match(l[2] as string, /^%Cpu\(s\): +[\d.]+ us, +[\d.]+ sy, +[\d.]+ ni, +[\d.]+ id, +[\d.]+ wa, +[\d.]+ hi, +[\d.]+ si, +[\d.]+ st $/);
+      assert.match(l[2] as string, /^%Cpu\(s\): *[\d.]+ us, *[\d.]+ sy, *[\d.]+ ni, *[\d.]+ id, *[\d.]+ wa, *[\d.]+ hi, *[\d.]+ si, *[\d.]+ st $/);
       assert.match(l[3] as string, /^MiB Mem : +[\d.]+ total, +[\d.]+ free, +[\d.]+ used, +[\d.]+ buff\/cache/);
       assert.match(l[4] as string, /^MiB Swap: +[\d.]+ total, +[\d.]+ free, +[\d.]+ used\. +[\d.]+ avail Mem/);
       assert.equal(l[5], '');

@@ -12,7 +12,8 @@ import {
 import { formatPs, type PsOptions } from '../../src/cli/report/ps.js';
 import { formatPstree } from '../../src/cli/report/pstree.js';
 import { findZombies } from '../../src/cli/report/zombies.js';
-import { splitColumns } from '../../src/cli/monitor/ps.js';
+import { screenWidth, splitColumns } from '../../src/cli/monitor/ps.js';
+import { parseSortKeys } from '../../src/cli/report/ps-order.js';
 
 const hasPs = spawnSync('ps', ['--version'], { encoding: 'utf8' }).status === 0;
 const hasPstree = spawnSync('pstree', ['--version'], { encoding: 'utf8' }).error === undefined;
@@ -218,4 +219,56 @@ test('pstree -p of a subtree and of a threaded process matches psmisc (pids, tid
     assert.equal(formatPstree(read(root), root, undefined, { pids: true }), real, `pstree -p ${root}`);
   }
   assert.match(spawnSync('pstree', ['-p', '-A', String(nodePid)], { encoding: 'utf8' }).stdout, /\{node\}\(\d+\)/, 'node\'s threads with their tids');
+});
+
+// The tree under treeRoot with the other processes: a forest of several roots and depths.
+function forestPids(): number[] {
+  return [...pids, treeRoot, ...childrenOf(treeRoot)];
+}
+
+function oursOf(list: number[], opts: Omit<PsOptions, 'sys'>): string {
+  const procs = list.map((pid) => readProcess(pid)).filter((p): p is ProcInfo => p !== null);
+  const sys = { uptime: readUptime().uptime, btime: readCpuStat().btime, memTotalKb: readMeminfo().memTotal, nowMs: Date.now(), pidDigits: pidDigits() };
+  return formatPs(procs, { ...opts, sys, userName });
+}
+
+function theirsOf(list: number[], args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync('ps', [...args, '-p', list.join(',')], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+test('ps --forest and ps -H draw the same trees in the same order as procps', { skip: !hasPs }, () => {
+  const list = forestPids();
+  const cols = ['pid', 'ppid', 'comm', 'args'];
+  assert.equal(oursOf(list, { columns: cols, forest: 'ascii' }), theirsOf(list, ['--forest', '-o', cols.join(',')]), '--forest');
+  assert.match(oursOf(list, { columns: cols, forest: 'ascii' }), / \\_ sleep +\\_ sleep 64\n/, 'children drawn under their parent');
+  assert.equal(oursOf(list, { columns: cols, forest: 'indent' }), theirsOf(list, ['-H', '-o', cols.join(',')]), '-H');
+  // With a sort, siblings follow it (procps sorts by the keys, then by parent).
+  assert.equal(oursOf(list, { columns: cols, forest: 'ascii', sort: parseSortKeys(['-pid']) }), theirsOf(list, ['--forest', '--sort=-pid', '-o', cols.join(',')]), '--forest --sort=-pid');
+});
+
+test('ps --sort orders as procps, by several keys, either way', { skip: !hasPs }, () => {
+  const list = forestPids();
+  for (const keys of ['-pid', 'ppid,-pid', 'comm,pid', '-ppid,+pid', 'nice,-pid']) {
+    assert.equal(oursOf(list, { columns: ['pid', 'ppid', 'ni', 'comm'], sort: parseSortKeys([keys]) }), theirsOf(list, [`--sort=${keys}`, '-o', 'pid,ppid,ni,comm']), `--sort=${keys}`);
+  }
+  assert.throws(() => parseSortKeys(['-bogus']), /unknown key "bogus"/);
+});
+
+test('the jobs formats ps -j, ps -fj and BSD j match procps', { skip: !hasPs }, () => {
+  compare(['-j'], { format: 'j' }, 5, { 4: 'time' });
+  compare(['-fj'], { format: 'fj' }, 9, { 5: 'num', 8: 'time' });
+  compare(['j', 'p', 'PIDS'], { format: 'bsdj' }, 9, { 8: 'time' });
+});
+
+test('COLUMNS cuts lines as procps does, also when piped', { skip: !hasPs }, () => {
+  const list = forestPids();
+  for (const width of [40, 80]) {
+    assert.equal(oursOf(list, { columns: ['pid', 'args'], width }), theirsOf(list, ['-o', 'pid,args'], { ...process.env, COLUMNS: String(width) }), `COLUMNS=${width}`);
+  }
+  assert.equal(screenWidth(false, { COLUMNS: '40' }, undefined), 40);
+  assert.equal(screenWidth(false, {}, 120), 120);
+  assert.equal(screenWidth(true, { COLUMNS: '40' }, 120), undefined, 'w: never cut');
+  assert.equal(screenWidth(false, { COLUMNS: 'x' }, undefined), undefined);
 });

@@ -19,7 +19,7 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 /** Adds the monitoring commands to the program. */
 export function registerMonitorCommands(program: Command, run: Runner): void {
   program.command('ps [bsd]').description('processes of appinit\'s jobs (-e, or ps aux / ax: every process) as procps ps shows them, with a JOB column')
-    .addHelpText('after', '\nBSD letters, as procps takes them (ps aux, ps -aux, ps ax, ps u, ps x): a and x together select every process,\na alone every process with a terminal; u is the user format (USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND),\nwithout it the BSD format (PID TTY STAT TIME COMMAND); w is accepted (output is never cut when piped).')
+    .addHelpText('after', '\nBSD letters, as procps takes them (ps aux, ps -aux, ps ax, ps u, ps x): a and x together select every process,\na alone every process with a terminal; u is the user format (USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND),\nwithout it the BSD format (PID TTY STAT TIME COMMAND); j the jobs format (PPID PID PGID SID TTY TPGID STAT UID TIME COMMAND);\nf draws the forest (ps auxf, ps axjf); w does not cut lines. Lines are cut to the terminal width, or to COLUMNS when it is set\n(also when piped, as procps); never otherwise.')
     .option('-a', 'BSD a (as in ps -aux)')
     .option('-u [users]', 'BSD u (as in ps -aux); with users, the processes of these effective users, any on the machine (as ps -u root,www)')
     .option('-U <users>', 'the processes of these real users (as ps -U root)', collect)
@@ -32,7 +32,13 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
     .option('-p, --pid <pids>', 'the processes with these ids, any on the machine (as ps -p 1,2; repeatable)', collect)
     .option('-C <names>', 'the processes with these command names (as ps -C nginx; repeatable)', collect)
     .option('--ppid <pids>', 'the children of these processes (repeatable)', collect)
+    .option('-j', 'the jobs format (PID PGID SID TTY TIME CMD; -fj adds UID PPID C STIME)')
+    .option('--forest', 'children under their parents, drawn as ps --forest does (also the BSD letter f: ps axjf)')
+    .option('-H', 'children under their parents, indented (ps -H)')
+    .option('--sort <keys>', 'order by these -o names, - for descending: --sort=-pcpu,pid (repeatable)', collect)
+    .option('-w', 'do not cut lines to the terminal or COLUMNS width')
     .option('--no-headers', 'no header line')
+    .option('--no-heading', 'the same as --no-headers')
     .option('--zombies', 'zombies, each with the parent that has not waited for it')
     .option('--json', 'print JSON')
     .action((bsd, o) => run(async () => {
@@ -40,7 +46,7 @@ export function registerMonitorCommands(program: Command, run: Runner): void {
       // -u alone is BSD u; -u NAMES a selection, unless what follows (as in -aux) is BSD letters and no user.
       const users = typeof o.u === 'string' ? ps.usersOrLetters(o.u) : null;
       const letters = bsdLetters(bsd, { ...o, u: o.u === true }, users?.letters);
-      return ps.psCommand({ ...o, command: o.C, every: !!(o.every || o.A), bsd: letters, users: users?.users, realUsers: o.U });
+      return ps.psCommand({ ...o, command: o.C, every: !!(o.every || o.A), bsd: letters, users: users?.users, realUsers: o.U, jobsFormat: !!o.j, hierarchy: !!o.H, wide: !!o.w });
     }));
   program.command('pstree [target]').description('process trees (of the jobs; or from PID, or of the program NAME / %N), jobs marked (%N)')
     .option('-p, --show-pids', 'show pids (and thread ids) in parentheses; no folding of identical subtrees')

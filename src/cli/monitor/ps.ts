@@ -1,6 +1,7 @@
 // `appinit ps`: the processes of appinit's jobs (or, with -e, of the machine) as procps shows them.
 // The two report modules ps needs, not the index: a start loads only what it uses.
 import { formatPs, psJson, psReadNeeds, PsFormatError, type PsFormat, type PsOptions } from '../../cli/report/ps.js';
+import { parseSortKeys, PsSortError, type ForestStyle } from '../../cli/report/ps-order.js';
 import { findZombies } from '../../cli/report/zombies.js';
 import type { ProcsView } from '../../client/index.js';
 import { client, CliError, EXIT } from '../context.js';
@@ -16,6 +17,17 @@ export interface PsCommandOptions {
   json?: boolean;
   zombies?: boolean;
   headers?: boolean;
+  /** `--no-heading`, procps' other name for --no-headers. */
+  heading?: boolean;
+  /** -j: the jobs format (PID PGID SID ...; with -f, UID PID PPID PGID SID ...). */
+  jobsFormat?: boolean;
+  /** --forest: the ASCII-art tree; -H: the hierarchy, indented. */
+  forest?: boolean;
+  hierarchy?: boolean;
+  /** --sort KEYS: `-pcpu,pid` (repeatable). */
+  sort?: string[];
+  /** -w: never cut to the terminal's width. */
+  wide?: boolean;
   /** BSD option letters (`aux`), as procps takes them without a dash. */
   bsd?: string;
   /** procps' selection by list (-p PIDS, -C NAMES, --ppid PIDS): any process of the machine, the union of them. */
@@ -65,19 +77,21 @@ export function selection(o: PsCommandOptions): ((p: { pid: number; ppid: number
   return (p) => pids.has(p.pid) || ppids.has(p.ppid) || names.has(p.comm) || euids.has(p.euid) || ruids.has(p.uid);
 }
 
-/** What BSD letters select and show: every process (a with x), those with a terminal (a), and the format. */
-export interface BsdChoice { every: boolean; ttyOnly: boolean; format: PsFormat; wide: boolean }
+/** What BSD letters select and show: every process (a with x), those with a terminal (a), the format and the forest (f). */
+export interface BsdChoice { every: boolean; ttyOnly: boolean; format: PsFormat; wide: boolean; forest: boolean }
 
-/** Reads procps' BSD letters (a, u, x, w); any other is a usage error naming what is accepted. */
+/** Reads procps' BSD letters (a, u, x, j, f, w); any other is a usage error naming what is accepted. */
 export function bsdChoice(letters: string): BsdChoice {
   for (const ch of letters) {
-    if (!'auxw'.includes(ch)) {
-      throw new CliError(`ps: unknown BSD option "${ch}" in "${letters}"; appinit ps takes the letters a, u, x and w (as in ps aux), or -e, -f, -l, -o COLS`, EXIT.usage);
+    if (!'auxjfw'.includes(ch)) {
+      throw new CliError(`ps: unknown BSD option "${ch}" in "${letters}"; appinit ps takes the letters a, u, x, j, f and w (as in ps aux, ps axjf), or -e, -f, -l, -j, -o COLS, --forest, --sort KEYS`, EXIT.usage);
     }
   }
   const a = letters.includes('a');
   const x = letters.includes('x');
-  return { every: a && x, ttyOnly: a && !x, format: letters.includes('u') ? 'u' : 'bsd', wide: letters.includes('w') };
+  // u wins over j, as procps takes the last format letter only when they differ: rare enough to keep simple.
+  const format: PsFormat = letters.includes('u') ? 'u' : letters.includes('j') ? 'bsdj' : 'bsd';
+  return { every: a && x, ttyOnly: a && !x, format, wide: letters.includes('w'), forest: letters.includes('f') };
 }
 
 /**
@@ -93,12 +107,38 @@ export function splitColumns(args: readonly string[]): string[] {
 // -f and -l win over BSD letters' format (procps refuses the mix; appinit takes the SysV one).
 function formatOf(o: PsCommandOptions, bsd: BsdChoice | null): PsFormat {
   if (o.long) return o.full ? 'lf' : 'l';
+  if (o.jobsFormat) return o.full ? 'fj' : 'j';
   if (o.full) return 'f';
   return bsd ? bsd.format : 'default';
 }
 
 function jobLabels(v: ProcsView): Map<number, number> {
   return new Map(Object.entries(v.owner).map(([pid, job]) => [Number(pid), job]));
+}
+
+function sortKeys(args: string[]) {
+  try {
+    return parseSortKeys(args);
+  } catch (err) {
+    if (err instanceof PsSortError) throw new CliError(`ps: ${err.message}`, EXIT.usage);
+    throw err;
+  }
+}
+
+function forestOf(o: PsCommandOptions, bsd: BsdChoice | null): ForestStyle | null {
+  if (o.forest || bsd?.forest) return 'ascii';
+  return o.hierarchy ? 'indent' : null;
+}
+
+/**
+ * The width ps cuts its lines to: COLUMNS when set (also when piped, as procps), else the
+ * terminal's; none with w (or when piped without COLUMNS).
+ */
+export function screenWidth(wide: boolean, env: NodeJS.ProcessEnv = process.env, tty = process.stdout.isTTY ? process.stdout.columns : undefined): number | undefined {
+  if (wide) return undefined;
+  const cols = env.COLUMNS;
+  if (cols && /^\d+$/.test(cols) && Number(cols) > 0 && Number(cols) < 65536) return Number(cols);
+  return tty;
 }
 
 /** The PsOptions for a view: system facts and user names from the daemon. */
@@ -108,7 +148,9 @@ export function psOptions(v: ProcsView, o: PsCommandOptions, width: number | und
     sys: v.sys,
     format,
     userName: (uid) => v.users[String(uid)],
-    header: o.headers !== false,
+    header: o.headers !== false && o.heading !== false,
+    sort: o.sort?.length ? sortKeys(o.sort) : [],
+    forest: forestOf(o, bsd),
   };
   if (o.format && o.format.length > 0) opts.columns = splitColumns(o.format);
   // Without -e every row is a job's: the JOB column says which. With -e the columns are exactly
@@ -155,7 +197,7 @@ export async function psCommand(given: PsCommandOptions): Promise<number> {
     if (!o.json && z.rows.length) process.stderr.write('appinit: a zombie stays until its parent waits for it: fix or end the parent (ending it lets init reap the zombie)\n');
     return EXIT.ok;
   }
-  const width = process.stdout.isTTY && !bsd?.wide ? process.stdout.columns : undefined;
+  const width = screenWidth(!!(bsd?.wide || o.wide));
   let opts: PsOptions;
   try {
     opts = psOptions(v, o, width, bsd);

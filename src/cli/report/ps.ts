@@ -3,14 +3,16 @@
 import type { ProcInfo } from '../../os/proc/types.js';
 import { COLUMNS, toLayout, type PsContext, type PsSystem } from './ps-columns.js';
 import { activeColumns, layoutLine, type LayoutColumn } from './ps-layout.js';
+import { orderRows, type ForestStyle, type SortKey } from './ps-order.js';
 import {
   argsText, cpuTimeText, escapeText, longStartText, ttyName,
 } from './text.js';
 
 export type { PsSystem } from './ps-columns.js';
 
-/** The ps formats: plain `ps`, `ps -f`, `ps -l`, `ps -lf`; BSD `ps x` (bsd) and `ps u` (u, as in aux). */
-export type PsFormat = 'default' | 'f' | 'l' | 'lf' | 'bsd' | 'u';
+/** The ps formats: plain `ps`, `ps -f`, `ps -l`, `ps -lf`, `ps -j`, `ps -fj`; BSD `ps x` (bsd),
+ *  `ps u` (u, as in aux) and `ps j` (bsdj, as in axjf). */
+export type PsFormat = 'default' | 'f' | 'l' | 'lf' | 'j' | 'fj' | 'bsd' | 'u' | 'bsdj';
 
 /** Options for formatPs / psJson. */
 export interface PsOptions {
@@ -27,6 +29,10 @@ export interface PsOptions {
   width?: number;
   /** Print the header line (default true; false also when every -o header is empty). */
   header?: boolean;
+  /** `--sort` keys, first the most significant. */
+  sort?: readonly SortKey[];
+  /** A process forest (`--forest`, BSD f: ascii; `-H`: indent), children under their parents. */
+  forest?: ForestStyle | null;
 }
 
 const FORMATS: Record<PsFormat, string[]> = {
@@ -34,9 +40,12 @@ const FORMATS: Record<PsFormat, string[]> = {
   f: ['uid_hack', 'pid', 'ppid', 'c', 'stime', 'tname', 'time', 'cmd'],
   l: ['f', 's', 'uid', 'pid', 'ppid', 'c', 'opri', 'ni', 'addr_1', 'sz', 'wchan', 'tname', 'time', 'ucmd'],
   lf: ['f', 's', 'uid_hack', 'pid', 'ppid', 'c', 'opri', 'ni', 'addr_1', 'sz', 'wchan', 'stime', 'tname', 'time', 'cmd'],
+  j: ['pid', 'pgid', 'sid', 'tname', 'time', 'ucmd'],
+  fj: ['uid_hack', 'pid', 'ppid', 'pgid', 'sid', 'c', 'stime', 'tname', 'time', 'cmd'],
   // procps-ng's BSD formats (display.c): `ps ax` and the `u` of `ps aux`.
   bsd: ['pid', 'tname', 'stat', 'bsdtime', 'args'],
   u: ['user', 'pid', '%cpu', '%mem', 'vsz', 'rss', 'tname', 'stat', 'start_time', 'bsdtime', 'args'],
+  bsdj: ['ppid', 'pid', 'pgid', 'sid', 'tname', 'tpgid', 'stat', 'uid', 'bsdtime', 'args'],
 };
 
 /** Thrown for an unknown -o specifier; the message lists what is accepted. */
@@ -55,7 +64,7 @@ function jobLabel(v: number | string | undefined): string {
   return typeof v === 'number' ? `%${v}` : v;
 }
 
-function buildColumns(procs: readonly ProcInfo[], opts: PsOptions, ctx: PsContext): { cols: LayoutColumn<ProcInfo>[]; header: boolean } {
+function buildColumns(procs: readonly ProcInfo[], opts: PsOptions, ctx: PsContext, prefixes: ReadonlyMap<ProcInfo, string>): { cols: LayoutColumn<ProcInfo>[]; header: boolean } {
   const specs = opts.columns ?? FORMATS[opts.format ?? 'default'];
   let anyHeader = false;
   const cols = specs.map((spec) => {
@@ -65,7 +74,14 @@ function buildColumns(procs: readonly ProcInfo[], opts: PsOptions, ctx: PsContex
     if (!def) throw new PsFormatError(`unknown ps column "${name}"; expected one of ${Object.keys(COLUMNS).join(', ')}`);
     const header = eq < 0 ? undefined : spec.slice(eq + 1);
     if ((header ?? def.header) !== '') anyHeader = true;
-    return toLayout(def, ctx, header);
+    const col = toLayout(def, ctx, header);
+    if (!prefixes.size || !COMMAND_COLUMNS.has(name)) return col;
+    // The forest's lines go before the command, in the room the column has (procps' forest_helper).
+    const render = col.render;
+    return { ...col, render: (p: ProcInfo, room: number) => {
+      const pre = prefixes.get(p) ?? '';
+      return pre.length >= room ? pre.slice(0, room) : pre + render(p, room - pre.length);
+    } };
   });
   // The JOB column comes with the header line. Output without one (`-o pid=`, `--no-headers`) is
   // for scripts and has exactly the columns asked for, as procps prints them: `kill $(appinit ps
@@ -100,11 +116,12 @@ export function psReadNeeds(opts: Pick<PsOptions, 'format' | 'columns'>): { cmdl
 /** Formats processes as procps' ps does; one line per process, each ending in a newline. */
 export function formatPs(procs: readonly ProcInfo[], opts: PsOptions): string {
   const ctx = context(opts);
-  const { cols, header } = buildColumns(procs, opts, ctx);
+  const { rows, prefixes } = orderRows(procs, ctx, opts.sort ?? [], opts.forest ?? null);
+  const { cols, header } = buildColumns(rows, opts, ctx, prefixes);
   const active = activeColumns(cols, opts.width ?? Infinity);
   const lines: string[] = [];
   if (header) lines.push(layoutLine(cols, null, active));
-  for (const p of procs) lines.push(layoutLine(cols, p, active));
+  for (const p of rows) lines.push(layoutLine(cols, p, active));
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
@@ -136,6 +153,7 @@ export interface PsJsonRow {
   args: string;
   argv: string[];
   job?: number | string;
+  depth?: number;
 }
 
 /** The same data as formatPs as plain objects (numbers unrounded where ps rounds). */
@@ -143,7 +161,8 @@ export function psJson(procs: readonly ProcInfo[], opts: PsOptions): PsJsonRow[]
   const ctx = context(opts);
   const { hz, pageSize, uptime, btime, memTotalKb } = ctx.sys;
   const stat = COLUMNS.stat as NonNullable<(typeof COLUMNS)['stat']>;
-  return procs.map((p) => {
+  const { rows, prefixes } = orderRows(procs, ctx, opts.sort ?? [], opts.forest ?? null);
+  return rows.map((p) => {
     const elapsed = Math.max(0, uptime - p.startTime / hz);
     const cpuSeconds = (p.utime + p.stime) / hz;
     const rssKb = (p.rss * pageSize) / 1024;
@@ -177,6 +196,8 @@ export function psJson(procs: readonly ProcInfo[], opts: PsOptions): PsJsonRow[]
     };
     const job = opts.jobs?.get(p.pid);
     if (job !== undefined) row.job = job;
+    // In a forest, how deep the row is (the prefix's levels), for a tree drawn elsewhere.
+    if (opts.forest) row.depth = (prefixes.get(p) ?? '').length / (opts.forest === 'indent' ? 2 : 4);
     return row;
   });
 }
