@@ -115,7 +115,8 @@ export function checkClientHome(home: string, uid: number = process.geteuid?.() 
   const st = (() => { try { return statSync(home); } catch { return null; } })();
   if (!st) return;
   if (st.uid !== uid && st.uid !== 0) {
-    throw new UntrustedHome(`APPINIT_HOME ${home} belongs to ${who(st.uid)}, not to you (${who(uid)}) or root: refusing to use it; use a directory you own`);
+    // Root is one of the two owners a client accepts: named once when the user is root.
+    throw new UntrustedHome(`APPINIT_HOME ${home} belongs to ${who(st.uid)}, not to you (${who(uid)})${uid === 0 ? '' : ' or root'}: refusing to use it; use a directory you own`);
   }
   const sock = lstatOrNull(join(home, 'appinit.sock'));
   if (sock && sock.uid !== st.uid) {

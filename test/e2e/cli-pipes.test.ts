@@ -56,7 +56,7 @@ describe('CLI output through pipes', () => {
       const q = await pipeline(h, `appinit ${cmd} | head -1`);
       assert.equal(q.out, 'from-daemon\n', `appinit ${cmd} | head -1: the line`);
       assert.equal(q.err, '', `appinit ${cmd} | head -1: nothing on stderr`);
-      assert.equal(q.cli, 0, `appinit ${cmd} | head -1: ends by itself once head has left`);
+      assert.equal(q.cli, 141, `appinit ${cmd} | head -1: ends by itself once head has left, 141 as GNU tail -f | head -1`);
     }
     const r = await pipeline(h, 'appinit logs flood -n 100000000 | head -1');
     assert.equal(r.out, '1\n', 'the first line');

@@ -41,7 +41,7 @@ describe('qaipc: resources from the shell', () => {
     assert.equal((await h.cli(['sem', 'gpu', 'create', '2'])).code, 0, 'the same create again is fine (as semget without IPC_EXCL)');
     const r = await h.cli(['sem', 'gpu', 'create', '3']);
     assert.equal(r.code, 1, `create 3 over a semaphore of 2: status 1 (${r.stderr})`);
-    assert.match(r.stderr, /gpu exists as a semaphore of 2/);
+    assert.match(r.stderr, /gpu exists as a semaphore of 2 with mode 0600, not a semaphore of 3 with mode 0600 as asked; remove it first \(appinit ipcrm gpu\) or create it as it is/, 'a command names no file');
     const m = await h.cli(['sem', 'gpu', 'create', '2', '--mode', '0660']);
     assert.equal(m.code, 1, `another mode: status 1 (${m.stderr})`);
     const q = await h.cli(['mq', 'q3', 'create', '--max-bytes', '200']);

@@ -189,7 +189,7 @@ export const resourcesModule: Module<'resources'> = {
       const old = m.resources.get(name);
       if (old && old.kind === kind) {
         const why = m.differs({ name, kind, value, maxBytes: b.maxBytes == null ? old.maxBytes : maxBytes, mode: b.mode == null ? old.mode : mode });
-        if (why) throw new ApiError('exists', why.replace(/; remove it first.*$/, `; remove it first (appinit ipcrm ${name}) or create it as it is`));
+        if (why) throw new ApiError('exists', why.replace(/, this file declares /, ", not ").replace(/; remove it first.*$/, ` as asked; remove it first (appinit ipcrm ${name}) or create it as it is`));
       }
       try {
         return m.create({

@@ -6,6 +6,7 @@ import type { LogLine } from '../../client/index.js';
 import { client, CliError, EXIT, report } from '../context.js';
 import { localZone } from '../local-zone.js';
 import type { Runner } from '../modules.js';
+import { EXIT_PIPE } from '../run.js';
 
 /** Options of `logs`. */
 export interface LogsOptions {
@@ -134,7 +135,9 @@ export async function logs(name: string | undefined, opts: LogsOptions): Promise
       // We did not end it (no Ctrl-C, the reader is still there): the daemon did, stopping or gone.
       void whyTheFollowEnded(c.home).then(resolve);
     });
-    out.whenGone(() => { close(); resolve(EXIT.ok); });
+    // The reader left (`| head -1`): 141, as a SIGPIPE death, also when the program was quiet and
+    // no write met the closed pipe (tail -f | head -1 says 141 too).
+    out.whenGone(() => { close(); resolve(EXIT_PIPE); });
     void out.watchReader();
     process.on('SIGINT', () => { close(); resolve(EXIT.ok); });
   });
