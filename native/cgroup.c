@@ -350,15 +350,16 @@ long cg_oom_kills(const char *job, int dir_fd) {
   return oom_kill_in(open(path, O_RDONLY | O_CLOEXEC));
 }
 
-void cg_job_remove(const char *job) {
+int cg_job_remove(const char *job) {
   char dir[PATH_MAX];
   job_dir(dir, sizeof dir, v2base, job);
-  rmdir(dir);
+  int gone = rmdir(dir) == 0 || errno == ENOENT;
   for (int c = 0; c < C_N; c++) {
     if (!v1base[c][0]) continue;
     job_dir(dir, sizeof dir, v1base[c], job);
     rmdir(dir);
   }
+  return gone ? 0 : -1;
 }
 
 int cg_job_of(pid_t pid, char *job, size_t cap) {

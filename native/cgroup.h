@@ -40,7 +40,7 @@ int cg_populated(int events_fd);
  * memory.oom_control's), -1 when no memory controller counts for it. */
 long cg_oom_kills(const char *job, int dir_fd);
 /* Removes the job's (empty) groups; a populated group stays. */
-void cg_job_remove(const char *job);
+int cg_job_remove(const char *job); /* 0: the v2 group is gone */
 /* Copies into job the key of the job whose group pid is in; 1 if found. */
 int cg_job_of(pid_t pid, char *job, size_t cap);
 /* Removes every empty job group of this helper and its directory (at quit). */

@@ -1005,6 +1005,12 @@ typedef struct job {
   int killing;           /* KILL was sent to the whole job: anything of it seen now is killed */
   int stopped;           /* a stop reached it: its group goes when it is empty (else kept for a restart) */
   int64_t check_at_us;   /* when to look for survivors of that KILL (0: no check due) */
+  /* cgroup.kill was written to its group, which still exists: Linux 6.14 and later (seen on 6.18)
+   * kill at once every child cloned INTO that group (cgroup_css_set_fork reads the kill sequence
+   * of the parent's group, cgroup_post_fork compares it with the target's), so a job whose stop
+   * left a survivor (state D) could never start again. Its spawns fork and join by writing
+   * cgroup.procs instead, until the group is removed. */
+  int killed_group;
   /* A job the helper may restart on its own (a ticket) keeps its stdout/stderr log pipes from
    * one run to the next: the helper holds a write end of each (keep_w) so its pump never sees
    * EOF, and a restart gives the same pipe to the new process. Per restart that saves two
@@ -1089,7 +1095,7 @@ static void job_cgroup_release(job_t *j) {
   }
   for (int i = 0; i < CG_MAX_JOIN; i++) if (j->join[i] >= 0) { close(j->join[i]); j->join[i] = -1; }
   if (j->dir_fd >= 0) { close(j->dir_fd); j->dir_fd = -1; }
-  if (cg_enabled() && cg_key_ok(j->key)) cg_job_remove(j->key);
+  if (cg_enabled() && cg_key_ok(j->key) && cg_job_remove(j->key) == 0) j->killed_group = 0;
   j->unpopulated = 0;
 }
 
@@ -2401,6 +2407,7 @@ static void spawn_cgroup(spawn_t *sp) {
       j->events_fd = efd;
       j->dir_fd = dfd;
       j->oom_seen = cg_oom_kills(rq->job, dfd); /* a group kept from an earlier run counts from here */
+      if (j->killed_group) { close(j->dir_fd); j->dir_fd = -1; } /* the same group, still killed: join it */
       if (ep_ctl(EPOLL_CTL_ADD, efd, EPOLLPRI, j) < 0) snprintf(warn, sizeof warn, "cgroup.events: %s", strerror(errno));
     }
   }
@@ -2972,7 +2979,11 @@ static int signal_job(const char *key, int sig, int all) {
   if (j->events_fd >= 0) {
     pid_t *pids = NULL;
     int n = cg_job_procs(key, &pids);
-    if (sig == SIGKILL && cg_job_kill(key) == 0) count += n > 0 ? n : 0;
+    if (sig == SIGKILL && cg_job_kill(key) == 0) {
+      count += n > 0 ? n : 0;
+      j->killed_group = 1;
+      if (j->dir_fd >= 0) { close(j->dir_fd); j->dir_fd = -1; } /* see killed_group */
+    }
     else
       for (int i = 0; i < n; i++) {
         proc_t *p = proc_find(pids[i]);

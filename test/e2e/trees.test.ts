@@ -163,6 +163,26 @@ describe('a process that cannot be killed (state D)', () => {
     await waitFor('it dies once thawed (the KILL was pending)', () => !alive(j.pid!));
     console.log(`# stop of a job in state D returned after ${ms} ms (stop.timeout 1s)`);
   });
+
+  // The stop's cgroup.kill leaves the group marked; on Linux 6.14+ a child cloned into such a
+  // group is killed at once by the kernel, and the job could not run again until the daemon did.
+  test('a start while it survives runs the program, and so does every later start', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
+    await h.up('programs:\n  frozen2:\n    command: sleep 1006\n    stop: { timeout: 1s }\n');
+    const j = await h.waitJob('frozen2', 'running', (x) => x.state === 'running' && x.pid != null);
+    mkdirSync(freezer, { recursive: true });
+    writeFileSync(join(freezer, 'tasks'), String(j.pid));
+    writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
+    await waitFor('the job is in state D', () => statField(j.pid!, 3) === 'D');
+    assert.equal((await h.cli(['stop', 'frozen2'], { timeoutMs: 30_000 })).code, 1, 'the survivor is named');
+    assert.equal((await h.cli(['start', 'frozen2'])).code, 0);
+    const again = await h.waitJob('frozen2', 'running beside the survivor', (x) => x.state === 'running' && x.pid != null && x.pid !== j.pid, 15_000);
+    assert.equal(again.restarts, 0, 'not killed and restarted');
+    writeFileSync(join(freezer, 'freezer.state'), 'THAWED');
+    await waitFor('the survivor dies once thawed', () => !alive(j.pid!));
+    assert.equal((await h.cli(['restart', 'frozen2'])).code, 0);
+    const third = await h.waitJob('frozen2', 'running after a restart', (x) => x.state === 'running' && x.pid != null && x.pid !== again.pid, 15_000);
+    assert.ok(alive(third.pid!), 'the restarted program runs');
+  });
 });
 
 /** True when a v1 freezer hierarchy is mounted and writable here. */
