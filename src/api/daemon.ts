@@ -1,5 +1,5 @@
 // The daemon process: store, helper, supervisor and API server, and their lifecycle.
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import type { Server } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { removeAll as removeIpcObjects } from '../core/ipc/manager.js';
@@ -7,6 +7,7 @@ import { applyControlFile } from './programs/apply-file.js';
 import type { UpResult } from '../core/supervisor/load.js';
 import { stopInOrder } from '../core/groups/run.js';
 import { isResting, Supervisor } from '../core/supervisor/runtime.js';
+import { LEFT_AFTER_KILL } from '../core/supervisor/machine.js';
 import { raiseNofile } from '../os/limits.js';
 import { tryLock } from '../os/lock.js';
 import { terminalSettings } from '../os/terminal.js';
@@ -26,7 +27,7 @@ import { upgrade } from './attach.js';
 import { fastUpgrade, isFastUpgrade } from './resources/fast.js';
 import { MODULES, type Service, type Services } from './modules.js';
 import { packageVersion } from './package-version.js';
-import { pathsFor, systemPaths, type Paths } from './paths.js';
+import { downLeftFile, pathsFor, systemPaths, type Paths } from './paths.js';
 import { programsLoaded, type ApiContext } from './routes.js';
 import { releaseMemory, SETTLE_BURST, Settler } from './settle.js';
 import { StoreGuard } from './store-guard.js';
@@ -176,6 +177,7 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
       }
     };
     stopping ??= (async () => {
+      try { unlinkSync(downLeftFile(paths.daemonPid)); } catch { /* none left by an earlier daemon */ }
       settler.stop();
       if (socketWatch) { socketWatch.watcher?.close(); clearInterval(socketWatch.timer); }
       for (const s of servers) s.close();
@@ -183,7 +185,12 @@ export async function startDaemon(home: string, opts: DaemonOptions = {}): Promi
       // Highest priority number first, as supervisord stops; one batch (all at once) by default.
       if (stopJobs) {
         // Stopped even on a full disk: the daemon's sockets are closed already, and it is leaving.
-        await step('stopping the jobs', () => stopInOrder(sup, [...sup.jobs.values()].filter((j) => !isResting(j)), { evenUnstored: true }));
+        const toStop = [...sup.jobs.values()].filter((j) => !isResting(j));
+        await step('stopping the jobs', () => stopInOrder(sup, toStop, { evenUnstored: true }));
+        // What outlived SIGKILL (state D) in this stop is told to the `appinit down` that waits
+        // for us: it names them and fails, as `stop` does, rather than say every job stopped.
+        const left = toStop.filter((j) => j.reason?.startsWith(LEFT_AFTER_KILL)).map((j) => `${j.spec.name} %${j.number}: ${j.reason}`);
+        await step('naming the survivors', () => { if (left.length) writeFileSync(downLeftFile(paths.daemonPid), `${left.join('\n')}\n`, { mode: 0o600 }); });
         // The control file's System V objects go once no job can use them.
         await step('removing System V objects', () => removeIpcObjects(db));
       }

@@ -1,7 +1,7 @@
 // Where everything lives under APPINIT_HOME, or, for the system daemon, under /run, /var/lib,
 // /var/spool and /var/log (or all under APPINIT_SYSTEM_HOME).
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** The directories of the system daemon (`appinit daemon --system`). */
 export interface SystemDirs {
@@ -70,4 +70,10 @@ export function systemDirs(env: NodeJS.ProcessEnv = process.env): SystemDirs {
 export function systemPaths(env: NodeJS.ProcessEnv = process.env): Paths {
   const dirs = systemDirs(env);
   return { ...pathsFor(dirs.lib), socket: join(dirs.run, 'appinit.sock'), logs: dirs.log, system: dirs };
+}
+
+/** Where a daemon's `down` names the processes that outlived SIGKILL, for the `appinit down` waiting
+ *  for it (beside its pid file; removed by the command that reads it). */
+export function downLeftFile(daemonPidFile: string): string {
+  return join(dirname(daemonPidFile), 'down.left');
 }

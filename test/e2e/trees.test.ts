@@ -183,6 +183,21 @@ describe('a process that cannot be killed (state D)', () => {
     const third = await h.waitJob('frozen2', 'running after a restart', (x) => x.state === 'running' && x.pid != null && x.pid !== again.pid, 15_000);
     assert.ok(alive(third.pid!), 'the restarted program runs');
   });
+
+  test('down names it and fails, as stop does', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
+    await h.up('programs:\n  frozen3:\n    command: sleep 1007\n    stop: { timeout: 1s }\n');
+    const j = await h.waitJob('frozen3', 'running', (x) => x.state === 'running' && x.pid != null);
+    mkdirSync(freezer, { recursive: true });
+    writeFileSync(join(freezer, 'tasks'), String(j.pid));
+    writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
+    await waitFor('the job is in state D', () => statField(j.pid!, 3) === 'D');
+    const r = await h.cli(['down'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 1, `not every job stopped: ${r.stdout}`);
+    assert.match(r.stderr, new RegExp(`^appinit: down: frozen3 %${j.job}: processes left after SIGKILL: ${j.pid} \\(D: uninterruptible sleep\\)$`, 'm'));
+    assert.doesNotMatch(r.stdout, /every job stopped/);
+    writeFileSync(join(freezer, 'freezer.state'), 'THAWED');
+    await waitFor('it dies once thawed', () => !alive(j.pid!));
+  });
 });
 
 /** True when a v1 freezer hierarchy is mounted and writable here. */

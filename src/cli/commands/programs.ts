@@ -1,8 +1,8 @@
 // `up`, `start`, `stop`, `restart`, `signal`, `down`: commands that change what runs.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pidInFile, processGone } from '../daemon-end.js';
-import { appinitHome, pathsFor, systemPaths } from '../../api/paths.js';
+import { appinitHome, downLeftFile, pathsFor, systemPaths } from '../../api/paths.js';
 import { systemMode } from '../../client/home.js';
 // read-file.ts, not load.ts: reading the file must not load the YAML parser into the CLI.
 import { readRegularFile } from '../../config/read-file.js';
@@ -201,6 +201,15 @@ export async function down(): Promise<number> {
     const what = `down: the daemon (pid ${pid}) ended before it had stopped every job`;
     if (sys || attempt === 3) throw new CliError(`${what}; run appinit down again`);
     process.stderr.write(`appinit: ${what}\n`);
+  }
+  // Processes that outlived SIGKILL (state D), as the daemon named them: said, and status 1, as `stop`.
+  const leftFile = downLeftFile(sys ? systemPaths().daemonPid : pathsFor(home).daemonPid);
+  let left = '';
+  try { left = readFileSync(leftFile, 'utf8'); unlinkSync(leftFile); } catch { /* none */ }
+  if (left) {
+    for (const line of left.trimEnd().split('\n')) process.stderr.write(`appinit: down: ${line}\n`);
+    process.stdout.write('appinit: daemon stopped; not every process of its jobs could be killed (named above)\n');
+    return EXIT.failure;
   }
   process.stdout.write('appinit: every job stopped; daemon stopped\n');
   return EXIT.ok;

@@ -263,6 +263,9 @@ const stoppingSpawned = (_job: JobCore, ev: EventOf<'spawned'>, now: Now): Step 
 const queueStart = (): Step => ({ patch: { want: 'up' }, effects: none });
 const unqueueStart = (): Step => ({ patch: { want: 'down' }, effects: none });
 
+/** How a stop's reason begins when processes outlived SIGKILL (state D). */
+export const LEFT_AFTER_KILL = 'processes left after SIGKILL';
+
 // The stop timeout passed: KILL the whole job, then look at what survived. A process in state D
 // cannot die until its I/O ends; after KILL_ROUNDS the stop returns and names what is left.
 const stoppingTimer = (job: JobCore, ev: EventOf<'timer'>): Step => {
@@ -285,7 +288,7 @@ const stoppingTimer = (job: JobCore, ev: EventOf<'timer'>): Step => {
       note: `${name}: alive after SIGKILL: ${list}; sending SIGKILL again`,
     };
   }
-  const reason = `processes left after SIGKILL: ${list}`;
+  const reason = `${LEFT_AFTER_KILL}: ${list}`;
   return { patch: { ...gone, reason }, effects: [clearDeadline], note: `${name}: ${reason}` };
 };
 
