@@ -2073,6 +2073,10 @@ static void keeper_main(child_args_t *a, int rfd) {
     (void)!write(rfd, &m, sizeof m);
     if (WIFEXITED(m.status) || WIFSIGNALED(m.status)) break;
   }
+  /* The terminal back to our own group before we leave: a session leader's exit hangs up the
+   * terminal's foreground group, and what the job left running in the background (`sleep 60 &`)
+   * would die of SIGHUP, which under a shell (that stays) it does not. */
+  tcsetpgrp(t, getpgrp());
   _exit(0);
 }
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { alive, CLI, TestHome, waitFor } from './harness.js';
+import { alive, CLI, statField, TestHome, waitFor } from './harness.js';
 import { Pty } from './pty.js';
 
 describe('job control', () => {
@@ -223,6 +223,22 @@ describe('job control', () => {
     process.kill(j.pid!, 'SIGCONT');
     await h.waitJob('svc', 'continued', (x) => !x.suspended);
     assert.match((await h.cli(['jobs'])).stdout, /Running {17}sleep 1000 &/);
+  });
+
+  test('what a job left in the background runs on after it ends, as under bash (no SIGHUP from its terminal)', async () => {
+    const pidFile = h.write('bgkid.pid', '');
+    const r = await h.cli(['run', '--bg', '--', 'sh', '-c', `sleep 60 & echo $! > ${pidFile}; exit 3`]);
+    assert.equal(r.code, 0, r.stderr);
+    const kid = await waitFor('the background sleep\'s pid', () => Number(readFileSync(pidFile, 'utf8')) || 0);
+    // The session's leader is the job's keeper: its exit is when the terminal would hang up.
+    const keeper = Number(statField(kid, 6));
+    await waitFor('the job ended', async () => /Exit 3/.test((await h.cli(['jobs'])).stdout));
+    await waitFor('the keeper (the session leader) gone', () => !alive(keeper));
+    try {
+      assert.ok(alive(kid), 'the background sleep is alive after its job ended');
+    } finally {
+      try { process.kill(kid, 'SIGKILL'); } catch { /* gone */ }
+    }
   });
 });
 
