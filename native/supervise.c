@@ -1609,7 +1609,8 @@ static void handle_status(pid_t pid, int status, struct rusage *ru, pstat_t *ps,
     }
   }
   ticket_t *t = p->leader ? ticket_find(p->job) : NULL;
-  int again = ticket_allows(t, status);
+  /* Something of the job outlived its leader: no restart at once, the daemon ends it first. */
+  int again = !alive && ticket_allows(t, status);
   emit_exit(pid, status, ru, ps, p, again, alive, oom_killed(j, status));
   if (p->leader) {
     /* Attached clients get every byte the job wrote before they hear it ended. Reading a pump

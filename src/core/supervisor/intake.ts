@@ -32,7 +32,7 @@ export function jobEventOf(msg: HelperEvent, job: Job, tracked: boolean): JobEve
     case 'exit': {
       if (!isLeaderExit(msg, job)) return { type: 'reaped', pid: msg.pid };
       const { code, signal, core } = decodeStatus(msg.status);
-      return { type: 'exit', term: termination(code, signal, core, msg.oom === 1), ticketUsed: msg.respawned === 1 };
+      return { type: 'exit', term: termination(code, signal, core, msg.oom === 1), ticketUsed: msg.respawned === 1, left: msg.alive ?? 0 };
     }
     case 'respawned':
       return { type: 'respawned', pid: msg.pid, start: msg.start, execError: execErrorText(job, msg), tracked };

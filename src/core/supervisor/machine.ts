@@ -33,8 +33,9 @@ export interface EventMap {
   blocked: { on: string[] };
   /** What it waited for is there: spawn now. */
   unblocked: object;
-  /** The leader ended. ticketUsed: the helper already restarted it under a ticket. */
-  exit: { term: Termination; ticketUsed: boolean };
+  /** The leader ended. ticketUsed: the helper already restarted it under a ticket. left: how
+   *  many processes of the job the helper saw alive besides it (a worker it setsid'd, a daemon). */
+  exit: { term: Termination; ticketUsed: boolean; left?: number };
   /** The helper restarted the leader under a ticket: the new process. */
   respawned: { pid: number; start: number; execError: string | null; tracked: boolean };
   /** A process of the job other than the leader ended, or was adopted by the helper. */
@@ -106,6 +107,9 @@ export interface JobCore {
   waitingFor: string[] | null;
   /** The last STATUS= text the program sent on $NOTIFY_SOCKET (not stored: a new process starts without). */
   statusText?: string | null;
+  /** In backoff before a restart, what the last run left is being ended: 1 its stop signal was
+   *  sent, 2 SIGKILL too (not stored: a daemon restart resumes the backoff as it is). */
+  clearing?: number;
 }
 
 /** A transition: fields that change, effects to carry out, and a line for the event log. */
@@ -134,8 +138,26 @@ export function hasRemains(job: JobCore): boolean {
 
 // ---------- starting ----------
 
+// Backoff while the last run's leftovers are being ended: gone, the restart goes at once; still
+// there at the deadline, SIGKILL (and the restart after a grace, whatever survived).
+const backoffEmpty = (job: JobCore): Step => {
+  if (!job.clearing) return emptied();
+  const s = spawnNow();
+  return { patch: { others: new Set(), populated: false, ...s.patch }, effects: s.effects };
+};
+const backoffTimer = (job: JobCore): Step => {
+  if (job.clearing === 1 && hasRemains(job)) {
+    return {
+      patch: { clearing: 2 },
+      effects: [{ kind: 'signal', sig: 'SIGKILL', all: true }, { kind: 'deadline', in: KILL_GRACE_MS }],
+      note: `${job.spec.name}: what its last run left still runs ${formatDuration(job.spec.stopTimeout)} after ${job.spec.stopSignal}; sending SIGKILL`,
+    };
+  }
+  return spawnNow();
+};
+
 const spawnNow = (): Step => ({
-  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null, statusText: null },
+  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null, statusText: null, clearing: 0 },
   effects: [{ kind: 'spawn' }, clearDeadline],
 });
 
@@ -209,6 +231,17 @@ const onCrash = (job: JobCore, ev: EventOf<'exit'>, now: Now): Step => {
       return { patch: { ...base, state: 'starting', restarts: job.restarts + 1, restartTimes: d.restartTimes, attempt: d.attempt, reason: null }, effects: [clearDeadline], note: d.why };
     case 'restart': {
       const patch = { ...base, restarts: job.restarts + 1, restartTimes: d.restartTimes, attempt: d.attempt, reason: null };
+      if (ev.left) {
+        // What the last run left (a setsid'd worker holding its port, a daemon it forked) is ended
+        // before the next run starts, as systemd's KillMode=control-group: left running, every
+        // restart failed on the port, or another copy of the daemon piled up. Its stop signal,
+        // the stop timeout, then SIGKILL; the restart follows once nothing of it is left.
+        return {
+          patch: { ...patch, state: 'backoff', clearing: 1 },
+          effects: [{ kind: 'signal', sig: p.stopSignal, all: true }, { kind: 'deadline', in: p.stopTimeout }],
+          note: `${d.why}; first ending the ${ev.left} process${ev.left === 1 ? '' : 'es'} its last run left (${p.stopSignal})`,
+        };
+      }
       if (d.delay === 0) return { patch: { ...patch, ...spawnNow().patch }, effects: [{ kind: 'spawn' }, clearDeadline], note: d.why };
       return { patch: { ...patch, state: 'backoff' }, effects: [{ kind: 'deadline', in: d.delay }], note: d.why };
     }
@@ -221,14 +254,14 @@ const beginStop = (job: JobCore): Step => job.pid == null && job.waitingFor ? {
   // Never spawned (it waited for `after:`): nothing to signal.
   patch: { state: 'stopped', want: 'down', waitingFor: null }, effects: [clearDeadline],
 } : ({
-  patch: { state: 'stopping', want: 'down', killRounds: 0 },
+  patch: { state: 'stopping', want: 'down', killRounds: 0, clearing: 0 },
   effects: [{ kind: 'signal', sig: job.spec.stopSignal, all: true }, { kind: 'deadline', in: job.spec.stopTimeout }],
 });
 
 // In backoff the leader is gone, but what it forked may live on (a fork bomb under a pids limit,
 // a daemon it left): then the stop is a real one.
 const cancelBackoff = (job: JobCore): Step =>
-  hasRemains(job) ? beginStop(job) : { patch: { state: 'stopped', want: 'down' }, effects: [clearDeadline] };
+  hasRemains(job) ? beginStop(job) : { patch: { state: 'stopped', want: 'down', clearing: 0 }, effects: [clearDeadline] };
 
 // While stopping, the job is stopped only when the leader and everything else of it are gone.
 const stoppedWhenEmpty = (job: JobCore, patch: Partial<JobCore>): Step => {
@@ -352,7 +385,7 @@ export const machine: Table = {
     respawned: onSpawned, exit: onCrash, timer: startingTimer, notified: startingNotified,
   },
   running: { ...common, start: ignore, stop: beginStop, exit: onCrash, timer: ignore },
-  backoff: { ...common, start: startFresh, stop: cancelBackoff, exit: lateExit, timer: spawnNow },
+  backoff: { ...common, start: startFresh, stop: cancelBackoff, exit: lateExit, timer: backoffTimer, empty: backoffEmpty },
   stopping: {
     ...common, start: queueStart, stop: unqueueStart, exit: stoppingExit, reaped: stoppingReaped, empty: stoppingEmpty,
     respawned: stoppingRespawned, spawned: stoppingSpawned, timer: stoppingTimer,
