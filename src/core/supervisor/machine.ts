@@ -107,9 +107,10 @@ export interface JobCore {
   waitingFor: string[] | null;
   /** The last STATUS= text the program sent on $NOTIFY_SOCKET (not stored: a new process starts without). */
   statusText?: string | null;
-  /** In backoff before a restart, what the last run left is being ended: 1 its stop signal was
-   *  sent, 2 SIGKILL too (not stored: a daemon restart resumes the backoff as it is). */
-  clearing?: number;
+  /** In backoff before a restart, what the last run left is being ended: since when (monotonic
+   *  ms), the backoff's own delay, and whether SIGKILL followed the stop signal (not stored: a
+   *  daemon restart resumes the backoff as it is). */
+  clearing?: { since: number; delay: number; killed: boolean } | null;
 }
 
 /** A transition: fields that change, effects to carry out, and a line for the event log. */
@@ -140,24 +141,34 @@ export function hasRemains(job: JobCore): boolean {
 
 // Backoff while the last run's leftovers are being ended: gone, the restart goes at once; still
 // there at the deadline, SIGKILL (and the restart after a grace, whatever survived).
-const backoffEmpty = (job: JobCore): Step => {
-  if (!job.clearing) return emptied();
+// Its backoff delay still holds: the restart waits for whichever comes last.
+const backoffEmpty = (job: JobCore, _ev: EventOf<'empty'>, now: Now): Step => {
+  const c = job.clearing;
+  if (!c) return emptied();
+  const left = c.since + c.delay - now.mono;
+  if (left > 0) return { patch: { others: new Set(), populated: false, clearing: null }, effects: [{ kind: 'deadline', in: left }] };
   const s = spawnNow();
   return { patch: { others: new Set(), populated: false, ...s.patch }, effects: s.effects };
 };
-const backoffTimer = (job: JobCore): Step => {
-  if (job.clearing === 1 && hasRemains(job)) {
-    return {
-      patch: { clearing: 2 },
-      effects: [{ kind: 'signal', sig: 'SIGKILL', all: true }, { kind: 'deadline', in: KILL_GRACE_MS }],
-      note: `${job.spec.name}: what its last run left still runs ${formatDuration(job.spec.stopTimeout)} after ${job.spec.stopSignal}; sending SIGKILL`,
-    };
+const backoffTimer = (job: JobCore, _ev: EventOf<'timer'>, now: Now): Step => {
+  const c = job.clearing;
+  if (c && hasRemains(job)) {
+    const waited = now.mono - c.since;
+    if (!c.killed && waited < job.spec.stopTimeout) return { patch: {}, effects: [{ kind: 'deadline', in: job.spec.stopTimeout - waited }] };
+    if (!c.killed) {
+      return {
+        patch: { clearing: { ...c, killed: true } },
+        effects: [{ kind: 'signal', sig: 'SIGKILL', all: true }, { kind: 'deadline', in: KILL_GRACE_MS }],
+        note: `${job.spec.name}: what its last run left still runs ${formatDuration(job.spec.stopTimeout)} after ${job.spec.stopSignal}; sending SIGKILL`,
+      };
+    }
+    // Still there after SIGKILL (state D): the restart goes on beside it, as a stop would return.
   }
   return spawnNow();
 };
 
 const spawnNow = (): Step => ({
-  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null, statusText: null, clearing: 0 },
+  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null, statusText: null, clearing: null },
   effects: [{ kind: 'spawn' }, clearDeadline],
 });
 
@@ -237,8 +248,8 @@ const onCrash = (job: JobCore, ev: EventOf<'exit'>, now: Now): Step => {
         // restart failed on the port, or another copy of the daemon piled up. Its stop signal,
         // the stop timeout, then SIGKILL; the restart follows once nothing of it is left.
         return {
-          patch: { ...patch, state: 'backoff', clearing: 1 },
-          effects: [{ kind: 'signal', sig: p.stopSignal, all: true }, { kind: 'deadline', in: p.stopTimeout }],
+          patch: { ...patch, state: 'backoff', clearing: { since: now.mono, delay: d.delay, killed: false } },
+          effects: [{ kind: 'signal', sig: p.stopSignal, all: true }, { kind: 'deadline', in: Math.min(d.delay, p.stopTimeout) || p.stopTimeout }],
           note: `${d.why}; first ending the ${ev.left} process${ev.left === 1 ? '' : 'es'} its last run left (${p.stopSignal})`,
         };
       }
@@ -254,14 +265,14 @@ const beginStop = (job: JobCore): Step => job.pid == null && job.waitingFor ? {
   // Never spawned (it waited for `after:`): nothing to signal.
   patch: { state: 'stopped', want: 'down', waitingFor: null }, effects: [clearDeadline],
 } : ({
-  patch: { state: 'stopping', want: 'down', killRounds: 0, clearing: 0 },
+  patch: { state: 'stopping', want: 'down', killRounds: 0, clearing: null },
   effects: [{ kind: 'signal', sig: job.spec.stopSignal, all: true }, { kind: 'deadline', in: job.spec.stopTimeout }],
 });
 
 // In backoff the leader is gone, but what it forked may live on (a fork bomb under a pids limit,
 // a daemon it left): then the stop is a real one.
 const cancelBackoff = (job: JobCore): Step =>
-  hasRemains(job) ? beginStop(job) : { patch: { state: 'stopped', want: 'down', clearing: 0 }, effects: [clearDeadline] };
+  hasRemains(job) ? beginStop(job) : { patch: { state: 'stopped', want: 'down', clearing: null }, effects: [clearDeadline] };
 
 // While stopping, the job is stopped only when the leader and everything else of it are gone.
 const stoppedWhenEmpty = (job: JobCore, patch: Partial<JobCore>): Step => {

@@ -56,6 +56,33 @@ describe('machine', () => {
     assert.equal(t?.effects[0].kind, 'spawn');
   });
 
+  test('an exit that left processes: their stop signal first, the restart once they are gone and the backoff is over', () => {
+    const d = started({ ready: 0, backoff: { initial: 3000, factor: 2, max: 30000, reset: 10000 }, stopTimeout: 10000 });
+    d.send({ type: 'adopted', pid: 200 });
+    const s = d.send({ type: 'exit', term: EXIT1, ticketUsed: false, left: 1 });
+    assert.equal(d.job.state, 'backoff');
+    assert.deepEqual(s?.effects, [{ kind: 'signal', sig: 'SIGTERM', all: true }, { kind: 'deadline', in: 3000 }]);
+    assert.match(s?.note ?? '', /; first ending the 1 process its last run left \(SIGTERM\)$/);
+    d.clock.advance(50);
+    const e = d.send({ type: 'empty' });
+    assert.equal(d.job.state, 'backoff', 'gone, but the backoff still holds');
+    assert.deepEqual(e?.effects, [{ kind: 'deadline', in: 2950 }]);
+    d.clock.advance(2950);
+    assert.equal(d.send({ type: 'timer' })?.effects[0]?.kind, 'spawn');
+    assert.equal(d.job.state, 'starting');
+  });
+
+  test('leftovers still there after the stop timeout get SIGKILL; the restart follows their end or the grace', () => {
+    const d = started({ ready: 0, backoff: { initial: 0, factor: 2, max: 30000, reset: 10000 }, stopTimeout: 1000 });
+    d.send({ type: 'adopted', pid: 200 });
+    const s = d.send({ type: 'exit', term: EXIT1, ticketUsed: false, left: 1 });
+    assert.deepEqual(s?.effects, [{ kind: 'signal', sig: 'SIGTERM', all: true }, { kind: 'deadline', in: 1000 }]);
+    d.clock.advance(1000);
+    const k = d.send({ type: 'timer' });
+    assert.deepEqual(k?.effects, [{ kind: 'signal', sig: 'SIGKILL', all: true }, { kind: 'deadline', in: KILL_GRACE_MS }]);
+    assert.equal(d.send({ type: 'empty' })?.effects[0]?.kind, 'spawn', 'gone after the KILL: the restart at once (no backoff)');
+  });
+
   test('restart: never rests in exited and keeps want as commanded', () => {
     const d = started({ ready: 0, restart: 'never' });
     d.send({ type: 'exit', term: EXIT0, ticketUsed: false });
