@@ -14,6 +14,7 @@ import { groupsOf, lookupGroup } from '../os/groups.js';
 import { lookupUser } from '../os/proc/index.js';
 import { hardLimits } from '../os/peer-limits.js';
 import { resourceNamed } from './resources/module.js';
+import { nameOfAnother } from './name-owner.js';
 import { DAEMON_UID, type ApiContext, type ApiRequest } from './routes.js';
 
 /** The user a caller's job runs as when it names none: null (the daemon's own) for the daemon's
@@ -125,6 +126,10 @@ export function ownDocument(ctx: ApiContext, req: ApiRequest, doc: ControlDocume
   // The parsed programs (not ownPrograms' copies) know where their settings were written.
   for (const p of doc.programs) {
     const at = (setting: string) => placeOf(p, setting);
+    // Another user's finished run or at job left logs under this name: not this user's to take.
+    if (!ctx.sup.jobs.size || ![...ctx.sup.jobs.values()].some((j) => j.spec.name === p.name)) {
+      if (nameOfAnother(ctx, p.name, uid, uid)) issues.push({ ...p.source, path: `programs.${p.name}`, message: `"${p.name}" names the logs of another user's job on this daemon (names are shared by every user, and name the log directory): rename this one` });
+    }
     if ((p.grants ?? []).length) {
       issues.push({ ...at('grants'), path: `programs.${p.name}.grants`, message: 'only root may grant files on the system daemon (appinit open opens them with root\'s rights); your programs can open your own files themselves' });
     }

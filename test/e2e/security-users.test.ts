@@ -276,6 +276,33 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     }
   });
 
+  test("a name whose logs are another user's is not taken: run --name and start --name are refused, a command's own name gets @USER", async () => {
+    // Root's finished run job left logs/secret-TAG (root's); A's program web-TAG has its own.
+    const secret = `secret-${tag}`;
+    assert.equal((await h.cli(['run', '--name', secret, '--', 'sh', '-c', 'echo ROOT-SECRET'])).code, 0);
+    for (const name of [secret, `web-${tag}`]) {
+      const r = await h.cli(['run', '--name', name, '--', 'true'], { user: b });
+      assert.equal(r.code, 1, `B's run --name ${name} is refused: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`"${name}" is the name of another user's program or job`));
+      const s = await h.cli(['start', '--name', name, '--', 'sleep', '1'], { user: b });
+      assert.notEqual(s.code, 0, `B's start --name ${name} is refused`);
+      assert.match(s.stderr, /another user's program or job/);
+    }
+    assert.doesNotMatch((await h.cli(['logs', secret], { user: b })).stdout, /ROOT-SECRET/);
+    assert.equal(statSync(join(h.dir, 'log', secret, 'out.log')).uid, 0, 'root\'s log file stays root\'s');
+    // A plain run of a command root ran too: its own name with B's user after @.
+    const cmd = `echo${tag.replace(/[^A-Za-z0-9]/g, '')}`;
+    const bin = h.write(cmd, '#!/bin/sh\necho "$1"\n', 0o755);
+    assert.equal((await h.cli(['run', '--', bin, 'ROOT-OUT'])).code, 0);
+    const mine = await h.cli(['run', '--', bin, 'B-OUT'], { user: b });
+    assert.equal(mine.code, 0, mine.stderr);
+    assert.equal(mine.stdout, 'B-OUT\n');
+    const logs = await h.cli(['logs', `${cmd}@${B}`], { user: b });
+    assert.match(logs.stdout, /B-OUT/);
+    assert.doesNotMatch(logs.stdout, /ROOT-OUT/);
+    assert.equal(statSync(join(h.dir, 'log', cmd, 'out.log')).uid, 0, 'the command\'s own name stays root\'s');
+  });
+
   test("another user's at queue and crontab cannot be read or changed", async () => {
     const q = await h.cli(['atq', '--json'], { user: b });
     assert.equal(q.code, 0, q.stderr);

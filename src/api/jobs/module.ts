@@ -9,7 +9,7 @@ import { shellStatus } from '../../core/supervisor/termination.js';
 import { attributeProcesses } from '../../core/monitor/jobs.js';
 import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
 import { sendSignal, startTicks } from '../../os/host.js';
-import { readAllProcesses } from '../../os/proc/index.js';
+import { lookupUser, readAllProcesses } from '../../os/proc/index.js';
 import type { JobsRow } from '../views.js';
 import { ApiError } from '../errors.js';
 import { jobOfRecordedPid } from '../../store/records.js';
@@ -17,6 +17,7 @@ import { bool, envObject, optInt, optText, programName, signalArg, text, textLis
 import type { Module } from '../modules.js';
 import { checkCommand, checkCwd, runUser } from './preflight.js';
 import { callerRunAs } from '../owner.js';
+import { freeName, nameOfAnother } from '../name-owner.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
 
 // Bash's + and -: the most recently stopped or backgrounded jobs, stopped ones first.
@@ -171,7 +172,13 @@ export const jobsModule: Module = {
       const env = other ? callerTerminalEnv(b.env) : b.env;
       if (!b.shell) checkCommand(argv[0], other ? undefined : env.PATH, cwd);
       // Without --name the job is named after its command, made a valid name (it names the log directory).
-      const name = b.name ?? (basename(argv[0]).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[-.]+/, '') || 'job');
+      // On the system daemon a name is its owner's (it names the log directory): another user's
+      // is refused when asked for, and a command's own name another user has gets `@USER`.
+      const runAsUid = runAs?.uid ?? (user != null ? lookupUser(user)?.uid ?? uid : uid);
+      if (b.name != null && nameOfAnother(ctx, b.name, uid, runAsUid)) {
+        throw new ApiError('exists', `"${b.name}" is the name of another user's program or job (names are shared by every user of this daemon, and name the log directory): choose another --name`);
+      }
+      const name = b.name ?? freeName(ctx, basename(argv[0]).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[-.]+/, '') || 'job', uid, runAsUid, lookupUser(uid)?.name ?? String(uid));
       const commandText = joinCommand(argv);
       const spec = normalize({
         name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: user != null ? 'add' : 'replace',

@@ -12,6 +12,7 @@ import { joinCommand } from '../../config/split.js';
 import { ADHOC_SOURCE, isAdHoc } from '../../core/supervisor/adhoc.js';
 import { lastFileKey, type UpResult } from '../../core/supervisor/load.js';
 import { ownDocument } from '../owner.js';
+import { nameOfAnother } from '../name-owner.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { groupsOf } from '../../os/groups.js';
 import { lookupUser } from '../../os/proc/index.js';
@@ -161,8 +162,13 @@ export const programsModule: Module = {
 
     'POST /v1/programs/start': async (ctx, req) => {
       const spec = adHocSpec(req);
-      if ([...ctx.sup.jobs.values()].some((j) => j.program === spec.name)) {
-        throw new ApiError(409, 'exists', `a program named "${spec.name}" exists; choose another --name, or appinit delete ${spec.name}`);
+      const owner = [...ctx.sup.jobs.values()].find((j) => j.program === spec.name)?.ownerUid;
+      const runAsUid = spec.user != null ? lookupUser(spec.user)?.uid ?? req.peer.uid : req.peer.uid;
+      if ((owner != null && owner !== req.peer.uid) || nameOfAnother(ctx, spec.name, req.peer.uid, runAsUid)) {
+        throw new ApiError('exists', `"${spec.name}" is the name of another user's program or job (names are shared by every user of this daemon, and name the log directory): choose another --name`);
+      }
+      if (owner != null) {
+        throw new ApiError('exists', `a program named "${spec.name}" exists; choose another --name, or appinit delete ${spec.name}`);
       }
       const issues = checkRunnable([spec]);
       if (issues.length) throw new ApiError(400, 'usage', issues.map((i) => `${i.path.replace(/^programs\.[^.]+\.?/, '') || 'program'}: ${i.message}`).join('\n'));
