@@ -26,6 +26,12 @@ typedef struct lsock {
   char *url;
   int fd;
   int unix_path; /* a unix: socket: its file is removed on release */
+  /* The socket file made, and for whom: on release only that file is removed, with that user's
+   * rights. A user who swapped a directory on the way for a symlink had root's helper unlink
+   * root's own socket (or FIFO) at the other end. 0: not known (adopted from the fd holder). */
+  dev_t dev;
+  ino_t ino;
+  uid_t uid;
   unsigned hold_id;
   struct lsock *next;
 } lsock_t;
@@ -142,14 +148,35 @@ int listen_get(const char *url, uid_t uid, char *msg, size_t cap) {
   if (fd < 0) return -1;
   l = add(url, fd);
   if (!l) { close(fd); snprintf(msg, cap, "out of memory"); return -1; }
+  struct stat st;
+  if (l->unix_path && lstat(url + 5, &st) == 0) { l->dev = st.st_dev; l->ino = st.st_ino; }
+  l->uid = uid == (uid_t)-1 ? 0 : uid;
   hold_one(l);
   return fd;
+}
+
+/* Unlinks the socket file made for l: still the same file (not one a swapped directory leads
+ * to), removed with its user's rights as it was made. */
+static void remove_socket_file(lsock_t *l) {
+  const char *path = l->url + 5;
+  struct stat st;
+  if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) return;
+  if (l->ino && (st.st_dev != l->dev || st.st_ino != l->ino)) return;
+  int olduid = -1, oldgid = -1;
+  if (l->uid != 0 && geteuid() == 0) {
+    struct passwd *pw = getpwuid(l->uid);
+    if (pw) oldgid = setfsgid(pw->pw_gid);
+    olduid = setfsuid(l->uid);
+  }
+  unlink(path);
+  if (olduid >= 0) setfsuid((uid_t)olduid);
+  if (oldgid >= 0) setfsgid((gid_t)oldgid);
 }
 
 static void drop(lsock_t *l, int remove_file) {
   if (l->hold_id) holder_del(l->hold_id);
   close(l->fd);
-  if (remove_file && l->unix_path) unlink(l->url + 5);
+  if (remove_file && l->unix_path) remove_socket_file(l);
   free(l->url);
   free(l);
 }

@@ -32,9 +32,12 @@ export function makeFifo(path: string, mode: number, owner?: { uid: number; gid:
   return existed ? 'existed' : 'made';
 }
 
-/** Removes the FIFO at path if a FIFO is still there (never a file that replaced it). */
-export function removeFifo(path: string): void {
+/** Removes the FIFO at path if a FIFO is still there (never a file that replaced it); with
+ *  `owner`, only when it is still that user's: a user who swapped a directory on the way for a
+ *  symlink had root's daemon remove root's own FIFO at the other end. */
+export function removeFifo(path: string, owner?: number): void {
   try {
-    if (lstatSync(path).isFIFO()) unlinkSync(path);
+    const st = lstatSync(path);
+    if (st.isFIFO() && (owner == null || st.uid === owner)) unlinkSync(path);
   } catch { /* gone already */ }
 }

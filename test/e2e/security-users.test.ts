@@ -303,6 +303,37 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.equal(statSync(join(h.dir, 'log', cmd, 'out.log')).uid, 0, 'the command\'s own name stays root\'s');
   });
 
+  test("a FIFO and a unix socket a user's up made are removed only where they were made: a directory swapped for a symlink leads to nothing of root's", async () => {
+    // Root's own FIFO and socket, in a directory only root can write.
+    const victims = join(h.dir, `victims-${tag}`);
+    mkdirSync(victims, { mode: 0o755 });
+    assert.equal(spawnSync('mkfifo', ['-m', '600', join(victims, 'victim')]).status, 0);
+    assert.equal(spawnSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(join(victims, 'app.sock'))})`]).status, 0);
+    // B's working directory, with the two directories B's programs use.
+    const work = join(h.dir, `bwork-${tag}`);
+    mkdirSync(work, { mode: 0o755 });
+    const { chownSync, renameSync, symlinkSync } = await import('node:fs');
+    chownSync(work, b.uid, b.gid);
+    const asB = (cmd: string) => spawnSync('sh', ['-c', cmd], { uid: b.uid, gid: b.gid, cwd: work, encoding: 'utf8' });
+    assert.equal(asB('mkdir fdir ldir').status, 0);
+    asB(`printf 'fifos:\n  f-${tag}: { path: ./fdir/victim }\nprograms:\n  fw-${tag}:\n    command: sleep 1000\n    stdout: { fifo: f-${tag} }\n  ls-${tag}:\n    command: sleep 1000\n    listen: ["unix:./ldir/app.sock"]\n' > a.yaml`);
+    asB(`printf 'programs:\n  other-${tag}:\n    command: sleep 1000\n' > b.yaml`);
+    const up = await h.cli(['up', join(work, 'a.yaml')], { user: b, cwd: work });
+    assert.equal(up.code, 0, up.stderr);
+    await waitFor('B\'s socket file is there', () => existsSync(join(work, 'ldir', 'app.sock')) || null);
+    // B swaps both directories for symlinks to root's directory, then loads a file without them.
+    renameSync(join(work, 'fdir'), join(work, 'fdir.old'));
+    renameSync(join(work, 'ldir'), join(work, 'ldir.old'));
+    symlinkSync(victims, join(work, 'fdir'));
+    symlinkSync(victims, join(work, 'ldir'));
+    const up2 = await h.cli(['up', join(work, 'b.yaml')], { user: b, cwd: work });
+    assert.equal(up2.code, 0, up2.stderr);
+    await waitFor('B\'s old programs stopped', async () => !(await h.cli(['status'], { user: b })).stdout.includes(`fw-${tag}`) || null);
+    await h.cli(['stop', `other-${tag}`], { user: b });
+    assert.ok(existsSync(join(victims, 'victim')), 'root\'s FIFO is still there');
+    assert.ok(existsSync(join(victims, 'app.sock')), 'root\'s socket is still there');
+  });
+
   test("another user's at queue and crontab cannot be read or changed", async () => {
     const q = await h.cli(['atq', '--json'], { user: b });
     assert.equal(q.code, 0, q.stderr);

@@ -78,7 +78,8 @@ export function syncFifos(db: Db, programs: Program[], loader: number): void {
       issues.push({ ...placeOf(program, stream), path: `fifos.${ref.name}`, message: (e as Error).message });
     }
   }
-  for (const path of [...mine]) if (!want.has(path)) { removeFifo(path); mine.delete(path); }
+  // A user's FIFOs were made theirs: only one still theirs is removed (root's are any owner's).
+  for (const path of [...mine]) if (!want.has(path)) { removeFifo(path, loader === 0 ? undefined : loader); mine.delete(path); }
   all[String(loader)] = [...mine];
   setMeta(db, MADE, JSON.stringify(all));
   if (issues.length) throw new ConfigError(issues);
@@ -86,6 +87,6 @@ export function syncFifos(db: Db, programs: Program[], loader: number): void {
 
 /** Removes every FIFO appinit made (`down`). */
 export function removeFifos(db: Db): void {
-  for (const paths of Object.values(madeBy(db))) for (const path of paths) removeFifo(path);
+  for (const [loader, paths] of Object.entries(madeBy(db))) for (const path of paths) removeFifo(path, loader === '0' ? undefined : Number(loader));
   setMeta(db, MADE, '{}');
 }
