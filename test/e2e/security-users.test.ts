@@ -334,6 +334,27 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.ok(existsSync(join(victims, 'app.sock')), 'root\'s socket is still there');
   });
 
+  test("top's k (signal a pid) reaches only what kill(2) would let the user signal: not a root process that took the user's euid for a moment", async () => {
+    const { spawn } = await import('node:child_process');
+    const victim = spawn('python3', ['-c', `import os, time; os.seteuid(${b.uid}); time.sleep(60)`], { stdio: 'ignore' });
+    const own = spawn('sleep', ['60'], { stdio: 'ignore', uid: b.uid, gid: b.gid });
+    try {
+      await waitFor('the victim runs with B\'s euid', () => /^Uid:\s+0\s+\d+/m.test(readFileSync(`/proc/${victim.pid}/status`, 'utf8')) && readFileSync(`/proc/${victim.pid}/status`, 'utf8').match(/^Uid:\s+0\s+(\d+)/m)?.[1] === String(b.uid) || null);
+      const client = new URL('../../src/client/index.js', import.meta.url).pathname;
+      const asB = (pid: number) => spawnSync(process.execPath, ['--input-type=module', '-e',
+        `const { connect } = await import(${JSON.stringify(client)}); const c = await connect({ system: true, autostart: false });
+         try { const r = await c.signalPid(${pid}, 'TERM'); console.log('sent', r.signal); } catch (e) { console.log('refused', e.message); }`],
+      { uid: b.uid, gid: b.gid, env: h.env(), encoding: 'utf8', timeout: 20_000 });
+      const r = asB(victim.pid!);
+      assert.match(r.stdout, /^refused .*you may only signal your own processes/m, `${r.stdout}${r.stderr}`);
+      assert.equal(victim.exitCode, null, 'the root process lives');
+      assert.match(asB(own.pid!).stdout, /^sent SIGTERM/m, 'B signals its own process');
+    } finally {
+      victim.kill('SIGKILL');
+      own.kill('SIGKILL');
+    }
+  });
+
   test("another user's at queue and crontab cannot be read or changed", async () => {
     const q = await h.cli(['atq', '--json'], { user: b });
     assert.equal(q.code, 0, q.stderr);
