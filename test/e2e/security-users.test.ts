@@ -355,6 +355,19 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     }
   });
 
+  test("root's current job (%+, %%, a bare kill %%) is root's own, not another user's newer one", async () => {
+    const mineR = await h.cli(['run', '--bg', '--', 'sleep', '1011']);
+    const rootN = Number(/^\[(\d+)\]/.exec(mineR.stdout)?.[1]);
+    const theirs = await h.cli(['run', '--bg', '--', 'sleep', '1012'], { user: b });
+    const bN = Number(/^\[(\d+)\]/.exec(theirs.stdout)?.[1]);
+    assert.ok(rootN > 0 && bN > rootN, `root's %${rootN}, then B's newer %${bN}`);
+    assert.match((await h.cli(['jobs', '%+'])).stdout, new RegExp(`^\\[${rootN}\\]\\+ +Running +sleep 1011 &$`, 'm'));
+    assert.equal((await h.cli(['kill', '%%'])).code, 0);
+    await waitFor('root\'s job ended', async () => /Terminated/.test((await h.cli(['jobs'])).stdout) || null);
+    assert.match((await h.cli(['jobs'], { user: b })).stdout, new RegExp(`^\\[${bN}\\]\\+ +Running +sleep 1012 &$`, 'm'), 'B\'s job runs on');
+    assert.equal((await h.cli(['kill', `%${bN}`], { user: b })).code, 0);
+  });
+
   test("another user's at queue and crontab cannot be read or changed", async () => {
     const q = await h.cli(['atq', '--json'], { user: b });
     assert.equal(q.code, 0, q.stderr);

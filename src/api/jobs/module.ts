@@ -88,7 +88,7 @@ function waitTarget(ctx: ApiContext, req: ApiRequest, spec: string): Job {
 /** The job a spec (%N, %+, %-, %str, %?str, N, or a program name) names, for this caller. */
 export function jobBySpec(ctx: ApiContext, req: ApiRequest, spec: string | undefined): Job {
   const jobs = mine(ctx, req);
-  const [cur, prev] = currentAndPrevious(jobs);
+  const [cur, prev] = currentAndPrevious(own(jobs, req));
   if (spec && !spec.startsWith('%') && !/^\d+$/.test(spec)) {
     const byName = jobs.filter((j) => j.spec.name === spec);
     if (byName.length === 1) return byName[0];
@@ -118,9 +118,15 @@ export function jobsRow(j: Job, marker: JobsRow['marker']): JobsRow {
   return { number: j.number, marker, pid: j.pid, pids: j.pid != null ? [j.pid, ...j.others] : [...j.others], command: j.spec.commandText, status };
 }
 
+// The current and previous jobs (%+, %-, a bare fg or kill %%) are the caller's own, as a shell's
+// are its own: root sees every user's jobs, and its `kill %%` ended another user's newest.
+function own(jobs: Job[], req: ApiRequest): Job[] {
+  return jobs.filter((j) => j.ownerUid === req.peer.uid);
+}
+
 function rows(ctx: ApiContext, req: ApiRequest): { job: Job; row: JobsRow }[] {
   const jobs = mine(ctx, req);
-  const [cur, prev] = currentAndPrevious(jobs);
+  const [cur, prev] = currentAndPrevious(own(jobs, req));
   return jobs.map((job) => ({ job, row: jobsRow(job, job.number === cur ? '+' : job.number === prev ? '-' : ' ') }));
 }
 
