@@ -14,7 +14,7 @@ import type { PipeView } from '../api/pipes/module.js';
 import { FastChannel } from './fast-resources.js';
 import { coprocess, popen, type Coprocess, type PopenOptions, type PopenStream } from './popen.js';
 import type { Readable, Writable } from 'node:stream';
-import { acquire, Mutex, Queue, Semaphore } from './resources.js';
+import { acquire, Mutex, Queue, RECONNECT_WINDOW_MS, Semaphore } from './resources.js';
 import { wasUnread } from './response.js';
 import { AppinitError, errnoOf, reachError } from './errors.js';
 import { unixTransport, type Transport } from './transport.js';
@@ -245,13 +245,29 @@ export class Client {
 
   // A wait outlives a daemon killed while it waits: it is asked again of the next one (started by
   // the transport, as any call starts one), which re-adopts the jobs and has the end the helper kept.
+  // The system daemon is started by no client: after a kill -9 a wait holds on while it comes
+  // back (its service manager, root), for as long as a resource wait does.
   private async waitCall<T>(body: Record<string, unknown>): Promise<T> {
+    let lostSince: number | null = null;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.call<T>('POST', '/v1/wait', body);
       } catch (err) {
         const code = errnoOf(err);
-        if ((code !== 'ECONNRESET' && code !== 'EPIPE') || attempt >= WAIT_RETRIES) throw err;
+        if (code === 'ECONNRESET' || code === 'EPIPE') {
+          if (attempt >= WAIT_RETRIES) throw err;
+          continue;
+        }
+        // Refused after the wait was sent once: the daemon is away, not absent (EACCES: the next
+        // one's socket, made 0600, is not yet opened to every user).
+        if (attempt > 0 && (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES')) {
+          lostSince ??= Date.now();
+          if (Date.now() - lostSince < RECONNECT_WINDOW_MS) {
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+        }
+        throw err;
       }
     }
   }

@@ -1,7 +1,7 @@
 // appinit's resources from the library: mutexes, semaphores and message queues. A call that
 // waits keeps waiting through a restart of the daemon: it is re-sent with the same id, and the
 // daemon answers a re-sent request with the answer it gave before, so nothing is taken twice.
-import { AppinitError } from './errors.js';
+import { AppinitError, errnoOf } from './errors.js';
 import type { FastChannel } from './fast-resources.js';
 import type { Transport } from './transport.js';
 
@@ -37,7 +37,9 @@ async function call<T>(t: Transport, path: string, body: Record<string, unknown>
   // first: the daemon stores an answer under each id, and ids that grow keep its inserts at the
   // end of one b-tree instead of on random pages (bench/coord.ts).
   const id = `${Date.now().toString(36).padStart(9, '0')}-${globalThis.crypto.randomUUID()}`;
-  const until = Date.now() + RECONNECT_WINDOW_MS;
+  // The window counts from when the daemon went away, not from the first send: a lock waited
+  // for an hour still outlives a kill -9 and a restart.
+  let until: number | null = null;
   for (let attempt = 0; ; attempt++) {
     let r: { status: number; body: unknown };
     try {
@@ -47,8 +49,9 @@ async function call<T>(t: Transport, path: string, body: Record<string, unknown>
       // a request whose reused connection was reset: that one must be looked up).
       r = (fast && (await fast.call(path.slice(PREFIX.length), attempt === 0 ? { ...sent, fresh: true } : sent))) ?? (await t('POST', path, sent));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      if ((!TRANSIENT.has(code) && !/socket hang up/.test((err as Error).message)) || Date.now() > until) throw err;
+      const code = errnoOf(err) ?? (err as { code?: string }).code ?? '';
+      until ??= Date.now() + RECONNECT_WINDOW_MS;
+      if ((!TRANSIENT.has(code) && !/socket hang up|without a whole answer/.test((err as Error).message)) || Date.now() > until) throw err;
       await new Promise((res) => setTimeout(res, 100));
       continue;
     }
