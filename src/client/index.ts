@@ -347,8 +347,9 @@ export interface ResourceList {
 
 /** The live deadlock state: E, A, C, R with named rows and columns, and the detection. */
 export interface DeadlockView {
-  resources: string[]; holders: string[]; existing: number[]; available: number[]; allocation: number[][]; request: number[][];
-  deadlocked: string[]; order: string[]; steps: { run: string; available: number[] }[];
+  /** existing, available and a step's available are null where the caller may not read the resource's value. */
+  resources: string[]; holders: string[]; existing: (number | null)[]; available: (number | null)[]; allocation: number[][]; request: number[][];
+  deadlocked: string[]; order: string[]; steps: { run: string; available: (number | null)[] }[];
 }
 
 /** True when a daemon answers on the home's socket. */

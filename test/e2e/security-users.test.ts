@@ -198,6 +198,13 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.deepEqual([listed?.value, listed?.initial], [null, null], "B's ipcs --json lists it without its value");
     assert.match((await h.cli(['ipcs', '-s'], { user: b })).stdout, new RegExp(`^rr${tag} +root +600 +- `, 'm'), "B's ipcs shows - for its value");
     assert.equal((await h.cli(['sem', `rr${tag}`, 'get'])).stdout, '0\n', 'root reads it (held by the job: 0)');
+    // deadlock's E and A vectors say the value too: null for B, '-' in its table.
+    const dl = JSON.parse((await h.cli(['deadlock', '--json'], { user: b })).stdout) as { resources: string[]; existing: (number | null)[]; available: (number | null)[] };
+    const k = dl.resources.indexOf(`rr${tag}`);
+    assert.ok(k >= 0, `B's deadlock lists the resource: ${JSON.stringify(dl)}`);
+    assert.deepEqual([dl.existing[k], dl.available[k]], [null, null], "B's deadlock --json has no value of it");
+    const rootDl = JSON.parse((await h.cli(['deadlock', '--json'])).stdout) as { resources: string[]; existing: (number | null)[] };
+    assert.equal(rootDl.existing[rootDl.resources.indexOf(`rr${tag}`)], 1, 'root sees E = 1');
     await h.cli(['up', h.write(`none-${tag}.yaml`, 'programs: {}\n')]);
   });
 

@@ -284,9 +284,14 @@ export const resourcesModule: Module<'resources'> = {
       const d = detect(mx);
       const shown = shownAs(ctx, req.peer.uid);
       const label = (k: string) => shown(k, mx.labels.get(k) ?? k);
+      // A value is read permission's to see (as in GET /v1/resources): E and A, and the work
+      // vector of each step, say it; without the read bit they read null ('-').
+      const m = manager(ctx);
+      const hidden = mx.resources.map((name) => { const r = m.resources.get(name); return r != null && !permits(req, r, 4); });
+      const veil = (v: number[]) => v.map((x, i) => (hidden[i] ? null : x));
       return {
-        resources: mx.resources, holders: mx.holders.map(label), existing: mx.existing, available: mx.available,
-        allocation: mx.allocation, request: mx.request, deadlocked: d.deadlocked.map(label), order: d.order.map(label), steps: d.steps.map((s) => ({ ...s, run: label(s.run) })),
+        resources: mx.resources, holders: mx.holders.map(label), existing: veil(mx.existing), available: veil(mx.available),
+        allocation: mx.allocation, request: mx.request, deadlocked: d.deadlocked.map(label), order: d.order.map(label), steps: d.steps.map((s) => ({ ...s, run: label(s.run), available: veil(s.available) })),
       };
     },
   },

@@ -187,7 +187,7 @@ export function formatIpcs(l: ResourceList, kinds: ReadonlySet<string> = new Set
 export function formatDeadlock(d: DeadlockView): string {
   const w = Math.max(8, ...d.holders.map((h) => h.length));
   const cols = d.resources.map((r) => Math.max(r.length, 3));
-  const row = (v: number[]) => v.map((x, k) => String(x).padStart(cols[k])).join(' ');
+  const row = (v: (number | null)[]) => v.map((x, k) => (x == null ? '-' : String(x)).padStart(cols[k])).join(' ');
   const head = `${''.padEnd(w)}  ${d.resources.map((r, k) => r.padStart(cols[k])).join(' ')}`;
   const lines = [head, `${'E'.padEnd(w)}  ${row(d.existing)}`, `${'A'.padEnd(w)}  ${row(d.available)}`, '', `allocation C`, head,
     ...d.holders.map((h, i) => `${h.padEnd(w)}  ${row(d.allocation[i])}`), '', 'request R', head, ...d.holders.map((h, i) => `${h.padEnd(w)}  ${row(d.request[i])}`), ''];
