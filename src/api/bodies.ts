@@ -138,7 +138,7 @@ export const BODIES: Readonly<Record<string, Body>> = {
   'POST /v1/run': {
     argv: list(str(), 'a non-empty array of strings (the command and its arguments)'), name: str('a program name'),
     user: str('a user name'), cwd: str('an absolute directory path'), env, tty: bool, shell: bool, hold: bool,
-    rows: int('a number of rows'), cols: int('a number of columns'),
+    rows: int('a number of rows'), cols: int('a number of columns'), umask: int('a whole number from 0 to 511 (umask 022 is 18)'),
   },
   'POST /v1/jobs/start': { id: int('a job id') },
   'POST /v1/fg': { id: int('a job id'), spec: jobSpec, resume: bool },

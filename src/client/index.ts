@@ -209,7 +209,7 @@ export class Client {
 
   // job control
   /** Creates a job for a command (held until `startJob` when hold is set). */
-  run(q: { argv: string[]; name?: string; user?: string; cwd?: string; env?: Record<string, string>; tty?: boolean; rows?: number; cols?: number; hold?: boolean }): Promise<{ id: number; job: number; pid: number | null; command: string; tty: boolean }> {
+  run(q: { argv: string[]; name?: string; user?: string; cwd?: string; env?: Record<string, string>; tty?: boolean; rows?: number; cols?: number; hold?: boolean; umask?: number }): Promise<{ id: number; job: number; pid: number | null; command: string; tty: boolean }> {
     return this.call('POST', '/v1/run', q);
   }
   /** Starts a held job. */

@@ -138,6 +138,11 @@ describe('job control', () => {
     assert.equal(r.code, 7);
   });
 
+  test('run passes on the caller\'s umask, as a shell\'s child inherits it', async () => {
+    const r = spawnSync('sh', ['-c', `umask 077; "${process.execPath}" "${CLI}" run -- sh -c umask`], { env: h.env, encoding: 'utf8', input: '' });
+    assert.equal(r.stdout, '0077\n', r.stderr);
+  });
+
   test('run --bg prints [N] PID; jobs, -l, -p match bash; kill -STOP shows Stopped (signal) with -l', async () => {
     for (const j of await (await h.api()).jobs()) if (j.pid) await h.cli(['kill', '-KILL', `%${j.number}`]);
     await h.cli(['jobs']); // report and forget what ended

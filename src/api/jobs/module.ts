@@ -161,6 +161,7 @@ export const jobsModule: Module = {
         user: optText(req.body.user, 'user', 'a user name'), shell: bool(req.body.shell, 'shell', false),
         name: req.body.name == null ? undefined : programName(req.body.name), hold: bool(req.body.hold, 'hold', false),
         rows: optInt(req.body.rows, 'rows', 1, 65535), cols: optInt(req.body.cols, 'cols', 1, 65535),
+        umask: optInt(req.body.umask, 'umask', 0, 0o777),
       };
       if (!b.cwd.startsWith('/')) throw new ApiError('usage', `cwd: expected an absolute directory path, got ${JSON.stringify(b.cwd)}`);
       const uid = req.peer.uid;
@@ -189,6 +190,7 @@ export const jobsModule: Module = {
       const spec = normalize({
         name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: user != null ? 'add' : 'replace',
         restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user, autostart: false,
+        ...(b.umask != null ? { umask: b.umask } : {}),
       }, cwd);
       const job = ctx.sup.createJob(spec, 0, uid, null, b.tty && b.rows && b.cols ? { rows: b.rows, cols: b.cols } : null);
       let pid = job.pid;

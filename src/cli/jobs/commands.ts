@@ -1,4 +1,5 @@
 // run, jobs, fg, bg, kill, pkill, wait: shell job control for jobs the daemon owns.
+import { currentUmask } from '../umask.js';
 import os from 'node:os';
 import type { Command } from '../args.js';
 import type { AttachEnd } from './attach.js';
@@ -77,6 +78,7 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
     argv, name: o.name, user: o.user, cwd: o.cwd ?? process.cwd(), env, tty: tty || !!o.bg,
     // A terminal that does not know its size says 0 x 0 (a fresh pty): the job's pty keeps its default.
     rows: process.stdout.rows || undefined, cols: process.stdout.columns || undefined, hold: !o.bg,
+    umask: currentUmask(), // as a shell's child inherits it (`umask 077; appinit run -- ...`)
   });
   if (o.bg) {
     process.stdout.write(`[${r.job}] ${r.pid ?? ''}\n`);

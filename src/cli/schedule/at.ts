@@ -1,5 +1,5 @@
 // `at`, `atq`, `atrm`: one-time jobs, as Debian's at 3.2 prints them.
-import { readFileSync } from 'node:fs';
+import { currentUmask } from '../umask.js';
 import { AppinitError } from '../../client/index.js';
 import { AtParseError, AtPastError, formatAtTime, isoWithOffset, parsePosixTime, PosixTimeError, resolveAt } from '../../schedule/index.js';
 import { quoteArg } from '../../config/split.js';
@@ -45,11 +45,6 @@ export async function batch(rest: string[], o: AtOptions, argv: string[]): Promi
 }
 
 
-// The umask as the kernel reports it (process.umask() without an argument is deprecated).
-function currentUmask(): number | undefined {
-  const m = /^Umask:\s+([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? parseInt(m[1], 8) : undefined;
-}
 
 function timeError(e: unknown): never {
   // at prints -t's complaint without its name ("invalid date format: 13011030"); appinit's prefix stays.
