@@ -5,6 +5,7 @@ import { joinCommand } from '../../config/split.js';
 import { parseSignal } from '../../config/signals.js';
 import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
+import { RESTING } from '../../core/supervisor/job.js';
 import { shellStatus } from '../../core/supervisor/termination.js';
 import { attributeProcesses } from '../../core/monitor/jobs.js';
 import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
@@ -62,6 +63,14 @@ function justReported(ctx: ApiContext, req: ApiRequest, spec: string): WaitAnswe
   const n = /^%(\d+)$/.exec(spec)?.[1];
   const e = n != null ? reported.get(ctx)?.get(`${req.peer.uid}:${n}`) : undefined;
   return e && req.peer.pid != null && e.pids.has(req.peer.pid) && Date.now() - e.at <= REPORTED_KEPT_MS ? e.answer : null;
+}
+
+const toldEndedOf = new WeakMap<ApiContext, Set<number>>();
+// Jobs whose end `jobs` reported to their owner while something they left still runs.
+function toldEnded(ctx: ApiContext): Set<number> {
+  let s = toldEndedOf.get(ctx);
+  if (!s) toldEndedOf.set(ctx, (s = new Set()));
+  return s;
 }
 
 function mine(ctx: ApiContext, req: ApiRequest): Job[] {
@@ -216,10 +225,17 @@ export const jobsModule: Module = {
       const all = rows(ctx, req);
       // A held job (created, its terminal not attached yet) has not run: it is not finished.
       const finished = (j: Job) => j.program == null && j.startedAt != null && isResting(j);
-      const shown = all.filter(({ job }) => job.startedAt != null || job.program != null);
+      // Its leader ended, though something it left runs on (a nohup'd child): reported once too,
+      // as bash reports `Exit 3` once; the job stays (its leftovers are still its own) unlisted.
+      const leaderEnded = (j: Job) => j.program == null && j.startedAt != null && j.pid == null && RESTING.has(j.state);
+      const told = toldEnded(ctx);
+      const shown = all.filter(({ job }) => (job.startedAt != null || job.program != null) && !(told.has(job.id) && job.ownerUid === req.peer.uid));
       // Reported to its owner only: root looking at every user's jobs takes no user's report
       // (and with it the status their `wait %N` would return).
-      for (const { job } of shown) if (finished(job) && job.ownerUid === req.peer.uid) ctx.sup.forget(job);
+      for (const { job } of all) {
+        if (job.ownerUid !== req.peer.uid) continue;
+        if (finished(job)) { told.delete(job.id); ctx.sup.forget(job); } else if (leaderEnded(job)) told.add(job.id);
+      }
       return shown.map(({ job, row }) => ({ ...row, id: job.id, name: job.spec.name, tty: job.spec.tty === true }));
     },
 
