@@ -198,6 +198,9 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     assert.deepEqual([listed?.value, listed?.initial], [null, null], "B's ipcs --json lists it without its value");
     assert.match((await h.cli(['ipcs', '-s'], { user: b })).stdout, new RegExp(`^rr${tag} +root +600 +- `, 'm'), "B's ipcs shows - for its value");
     assert.equal((await h.cli(['sem', `rr${tag}`, 'get'])).stdout, '0\n', 'root reads it (held by the job: 0)');
+    const create = await h.cli(['sem', `rr${tag}`, 'create', '1'], { user: b });
+    assert.equal(create.code, 1, `B's create over root's 0600 semaphore is refused, as semget(IPC_CREAT) says EACCES: ${create.stdout}`);
+    assert.match(create.stderr, new RegExp(`rr${tag}: permission denied`));
     // deadlock's E and A vectors say the value too: null for B, '-' in its table.
     const dl = JSON.parse((await h.cli(['deadlock', '--json'], { user: b })).stdout) as { resources: string[]; existing: (number | null)[]; available: (number | null)[] };
     const k = dl.resources.indexOf(`rr${tag}`);

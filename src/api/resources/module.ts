@@ -187,6 +187,10 @@ export const resourcesModule: Module<'resources'> = {
       // As semget without IPC_EXCL: the same create again is fine; one that asks for other
       // settings than the resource has (those it names) is refused, not silently ignored.
       const old = m.resources.get(name);
+      // As semget(IPC_CREAT) of an existing set the caller has no access to: EACCES, not a success.
+      if (old && !permits(req, old, 4) && !permits(req, old, 2)) {
+        throw new ApiError('forbidden', `${name}: permission denied (mode ${old.mode.toString(8).padStart(4, '0')}, owner uid ${old.uid})`);
+      }
       if (old && old.kind === kind) {
         const why = m.differs({ name, kind, value, maxBytes: b.maxBytes == null ? old.maxBytes : maxBytes, mode: b.mode == null ? old.mode : mode });
         if (why) throw new ApiError('exists', why.replace(/, this file declares /, ", not ").replace(/; remove it first.*$/, ` as asked; remove it first (appinit ipcrm ${name}) or create it as it is`));
