@@ -367,7 +367,7 @@ static void on_proc_event(const struct proc_event *e) {
   }
 }
 
-/* The daemon tells its users that accounting is incomplete (`appinit info`, `status`). */
+/* The daemon tells its users that accounting is incomplete (`appinit info`, `appinit acct`). */
 static void say_lost(void) {
   emit(0, "\"ev\":\"acct-lost\",\"exits\":%llu,\"forks\":%llu", lost_exits, lost_forks);
 }

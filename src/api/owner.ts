@@ -123,12 +123,14 @@ export function ownDocument(ctx: ApiContext, req: ApiRequest, doc: ControlDocume
   const socketKey = (url: string) => /^(tcp|udp):\/\/.*:(\d+)$/.exec(url)?.slice(1, 3).join(':') ?? url;
   const taken = new Map<string, number>();
   for (const j of ctx.sup.jobs.values()) if (j.ownerUid !== uid) for (const l of j.spec.listen ?? []) taken.set(socketKey(l.url), j.ownerUid);
+  // A name some job has is decided by the loader (another user's program is refused there).
+  const jobNames = new Set([...ctx.sup.jobs.values()].map((j) => j.spec.name));
   // The parsed programs (not ownPrograms' copies) know where their settings were written.
   for (const p of doc.programs) {
     const at = (setting: string) => placeOf(p, setting);
     // Another user's finished run or at job left logs under this name: not this user's to take.
-    if (!ctx.sup.jobs.size || ![...ctx.sup.jobs.values()].some((j) => j.spec.name === p.name)) {
-      if (nameOfAnother(ctx, p.name, uid, uid)) issues.push({ ...p.source, path: `programs.${p.name}`, message: `"${p.name}" names the logs of another user's job on this daemon (names are shared by every user, and name the log directory): rename this one` });
+    if (!jobNames.has(p.name) && nameOfAnother(ctx, p.name, uid, uid)) {
+      issues.push({ ...p.source, path: `programs.${p.name}`, message: `"${p.name}" names the logs of another user's job on this daemon (names are shared by every user, and name the log directory): rename this one` });
     }
     if ((p.grants ?? []).length) {
       issues.push({ ...at('grants'), path: `programs.${p.name}.grants`, message: 'only root may grant files on the system daemon (appinit open opens them with root\'s rights); your programs can open your own files themselves' });
