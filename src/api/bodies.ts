@@ -121,6 +121,7 @@ export const BODIES: Readonly<Record<string, Body>> = {
     file: str("the control file's path"), text: str("the control file's text"), baseDir: str('an absolute path'),
     dryRun: bool, wait: num('seconds'),
   },
+  'POST /v1/programs/wait': { names, wait: num('seconds') },
   'POST /v1/programs/start': {
     name: str('a program name'), argv: list(str(), 'a non-empty array of strings'), cwd: str('an absolute directory'),
     // Numbers are taken for an environment's values here (made strings), as a control file takes them.

@@ -26,10 +26,12 @@ export function registerCore(program: Command, run: Runner): void {
       });
     });
   // `up` and `start` (which also starts ad-hoc programs) are registered by commands/adhoc.ts.
-  for (const verb of ['stop', 'restart'] as const) {
-    program.command(`${verb} <names...>`).description(`${verb} programs (or all)`).option('--json', 'print JSON')
-      .action((names, o) => run(async () => (await programs()).lifecycle(verb, names, !!o.json)));
-  }
+  program.command('stop <names...>').description('stop programs (or all)').option('--json', 'print JSON')
+    .action((names, o) => run(async () => (await programs()).lifecycle('stop', names, !!o.json)));
+  program.command('restart <names...>').description('restart programs (or all)').option('--json', 'print JSON')
+    .option('--wait', 'return once each is running (ready) again, or exit 1 naming those that failed')
+    .option('--wait-timeout <duration>', 'how long --wait waits (default 90 s; 30s, 5m)')
+    .action((names, o) => run(async () => { const p = await programs(); return p.lifecycle('restart', names, !!o.json, p.waitSeconds(o, 'restart')); }));
   program.command('signal <sig> <names...>').description('send a signal to programs\' process groups')
     .action((sig, names) => run(async () => (await programs()).signal(sig, names)));
   program.command('info').description('the daemon\'s pid, its supervise helper\'s, home and version').option('--json', 'print JSON')

@@ -147,6 +147,8 @@ export class Client {
   describe(name: string): Promise<ProgramDescription> { return this.call('GET', `/v1/programs/describe?name=${encodeURIComponent(name)}`); }
   /** Starts programs ('all' for every one). */
   start(names: string[]): Promise<JobView[]> { return this.call('POST', '/v1/start', { names }); }
+  /** Follows the named jobs (the ones wanted up) until each is running (ready), ended well, failed, or `seconds` pass, as `up --wait`. */
+  waitUp(names: string[], seconds: number): Promise<{ wait: UpWait }> { return this.call('POST', '/v1/programs/wait', { names, wait: seconds }); }
   /** Stops programs; resolves when nothing of them is left running. */
   stop(names: string[]): Promise<JobView[]> { return this.call('POST', '/v1/stop', { names }); }
   /** Stops, then starts programs. */

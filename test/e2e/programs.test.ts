@@ -291,3 +291,23 @@ describe('up scales', () => {
     assert.ok(!(await pids()).includes(two[0]), 'instance 0 restarted with the new command');
   });
 });
+
+describe('start --wait and restart --wait, as supervisorctl start waits', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('a program that crashes at once: exit 1 naming it; one that runs: exit 0 once running', async () => {
+    const bad = await h.cli(['start', '--name', 'crash', '--wait', '--wait-timeout', '10s', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(bad.code, 1, bad.stdout);
+    assert.match(bad.stderr, /^appinit: start --wait: crash %\d+ (backoff|fatal): exit\(3\)/m);
+    const good = await h.cli(['start', '--name', 'runs', '--wait', '--', 'sleep', '1000']);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /^1 job running \(waited [\d.]+ s\)$/m);
+    const again = await h.cli(['restart', 'runs', '--wait']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await h.status()).find((j) => j.name === 'runs')?.state, 'running', 'running when restart --wait returns');
+    const usage = await h.cli(['start', 'runs', '--wait-timeout', '5s']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /start: --wait-timeout is for --wait/);
+  });
+});

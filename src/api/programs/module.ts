@@ -23,7 +23,7 @@ import { ApiError } from '../errors.js';
 import type { Module } from '../modules.js';
 import { applyControlFile } from './apply-file.js';
 import { waitUp } from './wait-up.js';
-import { programsLoaded, visible, type ApiContext, type ApiRequest } from '../routes.js';
+import { names, programsLoaded, select, visible, type ApiContext, type ApiRequest } from '../routes.js';
 import { jobView } from '../views.js';
 import { byName } from '../../core/compare.js';
 
@@ -159,6 +159,14 @@ export const programsModule: Module = {
     },
 
     'GET /v1/up/last': (ctx, req) => ({ file: getMeta(ctx.db, lastFileKey(req.peer.uid)) }),
+
+    // `start --wait`, `restart --wait`: the named jobs followed as `up --wait` follows a file's.
+    'POST /v1/programs/wait': async (ctx, req) => {
+      const wait = req.body.wait;
+      if (typeof wait !== 'number' || !(wait > 0)) throw new ApiError('usage', `wait: expected a number of seconds above 0, got ${JSON.stringify(wait)}`);
+      const jobs = select(ctx, req, names(req.body)).filter((j) => j.want === 'up');
+      return { wait: await waitUp(ctx.sup, jobs, wait * 1000) };
+    },
 
     'POST /v1/programs/start': async (ctx, req) => {
       const spec = adHocSpec(req);

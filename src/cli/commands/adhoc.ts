@@ -11,7 +11,7 @@ import { table } from '../format/table.js';
 import { localTime } from '../format/units.js';
 import { shortSignalName } from '../../core/supervisor/termination.js';
 import type { Runner } from '../modules.js';
-import { DEFAULT_WAIT_S, lifecycle, up, waitSeconds } from './programs.js';
+import { DEFAULT_WAIT_S, lifecycle, reportWait, up, waitSeconds } from './programs.js';
 
 // As PM2 picks an interpreter by extension; anything else is executed itself.
 const INTERPRETERS: Record<string, string> = { '.js': 'node', '.mjs': 'node', '.cjs': 'node', '.py': 'python3', '.sh': 'sh' };
@@ -55,6 +55,8 @@ interface StartOptions {
   user?: string;
   interpreter?: string;
   json?: boolean;
+  wait?: boolean;
+  waitTimeout?: string;
 }
 
 /** appinit start ...: an ad-hoc program, or known programs by name. */
@@ -63,7 +65,7 @@ export async function start(args: string[], o: StartOptions, dashDash: boolean):
   if (o.name == null && !dashDash && !script) {
     const looksLikeScript = args.find((a) => a.includes('/') || extname(a).toLowerCase() in INTERPRETERS);
     try {
-      return await lifecycle('start', args, !!o.json);
+      return await lifecycle('start', args, !!o.json, waitSeconds(o, 'start'));
     } catch (err) {
       // `start app.js` with no app.js here: say that too, not only "no program named".
       if (looksLikeScript && (err as { code?: string }).code === 'not_found') throw new CliError(`start: no program named "${looksLikeScript}", and no file ${resolve(looksLikeScript)}`);
@@ -82,8 +84,10 @@ export async function start(args: string[], o: StartOptions, dashDash: boolean):
   if (!Number.isInteger(instances) || instances < 1) throw new CliError(`start: -i expects a whole number >= 1, got "${o.instances}"`, EXIT.usage);
   const restart = (o.restart ?? 'always') as 'always' | 'on-failure' | 'never';
   const c = await client();
+  const wait = waitSeconds(o, 'start');
   const jobs = await c.startProgram({ name: o.name ?? name, argv, cwd: resolve(o.cwd ?? '.'), env, instances, restart, user: o.user });
   process.stdout.write(o.json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
+  if (wait != null && jobs[0]) return reportWait(await c.waitUp([jobs[0].name], wait), 'start');
   return EXIT.ok;
 }
 
@@ -143,6 +147,8 @@ export function registerProgramCommands(program: Command, run: Runner): void {
     .option('--restart <policy>', 'always (default), on-failure or never').option('--user <user>', 'run as this user (root only)')
     .option('--interpreter <cmd>', 'run the script with this (default by extension: node, python3, sh; none: execute it)')
     .option('--json', 'print JSON')
+    .option('--wait', 'return once each is running (ready), or exit 1 naming those that failed, as supervisorctl start waits')
+    .option('--wait-timeout <duration>', `how long --wait waits (default ${DEFAULT_WAIT_S} s; 30s, 5m)`)
     .action((args: string[], o: StartOptions) => run(() => start(args, o, process.argv.includes('--'))));
   program.command('delete <names...>').alias('del').description('stop and forget programs started with appinit start')
     .action((names: string[]) => run(async () => {

@@ -53,22 +53,22 @@ const DEFAULT_FILES = ['appinit.yaml', 'appinit.yml', 'appinit.json'];
 export const DEFAULT_WAIT_S = 90;
 
 /** `--wait` and `--wait-timeout` as the seconds to ask the daemon for, or undefined: no wait. */
-export function waitSeconds(o: { wait?: boolean; waitTimeout?: string }): number | undefined {
+export function waitSeconds(o: { wait?: boolean; waitTimeout?: string }, verb = 'up'): number | undefined {
   if (o.waitTimeout == null) return o.wait ? DEFAULT_WAIT_S : undefined;
-  if (!o.wait) throw new CliError('up: --wait-timeout is for --wait (appinit up --wait --wait-timeout 30s)', EXIT.usage);
+  if (!o.wait) throw new CliError(`${verb}: --wait-timeout is for --wait (appinit ${verb} --wait --wait-timeout 30s)`, EXIT.usage);
   let ms: number;
   try {
     ms = parseDuration(o.waitTimeout);
   } catch {
-    throw new CliError(`up: --wait-timeout: expected seconds or a duration like 30s or 5m, got "${o.waitTimeout}"`, EXIT.usage);
+    throw new CliError(`${verb}: --wait-timeout: expected seconds or a duration like 30s or 5m, got "${o.waitTimeout}"`, EXIT.usage);
   }
-  if (ms > BOUNDS.duration) throw new CliError(`up: --wait-timeout: at most ${BOUNDS.duration / 86_400_000} days`, EXIT.usage);
+  if (ms > BOUNDS.duration) throw new CliError(`${verb}: --wait-timeout: at most ${BOUNDS.duration / 86_400_000} days`, EXIT.usage);
   return ms / 1000;
 }
 
 // What `up --wait` saw, for the person who waited: a line on stdout when all came up; on stderr,
 // one line for each job that did not (the exit status 1 says so to a script).
-function reportWait(r: UpResult): number {
+export function reportWait(r: Pick<UpResult, 'wait'>, verb = 'up'): number {
   const w = r.wait;
   if (!w) return EXIT.ok;
   const secs = `${(w.ms / 1000).toFixed(w.ms < 10_000 ? 1 : 0)} s`;
@@ -78,9 +78,9 @@ function reportWait(r: UpResult): number {
     else process.stdout.write(`${w.running} job${w.running === 1 ? '' : 's'} running${done} (waited ${secs})\n`);
     return EXIT.ok;
   }
-  for (const p of w.failed) process.stderr.write(`appinit: up --wait: ${p.name} %${p.job} ${p.state}${p.why ? `: ${p.why}` : ''} (appinit logs ${p.name})\n`);
-  for (const p of w.pending) process.stderr.write(`appinit: up --wait: ${p.name} %${p.job} still ${p.state} after ${secs}${p.why ? ` (${p.why})` : ''}\n`);
-  process.stderr.write(`appinit: up --wait: ${w.running} running${done}, ${w.failed.length} failed, ${w.pending.length} not up in time\n`);
+  for (const p of w.failed) process.stderr.write(`appinit: ${verb} --wait: ${p.name} %${p.job} ${p.state}${p.why ? `: ${p.why}` : ''} (appinit logs ${p.name})\n`);
+  for (const p of w.pending) process.stderr.write(`appinit: ${verb} --wait: ${p.name} %${p.job} still ${p.state} after ${secs}${p.why ? ` (${p.why})` : ''}\n`);
+  process.stderr.write(`appinit: ${verb} --wait: ${w.running} running${done}, ${w.failed.length} failed, ${w.pending.length} not up in time\n`);
   return EXIT.failure;
 }
 
@@ -142,11 +142,13 @@ async function upStdin(opts: { dryRun?: boolean; wait?: number }): Promise<numbe
 }
 
 /** appinit start|stop|restart NAME... */
-export async function lifecycle(verb: 'start' | 'stop' | 'restart', names: string[], json: boolean): Promise<number> {
+export async function lifecycle(verb: 'start' | 'stop' | 'restart', names: string[], json: boolean, wait?: number): Promise<number> {
   if (names.length === 0) throw new CliError(`${verb}: name a program (or all)`, EXIT.usage);
   const c = await client();
   const jobs = await c[verb](names);
   process.stdout.write(json ? JSON.stringify(jobs, null, 2) + '\n' : formatStatus(jobs) + '\n');
+  // --wait: as supervisorctl start waits startsecs, until each is running, or say which failed.
+  if (wait != null && verb !== 'stop') return reportWait(await c.waitUp(names, wait), verb);
   // A process that outlived SIGKILL (state D: stuck in I/O) is named, and the stop is not a
   // success: the job is at rest, but something of it runs on until that I/O ends.
   const stuck = verb === 'stop' ? jobs.filter((j) => j.reason?.startsWith('processes left after SIGKILL')) : [];
