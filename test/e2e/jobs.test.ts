@@ -247,6 +247,29 @@ describe('job control', () => {
       try { process.kill(kid, 'SIGKILL'); } catch { /* gone */ }
     }
   });
+
+  test('run on a terminal and wait %N return with the command\'s status while what it left runs on, as bash\'s wait', async () => {
+    const pidFile = h.write('bgkid2.pid', '');
+    const p = await term(['run', '--', 'sh', '-c', `sleep 60 & echo $! > ${pidFile}; exit 4`]);
+    try {
+      assert.equal(await p.wait(15), 4, 'run returned the command\'s status, not waiting for its background sleep');
+    } finally {
+      const kid = Number(readFileSync(pidFile, 'utf8')) || 0;
+      if (kid) try { process.kill(kid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    const pidFile3 = h.write('bgkid3.pid', '');
+    const bg = await h.cli(['run', '--bg', '--', 'sh', '-c', `nohup sleep 60 >/dev/null 2>&1 & echo $! > ${pidFile3}; sleep 0.3; exit 5`]);
+    const n = Number(/^\[(\d+)\]/.exec(bg.stdout)?.[1]);
+    const kid3 = await waitFor('the nohup\'d sleep\'s pid', () => Number(readFileSync(pidFile3, 'utf8')) || 0);
+    try {
+      const w = await h.cli(['wait', `%${n}`], { timeoutMs: 15_000 });
+      assert.equal(w.code, 5, `wait %${n}: the command's status (${w.stderr})`);
+      assert.ok(alive(kid3), 'its nohup\'d sleep runs on');
+      assert.doesNotMatch((await h.cli(['jobs'])).stdout, /Exit 5/, 'wait took its report');
+    } finally {
+      try { process.kill(kid3, 'SIGKILL'); } catch { /* gone */ }
+    }
+  });
 });
 
 describe('programs are jobs too', () => {

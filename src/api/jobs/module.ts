@@ -5,7 +5,7 @@ import { joinCommand } from '../../config/split.js';
 import { parseSignal } from '../../config/signals.js';
 import { JobSpecError, resolveJobSpec } from '../../core/jobs/spec.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
-import { RESTING } from '../../core/supervisor/job.js';
+import { leaderEnded } from '../../core/supervisor/job.js';
 import { shellStatus } from '../../core/supervisor/termination.js';
 import { attributeProcesses } from '../../core/monitor/jobs.js';
 import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
@@ -71,6 +71,15 @@ function toldEnded(ctx: ApiContext): Set<number> {
   let s = toldEndedOf.get(ctx);
   if (!s) toldEndedOf.set(ctx, (s = new Set()));
   return s;
+}
+
+// A shell job's end taken by its owner (`wait`): forgotten when nothing of it runs; else kept
+// (what it left is still its own, for stop and down) and no longer listed or waited for.
+function takeReport(ctx: ApiContext, job: Job): void {
+  if (isResting(job)) {
+    toldEnded(ctx).delete(job.id);
+    ctx.sup.forget(job);
+  } else toldEnded(ctx).add(job.id);
 }
 
 function mine(ctx: ApiContext, req: ApiRequest): Job[] {
@@ -227,14 +236,14 @@ export const jobsModule: Module = {
       const finished = (j: Job) => j.program == null && j.startedAt != null && isResting(j);
       // Its leader ended, though something it left runs on (a nohup'd child): reported once too,
       // as bash reports `Exit 3` once; the job stays (its leftovers are still its own) unlisted.
-      const leaderEnded = (j: Job) => j.program == null && j.startedAt != null && j.pid == null && RESTING.has(j.state);
+      const leaderGone = (j: Job) => j.program == null && j.startedAt != null && leaderEnded(j);
       const told = toldEnded(ctx);
       const shown = all.filter(({ job }) => (job.startedAt != null || job.program != null) && !(told.has(job.id) && job.ownerUid === req.peer.uid));
       // Reported to its owner only: root looking at every user's jobs takes no user's report
       // (and with it the status their `wait %N` would return).
       for (const { job } of all) {
         if (job.ownerUid !== req.peer.uid) continue;
-        if (finished(job)) { told.delete(job.id); ctx.sup.forget(job); } else if (leaderEnded(job)) told.add(job.id);
+        if (finished(job)) { told.delete(job.id); ctx.sup.forget(job); } else if (leaderGone(job)) told.add(job.id);
       }
       return shown.map(({ job, row }) => ({ ...row, id: job.id, name: job.spec.name, tty: job.spec.tty === true }));
     },
@@ -344,20 +353,22 @@ export const jobsModule: Module = {
         }) : null;
         // A job run from the shell that ended and was not reported yet counts, as in bash (its end
         // is what wait -n reports); a program's job at rest stays so and is not waited for again.
-        const candidates = (named ?? own().filter((j) => endsByItself(j) && (j.program == null || !isResting(j)))).filter((j) => !j.suspended);
+        const told = toldEnded(ctx);
+        const candidates = (named ?? own().filter((j) => endsByItself(j) && (j.program == null ? !told.has(j.id) : !leaderEnded(j)))).filter((j) => !j.suspended);
         if (candidates.length === 0) return { job: null, status: 127, missing };
-        const first = await ctx.sup.waitFirstRest(candidates, req.signal);
+        const first = await ctx.sup.waitFirstEnded(candidates, req.signal);
         const status = first.lastExit ? shellStatus(first.lastExit) : 0;
-        if (first.program == null) ctx.sup.forget(first);
+        if (first.program == null) takeReport(ctx, first);
         return { job: first.number, status, lastExit: first.lastExit, missing };
       }
       if (spec == null) {
         // Stopped jobs are not waited for (bash warns and goes on), nor is one that stops meanwhile.
-        const all = own().filter((j) => endsByItself(j) && !isResting(j));
-        await ctx.sup.waitRestOrStopped(all, req.signal);
-        const ended = all.filter((j) => isResting(j));
-        for (const j of ended) if (j.program == null) ctx.sup.forget(j);
-        return { job: null, status: 0, jobs: ended.map((j) => j.number), stopped: all.filter((j) => !isResting(j)).map((j) => j.number) };
+        // A job is waited for until its leader ends, not what the leader left running (bash's wait).
+        const all = own().filter((j) => endsByItself(j) && !leaderEnded(j));
+        await ctx.sup.waitEndedOrStopped(all, req.signal);
+        const ended = all.filter((j) => leaderEnded(j));
+        for (const j of ended) if (j.program == null) takeReport(ctx, j);
+        return { job: null, status: 0, jobs: ended.map((j) => j.number), stopped: all.filter((j) => !leaderEnded(j)).map((j) => j.number) };
       }
       let job: Job;
       try {
@@ -370,13 +381,14 @@ export const jobsModule: Module = {
         throw err;
       }
       // Cut short (Ctrl-C, timeout): the job is not taken, its status stays for a later wait.
-      await ctx.sup.waitRestOrStopped([job], req.signal);
+      // Its leader's end is what is waited for, not the end of what it left (bash's wait).
+      await ctx.sup.waitEndedOrStopped([job], req.signal);
       // Stopped: 128 + the stop signal, as bash's wait says of a stopped job; it stays a job.
-      if (!isResting(job) && job.suspended) return { job: job.number, status: 128 + (job.stopSig ?? 19), stopped: true, lastExit: null };
+      if (!leaderEnded(job) && job.suspended) return { job: job.number, status: 128 + (job.stopSig ?? 19), stopped: true, lastExit: null };
       const status = job.lastExit ? shellStatus(job.lastExit) : 0;
       if (job.program == null) {
         noteReported(ctx, job, status);
-        ctx.sup.forget(job);
+        takeReport(ctx, job);
       }
       return { job: job.number, status, lastExit: job.lastExit };
     },

@@ -24,6 +24,12 @@ export interface JobChange {
 export const RESTING: ReadonlySet<State> = new Set(['stopped', 'exited', 'fatal']);
 
 /** True when a job has nothing running and nothing pending (the helper says nothing of it lives). */
+/** Its leader has ended and the job will not run again by itself, though what the leader left
+ *  (a `cmd &` of its shell, a nohup'd child) may run on: what a shell's `wait` waits for. */
+export function leaderEnded(j: JobCore): boolean {
+  return RESTING.has(j.state) && j.pid == null;
+}
+
 export function isResting(j: JobCore): boolean {
   return RESTING.has(j.state) && j.pid == null && j.others.size === 0 && !j.populated;
 }

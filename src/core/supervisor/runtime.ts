@@ -19,7 +19,7 @@ import { reapChild } from '../../os/reap.js';
 import { MAX_TIMER_MS, now, type Now } from './clock.js';
 import { execErrorText, jobEventOf, jobIdOf } from './intake.js';
 import { ForeignWatch, reconcileJob } from './reconcile.js';
-import { isResting, jobFromRow, RESTING as RESTING_STATES, type Job, type JobChange } from './job.js';
+import { isResting, jobFromRow, leaderEnded, RESTING as RESTING_STATES, type Job, type JobChange } from './job.js';
 import { resumeEffects, step, type Effect, type EventOf, type EventType, type JobCore, type Survivor } from './machine.js';
 import { isSuccess, restartTicket } from './policy.js';
 import { selectJobs } from './select.js';
@@ -609,6 +609,36 @@ export class Supervisor extends EventEmitter {
    *  which would otherwise be waited for until someone continues it); `signal` as waitRest's. */
   waitRestOrStopped(jobs: Job[], signal?: AbortSignal): Promise<void> {
     return this.whenRest(() => jobs.every((j) => isResting(j) || j.suspended), signal, true).then(() => undefined);
+  }
+
+  /** Resolves once each job's leader has ended (leftovers may run on) or it is stopped: a shell's
+   *  `wait` waits for the job's own processes, not for what they left behind. */
+  waitEndedOrStopped(jobs: Job[], signal?: AbortSignal): Promise<void> {
+    return this.whenChanged(() => jobs.every((j) => leaderEnded(j) || j.suspended), signal).then(() => undefined);
+  }
+
+  /** The first of these jobs whose leader has ended (one already: that one). */
+  waitFirstEnded(jobs: Job[], signal?: AbortSignal): Promise<Job> {
+    return this.whenChanged(() => jobs.find(leaderEnded) ?? null, signal);
+  }
+
+  // As whenRest, asked at every change of a job's state and at every stop.
+  private whenChanged<T>(done: () => T | null | false, signal?: AbortSignal): Promise<T> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const v = done();
+        if (!v) return;
+        stop();
+        signal?.removeEventListener('abort', stop);
+        resolve(v);
+      };
+      const stop = () => { this.off('change', check); this.off('suspend', check); };
+      if (signal?.aborted) return;
+      this.on('change', check);
+      this.on('suspend', check);
+      signal?.addEventListener('abort', stop, { once: true });
+      check();
+    });
   }
 
   /** The first of these jobs to rest (one resting already: that one); `signal` as waitRest's. */
