@@ -150,6 +150,14 @@ const backoffEmpty = (job: JobCore, _ev: EventOf<'empty'>, now: Now): Step => {
   const s = spawnNow();
   return { patch: { others: new Set(), populated: false, ...s.patch }, effects: s.effects };
 };
+// A start while the last run's leftovers are being ended keeps that going (a new run beside the
+// old worker is what clearing prevents); it only drops the rest of the backoff delay.
+const startDuringBackoff = (job: JobCore): Step => {
+  const c = job.clearing;
+  if (!c) return startFresh();
+  return { patch: { want: 'up', attempt: 0, restartTimes: [], clearing: { ...c, delay: 0 } }, effects: none };
+};
+
 const backoffTimer = (job: JobCore, _ev: EventOf<'timer'>, now: Now): Step => {
   const c = job.clearing;
   if (c && hasRemains(job)) {
@@ -396,7 +404,7 @@ export const machine: Table = {
     respawned: onSpawned, exit: onCrash, timer: startingTimer, notified: startingNotified,
   },
   running: { ...common, start: ignore, stop: beginStop, exit: onCrash, timer: ignore },
-  backoff: { ...common, start: startFresh, stop: cancelBackoff, exit: lateExit, timer: backoffTimer, empty: backoffEmpty },
+  backoff: { ...common, start: startDuringBackoff, stop: cancelBackoff, exit: lateExit, timer: backoffTimer, empty: backoffEmpty },
   stopping: {
     ...common, start: queueStart, stop: unqueueStart, exit: stoppingExit, reaped: stoppingReaped, empty: stoppingEmpty,
     respawned: stoppingRespawned, spawned: stoppingSpawned, timer: stoppingTimer,

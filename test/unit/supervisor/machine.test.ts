@@ -72,6 +72,17 @@ describe('machine', () => {
     assert.equal(d.job.state, 'starting');
   });
 
+  test('a start while leftovers are being ended does not spawn beside them: it drops the rest of the delay only', () => {
+    const d = started({ ready: 0, backoff: { initial: 3000, factor: 2, max: 30000, reset: 10000 }, stopTimeout: 10000 });
+    d.send({ type: 'adopted', pid: 200 });
+    d.send({ type: 'exit', term: EXIT1, ticketUsed: false, left: 1 });
+    const s = d.send({ type: 'start' });
+    assert.deepEqual(s?.effects, [], 'no spawn yet');
+    assert.equal(d.job.state, 'backoff');
+    d.clock.advance(50);
+    assert.equal(d.send({ type: 'empty' })?.effects[0]?.kind, 'spawn', 'gone: the start goes at once');
+  });
+
   test('leftovers still there after the stop timeout get SIGKILL; the restart follows their end or the grace', () => {
     const d = started({ ready: 0, backoff: { initial: 0, factor: 2, max: 30000, reset: 10000 }, stopTimeout: 1000 });
     d.send({ type: 'adopted', pid: 200 });
