@@ -77,7 +77,7 @@ describe('POST bodies are checked against their route\'s declaration', () => {
   test('every POST route declares its body, and every declaration is a route\'s', () => {
     const routes = [...Object.keys(coreRoutes), ...MODULES.flatMap((m) => Object.keys(m.routes ?? {}))].filter((k) => k.startsWith('POST '));
     assert.deepEqual([...routes].sort(), Object.keys(BODIES).sort());
-    assert.equal(routes.length, 31);
+    assert.equal(routes.length, 32);
   });
 });
 
@@ -148,7 +148,7 @@ const CLIENT_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
   followLogs: async (c) => c.followLogs({ name: 'w', n: 1 }, () => {})(),
   flushLogs: (c) => c.flushLogs(['w']),
   reopenLogs: (c) => c.reopenLogs(),
-  run: (c) => c.run({ argv: ['id'], name: 'j', user: 'nobody', cwd: '/', env: { A: '1' }, tty: true, rows: 24, cols: 80, hold: true }),
+  run: (c) => c.run({ argv: ['id'], name: 'j', user: 'nobody', cwd: '/', env: { A: '1' }, tty: true, rows: 24, cols: 80, hold: true, umask: 0o22 }),
   startJob: (c) => c.startJob(7),
   jobs: (c) => c.jobs(),
   fg: async (c) => { await c.fg('%1', { resume: false }); await c.fg({ id: 7 }); await c.fg(); },
@@ -157,6 +157,7 @@ const CLIENT_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
   pkill: async (c) => { await c.pkill('sle+p', 'HUP', true); await c.pkill('x'); },
   wait: async (c) => { await c.wait('%1'); await c.wait(); },
   waitAny: async (c) => { await c.waitAny(['%1', '%2']); await c.waitAny(); },
+  waitUp: (c) => c.waitUp(['web', 'db'], 30),
   procs: async (c) => { await c.procs({ all: true, cmdline: false, wchan: true }); await c.procs(); },
   snapshot: (c) => c.snapshot(false),
   signalPid: async (c) => { await c.signalPid(123, 'STOP'); await c.signalPid(123, 15); },
