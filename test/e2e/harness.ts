@@ -173,21 +173,20 @@ export class TestHome {
   /** The end of the daemon's log (its jobs' state changes), for a failure's message: what the
    *  daemon did is what a failed assertion on the programs' own output cannot say. */
   daemonLog(lines = 40): string {
-    try {
-      const all = readFileSync(join(this.home, 'daemon.log'), 'utf8').trimEnd().split('\n');
-      return `the daemon's log, last ${Math.min(lines, all.length)} lines:\n${all.slice(-lines).join('\n')}`;
-    } catch (err) {
-      return `no daemon log: ${(err as Error).message}`;
-    }
+    return this.logTail('daemon.log', "the daemon's log", lines);
   }
 
   /** The end of the supervise helper's own log (what it could not do: lost records, failed spawns). */
   helperLog(lines = 10): string {
+    return this.logTail('supervise.log', "the helper's log", lines);
+  }
+
+  private logTail(file: string, what: string, lines: number): string {
     try {
-      const all = readFileSync(join(this.home, 'supervise.log'), 'utf8').trimEnd().split('\n');
-      return `the helper's log, last ${Math.min(lines, all.length)} lines:\n${all.slice(-lines).join('\n')}`;
+      const all = readFileSync(join(this.home, file), 'utf8').trimEnd().split('\n');
+      return `${what}, last ${Math.min(lines, all.length)} lines:\n${all.slice(-lines).join('\n')}`;
     } catch (err) {
-      return `no helper log: ${(err as Error).message}`;
+      return `no ${what.replace(/^the /, '')}: ${(err as Error).message}`;
     }
   }
 

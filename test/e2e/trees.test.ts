@@ -143,14 +143,20 @@ describe('a process that cannot be killed (state D)', () => {
     try { rmdirSync(freezer); } catch { /* none */ }
   });
 
-  // A task frozen by the v1 freezer sits in state D and outlives SIGKILL until thawed.
-  test('stop returns and names it', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
-    await h.up('programs:\n  frozen:\n    command: sleep 1005\n    stop: { timeout: 1s }\n');
-    const j = await h.waitJob('frozen', 'running', (x) => x.state === 'running' && x.pid != null);
-    mkdirSync(freezer);
+  // A program `sleep SECS` whose process the v1 freezer holds in state D, where SIGKILL cannot end it.
+  async function frozenJob(name: string, secs: number) {
+    await h.up(`programs:\n  ${name}:\n    command: sleep ${secs}\n    stop: { timeout: 1s }\n`);
+    const j = await h.waitJob(name, 'running', (x) => x.state === 'running' && x.pid != null);
+    mkdirSync(freezer, { recursive: true });
     writeFileSync(join(freezer, 'tasks'), String(j.pid));
     writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
     await waitFor('the job is in state D', () => statField(j.pid!, 3) === 'D');
+    return j;
+  }
+
+  // A task frozen by the v1 freezer sits in state D and outlives SIGKILL until thawed.
+  test('stop returns and names it', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
+    const j = await frozenJob('frozen', 1005);
     const t0 = Date.now();
     const r = await h.cli(['stop', 'frozen'], { timeoutMs: 30_000 });
     const ms = Date.now() - t0;
@@ -167,12 +173,7 @@ describe('a process that cannot be killed (state D)', () => {
   // The stop's cgroup.kill leaves the group marked; on Linux 6.14+ a child cloned into such a
   // group is killed at once by the kernel, and the job could not run again until the daemon did.
   test('a start while it survives runs the program, and so does every later start', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
-    await h.up('programs:\n  frozen2:\n    command: sleep 1006\n    stop: { timeout: 1s }\n');
-    const j = await h.waitJob('frozen2', 'running', (x) => x.state === 'running' && x.pid != null);
-    mkdirSync(freezer, { recursive: true });
-    writeFileSync(join(freezer, 'tasks'), String(j.pid));
-    writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
-    await waitFor('the job is in state D', () => statField(j.pid!, 3) === 'D');
+    const j = await frozenJob('frozen2', 1006);
     assert.equal((await h.cli(['stop', 'frozen2'], { timeoutMs: 30_000 })).code, 1, 'the survivor is named');
     assert.equal((await h.cli(['start', 'frozen2'])).code, 0);
     const again = await h.waitJob('frozen2', 'running beside the survivor', (x) => x.state === 'running' && x.pid != null && x.pid !== j.pid, 15_000);
@@ -185,12 +186,7 @@ describe('a process that cannot be killed (state D)', () => {
   });
 
   test('down names it and fails, as stop does', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
-    await h.up('programs:\n  frozen3:\n    command: sleep 1007\n    stop: { timeout: 1s }\n');
-    const j = await h.waitJob('frozen3', 'running', (x) => x.state === 'running' && x.pid != null);
-    mkdirSync(freezer, { recursive: true });
-    writeFileSync(join(freezer, 'tasks'), String(j.pid));
-    writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
-    await waitFor('the job is in state D', () => statField(j.pid!, 3) === 'D');
+    const j = await frozenJob('frozen3', 1007);
     const r = await h.cli(['down'], { timeoutMs: 60_000 });
     assert.equal(r.code, 1, `not every job stopped: ${r.stdout}`);
     assert.match(r.stderr, new RegExp(`^appinit: down: frozen3 %${j.job}: processes left after SIGKILL: ${j.pid} \\(D: uninterruptible sleep\\)$`, 'm'));

@@ -172,7 +172,7 @@ export const programsModule: Module = {
       const spec = adHocSpec(req);
       const owner = [...ctx.sup.jobs.values()].find((j) => j.program === spec.name)?.ownerUid;
       const runAsUid = spec.user != null ? lookupUser(spec.user)?.uid ?? req.peer.uid : req.peer.uid;
-      if ((owner != null && owner !== req.peer.uid) || nameOfAnother(ctx, spec.name, req.peer.uid, runAsUid)) {
+      if (nameOfAnother(ctx, spec.name, req.peer.uid, runAsUid)) {
         throw new ApiError('exists', `"${spec.name}" is the name of another user's program or job (names are shared by every user of this daemon, and name the log directory): choose another --name`);
       }
       if (owner != null) {

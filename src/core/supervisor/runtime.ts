@@ -605,12 +605,6 @@ export class Supervisor extends EventEmitter {
     }, signal).then(() => undefined);
   }
 
-  /** Resolves once each given job rests or is stopped (bash's `wait` returns for a stopped job,
-   *  which would otherwise be waited for until someone continues it); `signal` as waitRest's. */
-  waitRestOrStopped(jobs: Job[], signal?: AbortSignal): Promise<void> {
-    return this.whenRest(() => jobs.every((j) => isResting(j) || j.suspended), signal, true).then(() => undefined);
-  }
-
   /** Resolves once each job's leader has ended (leftovers may run on) or it is stopped: a shell's
    *  `wait` waits for the job's own processes, not for what they left behind. */
   waitEndedOrStopped(jobs: Job[], signal?: AbortSignal): Promise<void> {
@@ -641,18 +635,11 @@ export class Supervisor extends EventEmitter {
     });
   }
 
-  /** The first of these jobs to rest (one resting already: that one); `signal` as waitRest's. */
-  waitFirstRest(jobs: Job[], signal?: AbortSignal): Promise<Job> {
-    // The job whose rest came first (several resting in one batch: in the order they came).
-    return this.whenRest((j) => (j ? (jobs.includes(j) ? j : null) : jobs.find(isResting) ?? null), signal);
-  }
-
   // Resolves with done()'s first truthy value, asked now (no job) and at every job's rest (that
   // job). An abandoned wait (a `wait` whose caller pressed Ctrl-C) leaves no listener behind.
-  private whenRest<T>(done: (rested?: Job) => T | null | false, signal?: AbortSignal, stops = false): Promise<T> {
+  private whenRest<T>(done: (rested?: Job) => T | null | false, signal?: AbortSignal): Promise<T> {
     return new Promise((resolve) => {
-      const onStop = () => check();
-      const stop = () => { this.off('rest', check); if (stops) this.off('suspend', onStop); };
+      const stop = () => { this.off('rest', check); };
       const check = (rested?: Job) => {
         const v = done(rested);
         if (!v) return;
@@ -662,7 +649,6 @@ export class Supervisor extends EventEmitter {
       };
       if (signal?.aborted) return;
       this.on('rest', check);
-      if (stops) this.on('suspend', onStop); // asked again when a job stops, not only when one rests
       signal?.addEventListener('abort', stop, { once: true });
       check();
     });
