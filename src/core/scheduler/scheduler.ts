@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { lookupUser } from '../../os/proc/index.js';
 import { getMeta, setMeta, type Db } from '../../store/db.js';
 import type { Program } from '../../config/program.js';
-import { loadedPrograms } from '../../store/programs.js';
+import { scheduledPrograms } from '../../store/programs.js';
 import {
   atOwners, deleteAt, deleteAts, deleteCrontab, deleteScheduledJob, endScheduledJob, getAt, getCrontab, insertAt, insertScheduledJob, listAt,
   listCrontabs, listScheduledJobs, loadStates, markAtStarted, pruneStates, putCrontab, saveState, unmarkAtStarted, type AtRow, type CrontabRow,
@@ -782,7 +782,7 @@ export class Scheduler {
 
   private planPrograms(now: number): void {
     const keep = new Set<string>();
-    for (const p of loadedPrograms(this.db)) {
+    for (const p of scheduledPrograms(this.db)) {
       if (p.schedule.kind === 'service') continue;
       const key = `program:${p.name}`;
       keep.add(key);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../../src/store/db.js';
-import { loadedPrograms, replacePrograms } from '../../../src/store/programs.js';
+import { loadedPrograms, replacePrograms, scheduledPrograms } from '../../../src/store/programs.js';
 import { program } from '../supervisor/fixtures.js';
 
 function withDb(fn: (db: Db) => void): void {
@@ -54,5 +54,17 @@ test('a user\'s programs on a system daemon: only their names are compared and r
     assert.equal(writes(db), first, 'unchanged: nothing written');
     replacePrograms(db, [program({ name: 'mine', argv: ['x'] })], '/f.yaml', ['mine']);
     assert.deepEqual(loadedPrograms(db).map((p) => [p.name, p.argv]), [['theirs', ['web']], ['mine', ['x']]]);
+  });
+});
+
+test('the scheduler reads back only the programs with a schedule, in file order', () => {
+  withDb((db) => {
+    replacePrograms(db, [
+      program({ name: 'web' }),
+      program({ name: 'nightly', schedule: { kind: 'cron', expr: '0 3 * * *', tz: null } }),
+      program({ name: 'worker' }),
+      program({ name: 'once', schedule: { kind: 'at', spec: 'now + 1 hour' } }),
+    ], '/f.yaml');
+    assert.deepEqual(scheduledPrograms(db).map((p) => [p.name, p.schedule.kind]), [['nightly', 'cron'], ['once', 'at']]);
   });
 });
