@@ -185,6 +185,35 @@ describe('a process that cannot be killed (state D)', () => {
     assert.ok(alive(third.pid!), 'the restarted program runs');
   });
 
+  // A restart first ends what the last run left (restart-leftovers.test.ts); one that outlives
+  // SIGKILL does not hold the restart up for good, and the daemon's log says which it was.
+  test('a restart goes on beside a leftover that outlives SIGKILL, and the log names it', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
+    const marker = join(h.home, 'first-run-done');
+    const leftPid = join(h.home, 'left.pid');
+    const go = join(h.home, 'go');
+    await h.up(`programs:
+  clearing:
+    command: sh -c 'if [ -e ${marker} ]; then exec sleep 1009; fi; touch ${marker}; setsid sleep 1008 & echo $! > ${leftPid}; while [ ! -e ${go} ]; do sleep 0.05; done; exit 1'
+    backoff: { initial: 0 }
+    stop: { timeout: 1s }
+`);
+    const first = await h.waitJob('clearing', 'running', (x) => x.state === 'running' && x.pid != null);
+    const left = await waitFor('the first run left its worker', () => { try { return Number(readFileSync(leftPid, 'utf8')) || null; } catch { return null; } });
+    mkdirSync(freezer, { recursive: true });
+    writeFileSync(join(freezer, 'tasks'), String(left));
+    writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
+    await waitFor('the worker is in state D', () => statField(left, 3) === 'D');
+    writeFileSync(go, '');
+    const again = await h.waitJob('clearing', 'running again', (x) => x.state === 'running' && x.pid != null && x.pid !== first.pid, 20_000);
+    assert.equal(alive(left), true, 'the worker really could not be killed');
+    const log = readFileSync(join(h.home, 'daemon.log'), 'utf8');
+    assert.match(log, new RegExp(`clearing: what its last run left outlived SIGKILL: ${left} \\(D: uninterruptible sleep\\); restarting beside it`));
+    assert.ok(alive(again.pid!), 'the new run runs');
+    writeFileSync(join(freezer, 'freezer.state'), 'THAWED');
+    await waitFor('the worker dies once thawed', () => !alive(left));
+    assert.equal((await h.cli(['stop', 'clearing'], { timeoutMs: 20_000 })).code, 0);
+  });
+
   test('down names it and fails, as stop does', { skip: !freezerWritable() && 'no writable v1 freezer' }, async () => {
     const j = await frozenJob('frozen3', 1007);
     const r = await h.cli(['down'], { timeoutMs: 60_000 });

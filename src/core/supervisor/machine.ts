@@ -158,7 +158,7 @@ const startDuringBackoff = (job: JobCore): Step => {
   return { patch: { want: 'up', attempt: 0, restartTimes: [], clearing: { ...c, delay: 0 } }, effects: none };
 };
 
-const backoffTimer = (job: JobCore, _ev: EventOf<'timer'>, now: Now): Step => {
+const backoffTimer = (job: JobCore, ev: EventOf<'timer'>, now: Now): Step => {
   const c = job.clearing;
   if (c && hasRemains(job)) {
     const waited = now.mono - c.since;
@@ -170,7 +170,10 @@ const backoffTimer = (job: JobCore, _ev: EventOf<'timer'>, now: Now): Step => {
         note: `${job.spec.name}: what its last run left still runs ${formatDuration(job.spec.stopTimeout)} after ${job.spec.stopSignal}; sending SIGKILL`,
       };
     }
-    // Still there after SIGKILL (state D): the restart goes on beside it, as a stop would return.
+    // Still there after SIGKILL (state D): the restart goes on beside it, as a stop would return,
+    // and the daemon's log names it (as a stop names its survivors).
+    const left = survivorList(ev.survivors ?? []);
+    if (left) return { ...spawnNow(), note: `${job.spec.name}: what its last run left outlived SIGKILL: ${left}; restarting beside it` };
   }
   return spawnNow();
 };
@@ -315,6 +318,9 @@ const stoppingSpawned = (_job: JobCore, ev: EventOf<'spawned'>, now: Now): Step 
 const queueStart = (): Step => ({ patch: { want: 'up' }, effects: none });
 const unqueueStart = (): Step => ({ patch: { want: 'down' }, effects: none });
 
+// `PID (D: uninterruptible sleep), PID (S)`: what outlived SIGKILL, as a stop and a restart name it.
+const survivorList = (left: readonly Survivor[]): string => left.map((s) => `${s.pid} (${s.state === 'D' ? 'D: uninterruptible sleep' : s.state})`).join(', ');
+
 /** How a stop's reason begins when processes outlived SIGKILL (state D). */
 export const LEFT_AFTER_KILL = 'processes left after SIGKILL';
 
@@ -332,7 +338,7 @@ const stoppingTimer = (job: JobCore, ev: EventOf<'timer'>): Step => {
   const left = ev.survivors ?? [];
   const gone: Partial<JobCore> = { pid: null, startTicks: null, others: new Set(), populated: false, state: 'stopped', suspended: false };
   if (left.length === 0) return { patch: gone, effects: [clearDeadline] };
-  const list = left.map((s) => `${s.pid} (${s.state === 'D' ? 'D: uninterruptible sleep' : s.state})`).join(', ');
+  const list = survivorList(left);
   if (job.killRounds < KILL_ROUNDS) {
     return {
       patch: { killRounds: job.killRounds + 1 },

@@ -444,9 +444,11 @@ export class Supervisor extends EventEmitter {
     arm(ms);
   }
 
-  // What of a stopping job is still alive after SIGKILL (read only then: it costs /proc reads).
+  // What of a stopping job (or of a last run being cleared before a restart) is still alive after
+  // SIGKILL (read only then: it costs /proc reads).
   private survivors(job: Job): Survivor[] | undefined {
-    if (job.state !== 'stopping' || job.killRounds === 0) return undefined;
+    const killed = job.state === 'stopping' ? job.killRounds > 0 : job.state === 'backoff' && job.clearing?.killed === true;
+    if (!killed) return undefined;
     const out: Survivor[] = [];
     for (const pid of job.pid != null ? [job.pid, ...job.others] : job.others) {
       const state = processState(pid);
