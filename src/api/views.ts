@@ -34,6 +34,9 @@ export interface JobView {
   awaitingReady?: boolean;
   /** Only for programs with a health check, while the job runs: the checks' verdict. */
   health: { status: 'starting' | 'healthy' | 'unhealthy'; failures: number; last: string | null } | null;
+  /** How many processes the job started still run although its leader is gone (an `exited` job
+   *  whose `setsid`'d worker runs on, say: `appinit ps` shows them, `stop` ends them); 0 else. */
+  left?: number;
 }
 
 // The daemon's own uid, as text (a program without `user:` runs as it): asked of the kernel
@@ -70,6 +73,7 @@ export function jobView(j: Job, now = monoNow(), users?: Map<string, string>): J
     statusText: j.statusText ?? null,
     awaitingReady: j.state === 'starting' && j.pid != null && j.spec.ready === 'notify',
     health: viewHealth(j),
+    left: j.pid == null ? j.others.size : 0,
   };
 }
 

@@ -32,4 +32,28 @@ describe('restart after a run that left processes behind', () => {
     assert.equal((await h.cli(['stop', 'leaky'], { timeoutMs: 30_000 })).code, 0);
     assert.ok(workers.every((p) => !alive(p)), 'stop ends the last worker too');
   });
+
+  // Without a restart the worker runs on (only `stop` ends it); its job shows no PID, so status says so.
+  test('status says what an ended run left running, and stop ends it', async () => {
+    const pids = h.write('left-workers', '');
+    await h.up(`programs:
+  left:
+    command: sh -c 'setsid sleep 1000 & echo $! >> ${pids}; setsid sleep 1001 & echo $! >> ${pids}; exit 0'
+    restart: never
+`);
+    const workers = await waitFor('both workers started', () => {
+      const list = readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).map(Number);
+      return list.length === 2 ? list : null;
+    });
+    const j = await h.waitJob('left', 'exited with its workers counted', (x) => x.state === 'exited' && x.left === 2);
+    assert.equal(j.pid, null);
+    const s = await h.cli(['status', 'left']);
+    assert.equal(s.code, 0);
+    assert.match(s.stdout, new RegExp(`^left: exited, but 2 processes it started still run \\(appinit ps shows them as job %${j.job}; appinit stop %${j.job} ends them\\)$`, 'm'));
+    assert.ok(workers.every(alive), 'the workers run on');
+    assert.equal((await h.cli(['stop', `%${j.job}`], { timeoutMs: 30_000 })).code, 0);
+    assert.ok(workers.every((p) => !alive(p)), 'stop ends them');
+    const after = await h.cli(['status', 'left']);
+    assert.doesNotMatch(after.stdout, /still run/);
+  });
 });
