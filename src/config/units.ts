@@ -1,24 +1,44 @@
 // Durations and sizes as people write them in control files and read them on screen.
 import { describeValue } from './describe.js';
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-// Compound forms like "1h30m" are accepted so that formatDuration's output reads back.
-const DURATION_RE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+// Units as systemd.time(7) spells time spans (`TimeoutStopSec=1min`, `2 h`, `1w`, `1h 30min`):
+// one reads a unit file's values as written. `m` is minutes and `M` months, as there.
+const DAY = 86_400_000;
+const DURATION_UNITS: Record<string, number> = {
+  us: 0.001, usec: 0.001, 'µs': 0.001,
+  ms: 1, msec: 1,
+  s: 1000, sec: 1000, second: 1000, seconds: 1000,
+  m: 60_000, min: 60_000, minute: 60_000, minutes: 60_000,
+  h: 3_600_000, hr: 3_600_000, hour: 3_600_000, hours: 3_600_000,
+  d: DAY, day: DAY, days: DAY,
+  w: 7 * DAY, week: 7 * DAY, weeks: 7 * DAY,
+  M: 30.4375 * DAY, month: 30.4375 * DAY, months: 30.4375 * DAY,
+  y: 365.25 * DAY, year: 365.25 * DAY, years: 365.25 * DAY,
+};
+// One or more NUMBER UNIT parts, blanks between them allowed ("1h30m", "1h 30min", "2 h"), as
+// systemd takes them; compound forms let formatDuration's output read back.
+const DURATION_RE = /^\s*(?:\d+(?:\.\d+)?\s*[a-zA-Zµ]+\s*)+$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)\s*([a-zA-Zµ]+)/g;
+const UNITS_SAID = 'units ms, s (sec), m (min), h, d, w, or systemd\'s longer names';
 
-/** Milliseconds from "500ms", "10s", "1.5s", "5m", "1h", "2d", "1h30m", or a number of SECONDS. */
+/** Milliseconds from "500ms", "10s", "1.5s", "5m", "1h", "2d", "1h30m", systemd's spellings
+ *  ("1min", "1h 30min", "2 hours", "1w"), or a number of SECONDS. */
 export function parseDuration(v: unknown): number {
-  const bad = () => new Error(`expected a duration like "10s", got ${describeValue(v)}`);
+  const bad = (why = '') => new Error(`expected a duration like "10s" or "1h 30min" (${UNITS_SAID})${why}, got ${describeValue(v)}`);
   if (typeof v === 'number') {
     if (!Number.isFinite(v) || v < 0) throw bad();
     return Math.round(v * 1000);
   }
   if (typeof v !== 'string') throw bad();
   // A bare number in a string means seconds too, as it would unquoted.
-  if (/^\d+(?:\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  if (/^\s*\d+(?:\.\d+)?\s*$/.test(v)) return Math.round(Number(v) * 1000);
   if (!DURATION_RE.test(v)) throw bad();
   let ms = 0;
-  for (const m of v.matchAll(DURATION_PART)) ms += Number(m[1]) * DURATION_UNITS[m[2]];
+  for (const m of v.matchAll(DURATION_PART)) {
+    const unit = DURATION_UNITS[m[2]] ?? DURATION_UNITS[m[2].toLowerCase() === 'm' ? m[2] : m[2].toLowerCase()];
+    if (unit === undefined) throw bad(`: "${m[2]}" is not a unit`);
+    ms += Number(m[1]) * unit;
+  }
   return Math.round(ms);
 }
 

@@ -60,7 +60,7 @@ export function waitSeconds(o: { wait?: boolean; waitTimeout?: string }, verb = 
   try {
     ms = parseDuration(o.waitTimeout);
   } catch {
-    throw new CliError(`${verb}: --wait-timeout: expected seconds or a duration like 30s or 5m, got "${o.waitTimeout}"`, EXIT.usage);
+    throw new CliError(`${verb}: --wait-timeout: expected seconds or a duration like 30s, 5m or 1min 30s, got "${o.waitTimeout}"`, EXIT.usage);
   }
   if (ms > BOUNDS.duration) throw new CliError(`${verb}: --wait-timeout: at most ${BOUNDS.duration / 86_400_000} days`, EXIT.usage);
   return ms / 1000;

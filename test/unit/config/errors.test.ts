@@ -32,11 +32,11 @@ test('a file with several errors reports all of them, in file order, at line:col
   assert.deepEqual(problems(text), [
     'bad.yaml:4:14: programs.web.restart: expected one of always, on-failure, never, got "sometimes"',
     'bad.yaml:5:21: programs.web.stop.signal: Unknown signal "sigterm": did you mean "SIGTERM"?',
-    'bad.yaml:5:39: programs.web.stop.timeout: expected a duration like "10s", got -5 (number)',
+    'bad.yaml:5:39: programs.web.stop.timeout: expected a duration like "10s" or "1h 30min" (units ms, s (sec), m (min), h, d, w, or systemd\'s longer names), got -5 (number)',
     'bad.yaml:6:5: programs.web.restrat: unknown key; did you mean "restart"?',
     'bad.yaml:7:16: programs.web.instances: expected an integer from 1 to 1000, got 0 (number)',
     `bad.yaml:9:25: programs.worker.command: unterminated ' quote; close it, or write \\' for a literal '`,
-    'bad.yaml:10:12: programs.worker.ready: expected a duration like "10s", got "soon"',
+    'bad.yaml:10:12: programs.worker.ready: expected a duration like "10s" or "1h 30min" (units ms, s (sec), m (min), h, d, w, or systemd\'s longer names), got "soon"',
     'bad.yaml:11:29: programs.worker.log.rotate: expected one of none, hourly, daily, got "weekly"',
   ]);
 });

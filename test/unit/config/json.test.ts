@@ -26,7 +26,7 @@ test('JSON value errors carry line:col of the value', () => {
   const text = '{\n  "programs": {\n    "web": {\n      "command": "node",\n      "restart": "nevr",\n      "ready": -1,\n      "restrat": 1\n    }\n  }\n}\n';
   assert.deepEqual(problems(text), [
     'app.json:5:18: programs.web.restart: expected one of always, on-failure, never, got "nevr"; did you mean "never"?',
-    'app.json:6:16: programs.web.ready: expected a duration like "10s", got -1 (number)',
+    'app.json:6:16: programs.web.ready: expected a duration like "10s" or "1h 30min" (units ms, s (sec), m (min), h, d, w, or systemd\'s longer names), got -1 (number)',
     'app.json:7:7: programs.web.restrat: unknown key; did you mean "restart"?',
   ]);
 });

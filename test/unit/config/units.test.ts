@@ -19,12 +19,25 @@ test('parseDuration: numbers mean seconds', () => {
   assert.equal(parseDuration('3'), 3000);
 });
 
-test('parseDuration: errors say expected and got', () => {
-  assert.throws(() => parseDuration(-5), { message: 'expected a duration like "10s", got -5 (number)' });
-  assert.throws(() => parseDuration('10 s'), { message: 'expected a duration like "10s", got "10 s"' });
-  assert.throws(() => parseDuration('10sec'), { message: 'expected a duration like "10s", got "10sec"' });
-  assert.throws(() => parseDuration(true), { message: 'expected a duration like "10s", got true (boolean)' });
-  assert.throws(() => parseDuration(null), { message: 'expected a duration like "10s", got nothing' });
+test('parseDuration: systemd\'s spellings of a time span (TimeoutStopSec=1min)', () => {
+  assert.equal(parseDuration('1min'), 60_000);
+  assert.equal(parseDuration('1h 30min'), 5_400_000);
+  assert.equal(parseDuration('10 s'), 10_000);
+  assert.equal(parseDuration('10sec'), 10_000);
+  assert.equal(parseDuration('2 hours'), 7_200_000);
+  assert.equal(parseDuration('1w'), 604_800_000);
+  assert.equal(parseDuration('1M'), 2_629_800_000, 'M is a month (30.4375 days), as systemd');
+  assert.equal(parseDuration('1m'), 60_000, 'm is a minute');
+  assert.equal(parseDuration('1500us'), 2);
+});
+
+test('parseDuration: errors say expected, the units, and got', () => {
+  const want = 'expected a duration like "10s" or "1h 30min" (units ms, s (sec), m (min), h, d, w, or systemd\'s longer names)';
+  assert.throws(() => parseDuration(-5), { message: `${want}, got -5 (number)` });
+  assert.throws(() => parseDuration('10 parsecs'), { message: `${want}: "parsecs" is not a unit, got "10 parsecs"` });
+  assert.throws(() => parseDuration('ten seconds'), { message: `${want}, got "ten seconds"` });
+  assert.throws(() => parseDuration(true), { message: `${want}, got true (boolean)` });
+  assert.throws(() => parseDuration(null), { message: `${want}, got nothing` });
   assert.throws(() => parseDuration(Infinity), /expected a duration/);
 });
 
