@@ -28,6 +28,12 @@ describe('GET /metrics and promtool', () => {
   victim:
     command: sleep 1000
     restart: never
+  soon:
+    command: echo a program run at a time
+    at: now
+  unready:
+    command: sleep 1000
+    ready: notify
 `);
     await h.waitJob('failing', 'exited', (j) => j.lastExit?.code === 3);
     await h.waitJob('victim', 'running', (j) => j.state === 'running');
@@ -59,6 +65,14 @@ describe('GET /metrics and promtool', () => {
       /^appinit_program_log_bytes\{program="steady",stream="stdout"\} [1-9]\d*$/m,
       /^appinit_scheduler_lateness_seconds_bucket\{kind="at",le="\+Inf"\} 1$/m,
       /^appinit_scheduler_lateness_seconds_count\{kind="at"\} 1$/m,
+      // `at now` is due when it was queued, not at its minute's start.
+      /^appinit_scheduler_lateness_seconds_bucket\{kind="at",le="5"\} 1$/m,
+      // A program's own scheduled run (at:, cron:) counts as its kind, program.
+      /^appinit_scheduler_runs_total\{kind="program"\} 1$/m,
+      /^appinit_scheduler_lateness_seconds_count\{kind="program"\} 1$/m,
+      /^appinit_scheduler_lateness_seconds_bucket\{kind="program",le="5"\} 1$/m,
+      // Not ready (no READY=1 yet) is not up, as status and up --wait see it.
+      /^appinit_program_up\{program="unready",instance="0",job="\d+"\} 0$/m,
       /^appinit_daemon_cpu_seconds_total \d/m,
       /^appinit_daemon_resident_memory_bytes [1-9]/m,
       /^appinit_helper_resident_memory_bytes [1-9]/m,

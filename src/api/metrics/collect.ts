@@ -66,7 +66,7 @@ export class MetricsCollector {
   }
 
   private started(j: Job): void {
-    const run = scheduledRun(this.ctx.db, j.id);
+    const run = this.ctx.services.schedule?.runOf(j.id) ?? scheduledRun(this.ctx.db, j.id);
     if (!run || this.counted.get(j.id) === run.due) return;
     this.counted.set(j.id, run.due);
     const kind = run.source.slice(0, run.source.indexOf(':'));
@@ -106,7 +106,9 @@ export class MetricsCollector {
     const logged = new Set<string>();
     for (const j of jobs) {
       const l = { program: j.spec.name, instance: j.instance, job: j.number };
-      up.push([l, j.pid != null && (j.state === 'running' || j.state === 'starting' || j.state === 'stopping') && !j.suspended ? 1 : 0]);
+      // Up as `status` and `up --wait` see it: running, so ready (a `ready: notify` job still
+      // waiting for READY=1 is starting, not up), and not stopped by a signal.
+      up.push([l, j.pid != null && j.state === 'running' && !j.suspended ? 1 : 0]);
       restarts.push([l, j.restarts]);
       let ticks = 0;
       if (j.pid != null || j.others.size > 0) {
@@ -140,7 +142,7 @@ export class MetricsCollector {
     // Forgotten jobs are gone from the counters too (a `run` a minute would grow them for ever).
     for (const m of [this.endedCpu, this.cpuSaid]) for (const id of m.keys()) if (!ctx.sup.jobs.has(id)) m.delete(id);
     const e = new Exposition()
-      .family('appinit_program_up', 'gauge', 'Whether the job runs (1) or not (0).', up)
+      .family('appinit_program_up', 'gauge', 'Whether the job runs and is ready (1), or not (0: starting or waiting for READY=1, suspended, stopping, ended).', up)
       .family('appinit_program_restarts_total', 'counter', 'Restarts of the job by its policy.', restarts)
       .family('appinit_program_exits_total', 'counter', 'Ends of a program\'s jobs since the daemon started, by exit code or signal.',
         [...this.exits.values()].filter(mine).map((x) => [{ program: x.program, [x.kind]: x.value }, x.n]))

@@ -456,8 +456,26 @@ export class Scheduler {
     this.save(s, s.expr == null);
   }
 
+  // Each job a run started, with its source and when the run was due: what the metrics count
+  // (a `cron:` program's own job has no row of the runs table: it is the program's, not the run's).
+  private readonly runStarts = new Map<number, { source: string; due: number }>();
+
+  /** The scheduled run this job was started for, and when it was due; null for a job no run started. */
+  runOf(job: number): { source: string; due: number } | null {
+    return this.runStarts.get(job) ?? null;
+  }
+
   // A run due at `due`: its jobs go to `go` (or it is skipped or queued, by overlap).
   private run(s: Source, due: number, go: Job[]): void {
+    const started = go.length;
+    this.runInto(s, due, go);
+    // An `at:` program's time is a whole minute: loaded in the middle of it (`at: now`) it is due
+    // from then, not from the minute's start.
+    const from = s.kind === 'program' && s.expr == null ? Math.max(due, s.plannedAt) : due;
+    for (let i = started; i < go.length; i++) this.runStarts.set(go[i].id, { source: s.key, due: from });
+  }
+
+  private runInto(s: Source, due: number, go: Job[]): void {
     if (s.kind === 'crontab') {
       go.push(this.takeStaged(s.key, due) ?? this.entryJob(s, due));
       s.lastRun = due;
@@ -491,6 +509,8 @@ export class Scheduler {
   private fireAt(a: AtRow, go: Job[]): void {
     const job = this.takeStaged(`at:${a.id}`, a.runAt) ?? this.atJob(a);
     this.releaseAt = Math.max(this.releaseAt, a.runAt);
+    // `at now` (or a time already past) is due when it was queued: at's times are whole minutes.
+    this.runStarts.set(job.id, { source: `at:${a.id}`, due: Math.max(a.runAt, a.createdAt) });
     markAtStarted(this.db, a.id, job.id);
     this.queue.delete(a.id);
     go.push(job);
@@ -589,6 +609,7 @@ export class Scheduler {
   }
 
   private forgetRun(id: number): void {
+    this.runStarts.delete(id);
     const job = this.sup.jobs.get(id);
     if (job) {
       this.dropSpool(job);
