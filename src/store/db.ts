@@ -48,6 +48,9 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX records_job ON records(job);
    CREATE INDEX records_program ON records(program);`,
+  // The last STATUS= a job's program sent (sd_notify): programs send it once per change, so a
+  // daemon that came back after a kill -9 or an update had lost it for the rest of the run.
+  `ALTER TABLE jobs ADD COLUMN status_text TEXT`,
 ];
 
 /** A module's own migrations, applied in order and tracked by name. */

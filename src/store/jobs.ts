@@ -23,12 +23,15 @@ export interface JobRow {
   suspended: boolean;
   ownerUid: number;
   createdAt: number;
+  /** The last STATUS= its program sent on $NOTIFY_SOCKET, or null. */
+  statusText?: string | null;
 }
 
 interface Raw {
   id: number; number: number; program: string | null; instance: number; spec: string; state: string; want: string;
   pid: number | null; start_ticks: number | null; started_at: number | null; restarts: number; restart_times: string;
   attempt: number; last_exit: string | null; reason: string | null; suspended: number; owner_uid: number; created_at: number;
+  status_text: string | null;
 }
 
 function fromRaw(r: Raw): JobRow {
@@ -36,7 +39,7 @@ function fromRaw(r: Raw): JobRow {
     id: r.id, number: r.number, program: r.program, instance: r.instance, spec: upgradeProgram(JSON.parse(r.spec)), state: r.state,
     want: r.want as 'up' | 'down', pid: r.pid, startTicks: r.start_ticks, startedAt: r.started_at, restarts: r.restarts,
     restartTimes: JSON.parse(r.restart_times), attempt: r.attempt, lastExit: r.last_exit ? JSON.parse(r.last_exit) : null,
-    reason: r.reason, suspended: r.suspended !== 0, ownerUid: r.owner_uid, createdAt: r.created_at,
+    reason: r.reason, suspended: r.suspended !== 0, ownerUid: r.owner_uid, createdAt: r.created_at, statusText: r.status_text ?? null,
   };
 }
 
@@ -96,9 +99,9 @@ export function insertJob(db: Db, j: Omit<JobRow, 'id' | 'number'>): JobRow {
 export function saveJob(db: Db, j: JobRow): void {
   stmt(db,
     `UPDATE jobs SET state=?, want=?, pid=?, start_ticks=?, started_at=?, restarts=?, restart_times=?, attempt=?,
-      last_exit=?, reason=?, suspended=? WHERE id=?`,
+      last_exit=?, reason=?, suspended=?, status_text=? WHERE id=?`,
   ).run(j.state, j.want, j.pid, j.startTicks, j.startedAt, j.restarts, JSON.stringify(j.restartTimes),
-    j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0, j.id);
+    j.attempt, j.lastExit ? JSON.stringify(j.lastExit) : null, j.reason, j.suspended ? 1 : 0, j.statusText ?? null, j.id);
 }
 
 /** Writes the program a job runs. */

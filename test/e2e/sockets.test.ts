@@ -102,6 +102,36 @@ ${ROOT ? `  sdn-nobody:
     assert.match((await h.cli(['status', 'silent'])).stdout, /starting \(waiting for READY=1\)/);
   });
 
+  // Programs send STATUS= once per change (redis: `Ready to accept connections`): the next daemon
+  // has it from the store, as systemd keeps it across a re-exec.
+  test('STATUS= outlives a kill -9 of the daemon; a stopped job does not show it as its state', async () => {
+    const gate = join(h.home, 'status-gate');
+    await h.up(`programs:
+  told:
+    command: sh -c 'systemd-notify --status=booting; while [ ! -e ${gate} ]; do sleep 0.05; done; systemd-notify --ready --status="serving 3"; exec sleep 1000'
+    ready: notify
+`);
+    await h.waitJob('told', 'STATUS=booting', (j) => j.statusText === 'booting' && j.state === 'starting');
+    process.kill(h.daemonPid(), 'SIGKILL');
+    h.reconnect();
+    assert.equal((await h.cli(['status'])).code, 0, 'a command starts the next daemon');
+    const starting = await h.waitJob('told', 'still booting after the restart', (j) => j.state === 'starting');
+    assert.equal(starting.statusText, 'booting');
+    assert.match((await h.cli(['status', 'told'])).stdout, /starting \(booting\)/);
+    writeFileSync(gate, '');
+    const up = await h.waitJob('told', 'running, serving 3', (j) => j.state === 'running' && j.statusText === 'serving 3');
+    process.kill(h.daemonPid(), 'SIGKILL');
+    h.reconnect();
+    assert.equal((await h.cli(['status'])).code, 0, 'a command starts the next daemon');
+    const again = await h.waitJob('told', 'running after the second restart', (j) => j.state === 'running');
+    assert.equal(again.pid, up.pid, 'the same process, adopted');
+    assert.equal(again.statusText, 'serving 3');
+    assert.equal((await h.cli(['stop', 'told'])).code, 0);
+    const st = await h.cli(['status', 'told']);
+    assert.match(st.stdout, /^told .* stopped /m);
+    assert.doesNotMatch(st.stdout, /stopped \(serving 3\)/);
+  });
+
   test('a message from another user on the job\'s socket is dropped', async (t) => {
     if (!ROOT) return t.skip('needs root to send as another user');
     await h.up(`programs:

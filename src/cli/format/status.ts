@@ -10,8 +10,9 @@ export function shownState(j: JobView): string {
   if (j.waitingFor?.length && j.waitingFor.every((w) => w.startsWith('needs '))) return `waiting (needs ${j.waitingFor.map((w) => w.slice(6)).join(', ')})`;
   if (j.waitingFor?.length) return `${j.state} (waiting for ${j.waitingFor.join(', ')})`;
   if (j.suspended) return `${j.state}(stopped)`;
-  // sd_notify: what the program says of itself (STATUS=), or that READY=1 has not come yet.
-  if (j.statusText) return `${j.state} (${j.statusText.length > 40 ? `${j.statusText.slice(0, 39)}…` : j.statusText})`;
+  // sd_notify: what the program says of itself (STATUS=), or that READY=1 has not come yet; only
+  // while it runs (`stopped (Ready to accept connections)` read as a contradiction).
+  if (j.statusText && (j.state === 'starting' || j.state === 'running' || j.state === 'stopping')) return `${j.state} (${j.statusText.length > 40 ? `${j.statusText.slice(0, 39)}…` : j.statusText})`;
   if (j.awaitingReady) return `${j.state} (waiting for READY=1)`;
   // A running job whose health checks fail shows as such; `starting` and `healthy` need no word.
   return j.health?.status === 'unhealthy' ? `${j.state}(unhealthy)` : j.state;

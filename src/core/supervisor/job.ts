@@ -49,6 +49,6 @@ export function jobFromRow(row: JobRow): Job {
     reason: row.reason, suspended: row.suspended, ownerUid: row.ownerUid, createdAt: row.createdAt,
     timer: null, others: new Set(), populated: false, killRounds: 0, startedMono: null, stopSig: null,
     touchedAt: row.createdAt, foreign: false, execError: null, opening: null, waitingFor: null, winsize: null,
-    statusText: null, clearing: null,
+    statusText: row.statusText ?? null, clearing: null,
   };
 }

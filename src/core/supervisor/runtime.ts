@@ -29,7 +29,7 @@ import { termination, UNKNOWN_END, type Termination } from './termination.js';
 export { isResting, type Job, type JobChange } from './job.js';
 
 // The machine's fields that are stored: a step that changes none of them writes nothing.
-const STORED: ReadonlySet<keyof JobCore> = new Set(['state', 'want', 'pid', 'startTicks', 'startedAt', 'restarts', 'restartTimes', 'attempt', 'lastExit', 'reason', 'suspended']);
+const STORED: ReadonlySet<keyof JobCore> = new Set(['state', 'want', 'pid', 'startTicks', 'startedAt', 'restarts', 'restartTimes', 'attempt', 'lastExit', 'reason', 'suspended', 'statusText']);
 
 // The meta key of the jobs stopped to be started again (see stopToStartAgain), a JSON array of ids.
 const START_AGAIN = 'start_again';
