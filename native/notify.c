@@ -394,6 +394,7 @@ void notify_readable(void *obj) {
     if ((v = field(m, n, "STATUS=", &l))) { sb_printf(&b, ",\"status\":"); sb_json(&b, v, l); }
     if ((v = field(m, n, "MAINPID=", &l))) sb_printf(&b, ",\"mainpid\":%ld", strtol(v, NULL, 10));
     if ((v = field(m, n, "ERRNO=", &l))) sb_printf(&b, ",\"errno\":%ld", strtol(v, NULL, 10));
+    if ((v = field(m, n, "EXTEND_TIMEOUT_USEC=", &l))) sb_printf(&b, ",\"extend_usec\":%llu", strtoull(v, NULL, 10));
     size_t nl = 0;
     const char *name = field(m, n, "FDNAME=", &nl);
     char nm[256] = "stored";
@@ -419,7 +420,7 @@ void notify_readable(void *obj) {
     /* READY=1 and the store's changes must reach the daemon (kept until acknowledged); a STATUS=
      * alone may be dropped when nobody listens (the next one replaces it): a program that sends
      * them in a loop while the daemon is away cannot grow our memory. */
-    int durable = is_one(m, n, "READY=") || is_one(m, n, "STOPPING=") || is_one(m, n, "RELOADING=") || took || refused || removed;
+    int durable = is_one(m, n, "READY=") || field(m, n, "EXTEND_TIMEOUT_USEC=", &l) || is_one(m, n, "STOPPING=") || is_one(m, n, "RELOADING=") || took || refused || removed;
     if (b.len > bare) emit(durable, "%s", b.p ? b.p : "");
     free(b.p);
   }

@@ -83,6 +83,8 @@ export interface RotatedEvent { ev: 'rotated'; file: string }
 export interface NotifyEvent {
   ev: 'notify'; seq?: number; job: string; pid: number; uid: number;
   ready?: 1; reloading?: 1; stopping?: 1; watchdog?: 1; status?: string; mainpid?: number; errno?: number;
+  /** EXTEND_TIMEOUT_USEC=: the program asks for this many more µs to become ready. */
+  extend_usec?: number;
   fdstore?: number; stored?: number; refused?: number;
 }
 /** Anything else (a newer helper's event, or one this daemon does not act on). */

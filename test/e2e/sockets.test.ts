@@ -132,6 +132,30 @@ ${ROOT ? `  sdn-nobody:
     assert.doesNotMatch(st.stdout, /stopped \(serving 3\)/);
   });
 
+  // A program that needs longer to start says so (a database replaying its log): systemd extends
+  // its start timeout; `up --wait --wait-timeout` (documented as that timeout) holds on as long.
+  test('EXTEND_TIMEOUT_USEC= holds up --wait past its timeout until READY=1; without it the wait ends at its timeout', async () => {
+    const file = h.write('extend.yaml', `programs:
+  slowpoke:
+    command: sh -c 'systemd-notify EXTEND_TIMEOUT_USEC=8000000 --status=replaying; sleep 2.5; systemd-notify --ready --status=up; exec sleep 1000'
+    ready: notify
+`);
+    const t0 = Date.now();
+    const r = await h.cli(['up', '--wait', '--wait-timeout', '1s', file], { timeoutMs: 20_000 });
+    const ms = Date.now() - t0;
+    assert.equal(r.code, 0, `up --wait held on for the extension: ${r.stdout}${r.stderr}`);
+    assert.ok(ms >= 2000, `it waited for READY=1 (${ms} ms)`);
+    assert.equal((await h.status()).find((j) => j.name === 'slowpoke')!.state, 'running');
+    const plain = h.write('plain.yaml', `programs:
+  sluggish:
+    command: sh -c 'systemd-notify --status=replaying; sleep 2.5; systemd-notify --ready; exec sleep 1000'
+    ready: notify
+`);
+    const p = await h.cli(['up', '--wait', '--wait-timeout', '1s', plain], { timeoutMs: 20_000 });
+    assert.equal(p.code, 1, 'no extension: the wait ends at its timeout');
+    assert.match(p.stderr, /sluggish %\d+ still starting after 1\.\d s \(not ready yet\)/);
+  });
+
   test('a message from another user on the job\'s socket is dropped', async (t) => {
     if (!ROOT) return t.skip('needs root to send as another user');
     await h.up(`programs:

@@ -6,8 +6,9 @@
 // runs `appinit up --wait && curl ...` knows the programs run. The jobs are followed by the
 // supervisor's change events, not polled: a wait costs nothing while nothing changes.
 import { isSuccess } from '../../core/supervisor/policy.js';
-import type { Job, JobChange } from '../../core/supervisor/job.js';
+import { extendedBy, type Job, type JobChange } from '../../core/supervisor/job.js';
 import { FAILED_DEPENDENCY, type Supervisor } from '../../core/supervisor/runtime.js';
+import { MAX_TIMER_MS } from '../../core/supervisor/clock.js';
 
 /** One job that did not come up: what it came to. */
 export interface WaitProblem {
@@ -62,7 +63,8 @@ function problem(j: Job): WaitProblem {
   return { name: j.spec.name, job: j.number, state: j.state, why };
 }
 
-/** Follows `jobs` until each has a verdict or `timeoutMs` passes; resolves with what each came to. */
+/** Follows `jobs` until each has a verdict or `timeoutMs` passes (or, after it, the time a job
+ *  still starting asked for with EXTEND_TIMEOUT_USEC=); resolves with what each came to. */
 export function waitUp(sup: Pick<Supervisor, 'on' | 'off'>, jobs: readonly Job[], timeoutMs: number): Promise<UpWait> {
   const t0 = performance.now();
   const open = new Map<number, Job>();
@@ -104,6 +106,11 @@ export function waitUp(sup: Pick<Supervisor, 'on' | 'off'>, jobs: readonly Job[]
     if (open.size === 0) return finish();
     sup.on('change', onChange);
     sup.on('forget', onForget);
-    timer = setTimeout(finish, timeoutMs);
+    const timeUp = (): void => {
+      const more = extendedBy(open.values());
+      if (more > 0) timer = setTimeout(timeUp, Math.min(more, MAX_TIMER_MS));
+      else finish();
+    };
+    timer = setTimeout(timeUp, timeoutMs);
   });
 }

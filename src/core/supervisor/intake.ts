@@ -47,7 +47,7 @@ export function jobEventOf(msg: HelperEvent, job: Job, tracked: boolean): JobEve
     case 'empty':
       return { type: 'empty' };
     case 'notify':
-      return { type: 'notified', ready: msg.ready === 1, status: msg.status ?? null };
+      return { type: 'notified', ready: msg.ready === 1, status: msg.status ?? null, extendUsec: typeof msg.extend_usec === 'number' ? msg.extend_usec : null };
     case 'spawn-error':
       // A restart the helper tried on its own (a ticket, no request of ours) could not fork.
       return msg.req === '0' ? { type: 'spawnFailed', error: msg.error } : null;

@@ -49,6 +49,15 @@ export function jobFromRow(row: JobRow): Job {
     reason: row.reason, suspended: row.suspended, ownerUid: row.ownerUid, createdAt: row.createdAt,
     timer: null, others: new Set(), populated: false, killRounds: 0, startedMono: null, stopSig: null,
     touchedAt: row.createdAt, foreign: false, execError: null, opening: null, waitingFor: null, winsize: null,
-    statusText: row.statusText ?? null, clearing: null,
+    statusText: row.statusText ?? null, clearing: null, extendUntil: null,
   };
+}
+
+/** How much longer than now a wait for these jobs holds on: the longest time one still starting
+ *  asked for with EXTEND_TIMEOUT_USEC= (sd_notify), as systemd's start timeout is extended; 0 if none. */
+export function extendedBy(jobs: Iterable<Job>): number {
+  const now = monoNow();
+  let ms = 0;
+  for (const j of jobs) if (j.state === 'starting' && j.extendUntil != null) ms = Math.max(ms, j.extendUntil - now);
+  return ms;
 }

@@ -54,7 +54,7 @@ export interface EventMap {
   /** A deadline passed. survivors: what was still alive, read for a stop after SIGKILL. */
   timer: { survivors?: Survivor[] };
   /** The program wrote to $NOTIFY_SOCKET (sd_notify): READY=1, STATUS= text (null: none sent). */
-  notified: { ready: boolean; status: string | null };
+  notified: { ready: boolean; status: string | null; extendUsec?: number | null };
 }
 
 /** The type of an event. */
@@ -111,6 +111,10 @@ export interface JobCore {
    *  ms), the backoff's own delay, and whether SIGKILL followed the stop signal (not stored: a
    *  daemon restart resumes the backoff as it is). */
   clearing?: { since: number; delay: number; killed: boolean } | null;
+  /** `ready: notify` and not ready yet: until when (monotonic ms) the program asked to be given to
+   *  become ready (EXTEND_TIMEOUT_USEC=, sd_notify): the waits for it (`up --wait`, `reload`)
+   *  hold on that long, as systemd extends its start timeout. */
+  extendUntil?: number | null;
 }
 
 /** A transition: fields that change, effects to carry out, and a line for the event log. */
@@ -179,7 +183,7 @@ const backoffTimer = (job: JobCore, ev: EventOf<'timer'>, now: Now): Step => {
 };
 
 const spawnNow = (): Step => ({
-  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null, statusText: null, clearing: null },
+  patch: { state: 'starting', pid: null, startTicks: null, reason: null, killRounds: 0, suspended: false, stopSig: null, opening: null, waitingFor: null, statusText: null, clearing: null, extendUntil: null },
   effects: [{ kind: 'spawn' }, clearDeadline],
 });
 
@@ -196,7 +200,7 @@ const startFresh = (): Step => {
 const onSpawned = (job: JobCore, ev: EventOf<'spawned'> | EventOf<'respawned'>, now: Now): Step => {
   const patch: Partial<JobCore> = {
     pid: ev.pid, startTicks: ev.start, startedAt: now.wall, startedMono: now.mono, execError: ev.execError,
-    populated: ev.tracked, opening: null, foreign: false,
+    populated: ev.tracked, opening: null, foreign: false, extendUntil: null,
   };
   if (job.spec.ready === 0) return { patch: { ...patch, state: 'running' }, effects: [clearDeadline] };
   // `ready: notify`: running when it says READY=1 (the `notified` event), not after a time.
@@ -210,8 +214,10 @@ const onNotified = (job: JobCore, ev: EventOf<'notified'>): Step | null =>
   job.pid == null || ev.status == null ? null : { patch: { statusText: ev.status }, effects: none };
 // Only READY=1 ends `starting` for `ready: notify`: a timer (none is set, but a stale one) does not.
 const startingTimer = (job: JobCore): Step | null => (job.spec.ready === 'notify' ? null : becomeRunning());
-const startingNotified = (job: JobCore, ev: EventOf<'notified'>): Step | null => {
+const startingNotified = (job: JobCore, ev: EventOf<'notified'>, now: Now): Step | null => {
   const patch: Partial<JobCore> = ev.status != null ? { statusText: ev.status } : {};
+  // systemd: the time from this message within which the program must send another (or READY=1).
+  if (ev.extendUsec != null && job.pid != null) patch.extendUntil = now.mono + Math.ceil(ev.extendUsec / 1000);
   if (ev.ready && job.pid != null && job.spec.ready === 'notify') return { patch: { ...patch, state: 'running' }, effects: [clearDeadline] };
   return Object.keys(patch).length ? { patch, effects: none } : null;
 };
