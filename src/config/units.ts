@@ -63,6 +63,11 @@ export function parseSize(v: unknown): number {
 
 const trim1 = (x: number) => String(Math.round(x * 10) / 10);
 
+/** An uptime in whole seconds, as people read it in a table: "0s" (not "0ms") for its first second. */
+export function formatUptime(seconds: number): string {
+  return seconds < 1 ? '0s' : formatDuration(Math.floor(seconds) * 1000);
+}
+
 /** "120ms", "3.2s", "1m30s", "1h2m", "2d3h": at most two units, for people to read. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);

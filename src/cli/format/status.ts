@@ -1,6 +1,6 @@
 // The status table, in the spirit of the seed's `aps`: one line per job; and `aps` itself.
 import type { JobView } from '../../api/views.js';
-import { formatDuration } from '../../config/units.js';
+import { formatUptime } from '../../config/units.js';
 import { printable, table } from './table.js';
 
 /** The state word shown to people: a job stopped by a signal shows as such. */
@@ -28,7 +28,7 @@ export function formatStatus(jobs: JobView[]): string {
     j.pid != null ? String(j.pid) : '-',
     ...(withTty ? [j.tty ?? '?'] : []), // '?' as ps shows a process without a terminal
     shownState(j),
-    j.uptime != null ? formatDuration(Math.floor(j.uptime) * 1000) : '-',
+    j.uptime != null ? formatUptime(j.uptime) : '-',
     String(j.restarts),
     j.user,
     j.lastExit ? j.lastExit.text : '-',

@@ -2,7 +2,7 @@
 // top), memory and processes of the whole job, its state, and its program's last log lines.
 // Pure: the command fetches, this formats.
 import type { JobView, LogLine, SnapshotView } from '../../client/index.js';
-import { formatDuration } from '../../config/units.js';
+import { formatUptime } from '../../config/units.js';
 import { sampleJobs, type CpuMark } from '../../core/monitor/sampler.js';
 import type { ProcInfo } from '../../os/proc/types.js';
 import { shownState } from '../format/status.js';
@@ -58,7 +58,7 @@ export function formatMonit(rows: readonly MonitRow[], logs: ReadonlyMap<string,
     ? 'no programs (load a control file with: appinit up FILE)'
     : alignedTable(['NAME', 'JOB', 'PID', 'STATE', '%CPU', 'MEM', 'PIDS', 'RESTARTS', 'UPTIME'], rows.map((r) => [
       r.name, `%${r.job}`, r.pid != null ? String(r.pid) : '-', r.state, r.cpu != null ? r.cpu.toFixed(1) : '-',
-      r.rssKb != null ? sizeKb(r.rssKb) : '-', String(r.pids), String(r.restarts), r.uptime != null ? formatDuration(Math.floor(r.uptime) * 1000) : '-',
+      r.rssKb != null ? sizeKb(r.rssKb) : '-', String(r.pids), String(r.restarts), r.uptime != null ? formatUptime(r.uptime) : '-',
     ]), ['PID', '%CPU', 'MEM', 'PIDS', 'RESTARTS']);
   const lines = [title, '', ...table.split('\n')];
   // On a screen, the log section gets what the table leaves: fewer lines per program if need be.

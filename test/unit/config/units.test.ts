@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, formatSize, parseDuration, parseSize } from '../../../src/config/units.js';
+import { formatDuration, formatSize, formatUptime, parseDuration, parseSize } from '../../../src/config/units.js';
 
 test('parseDuration: units, decimals, compounds', () => {
   assert.equal(parseDuration('500ms'), 500);
@@ -87,4 +87,10 @@ test('formatSize', () => {
   assert.equal(formatSize(10 * 1024 ** 2), '10MB');
   assert.equal(formatSize(5 * 1024 ** 3), '5GB');
   assert.equal(parseSize(formatSize(10 * 1024 ** 2)), 10 * 1024 ** 2);
+});
+
+test('formatUptime: whole seconds, and 0s (not 0ms) in the first one', () => {
+  assert.equal(formatUptime(0.257), '0s');
+  assert.equal(formatUptime(1.023), '1s');
+  assert.equal(formatUptime(95.9), '1m35s');
 });
