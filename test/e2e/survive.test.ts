@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { alive, TestHome, waitFor } from './harness.js';
@@ -130,6 +131,34 @@ describe('kill -9 of the daemon', () => {
     const end = await h.waitJob('flaps', 'fatal, the crash loop counted across the daemons', (x) => x.state === 'fatal', 30_000);
     assert.equal(end.restarts, 1);
     assert.match(end.reason ?? '', /restarts within 10m \(limit 1\)/);
+  });
+
+  // While the daemon is away the helper restarts a crash loop under its ticket until the ticket is
+  // spent; the last end is told to the next daemon, which restarts once more (the limit allows
+  // it). The reconcile then resumed the job as the last daemon left it (starting, no process)
+  // and started it a second time: two copies of a one-instance program, one of them unseen.
+  test('a crash loop the helper restarted while the daemon was down is restarted once, not twice', async () => {
+    const runs = h.write('cl.runs', '');
+    await h.up(`programs:
+  looped:
+    command: sh -c 'n=$(wc -l < ${runs}); echo x >> ${runs}; [ $n -ge 5 ] && exec sleep 6010; sleep 0.2; exit 1'
+    backoff: { initial: 0 }
+    crash_loop: { limit: 5, window: 60s }
+`);
+    const d = h.daemonPid();
+    kill9(d);
+    await waitFor('daemon gone', () => !alive(d));
+    const count = () => readFileSync(runs, 'utf8').split('\n').filter(Boolean).length;
+    // The first run and the 4 restarts the ticket allows, all while no daemon listens.
+    await waitFor('5 runs while the daemon is down', () => count() >= 5 || null, 20_000);
+    await new Promise((r) => setTimeout(r, 500)); // the 5th run's end, which nobody restarts yet
+    h.reconnect();
+    assert.equal((await h.cli(['info'])).code, 0, 'a new daemon');
+    const j = await h.waitJob('looped', 'running its 6th run', (x) => x.state === 'running' && x.pid != null, 20_000);
+    await new Promise((r) => setTimeout(r, 1000)); // a second start would have come with the first
+    assert.equal(count(), 6, 'the limit allows one restart more, and only one came');
+    const copies = spawnSync('pgrep', ['-x', '-f', 'sleep 6010'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number);
+    assert.deepEqual(copies, [j.pid], 'one process of the program, the one status shows');
   });
 });
 

@@ -59,6 +59,11 @@ export class Supervisor extends EventEmitter {
   readonly jobs = new Map<number, Job>();
   private childrenSeen = new Map<string, ChildEvent[]>();
   private membersSeen = new Map<string, MemberEvent[]>();
+  // Jobs that a step of the events a (re)connected helper replayed (from its hello to its `ready`)
+  // asked something of (a restart, a timer): the reconcile must not resume the state as the last
+  // daemon left it on top (a crash loop's last end, heard on reconnect, still `starting`, was
+  // restarted twice: two copies of a one-instance program).
+  private replayed: Set<Job> | null = null;
   // When each job's last spawn was asked for (this.clock().mono): a process of its cgroup born
   // before that is a leftover of an earlier run, never the answer to a spawn lost with its helper.
   private spawnAsked = new WeakMap<Job, number>();
@@ -152,6 +157,7 @@ export class Supervisor extends EventEmitter {
           if (msg.version !== PROTOCOL_VERSION) console.error(`appinit: the supervise helper speaks protocol ${msg.version}, this daemon ${PROTOCOL_VERSION}; it is replaced once its jobs have ended`);
           this.childrenSeen.clear();
           this.membersSeen.clear();
+          this.replayed = new Set();
           continue;
         }
         this.onMessage(msg);
@@ -216,16 +222,18 @@ export class Supervisor extends EventEmitter {
     }
     for (const job of this.jobs.values()) {
       const { ev, endedUnseen, replaced } = reconcileJob(job, this.childrenSeen.get(String(job.id)) ?? [], this.bornSinceSpawn(job), isSameProcess);
+      const stepped = this.replayed?.has(job) === true;
       if (replaced != null) this.recordEnd(job, replaced); // the old leader's end, before its successor is the job's
       this.apply(job, ev);
       // A leader that ended unseen is an exit now, and the exit's step set what follows (a restart
       // at once, a backoff): resuming the state it left on top of that asked a second spawn, and
       // a job with no backoff ran twice (one more copy per helper death).
       if (endedUnseen) this.endedUnseen(job);
-      else for (const e of resumeEffects(job, this.clock().mono)) this.effect(job, e);
+      else if (!stepped) for (const e of resumeEffects(job, this.clock().mono)) this.effect(job, e);
     }
     this.childrenSeen.clear();
     this.membersSeen.clear();
+    this.replayed = null;
     this.foreign.watch();
     this.replaceOldHelper();
     this.isReady = true;
@@ -303,6 +311,7 @@ export class Supervisor extends EventEmitter {
     }
     this.remember(job);
     Object.assign(job, s.patch);
+    if (this.replayed && s.effects.length) this.replayed.add(job);
     if (job.waitingFor) this.waiting.add(job);
     if (store) {
       if (this.dirty) this.dirty.add(job);
