@@ -313,6 +313,10 @@ export class Supervise extends EventEmitter {
   /** Starts a child; `done` is called (synchronously, in order with the helper's other
    *  messages, so before the child's exit) once it has exec'd or failed to. */
   spawn(req: SpawnRequest, done: (r: SpawnResult | Error) => void): void {
+    // Between a helper's death and the next one's hello: no answer either way, as for a spawn
+    // the dead helper had not answered (the reconnect's reconcile starts the job then). It was
+    // an error, and the program was given up on (fatal) for a helper's restart.
+    if (!this.sock) return done(new HelperLost());
     const id = String(this.nextReq++);
     let f: Frame;
     try {

@@ -30,6 +30,32 @@ describe('helper death', () => {
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`\\b${j.pid}\\b.*exit\\(4\\); reaped by the daemon`), shown.stdout);
   });
+
+  // Restarts that fall between the helper's death and the next helper's hello were refused
+  // ("the supervise helper is not connected") and the programs given up on (fatal) for good.
+  test('restarts asked while no helper is connected wait for the next one: nothing is given up on', async () => {
+    let yaml = 'programs:\n';
+    for (let i = 0; i < 12; i++) yaml += `  flap${i}:\n    command: sh -c 'sleep 0.05; exit 1'\n    backoff: { initial: 10ms, factor: 1, max: 10ms }\n    crash_loop: { limit: 100000, window: 1s }\n    ready: 0\n`;
+    await h.up(yaml);
+    await h.waitJob('flap11', 'restarting', (x) => x.restarts >= 3);
+    for (let round = 0; round < 3; round++) {
+      const helper = h.helperPid();
+      process.kill(helper, 'SIGKILL');
+      await waitFor('the helper is gone', () => !alive(helper));
+      await waitFor('a new helper', () => { try { return h.helperPid() !== helper || null; } catch { return null; } });
+    }
+    const before = new Map((await h.status()).filter((j) => j.name.startsWith('flap')).map((j) => [j.name, j.restarts]));
+    await waitFor('every flapping program restarts again after the helper deaths', async () => {
+      const now = (await h.status()).filter((j) => j.name.startsWith('flap'));
+      return now.every((j) => j.state !== 'fatal' && j.restarts > before.get(j.name)!) || null;
+    }, 20_000);
+    const st = await h.status();
+    assert.deepEqual(st.filter((j) => j.state === 'fatal').map((j) => `${j.name}: ${j.reason}`), []);
+    const log = readFileSync(join(h.home, 'daemon.log'), 'utf8');
+    assert.doesNotMatch(log, /not connected/);
+    assert.match(log, /the supervise helper \(pid \d+\) went away; its jobs run on/);
+    assert.equal((await h.cli(['stop', 'all'], { timeoutMs: 30_000 })).code, 0);
+  });
 });
 
 // A kill -9 of the helper while a spawn is unanswered (here: its child is blocked opening a FIFO

@@ -154,6 +154,7 @@ export class Supervisor extends EventEmitter {
             stored.epoch = msg.epoch;
             lastSeq = 0;
           }
+          console.error(`appinit: supervise helper pid ${msg.pid} (epoch ${msg.epoch}) connected`);
           if (msg.version !== PROTOCOL_VERSION) console.error(`appinit: the supervise helper speaks protocol ${msg.version}, this daemon ${PROTOCOL_VERSION}; it is replaced once its jobs have ended`);
           this.childrenSeen.clear();
           this.membersSeen.clear();
@@ -283,6 +284,7 @@ export class Supervisor extends EventEmitter {
   private onHelperLost(): void {
     if (this.closing) return;
     this.isReady = false;
+    console.error(`appinit: the supervise helper (pid ${this.helper.helperPid || '?'}) went away; its jobs run on, and the next helper takes them over`);
     const retry = (delay: number) => {
       this.helper.connect().catch((err: Error) => {
         console.error(`appinit: cannot reach a supervise helper (${err.message}); trying again in ${delay} ms`);
