@@ -97,3 +97,38 @@ programs:
     assert.equal((await c.resources()).resources.find((r) => r.name === 'gpu')!.value, 1);
   });
 });
+
+// A holder that ends while no daemon watches: the next daemon hears its end replayed by the
+// helper and gives its needs back at once, as a crash with the daemon up does. It kept the mutex
+// through its backoff and restart, and the program that waited first never got it.
+describe('needs of a job that ended while the daemon was down', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('are given back to the waiter first in line, not kept through the backoff', async () => {
+    await h.up(`resources:
+  lk: mutex
+programs:
+  first:
+    command: sleep 4001
+    needs: [lk]
+    backoff: { initial: 5s }
+  second:
+    command: sleep 4002
+    needs: [lk]
+    priority: 2000
+`);
+    const a = await h.waitJob('first', 'running with the lock', (j) => j.state === 'running' && j.pid != null);
+    await h.waitJob('second', 'waiting for the lock', (j) => (j.waitingFor ?? []).includes('needs lk'));
+    process.kill(h.daemonPid(), 'SIGKILL');
+    h.reconnect();
+    process.kill(a.pid!, 'SIGKILL');
+    await waitFor('the holder is gone', () => { try { process.kill(a.pid!, 0); return null; } catch { return true; } });
+    assert.equal((await h.cli(['status'])).code, 0, 'a command starts the next daemon');
+    await h.waitJob('second', 'running once the holder\'s end was heard', (j) => j.state === 'running' && j.pid != null, 15_000);
+    const first = (await h.status()).find((j) => j.name === 'first')!;
+    assert.notEqual(first.state, 'running', 'the crashed holder does not run again with the lock');
+    const lk = (await (await h.api()).resources()).resources.find((r) => r.name === 'lk')!;
+    assert.deepEqual(lk.holders.map((x) => x.holder), ['job second']);
+  });
+});

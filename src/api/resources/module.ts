@@ -316,7 +316,11 @@ export const resourcesModule: Module<'resources'> = {
     // (between a crash and its restart, too) or when it comes to rest (a stop while it waited
     // for its needs); a process when it is gone. A start that took its needs and has no process
     // yet has not ended: it had none.
+    // Whether each job had a process when this daemon took over: one whose end it hears first
+    // (replayed by the helper after a kill -9 of the last daemon) gives its holdings back too; it
+    // kept them through its backoff and restart, and the waiter before it never got them.
     const live = new Map<number, boolean>();
+    for (const j of ctx.sup.jobs.values()) live.set(j.id, j.pid != null || j.others.size > 0);
     const onChange = ({ job }: { job: Job }) => {
       const now = job.pid != null || job.others.size > 0;
       const was = live.get(job.id) ?? false;
@@ -329,7 +333,10 @@ export const resourcesModule: Module<'resources'> = {
       forgetFamilies(new Set(m.holderKeys().map((h) => h.key)));
       for (const h of m.holderKeys()) {
         const job = h.job != null ? ctx.sup.jobs.get(h.job) : undefined;
-        if (h.job != null ? !job || (isResting(job) && job.others.size === 0) : !processHolderAlive(h.key)) m.release(h.key);
+        // A job without any process that is not about to start one (`starting` took its needs
+        // and spawns next): at rest, or in a backoff between a crash and its restart.
+        const ended = (j: Job) => j.pid == null && j.others.size === 0 && j.state !== 'starting' && j.state !== 'stopping';
+        if (h.job != null ? !job || ended(job) : !processHolderAlive(h.key)) m.release(h.key);
       }
       if (timer && m.holderKeys().length === 0) { clearInterval(timer); timer = null; }
     };
