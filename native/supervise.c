@@ -1109,6 +1109,7 @@ typedef struct proc {
   int adopted;
   int member; /* in the job's cgroup but not our child: we will not reap it */
   int keeper; /* a pty job's session keeper (ours, not the job's) */
+  int watched; /* a member listed at a hello, followed only for its kernel records (hello_members) */
   struct proc *next;
 } proc_t;
 
@@ -2114,12 +2115,27 @@ static void keeper_readable(keeper_t *k) {
  * daemon: the daemon adopts them instead of starting the job a second time beside them.
  */
 static void adopt_job_cgroup(const char *key);
+static pid_t hello_peer; /* the daemon that said hello (SO_PEERCRED), while its answer is built */
+
+/* True when `anc` is an ancestor of `pid` (at most 64 generations up). */
+static int descends_from(pid_t pid, pid_t anc) {
+  for (int k = 0; k < 64 && pid > 1; k++) {
+    pstat_t ps;
+    read_pstat_ids(pid, &ps, 0);
+    if (!ps.ok) return 0;
+    if (ps.ppid == anc) return 1;
+    pid = ps.ppid;
+  }
+  return 0;
+}
+
 static void hello_members(const char *job, void *arg) {
   buf_t *b = arg;
   pid_t *pids = NULL;
   int n = cg_job_procs(job, &pids), listed = 0;
   for (int i = 0; i < n; i++) {
-    if (pids[i] == holder_child() || proc_find(pids[i])) continue;
+    proc_t *known = proc_find(pids[i]);
+    if (pids[i] == holder_child() || (known && !known->watched)) continue;
     pstat_t ps;
     read_pstat_ids(pids[i], &ps, 0);
     if (!ps.ok || ps.state == 'Z') continue;
@@ -2127,6 +2143,19 @@ static void hello_members(const char *job, void *arg) {
     buf_json_str(b, job);
     buf_add(b, "}\n", 2);
     listed++;
+    /*
+     * Whose end nobody can reap: a dead helper's children go to its nearest subreaper, the daemon
+     * only when that helper was the daemon's child. Reparented elsewhere (the helper a killed
+     * daemon left, killed in turn), the kernel's record is all there is of how each ends: their
+     * records are followed (they and what they fork), and the daemon reads a leader's status from
+     * its record. Those the daemon will reap (its descendants) are left to its wait4 record.
+     */
+    if (!known && ts_enabled() && hello_peer > 0 && !descends_from(pids[i], hello_peer)) {
+      proc_t *w = proc_add(pids[i], ps.start, job, ps.pgid, 0, 1);
+      w->member = 1;
+      w->watched = 1;
+      if (w->jb) w->jb->children--;
+    }
   }
   free(pids);
   if (listed) adopt_job_cgroup(job); /* watched again: its `empty` and cgroup.kill, for the daemon's stop */
@@ -3194,8 +3223,11 @@ static void handle_frame(char *p, size_t n) {
                (unsigned long long)epoch, PROTOCOL_VERSION, ts_enabled() ? "taskstats" : "wait4");
     buf_json_str(&b, cg_describe());
     buf_add(&b, "}\n", 2);
+    struct ucred peer;
+    socklen_t peer_len = sizeof peer;
+    hello_peer = getsockopt(client, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) == 0 ? peer.pid : 0;
     for (proc_t *q = procs; q; q = q->next) {
-      if (q->keeper) continue;
+      if (q->keeper || q->watched) continue; /* watched members are listed as members, below */
       buf_printf(&b, "{\"ev\":\"child\",\"pid\":%d,\"start\":%llu,\"leader\":%d,\"adopted\":%d,\"pgid\":%d,\"job\":",
                  q->pid, q->start, q->leader, q->adopted, q->pgid);
       buf_json_str(&b, q->job);

@@ -38,6 +38,13 @@ export function startTicks(pid: number): number | null {
   return st === null || st.state === 'Z' ? null : st.startTime;
 }
 
+/** True when pid is a zombie child of this process (ours to reap with wait4). */
+export function isOwnZombie(pid: number): boolean {
+  const text = readText(`/proc/${pid}/stat`);
+  const st = text === null ? null : parseStat(text);
+  return st !== null && st.state === 'Z' && st.ppid === process.pid;
+}
+
 /** True when pid still names the process that started at `start` ticks: pids are reused. */
 export function isSameProcess(pid: number, start: number): boolean {
   return startTicks(pid) === start;

@@ -71,6 +71,13 @@ export function hasKernelRecord(db: Db, pid: number, start: number): boolean {
   return stmt(db, "SELECT 1 FROM records WHERE pid = ? AND source = 'taskstats' AND start BETWEEN ? AND ? LIMIT 1").get(pid, start - 1.5, start + 1.5) !== undefined;
 }
 
+/** How the process pid started at `start` ended, from its kernel (taskstats) record; null when there is none. */
+export function kernelEnd(db: Db, pid: number, start: number): { code: number | null; signal: number | null; core: boolean } | null {
+  const r = stmt(db, "SELECT exit_code, signal, core FROM records WHERE pid = ? AND source = 'taskstats' AND start BETWEEN ? AND ? ORDER BY id DESC LIMIT 1")
+    .get(pid, start - 1.5, start + 1.5) as { exit_code: number | null; signal: number | null; core: number } | undefined;
+  return r ? { code: r.exit_code, signal: r.signal, core: r.core !== 0 } : null;
+}
+
 /** How many accounting records are kept, and for how long. */
 export interface RecordsKept {
   /** At most this many (the newest). */

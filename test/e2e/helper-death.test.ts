@@ -199,3 +199,40 @@ describe('helper and leader killed together, with a restart ticket', () => {
     assert.equal(copies().length, 0, 'stop left none');
   });
 });
+
+// The helper a killed daemon left is not the next daemon's child: when it dies in turn, its jobs
+// go to pid 1, not to the daemon, and no wait4 can tell how they end. The next helper follows
+// their kernel records (taskstats), and the daemon reads the leader's status from its record:
+// it was `unknown`, and a `restart: on-failure` task that had succeeded ran a second time.
+describe('helper death after a daemon restart', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('a job that ends then has its real status and every process its record', async (t) => {
+    assert.equal((await h.cli(['info'])).code, 0);
+    if ((await (await h.api()).info()).acct !== 'taskstats') return t.skip('needs taskstats accounting (root)');
+    const gate = join(h.home, 'may-end');
+    const runs = join(h.home, 'runs');
+    await h.up(`programs:\n  task:\n    command: sh -c 'echo ran >> ${runs}; while [ ! -e ${gate} ]; do sleep 0.05; done; sleep 0.2; exit 0'\n    restart: on-failure\n    ready: 0\n`);
+    const j = await h.waitJob('task', 'running', (x) => x.state === 'running' && x.pid != null);
+    const d = h.daemonPid();
+    process.kill(d, 'SIGKILL');
+    await waitFor('the daemon is gone', () => !alive(d));
+    h.reconnect();
+    assert.equal((await h.cli(['status'])).code, 0, 'a command starts the next daemon');
+    const helper = h.helperPid();
+    process.kill(helper, 'SIGKILL');
+    await waitFor('the helper is gone', () => !alive(helper));
+    await waitFor('a new helper', () => { try { return h.helperPid() !== helper || null; } catch { return null; } });
+    writeFileSync(gate, '');
+    const done = await h.waitJob('task', 'exited', (x) => x.state === 'exited', 15_000);
+    assert.equal(done.lastExit?.text, 'exit(0)', 'its real status, from its kernel record');
+    assert.equal(readFileSync(runs, 'utf8'), 'ran\n', 'a success is not restarted on-failure');
+    const recs = await (await h.api()).acct({ program: 'task' });
+    const leader = recs.filter((r) => r.pid === j.pid);
+    assert.equal(leader.length, 1, 'one record of the leader');
+    assert.equal(leader[0].exitCode, 0);
+    assert.equal(leader[0].uid, process.getuid!(), 'the kernel\'s record, with its user');
+    assert.ok(recs.some((r) => r.comm === 'sleep' && (r.elapsed ?? 0) >= 0.15), `the sleep it forked after the helper's death has its record: ${JSON.stringify(recs.map((r) => [r.command, r.pid]))}`);
+  });
+});

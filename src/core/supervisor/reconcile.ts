@@ -40,11 +40,12 @@ export function lostLeader(members: readonly MemberEvent[]): MemberEvent | null 
   return [...members].sort((a, b) => a.start - b.start || parentInGroup(a) - parentInGroup(b) || a.pid - b.pid)[0] ?? null;
 }
 
-/** Polls leaders whose helper is gone (foreign jobs) until each ends; calls `ended` for each. */
+/** Polls leaders whose helper is gone (foreign jobs) until each ends; calls `ended` for each (again
+ *  at the next poll while it returns false). */
 export class ForeignWatch {
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly jobs: () => Iterable<Job>, private readonly alive: (pid: number, start: number) => boolean, private readonly ended: (job: Job) => void,
+  constructor(private readonly jobs: () => Iterable<Job>, private readonly alive: (pid: number, start: number) => boolean, private readonly ended: (job: Job) => boolean | void,
     private readonly tick: (job: Job) => void = () => {}) {}
 
   /** Starts polling if any job is foreign (idempotent). */
@@ -56,7 +57,8 @@ export class ForeignWatch {
         if (!job.foreign || job.pid == null) continue;
         this.tick(job);
         if (job.startTicks != null && this.alive(job.pid, job.startTicks)) { any = true; continue; }
-        this.ended(job);
+        // false: not taken yet (its kernel record may still be on its way): asked again next time.
+        if (this.ended(job) === false) any = true;
       }
       if (!any) this.stop();
     }, everyMs);

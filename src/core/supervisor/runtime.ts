@@ -4,13 +4,13 @@
 import { EventEmitter } from 'node:events';
 import type { Program } from '../../config/program.js';
 import { parseSignal } from '../../config/signals.js';
-import { ageOfTicks, isSameProcess, processState, sendSignal } from '../../os/host.js';
+import { ageOfTicks, isOwnZombie, isSameProcess, processState, sendSignal, ticksToEpoch } from '../../os/host.js';
 import type { ChildEvent, HelperEvent, MemberEvent } from '../../os/helper-protocol.js';
 import { HelperLost, PROTOCOL_VERSION } from '../../os/helper-protocol.js';
 import type { Supervise } from '../../os/supervise.js';
 import { getMeta, setMeta, stmt, type Db } from '../../store/db.js';
 import { insertJob, liveJobs, removeJob, saveJob, saveJobSpec } from '../../store/jobs.js';
-import { insertRecord, type AcctRecord } from '../../store/records.js';
+import { insertRecord, kernelEnd, type AcctRecord } from '../../store/records.js';
 import { specJson } from '../../store/spec-json.js';
 import { Accounting } from '../accounting/index.js';
 import { reapedRecord, unknownEndRecord } from '../accounting/record.js';
@@ -39,6 +39,10 @@ const START_AGAIN = 'start_again';
 export const FAILED_DEPENDENCY = ' (it ended with ';
 // Signals a SIGCONT would undo or that need none: no SIGCONT follows them in a stop.
 const NO_CONT_AFTER: ReadonlySet<number> = new Set(['SIGKILL', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU'].map((s) => parseSignal(s).number));
+
+// How long a foreign leader seen gone waits for its kernel record before its end is taken as unknown:
+// the record reaches the daemon within milliseconds of the exit, through the helper.
+const FOREIGN_RECORD_WAIT_MS = 1000;
 
 // How many of a transaction's effects (spawn requests, signals) leave in one write to the helper.
 const EFFECTS_PER_WRITE = 32;
@@ -74,11 +78,29 @@ export class Supervisor extends EventEmitter {
   helperStats: { dropped: Record<string, number> } | null = null;
   // Leaders whose helper is gone, watched by polling /proc until they end.
   private readonly foreign = new ForeignWatch(() => this.jobs.values(), (pid, start) => isSameProcess(pid, start), (job) => {
+    if (!this.endKnownOrLate(job)) return false;
     this.transaction(() => {
       this.apply(job, { type: 'reconciled', leader: null, others: [...job.others], leaderAlive: false });
       this.endedUnseen(job);
     });
+    return true;
   }, (job) => this.reapForeignOthers(job));
+  // Foreign leaders seen gone, and since when (monotonic ms): see endKnownOrLate.
+  private readonly goneSince = new Map<Job, number>();
+
+  // A foreign leader that is not the daemon's to reap (its helper was not the daemon's child) ends
+  // with its kernel record, which the next helper follows (hello_members in native/supervise.c):
+  // its end is taken once that record is stored, or, without one, a second after it was seen gone
+  // (then unknown). One the daemon reaps is known at once.
+  private endKnownOrLate(job: Job): boolean {
+    if (job.pid == null || job.startTicks == null || this.accounting.source !== 'taskstats' || isOwnZombie(job.pid)) return true;
+    if (kernelEnd(this.db, job.pid, ticksToEpoch(job.startTicks))) return true;
+    const since = this.goneSince.get(job) ?? this.clock().mono;
+    this.goneSince.set(job, since);
+    if (this.clock().mono - since < FOREIGN_RECORD_WAIT_MS) return false;
+    this.goneSince.delete(job);
+    return true;
+  }
   // The helper's epoch and the last event stored, mirrored in memory (read once per process).
   private stored: { epoch: string | null; seq: number } | null = null;
   /** Which helper events make accounting records (kernel taskstats, or wait4). */
@@ -255,6 +277,9 @@ export class Supervisor extends EventEmitter {
   // else a record without figures, an unknown end. Returns how it ended.
   private recordEnd(job: Job, pid: number): Termination {
     const r = reapChild(pid);
+    // Not ours to reap: the kernel's record (if the helper followed it) says how it ended.
+    const k = !r && job.startTicks != null && pid === job.pid ? kernelEnd(this.db, pid, ticksToEpoch(job.startTicks)) : null;
+    if (k) return termination(k.code, k.signal, k.core);
     if (!r) {
       this.record(unknownEndRecord({ ...job, pid }, Date.now() / 1000));
       return UNKNOWN_END;
