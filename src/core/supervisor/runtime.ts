@@ -68,6 +68,8 @@ export class Supervisor extends EventEmitter {
   // daemon left it on top (a crash loop's last end, heard on reconnect, still `starting`, was
   // restarted twice: two copies of a one-instance program).
   private replayed: Set<Job> | null = null;
+  // The helper that went away (its pid, 0 if unknown) until the next one says hello: the log says both.
+  private lostHelper: number | null = null;
   // When each job's last spawn was asked for (this.clock().mono): a process of its cgroup born
   // before that is a leftover of an earlier run, never the answer to a spawn lost with its helper.
   private spawnAsked = new WeakMap<Job, number>();
@@ -176,7 +178,8 @@ export class Supervisor extends EventEmitter {
             stored.epoch = msg.epoch;
             lastSeq = 0;
           }
-          console.error(`appinit: supervise helper pid ${msg.pid} (epoch ${msg.epoch}) connected`);
+          if (this.lostHelper != null) console.error(`appinit: supervise helper pid ${msg.pid} connected (after pid ${this.lostHelper || '?'} went away)`);
+          this.lostHelper = null;
           if (msg.version !== PROTOCOL_VERSION) console.error(`appinit: the supervise helper speaks protocol ${msg.version}, this daemon ${PROTOCOL_VERSION}; it is replaced once its jobs have ended`);
           this.childrenSeen.clear();
           this.membersSeen.clear();
@@ -309,6 +312,7 @@ export class Supervisor extends EventEmitter {
   private onHelperLost(): void {
     if (this.closing) return;
     this.isReady = false;
+    this.lostHelper = this.helper.helperPid;
     console.error(`appinit: the supervise helper (pid ${this.helper.helperPid || '?'}) went away; its jobs run on, and the next helper takes them over`);
     const retry = (delay: number) => {
       this.helper.connect().catch((err: Error) => {
