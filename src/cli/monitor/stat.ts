@@ -10,6 +10,8 @@ import {
 } from '../../cli/report/index.js';
 import type { CpuTimes, SystemSnapshot } from '../../os/proc/types.js';
 import { client, CliError, EXIT } from '../context.js';
+import { localZone } from '../local-zone.js';
+import { zoneAbbreviation } from '../zone-abbrev.js';
 
 /** Options of `appinit stat`. */
 export interface StatCommandOptions {
@@ -50,9 +52,11 @@ function hostNames(): HostNames {
   return { sysname: type(), release: release(), nodename: hostname(), machine: machine() };
 }
 
-// The zone's abbreviation for vmstat -t's header (procps prints strftime's %Z).
+// The zone's abbreviation for vmstat -t's header (procps prints strftime's %Z): the zone file's,
+// as the C library has it; Intl's only for a zone that has no file here.
 function zoneName(at: Date): string {
-  return new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
+  return zoneAbbreviation(localZone(), at)
+    ?? new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
 }
 
 async function write(text: string): Promise<void> {

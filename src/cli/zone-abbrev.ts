@@ -1,0 +1,80 @@
+// The local zone's abbreviation as the C library's strftime("%Z") gives it (JST, IST, CET, EDT):
+// read from the zone's TZif file (tzfile(5)), as glibc does. Intl's short names are the locale's,
+// and en-US has none for most zones ("GMT+9" for Asia/Tokyo), which vmstat -t never prints.
+import { readFileSync } from 'node:fs';
+import { offsetAt } from '../schedule/zone.js';
+
+/** The abbreviation in effect at `at` in the TZif data, or null when the data cannot say;
+ *  `offset` is the zone's offset then (seconds east of UTC), for the footer's DST rule. */
+export function tzifAbbreviation(data: Buffer, at: Date, offset: number): string | null {
+  if (data.length < 44 || data.toString('latin1', 0, 4) !== 'TZif') return null;
+  const version = data[4];
+  const counts = (o: number) => ({
+    isut: data.readUInt32BE(o + 20), isstd: data.readUInt32BE(o + 24), leap: data.readUInt32BE(o + 28),
+    time: data.readUInt32BE(o + 32), type: data.readUInt32BE(o + 36), char: data.readUInt32BE(o + 40),
+  });
+  // Version 2+ files repeat the data with 64-bit times after the first block: use that one.
+  let o = 0;
+  let timeSize = 4;
+  let c = counts(0);
+  if (version >= 0x32) {
+    o = 44 + c.time * 4 + c.time + c.type * 6 + c.char + c.leap * 8 + c.isstd + c.isut;
+    if (data.length < o + 44 || data.toString('latin1', o, o + 4) !== 'TZif') return null;
+    c = counts(o);
+    timeSize = 8;
+  }
+  const times = o + 44;
+  const idx = times + c.time * timeSize;
+  const types = idx + c.time;
+  const chars = types + c.type * 6;
+  if (data.length < chars + c.char || c.type === 0) return null;
+  const t = Math.floor(at.getTime() / 1000);
+  let type = -1;
+  let passed = 0; // transitions at or before t
+  for (; passed < c.time; passed++) {
+    const when = timeSize === 8 ? Number(data.readBigInt64BE(times + passed * 8)) : data.readInt32BE(times + passed * 4);
+    if (when > t) break;
+    type = data[idx + passed];
+  }
+  const name = (k: number): string => {
+    const start = chars + data[types + k * 6 + 5];
+    const end = data.indexOf(0, start);
+    return data.toString('latin1', start, end < 0 || end > chars + c.char ? chars + c.char : end);
+  };
+  // After the last transition the footer's POSIX rule holds ("JST-9", "CET-1CEST,M3.5.0,M10.5.0/3"):
+  // its names, the DST one when the offset now is not standard time's.
+  const footer = version >= 0x32 ? footerRule(data, chars + c.char + c.leap * 12 + c.isstd + c.isut) : null;
+  if (footer && passed === c.time) {
+    const m = /^(<[^>]+>|[A-Za-z]{3,})([-+]?\d{1,2}(?::\d{2}){0,2})(<[^>]+>|[A-Za-z]{3,})?/.exec(footer);
+    if (m) {
+      const strip = (s: string) => s.replace(/^<|>$/g, '');
+      const stdOffset = -parseOffset(m[2]); // POSIX offsets are west of Greenwich
+      return strip(m[3] && offset !== stdOffset ? m[3] : m[1]);
+    }
+  }
+  // Before the first transition: time type 0 (RFC 8536).
+  return name(type < 0 ? 0 : type);
+}
+
+function footerRule(data: Buffer, at: number): string | null {
+  if (data[at] !== 0x0a) return null;
+  const end = data.indexOf(0x0a, at + 1);
+  return end < 0 ? null : data.toString('latin1', at + 1, end);
+}
+
+function parseOffset(s: string): number {
+  const sign = s.startsWith('-') ? -1 : 1;
+  const [h, m = '0', sec = '0'] = s.replace(/^[-+]/, '').split(':');
+  return sign * (Number(h) * 3600 + Number(m) * 60 + Number(sec));
+}
+
+/** strftime's %Z for the zone named (IANA) at `at`, from /usr/share/zoneinfo; null when unreadable. */
+export function zoneAbbreviation(zone: string, at: Date, dir = process.env.TZDIR || '/usr/share/zoneinfo'): string | null {
+  if (zone === 'UTC') return 'UTC';
+  if (zone.includes('..')) return null;
+  try {
+    return tzifAbbreviation(readFileSync(`${dir}/${zone}`), at, offsetAt(Math.floor(at.getTime() / 1000), zone));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,26 @@
+// `stat -t` prints the zone's abbreviation as vmstat does (strftime's %Z): read from the zone's
+// TZif file. Compared with coreutils' `date +%Z` (the C library's) over zones and instants: both
+// sides of DST changes, before the first transition, after the last (the footer's rule), and
+// zones whose abbreviation is a numeric offset.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { zoneAbbreviation } from '../../src/cli/zone-abbrev.js';
+
+const ZONES = ['Asia/Tokyo', 'Asia/Kolkata', 'Europe/Paris', 'Europe/London', 'America/New_York', 'Australia/Sydney', 'America/Sao_Paulo',
+  'Asia/Kathmandu', 'Pacific/Chatham', 'Africa/Casablanca', 'Etc/GMT+5', 'EST5EDT', 'Europe/Dublin', 'America/St_Johns', 'UTC'];
+// 1900 (before most zones' first transition), DST summers and winters, today, and 2100 (past every transition: the footer).
+const INSTANTS = ['1900-06-01T00:00:00Z', '1985-01-15T12:00:00Z', '1985-07-15T12:00:00Z', '2024-01-15T12:00:00Z', '2024-07-15T12:00:00Z',
+  '2024-03-31T00:59:59Z', '2024-03-31T01:00:00Z', '2100-01-15T12:00:00Z', '2100-07-15T12:00:00Z'];
+const skip = !existsSync('/usr/share/zoneinfo/Asia/Tokyo') && 'no zone database (apt-get install tzdata)';
+
+test('the abbreviation is the C library\'s (date +%Z) for every zone and instant', { skip }, () => {
+  for (const zone of ZONES) {
+    for (const iso of INSTANTS) {
+      const at = new Date(iso);
+      const theirs = spawnSync('date', ['-d', `@${at.getTime() / 1000}`, '+%Z'], { encoding: 'utf8', env: { ...process.env, TZ: zone } }).stdout.trim();
+      assert.equal(zoneAbbreviation(zone, at), theirs, `${zone} at ${iso}`);
+    }
+  }
+});
