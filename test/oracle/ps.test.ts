@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   clockTicks, pidDigits, readCpuStat, readMeminfo, readProcess, readUptime, userName, type ProcInfo,
 } from '../../src/os/proc/index.js';
@@ -271,4 +271,19 @@ test('COLUMNS cuts lines as procps does, also when piped', { skip: !hasPs }, () 
   assert.equal(screenWidth(false, {}, 120), 120);
   assert.equal(screenWidth(true, { COLUMNS: '40' }, 120), undefined, 'w: never cut');
   assert.equal(screenWidth(false, { COLUMNS: 'x' }, undefined), undefined);
+});
+
+// procps pads and cuts by display cells (wcwidth): a command name in CJK takes two cells a
+// character, and the columns after it stay where procps puts them; COLUMNS never splits one.
+test('wide characters: columns padded and lines cut by cells, as procps', { skip: !hasPs }, async () => {
+  // Debian's python3 itself (a pyenv shim in PATH stays a bash that runs it as a child).
+  const wide = start(existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', ['-c', 'import ctypes,time\nctypes.CDLL(None).prctl(15, "日本語".encode(), 0,0,0)\ntime.sleep(60)']);
+  const long = start('sh', ['-c', 'sleep 66', '日本語日本語日本語日本語日本語日本語日本語日本語日本語日本語']); // the last as $0: sh's command line
+  kids.push(wide, long);
+  await until('the wide name set', () => readProcess(wide.pid!)?.comm === '日本語' && childrenOf(long.pid!).length === 1);
+  const list = [wide.pid!, long.pid!, pids[0]].sort((a, b) => a - b); // procps lists by pid
+  assert.equal(oursOf(list, { columns: ['pid', 'comm', 'stat', 'user'] }), theirsOf(list, ['-o', 'pid,comm,stat,user']), 'comm,stat,user');
+  for (const width of [40, 61, 62, 80]) {
+    assert.equal(oursOf(list, { columns: ['pid', 'args'], width }), theirsOf(list, ['-o', 'pid,args'], { ...process.env, COLUMNS: String(width) }), `COLUMNS=${width}`);
+  }
 });

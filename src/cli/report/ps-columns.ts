@@ -2,6 +2,7 @@
 // values computed as procps computes them (lifetime %CPU, TIME truncated to seconds, ...).
 import type { ProcInfo, PsSystem } from '../../os/proc/types.js';
 import type { Justify, LayoutColumn } from './ps-layout.js';
+import { cellWidth, cutToCells } from '../format/width.js';
 import {
   argsText, cpuTimeText, elapsedText, escapeText, longStartText, startTimeText, ttyName,
 } from './text.js';
@@ -165,9 +166,9 @@ export function toLayout(def: ColumnDef, ctx: PsContext, header?: string): Layou
   if (header !== undefined) width = Math.max(width, header.length);
   const render = (p: ProcInfo, room: number): string => {
     const text = def.value(p, ctx);
-    if (def.justify === 'unlimited' || def.justify === 'wchan') return text.slice(0, room);
+    if (def.justify === 'unlimited' || def.justify === 'wchan') return cutToCells(text, room);
     // procps' do_pr_name: a name too long for its column keeps room-1 cells and a '+'.
-    if (def.justify === 'user' && text.length > room && !/^\d+$/.test(text) && room >= 1) return `${text.slice(0, room - 1)}+`;
+    if (def.justify === 'user' && cellWidth(text) > room && !/^\d+$/.test(text) && room >= 1) return `${cutToCells(text, room - 1)}+`;
     return text;
   };
   return { header: head, width, justify: def.justify, render };

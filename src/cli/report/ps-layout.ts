@@ -2,6 +2,8 @@
 // pushes later columns right, and later padding absorbs the debt. This is what makes ps output
 // recognisable (e.g. `ADDR SZ` in -l, a long PID header), so it is copied rather than redesigned.
 
+import { cellWidth, cutToCells } from '../format/width.js';
+
 /** How a column aligns, as procps' CF_* justification codes. */
 export type Justify = 'left' | 'right' | 'user' | 'wchan' | 'unlimited';
 
@@ -55,16 +57,16 @@ export function layoutLine<T>(cols: readonly LayoutColumn<T>[], row: T | null, a
     if (room < 0) room = 0;
     let text = row === null ? col.header : col.render(row, room);
     let leftpad = 0;
-    if (col.justify === 'right') leftpad = Math.max(0, col.width - text.length);
+    if (col.justify === 'right') leftpad = Math.max(0, col.width - cellWidth(text));
     else if ((col.justify === 'unlimited' || col.justify === 'wchan') && active - actual - tmpspace < 1) {
-      text = text.slice(0, 1); // procps: "oops, we (mostly) lose this column"
+      text = cutToCells(text, 1); // procps: "oops, we (mostly) lose this column"
     }
     let space = correct - actual + leftpad;
     if (space < 1) space = dospace;
     if (space > SPACE_AMOUNT) space = SPACE_AMOUNT;
     out += ' '.repeat(space) + text;
     if (last) break;
-    actual += space + text.length;
+    actual += space + cellWidth(text); // cells, as procps counts them: 日本語 takes six
     correct += col.width + 1;
     dospace = 1;
   }

@@ -80,7 +80,7 @@ function buildColumns(procs: readonly ProcInfo[], opts: PsOptions, ctx: PsContex
     const render = col.render;
     return { ...col, render: (p: ProcInfo, room: number) => {
       const pre = prefixes.get(p) ?? '';
-      return pre.length >= room ? pre.slice(0, room) : pre + render(p, room - pre.length);
+      return pre.length >= room ? pre.slice(0, room) : pre + render(p, room - pre.length); // the prefix is ASCII
     } };
   });
   // The JOB column comes with the header line. Output without one (`-o pid=`, `--no-headers`) is
