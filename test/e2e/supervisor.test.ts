@@ -1,6 +1,6 @@
 // Supervisor core, end to end: real daemon, real processes, real signals.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { alive, sessionMembers, statField, TestHome, waitFor } from './harness.js';
 
@@ -148,6 +148,31 @@ describe('stop: TERM, then KILL after the timeout, to the whole tree', () => {
     const end = await h.waitJob('queued', 'stopped', (x) => x.state === 'stopped');
     assert.equal(end.pid, null);
     assert.ok(!alive(again.pid!));
+  });
+
+  // Instances that stop at different speeds: the start restarts each one as soon as it has
+  // stopped, so they never all rested at once, and the stop (or a `restart all`, which then left
+  // every other program stopped) waited for ever.
+  test('a start during the stop of instances that stop at different speeds: stop and restart all return', async () => {
+    const first = `${h.home}/first-instance`;
+    const armed = `${h.home}/armed`;
+    // The first instance to start ends at once on TERM, the others take a second.
+    const script = h.write('uneven.sh', `if mkdir ${first} 2>/dev/null; then trap 'exit 0' TERM; else trap 'sleep 1; exit 0' TERM; fi\ntouch ${armed}.$$\nwhile :; do sleep 0.05; done\n`);
+    await h.up(`programs:\n  bystander:\n    command: sleep 3300\n  uneven:\n    command: sh ${script}\n    instances: 2\n`);
+    const armedCount = () => readdirSync(h.home).filter((f) => f.startsWith('armed.')).length;
+    await waitFor('both instances set their traps', () => armedCount() >= 2 || null);
+    const stopping = h.cli(['stop', 'uneven'], { timeoutMs: 20_000 });
+    await h.waitJob('uneven', 'an instance stopping', (x) => x.state === 'stopping');
+    assert.equal((await h.cli(['start', 'uneven'])).code, 0);
+    assert.equal((await stopping).code, 0, 'the stop returned');
+    await waitFor('both instances run again', async () => (await h.status()).filter((x) => x.name === 'uneven' && x.state === 'running').length === 2 || null);
+    await waitFor('both new instances set their traps', () => armedCount() >= 4 || null);
+    rmSync(first, { recursive: true, force: true });
+    const restarting = h.cli(['restart', 'all'], { timeoutMs: 30_000 });
+    await h.waitJob('uneven', 'an instance stopping for the restart', (x) => x.state === 'stopping');
+    assert.equal((await h.cli(['start', 'uneven'])).code, 0);
+    assert.equal((await restarting).code, 0, 'restart all returned');
+    await h.waitJob('bystander', 'started again by the restart', (x) => x.state === 'running' && x.pid != null);
   });
 
   test('an orphaned grandchild is adopted, attributed to its job, killed by stop, reaped and accounted', async () => {

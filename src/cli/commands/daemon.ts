@@ -177,7 +177,7 @@ export async function runOnce(file: string | undefined, aps: boolean): Promise<n
     await Promise.all(jobs.map((j) => d.sup.waitStarted(j)));
     started = true;
     table();
-    await Promise.race([d.sup.waitRest(jobs), d.done]);
+    await Promise.race([d.sup.waitAllRest(jobs), d.done]);
     if (!interrupted) say('All child processes terminated.');
   } finally {
     await d.down();

@@ -633,9 +633,23 @@ export class Supervisor extends EventEmitter {
   /** Resolves once every given job rests (stopped, exited or fatal, nothing left running).
    *  With `signal`: once it aborts (the caller went away) it stops listening and never resolves. */
   waitRest(jobs: Job[], signal?: AbortSignal): Promise<void> {
+    // Each job counts once it has rested since the wait began, not only while all rest at once: a
+    // start asked while the stop was on its way starts each instance as soon as that one rests, so
+    // instances that stop at different speeds never all rested together, and the stop (a
+    // `restart all`, which then never started the other programs) waited for ever. O(1) a rest.
+    const left = new Set(jobs.filter((j) => !isResting(j)));
+    return this.whenRest((rested) => {
+      if (rested) left.delete(rested);
+      return left.size === 0;
+    }, signal).then(() => undefined);
+  }
+
+  /** Resolves once every job rests at the same moment (`daemon --once`: its "+" lines run again
+   *  after each end, so all have ended only when none was started again). */
+  waitAllRest(jobs: Job[], signal?: AbortSignal): Promise<void> {
     // Asked at every job's rest: jobs[0..seen) were found resting, so each rest looks on from
-    // there (asking every job each time was O(N^2): 33 ms of a stop of 500). Once all were seen,
-    // all are asked again, as one may have started again since it was seen.
+    // there (asking every job each time was O(N^2)). Once all were seen, all are asked again, as
+    // one may have started again since it was seen.
     let seen = 0;
     return this.whenRest(() => {
       while (seen < jobs.length && isResting(jobs[seen])) seen++;

@@ -16,11 +16,11 @@ function supervisor(): Supervisor {
   return sup;
 }
 
-test('resolves at the last rest, not before; a job that started again after it rested is waited for again', async () => {
+test('waitAllRest resolves at the last rest, not before; a job that started again after it rested is waited for again', async () => {
   const sup = supervisor();
   const jobs = [1, 2, 3].map((i) => job(i, 'running'));
   let done = false;
-  const waiting = sup.waitRest(jobs).then(() => { done = true; });
+  const waiting = sup.waitAllRest(jobs).then(() => { done = true; });
   const turn = () => new Promise((r) => setImmediate(r));
   sup.emit('rest', rest(jobs[0]));
   sup.emit('rest', rest(jobs[1]));
@@ -31,6 +31,24 @@ test('resolves at the last rest, not before; a job that started again after it r
   await turn();
   assert.equal(done, false, 'the first job runs again: not every job rests');
   sup.emit('rest', rest(jobs[0]));
+  await waiting;
+  assert.equal(done, true);
+  assert.equal(sup.listenerCount('rest'), 0, 'no listener left behind');
+});
+
+// A stop's wait: a start asked during the stop runs each instance again as soon as it has
+// stopped, so instances that stop at different speeds never all rest together.
+test('waitRest resolves once each job has rested since it began, even if one started again since', async () => {
+  const sup = supervisor();
+  const jobs = [1, 2].map((i) => job(i, 'running'));
+  let done = false;
+  const waiting = sup.waitRest(jobs).then(() => { done = true; });
+  const turn = () => new Promise((r) => setImmediate(r));
+  sup.emit('rest', rest(jobs[0]));
+  run(jobs[0]); // the kept start: running again before the other has stopped
+  await turn();
+  assert.equal(done, false, 'the second still runs');
+  sup.emit('rest', rest(jobs[1]));
   await waiting;
   assert.equal(done, true);
   assert.equal(sup.listenerCount('rest'), 0, 'no listener left behind');
