@@ -100,3 +100,21 @@ describe('kill -9 of the daemon in the middle of down', () => {
     assert.equal(left, '', 'no program is left running');
   });
 });
+
+// Two `down`s at once (an admin and a script, ExecStop and a cron job): the second found the
+// daemon, which the first stopped before its request came, and failed with "no daemon answers
+// ... (ENOENT)", status 1 (3 rounds in 20).
+describe('two downs at once', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('both end with status 0, whichever stops the daemon', async () => {
+    for (let round = 0; round < 6; round++) {
+      await h.up('programs:\n  a:\n    command: sleep 2001\n  b:\n    command: sleep 2002\n    instances: 3\n');
+      await h.waitJob('b', 'running', (j) => j.state === 'running');
+      const [one, two] = await Promise.all([h.cli(['down'], { timeoutMs: 60_000 }), h.cli(['down'], { timeoutMs: 60_000 })]);
+      assert.deepEqual([one.code, two.code], [0, 0], `round ${round}: ${one.stderr}${two.stderr}`);
+      h.reconnect();
+    }
+  });
+});

@@ -171,12 +171,22 @@ export async function signal(sig: string, names: string[]): Promise<number> {
 }
 
 /** appinit down */
+// A request cut short because the daemon went away (another `down` stopped it meanwhile).
+function stoppedMeanwhile(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'not_running' || /closed the connection|socket hang up/.test(String((err as Error).message));
+}
+
 export async function down(): Promise<number> {
   const home = appinitHome();
   // The system daemon is root's to stop (the daemon refuses anyone else); it is never started to be stopped.
   const sys = systemMode();
   // A daemon that answers is the everyday case: one request finds it. Only when none does is
   // api/autostart loaded (SQLite, koffi, node:http: ~50 ms of a command's start) to tell why.
+  // Another `down` may stop the daemon between our finding it and our request (an admin and a
+  // script at once): its socket gone, or the connection closed, is that daemon ending; asked
+  // again, the next round waits for it to be gone and says so.
+  let raced = 0;
   for (let attempt = 1; ; attempt++) {
     let c = sys ? await client() : await connect({ home, autostart: false }).catch(() => null);
     if (!c) {
@@ -186,10 +196,26 @@ export async function down(): Promise<number> {
         process.stdout.write('appinit: no daemon was running\n');
         return EXIT.ok;
       }
-      c = await connect({ home, autostart: false });
+      c = await connect({ home, autostart: false }).catch((err: unknown) => {
+        if (sys || ++raced > 20) throw err;
+        return null;
+      });
+      if (!c) {
+        attempt--;
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
     }
-    const { pid } = await c.info();
-    await c.down();
+    let pid: number;
+    try {
+      pid = (await c.info()).pid;
+      await c.down();
+    } catch (err) {
+      if (sys || ++raced > 20 || !stoppedMeanwhile(err)) throw err;
+      attempt--;
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
     // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket
     // file goes as soon as it stops listening, long before that.)
     // A zombie is gone too: its parent (init, or whatever adopted it) may reap it much later.
