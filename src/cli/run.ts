@@ -12,6 +12,9 @@ export const EXIT_PIPE = 128 + 13;
 // A command with its own answer to a reader going away says so here: a job attached to this
 // stdout is given the broken pipe itself (src/cli/jobs/attach.ts), and the command waits for it.
 const readerGoneHandlers = new Map<NodeJS.WriteStream, () => void>();
+// Our stdout or stderr failed otherwise than by its reader leaving (ENOSPC): the command fails.
+let outputFailed = false;
+const failed = new Set<NodeJS.WriteStream>();
 
 /** Calls f, instead of ending the command, when s's reader goes away (EPIPE); null: ends it again. */
 export function onReaderGone(s: NodeJS.WriteStream, f: (() => void) | null): void {
@@ -94,17 +97,28 @@ export function runCli(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly 
   // A closed pipe ends the command quietly, whichever stream and whichever command.
   for (const s of [process.stdout, process.stderr]) {
     s.on('error', (err: NodeJS.ErrnoException) => {
+      if (failed.has(s)) return; // said once; the job's end decides when we exit
+      const f = readerGoneHandlers.get(s);
       if (err.code === 'EPIPE') {
-        const f = readerGoneHandlers.get(s);
         if (!f) process.exit(EXIT_PIPE);
         readerGoneHandlers.delete(s);
         return f();
       }
       if (s === process.stdout) process.stderr.write(`appinit: stdout: ${err.message}\n`);
+      // Attached to a job (run, fg): a full disk is a reader gone too: the job's pipe for it
+      // breaks and the job ends of it at its next write, as `yes > /dev/full` ends in a shell
+      // (it ran on, blocked, after we had exited). The command then exits 1, as yes does.
+      if (f) {
+        readerGoneHandlers.delete(s);
+        failed.add(s);
+        outputFailed = true;
+        return f();
+      }
       process.exit(1);
     });
   }
   void main(groupOf, all).then(async (code) => {
+    if (outputFailed && code === EXIT_PIPE) code = EXIT.failure;
     process.exitCode = code;
     // A daemon that could not start exits too: it held its home's lock, never listening, and every
     // later command found "a daemon holds the lock but does not answer" (a read-only store).

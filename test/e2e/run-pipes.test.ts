@@ -4,7 +4,7 @@
 // `timeout`'s TERM) that reaches the CLI reaches the job's process group too.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { alive, CLI, TestHome, waitFor } from './harness.js';
@@ -37,6 +37,24 @@ describe('run in a pipeline', () => {
     const r2 = await ended('yes');
     assert.deepEqual([r2.signal, r2.exitCode], [13, null], 'ended of SIGPIPE ("Broken pipe")');
     assert.doesNotMatch((await h.cli(['jobs'])).stdout, /yes/, 'run told its status: not listed again by jobs');
+  });
+
+  // A full disk is a reader gone too: `yes > /dev/full` in bash ends, with status 1. run said the
+  // error and exited 1, and yes ran on in the background, blocked on a pipe nobody read.
+  test('`run -- yes > /dev/full`: the error is said once, run exits 1, yes ends of its broken pipe', async () => {
+    const full = openSync('/dev/full', 'w');
+    const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'run', '--', 'yes', 'full-disk'], { env: { ...process.env, APPINIT_HOME: h.home }, stdio: ['ignore', full, 'pipe'] });
+      let err = '';
+      c.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+      const kill = setTimeout(() => c.kill('SIGKILL'), 20_000);
+      c.on('close', (code) => { clearTimeout(kill); resolve({ code, err }); });
+    });
+    closeSync(full);
+    assert.equal(r.code, 1, r.err);
+    assert.equal(r.err, 'appinit: stdout: ENOSPC: no space left on device, write\n');
+    const rec = await ended('yes full-disk');
+    assert.equal(rec.signal, 13, 'yes ended of SIGPIPE, not left running');
   });
 
   test('a write after the reader left fails as in bash: the same output, stderr and statuses', async () => {
