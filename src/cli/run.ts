@@ -1,6 +1,7 @@
 // One command line run: register the commands of the verb's group, parse, run the action, print
 // its errors, exit with its code once stdout and stderr are drained. Shared by the two entries:
 // main.ts (every group, ES modules) and hot.ts (the bundled fast path, scripts/build-cli.mjs).
+import { readFileSync } from 'node:fs';
 import { packageVersion } from '../api/package-version.js';
 import { Command, CommanderError } from './args.js';
 import { EXIT, report } from './context.js';
@@ -37,6 +38,20 @@ let dieBy: NodeJS.Signals | null = null;
 /** Ends the command by this signal (its default action) instead of with its exit status. */
 export function endBySignal(sig: 'SIGINT' | 'SIGQUIT'): void {
   dieBy = sig;
+}
+
+// True when this process's group is its terminal's foreground group (/proc/self/stat: pgrp, tpgid).
+function inTerminalForeground(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(f[2]);
+    const tty = Number(f[4]);
+    const tpgid = Number(f[5]);
+    return tty !== 0 && tpgid > 0 && tpgid === pgrp;
+  } catch {
+    return false;
+  }
 }
 
 /** Makes the run end without process.exit when its work is done (the daemon keeps serving). */
@@ -127,7 +142,11 @@ export function runCli(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly 
     await Promise.all([drained(process.stdout), drained(process.stderr)]);
     if (dieBy) {
       process.removeAllListeners(dieBy);
-      process.kill(process.pid, dieBy);
+      // On a terminal a Ctrl-C goes to its whole foreground group: a script's shell running us in
+      // a loop gets it too, and stops (bash's "wait and cooperative exit" needs the shell itself
+      // interrupted). The job had the keys, so only it was; the signal goes to our group as the
+      // terminal would have sent it (interactive shells give each command a group of its own).
+      process.kill(inTerminalForeground() ? 0 : process.pid, dieBy);
       setTimeout(() => process.exit(code), 1000).unref(); // blocked or ignored: the status then
       return;
     }

@@ -78,6 +78,25 @@ describe('job control', () => {
     assert.equal(await t.wait(), 130);
   });
 
+  // A script's loop of `appinit run` (bash loop.sh on a terminal): a Ctrl-C stops the loop, as it
+  // stops one of plain commands. The job had the keys, so only it got SIGINT; the script's shell
+  // never did, and went on to the next iteration after each Ctrl-C.
+  test('Ctrl-C stops a script\'s loop of appinit run, as one of plain commands', async () => {
+    const loop = h.write('loop.sh', `for i in 1 2 3; do "${process.execPath}" "${CLI}" run -- sh -c 'echo iteration-$0; sleep 1000' $i; done; echo LOOP-END\n`);
+    const t = await Pty.spawn(['bash', loop], { ...h.env, TERM: 'xterm' });
+    open.push(t);
+    await t.expect(/iteration-1/, 'the first iteration');
+    const sh = await waitFor('the job', async () => (await (await h.api()).status()).find((j) => j.command.includes('echo iteration-$0') && j.pid != null));
+    await waitFor('sleep under the job\'s sh', () =>
+      readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+        .some((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'sleep'; } catch { return false; } }));
+    await t.send('\x03');
+    const status = await t.wait();
+    assert.equal(status, 130, 'the script ended of SIGINT, as bash loop.sh with plain commands');
+    const all = await (await h.api()).status();
+    assert.equal(all.filter((j) => j.command.includes('echo iteration-$0') && j.state === 'running').length, 0, 'no second iteration started');
+  });
+
   test('the window size reaches the job, and follows a resize', async () => {
     const t = await term(['run', '--', 'sh', '-c', 'trap "stty size" WINCH; stty size; while :; do sleep 0.05; done'], 33, 101);
     await t.expect(/33 101/, 'stty size inside the job');
