@@ -67,7 +67,7 @@ describe('CLI output through pipes', () => {
     for (let i = 0; i < 3; i++) assert.equal((await h.cli(['at', 'now + 1 hour'], { input: 'true\n' })).code, 0);
     const bg: string[] = [];
     for (let i = 0; i < 3; i++) bg.push(`%${/^\[(\d+)\]/.exec((await h.cli(['run', '--bg', '--', 'sleep', '1000'])).stdout)?.[1]}`);
-    for (const cmd of ['atq', 'jobs', 'jobs -p', 'pstree', 'ipcs']) {
+    for (const cmd of ['atq', 'jobs', 'jobs -p', 'pstree', 'ipcs', 'info']) {
       const r = await pipeline(h, `appinit ${cmd} | head -1`);
       assert.deepEqual([r.cli, r.err], [0, ''], `appinit ${cmd} | head -1`);
       assert.equal(r.out.split('\n').length, 2, `one line: ${r.out}`);

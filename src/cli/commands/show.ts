@@ -32,9 +32,16 @@ export async function status(names: string[], json: boolean, aps = false): Promi
 export async function info(json: boolean): Promise<number> {
   const c = await client();
   const i = await c.info();
-  process.stdout.write(json ? JSON.stringify(i, null, 2) + '\n' : `daemon pid ${i.pid}, supervise helper pid ${i.helperPid}, home ${i.home}, version ${i.version}, up ${Math.round(i.uptime)}s\n`);
-  if (!json && i.acct) process.stdout.write(`accounting: ${SOURCE_TEXT[i.acct]}\n`);
-  if (!json && i.cgroup !== undefined) process.stdout.write(`process trees: ${i.cgroup && i.cgroup !== 'none' ? `one cgroup per job (${i.cgroup})` : 'sessions and process groups (no writable cgroup)'}\n`);
-  if (!json) process.stdout.write((i.problems ?? []).map((p) => `degraded (${p.what}, since ${new Date(p.since).toISOString()}): ${p.message}\n`).join(''));
+  if (json) {
+    process.stdout.write(JSON.stringify(i, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  // One write: `info | head -1` ends with 0, as every listing does (separate writes let head
+  // leave between them: 141 half the time, a failure under pipefail).
+  const lines = [`daemon pid ${i.pid}, supervise helper pid ${i.helperPid}, home ${i.home}, version ${i.version}, up ${Math.round(i.uptime)}s`];
+  if (i.acct) lines.push(`accounting: ${SOURCE_TEXT[i.acct]}`);
+  if (i.cgroup !== undefined) lines.push(`process trees: ${i.cgroup && i.cgroup !== 'none' ? `one cgroup per job (${i.cgroup})` : 'sessions and process groups (no writable cgroup)'}`);
+  for (const p of i.problems ?? []) lines.push(`degraded (${p.what}, since ${new Date(p.since).toISOString()}): ${p.message}`);
+  process.stdout.write(lines.join('\n') + '\n');
   return EXIT.ok;
 }
