@@ -117,6 +117,11 @@ describe('up - reads the control file from standard input', () => {
     assert.match(empty.stderr, /standard input is empty/);
     const after = await h.status();
     assert.deepEqual(after.map((j) => [j.name, j.pid]), [['piped', job.pid]], 'the running program is untouched');
+    // up without FILE (in a directory with none): the last one came from standard input; it said "none loaded before".
+    mkdirSync(join(h.home, 'nothing-here'), { recursive: true });
+    const again = spawnSync(process.execPath, [CLI, 'up'], { cwd: join(h.home, 'nothing-here'), env: h.env, encoding: 'utf8' });
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /the last one was read from standard input, which cannot be read again: name the file \(appinit up FILE\)/);
   });
 
   test('up <(...): a pipe named as FILE is read, its relative paths from the working directory; up without FILE then asks for one', async () => {

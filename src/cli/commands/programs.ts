@@ -96,7 +96,9 @@ export async function up(file: string | undefined, opts: { dryRun?: boolean; wai
   const c = await client();
   if (!path) {
     const last = (await c.lastFile()).file;
-    if (!last || last.startsWith('<')) throw new CliError(`up: no control file given, none of ${DEFAULT_FILES.join(', ')} here, and none loaded before`, EXIT.usage);
+    if (!last) throw new CliError(`up: no control file given, none of ${DEFAULT_FILES.join(', ')} here, and none loaded before`, EXIT.usage);
+    // `up -` (or a pipe): what was loaded cannot be read again.
+    if (last.startsWith('<')) throw new CliError(`up: no control file given and none of ${DEFAULT_FILES.join(', ')} here; the last one was read from ${last === '<stdin>' ? 'standard input' : `a pipe (${last})`}, which cannot be read again: name the file (appinit up FILE)`, EXIT.usage);
     if (SHELL_FD_NAMES.test(last)) throw new CliError(`up: the control file loaded last came through a pipe (${last}); name the file, or pipe it again`, EXIT.usage);
     process.stderr.write(`appinit: reading ${last} again\n`);
     path = last;
