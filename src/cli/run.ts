@@ -40,6 +40,35 @@ export function endBySignal(sig: 'SIGINT' | 'SIGQUIT'): void {
   dieBy = sig;
 }
 
+// Node reads the command line as UTF-8 and puts U+FFFD for bytes that are not: a Latin-1 file name
+// given to `run` reached the job changed (another, missing file). Such an argument is refused,
+// naming it, rather than changed: jobs get text. Only looked for when a replacement character is
+// there (the raw bytes are in /proc/self/cmdline).
+function argumentNotText(): string | null {
+  const args = process.argv.slice(2);
+  if (!args.some((a) => a.includes('\uFFFD'))) return null;
+  let raw: Buffer[];
+  try {
+    const all = readFileSync('/proc/self/cmdline');
+    raw = [];
+    for (let at = 0; at < all.length;) {
+      const end = all.indexOf(0, at);
+      raw.push(all.subarray(at, end < 0 ? all.length : end));
+      at = end < 0 ? all.length : end + 1;
+    }
+  } catch {
+    return null;
+  }
+  const mine = raw.slice(raw.length - args.length);
+  for (let i = 0; i < args.length; i++) {
+    if (mine[i] && !Buffer.from(args[i], 'utf8').equals(mine[i])) {
+      const shown = [...mine[i]].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+      return `argument ${i + 1} ("${shown}") is not valid UTF-8: appinit passes arguments to jobs as text (recode it, e.g. with iconv, or use a file)`;
+    }
+  }
+  return null;
+}
+
 // True when this process's group is its terminal's foreground group (/proc/self/stat: pgrp, tpgid).
 function inTerminalForeground(): boolean {
   try {
@@ -79,6 +108,11 @@ function takeSystemFlag(argv: string[]): void {
 }
 
 async function main(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly GroupLoader[]): Promise<number> {
+  const notText = argumentNotText();
+  if (notText) {
+    process.stderr.write(`appinit: ${notText}\n`);
+    return EXIT.usage;
+  }
   takeSystemFlag(process.argv);
   const program = new Command();
   program.name('appinit').description('init for applications: supervise, schedule and account for processes').version(packageVersion());

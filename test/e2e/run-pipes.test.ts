@@ -3,7 +3,7 @@
 // pipe at its next write and ends of SIGPIPE, as the same command would in bash; a Ctrl-C (or
 // `timeout`'s TERM) that reaches the CLI reaches the job's process group too.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -55,6 +55,17 @@ describe('run in a pipeline', () => {
     assert.equal(r.err, 'appinit: stdout: ENOSPC: no space left on device, write\n');
     const rec = await ended('yes full-disk');
     assert.equal(rec.signal, 13, 'yes ended of SIGPIPE, not left running');
+  });
+
+  // Node reads the command line as UTF-8: a Latin-1 byte reached the job as U+FFFD (another file
+  // name). Refused, naming it, and nothing runs; valid UTF-8 (U+FFFD itself too) passes unchanged.
+  test('an argument that is not UTF-8 is refused, not changed', () => {
+    const bad = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run -- printf %s $'caf\\xe9'`], { env: { ...process.env, APPINIT_HOME: h.home }, encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr, 'appinit: argument 5 ("caf\\xe9") is not valid UTF-8: appinit passes arguments to jobs as text (recode it, e.g. with iconv, or use a file)\n');
+    const good = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run -- printf %s $'caf\\xc3\\xa9 \\xef\\xbf\\xbd'`], { env: { ...process.env, APPINIT_HOME: h.home }, encoding: 'utf8' });
+    assert.equal(good.status, 0, good.stderr);
+    assert.equal(good.stdout, 'café \uFFFD');
   });
 
   test('a write after the reader left fails as in bash: the same output, stderr and statuses', async () => {
