@@ -96,7 +96,10 @@ export class Supervisor extends EventEmitter {
   // (then unknown). One the daemon reaps is known at once.
   private endKnownOrLate(job: Job): boolean {
     if (job.pid == null || job.startTicks == null || this.accounting.source !== 'taskstats' || isOwnZombie(job.pid)) return true;
-    if (kernelEnd(this.db, job.pid, ticksToEpoch(job.startTicks))) return true;
+    if (kernelEnd(this.db, job.pid, ticksToEpoch(job.startTicks))) {
+      this.goneSince.delete(job);
+      return true;
+    }
     const since = this.goneSince.get(job) ?? this.clock().mono;
     this.goneSince.set(job, since);
     if (this.clock().mono - since < FOREIGN_RECORD_WAIT_MS) return false;
@@ -630,8 +633,9 @@ export class Supervisor extends EventEmitter {
     try { this.helper.pipeCommand(verb, name); return true; } catch { return false; }
   }
 
-  /** Resolves once every given job rests (stopped, exited or fatal, nothing left running).
-   *  With `signal`: once it aborts (the caller went away) it stops listening and never resolves. */
+  /** Resolves once each given job has rested (stopped, exited or fatal, nothing left running)
+   *  since the call, even if it was started again since. With `signal`: once it aborts (the
+   *  caller went away) it stops listening and never resolves. */
   waitRest(jobs: Job[], signal?: AbortSignal): Promise<void> {
     // Each job counts once it has rested since the wait began, not only while all rest at once: a
     // start asked while the stop was on its way starts each instance as soon as that one rests, so
