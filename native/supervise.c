@@ -885,7 +885,15 @@ static void conn_tty_keys(conn_t *c, const char *p, size_t n) {
     }
   }
   if (n > 0 && p[n - 1] == 0x1c) { c->tty_fs = 1; n--; }
-  if (j && n) jobio_write(j, p, n);
+  if (j && n) {
+    /* A Ctrl-C the job's terminal turns into SIGINT: the client learns it was typed, so that it
+     * passes the interrupt on to its own terminal's foreground group as a terminal would (a
+     * script running `appinit run` in a loop stops), and only then: not after a `kill -INT`. */
+    struct termios tio;
+    if (j->master >= 0 && memchr(p, 0x03, n) && tcgetattr(j->master, &tio) == 0 && (tio.c_lflag & ISIG) && tio.c_cc[VINTR] == 0x03)
+      conn_send(c, 's', "{\"ev\":\"intr\"}", 13);
+    jobio_write(j, p, n);
+  }
   return;
 detach:
   conn_tty_end(c);

@@ -35,9 +35,12 @@ const run: Runner = (f) => { result = f(); };
 // shell that runs it in a loop stops the loop, as it does for a plain command (bash's "wait and
 // cooperative exit": a status of 130 alone lets the loop go on).
 let dieBy: NodeJS.Signals | null = null;
-/** Ends the command by this signal (its default action) instead of with its exit status. */
-export function endBySignal(sig: 'SIGINT' | 'SIGQUIT'): void {
+let dieWithGroup = false;
+/** Ends the command by this signal (its default action) instead of with its exit status; typed:
+ *  the job's was a Ctrl-C typed on our terminal, which its foreground group gets too. */
+export function endBySignal(sig: 'SIGINT' | 'SIGQUIT', typed = false): void {
   dieBy = sig;
+  dieWithGroup = typed;
 }
 
 // Node reads the command line as UTF-8 and puts U+FFFD for bytes that are not: a Latin-1 file name
@@ -137,7 +140,8 @@ async function main(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly Gro
 
 // Resolves once everything written so far has left the process (pipes are written asynchronously).
 function drained(s: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => (s.writable ? s.write('', () => resolve()) : resolve()));
+  // A stream whose writes failed (a full disk) takes no more: its callback would never come.
+  return new Promise((resolve) => (s.writable && !failed.has(s) ? s.write('', () => resolve()) : resolve()));
 }
 
 /** Runs the command line with these groups: groupOf says which defines each verb; a verb not in
@@ -161,13 +165,17 @@ export function runCli(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly 
         readerGoneHandlers.delete(s);
         failed.add(s);
         outputFailed = true;
+        // A job on a pty (`fg` of a `run --bg` job) has no pipe to break: it runs on, detached,
+        // and the command ends anyway, as it always did.
+        setTimeout(() => process.exit(1), 2000);
         return f();
       }
       process.exit(1);
     });
   }
   void main(groupOf, all).then(async (code) => {
-    if (outputFailed && code === EXIT_PIPE) code = EXIT.failure;
+    // The job's output was lost: the command failed, as coreutils fail on a write error.
+    if (outputFailed && (code === EXIT.ok || code === EXIT_PIPE)) code = EXIT.failure;
     process.exitCode = code;
     // A daemon that could not start exits too: it held its home's lock, never listening, and every
     // later command found "a daemon holds the lock but does not answer" (a read-only store).
@@ -178,9 +186,10 @@ export function runCli(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly 
       process.removeAllListeners(dieBy);
       // On a terminal a Ctrl-C goes to its whole foreground group: a script's shell running us in
       // a loop gets it too, and stops (bash's "wait and cooperative exit" needs the shell itself
-      // interrupted). The job had the keys, so only it was; the signal goes to our group as the
+      // interrupted). The job had the keys, so only it was; a typed one goes to our group as the
       // terminal would have sent it (interactive shells give each command a group of its own).
-      process.kill(inTerminalForeground() ? 0 : process.pid, dieBy);
+      // A SIGINT sent otherwise (`kill -INT`) interrupts no one else, as in a shell.
+      process.kill(dieWithGroup && inTerminalForeground() ? 0 : process.pid, dieBy);
       setTimeout(() => process.exit(code), 1000).unref(); // blocked or ignored: the status then
       return;
     }

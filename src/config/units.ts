@@ -35,7 +35,8 @@ export function parseDuration(v: unknown): number {
   if (!DURATION_RE.test(v)) throw bad();
   let ms = 0;
   for (const m of v.matchAll(DURATION_PART)) {
-    const unit = DURATION_UNITS[m[2]] ?? DURATION_UNITS[m[2].toLowerCase() === 'm' ? m[2] : m[2].toLowerCase()];
+    // As written, as systemd takes them: `10S` or `1MIN` is no unit there either.
+    const unit = Object.hasOwn(DURATION_UNITS, m[2]) ? DURATION_UNITS[m[2]] : undefined;
     if (unit === undefined) throw bad(`: "${m[2]}" is not a unit`);
     ms += Number(m[1]) * unit;
   }

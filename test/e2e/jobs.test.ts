@@ -97,6 +97,25 @@ describe('job control', () => {
     assert.equal(all.filter((j) => j.command.includes('echo iteration-$0') && j.state === 'running').length, 0, 'no second iteration started');
   });
 
+  // Only a typed Ctrl-C goes to the script: a job interrupted by `kill -INT` from elsewhere ends
+  // alone, and the loop goes on, as it does for a plain command that another shell interrupts.
+  test('a job interrupted by kill -INT from elsewhere ends alone: the script\'s loop goes on', async () => {
+    const loop = h.write('loop2.sh', `for i in 1 2; do "${process.execPath}" "${CLI}" run -- sh -c 'echo round-$0; sleep 1000' $i; echo "rc=$?"; done; echo LOOP2-END\n`);
+    const t = await Pty.spawn(['bash', loop], { ...h.env, TERM: 'xterm' });
+    open.push(t);
+    for (const round of [1, 2]) {
+      await t.expect(new RegExp(`round-${round}`), `round ${round}`);
+      const sh = await waitFor(`round ${round}'s job`, async () => (await (await h.api()).status()).find((j) => j.command.includes('echo round-$0') && j.pid != null && j.state === 'running'));
+      await waitFor('sleep under the job\'s sh', () =>
+        readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+          .some((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'sleep'; } catch { return false; } }));
+      assert.equal((await h.cli(['kill', '-INT', `%${sh.job}`])).code, 0);
+      await t.expect(/rc=130/, `round ${round} ended with 130 and the script went on`);
+    }
+    await t.expect(/LOOP2-END/, 'the loop ran to its end');
+    assert.equal(await t.wait(), 0);
+  });
+
   test('the window size reaches the job, and follows a resize', async () => {
     const t = await term(['run', '--', 'sh', '-c', 'trap "stty size" WINCH; stty size; while :; do sleep 0.05; done'], 33, 101);
     await t.expect(/33 101/, 'stty size inside the job');

@@ -195,7 +195,7 @@ export async function down(): Promise<number> {
       // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
       const { reachOrExplain } = await import('../../api/autostart.js');
       if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
-        process.stdout.write('appinit: no daemon was running\n');
+        process.stdout.write(raced ? 'appinit: the daemon stopped meanwhile (another down stopped it)\n' : 'appinit: no daemon was running\n');
         return EXIT.ok;
       }
       c = await connect({ home, autostart: false }).catch((err: unknown) => {

@@ -17,7 +17,7 @@ const INPUT_WINDOW = 512 * 1024;
 
 /** How an attachment ended. */
 export type AttachEnd =
-  | { kind: 'exit'; status: number } // the raw wait status
+  | { kind: 'exit'; status: number; typedIntr?: boolean } // the raw wait status; typedIntr: a Ctrl-C was typed to the job
   | { kind: 'stopped'; signal: number }
   | { kind: 'detached' }
   | { kind: 'reader-gone' } // our stdout's reader left and the job (on a pty) runs on, detached
@@ -93,6 +93,7 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
     let unacked = 0;
     let inputHeld = false;
     let windowed = false; // the helper says what the job took (an older one does not: no window)
+    let typedIntr = false; // a Ctrl-C was typed to the job (our relay saw it, or the helper's said so)
     const onKey = (d: Buffer) => {
       if (!tty) {
         sock.write(frame('d', d));
@@ -101,6 +102,7 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
         return;
       }
       const { send, detach: leave } = detach.scan(d);
+      if (send.includes(0x03)) typedIntr = true;
       if (send.length) sock.write(frame('d', send));
       if (leave) finish({ kind: 'detached' });
     };
@@ -203,7 +205,8 @@ export function attach(home: string, jobId: number, daemonSocket: string | null 
             then?.((ev as { ok?: number }).ok === 1);
           } else if (ev.ev === 'detached') finish(gone.o || gone.e ? { kind: 'reader-gone' } : { kind: 'detached' });
           else if (ev.ev === 'stopped') finish({ kind: 'stopped', signal: ev.sig ?? 20 });
-          else if (ev.ev === 'exit' && !ev.respawned) finish({ kind: 'exit', status: ev.status ?? 0 });
+          else if (ev.ev === 'intr') typedIntr = true;
+          else if (ev.ev === 'exit' && !ev.respawned) finish({ kind: 'exit', status: ev.status ?? 0, typedIntr });
         }
       });
     });

@@ -39,7 +39,7 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
       return EXIT.failure;
     case 'exit': {
       const { code, signal, core } = (await import('../../os/supervise.js')).decodeStatus(end.status);
-      if (signal === 2 || signal === 3) endBySignal(signal === 2 ? 'SIGINT' : 'SIGQUIT');
+      if (signal === 2 || signal === 3) endBySignal(signal === 2 ? 'SIGINT' : 'SIGQUIT', end.typedIntr === true && signal === 2);
       if (signal != null && signal !== 2 && signal !== 13) process.stderr.write(`${(await format()).strsignal(signal)}${core ? ' (core dumped)' : ''}\n`);
       return signal != null ? 128 + signal : code ?? 0;
     }
