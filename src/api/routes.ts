@@ -147,7 +147,8 @@ export const coreRoutes: RouteTable = {
   'POST /v1/restart': async (ctx, req): Promise<JobView[]> => {
     const jobs = select(ctx, req, names(req.body));
     await stopInOrder(ctx.sup, jobs, { startAgain: true });
-    await startInOrder(ctx.sup, jobs);
+    // A `stop` while the restart stopped them is the last word: those stay stopped.
+    await startInOrder(ctx.sup, ctx.sup.stillToStart(jobs));
     return jobs.map((j) => jobView(j));
   },
 

@@ -175,6 +175,22 @@ describe('stop: TERM, then KILL after the timeout, to the whole tree', () => {
     await h.waitJob('bystander', 'started again by the restart', (x) => x.state === 'running' && x.pid != null);
   });
 
+  // `restart web &` then `stop web`: the stop is the last command, so web stays stopped (as with
+  // supervisorctl). The restart's start came after the stop had returned 0, and web ran again.
+  test('a stop while a restart is stopping the program is the last word: it stays stopped', async () => {
+    const armed = `${h.home}/slowstop-armed`;
+    await h.up(`programs:\n  slowstop:\n    command: sh -c 'trap "sleep 1; exit 0" TERM; touch ${armed}.$$; while :; do sleep 0.05; done'\n    instances: 2\n`);
+    await waitFor('both instances set their traps', () => readdirSync(h.home).filter((f) => f.startsWith('slowstop-armed.')).length >= 2 || null);
+    const restarting = h.cli(['restart', 'slowstop'], { timeoutMs: 20_000 });
+    await h.waitJob('slowstop', 'stopping for the restart', (x) => x.state === 'stopping');
+    const stop = await h.cli(['stop', 'slowstop'], { timeoutMs: 20_000 });
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal((await restarting).code, 0);
+    // Anything the restart would start is asked before it returns: none of them may be on its way.
+    const st = (await h.status()).filter((x) => x.name === 'slowstop');
+    assert.deepEqual(st.map((x) => x.state), ['stopped', 'stopped'], 'stopped, not started again by the restart');
+  });
+
   test('an orphaned grandchild is adopted, attributed to its job, killed by stop, reaped and accounted', async () => {
     const pidFile = h.write('gc.pid', '');
     await h.up(`programs:\n  forker:\n    command: sh -c 'setsid sleep 1000 & echo $! > ${pidFile}; exit 0'\n    restart: never\n`);

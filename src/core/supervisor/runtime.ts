@@ -778,6 +778,13 @@ export class Supervisor extends EventEmitter {
     await this.waitRest(jobs);
   }
 
+  /** Of jobs stopped by stopToStartAgain, those still to start: a `stop` asked meanwhile took
+   *  its job back (the last command wins), and a `start` meanwhile started it already. */
+  stillToStart(jobs: readonly Job[]): Job[] {
+    const ids = this.startAgainIds();
+    return jobs.filter((j) => ids.has(j.id));
+  }
+
   /** Jobs stopped by stopToStartAgain that are not to start after all (in the caller's transaction). */
   startAgainDone(jobs: Job[]): void {
     this.unmarkStartAgain(jobs);
