@@ -78,3 +78,28 @@ export function zoneAbbreviation(zone: string, at: Date, dir = process.env.TZDIR
     return null;
   }
 }
+
+/**
+ * strftime's %Z of this process's local zone at `at`, as the C library reads TZ: unset, the
+ * zone of /etc/localtime; a path (`:/usr/share/zoneinfo/Asia/Tokyo`), that file; a name, its
+ * file; a POSIX rule (`JST-9`, `CET-1CEST,M3.5.0,M10.5.0/3`, `<+0530>-5:30`), its standard name.
+ * null when none of those says (the caller falls back to Intl).
+ */
+export function localZoneAbbreviation(at: Date, env: NodeJS.ProcessEnv = process.env, local: () => string = () => 'UTC'): string | null {
+  const tz = env.TZ;
+  if (tz === '') return 'UTC';
+  const offset = -at.getTimezoneOffset() * 60; // node reads TZ as the C library does for names and paths
+  if (tz === undefined) {
+    const zone = local();
+    try { return tzifAbbreviation(readFileSync('/etc/localtime'), at, offset); } catch { return zoneAbbreviation(zone, at); }
+  }
+  const t = tz.startsWith(':') ? tz.slice(1) : tz;
+  if (t.startsWith('/')) {
+    try { return tzifAbbreviation(readFileSync(t), at, offset); } catch { return null; }
+  }
+  if (!t.includes('..')) {
+    try { return tzifAbbreviation(readFileSync(`${env.TZDIR || '/usr/share/zoneinfo'}/${t}`), at, offset); } catch { /* not a zone file: a rule */ }
+  }
+  const m = /^(<[^>]+>|[A-Za-z]{3,})[-+]?\d/.exec(t);
+  return m ? m[1].replace(/^<|>$/g, '') : null;
+}

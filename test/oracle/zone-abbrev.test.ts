@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { zoneAbbreviation } from '../../src/cli/zone-abbrev.js';
+import { localZoneAbbreviation, zoneAbbreviation } from '../../src/cli/zone-abbrev.js';
 
 const ZONES = ['Asia/Tokyo', 'Asia/Kolkata', 'Europe/Paris', 'Europe/London', 'America/New_York', 'Australia/Sydney', 'America/Sao_Paulo',
   'Asia/Kathmandu', 'Pacific/Chatham', 'Africa/Casablanca', 'Etc/GMT+5', 'EST5EDT', 'Europe/Dublin', 'America/St_Johns', 'UTC'];
@@ -22,5 +22,15 @@ test('the abbreviation is the C library\'s (date +%Z) for every zone and instant
       const theirs = spawnSync('date', ['-d', `@${at.getTime() / 1000}`, '+%Z'], { encoding: 'utf8', env: { ...process.env, TZ: zone } }).stdout.trim();
       assert.equal(zoneAbbreviation(zone, at), theirs, `${zone} at ${iso}`);
     }
+  }
+});
+
+// TZ as the C library reads it: a path, a name with ':', a POSIX rule, empty (`stat -t` labelled
+// a Tokyo time UTC for TZ=JST-9 and for a path).
+test('the local zone\'s abbreviation for TZ as given, now, is the C library\'s', { skip }, () => {
+  const at = new Date();
+  for (const tz of ['JST-9', '/usr/share/zoneinfo/Asia/Tokyo', ':Asia/Tokyo', 'CET-1CEST,M3.5.0,M10.5.0/3', '<+0530>-5:30', 'Asia/Kolkata', 'UTC', '']) {
+    const theirs = spawnSync('date', ['-d', `@${Math.floor(at.getTime() / 1000)}`, '+%Z'], { encoding: 'utf8', env: { ...process.env, TZ: tz } }).stdout.trim();
+    assert.equal(localZoneAbbreviation(at, { TZ: tz }), theirs, `TZ=${tz}`);
   }
 });

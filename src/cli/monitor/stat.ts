@@ -11,7 +11,7 @@ import {
 import type { CpuTimes, SystemSnapshot } from '../../os/proc/types.js';
 import { client, CliError, EXIT } from '../context.js';
 import { localZone } from '../local-zone.js';
-import { zoneAbbreviation } from '../zone-abbrev.js';
+import { localZoneAbbreviation } from '../zone-abbrev.js';
 
 /** Options of `appinit stat`. */
 export interface StatCommandOptions {
@@ -55,7 +55,7 @@ function hostNames(): HostNames {
 // The zone's abbreviation for vmstat -t's header (procps prints strftime's %Z): the zone file's,
 // as the C library has it; Intl's only for a zone that has no file here.
 function zoneName(at: Date): string {
-  return zoneAbbreviation(localZone(), at)
+  return localZoneAbbreviation(at, process.env, localZone)
     ?? new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
 }
 
