@@ -26,6 +26,21 @@ function scheduledRun(db: Db, job: number): { source: string; due: number } | nu
   }
 }
 
+// Counted per user (each user's scrape shows their own), one series per kind for a scrape that
+// sees several users' (root's): two series with the same labels are one too many for Prometheus.
+export function byKind<T extends { kind: string }>(items: readonly T[], add: (a: T, b: T) => T): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const x of items) {
+    const had = out.get(x.kind);
+    out.set(x.kind, had ? add(had, x) : x);
+  }
+  return out;
+}
+
+export function addHist<T extends Hist>(a: T, b: T): T {
+  return { ...a, counts: a.counts.map((c, i) => c + b.counts[i]), sum: a.sum + b.sum, count: a.count + b.count };
+}
+
 /** Counts what only events tell (exits, scheduled runs); the rest is read at scrape time. */
 export class MetricsCollector {
   private readonly exits = new Map<string, { uid: number; program: string; kind: 'code' | 'signal'; value: number; n: number }>();
@@ -151,9 +166,9 @@ export class MetricsCollector {
       .family('appinit_program_open_fds', 'gauge', 'Open descriptors of the job\'s processes.', fds)
       .family('appinit_program_log_bytes', 'gauge', 'Size of the program\'s live log file.', logBytes)
       .family('appinit_scheduler_runs_total', 'counter', 'Scheduled runs started since the daemon started, by kind (at, cron, program).',
-        [...this.runs.values()].filter(mine).map((r) => [{ kind: r.kind }, r.n]))
+        [...byKind([...this.runs.values()].filter(mine), (a, b) => ({ ...a, n: a.n + b.n })).values()].map((r) => [{ kind: r.kind }, r.n]))
       .histogram('appinit_scheduler_lateness_seconds', 'How long after its due time a scheduled run started.',
-        [...this.lateness.values()].filter(mine).map((h) => ({ labels: { kind: h.kind }, buckets: h.buckets, counts: h.counts, sum: h.sum, count: h.count })));
+        [...byKind([...this.lateness.values()].filter(mine), addHist).values()].map((h) => ({ labels: { kind: h.kind }, buckets: h.buckets, counts: h.counts, sum: h.sum, count: h.count })));
     const self = process.cpuUsage();
     const helperPid = ctx.helperPid();
     const helper = helperPid > 0 ? readProcess(helperPid, { cmdline: false, wchan: false }) : null;
