@@ -57,3 +57,22 @@ describe('system daemon killed during a wait', { skip: isRoot ? false : 'needs r
     }
   });
 });
+
+// Two root `--system down`s at once (an admin and ExecStop): the second failed with "no system
+// daemon answers ... start it with appinit daemon --system", status 1.
+describe('two system downs at once', { skip: isRoot ? false : 'needs root (runs the system daemon)' }, () => {
+  const h = isRoot ? new SystemHome() : (null as unknown as SystemHome);
+  before(async () => { await h.start(); });
+  after(async () => { await h.cleanup(); });
+
+  test('both end with status 0; the second says the daemon stopped meanwhile', async () => {
+    const bg = await h.cli(['run', '--bg', '--', 'sh', '-c', 'trap "sleep 1; exit 0" TERM; while :; do sleep 0.05; done']);
+    assert.equal(bg.code, 0, bg.stderr);
+    const first = h.cli(['down'], { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 300)); // the first is stopping the job (1 s)
+    const second = await h.cli(['down'], { timeoutMs: 60_000 });
+    const one = await first;
+    assert.deepEqual([one.code, second.code], [0, 0], `${one.stderr}${second.stderr}`);
+    assert.match(second.stdout, /the daemon stopped meanwhile|every job stopped/);
+  });
+});

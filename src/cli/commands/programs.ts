@@ -189,13 +189,29 @@ export async function down(): Promise<number> {
   // script at once): its socket gone, or the connection closed, is that daemon ending; asked
   // again, the next round waits for it to be gone and says so.
   let raced = 0;
+  const pidFile = sys ? systemPaths().daemonPid : pathsFor(home).daemonPid;
+  // A daemon already on its way out when we came (another down): said so, not "none was running".
+  const before = pidInFile(pidFile);
+  const stoppingBefore = before != null && !processGone(before);
   for (let attempt = 1; ; attempt++) {
-    let c = sys ? await client() : await connect({ home, autostart: false }).catch(() => null);
+    let c = sys ? await client().catch(async (err: unknown) => {
+      // The system daemon stopping (another root's down): wait for it to be gone, and say so.
+      const pid = pidInFile(pidFile);
+      if (pid == null || processGone(pid)) { if (!stoppingBefore) throw err; return null; }
+      const until = Date.now() + 120_000;
+      while (!processGone(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      if (!processGone(pid)) throw err;
+      return null;
+    }) : await connect({ home, autostart: false }).catch(() => null);
+    if (!c && sys) {
+      process.stdout.write('appinit: the daemon stopped meanwhile (another down stopped it)\n');
+      return EXIT.ok;
+    }
     if (!c) {
       // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
       const { reachOrExplain } = await import('../../api/autostart.js');
       if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
-        process.stdout.write(raced ? 'appinit: the daemon stopped meanwhile (another down stopped it)\n' : 'appinit: no daemon was running\n');
+        process.stdout.write(raced || stoppingBefore ? 'appinit: the daemon stopped meanwhile (another down stopped it)\n' : 'appinit: no daemon was running\n');
         return EXIT.ok;
       }
       c = await connect({ home, autostart: false }).catch((err: unknown) => {
@@ -213,7 +229,7 @@ export async function down(): Promise<number> {
       pid = (await c.info()).pid;
       await c.down();
     } catch (err) {
-      if (sys || ++raced > 20 || !stoppedMeanwhile(err)) throw err;
+      if (++raced > 20 || !stoppedMeanwhile(err)) throw err;
       attempt--;
       await new Promise((r) => setTimeout(r, 50));
       continue;
