@@ -1,7 +1,7 @@
 // One command line run: register the commands of the verb's group, parse, run the action, print
 // its errors, exit with its code once stdout and stderr are drained. Shared by the two entries:
 // main.ts (every group, ES modules) and hot.ts (the bundled fast path, scripts/build-cli.mjs).
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { packageVersion } from '../api/package-version.js';
 import { Command, CommanderError } from './args.js';
 import { EXIT, report } from './context.js';
@@ -47,7 +47,17 @@ export function endBySignal(sig: 'SIGINT' | 'SIGQUIT', typed = false): void {
 // given to `run` reached the job changed (another, missing file). Such an argument is refused,
 // naming it, rather than changed: jobs get text. Only looked for when a replacement character is
 // there (the raw bytes are in /proc/self/cmdline).
-function argumentNotText(): string | null {
+function argumentNotText(usesCwd: boolean): string | null {
+  // The working directory too: a job started from it (run, start, up's relative paths) got the
+  // U+FFFD path, and a false "No such file or directory".
+  let cwd = '';
+  try { cwd = process.cwd(); } catch { /* removed: said by the command that needs it */ }
+  if (usesCwd && cwd.includes('\uFFFD')) {
+    try {
+      const raw = readlinkSync('/proc/self/cwd', { encoding: 'buffer' });
+      if (!Buffer.from(cwd, 'utf8').equals(raw)) return `the working directory (${shownBytes(raw)}) is not valid UTF-8: appinit passes paths to jobs as text (cd to another directory, or give --cwd)`;
+    } catch { /* no /proc: left to the command */ }
+  }
   const args = process.argv.slice(2);
   if (!args.some((a) => a.includes('\uFFFD'))) return null;
   let raw: Buffer[];
@@ -65,11 +75,18 @@ function argumentNotText(): string | null {
   const mine = raw.slice(raw.length - args.length);
   for (let i = 0; i < args.length; i++) {
     if (mine[i] && !Buffer.from(args[i], 'utf8').equals(mine[i])) {
-      const shown = [...mine[i]].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
-      return `argument ${i + 1} ("${shown}") is not valid UTF-8: appinit passes arguments to jobs as text (recode it, e.g. with iconv, or use a file)`;
+      return `argument ${i + 1} ("${shownBytes(mine[i])}") is not valid UTF-8: appinit passes arguments to jobs as text (recode it, e.g. with iconv, or use a file)`;
     }
   }
   return null;
+}
+
+// The commands that pass their working directory to jobs (or resolve a file's paths from it).
+const CWD_VERBS: ReadonlySet<string> = new Set(['run', 'start', 'up', 'at', 'batch']);
+
+// Bytes as text, those that are not printable ASCII as \xNN.
+function shownBytes(raw: Buffer): string {
+  return [...raw].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 }
 
 // True when this process's group is its terminal's foreground group (/proc/self/stat: pgrp, tpgid).
@@ -111,7 +128,7 @@ function takeSystemFlag(argv: string[]): void {
 }
 
 async function main(groupOf: ReadonlyMap<string, GroupLoader>, all: readonly GroupLoader[]): Promise<number> {
-  const notText = argumentNotText();
+  const notText = argumentNotText(CWD_VERBS.has(verbOf(process.argv) ?? ''));
   if (notText) {
     process.stderr.write(`appinit: ${notText}\n`);
     return EXIT.usage;

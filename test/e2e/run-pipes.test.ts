@@ -66,6 +66,11 @@ describe('run in a pipeline', () => {
     const good = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run -- printf %s $'caf\\xc3\\xa9 \\xef\\xbf\\xbd'`], { env: { ...process.env, APPINIT_HOME: h.home }, encoding: 'utf8' });
     assert.equal(good.status, 0, good.stderr);
     assert.equal(good.stdout, 'café \uFFFD');
+    // A working directory that is not UTF-8: the job got the U+FFFD path ("No such file or directory").
+    const dir = `${h.home}/latin1`;
+    const cd = spawnSync('bash', ['-c', `mkdir $'${dir}\\xe9' && cd $'${dir}\\xe9' && "${process.execPath}" "${CLI}" run -- pwd; echo "rc=$?"; "${process.execPath}" "${CLI}" status > /dev/null; echo "status=$?"`], { env: { ...process.env, APPINIT_HOME: h.home }, encoding: 'utf8' });
+    assert.match(cd.stderr, /^appinit: the working directory \(.*latin1\\xe9\) is not valid UTF-8: appinit passes paths to jobs as text \(cd to another directory, or give --cwd\)$/m);
+    assert.match(cd.stdout, /^rc=2\nstatus=0\n$/, 'refused for run; status, which passes no path, runs');
   });
 
   test('a write after the reader left fails as in bash: the same output, stderr and statuses', async () => {
