@@ -17,8 +17,9 @@ const DURATION_UNITS: Record<string, number> = {
 };
 // One or more NUMBER UNIT parts, blanks between them allowed ("1h30m", "1h 30min", "2 h"), as
 // systemd takes them; compound forms let formatDuration's output read back.
-const DURATION_RE = /^\s*(?:\d+(?:\.\d+)?\s*[a-zA-Zµ]+\s*)+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)\s*([a-zA-Zµ]+)/g;
+// A last number without a unit is seconds, as there (`1h30` is an hour and 30 s).
+const DURATION_RE = /^\s*(?:\d+(?:\.\d+)?\s*[a-zA-Zµ]+\s*)+(?:\d+(?:\.\d+)?\s*)?$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)\s*([a-zA-Zµ]*)/g;
 const UNITS_SAID = 'units ms, s (sec), m (min), h, d, w, or systemd\'s longer names';
 
 /** Milliseconds from "500ms", "10s", "1.5s", "5m", "1h", "2d", "1h30m", systemd's spellings
@@ -36,7 +37,7 @@ export function parseDuration(v: unknown): number {
   let ms = 0;
   for (const m of v.matchAll(DURATION_PART)) {
     // As written, as systemd takes them: `10S` or `1MIN` is no unit there either.
-    const unit = Object.hasOwn(DURATION_UNITS, m[2]) ? DURATION_UNITS[m[2]] : undefined;
+    const unit = m[2] === '' ? 1000 : Object.hasOwn(DURATION_UNITS, m[2]) ? DURATION_UNITS[m[2]] : undefined;
     if (unit === undefined) throw bad(`: "${m[2]}" is not a unit`);
     ms += Number(m[1]) * unit;
   }

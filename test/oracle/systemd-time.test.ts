@@ -10,7 +10,7 @@ const missing = spawnSync('systemd-analyze', ['--version']).error;
 const skip = missing ? 'not installed: systemd-analyze (apt-get install systemd)' : false;
 
 const SPANS = ['90s', '1m', '1.5s', '500ms', '1d', '90', '0', '3600000ms', '1h30m', '2m30s', '1.5m', '1min', '1h 30min', '2 hours',
-  '2min30s', '1w', '1sec', '1hr', '10 s', '55s500ms', '300ms20s 5day', '2 h', '48hr', '1M', '1y', '3 weeks', '1 minute', '20msec', '1500usec'];
+  '2min30s', '1w', '1sec', '1hr', '10 s', '55s500ms', '300ms20s 5day', '2 h', '48hr', '1M', '1y', '3 weeks', '1 minute', '20msec', '1500usec', '1h30', '2m 5'];
 
 test('parseDuration reads systemd time spans as systemd-analyze timespan does', { skip }, () => {
   const r = spawnSync('systemd-analyze', ['timespan', ...SPANS], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
