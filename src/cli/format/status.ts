@@ -2,6 +2,7 @@
 import type { JobView } from '../../api/views.js';
 import { formatUptime } from '../../config/units.js';
 import { printable, table } from './table.js';
+import { systemMode } from '../../client/home.js';
 
 /** The state word shown to people: a job stopped by a signal shows as such. */
 export function shownState(j: JobView): string {
@@ -39,9 +40,11 @@ export function formatStatus(jobs: JobView[]): string {
   // Why a job is not running: also for a run-once job that could not start (a bad terminal line).
   const reasons = jobs.filter((j) => j.reason && (j.state === 'fatal' || j.state === 'backoff' || j.state === 'exited')).map((j) => `${j.name}: ${j.reason}`);
   for (const j of jobs) if (j.health?.status === 'unhealthy' && j.health.last) reasons.push(`${j.name}: unhealthy: ${j.health.last}`);
-  // A leader gone, what it started running on (a `setsid`'d worker): not shown as a PID, so said.
+  // A leader gone, what it started running on (a `setsid`'d worker): not shown as a PID, so said
+  // (with the commands as the user types them: `appinit --system` on the system daemon).
+  const cmd = systemMode() ? 'appinit --system' : 'appinit';
   for (const j of jobs) {
-    if (j.left) reasons.push(`${j.name}: ${j.state}, but ${j.left === 1 ? '1 process it started still runs' : `${j.left} processes it started still run`} (appinit ps shows ${j.left === 1 ? 'it' : 'them'} as job %${j.job}; appinit stop %${j.job} ends ${j.left === 1 ? 'it' : 'them'})`);
+    if (j.left) reasons.push(`${j.name}: ${j.state}, but ${j.left === 1 ? '1 process it started still runs' : `${j.left} processes it started still run`} (${cmd} ps shows ${j.left === 1 ? 'it' : 'them'} as job %${j.job}; ${cmd} stop %${j.job} ends ${j.left === 1 ? 'it' : 'them'})`);
   }
   return reasons.length ? `${text}\n\n${reasons.map(printable).join('\n')}` : text;
 }

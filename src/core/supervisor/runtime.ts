@@ -181,7 +181,7 @@ export class Supervisor extends EventEmitter {
             stored.epoch = msg.epoch;
             lastSeq = 0;
           }
-          if (this.lostHelper != null) console.error(`appinit: supervise helper pid ${msg.pid} connected (after pid ${this.lostHelper || '?'} went away)`);
+          if (this.lostHelper != null) console.error(`${new Date().toISOString()} appinit: supervise helper pid ${msg.pid} connected (after pid ${this.lostHelper || '?'} went away)`);
           this.lostHelper = null;
           if (msg.version !== PROTOCOL_VERSION) console.error(`appinit: the supervise helper speaks protocol ${msg.version}, this daemon ${PROTOCOL_VERSION}; it is replaced once its jobs have ended`);
           this.childrenSeen.clear();
@@ -316,7 +316,7 @@ export class Supervisor extends EventEmitter {
     if (this.closing) return;
     this.isReady = false;
     this.lostHelper = this.helper.helperPid;
-    console.error(`appinit: the supervise helper (pid ${this.helper.helperPid || '?'}) went away; its jobs run on, and the next helper takes them over`);
+    console.error(`${new Date().toISOString()} appinit: the supervise helper (pid ${this.helper.helperPid || '?'}) went away; its jobs run on, and the next helper takes them over`);
     const retry = (delay: number) => {
       this.helper.connect().catch((err: Error) => {
         console.error(`appinit: cannot reach a supervise helper (${err.message}); trying again in ${delay} ms`);
