@@ -25,6 +25,8 @@ describe('helper death', () => {
     const r = recs.find((x) => x.pid === j.pid);
     assert.ok(r, 'the leader has a record');
     assert.equal(r.exitCode, 4);
+    // With its user: `acct` shows a user the records of their uid (a non-root daemon's user saw none of these).
+    assert.equal(r.uid, process.getuid!());
     // `appinit acct` shows the status wait4 gave, and who collected it.
     const shown = await h.cli(['acct', 'short']);
     assert.equal(shown.code, 0, shown.stderr);

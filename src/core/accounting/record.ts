@@ -5,6 +5,7 @@
 import { ticksToEpoch } from '../../os/host.js';
 import { decodeKernelFlags, decodeStatus, type ExitEvent, type TaskstatsEvent } from '../../os/helper-protocol.js';
 import type { Reaped } from '../../os/reap.js';
+import { lookupUser } from '../../os/proc/users.js';
 import type { AcctRecord } from '../../store/records.js';
 import type { JobCore } from '../supervisor/machine.js';
 import { UNKNOWN_END } from '../supervisor/termination.js';
@@ -75,10 +76,19 @@ export function taskstatsRecord(t: TaskstatsEvent, job: RecordJob | null): AcctR
 
 
 /** The record of a leader that ended while the daemon and its helper were down: no figures. */
+// Who a job's processes run as (its `user:`, else the daemon's user): a record the daemon makes
+// itself has no kernel figures to say it, and a record without a user was shown to nobody but
+// root (`acct` shows a user the records of their uid).
+function runsAs(job: RecordJob): { uid: number | null; gid: number | null } {
+  if (job.spec.user == null) return { uid: process.getuid?.() ?? null, gid: process.getgid?.() ?? null };
+  const u = lookupUser(job.spec.user);
+  return u ? { uid: u.uid, gid: u.gid } : { uid: null, gid: null };
+}
+
 export function unknownEndRecord(job: RecordJob & { pid: number }, nowSec: number): AcctRecord {
   return {
     pid: job.pid, ppid: null, job: job.id, program: job.spec.name, command: job.spec.commandText, comm: job.spec.argv[0] ?? '',
-    uid: null, gid: null, start: job.startTicks != null ? ticksToEpoch(job.startTicks) : null, end: nowSec,
+    ...runsAs(job), start: job.startTicks != null ? ticksToEpoch(job.startTicks) : null, end: nowSec,
     utime: 0, stime: 0, maxrss: 0, minflt: 0, majflt: 0, inblock: 0, oublock: 0, nvcsw: 0, nivcsw: 0, exitCode: null,
     signal: null, core: false, flags: '', status: null, note: UNKNOWN_END.text,
   };
@@ -90,7 +100,7 @@ export function reapedRecord(job: RecordJob, pid: number, r: Reaped, nowSec: num
   const isLeader = job.pid === pid;
   return {
     pid, ppid: null, job: job.id, program: job.spec.name, command: isLeader ? job.spec.commandText : job.spec.argv[0] ?? '',
-    comm: (job.spec.argv[0] ?? '').split('/').pop()!.slice(0, 15), uid: null, gid: null,
+    comm: (job.spec.argv[0] ?? '').split('/').pop()!.slice(0, 15), ...runsAs(job),
     start: isLeader && job.startTicks != null ? ticksToEpoch(job.startTicks) : null, end: nowSec,
     utime: r.utimeUs / 1e6, stime: r.stimeUs / 1e6, maxrss: r.maxrss, minflt: r.minflt, majflt: r.majflt, inblock: r.inblock,
     oublock: r.oublock, nvcsw: r.nvcsw, nivcsw: r.nivcsw, exitCode: code, signal, core, flags: acctFlags(0, core, signal != null),
