@@ -238,3 +238,33 @@ describe('helper death after a daemon restart', () => {
     assert.ok(recs.some((r) => r.comm === 'sleep' && (r.elapsed ?? 0) >= 0.15), `the sleep it forked after the helper's death has its record: ${JSON.stringify(recs.map((r) => [r.command, r.pid]))}`);
   });
 });
+
+// Daemon and helper both killed: an exited job's worker (what it left running) is still the job's
+// for the next daemon: status says so and `down` ends it (it was forgotten: no hint, no ps line,
+// and `down` left it running).
+describe('daemon and helper killed, an ended job\'s leftover running', () => {
+  const h = new TestHome();
+  after(() => h.cleanup());
+
+  test('is still the job\'s: status says it runs and down ends it', async (t) => {
+    assert.equal((await h.cli(['info'])).code, 0);
+    if (!/one cgroup per job/.test((await h.cli(['info'])).stdout)) return t.skip('needs per-job cgroups');
+    const pidFile = join(h.home, 'left.pid');
+    await h.up(`programs:\n  uleft:\n    command: sh -c 'sleep 802 & echo $! > ${pidFile}; exit 3'\n    restart: never\n`);
+    await h.waitJob('uleft', 'exited, its worker running', (x) => x.state === 'exited' && x.left === 1);
+    const left = Number(readFileSync(pidFile, 'utf8'));
+    const d = h.daemonPid();
+    const helper = h.helperPid();
+    process.kill(d, 'SIGKILL');
+    await waitFor('the daemon is gone', () => !alive(d));
+    process.kill(helper, 'SIGKILL');
+    await waitFor('the helper is gone', () => !alive(helper));
+    h.reconnect();
+    const st = await h.cli(['status', 'uleft']);
+    assert.match(st.stdout, /^uleft: exited, but 1 process it started still runs/m, st.stdout);
+    assert.ok(alive(left), 'the worker runs');
+    const down = await h.cli(['down'], { timeoutMs: 60_000 });
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(alive(left), false, 'down ended the worker');
+  });
+});

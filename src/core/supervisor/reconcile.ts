@@ -26,7 +26,12 @@ export function reconcileJob(job: Job, owned: ChildEvent[], members: MemberEvent
     const next = lostLeader(live)!;
     return { ev: { type: 'reconciled', leader: { pid: next.pid, start: next.start, found: true }, others, leaderAlive: true }, endedUnseen: false, replaced: job.pid };
   }
-  return { ev: { type: 'reconciled', leader: null, others, leaderAlive }, endedUnseen: job.pid != null && !leaderAlive };
+  // A job that had ended (exited, fatal, stopped) whose group still holds what it started (a
+  // worker it left): those are the job's leftovers, as they were before both the daemon and its
+  // helper died. Forgotten, they were in no `status` hint nor `ps`, and `down` left them running.
+  const rested = job.pid == null && (job.state === 'exited' || job.state === 'fatal' || job.state === 'stopped');
+  const left = rested ? members.map((m) => m.pid).filter((p) => !others.includes(p)) : [];
+  return { ev: { type: 'reconciled', leader: null, others: [...others, ...left], leaderAlive }, endedUnseen: job.pid != null && !leaderAlive };
 }
 
 /**

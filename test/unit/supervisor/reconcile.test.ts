@@ -35,7 +35,7 @@ describe('reconcile', () => {
     assert.deepEqual(known.ev, { type: 'reconciled', leader: null, others: [], leaderAlive: true });
   });
 
-  test('a job at rest does not take members as a new start', () => {
-    assert.deepEqual(reconcileJob(job({ state: 'stopped', want: 'down' }), [], [member(20, 10, 1)], never).ev, { type: 'reconciled', leader: null, others: [], leaderAlive: false });
+  test('a job at rest does not take members as a new start: they are what it left, its leftovers', () => {
+    assert.deepEqual(reconcileJob(job({ state: 'stopped', want: 'down' }), [], [member(20, 10, 1)], never).ev, { type: 'reconciled', leader: null, others: [20], leaderAlive: false });
   });
 });
