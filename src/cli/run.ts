@@ -51,8 +51,8 @@ function argumentNotText(usesCwd: boolean): string | null {
   // The working directory too: a job started from it (run, start, up's relative paths) got the
   // U+FFFD path, and a false "No such file or directory".
   let cwd = '';
-  try { cwd = process.cwd(); } catch { /* removed: said by the command that needs it */ }
-  if (usesCwd && cwd.includes('\uFFFD')) {
+  if (usesCwd) try { cwd = process.cwd(); } catch { /* removed: said by the command that needs it */ }
+  if (cwd.includes('\uFFFD')) {
     try {
       const raw = readlinkSync('/proc/self/cwd', { encoding: 'buffer' });
       if (!Buffer.from(cwd, 'utf8').equals(raw)) return `the working directory (${shownBytes(raw)}) is not valid UTF-8: appinit passes paths to jobs as text (cd to another directory, or give --cwd)`;

@@ -2,7 +2,6 @@
 // read from the zone's TZif file (tzfile(5)), as glibc does. Intl's short names are the locale's,
 // and en-US has none for most zones ("GMT+9" for Asia/Tokyo), which vmstat -t never prints.
 import { readFileSync } from 'node:fs';
-import { offsetAt } from '../schedule/zone.js';
 
 /** The abbreviation in effect at `at` in the TZif data, or null when the data cannot say;
  *  `offset` is the zone's offset then (seconds east of UTC), for the footer's DST rule. */
@@ -44,14 +43,8 @@ export function tzifAbbreviation(data: Buffer, at: Date, offset: number): string
   // After the last transition the footer's POSIX rule holds ("JST-9", "CET-1CEST,M3.5.0,M10.5.0/3"):
   // its names, the DST one when the offset now is not standard time's.
   const footer = version >= 0x32 ? footerRule(data, chars + c.char + c.leap * 12 + c.isstd + c.isut) : null;
-  if (footer && passed === c.time) {
-    const m = /^(<[^>]+>|[A-Za-z]{3,})([-+]?\d{1,2}(?::\d{2}){0,2})(<[^>]+>|[A-Za-z]{3,})?/.exec(footer);
-    if (m) {
-      const strip = (s: string) => s.replace(/^<|>$/g, '');
-      const stdOffset = -parseOffset(m[2]); // POSIX offsets are west of Greenwich
-      return strip(m[3] && offset !== stdOffset ? m[3] : m[1]);
-    }
-  }
+  const rule = footer && passed === c.time ? ruleNames(footer) : null;
+  if (rule) return rule.dst != null && offset !== rule.stdOffset ? rule.dst : rule.std;
   // Before the first transition: time type 0 (RFC 8536).
   return name(type < 0 ? 0 : type);
 }
@@ -62,21 +55,19 @@ function footerRule(data: Buffer, at: number): string | null {
   return end < 0 ? null : data.toString('latin1', at + 1, end);
 }
 
+// A POSIX TZ rule's names ("CET-1CEST,M3.5.0,M10.5.0/3": CET, CEST; "<+0530>-5:30": +0530) and
+// its standard offset, seconds east of Greenwich (the rule writes it west).
+function ruleNames(rule: string): { std: string; dst: string | null; stdOffset: number } | null {
+  const m = /^(<[^>]+>|[A-Za-z]{3,})([-+]?\d{1,2}(?::\d{2}){0,2})(<[^>]+>|[A-Za-z]{3,})?/.exec(rule);
+  if (!m) return null;
+  const strip = (s: string) => s.replace(/^<|>$/g, '');
+  return { std: strip(m[1]), dst: m[3] ? strip(m[3]) : null, stdOffset: -parseOffset(m[2]) };
+}
+
 function parseOffset(s: string): number {
   const sign = s.startsWith('-') ? -1 : 1;
   const [h, m = '0', sec = '0'] = s.replace(/^[-+]/, '').split(':');
   return sign * (Number(h) * 3600 + Number(m) * 60 + Number(sec));
-}
-
-/** strftime's %Z for the zone named (IANA) at `at`, from /usr/share/zoneinfo; null when unreadable. */
-export function zoneAbbreviation(zone: string, at: Date, dir = process.env.TZDIR || '/usr/share/zoneinfo'): string | null {
-  if (zone === 'UTC') return 'UTC';
-  if (zone.includes('..')) return null;
-  try {
-    return tzifAbbreviation(readFileSync(`${dir}/${zone}`), at, offsetAt(Math.floor(at.getTime() / 1000), zone));
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -85,21 +76,17 @@ export function zoneAbbreviation(zone: string, at: Date, dir = process.env.TZDIR
  * file; a POSIX rule (`JST-9`, `CET-1CEST,M3.5.0,M10.5.0/3`, `<+0530>-5:30`), its standard name.
  * null when none of those says (the caller falls back to Intl).
  */
-export function localZoneAbbreviation(at: Date, env: NodeJS.ProcessEnv = process.env, local: () => string = () => 'UTC'): string | null {
+export function localZoneAbbreviation(at: Date, env: NodeJS.ProcessEnv = process.env): string | null {
   const tz = env.TZ;
   if (tz === '') return 'UTC';
   const offset = -at.getTimezoneOffset() * 60; // node reads TZ as the C library does for names and paths
-  if (tz === undefined) {
-    const zone = local();
-    try { return tzifAbbreviation(readFileSync('/etc/localtime'), at, offset); } catch { return zoneAbbreviation(zone, at); }
-  }
+  const fromFile = (path: string): string | null => {
+    try { return tzifAbbreviation(readFileSync(path), at, offset); } catch { return null; }
+  };
+  if (tz === undefined) return fromFile('/etc/localtime');
   const t = tz.startsWith(':') ? tz.slice(1) : tz;
-  if (t.startsWith('/')) {
-    try { return tzifAbbreviation(readFileSync(t), at, offset); } catch { return null; }
-  }
-  if (!t.includes('..')) {
-    try { return tzifAbbreviation(readFileSync(`${env.TZDIR || '/usr/share/zoneinfo'}/${t}`), at, offset); } catch { /* not a zone file: a rule */ }
-  }
-  const m = /^(<[^>]+>|[A-Za-z]{3,})[-+]?\d/.exec(t);
-  return m ? m[1].replace(/^<|>$/g, '') : null;
+  if (t.startsWith('/')) return fromFile(t);
+  // A name of the zone database, else a rule: its standard name (node does not follow the rule's
+  // DST part, so neither does the time printed beside it).
+  return (t.includes('..') ? null : fromFile(`${env.TZDIR || '/usr/share/zoneinfo'}/${t}`)) ?? ruleNames(t)?.std ?? null;
 }

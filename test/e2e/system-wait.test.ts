@@ -1,7 +1,7 @@
 // A wait outlives a kill -9 of the system daemon: no client may start that daemon, so the wait
 // holds on until it is back (as its service manager restarts it), then gets the job's status.
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { alive, CLI, waitFor } from './harness.js';
 import { makeUser, removeUsers, SystemHome, type TestUser } from './system-harness.js';
@@ -69,7 +69,8 @@ describe('two system downs at once', { skip: isRoot ? false : 'needs root (runs 
     const bg = await h.cli(['run', '--bg', '--', 'sh', '-c', 'trap "sleep 1; exit 0" TERM; while :; do sleep 0.05; done']);
     assert.equal(bg.code, 0, bg.stderr);
     const first = h.cli(['down'], { timeoutMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 300)); // the first is stopping the job (1 s)
+    // The first has the daemon stopping (the job takes 1 s): its socket is gone, the daemon is not.
+    await waitFor('the first down has closed the socket', () => !existsSync(h.socket));
     const second = await h.cli(['down'], { timeoutMs: 60_000 });
     const one = await first;
     assert.deepEqual([one.code, second.code], [0, 0], `${one.stderr}${second.stderr}`);

@@ -6,9 +6,8 @@
 // runs `appinit up --wait && curl ...` knows the programs run. The jobs are followed by the
 // supervisor's change events, not polled: a wait costs nothing while nothing changes.
 import { isSuccess } from '../../core/supervisor/policy.js';
-import { extendedBy, type Job, type JobChange } from '../../core/supervisor/job.js';
+import { startTimeout, type Job, type JobChange } from '../../core/supervisor/job.js';
 import { FAILED_DEPENDENCY, type Supervisor } from '../../core/supervisor/runtime.js';
-import { MAX_TIMER_MS } from '../../core/supervisor/clock.js';
 
 /** One job that did not come up: what it came to. */
 export interface WaitProblem {
@@ -82,11 +81,11 @@ export function waitUp(sup: Pick<Supervisor, 'on' | 'off'>, jobs: readonly Job[]
     judge(j);
   }
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | null = null;
+    let cancel: (() => void) | null = null;
     const finish = (): void => {
       sup.off('change', onChange);
       sup.off('forget', onForget);
-      if (timer) clearTimeout(timer);
+      cancel?.();
       for (const j of open.values()) out.pending.push(problem(j));
       out.ms = Math.round(performance.now() - t0);
       resolve(out);
@@ -106,11 +105,6 @@ export function waitUp(sup: Pick<Supervisor, 'on' | 'off'>, jobs: readonly Job[]
     if (open.size === 0) return finish();
     sup.on('change', onChange);
     sup.on('forget', onForget);
-    const timeUp = (): void => {
-      const more = extendedBy(open.values());
-      if (more > 0) timer = setTimeout(timeUp, Math.min(more, MAX_TIMER_MS));
-      else finish();
-    };
-    timer = setTimeout(timeUp, timeoutMs);
+    cancel = startTimeout(() => open.values(), timeoutMs, finish);
   });
 }

@@ -329,13 +329,13 @@ export const resourcesModule: Module<'resources'> = {
       if (!now && (was || isResting(job)) && m.involves(key)) m.release(key);
     };
     ctx.sup.on('change', onChange);
+    // A job without any process that is not about to start one (`starting` took its needs and
+    // spawns next): at rest, or in a backoff between a crash and its restart.
+    const ended = (j: Job) => j.pid == null && j.others.size === 0 && j.state !== 'starting' && j.state !== 'stopping';
     const sweep = () => {
       forgetFamilies(new Set(m.holderKeys().map((h) => h.key)));
       for (const h of m.holderKeys()) {
         const job = h.job != null ? ctx.sup.jobs.get(h.job) : undefined;
-        // A job without any process that is not about to start one (`starting` took its needs
-        // and spawns next): at rest, or in a backoff between a crash and its restart.
-        const ended = (j: Job) => j.pid == null && j.others.size === 0 && j.state !== 'starting' && j.state !== 'stopping';
         if (h.job != null ? !job || ended(job) : !processHolderAlive(h.key)) m.release(h.key);
       }
       if (timer && m.holderKeys().length === 0) { clearInterval(timer); timer = null; }

@@ -172,55 +172,62 @@ export async function signal(sig: string, names: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-/** appinit down */
+// Waits (at most 120 s) for a daemon process to be gone. A zombie is gone too: its parent (init,
+// or whatever adopted it) may reap it much later.
+async function daemonGone(pid: number): Promise<boolean> {
+  const until = Date.now() + 120_000;
+  while (!processGone(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return processGone(pid);
+}
+
 // A request cut short because the daemon went away (another `down` stopped it meanwhile).
-function stoppedMeanwhile(err: unknown): boolean {
+function requestCutShort(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   return code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'not_running' || /closed the connection|socket hang up/.test(String((err as Error).message));
 }
 
+/** appinit down */
 export async function down(): Promise<number> {
   const home = appinitHome();
   // The system daemon is root's to stop (the daemon refuses anyone else); it is never started to be stopped.
   const sys = systemMode();
+  const pidFile = sys ? systemPaths().daemonPid : pathsFor(home).daemonPid;
   // A daemon that answers is the everyday case: one request finds it. Only when none does is
   // api/autostart loaded (SQLite, koffi, node:http: ~50 ms of a command's start) to tell why.
   // Another `down` may stop the daemon between our finding it and our request (an admin and a
   // script at once): its socket gone, or the connection closed, is that daemon ending; asked
   // again, the next round waits for it to be gone and says so.
   let raced = 0;
-  const pidFile = sys ? systemPaths().daemonPid : pathsFor(home).daemonPid;
+  const again = (err: unknown): Promise<void> => {
+    if (++raced > 20) throw err;
+    return new Promise((r) => setTimeout(r, 50));
+  };
   // A daemon already on its way out when we came (another down): said so, not "none was running".
   const before = pidInFile(pidFile);
   const stoppingBefore = before != null && !processGone(before);
-  for (let attempt = 1; ; attempt++) {
+  const stoppedMeanwhile = 'appinit: the daemon stopped meanwhile (another down stopped it)\n';
+  for (let attempt = 1; ;) {
     let c = sys ? await client().catch(async (err: unknown) => {
       // The system daemon stopping (another root's down): wait for it to be gone, and say so.
       const pid = pidInFile(pidFile);
-      if (pid == null || processGone(pid)) { if (!stoppingBefore) throw err; return null; }
-      const until = Date.now() + 120_000;
-      while (!processGone(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      if (!processGone(pid)) throw err;
+      if (pid == null || processGone(pid) ? !stoppingBefore : !(await daemonGone(pid))) throw err;
       return null;
     }) : await connect({ home, autostart: false }).catch(() => null);
     if (!c && sys) {
-      process.stdout.write('appinit: the daemon stopped meanwhile (another down stopped it)\n');
+      process.stdout.write(stoppedMeanwhile);
       return EXIT.ok;
     }
     if (!c) {
       // Never "no daemon was running" while a daemon or jobs are alive but unreachable.
       const { reachOrExplain } = await import('../../api/autostart.js');
       if ((await reachOrExplain(home, (pid) => process.stderr.write(`appinit: started the daemon (pid ${pid}) for ${home} to stop the jobs it left\n`))) === 'none') {
-        process.stdout.write(raced || stoppingBefore ? 'appinit: the daemon stopped meanwhile (another down stopped it)\n' : 'appinit: no daemon was running\n');
+        process.stdout.write(raced || stoppingBefore ? stoppedMeanwhile : 'appinit: no daemon was running\n');
         return EXIT.ok;
       }
-      c = await connect({ home, autostart: false }).catch((err: unknown) => {
-        if (sys || ++raced > 20) throw err;
-        return null;
-      });
-      if (!c) {
-        attempt--;
-        await new Promise((r) => setTimeout(r, 50));
+      try {
+        c = await connect({ home, autostart: false });
+      } catch (err) {
+        await again(err);
         continue;
       }
     }
@@ -229,27 +236,23 @@ export async function down(): Promise<number> {
       pid = (await c.info()).pid;
       await c.down();
     } catch (err) {
-      if (++raced > 20 || !stoppedMeanwhile(err)) throw err;
-      attempt--;
-      await new Promise((r) => setTimeout(r, 50));
+      if (!requestCutShort(err)) throw err;
+      await again(err);
       continue;
     }
     // `down` returns when the daemon process is gone: every job has stopped by then. (Its socket
     // file goes as soon as it stops listening, long before that.)
-    // A zombie is gone too: its parent (init, or whatever adopted it) may reap it much later.
-    const until = Date.now() + 120_000;
-    while (!processGone(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    if (!processGone(pid)) throw new CliError(`down: the daemon (pid ${pid}) did not stop within 120s`);
+    if (!(await daemonGone(pid))) throw new CliError(`down: the daemon (pid ${pid}) did not stop within 120s`);
     // A daemon that finished its down removed its pid file last; one killed on the way (kill -9,
     // OOM) left it, and jobs it had not stopped yet run on under its helper: those are stopped by
     // a daemon started for them, as when down finds jobs without a daemon.
-    if (pidInFile(sys ? systemPaths().daemonPid : pathsFor(home).daemonPid) !== pid) break;
+    if (pidInFile(pidFile) !== pid) break;
     const what = `down: the daemon (pid ${pid}) ended before it had stopped every job`;
-    if (sys || attempt === 3) throw new CliError(`${what}; run appinit down again`);
+    if (sys || attempt++ === 3) throw new CliError(`${what}; run appinit down again`);
     process.stderr.write(`appinit: ${what}\n`);
   }
   // Processes that outlived SIGKILL (state D), as the daemon named them: said, and status 1, as `stop`.
-  const leftFile = downLeftFile(sys ? systemPaths().daemonPid : pathsFor(home).daemonPid);
+  const leftFile = downLeftFile(pidFile);
   let left = '';
   try { left = readFileSync(leftFile, 'utf8'); unlinkSync(leftFile); } catch { /* none */ }
   if (left) {

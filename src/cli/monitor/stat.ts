@@ -10,7 +10,6 @@ import {
 } from '../../cli/report/index.js';
 import type { CpuTimes, SystemSnapshot } from '../../os/proc/types.js';
 import { client, CliError, EXIT } from '../context.js';
-import { localZone } from '../local-zone.js';
 import { localZoneAbbreviation } from '../zone-abbrev.js';
 
 /** Options of `appinit stat`. */
@@ -55,7 +54,7 @@ function hostNames(): HostNames {
 // The zone's abbreviation for vmstat -t's header (procps prints strftime's %Z): the zone file's,
 // as the C library has it; Intl's only for a zone that has no file here.
 function zoneName(at: Date): string {
-  return localZoneAbbreviation(at, process.env, localZone)
+  return localZoneAbbreviation(at)
     ?? new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
 }
 

@@ -3,8 +3,7 @@
 // with `ready: notify`, else after `ready` — so no connection is refused or reset meanwhile.
 import type { Job, JobChange, Supervisor } from '../supervisor/runtime.js';
 import { isResting } from '../supervisor/runtime.js';
-import { extendedBy } from '../supervisor/job.js';
-import { MAX_TIMER_MS } from '../supervisor/clock.js';
+import { startTimeout } from '../supervisor/job.js';
 
 /** How long a new instance may take to become ready: systemd's TimeoutStartSec default for notify. */
 export const NOTIFY_READY_LIMIT_MS = 90_000;
@@ -24,7 +23,7 @@ export class ReloadError extends Error {}
 export function waitReady(sup: Supervisor, job: Job, limitMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (err?: Error) => {
-      clearTimeout(timer);
+      cancel();
       sup.off('change', onChange);
       if (err) reject(err);
       else resolve();
@@ -38,13 +37,7 @@ export function waitReady(sup: Supervisor, job: Job, limitMs: number): Promise<v
     };
     const onChange = (c: JobChange) => { if (c.job === job) check(); };
     const t0 = performance.now();
-    // After the limit, as long as the new instance asks for more time (EXTEND_TIMEOUT_USEC=).
-    const timeUp = (): void => {
-      const more = extendedBy([job]);
-      if (more > 0) timer = setTimeout(timeUp, Math.min(more, MAX_TIMER_MS));
-      else done(new ReloadError(`the new instance was not ready after ${Math.round((performance.now() - t0) / 1000)} s`));
-    };
-    let timer = setTimeout(timeUp, limitMs);
+    const cancel = startTimeout(() => [job], limitMs, () => done(new ReloadError(`the new instance was not ready after ${Math.round((performance.now() - t0) / 1000)} s`)));
     sup.on('change', onChange);
     check();
   });

@@ -1,6 +1,6 @@
 // A job as the supervisor holds it: the stored row plus what only the running daemon knows.
 import type { JobRow } from '../../store/jobs.js';
-import { monoNow } from './clock.js';
+import { MAX_TIMER_MS, monoNow } from './clock.js';
 import type { JobCore, State } from './machine.js';
 import type { Termination } from './termination.js';
 
@@ -53,11 +53,25 @@ export function jobFromRow(row: JobRow): Job {
   };
 }
 
-/** How much longer than now a wait for these jobs holds on: the longest time one still starting
- *  asked for with EXTEND_TIMEOUT_USEC= (sd_notify), as systemd's start timeout is extended; 0 if none. */
-export function extendedBy(jobs: Iterable<Job>): number {
+// How much longer than now a wait for these jobs holds on: the longest time one still starting
+// asked for with EXTEND_TIMEOUT_USEC= (sd_notify); 0 if none.
+function extendedBy(jobs: Iterable<Job>): number {
   const now = monoNow();
   let ms = 0;
   for (const j of jobs) if (j.state === 'starting' && j.extendUntil != null) ms = Math.max(ms, j.extendUntil - now);
   return ms;
+}
+
+/** A wait's time limit, held on while a job of `jobs()` still starting asks for more time
+ *  (EXTEND_TIMEOUT_USEC=), as systemd extends its start timeout: calls `timeUp` when it is over;
+ *  returns what cancels it. */
+export function startTimeout(jobs: () => Iterable<Job>, ms: number, timeUp: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const check = (): void => {
+    const more = extendedBy(jobs());
+    if (more > 0) timer = setTimeout(check, Math.min(more, MAX_TIMER_MS));
+    else timeUp();
+  };
+  timer = setTimeout(check, ms);
+  return () => clearTimeout(timer);
 }

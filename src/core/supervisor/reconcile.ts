@@ -1,7 +1,7 @@
 // After the daemon (re)connects to its helper: what became of each stored job while nobody
 // watched, and the watch on leaders whose helper is gone. Decides only; runtime.ts applies.
 import type { ChildEvent, MemberEvent } from '../../os/helper-protocol.js';
-import type { Job } from './job.js';
+import { leaderEnded, type Job } from './job.js';
 import type { JobEvent } from './machine.js';
 
 /** What reconnecting found for one job: the reconcile event, and whether its leader ended unseen.
@@ -29,8 +29,7 @@ export function reconcileJob(job: Job, owned: ChildEvent[], members: MemberEvent
   // A job that had ended (exited, fatal, stopped) whose group still holds what it started (a
   // worker it left): those are the job's leftovers, as they were before both the daemon and its
   // helper died. Forgotten, they were in no `status` hint nor `ps`, and `down` left them running.
-  const rested = job.pid == null && (job.state === 'exited' || job.state === 'fatal' || job.state === 'stopped');
-  const left = rested ? members.map((m) => m.pid).filter((p) => !others.includes(p)) : [];
+  const left = leaderEnded(job) ? members.map((m) => m.pid).filter((p) => !others.includes(p)) : [];
   return { ev: { type: 'reconciled', leader: null, others: [...others, ...left], leaderAlive }, endedUnseen: job.pid != null && !leaderAlive };
 }
 
