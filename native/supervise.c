@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "beside.h"
 #include "cgroup.h"
 #include "fdshare.h"
 #include "holder.h"
@@ -1706,6 +1707,7 @@ static void reap_some(void) {
     memset(&ru, 0, sizeof ru);
     pid_t r = wait4(pid, &status, WNOHANG | WUNTRACED | WCONTINUED, &ru);
     if (r <= 0) continue;
+    if (WIFEXITED(status) || WIFSIGNALED(status)) beside_reaped(pid);
     if (pid == holder_child()) { /* ours, not a job's */
       if (WIFEXITED(status) || WIFSIGNALED(status)) holder_restart();
       continue;
@@ -1860,7 +1862,7 @@ static void child_fail(int fd, const char *stage, const char *path) {
   exec_fail_t f = {.err = errno};
   snprintf(f.stage, sizeof f.stage, "%s", stage);
   snprintf(f.path, sizeof f.path, "%s", path ? path : "");
-  if (vfork_out) {
+  if (fd < 0 && vfork_out) { /* vforked (a child beside us has its pipe, and may see this set) */
     vfork_out->f = f;
     vfork_out->failed = 1;
   } else {
@@ -1908,6 +1910,7 @@ typedef struct {
   int *join; /* cgroup.procs fds to join, or NULL (already joined) */
   int in_v2; /* born in the v2 group already (clone3 CLONE_INTO_CGROUP): join[0] is skipped */
   int share_block; /* sharing our descriptor table: its block of slots (fdshare.h) */
+  char *const *argv, *const *envp; /* NULL-terminated */
 } child_args_t;
 
 static void child_join_cgroups(child_args_t *a) {
@@ -2013,10 +2016,8 @@ static int child_main(void *arg) {
   syscall(SYS_close_range, (unsigned)keep, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
   if (sfd >= 0) fcntl(sfd, F_SETFD, FD_CLOEXEC);
   if (rq->cwd && rq->cwd[0] && chdir(rq->cwd) < 0) child_fail(sfd, "chdir", rq->cwd);
-  rq->argv[rq->argc] = NULL;
-  rq->envp[rq->envc] = NULL;
-  execvpe(rq->argv[0], (char *const *)rq->argv, (char *const *)rq->envp);
-  child_fail(sfd, "exec", rq->argv[0]);
+  execvpe(a->argv[0], a->argv, a->envp);
+  child_fail(sfd, "exec", a->argv[0]);
   return 127;
 }
 
@@ -2210,6 +2211,7 @@ struct pending {
   int ordered;     /* reported in fork order (no blocking open) */
   int done, failed; /* the result is in (fd closed); failed: `f` holds the exec failure */
   exec_fail_t f;
+  beside_t *image; /* a child beside us: its memory, until its result is in (beside.h) */
   struct pending *next;
 };
 static pending_t *pendings;                       /* unordered (blocking opens) */
@@ -2228,6 +2230,11 @@ static int pending_read(pending_t *pd, int blocking) {
   if (n < 0 && errno == EAGAIN) return 0; /* still before its exec, or in its open */
   pd->failed = n == (ssize_t)sizeof pd->f;
   pd->done = 1;
+  if (pd->image) {
+    if (pd->failed) beside_failed(pd->image);
+    else beside_done(pd->image);
+    pd->image = NULL;
+  }
   ep_ctl(EPOLL_CTL_DEL, pd->fd, 0, NULL);
   close(pd->fd);
   pd->fd = -1;
@@ -2302,6 +2309,7 @@ typedef struct {
   int use_pty;
   const char *block_path; /* set: fork, the child may wait in this open */
   int forked;             /* a plain fork (not vfork): its exec result is awaited through epoll */
+  beside_t *image;        /* forked beside us (beside.h): its memory until that result */
   int outpipe[2], errpipe[2], inpipe[2], status_pipe[2], report[2];
   vfork_result_t vres; /* a vforked child's failure (status_pipe is for forked ones) */
   int reused[2];       /* stdout/stderr: the job's kept pipe (outpipe/errpipe[1] is its kept write end) */
@@ -2532,16 +2540,16 @@ static int spawn_status_pipe(spawn_t *sp, child_args_t *ca, int nonblock) {
 
 /*
  * A burst: more spawn requests wait behind this one in the same read of the daemon's frames (runs
- * due at the same second are released in one write). Then a child is forked, not vforked: with
- * vfork the helper waits while each child gets to its exec, so the children start one after
- * another on one core; forked, each child makes its way to exec on the other core while the
- * helper forks the next, and its exec result comes through epoll, in fork order, as for a
- * child whose open may block. Outside a burst a lone spawn keeps vfork (no page tables copied,
- * no copy-on-write faults in the helper after it).
+ * due at the same second are released in one write). Then a child is not vforked: with vfork the
+ * helper waits while each child gets to its exec, so the children start one after another on one
+ * core. It is cloned beside us (beside.h: our memory, no wait; a plain fork where that cannot be),
+ * makes its way to exec on the other core while the helper starts the next, and its exec result
+ * comes through epoll, in the order they were started, as for a child whose open may block.
+ * Outside a burst a lone spawn keeps vfork.
  */
 static int spawn_burst; /* set by client_frames while spawn frames follow the one handled */
 static int clone3_ok = 1; /* clone3 works here (else fork(), joining groups by cgroup.procs) */
-static int burst_fork = 1; /* APPINIT_BURST_FORK=0: bursts vfork (measuring) */
+static int burst_fork = 1; /* APPINIT_BURST_FORK=0: bursts vfork (measuring; APPINIT_BESIDE=0: they fork) */
 
 /*
  * A plain fork born in the job's cgroup, sharing our descriptor table until it has its own
@@ -2604,13 +2612,175 @@ static int fork_shared(spawn_t *sp, child_args_t *ca) {
   return 1;
 }
 
+#if defined(__x86_64__)
+/*
+ * clone3 with a stack of its own for the child, as glibc's clone3.S (glibc 2.36 exports no
+ * clone3 wrapper, and a CLONE_VM child must not return through the caller's frames, which the
+ * parent still needs). Returns the child's pid or -errno to the parent; the child runs
+ * fn(arg) on the new stack and exits with its value.
+ *   long appinit_clone3_run(struct clone_args *ca (rdi), size_t size (rsi), int (*fn)(void *) (rdx), void *arg (rcx))
+ * The syscall keeps rdx and r8 (it clobbers rax, rcx, r11); the kernel starts the child on
+ * ca->stack + ca->stack_size, which is 16-byte aligned, so `call` leaves the ABI's alignment.
+ */
+long appinit_clone3_run(struct clone_args *ca, size_t size, int (*fn)(void *), void *arg);
+__asm__(".text\n"
+        ".globl appinit_clone3_run\n"
+        ".type appinit_clone3_run,@function\n"
+        "appinit_clone3_run:\n"
+        "  mov %rcx, %r8\n"
+        "  mov $435, %eax\n" /* SYS_clone3 */
+        "  syscall\n"
+        "  test %rax, %rax\n"
+        "  jz 1f\n"
+        "  ret\n"
+        "1:\n"
+        "  xor %ebp, %ebp\n" /* the outermost frame, for unwinders */
+        "  mov %r8, %rdi\n"
+        "  call *%rdx\n"
+        "  mov %eax, %edi\n"
+        "  mov $60, %eax\n" /* SYS_exit */
+        "  syscall\n"
+        "  hlt\n"
+        ".size appinit_clone3_run, .-appinit_clone3_run\n");
+#define HAVE_CLONE3_RUN 1
+#endif
+
+/*
+ * A burst's child beside us (beside.h): clone3 CLONE_VM without CLONE_VFORK, so neither a copy of
+ * our page tables (and a copy-on-write fault per page we write after it) nor a wait for its exec.
+ * It gets its own copy of everything it reads, and shares our table as fork_shared's child does.
+ * 1: cloned (sp->pid set, or -1 with errno); 0: not here (the caller forks).
+ */
+static int beside_ok;
+
+/* Room for a copy of ca and of all it points to. */
+static size_t beside_need(const child_args_t *ca) {
+  size_t n = sizeof(child_args_t) + offsetof(spawn_req_t, argv) + 16 * 4 + sizeof(int) * CG_MAX_JOIN +
+             sizeof(gid_t) * (size_t)(ca->ngroups > 0 ? ca->ngroups : 0);
+  const spawn_req_t *rq = ca->rq;
+  const char *one[] = {rq->tty, rq->stdin_path, rq->cwd, ca->pty_name, ca->outp, ca->errp};
+  for (size_t i = 0; i < sizeof one / sizeof *one; i++) if (one[i]) n += strlen(one[i]) + 1;
+  for (char *const *v = ca->argv; *v; v++) n += sizeof(char *) + strlen(*v) + 1;
+  for (char *const *v = ca->envp; *v; v++) n += sizeof(char *) + strlen(*v) + 1;
+  return n + 2 * sizeof(char *);
+}
+
+typedef struct {
+  char *at, *end;
+} arena_t;
+
+static void *arena_take(arena_t *a, size_t n) {
+  a->at = (char *)(((uintptr_t)a->at + 15) & ~(uintptr_t)15);
+  void *p = a->at;
+  a->at += n;
+  if (a->at > a->end) die("beside: copy larger than measured");
+  return p;
+}
+
+static const char *arena_str(arena_t *a, const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s) + 1;
+  char *p = a->at; /* strings need no alignment */
+  if (p + n > a->end) die("beside: copy larger than measured");
+  memcpy(p, s, n);
+  a->at += n;
+  return p;
+}
+
+static char *const *arena_vec(arena_t *a, char *const *v) {
+  size_t n = 0;
+  while (v[n]) n++;
+  char **out = arena_take(a, sizeof(char *) * (n + 1));
+  for (size_t i = 0; i < n; i++) out[i] = (char *)arena_str(a, v[i]);
+  out[n] = NULL;
+  return out;
+}
+
+/* The child's copy: ca and the request's head (all the child reads of it: it never reads the
+ * request's argv/envp arrays, which are not copied), strings, groups, cgroup.procs fds. */
+static child_args_t *beside_copy(beside_t *b, size_t need, const child_args_t *ca) {
+  arena_t a = {beside_data(b), (char *)beside_data(b) + need};
+  child_args_t *c = arena_take(&a, sizeof *c);
+  *c = *ca;
+  spawn_req_t *rq = arena_take(&a, offsetof(spawn_req_t, argv));
+  memcpy(rq, ca->rq, offsetof(spawn_req_t, argv));
+  rq->job = rq->user = rq->group = rq->out = rq->err = rq->req = rq->rs_ok = NULL; /* not the child's */
+  rq->tty = arena_str(&a, ca->rq->tty);
+  rq->stdin_path = arena_str(&a, ca->rq->stdin_path);
+  rq->cwd = arena_str(&a, ca->rq->cwd);
+  c->rq = rq;
+  c->pty_name = arena_str(&a, ca->pty_name);
+  c->outp = arena_str(&a, ca->outp);
+  c->errp = arena_str(&a, ca->errp);
+  if (ca->groups && ca->ngroups > 0) {
+    gid_t *g = arena_take(&a, sizeof(gid_t) * (size_t)ca->ngroups);
+    memcpy(g, ca->groups, sizeof(gid_t) * (size_t)ca->ngroups);
+    c->groups = g;
+  }
+  if (ca->join) {
+    int *j = arena_take(&a, sizeof(int) * CG_MAX_JOIN);
+    memcpy(j, ca->join, sizeof(int) * CG_MAX_JOIN);
+    c->join = j;
+  }
+  c->argv = arena_vec(&a, ca->argv);
+  c->envp = arena_vec(&a, ca->envp);
+  return c;
+}
+
+static int fork_beside(spawn_t *sp, child_args_t *ca) {
+#ifdef HAVE_CLONE3_RUN
+  if (!beside_ok || !clone3_ok || !spawn_burst) return 0;
+  child_args_t cf = *ca;
+  int join[CG_MAX_JOIN];
+  if (!share_fds(sp, &cf, join)) return 0;
+  int in_v2 = sp->jb->dir_fd >= 0;
+  cf.in_v2 = in_v2;
+  size_t need = beside_need(&cf);
+  beside_t *b = beside_get(need);
+  if (!b) { /* no memory for an image: an ordinary fork */
+    fdshare_forked(cf.share_block, -1);
+    return 0;
+  }
+  child_args_t *c = beside_copy(b, need, &cf);
+  struct clone_args cl;
+  memset(&cl, 0, sizeof cl);
+  cl.flags = CLONE_VM | CLONE_FILES | CLONE_SETTLS | (in_v2 ? CLONE_INTO_CGROUP : 0);
+  cl.exit_signal = SIGCHLD;
+  cl.cgroup = in_v2 ? (uint64_t)sp->jb->dir_fd : 0;
+  cl.stack = (uint64_t)(uintptr_t)(beside_stack_top(b) - beside_stack_size());
+  cl.stack_size = beside_stack_size();
+  cl.tls = (uint64_t)(uintptr_t)beside_tls(b);
+  long r = appinit_clone3_run(&cl, sizeof cl, child_main_shared, c);
+  fdshare_forked(cf.share_block, r > 0 ? (pid_t)r : -1);
+  beside_started(b, r > 0 ? (pid_t)r : -1);
+  if (r < 0) {
+    fdshare_release();
+    errno = (int)-r;
+    if (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EOPNOTSUPP) {
+      beside_ok = 0; /* fork_shared finds out for itself what works */
+      return 0;
+    }
+    sp->pid = -1;
+    return 1;
+  }
+  ca->in_v2 = in_v2;
+  sp->pid = (pid_t)r;
+  sp->image = b;
+  return 1;
+#else
+  (void)sp;
+  (void)ca;
+  return 0;
+#endif
+}
+
 /* A plain fork born in the job's cgroup; its exec result comes through epoll (spawn_commit). */
 static int spawn_fork_plain(spawn_t *sp, child_args_t *ca) {
   /* Non-blocking at once (the read end goes to epoll; the child's one write into the empty pipe
    * never blocks): no fcntl pair per spawn. */
   if (spawn_status_pipe(sp, ca, O_NONBLOCK) < 0) return -1;
   sp->boot_before = boot_ns();
-  if (!fork_shared(sp, ca)) sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
+  if (!fork_beside(sp, ca) && !fork_shared(sp, ca)) sp->pid = fork_into(sp->jb->dir_fd, &ca->in_v2);
   if (sp->pid < 0) return spawn_fail(sp, "fork");
   if (sp->pid == 0) { child_main(ca); _exit(127); }
   sp->boot_after = boot_ns();
@@ -2701,38 +2871,6 @@ static pid_t fork_into(int dir_fd, int *in_v2) {
   return fork();
 }
 
-#if defined(__x86_64__)
-/*
- * clone3 with a stack of its own for the child, as glibc's clone3.S (glibc 2.36 exports no
- * clone3 wrapper, and a CLONE_VM child must not return through the caller's frames, which the
- * parent still needs). Returns the child's pid or -errno to the parent; the child runs
- * fn(arg) on the new stack and exits with its value.
- *   long appinit_clone3_run(struct clone_args *ca (rdi), size_t size (rsi), int (*fn)(void *) (rdx), void *arg (rcx))
- * The syscall keeps rdx and r8 (it clobbers rax, rcx, r11); the kernel starts the child on
- * ca->stack + ca->stack_size, which is 16-byte aligned, so `call` leaves the ABI's alignment.
- */
-long appinit_clone3_run(struct clone_args *ca, size_t size, int (*fn)(void *), void *arg);
-__asm__(".text\n"
-        ".globl appinit_clone3_run\n"
-        ".type appinit_clone3_run,@function\n"
-        "appinit_clone3_run:\n"
-        "  mov %rcx, %r8\n"
-        "  mov $435, %eax\n" /* SYS_clone3 */
-        "  syscall\n"
-        "  test %rax, %rax\n"
-        "  jz 1f\n"
-        "  ret\n"
-        "1:\n"
-        "  xor %ebp, %ebp\n" /* the outermost frame, for unwinders */
-        "  mov %r8, %rdi\n"
-        "  call *%rdx\n"
-        "  mov %eax, %edi\n"
-        "  mov $60, %eax\n" /* SYS_exit */
-        "  syscall\n"
-        "  hlt\n"
-        ".size appinit_clone3_run, .-appinit_clone3_run\n");
-#define HAVE_CLONE3_RUN 1
-#endif
 
 /*
  * vfork, born in the job's v2 group (clone3 CLONE_VM|CLONE_VFORK|CLONE_INTO_CGROUP): returns
@@ -2846,6 +2984,7 @@ static void spawn_commit(spawn_t *sp) {
     pd->kind = KIND_PENDING;
     pd->fd = sp->status_pipe[0];
     pd->pid = sp->pid;
+    pd->image = sp->image;
     pd->start = ps.start;
     pd->job = strdup(rq->job);
     pd->req = strdup(req);
@@ -2954,10 +3093,13 @@ static void do_spawn(spawn_req_t *rq) {
   if (sockets_prepare(&rq->sk, rq->job, sp->uid, rq->envp, &rq->envc, MAX_ARGS, sp->msg, sizeof sp->msg) < 0) goto fail;
   spawn_cgroup(sp);
   if (spawn_make_pumps(sp) < 0) goto fail;
+  rq->argv[rq->argc] = NULL;
+  rq->envp[rq->envc] = NULL;
   child_args_t ca = {.rq = rq, .sfd = -1, .pty_name = sp->pty_name, .outk = sp->outk, .errk = sp->errk,
                      .outp = sp->outp, .errp = sp->errp, .outw = pfd[1] >= 0 ? pfd[1] : sp->outpipe[1], .errw = pfd[2] >= 0 ? pfd[2] : sp->errpipe[1], .uid = sp->uid,
                      .gid = sp->gid, .groups = sp->groups, .ngroups = sp->ngroups, .inr = pfd[0] >= 0 ? pfd[0] : sp->inpipe[0], .ttyfd = -1,
-                     .join = sp->jb->join[0] >= 0 ? sp->jb->join : NULL};
+                     .join = sp->jb->join[0] >= 0 ? sp->jb->join : NULL,
+                     .argv = (char *const *)rq->argv, .envp = (char *const *)rq->envp};
   if (spawn_fork(sp, &ca) < 0) goto fail;
   spawn_commit(sp);
   free(sp);
@@ -3571,6 +3713,7 @@ int main(int argc, char **argv) {
   raised.rlim_cur = raised.rlim_max;
   setrlimit(RLIMIT_NOFILE, &raised);
   fdshare_init(); /* first to open anything: its blocks of slots take the lowest free descriptors */
+  beside_ok = beside_init();
   if (getenv("APPINIT_BURST_FORK") && strcmp(getenv("APPINIT_BURST_FORK"), "0") == 0) burst_fork = 0;
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("prctl(PR_SET_CHILD_SUBREAPER)");
   signal(SIGPIPE, SIG_IGN);

@@ -7,6 +7,9 @@
 // exactly its 0, 1 and 2, and the helper must keep no copy of them. The helper fills several blocks
 // of slots in turn (one child per block at a time): a child keeps none of the other blocks, or one
 // that waits in a blocking open would keep its siblings' pipe ends (and their EOF) till then.
+// A burst child runs beside the helper in its memory (native/beside.c) while the helper reads and
+// handles the next request into the same buffers: each child must exec with its own argv,
+// environment and directory, not the next request's.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -41,10 +44,10 @@ describe('a burst of spawns in one write', () => {
     const kind = (i: number) => (i % 10 === 3 ? 'no-command' : i % 10 === 7 ? 'no-dir' : i % 10 === 9 ? 'quick' : 'sleep');
     const sort = (i: number) => (i % 10 === 5 ? 'stdin-pipe' : i % 10 === 1 ? 'limited' : 'plain');
     for (let i = 0; i < n; i++) {
-      const argv = kind(i) === 'no-command' ? ['/nonexistent/command'] : kind(i) === 'quick' ? ['sh', '-c', 'echo out; exit 3'] : ['sleep', '60'];
+      const argv = kind(i) === 'no-command' ? ['/nonexistent/command'] : kind(i) === 'quick' ? ['sh', '-c', 'echo out; exit 3'] : ['sleep', `${600 + i}`];
       const cwd = kind(i) === 'no-dir' ? join(dir, 'missing') : dir;
       const extra = sort(i) === 'stdin-pipe' ? { stdin: 'pipe' } : sort(i) === 'limited' ? { limits: { pids: 100, memory: 256 * 1024 * 1024, cpu: 90 } } : {};
-      helper.spawn({ job: `burst${i}`, argv, env, cwd, stdout: `log:${join(dir, 'logs', `burst${i}`, 'out.log')}`, stderr: 'stdout', ...extra }, (r) => {
+      helper.spawn({ job: `burst${i}`, argv, env: { ...env, BURST_I: String(i) }, cwd, stdout: `log:${join(dir, 'logs', `burst${i}`, 'out.log')}`, stderr: 'stdout', ...extra }, (r) => {
         order.push(i);
         results[i] = r;
       });
@@ -69,6 +72,10 @@ describe('a burst of spawns in one write', () => {
       if (kind(i) !== 'sleep') continue;
       assert.equal(Number(statFields(r.pid)[19]), r.start, `start of ${r.pid} (spawn ${i}) as /proc says`);
       assert.equal(Number(statFields(r.pid)[3]), r.pid, `${r.pid} leads its own session`);
+      assert.equal(readFileSync(`/proc/${r.pid}/cmdline`, 'utf8'), `sleep\0${600 + i}\0`, `spawn ${i}: its own argv`);
+      const environ = readFileSync(`/proc/${r.pid}/environ`, 'utf8').split('\0');
+      assert.ok(environ.includes(`BURST_I=${i}`) && environ.filter((e) => e.startsWith('BURST_I=')).length === 1, `spawn ${i}: its own environment (${environ.filter((e) => e.startsWith('BURST_I='))})`);
+      assert.equal(readlinkSync(`/proc/${r.pid}/cwd`), dir, `spawn ${i}: its own directory`);
       if (cg.startsWith('v2:')) {
         const groups = readFileSync(`/proc/${r.pid}/cgroup`, 'utf8').split('\n');
         const v2 = groups.find((l) => l.startsWith('0::'))!;
