@@ -170,7 +170,7 @@ export const BODIES: Readonly<Record<string, Body>> = {
   'POST /v1/resources/semop': {
     ops: list(object({ name: str('a resource name'), op: oneOf('P', 'V', 'Z'), n: int('a number of units'), undo: bool }, 'an operation like {name, op, n, undo}'),
       'operations like {name, op: "P"|"V"|"Z", n, undo}'),
-    wait: bool, create: oneOf('mutex'), ...once,
+    wait: bool, timeout: int('milliseconds to wait at most'), create: oneOf('mutex'), ...once,
   },
   'POST /v1/resources/send': { name: str('a resource name'), type: int('a message type'), data: str('the message text'), wait: bool, ...once },
   'POST /v1/resources/recv': { name: str('a resource name'), type: int('a message type'), wait: bool, ...once },

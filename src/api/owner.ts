@@ -113,7 +113,17 @@ export function ownDocument(ctx: ApiContext, req: ApiRequest, doc: ControlDocume
     if (others.has(o.name)) issues.push({ ...(o.at ?? { file: '', line: 0, col: 0 }), path: `ipc.${o.name}`, message: `"${o.name}" is the name of another user's System V object on this daemon: rename this one` });
   }
   let ipc = doc.ipc.map((o) => ({ ...o, loader: uid }));
-  if (isPrivileged(req)) return { doc: { ...doc, programs, ipc }, issues };
+  if (isPrivileged(req)) {
+    // A resource root's file declares that a user made first (a lock taken before root's up):
+    // root's programs would wait on that user for as long as they like. Refused, not used.
+    for (const d of doc.resources) {
+      const r = resourceNamed(ctx, d.name);
+      if (r && r.uid !== uid && r.uid !== 0) {
+        issues.push({ ...d.at, path: `resources.${d.name}`, message: `${d.name} exists and is uid ${r.uid}'s (${lookupUser(r.uid)?.name ?? 'no such user'}): root's programs would wait on that user; remove it first (appinit ipcrm ${d.name}) or rename this one` });
+      }
+    }
+    return { doc: { ...doc, programs, ipc }, issues };
+  }
 
   const who = callerCredentials(req);
   const me = lookupUser(uid)?.name ?? String(uid);

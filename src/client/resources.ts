@@ -69,9 +69,12 @@ const PREFIX = '/v1/resources/';
 export class Mutex {
   /** `fast`: the client's kept resource channel, if it has one (else every call is HTTP). */
   constructor(private readonly t: Transport, readonly name: string, private readonly fast?: FastChannel) {}
-  /** Waits until held (created if missing); throws `deadlock` instead of waiting forever. */
-  async lock(opts: { wait?: boolean } = {}): Promise<void> {
-    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n: 1, undo: true }], wait: opts.wait !== false, create: 'mutex' }, this.fast);
+  /** Waits until held (created if missing); throws `deadlock` instead of waiting forever, and
+   *  `busy` when `wait: false` and it is held, or when it was not had within `timeoutMs`. */
+  async lock(opts: { wait?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    if (opts.timeoutMs != null) finite(opts.timeoutMs, `${this.name}: timeoutMs`);
+    const timeout = opts.timeoutMs == null ? undefined : Math.max(0, Math.ceil(opts.timeoutMs));
+    await call(this.t, '/v1/resources/semop', { ops: [{ name: this.name, op: 'P', n: 1, undo: true }], wait: opts.wait !== false, create: 'mutex', timeout }, this.fast);
   }
   /** Gives it back (only its holder can). */
   async unlock(): Promise<void> {

@@ -10,6 +10,8 @@ export interface Holder {
   pid: number;
   /** How people read it: `job web (pid 812)`, `pid 812`. */
   label: string;
+  /** Whose it is (the job's user, the process's): on root's daemon another user sees no name of it. */
+  uid?: number;
   /** A process holder's adopted children (`appinit lock`'s CMD), which keep it holding after it ends. */
   adopted?: { pid: number; startTime: number }[];
 }
@@ -44,7 +46,8 @@ export type Answer =
 
 /** Who takes part in a deadlock, what each holds and waits for. */
 export interface DeadlockFacts {
-  cycle: { holder: string; holds: string[]; waitsFor: string[] }[];
+  /** key: the holder's (manager-side only: the API names each holder as the caller may see it, and drops it). */
+  cycle: { holder: string; key?: string; holds: string[]; waitsFor: string[] }[];
 }
 
 /** Mirrors changes into the store. */
@@ -58,5 +61,13 @@ export interface Persist {
   granted(id: string, answer: Answer): void;
   /** Runs fn so that its writes are stored all together or not at all. */
   transaction(fn: () => void): void;
-  event(text: string): void;
+  /** A line for `ipcs`'s events; `about` says whose it is, so a user is shown only theirs (system mode). */
+  event(text: string, about?: EventAbout): void;
+}
+
+/** What an event is about: its resource and that resource's owner, and the holder it names (if any). */
+export interface EventAbout {
+  resource: string;
+  owner: number;
+  holder?: { key: string; label: string; uid?: number };
 }

@@ -1,6 +1,6 @@
 // appinit's own resources in the store: definitions, who holds what, queued messages, and the
 // answers given to request ids (so a request re-sent after a daemon restart is answered once).
-import type { Answer, Holder, Message, Persist, Resource } from './resource-types.js';
+import type { Answer, EventAbout, Holder, Message, Persist, Resource } from './resource-types.js';
 import { stmt, type Db } from './db.js';
 
 /** The resources module's schema. */
@@ -45,6 +45,9 @@ export const RESOURCE_MIGRATIONS = [
    INSERT INTO resource_messages_new SELECT id, resource, type, data, sender, at FROM resource_messages;
    DROP TABLE resource_messages;
    ALTER TABLE resource_messages_new RENAME TO resource_messages;`,
+  // Whose an event is (its resource's owner, the holder it names): on root's daemon a user is
+  // shown only the events of what they may read, and another user's job as `another user's`.
+  `ALTER TABLE resource_events ADD COLUMN about TEXT;`,
 ];
 
 interface RawResource { name: string; kind: Resource['kind']; value: number; initial: number; max_bytes: number; uid: number; gid: number; mode: number; created: number }
@@ -75,9 +78,10 @@ export function pruneGrants(db: Db, before: number): void {
   stmt(db, 'DELETE FROM resource_events WHERE id <= (SELECT MAX(id) FROM resource_events) - 1000').run();
 }
 
-/** The last events (gives-back, creations), newest last. */
-export function resourceEvents(db: Db, limit = 50): { at: number; text: string }[] {
-  return (stmt(db, 'SELECT at, text FROM resource_events ORDER BY id DESC LIMIT ?').all(limit) as { at: number; text: string }[]).reverse();
+/** The last events (gives-back, creations), newest last; `about` is null for rows older than it. */
+export function resourceEvents(db: Db, limit = 50): { at: number; text: string; about: EventAbout | null }[] {
+  const rows = stmt(db, 'SELECT at, text, about FROM resource_events ORDER BY id DESC LIMIT ?').all(limit) as { at: number; text: string; about: string | null }[];
+  return rows.reverse().map((r) => ({ at: r.at, text: r.text, about: r.about ? (JSON.parse(r.about) as EventAbout) : null }));
 }
 
 /** A Persist that writes through to the store. */
@@ -116,8 +120,8 @@ export function storePersist(db: Db, log: (text: string) => void): Persist {
         throw err;
       }
     },
-    event: (text) => {
-      stmt(db, 'INSERT INTO resource_events(at, text) VALUES(?, ?)').run(Date.now(), text);
+    event: (text, about) => {
+      stmt(db, 'INSERT INTO resource_events(at, text, about) VALUES(?, ?, ?)').run(Date.now(), text, about ? JSON.stringify(about) : null);
       log(text);
     },
   };

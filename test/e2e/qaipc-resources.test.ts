@@ -249,3 +249,58 @@ describe('qaipc: ipcrm parses ids and keys as util-linux does', () => {
     }
   });
 });
+
+// What a user meets at the edges of the resource verbs: input that is not text, an output that
+// fails, a lock wait with a limit, a lock removed while held. Nothing half-done, nothing lost.
+describe('qaipc: resource verbs at their edges', () => {
+  const h = new TestHome('appinit-qaedge-');
+  after(() => h.cleanup());
+  const sh = (script: string) => spawnSync('sh', ['-c', script], { env: { ...h.env, A: `${node} ${CLI}` }, encoding: 'utf8', timeout: 30_000 });
+
+  test('mq send of bytes that are not UTF-8: refused naming the line and byte, nothing queued (they became U+FFFD)', async () => {
+    assert.equal((await h.cli(['mq', 'lat', 'create'])).code, 0);
+    const r = sh("printf 'ok\\ncaf\\351\\n' | $A mq lat send");
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /mq send: standard input: line 2 is not valid UTF-8 \(byte 0xe9\)/);
+    assert.equal((await h.cli(['mq', 'lat', 'recv', '--nowait'])).code, 1, 'nothing was queued');
+  });
+
+  test('mq recv whose output fails (a full disk, a reader gone) puts the message back: none lost', async () => {
+    assert.equal((await h.cli(['mq', 'out', 'create'])).code, 0);
+    assert.equal((await h.cli(['mq', 'out', 'send', 'order-1'])).code, 0);
+    const full = sh('$A mq out recv > /dev/full');
+    assert.equal(full.status, 1, full.stderr);
+    assert.match(full.stderr, /ENOSPC[^\n]*\n[^\n]*the message could not be written; it is back in out/);
+    const gone = sh('$A mq out recv | (exec 0<&-; sleep 1); echo "status ${PIPESTATUS:-}" >&2');
+    assert.match(gone.stderr, /it is back in out/, gone.stderr);
+    const r = await h.cli(['mq', 'out', 'recv', '--nowait', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).data, 'order-1');
+  });
+
+  test('lock -w: 0 is -n (a free lock is taken, CMD runs); a wait that times out leaves the lock to nobody', async () => {
+    const free = await h.cli(['lock', '-w', '0', 'wfree', '--', 'sh', '-c', 'exit 7']);
+    assert.equal(free.code, 7, `lock -w 0 of a free lock runs CMD: ${free.stderr}`);
+    assert.equal((await h.cli(['lock', '-w', '0.001', 'wfree', '--', 'true'])).code, 0, 'and so does a tiny limit');
+    const holder = h.cli(['lock', 'wheld', '--', 'sleep', '1.5']);
+    await waitFor('wheld held', async () => (await h.cli(['ipcs', '-s'])).stdout.split('\n').some((l) => l.startsWith('wheld ') && /pid \d+/.test(l)));
+    const held0 = await h.cli(['lock', '-w', '0', 'wheld', '--', 'echo', 'ran']);
+    assert.deepEqual([held0.code, held0.stdout], [1, ''], 'held: -w 0 fails at once, CMD not run');
+    const timed = await h.cli(['lock', '-w', '0.3', 'wheld', '--', 'echo', 'ran']);
+    assert.deepEqual([timed.code, timed.stdout], [1, ''], 'held: -w 0.3 fails, CMD not run');
+    assert.equal((await holder).code, 0);
+    // The timed-out request was not granted later to its gone client: free at once.
+    const next = await h.cli(['lock', '-n', 'wheld', '--', 'true']);
+    assert.equal(next.code, 0, `free once its holder ended (${(await h.cli(['ipcs', '-s'])).stdout})`);
+  });
+
+  test('lock whose mutex is removed while CMD runs: CMD\'s status, and a note that it was not held to the end', async () => {
+    const running = h.cli(['lock', 'goner', '--', 'sh', '-c', 'sleep 1.5; exit 3']);
+    await waitFor('goner held', async () => (await h.cli(['ipcs', '-s'])).stdout.split('\n').some((l) => l.startsWith('goner ') && /pid \d+/.test(l)));
+    assert.equal((await h.cli(['ipcrm', 'goner'])).code, 0);
+    const r = await running;
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /lock: goner was removed while the command ran/);
+    assert.doesNotMatch(r.stderr, /create it first/);
+  });
+});

@@ -38,9 +38,11 @@ describe('resources', () => {
     // The inner `lock` runs under the outer one's CMD: it asks as the outer holder (which holds the
     // first lock), so the cycle is seen. As a holder of its own it waited for ever, and
     // `appinit deadlock` said there was none.
+    // And when CMD execs the inner lock (the inner is then the adopted process itself, whose
+    // parent is the outer holder): it was missed, and that nesting hung (sh1/sh2 plain, ex1/ex2 exec).
     const held = (name: string) => `${h.home}/shell-held-${name}`;
     const lock = (outer: string, inner: string) =>
-      `${node} ${CLI} lock ${outer} -- sh -c 'touch ${held(outer)}; while [ ! -e ${held(inner)} ]; do sleep 0.05; done; ${node} ${CLI} lock ${inner} -- echo got-${inner}'`;
+      `${node} ${CLI} lock ${outer} -- sh -c 'touch ${held(outer)}; while [ ! -e ${held(inner)} ]; do sleep 0.05; done; ${outer.startsWith('ex') ? 'exec ' : ''}${node} ${CLI} lock ${inner} -- echo got-${inner}'`;
     const run = (script: string) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const p = spawn('sh', ['-c', script], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -50,12 +52,14 @@ describe('resources', () => {
       const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
       p.on('exit', (code) => { clearTimeout(t); resolve({ code, out, err }); });
     });
-    const [one, two] = await Promise.all([run(lock('sh1', 'sh2')), run(lock('sh2', 'sh1'))]);
-    const got = [one, two].filter((r) => /got-/.test(r.out));
-    const refused = [one, two].filter((r) => /deadlock/.test(r.err));
-    assert.equal(got.length, 1, `one got its second lock: ${JSON.stringify([one, two])}`);
-    assert.equal(refused.length, 1, `the other was refused as a deadlock: ${JSON.stringify([one, two])}`);
-    assert.ok([one, two].every((r) => r.code !== null), 'neither had to be killed');
+    for (const [x, y] of [['sh1', 'sh2'], ['ex1', 'ex2']]) {
+      const [one, two] = await Promise.all([run(lock(x, y)), run(lock(y, x))]);
+      const got = [one, two].filter((r) => /got-/.test(r.out));
+      const refused = [one, two].filter((r) => /deadlock/.test(r.err));
+      assert.equal(got.length, 1, `${x}/${y}: one got its second lock: ${JSON.stringify([one, two])}`);
+      assert.equal(refused.length, 1, `${x}/${y}: the other was refused as a deadlock: ${JSON.stringify([one, two])}`);
+      assert.ok([one, two].every((r) => r.code !== null), `${x}/${y}: neither had to be killed`);
+    }
   });
 
   test('undo: units taken by a process killed with SIGKILL are given back', async () => {

@@ -290,8 +290,22 @@ describe('system daemon: a user\'s control file does only what the user could', 
     const own = await up('res-b2.yaml', `resources:\n  bo-${tag}: mutex\n  sh-${tag}: { mutex: true, mode: 0666 }\nprograms:\n  rb2-${tag}:\n    command: sleep 1000\n    needs: { bo-${tag}: 1, sh-${tag}: 1 }\n`, b);
     assert.equal(own.code, 0, own.stderr);
     assert.equal((await list()).find((r) => r.name === `bo-${tag}`)?.uid, b.uid, 'bob\'s resource is bob\'s');
+    // Root's file may not declare a user's resource: root's programs would wait on that user
+    // (a lock taken before root's up, squatting the name). Refused at its place, nothing made.
     const r = await up('res-root.yaml', text.replace(`rb-${tag}`, `rr-${tag}`).replace(/\n {2}bo-[^\n]*/, ''));
-    assert.equal(r.code, 0, `root's same file: ${r.stderr}`);
+    assert.notEqual(r.code, 0, `root's same file is refused: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`${r.file}:2:\\d+: resources\\.lk-${tag}: lk-${tag} exists and is uid ${a.uid}'s \\(${A}\\): root's programs would wait on that user; remove it first \\(appinit ipcrm lk-${tag}\\)`), r.stderr);
+    assert.ok(!(await programsOf()).includes(`rr-${tag}`), 'nothing changed');
+    const squat = h.cli(['lock', `sq-${tag}`, '--', 'sleep', '4'], { user: b });
+    await waitFor(`bob holds sq-${tag}`, async () => (await list()).some((x) => x.name === `sq-${tag}`));
+    const sq = await up('res-sq.yaml', `resources:\n  sq-${tag}: mutex\nprograms:\n  rsq-${tag}:\n    command: sleep 1000\n    needs: [sq-${tag}]\n`);
+    assert.notEqual(sq.code, 0, `root's up over bob's lock is refused: ${sq.stderr}`);
+    assert.match(sq.stderr, new RegExp(`resources\\.sq-${tag}: sq-${tag} exists and is uid ${b.uid}'s \\(${B}\\)`), sq.stderr);
+    assert.equal((await squat).code, 0);
+    assert.equal((await h.cli(['ipcrm', `sq-${tag}`])).code, 0);
+    const again = await up('res-sq.yaml', `resources:\n  sq-${tag}: mutex\nprograms: {}\n`);
+    assert.equal(again.code, 0, `root's up once the name is free: ${again.stderr}`);
+    assert.equal((await list()).find((x) => x.name === `sq-${tag}`)?.uid, 0, "now root's");
   });
 
   test('web: a user\'s file and a user\'s request cannot open or move the dashboard; a run through the dashboard runs as its token\'s user', async () => {

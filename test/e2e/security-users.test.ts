@@ -5,7 +5,8 @@
 // gid and groups (compared with `id`), no descriptor of the daemon and none of its environment.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, waitFor } from './harness.js';
@@ -209,6 +210,43 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     const rootDl = JSON.parse((await h.cli(['deadlock', '--json'])).stdout) as { resources: string[]; existing: (number | null)[] };
     assert.equal(rootDl.existing[rootDl.resources.indexOf(`rr${tag}`)], 1, 'root sees E = 1');
     await h.cli(['up', h.write(`none-${tag}.yaml`, 'programs: {}\n')]);
+  });
+
+  test("events, a deadlock refusal and deadlock --dot name no job or process of another user's", async () => {
+    // Root's job holds root's 0600 semaphore, then ends: the give-back event is root's to read.
+    const file = h.write(`ev-${tag}.yaml`, `resources:\n  ev${tag}: { semaphore: 1 }\n  mx1${tag}: { mutex: true, mode: 0666 }\n  mx2${tag}: { mutex: true, mode: 0666 }\nprograms:\n  evjob-${tag}:\n    command: sleep 1005\n    restart: never\n    needs: { ev${tag}: 1 }\n`);
+    assert.equal((await h.cli(['up', file])).code, 0);
+    await waitFor("root's evjob running", async () => JSON.parse((await h.cli(['status', '--json'])).stdout).some((j: { name: string; state: string }) => j.name === `evjob-${tag}` && j.state === 'running'));
+    assert.equal((await h.cli(['stop', `evjob-${tag}`])).code, 0);
+    const rootEvents = async () => (JSON.parse((await h.cli(['ipcs', '--json'])).stdout).appinit.events as { text: string }[]).map((e) => e.text);
+    await waitFor('the give-back event', async () => (await rootEvents()).some((t) => t.includes(`after job evjob-${tag}`)));
+    const bEvents = (JSON.parse((await h.cli(['ipcs', '--json'], { user: b })).stdout).appinit.events as { text: string }[]).map((e) => e.text);
+    assert.ok(!bEvents.some((t) => t.includes(`evjob-${tag}`) || t.includes(`ev${tag}`)), `B sees no event of root's 0600 semaphore: ${JSON.stringify(bEvents)}`);
+    assert.ok(bEvents.some((t) => t.includes(`mutex mx1${tag} created`)), `B sees the creation of a resource it may read: ${JSON.stringify(bEvents)}`);
+    // A deadlock between root and B on two 0666 mutexes: B's request closes the cycle, and the
+    // refusal names root's side as another user's.
+    const go = join(tmpdir(), `appinit-go-${tag}`); // B makes it: h.files is root's to write
+    // Waits (as B) until someone waits for $1: then B's request closes the cycle, not root's.
+    const waited = h.write(`waited-${tag}.sh`, `#!/bin/sh\nfor i in $(seq 200); do\n  ${process.execPath} ${CLI} --system ipcs --json | ${process.execPath} -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).appinit.resources.find(x=>x.name===process.argv[1]);process.exit(r&&r.waiters.length?0:1)})' "$1" && exit 0\n  sleep 0.05\ndone\nexit 1\n`, 0o755);
+    const inner = (m: string) => `${process.execPath} ${CLI} --system lock ${m} -- true`;
+    const rootSide = h.cli(['lock', `mx1${tag}`, '--', 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.05; done; exec ${inner(`mx2${tag}`)}`], { timeoutMs: 20_000 });
+    await waitFor('root holds mx1', async () => (await h.cli(['ipcs', '-s'])).stdout.split('\n').some((l) => l.startsWith(`mx1${tag} `) && /pid \d+/.test(l)));
+    const refused = await h.cli(['lock', `mx2${tag}`, '--', 'sh', '-c', `touch ${go}; ${waited} mx2${tag} || exit 99; exec ${inner(`mx1${tag}`)}`], { user: b, timeoutMs: 20_000 });
+    assert.match(refused.stderr, new RegExp(`deadlock: .*another user's process holds mx1${tag}, waits for mx2${tag}`), refused.stderr);
+    assert.equal((refused.stderr.match(/pid \d+/g) ?? []).length, 1, `only B's own process is named: ${refused.stderr}`);
+    assert.equal((await rootSide).code, 0, 'root got both once B gave up');
+    // --dot while two processes of root's wait behind one of root's: three nodes, no cycle.
+    const holder = h.cli(['lock', `mx1${tag}`, '--', 'sleep', '3']);
+    await waitFor('root holds mx1 again', async () => (await h.cli(['ipcs', '-s'])).stdout.split('\n').some((l) => l.startsWith(`mx1${tag} `) && /pid \d+/.test(l)));
+    const waiter = h.cli(['lock', `mx1${tag}`, '--', 'true']);
+    await waitFor('a waiter', async () => JSON.parse((await h.cli(['deadlock', '--json'])).stdout).holders.length >= 2);
+    const dot = (await h.cli(['deadlock', '--dot'], { user: b })).stdout;
+    assert.match(dot, /"p:another user's #1"/, dot);
+    assert.match(dot, /"p:another user's #2"/, dot);
+    assert.equal((await h.cli(['deadlock'], { user: b })).code, 0, 'no deadlock');
+    await Promise.all([holder, waiter]);
+    rmSync(go, { force: true });
+    await h.cli(['up', h.write(`none2-${tag}.yaml`, 'programs: {}\n')]);
   });
 
   test("another user's and root's jobs are not listed anywhere", async () => {

@@ -2,6 +2,7 @@
 // pid by walking up its parents), or else that process itself (pid and start time).
 import type { Holder } from '../../core/resources/manager.js';
 import type { Job } from '../../core/supervisor/runtime.js';
+import { statSync } from 'node:fs';
 import { withDescendants } from '../../os/proc/children.js';
 import { isSameProcess, processIdentity, type ProcessIdentity } from '../../os/proc/identity.js';
 import { parseStat } from '../../os/proc/parse-process.js';
@@ -11,6 +12,11 @@ function stat(pid: number): { ppid: number; sid: number; comm: string; start: nu
   const t = readText(`/proc/${pid}/stat`);
   const s = t == null ? null : parseStat(t);
   return s ? { ppid: s.ppid, sid: s.sid, comm: s.comm, start: s.startTime } : null;
+}
+
+// A process's user (its /proc directory is its effective uid's).
+function ownerOf(pid: number): number | undefined {
+  try { return statSync(`/proc/${pid}`).uid; } catch { return undefined; }
 }
 
 /** The job a process belongs to: its own, or an ancestor's, or its session leader's. */
@@ -59,8 +65,8 @@ function findHolder(pid: number, jobs: Iterable<Job>): Holder | null {
   const hit = recent.get(pid);
   if (hit && hit.start === s.start && now - hit.at < RECENT_MS) return hit.holder;
   const job = jobOfPid(pid, jobs);
-  const holder: Holder = job ? { key: `job:${job.id}`, job: job.id, pid, label: `job ${job.spec.name} (pid ${pid})` }
-    : familyHolder(pid, s.ppid) ?? { key: `pid:${pid}:${s.start}`, job: null, pid, label: `pid ${pid} (${s.comm})` };
+  const holder: Holder = job ? { key: `job:${job.id}`, job: job.id, pid, label: `job ${job.spec.name} (pid ${pid})`, uid: job.ownerUid }
+    : familyHolder(pid) ?? { key: `pid:${pid}:${s.start}`, job: null, pid, label: `pid ${pid} (${s.comm})`, uid: ownerOf(pid) };
   if (recent.size > 1024) recent.clear();
   recent.set(pid, { start: s.start, at: now, holder });
   return holder;
@@ -86,12 +92,14 @@ export function adopt(key: string, callerPid: number, pid: number): ProcessIdent
 // B ...'`: the inner lock's process, under the outer's CMD) asks as that holder, as a job's
 // processes ask as their job: the outer holds A and waits, through its CMD, for B. As two holders
 // the wait-for graph had no edge from A's holder to B, and two such nestings in opposite order
-// hung for ever while `deadlock` said there was none.
-function familyHolder(pid: number, ppid: number): Holder | null {
+// hung for ever while `deadlock` said there was none. The asker itself counts too: a CMD that
+// execs the inner lock (`sh -c '...; exec appinit lock B ...'`) is the adopted pid, and so was
+// missed (its parent is the outer holder), and the same nesting hung again.
+function familyHolder(pid: number): Holder | null {
   if (family.size === 0) return null;
   const owner = new Map<number, { key: string; start: number }>();
   for (const [key, ids] of family) for (const id of ids) owner.set(id.pid, { key, start: id.startTime });
-  let p = ppid;
+  let p = pid;
   for (let depth = 0; depth < 64 && p > 1; depth++) {
     const s = stat(p);
     if (!s) return null;
@@ -99,7 +107,7 @@ function familyHolder(pid: number, ppid: number): Holder | null {
     if (o && o.start === s.start) {
       const m = /^pid:(\d+):/.exec(o.key)!;
       const holderPid = Number(m[1]);
-      return { key: o.key, job: null, pid: holderPid, label: `pid ${holderPid} (${stat(holderPid)?.comm ?? 'ended'})` };
+      return { key: o.key, job: null, pid: holderPid, label: `pid ${holderPid} (${stat(holderPid)?.comm ?? 'ended'})`, uid: ownerOf(p) };
     }
     p = s.ppid;
   }

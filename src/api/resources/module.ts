@@ -3,7 +3,7 @@
 // held open until it is answered; a client re-sends it with the same id after a daemon restart
 // and gets the answer given before, if any — so nothing is granted twice.
 import { detect } from '../../core/resources/detect.js';
-import { ResourceError, ResourceManager, type Answer, type Holder, type Kind, type Op, type Resource } from '../../core/resources/manager.js';
+import { describeDeadlock, ResourceError, ResourceManager, type Answer, type Holder, type Kind, type Op, type Resource } from '../../core/resources/manager.js';
 import { isResting, type Job } from '../../core/supervisor/runtime.js';
 import { ConfigError, type ConfigIssue } from '../../config/program.js';
 import { RESOURCE_NAME, type ResourceDecl } from '../../config/read-coordination.js';
@@ -80,7 +80,7 @@ const CODES: Record<string, [number, ErrorCode]> = {
 
 // Runs a request once per id: a re-sent request gets the stored answer. A request marked
 // `fresh` (the library's first sending of a new id) has none: the store is not read for it.
-async function once(ctx: ApiContext, id: unknown, run: (id: string | null) => Promise<Answer>, fresh = false): Promise<unknown> {
+async function once(ctx: ApiContext, req: ApiRequest, id: unknown, run: (id: string | null) => Promise<Answer>, fresh = false): Promise<unknown> {
   const key = typeof id === 'string' && id.length > 0 && id.length <= 128 ? id : null;
   const before = key && !fresh ? grantOf(ctx.db, key) : null;
   let a: Answer;
@@ -92,7 +92,12 @@ async function once(ctx: ApiContext, id: unknown, run: (id: string | null) => Pr
   }
   if (a.ok) return a;
   const [status, code] = CODES[a.code] ?? [409, a.code as ErrorCode];
-  throw new ApiError(status, code, a.message, a.deadlock);
+  if (!a.deadlock) throw new ApiError(status, code, a.message);
+  // The cycle as this caller may see it: another user's holders unnamed (system mode), and no
+  // holder keys (job numbers, pids) in the answer.
+  const named = namedTo(ctx, req.peer.uid);
+  const deadlock = { cycle: a.deadlock.cycle.map((c) => ({ holder: c.key ? named(c.key, c.holder) : c.holder, holds: c.holds, waitsFor: c.waitsFor })) };
+  throw new ApiError(status, code, describeDeadlock(deadlock), deadlock);
 }
 
 function opsOf(v: unknown): Op[] {
@@ -141,7 +146,7 @@ function needsGate(m: ResourceManager, recheck: () => void): (job: Job) => strin
     const short = names.filter((n) => (m.resources.get(n)?.value ?? 0) < needs[n]);
     if (!m.involves(key)) {
       try {
-        const holder = { key, job: job.id, pid: job.pid ?? 0, label: `job ${job.spec.name}` };
+        const holder = { key, job: job.id, pid: job.pid ?? 0, label: `job ${job.spec.name}`, uid: job.ownerUid };
         // A grant that comes later looks again at the waiting starts, once this call is over.
         if (m.need(holder, names.map((name) => ({ name, op: 'P' as const, n: needs[name], undo: true })), () => queueMicrotask(recheck))) return [];
       } catch (err) {
@@ -166,6 +171,31 @@ function shownAs(ctx: ApiContext, uid: number): (key: string, label: string) => 
     else if (pid) try { owner = statSync(`/proc/${pid[1]}`).uid; } catch { owner = undefined; }
     return owner === uid ? label : "another user's";
   };
+}
+
+// The same in a sentence: `another user's job`, `another user's process`.
+function namedTo(ctx: ApiContext, uid: number): (key: string, label: string) => string {
+  const shown = shownAs(ctx, uid);
+  return (key, label) => (shown(key, label) === label ? label : key.startsWith('job:') ? "another user's job" : "another user's process");
+}
+
+// The events (creations, removals, gives-back) a caller may see: root all; another user those of
+// the resources they own or may read, a holder not theirs unnamed. Rows older than `about` are root's.
+function eventsFor(ctx: ApiContext, req: ApiRequest, limit: number): { at: number; text: string }[] {
+  const uid = req.peer.uid;
+  if (uid === 0) return resourceEvents(ctx.db, limit).map(({ at, text }) => ({ at, text }));
+  const m = manager(ctx);
+  const out: { at: number; text: string }[] = [];
+  for (const e of resourceEvents(ctx.db, 1000)) {
+    const a = e.about;
+    if (!a) continue;
+    const r = m.resources.get(a.resource);
+    if (a.owner !== uid && !(r && r.uid === a.owner && permits(req, r, 4))) continue;
+    const h = a.holder;
+    const text = h && h.uid !== uid ? e.text.replace(` after ${h.label} ended`, ` after another user's ${h.key.startsWith('job:') ? 'job' : 'process'} ended`) : e.text;
+    out.push({ at: e.at, text });
+  }
+  return out.slice(-limit);
 }
 
 /** The resources module. */
@@ -230,7 +260,10 @@ export const resourcesModule: Module<'resources'> = {
       }
       for (const o of ops) allowed(ctx, req, o.name, 2);
       const holder = caller(ctx, req);
-      return once(ctx, req.body.id, (id) => m.semop(holder, ops, req.body.wait !== false, id, req.signal), req.body.fresh === true);
+      const timeout = req.body.timeout == null ? undefined : intOf(req.body.timeout, 'timeout', 0, 0);
+      // A limit of 0 is a request that does not wait (flock -w 0 is -n).
+      const wait = req.body.wait !== false && timeout !== 0;
+      return once(ctx, req, req.body.id, (id) => m.semop(holder, ops, wait, id, req.signal, timeout), req.body.fresh === true);
     },
 
     'POST /v1/resources/send': async (ctx, req) => {
@@ -238,7 +271,7 @@ export const resourcesModule: Module<'resources'> = {
       allowed(ctx, req, name, 2);
       if (typeof req.body.data !== 'string') throw new ApiError(400, 'usage', 'data: expected the message text');
       const holder = caller(ctx, req);
-      return once(ctx, req.body.id, (id) => manager(ctx).send(holder, name, intOf(req.body.type, 'type', 1, 1), req.body.data as string, req.body.wait !== false, Date.now(), id, req.signal), req.body.fresh === true);
+      return once(ctx, req, req.body.id, (id) => manager(ctx).send(holder, name, intOf(req.body.type, 'type', 1, 1), req.body.data as string, req.body.wait !== false, Date.now(), id, req.signal), req.body.fresh === true);
     },
 
     'POST /v1/resources/recv': async (ctx, req) => {
@@ -247,7 +280,7 @@ export const resourcesModule: Module<'resources'> = {
       const type = req.body.type == null ? 0 : req.body.type;
       if (typeof type !== 'number' || !Number.isInteger(type)) throw new ApiError(400, 'usage', `type: expected a whole number (0: any, N: that type, -N: lowest type ≤ N), got ${JSON.stringify(type)}`);
       const holder = caller(ctx, req);
-      return once(ctx, req.body.id, (id) => manager(ctx).receive(holder, name, type, req.body.wait !== false, id, req.signal), req.body.fresh === true);
+      return once(ctx, req, req.body.id, (id) => manager(ctx).receive(holder, name, type, req.body.wait !== false, id, req.signal), req.body.fresh === true);
     },
 
     // `appinit lock NAME -- CMD`: CMD (a child of the caller) keeps what the caller holds after
@@ -278,7 +311,7 @@ export const resourcesModule: Module<'resources'> = {
           messages: m.queues.get(r.name)?.length ?? 0,
           bytes: (m.queues.get(r.name) ?? []).reduce((s, x) => s + Buffer.byteLength(x.data), 0),
         })),
-        events: resourceEvents(ctx.db, 20),
+        events: eventsFor(ctx, req, 20),
         stats: { deadlocksRefused: m.deadlocksRefused },
       };
     },
@@ -287,7 +320,16 @@ export const resourcesModule: Module<'resources'> = {
       const mx = manager(ctx).matrices();
       const d = detect(mx);
       const shown = shownAs(ctx, req.peer.uid);
-      const label = (k: string) => shown(k, mx.labels.get(k) ?? k);
+      // Several holders of other users are told apart (`another user's #2`): one name for all of
+      // them made one node of them in --dot, a cycle where there is none.
+      const names = new Map<string, string>();
+      const unnamed = mx.holders.filter((k) => shown(k, mx.labels.get(k) ?? k) !== (mx.labels.get(k) ?? k));
+      for (const k of mx.holders) {
+        const l = mx.labels.get(k) ?? k;
+        const i = unnamed.indexOf(k);
+        names.set(k, i < 0 ? l : unnamed.length > 1 ? `another user's #${i + 1}` : "another user's");
+      }
+      const label = (k: string) => names.get(k) ?? shown(k, mx.labels.get(k) ?? k);
       // A value is read permission's to see (as in GET /v1/resources): E and A, and the work
       // vector of each step, say it; without the read bit they read null ('-').
       const m = manager(ctx);

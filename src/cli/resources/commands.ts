@@ -6,6 +6,7 @@ import { ResourceCallError, type DeadlockView, type ResourceList } from '../../c
 import { userName } from '../../os/proc/index.js';
 import { client, CliError, EXIT } from '../context.js';
 import type { Runner } from '../modules.js';
+import { EXIT_PIPE, onReaderGone } from '../run.js';
 import { readStdin } from '../stdin.js';
 
 // A deadlock, a busy resource or a missing message is the command's failure, said plainly.
@@ -39,11 +40,9 @@ async function lock(name: string, cmd: string[], o: { nonblock?: boolean; wait?:
   const limit = o.wait != null ? Number(o.wait) : null;
   if (limit != null && !(limit >= 0)) throw new CliError(`-w: expected seconds, got "${o.wait}"`, EXIT.usage);
   try {
-    const got = m.lock({ wait: !o.nonblock });
-    if (limit != null) {
-      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), limit * 1000).unref());
-      if ((await Promise.race([got, timeout])) === 'timeout') return EXIT.failure; // flock -w: status 1, silently
-    } else await got;
+    // -w: the daemon ends the wait (a timer here raced its grant: the lock then went to a
+    // process that had given up). -w 0 is -n, as flock's.
+    await m.lock({ wait: !o.nonblock, timeoutMs: limit == null ? undefined : limit * 1000 });
   } catch (err) {
     if (err instanceof ResourceCallError && err.code === 'busy') return EXIT.failure; // flock -n: status 1, silently
     if (err instanceof ResourceCallError) throw new CliError(err.message);
@@ -66,7 +65,14 @@ async function lock(name: string, cmd: string[], o: { nonblock?: boolean; wait?:
     if (child.pid) c.adoptHolder(child.pid).then(release, release);
     else release();
   });
-  await m.unlock();
+  try {
+    await m.unlock();
+  } catch (err) {
+    // Removed (appinit ipcrm) or taken over while CMD ran: CMD's status still is the answer, as
+    // flock's when its file is unlinked; what happened to the lock is said beside it.
+    if (!(err instanceof ResourceCallError) || (err.code !== 'not_found' && err.code !== 'not_holder')) throw err;
+    process.stderr.write(`appinit: lock: ${name} was removed while the command ran (it was not held to the end)\n`);
+  }
   return status;
 }
 
@@ -124,8 +130,27 @@ async function mq(name: string, verb: string, msg: string | undefined, o: { type
     }
     case 'recv': {
       const m = await plain(q.receiveOne({ type: type ?? 0, nowait: o.nowait }));
-      process.stdout.write(o.json ? JSON.stringify(m) + '\n' : m.data + '\n');
-      return EXIT.ok;
+      // The message left the queue with the answer: one that cannot be written (a full disk, a
+      // reader gone) goes back to the queue, at its end, rather than being lost.
+      let gone = false;
+      const written = await new Promise<boolean>((resolve) => {
+        onReaderGone(process.stdout, () => { gone = true; resolve(false); });
+        process.stdout.write(o.json ? JSON.stringify(m) + '\n' : m.data + '\n', (err) => {
+          if ((err as NodeJS.ErrnoException | null)?.code === 'EPIPE') gone = true;
+          resolve(!err);
+        });
+      });
+      if (written) {
+        onReaderGone(process.stdout, null);
+        return EXIT.ok;
+      }
+      try {
+        await q.send(m.type, m.data, { wait: false });
+        process.stderr.write(`appinit: mq ${name} recv: the message could not be written; it is back in ${name} (at its end)\n`);
+      } catch (err) {
+        process.stderr.write(`appinit: mq ${name} recv: the message could not be written, nor put back (${(err as Error).message}): it was: ${JSON.stringify(m)}\n`);
+      }
+      return gone ? EXIT_PIPE : EXIT.failure;
     }
     case 'rm': await plain(c.removeResources([name])); return EXIT.ok;
     default: throw new CliError(`mq: unknown operation "${verb}": expected create, send, recv or rm`, EXIT.usage);

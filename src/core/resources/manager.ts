@@ -3,7 +3,7 @@
 // and deadlock detection before anyone waits. In memory; every change is handed to a `Persist`
 // so the store mirrors it in the same tick (the daemon can be killed at any moment).
 import { detect, type MatrixState } from './detect.js';
-import type { Answer, DeadlockFacts, Holder, Kind, Message, Persist, Resource } from '../../store/resource-types.js';
+import type { Answer, DeadlockFacts, EventAbout, Holder, Kind, Message, Persist, Resource } from '../../store/resource-types.js';
 
 export type { Answer, DeadlockFacts, Holder, Kind, Message, Persist, Resource };
 
@@ -81,7 +81,7 @@ export class ResourceManager {
     const res: Resource = { ...r, value, initial: value, created: now };
     this.resources.set(r.name, res);
     this.persist.resource(res);
-    this.persist.event(`${r.kind} ${r.name} created${r.kind === 'semaphore' ? ` with value ${value}` : ''}`);
+    this.persist.event(`${r.kind} ${r.name} created${r.kind === 'semaphore' ? ` with value ${value}` : ''}`, { resource: r.name, owner: r.uid });
     return res;
   }
 
@@ -100,14 +100,14 @@ export class ResourceManager {
 
   /** Removes a resource; its waiters are told it is gone (as EIDRM). */
   remove(name: string): void {
-    this.get(name);
+    const owner = this.get(name).uid;
     this.resources.delete(name);
     this.holdings.delete(name);
     this.queues.delete(name);
     this.persist.removed(name);
     for (const w of this.waiters.filter((x) => x.ops.some((o) => o.name === name))) this.finish(w, { ok: false, code: 'gone', message: `${name} was removed` });
     for (const w of this.qwaiters.filter((x) => (x as QueueWaiter & { name?: string }).name === name)) this.finishQ(w, { ok: false, code: 'gone', message: `${name} was removed` });
-    this.persist.event(`${name} removed`);
+    this.persist.event(`${name} removed`, { resource: name, owner });
   }
 
   /** The resource, or a not_found error naming it. */
@@ -141,7 +141,7 @@ export class ResourceManager {
    * with `wait: false` answers `busy` at once when it cannot proceed. A request that would wait
    * and could then never be granted (a deadlock) is refused at once.
    */
-  semop(holder: Holder, ops: Op[], wait: boolean, id: string | null = null, signal?: AbortSignal): Promise<Answer> {
+  semop(holder: Holder, ops: Op[], wait: boolean, id: string | null = null, signal?: AbortSignal, timeoutMs?: number): Promise<Answer> {
     for (const o of ops) {
       const r = this.get(o.name);
       if (r.kind === 'queue') throw new ResourceError('usage', `${o.name} is a queue: use send and receive`);
@@ -174,6 +174,18 @@ export class ResourceManager {
         this.finish(w, { ok: false, code: 'gone', message: `${holder.label} stopped waiting` });
         this.wake();
       });
+      // flock -w: a wait with a limit ends here, in the same place as a grant, so nothing is
+      // granted to a caller that has given up (a timer in the caller raced its own answer).
+      if (timeoutMs != null && timeoutMs <= 0x7fffffff) { // longer: as good as forever (and past setTimeout's range)
+        const timer = setTimeout(() => {
+          if (!this.waiters.includes(w)) return;
+          this.finish(w, { ok: false, code: 'busy', message: `${ops.map((o) => o.name).join(', ')}: not had within ${timeoutMs / 1000} s` });
+          this.wake();
+        }, timeoutMs);
+        timer.unref?.();
+        const done = w.resolve;
+        w.resolve = (a) => { clearTimeout(timer); done(a); };
+      }
     });
   }
 
@@ -303,6 +315,7 @@ export class ResourceManager {
    */
   release(holderKey: string): string[] {
     const out: string[] = [];
+    const about: EventAbout[] = [];
     for (const [name, hs] of this.holdings) {
       const h = hs.get(holderKey);
       if (!h) continue;
@@ -313,9 +326,10 @@ export class ResourceManager {
       r.value = r.kind === 'mutex' ? 1 : Math.max(0, r.value + h.units);
       this.persist.resource(r);
       out.push(`${name}: ${r.kind === 'mutex' ? 'unlocked' : `${h.units > 0 ? h.units : -h.units} unit(s) ${h.units > 0 ? 'given back' : 'taken back'}`} after ${h.holder.label} ended`);
+      about.push({ resource: name, owner: r.uid, holder: { key: h.holder.key, label: h.holder.label, uid: h.holder.uid } });
     }
     for (const w of this.waiters.filter((x) => x.holder.key === holderKey)) this.finish(w, { ok: false, code: 'gone', message: `${w.holder.label} ended` });
-    for (const line of out) this.persist.event(line);
+    out.forEach((line, i) => this.persist.event(line, about[i]));
     this.wake();
     return out;
   }
@@ -374,6 +388,7 @@ export class ResourceManager {
         const i = m.holders.indexOf(h);
         return {
           holder: m.labels.get(h) ?? h,
+          key: h,
           holds: m.resources.filter((_, k) => m.allocation[i][k] > 0),
           waitsFor: m.resources.filter((_, k) => m.request[i][k] > 0),
         };
