@@ -57,6 +57,18 @@ describe('run in a pipeline', () => {
     assert.equal(rec.signal, 13, 'yes ended of SIGPIPE, not left running');
   });
 
+  // What wrote nothing did not fail: `true > /dev/full` is 0. run made an empty write of its own
+  // at its end (to wait for its output to drain), which /dev/full refuses. And `acct --pacct -`
+  // into `| head -c 64` (more records than a pipe holds) ends quietly, without claiming all its records were written.
+  test('`run -- true > /dev/full` exits 0; `acct --pacct - | head -c 64` says nothing on stderr', () => {
+    const env = { ...process.env, APPINIT_HOME: h.home };
+    const t = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" run -- true > /dev/full`], { env, encoding: 'utf8' });
+    assert.deepEqual([t.status, t.stderr], [0, ''], 'nothing written, nothing failed');
+    const a = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run -- sh -c 'for i in $(seq 1500); do /bin/true; done' >/dev/null; "${process.execPath}" "${CLI}" acct --pacct - | head -c 64 | wc -c; echo "\${PIPESTATUS[0]}"`], { env, encoding: 'utf8' });
+    assert.equal(a.stdout, '64\n141\n', a.stderr);
+    assert.equal(a.stderr, '', 'no "wrote N records" for records that were not written');
+  });
+
   // Node reads the command line as UTF-8: a Latin-1 byte reached the job as U+FFFD (another file
   // name). Refused, naming it, and nothing runs; valid UTF-8 (U+FFFD itself too) passes unchanged.
   test('an argument that is not UTF-8 is refused, not changed', () => {

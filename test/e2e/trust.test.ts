@@ -93,6 +93,23 @@ describe('a home is trusted only when it is ours', { skip: isRoot ? false : 'nee
 });
 
 describe('the daemon\'s own files', () => {
+  test('a daemon a command started takes none of that shell\'s lowered limits, nice value or CPU mask (a ulimit -t killed it later)', async () => {
+    const h = new TestHome();
+    try {
+      // The command that starts the daemon runs under a lowered CPU and memory limit, nice 7, one CPU.
+      const start = spawnSync('sh', ['-c', `ulimit -S -t 300; ulimit -S -v 8000000; exec taskset -c 0 nice -n 7 "$0" "$1" info`, process.execPath, CLI], { env: h.env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(start.status, 0, start.stderr);
+      const r = await h.cli(['run', '--', 'sh', '-c', 'echo "$(nice) $(ulimit -S -t) $(ulimit -S -v)"; grep Cpus_allowed_list /proc/self/status']);
+      assert.equal(r.code, 0, r.stderr);
+      const online = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+      assert.match(r.stdout, /^0 unlimited unlimited\n/, `the job: nice 0, no CPU or memory limit (${r.stdout})`);
+      if (online !== '0') assert.match(r.stdout, new RegExp(`Cpus_allowed_list:\\s+${online}`), `every CPU (${online}): ${r.stdout}`);
+      assert.match(readFileSync(join(h.home, 'daemon.log'), 'utf8'), /process state of the command that started the daemon undone: cpu time 300:/);
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a home of ours that others can write into (mode 1777, like /tmp) is refused, and its mode left alone', async () => {
     const h = new TestHome();
     try {

@@ -1,5 +1,6 @@
 // `appinit daemon [FILE]`: run the daemon in the foreground (or, with --background, as
 // the process other commands start).
+import { defineProcessState } from '../../os/process-state.js';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appinitHome, pathsFor, systemPaths } from '../../api/paths.js';
@@ -39,6 +40,8 @@ function takeSigusr1(reopen: () => void): void {
 /** Runs the daemon until `down`, SIGTERM or SIGINT; resolves with the exit code. */
 export async function runDaemon(file: string | undefined, background: boolean): Promise<number> {
   takeSigusr1(() => {}); // from the start: no inspector while the daemon starts either
+  // Autostarted by a command: not that command's shell's limits, nice value and CPUs.
+  const redefined = background ? defineProcessState() : [];
   const home = appinitHome();
   let d;
   try {
@@ -64,6 +67,7 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   };
   const log = (line: string) => write(`${stamp()} ${line}\n`);
   d.notes.on('note', (m: string) => log(m));
+  if (redefined.length) log(`process state of the command that started the daemon undone: ${redefined.join(', ')}`);
   // What `ps` and `pgrep -f 'appinit daemon'` show, rather than node's path.
   process.title = d.paths.system ? 'appinit daemon --system' : `appinit daemon ${home}`;
   if (!background) log(d.paths.system ? `appinit daemon --system (pid ${process.pid}) serving every user on ${d.paths.socket}` : `appinit daemon (pid ${process.pid}) serving ${home}`);

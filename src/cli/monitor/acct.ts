@@ -4,6 +4,7 @@ import { summariseRecords, type SummaryKey, type SummaryRow } from '../../core/m
 import { lookupUser, userId } from '../../os/proc/index.js';
 import type { AcctRecord } from '../../store/records.js';
 import { client, CliError, EXIT } from '../context.js';
+import { EXIT_PIPE } from '../run.js';
 import { formatAcct } from '../format/acct.js';
 import { parseTimeArg } from '../../core/time-arg.js';
 import { encodePacct } from '../../core/accounting/pacct.js';
@@ -13,7 +14,7 @@ import { lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 // half a file, and a failed write leaves what was there. Anything else is written through, as
 // `> FILE` does: `-` is standard output, a symlink its target, a FIFO or a device itself (renamed
 // over, /dev/stdout became a plain file). The count goes to stderr when the records took stdout.
-function writePacct(file: string, recs: AcctRecord[]): number {
+async function writePacct(file: string, recs: AcctRecord[]): Promise<number> {
   if (file === '') throw new CliError('acct: --pacct expects a file name', EXIT.usage);
   const data = encodePacct(recs);
   let through = file === '-';
@@ -26,14 +27,19 @@ function writePacct(file: string, recs: AcctRecord[]): number {
   }
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    if (file === '-') process.stdout.write(data); // drained before the command exits (cli/run.ts)
-    else if (through) writeFileSync(file, data);
+    // The count is said once the records are out: `| head -c 64` took 64 bytes, not them all
+    // (a reader gone ends the command quietly with 141, cli/run.ts).
+    if (file === '-') {
+      const err = await new Promise<Error | null | undefined>((resolve) => process.stdout.write(data, resolve));
+      if (err) return EXIT.failure; // said by stdout's error handler
+    } else if (through) writeFileSync(file, data);
     else {
       writeFileSync(tmp, data, { mode: 0o644 });
       renameSync(tmp, file);
     }
   } catch (err) {
     if (!through) rmSync(tmp, { force: true });
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return EXIT_PIPE; // /dev/stdout into `| head`: as `-`
     throw new CliError(`acct: --pacct: cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.failure);
   }
   const said = `wrote ${recs.length} record${recs.length === 1 ? '' : 's'} to ${file === '-' ? 'standard output' : file} (acct_v3: lastcomm -f, sa, dump-acct read it)\n`;
