@@ -11,6 +11,7 @@ import { attributeProcesses } from '../../core/monitor/jobs.js';
 import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
 import { sendSignal, startTicks } from '../../os/host.js';
 import { lookupUser, readAllProcesses } from '../../os/proc/index.js';
+import { isSameProcess, processIdentity } from '../../os/proc/identity.js';
 import type { JobsRow } from '../views.js';
 import { ApiError } from '../errors.js';
 import { jobOfRecordedPid } from '../../store/records.js';
@@ -167,6 +168,22 @@ function signalOf(v: unknown): { name: string; number: number } {
 }
 
 /** The jobs module. */
+// A held job waits for the `run` that made it to attach its terminal and start it. A `run` that
+// never does (killed while stopped: `appinit run -- true &` in an interactive shell is stopped
+// by SIGTTOU, then `kill -9 %1`) left a job that never ran listed as `stopped` for ever, and
+// `wait %N` said 0 for it. It goes with its creator.
+function forgetIfCreatorGoes(ctx: ApiContext, job: Job, creatorPid: number | undefined): void {
+  const creator = creatorPid ? processIdentity(creatorPid) : null;
+  if (!creator) return;
+  const check = setInterval(() => {
+    if (job.startedAt != null || ctx.sup.jobs.get(job.id) !== job) return clearInterval(check);
+    if (isSameProcess(creator)) return;
+    clearInterval(check);
+    ctx.sup.forget(job);
+  }, 1000);
+  check.unref();
+}
+
 export const jobsModule: Module = {
   name: 'jobs',
   routes: {
@@ -212,6 +229,7 @@ export const jobsModule: Module = {
       }, cwd);
       const job = ctx.sup.createJob(spec, 0, uid, null, b.tty && b.rows && b.cols ? { rows: b.rows, cols: b.cols } : null);
       let pid = job.pid;
+      if (b.hold) forgetIfCreatorGoes(ctx, job, req.peer.pid);
       if (!b.hold) {
         ctx.sup.start([job]);
         pid = await ctx.sup.waitStarted(job); // `[1] 4419` needs the pid, even of a run already over
