@@ -2,7 +2,7 @@
 // ad-hoc programs (start/list/describe/scale/delete) survive a daemon restart.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { alive, CLI, TestHome, waitFor } from './harness.js';
@@ -202,6 +202,30 @@ describe('up after stop or down', () => {
 describe('ad-hoc programs', () => {
   const h = new TestHome();
   after(() => h.cleanup());
+
+  // The kernel runs a script's `#!` interpreter: a bash script started as `start x.sh` ran under
+  // sh and crash-looped on its first array. Without a `#!` line, `.sh` is bash, as PM2's.
+  test('start SCRIPT honours its #! line; a .sh without one runs under bash', async () => {
+    const bashy = h.write('bashy.sh', '#!/bin/bash\narr=(a b c)\necho "n=${#arr[@]}"\nexec sleep 1000\n');
+    chmodSync(bashy, 0o755);
+    const plain = h.write('plain.sh', 'arr=(x y)\necho "m=${#arr[@]}"\nexec sleep 1000\n'); // no #!, not executable
+    const bang = h.write('tool.ext', '#!/bin/sh -e\necho "tool $0"\nexec sleep 1000\n'); // #!, not executable
+    for (const [f, name] of [[bashy, 'bashy'], [plain, 'plain'], [bang, 'tool']]) {
+      const r = await h.cli(['start', f, '--name', name]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const bj = await h.waitJob('bashy', 'running', (j) => j.pid != null);
+    assert.equal(bj.command, bashy, 'executed itself: the kernel reads its #!');
+    const pj = await h.waitJob('plain', 'running', (j) => j.pid != null);
+    assert.match(pj.command, /\/bash \S+\/plain\.sh$/);
+    const tj = await h.waitJob('tool', 'running', (j) => j.pid != null);
+    assert.equal(tj.command, `/bin/sh -e ${bang}`, 'not executable: run by the interpreter its #! names, with its argument');
+    await waitFor('their output', async () => {
+      const out = (n: string) => h.cli(['logs', n, '-n', '5']).then((r) => r.stdout);
+      return /n=3/.test(await out('bashy')) && /m=2/.test(await out('plain')) && /tool \S+tool\.ext/.test(await out('tool'));
+    });
+    assert.equal((await h.cli(['delete', 'bashy', 'plain', 'tool'])).code, 0);
+  });
 
   test('start SCRIPT --name, start --name -- CMD, list, describe, scale, delete; up leaves them alone', async () => {
     h.write('app.js', 'setInterval(() => {}, 1000);\n');
