@@ -15,6 +15,7 @@ import { asColumns, asRows, jobView, jobViews, type DaemonInfo, type JobView, ty
 import { jobBySpec } from './jobs/module.js';
 import { selectJobs } from '../core/supervisor/select.js';
 import { visiblePipes } from './pipes/module.js';
+import { NOT_PERMITTED, signalJobFor } from './signal-for.js';
 
 /** A parsed request. `peer` is who the kernel says is calling: a request without one never gets here. */
 export interface ApiRequest {
@@ -160,8 +161,16 @@ export const coreRoutes: RouteTable = {
       throw new ApiError('usage', (err as Error).message);
     }
     const jobs = select(ctx, req, names(req.body));
-    const sent = ctx.sup.signal(jobs, parsed.name);
-    return { signal: parsed.name, sent };
+    // Each job's group as kill(2) would signal it for the caller: a job whose every process is
+    // one the caller may not signal (it became root) is refused, as kill(1) is.
+    let sent = 0;
+    const refused: { name: string; job: number; error: string }[] = [];
+    for (const j of jobs) {
+      const r = signalJobFor(ctx, req.peer.uid, j, parsed);
+      if (r === 'sent') sent++;
+      else if (r === 'denied') refused.push({ name: j.spec.name, job: j.number, error: NOT_PERMITTED });
+    }
+    return { signal: parsed.name, sent, refused };
   },
 
   'POST /v1/down': (ctx, req) => {

@@ -154,7 +154,7 @@ export class Client {
   /** Stops, then starts programs. */
   restart(names: string[]): Promise<JobView[]> { return this.call('POST', '/v1/restart', { names }); }
   /** Sends a signal to programs' process groups. */
-  signal(signal: string | number, names: string[]): Promise<{ signal: string; sent: number }> { return this.call('POST', '/v1/signal', { signal, names }); }
+  signal(signal: string | number, names: string[]): Promise<{ signal: string; sent: number; refused?: { name: string; job: number; error: string }[] }> { return this.call('POST', '/v1/signal', { signal, names }); }
   /** Stops everything, then the daemon. */
   down(): Promise<{ stopping: boolean }> { return this.call('POST', '/v1/down'); }
   /** Accounting records, oldest first: the last `limit`, filtered (`uid` is honoured for root only; others get their own). */
@@ -233,7 +233,7 @@ export class Client {
   }
   /** Signals every job whose command matches a pattern. */
   /** pkill: PATTERN against process names (comm), or with `full` whole command lines; every match is signalled. */
-  pkill(pattern: string, signal: string | number = 'TERM', full = false): Promise<{ signal: string; jobs: number[]; processes: { pid: number; job: number; comm: string; command: string }[] }> {
+  pkill(pattern: string, signal: string | number = 'TERM', full = false): Promise<{ signal: string; jobs: number[]; processes: { pid: number; job: number; comm: string; command: string }[]; refused?: { pid: number; job: number; comm: string; error: string }[] }> {
     return this.call('POST', '/v1/pkill', { pattern, signal, full });
   }
   /** Waits for a job to end; its status as a shell reports it (128+N for a signal). */

@@ -64,3 +64,16 @@ export function sendSignal(pid: number, sig: number | NodeJS.Signals): boolean {
     return false;
   }
 }
+
+/** kill(2)'s permission for a sender with uid `uid` and no privilege: root may signal anything;
+ *  anyone else only a process whose real or saved set-user-ID is theirs. The target's effective
+ *  uid does not count: a setuid-root program (su, passwd) keeps the user's real uid but is not the
+ *  user's to stop, and a root process that took the user's euid for a moment is not either. The
+ *  daemon signals as root for its callers, so it must apply this rule itself. False for a process
+ *  that is gone. */
+export function mayKill(pid: number, uid: number): boolean {
+  if (uid === 0) return true;
+  // Uid: real, effective, saved, filesystem.
+  const line = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(readText(`/proc/${pid}/status`) ?? '');
+  return line != null && (Number(line[1]) === uid || Number(line[3]) === uid);
+}

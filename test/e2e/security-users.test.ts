@@ -403,6 +403,56 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     }
   });
 
+  test("kill PID, kill %N, pkill and signal do not reach a process of the user's job that became root (setuid su): Operation not permitted, as kill(2); stop still ends the job", async (t) => {
+    // A setuid-root program in the job, as su or passwd: it takes root's real and saved uid too.
+    const bin = join(h.files, `su0-${tag}`);
+    const cc = spawnSync('cc', ['-o', bin, '-x', 'c', '-'], { encoding: 'utf8',
+      input: '#define _GNU_SOURCE\n#include <unistd.h>\nint main(int c, char **v) { (void)c; setresuid(0, 0, 0); execlp("sleep", v[1], "1000", (char *)0); return 1; }\n' });
+    if (cc.status !== 0) { t.skip(`no C compiler: ${cc.stderr}`); return; }
+    chmodSync(bin, 0o4755);
+    const marker = `su0mark${tag}`;
+    const rootPids = () => (spawnSync('pgrep', ['-f', `^${marker}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number));
+    const uids = (pid: number) => /^Uid:\s+(\d+)\s+\d+\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.slice(1).map(Number);
+    const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+[TZ]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const run = await h.cli(['run', '--bg', '--name', `su0-${tag}`, '--', bin, marker], { user: b });
+    assert.equal(run.code, 0, run.stderr);
+    const n = Number(/^\[(\d+)\]/.exec(run.stdout)?.[1]);
+    const pid = await waitFor('the setuid program became root', () => rootPids()[0] ?? null);
+    if (uids(pid)?.join() !== '0,0') { t.skip(`${h.files} does not honour setuid (uids ${uids(pid)?.join()})`); await h.cli(['stop', `su0-${tag}`], { user: b }); return; }
+
+    const kp = await h.cli(['kill', '-KILL', String(pid)], { user: b });
+    assert.equal(kp.code, 1, kp.stderr);
+    assert.match(kp.stderr, new RegExp(`\\(${pid}\\) - Operation not permitted`));
+    const kj = await h.cli(['kill', '-STOP', `%${n}`], { user: b });
+    assert.equal(kj.code, 1, kj.stderr);
+    assert.match(kj.stderr, /Operation not permitted/);
+    assert.equal((await h.cli(['kill', '-0', '%%'], { user: b })).code, 1, 'kill -0: nothing B may signal');
+    const pk = await h.cli(['pkill', '-KILL', '-f', marker], { user: b });
+    assert.equal(pk.code, 1, pk.stderr);
+    assert.match(pk.stderr, new RegExp(`killing pid ${pid} failed: Operation not permitted`));
+    assert.doesNotMatch(pk.stdout, /sent/);
+    const sg = await h.cli(['signal', 'KILL', `su0-${tag}`], { user: b });
+    assert.equal(sg.code, 1, sg.stderr);
+    assert.match(sg.stderr, /Operation not permitted/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(alive(pid), 'the root process runs on, neither killed nor stopped');
+
+    // A group of both: kill %N reaches B's own process (the shell's sleep), not the root one.
+    const mixed = await h.cli(['run', '--bg', '--name', `mix-${tag}`, '--', 'sh', '-c', `${bin} ${marker}x & exec sleep 1002`], { user: b });
+    const m = Number(/^\[(\d+)\]/.exec(mixed.stdout)?.[1]);
+    const mixPid = Number(/^\[\d+\] (\d+)/.exec(mixed.stdout)?.[1]);
+    const child = await waitFor('the mixed job\'s setuid child became root', () => rootPids().find((p) => p !== pid) ?? null);
+    assert.equal((await h.cli(['kill', `%${m}`], { user: b })).code, 0);
+    await waitFor('B\'s own sleep ended', () => !alive(mixPid) || null);
+    assert.ok(alive(child), 'its root process runs on');
+
+    // Root may; and stopping a whole job (the daemon ending what it started) still ends all of it.
+    assert.equal((await h.cli(['kill', '-CONT', String(pid)])).code, 0, 'root signals it');
+    assert.equal((await h.cli(['stop', `su0-${tag}`], { user: b })).code, 0);
+    await waitFor('the stopped job\'s root process is gone', () => !alive(pid) || null);
+    process.kill(child, 'SIGKILL');
+  });
+
   test("root's current job (%+, %%, a bare kill %%) is root's own, not another user's newer one", async () => {
     const mineR = await h.cli(['run', '--bg', '--', 'sleep', '1011']);
     const rootN = Number(/^\[(\d+)\]/.exec(mineR.stdout)?.[1]);

@@ -9,7 +9,7 @@ import { leaderEnded } from '../../core/supervisor/job.js';
 import { shellStatus } from '../../core/supervisor/termination.js';
 import { attributeProcesses } from '../../core/monitor/jobs.js';
 import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
-import { sendSignal, startTicks } from '../../os/host.js';
+import { mayKill, sendSignal, startTicks } from '../../os/host.js';
 import { lookupUser, readAllProcesses } from '../../os/proc/index.js';
 import { isSameProcess, processIdentity } from '../../os/proc/identity.js';
 import type { JobsRow } from '../views.js';
@@ -21,6 +21,7 @@ import { checkCommand, checkCwd, runUser } from './preflight.js';
 import { callerRunAs } from '../owner.js';
 import { freeName, nameOfAnother } from '../name-owner.js';
 import { visible, type ApiContext, type ApiRequest } from '../routes.js';
+import { NOT_PERMITTED, signalJobFor } from '../signal-for.js';
 
 // Bash's + and -: the most recently stopped or backgrounded jobs, stopped ones first.
 function currentAndPrevious(jobs: Job[]): [number | null, number | null] {
@@ -299,17 +300,16 @@ export const jobsModule: Module = {
             const owner = mine(ctx, req).find((j) => j.pid === pid || j.others.has(pid));
             if (!owner && startTicks(pid) != null) throw new ApiError('not_yours', `${t}: not one of your jobs`);
             if (!owner) throw new ApiError('no_such_process', `(${t}) - No such process`);
+            // A process of the caller's job that became root (su, passwd) is not the caller's to signal.
+            if (startTicks(pid) != null && !mayKill(pid, req.peer.uid)) throw new ApiError('forbidden', `(${t}) - ${NOT_PERMITTED}`);
             if (!sendSignal(pid, sig.number)) throw new ApiError('no_such_process', `(${t}) - No such process`);
           } else {
             const job = jobBySpec(ctx, req, t);
             if (job.pid == null) throw new ApiError('not_running', `${t}: job has terminated`);
-            if (sig.number === 0) {
-              if (!sendSignal(job.pid, 0)) throw new ApiError('not_running', `${t}: job has terminated`);
-              results.push({ target: t, ok: true });
-              continue;
-            }
-            ctx.sup.signal([job], sig.name);
-            if (sig.name !== 'SIGCONT' && job.suspended && (sig.name === 'SIGTERM' || sig.name === 'SIGHUP')) ctx.sup.signal([job], 'SIGCONT');
+            const r = signalJobFor(ctx, req.peer.uid, job, sig);
+            if (r === 'denied') throw new ApiError('forbidden', `${t}: ${NOT_PERMITTED}`);
+            if (r === 'gone' && sig.number === 0) throw new ApiError('not_running', `${t}: job has terminated`);
+            if (sig.number !== 0 && sig.name !== 'SIGCONT' && job.suspended && (sig.name === 'SIGTERM' || sig.name === 'SIGHUP')) signalJobFor(ctx, req.peer.uid, job, parseSignal('SIGCONT'));
           }
           results.push({ target: t, ok: true });
         } catch (err) {
@@ -338,15 +338,22 @@ export const jobsModule: Module = {
       const refs = jobs.map((j) => ({ job: j.number, name: j.spec.name, leader: j.pid, leaderStart: j.startTicks, adopted: [...j.others] }));
       const owner = attributeProcesses(procs, refs, ctx.helperPid());
       const hits: { pid: number; job: number; comm: string; command: string }[] = [];
+      // Matches the caller may not signal (a process of theirs that became root): procps' pkill
+      // says "killing pid N failed: Operation not permitted" of each.
+      const refused: { pid: number; job: number; comm: string; error: string }[] = [];
       for (const p of procs) {
         const job = owner.get(p.pid);
         if (job == null || p.state === 'Z') continue;
         // procps: without -f the name; with -f the command line, or the name when it has none.
         const text = full && p.cmdline.length > 0 ? p.cmdline.join(' ') : p.comm;
         if (!re.test(text)) continue;
+        if (!mayKill(p.pid, req.peer.uid)) {
+          refused.push({ pid: p.pid, job, comm: p.comm, error: NOT_PERMITTED });
+          continue;
+        }
         if (sendSignal(p.pid, sig.number)) hits.push({ pid: p.pid, job, comm: p.comm, command: full && p.cmdline.length ? p.cmdline.join(' ') : p.comm });
       }
-      return { signal: sig.name, jobs: [...new Set(hits.map((h) => h.job))], processes: hits };
+      return { signal: sig.name, jobs: [...new Set(hits.map((h) => h.job))], processes: hits, refused };
     },
 
     // bash's `wait` with no argument: every job that will end by itself (not a service its

@@ -1,6 +1,5 @@
 // Monitoring endpoints: processes (ps, pstree), snapshots (top, stat), signals to a pid (top's
 // `k`), the sampled history of jobs, and times. The daemon reads /proc; callers format.
-import { readFileSync } from 'node:fs';
 import { parseSignal } from '../../config/signals.js';
 import { jobProcesses, type JobRef } from '../../core/monitor/jobs.js';
 import type { Job } from '../../core/supervisor/runtime.js';
@@ -8,7 +7,7 @@ import {
   clockTicks, pageSize, pidDigits, readAllProcesses, readCpuStat, readMeminfo, readProcess, readSystemSnapshot, readUptime,
   userName, withDescendants, type ProcInfo,
 } from '../../os/proc/index.js';
-import { sendSignal } from '../../os/host.js';
+import { mayKill, sendSignal } from '../../os/host.js';
 import { childTimesByProgram, childTimesTotal, jobHistory } from '../../store/monitor.js';
 import { ApiError } from '../errors.js';
 import { queryFlag } from '../input.js';
@@ -150,7 +149,7 @@ export const monitorRoutes: RouteTable = {
     // uid. The target's effective uid does not count: a root process that set its euid to the
     // caller's for a moment is not the caller's to kill.
     const uid = req.peer.uid;
-    if (uid !== 0 && !killableBy(pid, p.uid, uid)) throw new ApiError('forbidden', `process ${pid} belongs to uid ${p.uid}; you may only signal your own processes`);
+    if (!mayKill(pid, uid)) throw new ApiError('forbidden', `process ${pid} belongs to uid ${p.uid}; you may only signal your own processes`);
     if (!sendSignal(pid, sig.number)) throw new ApiError('forbidden', `could not send ${sig.name} to ${pid} (it ended, or the daemon is not allowed to)`);
     return { pid, signal: sig.name };
   },
@@ -188,14 +187,3 @@ export const monitorRoutes: RouteTable = {
     };
   },
 };
-
-// kill(2)'s permission for an unprivileged sender: its uid is the target's real or saved uid.
-function killableBy(pid: number, realUid: number, uid: number): boolean {
-  if (realUid === uid) return true;
-  try {
-    const line = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return line != null && Number(line[3]) === uid;
-  } catch {
-    return false;
-  }
-}

@@ -164,6 +164,9 @@ export async function signal(sig: string, names: string[]): Promise<number> {
   const c = await client();
   const r = await c.signal(/^\d+$/.test(sig) ? Number(sig) : sig, names);
   process.stdout.write(`sent ${r.signal} to ${r.sent} job${r.sent === 1 ? '' : 's'}\n`);
+  // A job whose every process the caller may not signal (it became root), as kill(1) says it.
+  for (const j of r.refused ?? []) process.stderr.write(`appinit: signal: ${j.name} %${j.job}: ${j.error}\n`);
+  if (r.sent === 0 && r.refused?.length) return EXIT.failure;
   // None of them running: nothing was sent (supervisorctl: `ERROR (not running)`).
   if (r.sent === 0) {
     process.stderr.write(`appinit: signal: ${names.join(' ')}: not running\n`);

@@ -287,7 +287,9 @@ async function pkill(args: string[]): Promise<number> {
   // What was signalled, one line per process (pkill -e says "NAME killed (pid N)"); with -0
   // nothing was sent: only the status says whether any matched, as procps' pkill -0.
   if (o.signal !== '0') process.stdout.write(r.processes.map((p) => `${p.comm} (pid ${p.pid}, job %${p.job}): sent ${r.signal}\n`).join(''));
-  return r.processes.length ? EXIT.ok : EXIT.failure; // as pkill: 1 when nothing matched
+  // A match the caller may not signal (it became root), in procps' words.
+  for (const p of r.refused ?? []) process.stderr.write(`appinit: pkill: killing pid ${p.pid} failed: ${p.error}\n`);
+  return r.processes.length ? EXIT.ok : EXIT.failure; // as pkill: 1 when nothing matched or none could be signalled
 }
 
 // bash: `wait` alone waits for every job and returns 0; `wait JOB...` waits for each and returns
