@@ -241,7 +241,7 @@ export class Client {
   /** bash's `wait`: a job spec or a pid of one of your jobs (its status; 128+N for a stopped
    *  job, `stopped: true`), or every job of yours that ends by itself (status 0; `stopped`: those
    *  not waited for because they are stopped). */
-  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[]; stopped?: boolean | number[]; lastExit?: { code: number | null; signal: number | null; core: boolean } | null }> { return this.waitCall({ spec }); }
+  wait(spec?: string): Promise<{ job: number | null; status: number; jobs?: number[]; stopped?: boolean | number[]; lastExit?: { code: number | null; signal: number | null; core: boolean } | null; execFailed?: { said: string; status: number } | null }> { return this.waitCall({ spec }); }
   /** bash's `wait -n`: the first of these jobs (or of every job that ends by itself) to end, and its status; 127 when there is none. */
   waitAny(specs?: string[]): Promise<{ job: number | null; status: number; missing?: string[] }> { return this.waitCall({ any: true, specs }); }
 

@@ -1,6 +1,7 @@
 // `run` fails at once with the reason, and creates no job (issue 16, defect 2); `kill` of a pid
 // that is not one of the caller's jobs says so in bash's words.
 import assert from 'node:assert/strict';
+import { chmodSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { TestHome } from './harness.js';
 
@@ -30,6 +31,24 @@ describe('run fails at once with the reason', () => {
     const nx = await h.cli(['run', '--', h.write('not-exec.sh', 'echo hi\n')], { timeoutMs: 10_000 });
     assert.equal(nx.code, 126);
     assert.match(nx.stderr, /not-exec\.sh: Permission denied$/m);
+  });
+
+  test('an exec that fails past the check names the #! interpreter, as bash: missing 127, not executable 126', async () => {
+    // Both are executable files, so run's own check passes: execve itself fails in the job.
+    chmodSync(h.write('badinterp', '#!/nonexistent/interp -x\necho hi\n'), 0o755);
+    const ine = h.write('ine', 'echo x\n'); // the interpreter, not executable
+    chmodSync(h.write('useine', `#!${ine}\n`), 0o755);
+    const bad = await h.cli(['run', '--', './badinterp'], { timeoutMs: 10_000 });
+    assert.equal(bad.code, 127);
+    assert.equal(bad.stderr, 'appinit: ./badinterp: /nonexistent/interp: bad interpreter: No such file or directory\n');
+    const denied = await h.cli(['run', '--', './useine'], { timeoutMs: 10_000 });
+    assert.equal(denied.code, 126);
+    assert.equal(denied.stderr, `appinit: ./useine: ${ine}: bad interpreter: Permission denied\n`);
+    // A CR of a DOS line ending is part of the interpreter's name: shown, not written raw.
+    chmodSync(h.write('crlf', '#!/bin/sh\r\necho crlf\r\n'), 0o755);
+    const crlf = await h.cli(['run', '--', './crlf'], { timeoutMs: 10_000 });
+    assert.equal(crlf.code, 127);
+    assert.equal(crlf.stderr, 'appinit: ./crlf: /bin/sh^M: bad interpreter: No such file or directory\n');
   });
 
   test('a missing directory: the directory named, exit 1', async () => {

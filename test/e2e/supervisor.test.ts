@@ -96,6 +96,18 @@ describe('restart policy, backoff, crash loop', () => {
     assert.match(r.stdout, /command not found/);
   });
 
+  test('a program whose #! interpreter is missing: its status names the interpreter, not "command not found"', async () => {
+    const script = h.write('badinterp', '#!/nonexistent/interp -x\necho hi\n');
+    chmodSync(script, 0o755);
+    await h.up(`programs:\n  badinterp:\n    command: ./badinterp\n    restart: never\n`);
+    const j = await h.waitJob('badinterp', 'ended', (j) => (j.state === 'exited' || j.state === 'fatal') && j.lastExit != null);
+    assert.equal(j.lastExit?.code, 127);
+    assert.equal(j.reason, './badinterp: bad interpreter /nonexistent/interp: No such file or directory');
+    const r = await h.cli(['status', 'badinterp']);
+    assert.match(r.stdout, /\.\/badinterp: bad interpreter \/nonexistent\/interp: No such file or directory/);
+    assert.doesNotMatch(r.stdout, /command not found/);
+  });
+
   test('signal 9 is written as signal 9 (KILL); a core dump as core dumped', async () => {
     await h.up(`programs:\n  victim:\n    command: sleep 1000\n  dumper:\n    command: sh -c 'ulimit -c unlimited; exec sh -c "kill -SEGV \\$\\$"'\n    restart: never\n`); // cwd: the test's home, so the core file goes with it
     const v = await h.waitJob('victim', 'running', (j) => j.pid != null);

@@ -41,7 +41,7 @@ function callerTerminalEnv(env: Record<string, string> | undefined): Record<stri
 // asks a moment later must get the same end, not "no such job". Kept for the fg's process only
 // (its pid asked /v1/fg): a second `wait %N` from a shell still says no such job, as bash's.
 const REPORTED_KEPT_MS = 10_000;
-type WaitAnswer = { job: number; status: number; lastExit: Job['lastExit'] };
+type WaitAnswer = { job: number; status: number; lastExit: Job['lastExit']; execFailed?: Job['execFailure'] };
 const fgPids = new WeakMap<Job, Set<number>>();
 const reported = new WeakMap<ApiContext, Map<string, { at: number; pids: Set<number>; answer: WaitAnswer }>>();
 
@@ -58,7 +58,7 @@ function noteReported(ctx: ApiContext, job: Job, status: number): void {
   if (!m) reported.set(ctx, (m = new Map()));
   const now = Date.now();
   for (const [k, v] of m) if (now - v.at > REPORTED_KEPT_MS) m.delete(k);
-  m.set(`${job.ownerUid}:${job.number}`, { at: now, pids, answer: { job: job.number, status, lastExit: job.lastExit } });
+  m.set(`${job.ownerUid}:${job.number}`, { at: now, pids, answer: { job: job.number, status, lastExit: job.lastExit, execFailed: job.execFailure } });
 }
 
 function justReported(ctx: ApiContext, req: ApiRequest, spec: string): WaitAnswer | null {
@@ -414,6 +414,8 @@ export const jobsModule: Module = {
       if (job.program == null) {
         noteReported(ctx, job, status);
         takeReport(ctx, job);
+        // Its exec failed (a missing #! interpreter, one not executable): `run` says so as bash would.
+        if (job.execFailure) return { job: job.number, status, lastExit: job.lastExit, execFailed: job.execFailure };
       }
       return { job: job.number, status, lastExit: job.lastExit };
     },

@@ -93,16 +93,23 @@ async function run(argv: string[], o: { name?: string; user?: string; cwd?: stri
   const end = await a.done;
   unforward();
   const code = await ending(end, r.job, r.command);
-  await reported(c, end, r.job);
+  const failed = await reported(c, end, r.job);
+  // Its exec failed past run's own check (a #! interpreter missing or not executable): said as
+  // bash says it, with bash's status (126: found but cannot run), not a silent 127.
+  if (failed) {
+    process.stderr.write(`appinit: ${failed.said}\n`);
+    return failed.status;
+  }
   return code;
 }
 
 // A job `run` ran in the foreground (ad hoc: never restarted by a policy) has had its status told
 // by `run`: it is not listed again by `jobs`, nor taken by a later `wait -n` (bash forgets a
-// foreground job once it has returned its status). Taken here as `wait %N` takes an ended job.
-async function reported(c: Client, end: AttachEnd, job: number): Promise<void> {
-  if (end.kind !== 'exit') return;
-  try { await c.wait(`%${job}`); } catch { /* gone already */ }
+// foreground job once it has returned its status). Taken here as `wait %N` takes an ended job;
+// the answer says whether its exec failed.
+async function reported(c: Client, end: AttachEnd, job: number): Promise<{ said: string; status: number } | null> {
+  if (end.kind !== 'exit') return null;
+  try { return (await c.wait(`%${job}`)).execFailed ?? null; } catch { return null; /* gone already */ }
 }
 
 // bash's `jobs [-lprs] [jobspec ...]`: -r only running jobs, -s only stopped ones; with job specs

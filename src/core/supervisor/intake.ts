@@ -1,24 +1,62 @@
 // From the helper's words to the machine's: each helper event about a job becomes at most one
-// job event (and, for a reaped process, an accounting record). Pure: no store, no timers.
+// job event (and, for a reaped process, an accounting record). No store, no timers: an exec
+// failure reads only the command's #! line.
+import { constants } from 'node:os';
 import type { ExitEvent, HelperEvent, SpawnedEvent } from '../../os/helper-protocol.js';
+import { commandFile, mayExecute, scriptInterpreter, shownPath } from '../../os/interpreter.js';
 import { decodeStatus } from '../../os/helper-protocol.js';
 import type { Job } from './job.js';
 import type { JobEvent } from './machine.js';
 import { termination } from './termination.js';
 
+const { ENOENT, EACCES, ENOEXEC } = constants.errno;
+
+/** A failed exec as the daemon tells it (`reason`, in status) and as a shell says it (`said`, with
+ *  bash's status: 127 for a file not found, 126 for one found that cannot be run). */
+export interface ExecFailure { reason: string; said: string; status: 126 | 127 }
+
 /** Why exec (or a step before it) failed, naming what it failed on. */
 export function execErrorText(job: Pick<Job, 'spec'>, r: Pick<SpawnedEvent, 'execErrno' | 'stage' | 'error' | 'path'>): string | null {
+  return execFailureOf(job, r)?.reason ?? null;
+}
+
+/** Why exec (or a step before it) failed, for status and for a shell. Reads the command's #! line
+ *  when the file is there: execve's ENOENT or EACCES may be its interpreter's. */
+export function execFailureOf(job: Pick<Job, 'spec'>, r: Pick<SpawnedEvent, 'execErrno' | 'stage' | 'error' | 'path'>): ExecFailure | null {
   if (!r.execErrno) return null;
   const p = job.spec;
   const stage = r.stage ?? 'exec';
-  if (stage === 'exec' && r.execErrno === 2) return `command not found: ${p.argv[0]}`;
+  const cmd = p.argv[0];
+  const error = r.error ?? `errno ${r.execErrno}`;
+  if (stage === 'exec') {
+    const file = commandFile(cmd, p.cwd, p.env.PATH ?? process.env.PATH);
+    const interp = file ? scriptInterpreter(file) : null;
+    if (r.execErrno === ENOENT) {
+      if (interp) {
+        const i = shownPath(interp);
+        return { reason: `${cmd}: bad interpreter ${i}: ${error}`, said: `${cmd}: ${i}: bad interpreter: ${error}`, status: 127 };
+      }
+      // There, with no #! line: a program whose loader (ELF interpreter) is missing, as bash says it.
+      if (file) return { reason: `${cmd}: cannot execute: required file not found`, said: `${cmd}: cannot execute: required file not found`, status: 127 };
+      return { reason: `command not found: ${cmd}`, said: `${cmd}: ${cmd.includes('/') ? 'No such file or directory' : 'command not found'}`, status: 127 };
+    }
+    // The script may be run but its interpreter may not.
+    if (r.execErrno === EACCES && file && interp && mayExecute(file) && !mayExecute(interp)) {
+      const i = shownPath(interp);
+      return { reason: `${cmd}: bad interpreter ${i}: ${error}`, said: `${cmd}: ${i}: bad interpreter: ${error}`, status: 126 };
+    }
+    const said = r.execErrno === ENOEXEC ? `${cmd}: cannot execute binary file: ${error}` : `${cmd}: ${error}`;
+    return { reason: `exec: ${error} (${r.path || cmd})`, said, status: 126 };
+  }
   const target = (t: { kind: string; path?: string }) => (t.path ?? t.kind);
   const what: Record<string, string | null | undefined> = {
-    exec: p.argv[0], chdir: p.cwd, stdin: target(p.stdin), stdout: target(p.stdout), stderr: target(p.stderr),
+    chdir: p.cwd, stdin: target(p.stdin), stdout: target(p.stdout), stderr: target(p.stderr),
     user: p.user, group: p.group, tty: typeof p.tty === 'string' ? p.tty : 'pty',
   };
   const on = r.path || what[stage];
-  return `${stage}: ${r.error ?? `errno ${r.execErrno}`}${on ? ` (${on})` : ''}`;
+  const reason = `${stage}: ${error}${on ? ` (${on})` : ''}`;
+  // Before exec: the child exited 127 (native/supervise.c child_fail).
+  return { reason, said: reason, status: 127 };
 }
 
 /** True when an exit event is the end of the job's current leader. */

@@ -11,6 +11,9 @@ export interface Job extends Omit<JobRow, 'state' | 'lastExit'>, JobCore {
   timer: NodeJS.Timeout | null;
   /** A pty's initial size for the next spawn (from the terminal that runs it). */
   winsize: { rows: number; cols: number } | null;
+  /** How its last spawn's exec failed, as a shell says it (for `run`, which reports it); null
+   *  when it did not. Not stored: `run` asks for it as the job ends. */
+  execFailure: { said: string; status: 126 | 127 } | null;
 }
 
 /** A change of a job, for the event stream and the foreground log. */
@@ -48,7 +51,7 @@ export function jobFromRow(row: JobRow): Job {
     restarts: row.restarts, restartTimes: row.restartTimes.filter((t) => t <= monoNow()), /* later ones are of an earlier boot */ attempt: row.attempt, lastExit: row.lastExit as Termination | null,
     reason: row.reason, suspended: row.suspended, ownerUid: row.ownerUid, createdAt: row.createdAt,
     timer: null, others: new Set(), populated: false, killRounds: 0, startedMono: null, stopSig: null,
-    touchedAt: row.createdAt, foreign: false, execError: null, opening: null, waitingFor: null, winsize: null,
+    touchedAt: row.createdAt, foreign: false, execError: null, opening: null, waitingFor: null, winsize: null, execFailure: null,
     statusText: row.statusText ?? null, clearing: null, extendUntil: null,
   };
 }

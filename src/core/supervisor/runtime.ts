@@ -17,7 +17,7 @@ import { reapedRecord, unknownEndRecord } from '../accounting/record.js';
 import { decodeStatus } from '../../os/helper-protocol.js';
 import { reapChild } from '../../os/reap.js';
 import { MAX_TIMER_MS, now, type Now } from './clock.js';
-import { execErrorText, jobEventOf, jobIdOf } from './intake.js';
+import { execFailureOf, jobEventOf, jobIdOf } from './intake.js';
 import { ForeignWatch, reconcileJob } from './reconcile.js';
 import { isResting, jobFromRow, leaderEnded, RESTING as RESTING_STATES, type Job, type JobChange } from './job.js';
 import { resumeEffects, step, type Effect, type EventOf, type EventType, type JobCore, type Survivor } from './machine.js';
@@ -599,7 +599,9 @@ export class Supervisor extends EventEmitter {
       // cgroup, or starts it again (resumeEffects), as after a restart of the daemon.
       if (r instanceof HelperLost) return;
       if (r instanceof Error) return this.apply(job, { type: 'spawnFailed', error: r.message });
-      this.apply(job, { type: 'spawned', pid: r.pid, start: r.start, execError: execErrorText(job, r), tracked: this.tracked });
+      const failed = execFailureOf(job, r);
+      job.execFailure = failed && { said: failed.said, status: failed.status };
+      this.apply(job, { type: 'spawned', pid: r.pid, start: r.start, execError: failed?.reason ?? null, tracked: this.tracked });
     });
   }
 

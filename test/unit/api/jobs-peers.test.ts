@@ -14,7 +14,7 @@ function job(id: number, owner: number, command: string): Job {
     id, number: id, program: null, instance: 0, ownerUid: owner, state: 'running', want: 'up', pid: 10_000 + id,
     startTicks: 1, startedAt: Date.now(), restarts: 0, restartTimes: [], attempt: 0, lastExit: null, reason: null,
     suspended: false, createdAt: id, spec: { name: command.split(' ')[0], commandText: command, tty: false } as Job['spec'],
-    timer: null, others: new Set(), foreign: false, execError: null, stopSig: null, touchedAt: id, winsize: null,
+    timer: null, others: new Set(), foreign: false, execError: null, stopSig: null, touchedAt: id, winsize: null, execFailure: null,
     startedMono: 0, populated: false, killRounds: 0, opening: null, waitingFor: null,
   } as Job;
 }

@@ -1,0 +1,61 @@
+// A script's #! interpreter, to name it when exec fails: execve says ENOENT both for a missing
+// command and for a script whose interpreter is missing, and EACCES for a script whose
+// interpreter may not be run; "command not found" for a file that is there misleads.
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+
+// The kernel reads at most this much of a #! line (BINPRM_BUF_SIZE).
+const LINE_MAX = 256;
+
+/** The file execvpe runs for argv0: a name with a slash from cwd, else the first regular file
+ *  of that name in PATH; null when there is none. */
+export function commandFile(argv0: string, cwd: string, path: string | undefined): string | null {
+  const isFile = (p: string) => {
+    try { return statSync(p).isFile(); } catch { return false; }
+  };
+  if (argv0.includes('/')) {
+    const p = isAbsolute(argv0) ? argv0 : join(cwd, argv0);
+    return isFile(p) ? p : null;
+  }
+  for (const dir of (path ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    const d = dir || '.';
+    const p = join(isAbsolute(d) ? d : join(cwd, d), argv0);
+    if (isFile(p)) return p;
+  }
+  return null;
+}
+
+/** The interpreter a script's #! line names, as the kernel takes it (up to a blank or the line's
+ *  end: a CR of a DOS line ending is part of it); null when the file cannot be read or has none. */
+export function scriptInterpreter(file: string): string | null {
+  let fd: number;
+  try { fd = openSync(file, 'r'); } catch { return null; }
+  try {
+    const buf = Buffer.alloc(LINE_MAX);
+    const n = readSync(fd, buf, 0, LINE_MAX, 0);
+    if (n < 3 || buf[0] !== 0x23 /* # */ || buf[1] !== 0x21 /* ! */) return null;
+    const line = buf.subarray(2, n).toString('latin1').split('\n')[0];
+    const interp = /^[ \t]*([^ \t]+)/.exec(line)?.[1];
+    return interp ?? null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether this process may execute a file (the daemon's view: a job run as another user may differ). */
+export function mayExecute(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A path as a terminal should show it: control characters as ^X (the CR of `#!/bin/sh\r`). */
+export function shownPath(p: string): string {
+  // eslint-disable-next-line no-control-regex
+  return p.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\x7f' ? '^?' : `^${String.fromCharCode(c.charCodeAt(0) + 64)}`));
+}
