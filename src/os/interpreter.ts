@@ -25,9 +25,10 @@ export function commandFile(argv0: string, cwd: string, path: string | undefined
   return null;
 }
 
-/** The interpreter a script's #! line names, as the kernel takes it (up to a blank or the line's
- *  end: a CR of a DOS line ending is part of it); null when the file cannot be read or has none. */
-export function scriptInterpreter(file: string): string | null {
+/** A script's #! line as the kernel takes it: the interpreter (up to a blank or the line's end: a
+ *  CR of a DOS line ending is part of it) and, if any, the rest as one argument; null when the
+ *  file cannot be read or has none. */
+export function shebang(file: string): string[] | null {
   let fd: number;
   try { fd = openSync(file, 'r'); } catch { return null; }
   try {
@@ -35,13 +36,18 @@ export function scriptInterpreter(file: string): string | null {
     const n = readSync(fd, buf, 0, LINE_MAX, 0);
     if (n < 3 || buf[0] !== 0x23 /* # */ || buf[1] !== 0x21 /* ! */) return null;
     const line = buf.subarray(2, n).toString('latin1').split('\n')[0];
-    const interp = /^[ \t]*([^ \t]+)/.exec(line)?.[1];
-    return interp ?? null;
+    const m = /^[ \t]*([^ \t]+)(?:[ \t]+(.*?))?[ \t]*$/.exec(line);
+    return m ? [m[1], ...(m[2] ? [m[2]] : [])] : null;
   } catch {
     return null;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The interpreter a script's #! line names; null when the file cannot be read or has none. */
+export function scriptInterpreter(file: string): string | null {
+  return shebang(file)?.[0] ?? null;
 }
 
 /** Whether this process may execute a file (the daemon's view: a job run as another user may differ). */

@@ -1,7 +1,8 @@
 // Programs without a control file, as PM2 users expect: `start app.js --name api`,
 // `start --name api -- CMD ARGS`, `delete`, `list`/`ls`, `describe`, `scale`. `start NAME...`
 // (no --name, no "--", no script) still starts known programs.
-import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { mayExecute, shebang } from '../../os/interpreter.js';
 import { basename, delimiter, extname, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from '../args.js';
 import type { ProgramDescription, ProgramRow } from '../../client/index.js';
@@ -16,25 +17,6 @@ import { DEFAULT_WAIT_S, lifecycle, reportWait, up, waitSeconds } from './progra
 // As PM2 picks an interpreter by extension (`.sh`: bash, as PM2's); anything else is executed
 // itself. A script's own `#!` line comes first (shebang).
 const INTERPRETERS: Record<string, string> = { '.js': 'node', '.mjs': 'node', '.cjs': 'node', '.py': 'python3', '.sh': 'bash' };
-
-// A script's `#!` line as argv (`#!/usr/bin/env python3` -> [/usr/bin/env, python3]), or null.
-// The kernel passes what follows the interpreter as one argument, as here.
-function shebang(file: string): string[] | null {
-  let head = '';
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      const buf = Buffer.alloc(256);
-      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
-    } finally { closeSync(fd); }
-  } catch { return null; }
-  const m = /^#!\s*(\S+)(?:[ \t]+([^\r\n]*?))?[ \t]*\r?\n/.exec(head);
-  return m ? [m[1], ...(m[2] ? [m[2]] : [])] : null;
-}
-
-function executable(file: string): boolean {
-  try { accessSync(file, constants.X_OK); return true; } catch { return false; }
-}
 
 /** The absolute path of a command on this PATH, or the command as given. */
 export function which(cmd: string, path = process.env.PATH ?? ''): string {
@@ -62,7 +44,7 @@ export function adHocCommand(args: string[], interpreter?: string): { argv: stri
     // the interpreter it names (a bash script given to sh crash-looped on its first array).
     // (A node script keeps the Node that runs this CLI, as before.)
     const bang = interpreter == null && INTERPRETERS[ext] !== 'node' ? shebang(script) : null;
-    if (bang) return { argv: [...(executable(script) ? [] : bang), script, ...rest], name: basename(first, extname(first)) };
+    if (bang) return { argv: [...(mayExecute(script) ? [] : bang), script, ...rest], name: basename(first, extname(first)) };
     const interp = interpreter ?? INTERPRETERS[ext];
     // node: the one running this CLI, so the program gets the Node the user has.
     const lead = interp == null || interp === 'none' ? [] : [interp === 'node' ? process.execPath : which(interp)];
