@@ -34,6 +34,7 @@ describe('run fails at once with the reason', () => {
   });
 
   test('an exec that fails past the check names the #! interpreter, as bash: missing 127, not executable 126', async () => {
+    await h.cli(['info']); // the daemon up first: its "started the daemon" line is not run's
     // Both are executable files, so run's own check passes: execve itself fails in the job.
     chmodSync(h.write('badinterp', '#!/nonexistent/interp -x\necho hi\n'), 0o755);
     const ine = h.write('ine', 'echo x\n'); // the interpreter, not executable
