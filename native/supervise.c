@@ -1738,6 +1738,7 @@ typedef struct {
   int argc;
   int envc;
   const char *job, *cwd, *user, *group, *stdin_path, *out, *err, *tty, *req;
+  int nice_set, nice_val; /* `nice N`: setpriority after the ids change (the kernel checks it for the user) */
   int umask_set;
   mode_t umask_val;
   int ts, keep, period;
@@ -1984,6 +1985,8 @@ static int child_main(void *arg) {
   if (a->gid != (gid_t)-1 && setgid(a->gid) < 0) child_fail(sfd, "setgid", NULL);
   if (a->uid != (uid_t)-1 && setuid(a->uid) < 0) child_fail(sfd, "setuid", NULL);
   if (rq->umask_set) umask(rq->umask_val);
+  /* As the user: raising it is anyone's, lowering it RLIMIT_NICE's (else it stays the helper's). */
+  if (rq->nice_set) (void)setpriority(PRIO_PROCESS, 0, rq->nice_val);
   if (in < 0 && a->inr >= 0) in = a->inr;
   if (in < 0) {
     const char *ip = rq->stdin_path && rq->stdin_path[0] ? rq->stdin_path : "/dev/null";
@@ -3301,6 +3304,7 @@ static void handle_frame(char *p, size_t n) {
     else if (strcmp(k, "tty") == 0) rq.tty = v;
     else if (strcmp(k, "req") == 0) rq.req = v;
     else if (strcmp(k, "umask") == 0) { rq.umask_set = 1; rq.umask_val = (mode_t)strtol(v, NULL, 8); }
+    else if (strcmp(k, "nice") == 0) { rq.nice_set = 1; rq.nice_val = atoi(v); }
     else if (strcmp(k, "ts") == 0) rq.ts = strcmp(v, "iso") == 0 ? 1 : strcmp(v, "unix") == 0 ? 2 : 0;
     else if (strcmp(k, "maxsize") == 0) rq.maxsize = (off_t)strtoll(v, NULL, 10);
     else if (strcmp(k, "keep") == 0) rq.keep = atoi(v);

@@ -38,6 +38,7 @@ export function normalize(spec: ProgramSpec, baseDir: string): Program {
     afterExited: spec.afterExited ?? [],
     needs: spec.needs ?? {},
     umask: spec.umask ?? null,
+    ...(spec.nice != null ? { nice: spec.nice } : {}),
     stdin: onTty ? { kind: 'file', path: tty } : file(spec.stdin, { kind: 'null' }),
     stdout: onTty ? { kind: 'file', path: tty, append: true } : file(spec.stdout, { kind: 'log' }),
     stderr: onTty ? { kind: 'stdout' } : file(spec.stderr, { kind: 'log' }),

@@ -73,6 +73,8 @@ export interface Program {
   /** Resources acquired all at once before the job starts, given back when it ends (coord); {} = none. */
   needs: Record<string, number>;
   umask: number | null;
+  /** The nice value the job starts with (a `run` takes its caller's, as a shell's child); null: the daemon's. */
+  nice?: number | null;
   stdin: InputSource;
   stdout: OutputTarget;
   stderr: OutputTarget;

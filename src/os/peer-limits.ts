@@ -27,3 +27,28 @@ export function hardLimits(pid: number): Record<string, number | null> | null {
   }
   return out;
 }
+
+/** A process's soft and hard limits (null = unlimited), by setrlimit's names, and its nice value:
+ *  what a shell's child gets (`nice -n 10 appinit run -- make`, `ulimit -c unlimited; appinit run
+ *  -- ./crash`); null when they cannot be read. */
+export function processState(pid: number): { rlimits: Record<string, { soft: number | null; hard: number | null }>; nice: number } | null {
+  let text: string;
+  let stat: string;
+  try {
+    text = readFileSync(`/proc/${pid}/limits`, 'utf8');
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const rlimits: Record<string, { soft: number | null; hard: number | null }> = {};
+  const v = (x: string | undefined) => (x === 'unlimited' || x == null ? null : Number(x));
+  for (const [name, row] of Object.entries(ROWS)) {
+    const line = text.split('\n').find((l) => l.startsWith(row));
+    if (!line) continue;
+    const f = line.slice(row.length).trim().split(/\s+/);
+    rlimits[name] = { soft: v(f[0]), hard: v(f[1]) };
+  }
+  // Field 19 of stat, counted after the command's closing parenthesis (a name may hold spaces).
+  const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  return Number.isInteger(nice) ? { rlimits, nice } : null;
+}

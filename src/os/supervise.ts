@@ -23,6 +23,8 @@ export interface SpawnRequest {
   user?: string | null;
   group?: string | null;
   umask?: number | null;
+  /** setpriority in the child, after it became its user (the kernel checks it as for the user). */
+  nice?: number | null;
   stdin?: string;
   stdout: StreamSpec;
   stderr: StreamSpec;
@@ -423,6 +425,7 @@ function spawnFrame(id: string, req: SpawnRequest): Frame {
   if (req.user) f.add('user', req.user);
   if (req.group) f.add('group', req.group);
   if (req.umask != null) f.add('umask', req.umask.toString(8));
+  if (req.nice != null) f.add('nice', String(req.nice));
   f.add('stdin', req.stdin ?? '/dev/null').add('stdout', req.stdout).add('stderr', req.stderr);
   if (req.tty) f.add('tty', req.tty);
   for (const [name, l] of Object.entries(req.rlimits ?? {})) f.add('rlimit', `${name}:${l.soft ?? 'unlimited'}:${l.hard ?? 'unlimited'}`);

@@ -93,6 +93,20 @@ describe('a home is trusted only when it is ours', { skip: isRoot ? false : 'nee
 });
 
 describe('the daemon\'s own files', () => {
+  test('a job run from a shell has that shell\'s nice value and limits, as its child would (nice -n 7 appinit run, ulimit -c)', async () => {
+    const h = new TestHome();
+    try {
+      assert.equal((await h.cli(['info'])).code, 0);
+      const r = spawnSync('sh', ['-c', `ulimit -S -c 4096; ulimit -S -t 500; exec nice -n 7 "$0" "$1" run -- sh -c 'echo "$(nice) $(ulimit -S -c) $(ulimit -S -t)"'`, process.execPath, CLI], { env: h.env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, '7 4096 500\n', 'the caller\'s nice value, core and CPU limits');
+      const plain = await h.cli(['run', '--', 'sh', '-c', 'echo "$(nice) $(ulimit -S -t)"']);
+      assert.equal(plain.stdout, '0 unlimited\n', 'and only that job');
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a daemon a command started takes none of that shell\'s lowered limits, nice value or CPU mask (a ulimit -t killed it later)', async () => {
     const h = new TestHome();
     try {

@@ -12,6 +12,7 @@ import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
 import { mayKill, sendSignal, startTicks } from '../../os/host.js';
 import { lookupUser, readAllProcesses } from '../../os/proc/index.js';
 import { isSameProcess, processIdentity } from '../../os/proc/identity.js';
+import { processState } from '../../os/peer-limits.js';
 import type { JobsRow } from '../views.js';
 import { ApiError } from '../errors.js';
 import { jobOfRecordedPid } from '../../store/records.js';
@@ -223,7 +224,11 @@ export const jobsModule: Module = {
       }
       const name = b.name ?? freeName(ctx, basename(argv[0]).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[-.]+/, '') || 'job', uid, runAsUid, lookupUser(uid)?.name ?? String(uid));
       const commandText = joinCommand(argv);
+      // A shell's child has the shell's limits and nice value: so has a job run from it (the
+      // caller's own, read by us: nothing the caller says). Not through the dashboard (the peer is us).
+      const caller = req.peer.pid && req.peer.pid !== process.pid ? processState(req.peer.pid) : null;
       const spec = normalize({
+        ...(caller ? { rlimits: caller.rlimits, nice: caller.nice } : {}),
         name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: user != null ? 'add' : 'replace',
         restart: 'never', tty: b.tty === true, stdin: b.tty ? { kind: 'null' } : { kind: 'pipe' }, user, autostart: false,
         ...(b.umask != null ? { umask: b.umask } : {}),

@@ -91,6 +91,7 @@ export function buildSpawnRequest(job: JobRow, ctx: SpawnContext, peers: Iterabl
     user: p.user,
     group: p.unixGroup ?? null, // the Unix group; p.group is the program group (`web:*`)
     umask: p.umask,
+    nice: p.nice ?? null,
     stdin: p.stdin.kind === 'file' || p.stdin.kind === 'fifo' ? p.stdin.path : p.stdin.kind === 'pipe' ? 'pipe' : '/dev/null',
     stdout: stream(p.stdout, join(dir, 'out.log')),
     stderr: stream(p.stderr, join(dir, 'err.log')),
