@@ -142,6 +142,7 @@ export const BODIES: Readonly<Record<string, Body>> = {
     rows: int('a number of rows'), cols: int('a number of columns'), umask: int('a whole number from 0 to 511 (umask 022 is 18)'),
   },
   'POST /v1/jobs/start': { id: int('a job id') },
+  'POST /v1/jobs/reported': { ids: list(int('a job id'), 'an array of job ids') },
   'POST /v1/fg': { id: int('a job id'), spec: jobSpec, resume: bool },
   'POST /v1/bg': { spec: jobSpec },
   'POST /v1/kill': { targets: list(str(), 'job specs, pids or names'), signal },

@@ -216,10 +216,13 @@ export class Client {
   }
   /** Starts a held job. */
   startJob(id: number): Promise<{ id: number; job: number }> { return this.call('POST', '/v1/jobs/start', { id }); }
-  /** The caller's jobs, as bash's `jobs` (finished ad-hoc jobs are reported once, then forgotten). */
-  jobs(): Promise<(JobsRow & { id: number; name: string; tty: boolean })[]> {
-    return this.call('GET', '/v1/jobs');
+  /** The caller's jobs, as bash's `jobs` (finished ad-hoc jobs are reported once, then forgotten);
+   *  with `keep`, none is reported: the caller reports the ones it printed with jobsReported. */
+  jobs(o: { keep?: boolean } = {}): Promise<(JobsRow & { id: number; name: string; tty: boolean })[]> {
+    return this.call('GET', o.keep ? '/v1/jobs?keep=1' : '/v1/jobs');
   }
+  /** Reports these ended jobs (by id) as `jobs` reports what it printed: forgotten, their ends kept for `wait PID`. */
+  jobsReported(ids: number[]): Promise<{ reported: number }> { return this.call('POST', '/v1/jobs/reported', { ids }); }
   /** Continues a job (if stopped) for a terminal to attach to: by job spec, or by id. With
    *  `resume: false` it only finds the job (attach first, then continue it, so no end is missed). */
   fg(spec?: string | { id: number }, o: { resume?: boolean } = {}): Promise<{ id: number; job: number; command: string; tty: boolean; pid: number }> {

@@ -257,6 +257,53 @@ describe('job control', () => {
     await waitFor('pkill reached it', () => !alive(pid));
   });
 
+  test('wait PID (the $! run --bg printed) returns the job\'s status after jobs reported and forgot the job, as bash\'s bgpids', async () => {
+    const r = await h.cli(['run', '--bg', '--', 'sh', '-c', 'sleep 0.3; exit 3']);
+    const [, n, pid] = /^\[(\d+)\] (\d+)\n$/.exec(r.stdout)!;
+    // Seen ended by a listing that does not report it, so that the plain `jobs` below does.
+    await waitFor('the job ended', async () => (await (await h.api()).jobs({ keep: true })).some((j) => j.number === Number(n) && j.status.kind === 'done'));
+    assert.equal((await h.cli(['jobs', '-p'])).stdout.split('\n').filter((l) => l === pid).length, 1, 'jobs -p: the ended job\'s pid');
+    assert.match((await h.cli(['jobs'])).stdout, new RegExp(`\\[${n}\\][+ -]  Exit 3 {18}sh -c 'sleep 0.3; exit 3'\\n`));
+    assert.doesNotMatch((await h.cli(['jobs'])).stdout, /Exit 3/, 'reported once, then forgotten');
+    for (let i = 0; i < 2; i++) {
+      const w = await h.cli(['wait', pid]);
+      assert.deepEqual([w.code, w.stderr], [3, ''], `wait ${pid} (${i + 1}): the job's status, as bash's wait $! after jobs showed it`);
+    }
+    const gone = await h.cli(['wait', `%${n}`]);
+    assert.deepEqual([gone.code, gone.stderr], [127, `appinit: wait: %${n}: no such job\n`], 'the job itself is forgotten, as in bash');
+  });
+
+  test('only a listing that printed an ended job reports it: jobs -r, -s, -p, jobs %N of another and a closed pipe leave it to jobs', async () => {
+    for (const j of await (await h.api()).jobs()) if (j.pid) await h.cli(['kill', '-KILL', `%${j.number}`]);
+    await waitFor('nothing running', async () => (await (await h.api()).jobs({ keep: true })).every((j) => j.status.kind !== 'running'));
+    await h.cli(['jobs']); // report and forget what ended
+    const [, na, pa] = /^\[(\d+)\] (\d+)/.exec((await h.cli(['run', '--bg', '--', 'sleep', '1001'])).stdout)!;
+    const [, nb, pb] = /^\[(\d+)\] (\d+)/.exec((await h.cli(['run', '--bg', '--', 'sh', '-c', 'exit 4'])).stdout)!;
+    await waitFor('the second job ended', async () => (await (await h.api()).jobs({ keep: true })).some((j) => j.number === Number(nb) && j.status.kind === 'done'));
+    const running = `[${na}]-  Running                 sleep 1001 &\n`;
+    const exit4 = `[${nb}]+  Exit 4                  sh -c 'exit 4'\n`;
+    try {
+      assert.equal((await h.cli(['jobs', '-r'])).stdout, running);
+      assert.equal((await h.cli(['jobs', '-s'])).stdout, '');
+      // The ended job's pid, not an empty line.
+      assert.equal((await h.cli(['jobs', '-p'])).stdout, `${pa}\n${pb}\n`);
+      assert.equal((await h.cli(['jobs', `%${na}`])).stdout, running);
+      assert.equal((await h.cli(['jobs', '-l', `%${na}`])).stdout, `[${na}]- ${pa.padStart(5)} Running                 sleep 1001 &\n`);
+      // A reader gone before anything was written saw no line: nothing is reported.
+      const piped = spawnSync('sh', ['-c', `{ sleep 0.5; "${process.execPath}" "${CLI}" jobs; } | true`], { env: h.env, encoding: 'utf8' });
+      assert.equal(piped.status, 0, piped.stderr);
+      assert.equal((await h.cli(['jobs'])).stdout, running + exit4, 'the plain jobs reports it');
+      assert.equal((await h.cli(['jobs'])).stdout, running.replace(']-', ']+'), 'once');
+      // jobs -l %N naming an ended job prints it (with its pid, as bash's) and so reports it.
+      const [, nc, pc] = /^\[(\d+)\] (\d+)/.exec((await h.cli(['run', '--bg', '--', 'sh', '-c', 'exit 6'])).stdout)!;
+      await waitFor('the third job ended', async () => (await (await h.api()).jobs({ keep: true })).some((j) => j.number === Number(nc) && j.status.kind === 'done'));
+      assert.equal((await h.cli(['jobs', '-l', `%${nc}`])).stdout, `[${nc}]+ ${pc.padStart(5)} Exit 6                  sh -c 'exit 6'\n`);
+      assert.equal((await h.cli(['jobs'])).stdout, running.replace(']-', ']+'), 'jobs -l %N reported it');
+    } finally {
+      await h.cli(['kill', '-KILL', `%${na}`]);
+    }
+  });
+
   test('a stop from another shell (kill -STOP) comes from the kernel and shows in status', async () => {
     await h.up(`programs:\n  svc:\n    command: sleep 1000\n`);
     const j = await h.waitJob('svc', 'running', (x) => x.state === 'running');

@@ -16,7 +16,7 @@ import { processState } from '../../os/peer-limits.js';
 import type { JobsRow } from '../views.js';
 import { ApiError } from '../errors.js';
 import { jobOfRecordedPid } from '../../store/records.js';
-import { bool, envObject, optInt, optText, programName, signalArg, text, textList } from '../input.js';
+import { bool, envObject, optInt, optText, programName, queryFlag, signalArg, text, textList } from '../input.js';
 import type { Module } from '../modules.js';
 import { checkCommand, checkCwd, runUser } from './preflight.js';
 import { callerRunAs } from '../owner.js';
@@ -81,8 +81,56 @@ function toldEnded(ctx: ApiContext): Set<number> {
 function takeReport(ctx: ApiContext, job: Job): void {
   if (isResting(job)) {
     toldEnded(ctx).delete(job.id);
-    ctx.sup.forget(job);
+    forgetEnded(ctx, job);
   } else toldEnded(ctx).add(job.id);
+}
+
+// bash's bgpids: `wait $!` still answers with a job's status after the job itself was reported
+// and forgotten (by `jobs`, or by a wait that took it). Kept per job, newest last, for the last
+// REMEMBERED_MAX ended shell jobs (bash keeps at least CHILD_MAX of them), with the leader's pid
+// when this daemon saw it (else the accounting record names the job of a pid).
+const REMEMBERED_MAX = 1024;
+type Remembered = { uid: number; pid: number | null; answer: WaitAnswer };
+const rememberedOf = new WeakMap<ApiContext, Map<number, Remembered>>();
+// The pid of each job's leader, as `run --bg` printed it ($!): a job's pid is null once its
+// leader ended, and `jobs -p`, `jobs -l` and `wait PID` still name it by that pid.
+const leaders = new WeakMap<Job, number>();
+
+function leaderOf(job: Job): number | null {
+  if (job.pid != null) leaders.set(job, job.pid);
+  return job.pid ?? leaders.get(job) ?? null;
+}
+
+function remembered(ctx: ApiContext): Map<number, Remembered> {
+  let m = rememberedOf.get(ctx);
+  if (!m) rememberedOf.set(ctx, (m = new Map()));
+  return m;
+}
+
+// A finished shell job leaves the table: its end is kept for a later `wait PID`.
+function forgetEnded(ctx: ApiContext, job: Job): void {
+  const m = remembered(ctx);
+  m.delete(job.id);
+  m.set(job.id, { uid: job.ownerUid, pid: leaderOf(job), answer: { job: job.number, status: job.lastExit ? shellStatus(job.lastExit) : 0, lastExit: job.lastExit } });
+  for (const k of m.keys()) {
+    if (m.size <= REMEMBERED_MAX) break;
+    m.delete(k);
+  }
+  ctx.sup.forget(job);
+}
+
+// The end of a forgotten job of the caller's whose leader had this pid (newest first, as a pid
+// may have been used again), or null.
+function rememberedPid(ctx: ApiContext, req: ApiRequest, spec: string): WaitAnswer | null {
+  if (!/^\d+$/.test(spec)) return null;
+  const pid = Number(spec);
+  const m = rememberedOf.get(ctx);
+  if (!m) return null;
+  const mineOnly = (e: Remembered | undefined) => (e && (e.uid === req.peer.uid || req.peer.uid === 0) ? e : undefined);
+  const byPid = [...m.values()].reverse().find((e) => e.pid === pid && mineOnly(e));
+  if (byPid) return byPid.answer;
+  const id = jobOfRecordedPid(ctx.db, pid);
+  return (id != null ? mineOnly(m.get(id)) : undefined)?.answer ?? null;
 }
 
 function mine(ctx: ApiContext, req: ApiRequest): Job[] {
@@ -136,7 +184,8 @@ export function jobsRow(j: Job, marker: JobsRow['marker']): JobsRow {
     const t = j.lastExit;
     status = t?.signal != null ? { kind: 'signalled', signal: t.signal, core: t.core } : { kind: 'done', code: t?.code ?? 0 };
   }
-  return { number: j.number, marker, pid: j.pid, pids: j.pid != null ? [j.pid, ...j.others] : [...j.others], command: j.spec.commandText, status };
+  // An ended job keeps its leader's pid, as bash's `jobs -l` and `jobs -p` show it.
+  return { number: j.number, marker, pid: leaderOf(j), pids: j.pid != null ? [j.pid, ...j.others] : [...j.others], command: j.spec.commandText, status };
 }
 
 // The current and previous jobs (%+, %-, a bare fg or kill %%) are the caller's own, as a shell's
@@ -167,6 +216,27 @@ function signalOf(v: unknown): { name: string; number: number } {
   } catch (err) {
     throw new ApiError('usage', (err as Error).message);
   }
+}
+
+// A `jobs` listing reported this job to its owner: a finished shell job is forgotten (its end
+// kept for `wait PID`); one whose leader ended while something it left runs on is reported once
+// too, as bash reports `Exit 3` once, and stays (its leftovers are still its own) unlisted.
+// Root looking at every user's jobs takes no user's report (and with it the status their
+// `wait %N` would return). A held job (created, its terminal not attached yet) has not run.
+// True when the job was reported now.
+function report(ctx: ApiContext, req: ApiRequest, job: Job): boolean {
+  if (job.ownerUid !== req.peer.uid || job.program != null || job.startedAt == null) return false;
+  const told = toldEnded(ctx);
+  if (isResting(job)) {
+    told.delete(job.id);
+    forgetEnded(ctx, job);
+    return true;
+  }
+  if (leaderEnded(job) && !told.has(job.id)) {
+    told.add(job.id);
+    return true;
+  }
+  return false;
 }
 
 /** The jobs module. */
@@ -239,6 +309,7 @@ export const jobsModule: Module = {
       if (!b.hold) {
         ctx.sup.start([job]);
         pid = await ctx.sup.waitStarted(job); // `[1] 4419` needs the pid, even of a run already over
+        if (pid != null) leaders.set(job, pid); // the $! that `wait PID` is asked with later
       }
       return { id: job.id, job: job.number, pid, command: spec.commandText, tty: b.tty === true };
     },
@@ -250,26 +321,30 @@ export const jobsModule: Module = {
       if (!job) throw new ApiError('no_such_job', `no job with id ${req.body.id}`);
       ctx.sup.start([job]);
       const pid = await ctx.sup.waitStarted(job);
+      if (pid != null) leaders.set(job, pid);
       return { id: job.id, job: job.number, pid };
     },
 
     // Bash's `jobs`: finished jobs that were not from a control file are reported once, then forgotten.
+    // With `keep=1` nothing is reported: the caller lists, prints what it chose to (`jobs -r`
+    // prints no ended job, `jobs | head` may print none) and reports only those by
+    // POST /v1/jobs/reported, as bash marks a job notified only when its line was printed.
     'GET /v1/jobs': (ctx, req) => {
       const all = rows(ctx, req);
-      // A held job (created, its terminal not attached yet) has not run: it is not finished.
-      const finished = (j: Job) => j.program == null && j.startedAt != null && isResting(j);
-      // Its leader ended, though something it left runs on (a nohup'd child): reported once too,
-      // as bash reports `Exit 3` once; the job stays (its leftovers are still its own) unlisted.
-      const leaderGone = (j: Job) => j.program == null && j.startedAt != null && leaderEnded(j);
       const told = toldEnded(ctx);
       const shown = all.filter(({ job }) => (job.startedAt != null || job.program != null) && !(told.has(job.id) && job.ownerUid === req.peer.uid));
-      // Reported to its owner only: root looking at every user's jobs takes no user's report
-      // (and with it the status their `wait %N` would return).
-      for (const { job } of all) {
-        if (job.ownerUid !== req.peer.uid) continue;
-        if (finished(job)) { told.delete(job.id); ctx.sup.forget(job); } else if (leaderGone(job)) told.add(job.id);
-      }
+      if (!queryFlag(req.query, 'keep', false)) for (const { job } of all) report(ctx, req, job);
       return shown.map(({ job, row }) => ({ ...row, id: job.id, name: job.spec.name, tty: job.spec.tty === true }));
+    },
+
+    // The ended jobs (by id) whose `jobs` lines were printed: reported now, as a plain `jobs` does.
+    'POST /v1/jobs/reported': (ctx, req) => {
+      const ids = req.body.ids;
+      if (!Array.isArray(ids) || !ids.every((x) => Number.isSafeInteger(x))) throw new ApiError('usage', 'ids: expected an array of job ids');
+      const want = new Set(ids as number[]);
+      let n = 0;
+      for (const job of mine(ctx, req)) if (want.has(job.id) && report(ctx, req, job)) n++;
+      return { reported: n };
     },
 
     // `resume: false` only finds the job: the CLI attaches to it first and then asks again by
@@ -406,7 +481,9 @@ export const jobsModule: Module = {
       } catch (err) {
         // Reported to another waiter a moment ago (two terminals on one job: the `run` that
         // started it and an `fg`): its end, not "no such job".
-        const just = err instanceof ApiError && err.code === 'no_such_job' ? justReported(ctx, req, spec) : null;
+        // Or its pid (`wait $!`) after `jobs` or a wait reported and forgot it: its status, as
+        // bash's wait finds a pid's status in bgpids.
+        const just = err instanceof ApiError && err.code === 'no_such_job' ? justReported(ctx, req, spec) ?? rememberedPid(ctx, req, spec) : null;
         if (just) return just;
         throw err;
       }

@@ -116,7 +116,9 @@ async function reported(c: Client, end: AttachEnd, job: number): Promise<{ said:
 // only those, and a spec that names none is an error (the others are still listed, status 1).
 async function jobs(specs: string[], o: { l?: boolean; p?: boolean; r?: boolean; s?: boolean; json?: boolean }): Promise<number> {
   const c = await client();
-  const all = await c.jobs();
+  // Listed without reporting: an ended job is reported (and forgotten) below only if its line
+  // was printed, as bash marks a job notified only when it printed it.
+  const all = await c.jobs({ keep: true });
   const { formatJobsLine } = await format();
   let code: number = EXIT.ok;
   let list = all;
@@ -143,10 +145,17 @@ async function jobs(specs: string[], o: { l?: boolean; p?: boolean; r?: boolean;
   }
   if (o.r) list = list.filter((j) => j.status.kind === 'running');
   if (o.s) list = list.filter((j) => j.status.kind === 'stopped');
-  if (o.json) process.stdout.write(JSON.stringify(list.map((j) => ({ ...j, line: formatJobsLine(j, false), longLine: formatJobsLine(j, true) })), null, 2) + '\n');
+  let out: string;
+  if (o.json) out = JSON.stringify(list.map((j) => ({ ...j, line: formatJobsLine(j, false), longLine: formatJobsLine(j, true) })), null, 2) + '\n';
+  // The process group leader's pid, as bash's; an ended job's when known, else no line at all.
+  else if (o.p) out = list.flatMap((j) => { const pid = j.pid ?? j.pids[0]; return pid != null ? [`${pid}\n`] : []; }).join('');
+  else out = list.map((j) => formatJobsLine(j, !!o.l) + '\n').join('');
   // One write, as a shell's stdio writes its buffer: `jobs | head -1` ends with status 0, not 141.
-  else if (o.p) process.stdout.write(list.map((j) => `${j.pid ?? j.pids[0] ?? ''}\n`).join(''));
-  else process.stdout.write(list.map((j) => formatJobsLine(j, !!o.l) + '\n').join(''));
+  // Reported only once it is written: a reader gone first (EPIPE) saw none of it. -p prints no
+  // status, so it reports nothing (bash's jobs -p leaves a done job to be notified).
+  const written = await new Promise<boolean>((resolve) => process.stdout.write(out, (err) => resolve(err == null)));
+  const ended = o.p ? [] : list.filter((j) => j.status.kind === 'done' || j.status.kind === 'signalled');
+  if (written && ended.length) await c.jobsReported([...new Set(ended.map((j) => j.id))]);
   return code;
 }
 

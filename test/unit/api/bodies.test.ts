@@ -77,7 +77,7 @@ describe('POST bodies are checked against their route\'s declaration', () => {
   test('every POST route declares its body, and every declaration is a route\'s', () => {
     const routes = [...Object.keys(coreRoutes), ...MODULES.flatMap((m) => Object.keys(m.routes ?? {}))].filter((k) => k.startsWith('POST '));
     assert.deepEqual([...routes].sort(), Object.keys(BODIES).sort());
-    assert.equal(routes.length, 32);
+    assert.equal(routes.length, 33);
   });
 });
 
@@ -150,7 +150,8 @@ const CLIENT_CALLS: Record<string, (c: Client) => Promise<unknown>> = {
   reopenLogs: (c) => c.reopenLogs(),
   run: (c) => c.run({ argv: ['id'], name: 'j', user: 'nobody', cwd: '/', env: { A: '1' }, tty: true, rows: 24, cols: 80, hold: true, umask: 0o22 }),
   startJob: (c) => c.startJob(7),
-  jobs: (c) => c.jobs(),
+  jobs: async (c) => { await c.jobs(); await c.jobs({ keep: true }); },
+  jobsReported: (c) => c.jobsReported([7, 8]),
   fg: async (c) => { await c.fg('%1', { resume: false }); await c.fg({ id: 7 }); await c.fg(); },
   bg: async (c) => { await c.bg('%1'); await c.bg(); },
   kill: async (c) => { await c.kill(['%1', '123'], 'KILL'); await c.kill(['%1'], 0); await c.kill(['%1']); },
