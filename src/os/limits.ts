@@ -32,3 +32,18 @@ export function raiseNofile(): bigint {
   buf.writeBigUInt64LE(hard, 8);
   return bind().set(RLIMIT_NOFILE, buf) === 0 ? hard : soft;
 }
+
+/** A limit of this process by resource number (soft, hard; RLIM_INFINITY as 2^64-1), or null. */
+export function getLimit(res: number): { soft: bigint; hard: bigint } | null {
+  const buf = Buffer.alloc(16);
+  if (bind().get(res, buf) !== 0) return null;
+  return { soft: buf.readBigUInt64LE(0), hard: buf.readBigUInt64LE(8) };
+}
+
+/** Sets a limit of this process; false when the kernel refused (a hard limit raised without privilege). */
+export function setLimit(res: number, soft: bigint, hard: bigint): boolean {
+  const buf = Buffer.alloc(16);
+  buf.writeBigUInt64LE(soft, 0);
+  buf.writeBigUInt64LE(hard, 8);
+  return bind().set(res, buf) === 0;
+}

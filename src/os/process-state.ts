@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import koffi from 'koffi';
+import { getLimit, setLimit } from './limits.js';
 
 // Resources a shell's `ulimit` lowers (RLIMIT_NOFILE is raised by the daemon itself, limits.ts).
 const RESOURCES: [number, string][] = [
@@ -16,22 +17,13 @@ const RESOURCES: [number, string][] = [
 ];
 const INFINITY = 0xffffffffffffffffn;
 
-interface Libc {
-  get: (res: number, buf: Buffer) => number;
-  set: (res: number, buf: Buffer) => number;
-  affinity: (pid: number, size: number, mask: Buffer) => number;
-}
-let libc: Libc | null = null;
-function bind(): Libc {
-  if (!libc) {
-    const l = koffi.load('libc.so.6');
-    libc = {
-      get: l.func('int getrlimit(int, _Out_ uint8_t *buf)') as never,
-      set: l.func('int setrlimit(int, const uint8_t *buf)') as never,
-      affinity: l.func('int sched_setaffinity(int, size_t, const uint8_t *mask)') as never,
-    };
-  }
-  return libc;
+let setAffinity: ((pid: number, size: number, mask: Buffer) => number) | null = null;
+
+// Every CPU the cgroup allows (the kernel intersects the mask with the cpuset).
+function allCpus(): void {
+  setAffinity ??= koffi.load('libc.so.6').func('int sched_setaffinity(int, size_t, const uint8_t *mask)') as never;
+  const mask = Buffer.alloc(128, 0xff);
+  setAffinity!(0, mask.length, mask);
 }
 
 // init's limits (/proc/1/limits, readable by everyone): what a process that no shell lowered has.
@@ -54,30 +46,22 @@ export function defineProcessState(): string[] {
   const changed: string[] = [];
   const want = initLimits();
   const root = process.geteuid?.() === 0;
-  const c = bind();
   const shown = (v: bigint) => (v === INFINITY ? 'unlimited' : String(v));
   for (const [res, name] of RESOURCES) {
     const target = want.get(name);
-    if (target == null) continue;
-    const buf = Buffer.alloc(16);
-    if (c.get(res, buf) !== 0) continue;
-    const soft = buf.readBigUInt64LE(0);
-    const hard = buf.readBigUInt64LE(8);
+    const now = target == null ? null : getLimit(res);
+    if (target == null || now == null) continue;
+    const { soft, hard } = now;
     const nextHard = root && target.hard > hard ? target.hard : hard;
     const nextSoft = target.soft > soft ? (target.soft > nextHard ? nextHard : target.soft) : soft;
     if (nextSoft === soft && nextHard === hard) continue;
-    buf.writeBigUInt64LE(nextSoft, 0);
-    buf.writeBigUInt64LE(nextHard, 8);
-    if (c.set(res, buf) === 0) {
+    if (setLimit(res, nextSoft, nextHard)) {
       changed.push(`${name.slice(4)} ${shown(soft)}:${shown(hard)} -> ${shown(nextSoft)}:${shown(nextHard)}`);
       continue;
     }
     // Root without CAP_SYS_RESOURCE (a container) may not raise a hard limit: the soft one up to it.
     const capped = target.soft > hard ? hard : target.soft;
-    if (capped <= soft) continue;
-    buf.writeBigUInt64LE(capped, 0);
-    buf.writeBigUInt64LE(hard, 8);
-    if (c.set(res, buf) === 0) changed.push(`${name.slice(4)} ${shown(soft)}:${shown(hard)} -> ${shown(capped)}:${shown(hard)}`);
+    if (capped > soft && setLimit(res, capped, hard)) changed.push(`${name.slice(4)} ${shown(soft)}:${shown(hard)} -> ${shown(capped)}:${shown(hard)}`);
   }
   try {
     const nice = getPriority(0);
@@ -86,8 +70,6 @@ export function defineProcessState(): string[] {
       changed.push(`nice ${nice} -> 0`);
     }
   } catch { /* lowering needs privilege (or RLIMIT_NICE): kept */ }
-  // Every CPU the cgroup allows (the kernel intersects the mask with the cpuset).
-  const mask = Buffer.alloc(128, 0xff);
-  if (c.affinity(0, mask.length, mask) === 0) { /* set */ }
+  allCpus();
   return changed;
 }
