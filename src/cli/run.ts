@@ -38,7 +38,7 @@ let dieBy: NodeJS.Signals | null = null;
 let dieWithGroup = false;
 /** Ends the command by this signal (its default action) instead of with its exit status; typed:
  *  the job's was a Ctrl-C typed on our terminal, which its foreground group gets too. */
-export function endBySignal(sig: 'SIGINT' | 'SIGQUIT', typed = false): void {
+export function endBySignal(sig: 'SIGINT' | 'SIGQUIT' | 'SIGTERM' | 'SIGHUP', typed = false): void {
   dieBy = sig;
   dieWithGroup = typed;
 }

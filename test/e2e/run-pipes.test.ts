@@ -57,6 +57,16 @@ describe('run in a pipeline', () => {
     assert.equal(rec.signal, 13, 'yes ended of SIGPIPE, not left running');
   });
 
+  // run passes on the TERM it gets (timeout's) to its job: a job that ends of it ends run the same
+  // way, quietly, as `timeout 2 sleep 10` prints nothing; a job that ends of its own TERM is said.
+  test('`timeout 1 appinit run -- sleep 30` ends quietly (124, no "Terminated"); a job killed by its own TERM is said', () => {
+    const env = { ...process.env, APPINIT_HOME: h.home };
+    const t = spawnSync('sh', ['-c', `timeout 1 "${process.execPath}" "${CLI}" run -- sleep 30 </dev/null`], { env, encoding: 'utf8', timeout: 30_000 });
+    assert.deepEqual([t.status, t.stderr], [124, ''], t.stderr);
+    const own = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" run -- sh -c 'kill -TERM $$' </dev/null`], { env, encoding: 'utf8', timeout: 30_000 });
+    assert.deepEqual([own.status, own.stderr], [143, 'Terminated\n']);
+  });
+
   // What wrote nothing did not fail: `true > /dev/full` is 0. run made an empty write of its own
   // at its end (to wait for its output to drain), which /dev/full refuses. And `acct --pacct -`
   // into `| head -c 64` (more records than a pipe holds) ends quietly, without claiming all its records were written.

@@ -40,6 +40,7 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
     case 'exit': {
       const { code, signal, core } = (await import('../../os/supervise.js')).decodeStatus(end.status);
       if (signal === 2 || signal === 3) endBySignal(signal === 2 ? 'SIGINT' : 'SIGQUIT', end.typedIntr === true && signal === 2);
+      if (signal != null && signal === relayed && (signal === 15 || signal === 1)) { endBySignal(signal === 15 ? 'SIGTERM' : 'SIGHUP'); return 128 + signal; }
       if (signal != null && signal !== 2 && signal !== 13) process.stderr.write(`${(await format()).strsignal(signal)}${core ? ' (core dumped)' : ''}\n`);
       return signal != null ? 128 + signal : code ?? 0;
     }
@@ -54,6 +55,10 @@ async function ending(end: AttachEnd, number: number, command: string): Promise<
 // If the daemon cannot be asked, the command ends as the signal would have ended it.
 // A Ctrl-Z passed on as STOP (below): the job's stop is told as the Ctrl-Z it was (148, as bash).
 let ctrlZ = false;
+// The signal this command got and passed on (`timeout`'s TERM, a hangup): a job that ends of it
+// ends this command the same way, quietly, as the command itself would have (`timeout 2 sleep
+// 10` prints nothing; `run` printed "Terminated", as a shell does for its own child).
+let relayed: number | null = null;
 
 function forwardSignals(c: Client, job: number): () => void {
   const sigs = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGTSTP'] as const;
@@ -61,6 +66,7 @@ function forwardSignals(c: Client, job: number): () => void {
     // The job leads its own session with no terminal: its group is orphaned, and the kernel drops a
     // TSTP sent to one (POSIX). STOP is what Ctrl-Z means for it.
     if (sig === 'SIGTSTP') ctrlZ = true;
+    else relayed = os.constants.signals[sig] ?? null;
     c.kill([`%${job}`], sig === 'SIGTSTP' ? 'STOP' : sig.slice(3)).then((r) => { if (!r.results.every((x) => x.ok)) throw new Error('not sent'); })
       .catch(() => process.exit(128 + (os.constants.signals[sig] ?? 2)));
   };
