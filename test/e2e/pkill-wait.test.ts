@@ -84,6 +84,11 @@ describe('pkill and wait', () => {
     const x = await h.cli(['pkill', '-x', 'sleep']);
     assert.ok(x.stdout.split('\n').includes(`sleep (pid ${j.pid}, job %${j.job}): sent SIGTERM`), x.stdout);
     await waitFor('pkill -x reached it', () => !alive(j.pid));
+    // A name is 15 bytes at most: a longer pattern is warned of, as procps does; -f is not.
+    const long = await h.cli(['pkill', '-x', 'averyveryverylongname']);
+    assert.equal(long.code, 1);
+    assert.match(long.stderr, /pattern that searches for process name longer than 15 characters will result in zero matches\nTry `appinit pkill -f' option/);
+    assert.equal((await h.cli(['pkill', '-f', 'averyveryverylongname'])).stderr, '');
   });
 
   test('an exponential pattern does not hold the daemon: matching is linear', async () => {

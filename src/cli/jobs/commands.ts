@@ -304,6 +304,10 @@ async function pkill(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const o = parsePkill(args);
+  // A name (comm) is at most 15 bytes: procps warns that a longer pattern cannot match it.
+  if (!o.full && o.pattern.length > 15) {
+    process.stderr.write("appinit: pkill: pattern that searches for process name longer than 15 characters will result in zero matches\nTry `appinit pkill -f' option to match against the complete command line.\n");
+  }
   const c = await client();
   const r = await c.pkill(o.pattern, /^\d+$/.test(o.signal) ? Number(o.signal) : o.signal, o.full);
   // What was signalled, one line per process (pkill -e says "NAME killed (pid N)"); with -0
