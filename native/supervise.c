@@ -1738,7 +1738,7 @@ typedef struct {
   int argc;
   int envc;
   const char *job, *cwd, *user, *group, *stdin_path, *out, *err, *tty, *req;
-  int nice_set, nice_val; /* `nice N`: setpriority after the ids change (the kernel checks it for the user) */
+  int nice_set, nice_val; /* `nice N`: the caller's nice value, set before the ids change */
   int umask_set;
   mode_t umask_val;
   int ts, keep, period;
@@ -1981,12 +1981,14 @@ static int child_main(void *arg) {
     snprintf(stage, sizeof stage, "rlimit %s", r->name);
     if (setrlimit(r->res, &cur) < 0) child_fail(sfd, stage, NULL);
   }
+  /* Before the ids change, as su and setpriv keep a root caller's -5: the value is the caller's own
+   * (read by the daemon from /proc, nothing the caller says). A helper that may not set it leaves
+   * the job at its own. */
+  if (rq->nice_set) (void)setpriority(PRIO_PROCESS, 0, rq->nice_val);
   if (a->ngroups >= 0 && setgroups((size_t)a->ngroups, a->groups) < 0) child_fail(sfd, "setgroups", NULL);
   if (a->gid != (gid_t)-1 && setgid(a->gid) < 0) child_fail(sfd, "setgid", NULL);
   if (a->uid != (uid_t)-1 && setuid(a->uid) < 0) child_fail(sfd, "setuid", NULL);
   if (rq->umask_set) umask(rq->umask_val);
-  /* As the user: raising it is anyone's, lowering it RLIMIT_NICE's (else it stays the helper's). */
-  if (rq->nice_set) (void)setpriority(PRIO_PROCESS, 0, rq->nice_val);
   if (in < 0 && a->inr >= 0) in = a->inr;
   if (in < 0) {
     const char *ip = rq->stdin_path && rq->stdin_path[0] ? rq->stdin_path : "/dev/null";

@@ -160,7 +160,9 @@ function drained(s: NodeJS.WriteStream): Promise<void> {
   // A stream whose writes failed (a full disk) takes no more: its callback would never come. One
   // with nothing queued is drained already: the empty write was a write(1, NULL, 0) of its own,
   // which /dev/full fails (`run -- true > /dev/full` exited 1 having written nothing).
-  return new Promise((resolve) => (s.writable && !failed.has(s) && s.writableLength > 0 ? s.write('', () => resolve()) : resolve()));
+  // A write that failed at once (a file on a full disk: written synchronously) says so on the next
+  // tick: waited for (setImmediate), so `status > /dev/full` still fails as it should.
+  return new Promise((resolve) => (s.writable && !failed.has(s) && s.writableLength > 0 ? s.write('', () => resolve()) : setImmediate(resolve)));
 }
 
 /** Runs the command line with these groups: groupOf says which defines each verb; a verb not in

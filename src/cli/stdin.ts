@@ -1,8 +1,8 @@
 // Reading the text a command takes (at, crontab, up -) from standard input or a named file,
 // bounded: /dev/zero or an endless pipe given by mistake is refused, not read until memory runs out.
-import { isUtf8 } from 'node:buffer';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { kindOf } from '../config/read-file.js';
+import { notUtf8, RECODE } from '../config/utf8.js';
 import { formatSize } from '../config/units.js';
 import { CliError } from './context.js';
 
@@ -11,22 +11,12 @@ export const INPUT_LIMIT = 4 * 1024 * 1024;
 
 const overLimit = (what: string, limit: number) => new CliError(`${what} is over the ${formatSize(limit)} limit`);
 
-/**
- * Bytes as UTF-8 text, or a CliError naming the first line that is not: a message, script or
- * table is kept as text, and a Latin-1 byte read as UTF-8 became U+FFFD, the input changed
- * without a word (`mq send` of "caf\xe9" came back as "caf\ufffd").
- */
+/** Bytes as UTF-8 text, or a CliError naming the first line that is not (it became U+FFFD:
+ *  `mq send` of "caf\xe9" came back as "caf\ufffd"). */
 export function utf8Text(raw: Buffer, what: string): string {
-  if (isUtf8(raw)) return raw.toString('utf8');
-  const back = Buffer.from(raw.toString('utf8'), 'utf8');
-  let at = 0;
-  while (at < raw.length && raw[at] === back[at]) at++;
-  const line = raw.subarray(0, at).toString('latin1').split('\n').length;
-  return failUtf8(what, line, raw[at]);
-}
-
-function failUtf8(what: string, line: number, byte: number | undefined): never {
-  throw new CliError(`${what}: line ${line} is not valid UTF-8 (byte 0x${(byte ?? 0).toString(16).padStart(2, '0')}): appinit keeps it as text; recode it (e.g. iconv -f latin1 -t utf-8)`);
+  const bad = notUtf8(raw);
+  if (bad) throw new CliError(`${what}: line ${bad.line} is not valid UTF-8 (byte 0x${bad.byte.toString(16).padStart(2, '0')}): ${RECODE}`);
+  return raw.toString('utf8');
 }
 
 /** Everything on stdin, as UTF-8 text; a CliError naming `what` once over `limit` bytes. */

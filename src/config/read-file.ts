@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { hasAccessAcl } from '../os/access.js';
 import { BOUNDS } from './program.js';
 import { formatSize } from './units.js';
+import { notUtf8, RECODE } from './utf8.js';
 
 /** Who reads a file on whose behalf: a permission check is made for them (root may read anything). */
 export interface Reader {
@@ -81,7 +82,10 @@ export function readRegularFile(path: string, opts: { limit?: number; reader?: R
       if (n > limit) throw new Error(`cannot read ${path}: over the ${formatSize(limit)} limit for this file`);
       if (n === buf.length) break;
     }
-    return buf.subarray(0, n).toString('utf8');
+    const raw = buf.subarray(0, n);
+    const bad = notUtf8(raw);
+    if (bad) throw new Error(`${path}:${bad.line}:${bad.col}: not valid UTF-8 (byte 0x${bad.byte.toString(16).padStart(2, '0')}): ${RECODE}`);
+    return raw.toString('utf8');
   } finally {
     closeSync(fd);
   }

@@ -2,7 +2,8 @@
 // command and for a script whose interpreter is missing, and EACCES for a script whose
 // interpreter may not be run; "command not found" for a file that is there misleads.
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { permBits, type Credentials } from './access.js';
 
 // The kernel reads at most this much of a #! line (BINPRM_BUF_SIZE).
 const LINE_MAX = 256;
@@ -64,4 +65,23 @@ export function mayExecute(file: string): boolean {
 export function shownPath(p: string): string {
   // eslint-disable-next-line no-control-regex
   return p.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\x7f' ? '^?' : `^${String.fromCharCode(c.charCodeAt(0) + 64)}`));
+}
+
+/** Whether a user may read a file, every directory on its way searched, by the mode bits (as the
+ *  kernel checks them; an ACL is not read: a file someone is let into only by one is not read for
+ *  them). Root's daemon reads a #! line for a job's user only when that user could have. */
+export function readableBy(file: string, who: Credentials): boolean {
+  if (who.uid === 0) return true;
+  try {
+    const abs = resolve(file);
+    for (let dir = dirname(abs); ; dir = dirname(dir)) {
+      const d = statSync(dir);
+      if (!(permBits(d.mode, d.uid, d.gid, who) & 1)) return false;
+      if (dir === dirname(dir)) break;
+    }
+    const f = statSync(abs);
+    return (permBits(f.mode, f.uid, f.gid, who) & 4) !== 0;
+  } catch {
+    return false;
+  }
 }

@@ -31,7 +31,7 @@ export function hardLimits(pid: number): Record<string, number | null> | null {
 /** A process's soft and hard limits (null = unlimited), by setrlimit's names, and its nice value:
  *  what a shell's child gets (`nice -n 10 appinit run -- make`, `ulimit -c unlimited; appinit run
  *  -- ./crash`); null when they cannot be read. */
-export function processState(pid: number): { rlimits: Record<string, { soft: number | null; hard: number | null }>; nice: number } | null {
+export function processState(pid: number, within: number): { rlimits: Record<string, { soft: number | null; hard: number | null }>; nice: number } | null {
   let text: string;
   let stat: string;
   try {
@@ -47,6 +47,17 @@ export function processState(pid: number): { rlimits: Record<string, { soft: num
     if (!line) continue;
     const f = line.slice(row.length).trim().split(/\s+/);
     rlimits[name] = { soft: v(f[0]), hard: v(f[1]) };
+  }
+  // No higher than `within`'s (our) hard limits: the helper, our child, could not set them (a
+  // daemon started under `ulimit -c 0`, root without CAP_SYS_RESOURCE), and the job's start
+  // failed with `rlimit core: Operation not permitted`. A shell's child could not have more either.
+  const ours = hardLimits(within);
+  const min = (a: number | null, b: number | null) => (a == null ? b : b == null ? a : Math.min(a, b));
+  for (const [name, l] of Object.entries(rlimits)) {
+    const cap = ours?.[name];
+    if (cap === undefined) continue;
+    const hard = min(l.hard, cap);
+    rlimits[name] = { soft: min(l.soft, hard), hard };
   }
   // Field 19 of stat, counted after the command's closing parenthesis (a name may hold spaces).
   const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);

@@ -26,6 +26,10 @@ function allCpus(): void {
   setAffinity!(0, mask.length, mask);
 }
 
+function cpusAllowed(): string {
+  try { return /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '?'; } catch { return '?'; }
+}
+
 // init's limits (/proc/1/limits, readable by everyone): what a process that no shell lowered has.
 function initLimits(): Map<string, { soft: bigint; hard: bigint }> {
   const out = new Map<string, { soft: bigint; hard: bigint }>();
@@ -62,6 +66,8 @@ export function defineProcessState(): string[] {
     // Root without CAP_SYS_RESOURCE (a container) may not raise a hard limit: the soft one up to it.
     const capped = target.soft > hard ? hard : target.soft;
     if (capped > soft && setLimit(res, capped, hard)) changed.push(`${name.slice(4)} ${shown(soft)}:${shown(hard)} -> ${shown(capped)}:${shown(hard)}`);
+    // A hard limit below init's that we may not raise (`ulimit -t 60` sets both): kept, and said.
+    if (capped < target.soft) changed.push(`${name.slice(4)} kept at ${shown(capped)} (its hard limit; raising it needs CAP_SYS_RESOURCE)`);
   }
   try {
     const nice = getPriority(0);
@@ -70,6 +76,9 @@ export function defineProcessState(): string[] {
       changed.push(`nice ${nice} -> 0`);
     }
   } catch { /* lowering needs privilege (or RLIMIT_NICE): kept */ }
+  const before = cpusAllowed();
   allCpus();
+  const after = cpusAllowed();
+  if (before !== after) changed.push(`CPUs ${before} -> ${after}`);
   return changed;
 }

@@ -23,7 +23,7 @@ export interface SpawnRequest {
   user?: string | null;
   group?: string | null;
   umask?: number | null;
-  /** setpriority in the child, after it became its user (the kernel checks it as for the user). */
+  /** setpriority in the child (before its ids change): a run job's caller's own nice value. */
   nice?: number | null;
   stdin?: string;
   stdout: StreamSpec;

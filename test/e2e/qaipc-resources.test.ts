@@ -4,6 +4,7 @@
 // in --json too; the daemon counts the deadlocks it refused (for /metrics).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { CLI, TestHome, waitFor } from './harness.js';
 
@@ -263,6 +264,13 @@ describe('qaipc: resource verbs at their edges', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /mq send: standard input: line 2 is not valid UTF-8 \(byte 0xe9\)/);
     assert.equal((await h.cli(['mq', 'lat', 'recv', '--nowait'])).code, 1, 'nothing was queued');
+    // A control file too, at its place, whether up reads it or the daemon does.
+    const file = `${h.home}/latin1.yaml`;
+    writeFileSync(file, Buffer.concat([Buffer.from('programs:\n  p:\n    command: echo caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const up = await h.cli(['up', file]);
+    assert.equal(up.code, 1, up.stderr);
+    assert.match(up.stderr, new RegExp(`${file}:3:22: not valid UTF-8 \\(byte 0xe9\\)`));
+    assert.equal((await (await h.api()).status()).length, 0, 'nothing loaded');
   });
 
   test('mq recv whose output fails (a full disk, a reader gone) puts the message back: none lost', async () => {
@@ -282,6 +290,8 @@ describe('qaipc: resource verbs at their edges', () => {
     const free = await h.cli(['lock', '-w', '0', 'wfree', '--', 'sh', '-c', 'exit 7']);
     assert.equal(free.code, 7, `lock -w 0 of a free lock runs CMD: ${free.stderr}`);
     assert.equal((await h.cli(['lock', '-w', '0.001', 'wfree', '--', 'true'])).code, 0, 'and so does a tiny limit');
+    const inf = await h.cli(['lock', '-w', 'Infinity', 'wfree', '--', 'true']);
+    assert.deepEqual([inf.code, inf.stderr], [2, 'appinit: -w: expected seconds, got "Infinity"\n']);
     const holder = h.cli(['lock', 'wheld', '--', 'sleep', '1.5']);
     await waitFor('wheld held', async () => (await h.cli(['ipcs', '-s'])).stdout.split('\n').some((l) => l.startsWith('wheld ') && /pid \d+/.test(l)));
     const held0 = await h.cli(['lock', '-w', '0', 'wheld', '--', 'echo', 'ran']);

@@ -74,6 +74,12 @@ describe('run in a pipeline', () => {
     const env = { ...process.env, APPINIT_HOME: h.home };
     const t = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" run -- true > /dev/full`], { env, encoding: 'utf8' });
     assert.deepEqual([t.status, t.stderr], [0, ''], 'nothing written, nothing failed');
+    // What did write and failed still fails, as ls > /dev/full does: a script's `status --json >
+    // state.json && deploy` must not go on with an empty file.
+    for (const verb of [['status'], ['status', '--json'], ['ps'], ['info']]) {
+      const f = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" ${verb.join(' ')} > /dev/full`], { env, encoding: 'utf8' });
+      assert.deepEqual([f.status, f.stderr], [1, 'appinit: stdout: ENOSPC: no space left on device, write\n'], verb.join(' '));
+    }
     const a = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run -- sh -c 'for i in $(seq 1500); do /bin/true; done' >/dev/null; "${process.execPath}" "${CLI}" acct --pacct - | head -c 64 | wc -c; echo "\${PIPESTATUS[0]}"`], { env, encoding: 'utf8' });
     assert.equal(a.stdout, '64\n141\n', a.stderr);
     assert.equal(a.stderr, '', 'no "wrote N records" for records that were not written');

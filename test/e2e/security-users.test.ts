@@ -249,6 +249,16 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
     await h.cli(['up', h.write(`none2-${tag}.yaml`, 'programs: {}\n')]);
   });
 
+  test("a failed exec names the #! interpreter only to a user who may read the file", async () => {
+    // Executable by all, readable by root only: root's daemon must not read its #! line for B.
+    const secret = h.write(`secret-${tag}`, '#!/nonexistent/db-password=hunter2\necho hi\n', 0o711);
+    const b1 = await h.cli(['run', '--', secret], { user: b });
+    assert.equal(b1.code, 127, b1.stderr);
+    assert.doesNotMatch(b1.stderr, /hunter2/, `B is not shown the #! line: ${b1.stderr}`);
+    const r1 = await h.cli(['run', '--', secret]);
+    assert.match(r1.stderr, /db-password=hunter2: bad interpreter: No such file or directory/, 'root is');
+  });
+
   test("another user's and root's jobs are not listed anywhere", async () => {
     for (const args of [['status', '--json'], ['jobs', '--json'], ['list', '--json'], ['ps', '--json']]) {
       const r = await h.cli(args, { user: b });

@@ -107,6 +107,23 @@ describe('the daemon\'s own files', () => {
     }
   });
 
+  // A daemon that keeps a lowered hard limit (started under `ulimit -c 0`, which sets both, by
+  // anyone without CAP_SYS_RESOURCE) cannot give a job more: a run from a shell with more got
+  // `rlimit core: Operation not permitted` and never ran. It gets the daemon's.
+  test('a run job gets no limit above the daemon\'s own hard one: it runs (a daemon started under ulimit -c 0)', async () => {
+    const h = new TestHome();
+    try {
+      const start = spawnSync('sh', ['-c', 'ulimit -c 0; exec "$0" "$1" info', process.execPath, CLI], { env: h.env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(start.status, 0, start.stderr);
+      const hard = (readFileSync(`/proc/${readFileSync(join(h.home, 'daemon.pid'), 'utf8').trim()}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max core file size')) ?? '').trim().split(/\s+/)[5];
+      const r = await h.cli(['run', '--', 'sh', '-c', 'echo "core $(ulimit -H -c)"']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `core ${hard}\n`, 'the daemon\'s hard limit, not the caller\'s');
+    } finally {
+      await h.cleanup();
+    }
+  });
+
   test('a daemon a command started takes none of that shell\'s lowered limits, nice value or CPU mask (a ulimit -t killed it later)', async () => {
     const h = new TestHome();
     try {
@@ -118,7 +135,9 @@ describe('the daemon\'s own files', () => {
       const online = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
       assert.match(r.stdout, /^0 unlimited unlimited\n/, `the job: nice 0, no CPU or memory limit (${r.stdout})`);
       if (online !== '0') assert.match(r.stdout, new RegExp(`Cpus_allowed_list:\\s+${online}`), `every CPU (${online}): ${r.stdout}`);
-      assert.match(readFileSync(join(h.home, 'daemon.log'), 'utf8'), /process state of the command that started the daemon undone: cpu time 300:/);
+      const log = readFileSync(join(h.home, 'daemon.log'), 'utf8');
+      assert.match(log, /process state of the command that started the daemon undone where it could be: cpu time 300:/);
+      if (online !== '0') assert.match(log, /undone where it could be: [^\n]*CPUs 0 -> /, 'the CPU mask, said');
     } finally {
       await h.cleanup();
     }

@@ -296,7 +296,7 @@ export const jobsModule: Module = {
       const commandText = joinCommand(argv);
       // A shell's child has the shell's limits and nice value: so has a job run from it (the
       // caller's own, read by us: nothing the caller says). Not through the dashboard (the peer is us).
-      const caller = req.peer.pid && req.peer.pid !== process.pid ? processState(req.peer.pid) : null;
+      const caller = req.peer.pid && req.peer.pid !== process.pid ? processState(req.peer.pid, process.pid) : null;
       const spec = normalize({
         ...(caller ? { rlimits: caller.rlimits, nice: caller.nice } : {}),
         name, argv, commandText, source: { file: '<run>', line: 0, col: 0 }, cwd, env, envMode: user != null ? 'add' : 'replace',

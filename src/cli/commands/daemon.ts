@@ -67,7 +67,7 @@ export async function runDaemon(file: string | undefined, background: boolean): 
   };
   const log = (line: string) => write(`${stamp()} ${line}\n`);
   d.notes.on('note', (m: string) => log(m));
-  if (redefined.length) log(`process state of the command that started the daemon undone: ${redefined.join(', ')}`);
+  if (redefined.length) log(`process state of the command that started the daemon undone where it could be: ${redefined.join(', ')}`);
   // What `ps` and `pgrep -f 'appinit daemon'` show, rather than node's path.
   process.title = d.paths.system ? 'appinit daemon --system' : `appinit daemon ${home}`;
   if (!background) log(d.paths.system ? `appinit daemon --system (pid ${process.pid}) serving every user on ${d.paths.socket}` : `appinit daemon (pid ${process.pid}) serving ${home}`);

@@ -38,7 +38,7 @@ async function lock(name: string, cmd: string[], o: { nonblock?: boolean; wait?:
   const c = await client();
   const m = c.mutex(name);
   const limit = o.wait != null ? Number(o.wait) : null;
-  if (limit != null && !(limit >= 0)) throw new CliError(`-w: expected seconds, got "${o.wait}"`, EXIT.usage);
+  if (limit != null && !(limit >= 0 && Number.isFinite(limit))) throw new CliError(`-w: expected seconds, got "${o.wait}"`, EXIT.usage);
   try {
     // -w: the daemon ends the wait (a timer here raced its grant: the lock then went to a
     // process that had given up). -w 0 is -n, as flock's.

@@ -3,7 +3,10 @@
 // failure reads only the command's #! line.
 import { constants } from 'node:os';
 import type { ExitEvent, HelperEvent, SpawnedEvent } from '../../os/helper-protocol.js';
-import { commandFile, mayExecute, scriptInterpreter, shownPath } from '../../os/interpreter.js';
+import { commandFile, mayExecute, readableBy, scriptInterpreter, shownPath } from '../../os/interpreter.js';
+import type { Credentials } from '../../os/access.js';
+import { groupsOf } from '../../os/groups.js';
+import { lookupUser } from '../../os/proc/index.js';
 import { decodeStatus } from '../../os/helper-protocol.js';
 import type { Job } from './job.js';
 import type { JobEvent } from './machine.js';
@@ -20,6 +23,15 @@ export function execErrorText(job: Pick<Job, 'spec'>, r: Pick<SpawnedEvent, 'exe
   return execFailureOf(job, r)?.reason ?? null;
 }
 
+// The user a job runs as, when it is not the daemon's own (null: the daemon reads as itself).
+function jobCredentials(user: string | null | undefined): Credentials | null {
+  if (user == null) return null;
+  const u = lookupUser(user);
+  if (!u) return { uid: -1, gids: [] }; // nobody we know: read nothing for them
+  if (u.uid === process.geteuid?.()) return null;
+  return { uid: u.uid, gids: groupsOf(u.name, u.gid) };
+}
+
 /** Why exec (or a step before it) failed, for status and for a shell. Reads the command's #! line
  *  when the file is there: execve's ENOENT or EACCES may be its interpreter's. */
 export function execFailureOf(job: Pick<Job, 'spec'>, r: Pick<SpawnedEvent, 'execErrno' | 'stage' | 'error' | 'path'>): ExecFailure | null {
@@ -30,7 +42,10 @@ export function execFailureOf(job: Pick<Job, 'spec'>, r: Pick<SpawnedEvent, 'exe
   const error = r.error ?? `errno ${r.execErrno}`;
   if (stage === 'exec') {
     const file = commandFile(cmd, p.cwd, p.env.PATH ?? process.env.PATH);
-    const interp = file ? scriptInterpreter(file) : null;
+    // Read as the job's user could: root's daemon told a user the #! line of a file of root's
+    // they may not read (`/opt/db-password=hunter2: bad interpreter`).
+    const who = jobCredentials(p.user);
+    const interp = file && (who == null || readableBy(file, who)) ? scriptInterpreter(file) : null;
     if (r.execErrno === ENOENT) {
       if (interp) {
         const i = shownPath(interp);
