@@ -350,12 +350,40 @@ static void log_reopen_all(void) {
   }
 }
 
-/* Writes whole lines (already prefixed) to the file, rotating first when due. */
+static void log_append(logfile_t *lf, const char *p, size_t n);
+
+/*
+ * Writes whole lines (already prefixed) to the file, rotating first when due. A chunk is cut at
+ * its lines so that no file grows past maxsize by more than one line: written whole, a burst's
+ * 64 KiB chunks (or a pump's larger ones) made an 8 KB `maxSize` file 1.5 MB, and a program that
+ * then went quiet was never rotated again.
+ */
 static void log_write(logfile_t *lf, const char *p, size_t n) {
   if (n == 0) return;
-  if (lf->size > 0 && ((lf->maxsize > 0 && lf->size + (off_t)n > lf->maxsize) ||
-                       (lf->period && period_key_now(lf->period) != lf->period_key)))
-    log_rotate(lf);
+  if (lf->size > 0 && lf->period && period_key_now(lf->period) != lf->period_key) log_rotate(lf);
+  while (n > 0) {
+    size_t take = n;
+    if (lf->maxsize > 0 && lf->size + (off_t)n > lf->maxsize) {
+      off_t room = lf->maxsize - lf->size;
+      const char *nl = room > 0 ? memrchr(p, '\n', (size_t)room < n ? (size_t)room : n) : NULL;
+      if (nl) {
+        take = (size_t)(nl - p) + 1; /* the lines that fit */
+      } else if (lf->size > 0) {
+        off_t before = lf->size;
+        log_rotate(lf);
+        if (lf->size < before) continue; /* a fresh file: cut again */
+      } else {
+        nl = memchr(p, '\n', n); /* one line longer than maxsize, alone in its file */
+        take = nl ? (size_t)(nl - p) + 1 : n;
+      }
+    }
+    log_append(lf, p, take);
+    p += take;
+    n -= take;
+  }
+}
+
+static void log_append(logfile_t *lf, const char *p, size_t n) {
   for (size_t done = 0; done < n;) {
     ssize_t w = write(lf->fd, p + done, n - done);
     if (w < 0) {

@@ -5,7 +5,6 @@ import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq } from 'yaml';
 import { describeValue } from './describe.js';
-import { didYouMean } from './suggest.js';
 import type { Program } from './program.js';
 import { duration, int } from './values.js';
 import { joinPath, type Field, type Walker } from './yaml-nodes.js';
@@ -21,8 +20,10 @@ export const SOCKET_KEYS = { listen: ['listen'], fdStore: ['fd_store', 'fdStore'
 /** `ready: 1s` (ms), `ready: 0`, or `ready: notify`. */
 export function readReady(w: Walker, f: Field): number | 'notify' | undefined {
   if (f.value === 'notify') return 'notify';
-  // A near miss of the word (notfy, Notify) says what the word is; anything else is a bad duration.
-  if (typeof f.value === 'string' && didYouMean(f.value.toLowerCase(), ['notify']) !== '') {
+  // Anything but a duration or the word says both are what `ready:` takes (a user looking for a
+  // port or log-line check was told only of durations).
+  const numeric = typeof f.value === 'number' || (typeof f.value === 'string' && /^\s*[\d.]/.test(f.value));
+  if (!numeric) {
     return w.fail(f, `expected a duration like 1s or "notify" (ready when the program sends READY=1 on $NOTIFY_SOCKET), got ${describeValue(f.value)}`);
   }
   return duration(w, f);

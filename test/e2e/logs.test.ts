@@ -1,7 +1,7 @@
 // Managed logs: every line kept, timestamped, rotated, followed; nothing dies with the daemon.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { readLogFile, streamFiles } from '../../src/core/logs/files.js';
@@ -59,6 +59,17 @@ describe('managed logs', () => {
     await waitFor('rotated files compressed', () => streamFiles(logs('zflood')).filter((f) => f.endsWith('.gz')).length >= 15, 15_000);
     await waitFor('every zflood line present', () => allLines(logs('zflood')).length === 100000, 10_000);
     assertNumbered(allLines(logs('zflood')), 100000);
+  });
+
+  // A chunk is cut at its lines: an 8 KB file took a burst's whole 64 KiB chunk (190x maxSize once
+  // compressed), and a program that then went quiet left it so for good.
+  test('no file grows past maxSize by more than a line, in a burst that then goes quiet', async () => {
+    await up(`  burst:\n    command: sh -c "seq 1 5000; exec sleep 1000"\n    log: { maxSize: 8KB, keep: 1000 }\n`);
+    await waitFor('the burst written', () => allLines(logs('burst')).length === 5000, 15_000);
+    const files = streamFiles(logs('burst'));
+    assert.ok(files.length >= 5, `rotated: ${files.length} files`);
+    for (const f of files) assert.ok(statSync(f).size <= 8 * 1024 + 100, `${f}: ${statSync(f).size} bytes`);
+    await h.cli(['stop', 'burst']);
   });
 
   test('keep bounds the rotated files', async () => {

@@ -252,6 +252,10 @@ describe('ad-hoc programs', () => {
     const clash = await h.cli(['up', h.write('clash.yaml', 'programs:\n  api:\n    command: sleep 1\n')]);
     assert.equal(clash.code, 1);
     assert.match(clash.stderr, /clash\.yaml:2:3: programs\.api: "api" is a program started with appinit start/);
+    // A name from a control file: the fix is in the file (delete refuses it).
+    const taken = await h.cli(['start', '--name', 'filed', '--', 'sleep', '5']);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /a program named "filed" exists; choose another --name, or remove it from \S+ and run appinit up/);
     // `start NAME` still starts a known program.
     await h.cli(['stop', 'filed']);
     assert.equal((await h.cli(['start', 'filed'])).code, 0);

@@ -120,4 +120,19 @@ describe('up --wait', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^1 job running \(waited \d+\.\d s\)$/m);
   });
+
+  // A task that ran (seen running) and exited before the wait ended counts as what it came to.
+  test('a migration its followers come after: counted as ran and exited, not as running', async () => {
+    const file = h.write('mig.yaml', `programs:
+  migrate:
+    command: sh -c "sleep 1"
+    restart: on-failure
+  web:
+    command: sleep 1150
+    after: { migrate: exited }
+`);
+    const r = await h.cli(['up', '--wait', file], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^1 job running, 1 ran and exited successfully \(waited/m, r.stdout);
+  });
 });

@@ -176,7 +176,9 @@ export const programsModule: Module = {
         throw new ApiError('exists', `"${spec.name}" is the name of another user's program or job (names are shared by every user of this daemon, and name the log directory): choose another --name`);
       }
       if (owner != null) {
-        throw new ApiError('exists', `a program named "${spec.name}" exists; choose another --name, or appinit delete ${spec.name}`);
+        // One from a control file is removed there (`delete` refuses it, and says so).
+        const filed = [...ctx.sup.jobs.values()].find((j) => j.program === spec.name && !isAdHoc(j.spec))?.spec.source.file;
+        throw new ApiError('exists', `a program named "${spec.name}" exists; choose another --name, or ${filed ? `remove it from ${filed} and run appinit up` : `appinit delete ${spec.name}`}`);
       }
       const issues = checkRunnable([spec]);
       if (issues.length) throw new ApiError(400, 'usage', issues.map((i) => `${i.path.replace(/^programs\.[^.]+\.?/, '') || 'program'}: ${i.message}`).join('\n'));

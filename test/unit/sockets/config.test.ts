@@ -53,6 +53,14 @@ test('a program stored before the socket settings reads as unchanged', () => {
   assert.ok(sameProgram(upgradeProgram(old as Program), p));
 });
 
+test('ready: anything but a duration or notify is told both', () => {
+  for (const v of ['yes', '{ tcp: 8080 }', '"log: listening"']) {
+    const e = errors(`programs:\n  a:\n    command: x\n    ready: ${v}\n`);
+    assert.match(e[0] ?? '', /programs\.a\.ready: expected a duration like 1s or "notify"/, v);
+  }
+  assert.match(errors('programs:\n  a:\n    command: x\n    ready: 5 parsecs\n')[0] ?? '', /programs\.a\.ready: expected a duration like "10s"/);
+});
+
 test('bad socket settings are refused at their place, all at once', () => {
   const e = errors(`programs:
   a:
