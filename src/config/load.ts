@@ -57,7 +57,10 @@ export function parseControlText(text: string, file: string, baseDir: string, fo
 /** The whole control file (programs and top-level sections); throws ConfigError with every problem. */
 export function parseControlDocument(text: string, file: string, baseDir: string, format?: ControlFormat, opts: ParseOptions = {}): ControlDocument {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text; // editors on Windows add a BOM
+  // Nothing at all is a truncated file (an editor's crash, `> app.yaml`), not a wish to stop
+  // everything: refused, as `up -` refuses empty input and supervisord an empty config.
   const fmt = format ?? detectFormat(file, body);
+  if (fmt !== 'json' && body.trim() === '') throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; to remove every program, write programs: {}' }]);
   const read = fmt === 'classic' ? readClassic(body, file) : readStructured(body, file, fmt, { baseDir, reader: opts.reader });
   const { specs, r } = read;
   if (r.issues.length > 0) throw new ConfigError(r.sorted());

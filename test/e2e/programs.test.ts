@@ -80,11 +80,17 @@ describe('up shows its plan', () => {
     assert.deepEqual((await h.status()).map((j) => j.name).sort(), ['new', 'web']);
   });
 
-  test('a valid but empty file says it removes every program', async () => {
-    h.write('app.yaml', '');
+  test('a file with no programs says it removes every program; an empty file is refused', async () => {
+    h.write('app.yaml', 'programs: {}\n');
     const r = await h.cli(['up', `${h.home}/app.yaml`, '--dry-run']);
     assert.match(r.stdout, /has no programs: every program \(2\) would be removed/);
     assert.equal((await h.status()).length, 2);
+    // A truncated file (0 bytes, or blank) is not a wish to stop everything.
+    h.write('app.yaml', '\n');
+    const e = await h.cli(['up', `${h.home}/app.yaml`]);
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /app\.yaml:1:1: the file is empty; to remove every program, write programs: \{\}/);
+    assert.equal((await h.status()).length, 2, 'nothing changed');
   });
 
   test('priority orders the start: lower first', async () => {

@@ -36,7 +36,7 @@ test('a file with several errors reports all of them, in file order, at line:col
     'bad.yaml:6:5: programs.web.restrat: unknown key; did you mean "restart"?',
     'bad.yaml:7:16: programs.web.instances: expected an integer from 1 to 1000, got 0 (number)',
     `bad.yaml:9:25: programs.worker.command: unterminated ' quote; close it, or write \\' for a literal '`,
-    'bad.yaml:10:12: programs.worker.ready: expected a duration like "10s" or "1h 30min" (units ms, s (sec), m (min), h, d, w, or systemd\'s longer names), got "soon"',
+    'bad.yaml:10:12: programs.worker.ready: expected a duration like 1s or "notify" (ready when the program sends READY=1 on $NOTIFY_SOCKET), got "soon"',
     'bad.yaml:11:29: programs.worker.log.rotate: expected one of none, hourly, daily, got "weekly"',
   ]);
 });
