@@ -23,5 +23,9 @@ describe('a held run job', () => {
     await waitFor(`held job %${job} forgotten once its run is gone`, async () => !(await listed()), 10_000);
     const w = await h.cli(['wait', `%${job}`]);
     assert.equal(w.code, 127, `wait %${job}: ${w.stdout}${w.stderr}`);
+    // Nothing left: status prints no line for a pipe (`| wc -l` is 0); its hint is for a person.
+    const st = await h.cli(['status']);
+    assert.deepEqual([st.code, st.stdout], [0, '']);
+    assert.match(st.stderr, /^no programs \(load a control file with: appinit up FILE\)$/m);
   });
 });

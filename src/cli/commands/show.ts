@@ -23,7 +23,10 @@ export async function status(names: string[], json: boolean, aps = false): Promi
   // Pipes between programs and their fill levels: those the shown jobs write or read.
   const shown = names.length ? pipes.filter((p) => jobs.some((j) => p.name.startsWith(`${j.name}.`) || p.readers.some((r) => r.name === j.name))) : pipes;
   const table = aps ? '' : formatPipes(shown);
-  process.stdout.write(json ? JSON.stringify(withPipes(jobs, pipes), null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n' + (table ? `\n${table}\n` : ''));
+  // No programs: the hint is for a person (stderr); `status | wc -l` counts no line, as
+  // supervisorctl status prints none.
+  if (!json && !aps && jobs.length === 0) process.stderr.write(formatStatus(jobs) + '\n');
+  else process.stdout.write(json ? JSON.stringify(withPipes(jobs, pipes), null, 2) + '\n' : (aps ? formatAps(jobs) : formatStatus(jobs)) + '\n' + (table ? `\n${table}\n` : ''));
   warnProblems(problems);
   return EXIT.ok;
 }
