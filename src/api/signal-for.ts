@@ -22,7 +22,9 @@ export const NOT_PERMITTED = 'Operation not permitted';
  */
 export function signalJobFor(ctx: ApiContext, uid: number, job: Job, sig: { name: string; number: number }): 'sent' | 'denied' | 'gone' {
   if (job.pid == null) return 'gone';
-  if (uid === 0) {
+  // Root, or a daemon that is not root (the kernel holds it to its own rights, the caller's):
+  // the group at once, without a walk over /proc.
+  if (uid === 0 || process.geteuid?.() !== 0) {
     if (sig.number === 0) return sendSignal(job.pid, 0) ? 'sent' : 'gone';
     ctx.sup.signal([job], sig.name);
     return 'sent';
