@@ -162,7 +162,7 @@ describe('the API over its socket refuses bad input clearly', () => {
     assert.equal(now?.state, 'running');
     assert.equal(now?.pid, was?.pid);
     // The right spelling works: a dry run says so and changes nothing either.
-    const dry = await post('/v1/up', { file, text: '', baseDir: h.home, dryRun: true });
+    const dry = await post('/v1/up', { file, text: 'programs: {}\n', baseDir: h.home, dryRun: true });
     assert.equal(dry.status, 200, dry.body);
     assert.equal(JSON.parse(dry.body).dryRun, true);
     assert.equal((await idle())?.pid, was?.pid);
