@@ -251,7 +251,8 @@ describe('system daemon: users are kept apart', { skip: isRoot ? false : 'needs 
 
   test("a failed exec names the #! interpreter only to a user who may read the file", async () => {
     // Executable by all, readable by root only: root's daemon must not read its #! line for B.
-    const secret = h.write(`secret-${tag}`, '#!/nonexistent/db-password=hunter2\necho hi\n', 0o711);
+    // (Its name is its own: a job is named after its command, and `secret-TAG` is another test's.)
+    const secret = h.write(`hidden-${tag}`, '#!/nonexistent/db-password=hunter2\necho hi\n', 0o711);
     const b1 = await h.cli(['run', '--', secret], { user: b });
     assert.equal(b1.code, 127, b1.stderr);
     assert.doesNotMatch(b1.stderr, /hunter2/, `B is not shown the #! line: ${b1.stderr}`);
