@@ -66,11 +66,12 @@ try {
   console.log(`install: ${((Date.now() - t0) / 1000).toFixed(0)} s, helper built at install`);
 
   step = 'appinit status (installed, outside the repository)';
-  const status = run('appinit', ['status'], { env: cliEnv });
-  check(/no programs/.test(status), `unexpected status output: ${status}`);
+  // (No programs: `status` prints its hint on stderr; --json answers an empty list on stdout.)
+  const status = run('appinit', ['status', '--json'], { env: cliEnv });
+  check(/^\[\s*\]\s*$/.test(status), `unexpected status output: ${status}`);
 
   step = 'the code cache (the user\'s, none in the package)';
-  const again = run('appinit', ['status'], { env: cliEnv });
+  const again = run('appinit', ['status', '--json'], { env: cliEnv });
   check(again === status, `a second status (from the code cache) printed something else: ${again}`);
   const caches = readdirSync(join(USER, '.cache', 'appinit'));
   check(caches.some((f) => /^cli-.*-status\.cache$/.test(f)), `no status code cache in ~/.cache/appinit: ${caches.join(' ')}`);
