@@ -1,9 +1,9 @@
 // `run` fails at once with the reason, and creates no job (issue 16, defect 2); `kill` of a pid
 // that is not one of the caller's jobs says so in bash's words.
 import assert from 'node:assert/strict';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { TestHome } from './harness.js';
+import { TestHome, waitFor } from './harness.js';
 
 describe('run fails at once with the reason', () => {
   const h = new TestHome();
@@ -73,5 +73,22 @@ describe('run fails at once with the reason', () => {
     assert.equal(r.stderr, 'appinit: kill: 1: not one of your jobs\n');
     const n = await h.cli(['kill', '4194303']);
     assert.equal(n.stderr, 'appinit: kill: (4194303) - No such process\n');
+  });
+
+  // bash's `kill PID` signals any process one may: a child the job's shell started is the job's.
+  test('kill PID of a process of one\'s job that is not its leader signals it', async () => {
+    const bg = await h.cli(['run', '--bg', '--', 'sh', '-c', 'sleep 3210 & sleep 3211; wait']);
+    assert.equal(bg.code, 0, bg.stderr);
+    const child = await waitFor('the job\'s sleep 3210', () => {
+      for (const d of readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        try { if (readFileSync(`/proc/${d}/cmdline`, 'utf8') === 'sleep\x003210\x00') return Number(d); } catch { /* gone */ }
+      }
+      return null;
+    });
+    const k = await h.cli(['kill', String(child)]);
+    assert.deepEqual([k.code, k.stderr], [0, '']);
+    await waitFor(`sleep 3210 (${child}) ended`, () => { try { return readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1][0] === 'Z'; } catch { return true; } });
+    await h.cli(['kill', '-9', '%%']);
   });
 });

@@ -12,6 +12,7 @@ import { linearPattern, PatternError } from '../../core/jobs/pattern.js';
 import { mayKill, sendSignal, startTicks } from '../../os/host.js';
 import { lookupUser, readAllProcesses } from '../../os/proc/index.js';
 import { isSameProcess, processIdentity } from '../../os/proc/identity.js';
+import { jobOfPid } from '../resources/holder.js';
 import { processState } from '../../os/peer-limits.js';
 import type { JobsRow } from '../views.js';
 import { ApiError } from '../errors.js';
@@ -377,7 +378,10 @@ export const jobsModule: Module = {
         try {
           if (/^\d+$/.test(t)) {
             const pid = Number(t);
-            const owner = mine(ctx, req).find((j) => j.pid === pid || j.others.has(pid));
+            // Any process of the caller's jobs, not only a leader: `kill $(pgrep -f 'sleep 321')` of
+            // a child the job's shell started (by its parents or session, as a lock's holder is found).
+            const own = mine(ctx, req);
+            const owner = own.find((j) => j.pid === pid || j.others.has(pid)) ?? (startTicks(pid) != null ? jobOfPid(pid, own) : null);
             if (!owner && startTicks(pid) != null) throw new ApiError('not_yours', `${t}: not one of your jobs`);
             if (!owner) throw new ApiError('no_such_process', `(${t}) - No such process`);
             // A process of the caller's job that became root (su, passwd) is not the caller's to signal.
