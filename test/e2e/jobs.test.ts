@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { alive, CLI, statField, TestHome, waitFor } from './harness.js';
 import { Pty } from './pty.js';
@@ -289,8 +290,11 @@ describe('job control', () => {
       assert.equal((await h.cli(['jobs', '-p'])).stdout, `${pa}\n${pb}\n`);
       assert.equal((await h.cli(['jobs', `%${na}`])).stdout, running);
       assert.equal((await h.cli(['jobs', '-l', `%${na}`])).stdout, `[${na}]- ${pa.padStart(5)} Running                 sleep 1001 &\n`);
-      // A reader gone before anything was written saw no line: nothing is reported.
-      const piped = spawnSync('sh', ['-c', `{ sleep 0.5; "${process.execPath}" "${CLI}" jobs; } | true`], { env: h.env, encoding: 'utf8' });
+      // A reader gone before anything was written saw no line: nothing is reported. The reader
+      // closes its end, then lets jobs go through a FIFO: jobs writes only once nobody reads.
+      const gate = join(h.home, 'jobs-gate');
+      assert.equal(spawnSync('mkfifo', [gate]).status, 0);
+      const piped = spawnSync('sh', ['-c', `{ read _ < "${gate}"; "${process.execPath}" "${CLI}" jobs; } | { exec 0<&-; echo go > "${gate}"; }`], { env: h.env, encoding: 'utf8', timeout: 30_000 });
       assert.equal(piped.status, 0, piped.stderr);
       assert.equal((await h.cli(['jobs'])).stdout, running + exit4, 'the plain jobs reports it');
       assert.equal((await h.cli(['jobs'])).stdout, running.replace(']-', ']+'), 'once');
